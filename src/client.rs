@@ -1,0 +1,281 @@
+//! The client: one request pipeline (token → send → envelope → retry) that every API call,
+//! page, upload and download goes through.
+
+use crate::config::{AppType, Config};
+use crate::error::{Error, Result};
+use crate::log::{log_at, Level, Logger, NoLogger};
+use crate::request::envelope::{self, ApiResponse, Download};
+use crate::request::page::{PageOptions, Paginator};
+use crate::request::retry::{decide, RetryDecision};
+use crate::request::{ApiRequest, Auth};
+use crate::runtime::Runtime;
+use crate::token::{self, MemoryStore, TokenCache, TokenKind, TokenStore};
+use crate::transport::{HttpRequest, HttpResponse, Transport, TransportError};
+use std::rc::Rc;
+
+pub(crate) struct Inner {
+    pub(crate) config: Config,
+    pub(crate) transport: Rc<dyn Transport>,
+    pub(crate) runtime: Rc<dyn Runtime>,
+    pub(crate) store: Rc<dyn TokenStore>,
+    pub(crate) logger: Rc<dyn Logger>,
+    pub(crate) tokens: TokenCache,
+}
+
+/// A Feishu / Lark Open Platform client. Cloning is cheap and clones share tokens.
+///
+/// ```no_run
+/// # async fn demo(transport: std::rc::Rc<dyn feishu_edge::Transport>) -> feishu_edge::Result<()> {
+/// use feishu_edge::{ApiRequest, Client, Config};
+/// let client = Client::builder(Config::new("cli_a", "secret")).transport(transport).build()?;
+/// let reply = client.request(ApiRequest::get("im/v1/chats").query("page_size", "20")).await?;
+/// let data: serde_json::Value = reply.data()?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Rc<Inner>,
+    user_token: Option<Rc<str>>,
+}
+
+/// Assembles a [`Client`]; only the transport is required outside wasm.
+pub struct ClientBuilder {
+    config: Config,
+    transport: Option<Rc<dyn Transport>>,
+    runtime: Option<Rc<dyn Runtime>>,
+    store: Option<Rc<dyn TokenStore>>,
+    logger: Option<Rc<dyn Logger>>,
+}
+
+impl ClientBuilder {
+    /// Sets the transport (wasm default: global `fetch`).
+    pub fn transport(mut self, t: Rc<dyn Transport>) -> Self {
+        self.transport = Some(t);
+        self
+    }
+    /// Sets the clock and timers (defaults: `Date.now`/`setTimeout` in wasm, the OS natively).
+    pub fn runtime(mut self, r: Rc<dyn Runtime>) -> Self {
+        self.runtime = Some(r);
+        self
+    }
+    /// Sets the token store (default: [`MemoryStore`]).
+    pub fn store(mut self, s: Rc<dyn TokenStore>) -> Self {
+        self.store = Some(s);
+        self
+    }
+    /// Sets the logger (default: none).
+    pub fn logger(mut self, l: Rc<dyn Logger>) -> Self {
+        self.logger = Some(l);
+        self
+    }
+    /// Validates the configuration and builds the client.
+    pub fn build(self) -> Result<Client> {
+        self.config.validate()?;
+        let runtime = match self.runtime {
+            Some(r) => r,
+            None => default_runtime(),
+        };
+        let transport = match self.transport {
+            Some(t) => t,
+            None => default_transport()?,
+        };
+        let store = self.store.unwrap_or_else(|| Rc::new(MemoryStore::new(runtime.clone())));
+        Ok(Client {
+            inner: Rc::new(Inner {
+                config: self.config,
+                transport,
+                runtime,
+                store,
+                logger: self.logger.unwrap_or_else(|| Rc::new(NoLogger)),
+                tokens: TokenCache::default(),
+            }),
+            user_token: None,
+        })
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+fn default_runtime() -> Rc<dyn Runtime> {
+    Rc::new(crate::js::runtime::JsRuntime)
+}
+#[cfg(not(target_arch = "wasm32"))]
+fn default_runtime() -> Rc<dyn Runtime> {
+    Rc::new(crate::runtime::StdRuntime)
+}
+#[cfg(target_arch = "wasm32")]
+fn default_transport() -> Result<Rc<dyn Transport>> {
+    Ok(Rc::new(crate::js::fetch::FetchTransport::global()?))
+}
+#[cfg(not(target_arch = "wasm32"))]
+fn default_transport() -> Result<Rc<dyn Transport>> {
+    Err(Error::Config("no transport: native builds must pass one to ClientBuilder::transport".into()))
+}
+
+impl Client {
+    /// Starts building a client.
+    pub fn builder(config: Config) -> ClientBuilder {
+        ClientBuilder { config, transport: None, runtime: None, store: None, logger: None }
+    }
+
+    pub(crate) fn inner(&self) -> &Inner {
+        &self.inner
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The token store (the webhook layer writes `app_ticket`s into it).
+    pub fn store(&self) -> &Rc<dyn TokenStore> {
+        &self.inner.store
+    }
+
+    /// A client whose calls default to `user_access_token` (calls naming another token keep it).
+    pub fn as_user(&self, user_access_token: impl Into<Rc<str>>) -> Client {
+        Client { inner: self.inner.clone(), user_token: Some(user_access_token.into()) }
+    }
+
+    /// A valid tenant access token (per tenant for marketplace apps).
+    pub async fn tenant_access_token(&self, tenant_key: Option<&str>) -> Result<String> {
+        token::manager_get(self, TokenKind::Tenant(tenant_key.map(str::to_string))).await
+    }
+
+    /// A valid app access token.
+    pub async fn app_access_token(&self) -> Result<String> {
+        token::manager_get(self, TokenKind::App).await
+    }
+
+    /// Stores a marketplace app's `app_ticket` (from the `app_ticket` event) for token requests.
+    pub async fn store_app_ticket(&self, ticket: &str) -> Result<()> {
+        let key = crate::token::ticket_key_of(&self.inner.config.app_id);
+        self.inner.store.put(&key, ticket, Some(3 * 3600)).await
+    }
+
+    /// Sends a JSON call and checks its envelope.
+    pub async fn request(&self, req: ApiRequest) -> Result<ApiResponse> {
+        let resp = self.execute(&req).await?;
+        envelope::check(resp)
+    }
+
+    /// Sends a call whose success is raw bytes (on failure the JSON envelope becomes the error).
+    pub async fn download(&self, req: ApiRequest) -> Result<Download> {
+        let resp = self.execute(&req).await?;
+        envelope::check_binary(resp)
+    }
+
+    /// Walks a paginated endpoint.
+    pub fn paginate(&self, req: ApiRequest, options: PageOptions) -> Paginator {
+        Paginator::new(self.clone(), req, options)
+    }
+
+    fn effective_auth(&self, auth: &Auth) -> Auth {
+        match (&self.user_token, auth) {
+            (Some(u), Auth::Tenant) => Auth::User(u.to_string()),
+            _ => auth.clone(),
+        }
+    }
+
+    fn managed_kind(&self, auth: &Auth) -> Option<TokenKind> {
+        match auth {
+            Auth::Tenant => Some(TokenKind::Tenant(None)),
+            Auth::TenantKey(k) => Some(TokenKind::Tenant(Some(k.clone()))),
+            Auth::App => Some(TokenKind::App),
+            _ => None,
+        }
+    }
+
+    async fn token_for(&self, auth: &Auth) -> Result<Option<String>> {
+        Ok(match auth {
+            Auth::None => None,
+            Auth::User(t) | Auth::Token(t) => Some(t.clone()),
+            Auth::Tenant if self.inner.config.app_type == AppType::Marketplace => {
+                return Err(Error::InvalidRequest("marketplace apps must pass tenantKey for tenant-token calls".into()))
+            }
+            other => match self.managed_kind(other) {
+                Some(kind) => Some(token::manager_get(self, kind).await?),
+                None => None,
+            },
+        })
+    }
+
+    /// Runs the pipeline up to a reply that is not retried: tokens, timeouts, token refresh on
+    /// the invalid-token codes, and the retry policy. Returns the reply of the last attempt,
+    /// unchecked unless a retry decision needed to read it.
+    async fn execute(&self, req: &ApiRequest) -> Result<HttpResponse> {
+        let inner = &self.inner;
+        let policy = inner.config.retry;
+        let auth = self.effective_auth(&req.auth);
+        let idempotent = req.is_idempotent();
+        let url = req.url(inner.config.base_url_str())?;
+        let path_for_log = url.split('?').next().unwrap_or("").to_string();
+        let started = inner.runtime.now_ms();
+        let mut attempts = 0u32;
+        let mut refreshed_token = false;
+        loop {
+            attempts += 1;
+            let token = self.token_for(&auth).await?;
+            let mut headers = req.headers.clone();
+            if let Some(t) = token {
+                headers.push(("Authorization".into(), format!("Bearer {t}")));
+            }
+            let http = HttpRequest {
+                method: req.method,
+                url: url.clone(),
+                headers,
+                body: req.body.clone(),
+                timeout_ms: req.timeout_ms.or(inner.config.timeout_ms),
+            };
+            let sent_at = inner.runtime.now_ms();
+            let outcome = inner.transport.send(http).await;
+            let elapsed = inner.runtime.now_ms().saturating_sub(sent_at);
+            let error = match outcome {
+                Ok(resp) => {
+                    log_at!(inner.logger, Level::Debug, "{} {} -> {} in {elapsed} ms (log id {})",
+                        req.method.as_str(), path_for_log, resp.status, envelope::log_id(&resp).unwrap_or_default());
+                    let failed = !(200..300).contains(&resp.status) || looks_like_error_envelope(&resp);
+                    if !failed {
+                        return Ok(resp);
+                    }
+                    match envelope::check(resp.clone()) {
+                        Ok(_) => return Ok(resp),
+                        Err(e) if e.is_token_invalid() || e.retryable() => e,
+                        Err(_) => return Ok(resp),
+                    }
+                }
+                Err(TransportError::Timeout(ms)) => Error::Timeout { ms },
+                Err(TransportError::Network(m)) => Error::Network(m),
+            };
+            if error.is_token_invalid() && !refreshed_token {
+                if let Some(kind) = self.managed_kind(&auth) {
+                    refreshed_token = true;
+                    attempts -= 1;
+                    log_at!(inner.logger, Level::Warn, "{} {}: token rejected (code {}), fetching a new one",
+                        req.method.as_str(), path_for_log, error.code().unwrap_or(0));
+                    token::manager_invalidate(self, &kind).await;
+                    continue;
+                }
+            }
+            let waited = inner.runtime.now_ms().saturating_sub(started);
+            match decide(&policy, &error, attempts, waited, idempotent, inner.runtime.jitter()) {
+                RetryDecision::RetryAfter(delay) => {
+                    log_at!(inner.logger, Level::Warn, "{} {}: {} (attempt {attempts}); retrying in {delay} ms",
+                        req.method.as_str(), path_for_log, error.kind());
+                    inner.runtime.sleep(delay).await;
+                }
+                RetryDecision::Stop => {
+                    log_at!(inner.logger, Level::Debug, "{} {}: giving up after {attempts} attempt(s): {error}", req.method.as_str(), path_for_log);
+                    return Err(error);
+                }
+            }
+        }
+    }
+}
+
+/// A 2xx reply may still carry `code != 0` (rate limits, invalid tokens): peek cheaply.
+fn looks_like_error_envelope(resp: &HttpResponse) -> bool {
+    let head = resp.body.get(..64).unwrap_or(&resp.body);
+    let text = String::from_utf8_lossy(head);
+    !(text.contains("\"code\":0,") || text.contains("\"code\":0}") || text.contains("\"code\": 0,"))
+        && resp.header("content-type").is_none_or(|c| c.contains("json"))
+}

@@ -1,0 +1,231 @@
+//! Client configuration: credentials, region or base URL, app type, timeout and retry policy.
+
+use crate::error::{Error, Result};
+use std::fmt;
+
+/// Which public deployment of the Open Platform to talk to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Region {
+    /// Feishu (China): `open.feishu.cn`.
+    #[default]
+    Feishu,
+    /// Lark (international): `open.larksuite.com`.
+    Lark,
+}
+
+impl Region {
+    /// The Open API base URL, ending in `/open-apis/`.
+    pub fn api_base(self) -> &'static str {
+        match self {
+            Region::Feishu => "https://open.feishu.cn/open-apis/",
+            Region::Lark => "https://open.larksuite.com/open-apis/",
+        }
+    }
+    /// The accounts (OAuth) base URL.
+    pub fn accounts_base(self) -> &'static str {
+        match self {
+            Region::Feishu => "https://accounts.feishu.cn/",
+            Region::Lark => "https://accounts.larksuite.com/",
+        }
+    }
+    /// Parses `feishu` / `lark` (case-insensitive).
+    pub fn parse(s: &str) -> Result<Region> {
+        match s.to_ascii_lowercase().as_str() {
+            "feishu" => Ok(Region::Feishu),
+            "lark" | "larksuite" => Ok(Region::Lark),
+            other => Err(Error::Config(format!("unknown region {other:?}: expected \"feishu\" or \"lark\""))),
+        }
+    }
+}
+
+/// Self-built (internal) apps get tokens from their secret alone; marketplace (ISV) apps need the
+/// pushed `app_ticket` and a per-tenant `tenant_key`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AppType {
+    /// Built by and for one tenant.
+    #[default]
+    SelfBuilt,
+    /// Listed on the app marketplace, installed by many tenants.
+    Marketplace,
+}
+
+impl AppType {
+    /// Parses `self_built` / `marketplace` (also accepts `selfBuild`, `isv`, `store`).
+    pub fn parse(s: &str) -> Result<AppType> {
+        match s.to_ascii_lowercase().replace(['-', '_'], "").as_str() {
+            "selfbuilt" | "selfbuild" | "internal" => Ok(AppType::SelfBuilt),
+            "marketplace" | "isv" | "store" => Ok(AppType::Marketplace),
+            other => Err(Error::Config(format!(
+                "unknown appType {other:?}: expected \"self_built\" or \"marketplace\""
+            ))),
+        }
+    }
+}
+
+/// When and how often failed calls are tried again.
+///
+/// ```
+/// let p = feishu_edge::RetryPolicy::default();
+/// assert_eq!(p.max_attempts, 3);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included (1 = never retry).
+    pub max_attempts: u32,
+    /// First backoff delay; doubled on each further attempt, with jitter.
+    pub base_delay_ms: u64,
+    /// Upper bound on one wait, rate-limit resets included.
+    pub max_delay_ms: u64,
+    /// No retry is started once this much time has passed since the first attempt.
+    pub budget_ms: u64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy { max_attempts: 3, base_delay_ms: 200, max_delay_ms: 20_000, budget_ms: 60_000 }
+    }
+}
+
+/// An app secret: never printed, not even by `{:?}`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    /// The secret itself, for building the token request body.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Everything a [`crate::Client`] needs to know before its first call.
+///
+/// ```
+/// use feishu_edge::{Config, AppType};
+/// let c = Config::new("cli_x", "s").base_url("http://127.0.0.1:9999").unwrap().app_type(AppType::Marketplace);
+/// assert_eq!(c.base_url_str(), "http://127.0.0.1:9999/open-apis/");
+/// ```
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The app id (`cli_...`).
+    pub app_id: String,
+    /// The app secret.
+    pub app_secret: Secret,
+    /// Self-built or marketplace.
+    pub app_type: AppType,
+    /// Per-request timeout; `None` waits as long as the transport does.
+    pub timeout_ms: Option<u64>,
+    /// Retry policy for every call.
+    pub retry: RetryPolicy,
+    /// Refresh tokens this many seconds before they expire (the official SDKs use 180).
+    pub refresh_margin_secs: u64,
+    api_base: String,
+    accounts_base: String,
+}
+
+impl Config {
+    /// A self-built app on Feishu with the default timeout (10 s) and retry policy.
+    pub fn new(app_id: impl Into<String>, app_secret: impl Into<String>) -> Config {
+        Config {
+            app_id: app_id.into(),
+            app_secret: Secret::new(app_secret),
+            app_type: AppType::SelfBuilt,
+            timeout_ms: Some(10_000),
+            retry: RetryPolicy::default(),
+            refresh_margin_secs: 180,
+            api_base: Region::Feishu.api_base().to_string(),
+            accounts_base: Region::Feishu.accounts_base().to_string(),
+        }
+    }
+
+    /// Uses a public region's hosts.
+    pub fn region(mut self, region: Region) -> Config {
+        self.api_base = region.api_base().to_string();
+        self.accounts_base = region.accounts_base().to_string();
+        self
+    }
+
+    /// Uses a custom host (a proxy, a private deployment, a local emulator). `/open-apis/` is
+    /// appended unless the URL already ends with it; the accounts host becomes the same origin.
+    pub fn base_url(mut self, url: &str) -> Result<Config> {
+        let trimmed = url.trim().trim_end_matches('/');
+        if !(trimmed.starts_with("http://") || trimmed.starts_with("https://")) || trimmed.len() <= "https://".len() {
+            return Err(Error::Config(format!("baseUrl must be an http(s) URL, got {url:?}")));
+        }
+        let origin = trimmed.strip_suffix("/open-apis").unwrap_or(trimmed);
+        self.api_base = format!("{origin}/open-apis/");
+        self.accounts_base = format!("{origin}/");
+        Ok(self)
+    }
+
+    /// Sets the app type.
+    pub fn app_type(mut self, app_type: AppType) -> Config {
+        self.app_type = app_type;
+        self
+    }
+
+    /// The Open API base URL, ending in `/`.
+    pub fn base_url_str(&self) -> &str {
+        &self.api_base
+    }
+
+    /// The accounts (OAuth) base URL, ending in `/`.
+    pub fn accounts_base(&self) -> &str {
+        &self.accounts_base
+    }
+
+    /// Checks that nothing required is missing.
+    pub fn validate(&self) -> Result<()> {
+        let mut missing = Vec::new();
+        if self.app_id.trim().is_empty() {
+            missing.push("appId (or FEISHU_APP_ID)");
+        }
+        if self.app_secret.expose().trim().is_empty() {
+            missing.push("appSecret (or FEISHU_APP_SECRET)");
+        }
+        if !missing.is_empty() {
+            return Err(Error::Config(format!("missing {}", missing.join(" and "))));
+        }
+        if self.retry.max_attempts == 0 {
+            return Err(Error::Config("retry.maxAttempts must be at least 1".into()));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_and_custom_base() {
+        assert_eq!(Config::new("a", "b").base_url_str(), "https://open.feishu.cn/open-apis/");
+        let c = Config::new("a", "b").region(Region::Lark);
+        assert_eq!(c.accounts_base(), "https://accounts.larksuite.com/");
+        let c = Config::new("a", "b").base_url("http://127.0.0.1:8/open-apis/").unwrap();
+        assert_eq!(c.base_url_str(), "http://127.0.0.1:8/open-apis/");
+        assert!(Config::new("a", "b").base_url("ftp://x").is_err());
+        assert!(Region::parse("LARK").is_ok() && Region::parse("mars").is_err());
+    }
+
+    #[test]
+    fn missing_credentials_are_named() {
+        let e = Config::new("", "").validate().unwrap_err().to_string();
+        assert!(e.contains("appId") && e.contains("appSecret"), "{e}");
+    }
+
+    #[test]
+    fn secret_is_not_debug_printed() {
+        let c = Config::new("a", "s3cr3t-value");
+        assert!(!format!("{c:?}").contains("s3cr3t-value"));
+    }
+}

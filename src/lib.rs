@@ -1,0 +1,42 @@
+//! # feishu-edge
+//!
+//! A Feishu / Lark Open Platform SDK with one target-agnostic Rust core that also compiles to
+//! WebAssembly (Cloudflare Workers, Deno, Node, browsers).
+//!
+//! The core never touches a network or a clock directly: it talks to a [`Transport`], a
+//! [`TokenStore`] and a [`Runtime`] (clock + sleep), so the same code runs natively under test and
+//! in wasm on the global `fetch`.
+//!
+//! ```
+//! use feishu_edge::{ApiRequest, Config, Region};
+//! let config = Config::new("cli_a1", "secret").region(Region::Lark);
+//! assert_eq!(config.base_url_str(), "https://open.larksuite.com/open-apis/");
+//! let req = ApiRequest::get("im/v1/messages/{message_id}").path_param("message_id", "om_1");
+//! assert_eq!(req.method, feishu_edge::Method::Get);
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod client;
+pub mod config;
+pub mod error;
+pub mod log;
+pub mod request;
+pub mod runtime;
+pub mod token;
+pub mod transport;
+
+#[cfg(target_arch = "wasm32")]
+pub mod js;
+
+pub use client::Client;
+pub use config::{AppType, Config, Region, RetryPolicy};
+pub use error::{ApiError, Error, Result};
+pub use log::{Level, Logger};
+pub use request::{ApiRequest, ApiResponse, Auth, Download, Paginator};
+pub use runtime::Runtime;
+pub use token::{MemoryStore, TokenStore};
+pub use transport::{Body, FileData, HttpRequest, HttpResponse, Method, Part, Transport, TransportError};
+
+/// A boxed future that need not be `Send` (wasm is single-threaded).
+pub type LocalBoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + 'a>>;

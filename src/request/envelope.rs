@@ -1,0 +1,220 @@
+//! Reading replies: the `{code, msg, data}` envelope, log ids, rate-limit headers, and the
+//! typed errors for bodies that are not envelopes (gateway HTML, empty, truncated).
+
+use crate::error::{ApiError, Error, Result};
+use crate::transport::HttpResponse;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use std::borrow::Cow;
+
+/// A successful JSON reply (`code == 0`).
+#[derive(Debug, Clone)]
+pub struct ApiResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// `X-Tt-Logid`.
+    pub log_id: Option<String>,
+    /// The raw body: the whole envelope.
+    pub body: Vec<u8>,
+}
+
+impl ApiResponse {
+    /// Decodes the whole envelope (or a token endpoint's top-level fields).
+    ///
+    /// ```
+    /// let r = feishu_edge::ApiResponse { status: 200, log_id: None, body: br#"{"code":0,"data":{"n":1}}"#.to_vec() };
+    /// let v: serde_json::Value = r.json().unwrap();
+    /// assert_eq!(v["data"]["n"], 1);
+    /// ```
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_slice(&self.body).map_err(|e| self.decode_error(e))
+    }
+    /// Decodes `data`; a missing `data` decodes as JSON `null`.
+    pub fn data<T: DeserializeOwned>(&self) -> Result<T> {
+        #[derive(Deserialize)]
+        struct Probe<'a> {
+            #[serde(borrow)]
+            data: Option<&'a serde_json::value::RawValue>,
+        }
+        let probe: Probe<'_> = serde_json::from_slice(&self.body).map_err(|e| self.decode_error(e))?;
+        let raw = probe.data.map(|r| r.get()).unwrap_or("null");
+        serde_json::from_str(raw).map_err(|e| self.decode_error(e))
+    }
+    fn decode_error(&self, e: serde_json::Error) -> Error {
+        Error::InvalidResponse(Box::new(ApiError {
+            code: Some(0),
+            msg: format!("could not decode the reply: {e}"),
+            log_id: self.log_id.clone(),
+            http_status: self.status,
+            rate_limit_reset_secs: None,
+        }))
+    }
+}
+
+/// A successful binary reply.
+#[derive(Debug, Clone)]
+pub struct Download {
+    /// The bytes.
+    pub bytes: Vec<u8>,
+    /// `Content-Type`, when sent.
+    pub content_type: Option<String>,
+    /// The file name from `Content-Disposition`, when sent.
+    pub filename: Option<String>,
+    /// `X-Tt-Logid`.
+    pub log_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Head<'a> {
+    #[serde(default)]
+    code: Option<i64>,
+    #[serde(default, borrow)]
+    msg: Option<Cow<'a, str>>,
+}
+
+/// The log id of a reply.
+pub fn log_id(resp: &HttpResponse) -> Option<String> {
+    resp.header("x-tt-logid").or_else(|| resp.header("x-request-id")).map(str::to_string)
+}
+
+fn failure(resp: &HttpResponse, code: Option<i64>, msg: String) -> Box<ApiError> {
+    Box::new(ApiError {
+        code,
+        msg,
+        log_id: log_id(resp),
+        http_status: resp.status,
+        rate_limit_reset_secs: resp.header("x-ogw-ratelimit-reset").and_then(|v| v.trim().parse().ok()),
+    })
+}
+
+/// A short, printable excerpt of an unusable body (never more than 120 characters).
+fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body.get(..240).unwrap_or(body));
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    flat.chars().take(120).collect()
+}
+
+/// Checks a JSON reply: `Ok` only for a 2xx status with an object body whose `code` is 0.
+pub fn check(resp: HttpResponse) -> Result<ApiResponse> {
+    let ok_status = (200..300).contains(&resp.status);
+    let starts_as_object = resp.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    let head = if starts_as_object { serde_json::from_slice::<Head<'_>>(&resp.body).ok() } else { None };
+    match head {
+        Some(Head { code, msg }) => {
+            let code_value = code.unwrap_or(0);
+            if code_value != 0 {
+                let msg = msg.map(Cow::into_owned).unwrap_or_default();
+                return Err(Error::Api(failure(&resp, Some(code_value), msg)));
+            }
+            if !ok_status {
+                let msg = msg.map(Cow::into_owned).unwrap_or_else(|| format!("HTTP {}", resp.status));
+                return Err(Error::Http(failure(&resp, code, msg)));
+            }
+            Ok(ApiResponse { status: resp.status, log_id: log_id(&resp), body: resp.body })
+        }
+        None => {
+            let what = if resp.body.is_empty() {
+                "empty body".to_string()
+            } else if starts_as_object {
+                format!("malformed or truncated JSON ({} bytes)", resp.body.len())
+            } else {
+                format!("not JSON: {:?}", excerpt(&resp.body))
+            };
+            if ok_status {
+                Err(Error::InvalidResponse(failure(&resp, None, what)))
+            } else {
+                Err(Error::Http(failure(&resp, None, what)))
+            }
+        }
+    }
+}
+
+/// Checks a binary reply: bytes on a 2xx non-JSON reply, otherwise the envelope's error.
+pub fn check_binary(resp: HttpResponse) -> Result<Download> {
+    let content_type = resp.header("content-type").map(str::to_string);
+    let is_json = content_type.as_deref().is_some_and(|c| c.contains("json"));
+    if (200..300).contains(&resp.status) && !is_json {
+        let filename = resp.header("content-disposition").and_then(filename_of);
+        return Ok(Download { log_id: log_id(&resp), bytes: resp.body, content_type, filename });
+    }
+    let log = log_id(&resp);
+    let status = resp.status;
+    // A JSON reply on a download endpoint is an error envelope, or a success we cannot use.
+    let ok = check(resp)?;
+    Err(Error::InvalidResponse(Box::new(ApiError {
+        code: Some(0),
+        msg: format!("expected file bytes, got a JSON envelope ({} bytes)", ok.body.len()),
+        log_id: log,
+        http_status: status,
+        rate_limit_reset_secs: None,
+    })))
+}
+
+fn filename_of(disposition: &str) -> Option<String> {
+    disposition.split(';').map(str::trim).find_map(|part| {
+        let value = part.strip_prefix("filename=")?;
+        Some(value.trim_matches('"').to_string())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resp(status: u16, body: &str) -> HttpResponse {
+        HttpResponse {
+            status,
+            headers: vec![("x-tt-logid".into(), "LOG1".into()), ("x-ogw-ratelimit-reset".into(), "3".into())],
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn success_and_api_errors() {
+        assert!(check(resp(200, r#"{"code":0,"msg":"ok","data":{}}"#)).is_ok());
+        assert!(check(resp(200, r#"{"code":0,"tenant_access_token":"t","expire":7200}"#)).is_ok());
+        match check(resp(400, r#"{"code":99991663,"msg":"bad token"}"#)) {
+            Err(Error::Api(e)) => {
+                assert_eq!((e.code, e.msg.as_str(), e.log_id.as_deref(), e.http_status), (Some(99991663), "bad token", Some("LOG1"), 400));
+            }
+            other => panic!("{other:?}"),
+        }
+        match check(resp(429, r#"{"code":99991400,"msg":"too many"}"#)) {
+            Err(Error::Api(e)) => assert_eq!(e.rate_limit_reset_secs, Some(3)),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn unusable_bodies_are_typed() {
+        assert!(matches!(check(resp(502, "<html><body>Bad Gateway</body></html>")), Err(Error::Http(e)) if e.msg.contains("Bad Gateway")));
+        assert!(matches!(check(resp(200, "")), Err(Error::InvalidResponse(e)) if e.msg == "empty body"));
+        assert!(matches!(check(resp(200, r#"{"code":0,"data":{"ite"#)), Err(Error::InvalidResponse(e)) if e.msg.contains("truncated")));
+        assert!(matches!(check(resp(200, "[1,\"x\"]")), Err(Error::InvalidResponse(_))));
+        assert!(matches!(check(resp(200, r#"{"code":"0"}"#)), Err(Error::InvalidResponse(_))));
+        assert!(matches!(check(resp(500, "")), Err(Error::Http(_))));
+        assert!(check(HttpResponse { status: 200, headers: vec![], body: vec![0xff, 0xfe, b'{'] }).is_err());
+    }
+
+    #[test]
+    fn binary_replies() {
+        let mut r = resp(200, "PNG..");
+        r.headers.push(("content-type".into(), "image/png".into()));
+        r.headers.push(("content-disposition".into(), "attachment; filename=\"a.png\"".into()));
+        let d = check_binary(r).unwrap();
+        assert_eq!((d.bytes.as_slice(), d.filename.as_deref()), (&b"PNG.."[..], Some("a.png")));
+        let mut r = resp(404, r#"{"code":234003,"msg":"file not found"}"#);
+        r.headers.push(("content-type".into(), "application/json".into()));
+        assert!(matches!(check_binary(r), Err(Error::Api(e)) if e.code == Some(234003)));
+    }
+
+    #[test]
+    fn data_decodes() {
+        let r = ApiResponse { status: 200, log_id: None, body: br#"{"code":0,"data":{"a":[1,2]}}"#.to_vec() };
+        let v: serde_json::Value = r.data().unwrap();
+        assert_eq!(v["a"][1], 2);
+        let r = ApiResponse { status: 200, log_id: None, body: br#"{"code":0}"#.to_vec() };
+        let v: Option<u8> = r.data().unwrap();
+        assert_eq!(v, None);
+    }
+}

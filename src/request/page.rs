@@ -1,0 +1,168 @@
+//! Pagination over `page_token` / `has_more`: a pure state machine plus the async [`Paginator`].
+
+use super::ApiRequest;
+use crate::client::Client;
+use crate::error::{ApiError, Error, Result};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::collections::HashMap;
+
+/// How to walk the pages.
+#[derive(Debug, Clone, Default)]
+pub struct PageOptions {
+    /// Field of `data` holding the items; by default `items`, or the only array in `data`.
+    pub items_key: Option<String>,
+    /// `page_size` sent with each request.
+    pub page_size: Option<u32>,
+    /// Stop after this many items.
+    pub max_items: Option<u64>,
+}
+
+/// One page's items (raw JSON, not yet decoded) and where to go next.
+#[derive(Debug)]
+pub struct Page {
+    /// The items, each a JSON value.
+    pub items: Vec<Box<RawValue>>,
+    /// The token of the next page, if there is one.
+    pub next_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow, default)]
+    data: Option<HashMap<String, &'a RawValue>>,
+}
+
+/// Reads one page from an envelope body. Stops (no `next_token`) when `has_more` is false or
+/// the token is missing or empty, whatever `has_more` says.
+pub fn parse_page(body: &[u8], items_key: Option<&str>) -> std::result::Result<Page, String> {
+    let env: Envelope<'_> = serde_json::from_slice(body).map_err(|e| format!("page is not an envelope: {e}"))?;
+    let data = env.data.unwrap_or_default();
+    let has_more = match data.get("has_more") {
+        Some(raw) => serde_json::from_str::<Option<bool>>(raw.get()).map_err(|e| format!("has_more: {e}"))?.unwrap_or(false),
+        None => false,
+    };
+    let token = ["page_token", "next_page_token"]
+        .iter()
+        .filter_map(|k| data.get(*k))
+        .find_map(|raw| serde_json::from_str::<Option<String>>(raw.get()).ok().flatten())
+        .filter(|t| !t.is_empty());
+    let key = match items_key {
+        Some(k) => Some(k),
+        None if data.contains_key("items") => Some("items"),
+        None => {
+            let mut arrays = data.iter().filter(|(_, v)| v.get().starts_with('['));
+            match (arrays.next(), arrays.next()) {
+                (Some((k, _)), None) => Some(k.as_str()),
+                _ => None,
+            }
+        }
+    };
+    let items = match key.and_then(|k| data.get(k)) {
+        Some(raw) => serde_json::from_str::<Option<Vec<Box<RawValue>>>>(raw.get())
+            .map_err(|e| format!("items are not an array: {e}"))?
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    Ok(Page { items, next_token: if has_more { token } else { None } })
+}
+
+/// Walks a paginated endpoint page by page.
+///
+/// ```no_run
+/// # async fn demo(client: feishu_edge::Client) -> feishu_edge::Result<()> {
+/// use feishu_edge::{ApiRequest, request::PageOptions};
+/// let mut pages = client.paginate(ApiRequest::get("im/v1/chats"), PageOptions { page_size: Some(50), ..Default::default() });
+/// while let Some(items) = pages.next_page().await? {
+///     for chat in items { println!("{}", chat.get()); }
+/// }
+/// # Ok(()) }
+/// ```
+pub struct Paginator {
+    client: Client,
+    request: ApiRequest,
+    options: PageOptions,
+    next_token: Option<String>,
+    seen_tokens: Vec<String>,
+    yielded: u64,
+    done: bool,
+}
+
+impl Paginator {
+    pub(crate) fn new(client: Client, request: ApiRequest, options: PageOptions) -> Paginator {
+        Paginator { client, request, options, next_token: None, seen_tokens: Vec::new(), yielded: 0, done: false }
+    }
+
+    /// The next page's items; `None` once the pages (or `max_items`) are exhausted.
+    pub async fn next_page(&mut self) -> Result<Option<Vec<Box<RawValue>>>> {
+        if self.done || self.options.max_items.is_some_and(|m| self.yielded >= m) {
+            self.done = true;
+            return Ok(None);
+        }
+        let mut req = self.request.clone();
+        req.query.retain(|(k, _)| k != "page_token" && k != "page_size");
+        if let Some(size) = self.options.page_size {
+            req.query.push(("page_size".into(), size.to_string()));
+        }
+        if let Some(token) = &self.next_token {
+            req.query.push(("page_token".into(), token.clone()));
+        }
+        let resp = self.client.request(req).await?;
+        let page = parse_page(&resp.body, self.options.items_key.as_deref()).map_err(|msg| {
+            Error::InvalidResponse(Box::new(ApiError { code: Some(0), msg, log_id: resp.log_id.clone(), http_status: resp.status, rate_limit_reset_secs: None }))
+        })?;
+        let mut items = page.items;
+        if let Some(max) = self.options.max_items {
+            items.truncate(usize::try_from(max - self.yielded).unwrap_or(usize::MAX));
+        }
+        self.yielded += items.len() as u64;
+        match page.next_token {
+            // A token seen before would loop forever: stop instead.
+            Some(t) if !self.seen_tokens.contains(&t) => {
+                self.seen_tokens.push(t.clone());
+                self.next_token = Some(t);
+            }
+            _ => self.done = true,
+        }
+        Ok(Some(items))
+    }
+
+    /// Every remaining item, decoded.
+    pub async fn collect_all<T: serde::de::DeserializeOwned>(mut self) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        while let Some(items) = self.next_page().await? {
+            for raw in items {
+                out.push(serde_json::from_str(raw.get()).map_err(|e| Error::InvalidResponse(Box::new(ApiError {
+                    code: Some(0),
+                    msg: format!("item does not decode: {e}"),
+                    log_id: None,
+                    http_status: 200,
+                    rate_limit_reset_secs: None,
+                })))?);
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_and_stop_rules() {
+        let p = parse_page(br#"{"code":0,"data":{"has_more":true,"page_token":"n2","items":[{"a":1},2]}}"#, None).unwrap();
+        assert_eq!((p.items.len(), p.next_token.as_deref()), (2, Some("n2")));
+        let p = parse_page(br#"{"code":0,"data":{"has_more":false,"page_token":"n2","items":[]}}"#, None).unwrap();
+        assert_eq!(p.next_token, None);
+        let p = parse_page(br#"{"code":0,"data":{"has_more":true,"page_token":"","items":[1]}}"#, None).unwrap();
+        assert_eq!(p.next_token, None, "empty token ends the walk whatever has_more says");
+        let p = parse_page(br#"{"code":0,"data":{"has_more":true,"page_token":"x","calendar_list":[1,2,3]}}"#, None).unwrap();
+        assert_eq!(p.items.len(), 3, "the only array is the items");
+        let p = parse_page(br#"{"code":0,"data":{"has_more":null,"a":[1],"b":[2]}}"#, Some("b")).unwrap();
+        assert_eq!(p.items[0].get(), "2");
+        assert!(parse_page(br#"{"code":0,"data":{"items":{}}}"#, None).is_err());
+        assert!(parse_page(b"nope", None).is_err());
+        assert_eq!(parse_page(br#"{"code":0}"#, None).unwrap().items.len(), 0);
+    }
+}

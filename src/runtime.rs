@@ -1,0 +1,90 @@
+//! The clock and timer seam. Token expiry is absolute epoch time (the token cache may be shared
+//! between isolates), so the core asks the runtime for wall-clock time and for sleeps.
+
+use crate::LocalBoxFuture;
+
+/// Wall clock, sleeping and randomness for backoff jitter.
+///
+/// wasm builds use `Date.now()`, `setTimeout` (gloo-timers) and `Math.random()`; native builds
+/// use [`StdRuntime`]; tests plug in a virtual clock.
+pub trait Runtime {
+    /// Milliseconds since the Unix epoch.
+    fn now_ms(&self) -> u64;
+    /// A future that resolves after `ms` milliseconds.
+    fn sleep(&self, ms: u64) -> LocalBoxFuture<'static, ()>;
+    /// A number in `[0, 1)` used to spread retries apart.
+    fn jitter(&self) -> f64;
+}
+
+/// Native runtime: system clock, a thread per sleep (works under any executor).
+///
+/// ```
+/// use feishu_edge::Runtime;
+/// let rt = feishu_edge::runtime::StdRuntime;
+/// assert!(rt.now_ms() > 1_600_000_000_000);
+/// ```
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Debug, Default, Clone, Copy)]
+pub struct StdRuntime;
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Runtime for StdRuntime {
+    fn now_ms(&self) -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0)
+    }
+    fn sleep(&self, ms: u64) -> LocalBoxFuture<'static, ()> {
+        Box::pin(ThreadSleep { ms, shared: Default::default(), started: false })
+    }
+    fn jitter(&self) -> f64 {
+        // Sub-millisecond clock noise is plenty to de-synchronise retries.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        f64::from(nanos % 1000) / 1000.0
+    }
+}
+
+/// A sleep that parks a helper thread and wakes the task: executor-agnostic.
+#[cfg(not(target_arch = "wasm32"))]
+struct ThreadSleep {
+    ms: u64,
+    shared: std::sync::Arc<std::sync::Mutex<(bool, Option<std::task::Waker>)>>,
+    started: bool,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl std::future::Future for ThreadSleep {
+    type Output = ();
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        {
+            let mut state = match self.shared.lock() {
+                Ok(s) => s,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            if state.0 {
+                return std::task::Poll::Ready(());
+            }
+            state.1 = Some(cx.waker().clone());
+        }
+        if !self.started {
+            self.started = true;
+            let (ms, shared) = (self.ms, self.shared.clone());
+            std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(ms));
+                let mut state = match shared.lock() {
+                    Ok(s) => s,
+                    Err(poisoned) => poisoned.into_inner(),
+                };
+                state.0 = true;
+                if let Some(w) = state.1.take() {
+                    w.wake();
+                }
+            });
+        }
+        std::task::Poll::Pending
+    }
+}

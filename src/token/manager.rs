@@ -1,0 +1,229 @@
+//! Fetching, caching and refreshing tenant and app access tokens.
+//!
+//! Lookup order: this isolate's memory, then the [`super::TokenStore`] (possibly shared between
+//! isolates), then the platform. Concurrent callers of the same key share one fetch
+//! (single-flight). Expiry is absolute epoch time; tokens are refreshed `refresh_margin_secs`
+//! before they expire.
+
+use crate::client::Client;
+use crate::config::AppType;
+use crate::error::{Error, Result, APP_TICKET_INVALID_CODE};
+use crate::log::{log_at, Level};
+use crate::request::{ApiRequest, Auth};
+use crate::LocalBoxFuture;
+use futures_util::future::{FutureExt, Shared};
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+/// Which token.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TokenKind {
+    /// `app_access_token`.
+    App,
+    /// `tenant_access_token`, per tenant for marketplace apps.
+    Tenant(Option<String>),
+}
+
+/// A token as cached in memory and in the store (JSON: `{"token","expiresAt"}`, epoch seconds).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CachedToken {
+    /// The token.
+    pub token: String,
+    /// Epoch seconds at which the platform stops accepting it.
+    #[serde(rename = "expiresAt")]
+    pub expires_at: u64,
+}
+
+impl CachedToken {
+    fn fresh(&self, now_secs: u64, margin: u64) -> bool {
+        now_secs.saturating_add(margin) < self.expires_at
+    }
+}
+
+type TokenFuture = Shared<LocalBoxFuture<'static, Result<CachedToken>>>;
+
+/// Per-client memory cache and in-flight fetches.
+#[derive(Default)]
+pub(crate) struct TokenCache {
+    local: RefCell<HashMap<String, CachedToken>>,
+    inflight: RefCell<HashMap<String, TokenFuture>>,
+}
+
+/// The store key of a token kind: `feishu-edge:<app_id>:tenant[:<tenant_key>]` or `:app`.
+pub(crate) fn store_key(app_id: &str, kind: &TokenKind) -> String {
+    match kind {
+        TokenKind::App => format!("feishu-edge:{app_id}:app_access_token"),
+        TokenKind::Tenant(None) => format!("feishu-edge:{app_id}:tenant_access_token"),
+        TokenKind::Tenant(Some(t)) => format!("feishu-edge:{app_id}:tenant_access_token:{t}"),
+    }
+}
+
+/// The store key of the marketplace app's pushed `app_ticket`.
+pub(crate) fn ticket_key(app_id: &str) -> String {
+    format!("feishu-edge:{app_id}:app_ticket")
+}
+
+/// Returns a valid token of `kind`, fetching it at most once however many callers ask at once.
+pub(crate) async fn get(client: &Client, kind: TokenKind) -> Result<String> {
+    let inner = client.inner();
+    let key = store_key(&inner.config.app_id, &kind);
+    let now = inner.runtime.now_ms() / 1000;
+    if let Some(t) = inner.tokens.local.borrow().get(&key) {
+        if t.fresh(now, inner.config.refresh_margin_secs) {
+            return Ok(t.token.clone());
+        }
+    }
+    let existing = inner.tokens.inflight.borrow().get(&key).cloned();
+    let fut = match existing {
+        Some(f) => f,
+        None => {
+            let owner = client.clone();
+            let k = key.clone();
+            let f: LocalBoxFuture<'static, Result<CachedToken>> = Box::pin(async move {
+                let result = load_or_fetch(&owner, &kind, &k).await;
+                let inner = owner.inner();
+                inner.tokens.inflight.borrow_mut().remove(&k);
+                if let Ok(t) = &result {
+                    inner.tokens.local.borrow_mut().insert(k, t.clone());
+                }
+                result
+            });
+            let shared = f.shared();
+            inner.tokens.inflight.borrow_mut().insert(key, shared.clone());
+            shared
+        }
+    };
+    fut.await.map(|t| t.token)
+}
+
+/// Forgets a token everywhere (after the platform said it is invalid).
+pub(crate) async fn invalidate(client: &Client, kind: &TokenKind) {
+    let inner = client.inner();
+    let key = store_key(&inner.config.app_id, kind);
+    inner.tokens.local.borrow_mut().remove(&key);
+    if let Err(e) = inner.store.delete(&key).await {
+        log_at!(inner.logger, Level::Warn, "could not delete an invalid token from the store: {e}");
+    }
+}
+
+async fn load_or_fetch(client: &Client, kind: &TokenKind, key: &str) -> Result<CachedToken> {
+    let inner = client.inner();
+    let margin = inner.config.refresh_margin_secs;
+    match inner.store.get(key).await {
+        Ok(Some(json)) => match serde_json::from_str::<CachedToken>(&json) {
+            Ok(t) if t.fresh(inner.runtime.now_ms() / 1000, margin) => {
+                log_at!(inner.logger, Level::Debug, "{} served from the token store", kind_name(kind));
+                return Ok(t);
+            }
+            Ok(_) => {}
+            Err(_) => log_at!(inner.logger, Level::Warn, "ignoring an unreadable token store entry for {}", kind_name(kind)),
+        },
+        Ok(None) => {}
+        Err(e) => log_at!(inner.logger, Level::Warn, "token store read failed, fetching a new token: {e}"),
+    }
+    let token = fetch(client, kind).await?;
+    let ttl = token.expires_at.saturating_sub(inner.runtime.now_ms() / 1000).saturating_sub(margin).max(60);
+    match serde_json::to_string(&token) {
+        Ok(json) => {
+            if let Err(e) = inner.store.put(key, &json, Some(ttl)).await {
+                log_at!(inner.logger, Level::Warn, "token store write failed: {e}");
+            }
+        }
+        Err(e) => log_at!(inner.logger, Level::Warn, "could not serialize a token: {e}"),
+    }
+    Ok(token)
+}
+
+fn kind_name(kind: &TokenKind) -> &'static str {
+    match kind {
+        TokenKind::App => "app_access_token",
+        TokenKind::Tenant(_) => "tenant_access_token",
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenReply {
+    #[serde(default)]
+    tenant_access_token: Option<String>,
+    #[serde(default)]
+    app_access_token: Option<String>,
+    #[serde(default)]
+    expire: Option<u64>,
+}
+
+async fn fetch(client: &Client, kind: &TokenKind) -> Result<CachedToken> {
+    let inner = client.inner();
+    let cfg = &inner.config;
+    let (path, body) = match (cfg.app_type, kind) {
+        (AppType::SelfBuilt, TokenKind::Tenant(_)) => (
+            "auth/v3/tenant_access_token/internal",
+            serde_json::json!({"app_id": cfg.app_id, "app_secret": cfg.app_secret.expose()}),
+        ),
+        (AppType::SelfBuilt, TokenKind::App) => (
+            "auth/v3/app_access_token/internal",
+            serde_json::json!({"app_id": cfg.app_id, "app_secret": cfg.app_secret.expose()}),
+        ),
+        (AppType::Marketplace, TokenKind::App) => {
+            let ticket = match inner.store.get(&ticket_key(&cfg.app_id)).await? {
+                Some(t) if !t.is_empty() => t,
+                _ => {
+                    resend_app_ticket(client).await;
+                    return Err(Error::AppTicketMissing);
+                }
+            };
+            ("auth/v3/app_access_token", serde_json::json!({"app_id": cfg.app_id, "app_secret": cfg.app_secret.expose(), "app_ticket": ticket}))
+        }
+        (AppType::Marketplace, TokenKind::Tenant(tenant_key)) => {
+            let tenant_key = tenant_key
+                .as_deref()
+                .ok_or_else(|| Error::InvalidRequest("marketplace apps need a tenantKey for tenant tokens".into()))?;
+            let app_token = Box::pin(get(client, TokenKind::App)).await?;
+            ("auth/v3/tenant_access_token", serde_json::json!({"app_access_token": app_token, "tenant_key": tenant_key}))
+        }
+    };
+    let req = ApiRequest::post(path).auth(Auth::None).idempotent(true).json(&body)?;
+    let resp = match Box::pin(client.request(req)).await {
+        Err(e) if e.code() == Some(APP_TICKET_INVALID_CODE) => {
+            log_at!(inner.logger, Level::Warn, "app_ticket rejected (10012); dropping it and asking for a resend");
+            let _ = inner.store.delete(&ticket_key(&cfg.app_id)).await;
+            resend_app_ticket(client).await;
+            return Err(e);
+        }
+        other => other?,
+    };
+    let reply: TokenReply = resp.json()?;
+    let token = match kind {
+        TokenKind::App => reply.app_access_token,
+        TokenKind::Tenant(_) => reply.tenant_access_token,
+    }
+    .filter(|t| !t.is_empty())
+    .ok_or_else(|| {
+        Error::InvalidResponse(Box::new(crate::error::ApiError {
+            code: Some(0),
+            msg: format!("token reply has no {}", kind_name(kind)),
+            log_id: resp.log_id.clone(),
+            http_status: resp.status,
+            rate_limit_reset_secs: None,
+        }))
+    })?;
+    let expire = reply.expire.unwrap_or(7200);
+    log_at!(inner.logger, Level::Info, "fetched a new {} (expires in {expire} s)", kind_name(kind));
+    Ok(CachedToken { token, expires_at: inner.runtime.now_ms() / 1000 + expire })
+}
+
+/// Asks the platform to push a new `app_ticket` event. Failures are logged, not raised: the
+/// caller already reports the missing ticket.
+pub(crate) async fn resend_app_ticket(client: &Client) {
+    let inner = client.inner();
+    let cfg = &inner.config;
+    let body = serde_json::json!({"app_id": cfg.app_id, "app_secret": cfg.app_secret.expose()});
+    let result = match ApiRequest::post("auth/v3/app_ticket/resend").auth(Auth::None).idempotent(true).json(&body) {
+        Ok(req) => Box::pin(client.request(req)).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => log_at!(inner.logger, Level::Info, "requested an app_ticket resend"),
+        Err(e) => log_at!(inner.logger, Level::Warn, "app_ticket resend failed: {e}"),
+    }
+}

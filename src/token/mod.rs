@@ -1,0 +1,10 @@
+//! Access tokens: the KV-shaped [`TokenStore`] and the single-flight manager.
+
+mod manager;
+mod store;
+
+pub(crate) use manager::TokenCache;
+pub use manager::{CachedToken, TokenKind};
+pub use store::{MemoryStore, TokenStore};
+
+pub(crate) use manager::{get as manager_get, invalidate as manager_invalidate, ticket_key as ticket_key_of};

@@ -1,0 +1,151 @@
+//! The HTTP seam. The core builds [`HttpRequest`]s and reads [`HttpResponse`]s; a [`Transport`]
+//! moves them. wasm builds use the global `fetch` (see `js::fetch`), tests use their own.
+
+use crate::LocalBoxFuture;
+use std::rc::Rc;
+
+/// HTTP method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// GET
+    Get,
+    /// POST
+    Post,
+    /// PUT
+    Put,
+    /// PATCH
+    Patch,
+    /// DELETE
+    Delete,
+    /// HEAD
+    Head,
+}
+
+impl Method {
+    /// The method's name, upper case.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+            Method::Head => "HEAD",
+        }
+    }
+    /// Parses a method name (case-insensitive).
+    pub fn parse(s: &str) -> Option<Method> {
+        Some(match s.to_ascii_uppercase().as_str() {
+            "GET" => Method::Get,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "PATCH" => Method::Patch,
+            "DELETE" => Method::Delete,
+            "HEAD" => Method::Head,
+            _ => return None,
+        })
+    }
+    /// GET, HEAD, PUT and DELETE may be repeated safely after a 5xx or a network error.
+    pub fn is_idempotent(self) -> bool {
+        matches!(self, Method::Get | Method::Head | Method::Put | Method::Delete)
+    }
+}
+
+/// A file's bytes: owned, or (in wasm) a JS `Blob` / `Uint8Array` / `ArrayBuffer` that is never
+/// copied into wasm memory.
+#[derive(Debug, Clone)]
+pub enum FileData {
+    /// Bytes held by Rust.
+    Bytes(Rc<[u8]>),
+    /// A JS value usable as a `FormData` entry (wasm only).
+    #[cfg(target_arch = "wasm32")]
+    Js(wasm_bindgen::JsValue),
+}
+
+/// One multipart field.
+#[derive(Debug, Clone)]
+pub enum Part {
+    /// A text field.
+    Text {
+        /// Field name.
+        name: String,
+        /// Field value.
+        value: String,
+    },
+    /// A file field.
+    File {
+        /// Field name.
+        name: String,
+        /// File name sent in `Content-Disposition`.
+        filename: String,
+        /// MIME type, `application/octet-stream` when unknown.
+        content_type: Option<String>,
+        /// The bytes.
+        data: FileData,
+    },
+}
+
+/// A request body. Cloning is cheap (shared buffers), so retries never copy payloads.
+#[derive(Debug, Clone, Default)]
+pub enum Body {
+    /// No body.
+    #[default]
+    Empty,
+    /// `application/json; charset=utf-8`.
+    Json(Rc<str>),
+    /// `multipart/form-data`; the transport writes the boundary.
+    Multipart(Rc<[Part]>),
+}
+
+/// What the core asks a transport to send.
+#[derive(Debug, Clone)]
+pub struct HttpRequest {
+    /// Method.
+    pub method: Method,
+    /// Absolute URL, query included.
+    pub url: String,
+    /// Header pairs (`Authorization` among them when a token is used).
+    pub headers: Vec<(String, String)>,
+    /// Body.
+    pub body: Body,
+    /// Cancel the request after this long.
+    pub timeout_ms: Option<u64>,
+}
+
+/// What a transport hands back.
+#[derive(Debug, Clone, Default)]
+pub struct HttpResponse {
+    /// Status code.
+    pub status: u16,
+    /// Header pairs, names lower-cased.
+    pub headers: Vec<(String, String)>,
+    /// The whole body.
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// A header's value by (case-insensitive) name.
+    ///
+    /// ```
+    /// let r = feishu_edge::HttpResponse { status: 200, headers: vec![("x-tt-logid".into(), "L".into())], body: vec![] };
+    /// assert_eq!(r.header("X-Tt-Logid"), Some("L"));
+    /// ```
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Failures below HTTP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransportError {
+    /// The timeout expired and the request was aborted.
+    Timeout(u64),
+    /// Anything else: refused connection, DNS, a `fetch` that threw.
+    Network(String),
+}
+
+/// Sends one HTTP request. Not `Send`: wasm is single-threaded and JS values are not `Send`.
+pub trait Transport {
+    /// Sends `req`, honouring `req.timeout_ms` by cancelling the request.
+    fn send(&self, req: HttpRequest) -> LocalBoxFuture<'_, Result<HttpResponse, TransportError>>;
+}

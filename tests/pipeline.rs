@@ -1,0 +1,294 @@
+//! Native tests of the request pipeline against a scripted transport and a virtual clock.
+
+use feishu_edge::request::PageOptions;
+use feishu_edge::{
+    ApiRequest, AppType, Auth, Client, Config, Error, HttpRequest, HttpResponse, LocalBoxFuture, Logger, Level, MemoryStore,
+    Runtime, TokenStore, Transport, TransportError,
+};
+use futures_executor::block_on;
+use futures_util::future::join_all;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+/// A clock that only moves when someone sleeps.
+#[derive(Default)]
+struct VirtualClock {
+    now: Cell<u64>,
+}
+impl Runtime for VirtualClock {
+    fn now_ms(&self) -> u64 {
+        1_700_000_000_000 + self.now.get()
+    }
+    fn sleep(&self, ms: u64) -> LocalBoxFuture<'static, ()> {
+        self.now.set(self.now.get() + ms);
+        Box::pin(std::future::ready(()))
+    }
+    fn jitter(&self) -> f64 {
+        0.5
+    }
+}
+
+type Handler = Box<dyn Fn(&HttpRequest, usize) -> Result<HttpResponse, TransportError>>;
+
+/// Records every request; answers with `handler(request, index among non-token calls)`.
+struct Scripted {
+    seen: RefCell<Vec<HttpRequest>>,
+    token_calls: Cell<usize>,
+    api_calls: Cell<usize>,
+    handler: Handler,
+    token: RefCell<String>,
+}
+
+/// Yields once, so that concurrent callers really overlap.
+struct YieldOnce(bool);
+impl std::future::Future for YieldOnce {
+    type Output = ();
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        if self.0 {
+            std::task::Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    }
+}
+
+fn json(status: u16, body: &str) -> HttpResponse {
+    HttpResponse {
+        status,
+        headers: vec![("content-type".into(), "application/json".into()), ("x-tt-logid".into(), "LOG-42".into())],
+        body: body.as_bytes().to_vec(),
+    }
+}
+
+impl Transport for Scripted {
+    fn send(&self, req: HttpRequest) -> LocalBoxFuture<'_, Result<HttpResponse, TransportError>> {
+        Box::pin(async move {
+            YieldOnce(false).await;
+            self.seen.borrow_mut().push(req.clone());
+            if req.url.contains("/auth/v3/") {
+                let n = self.token_calls.get() + 1;
+                self.token_calls.set(n);
+                *self.token.borrow_mut() = format!("t-{n}");
+                let field = if req.url.contains("app_access_token") { "app_access_token" } else { "tenant_access_token" };
+                return Ok(json(200, &format!(r#"{{"code":0,"msg":"ok","{field}":"t-{n}","expire":7200}}"#)));
+            }
+            let i = self.api_calls.get();
+            self.api_calls.set(i + 1);
+            (self.handler)(&req, i)
+        })
+    }
+}
+
+fn setup(handler: Handler) -> (Client, Rc<Scripted>, Rc<VirtualClock>) {
+    setup_with(Config::new("cli_test", "app-secret-XYZ"), handler)
+}
+
+fn setup_with(config: Config, handler: Handler) -> (Client, Rc<Scripted>, Rc<VirtualClock>) {
+    let t = Rc::new(Scripted { seen: RefCell::default(), token_calls: Cell::new(0), api_calls: Cell::new(0), handler, token: RefCell::default() });
+    let clock = Rc::new(VirtualClock::default());
+    let client = Client::builder(config.base_url("http://emu.test").unwrap()).transport(t.clone()).runtime(clock.clone()).build().unwrap();
+    (client, t, clock)
+}
+
+fn ok() -> Result<HttpResponse, TransportError> {
+    Ok(json(200, r#"{"code":0,"msg":"success","data":{"ok":true}}"#))
+}
+
+#[test]
+fn concurrent_cold_calls_fetch_one_token() {
+    let (client, t, _) = setup(Box::new(|_, _| ok()));
+    let calls = (0..100).map(|_| client.request(ApiRequest::get("im/v1/chats")));
+    let results = block_on(join_all(calls));
+    assert!(results.iter().all(|r| r.is_ok()));
+    assert_eq!(t.token_calls.get(), 1);
+    assert_eq!(t.api_calls.get(), 100);
+    let auth: Vec<_> = t.seen.borrow().iter().filter(|r| !r.url.contains("auth/v3")).map(|r| r.headers.clone()).collect();
+    assert!(auth.iter().all(|h| h.contains(&("Authorization".into(), "Bearer t-1".into()))));
+}
+
+#[test]
+fn revoked_token_is_replaced_once() {
+    let (client, t, _) = setup(Box::new(|req, _| {
+        if req.headers.iter().any(|(_, v)| v == "Bearer t-1") {
+            Ok(json(400, r#"{"code":99991663,"msg":"invalid tenant token"}"#))
+        } else {
+            ok()
+        }
+    }));
+    block_on(client.request(ApiRequest::get("a"))).unwrap();
+    assert_eq!(t.token_calls.get(), 2);
+    // A token that stays invalid is reported after one refresh, not retried forever.
+    let (client, t, _) = setup(Box::new(|_, _| Ok(json(400, r#"{"code":99991663,"msg":"invalid"}"#))));
+    let err = block_on(client.request(ApiRequest::get("a"))).unwrap_err();
+    assert_eq!(err.code(), Some(99991663));
+    assert_eq!((t.token_calls.get(), t.api_calls.get()), (2, 2));
+}
+
+#[test]
+fn rate_limit_waits_for_reset() {
+    let (client, t, clock) = setup(Box::new(|_, i| {
+        if i == 0 {
+            let mut r = json(429, r#"{"code":99991400,"msg":"too many requests"}"#);
+            r.headers.push(("x-ogw-ratelimit-reset".into(), "2".into()));
+            Ok(r)
+        } else {
+            ok()
+        }
+    }));
+    block_on(client.request(ApiRequest::post("im/v1/messages").json_str("{}"))).unwrap();
+    assert_eq!(t.api_calls.get(), 2);
+    assert_eq!(clock.now.get(), 2000);
+}
+
+#[test]
+fn post_is_not_retried_after_5xx_but_get_is() {
+    let (client, t, _) = setup(Box::new(|_, _| Ok(json(503, "<html>busy</html>"))));
+    let err = block_on(client.request(ApiRequest::post("im/v1/messages").json_str("{}"))).unwrap_err();
+    assert!(matches!(err, Error::Http(ref e) if e.http_status == 503), "{err:?}");
+    assert_eq!(t.api_calls.get(), 1);
+    let err = block_on(client.request(ApiRequest::get("im/v1/chats"))).unwrap_err();
+    assert!(err.retryable());
+    assert_eq!(t.api_calls.get(), 4, "1 + 3 attempts");
+    let (client, t, _) = setup(Box::new(|_, i| if i == 0 { Ok(json(500, "")) } else { ok() }));
+    block_on(client.request(ApiRequest::post("x").idempotent(true))).unwrap();
+    assert_eq!(t.api_calls.get(), 2, "a POST marked idempotent is retried");
+}
+
+#[test]
+fn timeouts_and_network_errors_are_typed() {
+    let (client, _, _) = setup(Box::new(|_, _| Err(TransportError::Timeout(50))));
+    assert_eq!(block_on(client.request(ApiRequest::post("x"))).unwrap_err(), Error::Timeout { ms: 50 });
+    let (client, t, _) = setup(Box::new(|_, _| Err(TransportError::Network("refused".into()))));
+    assert!(matches!(block_on(client.request(ApiRequest::get("x"))), Err(Error::Network(_))));
+    assert_eq!(t.api_calls.get(), 3);
+}
+
+#[test]
+fn errors_carry_code_msg_log_id() {
+    let (client, _, _) = setup(Box::new(|_, _| Ok(json(400, r#"{"code":230001,"msg":"bad receive_id"}"#))));
+    match block_on(client.request(ApiRequest::get("x"))) {
+        Err(Error::Api(e)) => {
+            assert_eq!((e.code, e.msg.as_str(), e.log_id.as_deref(), e.http_status), (Some(230001), "bad receive_id", Some("LOG-42"), 400))
+        }
+        other => panic!("{other:?}"),
+    }
+    let (client, _, _) = setup(Box::new(|_, _| Ok(json(200, r#"{"code":0,"data":{"x":"#))));
+    assert!(matches!(block_on(client.request(ApiRequest::get("x"))), Err(Error::InvalidResponse(_))));
+}
+
+#[test]
+fn shared_store_serves_second_client() {
+    let clock: Rc<dyn Runtime> = Rc::new(VirtualClock::default());
+    let store: Rc<dyn TokenStore> = Rc::new(MemoryStore::new(clock.clone()));
+    let (a, ta, _) = setup(Box::new(|_, _| ok()));
+    let a = Client::builder(a.config().clone()).transport(ta.clone()).runtime(clock.clone()).store(store.clone()).build().unwrap();
+    block_on(a.request(ApiRequest::get("x"))).unwrap();
+    let b = Client::builder(a.config().clone()).transport(ta.clone()).runtime(clock).store(store.clone()).build().unwrap();
+    block_on(b.request(ApiRequest::get("x"))).unwrap();
+    assert_eq!(ta.token_calls.get(), 1);
+    let stored = block_on(store.get("feishu-edge:cli_test:tenant_access_token")).unwrap().unwrap();
+    assert!(stored.contains("\"token\":\"t-1\"") && stored.contains("expiresAt"), "{stored}");
+}
+
+#[test]
+fn tokens_refresh_before_expiry() {
+    let (client, t, clock) = setup(Box::new(|_, _| ok()));
+    block_on(client.request(ApiRequest::get("x"))).unwrap();
+    clock.now.set((7200 - 181) * 1000);
+    block_on(client.request(ApiRequest::get("x"))).unwrap();
+    assert_eq!(t.token_calls.get(), 1);
+    clock.now.set((7200 - 179) * 1000);
+    block_on(client.request(ApiRequest::get("x"))).unwrap();
+    assert_eq!(t.token_calls.get(), 2, "refreshed within the 180 s margin");
+}
+
+#[test]
+fn user_and_explicit_tokens() {
+    let (client, t, _) = setup(Box::new(|_, _| ok()));
+    let me = client.as_user("u-token");
+    block_on(me.request(ApiRequest::get("x"))).unwrap();
+    block_on(client.request(ApiRequest::get("x").auth(Auth::Token("explicit".into())))).unwrap();
+    block_on(client.request(ApiRequest::get("x").auth(Auth::None))).unwrap();
+    let seen = t.seen.borrow();
+    assert!(seen[0].headers.contains(&("Authorization".into(), "Bearer u-token".into())));
+    assert!(seen[1].headers.contains(&("Authorization".into(), "Bearer explicit".into())));
+    assert!(!seen[2].headers.iter().any(|(k, _)| k == "Authorization"));
+    assert_eq!(t.token_calls.get(), 0);
+}
+
+#[test]
+fn marketplace_flow() {
+    let config = Config::new("cli_isv", "s").app_type(AppType::Marketplace);
+    let (client, t, _) = setup_with(config, Box::new(|_, _| ok()));
+    let err = block_on(client.request(ApiRequest::get("x").auth(Auth::TenantKey("tk1".into())))).unwrap_err();
+    assert_eq!(err, Error::AppTicketMissing);
+    assert!(t.seen.borrow().iter().any(|r| r.url.ends_with("auth/v3/app_ticket/resend")));
+    block_on(client.store_app_ticket("ticket-1")).unwrap();
+    block_on(client.request(ApiRequest::get("x").auth(Auth::TenantKey("tk1".into())))).unwrap();
+    let seen = t.seen.borrow();
+    let urls: Vec<&str> = seen.iter().map(|r| r.url.as_str()).collect();
+    assert!(urls.contains(&"http://emu.test/open-apis/auth/v3/app_access_token"), "{urls:?}");
+    assert!(urls.contains(&"http://emu.test/open-apis/auth/v3/tenant_access_token"), "{urls:?}");
+    let body = format!("{:?}", seen.iter().find(|r| r.url.ends_with("auth/v3/tenant_access_token")).unwrap().body);
+    assert!(body.contains("tk1"));
+    assert!(matches!(block_on(client.request(ApiRequest::get("x"))), Err(Error::InvalidRequest(_))));
+}
+
+#[test]
+fn pagination_walks_pages_and_honours_max_items() {
+    let (client, t, _) = setup(Box::new(|req, _| {
+        let page = if req.url.contains("page_token=p2") { 2 } else if req.url.contains("page_token=p3") { 3 } else { 1 };
+        let next = match page { 1 => r#""has_more":true,"page_token":"p2""#, 2 => r#""has_more":true,"page_token":"p3""#, _ => r#""has_more":false"# };
+        Ok(json(200, &format!(r#"{{"code":0,"data":{{{next},"items":[{p}1,{p}2]}}}}"#, p = page * 10)))
+    }));
+    let all: Vec<u32> = block_on(client.paginate(ApiRequest::get("x").query("page_size", "99"), PageOptions { page_size: Some(2), ..Default::default() }).collect_all()).unwrap();
+    assert_eq!(all, vec![101, 102, 201, 202, 301, 302]);
+    assert!(t.seen.borrow().iter().filter(|r| !r.url.contains("auth")).all(|r| r.url.matches("page_size=").count() == 1));
+    let some: Vec<u32> = block_on(client.paginate(ApiRequest::get("x"), PageOptions { max_items: Some(3), ..Default::default() }).collect_all()).unwrap();
+    assert_eq!(some, vec![101, 102, 201]);
+}
+
+#[test]
+fn downloads_return_bytes_or_typed_errors() {
+    let (client, _, _) = setup(Box::new(|req, _| {
+        if req.url.contains("missing") {
+            Ok(json(404, r#"{"code":234003,"msg":"not found"}"#))
+        } else {
+            Ok(HttpResponse { status: 200, headers: vec![("content-type".into(), "image/png".into())], body: vec![0x89, b'P', b'N', b'G'] })
+        }
+    }));
+    assert_eq!(block_on(client.download(ApiRequest::get("img"))).unwrap().bytes, vec![0x89, b'P', b'N', b'G']);
+    assert_eq!(block_on(client.download(ApiRequest::get("missing"))).unwrap_err().code(), Some(234003));
+}
+
+struct Capture(RefCell<String>);
+impl Logger for Capture {
+    fn enabled(&self, _: Level) -> bool {
+        true
+    }
+    fn log(&self, level: Level, message: &str) {
+        self.0.borrow_mut().push_str(&format!("{level:?} {message}\n"));
+    }
+}
+
+#[test]
+fn secrets_never_reach_logs() {
+    let log = Rc::new(Capture(RefCell::default()));
+    let (c, t, _) = setup(Box::new(|req, i| {
+        if i == 0 && req.headers.iter().any(|(_, v)| v == "Bearer t-1") {
+            Ok(json(400, r#"{"code":99991663,"msg":"invalid"}"#))
+        } else {
+            ok()
+        }
+    }));
+    let client = Client::builder(c.config().clone()).transport(t.clone()).logger(log.clone()).build().unwrap();
+    block_on(client.request(ApiRequest::get("x"))).unwrap();
+    block_on(client.as_user("u-secret-token").request(ApiRequest::get("x"))).unwrap();
+    let text = log.0.borrow();
+    assert!(text.contains("fetched a new tenant_access_token"), "{text}");
+    for secret in ["app-secret-XYZ", "t-1", "t-2", "u-secret-token"] {
+        assert!(!text.contains(secret), "{secret} leaked: {text}");
+    }
+}
