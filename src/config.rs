@@ -229,3 +229,83 @@ mod tests {
         assert!(!format!("{c:?}").contains("s3cr3t-value"));
     }
 }
+
+/// The JSON-able part of the JS client options (`appId`, `region`, `retry`, ...).
+#[derive(Debug, serde::Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientOptions {
+    /// App id.
+    #[serde(default)]
+    pub app_id: Option<String>,
+    /// App secret.
+    #[serde(default)]
+    pub app_secret: Option<String>,
+    /// `feishu` or `lark`.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Custom host.
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// `self_built` or `marketplace`.
+    #[serde(default)]
+    pub app_type: Option<String>,
+    /// Per-request timeout; 0 disables it.
+    #[serde(default)]
+    pub timeout_ms: Option<u64>,
+    /// Retry policy overrides.
+    #[serde(default)]
+    pub retry: Option<RetryOptions>,
+}
+
+/// Overrides of [`RetryPolicy`] fields.
+#[derive(Debug, serde::Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct RetryOptions {
+    /// See [`RetryPolicy::max_attempts`].
+    pub max_attempts: Option<u32>,
+    /// See [`RetryPolicy::base_delay_ms`].
+    pub base_delay_ms: Option<u64>,
+    /// See [`RetryPolicy::max_delay_ms`].
+    pub max_delay_ms: Option<u64>,
+    /// See [`RetryPolicy::budget_ms`].
+    pub budget_ms: Option<u64>,
+}
+
+impl ClientOptions {
+    /// Parses and validates the options into a [`Config`].
+    ///
+    /// ```
+    /// let c = feishu_edge::config::ClientOptions::into_config_json(r#"{"appId":"a","appSecret":"b","region":"lark","retry":{"maxAttempts":1}}"#).unwrap();
+    /// assert_eq!((c.retry.max_attempts, c.base_url_str()), (1, "https://open.larksuite.com/open-apis/"));
+    /// ```
+    pub fn into_config_json(json: &str) -> Result<Config> {
+        let o: ClientOptions = serde_json::from_str(json).map_err(|e| Error::Config(format!("bad client options: {e}")))?;
+        o.into_config()
+    }
+
+    /// Builds the [`Config`].
+    pub fn into_config(self) -> Result<Config> {
+        let mut c = Config::new(self.app_id.unwrap_or_default(), self.app_secret.unwrap_or_default());
+        if let Some(r) = self.region {
+            c = c.region(Region::parse(&r)?);
+        }
+        if let Some(url) = self.base_url {
+            c = c.base_url(&url)?;
+        }
+        if let Some(t) = self.app_type {
+            c = c.app_type(AppType::parse(&t)?);
+        }
+        if let Some(ms) = self.timeout_ms {
+            c.timeout_ms = (ms > 0).then_some(ms);
+        }
+        if let Some(r) = self.retry {
+            let p = &mut c.retry;
+            p.max_attempts = r.max_attempts.unwrap_or(p.max_attempts);
+            p.base_delay_ms = r.base_delay_ms.unwrap_or(p.base_delay_ms);
+            p.max_delay_ms = r.max_delay_ms.unwrap_or(p.max_delay_ms);
+            p.budget_ms = r.budget_ms.unwrap_or(p.budget_ms);
+        }
+        c.validate()?;
+        Ok(c)
+    }
+}

@@ -2,6 +2,7 @@
 //! decisions around it: envelope checks, retries and paging.
 
 pub mod envelope;
+pub mod options;
 pub mod page;
 pub mod retry;
 mod url;

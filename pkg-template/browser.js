@@ -1,0 +1,6 @@
+// Browser entry without a bundler: fetches the wasm beside this file (top-level await).
+import { startStreaming } from './instantiate.js';
+
+await startStreaming(fetch(new URL('./wasm/feishu_edge_bg.wasm', import.meta.url)));
+
+export * from './client.js';

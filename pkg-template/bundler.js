@@ -1,0 +1,5 @@
+// Deno and bundlers (webpack asyncWebAssembly, Vite with a wasm plugin): the wasm is imported
+// as an ES module (WebAssembly/ES module integration), instantiated by wasm-bindgen's entry.
+import './wasm/feishu_edge.js';
+
+export * from './client.js';

@@ -1,0 +1,134 @@
+// The public JS API: thin classes over the wasm core. Options cross into wasm as one JSON
+// string; functions (fetch, logger) and KV-shaped stores cross as themselves.
+import { WasmClient, registerErrorClass } from './wasm/feishu_edge_bg.js';
+
+/** Every failure the SDK reports. `kind` says which: see index.d.ts. */
+export class FeishuError extends Error {
+  constructor(info) {
+    super(info.message);
+    this.name = 'FeishuError';
+    this.kind = info.kind;
+    this.code = info.code ?? null;
+    this.msg = info.msg ?? info.message;
+    this.logId = info.logId ?? null;
+    this.httpStatus = info.httpStatus ?? null;
+    this.retryable = Boolean(info.retryable);
+    if (info.rateLimitResetSeconds != null) this.rateLimitResetSeconds = info.rateLimitResetSeconds;
+  }
+}
+
+let registered = false;
+function ensureRegistered() {
+  if (!registered) {
+    registerErrorClass(FeishuError);
+    registered = true;
+  }
+}
+
+/** Reads an environment variable where the runtime has one (Node, Deno with --allow-env). */
+function env(name) {
+  try {
+    const value = globalThis.process?.env?.[name];
+    if (value) return value;
+  } catch { /* no process */ }
+  try {
+    return globalThis.Deno?.env?.get(name) || undefined;
+  } catch { /* Deno without --allow-env */ }
+  return undefined;
+}
+
+function fileEntries(files) {
+  const out = [];
+  for (const [field, value] of Object.entries(files ?? {})) {
+    if (value == null) continue;
+    const isWrapped = typeof value === 'object' && 'data' in value && !(value instanceof Blob) && !ArrayBuffer.isView(value);
+    const data = isWrapped ? value.data : value;
+    const filename = (isWrapped ? value.filename : undefined) ?? (typeof File !== 'undefined' && data instanceof File ? data.name : field);
+    out.push([field, data, filename, isWrapped ? value.contentType : undefined]);
+  }
+  return out;
+}
+
+const CORE = Symbol('feishu-edge core');
+
+/** A Feishu / Lark Open Platform client. See index.d.ts for the options. */
+export class FeishuClient {
+  #core;
+  #tokens;
+
+  constructor(options = {}) {
+    ensureRegistered();
+    if (options[CORE]) {
+      this.#core = options[CORE];
+    } else {
+      const { fetch, tokenStore, logger, logLevel, ...rest } = options;
+      const config = { ...rest, appId: rest.appId ?? env('FEISHU_APP_ID'), appSecret: rest.appSecret ?? env('FEISHU_APP_SECRET') };
+      if (config.baseUrl === undefined) config.baseUrl = env('FEISHU_BASE_URL');
+      this.#core = new WasmClient(JSON.stringify(config), fetch, tokenStore, logger, logLevel);
+    }
+    const core = this.#core;
+    this.#tokens = Object.freeze({
+      tenantAccessToken: (tenantKey) => core.tenantAccessToken(tenantKey),
+      appAccessToken: () => core.appAccessToken(),
+      storeAppTicket: (ticket) => core.storeAppTicket(String(ticket)),
+    });
+  }
+
+  /** Token access: `client.tokens.tenantAccessToken(tenantKey?)`, `appAccessToken()`. */
+  get tokens() {
+    return this.#tokens;
+  }
+
+  /** The app id this client was built with. */
+  get appId() {
+    return this.#core.appId;
+  }
+
+  /** Any Open API call; resolves to the `{code, msg, data}` envelope. */
+  request(options) {
+    return this.#core.request(JSON.stringify(options));
+  }
+
+  /** Pages of a paginated endpoint, each an array of items. */
+  async *pages(options) {
+    const { itemsKey, pageSize, maxItems, ...request } = options;
+    const walker = this.#core.paginator(JSON.stringify(request), JSON.stringify({ itemsKey, pageSize, maxItems }));
+    try {
+      for (;;) {
+        const items = await walker.next();
+        if (items === undefined) return;
+        yield items;
+      }
+    } finally {
+      walker.free();
+    }
+  }
+
+  /** Every item of a paginated endpoint, fetched page by page as you iterate. */
+  async *paginate(options) {
+    for await (const items of this.pages(options)) yield* items;
+  }
+
+  /** Every item of a paginated endpoint, collected into one array. */
+  async paginateAll(options) {
+    const all = [];
+    for await (const items of this.pages(options)) all.push(...items);
+    return all;
+  }
+
+  /** A multipart upload: `fields` are text, `files` are Blob / Uint8Array / ArrayBuffer / {data, filename, contentType}. */
+  upload(options) {
+    const { files, ...rest } = options;
+    return this.#core.upload(JSON.stringify({ method: 'POST', ...rest }), fileEntries(files));
+  }
+
+  /** A binary download; resolves to the bytes. */
+  download(options) {
+    return this.#core.download(JSON.stringify(options));
+  }
+
+  /** A client whose calls use this user access token (tokens stay shared with this client). */
+  asUser(userAccessToken) {
+    return new FeishuClient({ [CORE]: this.#core.asUser(String(userAccessToken)) });
+  }
+}

@@ -1,0 +1,24 @@
+// Instantiates the wasm core from a compiled WebAssembly.Module and wires it to the glue.
+// Every runtime entry (node.js, workerd.js, browser.js) goes through here.
+import * as glue from './wasm/feishu_edge_bg.js';
+
+const imports = { './feishu_edge_bg.js': glue };
+
+/** Synchronous start from an already compiled module (Node, workerd). */
+export function start(module) {
+  finish(new WebAssembly.Instance(module, imports));
+}
+
+/** Asynchronous start from a fetch() Response (browsers without a bundler). */
+export async function startStreaming(response) {
+  const source = await response;
+  const { instance } = typeof WebAssembly.instantiateStreaming === 'function'
+    ? await WebAssembly.instantiateStreaming(source, imports)
+    : await WebAssembly.instantiate(await source.arrayBuffer(), imports);
+  finish(instance);
+}
+
+function finish(instance) {
+  glue.__wbg_set_wasm(instance.exports);
+  instance.exports.__wbindgen_start();
+}

@@ -1,0 +1,7 @@
+// Node 18+ entry: reads the wasm next to this file and compiles it synchronously (no top-level await).
+import { readFileSync } from 'node:fs';
+import { start } from './instantiate.js';
+
+start(new WebAssembly.Module(readFileSync(new URL('./wasm/feishu_edge_bg.wasm', import.meta.url))));
+
+export * from './client.js';

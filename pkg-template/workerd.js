@@ -1,0 +1,7 @@
+// Cloudflare Workers / workerd entry: wrangler and Miniflare import .wasm as a compiled module.
+import wasmModule from './wasm/feishu_edge_bg.wasm';
+import { start } from './instantiate.js';
+
+start(wasmModule);
+
+export * from './client.js';

@@ -1,0 +1,26 @@
+// Prints the package's raw and gzip sizes and writes them to pkg/size.json.
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+const dir = process.argv[2] ?? 'pkg';
+const rows = [];
+const walk = (d) => {
+  for (const name of readdirSync(d)) {
+    const p = join(d, name);
+    if (statSync(p).isDirectory()) walk(p);
+    else if (/\.(js|wasm)$/.test(name)) {
+      const buf = readFileSync(p);
+      rows.push({ file: relative(dir, p), raw: buf.length, gzip: gzipSync(buf, { level: 9 }).length });
+    }
+  }
+};
+walk(dir);
+const wasm = rows.filter((r) => r.file.endsWith('.wasm'));
+// What one runtime loads: the wasm, the glue, the wrapper and one entry.
+const loaded = rows.filter((r) => r.file.endsWith('.wasm') || /(feishu_edge_bg\.js|client\.js|instantiate\.js|^node\.js)$/.test(r.file));
+const sum = (rs, k) => rs.reduce((a, r) => a + r[k], 0);
+const result = { files: rows, wasm: { raw: sum(wasm, 'raw'), gzip: sum(wasm, 'gzip') }, loadedByNode: { raw: sum(loaded, 'raw'), gzip: sum(loaded, 'gzip') } };
+for (const r of rows) console.log(`${r.file.padEnd(30)} ${String(r.raw).padStart(8)} B  ${String(r.gzip).padStart(7)} B gzip`);
+console.log(`${'loaded by one runtime'.padEnd(30)} ${String(result.loadedByNode.raw).padStart(8)} B  ${String(result.loadedByNode.gzip).padStart(7)} B gzip`);
+if (dir.endsWith('pkg')) writeFileSync(join(dir, 'size.json'), JSON.stringify(result, null, 2));

@@ -1,0 +1,48 @@
+//! Turning [`Error`] into the package's `FeishuError` (a JS `Error` subclass registered by
+//! `client.js`), with `kind`, `code`, `msg`, `logId`, `httpStatus` and `retryable`.
+
+use crate::error::Error;
+use js_sys::{Function, Object, Reflect};
+use std::cell::RefCell;
+use wasm_bindgen::prelude::*;
+
+thread_local! {
+    static ERROR_CLASS: RefCell<Option<Function>> = const { RefCell::new(None) };
+}
+
+/// Called once by the package's JS wrapper with its `FeishuError` class.
+#[wasm_bindgen(js_name = registerErrorClass)]
+pub fn register_error_class(class: Function) {
+    ERROR_CLASS.with(|c| *c.borrow_mut() = Some(class));
+}
+
+fn set(target: &Object, key: &str, value: JsValue) {
+    let _ = Reflect::set(target, &JsValue::from_str(key), &value);
+}
+
+/// The JS error object for `err`.
+pub fn to_js(err: &Error) -> JsValue {
+    let info = Object::new();
+    let message = err.to_string();
+    set(&info, "kind", JsValue::from_str(err.kind()));
+    set(&info, "message", JsValue::from_str(&message));
+    set(&info, "retryable", JsValue::from_bool(err.retryable()));
+    let api = err.api();
+    set(&info, "code", api.and_then(|a| a.code).map(|c| JsValue::from_f64(c as f64)).unwrap_or(JsValue::NULL));
+    set(&info, "msg", JsValue::from_str(api.map(|a| a.msg.as_str()).unwrap_or(message.as_str())));
+    set(&info, "logId", api.and_then(|a| a.log_id.as_deref()).map(JsValue::from_str).unwrap_or(JsValue::NULL));
+    set(&info, "httpStatus", api.map(|a| JsValue::from_f64(f64::from(a.http_status))).unwrap_or(JsValue::NULL));
+    if let Some(reset) = api.and_then(|a| a.rate_limit_reset_secs) {
+        set(&info, "rateLimitResetSeconds", JsValue::from_f64(reset as f64));
+    }
+    let class = ERROR_CLASS.with(|c| c.borrow().clone());
+    if let Some(class) = class {
+        if let Ok(e) = Reflect::construct(&class, &js_sys::Array::of1(&info)) {
+            return e;
+        }
+    }
+    let e = js_sys::Error::new(&message);
+    e.set_name("FeishuError");
+    let _ = Object::assign(&e, &info);
+    e.into()
+}

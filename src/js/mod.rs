@@ -1,0 +1,37 @@
+//! The wasm-bindgen skin: JS-backed implementations of the core's seams (global `fetch`,
+//! Workers-KV-shaped stores, console-like loggers, `Date.now`/`setTimeout`) and the exported
+//! classes the package's `client.js` wraps. Nothing here holds logic the core could own.
+
+pub mod client;
+pub mod error;
+pub mod fetch;
+pub mod logger;
+pub mod runtime;
+pub mod store;
+
+use wasm_bindgen::{JsCast, JsValue};
+
+/// Reads a property, `undefined` when missing or when the getter throws.
+pub(crate) fn prop(target: &JsValue, name: &str) -> JsValue {
+    js_sys::Reflect::get(target, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// A property that is a function, if it is one.
+pub(crate) fn method(target: &JsValue, name: &str) -> Option<js_sys::Function> {
+    prop(target, name).dyn_into::<js_sys::Function>().ok()
+}
+
+/// Awaits a value that may or may not be a promise (`await x` in JS).
+pub(crate) async fn settle(value: JsValue) -> Result<JsValue, JsValue> {
+    wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&value)).await
+}
+
+/// A readable description of a thrown JS value.
+pub(crate) fn describe(err: &JsValue) -> String {
+    if let Some(e) = err.dyn_ref::<js_sys::Error>() {
+        let name: String = e.name().into();
+        let msg: String = e.message().into();
+        return format!("{name}: {msg}");
+    }
+    err.as_string().unwrap_or_else(|| "a non-Error value was thrown".to_string())
+}

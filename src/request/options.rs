@@ -1,0 +1,161 @@
+//! The JS-facing call shape (`{ method, path, pathParams, params, data, headers, tokenType, ... }`)
+//! parsed from JSON into an [`ApiRequest`]. Lives in the core so it is tested natively; the wasm
+//! skin hands it the JSON the JS side produced with `JSON.stringify` (no value-by-value copying).
+
+use super::{ApiRequest, Auth};
+use crate::error::{Error, Result};
+use crate::transport::Method;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+/// Options of `client.request(...)`, camelCase as in JS.
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RequestOptions<'a> {
+    /// HTTP method (default GET).
+    #[serde(default)]
+    pub method: Option<String>,
+    /// Path template or absolute URL.
+    pub path: String,
+    /// Placeholder values (strings or numbers).
+    #[serde(default, alias = "path_params")]
+    pub path_params: Option<Map<String, Value>>,
+    /// Query parameters: arrays repeat the key, `null`s are dropped.
+    #[serde(default, alias = "query")]
+    pub params: Option<Map<String, Value>>,
+    /// JSON body, kept as written.
+    #[serde(default, borrow)]
+    pub data: Option<&'a RawValue>,
+    /// Extra headers.
+    #[serde(default)]
+    pub headers: Option<Map<String, Value>>,
+    /// `tenant` (default), `app`, `user` or `none`.
+    #[serde(default)]
+    pub token_type: Option<String>,
+    /// A user access token for this call.
+    #[serde(default)]
+    pub user_access_token: Option<String>,
+    /// Any token, used as is.
+    #[serde(default)]
+    pub access_token: Option<String>,
+    /// Tenant of a marketplace app.
+    #[serde(default)]
+    pub tenant_key: Option<String>,
+    /// Whether the call may be repeated after a 5xx or network error.
+    #[serde(default)]
+    pub idempotent: Option<bool>,
+    /// Per-call timeout.
+    #[serde(default)]
+    pub timeout_ms: Option<u64>,
+    /// Multipart text fields (uploads only).
+    #[serde(default)]
+    pub fields: Option<Map<String, Value>>,
+}
+
+fn scalar(name: &str, v: &Value) -> Result<String> {
+    match v {
+        Value::String(s) => Ok(s.clone()),
+        Value::Number(n) => Ok(n.to_string()),
+        Value::Bool(b) => Ok(b.to_string()),
+        _ => Err(Error::InvalidRequest(format!("`{name}` must be a string or number"))),
+    }
+}
+
+impl RequestOptions<'_> {
+    /// Parses the JSON form of the options.
+    ///
+    /// ```
+    /// use feishu_edge::request::options::RequestOptions;
+    /// let json = r#"{"method":"POST","path":"im/v1/messages","params":{"receive_id_type":"chat_id"},"data":{"x":1}}"#;
+    /// let req = RequestOptions::parse(json).unwrap().into_request().unwrap();
+    /// assert_eq!(req.url("https://h/open-apis/").unwrap(), "https://h/open-apis/im/v1/messages?receive_id_type=chat_id");
+    /// ```
+    pub fn parse(json: &str) -> Result<RequestOptions<'_>> {
+        serde_json::from_str(json).map_err(|e| Error::InvalidRequest(format!("bad request options: {e}")))
+    }
+
+    /// Builds the request.
+    pub fn into_request(self) -> Result<ApiRequest> {
+        let method = match self.method.as_deref() {
+            None => Method::Get,
+            Some(m) => Method::parse(m).ok_or_else(|| Error::InvalidRequest(format!("unknown HTTP method {m:?}")))?,
+        };
+        if self.path.trim().is_empty() {
+            return Err(Error::InvalidRequest("`path` is required".into()));
+        }
+        let mut req = ApiRequest::new(method, self.path);
+        for (k, v) in self.path_params.iter().flatten() {
+            req.path_params.push((k.clone(), scalar(k, v)?));
+        }
+        if let Some(params) = &self.params {
+            req = req.query_object(params);
+        }
+        for (k, v) in self.headers.iter().flatten() {
+            req.headers.push((k.clone(), scalar(k, v)?));
+        }
+        if let Some(data) = self.data {
+            req = req.json_str(data.get());
+        }
+        req.auth = match (self.access_token, self.user_access_token, self.token_type.as_deref(), self.tenant_key) {
+            (Some(t), _, _, _) => Auth::Token(t),
+            (None, Some(u), _, _) => Auth::User(u),
+            (None, None, Some("user"), _) => {
+                return Err(Error::InvalidRequest("tokenType \"user\" needs userAccessToken (or client.asUser(token))".into()))
+            }
+            (None, None, Some("none"), _) => Auth::None,
+            (None, None, Some("app"), _) => Auth::App,
+            (None, None, Some("tenant") | None, Some(k)) => Auth::TenantKey(k),
+            (None, None, Some("tenant") | None, None) => Auth::Tenant,
+            (None, None, Some(other), _) => {
+                return Err(Error::InvalidRequest(format!("unknown tokenType {other:?}: expected tenant, app, user or none")))
+            }
+        };
+        req.idempotent = self.idempotent;
+        req.timeout_ms = self.timeout_ms;
+        Ok(req)
+    }
+
+    /// The upload's text fields, as multipart text parts.
+    pub fn text_fields(&self) -> Result<Vec<(String, String)>> {
+        self.fields.iter().flatten().map(|(k, v)| Ok((k.clone(), scalar(k, v)?))).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::Body;
+
+    fn build(json: &str) -> Result<ApiRequest> {
+        RequestOptions::parse(json)?.into_request()
+    }
+
+    #[test]
+    fn full_options() {
+        let req = build(r#"{"method":"patch","path":"/open-apis/x/{id}","pathParams":{"id":7},"params":{"a":[1,"b",null],"n":null,"t":true},
+            "data":{"k":"v"},"headers":{"X-A":"1"},"tenantKey":"tk","idempotent":true,"timeoutMs":50}"#).unwrap();
+        assert_eq!(req.method, Method::Patch);
+        assert_eq!(req.url("http://h/open-apis/").unwrap(), "http://h/open-apis/x/7?a=1&a=b&t=true");
+        assert!(matches!(req.body, Body::Json(ref s) if &**s == r#"{"k":"v"}"#));
+        assert_eq!(req.auth, Auth::TenantKey("tk".into()));
+        assert_eq!((req.idempotent, req.timeout_ms), (Some(true), Some(50)));
+    }
+
+    #[test]
+    fn token_choices() {
+        assert_eq!(build(r#"{"path":"x","tokenType":"app"}"#).unwrap().auth, Auth::App);
+        assert_eq!(build(r#"{"path":"x","tokenType":"none"}"#).unwrap().auth, Auth::None);
+        assert_eq!(build(r#"{"path":"x","userAccessToken":"u"}"#).unwrap().auth, Auth::User("u".into()));
+        assert_eq!(build(r#"{"path":"x","accessToken":"a","tokenType":"app"}"#).unwrap().auth, Auth::Token("a".into()));
+        assert!(build(r#"{"path":"x","tokenType":"user"}"#).is_err());
+        assert!(build(r#"{"path":"x","tokenType":"root"}"#).is_err());
+    }
+
+    #[test]
+    fn bad_options_are_errors() {
+        for bad in [r#"{"path":""}"#, r#"{"method":"BREW","path":"x"}"#, r#"{"path":"x","pathParams":{"a":{}}}"#, r#"{"pth":"x"}"#, "[", "null"] {
+            assert!(build(bad).is_err(), "{bad}");
+        }
+    }
+}
