@@ -87,11 +87,20 @@ fn failure(resp: &HttpResponse, code: Option<i64>, msg: String) -> Box<ApiError>
     })
 }
 
-/// A short, printable excerpt of an unusable body (never more than 120 characters).
+/// A short, printable excerpt of an unusable body: at most 120 bytes, ASCII only, runs of
+/// whitespace and control bytes folded into one space.
 fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body.get(..240).unwrap_or(body));
-    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    flat.chars().take(120).collect()
+    let mut out = String::with_capacity(120);
+    for &b in body {
+        if out.len() >= 120 {
+            break;
+        }
+        let c = if b.is_ascii_graphic() { b as char } else if b.is_ascii() { ' ' } else { '?' };
+        if !(c == ' ' && (out.is_empty() || out.ends_with(' '))) {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Checks a JSON reply: `Ok` only for a 2xx status with an object body whose `code` is 0.
@@ -118,7 +127,7 @@ pub fn check(resp: HttpResponse) -> Result<ApiResponse> {
             } else if starts_as_object {
                 format!("malformed or truncated JSON ({} bytes)", resp.body.len())
             } else {
-                format!("not JSON: {:?}", excerpt(&resp.body))
+                format!("not JSON: \"{}\"", excerpt(&resp.body))
             };
             if ok_status {
                 Err(Error::InvalidResponse(failure(&resp, None, what)))

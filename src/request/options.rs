@@ -5,9 +5,65 @@
 use super::{ApiRequest, Auth};
 use crate::error::{Error, Result};
 use crate::transport::Method;
+use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
+use std::fmt;
+
+/// A JSON object's fields in order, values left as raw JSON (no `serde_json::Value`, no float
+/// formatting: numbers pass through exactly as the caller wrote them).
+#[derive(Debug, Default)]
+pub struct RawFields<'a>(pub Vec<(String, &'a RawValue)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawFields<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = RawFields<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> std::result::Result<Self::Value, M::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = map.next_entry::<String, &'de RawValue>()? {
+                    out.push((k, v));
+                }
+                Ok(RawFields(out))
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
+/// A scalar JSON value as text: strings unquoted, numbers and booleans verbatim; `None` for null.
+fn scalar_text(name: &str, raw: &RawValue) -> Result<Option<String>> {
+    let text = raw.get();
+    match text.as_bytes().first() {
+        Some(b'"') => serde_json::from_str::<String>(text).map(Some).map_err(|_| bad_scalar(name)),
+        Some(b'n') => Ok(None),
+        Some(b'[' | b'{') | None => Err(bad_scalar(name)),
+        Some(_) => Ok(Some(text.to_string())),
+    }
+}
+
+fn bad_scalar(name: &str) -> Error {
+    Error::InvalidRequest(format!("`{name}` must be a string, number or boolean"))
+}
+
+/// Query values: scalars, or arrays of scalars repeating the key; nulls dropped.
+fn push_query(out: &mut Vec<(String, String)>, name: &str, raw: &RawValue) -> Result<()> {
+    if raw.get().starts_with('[') {
+        let items: Vec<&RawValue> = serde_json::from_str(raw.get()).map_err(|_| bad_scalar(name))?;
+        for item in items {
+            if let Some(v) = scalar_text(name, item)? {
+                out.push((name.to_string(), v));
+            }
+        }
+    } else if let Some(v) = scalar_text(name, raw)? {
+        out.push((name.to_string(), v));
+    }
+    Ok(())
+}
 
 /// Options of `client.request(...)`, camelCase as in JS.
 #[derive(Debug, Deserialize, Default)]
@@ -19,17 +75,17 @@ pub struct RequestOptions<'a> {
     /// Path template or absolute URL.
     pub path: String,
     /// Placeholder values (strings or numbers).
-    #[serde(default, alias = "path_params")]
-    pub path_params: Option<Map<String, Value>>,
+    #[serde(default, borrow, alias = "path_params")]
+    pub path_params: Option<RawFields<'a>>,
     /// Query parameters: arrays repeat the key, `null`s are dropped.
-    #[serde(default, alias = "query")]
-    pub params: Option<Map<String, Value>>,
+    #[serde(default, borrow, alias = "query")]
+    pub params: Option<RawFields<'a>>,
     /// JSON body, kept as written.
     #[serde(default, borrow)]
     pub data: Option<&'a RawValue>,
     /// Extra headers.
-    #[serde(default)]
-    pub headers: Option<Map<String, Value>>,
+    #[serde(default, borrow)]
+    pub headers: Option<RawFields<'a>>,
     /// `tenant` (default), `app`, `user` or `none`.
     #[serde(default)]
     pub token_type: Option<String>,
@@ -49,17 +105,12 @@ pub struct RequestOptions<'a> {
     #[serde(default)]
     pub timeout_ms: Option<u64>,
     /// Multipart text fields (uploads only).
-    #[serde(default)]
-    pub fields: Option<Map<String, Value>>,
+    #[serde(default, borrow)]
+    pub fields: Option<RawFields<'a>>,
 }
 
-fn scalar(name: &str, v: &Value) -> Result<String> {
-    match v {
-        Value::String(s) => Ok(s.clone()),
-        Value::Number(n) => Ok(n.to_string()),
-        Value::Bool(b) => Ok(b.to_string()),
-        _ => Err(Error::InvalidRequest(format!("`{name}` must be a string or number"))),
-    }
+fn scalar(name: &str, v: &RawValue) -> Result<String> {
+    scalar_text(name, v)?.ok_or_else(|| bad_scalar(name))
 }
 
 impl RequestOptions<'_> {
@@ -85,13 +136,13 @@ impl RequestOptions<'_> {
             return Err(Error::InvalidRequest("`path` is required".into()));
         }
         let mut req = ApiRequest::new(method, self.path);
-        for (k, v) in self.path_params.iter().flatten() {
+        for (k, v) in self.path_params.iter().flat_map(|f| &f.0) {
             req.path_params.push((k.clone(), scalar(k, v)?));
         }
-        if let Some(params) = &self.params {
-            req = req.query_object(params);
+        for (k, v) in self.params.iter().flat_map(|f| &f.0) {
+            push_query(&mut req.query, k, v)?;
         }
-        for (k, v) in self.headers.iter().flatten() {
+        for (k, v) in self.headers.iter().flat_map(|f| &f.0) {
             req.headers.push((k.clone(), scalar(k, v)?));
         }
         if let Some(data) = self.data {
@@ -118,7 +169,7 @@ impl RequestOptions<'_> {
 
     /// The upload's text fields, as multipart text parts.
     pub fn text_fields(&self) -> Result<Vec<(String, String)>> {
-        self.fields.iter().flatten().map(|(k, v)| Ok((k.clone(), scalar(k, v)?))).collect()
+        self.fields.iter().flat_map(|f| &f.0).map(|(k, v)| Ok((k.clone(), scalar(k, v)?))).collect()
     }
 }
 
@@ -133,10 +184,10 @@ mod tests {
 
     #[test]
     fn full_options() {
-        let req = build(r#"{"method":"patch","path":"/open-apis/x/{id}","pathParams":{"id":7},"params":{"a":[1,"b",null],"n":null,"t":true},
+        let req = build(r#"{"method":"patch","path":"/open-apis/x/{id}","pathParams":{"id":7},"params":{"a":[1,"b",null],"n":null,"t":true,"f":1.50},
             "data":{"k":"v"},"headers":{"X-A":"1"},"tenantKey":"tk","idempotent":true,"timeoutMs":50}"#).unwrap();
         assert_eq!(req.method, Method::Patch);
-        assert_eq!(req.url("http://h/open-apis/").unwrap(), "http://h/open-apis/x/7?a=1&a=b&t=true");
+        assert_eq!(req.url("http://h/open-apis/").unwrap(), "http://h/open-apis/x/7?a=1&a=b&t=true&f=1.50");
         assert!(matches!(req.body, Body::Json(ref s) if &**s == r#"{"k":"v"}"#));
         assert_eq!(req.auth, Auth::TenantKey("tk".into()));
         assert_eq!((req.idempotent, req.timeout_ms), (Some(true), Some(50)));
@@ -154,7 +205,7 @@ mod tests {
 
     #[test]
     fn bad_options_are_errors() {
-        for bad in [r#"{"path":""}"#, r#"{"method":"BREW","path":"x"}"#, r#"{"path":"x","pathParams":{"a":{}}}"#, r#"{"pth":"x"}"#, "[", "null"] {
+        for bad in [r#"{"path":""}"#, r#"{"method":"BREW","path":"x"}"#, r#"{"path":"x","pathParams":{"a":{}}}"#, r#"{"path":"x","params":{"a":[[1]]}}"#, r#"{"path":"x","headers":{"a":null}}"#, r#"{"pth":"x"}"#, "[", "null"] {
             assert!(build(bad).is_err(), "{bad}");
         }
     }

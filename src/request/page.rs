@@ -5,7 +5,7 @@ use crate::client::Client;
 use crate::error::{ApiError, Error, Result};
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use std::collections::HashMap;
+use super::options::RawFields;
 
 /// How to walk the pages.
 #[derive(Debug, Clone, Default)]
@@ -30,7 +30,7 @@ pub struct Page {
 #[derive(Deserialize)]
 struct Envelope<'a> {
     #[serde(borrow, default)]
-    data: Option<HashMap<String, &'a RawValue>>,
+    data: Option<RawFields<'a>>,
 }
 
 /// Reads one page from an envelope body. Stops (no `next_token`) when `has_more` is false or
@@ -38,27 +38,28 @@ struct Envelope<'a> {
 pub fn parse_page(body: &[u8], items_key: Option<&str>) -> std::result::Result<Page, String> {
     let env: Envelope<'_> = serde_json::from_slice(body).map_err(|e| format!("page is not an envelope: {e}"))?;
     let data = env.data.unwrap_or_default();
-    let has_more = match data.get("has_more") {
+    let get = |key: &str| data.0.iter().find(|(k, _)| k == key).map(|(_, v)| *v);
+    let has_more = match get("has_more") {
         Some(raw) => serde_json::from_str::<Option<bool>>(raw.get()).map_err(|e| format!("has_more: {e}"))?.unwrap_or(false),
         None => false,
     };
     let token = ["page_token", "next_page_token"]
         .iter()
-        .filter_map(|k| data.get(*k))
+        .filter_map(|k| get(k))
         .find_map(|raw| serde_json::from_str::<Option<String>>(raw.get()).ok().flatten())
         .filter(|t| !t.is_empty());
     let key = match items_key {
         Some(k) => Some(k),
-        None if data.contains_key("items") => Some("items"),
+        None if get("items").is_some() => Some("items"),
         None => {
-            let mut arrays = data.iter().filter(|(_, v)| v.get().starts_with('['));
+            let mut arrays = data.0.iter().filter(|(_, v)| v.get().starts_with('['));
             match (arrays.next(), arrays.next()) {
                 (Some((k, _)), None) => Some(k.as_str()),
                 _ => None,
             }
         }
     };
-    let items = match key.and_then(|k| data.get(k)) {
+    let items = match key.and_then(get) {
         Some(raw) => serde_json::from_str::<Option<Vec<Box<RawValue>>>>(raw.get())
             .map_err(|e| format!("items are not an array: {e}"))?
             .unwrap_or_default(),

@@ -14,7 +14,6 @@ use crate::LocalBoxFuture;
 use futures_util::future::{FutureExt, Shared};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 /// Which token.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -46,8 +45,30 @@ type TokenFuture = Shared<LocalBoxFuture<'static, Result<CachedToken>>>;
 /// Per-client memory cache and in-flight fetches.
 #[derive(Default)]
 pub(crate) struct TokenCache {
-    local: RefCell<HashMap<String, CachedToken>>,
-    inflight: RefCell<HashMap<String, TokenFuture>>,
+    local: RefCell<SmallMap<CachedToken>>,
+    inflight: RefCell<SmallMap<TokenFuture>>,
+}
+
+/// A map for the handful of token keys a client uses (linear search, no hashing code in wasm).
+pub(crate) struct SmallMap<V>(Vec<(String, V)>);
+
+impl<V> Default for SmallMap<V> {
+    fn default() -> Self {
+        SmallMap(Vec::new())
+    }
+}
+
+impl<V> SmallMap<V> {
+    fn get(&self, key: &str) -> Option<&V> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+    fn insert(&mut self, key: String, value: V) {
+        self.remove(&key);
+        self.0.push((key, value));
+    }
+    fn remove(&mut self, key: &str) {
+        self.0.retain(|(k, _)| k != key);
+    }
 }
 
 /// The store key of a token kind: `feishu-edge:<app_id>:tenant[:<tenant_key>]` or `:app`.
@@ -142,6 +163,27 @@ fn kind_name(kind: &TokenKind) -> &'static str {
     }
 }
 
+/// Body of the token endpoints (fields absent when `None`).
+#[derive(Serialize, Default)]
+struct TokenBody<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    app_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    app_secret: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    app_ticket: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    app_access_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tenant_key: Option<&'a str>,
+}
+
+impl<'a> TokenBody<'a> {
+    fn credentials(cfg: &'a crate::Config) -> TokenBody<'a> {
+        TokenBody { app_id: Some(&cfg.app_id), app_secret: Some(cfg.app_secret.expose()), ..Default::default() }
+    }
+}
+
 #[derive(Deserialize)]
 struct TokenReply {
     #[serde(default)]
@@ -155,31 +197,27 @@ struct TokenReply {
 async fn fetch(client: &Client, kind: &TokenKind) -> Result<CachedToken> {
     let inner = client.inner();
     let cfg = &inner.config;
+    let ticket;
+    let app_token;
     let (path, body) = match (cfg.app_type, kind) {
-        (AppType::SelfBuilt, TokenKind::Tenant(_)) => (
-            "auth/v3/tenant_access_token/internal",
-            serde_json::json!({"app_id": cfg.app_id, "app_secret": cfg.app_secret.expose()}),
-        ),
-        (AppType::SelfBuilt, TokenKind::App) => (
-            "auth/v3/app_access_token/internal",
-            serde_json::json!({"app_id": cfg.app_id, "app_secret": cfg.app_secret.expose()}),
-        ),
+        (AppType::SelfBuilt, TokenKind::Tenant(_)) => ("auth/v3/tenant_access_token/internal", TokenBody::credentials(cfg)),
+        (AppType::SelfBuilt, TokenKind::App) => ("auth/v3/app_access_token/internal", TokenBody::credentials(cfg)),
         (AppType::Marketplace, TokenKind::App) => {
-            let ticket = match inner.store.get(&ticket_key(&cfg.app_id)).await? {
+            ticket = match inner.store.get(&ticket_key(&cfg.app_id)).await? {
                 Some(t) if !t.is_empty() => t,
                 _ => {
                     resend_app_ticket(client).await;
                     return Err(Error::AppTicketMissing);
                 }
             };
-            ("auth/v3/app_access_token", serde_json::json!({"app_id": cfg.app_id, "app_secret": cfg.app_secret.expose(), "app_ticket": ticket}))
+            ("auth/v3/app_access_token", TokenBody { app_ticket: Some(&ticket), ..TokenBody::credentials(cfg) })
         }
         (AppType::Marketplace, TokenKind::Tenant(tenant_key)) => {
             let tenant_key = tenant_key
                 .as_deref()
                 .ok_or_else(|| Error::InvalidRequest("marketplace apps need a tenantKey for tenant tokens".into()))?;
-            let app_token = Box::pin(get(client, TokenKind::App)).await?;
-            ("auth/v3/tenant_access_token", serde_json::json!({"app_access_token": app_token, "tenant_key": tenant_key}))
+            app_token = Box::pin(get(client, TokenKind::App)).await?;
+            ("auth/v3/tenant_access_token", TokenBody { app_access_token: Some(&app_token), tenant_key: Some(tenant_key), ..Default::default() })
         }
     };
     let req = ApiRequest::post(path).auth(Auth::None).idempotent(true).json(&body)?;
@@ -217,8 +255,7 @@ async fn fetch(client: &Client, kind: &TokenKind) -> Result<CachedToken> {
 pub(crate) async fn resend_app_ticket(client: &Client) {
     let inner = client.inner();
     let cfg = &inner.config;
-    let body = serde_json::json!({"app_id": cfg.app_id, "app_secret": cfg.app_secret.expose()});
-    let result = match ApiRequest::post("auth/v3/app_ticket/resend").auth(Auth::None).idempotent(true).json(&body) {
+    let result = match ApiRequest::post("auth/v3/app_ticket/resend").auth(Auth::None).idempotent(true).json(&TokenBody::credentials(cfg)) {
         Ok(req) => Box::pin(client.request(req)).await.map(|_| ()),
         Err(e) => Err(e),
     };

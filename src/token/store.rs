@@ -4,7 +4,7 @@ use crate::error::Result;
 use crate::runtime::Runtime;
 use crate::LocalBoxFuture;
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// Where tokens and app tickets live. Shaped like Workers KV so a KV namespace, a Deno KV wrapper
@@ -31,13 +31,13 @@ pub trait TokenStore {
 /// ```
 pub struct MemoryStore {
     runtime: Rc<dyn Runtime>,
-    entries: RefCell<HashMap<String, (String, Option<u64>)>>,
+    entries: RefCell<BTreeMap<String, (String, Option<u64>)>>,
 }
 
 impl MemoryStore {
     /// An empty store reading expiry from `runtime`'s clock.
     pub fn new(runtime: Rc<dyn Runtime>) -> MemoryStore {
-        MemoryStore { runtime, entries: RefCell::new(HashMap::new()) }
+        MemoryStore { runtime, entries: RefCell::new(BTreeMap::new()) }
     }
 }
 
