@@ -1,0 +1,15 @@
+// A Worker that runs one JS test per request against the built package's workerd entry.
+// GET /count → number of tests; GET /run?i=N → that test's result. env.TOKENS is a real KV namespace.
+import * as pkg from '../../pkg/workerd.js';
+import { runTests } from './harness.mjs';
+import { clientTests } from './client-suite.mjs';
+
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    if (url.pathname === '/count') return Response.json({ count: clientTests.length });
+    const test = clientTests[Number(url.searchParams.get('i'))];
+    const result = await runTests('workerd', [test], { ...pkg, emuUrl: env.EMU_URL, runtime: 'workerd', kv: env.TOKENS });
+    return Response.json(result);
+  },
+};
