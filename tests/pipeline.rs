@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 //! Native tests of the request pipeline against a scripted transport and a virtual clock.
 
 use feishu_edge::request::PageOptions;

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# npm pack pkg/ → install the tarball into a fresh consumer → `tsc --strict` a sample of the
+# contract → import the installed package by name in Node (resolving the `node` export).
+set -euo pipefail
+source "$(dirname "$0")/../scripts/lib.sh"
+cd "$ROOT"
+work="$ROOT/tests/.tmp/consumer"
+rm -rf "$work" && mkdir -p "$work"
+tarball=$(cd "$work" && npm pack "$ROOT/pkg" --silent --loglevel=error | tail -n1)
+cd "$work"
+echo '{"name":"consumer","private":true,"type":"module"}' > package.json
+npm install --no-audit --no-fund --loglevel=error "./$tarball" >/dev/null
+cp "$ROOT/tests/types/sample.ts" "$ROOT/tests/types/tsconfig.json" .
+tsc -p tsconfig.json
+node -e "import('feishu-edge').then(m => { if (typeof m.FeishuClient !== 'function' || typeof m.FeishuError !== 'function') process.exit(1); console.log('installed package imports: ok') })"
+echo "types: 2 passed, 0 failed"

@@ -1,0 +1,55 @@
+// Type-checks the public contract with `tsc --strict` in a consumer that installed the packed package.
+// Lines marked @ts-expect-error must fail to type-check: if the typings loosen, tsc reports them.
+import { FeishuClient, FeishuError, type Envelope, type KVLike, type FeishuErrorKind } from 'feishu-edge';
+
+const kv: KVLike = {
+  async get(key: string) { return key ? null : 'x'; },
+  async put(_key: string, _value: string, _options?: { expirationTtl?: number }) {},
+  async delete(_key: string) {},
+};
+
+export async function main(env: { APP_ID: string; APP_SECRET: string; TOKENS: KVLike }): Promise<void> {
+  const client = new FeishuClient({
+    appId: env.APP_ID, appSecret: env.APP_SECRET, region: 'lark', appType: 'self_built', tokenStore: env.TOKENS ?? kv,
+    timeoutMs: 5_000, retry: { maxAttempts: 3, baseDelayMs: 200, maxDelayMs: 5_000, budgetMs: 20_000 },
+    logger: console, logLevel: 'warn', fetch: (input, init) => fetch(input, init),
+  });
+  const res: Envelope<{ message_id: string }> = await client.request<{ message_id: string }>({
+    method: 'POST', path: 'im/v1/messages', params: { receive_id_type: 'chat_id', ids: ['a', null] },
+    data: { receive_id: 'oc_1', msg_type: 'text', content: JSON.stringify({ text: 'hi' }) }, idempotent: false,
+  });
+  const id: string | undefined = res.data?.message_id;
+  for await (const chat of client.paginate<{ chat_id: string }>({ path: 'im/v1/chats', pageSize: 50, maxItems: 200 })) {
+    const chatId: string = chat.chat_id;
+    void chatId;
+  }
+  const all = await client.paginateAll({ path: 'im/v1/chats', itemsKey: 'items' });
+  await client.upload({ path: 'im/v1/images', fields: { image_type: 'message' }, files: { image: new Uint8Array([1]) } });
+  const bytes: Uint8Array = await client.download({ path: 'im/v1/images/{image_key}', pathParams: { image_key: 'k' } });
+  const me: FeishuClient = client.asUser('u-token');
+  const token: string = await client.tokens.tenantAccessToken('tenant-key');
+  await me.request({ path: 'authen/v1/user_info', tokenType: 'user', userAccessToken: 'u' });
+  try {
+    await client.request({ path: 'x' });
+  } catch (e) {
+    if (e instanceof FeishuError) {
+      const kind: FeishuErrorKind = e.kind;
+      const code: number | null = e.code;
+      const logId: string | null = e.logId;
+      const status: number | null = e.httpStatus;
+      const retry: boolean = e.retryable;
+      void [kind, code, logId, status, retry, e.msg, e.message];
+    }
+  }
+  void [id, all, bytes, token];
+
+  // @ts-expect-error: region is 'feishu' | 'lark'
+  new FeishuClient({ region: 'mars' });
+  // @ts-expect-error: path is required
+  await client.request({ method: 'GET' });
+  // @ts-expect-error: unknown token type
+  await client.request({ path: 'x', tokenType: 'root' });
+  // @ts-expect-error: download resolves to bytes, not a string
+  const s: string = await client.download({ path: 'x' });
+  void s;
+}
