@@ -1,8 +1,7 @@
 // Instantiates the wasm core from a compiled WebAssembly.Module and wires it to the glue.
 // Every runtime entry (node.js, workerd.js, browser.js) goes through here.
 import * as glue from './wasm/feishu_edge_bg.js';
-
-const imports = { './feishu_edge_bg.js': glue };
+import { imports } from './wasm/imports.js';
 
 /** Synchronous start from an already compiled module (Node, workerd). */
 export function start(module) {

@@ -18,7 +18,8 @@ const walk = (d) => {
 walk(dir);
 const wasm = rows.filter((r) => r.file.endsWith('.wasm'));
 // What one runtime loads: the wasm, the glue, the wrapper and one entry.
-const loaded = rows.filter((r) => r.file.endsWith('.wasm') || /(feishu_edge_bg\.js|client\.js|instantiate\.js|^node\.js)$/.test(r.file));
+// The Node entry is one bundled file (glue, helper and wrapper inside) plus the wasm.
+const loaded = rows.filter((r) => r.file.endsWith('.wasm') || r.file === 'node.js');
 const sum = (rs, k) => rs.reduce((a, r) => a + r[k], 0);
 const result = { files: rows, wasm: { raw: sum(wasm, 'raw'), gzip: sum(wasm, 'gzip') }, loadedByNode: { raw: sum(loaded, 'raw'), gzip: sum(loaded, 'gzip') } };
 for (const r of rows) console.log(`${r.file.padEnd(30)} ${String(r.raw).padStart(8)} B  ${String(r.gzip).padStart(7)} B gzip`);

@@ -79,7 +79,9 @@ impl ClientBuilder {
             Some(t) => t,
             None => default_transport()?,
         };
-        let store = self.store.unwrap_or_else(|| Rc::new(MemoryStore::new(runtime.clone())));
+        let store = self
+            .store
+            .unwrap_or_else(|| Rc::new(MemoryStore::new(runtime.clone())));
         Ok(Client {
             inner: Rc::new(Inner {
                 config: self.config,
@@ -108,13 +110,21 @@ fn default_transport() -> Result<Rc<dyn Transport>> {
 }
 #[cfg(not(target_arch = "wasm32"))]
 fn default_transport() -> Result<Rc<dyn Transport>> {
-    Err(Error::Config("no transport: native builds must pass one to ClientBuilder::transport".into()))
+    Err(Error::Config(
+        "no transport: native builds must pass one to ClientBuilder::transport".into(),
+    ))
 }
 
 impl Client {
     /// Starts building a client.
     pub fn builder(config: Config) -> ClientBuilder {
-        ClientBuilder { config, transport: None, runtime: None, store: None, logger: None }
+        ClientBuilder {
+            config,
+            transport: None,
+            runtime: None,
+            store: None,
+            logger: None,
+        }
     }
 
     pub(crate) fn inner(&self) -> &Inner {
@@ -133,7 +143,10 @@ impl Client {
 
     /// A client whose calls default to `user_access_token` (calls naming another token keep it).
     pub fn as_user(&self, user_access_token: impl Into<Rc<str>>) -> Client {
-        Client { inner: self.inner.clone(), user_token: Some(user_access_token.into()) }
+        Client {
+            inner: self.inner.clone(),
+            user_token: Some(user_access_token.into()),
+        }
     }
 
     /// A valid tenant access token (per tenant for marketplace apps).
@@ -190,7 +203,9 @@ impl Client {
             Auth::None => None,
             Auth::User(t) | Auth::Token(t) => Some(t.clone()),
             Auth::Tenant if self.inner.config.app_type == AppType::Marketplace => {
-                return Err(Error::InvalidRequest("marketplace apps must pass tenantKey for tenant-token calls".into()))
+                return Err(Error::InvalidRequest(
+                    "marketplace apps must pass tenantKey for tenant-token calls".into(),
+                ))
             }
             other => match self.managed_kind(other) {
                 Some(kind) => Some(token::manager_get(self, kind).await?),
@@ -226,14 +241,26 @@ impl Client {
                 body: req.body.clone(),
                 timeout_ms: req.timeout_ms.or(inner.config.timeout_ms),
             };
-            let sent_at = inner.runtime.now_ms();
+            let debug = inner.logger.enabled(Level::Debug);
+            let sent_at = if debug { inner.runtime.now_ms() } else { 0 };
             let outcome = inner.transport.send(http).await;
-            let elapsed = inner.runtime.now_ms().saturating_sub(sent_at);
             let error = match outcome {
                 Ok(resp) => {
-                    log_at!(inner.logger, Level::Debug, "{} {} -> {} in {elapsed} ms (log id {})",
-                        req.method.as_str(), path_for_log, resp.status, envelope::log_id(&resp).unwrap_or_default());
-                    let failed = !(200..300).contains(&resp.status) || looks_like_error_envelope(&resp);
+                    if debug {
+                        let elapsed = inner.runtime.now_ms().saturating_sub(sent_at);
+                        inner.logger.log(
+                            Level::Debug,
+                            &format!(
+                                "{} {} -> {} in {elapsed} ms (log id {})",
+                                req.method.as_str(),
+                                path_for_log,
+                                resp.status,
+                                envelope::log_id(&resp).unwrap_or_default()
+                            ),
+                        );
+                    }
+                    let failed =
+                        !(200..300).contains(&resp.status) || looks_like_error_envelope(&resp);
                     if !failed {
                         return Ok(resp);
                     }
@@ -250,21 +277,46 @@ impl Client {
                 if let Some(kind) = self.managed_kind(&auth) {
                     refreshed_token = true;
                     attempts -= 1;
-                    log_at!(inner.logger, Level::Warn, "{} {}: token rejected (code {}), fetching a new one",
-                        req.method.as_str(), path_for_log, error.code().unwrap_or(0));
+                    log_at!(
+                        inner.logger,
+                        Level::Warn,
+                        "{} {}: token rejected (code {}), fetching a new one",
+                        req.method.as_str(),
+                        path_for_log,
+                        error.code().unwrap_or(0)
+                    );
                     token::manager_invalidate(self, &kind).await;
                     continue;
                 }
             }
             let waited = inner.runtime.now_ms().saturating_sub(started);
-            match decide(&policy, &error, attempts, waited, idempotent, inner.runtime.jitter()) {
+            match decide(
+                &policy,
+                &error,
+                attempts,
+                waited,
+                idempotent,
+                inner.runtime.jitter(),
+            ) {
                 RetryDecision::RetryAfter(delay) => {
-                    log_at!(inner.logger, Level::Warn, "{} {}: {} (attempt {attempts}); retrying in {delay} ms",
-                        req.method.as_str(), path_for_log, error.kind());
+                    log_at!(
+                        inner.logger,
+                        Level::Warn,
+                        "{} {}: {} (attempt {attempts}); retrying in {delay} ms",
+                        req.method.as_str(),
+                        path_for_log,
+                        error.kind()
+                    );
                     inner.runtime.sleep(delay).await;
                 }
                 RetryDecision::Stop => {
-                    log_at!(inner.logger, Level::Debug, "{} {}: giving up after {attempts} attempt(s): {error}", req.method.as_str(), path_for_log);
+                    log_at!(
+                        inner.logger,
+                        Level::Debug,
+                        "{} {}: giving up after {attempts} attempt(s): {error}",
+                        req.method.as_str(),
+                        path_for_log
+                    );
                     return Err(error);
                 }
             }
@@ -277,5 +329,7 @@ fn looks_like_error_envelope(resp: &HttpResponse) -> bool {
     let head = resp.body.get(..64).unwrap_or(&resp.body);
     let text = String::from_utf8_lossy(head);
     !(text.contains("\"code\":0,") || text.contains("\"code\":0}") || text.contains("\"code\": 0,"))
-        && resp.header("content-type").is_none_or(|c| c.contains("json"))
+        && resp
+            .header("content-type")
+            .is_none_or(|c| c.contains("json"))
 }

@@ -33,7 +33,9 @@ impl Region {
         match s.to_ascii_lowercase().as_str() {
             "feishu" => Ok(Region::Feishu),
             "lark" | "larksuite" => Ok(Region::Lark),
-            other => Err(Error::Config(format!("unknown region {other:?}: expected \"feishu\" or \"lark\""))),
+            other => Err(Error::Config(format!(
+                "unknown region {other:?}: expected \"feishu\" or \"lark\""
+            ))),
         }
     }
 }
@@ -82,7 +84,12 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { max_attempts: 3, base_delay_ms: 200, max_delay_ms: 20_000, budget_ms: 60_000 }
+        RetryPolicy {
+            max_attempts: 3,
+            base_delay_ms: 200,
+            max_delay_ms: 20_000,
+            budget_ms: 60_000,
+        }
     }
 }
 
@@ -158,8 +165,13 @@ impl Config {
     /// appended unless the URL already ends with it; the accounts host becomes the same origin.
     pub fn base_url(mut self, url: &str) -> Result<Config> {
         let trimmed = url.trim().trim_end_matches('/');
-        if !(trimmed.starts_with("http://") || trimmed.starts_with("https://")) || trimmed.len() <= "https://".len() {
-            return Err(Error::Config(format!("baseUrl must be an http(s) URL, got {url:?}")));
+        let host = trimmed
+            .strip_prefix("https://")
+            .or_else(|| trimmed.strip_prefix("http://"));
+        if !host.is_some_and(|h| !h.is_empty() && !h.starts_with('/')) {
+            return Err(Error::Config(format!(
+                "baseUrl must be an http(s) URL with a host, got \"{url}\""
+            )));
         }
         let origin = trimmed.strip_suffix("/open-apis").unwrap_or(trimmed);
         self.api_base = format!("{origin}/open-apis/");
@@ -208,12 +220,26 @@ mod tests {
 
     #[test]
     fn regions_and_custom_base() {
-        assert_eq!(Config::new("a", "b").base_url_str(), "https://open.feishu.cn/open-apis/");
+        assert_eq!(
+            Config::new("a", "b").base_url_str(),
+            "https://open.feishu.cn/open-apis/"
+        );
         let c = Config::new("a", "b").region(Region::Lark);
         assert_eq!(c.accounts_base(), "https://accounts.larksuite.com/");
-        let c = Config::new("a", "b").base_url("http://127.0.0.1:8/open-apis/").unwrap();
+        let c = Config::new("a", "b")
+            .base_url("http://127.0.0.1:8/open-apis/")
+            .unwrap();
         assert_eq!(c.base_url_str(), "http://127.0.0.1:8/open-apis/");
         assert!(Config::new("a", "b").base_url("ftp://x").is_err());
+        assert!(Config::new("a", "b").base_url("https://").is_err());
+        assert!(Config::new("a", "b").base_url("http:///path").is_err());
+        assert_eq!(
+            Config::new("a", "b")
+                .base_url("http://x")
+                .unwrap()
+                .base_url_str(),
+            "http://x/open-apis/"
+        );
         assert!(Region::parse("LARK").is_ok() && Region::parse("mars").is_err());
     }
 
@@ -279,13 +305,17 @@ impl ClientOptions {
     /// assert_eq!((c.retry.max_attempts, c.base_url_str()), (1, "https://open.larksuite.com/open-apis/"));
     /// ```
     pub fn into_config_json(json: &str) -> Result<Config> {
-        let o: ClientOptions = serde_json::from_str(json).map_err(|e| Error::Config(format!("bad client options: {e}")))?;
+        let o: ClientOptions = serde_json::from_str(json)
+            .map_err(|e| Error::Config(format!("bad client options: {e}")))?;
         o.into_config()
     }
 
     /// Builds the [`Config`].
     pub fn into_config(self) -> Result<Config> {
-        let mut c = Config::new(self.app_id.unwrap_or_default(), self.app_secret.unwrap_or_default());
+        let mut c = Config::new(
+            self.app_id.unwrap_or_default(),
+            self.app_secret.unwrap_or_default(),
+        );
         if let Some(r) = self.region {
             c = c.region(Region::parse(&r)?);
         }

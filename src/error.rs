@@ -153,7 +153,13 @@ mod tests {
     use super::*;
 
     fn api(code: Option<i64>, status: u16) -> ApiError {
-        ApiError { code, msg: "m".into(), log_id: Some("L1".into()), http_status: status, rate_limit_reset_secs: None }
+        ApiError {
+            code,
+            msg: "m".into(),
+            log_id: Some("L1".into()),
+            http_status: status,
+            rate_limit_reset_secs: None,
+        }
     }
 
     #[test]
@@ -169,6 +175,9 @@ mod tests {
     #[test]
     fn display_names_code_and_log_id() {
         let s = Error::Api(Box::new(api(Some(230001), 400))).to_string();
-        assert!(s.contains("230001") && s.contains("L1") && s.contains("HTTP 400"), "{s}");
+        assert!(
+            s.contains("230001") && s.contains("L1") && s.contains("HTTP 400"),
+            "{s}"
+        );
     }
 }

@@ -36,7 +36,9 @@ pub use log::{Level, Logger};
 pub use request::{ApiRequest, ApiResponse, Auth, Download, Paginator};
 pub use runtime::Runtime;
 pub use token::{MemoryStore, TokenStore};
-pub use transport::{Body, FileData, HttpRequest, HttpResponse, Method, Part, Transport, TransportError};
+pub use transport::{
+    Body, FileData, HttpRequest, HttpResponse, Method, Part, Transport, TransportError,
+};
 
 /// A boxed future that need not be `Send` (wasm is single-threaded).
 pub type LocalBoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + 'a>>;

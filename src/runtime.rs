@@ -36,7 +36,11 @@ impl Runtime for StdRuntime {
             .unwrap_or(0)
     }
     fn sleep(&self, ms: u64) -> LocalBoxFuture<'static, ()> {
-        Box::pin(ThreadSleep { ms, shared: Default::default(), started: false })
+        Box::pin(ThreadSleep {
+            ms,
+            shared: Default::default(),
+            started: false,
+        })
     }
     fn jitter(&self) -> f64 {
         // Sub-millisecond clock noise is plenty to de-synchronise retries.
@@ -59,7 +63,10 @@ struct ThreadSleep {
 #[cfg(not(target_arch = "wasm32"))]
 impl std::future::Future for ThreadSleep {
     type Output = ();
-    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
         {
             let mut state = match self.shared.lock() {
                 Ok(s) => s,

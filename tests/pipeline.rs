@@ -3,8 +3,8 @@
 
 use feishu_edge::request::PageOptions;
 use feishu_edge::{
-    ApiRequest, AppType, Auth, Client, Config, Error, HttpRequest, HttpResponse, LocalBoxFuture, Logger, Level, MemoryStore,
-    Runtime, TokenStore, Transport, TransportError,
+    ApiRequest, AppType, Auth, Client, Config, Error, HttpRequest, HttpResponse, Level,
+    LocalBoxFuture, Logger, MemoryStore, Runtime, TokenStore, Transport, TransportError,
 };
 use futures_executor::block_on;
 use futures_util::future::join_all;
@@ -44,7 +44,10 @@ struct Scripted {
 struct YieldOnce(bool);
 impl std::future::Future for YieldOnce {
     type Output = ();
-    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
         if self.0 {
             std::task::Poll::Ready(())
         } else {
@@ -58,7 +61,10 @@ impl std::future::Future for YieldOnce {
 fn json(status: u16, body: &str) -> HttpResponse {
     HttpResponse {
         status,
-        headers: vec![("content-type".into(), "application/json".into()), ("x-tt-logid".into(), "LOG-42".into())],
+        headers: vec![
+            ("content-type".into(), "application/json".into()),
+            ("x-tt-logid".into(), "LOG-42".into()),
+        ],
         body: body.as_bytes().to_vec(),
     }
 }
@@ -72,8 +78,15 @@ impl Transport for Scripted {
                 let n = self.token_calls.get() + 1;
                 self.token_calls.set(n);
                 *self.token.borrow_mut() = format!("t-{n}");
-                let field = if req.url.contains("app_access_token") { "app_access_token" } else { "tenant_access_token" };
-                return Ok(json(200, &format!(r#"{{"code":0,"msg":"ok","{field}":"t-{n}","expire":7200}}"#)));
+                let field = if req.url.contains("app_access_token") {
+                    "app_access_token"
+                } else {
+                    "tenant_access_token"
+                };
+                return Ok(json(
+                    200,
+                    &format!(r#"{{"code":0,"msg":"ok","{field}":"t-{n}","expire":7200}}"#),
+                ));
             }
             let i = self.api_calls.get();
             self.api_calls.set(i + 1);
@@ -87,14 +100,27 @@ fn setup(handler: Handler) -> (Client, Rc<Scripted>, Rc<VirtualClock>) {
 }
 
 fn setup_with(config: Config, handler: Handler) -> (Client, Rc<Scripted>, Rc<VirtualClock>) {
-    let t = Rc::new(Scripted { seen: RefCell::default(), token_calls: Cell::new(0), api_calls: Cell::new(0), handler, token: RefCell::default() });
+    let t = Rc::new(Scripted {
+        seen: RefCell::default(),
+        token_calls: Cell::new(0),
+        api_calls: Cell::new(0),
+        handler,
+        token: RefCell::default(),
+    });
     let clock = Rc::new(VirtualClock::default());
-    let client = Client::builder(config.base_url("http://emu.test").unwrap()).transport(t.clone()).runtime(clock.clone()).build().unwrap();
+    let client = Client::builder(config.base_url("http://emu.test").unwrap())
+        .transport(t.clone())
+        .runtime(clock.clone())
+        .build()
+        .unwrap();
     (client, t, clock)
 }
 
 fn ok() -> Result<HttpResponse, TransportError> {
-    Ok(json(200, r#"{"code":0,"msg":"success","data":{"ok":true}}"#))
+    Ok(json(
+        200,
+        r#"{"code":0,"msg":"success","data":{"ok":true}}"#,
+    ))
 }
 
 #[test]
@@ -105,15 +131,26 @@ fn concurrent_cold_calls_fetch_one_token() {
     assert!(results.iter().all(|r| r.is_ok()));
     assert_eq!(t.token_calls.get(), 1);
     assert_eq!(t.api_calls.get(), 100);
-    let auth: Vec<_> = t.seen.borrow().iter().filter(|r| !r.url.contains("auth/v3")).map(|r| r.headers.clone()).collect();
-    assert!(auth.iter().all(|h| h.contains(&("Authorization".into(), "Bearer t-1".into()))));
+    let auth: Vec<_> = t
+        .seen
+        .borrow()
+        .iter()
+        .filter(|r| !r.url.contains("auth/v3"))
+        .map(|r| r.headers.clone())
+        .collect();
+    assert!(auth
+        .iter()
+        .all(|h| h.contains(&("Authorization".into(), "Bearer t-1".into()))));
 }
 
 #[test]
 fn revoked_token_is_replaced_once() {
     let (client, t, _) = setup(Box::new(|req, _| {
         if req.headers.iter().any(|(_, v)| v == "Bearer t-1") {
-            Ok(json(400, r#"{"code":99991663,"msg":"invalid tenant token"}"#))
+            Ok(json(
+                400,
+                r#"{"code":99991663,"msg":"invalid tenant token"}"#,
+            ))
         } else {
             ok()
         }
@@ -121,7 +158,9 @@ fn revoked_token_is_replaced_once() {
     block_on(client.request(ApiRequest::get("a"))).unwrap();
     assert_eq!(t.token_calls.get(), 2);
     // A token that stays invalid is reported after one refresh, not retried forever.
-    let (client, t, _) = setup(Box::new(|_, _| Ok(json(400, r#"{"code":99991663,"msg":"invalid"}"#))));
+    let (client, t, _) = setup(Box::new(|_, _| {
+        Ok(json(400, r#"{"code":99991663,"msg":"invalid"}"#))
+    }));
     let err = block_on(client.request(ApiRequest::get("a"))).unwrap_err();
     assert_eq!(err.code(), Some(99991663));
     assert_eq!((t.token_calls.get(), t.api_calls.get()), (2, 2));
@@ -146,13 +185,19 @@ fn rate_limit_waits_for_reset() {
 #[test]
 fn post_is_not_retried_after_5xx_but_get_is() {
     let (client, t, _) = setup(Box::new(|_, _| Ok(json(503, "<html>busy</html>"))));
-    let err = block_on(client.request(ApiRequest::post("im/v1/messages").json_str("{}"))).unwrap_err();
-    assert!(matches!(err, Error::Http(ref e) if e.http_status == 503), "{err:?}");
+    let err =
+        block_on(client.request(ApiRequest::post("im/v1/messages").json_str("{}"))).unwrap_err();
+    assert!(
+        matches!(err, Error::Http(ref e) if e.http_status == 503),
+        "{err:?}"
+    );
     assert_eq!(t.api_calls.get(), 1);
     let err = block_on(client.request(ApiRequest::get("im/v1/chats"))).unwrap_err();
     assert!(err.retryable());
     assert_eq!(t.api_calls.get(), 4, "1 + 3 attempts");
-    let (client, t, _) = setup(Box::new(|_, i| if i == 0 { Ok(json(500, "")) } else { ok() }));
+    let (client, t, _) = setup(Box::new(
+        |_, i| if i == 0 { Ok(json(500, "")) } else { ok() },
+    ));
     block_on(client.request(ApiRequest::post("x").idempotent(true))).unwrap();
     assert_eq!(t.api_calls.get(), 2, "a POST marked idempotent is retried");
 }
@@ -160,23 +205,39 @@ fn post_is_not_retried_after_5xx_but_get_is() {
 #[test]
 fn timeouts_and_network_errors_are_typed() {
     let (client, _, _) = setup(Box::new(|_, _| Err(TransportError::Timeout(50))));
-    assert_eq!(block_on(client.request(ApiRequest::post("x"))).unwrap_err(), Error::Timeout { ms: 50 });
-    let (client, t, _) = setup(Box::new(|_, _| Err(TransportError::Network("refused".into()))));
-    assert!(matches!(block_on(client.request(ApiRequest::get("x"))), Err(Error::Network(_))));
+    assert_eq!(
+        block_on(client.request(ApiRequest::post("x"))).unwrap_err(),
+        Error::Timeout { ms: 50 }
+    );
+    let (client, t, _) = setup(Box::new(|_, _| {
+        Err(TransportError::Network("refused".into()))
+    }));
+    assert!(matches!(
+        block_on(client.request(ApiRequest::get("x"))),
+        Err(Error::Network(_))
+    ));
     assert_eq!(t.api_calls.get(), 3);
 }
 
 #[test]
 fn errors_carry_code_msg_log_id() {
-    let (client, _, _) = setup(Box::new(|_, _| Ok(json(400, r#"{"code":230001,"msg":"bad receive_id"}"#))));
+    let (client, _, _) = setup(Box::new(|_, _| {
+        Ok(json(400, r#"{"code":230001,"msg":"bad receive_id"}"#))
+    }));
     match block_on(client.request(ApiRequest::get("x"))) {
         Err(Error::Api(e)) => {
-            assert_eq!((e.code, e.msg.as_str(), e.log_id.as_deref(), e.http_status), (Some(230001), "bad receive_id", Some("LOG-42"), 400))
+            assert_eq!(
+                (e.code, e.msg.as_str(), e.log_id.as_deref(), e.http_status),
+                (Some(230001), "bad receive_id", Some("LOG-42"), 400)
+            )
         }
         other => panic!("{other:?}"),
     }
     let (client, _, _) = setup(Box::new(|_, _| Ok(json(200, r#"{"code":0,"data":{"x":"#))));
-    assert!(matches!(block_on(client.request(ApiRequest::get("x"))), Err(Error::InvalidResponse(_))));
+    assert!(matches!(
+        block_on(client.request(ApiRequest::get("x"))),
+        Err(Error::InvalidResponse(_))
+    ));
 }
 
 #[test]
@@ -184,13 +245,28 @@ fn shared_store_serves_second_client() {
     let clock: Rc<dyn Runtime> = Rc::new(VirtualClock::default());
     let store: Rc<dyn TokenStore> = Rc::new(MemoryStore::new(clock.clone()));
     let (a, ta, _) = setup(Box::new(|_, _| ok()));
-    let a = Client::builder(a.config().clone()).transport(ta.clone()).runtime(clock.clone()).store(store.clone()).build().unwrap();
+    let a = Client::builder(a.config().clone())
+        .transport(ta.clone())
+        .runtime(clock.clone())
+        .store(store.clone())
+        .build()
+        .unwrap();
     block_on(a.request(ApiRequest::get("x"))).unwrap();
-    let b = Client::builder(a.config().clone()).transport(ta.clone()).runtime(clock).store(store.clone()).build().unwrap();
+    let b = Client::builder(a.config().clone())
+        .transport(ta.clone())
+        .runtime(clock)
+        .store(store.clone())
+        .build()
+        .unwrap();
     block_on(b.request(ApiRequest::get("x"))).unwrap();
     assert_eq!(ta.token_calls.get(), 1);
-    let stored = block_on(store.get("feishu-edge:cli_test:tenant_access_token")).unwrap().unwrap();
-    assert!(stored.contains("\"token\":\"t-1\"") && stored.contains("expiresAt"), "{stored}");
+    let stored = block_on(store.get("feishu-edge:cli_test:tenant_access_token"))
+        .unwrap()
+        .unwrap();
+    assert!(
+        stored.contains("\"token\":\"t-1\"") && stored.contains("expiresAt"),
+        "{stored}"
+    );
 }
 
 #[test]
@@ -213,8 +289,12 @@ fn user_and_explicit_tokens() {
     block_on(client.request(ApiRequest::get("x").auth(Auth::Token("explicit".into())))).unwrap();
     block_on(client.request(ApiRequest::get("x").auth(Auth::None))).unwrap();
     let seen = t.seen.borrow();
-    assert!(seen[0].headers.contains(&("Authorization".into(), "Bearer u-token".into())));
-    assert!(seen[1].headers.contains(&("Authorization".into(), "Bearer explicit".into())));
+    assert!(seen[0]
+        .headers
+        .contains(&("Authorization".into(), "Bearer u-token".into())));
+    assert!(seen[1]
+        .headers
+        .contains(&("Authorization".into(), "Bearer explicit".into())));
     assert!(!seen[2].headers.iter().any(|(k, _)| k == "Authorization"));
     assert_eq!(t.token_calls.get(), 0);
 }
@@ -223,31 +303,94 @@ fn user_and_explicit_tokens() {
 fn marketplace_flow() {
     let config = Config::new("cli_isv", "s").app_type(AppType::Marketplace);
     let (client, t, _) = setup_with(config, Box::new(|_, _| ok()));
-    let err = block_on(client.request(ApiRequest::get("x").auth(Auth::TenantKey("tk1".into())))).unwrap_err();
+    let err = block_on(client.request(ApiRequest::get("x").auth(Auth::TenantKey("tk1".into()))))
+        .unwrap_err();
     assert_eq!(err, Error::AppTicketMissing);
-    assert!(t.seen.borrow().iter().any(|r| r.url.ends_with("auth/v3/app_ticket/resend")));
+    assert!(t
+        .seen
+        .borrow()
+        .iter()
+        .any(|r| r.url.ends_with("auth/v3/app_ticket/resend")));
     block_on(client.store_app_ticket("ticket-1")).unwrap();
     block_on(client.request(ApiRequest::get("x").auth(Auth::TenantKey("tk1".into())))).unwrap();
     let seen = t.seen.borrow();
     let urls: Vec<&str> = seen.iter().map(|r| r.url.as_str()).collect();
-    assert!(urls.contains(&"http://emu.test/open-apis/auth/v3/app_access_token"), "{urls:?}");
-    assert!(urls.contains(&"http://emu.test/open-apis/auth/v3/tenant_access_token"), "{urls:?}");
-    let body = format!("{:?}", seen.iter().find(|r| r.url.ends_with("auth/v3/tenant_access_token")).unwrap().body);
+    assert!(
+        urls.contains(&"http://emu.test/open-apis/auth/v3/app_access_token"),
+        "{urls:?}"
+    );
+    assert!(
+        urls.contains(&"http://emu.test/open-apis/auth/v3/tenant_access_token"),
+        "{urls:?}"
+    );
+    let body = format!(
+        "{:?}",
+        seen.iter()
+            .find(|r| r.url.ends_with("auth/v3/tenant_access_token"))
+            .unwrap()
+            .body
+    );
     assert!(body.contains("tk1"));
-    assert!(matches!(block_on(client.request(ApiRequest::get("x"))), Err(Error::InvalidRequest(_))));
+    assert!(matches!(
+        block_on(client.request(ApiRequest::get("x"))),
+        Err(Error::InvalidRequest(_))
+    ));
 }
 
 #[test]
 fn pagination_walks_pages_and_honours_max_items() {
     let (client, t, _) = setup(Box::new(|req, _| {
-        let page = if req.url.contains("page_token=p2") { 2 } else if req.url.contains("page_token=p3") { 3 } else { 1 };
-        let next = match page { 1 => r#""has_more":true,"page_token":"p2""#, 2 => r#""has_more":true,"page_token":"p3""#, _ => r#""has_more":false"# };
-        Ok(json(200, &format!(r#"{{"code":0,"data":{{{next},"items":[{p}1,{p}2]}}}}"#, p = page * 10)))
+        let page = if req.url.contains("page_token=p2") {
+            2
+        } else if req.url.contains("page_token=p3") {
+            3
+        } else {
+            1
+        };
+        let next = match page {
+            1 => r#""has_more":true,"page_token":"p2""#,
+            2 => r#""has_more":true,"page_token":"p3""#,
+            _ => r#""has_more":false"#,
+        };
+        Ok(json(
+            200,
+            &format!(
+                r#"{{"code":0,"data":{{{next},"items":[{p}1,{p}2]}}}}"#,
+                p = page * 10
+            ),
+        ))
     }));
-    let all: Vec<u32> = block_on(client.paginate(ApiRequest::get("x").query("page_size", "99"), PageOptions { page_size: Some(2), ..Default::default() }).collect_all()).unwrap();
+    let all: Vec<u32> = block_on(
+        client
+            .paginate(
+                ApiRequest::get("x").query("page_size", "99"),
+                PageOptions {
+                    page_size: Some(2),
+                    ..Default::default()
+                },
+            )
+            .collect_all(),
+    )
+    .unwrap();
     assert_eq!(all, vec![101, 102, 201, 202, 301, 302]);
-    assert!(t.seen.borrow().iter().filter(|r| !r.url.contains("auth")).all(|r| r.url.matches("page_size=").count() == 1));
-    let some: Vec<u32> = block_on(client.paginate(ApiRequest::get("x"), PageOptions { max_items: Some(3), ..Default::default() }).collect_all()).unwrap();
+    assert!(t
+        .seen
+        .borrow()
+        .iter()
+        .filter(|r| !r.url.contains("auth"))
+        .all(|r| r.url.matches("page_size=").count() == 1));
+    let some: Vec<u32> = block_on(
+        client
+            .paginate(
+                ApiRequest::get("x"),
+                PageOptions {
+                    max_items: Some(3),
+                    ..Default::default()
+                },
+            )
+            .collect_all(),
+    )
+    .unwrap();
     assert_eq!(some, vec![101, 102, 201]);
 }
 
@@ -257,11 +400,25 @@ fn downloads_return_bytes_or_typed_errors() {
         if req.url.contains("missing") {
             Ok(json(404, r#"{"code":234003,"msg":"not found"}"#))
         } else {
-            Ok(HttpResponse { status: 200, headers: vec![("content-type".into(), "image/png".into())], body: vec![0x89, b'P', b'N', b'G'] })
+            Ok(HttpResponse {
+                status: 200,
+                headers: vec![("content-type".into(), "image/png".into())],
+                body: vec![0x89, b'P', b'N', b'G'],
+            })
         }
     }));
-    assert_eq!(block_on(client.download(ApiRequest::get("img"))).unwrap().bytes, vec![0x89, b'P', b'N', b'G']);
-    assert_eq!(block_on(client.download(ApiRequest::get("missing"))).unwrap_err().code(), Some(234003));
+    assert_eq!(
+        block_on(client.download(ApiRequest::get("img")))
+            .unwrap()
+            .bytes,
+        vec![0x89, b'P', b'N', b'G']
+    );
+    assert_eq!(
+        block_on(client.download(ApiRequest::get("missing")))
+            .unwrap_err()
+            .code(),
+        Some(234003)
+    );
 }
 
 struct Capture(RefCell<String>);
@@ -270,7 +427,9 @@ impl Logger for Capture {
         true
     }
     fn log(&self, level: Level, message: &str) {
-        self.0.borrow_mut().push_str(&format!("{level:?} {message}\n"));
+        self.0
+            .borrow_mut()
+            .push_str(&format!("{level:?} {message}\n"));
     }
 }
 
@@ -284,9 +443,18 @@ fn secrets_never_reach_logs() {
             ok()
         }
     }));
-    let client = Client::builder(c.config().clone()).transport(t.clone()).logger(log.clone()).build().unwrap();
+    let client = Client::builder(c.config().clone())
+        .transport(t.clone())
+        .logger(log.clone())
+        .build()
+        .unwrap();
     block_on(client.request(ApiRequest::get("x"))).unwrap();
-    block_on(client.as_user("u-secret-token").request(ApiRequest::get("x"))).unwrap();
+    block_on(
+        client
+            .as_user("u-secret-token")
+            .request(ApiRequest::get("x")),
+    )
+    .unwrap();
     let text = log.0.borrow();
     assert!(text.contains("fetched a new tenant_access_token"), "{text}");
     for secret in ["app-secret-XYZ", "t-1", "t-2", "u-secret-token"] {

@@ -5,7 +5,9 @@
 use feishu_edge::js::fetch::FetchTransport;
 use feishu_edge::js::runtime::JsRuntime;
 use feishu_edge::js::store::JsKvStore;
-use feishu_edge::{Body, Error, HttpRequest, Method, Runtime, TokenStore, Transport, TransportError};
+use feishu_edge::{
+    Body, Error, HttpRequest, Method, Runtime, TokenStore, Transport, TransportError,
+};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
@@ -32,7 +34,13 @@ extern "C" {
 }
 
 fn get(url: String, timeout_ms: Option<u64>) -> HttpRequest {
-    HttpRequest { method: Method::Get, url, headers: vec![("authorization".into(), "Bearer u-wasm".into())], body: Body::Empty, timeout_ms }
+    HttpRequest {
+        method: Method::Get,
+        url,
+        headers: vec![("authorization".into(), "Bearer u-wasm".into())],
+        body: Body::Empty,
+        timeout_ms,
+    }
 }
 
 #[wasm_bindgen_test]
@@ -41,12 +49,22 @@ async fn fetch_transport_round_trip() {
     assert!(!base.is_empty(), "EMU_URL must be set");
     control("/__emu/reset", JsValue::UNDEFINED).await;
     let t = FetchTransport::global().unwrap();
-    let resp = t.send(get(format!("{base}/open-apis/im/v1/chats?page_size=1"), Some(5_000))).await.unwrap();
+    let resp = t
+        .send(get(
+            format!("{base}/open-apis/im/v1/chats?page_size=1"),
+            Some(5_000),
+        ))
+        .await
+        .unwrap();
     assert_eq!(resp.status, 200);
     assert!(resp.header("x-tt-logid").unwrap().starts_with("emu-log-"));
     let body = String::from_utf8(resp.body).unwrap();
     assert!(body.contains("\"oc_0\""), "{body}");
-    let post = HttpRequest { method: Method::Post, body: Body::Json("{\"a\":1}".into()), ..get(format!("{base}/open-apis/x"), None) };
+    let post = HttpRequest {
+        method: Method::Post,
+        body: Body::Json("{\"a\":1}".into()),
+        ..get(format!("{base}/open-apis/x"), None)
+    };
     let body = String::from_utf8(t.send(post).await.unwrap().body).unwrap();
     assert!(body.contains("\"body\":{\"a\":1}"), "{body}");
 }
@@ -55,17 +73,26 @@ async fn fetch_transport_round_trip() {
 async fn fetch_timeout_aborts() {
     let base = emu_url();
     control("/__emu/reset", JsValue::UNDEFINED).await;
-    let rules = js_sys::JSON::parse(r#"{"rules":[{"match":"slow","kind":"slow","delayMs":2000}]}"#).unwrap();
+    let rules = js_sys::JSON::parse(r#"{"rules":[{"match":"slow","kind":"slow","delayMs":2000}]}"#)
+        .unwrap();
     control("/__emu/faults", rules).await;
     let started = js_sys::Date::now();
-    let err = FetchTransport::global().unwrap().send(get(format!("{base}/open-apis/slow"), Some(100))).await.unwrap_err();
+    let err = FetchTransport::global()
+        .unwrap()
+        .send(get(format!("{base}/open-apis/slow"), Some(100)))
+        .await
+        .unwrap_err();
     assert_eq!(err, TransportError::Timeout(100));
     assert!(js_sys::Date::now() - started < 1500.0);
 }
 
 #[wasm_bindgen_test]
 async fn refused_connection_is_a_network_error() {
-    let err = FetchTransport::global().unwrap().send(get("http://127.0.0.1:1/x".into(), Some(2_000))).await.unwrap_err();
+    let err = FetchTransport::global()
+        .unwrap()
+        .send(get("http://127.0.0.1:1/x".into(), Some(2_000)))
+        .await
+        .unwrap_err();
     assert!(matches!(err, TransportError::Network(_)), "{err:?}");
 }
 
@@ -74,14 +101,23 @@ async fn kv_adapter_maps_ttl_and_missing_values() {
     let kv = make_kv();
     let store = JsKvStore::new(kv.clone()).unwrap();
     assert_eq!(store.get("k").await.unwrap(), None);
-    store.put("k", "{\"token\":\"x\"}", Some(120)).await.unwrap();
-    assert_eq!(store.get("k").await.unwrap().as_deref(), Some("{\"token\":\"x\"}"));
+    store
+        .put("k", "{\"token\":\"x\"}", Some(120))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get("k").await.unwrap().as_deref(),
+        Some("{\"token\":\"x\"}")
+    );
     store.delete("k").await.unwrap();
     assert_eq!(kv_calls(&kv), "get,put:{\"expirationTtl\":120},get,delete");
     assert!(JsKvStore::new(JsValue::from_str("nope")).is_err());
     let broken = JsKvStore::new(throwing_kv()).unwrap();
     assert!(matches!(broken.get("k").await, Err(Error::Store(m)) if m.contains("kv down")));
-    assert!(matches!(broken.put("k", "v", None).await, Err(Error::Store(_))));
+    assert!(matches!(
+        broken.put("k", "v", None).await,
+        Err(Error::Store(_))
+    ));
 }
 
 #[wasm_bindgen_test]
@@ -91,7 +127,12 @@ fn errors_become_js_errors_with_fields() {
     assert_eq!(String::from(err.name()), "FeishuError");
     let kind = js_sys::Reflect::get(&e, &"kind".into()).unwrap();
     assert_eq!(kind.as_string().as_deref(), Some("timeout"));
-    assert_eq!(js_sys::Reflect::get(&e, &"retryable".into()).unwrap().as_bool(), Some(true));
+    assert_eq!(
+        js_sys::Reflect::get(&e, &"retryable".into())
+            .unwrap()
+            .as_bool(),
+        Some(true)
+    );
 }
 
 #[wasm_bindgen_test]

@@ -35,7 +35,13 @@ fn parse_body(body: &[u8]) -> Result<JsValue, Error> {
 }
 
 fn invalid(msg: &str) -> Error {
-    Error::InvalidResponse(Box::new(crate::ApiError { code: Some(0), msg: msg.into(), log_id: None, http_status: 200, rate_limit_reset_secs: None }))
+    Error::InvalidResponse(Box::new(crate::ApiError {
+        code: Some(0),
+        msg: msg.into(),
+        log_id: None,
+        http_status: 200,
+        rate_limit_reset_secs: None,
+    }))
 }
 
 /// The core client behind `FeishuClient`.
@@ -48,14 +54,21 @@ pub struct WasmClient {
 impl WasmClient {
     /// `options_json`: the JSON-able client options; `fetch`, `token_store`, `logger` as given.
     #[wasm_bindgen(constructor)]
-    pub fn new(options_json: &str, fetch: Option<Function>, token_store: JsValue, logger: JsValue, log_level: Option<String>) -> Result<WasmClient, JsValue> {
+    pub fn new(
+        options_json: &str,
+        fetch: Option<Function>,
+        token_store: JsValue,
+        logger: JsValue,
+        log_level: Option<String>,
+    ) -> Result<WasmClient, JsValue> {
         let build = || -> Result<Client, Error> {
             let config = ClientOptions::into_config_json(options_json)?;
             let threshold = match log_level.as_deref() {
                 None => Some(Level::Warn),
                 Some(l) => Level::parse(l),
             };
-            let mut builder = Client::builder(config).logger(Rc::new(JsLogger::new(logger, threshold)));
+            let mut builder =
+                Client::builder(config).logger(Rc::new(JsLogger::new(logger, threshold)));
             if let Some(f) = fetch {
                 builder = builder.transport(Rc::new(FetchTransport::with_function(f)));
             }
@@ -64,7 +77,9 @@ impl WasmClient {
             }
             builder.build()
         };
-        build().map(|client| WasmClient { client }).map_err(|e| to_js(&e))
+        build()
+            .map(|client| WasmClient { client })
+            .map_err(|e| to_js(&e))
     }
 
     /// `client.request(options)`: resolves to the parsed envelope.
@@ -82,12 +97,25 @@ impl WasmClient {
         let client = self.client.clone();
         promise(async move {
             let opts = RequestOptions::parse(&options_json)?;
-            let mut parts: Vec<Part> = opts.text_fields()?.into_iter().map(|(name, value)| Part::Text { name, value }).collect();
+            let mut parts: Vec<Part> = opts
+                .text_fields()?
+                .into_iter()
+                .map(|(name, value)| Part::Text { name, value })
+                .collect();
             for entry in files.iter() {
-                let entry: Array = entry.dyn_into().map_err(|_| Error::InvalidRequest("files entries must be arrays".into()))?;
-                let name = entry.get(0).as_string().ok_or_else(|| Error::InvalidRequest("file field name must be a string".into()))?;
+                let entry: Array = entry
+                    .dyn_into()
+                    .map_err(|_| Error::InvalidRequest("files entries must be arrays".into()))?;
+                let name = entry.get(0).as_string().ok_or_else(|| {
+                    Error::InvalidRequest("file field name must be a string".into())
+                })?;
                 let filename = entry.get(2).as_string().unwrap_or_else(|| name.clone());
-                parts.push(Part::File { name, filename, content_type: entry.get(3).as_string(), data: FileData::Js(entry.get(1)) });
+                parts.push(Part::File {
+                    name,
+                    filename,
+                    content_type: entry.get(3).as_string(),
+                    data: FileData::Js(entry.get(1)),
+                });
             }
             let mut req = opts.into_request()?;
             if req.method == crate::Method::Get {
@@ -109,7 +137,11 @@ impl WasmClient {
     }
 
     /// A page walker; `paging_json` holds `itemsKey`, `pageSize`, `maxItems`.
-    pub fn paginator(&self, options_json: &str, paging_json: &str) -> Result<WasmPaginator, JsValue> {
+    pub fn paginator(
+        &self,
+        options_json: &str,
+        paging_json: &str,
+    ) -> Result<WasmPaginator, JsValue> {
         #[derive(Deserialize, Default)]
         #[serde(rename_all = "camelCase")]
         struct Paging {
@@ -119,37 +151,66 @@ impl WasmClient {
         }
         let make = || -> Result<Paginator, Error> {
             let req = RequestOptions::parse(options_json)?.into_request()?;
-            let p: Paging = serde_json::from_str(paging_json).map_err(|e| Error::InvalidRequest(format!("bad paging options: {e}")))?;
-            Ok(self.client.paginate(req, PageOptions { items_key: p.items_key, page_size: p.page_size, max_items: p.max_items }))
+            let p: Paging = serde_json::from_str(paging_json)
+                .map_err(|e| Error::InvalidRequest(format!("bad paging options: {e}")))?;
+            Ok(self.client.paginate(
+                req,
+                PageOptions {
+                    items_key: p.items_key,
+                    page_size: p.page_size,
+                    max_items: p.max_items,
+                },
+            ))
         };
-        make().map(|p| WasmPaginator { state: Rc::new(RefCell::new(Some(p))) }).map_err(|e| to_js(&e))
+        make()
+            .map(|p| WasmPaginator {
+                state: Rc::new(RefCell::new(Some(p))),
+            })
+            .map_err(|e| to_js(&e))
     }
 
     /// A valid tenant access token.
     #[wasm_bindgen(js_name = tenantAccessToken)]
     pub fn tenant_access_token(&self, tenant_key: Option<String>) -> Promise {
         let client = self.client.clone();
-        promise(async move { client.tenant_access_token(tenant_key.as_deref()).await.map(|t| JsValue::from_str(&t)) })
+        promise(async move {
+            client
+                .tenant_access_token(tenant_key.as_deref())
+                .await
+                .map(|t| JsValue::from_str(&t))
+        })
     }
 
     /// A valid app access token.
     #[wasm_bindgen(js_name = appAccessToken)]
     pub fn app_access_token(&self) -> Promise {
         let client = self.client.clone();
-        promise(async move { client.app_access_token().await.map(|t| JsValue::from_str(&t)) })
+        promise(async move {
+            client
+                .app_access_token()
+                .await
+                .map(|t| JsValue::from_str(&t))
+        })
     }
 
     /// Stores a marketplace `app_ticket`.
     #[wasm_bindgen(js_name = storeAppTicket)]
     pub fn store_app_ticket(&self, ticket: String) -> Promise {
         let client = self.client.clone();
-        promise(async move { client.store_app_ticket(&ticket).await.map(|_| JsValue::UNDEFINED) })
+        promise(async move {
+            client
+                .store_app_ticket(&ticket)
+                .await
+                .map(|_| JsValue::UNDEFINED)
+        })
     }
 
     /// A client whose calls default to this user token.
     #[wasm_bindgen(js_name = asUser)]
     pub fn as_user(&self, user_access_token: &str) -> WasmClient {
-        WasmClient { client: self.client.as_user(user_access_token) }
+        WasmClient {
+            client: self.client.as_user(user_access_token),
+        }
     }
 
     /// The app id (for diagnostics; the secret is never readable back).
@@ -172,13 +233,17 @@ impl WasmPaginator {
         let state = self.state.clone();
         promise(async move {
             // Taken out while a page is in flight, so overlapping calls get an error, not a panic.
-            let mut p = state.borrow_mut().take().ok_or_else(|| Error::InvalidRequest("the previous page is still loading".into()))?;
+            let mut p = state.borrow_mut().take().ok_or_else(|| {
+                Error::InvalidRequest("the previous page is still loading".into())
+            })?;
             let result = p.next_page().await;
             *state.borrow_mut() = Some(p);
             match result? {
                 None => Ok(JsValue::UNDEFINED),
                 Some(items) => {
-                    let mut json = String::with_capacity(items.iter().map(|i| i.get().len() + 1).sum::<usize>() + 2);
+                    let mut json = String::with_capacity(
+                        items.iter().map(|i| i.get().len() + 1).sum::<usize>() + 2,
+                    );
                     json.push('[');
                     for (i, item) in items.iter().enumerate() {
                         if i > 0 {
@@ -193,4 +258,3 @@ impl WasmPaginator {
         })
     }
 }
-

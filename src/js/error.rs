@@ -28,12 +28,37 @@ pub fn to_js(err: &Error) -> JsValue {
     set(&info, "message", JsValue::from_str(&message));
     set(&info, "retryable", JsValue::from_bool(err.retryable()));
     let api = err.api();
-    set(&info, "code", api.and_then(|a| a.code).map(|c| JsValue::from_f64(c as f64)).unwrap_or(JsValue::NULL));
-    set(&info, "msg", JsValue::from_str(api.map(|a| a.msg.as_str()).unwrap_or(message.as_str())));
-    set(&info, "logId", api.and_then(|a| a.log_id.as_deref()).map(JsValue::from_str).unwrap_or(JsValue::NULL));
-    set(&info, "httpStatus", api.map(|a| JsValue::from_f64(f64::from(a.http_status))).unwrap_or(JsValue::NULL));
+    set(
+        &info,
+        "code",
+        api.and_then(|a| a.code)
+            .map(|c| JsValue::from_f64(c as f64))
+            .unwrap_or(JsValue::NULL),
+    );
+    set(
+        &info,
+        "msg",
+        JsValue::from_str(api.map(|a| a.msg.as_str()).unwrap_or(message.as_str())),
+    );
+    set(
+        &info,
+        "logId",
+        api.and_then(|a| a.log_id.as_deref())
+            .map(JsValue::from_str)
+            .unwrap_or(JsValue::NULL),
+    );
+    set(
+        &info,
+        "httpStatus",
+        api.map(|a| JsValue::from_f64(f64::from(a.http_status)))
+            .unwrap_or(JsValue::NULL),
+    );
     if let Some(reset) = api.and_then(|a| a.rate_limit_reset_secs) {
-        set(&info, "rateLimitResetSeconds", JsValue::from_f64(reset as f64));
+        set(
+            &info,
+            "rateLimitResetSeconds",
+            JsValue::from_f64(reset as f64),
+        );
     }
     let class = ERROR_CLASS.with(|c| c.borrow().clone());
     if let Some(class) = class {

@@ -1,19 +1,27 @@
 //! The [`Transport`] on `fetch`: the global one (no `window` needed: Workers, Deno, Node 18+)
-//! or one passed in from JS. Timeouts abort the request through an `AbortController`.
+//! or one passed in from JS. Timeouts abort the request through an `AbortController`. The
+//! JS side of a request is one small function (`fetchOnce`), so a call crosses the boundary
+//! once each way.
 
 use super::{describe, prop};
 use crate::error::{Error, Result};
-use crate::transport::{Body, FileData, HttpRequest, HttpResponse, Part, Transport, TransportError};
+use crate::transport::{
+    Body, FileData, HttpRequest, HttpResponse, Part, Transport, TransportError,
+};
 use crate::LocalBoxFuture;
-use js_sys::{Array, Function, Object, Reflect, Uint8Array};
-use std::cell::Cell;
-use std::rc::Rc;
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::{Array, Function, Promise, Uint8Array};
+use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, Blob, FormData, Headers, Response};
+use web_sys::{Blob, FormData};
 
 /// Response headers the core reads; others are not copied into wasm.
-const WANTED_HEADERS: [&str; 5] = ["x-tt-logid", "x-request-id", "x-ogw-ratelimit-reset", "content-type", "content-disposition"];
+const WANTED_HEADERS: [&str; 5] = [
+    "x-tt-logid",
+    "x-request-id",
+    "x-ogw-ratelimit-reset",
+    "content-type",
+    "content-disposition",
+];
 
 /// `fetch`-backed transport.
 pub struct FetchTransport {
@@ -25,18 +33,17 @@ impl FetchTransport {
     pub fn global() -> Result<FetchTransport> {
         let f = prop(&js_sys::global(), "fetch")
             .dyn_into::<Function>()
-            .map_err(|_| Error::Config("this runtime has no global fetch; pass `fetch` in the client options".into()))?;
+            .map_err(|_| {
+                Error::Config(
+                    "this runtime has no global fetch; pass `fetch` in the client options".into(),
+                )
+            })?;
         Ok(FetchTransport { fetch: f })
     }
     /// Uses the given `fetch`-compatible function.
     pub fn with_function(fetch: Function) -> FetchTransport {
         FetchTransport { fetch }
     }
-}
-
-fn set(target: &Object, key: &str, value: &JsValue) {
-    // Reflect.set on a plain object cannot fail.
-    let _ = Reflect::set(target, &JsValue::from_str(key), value);
 }
 
 fn file_blob(data: &FileData, content_type: Option<&str>) -> std::result::Result<Blob, JsValue> {
@@ -61,77 +68,144 @@ fn form_data(parts: &[Part]) -> std::result::Result<FormData, JsValue> {
     for part in parts {
         match part {
             Part::Text { name, value } => form.append_with_str(name, value)?,
-            Part::File { name, filename, content_type, data } => {
-                form.append_with_blob_and_filename(name, &file_blob(data, content_type.as_deref())?, filename)?
-            }
+            Part::File {
+                name,
+                filename,
+                content_type,
+                data,
+            } => form.append_with_blob_and_filename(
+                name,
+                &file_blob(data, content_type.as_deref())?,
+                filename,
+            )?,
         }
     }
     Ok(form)
 }
 
-fn init_object(req: &HttpRequest, signal: Option<&web_sys::AbortSignal>) -> std::result::Result<Object, JsValue> {
-    let init = Object::new();
-    set(&init, "method", &JsValue::from_str(req.method.as_str()));
-    let headers = Headers::new()?;
-    for (k, v) in &req.headers {
-        headers.append(k, v)?;
-    }
-    match &req.body {
-        Body::Empty => {}
-        Body::Json(json) => {
-            headers.set("content-type", "application/json; charset=utf-8")?;
-            set(&init, "body", &JsValue::from_str(json));
-        }
-        Body::Multipart(parts) => set(&init, "body", form_data(parts)?.as_ref()),
-    }
-    set(&init, "headers", headers.as_ref());
-    if let Some(s) = signal {
-        set(&init, "signal", s.as_ref());
-    }
-    Ok(init)
+#[wasm_bindgen(inline_js = r#"
+const WANTED = ['x-tt-logid', 'x-request-id', 'x-ogw-ratelimit-reset', 'content-type', 'content-disposition'];
+export const TIMED_OUT = { feishuEdgeTimeout: true };
+// One call per request: builds the init, arms the abort timer, reads the whole body.
+// Resolves to [status, bytes, ...WANTED header values]; rejects with TIMED_OUT on timeout.
+export async function fetchOnce(fetchFn, url, method, headerLines, body, timeoutMs) {
+  const headers = {};
+  if (headerLines) for (const line of headerLines.split('\n')) { const i = line.indexOf(':'); headers[line.slice(0, i)] = line.slice(i + 1); }
+  const init = { method, headers, body };
+  let timer, timedOut = false;
+  if (timeoutMs > 0) {
+    const controller = new AbortController();
+    init.signal = controller.signal;
+    timer = setTimeout(() => { timedOut = true; controller.abort(); }, timeoutMs);
+  }
+  try {
+    const res = await fetchFn(url, init);
+    const out = [res.status, new Uint8Array(await res.arrayBuffer())];
+    for (const name of WANTED) out.push(res.headers.get(name));
+    return out;
+  } catch (e) {
+    throw timedOut ? TIMED_OUT : e;
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+export function isTimedOut(e) { return e === TIMED_OUT; }
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = fetchOnce)]
+    fn fetch_once(
+        fetch: &Function,
+        url: &str,
+        method: &str,
+        header_lines: &str,
+        body: &JsValue,
+        timeout_ms: f64,
+    ) -> Promise;
+    #[wasm_bindgen(js_name = isTimedOut)]
+    fn is_timed_out(e: &JsValue) -> bool;
 }
 
-async fn read(resp: Response) -> std::result::Result<HttpResponse, JsValue> {
-    let header_source = resp.headers();
-    let mut headers = Vec::with_capacity(2);
-    for name in WANTED_HEADERS {
-        if let Some(v) = header_source.get(name)? {
-            headers.push((name.to_string(), v));
+fn body_value(body: &Body) -> std::result::Result<JsValue, JsValue> {
+    Ok(match body {
+        Body::Empty => JsValue::UNDEFINED,
+        Body::Json(json) => JsValue::from_str(json),
+        Body::Multipart(parts) => form_data(parts)?.into(),
+    })
+}
+
+/// Header pairs as `name:value` lines (a header value cannot contain a newline); a JSON body
+/// adds its content type.
+fn header_lines(req: &HttpRequest) -> std::result::Result<String, JsValue> {
+    let mut lines = String::new();
+    let pairs = req.headers.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+    let json = matches!(req.body, Body::Json(_))
+        .then_some(("content-type", "application/json; charset=utf-8"));
+    for (k, v) in json.into_iter().chain(pairs) {
+        if k.contains(['\n', ':']) || v.contains(['\r', '\n']) {
+            return Err(JsValue::from_str(
+                "header names and values must not contain line breaks",
+            ));
         }
+        if !lines.is_empty() {
+            lines.push('\n');
+        }
+        lines.push_str(k);
+        lines.push(':');
+        lines.push_str(v);
     }
-    let buffer = JsFuture::from(resp.array_buffer()?).await?;
-    Ok(HttpResponse { status: resp.status(), headers, body: Uint8Array::new(&buffer).to_vec() })
+    Ok(lines)
+}
+
+fn read(reply: &Array) -> HttpResponse {
+    let status = reply.get(0).as_f64().unwrap_or(0.0) as u16;
+    let body = reply
+        .get(1)
+        .dyn_into::<Uint8Array>()
+        .map(|b| b.to_vec())
+        .unwrap_or_default();
+    let headers = WANTED_HEADERS
+        .iter()
+        .enumerate()
+        .filter_map(|(i, name)| {
+            reply
+                .get(i as u32 + 2)
+                .as_string()
+                .map(|v| (name.to_string(), v))
+        })
+        .collect();
+    HttpResponse {
+        status,
+        headers,
+        body,
+    }
 }
 
 impl Transport for FetchTransport {
-    fn send(&self, req: HttpRequest) -> LocalBoxFuture<'_, std::result::Result<HttpResponse, TransportError>> {
+    fn send(
+        &self,
+        req: HttpRequest,
+    ) -> LocalBoxFuture<'_, std::result::Result<HttpResponse, TransportError>> {
         Box::pin(async move {
-            let controller = match req.timeout_ms {
-                Some(_) => Some(AbortController::new().map_err(|e| TransportError::Network(describe(&e)))?),
-                None => None,
-            };
-            let fired = Rc::new(Cell::new(false));
-            // Dropping the timer (on every path out of this block) cancels it.
-            let _timer = match (req.timeout_ms, &controller) {
-                (Some(ms), Some(c)) => {
-                    let (c, fired) = (c.clone(), fired.clone());
-                    let ms = u32::try_from(ms).unwrap_or(u32::MAX);
-                    Some(gloo_timers::callback::Timeout::new(ms, move || {
-                        fired.set(true);
-                        c.abort();
-                    }))
+            let network = |e: JsValue| TransportError::Network(describe(&e));
+            let lines = header_lines(&req).map_err(network)?;
+            let body = body_value(&req.body).map_err(network)?;
+            let timeout = req.timeout_ms.map(|ms| ms as f64).unwrap_or(0.0);
+            let reply = JsFuture::from(fetch_once(
+                &self.fetch,
+                &req.url,
+                req.method.as_str(),
+                &lines,
+                &body,
+                timeout,
+            ))
+            .await;
+            match reply {
+                Ok(r) => Ok(read(&r.unchecked_into())),
+                Err(e) if is_timed_out(&e) => {
+                    Err(TransportError::Timeout(req.timeout_ms.unwrap_or(0)))
                 }
-                _ => None,
-            };
-            let map_err = |e: JsValue| match (fired.get(), req.timeout_ms) {
-                (true, Some(ms)) => TransportError::Timeout(ms),
-                _ => TransportError::Network(describe(&e)),
-            };
-            let init = init_object(&req, controller.as_ref().map(|c| c.signal()).as_ref()).map_err(map_err)?;
-            let promise = self.fetch.call2(&JsValue::UNDEFINED, &JsValue::from_str(&req.url), &init).map_err(map_err)?;
-            let resp = super::settle(promise).await.map_err(map_err)?;
-            let resp: Response = resp.dyn_into().map_err(|v| TransportError::Network(format!("fetch resolved to a non-Response: {}", describe(&v))))?;
-            read(resp).await.map_err(map_err)
+                Err(e) => Err(network(e)),
+            }
         })
     }
 }

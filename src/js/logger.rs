@@ -13,7 +13,11 @@ pub struct JsLogger {
 impl JsLogger {
     /// `target` defaults to `console`; `threshold` `None` silences everything.
     pub fn new(target: JsValue, threshold: Option<Level>) -> JsLogger {
-        let target = if target.is_object() { target } else { super::prop(&js_sys::global(), "console") };
+        let target = if target.is_object() {
+            target
+        } else {
+            super::prop(&js_sys::global(), "console")
+        };
         JsLogger { target, threshold }
     }
 }
@@ -23,7 +27,9 @@ impl Logger for JsLogger {
         self.threshold.is_some_and(|t| level >= t)
     }
     fn log(&self, level: Level, message: &str) {
-        if let Some(f) = method(&self.target, level.as_str()).or_else(|| method(&self.target, "log")) {
+        if let Some(f) =
+            method(&self.target, level.as_str()).or_else(|| method(&self.target, "log"))
+        {
             let line = JsValue::from_str(&format!("[feishu-edge] {message}"));
             // A throwing logger must not take the call down with it.
             let _ = f.call1(&self.target, &line);

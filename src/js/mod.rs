@@ -33,5 +33,6 @@ pub(crate) fn describe(err: &JsValue) -> String {
         let msg: String = e.message().into();
         return format!("{name}: {msg}");
     }
-    err.as_string().unwrap_or_else(|| "a non-Error value was thrown".to_string())
+    err.as_string()
+        .unwrap_or_else(|| "a non-Error value was thrown".to_string())
 }

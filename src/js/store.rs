@@ -17,7 +17,9 @@ impl JsKvStore {
     /// Checks the shape: `get` and `put` must be functions.
     pub fn new(target: JsValue) -> Result<JsKvStore> {
         if method(&target, "get").is_none() || method(&target, "put").is_none() {
-            return Err(Error::Config("tokenStore must have get(key) and put(key, value, options) methods".into()));
+            return Err(Error::Config(
+                "tokenStore must have get(key) and put(key, value, options) methods".into(),
+            ));
         }
         Ok(JsKvStore { target })
     }
@@ -28,8 +30,11 @@ impl JsKvStore {
             None => return Ok(JsValue::UNDEFINED),
         };
         let arr: js_sys::Array = args.iter().collect();
-        let value = Reflect::apply(&f, &self.target, &arr).map_err(|e| Error::Store(format!("{name}: {}", describe(&e))))?;
-        settle(value).await.map_err(|e| Error::Store(format!("{name}: {}", describe(&e))))
+        let value = Reflect::apply(&f, &self.target, &arr)
+            .map_err(|e| Error::Store(format!("{name}: {}", describe(&e))))?;
+        settle(value)
+            .await
+            .map_err(|e| Error::Store(format!("{name}: {}", describe(&e))))
     }
 }
 
@@ -44,7 +49,13 @@ impl TokenStore for JsKvStore {
             match v.as_string() {
                 Some(s) => Ok(Some(s)),
                 // A store that parsed the JSON for us: serialize it back.
-                None => js_sys::JSON::stringify(&v).ok().and_then(|s| s.as_string()).map(Some).ok_or_else(|| Error::Store("get returned a value that is not a string".into())),
+                None => js_sys::JSON::stringify(&v)
+                    .ok()
+                    .and_then(|s| s.as_string())
+                    .map(Some)
+                    .ok_or_else(|| {
+                        Error::Store("get returned a value that is not a string".into())
+                    }),
             }
         })
     }
@@ -52,9 +63,17 @@ impl TokenStore for JsKvStore {
         let (key, value) = (JsValue::from_str(key), JsValue::from_str(value));
         let options = Object::new();
         if let Some(ttl) = ttl_secs {
-            let _ = Reflect::set(&options, &JsValue::from_str("expirationTtl"), &JsValue::from_f64(ttl as f64));
+            let _ = Reflect::set(
+                &options,
+                &JsValue::from_str("expirationTtl"),
+                &JsValue::from_f64(ttl as f64),
+            );
         }
-        Box::pin(async move { self.call("put", &[key, value, options.into()]).await.map(|_| ()) })
+        Box::pin(async move {
+            self.call("put", &[key, value, options.into()])
+                .await
+                .map(|_| ())
+        })
     }
     fn delete(&self, key: &str) -> LocalBoxFuture<'_, Result<()>> {
         let key = JsValue::from_str(key);

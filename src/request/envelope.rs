@@ -36,7 +36,8 @@ impl ApiResponse {
             #[serde(borrow)]
             data: Option<&'a serde_json::value::RawValue>,
         }
-        let probe: Probe<'_> = serde_json::from_slice(&self.body).map_err(|e| self.decode_error(e))?;
+        let probe: Probe<'_> =
+            serde_json::from_slice(&self.body).map_err(|e| self.decode_error(e))?;
         let raw = probe.data.map(|r| r.get()).unwrap_or("null");
         serde_json::from_str(raw).map_err(|e| self.decode_error(e))
     }
@@ -74,7 +75,9 @@ struct Head<'a> {
 
 /// The log id of a reply.
 pub fn log_id(resp: &HttpResponse) -> Option<String> {
-    resp.header("x-tt-logid").or_else(|| resp.header("x-request-id")).map(str::to_string)
+    resp.header("x-tt-logid")
+        .or_else(|| resp.header("x-request-id"))
+        .map(str::to_string)
 }
 
 fn failure(resp: &HttpResponse, code: Option<i64>, msg: String) -> Box<ApiError> {
@@ -83,7 +86,9 @@ fn failure(resp: &HttpResponse, code: Option<i64>, msg: String) -> Box<ApiError>
         msg,
         log_id: log_id(resp),
         http_status: resp.status,
-        rate_limit_reset_secs: resp.header("x-ogw-ratelimit-reset").and_then(|v| v.trim().parse().ok()),
+        rate_limit_reset_secs: resp
+            .header("x-ogw-ratelimit-reset")
+            .and_then(|v| v.trim().parse().ok()),
     })
 }
 
@@ -95,7 +100,13 @@ fn excerpt(body: &[u8]) -> String {
         if out.len() >= 120 {
             break;
         }
-        let c = if b.is_ascii_graphic() { b as char } else if b.is_ascii() { ' ' } else { '?' };
+        let c = if b.is_ascii_graphic() {
+            b as char
+        } else if b.is_ascii() {
+            ' '
+        } else {
+            '?'
+        };
         if !(c == ' ' && (out.is_empty() || out.ends_with(' '))) {
             out.push(c);
         }
@@ -107,7 +118,11 @@ fn excerpt(body: &[u8]) -> String {
 pub fn check(resp: HttpResponse) -> Result<ApiResponse> {
     let ok_status = (200..300).contains(&resp.status);
     let starts_as_object = resp.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-    let head = if starts_as_object { serde_json::from_slice::<Head<'_>>(&resp.body).ok() } else { None };
+    let head = if starts_as_object {
+        serde_json::from_slice::<Head<'_>>(&resp.body).ok()
+    } else {
+        None
+    };
     match head {
         Some(Head { code, msg }) => {
             let code_value = code.unwrap_or(0);
@@ -116,10 +131,16 @@ pub fn check(resp: HttpResponse) -> Result<ApiResponse> {
                 return Err(Error::Api(failure(&resp, Some(code_value), msg)));
             }
             if !ok_status {
-                let msg = msg.map(Cow::into_owned).unwrap_or_else(|| format!("HTTP {}", resp.status));
+                let msg = msg
+                    .map(Cow::into_owned)
+                    .unwrap_or_else(|| format!("HTTP {}", resp.status));
                 return Err(Error::Http(failure(&resp, code, msg)));
             }
-            Ok(ApiResponse { status: resp.status, log_id: log_id(&resp), body: resp.body })
+            Ok(ApiResponse {
+                status: resp.status,
+                log_id: log_id(&resp),
+                body: resp.body,
+            })
         }
         None => {
             let what = if resp.body.is_empty() {
@@ -144,7 +165,12 @@ pub fn check_binary(resp: HttpResponse) -> Result<Download> {
     let is_json = content_type.as_deref().is_some_and(|c| c.contains("json"));
     if (200..300).contains(&resp.status) && !is_json {
         let filename = resp.header("content-disposition").and_then(filename_of);
-        return Ok(Download { log_id: log_id(&resp), bytes: resp.body, content_type, filename });
+        return Ok(Download {
+            log_id: log_id(&resp),
+            bytes: resp.body,
+            content_type,
+            filename,
+        });
     }
     let log = log_id(&resp);
     let status = resp.status;
@@ -152,7 +178,10 @@ pub fn check_binary(resp: HttpResponse) -> Result<Download> {
     let ok = check(resp)?;
     Err(Error::InvalidResponse(Box::new(ApiError {
         code: Some(0),
-        msg: format!("expected file bytes, got a JSON envelope ({} bytes)", ok.body.len()),
+        msg: format!(
+            "expected file bytes, got a JSON envelope ({} bytes)",
+            ok.body.len()
+        ),
         log_id: log,
         http_status: status,
         rate_limit_reset_secs: None,
@@ -173,7 +202,10 @@ mod tests {
     fn resp(status: u16, body: &str) -> HttpResponse {
         HttpResponse {
             status,
-            headers: vec![("x-tt-logid".into(), "LOG1".into()), ("x-ogw-ratelimit-reset".into(), "3".into())],
+            headers: vec![
+                ("x-tt-logid".into(), "LOG1".into()),
+                ("x-ogw-ratelimit-reset".into(), "3".into()),
+            ],
             body: body.as_bytes().to_vec(),
         }
     }
@@ -181,10 +213,17 @@ mod tests {
     #[test]
     fn success_and_api_errors() {
         assert!(check(resp(200, r#"{"code":0,"msg":"ok","data":{}}"#)).is_ok());
-        assert!(check(resp(200, r#"{"code":0,"tenant_access_token":"t","expire":7200}"#)).is_ok());
+        assert!(check(resp(
+            200,
+            r#"{"code":0,"tenant_access_token":"t","expire":7200}"#
+        ))
+        .is_ok());
         match check(resp(400, r#"{"code":99991663,"msg":"bad token"}"#)) {
             Err(Error::Api(e)) => {
-                assert_eq!((e.code, e.msg.as_str(), e.log_id.as_deref(), e.http_status), (Some(99991663), "bad token", Some("LOG1"), 400));
+                assert_eq!(
+                    (e.code, e.msg.as_str(), e.log_id.as_deref(), e.http_status),
+                    (Some(99991663), "bad token", Some("LOG1"), 400)
+                );
             }
             other => panic!("{other:?}"),
         }
@@ -196,33 +235,65 @@ mod tests {
 
     #[test]
     fn unusable_bodies_are_typed() {
-        assert!(matches!(check(resp(502, "<html><body>Bad Gateway</body></html>")), Err(Error::Http(e)) if e.msg.contains("Bad Gateway")));
-        assert!(matches!(check(resp(200, "")), Err(Error::InvalidResponse(e)) if e.msg == "empty body"));
-        assert!(matches!(check(resp(200, r#"{"code":0,"data":{"ite"#)), Err(Error::InvalidResponse(e)) if e.msg.contains("truncated")));
-        assert!(matches!(check(resp(200, "[1,\"x\"]")), Err(Error::InvalidResponse(_))));
-        assert!(matches!(check(resp(200, r#"{"code":"0"}"#)), Err(Error::InvalidResponse(_))));
+        assert!(
+            matches!(check(resp(502, "<html><body>Bad Gateway</body></html>")), Err(Error::Http(e)) if e.msg.contains("Bad Gateway"))
+        );
+        assert!(
+            matches!(check(resp(200, "")), Err(Error::InvalidResponse(e)) if e.msg == "empty body")
+        );
+        assert!(
+            matches!(check(resp(200, r#"{"code":0,"data":{"ite"#)), Err(Error::InvalidResponse(e)) if e.msg.contains("truncated"))
+        );
+        assert!(matches!(
+            check(resp(200, "[1,\"x\"]")),
+            Err(Error::InvalidResponse(_))
+        ));
+        assert!(matches!(
+            check(resp(200, r#"{"code":"0"}"#)),
+            Err(Error::InvalidResponse(_))
+        ));
         assert!(matches!(check(resp(500, "")), Err(Error::Http(_))));
-        assert!(check(HttpResponse { status: 200, headers: vec![], body: vec![0xff, 0xfe, b'{'] }).is_err());
+        assert!(check(HttpResponse {
+            status: 200,
+            headers: vec![],
+            body: vec![0xff, 0xfe, b'{']
+        })
+        .is_err());
     }
 
     #[test]
     fn binary_replies() {
         let mut r = resp(200, "PNG..");
         r.headers.push(("content-type".into(), "image/png".into()));
-        r.headers.push(("content-disposition".into(), "attachment; filename=\"a.png\"".into()));
+        r.headers.push((
+            "content-disposition".into(),
+            "attachment; filename=\"a.png\"".into(),
+        ));
         let d = check_binary(r).unwrap();
-        assert_eq!((d.bytes.as_slice(), d.filename.as_deref()), (&b"PNG.."[..], Some("a.png")));
+        assert_eq!(
+            (d.bytes.as_slice(), d.filename.as_deref()),
+            (&b"PNG.."[..], Some("a.png"))
+        );
         let mut r = resp(404, r#"{"code":234003,"msg":"file not found"}"#);
-        r.headers.push(("content-type".into(), "application/json".into()));
+        r.headers
+            .push(("content-type".into(), "application/json".into()));
         assert!(matches!(check_binary(r), Err(Error::Api(e)) if e.code == Some(234003)));
     }
 
     #[test]
     fn data_decodes() {
-        let r = ApiResponse { status: 200, log_id: None, body: br#"{"code":0,"data":{"a":[1,2]}}"#.to_vec() };
+        let r = ApiResponse {
+            status: 200,
+            log_id: None,
+            body: br#"{"code":0,"data":{"a":[1,2]}}"#.to_vec(),
+        };
         let v: serde_json::Value = r.data().unwrap();
         assert_eq!(v["a"][1], 2);
-        let r = ApiResponse { status: 200, log_id: None, body: br#"{"code":0}"#.to_vec() };
+        let r = ApiResponse {
+            status: 200,
+            log_id: None,
+            body: br#"{"code":0}"#.to_vec(),
+        };
         let v: Option<u8> = r.data().unwrap();
         assert_eq!(v, None);
     }

@@ -130,7 +130,8 @@ impl ApiRequest {
     }
     /// Serializes `value` as the JSON body.
     pub fn json<T: serde::Serialize + ?Sized>(self, value: &T) -> Result<Self> {
-        let s = serde_json::to_string(value).map_err(|e| Error::InvalidRequest(format!("body is not serializable: {e}")))?;
+        let s = serde_json::to_string(value)
+            .map_err(|e| Error::InvalidRequest(format!("body is not serializable: {e}")))?;
         Ok(self.json_str(s))
     }
     /// Sends a multipart form.
@@ -150,7 +151,8 @@ impl ApiRequest {
     }
     /// Whether a 5xx or network failure may be retried.
     pub fn is_idempotent(&self) -> bool {
-        self.idempotent.unwrap_or_else(|| self.method.is_idempotent())
+        self.idempotent
+            .unwrap_or_else(|| self.method.is_idempotent())
     }
     /// The absolute URL: placeholders substituted and encoded, query appended.
     pub fn url(&self, api_base: &str) -> Result<String> {

@@ -23,7 +23,10 @@ impl<'de: 'a, 'a> Deserialize<'de> for RawFields<'a> {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("an object")
             }
-            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> std::result::Result<Self::Value, M::Error> {
+            fn visit_map<M: MapAccess<'de>>(
+                self,
+                mut map: M,
+            ) -> std::result::Result<Self::Value, M::Error> {
                 let mut out = Vec::new();
                 while let Some((k, v)) = map.next_entry::<String, &'de RawValue>()? {
                     out.push((k, v));
@@ -39,7 +42,9 @@ impl<'de: 'a, 'a> Deserialize<'de> for RawFields<'a> {
 fn scalar_text(name: &str, raw: &RawValue) -> Result<Option<String>> {
     let text = raw.get();
     match text.as_bytes().first() {
-        Some(b'"') => serde_json::from_str::<String>(text).map(Some).map_err(|_| bad_scalar(name)),
+        Some(b'"') => serde_json::from_str::<String>(text)
+            .map(Some)
+            .map_err(|_| bad_scalar(name)),
         Some(b'n') => Ok(None),
         Some(b'[' | b'{') | None => Err(bad_scalar(name)),
         Some(_) => Ok(Some(text.to_string())),
@@ -53,7 +58,8 @@ fn bad_scalar(name: &str) -> Error {
 /// Query values: scalars, or arrays of scalars repeating the key; nulls dropped.
 fn push_query(out: &mut Vec<(String, String)>, name: &str, raw: &RawValue) -> Result<()> {
     if raw.get().starts_with('[') {
-        let items: Vec<&RawValue> = serde_json::from_str(raw.get()).map_err(|_| bad_scalar(name))?;
+        let items: Vec<&RawValue> =
+            serde_json::from_str(raw.get()).map_err(|_| bad_scalar(name))?;
         for item in items {
             if let Some(v) = scalar_text(name, item)? {
                 out.push((name.to_string(), v));
@@ -123,14 +129,16 @@ impl RequestOptions<'_> {
     /// assert_eq!(req.url("https://h/open-apis/").unwrap(), "https://h/open-apis/im/v1/messages?receive_id_type=chat_id");
     /// ```
     pub fn parse(json: &str) -> Result<RequestOptions<'_>> {
-        serde_json::from_str(json).map_err(|e| Error::InvalidRequest(format!("bad request options: {e}")))
+        serde_json::from_str(json)
+            .map_err(|e| Error::InvalidRequest(format!("bad request options: {e}")))
     }
 
     /// Builds the request.
     pub fn into_request(self) -> Result<ApiRequest> {
         let method = match self.method.as_deref() {
             None => Method::Get,
-            Some(m) => Method::parse(m).ok_or_else(|| Error::InvalidRequest(format!("unknown HTTP method {m:?}")))?,
+            Some(m) => Method::parse(m)
+                .ok_or_else(|| Error::InvalidRequest(format!("unknown HTTP method {m:?}")))?,
         };
         if self.path.trim().is_empty() {
             return Err(Error::InvalidRequest("`path` is required".into()));
@@ -148,18 +156,27 @@ impl RequestOptions<'_> {
         if let Some(data) = self.data {
             req = req.json_str(data.get());
         }
-        req.auth = match (self.access_token, self.user_access_token, self.token_type.as_deref(), self.tenant_key) {
+        req.auth = match (
+            self.access_token,
+            self.user_access_token,
+            self.token_type.as_deref(),
+            self.tenant_key,
+        ) {
             (Some(t), _, _, _) => Auth::Token(t),
             (None, Some(u), _, _) => Auth::User(u),
             (None, None, Some("user"), _) => {
-                return Err(Error::InvalidRequest("tokenType \"user\" needs userAccessToken (or client.asUser(token))".into()))
+                return Err(Error::InvalidRequest(
+                    "tokenType \"user\" needs userAccessToken (or client.asUser(token))".into(),
+                ))
             }
             (None, None, Some("none"), _) => Auth::None,
             (None, None, Some("app"), _) => Auth::App,
             (None, None, Some("tenant") | None, Some(k)) => Auth::TenantKey(k),
             (None, None, Some("tenant") | None, None) => Auth::Tenant,
             (None, None, Some(other), _) => {
-                return Err(Error::InvalidRequest(format!("unknown tokenType {other:?}: expected tenant, app, user or none")))
+                return Err(Error::InvalidRequest(format!(
+                    "unknown tokenType {other:?}: expected tenant, app, user or none"
+                )))
             }
         };
         req.idempotent = self.idempotent;
@@ -169,7 +186,11 @@ impl RequestOptions<'_> {
 
     /// The upload's text fields, as multipart text parts.
     pub fn text_fields(&self) -> Result<Vec<(String, String)>> {
-        self.fields.iter().flat_map(|f| &f.0).map(|(k, v)| Ok((k.clone(), scalar(k, v)?))).collect()
+        self.fields
+            .iter()
+            .flat_map(|f| &f.0)
+            .map(|(k, v)| Ok((k.clone(), scalar(k, v)?)))
+            .collect()
     }
 }
 
@@ -187,7 +208,10 @@ mod tests {
         let req = build(r#"{"method":"patch","path":"/open-apis/x/{id}","pathParams":{"id":7},"params":{"a":[1,"b",null],"n":null,"t":true,"f":1.50},
             "data":{"k":"v"},"headers":{"X-A":"1"},"tenantKey":"tk","idempotent":true,"timeoutMs":50}"#).unwrap();
         assert_eq!(req.method, Method::Patch);
-        assert_eq!(req.url("http://h/open-apis/").unwrap(), "http://h/open-apis/x/7?a=1&a=b&t=true&f=1.50");
+        assert_eq!(
+            req.url("http://h/open-apis/").unwrap(),
+            "http://h/open-apis/x/7?a=1&a=b&t=true&f=1.50"
+        );
         assert!(matches!(req.body, Body::Json(ref s) if &**s == r#"{"k":"v"}"#));
         assert_eq!(req.auth, Auth::TenantKey("tk".into()));
         assert_eq!((req.idempotent, req.timeout_ms), (Some(true), Some(50)));
@@ -195,17 +219,40 @@ mod tests {
 
     #[test]
     fn token_choices() {
-        assert_eq!(build(r#"{"path":"x","tokenType":"app"}"#).unwrap().auth, Auth::App);
-        assert_eq!(build(r#"{"path":"x","tokenType":"none"}"#).unwrap().auth, Auth::None);
-        assert_eq!(build(r#"{"path":"x","userAccessToken":"u"}"#).unwrap().auth, Auth::User("u".into()));
-        assert_eq!(build(r#"{"path":"x","accessToken":"a","tokenType":"app"}"#).unwrap().auth, Auth::Token("a".into()));
+        assert_eq!(
+            build(r#"{"path":"x","tokenType":"app"}"#).unwrap().auth,
+            Auth::App
+        );
+        assert_eq!(
+            build(r#"{"path":"x","tokenType":"none"}"#).unwrap().auth,
+            Auth::None
+        );
+        assert_eq!(
+            build(r#"{"path":"x","userAccessToken":"u"}"#).unwrap().auth,
+            Auth::User("u".into())
+        );
+        assert_eq!(
+            build(r#"{"path":"x","accessToken":"a","tokenType":"app"}"#)
+                .unwrap()
+                .auth,
+            Auth::Token("a".into())
+        );
         assert!(build(r#"{"path":"x","tokenType":"user"}"#).is_err());
         assert!(build(r#"{"path":"x","tokenType":"root"}"#).is_err());
     }
 
     #[test]
     fn bad_options_are_errors() {
-        for bad in [r#"{"path":""}"#, r#"{"method":"BREW","path":"x"}"#, r#"{"path":"x","pathParams":{"a":{}}}"#, r#"{"path":"x","params":{"a":[[1]]}}"#, r#"{"path":"x","headers":{"a":null}}"#, r#"{"pth":"x"}"#, "[", "null"] {
+        for bad in [
+            r#"{"path":""}"#,
+            r#"{"method":"BREW","path":"x"}"#,
+            r#"{"path":"x","pathParams":{"a":{}}}"#,
+            r#"{"path":"x","params":{"a":[[1]]}}"#,
+            r#"{"path":"x","headers":{"a":null}}"#,
+            r#"{"pth":"x"}"#,
+            "[",
+            "null",
+        ] {
             assert!(build(bad).is_err(), "{bad}");
         }
     }

@@ -1,11 +1,11 @@
 //! Pagination over `page_token` / `has_more`: a pure state machine plus the async [`Paginator`].
 
+use super::options::RawFields;
 use super::ApiRequest;
 use crate::client::Client;
 use crate::error::{ApiError, Error, Result};
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use super::options::RawFields;
 
 /// How to walk the pages.
 #[derive(Debug, Clone, Default)]
@@ -36,17 +36,24 @@ struct Envelope<'a> {
 /// Reads one page from an envelope body. Stops (no `next_token`) when `has_more` is false or
 /// the token is missing or empty, whatever `has_more` says.
 pub fn parse_page(body: &[u8], items_key: Option<&str>) -> std::result::Result<Page, String> {
-    let env: Envelope<'_> = serde_json::from_slice(body).map_err(|e| format!("page is not an envelope: {e}"))?;
+    let env: Envelope<'_> =
+        serde_json::from_slice(body).map_err(|e| format!("page is not an envelope: {e}"))?;
     let data = env.data.unwrap_or_default();
     let get = |key: &str| data.0.iter().find(|(k, _)| k == key).map(|(_, v)| *v);
     let has_more = match get("has_more") {
-        Some(raw) => serde_json::from_str::<Option<bool>>(raw.get()).map_err(|e| format!("has_more: {e}"))?.unwrap_or(false),
+        Some(raw) => serde_json::from_str::<Option<bool>>(raw.get())
+            .map_err(|e| format!("has_more: {e}"))?
+            .unwrap_or(false),
         None => false,
     };
     let token = ["page_token", "next_page_token"]
         .iter()
         .filter_map(|k| get(k))
-        .find_map(|raw| serde_json::from_str::<Option<String>>(raw.get()).ok().flatten())
+        .find_map(|raw| {
+            serde_json::from_str::<Option<String>>(raw.get())
+                .ok()
+                .flatten()
+        })
         .filter(|t| !t.is_empty());
     let key = match items_key {
         Some(k) => Some(k),
@@ -65,7 +72,10 @@ pub fn parse_page(body: &[u8], items_key: Option<&str>) -> std::result::Result<P
             .unwrap_or_default(),
         None => Vec::new(),
     };
-    Ok(Page { items, next_token: if has_more { token } else { None } })
+    Ok(Page {
+        items,
+        next_token: if has_more { token } else { None },
+    })
 }
 
 /// Walks a paginated endpoint page by page.
@@ -91,7 +101,15 @@ pub struct Paginator {
 
 impl Paginator {
     pub(crate) fn new(client: Client, request: ApiRequest, options: PageOptions) -> Paginator {
-        Paginator { client, request, options, next_token: None, seen_tokens: Vec::new(), yielded: 0, done: false }
+        Paginator {
+            client,
+            request,
+            options,
+            next_token: None,
+            seen_tokens: Vec::new(),
+            yielded: 0,
+            done: false,
+        }
     }
 
     /// The next page's items; `None` once the pages (or `max_items`) are exhausted.
@@ -101,7 +119,8 @@ impl Paginator {
             return Ok(None);
         }
         let mut req = self.request.clone();
-        req.query.retain(|(k, _)| k != "page_token" && k != "page_size");
+        req.query
+            .retain(|(k, _)| k != "page_token" && k != "page_size");
         if let Some(size) = self.options.page_size {
             req.query.push(("page_size".into(), size.to_string()));
         }
@@ -110,7 +129,13 @@ impl Paginator {
         }
         let resp = self.client.request(req).await?;
         let page = parse_page(&resp.body, self.options.items_key.as_deref()).map_err(|msg| {
-            Error::InvalidResponse(Box::new(ApiError { code: Some(0), msg, log_id: resp.log_id.clone(), http_status: resp.status, rate_limit_reset_secs: None }))
+            Error::InvalidResponse(Box::new(ApiError {
+                code: Some(0),
+                msg,
+                log_id: resp.log_id.clone(),
+                http_status: resp.status,
+                rate_limit_reset_secs: None,
+            }))
         })?;
         let mut items = page.items;
         if let Some(max) = self.options.max_items {
@@ -133,13 +158,15 @@ impl Paginator {
         let mut out = Vec::new();
         while let Some(items) = self.next_page().await? {
             for raw in items {
-                out.push(serde_json::from_str(raw.get()).map_err(|e| Error::InvalidResponse(Box::new(ApiError {
-                    code: Some(0),
-                    msg: format!("item does not decode: {e}"),
-                    log_id: None,
-                    http_status: 200,
-                    rate_limit_reset_secs: None,
-                })))?);
+                out.push(serde_json::from_str(raw.get()).map_err(|e| {
+                    Error::InvalidResponse(Box::new(ApiError {
+                        code: Some(0),
+                        msg: format!("item does not decode: {e}"),
+                        log_id: None,
+                        http_status: 200,
+                        rate_limit_reset_secs: None,
+                    }))
+                })?);
             }
         }
         Ok(out)
@@ -152,15 +179,38 @@ mod tests {
 
     #[test]
     fn pages_and_stop_rules() {
-        let p = parse_page(br#"{"code":0,"data":{"has_more":true,"page_token":"n2","items":[{"a":1},2]}}"#, None).unwrap();
+        let p = parse_page(
+            br#"{"code":0,"data":{"has_more":true,"page_token":"n2","items":[{"a":1},2]}}"#,
+            None,
+        )
+        .unwrap();
         assert_eq!((p.items.len(), p.next_token.as_deref()), (2, Some("n2")));
-        let p = parse_page(br#"{"code":0,"data":{"has_more":false,"page_token":"n2","items":[]}}"#, None).unwrap();
+        let p = parse_page(
+            br#"{"code":0,"data":{"has_more":false,"page_token":"n2","items":[]}}"#,
+            None,
+        )
+        .unwrap();
         assert_eq!(p.next_token, None);
-        let p = parse_page(br#"{"code":0,"data":{"has_more":true,"page_token":"","items":[1]}}"#, None).unwrap();
-        assert_eq!(p.next_token, None, "empty token ends the walk whatever has_more says");
-        let p = parse_page(br#"{"code":0,"data":{"has_more":true,"page_token":"x","calendar_list":[1,2,3]}}"#, None).unwrap();
+        let p = parse_page(
+            br#"{"code":0,"data":{"has_more":true,"page_token":"","items":[1]}}"#,
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            p.next_token, None,
+            "empty token ends the walk whatever has_more says"
+        );
+        let p = parse_page(
+            br#"{"code":0,"data":{"has_more":true,"page_token":"x","calendar_list":[1,2,3]}}"#,
+            None,
+        )
+        .unwrap();
         assert_eq!(p.items.len(), 3, "the only array is the items");
-        let p = parse_page(br#"{"code":0,"data":{"has_more":null,"a":[1],"b":[2]}}"#, Some("b")).unwrap();
+        let p = parse_page(
+            br#"{"code":0,"data":{"has_more":null,"a":[1],"b":[2]}}"#,
+            Some("b"),
+        )
+        .unwrap();
         assert_eq!(p.items[0].get(), "2");
         assert!(parse_page(br#"{"code":0,"data":{"items":{}}}"#, None).is_err());
         assert!(parse_page(b"nope", None).is_err());

@@ -4,13 +4,22 @@ use crate::error::{Error, Result};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 /// Everything but RFC 3986 unreserved characters is encoded, in path segments and queries alike.
-const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 pub(crate) fn encode(s: &str) -> String {
     utf8_percent_encode(s, COMPONENT).to_string()
 }
 
-pub(crate) fn build(api_base: &str, path: &str, params: &[(String, String)], query: &[(String, String)]) -> Result<String> {
+pub(crate) fn build(
+    api_base: &str,
+    path: &str,
+    params: &[(String, String)],
+    query: &[(String, String)],
+) -> Result<String> {
     let mut url = if path.starts_with("http://") || path.starts_with("https://") {
         String::from(path)
     } else {
@@ -47,18 +56,23 @@ fn substitute(url: &str, params: &[(String, String)]) -> Result<String> {
         let (before, from) = rest.split_at(i);
         out.push_str(before);
         if let Some(inner) = from.strip_prefix('{') {
-            let end = inner.find('}').ok_or_else(|| Error::InvalidRequest(format!("unclosed `{{` in path {url}")))?;
+            let end = inner
+                .find('}')
+                .ok_or_else(|| Error::InvalidRequest(format!("unclosed `{{` in path {url}")))?;
             let (name, after) = inner.split_at(end);
             let value = lookup(params, name, url)?;
             if value.is_empty() {
-                return Err(Error::InvalidRequest(format!("path parameter `{name}` is empty")));
+                return Err(Error::InvalidRequest(format!(
+                    "path parameter `{name}` is empty"
+                )));
             }
             out.push_str(&encode(value));
             rest = after.get(1..).unwrap_or("");
         } else {
             // `:name` only counts at the start of a path segment (not in `https:`).
             let after_colon = from.get(1..).unwrap_or("");
-            let is_param = out.ends_with('/') && after_colon.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
+            let is_param = out.ends_with('/')
+                && after_colon.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
             if !is_param {
                 out.push(':');
                 rest = after_colon;
@@ -84,27 +98,59 @@ mod tests {
 
     #[test]
     fn path_params_are_encoded() {
-        let url = build(BASE, "drive/v1/files/{file_token}/x", &[p("file_token", "a/b c?d#é")], &[]).unwrap();
-        assert_eq!(url, "http://h/open-apis/drive/v1/files/a%2Fb%20c%3Fd%23%C3%A9/x");
+        let url = build(
+            BASE,
+            "drive/v1/files/{file_token}/x",
+            &[p("file_token", "a/b c?d#é")],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            url,
+            "http://h/open-apis/drive/v1/files/a%2Fb%20c%3Fd%23%C3%A9/x"
+        );
     }
 
     #[test]
     fn colon_params_and_absolute_urls() {
-        let url = build(BASE, "/open-apis/im/v1/messages/:message_id/reply", &[p("message_id", "om 1")], &[]).unwrap();
+        let url = build(
+            BASE,
+            "/open-apis/im/v1/messages/:message_id/reply",
+            &[p("message_id", "om 1")],
+            &[],
+        )
+        .unwrap();
         assert_eq!(url, "http://h/open-apis/im/v1/messages/om%201/reply");
-        let url = build(BASE, "https://accounts.feishu.cn/open-apis/authen/v2/oauth/token", &[], &[]).unwrap();
-        assert_eq!(url, "https://accounts.feishu.cn/open-apis/authen/v2/oauth/token");
+        let url = build(
+            BASE,
+            "https://accounts.feishu.cn/open-apis/authen/v2/oauth/token",
+            &[],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            url,
+            "https://accounts.feishu.cn/open-apis/authen/v2/oauth/token"
+        );
     }
 
     #[test]
     fn query_repeats_and_encodes() {
-        let url = build(BASE, "x", &[], &[p("ids", "a"), p("ids", "b&c"), p("q", "1 2")]).unwrap();
+        let url = build(
+            BASE,
+            "x",
+            &[],
+            &[p("ids", "a"), p("ids", "b&c"), p("q", "1 2")],
+        )
+        .unwrap();
         assert_eq!(url, "http://h/open-apis/x?ids=a&ids=b%26c&q=1%202");
     }
 
     #[test]
     fn missing_or_bad_params_are_errors() {
-        assert!(matches!(build(BASE, "a/{id}", &[], &[]), Err(Error::InvalidRequest(m)) if m.contains("`id`")));
+        assert!(
+            matches!(build(BASE, "a/{id}", &[], &[]), Err(Error::InvalidRequest(m)) if m.contains("`id`"))
+        );
         assert!(build(BASE, "a/{id", &[p("id", "1")], &[]).is_err());
         assert!(build(BASE, "a/{id}", &[p("id", "")], &[]).is_err());
     }

@@ -111,7 +111,11 @@ pub(crate) async fn get(client: &Client, kind: TokenKind) -> Result<String> {
                 result
             });
             let shared = f.shared();
-            inner.tokens.inflight.borrow_mut().insert(key, shared.clone());
+            inner
+                .tokens
+                .inflight
+                .borrow_mut()
+                .insert(key, shared.clone());
             shared
         }
     };
@@ -124,7 +128,11 @@ pub(crate) async fn invalidate(client: &Client, kind: &TokenKind) {
     let key = store_key(&inner.config.app_id, kind);
     inner.tokens.local.borrow_mut().remove(&key);
     if let Err(e) = inner.store.delete(&key).await {
-        log_at!(inner.logger, Level::Warn, "could not delete an invalid token from the store: {e}");
+        log_at!(
+            inner.logger,
+            Level::Warn,
+            "could not delete an invalid token from the store: {e}"
+        );
     }
 }
 
@@ -134,24 +142,46 @@ async fn load_or_fetch(client: &Client, kind: &TokenKind, key: &str) -> Result<C
     match inner.store.get(key).await {
         Ok(Some(json)) => match serde_json::from_str::<CachedToken>(&json) {
             Ok(t) if t.fresh(inner.runtime.now_ms() / 1000, margin) => {
-                log_at!(inner.logger, Level::Debug, "{} served from the token store", kind_name(kind));
+                log_at!(
+                    inner.logger,
+                    Level::Debug,
+                    "{} served from the token store",
+                    kind_name(kind)
+                );
                 return Ok(t);
             }
             Ok(_) => {}
-            Err(_) => log_at!(inner.logger, Level::Warn, "ignoring an unreadable token store entry for {}", kind_name(kind)),
+            Err(_) => log_at!(
+                inner.logger,
+                Level::Warn,
+                "ignoring an unreadable token store entry for {}",
+                kind_name(kind)
+            ),
         },
         Ok(None) => {}
-        Err(e) => log_at!(inner.logger, Level::Warn, "token store read failed, fetching a new token: {e}"),
+        Err(e) => log_at!(
+            inner.logger,
+            Level::Warn,
+            "token store read failed, fetching a new token: {e}"
+        ),
     }
     let token = fetch(client, kind).await?;
-    let ttl = token.expires_at.saturating_sub(inner.runtime.now_ms() / 1000).saturating_sub(margin).max(60);
+    let ttl = token
+        .expires_at
+        .saturating_sub(inner.runtime.now_ms() / 1000)
+        .saturating_sub(margin)
+        .max(60);
     match serde_json::to_string(&token) {
         Ok(json) => {
             if let Err(e) = inner.store.put(key, &json, Some(ttl)).await {
                 log_at!(inner.logger, Level::Warn, "token store write failed: {e}");
             }
         }
-        Err(e) => log_at!(inner.logger, Level::Warn, "could not serialize a token: {e}"),
+        Err(e) => log_at!(
+            inner.logger,
+            Level::Warn,
+            "could not serialize a token: {e}"
+        ),
     }
     Ok(token)
 }
@@ -180,7 +210,11 @@ struct TokenBody<'a> {
 
 impl<'a> TokenBody<'a> {
     fn credentials(cfg: &'a crate::Config) -> TokenBody<'a> {
-        TokenBody { app_id: Some(&cfg.app_id), app_secret: Some(cfg.app_secret.expose()), ..Default::default() }
+        TokenBody {
+            app_id: Some(&cfg.app_id),
+            app_secret: Some(cfg.app_secret.expose()),
+            ..Default::default()
+        }
     }
 }
 
@@ -200,8 +234,14 @@ async fn fetch(client: &Client, kind: &TokenKind) -> Result<CachedToken> {
     let ticket;
     let app_token;
     let (path, body) = match (cfg.app_type, kind) {
-        (AppType::SelfBuilt, TokenKind::Tenant(_)) => ("auth/v3/tenant_access_token/internal", TokenBody::credentials(cfg)),
-        (AppType::SelfBuilt, TokenKind::App) => ("auth/v3/app_access_token/internal", TokenBody::credentials(cfg)),
+        (AppType::SelfBuilt, TokenKind::Tenant(_)) => (
+            "auth/v3/tenant_access_token/internal",
+            TokenBody::credentials(cfg),
+        ),
+        (AppType::SelfBuilt, TokenKind::App) => (
+            "auth/v3/app_access_token/internal",
+            TokenBody::credentials(cfg),
+        ),
         (AppType::Marketplace, TokenKind::App) => {
             ticket = match inner.store.get(&ticket_key(&cfg.app_id)).await? {
                 Some(t) if !t.is_empty() => t,
@@ -210,20 +250,40 @@ async fn fetch(client: &Client, kind: &TokenKind) -> Result<CachedToken> {
                     return Err(Error::AppTicketMissing);
                 }
             };
-            ("auth/v3/app_access_token", TokenBody { app_ticket: Some(&ticket), ..TokenBody::credentials(cfg) })
+            (
+                "auth/v3/app_access_token",
+                TokenBody {
+                    app_ticket: Some(&ticket),
+                    ..TokenBody::credentials(cfg)
+                },
+            )
         }
         (AppType::Marketplace, TokenKind::Tenant(tenant_key)) => {
-            let tenant_key = tenant_key
-                .as_deref()
-                .ok_or_else(|| Error::InvalidRequest("marketplace apps need a tenantKey for tenant tokens".into()))?;
+            let tenant_key = tenant_key.as_deref().ok_or_else(|| {
+                Error::InvalidRequest("marketplace apps need a tenantKey for tenant tokens".into())
+            })?;
             app_token = Box::pin(get(client, TokenKind::App)).await?;
-            ("auth/v3/tenant_access_token", TokenBody { app_access_token: Some(&app_token), tenant_key: Some(tenant_key), ..Default::default() })
+            (
+                "auth/v3/tenant_access_token",
+                TokenBody {
+                    app_access_token: Some(&app_token),
+                    tenant_key: Some(tenant_key),
+                    ..Default::default()
+                },
+            )
         }
     };
-    let req = ApiRequest::post(path).auth(Auth::None).idempotent(true).json(&body)?;
+    let req = ApiRequest::post(path)
+        .auth(Auth::None)
+        .idempotent(true)
+        .json(&body)?;
     let resp = match Box::pin(client.request(req)).await {
         Err(e) if e.code() == Some(APP_TICKET_INVALID_CODE) => {
-            log_at!(inner.logger, Level::Warn, "app_ticket rejected (10012); dropping it and asking for a resend");
+            log_at!(
+                inner.logger,
+                Level::Warn,
+                "app_ticket rejected (10012); dropping it and asking for a resend"
+            );
             let _ = inner.store.delete(&ticket_key(&cfg.app_id)).await;
             resend_app_ticket(client).await;
             return Err(e);
@@ -246,8 +306,16 @@ async fn fetch(client: &Client, kind: &TokenKind) -> Result<CachedToken> {
         }))
     })?;
     let expire = reply.expire.unwrap_or(7200);
-    log_at!(inner.logger, Level::Info, "fetched a new {} (expires in {expire} s)", kind_name(kind));
-    Ok(CachedToken { token, expires_at: inner.runtime.now_ms() / 1000 + expire })
+    log_at!(
+        inner.logger,
+        Level::Info,
+        "fetched a new {} (expires in {expire} s)",
+        kind_name(kind)
+    );
+    Ok(CachedToken {
+        token,
+        expires_at: inner.runtime.now_ms() / 1000 + expire,
+    })
 }
 
 /// Asks the platform to push a new `app_ticket` event. Failures are logged, not raised: the
@@ -255,7 +323,11 @@ async fn fetch(client: &Client, kind: &TokenKind) -> Result<CachedToken> {
 pub(crate) async fn resend_app_ticket(client: &Client) {
     let inner = client.inner();
     let cfg = &inner.config;
-    let result = match ApiRequest::post("auth/v3/app_ticket/resend").auth(Auth::None).idempotent(true).json(&TokenBody::credentials(cfg)) {
+    let result = match ApiRequest::post("auth/v3/app_ticket/resend")
+        .auth(Auth::None)
+        .idempotent(true)
+        .json(&TokenBody::credentials(cfg))
+    {
         Ok(req) => Box::pin(client.request(req)).await.map(|_| ()),
         Err(e) => Err(e),
     };

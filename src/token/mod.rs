@@ -7,4 +7,6 @@ pub(crate) use manager::TokenCache;
 pub use manager::{CachedToken, TokenKind};
 pub use store::{MemoryStore, TokenStore};
 
-pub(crate) use manager::{get as manager_get, invalidate as manager_invalidate, ticket_key as ticket_key_of};
+pub(crate) use manager::{
+    get as manager_get, invalidate as manager_invalidate, ticket_key as ticket_key_of,
+};

@@ -37,7 +37,10 @@ pub struct MemoryStore {
 impl MemoryStore {
     /// An empty store reading expiry from `runtime`'s clock.
     pub fn new(runtime: Rc<dyn Runtime>) -> MemoryStore {
-        MemoryStore { runtime, entries: RefCell::new(BTreeMap::new()) }
+        MemoryStore {
+            runtime,
+            entries: RefCell::new(BTreeMap::new()),
+        }
     }
 }
 
@@ -56,8 +59,11 @@ impl TokenStore for MemoryStore {
         Box::pin(std::future::ready(Ok(value)))
     }
     fn put(&self, key: &str, value: &str, ttl_secs: Option<u64>) -> LocalBoxFuture<'_, Result<()>> {
-        let expires = ttl_secs.map(|t| self.runtime.now_ms().saturating_add(t.saturating_mul(1000)));
-        self.entries.borrow_mut().insert(key.to_string(), (value.to_string(), expires));
+        let expires =
+            ttl_secs.map(|t| self.runtime.now_ms().saturating_add(t.saturating_mul(1000)));
+        self.entries
+            .borrow_mut()
+            .insert(key.to_string(), (value.to_string(), expires));
         Box::pin(std::future::ready(Ok(())))
     }
     fn delete(&self, key: &str) -> LocalBoxFuture<'_, Result<()>> {

@@ -47,7 +47,10 @@ impl Method {
     }
     /// GET, HEAD, PUT and DELETE may be repeated safely after a 5xx or a network error.
     pub fn is_idempotent(self) -> bool {
-        matches!(self, Method::Get | Method::Head | Method::Put | Method::Delete)
+        matches!(
+            self,
+            Method::Get | Method::Head | Method::Put | Method::Delete
+        )
     }
 }
 
@@ -131,7 +134,10 @@ impl HttpResponse {
     /// assert_eq!(r.header("X-Tt-Logid"), Some("L"));
     /// ```
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 

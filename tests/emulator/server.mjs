@@ -3,7 +3,7 @@
 // It issues and checks tokens, serves a few real endpoints (messages, chats, images) and echoes
 // any other /open-apis/ call, records every request, and injects faults on demand.
 // Control API (JSON): POST /__emu/reset, POST /__emu/faults {rules}, POST /__emu/revoke,
-// POST /__emu/config {...}, GET /__emu/log.
+// POST /__emu/config {...}, POST /__emu/clear-log, GET /__emu/log.
 // Run alone: `node tests/emulator/server.mjs [port]` prints its base URL.
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -54,6 +54,7 @@ export function startEmulator(options = {}) {
     switch (url.pathname) {
       case '/__emu/reset': reset(); Object.assign(state.config, body); return send(200, { ok: true });
       case '/__emu/config': Object.assign(state.config, body); return send(200, { ok: true });
+      case '/__emu/clear-log': state.log = []; state.counts = {}; return send(200, { ok: true });
       case '/__emu/faults': state.faults.push(...(body.rules ?? [])); return send(200, { ok: true });
       case '/__emu/revoke': for (const t of state.tokens.values()) t.revoked = true; return send(200, { ok: true });
       case '/__emu/log': return send(200, { requests: state.log, counts: state.counts, tokensIssued: [...state.tokens.keys()] });
