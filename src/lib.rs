@@ -20,11 +20,13 @@
 pub mod client;
 pub mod config;
 pub mod error;
+pub mod json;
 pub mod log;
 pub mod request;
 pub mod runtime;
 pub mod token;
 pub mod transport;
+pub mod webhook;
 
 #[cfg(target_arch = "wasm32")]
 pub mod js;

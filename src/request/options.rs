@@ -4,39 +4,10 @@
 
 use super::{ApiRequest, Auth};
 use crate::error::{Error, Result};
+use crate::json::RawFields;
 use crate::transport::Method;
-use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use std::fmt;
-
-/// A JSON object's fields in order, values left as raw JSON (no `serde_json::Value`, no float
-/// formatting: numbers pass through exactly as the caller wrote them).
-#[derive(Debug, Default)]
-pub struct RawFields<'a>(pub Vec<(String, &'a RawValue)>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for RawFields<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = RawFields<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<M: MapAccess<'de>>(
-                self,
-                mut map: M,
-            ) -> std::result::Result<Self::Value, M::Error> {
-                let mut out = Vec::new();
-                while let Some((k, v)) = map.next_entry::<String, &'de RawValue>()? {
-                    out.push((k, v));
-                }
-                Ok(RawFields(out))
-            }
-        }
-        d.deserialize_map(V(std::marker::PhantomData))
-    }
-}
 
 /// A scalar JSON value as text: strings unquoted, numbers and booleans verbatim; `None` for null.
 fn scalar_text(name: &str, raw: &RawValue) -> Result<Option<String>> {

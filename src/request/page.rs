@@ -1,9 +1,9 @@
 //! Pagination over `page_token` / `has_more`: a pure state machine plus the async [`Paginator`].
 
-use super::options::RawFields;
 use super::ApiRequest;
 use crate::client::Client;
 use crate::error::{ApiError, Error, Result};
+use crate::json::RawFields;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -39,7 +39,7 @@ pub fn parse_page(body: &[u8], items_key: Option<&str>) -> std::result::Result<P
     let env: Envelope<'_> =
         serde_json::from_slice(body).map_err(|e| format!("page is not an envelope: {e}"))?;
     let data = env.data.unwrap_or_default();
-    let get = |key: &str| data.0.iter().find(|(k, _)| k == key).map(|(_, v)| *v);
+    let get = |key: &str| data.get(key);
     let has_more = match get("has_more") {
         Some(raw) => serde_json::from_str::<Option<bool>>(raw.get())
             .map_err(|e| format!("has_more: {e}"))?

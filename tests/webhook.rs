@@ -1,0 +1,661 @@
+//! Native tests of webhook verification, decryption, normalization and dispatch.
+#![cfg(not(target_arch = "wasm32"))]
+
+use feishu_edge::webhook::crypto::{card_signature, encrypt, event_signature};
+use feishu_edge::webhook::dispatch::{HandlerResult, NoHandlers};
+use feishu_edge::webhook::{
+    Dispatcher, Event, EventHandler, Flow, Headers, Reason, Schema, WebhookConfig,
+};
+use feishu_edge::{LocalBoxFuture, MemoryStore, Runtime, TokenStore};
+use futures_executor::block_on;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+const NOW: u64 = 1_700_000_000;
+const KEY: &str = "ek_test_key";
+const TOKEN: &str = "vt_test_token";
+
+struct Fixed;
+impl Runtime for Fixed {
+    fn now_ms(&self) -> u64 {
+        NOW * 1000
+    }
+    fn sleep(&self, _: u64) -> LocalBoxFuture<'static, ()> {
+        Box::pin(std::future::ready(()))
+    }
+    fn jitter(&self) -> f64 {
+        0.0
+    }
+}
+
+/// Records calls; answers with a fixed reply, or fails.
+#[derive(Default)]
+struct Recorder {
+    seen: Rc<RefCell<Vec<Event>>>,
+    reply: Option<String>,
+    fail: bool,
+}
+impl EventHandler for Recorder {
+    fn handles(&self, event: &Event) -> bool {
+        event.event_type != "unregistered.type"
+    }
+    fn call(&self, event: &Event) -> LocalBoxFuture<'static, HandlerResult> {
+        self.seen.borrow_mut().push(event.clone());
+        let result = if self.fail {
+            Err("boom".to_string())
+        } else {
+            Ok(self.reply.clone())
+        };
+        Box::pin(std::future::ready(result))
+    }
+}
+
+fn v2_event(event_id: &str, token: &str) -> String {
+    format!(
+        r#"{{"schema":"2.0","header":{{"event_id":"{event_id}","event_type":"im.message.receive_v1","create_time":"1700000000000","token":"{token}","app_id":"cli_a","tenant_key":"tk1"}},"event":{{"sender":{{"sender_id":{{"open_id":"ou_1"}}}},"message":{{"message_id":"om_1","chat_id":"oc_1","message_type":"text","content":"{{\"text\":\"hi\"}}"}}}}}}"#
+    )
+}
+
+fn sealed(plain: &str) -> String {
+    format!(
+        r#"{{"encrypt":"{}"}}"#,
+        encrypt(plain.as_bytes(), KEY, [9; 16])
+    )
+}
+
+fn signed(body: &str, ts: u64) -> Headers {
+    let ts = ts.to_string();
+    Headers {
+        signature: Some(event_signature(&ts, "nonce-1", KEY, body.as_bytes())),
+        timestamp: Some(ts),
+        nonce: Some("nonce-1".into()),
+        content_type: Some("application/json; charset=utf-8".into()),
+    }
+}
+
+fn config() -> WebhookConfig {
+    WebhookConfig::new()
+        .encrypt_key(KEY)
+        .verification_token(TOKEN)
+}
+
+fn dispatcher(flow: Flow) -> Dispatcher {
+    Dispatcher::new(config(), flow, Rc::new(Fixed))
+}
+
+#[test]
+fn encrypted_signed_v2_event_dispatches_with_the_official_sdk_shape() {
+    let body = sealed(&v2_event("ev1", TOKEN));
+    let h = Recorder::default();
+    let reply =
+        block_on(dispatcher(Flow::Event).invoke(body.as_bytes(), &signed(&body, NOW), &h, None));
+    assert_eq!(
+        (
+            reply.status,
+            reply.body.as_str(),
+            reply.event_type.as_deref()
+        ),
+        (200, "{}", Some("im.message.receive_v1"))
+    );
+    let seen = h.seen.borrow();
+    let e = &seen[0];
+    assert_eq!(
+        (e.schema, e.event_id.as_deref(), e.tenant_key.as_deref()),
+        (Schema::V2, Some("ev1"), Some("tk1"))
+    );
+    let payload: serde_json::Value = serde_json::from_str(&e.payload).unwrap();
+    // Object.assign({event_type}, rest, header, event) as in @larksuiteoapi/node-sdk.
+    assert_eq!(payload["event_type"], "im.message.receive_v1");
+    assert_eq!(payload["schema"], "2.0");
+    assert_eq!(payload["event_id"], "ev1");
+    assert_eq!(payload["tenant_key"], "tk1");
+    assert_eq!(payload["message"]["message_id"], "om_1");
+    assert_eq!(payload["sender"]["sender_id"]["open_id"], "ou_1");
+    assert!(payload.get("header").is_none() && payload.get("event").is_none());
+}
+
+#[test]
+fn duplicate_event_ids_are_acknowledged_not_dispatched() {
+    let clock: Rc<dyn Runtime> = Rc::new(Fixed);
+    let store: Rc<dyn TokenStore> = Rc::new(MemoryStore::new(clock.clone()));
+    let d = Dispatcher::new(config(), Flow::Event, clock).dedupe(store.clone());
+    let h = Recorder::default();
+    let body = sealed(&v2_event("ev-dup", TOKEN));
+    let first = block_on(d.invoke(body.as_bytes(), &signed(&body, NOW), &h, None));
+    let again = block_on(d.invoke(body.as_bytes(), &signed(&body, NOW), &h, None));
+    assert_eq!(
+        (first.duplicate, again.duplicate, again.status),
+        (false, true, 200)
+    );
+    assert_eq!(h.seen.borrow().len(), 1);
+    assert!(block_on(store.get("feishu-edge:event:ev-dup"))
+        .unwrap()
+        .is_some());
+}
+
+#[test]
+fn v1_events_get_the_official_sdk_shape() {
+    let plain = format!(
+        r#"{{"uuid":"u-1","token":"{TOKEN}","ts":"1700000000.1","type":"event_callback","event":{{"type":"message","text":"hi","tenant_key":"tk"}}}}"#
+    );
+    let body = sealed(&plain);
+    let h = Recorder::default();
+    let reply =
+        block_on(dispatcher(Flow::Event).invoke(body.as_bytes(), &signed(&body, NOW), &h, None));
+    assert_eq!(reply.status, 200);
+    let e = &h.seen.borrow()[0];
+    assert_eq!(
+        (e.schema, e.event_type.as_str(), e.event_id.as_deref()),
+        (Schema::V1, "message", Some("u-1"))
+    );
+    let payload: serde_json::Value = serde_json::from_str(&e.payload).unwrap();
+    // Object.assign({event_type: event.type}, event, rest): rest's `type` wins, as in the official SDK.
+    assert_eq!(
+        (
+            payload["event_type"].as_str(),
+            payload["type"].as_str(),
+            payload["text"].as_str()
+        ),
+        (Some("message"), Some("event_callback"), Some("hi"))
+    );
+}
+
+#[test]
+fn challenges_plain_and_encrypted_need_the_token() {
+    let d = dispatcher(Flow::Event);
+    let plain = format!(r#"{{"challenge":"ch-1","token":"{TOKEN}","type":"url_verification"}}"#);
+    // Plain and unsigned (the platform may send the challenge without signature headers).
+    let cfg_token_only = Dispatcher::new(
+        WebhookConfig::new().verification_token(TOKEN),
+        Flow::Event,
+        Rc::new(Fixed),
+    );
+    let r =
+        block_on(cfg_token_only.invoke(plain.as_bytes(), &Headers::default(), &NoHandlers, None));
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (200, r#"{"challenge":"ch-1"}"#)
+    );
+    let body = sealed(&plain);
+    let r = block_on(d.invoke(body.as_bytes(), &Headers::default(), &NoHandlers, None));
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (200, r#"{"challenge":"ch-1"}"#)
+    );
+    let wrong = sealed(r#"{"challenge":"ch-1","token":"nope","type":"url_verification"}"#);
+    let r = block_on(d.invoke(wrong.as_bytes(), &signed(&wrong, NOW), &NoHandlers, None));
+    assert_eq!((r.status, r.reason), (401, Some(Reason::TokenMismatch)));
+    // Unsigned, everything but a correct challenge is one answer (no padding oracle).
+    let r = block_on(d.invoke(wrong.as_bytes(), &Headers::default(), &NoHandlers, None));
+    assert_eq!((r.status, r.reason), (401, Some(Reason::MissingSignature)));
+    // The protocol's encrypted challenge vector.
+    let vector = r#"{"encrypt":"tT1xP+ovuc0T3b/rnZX3ax76exqAn0ANQ6/U45GcciC0mgNBc8JtvqOJGNAPMKpgRs2dVU1NYk9VDeqS8T4SYtU0hzNU54aS84WnxvZ3VFfDcy/RyABlNqlUiGyLDzFI0yxdCMT4KR/YEQXlt6nZi50KwRlZ+A75r645KesZuLMljezYyY8VeeXEVjPw35+e"}"#;
+    let d = Dispatcher::new(
+        WebhookConfig::new()
+            .encrypt_key("mazhe.nerd")
+            .verification_token("iRdCP2WwXNBXRM3mGLqhrgch3cn0gbT6"),
+        Flow::Event,
+        Rc::new(Fixed),
+    );
+    let r = block_on(d.invoke(vector.as_bytes(), &Headers::default(), &NoHandlers, None));
+    assert_eq!(
+        r.body,
+        r#"{"challenge":"5634b122-c042-4634-bc7f-b07a3c3e77ad"}"#
+    );
+}
+
+#[test]
+fn legacy_card_callbacks_use_sha1_and_return_the_handler_reply() {
+    let d = Dispatcher::new(
+        WebhookConfig::new().verification_token(TOKEN),
+        Flow::Card,
+        Rc::new(Fixed),
+    );
+    let body = r#"{"open_id":"ou_x","open_message_id":"om_1","token":"c-123","action":{"tag":"button","value":{"k":"v"}}}"#;
+    let ts = NOW.to_string();
+    let headers = Headers {
+        signature: Some(card_signature(&ts, "n", TOKEN, body.as_bytes())),
+        timestamp: Some(ts),
+        nonce: Some("n".into()),
+        content_type: None,
+    };
+    let h = Recorder {
+        reply: Some(r#"{"toast":{"type":"success","content":"ok"}}"#.into()),
+        ..Default::default()
+    };
+    let r = block_on(d.invoke(body.as_bytes(), &headers, &h, None));
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (200, r#"{"toast":{"type":"success","content":"ok"}}"#)
+    );
+    assert_eq!(h.seen.borrow()[0].schema, Schema::LegacyCard);
+    let tampered = body.replace("\"v\"", "\"w\"");
+    let r = block_on(d.invoke(tampered.as_bytes(), &headers, &h, None));
+    assert_eq!(r.reason, Some(Reason::SignatureMismatch));
+    let r = block_on(d.invoke(body.as_bytes(), &Headers::default(), &h, None));
+    assert_eq!(
+        r.reason,
+        Some(Reason::MissingSignature),
+        "an unsigned legacy callback is refused"
+    );
+}
+
+#[test]
+fn v2_card_action_reply_is_the_handler_answer_even_with_defer() {
+    let plain = format!(
+        r#"{{"schema":"2.0","header":{{"event_id":"c1","event_type":"card.action.trigger","token":"{TOKEN}"}},"event":{{"action":{{"value":{{"a":1}}}}}}}}"#
+    );
+    let body = sealed(&plain);
+    let h = Recorder {
+        reply: Some(r#"{"toast":{"type":"info","content":"hi"}}"#.into()),
+        ..Default::default()
+    };
+    let deferred = RefCell::new(0);
+    let defer = |_f: LocalBoxFuture<'static, ()>| *deferred.borrow_mut() += 1;
+    let r = block_on(dispatcher(Flow::Card).invoke(
+        body.as_bytes(),
+        &signed(&body, NOW),
+        &h,
+        Some(&defer),
+    ));
+    assert_eq!(
+        (r.status, r.body.as_str(), *deferred.borrow()),
+        (200, r#"{"toast":{"type":"info","content":"hi"}}"#, 0)
+    );
+}
+
+#[test]
+fn events_are_deferred_when_asked_and_failures_are_500() {
+    let body = sealed(&v2_event("ev-d", TOKEN));
+    let pending = RefCell::new(Vec::new());
+    let defer = |f: LocalBoxFuture<'static, ()>| pending.borrow_mut().push(f);
+    let h = Recorder {
+        fail: true,
+        ..Default::default()
+    };
+    let r = block_on(dispatcher(Flow::Event).invoke(
+        body.as_bytes(),
+        &signed(&body, NOW),
+        &h,
+        Some(&defer),
+    ));
+    assert_eq!(
+        (r.status, pending.borrow().len()),
+        (200, 1),
+        "acknowledged at once, handler deferred"
+    );
+    for f in pending.borrow_mut().drain(..) {
+        block_on(f); // a failing deferred handler is logged, not propagated
+    }
+    let r =
+        block_on(dispatcher(Flow::Event).invoke(body.as_bytes(), &signed(&body, NOW), &h, None));
+    assert_eq!((r.status, r.reason), (500, Some(Reason::HandlerFailed)));
+    assert!(r.body.contains("handler_failed"));
+}
+
+#[test]
+fn unregistered_types_are_acknowledged_without_dispatch() {
+    let plain = format!(
+        r#"{{"schema":"2.0","header":{{"event_id":"x","event_type":"unregistered.type","token":"{TOKEN}"}},"event":{{}}}}"#
+    );
+    let body = sealed(&plain);
+    let h = Recorder::default();
+    let r =
+        block_on(dispatcher(Flow::Event).invoke(body.as_bytes(), &signed(&body, NOW), &h, None));
+    assert_eq!(
+        (r.status, r.body.as_str(), h.seen.borrow().len()),
+        (200, "{}", 0)
+    );
+}
+
+/// Every kind of bad input: status and stable reason, nothing dispatched.
+#[test]
+fn bad_input_table() {
+    let good_plain = v2_event("ev-bad", TOKEN);
+    let good = sealed(&good_plain);
+    let sig = |body: &str| signed(body, NOW);
+    let with = |f: &dyn Fn(&mut Headers)| {
+        let mut h = sig(&good);
+        f(&mut h);
+        h
+    };
+    let bad_padding = {
+        // A valid length, decrypted with the right key but corrupted in the last block.
+        let mut raw = base64_decode(&encrypt(good_plain.as_bytes(), KEY, [3; 16]));
+        let n = raw.len();
+        raw[n - 1] ^= 0xff;
+        format!(r#"{{"encrypt":"{}"}}"#, base64_encode(&raw))
+    };
+    let cases: Vec<(&str, String, Headers, u16, Reason)> = vec![
+        ("empty body", String::new(), sig(""), 400, Reason::EmptyBody),
+        (
+            "whitespace body",
+            "   \n".into(),
+            sig("   \n"),
+            400,
+            Reason::EmptyBody,
+        ),
+        (
+            "not JSON",
+            "hello".into(),
+            sig("hello"),
+            400,
+            Reason::InvalidJson,
+        ),
+        (
+            "JSON array",
+            "[1,2]".into(),
+            sig("[1,2]"),
+            400,
+            Reason::InvalidJson,
+        ),
+        (
+            "JSON string",
+            "\"x\"".into(),
+            sig("\"x\""),
+            400,
+            Reason::InvalidJson,
+        ),
+        (
+            "truncated JSON",
+            "{\"encrypt\":\"abc".into(),
+            sig("{\"encrypt\":\"abc"),
+            400,
+            Reason::InvalidJson,
+        ),
+        (
+            "too deep",
+            format!("{}{}", "[".repeat(200), "]".repeat(200)),
+            sig(""),
+            400,
+            Reason::JsonTooDeep,
+        ),
+        (
+            "wrong content type",
+            good.clone(),
+            with(&|h| h.content_type = Some("text/plain".into())),
+            415,
+            Reason::UnsupportedContentType,
+        ),
+        (
+            "form content type",
+            good.clone(),
+            with(&|h| h.content_type = Some("application/x-www-form-urlencoded".into())),
+            415,
+            Reason::UnsupportedContentType,
+        ),
+        (
+            "missing all signature headers",
+            good.clone(),
+            Headers::default(),
+            401,
+            Reason::MissingSignature,
+        ),
+        (
+            "missing signature",
+            good.clone(),
+            with(&|h| h.signature = None),
+            401,
+            Reason::MissingSignature,
+        ),
+        (
+            "missing nonce",
+            good.clone(),
+            with(&|h| h.nonce = None),
+            401,
+            Reason::MissingSignature,
+        ),
+        (
+            "missing timestamp",
+            good.clone(),
+            with(&|h| h.timestamp = None),
+            401,
+            Reason::MissingSignature,
+        ),
+        (
+            "timestamp not a number",
+            good.clone(),
+            with(&|h| h.timestamp = Some("yesterday".into())),
+            400,
+            Reason::InvalidTimestamp,
+        ),
+        (
+            "negative timestamp",
+            good.clone(),
+            with(&|h| h.timestamp = Some("-5".into())),
+            400,
+            Reason::InvalidTimestamp,
+        ),
+        (
+            "stale timestamp",
+            good.clone(),
+            signed(&good, NOW - 301),
+            401,
+            Reason::StaleTimestamp,
+        ),
+        (
+            "future timestamp",
+            good.clone(),
+            signed(&good, NOW + 301),
+            401,
+            Reason::StaleTimestamp,
+        ),
+        (
+            "wrong signature",
+            good.clone(),
+            with(&|h| h.signature = Some("0".repeat(64))),
+            401,
+            Reason::SignatureMismatch,
+        ),
+        (
+            "short signature",
+            good.clone(),
+            with(&|h| h.signature = Some("abc".into())),
+            401,
+            Reason::SignatureMismatch,
+        ),
+        (
+            "signature for another nonce",
+            good.clone(),
+            with(&|h| h.nonce = Some("other".into())),
+            401,
+            Reason::SignatureMismatch,
+        ),
+        (
+            "tampered body",
+            good.replace("\"}", "A\"}"),
+            sig(&good),
+            401,
+            Reason::SignatureMismatch,
+        ),
+        (
+            "bad base64",
+            r#"{"encrypt":"!!!not base64!!!"}"#.into(),
+            sig(r#"{"encrypt":"!!!not base64!!!"}"#),
+            400,
+            Reason::InvalidBase64,
+        ),
+        (
+            "encrypt not a string",
+            r#"{"encrypt":42}"#.into(),
+            sig(r#"{"encrypt":42}"#),
+            400,
+            Reason::InvalidJson,
+        ),
+        (
+            "ciphertext too short",
+            r#"{"encrypt":"AAAAAAAAAAAAAAAAAAAAAA=="}"#.into(),
+            sig(r#"{"encrypt":"AAAAAAAAAAAAAAAAAAAAAA=="}"#),
+            400,
+            Reason::InvalidCiphertext,
+        ),
+        (
+            "ciphertext not block aligned",
+            format!(r#"{{"encrypt":"{}"}}"#, base64_encode(&[7; 37])),
+            sig(&format!(r#"{{"encrypt":"{}"}}"#, base64_encode(&[7; 37]))),
+            400,
+            Reason::InvalidCiphertext,
+        ),
+        (
+            "unsigned bad padding (no oracle)",
+            bad_padding.clone(),
+            Headers::default(),
+            401,
+            Reason::MissingSignature,
+        ),
+        (
+            "unsigned wrong key (no oracle)",
+            sealed_with("other key", &good_plain),
+            Headers::default(),
+            401,
+            Reason::MissingSignature,
+        ),
+        (
+            "bad padding",
+            bad_padding.clone(),
+            sig(&bad_padding),
+            400,
+            Reason::DecryptionFailed,
+        ),
+        (
+            "wrong key",
+            sealed_with("other key", &good_plain),
+            sig(&sealed_with("other key", &good_plain)),
+            400,
+            Reason::DecryptionFailed,
+        ),
+        (
+            "invalid UTF-8 inside",
+            sealed_bytes(&[0xff, 0xfe, b'{', b'}']),
+            sig(&sealed_bytes(&[0xff, 0xfe, b'{', b'}'])),
+            400,
+            Reason::InvalidPlaintext,
+        ),
+        (
+            "not JSON inside",
+            sealed("hello world"),
+            sig(&sealed("hello world")),
+            400,
+            Reason::InvalidPlaintext,
+        ),
+        (
+            "too deep inside",
+            sealed(&"[".repeat(100)),
+            sig(&sealed(&"[".repeat(100))),
+            400,
+            Reason::JsonTooDeep,
+        ),
+        (
+            "wrong token",
+            sealed(&v2_event("e", "nope")),
+            sig(&sealed(&v2_event("e", "nope"))),
+            401,
+            Reason::TokenMismatch,
+        ),
+        (
+            "missing token",
+            sealed(r#"{"schema":"2.0","header":{"event_type":"x"},"event":{}}"#),
+            sig(&sealed(
+                r#"{"schema":"2.0","header":{"event_type":"x"},"event":{}}"#,
+            )),
+            401,
+            Reason::MissingToken,
+        ),
+        (
+            "schema without header",
+            sealed(r#"{"schema":"2.0"}"#),
+            sig(&sealed(r#"{"schema":"2.0"}"#)),
+            400,
+            Reason::UnknownEventShape,
+        ),
+        (
+            "header without event_type",
+            sealed(r#"{"schema":"2.0","header":{"token":"vt_test_token"}}"#),
+            sig(&sealed(
+                r#"{"schema":"2.0","header":{"token":"vt_test_token"}}"#,
+            )),
+            400,
+            Reason::UnknownEventShape,
+        ),
+        (
+            "unknown shape",
+            sealed(r#"{"hello":"world"}"#),
+            sig(&sealed(r#"{"hello":"world"}"#)),
+            400,
+            Reason::UnknownEventShape,
+        ),
+        (
+            "challenge without challenge",
+            sealed(r#"{"type":"url_verification","token":"vt_test_token"}"#),
+            sig(&sealed(
+                r#"{"type":"url_verification","token":"vt_test_token"}"#,
+            )),
+            400,
+            Reason::UnknownEventShape,
+        ),
+        (
+            "unsigned plain event",
+            v2_event("e", TOKEN),
+            Headers::default(),
+            401,
+            Reason::MissingSignature,
+        ),
+        (
+            "body over the limit",
+            format!("{{\"x\":\"{}\"}}", "a".repeat(1 << 20)),
+            Headers::default(),
+            413,
+            Reason::BodyTooLarge,
+        ),
+        (
+            "invalid UTF-8 body",
+            String::from_utf8_lossy(&[b'{', 0xc3, b'}']).into_owned(),
+            Headers::default(),
+            400,
+            Reason::InvalidJson,
+        ),
+    ];
+    assert!(cases.len() >= 30);
+    let d = dispatcher(Flow::Event);
+    for (name, body, headers, status, reason) in cases {
+        let h = Recorder::default();
+        let r = block_on(d.invoke(body.as_bytes(), &headers, &h, None));
+        assert_eq!((r.status, r.reason), (status, Some(reason)), "{name}");
+        assert!(r.body.contains(reason.as_str()), "{name}: {}", r.body);
+        assert!(h.seen.borrow().is_empty(), "{name}: dispatched");
+    }
+    // Raw invalid UTF-8 bytes (not lossily converted).
+    let r = block_on(d.invoke(
+        &[b'{', 0xc3, 0x28, b'}'],
+        &Headers::default(),
+        &NoHandlers,
+        None,
+    ));
+    assert_eq!(r.reason, Some(Reason::InvalidUtf8));
+    // An encrypted body with no key configured.
+    let no_key = Dispatcher::new(
+        WebhookConfig::new().verification_token(TOKEN),
+        Flow::Event,
+        Rc::new(Fixed),
+    );
+    let r = block_on(no_key.invoke(good.as_bytes(), &Headers::default(), &NoHandlers, None));
+    assert_eq!(r.reason, Some(Reason::EncryptedButNoKey));
+}
+
+fn sealed_with(key: &str, plain: &str) -> String {
+    format!(
+        r#"{{"encrypt":"{}"}}"#,
+        encrypt(plain.as_bytes(), key, [5; 16])
+    )
+}
+fn sealed_bytes(plain: &[u8]) -> String {
+    format!(r#"{{"encrypt":"{}"}}"#, encrypt(plain, KEY, [6; 16]))
+}
+fn base64_encode(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+fn base64_decode(s: &str) -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.decode(s).unwrap()
+}
