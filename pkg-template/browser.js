@@ -4,3 +4,4 @@ import { startStreaming } from './instantiate.js';
 await startStreaming(fetch(new URL('./wasm/feishu_edge_bg.wasm', import.meta.url)));
 
 export * from './client.js';
+export * from './webhook.js';

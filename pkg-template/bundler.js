@@ -3,3 +3,4 @@
 import './wasm/feishu_edge.js';
 
 export * from './client.js';
+export * from './webhook.js';

@@ -1,6 +1,7 @@
 // The public JS API: thin classes over the wasm core. Options cross into wasm as one JSON
 // string; functions (fetch, logger) and KV-shaped stores cross as themselves.
-import { WasmClient, registerErrorClass } from './wasm/feishu_edge_bg.js';
+import { WasmClient } from './wasm/feishu_edge_bg.js';
+import { ready, setCore } from './internal.js';
 
 /** Every failure the SDK reports. `kind` says which: see index.d.ts. */
 export class FeishuError extends Error {
@@ -14,14 +15,7 @@ export class FeishuError extends Error {
     this.httpStatus = info.httpStatus ?? null;
     this.retryable = Boolean(info.retryable);
     if (info.rateLimitResetSeconds != null) this.rateLimitResetSeconds = info.rateLimitResetSeconds;
-  }
-}
-
-let registered = false;
-function ensureRegistered() {
-  if (!registered) {
-    registerErrorClass(FeishuError);
-    registered = true;
+    if (info.reason != null) this.reason = info.reason;
   }
 }
 
@@ -57,7 +51,7 @@ export class FeishuClient {
   #tokens;
 
   constructor(options = {}) {
-    ensureRegistered();
+    ready(FeishuError);
     if (options[CORE]) {
       this.#core = options[CORE];
     } else {
@@ -67,6 +61,7 @@ export class FeishuClient {
       this.#core = new WasmClient(JSON.stringify(config), fetch, tokenStore, logger, logLevel);
     }
     const core = this.#core;
+    setCore(this, core);
     this.#tokens = Object.freeze({
       tenantAccessToken: (tenantKey) => core.tenantAccessToken(tenantKey),
       appAccessToken: () => core.appAccessToken(),

@@ -5,3 +5,4 @@ import { start } from './instantiate.js';
 start(new WebAssembly.Module(readFileSync(new URL('./wasm/feishu_edge_bg.wasm', import.meta.url))));
 
 export * from './client.js';
+export * from './webhook.js';

@@ -5,3 +5,4 @@ import { start } from './instantiate.js';
 start(wasmModule);
 
 export * from './client.js';
+export * from './webhook.js';

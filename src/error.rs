@@ -70,6 +70,8 @@ pub enum Error {
     Store(String),
     /// A marketplace app has no `app_ticket` yet; a resend was requested.
     AppTicketMissing,
+    /// A webhook request or payload was refused.
+    Webhook(crate::webhook::Reason),
 }
 
 impl Error {
@@ -106,6 +108,7 @@ impl Error {
             Error::InvalidRequest(_) => "invalid_request",
             Error::Store(_) => "store",
             Error::AppTicketMissing => "app_ticket_missing",
+            Error::Webhook(_) => "webhook",
         }
     }
     /// True when the reply said the access token is invalid.
@@ -138,6 +141,7 @@ impl fmt::Display for Error {
             Error::Config(m) => write!(f, "configuration error: {m}"),
             Error::InvalidRequest(m) => write!(f, "invalid request: {m}"),
             Error::Store(m) => write!(f, "token store error: {m}"),
+            Error::Webhook(r) => write!(f, "webhook refused ({}): {}", r.as_str(), r.message()),
             Error::AppTicketMissing => write!(
                 f,
                 "no app_ticket stored for this marketplace app yet; a resend was requested, retry after the app_ticket event arrives"

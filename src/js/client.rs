@@ -213,6 +213,11 @@ impl WasmClient {
         }
     }
 
+    /// The core client (for the webhook layer).
+    pub(crate) fn core(&self) -> Client {
+        self.client.clone()
+    }
+
     /// The app id (for diagnostics; the secret is never readable back).
     #[wasm_bindgen(getter, js_name = appId)]
     pub fn app_id(&self) -> String {

@@ -53,6 +53,9 @@ pub fn to_js(err: &Error) -> JsValue {
         api.map(|a| JsValue::from_f64(f64::from(a.http_status)))
             .unwrap_or(JsValue::NULL),
     );
+    if let Error::Webhook(reason) = err {
+        set(&info, "reason", JsValue::from_str(reason.as_str()));
+    }
     if let Some(reset) = api.and_then(|a| a.rate_limit_reset_secs) {
         set(
             &info,

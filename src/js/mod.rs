@@ -8,6 +8,7 @@ pub mod fetch;
 pub mod logger;
 pub mod runtime;
 pub mod store;
+pub mod webhook;
 
 use wasm_bindgen::{JsCast, JsValue};
 

@@ -119,6 +119,10 @@ impl Dispatcher {
         self.logger = logger;
         self
     }
+    /// Sets (or replaces) the client that stores `app_ticket`s.
+    pub fn set_client(&mut self, client: Client) {
+        self.client = Some(client);
+    }
     /// The verification settings.
     pub fn config(&self) -> &WebhookConfig {
         &self.config

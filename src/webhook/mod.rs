@@ -211,3 +211,51 @@ pub struct Headers {
     /// `Content-Type`.
     pub content_type: Option<String>,
 }
+
+/// The JSON-able webhook options of the JS API (`encryptKey`, `verificationToken`,
+/// `toleranceSeconds`, `maxBodyBytes`, `maxDepth`, `dedupeTtlSeconds`).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookOptions {
+    /// See [`WebhookConfig::encrypt_key`].
+    #[serde(default)]
+    pub encrypt_key: Option<String>,
+    /// See [`WebhookConfig::verification_token`].
+    #[serde(default)]
+    pub verification_token: Option<String>,
+    /// See [`WebhookConfig::tolerance_secs`].
+    #[serde(default)]
+    pub tolerance_seconds: Option<u64>,
+    /// See [`WebhookConfig::max_body_bytes`].
+    #[serde(default)]
+    pub max_body_bytes: Option<usize>,
+    /// See [`WebhookConfig::max_depth`].
+    #[serde(default)]
+    pub max_depth: Option<usize>,
+    /// See [`WebhookConfig::dedupe_ttl_secs`].
+    #[serde(default)]
+    pub dedupe_ttl_seconds: Option<u64>,
+}
+
+impl WebhookOptions {
+    /// Parses the options' JSON into a [`WebhookConfig`].
+    ///
+    /// ```
+    /// let c = feishu_edge::webhook::WebhookOptions::config_from_json(r#"{"encryptKey":"k","toleranceSeconds":60}"#).unwrap();
+    /// assert_eq!(c.tolerance_secs, 60);
+    /// ```
+    pub fn config_from_json(json: &str) -> crate::Result<WebhookConfig> {
+        let o: WebhookOptions = serde_json::from_str(json)
+            .map_err(|e| crate::Error::Config(format!("bad webhook options: {e}")))?;
+        let d = WebhookConfig::default();
+        Ok(WebhookConfig {
+            tolerance_secs: o.tolerance_seconds.unwrap_or(d.tolerance_secs),
+            max_body_bytes: o.max_body_bytes.unwrap_or(d.max_body_bytes),
+            max_depth: o.max_depth.unwrap_or(d.max_depth).clamp(2, 128),
+            dedupe_ttl_secs: o.dedupe_ttl_seconds.unwrap_or(d.dedupe_ttl_secs),
+            ..d
+        }
+        .encrypt_key(o.encrypt_key.as_deref().unwrap_or(""))
+        .verification_token(o.verification_token.as_deref().unwrap_or("")))
+    }
+}

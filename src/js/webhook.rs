@@ -1,0 +1,260 @@
+//! The exported `WasmDispatcher` (behind `EventDispatcher` / `CardActionHandler`) and the
+//! low-level webhook functions. Handlers are JS functions called with the official SDK's data
+//! shape (one `JSON.parse`) and a context object.
+
+use super::client::WasmClient;
+use super::error::to_js;
+use super::logger::JsLogger;
+use super::runtime::JsRuntime;
+use super::store::JsKvStore;
+use super::{describe, settle};
+use crate::error::Error;
+use crate::log::Level;
+use crate::webhook::crypto;
+use crate::webhook::dispatch::HandlerResult;
+use crate::webhook::{Dispatcher, Event, EventHandler, Flow, Headers, Schema, WebhookOptions};
+use crate::LocalBoxFuture;
+use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+/// Registered JS handlers: by event type, or one for everything (card callbacks).
+#[derive(Default)]
+struct JsHandlers {
+    by_type: RefCell<Vec<(String, Function)>>,
+    catch_all: RefCell<Option<Function>>,
+}
+
+impl JsHandlers {
+    fn find(&self, event_type: &str) -> Option<Function> {
+        if let Some(f) = self.catch_all.borrow().as_ref() {
+            return Some(f.clone());
+        }
+        self.by_type
+            .borrow()
+            .iter()
+            .find(|(t, _)| t == event_type)
+            .map(|(_, f)| f.clone())
+    }
+}
+
+fn set(target: &Object, key: &str, value: JsValue) {
+    let _ = Reflect::set(target, &JsValue::from_str(key), &value);
+}
+
+fn opt_str(v: &Option<String>) -> JsValue {
+    v.as_deref().map(JsValue::from_str).unwrap_or(JsValue::NULL)
+}
+
+impl EventHandler for JsHandlers {
+    fn handles(&self, event: &Event) -> bool {
+        self.find(&event.event_type).is_some()
+    }
+    fn call(&self, event: &Event) -> LocalBoxFuture<'static, HandlerResult> {
+        let started = (|| -> Result<JsValue, String> {
+            let f = self.find(&event.event_type).ok_or("no handler")?;
+            let data = js_sys::JSON::parse(&event.payload).map_err(|e| describe(&e))?;
+            let ctx = Object::new();
+            set(&ctx, "eventType", JsValue::from_str(&event.event_type));
+            set(&ctx, "eventId", opt_str(&event.event_id));
+            set(&ctx, "tenantKey", opt_str(&event.tenant_key));
+            set(&ctx, "appId", opt_str(&event.app_id));
+            let schema = match event.schema {
+                Schema::V1 => "1.0",
+                Schema::V2 => "2.0",
+                Schema::LegacyCard => "card",
+            };
+            set(&ctx, "schema", JsValue::from_str(schema));
+            f.call2(&JsValue::UNDEFINED, &data, &ctx)
+                .map_err(|e| describe(&e))
+        })();
+        Box::pin(async move {
+            let value = settle(started?).await.map_err(|e| describe(&e))?;
+            if value.is_undefined() || value.is_null() {
+                return Ok(None);
+            }
+            let json = js_sys::JSON::stringify(&value).map_err(|e| describe(&e))?;
+            Ok(json.as_string())
+        })
+    }
+}
+
+/// The dispatcher behind `EventDispatcher` and `CardActionHandler`.
+#[wasm_bindgen]
+pub struct WasmDispatcher {
+    dispatcher: Rc<Dispatcher>,
+    handlers: Rc<JsHandlers>,
+}
+
+fn bytes_of(body: &JsValue) -> Result<Vec<u8>, Error> {
+    if let Some(s) = body.as_string() {
+        return Ok(s.into_bytes());
+    }
+    if let Some(b) = body.dyn_ref::<Uint8Array>() {
+        return Ok(b.to_vec());
+    }
+    if body.is_instance_of::<js_sys::ArrayBuffer>() {
+        return Ok(Uint8Array::new(body).to_vec());
+    }
+    Err(Error::InvalidRequest(
+        "the body must be a string, Uint8Array or ArrayBuffer".into(),
+    ))
+}
+
+#[wasm_bindgen]
+impl WasmDispatcher {
+    /// `card`: a card request URL (accepts the legacy SHA-1 flow) rather than the event URL.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        options_json: &str,
+        card: bool,
+        dedupe_store: JsValue,
+        logger: JsValue,
+        log_level: Option<String>,
+    ) -> Result<WasmDispatcher, JsValue> {
+        let build = || -> Result<Dispatcher, Error> {
+            let config = WebhookOptions::config_from_json(options_json)?;
+            let threshold = match log_level.as_deref() {
+                None => Some(Level::Warn),
+                Some(l) => Level::parse(l),
+            };
+            let flow = if card { Flow::Card } else { Flow::Event };
+            let mut d = Dispatcher::new(config, flow, Rc::new(JsRuntime))
+                .logger(Rc::new(JsLogger::new(logger, threshold)));
+            if !dedupe_store.is_null() && !dedupe_store.is_undefined() {
+                d = d.dedupe(Rc::new(JsKvStore::new(dedupe_store)?));
+            }
+            Ok(d)
+        };
+        let dispatcher = build().map_err(|e| to_js(&e))?;
+        Ok(WasmDispatcher {
+            dispatcher: Rc::new(dispatcher),
+            handlers: Rc::default(),
+        })
+    }
+
+    /// Stores pushed `app_ticket`s through this client (call before the first `invoke`).
+    #[wasm_bindgen(js_name = setClient)]
+    pub fn set_client(&mut self, client: &WasmClient) -> Result<(), JsValue> {
+        let d = Rc::get_mut(&mut self.dispatcher).ok_or_else(|| {
+            to_js(&Error::InvalidRequest(
+                "set the client before handling requests".into(),
+            ))
+        })?;
+        d.set_client(client.core());
+        Ok(())
+    }
+
+    /// Registers (or replaces) the handler of one event type.
+    pub fn register(&self, event_type: String, handler: Function) {
+        let mut map = self.handlers.by_type.borrow_mut();
+        map.retain(|(t, _)| *t != event_type);
+        map.push((event_type, handler));
+    }
+
+    /// Sends every event and callback to `handler` (card request URLs).
+    #[wasm_bindgen(js_name = registerAll)]
+    pub fn register_all(&self, handler: Function) {
+        *self.handlers.catch_all.borrow_mut() = Some(handler);
+    }
+
+    /// Handles one request: resolves to `{status, body, eventType, reason, duplicate}`.
+    pub fn invoke(
+        &self,
+        body: JsValue,
+        timestamp: Option<String>,
+        nonce: Option<String>,
+        signature: Option<String>,
+        content_type: Option<String>,
+        wait_until: Option<Function>,
+    ) -> Promise {
+        let (dispatcher, handlers) = (self.dispatcher.clone(), self.handlers.clone());
+        let headers = Headers {
+            timestamp,
+            nonce,
+            signature,
+            content_type,
+        };
+        future_to_promise(async move {
+            let bytes = bytes_of(&body).map_err(|e| to_js(&e))?;
+            let defer = wait_until.map(|wait| {
+                move |work: LocalBoxFuture<'static, ()>| {
+                    let promise = future_to_promise(async move {
+                        work.await;
+                        Ok(JsValue::UNDEFINED)
+                    });
+                    // waitUntil throwing (called outside a request) must not lose the work: it already runs.
+                    let _ = wait.call1(&JsValue::UNDEFINED, &promise);
+                }
+            });
+            let reply = dispatcher
+                .invoke(&bytes, &headers, &*handlers, defer.as_ref().map(|f| f as _))
+                .await;
+            let out = Object::new();
+            set(&out, "status", JsValue::from_f64(f64::from(reply.status)));
+            set(&out, "body", JsValue::from_str(&reply.body));
+            set(&out, "eventType", opt_str(&reply.event_type));
+            set(
+                &out,
+                "reason",
+                reply
+                    .reason
+                    .map(|r| JsValue::from_str(r.as_str()))
+                    .unwrap_or(JsValue::NULL),
+            );
+            set(&out, "duplicate", JsValue::from_bool(reply.duplicate));
+            Ok(out.into())
+        })
+    }
+}
+
+/// `hex(SHA-256(timestamp + nonce + key + body))`, or the legacy card's SHA-1 with `algorithm = "sha1"`.
+#[wasm_bindgen(js_name = computeSignature)]
+pub fn compute_signature(
+    timestamp: &str,
+    nonce: &str,
+    key: &str,
+    body: JsValue,
+    algorithm: Option<String>,
+) -> Result<String, JsValue> {
+    let bytes = bytes_of(&body).map_err(|e| to_js(&e))?;
+    Ok(match algorithm.as_deref() {
+        Some("sha1") => crypto::card_signature(timestamp, nonce, key, &bytes),
+        _ => crypto::event_signature(timestamp, nonce, key, &bytes),
+    })
+}
+
+/// Checks a signature in constant time.
+#[wasm_bindgen(js_name = verifySignatureRaw)]
+pub fn verify_signature(
+    timestamp: &str,
+    nonce: &str,
+    key: &str,
+    body: JsValue,
+    signature: &str,
+    algorithm: Option<String>,
+) -> Result<bool, JsValue> {
+    Ok(crypto::signature_matches(
+        &compute_signature(timestamp, nonce, key, body, algorithm)?,
+        signature,
+    ))
+}
+
+/// Decrypts an `encrypt` value to its UTF-8 text.
+#[wasm_bindgen(js_name = decryptEvent)]
+pub fn decrypt_event(encrypted: &str, encrypt_key: &str) -> Result<String, JsValue> {
+    let plain = crypto::decrypt(encrypted, encrypt_key).map_err(|r| to_js(&Error::Webhook(r)))?;
+    String::from_utf8(plain)
+        .map_err(|_| to_js(&Error::Webhook(crate::webhook::Reason::InvalidPlaintext)))
+}
+
+/// Encrypts text like the platform does; `iv` must be 16 bytes.
+#[wasm_bindgen(js_name = encryptEventRaw)]
+pub fn encrypt_event(plaintext: &str, encrypt_key: &str, iv: &[u8]) -> Result<String, JsValue> {
+    let iv: [u8; 16] = iv
+        .try_into()
+        .map_err(|_| to_js(&Error::InvalidRequest("iv must be 16 bytes".into())))?;
+    Ok(crypto::encrypt(plaintext.as_bytes(), encrypt_key, iv))
+}
