@@ -128,7 +128,7 @@ export declare class FeishuClient {
 
 export type FeishuErrorKind =
   | 'api' | 'http' | 'invalid_response' | 'timeout' | 'network'
-  | 'config' | 'invalid_request' | 'store' | 'app_ticket_missing';
+  | 'config' | 'invalid_request' | 'store' | 'app_ticket_missing' | 'webhook';
 
 export declare class FeishuError extends Error {
   readonly name: 'FeishuError';
@@ -142,4 +142,143 @@ export declare class FeishuError extends Error {
   /** Whether the same call may succeed later. */
   readonly retryable: boolean;
   readonly rateLimitResetSeconds?: number;
+  /** For kind 'webhook': the refusal reason. */
+  readonly reason?: WebhookRejection;
 }
+
+// ---- Webhooks ----
+
+export interface WebhookOptions {
+  /** The app's encrypt key: bodies are AES-256-CBC encrypted and SHA-256 signed with it. */
+  encryptKey?: string;
+  /** The app's verification token, checked in every body (challenges included). */
+  verificationToken?: string;
+  /** Accepted clock skew for X-Lark-Request-Timestamp (default 300). */
+  toleranceSeconds?: number;
+  /** Largest accepted body (default 1 MiB). */
+  maxBodyBytes?: number;
+  /** Deepest accepted JSON nesting (default 64). */
+  maxDepth?: number;
+  /** With a store, an event id seen within this long is acknowledged but not dispatched (default 3600). */
+  dedupeTtlSeconds?: number;
+  dedupeStore?: KVLike;
+  /** Receives pushed app_tickets (marketplace apps) and is passed to handlers as ctx.client. */
+  client?: FeishuClient;
+  logger?: Logger;
+  logLevel?: LogLevel;
+}
+
+/** The second argument of every handler. */
+export interface HandlerContext {
+  eventType: string;
+  eventId: string | null;
+  tenantKey: string | null;
+  appId: string | null;
+  schema: '1.0' | '2.0' | 'card';
+  /** The options' client, when one was given. */
+  client?: FeishuClient;
+}
+
+/**
+ * What a handler receives: the official SDK's shape. Schema 2.0 has the header fields merged
+ * with the event and `event_type` added; schema 1.0 has the event merged with the envelope.
+ */
+export interface EventData {
+  event_type: string;
+  event_id?: string;
+  tenant_key?: string;
+  app_id?: string;
+  create_time?: string;
+  token?: string;
+  [field: string]: any;
+}
+
+export interface MessageReceiveEvent extends EventData {
+  sender: { sender_id: { open_id?: string; union_id?: string; user_id?: string }; sender_type: string; tenant_key?: string };
+  message: {
+    message_id: string; root_id?: string; parent_id?: string; create_time: string; update_time?: string;
+    chat_id: string; thread_id?: string; chat_type: 'p2p' | 'group' | string; message_type: string; content: string;
+    mentions?: Array<{ key: string; id: { open_id?: string; union_id?: string; user_id?: string }; name: string; tenant_key?: string }>;
+  };
+}
+
+export interface CardActionEvent extends EventData {
+  operator?: { open_id?: string; user_id?: string; union_id?: string; tenant_key?: string };
+  action: { tag: string; value?: Record<string, any>; option?: string; options?: string[]; form_value?: Record<string, any>; name?: string; input_value?: string };
+  context?: { open_message_id?: string; open_chat_id?: string; url?: string; preview_token?: string };
+  /** Legacy card callbacks. */
+  open_id?: string;
+  open_message_id?: string;
+}
+
+/** A card callback's reply: a toast and/or a card, or (legacy flow) a bare card. */
+export type CardReply = { toast?: { type: 'success' | 'error' | 'info' | 'warning'; content: string; i18n?: Record<string, string> }; card?: unknown } | Record<string, unknown>;
+
+export type EventHandler<T extends EventData = EventData> = (data: T, ctx: HandlerContext) => unknown | Promise<unknown>;
+
+export interface KnownEvents {
+  'im.message.receive_v1': MessageReceiveEvent;
+  'card.action.trigger': CardActionEvent;
+}
+
+export type EventHandlers = { [K in keyof KnownEvents]?: EventHandler<KnownEvents[K]> } & { [eventType: string]: EventHandler<any> | undefined };
+
+export interface WebhookResult {
+  status: number;
+  /** The JSON reply body. */
+  body: string;
+  eventType: string | null;
+  /** Why the request was refused (or 'handler_failed'). */
+  reason: WebhookRejection | null;
+  duplicate: boolean;
+}
+
+export type WebhookRejection =
+  | 'method_not_allowed' | 'body_too_large' | 'unsupported_content_type' | 'empty_body' | 'invalid_utf8'
+  | 'invalid_json' | 'json_too_deep' | 'missing_signature' | 'invalid_timestamp' | 'stale_timestamp'
+  | 'signature_mismatch' | 'encrypted_but_no_key' | 'invalid_base64' | 'invalid_ciphertext' | 'decryption_failed'
+  | 'invalid_plaintext' | 'missing_token' | 'token_mismatch' | 'unknown_event_shape' | 'handler_failed';
+
+export interface HandleOptions {
+  /** Workers' ctx.waitUntil: events are acknowledged at once and handled after the reply. */
+  waitUntil?: (promise: Promise<unknown>) => void;
+}
+
+type RawBody = string | Uint8Array | ArrayBuffer;
+type HeaderSource = Headers | Record<string, string | string[] | undefined>;
+
+declare class WebhookEndpoint {
+  /** Verifies and dispatches a raw body (for frameworks without web Requests). */
+  invoke(rawBody: RawBody, headers: HeaderSource, options?: HandleOptions): Promise<WebhookResult>;
+  /** Verifies and dispatches a web Request. */
+  handle(request: Request, options?: HandleOptions): Promise<Response>;
+}
+
+export declare class EventDispatcher extends WebhookEndpoint {
+  constructor(options?: WebhookOptions);
+  /** Registers handlers by event type (the official SDK's map); returns this. */
+  register(handlers: EventHandlers): this;
+}
+
+export declare class CardActionHandler extends WebhookEndpoint {
+  constructor(options: WebhookOptions, handler: (action: CardActionEvent, ctx: HandlerContext) => CardReply | void | Promise<CardReply | void>);
+}
+
+export interface SignatureInput {
+  timestamp: string | number;
+  nonce: string;
+  /** The encrypt key (SHA-256) or, for legacy card callbacks, the verification token (SHA-1). */
+  key: string;
+  body: RawBody;
+  algorithm?: 'sha256' | 'sha1';
+}
+
+export declare function computeSignature(input: SignatureInput): string;
+export declare function verifySignature(input: SignatureInput & { signature: string }): boolean;
+/** Throws FeishuError (kind 'webhook', with `reason`). */
+export declare function decryptEvent(encrypt: string, encryptKey: string): string;
+export declare function encryptEvent(payload: string | object, encryptKey: string, iv?: Uint8Array): string;
+export declare function signEvent(
+  payload: string | object,
+  options?: { encryptKey?: string; verificationToken?: string; timestamp?: number; nonce?: string; legacyCard?: boolean; iv?: Uint8Array },
+): { body: string; headers: Record<string, string> };

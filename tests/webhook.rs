@@ -652,10 +652,10 @@ fn sealed_bytes(plain: &[u8]) -> String {
     format!(r#"{{"encrypt":"{}"}}"#, encrypt(plain, KEY, [6; 16]))
 }
 fn base64_encode(bytes: &[u8]) -> String {
-    use base64ct::Encoding;
-    base64ct::Base64::encode_string(bytes)
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 fn base64_decode(s: &str) -> Vec<u8> {
-    use base64ct::Encoding;
-    base64ct::Base64::decode_vec(s).unwrap()
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.decode(s).unwrap()
 }

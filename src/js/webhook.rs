@@ -14,11 +14,38 @@ use crate::webhook::crypto;
 use crate::webhook::dispatch::HandlerResult;
 use crate::webhook::{Dispatcher, Event, EventHandler, Flow, Headers, Schema, WebhookOptions};
 use crate::LocalBoxFuture;
-use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Function, Promise, Uint8Array};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
+
+#[wasm_bindgen(inline_js = r#"
+export function handlerContext(eventType, eventId, tenantKey, appId, schema) {
+  return { eventType, eventId: eventId ?? null, tenantKey: tenantKey ?? null, appId: appId ?? null, schema };
+}
+export function webhookResult(status, body, eventType, reason, duplicate) {
+  return { status, body, eventType: eventType ?? null, reason: reason ?? null, duplicate };
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = handlerContext)]
+    fn handler_context(
+        event_type: &str,
+        event_id: Option<&str>,
+        tenant_key: Option<&str>,
+        app_id: Option<&str>,
+        schema: &str,
+    ) -> JsValue;
+    #[wasm_bindgen(js_name = webhookResult)]
+    fn webhook_result(
+        status: u16,
+        body: &str,
+        event_type: Option<&str>,
+        reason: Option<&str>,
+        duplicate: bool,
+    ) -> JsValue;
+}
 
 /// Registered JS handlers: by event type, or one for everything (card callbacks).
 #[derive(Default)]
@@ -40,14 +67,6 @@ impl JsHandlers {
     }
 }
 
-fn set(target: &Object, key: &str, value: JsValue) {
-    let _ = Reflect::set(target, &JsValue::from_str(key), &value);
-}
-
-fn opt_str(v: &Option<String>) -> JsValue {
-    v.as_deref().map(JsValue::from_str).unwrap_or(JsValue::NULL)
-}
-
 impl EventHandler for JsHandlers {
     fn handles(&self, event: &Event) -> bool {
         self.find(&event.event_type).is_some()
@@ -56,17 +75,18 @@ impl EventHandler for JsHandlers {
         let started = (|| -> Result<JsValue, String> {
             let f = self.find(&event.event_type).ok_or("no handler")?;
             let data = js_sys::JSON::parse(&event.payload).map_err(|e| describe(&e))?;
-            let ctx = Object::new();
-            set(&ctx, "eventType", JsValue::from_str(&event.event_type));
-            set(&ctx, "eventId", opt_str(&event.event_id));
-            set(&ctx, "tenantKey", opt_str(&event.tenant_key));
-            set(&ctx, "appId", opt_str(&event.app_id));
             let schema = match event.schema {
                 Schema::V1 => "1.0",
                 Schema::V2 => "2.0",
                 Schema::LegacyCard => "card",
             };
-            set(&ctx, "schema", JsValue::from_str(schema));
+            let ctx = handler_context(
+                &event.event_type,
+                event.event_id.as_deref(),
+                event.tenant_key.as_deref(),
+                event.app_id.as_deref(),
+                schema,
+            );
             f.call2(&JsValue::UNDEFINED, &data, &ctx)
                 .map_err(|e| describe(&e))
         })();
@@ -192,20 +212,13 @@ impl WasmDispatcher {
             let reply = dispatcher
                 .invoke(&bytes, &headers, &*handlers, defer.as_ref().map(|f| f as _))
                 .await;
-            let out = Object::new();
-            set(&out, "status", JsValue::from_f64(f64::from(reply.status)));
-            set(&out, "body", JsValue::from_str(&reply.body));
-            set(&out, "eventType", opt_str(&reply.event_type));
-            set(
-                &out,
-                "reason",
-                reply
-                    .reason
-                    .map(|r| JsValue::from_str(r.as_str()))
-                    .unwrap_or(JsValue::NULL),
-            );
-            set(&out, "duplicate", JsValue::from_bool(reply.duplicate));
-            Ok(out.into())
+            Ok(webhook_result(
+                reply.status,
+                &reply.body,
+                reply.event_type.as_deref(),
+                reply.reason.map(|r| r.as_str()),
+                reply.duplicate,
+            ))
         })
     }
 }

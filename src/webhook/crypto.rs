@@ -2,12 +2,15 @@
 //! AES-256-CBC event encryption. Plain hashes over the raw bytes, compared in constant time.
 
 use aes::cipher::{block_padding::Pkcs7, BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
-use base64ct::{Base64, Encoding};
+use base64::Engine;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::Reason;
+
+/// Standard base64 (the ciphertext is public: no need for constant-time decoding).
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
 /// `lowercase hex(SHA-256(timestamp + nonce + encrypt_key + body))`.
 ///
@@ -71,7 +74,9 @@ fn aes_key(encrypt_key: &str) -> [u8; 32] {
 /// assert_eq!(plain, b"hello world");
 /// ```
 pub fn decrypt(encrypted: &str, encrypt_key: &str) -> Result<Vec<u8>, Reason> {
-    let raw = Base64::decode_vec(encrypted.trim()).map_err(|_| Reason::InvalidBase64)?;
+    let raw = B64
+        .decode(encrypted.trim())
+        .map_err(|_| Reason::InvalidBase64)?;
     if raw.len() < 32 || raw.len() % 16 != 0 {
         return Err(Reason::InvalidCiphertext);
     }
@@ -97,7 +102,7 @@ pub fn encrypt(plaintext: &[u8], encrypt_key: &str, iv: [u8; 16]) -> String {
         cbc::Encryptor::<aes::Aes256>::new(&key.into(), &iv.into())
             .encrypt_padded_vec::<Pkcs7>(plaintext),
     );
-    Base64::encode_string(&out)
+    B64.encode(out)
 }
 
 #[cfg(test)]
@@ -139,11 +144,11 @@ mod tests {
     fn decrypt_failures_are_reasons() {
         assert_eq!(decrypt("not base64!!", "k"), Err(Reason::InvalidBase64));
         assert_eq!(
-            decrypt(&Base64::encode_string(&[0u8; 20]), "k"),
+            decrypt(&B64.encode([0u8; 20]), "k"),
             Err(Reason::InvalidCiphertext)
         );
         assert_eq!(
-            decrypt(&Base64::encode_string(&[0u8; 16]), "k"),
+            decrypt(&B64.encode([0u8; 16]), "k"),
             Err(Reason::InvalidCiphertext)
         );
         let e = encrypt(b"hello", "right", [1; 16]);

@@ -3,12 +3,15 @@
 import * as pkg from '../../pkg/workerd.js';
 import { runTests } from './harness.mjs';
 import { clientTests } from './client-suite.mjs';
+import { webhookTests } from './webhook-suite.mjs';
+
+const tests = [...clientTests, ...webhookTests];
 
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
-    if (url.pathname === '/count') return Response.json({ count: clientTests.length });
-    const test = clientTests[Number(url.searchParams.get('i'))];
+    if (url.pathname === '/count') return Response.json({ count: tests.length });
+    const test = tests[Number(url.searchParams.get('i'))];
     const result = await runTests('workerd', [test], { ...pkg, emuUrl: env.EMU_URL, runtime: 'workerd', kv: env.TOKENS });
     return Response.json(result);
   },

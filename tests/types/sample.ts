@@ -53,3 +53,29 @@ export async function main(env: { APP_ID: string; APP_SECRET: string; TOKENS: KV
   const s: string = await client.download({ path: 'x' });
   void s;
 }
+
+import { EventDispatcher, CardActionHandler, signEvent, computeSignature, verifySignature, decryptEvent, type WebhookResult } from 'feishu-edge';
+
+export async function webhooks(client: FeishuClient, request: Request, ctx: { waitUntil(p: Promise<unknown>): void }): Promise<Response> {
+  const d = new EventDispatcher({ encryptKey: 'k', verificationToken: 't', dedupeStore: { get: async () => null, put: async () => {} }, client })
+    .register({
+      'im.message.receive_v1': async (data, info) => {
+        const text: string = JSON.parse(data.message.content).text;
+        const chat: string = data.message.chat_id;
+        await info.client?.request({ method: 'POST', path: 'im/v1/messages/{message_id}/reply', pathParams: { message_id: data.message.message_id }, data: { text, chat } });
+      },
+      'contact.user.created_v3': (data) => { void data.event_type; },
+    });
+  const cards = new CardActionHandler({ verificationToken: 't' }, async (action) => ({ toast: { type: 'success', content: String(action.action.value?.k) } }));
+  const result: WebhookResult = await d.invoke('{}', { 'x-lark-signature': 'x' });
+  const { body, headers } = signEvent({ a: 1 }, { encryptKey: 'k' });
+  const sig: string = computeSignature({ timestamp: 1, nonce: 'n', key: 'k', body });
+  const ok: boolean = verifySignature({ timestamp: 1, nonce: 'n', key: 'k', body, signature: sig });
+  const plain: string = decryptEvent('x', 'k');
+  void [result.reason, headers, ok, plain, cards];
+  // @ts-expect-error: handlers must be functions
+  d.register({ 'im.message.receive_v1': 'not a function' });
+  // @ts-expect-error: the message event has no such field
+  d.register({ 'im.message.receive_v1': (data) => data.message.no_such_field.length });
+  return d.handle(request, { waitUntil: ctx.waitUntil.bind(ctx) });
+}
