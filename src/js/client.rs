@@ -8,7 +8,6 @@ use super::logger::JsLogger;
 use super::store::JsKvStore;
 use crate::config::ClientOptions;
 use crate::error::Error;
-use crate::log::Level;
 use crate::request::options::RequestOptions;
 use crate::request::page::{PageOptions, Paginator};
 use crate::transport::{FileData, Part};
@@ -63,12 +62,10 @@ impl WasmClient {
     ) -> Result<WasmClient, JsValue> {
         let build = || -> Result<Client, Error> {
             let config = ClientOptions::into_config_json(options_json)?;
-            let threshold = match log_level.as_deref() {
-                None => Some(Level::Warn),
-                Some(l) => Level::parse(l),
-            };
-            let mut builder =
-                Client::builder(config).logger(Rc::new(JsLogger::new(logger, threshold)));
+            let mut builder = Client::builder(config).logger(Rc::new(JsLogger::from_options(
+                logger,
+                log_level.as_deref(),
+            )));
             if let Some(f) = fetch {
                 builder = builder.transport(Rc::new(FetchTransport::with_function(f)));
             }

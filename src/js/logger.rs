@@ -22,6 +22,17 @@ impl JsLogger {
     }
 }
 
+impl JsLogger {
+    /// From the JS options `logger` and `logLevel` (default `warn`; `none` silences).
+    pub fn from_options(logger: JsValue, log_level: Option<&str>) -> JsLogger {
+        let threshold = match log_level {
+            None => Some(Level::Warn),
+            Some(l) => Level::parse(l),
+        };
+        JsLogger::new(logger, threshold)
+    }
+}
+
 impl Logger for JsLogger {
     fn enabled(&self, level: Level) -> bool {
         self.threshold.is_some_and(|t| level >= t)

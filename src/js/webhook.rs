@@ -9,7 +9,6 @@ use super::runtime::JsRuntime;
 use super::store::JsKvStore;
 use super::{describe, settle};
 use crate::error::Error;
-use crate::log::Level;
 use crate::webhook::crypto;
 use crate::webhook::dispatch::HandlerResult;
 use crate::webhook::{Dispatcher, Event, EventHandler, Flow, Headers, Schema, WebhookOptions};
@@ -136,13 +135,10 @@ impl WasmDispatcher {
     ) -> Result<WasmDispatcher, JsValue> {
         let build = || -> Result<Dispatcher, Error> {
             let config = WebhookOptions::config_from_json(options_json)?;
-            let threshold = match log_level.as_deref() {
-                None => Some(Level::Warn),
-                Some(l) => Level::parse(l),
-            };
             let flow = if card { Flow::Card } else { Flow::Event };
-            let mut d = Dispatcher::new(config, flow, Rc::new(JsRuntime))
-                .logger(Rc::new(JsLogger::new(logger, threshold)));
+            let mut d = Dispatcher::new(config, flow, Rc::new(JsRuntime)).logger(Rc::new(
+                JsLogger::from_options(logger, log_level.as_deref()),
+            ));
             if !dedupe_store.is_null() && !dedupe_store.is_undefined() {
                 d = d.dedupe(Rc::new(JsKvStore::new(dedupe_store)?));
             }
