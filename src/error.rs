@@ -72,6 +72,10 @@ pub enum Error {
     AppTicketMissing,
     /// A webhook request or payload was refused.
     Webhook(crate::webhook::Reason),
+    /// A card failed validation.
+    Card(Box<crate::card::CardError>),
+    /// A streamed card's text source failed (the card was closed with a note).
+    Stream(String),
 }
 
 impl Error {
@@ -109,6 +113,8 @@ impl Error {
             Error::Store(_) => "store",
             Error::AppTicketMissing => "app_ticket_missing",
             Error::Webhook(_) => "webhook",
+            Error::Card(_) => "invalid_card",
+            Error::Stream(_) => "stream",
         }
     }
     /// True when the reply said the access token is invalid.
@@ -142,6 +148,8 @@ impl fmt::Display for Error {
             Error::InvalidRequest(m) => write!(f, "invalid request: {m}"),
             Error::Store(m) => write!(f, "token store error: {m}"),
             Error::Webhook(r) => write!(f, "webhook refused ({}): {}", r.as_str(), r.message()),
+            Error::Card(e) => write!(f, "invalid card ({}): {}", e.kind.as_str(), e.message),
+            Error::Stream(m) => write!(f, "the streamed text source failed: {m}"),
             Error::AppTicketMissing => write!(
                 f,
                 "no app_ticket stored for this marketplace app yet; a resend was requested, retry after the app_ticket event arrives"

@@ -17,6 +17,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod card;
 pub mod client;
 pub mod config;
 pub mod error;

@@ -1,0 +1,413 @@
+//! Interactive cards (JSON 2.0): a builder with deterministic output, validation before
+//! anything is sent, templates, Markdown escaping, callback parsing, and CardKit streaming.
+//!
+//! ```
+//! use feishu_edge::card::{Card, markdown, button, ButtonAction};
+//! let json = Card::new()
+//!     .title("Deploy")
+//!     .template("green")
+//!     .push(markdown("**main** is live").element_id("status"))
+//!     .push(button("Roll back", ButtonAction::Callback(r#"{"op":"rollback"}"#.into())))
+//!     .to_json()
+//!     .unwrap();
+//! assert!(json.starts_with(r#"{"schema":"2.0""#));
+//! ```
+
+pub mod action;
+pub mod stream;
+mod validate;
+
+pub use action::{parse_action, CardAction};
+pub use validate::{element_ids, validate, MAX_CARD_BYTES, MAX_ELEMENTS, MAX_NESTING};
+
+use crate::json::{quote, ObjectWriter};
+use std::fmt;
+
+/// What is wrong with a card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CardErrorKind {
+    /// A tag the platform does not know.
+    UnknownTag,
+    /// A required field is missing.
+    MissingField,
+    /// A field has the wrong type.
+    InvalidField,
+    /// Not a JSON object where one is required.
+    NotAnObject,
+    /// `schema` is not `"2.0"`.
+    InvalidSchema,
+    /// An `element_id` that is malformed.
+    InvalidElementId,
+    /// The same `element_id` twice.
+    DuplicateElementId,
+    /// Containers nested too deeply.
+    TooDeep,
+    /// More elements than the platform accepts.
+    TooManyElements,
+    /// A form inside a form.
+    NestedForm,
+    /// A form without a submit button.
+    MissingSubmit,
+    /// The JSON is over 30 KB.
+    TooLarge,
+}
+
+impl CardErrorKind {
+    /// A stable name, as JS sees it in `FeishuError.reason`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CardErrorKind::UnknownTag => "unknown_tag",
+            CardErrorKind::MissingField => "missing_field",
+            CardErrorKind::InvalidField => "invalid_field",
+            CardErrorKind::NotAnObject => "not_an_object",
+            CardErrorKind::InvalidSchema => "invalid_schema",
+            CardErrorKind::InvalidElementId => "invalid_element_id",
+            CardErrorKind::DuplicateElementId => "duplicate_element_id",
+            CardErrorKind::TooDeep => "too_deep",
+            CardErrorKind::TooManyElements => "too_many_elements",
+            CardErrorKind::NestedForm => "nested_form",
+            CardErrorKind::MissingSubmit => "missing_submit",
+            CardErrorKind::TooLarge => "too_large",
+        }
+    }
+}
+
+/// A card validation failure: the kind, where (`body.elements[2].columns[0]`), and a sentence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardError {
+    /// What is wrong.
+    pub kind: CardErrorKind,
+    /// The JSON path of the offending element (empty for the whole card).
+    pub path: String,
+    /// A readable description naming the element.
+    pub message: String,
+}
+
+impl fmt::Display for CardError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Escapes text for a `markdown` element so that it shows literally: Markdown punctuation
+/// becomes HTML entities (which card Markdown renders), `&`, `<`, `>` become named entities.
+///
+/// ```
+/// assert_eq!(feishu_edge::card::escape_markdown("*a* [b](c) <d> & `e`"), "&#42;a&#42; &#91;b&#93;&#40;c&#41; &lt;d&gt; &amp; &#96;e&#96;");
+/// ```
+pub fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\\' | '*' | '_' | '~' | '`' | '#' | '[' | ']' | '(' | ')' | '{' | '}' | '|' | '!'
+            | '-' | '+' | '=' | '$' => {
+                out.push_str("&#");
+                out.push_str(&u32::from(c).to_string());
+                out.push(';');
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// One element: ordered fields of raw JSON, so output is deterministic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Element {
+    fields: Vec<(String, String)>,
+}
+
+impl Element {
+    /// An element with this tag.
+    pub fn new(tag: &str) -> Element {
+        Element {
+            fields: vec![("tag".into(), quote(tag))],
+        }
+    }
+    /// Sets a field to already serialized JSON (replacing it if set).
+    pub fn raw(mut self, key: &str, json: impl Into<String>) -> Element {
+        let json = json.into();
+        match self.fields.iter_mut().find(|(k, _)| k == key) {
+            Some(slot) => slot.1 = json,
+            None => self.fields.push((key.to_string(), json)),
+        }
+        self
+    }
+    /// Sets a string field.
+    pub fn text(self, key: &str, value: &str) -> Element {
+        self.raw(key, quote(value))
+    }
+    /// Sets the element id (needed to stream into or update an element).
+    pub fn element_id(self, id: &str) -> Element {
+        self.text("element_id", id)
+    }
+    /// The element as JSON.
+    pub fn to_json(&self) -> String {
+        let mut w = ObjectWriter::default();
+        for (k, v) in &self.fields {
+            w.field(k, v);
+        }
+        w.finish()
+    }
+}
+
+fn plain(text: &str) -> String {
+    format!(r#"{{"tag":"plain_text","content":{}}}"#, quote(text))
+}
+
+fn list(elements: &[Element]) -> String {
+    let parts: Vec<String> = elements.iter().map(Element::to_json).collect();
+    format!("[{}]", parts.join(","))
+}
+
+/// A Markdown block.
+pub fn markdown(content: &str) -> Element {
+    Element::new("markdown").text("content", content)
+}
+/// Plain text.
+pub fn plain_text(content: &str) -> Element {
+    Element::new("div").raw("text", plain(content))
+}
+/// A divider.
+pub fn divider() -> Element {
+    Element::new("hr")
+}
+/// An image by `img_key` (from an image upload).
+pub fn image(img_key: &str, alt: &str) -> Element {
+    Element::new("img")
+        .text("img_key", img_key)
+        .raw("alt", plain(alt))
+}
+
+/// What a button does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ButtonAction {
+    /// Sends a card callback carrying this JSON value.
+    Callback(String),
+    /// Opens a URL.
+    Url(String),
+    /// Submits the enclosing form.
+    Submit,
+}
+
+/// A button.
+pub fn button(text: &str, action: ButtonAction) -> Element {
+    let b = Element::new("button")
+        .raw("text", plain(text))
+        .text("type", "default");
+    match action {
+        ButtonAction::Callback(value) => b.raw(
+            "behaviors",
+            format!(r#"[{{"type":"callback","value":{value}}}]"#),
+        ),
+        ButtonAction::Url(url) => b.raw(
+            "behaviors",
+            format!(r#"[{{"type":"open_url","default_url":{}}}]"#, quote(&url)),
+        ),
+        ButtonAction::Submit => b.text("form_action_type", "submit").text("name", "submit"),
+    }
+}
+/// Adds a confirmation dialog to a button.
+pub fn confirm(button: Element, title: &str, text: &str) -> Element {
+    button.raw(
+        "confirm",
+        format!(r#"{{"title":{},"text":{}}}"#, plain(title), plain(text)),
+    )
+}
+/// Columns side by side, equal weights.
+pub fn column_set(columns: Vec<Vec<Element>>) -> Element {
+    let cols: Vec<String> = columns
+        .iter()
+        .map(|c| {
+            format!(
+                r#"{{"tag":"column","width":"weighted","weight":1,"elements":{}}}"#,
+                list(c)
+            )
+        })
+        .collect();
+    Element::new("column_set")
+        .text("flex_mode", "none")
+        .raw("columns", format!("[{}]", cols.join(",")))
+}
+/// A collapsible panel.
+pub fn collapsible_panel(title: &str, expanded: bool, elements: Vec<Element>) -> Element {
+    Element::new("collapsible_panel")
+        .raw("expanded", expanded.to_string())
+        .raw(
+            "header",
+            format!(
+                r#"{{"title":{{"tag":"markdown","content":{}}}}}"#,
+                quote(title)
+            ),
+        )
+        .raw("elements", list(&elements))
+}
+/// A form (give it a [`ButtonAction::Submit`] button).
+pub fn form(name: &str, elements: Vec<Element>) -> Element {
+    Element::new("form")
+        .text("name", name)
+        .raw("elements", list(&elements))
+}
+/// A text input.
+pub fn input(name: &str, label: &str) -> Element {
+    Element::new("input")
+        .text("name", name)
+        .raw("label", plain(label))
+}
+/// A single-choice menu of `(text, value)` options.
+pub fn select_static(name: &str, placeholder: &str, options: &[(&str, &str)]) -> Element {
+    let opts: Vec<String> = options
+        .iter()
+        .map(|(t, v)| format!(r#"{{"text":{},"value":{}}}"#, plain(t), quote(v)))
+        .collect();
+    Element::new("select_static")
+        .text("name", name)
+        .raw("placeholder", plain(placeholder))
+        .raw("options", format!("[{}]", opts.join(",")))
+}
+/// A date picker.
+pub fn date_picker(name: &str, placeholder: &str) -> Element {
+    Element::new("date_picker")
+        .text("name", name)
+        .raw("placeholder", plain(placeholder))
+}
+/// A table with text columns; each row holds one string per column.
+pub fn table(columns: &[&str], rows: &[Vec<String>]) -> Element {
+    let key = |i: usize| format!("c{i}");
+    let cols: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            format!(
+                r#"{{"name":"{}","display_name":{},"data_type":"text"}}"#,
+                key(i),
+                quote(c)
+            )
+        })
+        .collect();
+    let rows: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let mut w = ObjectWriter::default();
+            for (i, cell) in r.iter().enumerate().take(columns.len()) {
+                w.field(&key(i), &quote(cell));
+            }
+            w.finish()
+        })
+        .collect();
+    Element::new("table")
+        .raw("page_size", "10")
+        .raw("columns", format!("[{}]", cols.join(",")))
+        .raw("rows", format!("[{}]", rows.join(",")))
+}
+/// A chart with a VChart spec (passed through as JSON).
+pub fn chart(spec_json: &str) -> Element {
+    Element::new("chart").raw("chart_spec", spec_json)
+}
+/// A person, by open id.
+pub fn person(user_id: &str) -> Element {
+    Element::new("person").text("user_id", user_id)
+}
+
+/// A card under construction. `to_json` validates.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Card {
+    header: Vec<(String, String)>,
+    config: Vec<(String, String)>,
+    elements: Vec<Element>,
+}
+
+impl Card {
+    /// An empty card.
+    pub fn new() -> Card {
+        Card::default()
+    }
+    fn header_field(mut self, key: &str, json: String) -> Card {
+        self.header.retain(|(k, _)| k != key);
+        self.header.push((key.into(), json));
+        self
+    }
+    /// The header title.
+    pub fn title(self, title: &str) -> Card {
+        self.header_field("title", plain(title))
+    }
+    /// The header subtitle.
+    pub fn subtitle(self, subtitle: &str) -> Card {
+        self.header_field("subtitle", plain(subtitle))
+    }
+    /// The header colour: blue, wathet, turquoise, green, yellow, orange, red, carmine, violet, purple, indigo, grey.
+    pub fn template(self, colour: &str) -> Card {
+        self.header_field("template", quote(colour))
+    }
+    /// A config field (`streaming_mode`, `update_multi`, `summary`, `width_mode`...), as JSON.
+    pub fn config(mut self, key: &str, json: &str) -> Card {
+        self.config.retain(|(k, _)| k != key);
+        self.config.push((key.into(), json.into()));
+        self
+    }
+    /// Appends an element.
+    pub fn push(mut self, element: Element) -> Card {
+        self.elements.push(element);
+        self
+    }
+    /// The card JSON, validated.
+    pub fn to_json(&self) -> Result<String, CardError> {
+        let mut card = ObjectWriter::default();
+        card.field("schema", "\"2.0\"");
+        if !self.config.is_empty() {
+            let mut c = ObjectWriter::default();
+            for (k, v) in &self.config {
+                c.field(k, v);
+            }
+            card.field("config", &c.finish());
+        }
+        if !self.header.is_empty() {
+            let mut h = ObjectWriter::default();
+            for (k, v) in &self.header {
+                h.field(k, v);
+            }
+            card.field("header", &h.finish());
+        }
+        card.field(
+            "body",
+            &format!(r#"{{"elements":{}}}"#, list(&self.elements)),
+        );
+        let json = card.finish();
+        validate(&json)?;
+        Ok(json)
+    }
+}
+
+/// A titled card with one Markdown block.
+pub fn text_card(title: &str, body: &str) -> Card {
+    Card::new()
+        .title(title)
+        .template("blue")
+        .push(markdown(body))
+}
+
+/// A coloured alert: `info` (blue), `success` (green), `warning` (orange), `error` (red).
+pub fn alert_card(title: &str, body: &str, level: &str) -> Card {
+    let colour = match level {
+        "success" => "green",
+        "warning" => "orange",
+        "error" | "danger" => "red",
+        _ => "blue",
+    };
+    Card::new()
+        .title(title)
+        .template(colour)
+        .push(markdown(body))
+}
+
+/// A titled card holding one table.
+pub fn table_card(title: &str, columns: &[&str], rows: &[Vec<String>]) -> Card {
+    Card::new()
+        .title(title)
+        .template("blue")
+        .push(table(columns, rows))
+}

@@ -1,0 +1,562 @@
+//! Native tests of the card builder, validation, templates, escaping, callback parsing and the
+//! streaming protocol (scripted transport).
+#![cfg(not(target_arch = "wasm32"))]
+
+use feishu_edge::card::stream::{stream_card, ChunkSource, StreamOptions};
+use feishu_edge::card::*;
+use feishu_edge::{
+    Body, Client, Config, Error, HttpRequest, HttpResponse, LocalBoxFuture, Runtime, Transport,
+    TransportError,
+};
+use futures_executor::block_on;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+#[test]
+fn builder_snapshot() {
+    let json = Card::new()
+        .title("Release 1.2")
+        .subtitle("ready")
+        .template("green")
+        .config("update_multi", "true")
+        .push(markdown("**done**").element_id("summary"))
+        .push(plain_text("plain"))
+        .push(divider())
+        .push(image("img_v3_1", "logo"))
+        .push(confirm(
+            button("Approve", ButtonAction::Callback(r#"{"op":"ok"}"#.into())),
+            "Sure?",
+            "This ships it",
+        ))
+        .push(button(
+            "Docs",
+            ButtonAction::Url("https://example.com/docs".into()),
+        ))
+        .push(column_set(vec![
+            vec![markdown("left")],
+            vec![person("ou_1")],
+        ]))
+        .push(collapsible_panel("More", false, vec![markdown("hidden")]))
+        .push(form(
+            "f1",
+            vec![
+                input("reason", "Why"),
+                select_static("env", "Pick", &[("Prod", "prod")]),
+                date_picker("day", "When"),
+                button("Send", ButtonAction::Submit),
+            ],
+        ))
+        .push(table(&["Name", "Score"], &[vec!["a".into(), "1".into()]]))
+        .push(chart(r#"{"type":"bar"}"#))
+        .to_json()
+        .unwrap();
+    let expected = concat!(
+        r#"{"schema":"2.0","config":{"update_multi":true},"header":{"title":{"tag":"plain_text","content":"Release 1.2"},"subtitle":{"tag":"plain_text","content":"ready"},"template":"green"},"body":{"elements":["#,
+        r#"{"tag":"markdown","content":"**done**","element_id":"summary"},"#,
+        r#"{"tag":"div","text":{"tag":"plain_text","content":"plain"}},"#,
+        r#"{"tag":"hr"},"#,
+        r#"{"tag":"img","img_key":"img_v3_1","alt":{"tag":"plain_text","content":"logo"}},"#,
+        r#"{"tag":"button","text":{"tag":"plain_text","content":"Approve"},"type":"default","behaviors":[{"type":"callback","value":{"op":"ok"}}],"confirm":{"title":{"tag":"plain_text","content":"Sure?"},"text":{"tag":"plain_text","content":"This ships it"}}},"#,
+        r#"{"tag":"button","text":{"tag":"plain_text","content":"Docs"},"type":"default","behaviors":[{"type":"open_url","default_url":"https://example.com/docs"}]},"#,
+        r#"{"tag":"column_set","flex_mode":"none","columns":[{"tag":"column","width":"weighted","weight":1,"elements":[{"tag":"markdown","content":"left"}]},{"tag":"column","width":"weighted","weight":1,"elements":[{"tag":"person","user_id":"ou_1"}]}]},"#,
+        r#"{"tag":"collapsible_panel","expanded":false,"header":{"title":{"tag":"markdown","content":"More"}},"elements":[{"tag":"markdown","content":"hidden"}]},"#,
+        r#"{"tag":"form","name":"f1","elements":[{"tag":"input","name":"reason","label":{"tag":"plain_text","content":"Why"}},{"tag":"select_static","name":"env","placeholder":{"tag":"plain_text","content":"Pick"},"options":[{"text":{"tag":"plain_text","content":"Prod"},"value":"prod"}]},{"tag":"date_picker","name":"day","placeholder":{"tag":"plain_text","content":"When"}},{"tag":"button","text":{"tag":"plain_text","content":"Send"},"type":"default","form_action_type":"submit","name":"submit"}]},"#,
+        r#"{"tag":"table","page_size":10,"columns":[{"name":"c0","display_name":"Name","data_type":"text"},{"name":"c1","display_name":"Score","data_type":"text"}],"rows":[{"c0":"a","c1":"1"}]},"#,
+        r#"{"tag":"chart","chart_spec":{"type":"bar"}}"#,
+        r#"]}}"#
+    );
+    assert_eq!(json, expected);
+    serde_json::from_str::<serde_json::Value>(&json).unwrap();
+}
+
+#[test]
+fn templates() {
+    assert_eq!(
+        text_card("Hi", "body").to_json().unwrap(),
+        r#"{"schema":"2.0","header":{"title":{"tag":"plain_text","content":"Hi"},"template":"blue"},"body":{"elements":[{"tag":"markdown","content":"body"}]}}"#
+    );
+    assert!(alert_card("Down", "db", "error")
+        .to_json()
+        .unwrap()
+        .contains(r#""template":"red""#));
+    assert!(alert_card("Ok", "fine", "success")
+        .to_json()
+        .unwrap()
+        .contains(r#""template":"green""#));
+    let t = table_card(
+        "T",
+        &["a"],
+        &[vec!["1".into(), "extra cell dropped".into()]],
+    )
+    .to_json()
+    .unwrap();
+    assert!(t.contains(r#""rows":[{"c0":"1"}]"#), "{t}");
+}
+
+fn card_with(elements: &str) -> String {
+    format!(r#"{{"schema":"2.0","body":{{"elements":[{elements}]}}}}"#)
+}
+
+#[test]
+fn validation_failures_name_the_element() {
+    let cases: &[(&str, String, CardErrorKind, &str)] = &[
+        (
+            "unknown tag",
+            card_with(r#"{"tag":"marquee"}"#),
+            CardErrorKind::UnknownTag,
+            "body.elements[0]",
+        ),
+        (
+            "no tag",
+            card_with(r#"{"content":"x"}"#),
+            CardErrorKind::MissingField,
+            "body.elements[0]",
+        ),
+        (
+            "markdown without content",
+            card_with(r#"{"tag":"hr"},{"tag":"markdown"}"#),
+            CardErrorKind::MissingField,
+            "body.elements[1]",
+        ),
+        (
+            "img without key",
+            card_with(r#"{"tag":"img","img_key":null}"#),
+            CardErrorKind::MissingField,
+            "body.elements[0]",
+        ),
+        (
+            "bad element id",
+            card_with(r#"{"tag":"hr","element_id":"1abc"}"#),
+            CardErrorKind::InvalidElementId,
+            "body.elements[0]",
+        ),
+        (
+            "long element id",
+            card_with(r#"{"tag":"hr","element_id":"a23456789012345678901"}"#),
+            CardErrorKind::InvalidElementId,
+            "body.elements[0]",
+        ),
+        (
+            "element id with dash",
+            card_with(r#"{"tag":"hr","element_id":"a-b"}"#),
+            CardErrorKind::InvalidElementId,
+            "body.elements[0]",
+        ),
+        (
+            "duplicate element id",
+            card_with(
+                r#"{"tag":"hr","element_id":"x"},{"tag":"column_set","columns":[{"tag":"column","elements":[{"tag":"hr","element_id":"x"}]}]}"#,
+            ),
+            CardErrorKind::DuplicateElementId,
+            "body.elements[1].columns[0].elements[0]",
+        ),
+        (
+            "not an element",
+            card_with("42"),
+            CardErrorKind::NotAnObject,
+            "body.elements[0]",
+        ),
+        (
+            "column set of non-columns",
+            card_with(r#"{"tag":"column_set","columns":[{"tag":"hr"}]}"#),
+            CardErrorKind::InvalidField,
+            "body.elements[0].columns[0]",
+        ),
+        (
+            "form in form",
+            card_with(
+                r#"{"tag":"form","name":"a","elements":[{"tag":"form","name":"b","elements":[]}]}"#,
+            ),
+            CardErrorKind::NestedForm,
+            "body.elements[0].elements[0]",
+        ),
+        (
+            "form without submit",
+            card_with(r#"{"tag":"form","name":"a","elements":[{"tag":"input","name":"i"}]}"#),
+            CardErrorKind::MissingSubmit,
+            "body.elements[0]",
+        ),
+        (
+            "form field without name",
+            card_with(
+                r#"{"tag":"form","name":"a","elements":[{"tag":"input"},{"tag":"button","text":{"tag":"plain_text","content":"s"},"form_action_type":"submit"}]}"#,
+            ),
+            CardErrorKind::MissingField,
+            "body.elements[0].elements[0]",
+        ),
+        (
+            "too deep",
+            card_with(&format!(
+                "{}{{\"tag\":\"hr\"}}{}",
+                r#"{"tag":"collapsible_panel","elements":["#.repeat(6),
+                "]}".repeat(6)
+            )),
+            CardErrorKind::TooDeep,
+            "body.elements[0].elements[0].elements[0].elements[0].elements[0].elements[0]",
+        ),
+        (
+            "too many elements",
+            card_with(&vec![r#"{"tag":"hr"}"#; 201].join(",")),
+            CardErrorKind::TooManyElements,
+            "body.elements[200]",
+        ),
+        (
+            "wrong schema",
+            r#"{"schema":"1.0","body":{"elements":[]}}"#.into(),
+            CardErrorKind::InvalidSchema,
+            "schema",
+        ),
+        (
+            "no body",
+            r#"{"schema":"2.0"}"#.into(),
+            CardErrorKind::MissingField,
+            "body",
+        ),
+        (
+            "header without title",
+            r#"{"schema":"2.0","header":{"template":"red"},"body":{"elements":[]}}"#.into(),
+            CardErrorKind::MissingField,
+            "header",
+        ),
+        (
+            "elements not an array",
+            r#"{"schema":"2.0","body":{"elements":{}}}"#.into(),
+            CardErrorKind::InvalidField,
+            "body.elements",
+        ),
+    ];
+    for (name, json, kind, path) in cases {
+        let e = validate(json).expect_err(name);
+        assert_eq!(
+            (e.kind, e.path.as_str()),
+            (*kind, *path),
+            "{name}: {}",
+            e.message
+        );
+    }
+    assert!(validate("[").is_err() && validate("").is_err());
+}
+
+#[test]
+fn size_limit_names_the_largest_element() {
+    let big = "x".repeat(20_000);
+    let card = Card::new()
+        .push(markdown("small"))
+        .push(markdown(&big).element_id("essay"))
+        .push(markdown(&"y".repeat(11_000)));
+    let e = card.to_json().unwrap_err();
+    assert_eq!(e.kind, CardErrorKind::TooLarge);
+    assert!(
+        e.message.contains("body.elements[1] (essay"),
+        "{}",
+        e.message
+    );
+    assert!(
+        Card::new()
+            .push(markdown(&"x".repeat(30_000)))
+            .to_json()
+            .is_ok(),
+        "just under 30 KB is fine"
+    );
+}
+
+#[test]
+fn escape_markdown_covers_every_special_character() {
+    let specials = r"\*_~`#[](){}|!-+=$&<>";
+    let escaped = escape_markdown(specials);
+    for c in specials.chars() {
+        assert!(
+            !escaped.contains(c) || c == '&' || c == '#',
+            "{c} left in {escaped}"
+        );
+    }
+    assert_eq!(
+        escape_markdown("plain text, 中文. ok?"),
+        "plain text, 中文. ok?"
+    );
+    assert_eq!(escape_markdown("a_b"), "a&#95;b");
+    assert_eq!(
+        escape_markdown("<at id=all></at>"),
+        "&lt;at id&#61;all&gt;&lt;/at&gt;"
+    );
+}
+
+#[test]
+fn parse_action_both_flows() {
+    let legacy = r#"{"open_id":"ou_l","user_id":"u_l","open_message_id":"om_l","open_chat_id":"oc_l","tenant_key":"tk","token":"c-legacy","action":{"tag":"select_static","option":"prod","value":{"k":1}}}"#;
+    let a = parse_action(legacy).unwrap();
+    assert_eq!(
+        (
+            a.flow,
+            a.tag.as_deref(),
+            a.option.as_deref(),
+            a.value.as_deref(),
+            a.open_message_id.as_deref(),
+            a.token.as_deref(),
+            a.user_id.as_deref()
+        ),
+        (
+            "legacy",
+            Some("select_static"),
+            Some("prod"),
+            Some(r#"{"k":1}"#),
+            Some("om_l"),
+            Some("c-legacy"),
+            Some("u_l")
+        )
+    );
+    let envelope = r#"{"schema":"2.0","header":{"event_id":"e","event_type":"card.action.trigger","token":"vt"},"event":{"operator":{"open_id":"ou_v","union_id":"on_v","tenant_key":"tk2"},"token":"c-v2","action":{"tag":"button","value":{"op":"go"},"form_value":{"reason":"x"},"name":"submit"},"context":{"open_message_id":"om_v","open_chat_id":"oc_v"}}}"#;
+    let a = parse_action(envelope).unwrap();
+    assert_eq!(
+        (
+            a.flow,
+            a.tag.as_deref(),
+            a.form_value.as_deref(),
+            a.open_id.as_deref(),
+            a.union_id.as_deref(),
+            a.open_chat_id.as_deref(),
+            a.token.as_deref(),
+            a.tenant_key.as_deref()
+        ),
+        (
+            "v2",
+            Some("button"),
+            Some(r#"{"reason":"x"}"#),
+            Some("ou_v"),
+            Some("on_v"),
+            Some("oc_v"),
+            Some("c-v2"),
+            Some("tk2")
+        )
+    );
+    // The handler's merged object (header and event fields in one object).
+    let merged = r#"{"event_type":"card.action.trigger","event_id":"e","token":"c-v2","operator":{"open_id":"ou_v"},"action":{"tag":"input","input_value":"typed"},"context":{"open_message_id":"om_v"}}"#;
+    let a = parse_action(merged).unwrap();
+    assert_eq!(
+        (
+            a.flow,
+            a.input_value.as_deref(),
+            a.open_message_id.as_deref()
+        ),
+        ("v2", Some("typed"), Some("om_v"))
+    );
+    assert!(parse_action(r#"{"no":"action"}"#).is_none() && parse_action("[]").is_none());
+}
+
+// ---- streaming against a scripted transport ----
+
+/// Virtual time: a sleep moves the clock when it is polled (a timer that loses a `select`
+/// without being polled never fires).
+#[derive(Default)]
+struct Clock(Rc<Cell<u64>>);
+impl Runtime for Clock {
+    fn now_ms(&self) -> u64 {
+        1_700_000_000_000 + self.0.get()
+    }
+    fn sleep(&self, ms: u64) -> LocalBoxFuture<'static, ()> {
+        let now = self.0.clone();
+        Box::pin(async move { now.set(now.get() + ms) })
+    }
+    fn jitter(&self) -> f64 {
+        0.0
+    }
+}
+
+#[derive(Default)]
+struct CardKit(RefCell<Vec<(String, String)>>);
+impl Transport for CardKit {
+    fn send(&self, req: HttpRequest) -> LocalBoxFuture<'_, Result<HttpResponse, TransportError>> {
+        let body = match &req.body {
+            Body::Json(s) => s.to_string(),
+            _ => String::new(),
+        };
+        let path = req
+            .url
+            .split("/open-apis/")
+            .nth(1)
+            .unwrap_or("")
+            .to_string();
+        self.0
+            .borrow_mut()
+            .push((format!("{} {path}", req.method.as_str()), body));
+        let reply = if path.contains("auth/v3") {
+            r#"{"code":0,"tenant_access_token":"t","expire":7200}"#
+        } else if path == "cardkit/v1/cards" {
+            r#"{"code":0,"data":{"card_id":"card_1"}}"#
+        } else {
+            r#"{"code":0,"data":{}}"#
+        };
+        Box::pin(std::future::ready(Ok(HttpResponse {
+            status: 200,
+            headers: vec![],
+            body: reply.as_bytes().to_vec(),
+        })))
+    }
+}
+
+/// Chunks from a list; `fail_at` turns one into an error. Each chunk "takes" 5 virtual ms.
+struct Chunks {
+    items: RefCell<Vec<String>>,
+    fail_at: Option<usize>,
+    served: Cell<usize>,
+    clock: Rc<Clock>,
+}
+impl ChunkSource for Chunks {
+    fn next(&self) -> LocalBoxFuture<'static, Option<Result<String, String>>> {
+        let i = self.served.get();
+        self.served.set(i + 1);
+        self.clock.0.set(self.clock.0.get() + 5);
+        let item = if Some(i) == self.fail_at {
+            Some(Err("model overloaded".to_string()))
+        } else {
+            let mut items = self.items.borrow_mut();
+            (!items.is_empty()).then(|| Ok(items.remove(0)))
+        };
+        Box::pin(std::future::ready(item))
+    }
+}
+
+fn streaming(fail_at: Option<usize>) -> (Result<String, Error>, Vec<(String, String)>, String) {
+    let kit = Rc::new(CardKit::default());
+    let clock = Rc::new(Clock::default());
+    let client = Client::builder(Config::new("cli", "s"))
+        .transport(kit.clone())
+        .runtime(clock.clone())
+        .build()
+        .unwrap();
+    let words: Vec<String> = (0..200).map(|i| format!("w{i} ")).collect();
+    let expected = words.concat();
+    let source = Chunks {
+        items: RefCell::new(words),
+        fail_at,
+        served: Cell::new(0),
+        clock,
+    };
+    let opts = StreamOptions {
+        reply_to: Some("om_q".into()),
+        ..Default::default()
+    };
+    let result = block_on(stream_card(&client, &source, &opts));
+    let calls = kit
+        .0
+        .borrow()
+        .iter()
+        .filter(|(m, _)| !m.contains("auth/v3"))
+        .cloned()
+        .collect();
+    (result, calls, expected)
+}
+
+#[test]
+fn streaming_protocol() {
+    let (result, calls, expected) = streaming(None);
+    assert_eq!(result.unwrap(), "card_1");
+    assert_eq!(calls[0].0, "POST cardkit/v1/cards");
+    assert!(
+        calls[0].1.contains(r#"\"streaming_mode\":true"#)
+            && calls[0].1.contains(r#"\"element_id\":\"md\""#),
+        "{}",
+        calls[0].1
+    );
+    assert_eq!(calls[1].0, "POST im/v1/messages/om_q/reply");
+    assert!(
+        calls[1]
+            .1
+            .contains(r#"{\"type\":\"card\",\"data\":{\"card_id\":\"card_1\"}}"#),
+        "{}",
+        calls[1].1
+    );
+    let updates: Vec<&(String, String)> = calls
+        .iter()
+        .filter(|(m, _)| m == "PUT cardkit/v1/cards/card_1/elements/md/content")
+        .collect();
+    // 200 chunks × 5 ms = 1 s of virtual time, debounce 250 ms: at most 1000/250 + 1 updates.
+    assert!(
+        !updates.is_empty() && updates.len() <= 5,
+        "{} updates",
+        updates.len()
+    );
+    let sequences: Vec<u64> = calls
+        .iter()
+        .filter_map(|(_, b)| {
+            serde_json::from_str::<serde_json::Value>(b)
+                .ok()?
+                .get("sequence")?
+                .as_u64()
+        })
+        .collect();
+    assert!(sequences.windows(2).all(|w| w[0] < w[1]), "{sequences:?}");
+    let last: serde_json::Value = serde_json::from_str(&updates.last().unwrap().1).unwrap();
+    assert_eq!(last["content"], expected);
+    assert_eq!(last["uuid"], format!("card_1-{}", last["sequence"]));
+    let close = calls.last().unwrap();
+    assert_eq!(close.0, "PATCH cardkit/v1/cards/card_1/settings");
+    assert!(close.1.contains(r#"streaming_mode\":false"#));
+}
+
+#[test]
+fn a_failing_source_still_closes_the_card() {
+    let (result, calls, _) = streaming(Some(50));
+    assert_eq!(
+        result.unwrap_err(),
+        Error::Stream("model overloaded".into())
+    );
+    let last_update = calls
+        .iter()
+        .rev()
+        .find(|(m, _)| m.ends_with("/content"))
+        .unwrap();
+    assert!(
+        last_update.1.contains("interrupted") && last_update.1.contains("model overloaded"),
+        "{}",
+        last_update.1
+    );
+    assert_eq!(
+        calls.last().unwrap().0,
+        "PATCH cardkit/v1/cards/card_1/settings"
+    );
+}
+
+#[test]
+fn stream_options_are_checked() {
+    let kit = Rc::new(CardKit::default());
+    let client = Client::builder(Config::new("cli", "s"))
+        .transport(kit)
+        .build()
+        .unwrap();
+    let source = Chunks {
+        items: RefCell::new(vec![]),
+        fail_at: None,
+        served: Cell::new(0),
+        clock: Rc::new(Clock::default()),
+    };
+    let both = StreamOptions {
+        reply_to: Some("om".into()),
+        receive_id: Some("oc".into()),
+        ..Default::default()
+    };
+    assert!(matches!(
+        block_on(stream_card(&client, &source, &both)),
+        Err(Error::InvalidRequest(_))
+    ));
+    let no_element = StreamOptions {
+        receive_id: Some("oc_1".into()),
+        card_json: Some(text_card("t", "b").to_json().unwrap()),
+        ..Default::default()
+    };
+    assert!(
+        matches!(block_on(stream_card(&client, &source, &no_element)), Err(Error::InvalidRequest(m)) if m.contains("md"))
+    );
+    assert_eq!(
+        feishu_edge::card::stream::receive_id_type("ou_x"),
+        "open_id"
+    );
+    assert_eq!(
+        feishu_edge::card::stream::receive_id_type("on_x"),
+        "union_id"
+    );
+    assert_eq!(
+        feishu_edge::card::stream::receive_id_type("1234"),
+        "user_id"
+    );
+}
