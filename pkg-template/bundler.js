@@ -4,3 +4,4 @@ import './wasm/feishu_edge.js';
 
 export * from './client.js';
 export * from './webhook.js';
+export * from './card.js';

@@ -16,6 +16,7 @@ export class FeishuError extends Error {
     this.retryable = Boolean(info.retryable);
     if (info.rateLimitResetSeconds != null) this.rateLimitResetSeconds = info.rateLimitResetSeconds;
     if (info.reason != null) this.reason = info.reason;
+    if (info.path != null) this.path = info.path;
   }
 }
 
@@ -44,6 +45,18 @@ function fileEntries(files) {
 }
 
 const CORE = Symbol('feishu-edge core');
+
+/** An async iterator over an async iterable, a sync iterable or a ReadableStream. */
+function chunksOf(source) {
+  if (source && typeof source[Symbol.asyncIterator] === 'function') return source[Symbol.asyncIterator]();
+  if (source && typeof source.getReader === 'function') {
+    const reader = source.getReader();
+    const decoder = new TextDecoder();
+    return { async next() { const r = await reader.read(); return r.done ? r : { done: false, value: typeof r.value === 'string' ? r.value : decoder.decode(r.value, { stream: true }) }; } };
+  }
+  if (source && typeof source[Symbol.iterator] === 'function') return source[Symbol.iterator]();
+  throw new TypeError('streamCard needs an async iterable, an iterable or a ReadableStream of text');
+}
 
 /** A Feishu / Lark Open Platform client. See index.d.ts for the options. */
 export class FeishuClient {
@@ -120,6 +133,30 @@ export class FeishuClient {
   /** A binary download; resolves to the bytes. */
   download(options) {
     return this.#core.download(JSON.stringify(options));
+  }
+
+  /**
+   * Streams text from an async iterable or ReadableStream into a new card (CardKit), sent to
+   * `receiveId` or replying to `replyTo`; resolves to the card id once streaming is closed.
+   */
+  streamCard(source, options = {}) {
+    const iterator = chunksOf(source);
+    let failure;
+    const next = async () => {
+      try {
+        const r = await iterator.next();
+        return r.done ? null : String(r.value ?? '');
+      } catch (e) {
+        failure = e;
+        throw e;
+      }
+    };
+    const { header, card, ...rest } = options;
+    const head = typeof header === 'string' ? { title: header } : header ?? {};
+    const json = { ...rest, title: head.title, template: rest.template ?? head.template, card: card === undefined ? undefined : JSON.stringify(card) };
+    return this.#core.streamCard(next, JSON.stringify(json)).catch((e) => {
+      throw failure ?? e;
+    });
   }
 
   /** A client whose calls use this user access token (tokens stay shared with this client). */

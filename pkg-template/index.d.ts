@@ -277,7 +277,7 @@ export declare function computeSignature(input: SignatureInput): string;
 export declare function verifySignature(input: SignatureInput & { signature: string }): boolean;
 /** Throws FeishuError (kind 'webhook', with `reason`). */
 export declare function decryptEvent(encrypt: string, encryptKey: string): string;
-export declare function encryptEvent(payload: string | object, encryptKey: string, iv?: Uint8Array): string;
+export declare function encryptEvent(payload: string | Uint8Array | object, encryptKey: string, iv?: Uint8Array): string;
 export declare function signEvent(
   payload: string | object,
   options?: { encryptKey?: string; verificationToken?: string; timestamp?: number; nonce?: string; legacyCard?: boolean; iv?: Uint8Array },

@@ -101,10 +101,11 @@ export function decryptEvent(encrypt, encryptKey) {
   return decrypt(encrypt, encryptKey);
 }
 
-/** Encrypts a payload the way the platform does (random IV unless given). */
+/** Encrypts a payload (object, string or bytes) the way the platform does (random IV unless given). */
 export function encryptEvent(payload, encryptKey, iv = crypto.getRandomValues(new Uint8Array(16))) {
   ready();
-  return encryptEventRaw(typeof payload === 'string' ? payload : JSON.stringify(payload), encryptKey, iv);
+  const plain = typeof payload === 'string' || payload instanceof Uint8Array ? payload : JSON.stringify(payload);
+  return encryptEventRaw(plain, encryptKey, iv);
 }
 
 /**

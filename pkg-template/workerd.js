@@ -6,3 +6,4 @@ start(wasmModule);
 
 export * from './client.js';
 export * from './webhook.js';
+export * from './card.js';

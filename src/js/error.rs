@@ -53,8 +53,13 @@ pub fn to_js(err: &Error) -> JsValue {
         api.map(|a| JsValue::from_f64(f64::from(a.http_status)))
             .unwrap_or(JsValue::NULL),
     );
-    if let Error::Webhook(reason) = err {
-        set(&info, "reason", JsValue::from_str(reason.as_str()));
+    match err {
+        Error::Webhook(reason) => set(&info, "reason", JsValue::from_str(reason.as_str())),
+        Error::Card(e) => {
+            set(&info, "reason", JsValue::from_str(e.kind.as_str()));
+            set(&info, "path", JsValue::from_str(&e.path));
+        }
+        _ => {}
     }
     if let Some(reset) = api.and_then(|a| a.rate_limit_reset_secs) {
         set(

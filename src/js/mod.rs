@@ -2,6 +2,7 @@
 //! Workers-KV-shaped stores, console-like loggers, `Date.now`/`setTimeout`) and the exported
 //! classes the package's `client.js` wraps. Nothing here holds logic the core could own.
 
+pub mod card;
 pub mod client;
 pub mod error;
 pub mod fetch;

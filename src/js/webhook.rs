@@ -259,11 +259,12 @@ pub fn decrypt_event(encrypted: &str, encrypt_key: &str) -> Result<String, JsVal
         .map_err(|_| to_js(&Error::Webhook(crate::webhook::Reason::InvalidPlaintext)))
 }
 
-/// Encrypts text like the platform does; `iv` must be 16 bytes.
+/// Encrypts text or bytes like the platform does; `iv` must be 16 bytes.
 #[wasm_bindgen(js_name = encryptEventRaw)]
-pub fn encrypt_event(plaintext: &str, encrypt_key: &str, iv: &[u8]) -> Result<String, JsValue> {
+pub fn encrypt_event(plaintext: JsValue, encrypt_key: &str, iv: &[u8]) -> Result<String, JsValue> {
     let iv: [u8; 16] = iv
         .try_into()
         .map_err(|_| to_js(&Error::InvalidRequest("iv must be 16 bytes".into())))?;
-    Ok(crypto::encrypt(plaintext.as_bytes(), encrypt_key, iv))
+    let bytes = bytes_of(&plaintext).map_err(|e| to_js(&e))?;
+    Ok(crypto::encrypt(&bytes, encrypt_key, iv))
 }

@@ -11,13 +11,14 @@ import { randomUUID } from 'node:crypto';
 const DEFAULTS = { appId: 'cli_emu', appSecret: 'emu_secret_value', appTicket: 'ticket-emu', tokenExpire: 7200, chats: 5 };
 
 export function startEmulator(options = {}) {
-  const state = { config: { ...DEFAULTS, ...options }, log: [], faults: [], tokens: new Map(), counts: {}, seq: 0 };
+  const state = { config: { ...DEFAULTS, ...options }, log: [], faults: [], tokens: new Map(), counts: {}, seq: 0, cards: new Map() };
   const reset = () => {
     state.config = { ...DEFAULTS, ...options };
     state.log = [];
     state.faults = [];
     state.tokens = new Map();
     state.counts = {};
+    state.cards = new Map();
   };
   const count = (k) => (state.counts[k] = (state.counts[k] ?? 0) + 1);
 
@@ -58,6 +59,7 @@ export function startEmulator(options = {}) {
       case '/__emu/faults': state.faults.push(...(body.rules ?? [])); return send(200, { ok: true });
       case '/__emu/revoke': for (const t of state.tokens.values()) t.revoked = true; return send(200, { ok: true });
       case '/__emu/log': return send(200, { requests: state.log, counts: state.counts, tokensIssued: [...state.tokens.keys()] });
+      case '/__emu/cards': return send(200, Object.fromEntries(state.cards));
       default: return send(404, { code: -1, msg: 'unknown control path' });
     }
   }
@@ -164,6 +166,10 @@ export function startEmulator(options = {}) {
       const next = start + size;
       return send(200, { code: 0, msg: 'success', data: { items, has_more: next < total, page_token: next < total ? String(next) : '' } });
     }
+    if (path.startsWith('cardkit/v1/cards')) return cardkit(method, path, body, send);
+    if (method === 'POST' && /^im\/v1\/messages\/[^/]+\/reply$/.test(path)) {
+      return send(200, { code: 0, msg: 'success', data: { message_id: `om_${randomUUID().slice(0, 8)}`, parent_id: decodeURIComponent(path.split('/')[3]), msg_type: body?.msg_type, content: body?.content } });
+    }
     if (method === 'POST' && path === 'im/v1/messages') {
       return send(200, { code: 0, msg: 'success', data: { message_id: `om_${randomUUID().slice(0, 8)}`, msg_type: body?.msg_type, chat_id: body?.receive_id } });
     }
@@ -177,6 +183,47 @@ export function startEmulator(options = {}) {
       return send(200, bytes, { 'content-type': 'image/png', 'content-disposition': `attachment; filename="${key}.png"` });
     }
     return send(200, { code: 0, msg: 'success', data: { echo: { method, path, query: url.search, body, form } } });
+  }
+
+  // CardKit: card entities whose elements take streamed content with strictly increasing
+  // sequences; a repeated uuid is acknowledged without being applied again.
+  function cardkit(method, path, body, send) {
+    const parts = path.split('/').map(decodeURIComponent); // cardkit v1 cards {id} ...
+    if (method === 'POST' && parts.length === 3) {
+      if (body?.type !== 'card_json' || typeof body?.data !== 'string') return send(400, { code: 300301, msg: 'type must be card_json and data a string' });
+      let card;
+      try { card = JSON.parse(body.data); } catch { return send(400, { code: 300302, msg: 'data is not JSON' }); }
+      const id = `card_emu_${state.cards.size + 1}`;
+      const elements = {};
+      const walk = (list) => { for (const el of list ?? []) { if (el.element_id) elements[el.element_id] = el.content ?? ''; walk(el.elements); for (const c of el.columns ?? []) walk(c.elements); } };
+      walk(card.body?.elements);
+      state.cards.set(id, { card, elements, streaming: card.config?.streaming_mode === true, sequences: [], uuids: [], updates: 0, settingsCalls: 0 });
+      return send(200, { code: 0, msg: 'success', data: { card_id: id } });
+    }
+    const entry = state.cards.get(parts[3]);
+    if (!entry) return send(400, { code: 300311, msg: 'card not found' });
+    const apply = (fn) => {
+      if (entry.uuids.includes(body?.uuid)) return send(200, { code: 0, msg: 'success (repeated uuid, not applied again)', data: {} });
+      const last = entry.sequences[entry.sequences.length - 1] ?? 0;
+      if (!(body?.sequence > last)) return send(400, { code: 300317, msg: `sequence ${body?.sequence} must be greater than ${last}` });
+      entry.sequences.push(body.sequence);
+      entry.uuids.push(body.uuid);
+      fn();
+      return send(200, { code: 0, msg: 'success', data: {} });
+    };
+    if (method === 'PUT' && parts[4] === 'elements' && parts[6] === 'content') {
+      if (!(parts[5] in entry.elements)) return send(400, { code: 300312, msg: `no element ${parts[5]}` });
+      if (!entry.streaming) return send(400, { code: 300309, msg: 'streaming mode is closed' });
+      return apply(() => { entry.elements[parts[5]] = body.content; entry.updates++; });
+    }
+    if (method === 'PATCH' && parts[4] === 'settings') {
+      return apply(() => {
+        entry.settingsCalls++;
+        const settings = JSON.parse(body.settings);
+        if (settings?.config?.streaming_mode === false) entry.streaming = false;
+      });
+    }
+    return send(404, { code: 404, msg: 'unknown cardkit call' });
   }
 
   return new Promise((resolve) => {

@@ -3,11 +3,12 @@
 import { runTests } from './harness.mjs';
 import { clientTests } from './client-suite.mjs';
 import { webhookTests } from './webhook-suite.mjs';
+import { cardTests } from './card-suite.mjs';
 
 const pkg = await import('../../pkg/bundler.js');
 const emuUrl = Deno.env.get('EMU_URL');
 if (!emuUrl) throw new Error('EMU_URL must point at a running emulator (scripts/test starts one)');
 const setEnv = (vars) => { for (const [k, v] of Object.entries(vars)) { if (v === undefined) Deno.env.delete(k); else Deno.env.set(k, v); } };
-const result = await runTests('deno', [...clientTests, ...webhookTests], { ...pkg, emuUrl, runtime: 'deno', setEnv });
+const result = await runTests('deno', [...clientTests, ...webhookTests, ...cardTests], { ...pkg, emuUrl, runtime: 'deno', setEnv });
 console.log(result.lines.join('\n'));
 Deno.exit(result.failed ? 1 : 0);

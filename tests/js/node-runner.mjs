@@ -3,11 +3,12 @@ import { startEmulator } from '../emulator/server.mjs';
 import { runTests } from './harness.mjs';
 import { clientTests } from './client-suite.mjs';
 import { webhookTests } from './webhook-suite.mjs';
+import { cardTests } from './card-suite.mjs';
 
 const pkg = await import(new URL('../../pkg/node.js', import.meta.url));
 const emu = process.env.EMU_URL ? { url: process.env.EMU_URL, close() {} } : await startEmulator();
 const setEnv = (vars) => { for (const [k, v] of Object.entries(vars)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; } };
-const result = await runTests('node', [...clientTests, ...webhookTests], { ...pkg, emuUrl: emu.url, runtime: 'node', setEnv });
+const result = await runTests('node', [...clientTests, ...webhookTests, ...cardTests], { ...pkg, emuUrl: emu.url, runtime: 'node', setEnv });
 await emu.close();
 console.log(result.lines.join('\n'));
 process.exit(result.failed ? 1 : 0);

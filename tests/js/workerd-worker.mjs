@@ -4,8 +4,9 @@ import * as pkg from '../../pkg/workerd.js';
 import { runTests } from './harness.mjs';
 import { clientTests } from './client-suite.mjs';
 import { webhookTests } from './webhook-suite.mjs';
+import { cardTests } from './card-suite.mjs';
 
-const tests = [...clientTests, ...webhookTests];
+const tests = [...clientTests, ...webhookTests, ...cardTests];
 
 export default {
   async fetch(request, env) {

@@ -1,0 +1,139 @@
+// Cards through the built package in Node, Deno and workerd: builder snapshots, validation,
+// escaping, callback parsing, and CardKit streaming against the emulator.
+import { assert, assertEqual, assertRejects } from './harness.mjs';
+
+const APP = { appId: 'cli_emu', appSecret: 'emu_secret_value' };
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const control = async (emuUrl, path, body) => (await fetch(emuUrl + path, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) })).json();
+
+const SNAPSHOT = '{"schema":"2.0","config":{"update_multi":true},"header":{"title":{"tag":"plain_text","content":"Release 1.2"},"subtitle":{"tag":"plain_text","content":"ready"},"template":"green","text_tag_list":[{"tag":"text_tag","text":{"tag":"plain_text","content":"prod"},"color":"red"}]},"body":{"elements":['
+  + '{"tag":"markdown","content":"**done**","element_id":"summary"},'
+  + '{"tag":"div","text":{"tag":"plain_text","content":"plain"}},'
+  + '{"tag":"hr"},'
+  + '{"tag":"img","img_key":"img_v3_1","alt":{"tag":"plain_text","content":"logo"}},'
+  + '{"tag":"button","text":{"tag":"plain_text","content":"Approve"},"type":"primary","behaviors":[{"type":"callback","value":{"op":"ok"}}],"confirm":{"title":{"tag":"plain_text","content":"Sure?"},"text":{"tag":"plain_text","content":"Ships it"}}},'
+  + '{"tag":"column_set","flex_mode":"none","columns":[{"tag":"column","width":"weighted","weight":1,"elements":[{"tag":"markdown","content":"left"}]},{"tag":"column","width":"weighted","weight":1,"elements":[{"tag":"person","user_id":"ou_1"}]}]},'
+  + '{"tag":"collapsible_panel","expanded":true,"header":{"title":{"tag":"markdown","content":"More"}},"elements":[{"tag":"markdown","content":"hidden"}]},'
+  + '{"tag":"form","name":"f1","elements":[{"tag":"input","name":"reason","label":{"tag":"plain_text","content":"Why"}},{"tag":"select_static","name":"env","options":[{"text":{"tag":"plain_text","content":"prod"},"value":"prod"}]},{"tag":"date_picker","name":"day"},{"tag":"button","text":{"tag":"plain_text","content":"Send"},"type":"default","form_action_type":"submit","name":"submit"}]},'
+  + '{"tag":"table","page_size":10,"columns":[{"name":"c0","display_name":"Name","data_type":"text"}],"rows":[{"c0":"a"}]},'
+  + '{"tag":"chart","chart_spec":{"type":"bar"}}'
+  + ']}}';
+
+export const cardTests = [
+  {
+    name: 'the fluent Card and the factories build deterministic, valid Card JSON 2.0',
+    async fn(ctx) {
+      const { Card, columns, person, markdown, input, select, datePicker, button } = ctx;
+      const c = new Card({ config: { update_multi: true } })
+        .header('Release 1.2', { subtitle: 'ready', template: 'green', tags: [{ text: 'prod', color: 'red' }] })
+        .markdown('**done**', { elementId: 'summary' })
+        .text('plain')
+        .divider()
+        .image('img_v3_1', { alt: 'logo' })
+        .button('Approve', { value: { op: 'ok' }, type: 'primary', confirm: { title: 'Sure?', text: 'Ships it' } })
+        .add(columns([markdown('left')], [person('ou_1')]))
+        .panel('More', [markdown('hidden')], { expanded: true })
+        .form('f1', [input('reason', { label: 'Why' }), select('env', ['prod']), datePicker('day'), button('Send', { submit: true })])
+        .table(['Name'], [['a']])
+        .chart({ type: 'bar' });
+      assertEqual(JSON.stringify(c), SNAPSHOT);
+      assertEqual(String(c), SNAPSHOT);
+      assertEqual(c.toJSON().body.elements.length, 10);
+      c.validate();
+      assertEqual(JSON.stringify(ctx.textCard('Hi', 'body')), '{"schema":"2.0","header":{"title":{"tag":"plain_text","content":"Hi"},"template":"blue"},"body":{"elements":[{"tag":"markdown","content":"body"}]}}');
+      assertEqual(ctx.alertCard('Down', 'db', 'error').toJSON().header.template, 'red');
+      assertEqual(ctx.tableCard('T', ['a', 'b'], [[1, 2]]).toJSON().body.elements[0].rows, [{ c0: 1, c1: 2 }]);
+    },
+  },
+  {
+    name: 'validation failures are FeishuErrors naming the element; the 30 KB limit is enforced',
+    async fn(ctx) {
+      const { Card, FeishuError, markdown } = ctx;
+      const expectFailure = (card, reason, path) => {
+        try {
+          ctx.validateCard(card);
+        } catch (e) {
+          assert(e instanceof FeishuError, String(e));
+          assertEqual([e.kind, e.reason, e.path], ['invalid_card', reason, path]);
+          return e;
+        }
+        throw new Error(`expected ${reason}`);
+      };
+      expectFailure({ schema: '2.0', body: { elements: [{ tag: 'marquee' }] } }, 'unknown_tag', 'body.elements[0]');
+      expectFailure(new Card().divider().add({ tag: 'markdown' }), 'missing_field', 'body.elements[1]');
+      expectFailure(new Card().markdown('a', { elementId: 'x' }).markdown('b', { elementId: 'x' }), 'duplicate_element_id', 'body.elements[1]');
+      expectFailure(new Card().markdown('a', { elementId: '9lives' }), 'invalid_element_id', 'body.elements[0]');
+      expectFailure(new Card().form('f', [ctx.input('x')]), 'missing_submit', 'body.elements[0]');
+      expectFailure({ schema: '1.0', body: { elements: [] } }, 'invalid_schema', 'schema');
+      const big = new Card().markdown('small').markdown('x'.repeat(20000), { elementId: 'essay' }).markdown('y'.repeat(11000));
+      const e = expectFailure(big, 'too_large', '');
+      assert(e.message.includes('essay'), e.message);
+      assert(new Card().add(markdown('x'.repeat(30000))).validate(), 'just under the limit passes');
+    },
+  },
+  {
+    name: 'escapeMarkdown escapes every Markdown special character; parseAction reads both callback flows',
+    async fn(ctx) {
+      const specials = '\\*_~`#[](){}|!-+=$<>';
+      const escaped = ctx.escapeMarkdown(specials);
+      for (const c of specials) assert(!escaped.includes(c) || c === '#', `${c} survived in ${escaped}`);
+      assertEqual(ctx.escapeMarkdown('a & b'), 'a &amp; b');
+      assertEqual(ctx.escapeMarkdown('plain 中文.'), 'plain 中文.');
+      const legacy = ctx.parseAction('{"open_id":"ou_l","open_message_id":"om_l","token":"c-1","action":{"tag":"select_static","option":"prod","value":{"k":1}}}');
+      assertEqual([legacy.flow, legacy.tag, legacy.option, legacy.value, legacy.openMessageId, legacy.token], ['legacy', 'select_static', 'prod', { k: 1 }, 'om_l', 'c-1']);
+      const v2 = ctx.parseAction({ event_type: 'card.action.trigger', token: 'c-2', operator: { open_id: 'ou_v' }, action: { tag: 'button', form_value: { reason: 'x' } }, context: { open_message_id: 'om_v', open_chat_id: 'oc_v' } });
+      assertEqual([v2.flow, v2.openId, v2.formValue, v2.openChatId, v2.token], ['v2', 'ou_v', { reason: 'x' }, 'oc_v', 'c-2']);
+      assertEqual(ctx.parseAction({ nothing: true }), null);
+    },
+  },
+  {
+    name: 'streamCard: 200 chunks at 5 ms → one create, one reply, debounced increasing updates, full text, one close',
+    async fn(ctx) {
+      await control(ctx.emuUrl, '/__emu/reset', {});
+      const client = new ctx.FeishuClient({ ...APP, baseUrl: ctx.emuUrl, logLevel: 'none' });
+      const words = Array.from({ length: 200 }, (_, i) => `w${i} `);
+      async function* model() { for (const w of words) { await sleep(5); yield w; } }
+      const started = Date.now();
+      const cardId = await client.streamCard(model(), { replyTo: 'om_question', debounceMs: 250, header: 'Answer' });
+      const elapsed = Date.now() - started;
+      const cards = await control(ctx.emuUrl, '/__emu/cards');
+      const entry = cards[cardId];
+      assert(entry, `card ${cardId} exists`);
+      const log = (await control(ctx.emuUrl, '/__emu/log')).requests.filter((r) => !r.path.startsWith('auth/'));
+      assertEqual(log.filter((r) => r.method === 'POST' && r.path === 'cardkit/v1/cards').length, 1, 'creates');
+      assertEqual(log.filter((r) => r.path === 'im/v1/messages/om_question/reply').length, 1, 'replies');
+      const reply = log.find((r) => r.path.endsWith('/reply'));
+      assertEqual(JSON.parse(reply.body.content), { type: 'card', data: { card_id: cardId } });
+      const updates = log.filter((r) => r.method === 'PUT' && r.path.endsWith('/elements/md/content'));
+      const bound = Math.floor(elapsed / 250) + 1;
+      assert(updates.length >= 2 && updates.length <= bound, `${updates.length} updates in ${elapsed} ms (bound ${bound})`);
+      const sequences = log.filter((r) => r.body?.sequence !== undefined).map((r) => r.body.sequence);
+      assert(sequences.every((s, i) => i === 0 || s > sequences[i - 1]), `sequences ${sequences}`);
+      assertEqual(new Set(updates.map((u) => u.body.uuid)).size, updates.length, 'a fresh uuid per update');
+      assertEqual(entry.elements.md, words.join(''));
+      assertEqual([entry.settingsCalls, entry.streaming], [1, false]);
+      assertEqual(JSON.parse(log[0].body.data).header.title.content, 'Answer');
+    },
+  },
+  {
+    name: 'streamCard: a source that throws still closes the card, shows a note, and rejects with the source error',
+    async fn(ctx) {
+      await control(ctx.emuUrl, '/__emu/reset', {});
+      const client = new ctx.FeishuClient({ ...APP, baseUrl: ctx.emuUrl, logLevel: 'none' });
+      const boom = new Error('model overloaded');
+      async function* failing() { yield 'partial '; await sleep(5); yield 'answer'; throw boom; }
+      const err = await assertRejects(client.streamCard(failing(), { receiveId: 'oc_chat', debounceMs: 50 }));
+      assert(err === boom, `rejects with the source's own error, got ${err}`);
+      const cards = await control(ctx.emuUrl, '/__emu/cards');
+      const [entry] = Object.values(cards);
+      assert(entry.elements.md.startsWith('partial answer') && entry.elements.md.includes('interrupted') && entry.elements.md.includes('model overloaded'), entry.elements.md);
+      assertEqual(entry.streaming, false);
+      const send = (await control(ctx.emuUrl, '/__emu/log')).requests.find((r) => r.path === 'im/v1/messages');
+      assertEqual([send.query, send.body.receive_id, send.body.msg_type], ['?receive_id_type=chat_id', 'oc_chat', 'interactive']);
+      const stream = new ReadableStream({ start(c) { c.enqueue('from '); c.enqueue('a stream'); c.close(); } });
+      const id = await client.streamCard(stream, { receiveId: 'ou_user', debounceMs: 10 });
+      assertEqual((await control(ctx.emuUrl, '/__emu/cards'))[id].elements.md, 'from a stream');
+      await assertRejects(client.streamCard(['x'], { receiveId: 'oc_1', replyTo: 'om_1' }), (e) => assertEqual(e.kind, 'invalid_request'));
+    },
+  },
+];
