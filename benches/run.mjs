@@ -7,18 +7,20 @@ import { coldStart } from './cold-start.mjs';
 import { tokenConcurrency } from './tokens.mjs';
 import { size } from './size.mjs';
 import { webhookThroughput } from './webhook.mjs';
+import { cardBuild } from './card.mjs';
 
 const kb = (b) => `${(b / 1024).toFixed(1)} KB`;
-const results = { date: new Date().toISOString(), node: process.version, size: size(), coldStart: coldStart(), overhead: await overhead(), tokens: await tokenConcurrency(), webhook: await webhookThroughput() };
+const results = { date: new Date().toISOString(), node: process.version, size: size(), coldStart: coldStart(), overhead: await overhead(), tokens: await tokenConcurrency(), webhook: await webhookThroughput(), card: cardBuild() };
 writeFileSync(`${ROOT}/benches/results.json`, JSON.stringify(results, null, 2) + '\n');
-const { size: s, coldStart: c, overhead: o, tokens: t, webhook: w } = results;
+const { size: s, coldStart: c, overhead: o, tokens: t, webhook: w, card: k } = results;
 const table = `| measure | feishu-edge | official SDK | ratio |
 |---|---|---|---|
 | package JS+wasm one runtime loads (gzip) | ${kb(s.edge.gzip)} | ${kb(s.officialLibJs.gzip)} (lib/*.js, not bundled) | ${(s.edge.gzip / s.officialLibJs.gzip).toFixed(2)}× |
 | cold start: import + instantiate + new client (median of ${c.runs}) | ${c.edgeMs.toFixed(1)} ms | ${c.officialMs.toFixed(1)} ms | ${c.speedup.toFixed(1)}× faster |
 | per call on loopback, ratio to a bare fetch loop (median of ${o.rounds} rounds × ${o.callsPerRound}) | ${o.ratioToFetch['feishu-edge'].toFixed(3)}× (${o.ratioToFetch['feishu-edge (timeoutMs: 0)'].toFixed(3)}× with timeoutMs: 0) | ${o.ratioToFetch.official.toFixed(3)}× | bare fetch: ${o.perCallMicros.fetch.toFixed(0)} µs/call |
 | token requests for ${t.concurrent} concurrent cold calls | ${t.edgeTokenRequests} | ${t.officialTokenRequests} | |
-| webhook: encrypted signed ${w.plaintextBytes}-byte event verified + decrypted + dispatched (median of ${w.rounds}×${w.eventsPerRound}) | ${Math.round(w.eventsPerSecond['feishu-edge'])}/s | ${Math.round(w.eventsPerSecond.official)}/s | ${w.ratio.toFixed(2)}× |`;
+| webhook: encrypted signed ${w.plaintextBytes}-byte event verified + decrypted + dispatched (median of ${w.rounds}×${w.eventsPerRound}) | ${Math.round(w.eventsPerSecond['feishu-edge'])}/s | ${Math.round(w.eventsPerSecond.official)}/s | ${w.ratio.toFixed(2)}× |
+| card: build + serialize ${k.elements} elements (${k.bytes} bytes), validated in wasm / unvalidated, vs an object literal + JSON.stringify | ${k.perCardMicros.builder.toFixed(0)} µs / ${k.perCardMicros.unchecked.toFixed(0)} µs | literal: ${k.perCardMicros.literal.toFixed(0)} µs | ${k.ratio.toFixed(2)}× / ${k.uncheckedRatio.toFixed(2)}× |`;
 console.log(table);
 // The README's benchmark table is this run's, between the markers.
 const readme = `${ROOT}/README.md`;

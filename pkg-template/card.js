@@ -6,19 +6,23 @@ import { ready } from './internal.js';
 
 const plain = (content) => ({ tag: 'plain_text', content: String(content) });
 
-/** `{ elementId, ...platform fields }` → the element's extra fields, in a fixed order. */
-function extra(opts) {
-  if (!opts) return {};
-  const { elementId, ...rest } = opts;
-  return elementId === undefined ? rest : { ...rest, element_id: elementId };
+/** Copies `{ elementId, ...platform fields }` onto an element (no intermediate objects). */
+function withOpts(el, opts) {
+  if (opts) {
+    for (const key in opts) {
+      const value = opts[key];
+      if (value !== undefined) el[key === 'elementId' ? 'element_id' : key] = value;
+    }
+  }
+  return el;
 }
 
-export const markdown = (content, opts) => ({ tag: 'markdown', content: String(content), ...extra(opts) });
-export const text = (content, opts) => ({ tag: 'div', text: plain(content), ...extra(opts) });
-export const divider = (opts) => ({ tag: 'hr', ...extra(opts) });
+export const markdown = (content, opts) => withOpts({ tag: 'markdown', content: String(content) }, opts);
+export const text = (content, opts) => withOpts({ tag: 'div', text: plain(content) }, opts);
+export const divider = (opts) => withOpts({ tag: 'hr' }, opts);
 export const image = (imgKey, opts = {}) => {
   const { alt = '', ...rest } = opts;
-  return { tag: 'img', img_key: imgKey, alt: plain(alt), ...extra(rest) };
+  return withOpts({ tag: 'img', img_key: imgKey, alt: plain(alt) }, rest);
 };
 /** A button: `{ value }` sends a callback, `{ url }` opens a link, `{ submit: true }` submits its form. */
 export const button = (label, opts = {}) => {
@@ -28,23 +32,23 @@ export const button = (label, opts = {}) => {
   if (url !== undefined) b.behaviors = [{ type: 'open_url', default_url: url }];
   if (submit) { b.form_action_type = 'submit'; b.name = name ?? 'submit'; } else if (name !== undefined) b.name = name;
   if (confirm) b.confirm = { title: plain(confirm.title), text: plain(confirm.text) };
-  return { ...b, ...extra(rest) };
+  return withOpts(b, rest);
 };
-export const column = (elements, opts) => ({ tag: 'column', width: 'weighted', weight: 1, elements, ...extra(opts) });
+export const column = (elements, opts) => withOpts({ tag: 'column', width: 'weighted', weight: 1, elements }, opts);
 /** Columns side by side: each argument is a column's elements (or a `column(...)`). */
 export const columns = (...cols) => ({ tag: 'column_set', flex_mode: 'none', columns: cols.map((c) => (Array.isArray(c) ? column(c) : c)) });
 export const panel = (title, elements, opts = {}) => {
   const { expanded = false, ...rest } = opts;
-  return { tag: 'collapsible_panel', expanded, header: { title: { tag: 'markdown', content: String(title) } }, elements, ...extra(rest) };
+  return withOpts({ tag: 'collapsible_panel', expanded, header: { title: { tag: 'markdown', content: String(title) } }, elements }, rest);
 };
-export const form = (name, elements, opts) => ({ tag: 'form', name, elements, ...extra(opts) });
+export const form = (name, elements, opts) => withOpts({ tag: 'form', name, elements }, opts);
 export const input = (name, opts = {}) => {
   const { label, placeholder, required, ...rest } = opts;
   const i = { tag: 'input', name };
   if (label !== undefined) i.label = plain(label);
   if (placeholder !== undefined) i.placeholder = plain(placeholder);
   if (required !== undefined) i.required = required;
-  return { ...i, ...extra(rest) };
+  return withOpts(i, rest);
 };
 /** A select menu; `options` are `[{ text, value }]` or plain strings. */
 export const select = (name, options, opts = {}) => {
@@ -52,24 +56,24 @@ export const select = (name, options, opts = {}) => {
   const s = { tag: multiple ? 'multi_select_static' : 'select_static', name };
   if (placeholder !== undefined) s.placeholder = plain(placeholder);
   s.options = options.map((o) => (typeof o === 'string' ? { text: plain(o), value: o } : { text: plain(o.text), value: o.value }));
-  return { ...s, ...extra(rest) };
+  return withOpts(s, rest);
 };
 export const datePicker = (name, opts = {}) => {
   const { placeholder, initialDate, ...rest } = opts;
   const d = { tag: 'date_picker', name };
   if (placeholder !== undefined) d.placeholder = plain(placeholder);
   if (initialDate !== undefined) d.initial_date = initialDate;
-  return { ...d, ...extra(rest) };
+  return withOpts(d, rest);
 };
 /** A table: `columns` are titles (or `{ name, displayName, dataType }`), `rows` arrays or objects. */
 export const table = (cols, rows, opts = {}) => {
   const { pageSize = 10, ...rest } = opts;
   const defs = cols.map((c, i) => (typeof c === 'string' ? { name: `c${i}`, display_name: c, data_type: 'text' } : { name: c.name, display_name: c.displayName ?? c.name, data_type: c.dataType ?? 'text' }));
   const body = rows.map((r) => (Array.isArray(r) ? Object.fromEntries(defs.map((d, i) => [d.name, r[i] ?? ''])) : r));
-  return { tag: 'table', page_size: pageSize, columns: defs, rows: body, ...extra(rest) };
+  return withOpts({ tag: 'table', page_size: pageSize, columns: defs, rows: body }, rest);
 };
-export const chart = (spec, opts) => ({ tag: 'chart', chart_spec: spec, ...extra(opts) });
-export const person = (userId, opts) => ({ tag: 'person', user_id: userId, ...extra(opts) });
+export const chart = (spec, opts) => withOpts({ tag: 'chart', chart_spec: spec }, opts);
+export const person = (userId, opts) => withOpts({ tag: 'person', user_id: userId }, opts);
 
 const FACTORIES = { markdown, text, divider, image, button, columns, panel, form, input, select, datePicker, table, chart, person };
 

@@ -128,7 +128,7 @@ export declare class FeishuClient {
 
 export type FeishuErrorKind =
   | 'api' | 'http' | 'invalid_response' | 'timeout' | 'network'
-  | 'config' | 'invalid_request' | 'store' | 'app_ticket_missing' | 'webhook';
+  | 'config' | 'invalid_request' | 'store' | 'app_ticket_missing' | 'webhook' | 'invalid_card' | 'stream';
 
 export declare class FeishuError extends Error {
   readonly name: 'FeishuError';
@@ -142,8 +142,10 @@ export declare class FeishuError extends Error {
   /** Whether the same call may succeed later. */
   readonly retryable: boolean;
   readonly rateLimitResetSeconds?: number;
-  /** For kind 'webhook': the refusal reason. */
-  readonly reason?: WebhookRejection;
+  /** For kind 'webhook': the refusal reason; for 'invalid_card': what is wrong. */
+  readonly reason?: WebhookRejection | CardValidationReason;
+  /** For kind 'invalid_card': the offending element's JSON path. */
+  readonly path?: string;
 }
 
 // ---- Webhooks ----
@@ -282,3 +284,150 @@ export declare function signEvent(
   payload: string | object,
   options?: { encryptKey?: string; verificationToken?: string; timestamp?: number; nonce?: string; legacyCard?: boolean; iv?: Uint8Array },
 ): { body: string; headers: Record<string, string> };
+
+// ---- Cards (JSON 2.0) ----
+
+/** Any Card JSON 2.0 element (the factories below build the common ones). */
+export interface CardElement {
+  tag: string;
+  element_id?: string;
+  [field: string]: unknown;
+}
+
+/** Options every factory accepts: an element id (needed to stream into or update it) and any platform field. */
+export interface ElementOptions {
+  elementId?: string;
+  [platformField: string]: unknown;
+}
+
+export interface ButtonOptions extends ElementOptions {
+  /** Sends a card callback carrying this value. */
+  value?: unknown;
+  /** Opens this URL. */
+  url?: string;
+  /** Submits the enclosing form. */
+  submit?: boolean;
+  confirm?: { title: string; text: string };
+  type?: 'default' | 'primary' | 'danger' | 'text' | 'primary_text' | 'danger_text' | 'primary_filled' | 'danger_filled' | 'laser';
+  name?: string;
+}
+
+export type HeaderTemplate = 'blue' | 'wathet' | 'turquoise' | 'green' | 'yellow' | 'orange' | 'red' | 'carmine' | 'violet' | 'purple' | 'indigo' | 'grey' | 'default';
+
+export interface HeaderOptions {
+  subtitle?: string;
+  template?: HeaderTemplate;
+  icon?: { tag: 'standard_icon' | 'custom_icon'; token?: string; img_key?: string; color?: string };
+  tags?: Array<string | { text: string; color?: string }>;
+}
+
+export interface CardJSON {
+  schema: '2.0';
+  config?: Record<string, unknown>;
+  header?: Record<string, unknown>;
+  body: { elements: CardElement[] };
+}
+
+export declare function markdown(content: string, options?: ElementOptions): CardElement;
+export declare function text(content: string, options?: ElementOptions): CardElement;
+export declare function divider(options?: ElementOptions): CardElement;
+export declare function image(imgKey: string, options?: ElementOptions & { alt?: string }): CardElement;
+export declare function button(label: string, options?: ButtonOptions): CardElement;
+export declare function column(elements: CardElement[], options?: ElementOptions): CardElement;
+/** Columns side by side: each argument is one column's elements (or a `column(...)`). */
+export declare function columns(...cols: Array<CardElement[] | CardElement>): CardElement;
+export declare function panel(title: string, elements: CardElement[], options?: ElementOptions & { expanded?: boolean }): CardElement;
+export declare function form(name: string, elements: CardElement[], options?: ElementOptions): CardElement;
+export declare function input(name: string, options?: ElementOptions & { label?: string; placeholder?: string; required?: boolean }): CardElement;
+export declare function select(name: string, options: Array<string | { text: string; value: string }>, opts?: ElementOptions & { placeholder?: string; multiple?: boolean }): CardElement;
+export declare function datePicker(name: string, options?: ElementOptions & { placeholder?: string; initialDate?: string }): CardElement;
+export declare function table(columns: Array<string | { name: string; displayName?: string; dataType?: string }>, rows: Array<unknown[] | Record<string, unknown>>, options?: ElementOptions & { pageSize?: number }): CardElement;
+export declare function chart(spec: Record<string, unknown>, options?: ElementOptions): CardElement;
+export declare function person(userId: string, options?: ElementOptions): CardElement;
+
+/** A card under construction. JSON.stringify(card) gives its JSON; String(card) validates too. */
+export declare class Card {
+  constructor(options?: { title?: string; config?: Record<string, unknown> } & HeaderOptions);
+  header(title: string, options?: HeaderOptions): this;
+  config(config: Record<string, unknown>): this;
+  add(...elements: CardElement[]): this;
+  markdown(content: string, options?: ElementOptions): this;
+  text(content: string, options?: ElementOptions): this;
+  divider(options?: ElementOptions): this;
+  image(imgKey: string, options?: ElementOptions & { alt?: string }): this;
+  button(label: string, options?: ButtonOptions): this;
+  columns(...cols: Array<CardElement[] | CardElement>): this;
+  panel(title: string, elements: CardElement[], options?: ElementOptions & { expanded?: boolean }): this;
+  form(name: string, elements: CardElement[], options?: ElementOptions): this;
+  input(name: string, options?: ElementOptions & { label?: string; placeholder?: string; required?: boolean }): this;
+  select(name: string, options: Array<string | { text: string; value: string }>, opts?: ElementOptions & { placeholder?: string; multiple?: boolean }): this;
+  datePicker(name: string, options?: ElementOptions & { placeholder?: string; initialDate?: string }): this;
+  table(columns: Array<string | { name: string; displayName?: string; dataType?: string }>, rows: Array<unknown[] | Record<string, unknown>>, options?: ElementOptions & { pageSize?: number }): this;
+  chart(spec: Record<string, unknown>, options?: ElementOptions): this;
+  person(userId: string, options?: ElementOptions): this;
+  toJSON(): CardJSON;
+  /** Throws FeishuError (kind 'invalid_card', with `reason` and `path`) if the platform would refuse it. */
+  validate(): this;
+  /** The validated card JSON. */
+  toString(): string;
+}
+
+export declare function card(options?: { title?: string; config?: Record<string, unknown> } & HeaderOptions): Card;
+export declare function textCard(title: string, body: string): Card;
+export declare function alertCard(title: string, body: string, level?: 'info' | 'success' | 'warning' | 'error'): Card;
+export declare function tableCard(title: string, columns: string[], rows: unknown[][]): Card;
+/** Throws FeishuError (kind 'invalid_card'). */
+export declare function validateCard(card: Card | CardJSON | string): void;
+export declare function escapeMarkdown(text: string): string;
+
+export type CardValidationReason =
+  | 'unknown_tag' | 'missing_field' | 'invalid_field' | 'not_an_object' | 'invalid_schema' | 'invalid_element_id'
+  | 'duplicate_element_id' | 'too_deep' | 'too_many_elements' | 'nested_form' | 'missing_submit' | 'too_large';
+
+/** A card callback as a typed action. */
+export interface CardActionInfo {
+  flow: 'v2' | 'legacy';
+  tag: string | null;
+  value: any;
+  formValue: Record<string, any> | null;
+  option: string | null;
+  inputValue: string | null;
+  name: string | null;
+  openId: string | null;
+  userId: string | null;
+  unionId: string | null;
+  openMessageId: string | null;
+  openChatId: string | null;
+  /** The token for updating the card. */
+  token: string | null;
+  tenantKey: string | null;
+}
+
+export declare function parseAction(payload: string | object): CardActionInfo | null;
+
+export interface StreamCardOptions {
+  /** Send the card here (type inferred from the id's prefix unless receiveIdType says)... */
+  receiveId?: string;
+  receiveIdType?: 'open_id' | 'union_id' | 'user_id' | 'email' | 'chat_id';
+  /** ...or reply to this message. Exactly one of the two. */
+  replyTo?: string;
+  inThread?: boolean;
+  /** The markdown element receiving the text (default 'md'). */
+  elementId?: string;
+  /** Least time between two updates (default 250). */
+  debounceMs?: number;
+  /** A header for the default card: a title, or title and template. */
+  header?: string | { title: string; template?: HeaderTemplate };
+  template?: HeaderTemplate;
+  /** A card of your own; it must contain `elementId`. */
+  card?: Card | CardJSON;
+}
+
+export interface FeishuClient {
+  /**
+   * Streams text (a model's token stream) into a new card: creates it, sends or replies, updates
+   * the element at most once per debounce window, and always closes streaming mode. Resolves to
+   * the card id; rejects with the source's own error if it throws (the card shows a note).
+   */
+  streamCard(source: AsyncIterable<string> | Iterable<string> | ReadableStream<string | Uint8Array>, options: StreamCardOptions): Promise<string>;
+}

@@ -560,3 +560,30 @@ fn stream_options_are_checked() {
         "user_id"
     );
 }
+
+#[test]
+fn children_before_the_tag_are_still_validated() {
+    assert!(validate(&card_with(
+        r#"{"elements":[{"tag":"markdown","content":"a"}],"tag":"collapsible_panel"}"#
+    ))
+    .is_ok());
+    let e = validate(&card_with(
+        r#"{"elements":[{"tag":"blink"}],"tag":"collapsible_panel"}"#,
+    ))
+    .unwrap_err();
+    assert_eq!(
+        (e.kind, e.path.as_str()),
+        (CardErrorKind::UnknownTag, "body.elements[0].elements[0]")
+    );
+    let e = validate(&card_with(
+        r#"{"columns":[{"tag":"hr"}],"tag":"column_set"}"#,
+    ))
+    .unwrap_err();
+    assert_eq!(e.kind, CardErrorKind::InvalidField);
+    assert_eq!(
+        element_ids(&card_with(
+            r#"{"elements":[{"tag":"hr","element_id":"late"}],"tag":"collapsible_panel"}"#
+        )),
+        vec!["late"]
+    );
+}

@@ -143,3 +143,25 @@ async fn js_runtime_sleeps() {
     assert!(rt.now_ms() - t0 >= 25);
     assert!((0.0..1.0).contains(&rt.jitter()));
 }
+
+#[wasm_bindgen_test]
+fn card_builder_snapshot_in_wasm() {
+    use feishu_edge::card::{button, markdown, text_card, validate, ButtonAction, Card};
+    // The same bytes as the native snapshot in tests/card.rs.
+    assert_eq!(
+        text_card("Hi", "body").to_json().unwrap(),
+        r#"{"schema":"2.0","header":{"title":{"tag":"plain_text","content":"Hi"},"template":"blue"},"body":{"elements":[{"tag":"markdown","content":"body"}]}}"#
+    );
+    let json = Card::new()
+        .push(markdown("a").element_id("md"))
+        .push(button("b", ButtonAction::Callback("{}".into())))
+        .to_json()
+        .unwrap();
+    assert!(validate(&json).is_ok());
+    assert_eq!(
+        validate(r#"{"schema":"2.0","body":{"elements":[{"tag":"blink"}]}}"#)
+            .unwrap_err()
+            .path,
+        "body.elements[0]"
+    );
+}

@@ -156,10 +156,7 @@ fn initial_card(opts: &StreamOptions) -> Result<String> {
                 .map_err(|e| Error::Card(Box::new(e)))?
         }
     };
-    if !super::element_ids(&json)
-        .iter()
-        .any(|id| *id == opts.element_id)
-    {
+    if !super::element_ids(&json).contains(&opts.element_id) {
         return Err(Error::InvalidRequest(format!(
             "the card has no element with element_id `{}`",
             opts.element_id

@@ -79,3 +79,24 @@ export async function webhooks(client: FeishuClient, request: Request, ctx: { wa
   d.register({ 'im.message.receive_v1': (data) => data.message.no_such_field.length });
   return d.handle(request, { waitUntil: ctx.waitUntil.bind(ctx) });
 }
+
+import { Card, card, markdown, button, columns, form, input, select, textCard, alertCard, validateCard, escapeMarkdown, parseAction, type CardActionInfo } from 'feishu-edge';
+
+export async function cards(client: FeishuClient): Promise<string> {
+  const c: Card = new Card().header('Deploy', { template: 'green', tags: ['prod'] })
+    .markdown(escapeMarkdown('*v1.2*'), { elementId: 'status' })
+    .add(columns([markdown('a')], [markdown('b')]))
+    .form('f', [input('why', { label: 'Why' }), select('env', ['prod', { text: 'Staging', value: 'stg' }]), button('Send', { submit: true })])
+    .button('Roll back', { value: { op: 'rollback' }, type: 'danger', confirm: { title: 'Sure?', text: 'This rolls back' } });
+  const json: string = String(c.validate());
+  validateCard(card({ title: 'x' }).markdown('y'));
+  const action: CardActionInfo | null = parseAction('{}');
+  void [json, action?.openMessageId, textCard('a', 'b'), alertCard('a', 'b', 'error')];
+  async function* tokens() { yield 'Hel'; yield 'lo'; }
+  const cardId: string = await client.streamCard(tokens(), { replyTo: 'om_1', debounceMs: 200, header: { title: 'Answer', template: 'blue' } });
+  // @ts-expect-error: unknown template colour
+  new Card().header('x', { template: 'chartreuse' });
+  // @ts-expect-error: the source must yield text
+  await client.streamCard(42, { receiveId: 'oc_1' });
+  return cardId;
+}
