@@ -6,3 +6,4 @@ await startStreaming(fetch(new URL('./wasm/feishu_edge_bg.wasm', import.meta.url
 export * from './client.js';
 export * from './webhook.js';
 export * from './card.js';
+export { withTenantToken, withUserAccessToken, withTenantKey, withAll } from './catalog.js';

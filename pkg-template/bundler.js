@@ -5,3 +5,4 @@ import './wasm/feishu_edge.js';
 export * from './client.js';
 export * from './webhook.js';
 export * from './card.js';
+export { withTenantToken, withUserAccessToken, withTenantKey, withAll } from './catalog.js';

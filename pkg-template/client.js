@@ -2,6 +2,7 @@
 // string; functions (fetch, logger) and KV-shaped stores cross as themselves.
 import { WasmClient } from './wasm/feishu_edge_bg.js';
 import { ready, setCore } from './internal.js';
+import { installCatalog } from './catalog.js';
 
 /** Every failure the SDK reports. `kind` says which: see index.d.ts. */
 export class FeishuError extends Error {
@@ -112,6 +113,17 @@ export class FeishuClient {
     }
   }
 
+  /** Pages as the official SDK's iterators yield them: each page's `data` without paging fields. */
+  async *_pageData(options) {
+    const { itemsKey, pageSize, maxItems, keepData, ...request } = options;
+    const walker = this.#core.paginator(JSON.stringify(request), JSON.stringify({ itemsKey, pageSize, maxItems, keepData: true }));
+    try {
+      while ((await walker.next()) !== undefined) yield walker.pageData();
+    } finally {
+      walker.free();
+    }
+  }
+
   /** Every item of a paginated endpoint, fetched page by page as you iterate. */
   async *paginate(options) {
     for await (const items of this.pages(options)) yield* items;
@@ -164,3 +176,5 @@ export class FeishuClient {
     return new FeishuClient({ [CORE]: this.#core.asUser(String(userAccessToken)) });
   }
 }
+
+installCatalog(FeishuClient);

@@ -1,4 +1,6 @@
-// Public types of feishu-edge. Hand-written: this file is the package's contract.
+// Public types of feishu-edge. Hand-written: this file is the package's contract (the catalog's
+// types are generated into catalog.d.ts).
+import type { Catalog } from './catalog.js';
 
 /** A JSON value as the platform sends and receives it. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -431,3 +433,40 @@ export interface FeishuClient {
    */
   streamCard(source: AsyncIterable<string> | Iterable<string> | ReadableStream<string | Uint8Array>, options: StreamCardOptions): Promise<string>;
 }
+
+// ---- The Open API catalog (client.im.v1.message.create(...), as on @larksuiteoapi/node-sdk) ----
+
+/** A catalog method's payload: `path` holds the path parameters by name. */
+export type CatalogPayload<P extends string> = ([P] extends [never] ? { path?: Record<string, string | number> } : { path: Record<P, string | number> }) & {
+  params?: Record<string, string | number | boolean | null | undefined | Array<string | number | boolean | null | undefined>>;
+  /** JSON body; for multipart methods, fields (files as Blob / Uint8Array / ArrayBuffer / {data, filename}). */
+  data?: any;
+  headers?: Record<string, string>;
+};
+
+/** Per-call options (withTenantToken / withUserAccessToken / withTenantKey / withAll build them). */
+export interface CallOptions {
+  userAccessToken?: string;
+  /** Any token, sent as is (withTenantToken). */
+  accessToken?: string;
+  tenantKey?: string;
+  tokenType?: TokenType;
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+  idempotent?: boolean;
+  /** The official SDK's option shape, accepted for migration. */
+  lark?: Record<string, string>;
+}
+
+/** One page as a `<method>WithIterator` yields it: `data` without `has_more` / `page_token`. */
+export interface PageData {
+  items?: any[];
+  [field: string]: any;
+}
+
+export declare function withTenantToken(tenantAccessToken: string): CallOptions;
+export declare function withUserAccessToken(userAccessToken: string): CallOptions;
+export declare function withTenantKey(tenantKey: string): CallOptions;
+export declare function withAll(options: CallOptions[]): CallOptions;
+
+export interface FeishuClient extends Catalog {}

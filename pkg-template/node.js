@@ -7,3 +7,4 @@ start(new WebAssembly.Module(readFileSync(new URL('./wasm/feishu_edge_bg.wasm', 
 export * from './client.js';
 export * from './webhook.js';
 export * from './card.js';
+export { withTenantToken, withUserAccessToken, withTenantKey, withAll } from './catalog.js';

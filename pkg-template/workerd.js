@@ -7,3 +7,4 @@ start(wasmModule);
 export * from './client.js';
 export * from './webhook.js';
 export * from './card.js';
+export { withTenantToken, withUserAccessToken, withTenantKey, withAll } from './catalog.js';

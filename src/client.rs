@@ -222,6 +222,14 @@ impl Client {
         let policy = inner.config.retry;
         let auth = self.effective_auth(&req.auth);
         let idempotent = req.is_idempotent();
+        if matches!(req.method, crate::Method::Get | crate::Method::Head)
+            && !matches!(req.body, crate::Body::Empty)
+        {
+            return Err(Error::InvalidRequest(format!(
+                "a {} request cannot carry a body (fetch refuses it)",
+                req.method.as_str()
+            )));
+        }
         let url = req.url(inner.config.base_url_str())?;
         let path_for_log = url.split('?').next().unwrap_or("").to_string();
         let started = inner.runtime.now_ms();

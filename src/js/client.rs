@@ -114,10 +114,7 @@ impl WasmClient {
                     data: FileData::Js(entry.get(1)),
                 });
             }
-            let mut req = opts.into_request()?;
-            if req.method == crate::Method::Get {
-                req.method = crate::Method::Post;
-            }
+            let req = opts.into_request()?;
             let resp = client.request(req.multipart(parts)).await?;
             parse_body(&resp.body)
         })
@@ -145,6 +142,8 @@ impl WasmClient {
             items_key: Option<String>,
             page_size: Option<u32>,
             max_items: Option<u64>,
+            #[serde(default)]
+            keep_data: bool,
         }
         let make = || -> Result<Paginator, Error> {
             let req = RequestOptions::parse(options_json)?.into_request()?;
@@ -156,6 +155,7 @@ impl WasmClient {
                     items_key: p.items_key,
                     page_size: p.page_size,
                     max_items: p.max_items,
+                    keep_data: p.keep_data,
                 },
             ))
         };
@@ -230,6 +230,14 @@ pub struct WasmPaginator {
 
 #[wasm_bindgen]
 impl WasmPaginator {
+    /// The last page's whole `data` without paging fields (when `keepData` was asked for).
+    #[wasm_bindgen(js_name = pageData)]
+    pub fn page_data(&self) -> JsValue {
+        let data = self.state.borrow_mut().as_mut().and_then(|p| p.page_data());
+        data.and_then(|d| js_sys::JSON::parse(&d).ok())
+            .unwrap_or(JsValue::UNDEFINED)
+    }
+
     /// The next page's items.
     pub fn next(&self) -> Promise {
         let state = self.state.clone();

@@ -16,6 +16,8 @@ pub struct PageOptions {
     pub page_size: Option<u32>,
     /// Stop after this many items.
     pub max_items: Option<u64>,
+    /// Keep each page's whole `data` (see [`Paginator::page_data`]).
+    pub keep_data: bool,
 }
 
 /// One page's items (raw JSON, not yet decoded) and where to go next.
@@ -25,6 +27,9 @@ pub struct Page {
     pub items: Vec<Box<RawValue>>,
     /// The token of the next page, if there is one.
     pub next_token: Option<String>,
+    /// The page's whole `data` without `has_more` / `page_token` / `next_page_token`, as JSON
+    /// (only when asked for: the official SDKs' page iterators yield it).
+    pub data: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -36,6 +41,15 @@ struct Envelope<'a> {
 /// Reads one page from an envelope body. Stops (no `next_token`) when `has_more` is false or
 /// the token is missing or empty, whatever `has_more` says.
 pub fn parse_page(body: &[u8], items_key: Option<&str>) -> std::result::Result<Page, String> {
+    parse_page_with(body, items_key, false)
+}
+
+/// [`parse_page`], also keeping the page's `data` (minus paging fields) when `keep_data`.
+pub fn parse_page_with(
+    body: &[u8],
+    items_key: Option<&str>,
+    keep_data: bool,
+) -> std::result::Result<Page, String> {
     let env: Envelope<'_> =
         serde_json::from_slice(body).map_err(|e| format!("page is not an envelope: {e}"))?;
     let data = env.data.unwrap_or_default();
@@ -72,9 +86,15 @@ pub fn parse_page(body: &[u8], items_key: Option<&str>) -> std::result::Result<P
             .unwrap_or_default(),
         None => Vec::new(),
     };
+    let data = keep_data.then(|| {
+        let mut w = crate::json::ObjectWriter::default();
+        w.fields(&data, &["has_more", "page_token", "next_page_token"]);
+        w.finish()
+    });
     Ok(Page {
         items,
         next_token: if has_more { token } else { None },
+        data,
     })
 }
 
@@ -97,6 +117,7 @@ pub struct Paginator {
     seen_tokens: Vec<String>,
     yielded: u64,
     done: bool,
+    page_data: Option<String>,
 }
 
 impl Paginator {
@@ -109,6 +130,7 @@ impl Paginator {
             seen_tokens: Vec::new(),
             yielded: 0,
             done: false,
+            page_data: None,
         }
     }
 
@@ -119,8 +141,10 @@ impl Paginator {
             return Ok(None);
         }
         let mut req = self.request.clone();
+        // The caller's own page_size stays unless the page_size option replaces it.
+        let replace_size = self.options.page_size.is_some();
         req.query
-            .retain(|(k, _)| k != "page_token" && k != "page_size");
+            .retain(|(k, _)| k != "page_token" && !(replace_size && k == "page_size"));
         if let Some(size) = self.options.page_size {
             req.query.push(("page_size".into(), size.to_string()));
         }
@@ -128,7 +152,12 @@ impl Paginator {
             req.query.push(("page_token".into(), token.clone()));
         }
         let resp = self.client.request(req).await?;
-        let page = parse_page(&resp.body, self.options.items_key.as_deref()).map_err(|msg| {
+        let page = parse_page_with(
+            &resp.body,
+            self.options.items_key.as_deref(),
+            self.options.keep_data,
+        )
+        .map_err(|msg| {
             Error::InvalidResponse(Box::new(ApiError {
                 code: Some(0),
                 msg,
@@ -137,6 +166,7 @@ impl Paginator {
                 rate_limit_reset_secs: None,
             }))
         })?;
+        self.page_data = page.data;
         let mut items = page.items;
         if let Some(max) = self.options.max_items {
             items.truncate(usize::try_from(max - self.yielded).unwrap_or(usize::MAX));
@@ -151,6 +181,11 @@ impl Paginator {
             _ => self.done = true,
         }
         Ok(Some(items))
+    }
+
+    /// The last page's whole `data` (minus paging fields), when `keep_data` was set.
+    pub fn page_data(&mut self) -> Option<String> {
+        self.page_data.take()
     }
 
     /// Every remaining item, decoded.

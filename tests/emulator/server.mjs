@@ -109,7 +109,9 @@ export function startEmulator(options = {}) {
       }
     }
 
-    if (path.startsWith('auth/v3/')) return auth(path, body, send);
+    // `x-emu-echo: 1` skips the emulated behaviour: the request is echoed (catalog tests).
+    const echoOnly = req.headers['x-emu-echo'] === '1';
+    if (path.startsWith('auth/v3/') && !echoOnly) return auth(path, body, send);
 
     const token = (entry.authorization ?? '').replace(/^Bearer /, '');
     const known = state.tokens.get(token);
@@ -117,7 +119,7 @@ export function startEmulator(options = {}) {
     if (!isUser && (!known || known.revoked)) {
       return send(400, { code: 99991663, msg: 'Invalid access token for authorization. Please make a request with token attached.' });
     }
-    return endpoint(req.method, path, url, body, form, send);
+    return endpoint(req.method, path, url, body, form, send, echoOnly);
   }
 
   function issue(kind) {
@@ -156,7 +158,8 @@ export function startEmulator(options = {}) {
     }
   }
 
-  function endpoint(method, path, url, body, form, send) {
+  function endpoint(method, path, url, body, form, send, echoOnly = false) {
+    if (echoOnly) return echo(method, path, url, body, form, send);
     if (method === 'GET' && path === 'im/v1/chats') {
       const total = state.config.chats;
       const size = Math.min(Number(url.searchParams.get('page_size') ?? 20), 100);
@@ -182,7 +185,14 @@ export function startEmulator(options = {}) {
       const bytes = Buffer.from([0x89, 0x50, 0x4e, 0x47, ...Buffer.from(key)]);
       return send(200, bytes, { 'content-type': 'image/png', 'content-disposition': `attachment; filename="${key}.png"` });
     }
-    return send(200, { code: 0, msg: 'success', data: { echo: { method, path, query: url.search, body, form } } });
+    return echo(method, path, url, body, form, send);
+  }
+
+  function echo(method, path, url, body, form, send) {
+    const record = { method, path, query: url.search, body, form };
+    // Binary endpoints: `?__binary=1` answers with bytes (the echo as JSON text), as downloads do.
+    if (url.searchParams.get('__binary') === '1') return send(200, Buffer.from(JSON.stringify(record)), { 'content-type': 'application/octet-stream' });
+    return send(200, { code: 0, msg: 'success', data: { echo: record } });
   }
 
   // CardKit: card entities whose elements take streamed content with strictly increasing

@@ -2,6 +2,7 @@
 import { Miniflare } from 'miniflare';
 import { fileURLToPath } from 'node:url';
 import { startEmulator } from '../emulator/server.mjs';
+import { readFileSync } from 'node:fs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const emu = process.env.EMU_URL ? { url: process.env.EMU_URL, close() {} } : await startEmulator();
@@ -14,7 +15,7 @@ const mf = new Miniflare({
     { type: 'CompiledWasm', include: ['**/*.wasm'] },
   ],
   compatibilityDate: '2025-01-01',
-  bindings: { EMU_URL: emu.url },
+  bindings: { EMU_URL: emu.url, CATALOG_TSV: readFileSync(new URL('../../catalog/open-api-endpoints.tsv', import.meta.url), 'utf8') },
   kvNamespaces: ['TOKENS'],
 });
 let passed = 0, failed = 0, skipped = 0;

@@ -5,15 +5,16 @@ import { runTests } from './harness.mjs';
 import { clientTests } from './client-suite.mjs';
 import { webhookTests } from './webhook-suite.mjs';
 import { cardTests } from './card-suite.mjs';
+import { catalogTests, parseCatalog } from './catalog-suite.mjs';
 
-const tests = [...clientTests, ...webhookTests, ...cardTests];
+const tests = [...clientTests, ...webhookTests, ...cardTests, ...catalogTests];
 
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
     if (url.pathname === '/count') return Response.json({ count: tests.length });
     const test = tests[Number(url.searchParams.get('i'))];
-    const result = await runTests('workerd', [test], { ...pkg, emuUrl: env.EMU_URL, runtime: 'workerd', kv: env.TOKENS });
+    const result = await runTests('workerd', [test], { ...pkg, emuUrl: env.EMU_URL, runtime: 'workerd', kv: env.TOKENS, catalogRows: parseCatalog(env.CATALOG_TSV).filter((_, i) => i % 25 === 0) });
     return Response.json(result);
   },
 };

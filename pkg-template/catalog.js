@@ -1,0 +1,160 @@
+// The whole Open API in the official SDK's call shape: client.im.v1.message.create(payload, options),
+// the unversioned aliases (client.im.message...), <method>WithIterator for paginated methods, and
+// <method>Items (this SDK's item iterator). Built lazily from the generated compact table: nothing
+// is materialized until a namespace is touched, and then only that namespace.
+import { NAMESPACES, ALIASES, TABLE } from './catalog-data.js';
+
+const METHODS = { G: 'GET', P: 'POST', U: 'PUT', A: 'PATCH', D: 'DELETE', H: 'HEAD' };
+let index;
+
+/** ns → version → resource → [[name, spec]] (parsed once, on first use). */
+function catalogIndex() {
+  if (index) return index;
+  index = new Map();
+  let ns, version, versions;
+  for (const line of TABLE.split('\n')) {
+    if (line[0] === '#') {
+      [ns, version] = line.slice(1).split('.');
+      if (!index.has(ns)) index.set(ns, new Map());
+      versions = index.get(ns);
+      versions.set(version, new Map());
+      continue;
+    }
+    const [name, code, rel] = line.split('\t');
+    const dot = name.indexOf('.');
+    const resource = name.slice(0, dot);
+    const spec = {
+      method: METHODS[code[0]],
+      path: rel[0] === '/' ? rel.slice(1) : `${ns}/${version}/${rel}`,
+      paginated: code.includes('p'),
+      multipart: code.includes('m'),
+      binary: code.includes('b'),
+    };
+    const resources = versions.get(version);
+    if (!resources.has(resource)) resources.set(resource, []);
+    resources.get(resource).push([name.slice(dot + 1), spec]);
+  }
+  return index;
+}
+
+const isFile = (v) => (typeof Blob !== 'undefined' && v instanceof Blob) || v instanceof ArrayBuffer || ArrayBuffer.isView(v) || (v && typeof v === 'object' && 'data' in v && (v.data instanceof Blob || ArrayBuffer.isView(v.data) || v.data instanceof ArrayBuffer));
+
+/** Per-call options: ours ({ userAccessToken, tenantKey, accessToken, headers, timeoutMs, idempotent })
+ *  and the official helpers' shapes ({ headers: { Authorization } }, { lark: {...} }). */
+function callOptions(options = {}) {
+  const { headers, lark, ...rest } = options;
+  const out = { ...rest };
+  const h = { ...headers };
+  const auth = h.Authorization ?? h.authorization;
+  if (auth && /^Bearer /.test(auth)) {
+    out.accessToken ??= auth.slice(7);
+    delete h.Authorization;
+    delete h.authorization;
+  }
+  if (lark) {
+    for (const [k, v] of Object.entries(lark)) {
+      if (/user.?access.?token/i.test(k)) out.userAccessToken ??= v;
+      else if (/tenant.?key/i.test(k)) out.tenantKey ??= v;
+    }
+  }
+  if (Object.keys(h).length) out.headers = h;
+  return out;
+}
+
+function requestOf(spec, payload = {}, options) {
+  const opts = callOptions(options);
+  const headers = payload.headers || opts.headers ? { ...payload.headers, ...opts.headers } : undefined;
+  return { ...opts, method: spec.method, path: spec.path, pathParams: payload.path, params: payload.params, headers };
+}
+
+function call(client, spec, payload = {}, options) {
+  const req = requestOf(spec, payload, options);
+  if (spec.multipart) {
+    const fields = {};
+    const files = {};
+    for (const [k, v] of Object.entries(payload.data ?? {})) {
+      if (v === undefined || v === null) continue;
+      if (isFile(v)) files[k] = v;
+      else fields[k] = typeof v === 'object' ? JSON.stringify(v) : v;
+    }
+    return client.upload({ ...req, fields, files });
+  }
+  if (spec.binary) return client.download({ ...req, data: payload.data });
+  return client.request({ ...req, data: payload.data });
+}
+
+function pagingOf(spec, payload = {}, options, extra) {
+  return { ...requestOf(spec, payload, options), data: payload.data, ...extra };
+}
+
+function resourceObject(client, methods) {
+  const obj = {};
+  for (const [name, spec] of methods) {
+    obj[name] = (payload, options) => call(client, spec, payload, options);
+    if (!spec.paginated) continue;
+    // The official SDK's page iterator: `for await (const page of await x.listWithIterator(...))`,
+    // each page being `data` without its paging fields. Failures throw FeishuError (the official
+    // SDK yields null).
+    obj[`${name}WithIterator`] = async (payload, options) => {
+      const req = pagingOf(spec, payload, options, { keepData: true });
+      return {
+        async *[Symbol.asyncIterator]() {
+          yield* client._pageData(req);
+        },
+      };
+    };
+    obj[`${name}Items`] = (payload = {}, options) => client.paginate(pagingOf(spec, payload, options, { maxItems: payload.maxItems }));
+  }
+  return obj;
+}
+
+function versionObject(client, resources) {
+  const obj = {};
+  for (const [resource, methods] of resources) {
+    let built;
+    Object.defineProperty(obj, resource, { enumerable: true, get: () => (built ??= resourceObject(client, methods)) });
+  }
+  return obj;
+}
+
+function namespaceObject(client, ns) {
+  const versions = catalogIndex().get(ns);
+  const obj = {};
+  const built = new Map();
+  const version = (v) => {
+    if (!built.has(v)) built.set(v, versionObject(client, versions.get(v)));
+    return built.get(v);
+  };
+  for (const v of versions.keys()) Object.defineProperty(obj, v, { enumerable: true, get: () => version(v) });
+  const alias = ALIASES[ns];
+  if (alias) {
+    for (const resource of versions.get(alias).keys()) {
+      if (!(resource in obj)) Object.defineProperty(obj, resource, { enumerable: false, get: () => version(alias)[resource] });
+    }
+  }
+  return obj;
+}
+
+/** Adds the namespaces (client.im, client.drive, ...) to a client class, lazily per instance. */
+export function installCatalog(ClientClass) {
+  const cache = new WeakMap();
+  for (const ns of NAMESPACES) {
+    Object.defineProperty(ClientClass.prototype, ns, {
+      configurable: true,
+      get() {
+        let spaces = cache.get(this);
+        if (!spaces) cache.set(this, (spaces = {}));
+        return (spaces[ns] ??= namespaceObject(this, ns));
+      },
+    });
+  }
+}
+
+/** Call with a tenant access token of your own (like the official lark.withTenantToken). */
+export const withTenantToken = (tenantAccessToken) => ({ accessToken: tenantAccessToken });
+/** Call as a user (like lark.withUserAccessToken). */
+export const withUserAccessToken = (userAccessToken) => ({ userAccessToken });
+/** Call for a marketplace app's tenant (like lark.withTenantKey). */
+export const withTenantKey = (tenantKey) => ({ tenantKey });
+/** Merges several option objects (like lark.withAll). */
+export const withAll = (list) => list.reduce((acc, o) => ({ ...acc, ...o, headers: { ...acc.headers, ...o?.headers } }), {});
