@@ -7,3 +7,4 @@ export * from './client.js';
 export * from './webhook.js';
 export * from './card.js';
 export { withTenantToken, withUserAccessToken, withTenantKey, withAll } from './catalog.js';
+export { sendWebhook, messageBody } from './helpers.js';

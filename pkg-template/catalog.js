@@ -3,6 +3,7 @@
 // <method>Items (this SDK's item iterator). Built lazily from the generated compact table: nothing
 // is materialized until a namespace is touched, and then only that namespace.
 import { NAMESPACES, ALIASES, TABLE } from './catalog-data.js';
+import { HELPERS, oauthFor } from './helpers.js';
 
 const METHODS = { G: 'GET', P: 'POST', U: 'PUT', A: 'PATCH', D: 'DELETE', H: 'HEAD' };
 let index;
@@ -126,6 +127,9 @@ function namespaceObject(client, ns) {
     return built.get(v);
   };
   for (const v of versions.keys()) Object.defineProperty(obj, v, { enumerable: true, get: () => version(v) });
+  for (const [name, helper] of Object.entries(HELPERS[ns] ?? {})) {
+    Object.defineProperty(obj, name, { enumerable: false, value: (...args) => helper(client, ...args) });
+  }
   const alias = ALIASES[ns];
   if (alias) {
     for (const resource of versions.get(alias).keys()) {
@@ -148,6 +152,18 @@ export function installCatalog(ClientClass) {
       },
     });
   }
+}
+
+/** Adds client.oauth (lazily per instance). */
+export function installOAuth(ClientClass) {
+  const cache = new WeakMap();
+  Object.defineProperty(ClientClass.prototype, 'oauth', {
+    configurable: true,
+    get() {
+      if (!cache.has(this)) cache.set(this, oauthFor(this));
+      return cache.get(this);
+    },
+  });
 }
 
 /** Call with a tenant access token of your own (like the official lark.withTenantToken). */

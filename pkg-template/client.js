@@ -2,7 +2,7 @@
 // string; functions (fetch, logger) and KV-shaped stores cross as themselves.
 import { WasmClient } from './wasm/feishu_edge_bg.js';
 import { ready, setCore } from './internal.js';
-import { installCatalog } from './catalog.js';
+import { installCatalog, installOAuth } from './catalog.js';
 
 /** Every failure the SDK reports. `kind` says which: see index.d.ts. */
 export class FeishuError extends Error {
@@ -178,3 +178,4 @@ export class FeishuClient {
 }
 
 installCatalog(FeishuClient);
+installOAuth(FeishuClient);

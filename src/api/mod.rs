@@ -11,6 +11,8 @@
 
 #[rustfmt::skip]
 pub mod generated;
+pub mod helpers;
+pub mod oauth;
 
 use crate::request::ApiRequest;
 use crate::transport::Method;

@@ -60,27 +60,7 @@ impl Default for StreamOptions {
     }
 }
 
-/// The `receive_id_type` an id implies: `ou_` open_id, `on_` union_id, `oc_` chat_id, an `@`
-/// email, anything else user_id.
-///
-/// ```
-/// use feishu_edge::card::stream::receive_id_type;
-/// assert_eq!(receive_id_type("oc_123"), "chat_id");
-/// assert_eq!(receive_id_type("a@b.com"), "email");
-/// ```
-pub fn receive_id_type(id: &str) -> &'static str {
-    if id.starts_with("ou_") {
-        "open_id"
-    } else if id.starts_with("on_") {
-        "union_id"
-    } else if id.starts_with("oc_") {
-        "chat_id"
-    } else if id.contains('@') {
-        "email"
-    } else {
-        "user_id"
-    }
-}
+pub use crate::api::helpers::receive_id_type;
 
 struct Stream<'a> {
     client: &'a Client,

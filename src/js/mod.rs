@@ -6,6 +6,7 @@ pub mod card;
 pub mod client;
 pub mod error;
 pub mod fetch;
+pub mod helpers;
 pub mod logger;
 pub mod runtime;
 pub mod store;

@@ -8,6 +8,7 @@ pub mod retry;
 mod url;
 
 pub use envelope::{ApiResponse, Download};
+pub(crate) use url::encode as url_encode;
 pub use page::{PageOptions, Paginator};
 
 use crate::error::{Error, Result};

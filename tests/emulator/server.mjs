@@ -6,7 +6,7 @@
 // POST /__emu/config {...}, POST /__emu/clear-log, GET /__emu/log.
 // Run alone: `node tests/emulator/server.mjs [port]` prints its base URL.
 import http from 'node:http';
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 
 const DEFAULTS = { appId: 'cli_emu', appSecret: 'emu_secret_value', appTicket: 'ticket-emu', tokenExpire: 7200, chats: 5 };
 
@@ -113,6 +113,8 @@ export function startEmulator(options = {}) {
     const echoOnly = req.headers['x-emu-echo'] === '1';
     if (path.startsWith('auth/v3/') && !echoOnly) return auth(path, body, send);
 
+    if (!echoOnly && path === 'authen/v2/oauth/token') return oauthToken(body, send);
+    if (!echoOnly && path.startsWith('bot/v2/hook/')) return customBot(body, send);
     const token = (entry.authorization ?? '').replace(/^Bearer /, '');
     const known = state.tokens.get(token);
     const isUser = token.startsWith('u-');
@@ -160,6 +162,36 @@ export function startEmulator(options = {}) {
 
   function endpoint(method, path, url, body, form, send, echoOnly = false) {
     if (echoOnly) return echo(method, path, url, body, form, send);
+    const paged = state.config.pages?.[path];
+    if (paged) {
+      // Generic paging for configured paths: { total, key } items named `${path}#i`.
+      const size = Number(url.searchParams.get('page_size') ?? 20);
+      const start = Number(url.searchParams.get('page_token') ?? 0);
+      const items = [];
+      for (let i = start; i < Math.min(start + size, paged.total); i++) items.push({ id: `${path}#${i}` });
+      const next = start + size;
+      return send(200, { code: 0, msg: 'success', data: { [paged.key ?? 'items']: items, has_more: next < paged.total, page_token: next < paged.total ? String(next) : '' } });
+    }
+    if (method === 'GET' && /^im\/v1\/messages\/[^/]+\/resources\/[^/]+$/.test(path)) {
+      return send(200, Buffer.from(`resource:${decodeURIComponent(path.split('/')[5])}:${url.searchParams.get('type')}`), { 'content-type': 'application/octet-stream' });
+    }
+    if (method === 'POST' && path === 'drive/v1/files/upload_prepare') {
+      state.uploads = { id: `up_${state.seq}`, parts: [], meta: body };
+      return send(200, { code: 0, msg: 'success', data: { upload_id: state.uploads.id, block_size: state.config.driveBlockSize ?? 4 * 1024 * 1024, block_num: 0 } });
+    }
+    if (method === 'POST' && path === 'drive/v1/files/upload_part') {
+      state.uploads.parts.push({ seq: Number(form.seq), size: Number(form.size), bytes: form.file.size, uploadId: form.upload_id });
+      return send(200, { code: 0, msg: 'success', data: {} });
+    }
+    if (method === 'POST' && path === 'drive/v1/files/upload_finish') {
+      return send(200, { code: 0, msg: 'success', data: { file_token: `box_${body.block_num}_parts` } });
+    }
+    if (method === 'POST' && path === 'drive/v1/files/upload_all') {
+      return send(200, { code: 0, msg: 'success', data: { file_token: `box_all_${form.size}` } });
+    }
+    if (method === 'GET' && path === 'authen/v1/user_info') {
+      return send(200, { code: 0, msg: 'success', data: { open_id: 'ou_oauth_user', name: 'OAuth User' } });
+    }
     if (method === 'GET' && path === 'im/v1/chats') {
       const total = state.config.chats;
       const size = Math.min(Number(url.searchParams.get('page_size') ?? 20), 100);
@@ -193,6 +225,27 @@ export function startEmulator(options = {}) {
     // Binary endpoints: `?__binary=1` answers with bytes (the echo as JSON text), as downloads do.
     if (url.searchParams.get('__binary') === '1') return send(200, Buffer.from(JSON.stringify(record)), { 'content-type': 'application/octet-stream' });
     return send(200, { code: 0, msg: 'success', data: { echo: record } });
+  }
+
+  // OAuth v2 token endpoint (on the accounts host: the same origin here).
+  function oauthToken(body, send) {
+    count('oauthToken');
+    const c = state.config;
+    if (body?.client_id !== c.appId || body?.client_secret !== c.appSecret) return send(400, { code: 20002, error: 'invalid_client', msg: 'client secret invalid' });
+    const issue = (n) => send(200, { code: 0, access_token: `u-oauth-${n}`, refresh_token: `r-oauth-${n}`, expires_in: c.oauthExpire ?? 7200, refresh_token_expires_in: 604800, scope: 'auth:user.id:read', token_type: 'Bearer' });
+    if (body.grant_type === 'authorization_code' && body.code === 'code-ok') return issue(1);
+    if (body.grant_type === 'refresh_token' && /^r-oauth-\d+$/.test(body.refresh_token)) return issue(Number(body.refresh_token.split('-')[2]) + 1);
+    return send(400, { code: 20003, error: 'invalid_grant', msg: 'the code or refresh token is invalid' });
+  }
+
+  // Group custom bots: checks the sign when a secret is configured.
+  function customBot(body, send) {
+    const secret = state.config.botSecret;
+    if (secret) {
+      const expected = createHmac('sha256', `${body?.timestamp}\n${secret}`).update('').digest('base64');
+      if (body?.sign !== expected) return send(200, { code: 19021, msg: 'sign match fail or timestamp is not within one hour from current time' });
+    }
+    return send(200, { code: 0, msg: 'success', data: {} });
   }
 
   // CardKit: card entities whose elements take streamed content with strictly increasing

@@ -6,8 +6,9 @@ import { clientTests } from './client-suite.mjs';
 import { webhookTests } from './webhook-suite.mjs';
 import { cardTests } from './card-suite.mjs';
 import { catalogTests, parseCatalog } from './catalog-suite.mjs';
+import { helperTests } from './helpers-suite.mjs';
 
-const tests = [...clientTests, ...webhookTests, ...cardTests, ...catalogTests];
+const tests = [...clientTests, ...webhookTests, ...cardTests, ...catalogTests, ...helperTests];
 
 export default {
   async fetch(request, env) {

@@ -1,0 +1,189 @@
+//! The pure decisions behind the task-level helpers: id and message type inference, custom-bot
+//! signing, chunked-upload planning, and the OAuth authorization URL. The helpers compose
+//! catalog calls around these.
+
+use crate::error::{Error, Result};
+use crate::json::{quote, RawFields};
+use crate::request::url_encode;
+use base64::Engine;
+use hmac::{KeyInit, Mac};
+
+/// The `receive_id_type` an id implies: `ou_` open_id, `on_` union_id, `oc_` chat_id, an `@`
+/// email, anything else user_id.
+///
+/// ```
+/// use feishu_edge::api::helpers::receive_id_type;
+/// assert_eq!(receive_id_type("oc_123"), "chat_id");
+/// assert_eq!(receive_id_type("a@b.com"), "email");
+/// assert_eq!(receive_id_type("ou_9"), "open_id");
+/// ```
+pub fn receive_id_type(id: &str) -> &'static str {
+    if id.starts_with("ou_") {
+        "open_id"
+    } else if id.starts_with("on_") {
+        "union_id"
+    } else if id.starts_with("oc_") {
+        "chat_id"
+    } else if id.contains('@') {
+        "email"
+    } else {
+        "user_id"
+    }
+}
+
+/// A message body: `msg_type` and `content` (a JSON string, as the API wants it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageBody {
+    /// `text`, `interactive`, `image`, `file`, `post`, ...
+    pub msg_type: String,
+    /// The content, serialized.
+    pub content: String,
+}
+
+/// Infers the message type from content given as JSON: a string → `text`; a card (has
+/// `schema`, `elements`, `body` or `header`, or `{type: "card"}`) → `interactive`;
+/// `{image_key}` → `image`; `{file_key}` → `file`; a post (`zh_cn`/`en_us`/`ja_jp`/`post`) →
+/// `post`; `{msg_type, content}` passes through.
+///
+/// ```
+/// use feishu_edge::api::helpers::message_body;
+/// let m = message_body(r#""hi""#).unwrap();
+/// assert_eq!((m.msg_type.as_str(), m.content.as_str()), ("text", r#"{"text":"hi"}"#));
+/// assert_eq!(message_body(r#"{"image_key":"img_1"}"#).unwrap().msg_type, "image");
+/// ```
+pub fn message_body(content_json: &str) -> Result<MessageBody> {
+    let text = content_json.trim();
+    if text.starts_with('"') {
+        let s: String = serde_json::from_str(text).map_err(|_| Error::InvalidRequest("message content is not valid JSON".into()))?;
+        return Ok(MessageBody { msg_type: "text".into(), content: format!(r#"{{"text":{}}}"#, quote(&s)) });
+    }
+    let fields = RawFields::parse(text).ok_or_else(|| Error::InvalidRequest("message content must be a string or an object".into()))?;
+    let body = |msg_type: &str| Ok(MessageBody { msg_type: msg_type.into(), content: text.to_string() });
+    if let (Some(msg_type), Some(content)) = (fields.str("msg_type"), fields.get("content")) {
+        let content = match serde_json::from_str::<String>(content.get()) {
+            Ok(s) => s,
+            Err(_) => content.get().to_string(),
+        };
+        return Ok(MessageBody { msg_type, content });
+    }
+    let has = |k: &str| fields.get(k).is_some();
+    if has("schema") || has("elements") || has("body") || has("header") || fields.str("type").as_deref() == Some("card") || fields.str("type").as_deref() == Some("template") {
+        return body("interactive");
+    }
+    if has("image_key") {
+        return body("image");
+    }
+    if has("file_key") {
+        return body(if has("duration") { "audio" } else { "file" });
+    }
+    if has("zh_cn") || has("en_us") || has("ja_jp") || has("post") {
+        return body("post");
+    }
+    if has("chat_id") {
+        return body("share_chat");
+    }
+    if has("user_id") {
+        return body("share_user");
+    }
+    if has("text") {
+        return body("text");
+    }
+    Err(Error::InvalidRequest("cannot tell the message type: pass a string, a card, {image_key}, {file_key}, a post, or {msg_type, content}".into()))
+}
+
+/// The custom-bot signature: `base64(HMAC-SHA256(key = timestamp + "\n" + secret, message = ""))`.
+///
+/// ```
+/// assert_eq!(feishu_edge::api::helpers::bot_sign(1648200000, "testSecret"), "EeVMWFkWdx3NMASalfC7OEOJike0pXAY3MbTk9I1ouA=");
+/// ```
+pub fn bot_sign(timestamp: u64, secret: &str) -> String {
+    let key = format!("{timestamp}\n{secret}");
+    let mac = match hmac::Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()) {
+        Ok(m) => m,
+        // HMAC accepts keys of any length; this arm is not reachable.
+        Err(_) => return String::new(),
+    };
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+/// The `(offset, length)` of each part when uploading `size` bytes in `block_size` blocks.
+///
+/// ```
+/// assert_eq!(feishu_edge::api::helpers::upload_plan(10, 4), vec![(0, 4), (4, 4), (8, 2)]);
+/// ```
+pub fn upload_plan(size: u64, block_size: u64) -> Vec<(u64, u64)> {
+    if block_size == 0 {
+        return vec![(0, size)];
+    }
+    let mut parts = Vec::new();
+    let mut offset = 0;
+    while offset < size {
+        let len = block_size.min(size - offset);
+        parts.push((offset, len));
+        offset += len;
+    }
+    parts
+}
+
+/// Files above this size are uploaded in parts (prepare / part / finish).
+pub const CHUNKED_UPLOAD_THRESHOLD: u64 = 20 * 1024 * 1024;
+
+/// The OAuth authorization URL users are sent to (`response_type=code`).
+///
+/// ```
+/// let url = feishu_edge::api::helpers::authorize_url("https://accounts.feishu.cn/", "cli_1", "https://app/cb", &["contact:user.base:readonly"], "s1");
+/// assert_eq!(url, "https://accounts.feishu.cn/open-apis/authen/v1/authorize?client_id=cli_1&response_type=code&redirect_uri=https%3A%2F%2Fapp%2Fcb&scope=contact%3Auser.base%3Areadonly&state=s1");
+/// ```
+pub fn authorize_url(accounts_base: &str, app_id: &str, redirect_uri: &str, scopes: &[&str], state: &str) -> String {
+    let mut url = format!(
+        "{accounts_base}open-apis/authen/v1/authorize?client_id={}&response_type=code&redirect_uri={}",
+        url_encode(app_id),
+        url_encode(redirect_uri)
+    );
+    if !scopes.is_empty() {
+        url.push_str("&scope=");
+        url.push_str(&url_encode(&scopes.join(" ")));
+    }
+    if !state.is_empty() {
+        url.push_str("&state=");
+        url.push_str(&url_encode(state));
+    }
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_inference() {
+        let cases = [
+            (r#""plain""#, "text"),
+            (r#"{"schema":"2.0","body":{"elements":[]}}"#, "interactive"),
+            (r#"{"type":"card","data":{"card_id":"c"}}"#, "interactive"),
+            (r#"{"image_key":"img"}"#, "image"),
+            (r#"{"file_key":"f"}"#, "file"),
+            (r#"{"file_key":"f","duration":3}"#, "audio"),
+            (r#"{"zh_cn":{"title":"t","content":[]}}"#, "post"),
+            (r#"{"chat_id":"oc_1"}"#, "share_chat"),
+            (r#"{"text":"x"}"#, "text"),
+        ];
+        for (content, expected) in cases {
+            assert_eq!(message_body(content).unwrap().msg_type, expected, "{content}");
+        }
+        let explicit = message_body(r#"{"msg_type":"sticker","content":"{\"file_key\":\"s\"}"}"#).unwrap();
+        assert_eq!((explicit.msg_type.as_str(), explicit.content.as_str()), ("sticker", r#"{"file_key":"s"}"#));
+        assert_eq!(message_body(r#""a\"b""#).unwrap().content, r#"{"text":"a\"b"}"#);
+        assert!(message_body(r#"{"mystery":1}"#).is_err() && message_body("[1]").is_err() && message_body("").is_err());
+    }
+
+    #[test]
+    fn plans_and_ids() {
+        assert_eq!(upload_plan(0, 4), vec![]);
+        assert_eq!(upload_plan(8, 4), vec![(0, 4), (4, 4)]);
+        assert_eq!(upload_plan(5, 0), vec![(0, 5)]);
+        for (id, t) in [("ou_1", "open_id"), ("on_1", "union_id"), ("oc_1", "chat_id"), ("x@y.z", "email"), ("5d9", "user_id")] {
+            assert_eq!(receive_id_type(id), t);
+        }
+    }
+}
