@@ -436,11 +436,13 @@ export interface FeishuClient {
 
 // ---- The Open API catalog (client.im.v1.message.create(...), as on @larksuiteoapi/node-sdk) ----
 
-/** A catalog method's payload: `path` holds the path parameters by name. */
-export type CatalogPayload<P extends string> = ([P] extends [never] ? { path?: Record<string, string | number> } : { path: Record<P, string | number> }) & {
-  params?: Record<string, string | number | boolean | null | undefined | Array<string | number | boolean | null | undefined>>;
+type QueryValue = string | number | boolean | null | undefined | Array<string | number | boolean | null | undefined>;
+
+/** A catalog method's payload: `path` holds the path parameters by name; typed methods type `params` and `data`. */
+export type CatalogPayload<P extends string, Params = Record<string, QueryValue>, Data = any> = ([P] extends [never] ? { path?: Record<string, string | number> } : { path: Record<P, string | number> }) & {
+  params?: Params & Record<string, QueryValue>;
   /** JSON body; for multipart methods, fields (files as Blob / Uint8Array / ArrayBuffer / {data, filename}). */
-  data?: any;
+  data?: Data;
   headers?: Record<string, string>;
 };
 
@@ -470,3 +472,10 @@ export declare function withTenantKey(tenantKey: string): CallOptions;
 export declare function withAll(options: CallOptions[]): CallOptions;
 
 export interface FeishuClient extends Catalog {}
+
+export * from './api-types.js';
+
+/** `{ msg_type, content }` for message content (the inference im.send uses). */
+export declare function messageBody(content: import('./api-types.js').MessageContent): { msg_type: string; content: string };
+/** Posts to a group custom bot (incoming webhook), signed when `secret` is set. */
+export declare function sendWebhook(url: string, content: import('./api-types.js').MessageContent, options?: { secret?: string; fetch?: typeof fetch; timestamp?: number }): Promise<{ code: number; msg: string }>;

@@ -16,6 +16,10 @@ const rows = read('catalog/open-api-endpoints.tsv').trim().split('\n').slice(1).
 });
 rows.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 const aliases = Object.fromEntries(read('catalog/aliases.tsv').trim().split('\n').slice(1).map((l) => l.split('\t')));
+// Hand-written types for the most used methods (pkg-template/api-types.d.ts): name → params, data, response.
+const typed = Object.fromEntries(read('catalog/typed.tsv').trim().split('\n').slice(1).map((l) => { const [name, ...t] = l.split('\t'); return [name, t.map((x) => (x === '-' ? null : x))]; }));
+for (const name of Object.keys(typed)) if (!rows.some((r) => r.name === name)) throw new Error(`catalog/typed.tsv names an unknown method: ${name}`);
+const HELPER_NAMESPACES = ['im', 'contact', 'calendar', 'drive', 'docx', 'sheets', 'bitable', 'wiki', 'task', 'approval', 'vc', 'board'];
 
 const METHOD_CODE = { GET: 'G', POST: 'P', PUT: 'U', PATCH: 'A', DELETE: 'D', HEAD: 'H' };
 const flags = (r) => (r.paginated ? 'p' : '') + (r.body === 'multipart' ? 'm' : '') + (r.body === 'json' ? 'j' : '') + (r.response === 'binary' ? 'b' : '');
@@ -43,6 +47,7 @@ const ident = (s) => (/^[A-Za-z_$][\w$]*$/.test(s) ? s : JSON.stringify(s));
 const typeName = (...parts) => parts.map((p) => p.replace(/(^|_)([a-z0-9])/g, (_, __, c) => c.toUpperCase())).join('');
 let dts = `// ${HEADER}
 import type { Envelope, CatalogPayload, CallOptions, PageData } from './index.js';
+import type * as T from './api-types.js';
 
 `;
 const byNs = new Map();
@@ -62,19 +67,23 @@ for (const [ns, versions] of byNs) {
       for (const r of methods) {
         const p = params(r.path);
         const pathType = p.length ? p.map((x) => JSON.stringify(x)).join(' | ') : 'never';
-        const result = r.response === 'binary' ? 'Uint8Array' : 'Envelope';
-        const optional = p.length ? '' : '?';
-        dts += `    /** ${r.method} /open-apis/${r.path} */\n    ${ident(r.fn)}(payload${optional}: CatalogPayload<${pathType}>, options?: CallOptions): Promise<${result}>;\n`;
+        const [paramsT, dataT, responseT] = (typed[r.name] ?? []).map((t) => (t ? `T.${t}` : null));
+        const payloadType = `CatalogPayload<${pathType}${paramsT || dataT ? `, ${paramsT ?? 'Record<string, unknown>'}, ${dataT ?? 'any'}` : ''}>`;
+        const result = r.response === 'binary' ? 'Uint8Array' : `Envelope${responseT ? `<${responseT}>` : ''}`;
+        const optional = p.length || (paramsT && !paramsT.endsWith('Params')) || (dataT && r.body !== 'none') ? '' : '?';
+        dts += `    /** ${r.method} /open-apis/${r.path} */\n    ${ident(r.fn)}(payload${optional}: ${payloadType}, options?: CallOptions): Promise<${result}>;\n`;
         if (r.paginated) {
-          dts += `    ${ident(r.fn + 'WithIterator')}(payload${optional}: CatalogPayload<${pathType}>, options?: CallOptions): Promise<AsyncIterable<PageData>>;\n`;
-          dts += `    ${ident(r.fn + 'Items')}(payload${optional}: CatalogPayload<${pathType}> & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<any>;\n`;
+          const item = responseT ? `NonNullable<${responseT}['items']>[number]` : 'any';
+          dts += `    ${ident(r.fn + 'WithIterator')}(payload${optional}: ${payloadType}, options?: CallOptions): Promise<AsyncIterable<PageData${responseT ? ` & Omit<${responseT}, 'has_more' | 'page_token'>` : ''}>>;\n`;
+          dts += `    ${ident(r.fn + 'Items')}(payload${optional}: ${payloadType} & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<${item}>;\n`;
         }
       }
       dts += `  };\n`;
     }
     dts += `}\n`;
   }
-  const alias = aliases[ns] ? ` extends ${typeName(ns, aliases[ns])}` : '';
+  const bases = [aliases[ns] && typeName(ns, aliases[ns]), HELPER_NAMESPACES.includes(ns) && `T.${ns[0].toUpperCase()}${ns.slice(1)}Helpers`].filter(Boolean);
+  const alias = bases.length ? ` extends ${bases.join(', ')}` : '';
   dts += `export interface ${typeName(ns)}${alias} {\n${[...versions.keys()].map((v) => `  ${v}: ${typeName(ns, v)};\n`).join('')}}\n\n`;
 }
 dts += `/** Every namespace of the Open API, as on @larksuiteoapi/node-sdk's client. */\nexport interface Catalog {\n${[...byNs.keys()].map((ns) => `  ${ident(ns)}: ${typeName(ns)};\n`).join('')}}\n`;

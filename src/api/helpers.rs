@@ -54,11 +54,22 @@ pub struct MessageBody {
 pub fn message_body(content_json: &str) -> Result<MessageBody> {
     let text = content_json.trim();
     if text.starts_with('"') {
-        let s: String = serde_json::from_str(text).map_err(|_| Error::InvalidRequest("message content is not valid JSON".into()))?;
-        return Ok(MessageBody { msg_type: "text".into(), content: format!(r#"{{"text":{}}}"#, quote(&s)) });
+        let s: String = serde_json::from_str(text)
+            .map_err(|_| Error::InvalidRequest("message content is not valid JSON".into()))?;
+        return Ok(MessageBody {
+            msg_type: "text".into(),
+            content: format!(r#"{{"text":{}}}"#, quote(&s)),
+        });
     }
-    let fields = RawFields::parse(text).ok_or_else(|| Error::InvalidRequest("message content must be a string or an object".into()))?;
-    let body = |msg_type: &str| Ok(MessageBody { msg_type: msg_type.into(), content: text.to_string() });
+    let fields = RawFields::parse(text).ok_or_else(|| {
+        Error::InvalidRequest("message content must be a string or an object".into())
+    })?;
+    let body = |msg_type: &str| {
+        Ok(MessageBody {
+            msg_type: msg_type.into(),
+            content: text.to_string(),
+        })
+    };
     if let (Some(msg_type), Some(content)) = (fields.str("msg_type"), fields.get("content")) {
         let content = match serde_json::from_str::<String>(content.get()) {
             Ok(s) => s,
@@ -67,7 +78,13 @@ pub fn message_body(content_json: &str) -> Result<MessageBody> {
         return Ok(MessageBody { msg_type, content });
     }
     let has = |k: &str| fields.get(k).is_some();
-    if has("schema") || has("elements") || has("body") || has("header") || fields.str("type").as_deref() == Some("card") || fields.str("type").as_deref() == Some("template") {
+    if has("schema")
+        || has("elements")
+        || has("body")
+        || has("header")
+        || fields.str("type").as_deref() == Some("card")
+        || fields.str("type").as_deref() == Some("template")
+    {
         return body("interactive");
     }
     if has("image_key") {
@@ -134,7 +151,13 @@ pub const CHUNKED_UPLOAD_THRESHOLD: u64 = 20 * 1024 * 1024;
 /// let url = feishu_edge::api::helpers::authorize_url("https://accounts.feishu.cn/", "cli_1", "https://app/cb", &["contact:user.base:readonly"], "s1");
 /// assert_eq!(url, "https://accounts.feishu.cn/open-apis/authen/v1/authorize?client_id=cli_1&response_type=code&redirect_uri=https%3A%2F%2Fapp%2Fcb&scope=contact%3Auser.base%3Areadonly&state=s1");
 /// ```
-pub fn authorize_url(accounts_base: &str, app_id: &str, redirect_uri: &str, scopes: &[&str], state: &str) -> String {
+pub fn authorize_url(
+    accounts_base: &str,
+    app_id: &str,
+    redirect_uri: &str,
+    scopes: &[&str],
+    state: &str,
+) -> String {
     let mut url = format!(
         "{accounts_base}open-apis/authen/v1/authorize?client_id={}&response_type=code&redirect_uri={}",
         url_encode(app_id),
@@ -169,12 +192,27 @@ mod tests {
             (r#"{"text":"x"}"#, "text"),
         ];
         for (content, expected) in cases {
-            assert_eq!(message_body(content).unwrap().msg_type, expected, "{content}");
+            assert_eq!(
+                message_body(content).unwrap().msg_type,
+                expected,
+                "{content}"
+            );
         }
-        let explicit = message_body(r#"{"msg_type":"sticker","content":"{\"file_key\":\"s\"}"}"#).unwrap();
-        assert_eq!((explicit.msg_type.as_str(), explicit.content.as_str()), ("sticker", r#"{"file_key":"s"}"#));
-        assert_eq!(message_body(r#""a\"b""#).unwrap().content, r#"{"text":"a\"b"}"#);
-        assert!(message_body(r#"{"mystery":1}"#).is_err() && message_body("[1]").is_err() && message_body("").is_err());
+        let explicit =
+            message_body(r#"{"msg_type":"sticker","content":"{\"file_key\":\"s\"}"}"#).unwrap();
+        assert_eq!(
+            (explicit.msg_type.as_str(), explicit.content.as_str()),
+            ("sticker", r#"{"file_key":"s"}"#)
+        );
+        assert_eq!(
+            message_body(r#""a\"b""#).unwrap().content,
+            r#"{"text":"a\"b"}"#
+        );
+        assert!(
+            message_body(r#"{"mystery":1}"#).is_err()
+                && message_body("[1]").is_err()
+                && message_body("").is_err()
+        );
     }
 
     #[test]
@@ -182,7 +220,13 @@ mod tests {
         assert_eq!(upload_plan(0, 4), vec![]);
         assert_eq!(upload_plan(8, 4), vec![(0, 4), (4, 4)]);
         assert_eq!(upload_plan(5, 0), vec![(0, 5)]);
-        for (id, t) in [("ou_1", "open_id"), ("on_1", "union_id"), ("oc_1", "chat_id"), ("x@y.z", "email"), ("5d9", "user_id")] {
+        for (id, t) in [
+            ("ou_1", "open_id"),
+            ("on_1", "union_id"),
+            ("oc_1", "chat_id"),
+            ("x@y.z", "email"),
+            ("5d9", "user_id"),
+        ] {
             assert_eq!(receive_id_type(id), t);
         }
     }

@@ -18,7 +18,11 @@ pub struct UserToken {
     #[serde(rename = "expiresAt")]
     pub expires_at: u64,
     /// Epoch seconds at which the refresh token expires.
-    #[serde(rename = "refreshExpiresAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "refreshExpiresAt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub refresh_expires_at: Option<u64>,
     /// Granted scopes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -64,17 +68,37 @@ struct TokenReply {
 pub async fn exchange(client: &Client, grant: Grant<'_>) -> Result<UserToken> {
     let cfg = client.config();
     let (grant_type, code, redirect_uri, refresh_token) = match grant {
-        Grant::Code { code, redirect_uri } => ("authorization_code", Some(code), redirect_uri, None),
+        Grant::Code { code, redirect_uri } => {
+            ("authorization_code", Some(code), redirect_uri, None)
+        }
         Grant::Refresh(token) => ("refresh_token", None, None, Some(token)),
     };
-    let body = TokenRequest { grant_type, client_id: &cfg.app_id, client_secret: cfg.app_secret.expose(), code, redirect_uri, refresh_token };
+    let body = TokenRequest {
+        grant_type,
+        client_id: &cfg.app_id,
+        client_secret: cfg.app_secret.expose(),
+        code,
+        redirect_uri,
+        refresh_token,
+    };
     let url = format!("{}open-apis/authen/v2/oauth/token", cfg.accounts_base());
-    let resp = client.request(ApiRequest::post(url).auth(Auth::None).json(&body)?).await?;
+    let resp = client
+        .request(ApiRequest::post(url).auth(Auth::None).json(&body)?)
+        .await?;
     let reply: TokenReply = resp.json()?;
     let now = client.inner().runtime.now_ms() / 1000;
-    let access_token = reply.access_token.filter(|t| !t.is_empty()).ok_or_else(|| {
-        Error::InvalidResponse(Box::new(ApiError { code: Some(0), msg: "the token reply has no access_token".into(), log_id: resp.log_id.clone(), http_status: resp.status, rate_limit_reset_secs: None }))
-    })?;
+    let access_token = reply
+        .access_token
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            Error::InvalidResponse(Box::new(ApiError {
+                code: Some(0),
+                msg: "the token reply has no access_token".into(),
+                log_id: resp.log_id.clone(),
+                http_status: resp.status,
+                rate_limit_reset_secs: None,
+            }))
+        })?;
     Ok(UserToken {
         access_token,
         refresh_token: reply.refresh_token.filter(|t| !t.is_empty()),
@@ -90,22 +114,40 @@ fn key(client: &Client, open_id: &str) -> String {
 
 /// Keeps a user's tokens in the client's token store.
 pub async fn save(client: &Client, open_id: &str, token: &UserToken) -> Result<()> {
-    let json = serde_json::to_string(token).map_err(|e| Error::Store(format!("could not serialize a user token: {e}")))?;
+    let json = serde_json::to_string(token)
+        .map_err(|e| Error::Store(format!("could not serialize a user token: {e}")))?;
     let now = client.inner().runtime.now_ms() / 1000;
-    let ttl = token.refresh_expires_at.unwrap_or(token.expires_at).saturating_sub(now).max(60);
-    client.store().put(&key(client, open_id), &json, Some(ttl)).await
+    let ttl = token
+        .refresh_expires_at
+        .unwrap_or(token.expires_at)
+        .saturating_sub(now)
+        .max(60);
+    client
+        .store()
+        .put(&key(client, open_id), &json, Some(ttl))
+        .await
 }
 
 /// A valid access token for a stored user: refreshed (and stored again) when it expires within
 /// the refresh margin; `None` when nothing usable is stored.
 pub async fn user_access_token(client: &Client, open_id: &str) -> Result<Option<String>> {
-    let Some(json) = client.store().get(&key(client, open_id)).await? else { return Ok(None) };
-    let Ok(token) = serde_json::from_str::<UserToken>(&json) else { return Ok(None) };
+    let Some(json) = client.store().get(&key(client, open_id)).await? else {
+        return Ok(None);
+    };
+    let Ok(token) = serde_json::from_str::<UserToken>(&json) else {
+        return Ok(None);
+    };
     let now = client.inner().runtime.now_ms() / 1000;
     if now + client.config().refresh_margin_secs < token.expires_at {
         return Ok(Some(token.access_token));
     }
-    let Some(refresh) = token.refresh_token.as_deref().filter(|_| token.refresh_expires_at.is_none_or(|t| now < t)) else { return Ok(None) };
+    let Some(refresh) = token
+        .refresh_token
+        .as_deref()
+        .filter(|_| token.refresh_expires_at.is_none_or(|t| now < t))
+    else {
+        return Ok(None);
+    };
     let fresh = exchange(client, Grant::Refresh(refresh)).await?;
     save(client, open_id, &fresh).await?;
     Ok(Some(fresh.access_token))

@@ -10,7 +10,11 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen(js_name = messageBodyJson)]
 pub fn message_body(content_json: &str) -> Result<JsValue, JsValue> {
     let m = helpers::message_body(content_json).map_err(|e| to_js(&e))?;
-    let json = format!(r#"{{"msgType":{},"content":{}}}"#, quote(&m.msg_type), quote(&m.content));
+    let json = format!(
+        r#"{{"msgType":{},"content":{}}}"#,
+        quote(&m.msg_type),
+        quote(&m.content)
+    );
     js_sys::JSON::parse(&json)
 }
 
@@ -29,7 +33,10 @@ pub fn bot_sign(timestamp: f64, secret: &str) -> String {
 /// Part lengths for a chunked upload, in order.
 #[wasm_bindgen(js_name = uploadPlan)]
 pub fn upload_plan(size: f64, block_size: f64) -> Vec<f64> {
-    helpers::upload_plan(size.max(0.0) as u64, block_size.max(0.0) as u64).into_iter().map(|(_, len)| len as f64).collect()
+    helpers::upload_plan(size.max(0.0) as u64, block_size.max(0.0) as u64)
+        .into_iter()
+        .map(|(_, len)| len as f64)
+        .collect()
 }
 
 #[wasm_bindgen]
@@ -40,28 +47,50 @@ impl WasmClient {
         let config = self.core();
         let config = config.config();
         let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
-        helpers::authorize_url(config.accounts_base(), &config.app_id, redirect_uri, &scopes, state)
+        helpers::authorize_url(
+            config.accounts_base(),
+            &config.app_id,
+            redirect_uri,
+            &scopes,
+            state,
+        )
     }
 }
 
 fn user_token_js(t: &crate::api::oauth::UserToken) -> JsValue {
-    js_sys::JSON::parse(&serde_json::to_string(t).unwrap_or_else(|_| "null".into())).unwrap_or(JsValue::NULL)
+    js_sys::JSON::parse(&serde_json::to_string(t).unwrap_or_else(|_| "null".into()))
+        .unwrap_or(JsValue::NULL)
 }
 
 #[wasm_bindgen]
 impl WasmClient {
     /// OAuth: code (with its redirect URI) or refresh token → the user's tokens.
     #[wasm_bindgen(js_name = oauthExchange)]
-    pub fn oauth_exchange(&self, code: Option<String>, redirect_uri: Option<String>, refresh_token: Option<String>) -> js_sys::Promise {
+    pub fn oauth_exchange(
+        &self,
+        code: Option<String>,
+        redirect_uri: Option<String>,
+        refresh_token: Option<String>,
+    ) -> js_sys::Promise {
         let client = self.core();
         wasm_bindgen_futures::future_to_promise(async move {
             use crate::api::oauth::{exchange, Grant};
             let grant = match (&code, &refresh_token) {
-                (Some(code), _) => Grant::Code { code, redirect_uri: redirect_uri.as_deref() },
+                (Some(code), _) => Grant::Code {
+                    code,
+                    redirect_uri: redirect_uri.as_deref(),
+                },
                 (None, Some(r)) => Grant::Refresh(r),
-                (None, None) => return Err(to_js(&crate::Error::InvalidRequest("pass a code or a refresh token".into()))),
+                (None, None) => {
+                    return Err(to_js(&crate::Error::InvalidRequest(
+                        "pass a code or a refresh token".into(),
+                    )))
+                }
             };
-            exchange(&client, grant).await.map(|t| user_token_js(&t)).map_err(|e| to_js(&e))
+            exchange(&client, grant)
+                .await
+                .map(|t| user_token_js(&t))
+                .map_err(|e| to_js(&e))
         })
     }
 
@@ -71,8 +100,15 @@ impl WasmClient {
         let client = self.core();
         wasm_bindgen_futures::future_to_promise(async move {
             let token: crate::api::oauth::UserToken =
-                serde_json::from_str(&token_json).map_err(|e| to_js(&crate::Error::InvalidRequest(format!("not a user token: {e}"))))?;
-            crate::api::oauth::save(&client, &open_id, &token).await.map(|_| JsValue::UNDEFINED).map_err(|e| to_js(&e))
+                serde_json::from_str(&token_json).map_err(|e| {
+                    to_js(&crate::Error::InvalidRequest(format!(
+                        "not a user token: {e}"
+                    )))
+                })?;
+            crate::api::oauth::save(&client, &open_id, &token)
+                .await
+                .map(|_| JsValue::UNDEFINED)
+                .map_err(|e| to_js(&e))
         })
     }
 
@@ -81,7 +117,9 @@ impl WasmClient {
     pub fn oauth_user_token(&self, open_id: String) -> js_sys::Promise {
         let client = self.core();
         wasm_bindgen_futures::future_to_promise(async move {
-            let t = crate::api::oauth::user_access_token(&client, &open_id).await.map_err(|e| to_js(&e))?;
+            let t = crate::api::oauth::user_access_token(&client, &open_id)
+                .await
+                .map_err(|e| to_js(&e))?;
             Ok(t.map(|t| JsValue::from_str(&t)).unwrap_or(JsValue::NULL))
         })
     }

@@ -8,8 +8,8 @@ pub mod retry;
 mod url;
 
 pub use envelope::{ApiResponse, Download};
-pub(crate) use url::encode as url_encode;
 pub use page::{PageOptions, Paginator};
+pub(crate) use url::encode as url_encode;
 
 use crate::error::{Error, Result};
 use crate::transport::{Body, Method, Part};

@@ -115,3 +115,29 @@ export async function catalog(client: FeishuClient): Promise<void> {
   // @ts-expect-error: no such namespace
   void client.imm;
 }
+
+import { sendWebhook, messageBody, type ImMessage, type ContactUser, type BitableRecord } from 'feishu-edge';
+
+export async function helpersAndTypedMethods(client: FeishuClient, card: Card): Promise<void> {
+  const sent: ImMessage = await client.im.send('oc_1', card);
+  await client.im.reply(sent.message_id, 'thanks', { inThread: true });
+  const user: ContactUser = await client.contact.getUser('ou_1');
+  for await (const dept of client.contact.departmentChildren('0')) void dept.open_department_id;
+  const token: string = await client.drive.uploadFile('fld', new Uint8Array(10), 'a.bin');
+  for await (const rec of client.bitable.searchRecords('app', 'tbl', { filter: { conjunction: 'and' } })) { const r: BitableRecord = rec; void r.fields; }
+  const url: string = client.oauth.authorizeUrl({ redirectUri: 'https://x/cb', scopes: ['offline_access'] });
+  const userToken: string | null = await client.oauth.userAccessToken('ou_1');
+  await sendWebhook('https://hook', 'hi', { secret: 's' });
+  const created = await client.im.v1.message.create({ params: { receive_id_type: 'chat_id' }, data: { receive_id: 'oc_1', ...messageBody('x') as { msg_type: 'text'; content: string } } });
+  const id: string | undefined = created.data?.message_id;
+  const items = await client.im.v1.message.list({ params: { container_id_type: 'chat', container_id: 'oc_1' } });
+  const first: ImMessage | undefined = items.data?.items?.[0];
+  for await (const m of client.im.v1.message.listItems({ params: { container_id_type: 'chat', container_id: 'oc_1' } })) void m.body.content;
+  void [user.name, token, url, userToken, id, first];
+  // @ts-expect-error: receive_id_type must be one of the known id types
+  await client.im.v1.message.create({ params: { receive_id_type: 'phone' }, data: { receive_id: 'x', msg_type: 'text', content: '' } });
+  // @ts-expect-error: im.send needs content
+  await client.im.send('oc_1');
+  // @ts-expect-error: uploadFile takes bytes, not a path string
+  await client.drive.uploadFile('fld', '/etc/passwd', 'x');
+}
