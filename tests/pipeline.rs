@@ -461,3 +461,42 @@ fn secrets_never_reach_logs() {
         assert!(!text.contains(secret), "{secret} leaked: {text}");
     }
 }
+
+#[test]
+fn im_helpers_build_the_right_requests() {
+    let (client, t, _) = setup(Box::new(|_, _| ok()));
+    block_on(feishu_edge::api::helpers::send_message(
+        &client,
+        "ou_9",
+        r#"{"image_key":"img_1"}"#,
+        Some("u-1"),
+    ))
+    .unwrap();
+    block_on(feishu_edge::api::helpers::reply_message(
+        &client,
+        "om_1",
+        r#""thanks""#,
+        true,
+    ))
+    .unwrap();
+    let seen = t.seen.borrow();
+    let api: Vec<&HttpRequest> = seen.iter().filter(|r| !r.url.contains("auth/v3")).collect();
+    assert_eq!(
+        api[0].url,
+        "http://emu.test/open-apis/im/v1/messages?receive_id_type=open_id"
+    );
+    assert!(
+        matches!(&api[0].body, feishu_edge::Body::Json(b) if b.contains(r#""msg_type":"image""#) && b.contains(r#""uuid":"u-1""#)),
+        "{:?}",
+        api[0].body
+    );
+    assert_eq!(
+        api[1].url,
+        "http://emu.test/open-apis/im/v1/messages/om_1/reply"
+    );
+    assert!(
+        matches!(&api[1].body, feishu_edge::Body::Json(b) if b.contains(r#""reply_in_thread":true"#) && b.contains(r#"\"text\":\"thanks\""#)),
+        "{:?}",
+        api[1].body
+    );
+}
