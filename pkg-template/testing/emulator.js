@@ -1,0 +1,299 @@
+// A loopback emulator of the Feishu / Lark Open Platform, for tests (this repository's and yours).
+//
+// It issues and checks tokens, serves a few real endpoints (messages, chats, images) and echoes
+// any other /open-apis/ call, records every request, and injects faults on demand.
+// Control API (JSON): POST /__emu/reset, POST /__emu/faults {rules}, POST /__emu/revoke,
+// POST /__emu/config {...}, POST /__emu/clear-log, GET /__emu/log.
+// Node and Deno (node:http). feishu-edge/testing wraps it as createEmulator().
+import http from 'node:http';
+import { Buffer } from 'node:buffer';
+import { createHmac, randomUUID } from 'node:crypto';
+
+const DEFAULTS = { appId: 'cli_emu', appSecret: 'emu_secret_value', appTicket: 'ticket-emu', tokenExpire: 7200, chats: 5 };
+
+export function startEmulator(options = {}) {
+  const state = { config: { ...DEFAULTS, ...options }, log: [], faults: [], tokens: new Map(), counts: {}, seq: 0, cards: new Map() };
+  const reset = () => {
+    state.config = { ...DEFAULTS, ...options };
+    state.log = [];
+    state.faults = [];
+    state.tokens = new Map();
+    state.counts = {};
+    state.cards = new Map();
+  };
+  const count = (k) => (state.counts[k] = (state.counts[k] ?? 0) + 1);
+
+  const server = http.createServer(async (req, res) => {
+    const chunks = [];
+    for await (const c of req) chunks.push(c);
+    const raw = Buffer.concat(chunks);
+    const url = new URL(req.url, 'http://emu');
+    const logId = `emu-log-${++state.seq}`;
+    const send = (status, body, headers = {}) => {
+      const isString = typeof body === 'string' || Buffer.isBuffer(body);
+      res.writeHead(status, {
+        'content-type': isString ? 'text/html' : 'application/json; charset=utf-8',
+        'x-tt-logid': logId,
+        'access-control-allow-origin': '*',
+        'access-control-allow-headers': '*',
+        'access-control-allow-methods': '*',
+        'access-control-expose-headers': '*',
+        ...headers,
+      });
+      res.end(isString ? body : JSON.stringify(body));
+    };
+    if (req.method === 'OPTIONS') return send(204, '');
+    try {
+      if (url.pathname.startsWith('/__emu/')) return control(url, raw, send);
+      return await api(req, url, raw, send);
+    } catch (e) {
+      return send(500, { code: -1, msg: `emulator bug: ${e?.stack ?? e}` });
+    }
+  });
+
+  function control(url, raw, send) {
+    const body = raw.length ? JSON.parse(raw.toString()) : {};
+    switch (url.pathname) {
+      case '/__emu/reset': reset(); Object.assign(state.config, body); return send(200, { ok: true });
+      case '/__emu/config': Object.assign(state.config, body); return send(200, { ok: true });
+      case '/__emu/clear-log': state.log = []; state.counts = {}; return send(200, { ok: true });
+      case '/__emu/faults': state.faults.push(...(body.rules ?? [])); return send(200, { ok: true });
+      case '/__emu/revoke': for (const t of state.tokens.values()) t.revoked = true; return send(200, { ok: true });
+      case '/__emu/log': return send(200, { requests: state.log, counts: state.counts, tokensIssued: [...state.tokens.keys()] });
+      case '/__emu/cards': return send(200, Object.fromEntries(state.cards));
+      default: return send(404, { code: -1, msg: 'unknown control path' });
+    }
+  }
+
+  function takeFault(path) {
+    const i = state.faults.findIndex((f) => !f.match || path.includes(f.match));
+    if (i < 0) return null;
+    const f = state.faults[i];
+    if (f.count === undefined || --f.count <= 0) state.faults.splice(i, 1);
+    return f;
+  }
+
+  async function api(req, url, raw, send) {
+    const path = url.pathname.replace(/^\/open-apis\//, '');
+    const contentType = req.headers['content-type'] ?? '';
+    let body = null;
+    let form = null;
+    if (contentType.startsWith('multipart/form-data')) {
+      const fd = await new Request('http://x', { method: 'POST', body: raw, headers: { 'content-type': contentType } }).formData();
+      form = {};
+      for (const [k, v] of fd.entries()) {
+        form[k] = typeof v === 'string' ? v : { filename: v.name, size: v.size, type: v.type, bytes: [...new Uint8Array(await v.arrayBuffer())].slice(0, 16) };
+      }
+    } else if (raw.length) {
+      try { body = JSON.parse(raw.toString()); } catch { body = raw.toString(); }
+    }
+    const entry = {
+      method: req.method, path, query: url.search, body, form,
+      authorization: req.headers.authorization ?? null,
+      contentType: contentType || null, at: Date.now(),
+    };
+    state.log.push(entry);
+
+    const fault = takeFault(path);
+    if (fault) {
+      if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+      switch (fault.kind) {
+        case 'rate_limit':
+          return send(429, { code: 99991400, msg: 'request trigger frequency limit' }, { 'x-ogw-ratelimit-reset': String(fault.resetSeconds ?? 1), 'x-ogw-ratelimit-limit': '5' });
+        case 'server_error': return send(fault.status ?? 500, { code: 1, msg: 'internal error' });
+        case 'html502': return send(502, '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>');
+        case 'truncated': return send(200, '{"code":0,"msg":"success","data":{"items":[{"chat_id":"oc_', { 'content-type': 'application/json' });
+        case 'empty': return send(200, '', { 'content-type': 'application/json' });
+        case 'api_error': return send(fault.status ?? 400, { code: fault.code ?? 230001, msg: fault.msg ?? 'emulated API error' });
+        case 'slow': break; // the delay above was the fault
+        default: break;
+      }
+    }
+
+    // `x-emu-echo: 1` skips the emulated behaviour: the request is echoed (catalog tests).
+    const echoOnly = req.headers['x-emu-echo'] === '1';
+    if (path.startsWith('auth/v3/') && !echoOnly) return auth(path, body, send);
+
+    if (!echoOnly && path === 'authen/v2/oauth/token') return oauthToken(body, send);
+    if (!echoOnly && path.startsWith('bot/v2/hook/')) return customBot(body, send);
+    const token = (entry.authorization ?? '').replace(/^Bearer /, '');
+    const known = state.tokens.get(token);
+    const isUser = token.startsWith('u-');
+    if (!isUser && (!known || known.revoked)) {
+      return send(400, { code: 99991663, msg: 'Invalid access token for authorization. Please make a request with token attached.' });
+    }
+    return endpoint(req.method, path, url, body, form, send, echoOnly);
+  }
+
+  function issue(kind) {
+    const token = `${kind}-emu-${randomUUID()}`;
+    state.tokens.set(token, { kind, revoked: false });
+    return token;
+  }
+
+  function auth(path, body, send) {
+    const c = state.config;
+    const creds = body?.app_id === c.appId && body?.app_secret === c.appSecret;
+    switch (path) {
+      case 'auth/v3/tenant_access_token/internal':
+        count('tenantToken');
+        if (!creds) return send(400, { code: 10014, msg: 'app secret invalid' });
+        return send(200, { code: 0, msg: 'ok', tenant_access_token: issue('t'), expire: c.tokenExpire });
+      case 'auth/v3/app_access_token/internal':
+        count('appToken');
+        if (!creds) return send(400, { code: 10014, msg: 'app secret invalid' });
+        return send(200, { code: 0, msg: 'ok', app_access_token: issue('a'), expire: c.tokenExpire });
+      case 'auth/v3/app_access_token':
+        count('appToken');
+        if (!creds) return send(400, { code: 10014, msg: 'app secret invalid' });
+        if (body.app_ticket !== c.appTicket) return send(400, { code: 10012, msg: 'app_ticket is invalid' });
+        return send(200, { code: 0, msg: 'ok', app_access_token: issue('a'), expire: c.tokenExpire });
+      case 'auth/v3/tenant_access_token': {
+        count('tenantToken');
+        const app = state.tokens.get(body?.app_access_token);
+        if (!app || app.revoked || !body?.tenant_key) return send(400, { code: 99991664, msg: 'invalid app access token' });
+        return send(200, { code: 0, msg: 'ok', tenant_access_token: issue(`t-${body.tenant_key}`), expire: c.tokenExpire });
+      }
+      case 'auth/v3/app_ticket/resend':
+        count('ticketResend');
+        return send(200, { code: 0, msg: 'ok' });
+      default: return send(404, { code: 404, msg: 'unknown auth endpoint' });
+    }
+  }
+
+  function endpoint(method, path, url, body, form, send, echoOnly = false) {
+    if (echoOnly) return echo(method, path, url, body, form, send);
+    const paged = state.config.pages?.[path];
+    if (paged) {
+      // Generic paging for configured paths: { total, key } items named `${path}#i`.
+      const size = Number(url.searchParams.get('page_size') ?? 20);
+      const start = Number(url.searchParams.get('page_token') ?? 0);
+      const items = [];
+      for (let i = start; i < Math.min(start + size, paged.total); i++) items.push({ id: `${path}#${i}` });
+      const next = start + size;
+      return send(200, { code: 0, msg: 'success', data: { [paged.key ?? 'items']: items, has_more: next < paged.total, page_token: next < paged.total ? String(next) : '' } });
+    }
+    if (method === 'GET' && /^im\/v1\/messages\/[^/]+\/resources\/[^/]+$/.test(path)) {
+      return send(200, Buffer.from(`resource:${decodeURIComponent(path.split('/')[5])}:${url.searchParams.get('type')}`), { 'content-type': 'application/octet-stream' });
+    }
+    if (method === 'POST' && path === 'drive/v1/files/upload_prepare') {
+      state.uploads = { id: `up_${state.seq}`, parts: [], meta: body };
+      return send(200, { code: 0, msg: 'success', data: { upload_id: state.uploads.id, block_size: state.config.driveBlockSize ?? 4 * 1024 * 1024, block_num: 0 } });
+    }
+    if (method === 'POST' && path === 'drive/v1/files/upload_part') {
+      state.uploads.parts.push({ seq: Number(form.seq), size: Number(form.size), bytes: form.file.size, uploadId: form.upload_id });
+      return send(200, { code: 0, msg: 'success', data: {} });
+    }
+    if (method === 'POST' && path === 'drive/v1/files/upload_finish') {
+      return send(200, { code: 0, msg: 'success', data: { file_token: `box_${body.block_num}_parts` } });
+    }
+    if (method === 'POST' && path === 'drive/v1/files/upload_all') {
+      return send(200, { code: 0, msg: 'success', data: { file_token: `box_all_${form.size}` } });
+    }
+    if (method === 'GET' && path === 'authen/v1/user_info') {
+      return send(200, { code: 0, msg: 'success', data: { open_id: 'ou_oauth_user', name: 'OAuth User' } });
+    }
+    if (method === 'GET' && path === 'im/v1/chats') {
+      const total = state.config.chats;
+      const size = Math.min(Number(url.searchParams.get('page_size') ?? 20), 100);
+      const start = Number(url.searchParams.get('page_token') ?? 0);
+      const items = [];
+      for (let i = start; i < Math.min(start + size, total); i++) items.push({ chat_id: `oc_${i}`, name: `chat ${i}` });
+      const next = start + size;
+      return send(200, { code: 0, msg: 'success', data: { items, has_more: next < total, page_token: next < total ? String(next) : '' } });
+    }
+    if (path.startsWith('cardkit/v1/cards')) return cardkit(method, path, body, send);
+    if (method === 'POST' && /^im\/v1\/messages\/[^/]+\/reply$/.test(path)) {
+      return send(200, { code: 0, msg: 'success', data: { message_id: `om_${randomUUID().slice(0, 8)}`, parent_id: decodeURIComponent(path.split('/')[3]), msg_type: body?.msg_type, content: body?.content } });
+    }
+    if (method === 'POST' && path === 'im/v1/messages') {
+      return send(200, { code: 0, msg: 'success', data: { message_id: `om_${randomUUID().slice(0, 8)}`, msg_type: body?.msg_type, chat_id: body?.receive_id } });
+    }
+    if (method === 'POST' && path === 'im/v1/images') {
+      return send(200, { code: 0, msg: 'success', data: { image_key: `img_v3_${form?.image?.size ?? 0}` } });
+    }
+    if (method === 'GET' && path.startsWith('im/v1/images/')) {
+      const key = decodeURIComponent(path.slice('im/v1/images/'.length));
+      if (key === 'missing') return send(404, { code: 234003, msg: 'image not found' });
+      const bytes = Buffer.from([0x89, 0x50, 0x4e, 0x47, ...Buffer.from(key)]);
+      return send(200, bytes, { 'content-type': 'image/png', 'content-disposition': `attachment; filename="${key}.png"` });
+    }
+    return echo(method, path, url, body, form, send);
+  }
+
+  function echo(method, path, url, body, form, send) {
+    const record = { method, path, query: url.search, body, form };
+    // Binary endpoints: `?__binary=1` answers with bytes (the echo as JSON text), as downloads do.
+    if (url.searchParams.get('__binary') === '1') return send(200, Buffer.from(JSON.stringify(record)), { 'content-type': 'application/octet-stream' });
+    return send(200, { code: 0, msg: 'success', data: { echo: record } });
+  }
+
+  // OAuth v2 token endpoint (on the accounts host: the same origin here).
+  function oauthToken(body, send) {
+    count('oauthToken');
+    const c = state.config;
+    if (body?.client_id !== c.appId || body?.client_secret !== c.appSecret) return send(400, { code: 20002, error: 'invalid_client', msg: 'client secret invalid' });
+    const issue = (n) => send(200, { code: 0, access_token: `u-oauth-${n}`, refresh_token: `r-oauth-${n}`, expires_in: c.oauthExpire ?? 7200, refresh_token_expires_in: 604800, scope: 'auth:user.id:read', token_type: 'Bearer' });
+    if (body.grant_type === 'authorization_code' && body.code === 'code-ok') return issue(1);
+    if (body.grant_type === 'refresh_token' && /^r-oauth-\d+$/.test(body.refresh_token)) return issue(Number(body.refresh_token.split('-')[2]) + 1);
+    return send(400, { code: 20003, error: 'invalid_grant', msg: 'the code or refresh token is invalid' });
+  }
+
+  // Group custom bots: checks the sign when a secret is configured.
+  function customBot(body, send) {
+    const secret = state.config.botSecret;
+    if (secret) {
+      const expected = createHmac('sha256', `${body?.timestamp}\n${secret}`).update('').digest('base64');
+      if (body?.sign !== expected) return send(200, { code: 19021, msg: 'sign match fail or timestamp is not within one hour from current time' });
+    }
+    return send(200, { code: 0, msg: 'success', data: {} });
+  }
+
+  // CardKit: card entities whose elements take streamed content with strictly increasing
+  // sequences; a repeated uuid is acknowledged without being applied again.
+  function cardkit(method, path, body, send) {
+    const parts = path.split('/').map(decodeURIComponent); // cardkit v1 cards {id} ...
+    if (method === 'POST' && parts.length === 3) {
+      if (body?.type !== 'card_json' || typeof body?.data !== 'string') return send(400, { code: 300301, msg: 'type must be card_json and data a string' });
+      let card;
+      try { card = JSON.parse(body.data); } catch { return send(400, { code: 300302, msg: 'data is not JSON' }); }
+      const id = `card_emu_${state.cards.size + 1}`;
+      const elements = {};
+      const walk = (list) => { for (const el of list ?? []) { if (el.element_id) elements[el.element_id] = el.content ?? ''; walk(el.elements); for (const c of el.columns ?? []) walk(c.elements); } };
+      walk(card.body?.elements);
+      state.cards.set(id, { card, elements, streaming: card.config?.streaming_mode === true, sequences: [], uuids: [], updates: 0, settingsCalls: 0 });
+      return send(200, { code: 0, msg: 'success', data: { card_id: id } });
+    }
+    const entry = state.cards.get(parts[3]);
+    if (!entry) return send(400, { code: 300311, msg: 'card not found' });
+    const apply = (fn) => {
+      if (entry.uuids.includes(body?.uuid)) return send(200, { code: 0, msg: 'success (repeated uuid, not applied again)', data: {} });
+      const last = entry.sequences[entry.sequences.length - 1] ?? 0;
+      if (!(body?.sequence > last)) return send(400, { code: 300317, msg: `sequence ${body?.sequence} must be greater than ${last}` });
+      entry.sequences.push(body.sequence);
+      entry.uuids.push(body.uuid);
+      fn();
+      return send(200, { code: 0, msg: 'success', data: {} });
+    };
+    if (method === 'PUT' && parts[4] === 'elements' && parts[6] === 'content') {
+      if (!(parts[5] in entry.elements)) return send(400, { code: 300312, msg: `no element ${parts[5]}` });
+      if (!entry.streaming) return send(400, { code: 300309, msg: 'streaming mode is closed' });
+      return apply(() => { entry.elements[parts[5]] = body.content; entry.updates++; });
+    }
+    if (method === 'PATCH' && parts[4] === 'settings') {
+      return apply(() => {
+        entry.settingsCalls++;
+        const settings = JSON.parse(body.settings);
+        if (settings?.config?.streaming_mode === false) entry.streaming = false;
+      });
+    }
+    return send(404, { code: 404, msg: 'unknown cardkit call' });
+  }
+
+  return new Promise((resolve) => {
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      const { port } = server.address();
+      resolve({ url: `http://127.0.0.1:${port}`, port, state, close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(() => r()); }) });
+    });
+  });
+}

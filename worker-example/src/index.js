@@ -1,0 +1,55 @@
+// A Feishu / Lark bot on Cloudflare Workers.
+//   POST /webhook/event  im.message.receive_v1 → a reply in the thread, streamed into a card
+//   POST /webhook/card   the card's button → a toast and an updated card
+// Events are verified and acknowledged at once; the work runs in ctx.waitUntil.
+import { FeishuClient, EventDispatcher, CardActionHandler, Card } from 'feishu-edge';
+
+/** Stands in for a model: an async source of text chunks. */
+async function* answer(question) {
+  const words = `You said: "${question}". This reply is streamed into a card, a few words at a time.`.split(' ');
+  for (const word of words) {
+    await new Promise((r) => setTimeout(r, 20));
+    yield `${word} `;
+  }
+}
+
+function replyCard(title) {
+  return new Card({ config: { streaming_mode: true, update_multi: true } })
+    .header(title, { template: 'blue' })
+    .markdown('', { elementId: 'md' })
+    .button('👍 Helpful', { value: { action: 'helpful' }, type: 'primary', elementId: 'thumbs' });
+}
+
+function setup(env) {
+  const client = new FeishuClient({
+    appId: env.FEISHU_APP_ID,
+    appSecret: env.FEISHU_APP_SECRET,
+    baseUrl: env.FEISHU_BASE_URL || undefined,
+    tokenStore: env.TOKENS,
+  });
+  const keys = { encryptKey: env.FEISHU_ENCRYPT_KEY, verificationToken: env.FEISHU_VERIFICATION_TOKEN };
+  const events = new EventDispatcher({ ...keys, dedupeStore: env.TOKENS, client }).register({
+    'im.message.receive_v1': async (data, ctx) => {
+      const text = JSON.parse(data.message.content).text ?? '';
+      await ctx.client.streamCard(answer(text), { replyTo: data.message.message_id, inThread: true, card: replyCard('feishu-edge bot') });
+    },
+  });
+  const cards = new CardActionHandler(keys, async (action) => {
+    if (action.action?.value?.action !== 'helpful') return {};
+    return {
+      toast: { type: 'success', content: 'Thanks for the feedback!' },
+      card: new Card().header('feishu-edge bot', { template: 'green' }).markdown('Marked as helpful ✅').toJSON(),
+    };
+  });
+  return { events, cards };
+}
+
+export default {
+  async fetch(request, env, ctx) {
+    const { pathname } = new URL(request.url);
+    const { events, cards } = setup(env);
+    if (pathname === '/webhook/event') return events.handle(request, { waitUntil: ctx.waitUntil.bind(ctx) });
+    if (pathname === '/webhook/card') return cards.handle(request);
+    return new Response('feishu-edge bot: POST events to /webhook/event and card callbacks to /webhook/card\n');
+  },
+};
