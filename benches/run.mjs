@@ -8,16 +8,22 @@ import { tokenConcurrency } from './tokens.mjs';
 import { size } from './size.mjs';
 import { webhookThroughput } from './webhook.mjs';
 import { cardBuild } from './card.mjs';
+import { bundleSizes } from './bundle.mjs';
+import { memory } from './memory.mjs';
+import { workerdStart } from './workerd-start.mjs';
 
 const kb = (b) => `${(b / 1024).toFixed(1)} KB`;
-const results = { date: new Date().toISOString(), node: process.version, size: size(), coldStart: coldStart(), overhead: await overhead(), tokens: await tokenConcurrency(), webhook: await webhookThroughput(), card: cardBuild() };
+const results = { date: new Date().toISOString(), node: process.version, size: size(), coldStart: coldStart(), overhead: await overhead(), tokens: await tokenConcurrency(), webhook: await webhookThroughput(), card: cardBuild(), bundle: bundleSizes(), memory: memory(), workerd: await workerdStart() };
 writeFileSync(`${ROOT}/benches/results.json`, JSON.stringify(results, null, 2) + '\n');
-const { size: s, coldStart: c, overhead: o, tokens: t, webhook: w, card: k } = results;
+const { size: s, coldStart: c, overhead: o, tokens: t, webhook: w, card: k, bundle: b, memory: m, workerd: wd } = results;
 const table = `| measure | feishu-edge | official SDK | ratio |
 |---|---|---|---|
-| package JS+wasm one runtime loads (gzip) | ${kb(s.edge.gzip)} | ${kb(s.officialLibJs.gzip)} (lib/*.js, not bundled) | ${(s.edge.gzip / s.officialLibJs.gzip).toFixed(2)}× |
+| bot bundle, minified: the example Worker (wrangler, workerd) vs the same bot with the official SDK (esbuild, Node) | ${kb(b.edgeWorker.gzip)} gzip (${kb(b.edgeWorker.raw)} raw) | ${kb(b.officialNodeBundle.gzip)} gzip (${kb(b.officialNodeBundle.raw)} raw) | ${b.ratio.toFixed(2)}× gzip, ${(b.edgeWorker.raw / b.officialNodeBundle.raw).toFixed(2)}× raw |
+| package JS+wasm the Node entry loads (gzip) | ${kb(s.edge.gzip)} | ${kb(s.officialLibJs.gzip)} (lib/*.js, not bundled) | ${(s.edge.gzip / s.officialLibJs.gzip).toFixed(2)}× |
 | cold start: import + instantiate + new client (median of ${c.runs}) | ${c.edgeMs.toFixed(1)} ms | ${c.officialMs.toFixed(1)} ms | ${c.speedup.toFixed(1)}× faster |
 | per call on loopback, ratio to a bare fetch loop (median of ${o.rounds} rounds × ${o.callsPerRound}) | ${o.ratioToFetch['feishu-edge'].toFixed(3)}× (${o.ratioToFetch['feishu-edge (timeoutMs: 0)'].toFixed(3)}× with timeoutMs: 0) | ${o.ratioToFetch.official.toFixed(3)}× | bare fetch: ${o.perCallMicros.fetch.toFixed(0)} µs/call |
+| startup in workerd: first response of a fresh instance, minus a hello-world Worker's (median of ${wd.runs}) | +${wd.addedMs.toFixed(0)} ms | cannot run in workerd | |
+| peak RSS after ${m.events} encrypted events in Node (empty process: ${m.emptyNodeMb.toFixed(0)} MB) | ${m.edgeMb.toFixed(0)} MB | ${m.officialMb.toFixed(0)} MB | ${(m.edgeMb / m.officialMb).toFixed(2)}× |
 | token requests for ${t.concurrent} concurrent cold calls | ${t.edgeTokenRequests} | ${t.officialTokenRequests} | |
 | webhook: encrypted signed ${w.plaintextBytes}-byte event verified + decrypted + dispatched (median of ${w.rounds}×${w.eventsPerRound}) | ${Math.round(w.eventsPerSecond['feishu-edge'])}/s | ${Math.round(w.eventsPerSecond.official)}/s | ${w.ratio.toFixed(2)}× |
 | card: build + serialize ${k.elements} elements (${k.bytes} bytes), validated in wasm / unvalidated, vs an object literal + JSON.stringify | ${k.perCardMicros.builder.toFixed(0)} µs / ${k.perCardMicros.unchecked.toFixed(0)} µs | literal: ${k.perCardMicros.literal.toFixed(0)} µs | ${k.ratio.toFixed(2)}× / ${k.uncheckedRatio.toFixed(2)}× |`;

@@ -1,0 +1,23 @@
+// Bundle size: the example Worker as wrangler bundles it for workerd, vs the same bot with the
+// official SDK bundled by esbuild for Node (both minified), gzip -9.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync, mkdirSync, rmSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { ROOT } from './lib.mjs';
+
+const gz = (paths) => paths.reduce((acc, p) => { const b = readFileSync(p); return { raw: acc.raw + b.length, gzip: acc.gzip + gzipSync(b, { level: 9 }).length }; }, { raw: 0, gzip: 0 });
+const bin = (name) => `${ROOT}/node_modules/.bin/${name}`;
+
+export function bundleSizes() {
+  const edgeOut = `${ROOT}/target/bench-worker`;
+  rmSync(edgeOut, { recursive: true, force: true });
+  execFileSync(bin('wrangler'), ['deploy', '--dry-run', '--minify', '--outdir', edgeOut], { cwd: `${ROOT}/worker-example`, stdio: 'ignore', env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' } });
+  const edge = gz(readdirSync(edgeOut).filter((f) => /\.(js|wasm)$/.test(f)).map((f) => `${edgeOut}/${f}`));
+  const officialOut = `${ROOT}/target/bench-official`;
+  mkdirSync(officialOut, { recursive: true });
+  execFileSync(bin('esbuild'), [`${ROOT}/benches/official-bot/index.js`, '--bundle', '--minify', '--platform=node', '--format=esm', '--log-level=error', `--outfile=${officialOut}/index.js`]);
+  const official = gz([`${officialOut}/index.js`]);
+  return { edgeWorker: edge, officialNodeBundle: official, ratio: edge.gzip / official.gzip };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) console.log(bundleSizes());
