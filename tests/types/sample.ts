@@ -141,3 +141,16 @@ export async function helpersAndTypedMethods(client: FeishuClient, card: Card): 
   // @ts-expect-error: uploadFile takes bytes, not a path string
   await client.drive.uploadFile('fld', '/etc/passwd', 'x');
 }
+
+import { createEmulator, signedRequest, fixtures, type Emulator } from 'feishu-edge/testing';
+
+export async function testKit(): Promise<void> {
+  const emu: Emulator = await createEmulator({ chats: 3 });
+  const client = new FeishuClient(emu.clientOptions);
+  const req: Request = signedRequest(`${emu.url}/hook`, fixtures.messageReceive({ text: 'hi' }), { encryptKey: 'k' });
+  const calls = await emu.calls();
+  const first: string | undefined = calls[0]?.path;
+  await emu.faults({ match: 'im/v1', kind: 'rate_limit', resetSeconds: 1 });
+  void [client, req, first];
+  await emu.close();
+}
