@@ -79,6 +79,26 @@ pub enum Error {
 }
 
 impl Error {
+    /// A 2xx reply that could not be used (`code` is reported as 0: the envelope said success).
+    ///
+    /// ```
+    /// let e = feishu_edge::Error::invalid_response("no card_id", Some("L1".into()), 200);
+    /// assert_eq!((e.kind(), e.code()), ("invalid_response", Some(0)));
+    /// ```
+    pub fn invalid_response(
+        msg: impl Into<String>,
+        log_id: Option<String>,
+        http_status: u16,
+    ) -> Error {
+        Error::InvalidResponse(Box::new(ApiError {
+            code: Some(0),
+            msg: msg.into(),
+            log_id,
+            http_status,
+            rate_limit_reset_secs: None,
+        }))
+    }
+
     /// The platform's code, when there was one.
     pub fn code(&self) -> Option<i64> {
         self.api().and_then(|e| e.code)

@@ -174,6 +174,62 @@ pub fn authorize_url(
     url
 }
 
+/// Sends a message: the id type from the id, the message type from the content (see
+/// [`message_body`]); `uuid` makes the send idempotent.
+///
+/// ```no_run
+/// # async fn demo(client: feishu_edge::Client) -> feishu_edge::Result<()> {
+/// let reply = feishu_edge::api::helpers::send_message(&client, "oc_123", r#""hello""#, Some("req-1")).await?;
+/// let message: serde_json::Value = reply.data()?;
+/// # Ok(()) }
+/// ```
+pub async fn send_message(
+    client: &crate::Client,
+    receive_id: &str,
+    content_json: &str,
+    uuid: Option<&str>,
+) -> Result<crate::ApiResponse> {
+    let body = message_body(content_json)?;
+    let mut json = format!(
+        r#"{{"receive_id":{},"msg_type":{},"content":{}"#,
+        quote(receive_id),
+        quote(&body.msg_type),
+        quote(&body.content)
+    );
+    if let Some(u) = uuid {
+        json.push_str(&format!(r#","uuid":{}"#, quote(u)));
+    }
+    json.push('}');
+    let req = super::generated::IM_V1_MESSAGE_CREATE
+        .request()
+        .query("receive_id_type", receive_id_type(receive_id))
+        .json_str(json);
+    client.request(req).await
+}
+
+/// Replies to a message (in its thread when `in_thread`), inferring the message type.
+pub async fn reply_message(
+    client: &crate::Client,
+    message_id: &str,
+    content_json: &str,
+    in_thread: bool,
+) -> Result<crate::ApiResponse> {
+    let body = message_body(content_json)?;
+    let json = format!(
+        r#"{{"msg_type":{},"content":{},"reply_in_thread":{in_thread}}}"#,
+        quote(&body.msg_type),
+        quote(&body.content)
+    );
+    client
+        .request(
+            super::generated::IM_V1_MESSAGE_REPLY
+                .request()
+                .path_param("message_id", message_id)
+                .json_str(json),
+        )
+        .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,60 +286,4 @@ mod tests {
             assert_eq!(receive_id_type(id), t);
         }
     }
-}
-
-/// Sends a message: the id type from the id, the message type from the content (see
-/// [`message_body`]); `uuid` makes the send idempotent.
-///
-/// ```no_run
-/// # async fn demo(client: feishu_edge::Client) -> feishu_edge::Result<()> {
-/// let reply = feishu_edge::api::helpers::send_message(&client, "oc_123", r#""hello""#, Some("req-1")).await?;
-/// let message: serde_json::Value = reply.data()?;
-/// # Ok(()) }
-/// ```
-pub async fn send_message(
-    client: &crate::Client,
-    receive_id: &str,
-    content_json: &str,
-    uuid: Option<&str>,
-) -> Result<crate::ApiResponse> {
-    let body = message_body(content_json)?;
-    let mut json = format!(
-        r#"{{"receive_id":{},"msg_type":{},"content":{}"#,
-        quote(receive_id),
-        quote(&body.msg_type),
-        quote(&body.content)
-    );
-    if let Some(u) = uuid {
-        json.push_str(&format!(r#","uuid":{}"#, quote(u)));
-    }
-    json.push('}');
-    let req = super::generated::IM_V1_MESSAGE_CREATE
-        .request()
-        .query("receive_id_type", receive_id_type(receive_id))
-        .json_str(json);
-    client.request(req).await
-}
-
-/// Replies to a message (in its thread when `in_thread`), inferring the message type.
-pub async fn reply_message(
-    client: &crate::Client,
-    message_id: &str,
-    content_json: &str,
-    in_thread: bool,
-) -> Result<crate::ApiResponse> {
-    let body = message_body(content_json)?;
-    let json = format!(
-        r#"{{"msg_type":{},"content":{},"reply_in_thread":{in_thread}}}"#,
-        quote(&body.msg_type),
-        quote(&body.content)
-    );
-    client
-        .request(
-            super::generated::IM_V1_MESSAGE_REPLY
-                .request()
-                .path_param("message_id", message_id)
-                .json_str(json),
-        )
-        .await
 }

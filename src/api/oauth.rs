@@ -2,7 +2,7 @@
 //! kept per user in the client's token store and refreshed before they expire.
 
 use crate::client::Client;
-use crate::error::{ApiError, Error, Result};
+use crate::error::{Error, Result};
 use crate::request::{ApiRequest, Auth};
 use serde::{Deserialize, Serialize};
 
@@ -91,13 +91,11 @@ pub async fn exchange(client: &Client, grant: Grant<'_>) -> Result<UserToken> {
         .access_token
         .filter(|t| !t.is_empty())
         .ok_or_else(|| {
-            Error::InvalidResponse(Box::new(ApiError {
-                code: Some(0),
-                msg: "the token reply has no access_token".into(),
-                log_id: resp.log_id.clone(),
-                http_status: resp.status,
-                rate_limit_reset_secs: None,
-            }))
+            Error::invalid_response(
+                "the token reply has no access_token",
+                resp.log_id.clone(),
+                resp.status,
+            )
         })?;
     Ok(UserToken {
         access_token,

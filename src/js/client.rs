@@ -34,13 +34,7 @@ fn parse_body(body: &[u8]) -> Result<JsValue, Error> {
 }
 
 fn invalid(msg: &str) -> Error {
-    Error::InvalidResponse(Box::new(crate::ApiError {
-        code: Some(0),
-        msg: msg.into(),
-        log_id: None,
-        http_status: 200,
-        rate_limit_reset_secs: None,
-    }))
+    Error::invalid_response(msg, None, 200)
 }
 
 /// The core client behind `FeishuClient`.

@@ -42,13 +42,11 @@ impl ApiResponse {
         serde_json::from_str(raw).map_err(|e| self.decode_error(e))
     }
     fn decode_error(&self, e: serde_json::Error) -> Error {
-        Error::InvalidResponse(Box::new(ApiError {
-            code: Some(0),
-            msg: format!("could not decode the reply: {e}"),
-            log_id: self.log_id.clone(),
-            http_status: self.status,
-            rate_limit_reset_secs: None,
-        }))
+        Error::invalid_response(
+            format!("could not decode the reply: {e}"),
+            self.log_id.clone(),
+            self.status,
+        )
     }
 }
 
@@ -176,16 +174,14 @@ pub fn check_binary(resp: HttpResponse) -> Result<Download> {
     let status = resp.status;
     // A JSON reply on a download endpoint is an error envelope, or a success we cannot use.
     let ok = check(resp)?;
-    Err(Error::InvalidResponse(Box::new(ApiError {
-        code: Some(0),
-        msg: format!(
+    Err(Error::invalid_response(
+        format!(
             "expected file bytes, got a JSON envelope ({} bytes)",
             ok.body.len()
         ),
-        log_id: log,
-        http_status: status,
-        rate_limit_reset_secs: None,
-    })))
+        log,
+        status,
+    ))
 }
 
 fn filename_of(disposition: &str) -> Option<String> {

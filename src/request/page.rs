@@ -2,7 +2,7 @@
 
 use super::ApiRequest;
 use crate::client::Client;
-use crate::error::{ApiError, Error, Result};
+use crate::error::{Error, Result};
 use crate::json::RawFields;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -157,15 +157,7 @@ impl Paginator {
             self.options.items_key.as_deref(),
             self.options.keep_data,
         )
-        .map_err(|msg| {
-            Error::InvalidResponse(Box::new(ApiError {
-                code: Some(0),
-                msg,
-                log_id: resp.log_id.clone(),
-                http_status: resp.status,
-                rate_limit_reset_secs: None,
-            }))
-        })?;
+        .map_err(|msg| Error::invalid_response(msg, resp.log_id.clone(), resp.status))?;
         self.page_data = page.data;
         let mut items = page.items;
         if let Some(max) = self.options.max_items {
@@ -194,13 +186,7 @@ impl Paginator {
         while let Some(items) = self.next_page().await? {
             for raw in items {
                 out.push(serde_json::from_str(raw.get()).map_err(|e| {
-                    Error::InvalidResponse(Box::new(ApiError {
-                        code: Some(0),
-                        msg: format!("item does not decode: {e}"),
-                        log_id: None,
-                        http_status: 200,
-                        rate_limit_reset_secs: None,
-                    }))
+                    Error::invalid_response(format!("item does not decode: {e}"), None, 200)
                 })?);
             }
         }

@@ -297,13 +297,11 @@ async fn fetch(client: &Client, kind: &TokenKind) -> Result<CachedToken> {
     }
     .filter(|t| !t.is_empty())
     .ok_or_else(|| {
-        Error::InvalidResponse(Box::new(crate::error::ApiError {
-            code: Some(0),
-            msg: format!("token reply has no {}", kind_name(kind)),
-            log_id: resp.log_id.clone(),
-            http_status: resp.status,
-            rate_limit_reset_secs: None,
-        }))
+        Error::invalid_response(
+            format!("token reply has no {}", kind_name(kind)),
+            resp.log_id.clone(),
+            resp.status,
+        )
     })?;
     let expire = reply.expire.unwrap_or(7200);
     log_at!(
