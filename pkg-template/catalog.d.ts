@@ -12,6 +12,8 @@ export interface AcsV1 {
   accessRecordAccessPhoto: {
     /** GET /open-apis/acs/v1/access_records/{access_record_id}/access_photo */
     get(payload: CatalogPayload<"access_record_id">, options?: CallOptions): Promise<Uint8Array>;
+    /** The file as a ReadableStream (one attempt, not read into memory). */
+    getStream(payload: CatalogPayload<"access_record_id">, options?: CallOptions): Promise<ReadableStream<Uint8Array>>;
   };
   device: {
     /** GET /open-apis/acs/v1/devices */
@@ -40,6 +42,8 @@ export interface AcsV1 {
   userFace: {
     /** GET /open-apis/acs/v1/users/{user_id}/face */
     get(payload: CatalogPayload<"user_id">, options?: CallOptions): Promise<Uint8Array>;
+    /** The file as a ReadableStream (one attempt, not read into memory). */
+    getStream(payload: CatalogPayload<"user_id">, options?: CallOptions): Promise<ReadableStream<Uint8Array>>;
     /** PUT /open-apis/acs/v1/users/{user_id}/face */
     update(payload: CatalogPayload<"user_id">, options?: CallOptions): Promise<Envelope>;
   };
@@ -638,6 +642,8 @@ export interface AttendanceV1 {
   file: {
     /** GET /open-apis/attendance/v1/files/{file_id}/download */
     download(payload: CatalogPayload<"file_id">, options?: CallOptions): Promise<Uint8Array>;
+    /** The file as a ReadableStream (one attempt, not read into memory). */
+    downloadStream(payload: CatalogPayload<"file_id">, options?: CallOptions): Promise<ReadableStream<Uint8Array>>;
     /** POST /open-apis/attendance/v1/files/upload */
     upload(payload?: CatalogPayload<never>, options?: CallOptions): Promise<Envelope>;
   };
@@ -826,6 +832,8 @@ export interface BaikeV1 {
   file: {
     /** GET /open-apis/baike/v1/files/{file_token}/download */
     download(payload: CatalogPayload<"file_token">, options?: CallOptions): Promise<Uint8Array>;
+    /** The file as a ReadableStream (one attempt, not read into memory). */
+    downloadStream(payload: CatalogPayload<"file_token">, options?: CallOptions): Promise<ReadableStream<Uint8Array>>;
     /** POST /open-apis/baike/v1/files/upload */
     upload(payload?: CatalogPayload<never>, options?: CallOptions): Promise<Envelope>;
   };
@@ -1020,6 +1028,8 @@ export interface BoardV1 {
   whiteboard: {
     /** GET /open-apis/board/v1/whiteboards/{whiteboard_id}/download_as_image */
     downloadAsImage(payload: CatalogPayload<"whiteboard_id">, options?: CallOptions): Promise<Uint8Array>;
+    /** The file as a ReadableStream (one attempt, not read into memory). */
+    downloadAsImageStream(payload: CatalogPayload<"whiteboard_id">, options?: CallOptions): Promise<ReadableStream<Uint8Array>>;
     /** GET /open-apis/board/v1/whiteboards/{whiteboard_id}/theme */
     theme(payload: CatalogPayload<"whiteboard_id">, options?: CallOptions): Promise<Envelope>;
     /** POST /open-apis/board/v1/whiteboards/{whiteboard_id}/update_theme */
@@ -1614,6 +1624,8 @@ export interface CorehrV1 {
   file: {
     /** GET /open-apis/corehr/v1/files/{id} */
     get(payload: CatalogPayload<"id">, options?: CallOptions): Promise<Uint8Array>;
+    /** The file as a ReadableStream (one attempt, not read into memory). */
+    getStream(payload: CatalogPayload<"id">, options?: CallOptions): Promise<ReadableStream<Uint8Array>>;
   };
   job: {
     /** POST /open-apis/corehr/v1/jobs */
@@ -2262,6 +2274,8 @@ export interface CorehrV2 {
   signatureFile: {
     /** POST /open-apis/corehr/v2/signature_files/{signature_file_id}/download */
     download(payload: CatalogPayload<"signature_file_id">, options?: CallOptions): Promise<Uint8Array>;
+    /** The file as a ReadableStream (one attempt, not read into memory). */
+    downloadStream(payload: CatalogPayload<"signature_file_id">, options?: CallOptions): Promise<ReadableStream<Uint8Array>>;
     /** GET /open-apis/corehr/v2/signature_files */
     list(payload?: CatalogPayload<never>, options?: CallOptions): Promise<Envelope>;
     listWithIterator(payload?: CatalogPayload<never>, options?: CallOptions): Promise<AsyncIterable<PageData>>;
@@ -2535,6 +2549,8 @@ export interface DriveV1 {
     create(payload?: CatalogPayload<never>, options?: CallOptions): Promise<Envelope>;
     /** GET /open-apis/drive/v1/export_tasks/file/{file_token}/download */
     download(payload: CatalogPayload<"file_token">, options?: CallOptions): Promise<Uint8Array>;
+    /** The file as a ReadableStream (one attempt, not read into memory). */
+    downloadStream(payload: CatalogPayload<"file_token">, options?: CallOptions): Promise<ReadableStream<Uint8Array>>;
     /** GET /open-apis/drive/v1/export_tasks/{ticket} */
     get(payload: CatalogPayload<"ticket">, options?: CallOptions): Promise<Envelope>;
   };
@@ -2551,6 +2567,8 @@ export interface DriveV1 {
     deleteSubscribe(payload: CatalogPayload<"file_token">, options?: CallOptions): Promise<Envelope>;
     /** GET /open-apis/drive/v1/files/{file_token}/download */
     download(payload: CatalogPayload<"file_token">, options?: CallOptions): Promise<Uint8Array>;
+    /** The file as a ReadableStream (one attempt, not read into memory). */
+    downloadStream(payload: CatalogPayload<"file_token">, options?: CallOptions): Promise<ReadableStream<Uint8Array>>;
     /** GET /open-apis/drive/v1/files/{file_token}/get_subscribe */
     getSubscribe(payload: CatalogPayload<"file_token">, options?: CallOptions): Promise<Envelope>;
     /** GET /open-apis/drive/v1/files */
@@ -2639,6 +2657,8 @@ export interface DriveV1 {
     batchGetTmpDownloadUrl(payload?: CatalogPayload<never>, options?: CallOptions): Promise<Envelope>;
     /** GET /open-apis/drive/v1/medias/{file_token}/download */
     download(payload: CatalogPayload<"file_token">, options?: CallOptions): Promise<Uint8Array>;
+    /** The file as a ReadableStream (one attempt, not read into memory). */
+    downloadStream(payload: CatalogPayload<"file_token">, options?: CallOptions): Promise<ReadableStream<Uint8Array>>;
     /** POST /open-apis/drive/v1/medias/upload_all */
     uploadAll(payload: CatalogPayload<never, Record<string, unknown>, T.DriveMediaUploadAllData>, options?: CallOptions): Promise<Envelope<T.DriveFileToken>>;
     /** POST /open-apis/drive/v1/medias/upload_finish */
@@ -2718,6 +2738,8 @@ export interface EhrV1 {
   attachment: {
     /** GET /open-apis/ehr/v1/attachments/{token} */
     get(payload: CatalogPayload<"token">, options?: CallOptions): Promise<Uint8Array>;
+    /** The file as a ReadableStream (one attempt, not read into memory). */
+    getStream(payload: CatalogPayload<"token">, options?: CallOptions): Promise<ReadableStream<Uint8Array>>;
   };
   employee: {
     /** GET /open-apis/ehr/v1/employees */
@@ -2812,6 +2834,8 @@ export interface HelpdeskV1 {
     delete(payload: CatalogPayload<"id">, options?: CallOptions): Promise<Envelope>;
     /** GET /open-apis/helpdesk/v1/faqs/{id}/image/{image_key} */
     faqImage(payload: CatalogPayload<"id" | "image_key">, options?: CallOptions): Promise<Uint8Array>;
+    /** The file as a ReadableStream (one attempt, not read into memory). */
+    faqImageStream(payload: CatalogPayload<"id" | "image_key">, options?: CallOptions): Promise<ReadableStream<Uint8Array>>;
     /** GET /open-apis/helpdesk/v1/faqs/{id} */
     get(payload: CatalogPayload<"id">, options?: CallOptions): Promise<Envelope>;
     /** GET /open-apis/helpdesk/v1/faqs */
@@ -2856,6 +2880,8 @@ export interface HelpdeskV1 {
     startService(payload?: CatalogPayload<never>, options?: CallOptions): Promise<Envelope>;
     /** GET /open-apis/helpdesk/v1/ticket_images */
     ticketImage(payload?: CatalogPayload<never>, options?: CallOptions): Promise<Uint8Array>;
+    /** The file as a ReadableStream (one attempt, not read into memory). */
+    ticketImageStream(payload?: CatalogPayload<never>, options?: CallOptions): Promise<ReadableStream<Uint8Array>>;
     /** PUT /open-apis/helpdesk/v1/tickets/{ticket_id} */
     update(payload: CatalogPayload<"ticket_id">, options?: CallOptions): Promise<Envelope>;
   };
@@ -3591,12 +3617,16 @@ export interface ImV1 {
     create(payload: CatalogPayload<never, Record<string, unknown>, T.ImFileCreateData>, options?: CallOptions): Promise<Envelope<T.ImFileKey>>;
     /** GET /open-apis/im/v1/files/{file_key} */
     get(payload: CatalogPayload<"file_key">, options?: CallOptions): Promise<Uint8Array>;
+    /** The file as a ReadableStream (one attempt, not read into memory). */
+    getStream(payload: CatalogPayload<"file_key">, options?: CallOptions): Promise<ReadableStream<Uint8Array>>;
   };
   image: {
     /** POST /open-apis/im/v1/images */
     create(payload: CatalogPayload<never, Record<string, unknown>, T.ImImageCreateData>, options?: CallOptions): Promise<Envelope<T.ImImageKey>>;
     /** GET /open-apis/im/v1/images/{image_key} */
     get(payload: CatalogPayload<"image_key">, options?: CallOptions): Promise<Uint8Array>;
+    /** The file as a ReadableStream (one attempt, not read into memory). */
+    getStream(payload: CatalogPayload<"image_key">, options?: CallOptions): Promise<ReadableStream<Uint8Array>>;
   };
   message: {
     /** POST /open-apis/im/v1/messages */
@@ -3649,6 +3679,8 @@ export interface ImV1 {
   messageResource: {
     /** GET /open-apis/im/v1/messages/{message_id}/resources/{file_key} */
     get(payload: CatalogPayload<"message_id" | "file_key">, options?: CallOptions): Promise<Uint8Array>;
+    /** The file as a ReadableStream (one attempt, not read into memory). */
+    getStream(payload: CatalogPayload<"message_id" | "file_key">, options?: CallOptions): Promise<ReadableStream<Uint8Array>>;
   };
   pin: {
     /** POST /open-apis/im/v1/pins */
@@ -3754,6 +3786,8 @@ export interface LingoV1 {
   file: {
     /** GET /open-apis/lingo/v1/files/{file_token}/download */
     download(payload: CatalogPayload<"file_token">, options?: CallOptions): Promise<Uint8Array>;
+    /** The file as a ReadableStream (one attempt, not read into memory). */
+    downloadStream(payload: CatalogPayload<"file_token">, options?: CallOptions): Promise<ReadableStream<Uint8Array>>;
     /** POST /open-apis/lingo/v1/files/upload */
     upload(payload?: CatalogPayload<never>, options?: CallOptions): Promise<Envelope>;
   };
@@ -4107,6 +4141,8 @@ export interface MinutesV1 {
   minuteTranscript: {
     /** GET /open-apis/minutes/v1/minutes/{minute_token}/transcript */
     get(payload: CatalogPayload<"minute_token">, options?: CallOptions): Promise<Uint8Array>;
+    /** The file as a ReadableStream (one attempt, not read into memory). */
+    getStream(payload: CatalogPayload<"minute_token">, options?: CallOptions): Promise<ReadableStream<Uint8Array>>;
   };
 }
 export interface Minutes {
@@ -5043,6 +5079,8 @@ export interface VcV1 {
   export: {
     /** GET /open-apis/vc/v1/exports/download */
     download(payload?: CatalogPayload<never>, options?: CallOptions): Promise<Uint8Array>;
+    /** The file as a ReadableStream (one attempt, not read into memory). */
+    downloadStream(payload?: CatalogPayload<never>, options?: CallOptions): Promise<ReadableStream<Uint8Array>>;
     /** GET /open-apis/vc/v1/exports/{task_id} */
     get(payload: CatalogPayload<"task_id">, options?: CallOptions): Promise<Envelope>;
     /** POST /open-apis/vc/v1/exports/meeting_list */

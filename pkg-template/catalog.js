@@ -92,6 +92,7 @@ function resourceObject(client, methods) {
   const obj = {};
   for (const [name, spec] of methods) {
     obj[name] = (payload, options) => call(client, spec, payload, options);
+    if (spec.binary) obj[`${name}Stream`] = (payload = {}, options) => client.downloadStream({ ...requestOf(spec, payload, options), data: payload.data });
     if (!spec.paginated) continue;
     // The official SDK's page iterator: `for await (const page of await x.listWithIterator(...))`,
     // each page being `data` without its paging fields. Failures throw FeishuError (the official

@@ -1,6 +1,6 @@
 // The public JS API: thin classes over the wasm core. Options cross into wasm as one JSON
 // string; functions (fetch, logger) and KV-shaped stores cross as themselves.
-import { WasmClient } from './wasm/feishu_edge_bg.js';
+import { WasmClient, downloadError } from './wasm/feishu_edge_bg.js';
 import { ready, setCore } from './internal.js';
 import { installCatalog, installOAuth } from './catalog.js';
 
@@ -63,12 +63,15 @@ function chunksOf(source) {
 export class FeishuClient {
   #core;
   #tokens;
+  #fetch;
 
   constructor(options = {}) {
     ready(FeishuError);
     if (options[CORE]) {
       this.#core = options[CORE];
+      this.#fetch = options.fetch;
     } else {
+      this.#fetch = options.fetch;
       const { fetch, tokenStore, logger, logLevel, ...rest } = options;
       const config = { ...rest, appId: rest.appId ?? env('FEISHU_APP_ID'), appSecret: rest.appSecret ?? env('FEISHU_APP_SECRET') };
       if (config.baseUrl === undefined) config.baseUrl = env('FEISHU_BASE_URL');
@@ -171,9 +174,21 @@ export class FeishuClient {
     });
   }
 
+  /**
+   * A binary download as a ReadableStream, without reading the file into memory. One attempt:
+   * no retries or token refresh (a stream cannot be replayed); failures are FeishuErrors.
+   */
+  async downloadStream(options) {
+    const req = await this.#core.prepare(JSON.stringify(options));
+    const res = await (this.#fetch ?? globalThis.fetch)(req.url, { method: req.method, headers: req.headers, body: req.body });
+    if (res.ok && !(res.headers.get('content-type') ?? '').includes('json')) return res.body;
+    const h = (name) => res.headers.get(name) ?? undefined;
+    throw downloadError(res.status, h('content-type'), h('x-tt-logid'), h('x-ogw-ratelimit-reset'), new Uint8Array(await res.arrayBuffer()));
+  }
+
   /** A client whose calls use this user access token (tokens stay shared with this client). */
   asUser(userAccessToken) {
-    return new FeishuClient({ [CORE]: this.#core.asUser(String(userAccessToken)) });
+    return new FeishuClient({ [CORE]: this.#core.asUser(String(userAccessToken)), fetch: this.#fetch });
   }
 }
 

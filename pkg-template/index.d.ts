@@ -125,6 +125,8 @@ export declare class FeishuClient {
   paginateAll<TItem = any>(options: PaginateOptions): Promise<TItem[]>;
   upload<TData = any>(options: UploadOptions): Promise<Envelope<TData>>;
   download(options: RequestOptions): Promise<Uint8Array>;
+  /** A binary download as a ReadableStream, not read into memory (one attempt: no retries). */
+  downloadStream(options: RequestOptions): Promise<ReadableStream<Uint8Array>>;
   asUser(userAccessToken: string): FeishuClient;
 }
 

@@ -72,6 +72,9 @@ for (const [ns, versions] of byNs) {
         const result = r.response === 'binary' ? 'Uint8Array' : `Envelope${responseT ? `<${responseT}>` : ''}`;
         const optional = p.length || (paramsT && !paramsT.endsWith('Params')) || (dataT && r.body !== 'none') ? '' : '?';
         dts += `    /** ${r.method} /open-apis/${r.path} */\n    ${ident(r.fn)}(payload${optional}: ${payloadType}, options?: CallOptions): Promise<${result}>;\n`;
+        if (r.response === 'binary') {
+          dts += `    /** The file as a ReadableStream (one attempt, not read into memory). */\n    ${ident(r.fn + 'Stream')}(payload${optional}: ${payloadType}, options?: CallOptions): Promise<ReadableStream<Uint8Array>>;\n`;
+        }
         if (r.paginated) {
           const item = responseT ? `NonNullable<${responseT}['items']>[number]` : 'any';
           dts += `    ${ident(r.fn + 'WithIterator')}(payload${optional}: ${payloadType}, options?: CallOptions): Promise<AsyncIterable<PageData${responseT ? ` & Omit<${responseT}, 'has_more' | 'page_token'>` : ''}>>;\n`;

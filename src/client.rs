@@ -214,6 +214,30 @@ impl Client {
         })
     }
 
+    fn http_request(&self, req: &ApiRequest, url: String, token: Option<String>) -> HttpRequest {
+        let mut headers = req.headers.clone();
+        if let Some(t) = token {
+            headers.push(("Authorization".into(), format!("Bearer {t}")));
+        }
+        HttpRequest {
+            method: req.method,
+            url,
+            headers,
+            body: req.body.clone(),
+            timeout_ms: req.timeout_ms.or(self.inner.config.timeout_ms),
+        }
+    }
+
+    /// The HTTP request a call would send (token resolved, URL built), for callers that send it
+    /// themselves: streaming downloads, where the body must not be read into memory. One attempt:
+    /// no retries and no token refresh apply to it.
+    pub async fn prepare(&self, req: &ApiRequest) -> Result<HttpRequest> {
+        let auth = self.effective_auth(&req.auth);
+        let url = req.url(self.inner.config.base_url_str())?;
+        let token = self.token_for(&auth).await?;
+        Ok(self.http_request(req, url, token))
+    }
+
     /// Runs the pipeline up to a reply that is not retried: tokens, timeouts, token refresh on
     /// the invalid-token codes, and the retry policy. Returns the reply of the last attempt,
     /// unchecked unless a retry decision needed to read it.
@@ -238,17 +262,7 @@ impl Client {
         loop {
             attempts += 1;
             let token = self.token_for(&auth).await?;
-            let mut headers = req.headers.clone();
-            if let Some(t) = token {
-                headers.push(("Authorization".into(), format!("Bearer {t}")));
-            }
-            let http = HttpRequest {
-                method: req.method,
-                url: url.clone(),
-                headers,
-                body: req.body.clone(),
-                timeout_ms: req.timeout_ms.or(inner.config.timeout_ms),
-            };
+            let http = self.http_request(req, url.clone(), token);
             let debug = inner.logger.enabled(Level::Debug);
             let sent_at = if debug { inner.runtime.now_ms() } else { 0 };
             let outcome = inner.transport.send(http).await;

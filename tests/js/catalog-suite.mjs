@@ -83,6 +83,14 @@ export const catalogTests = [
       await client.im.v1.message.get({ path: { message_id: 'om_3' } }, ctx.withAll([ctx.withUserAccessToken('u-two'), { headers: { 'x-extra': '1' } }]));
       const log = (await control(ctx.emuUrl, '/__emu/log')).requests.filter((r) => r.path.startsWith('im/v1/messages/'));
       assertEqual(log.map((r) => r.authorization), ['Bearer u-abc', 'Bearer u-explicit-token', 'Bearer u-two']);
+      // Binary methods also stream: the bytes arrive through a ReadableStream; errors stay typed.
+      const stream = await client.im.v1.image.getStream({ path: { image_key: 'streamed' } });
+      assert(stream instanceof ReadableStream, 'a ReadableStream');
+      const chunks = [];
+      for (const reader = stream.getReader(); ;) { const { done, value } = await reader.read(); if (done) break; chunks.push(...value); }
+      assertEqual(new TextDecoder().decode(new Uint8Array(chunks.slice(4))), 'streamed');
+      const missing = await client.im.v1.image.getStream({ path: { image_key: 'missing' } }).catch((e) => e);
+      assert(missing instanceof ctx.FeishuError && missing.code === 234003 && missing.httpStatus === 404, String(missing));
       const err = await client.im.v1.message.get({ path: {} }).catch((e) => e);
       assert(err instanceof ctx.FeishuError && err.kind === 'invalid_request' && err.message.includes('message_id'), String(err));
     },

@@ -154,3 +154,13 @@ export async function testKit(): Promise<void> {
   void [client, req, first];
   await emu.close();
 }
+
+export async function streams(client: FeishuClient): Promise<number> {
+  const stream: ReadableStream<Uint8Array> = await client.drive.v1.file.downloadStream({ path: { file_token: 'f' } });
+  const raw: ReadableStream<Uint8Array> = await client.downloadStream({ path: 'im/v1/images/{image_key}', pathParams: { image_key: 'k' } });
+  void raw;
+  let total = 0;
+  const reader = stream.getReader();
+  for (let r = await reader.read(); !r.done; r = await reader.read()) total += r.value.length;
+  return total;
+}
