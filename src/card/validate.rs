@@ -343,7 +343,7 @@ impl<'de> Visitor<'de> for ElementSeed<'_, '_> {
                     {
                         Some(spec) => {
                             children_seen = true;
-                            let (child_path, place) = child_place(walk, spec.tag, k, self.place)
+                            let (child_path, place) = child_place(spec.tag, k, self.place)
                                 .map_err(|e| walk.fail::<A::Error>(e))?;
                             if spec.tag == "form" {
                                 submits_before = walk.submits;
@@ -400,8 +400,8 @@ impl<'de> Visitor<'de> for ElementSeed<'_, '_> {
         };
         if let Some((key, raw)) = deferred.filter(|(k, _)| spec.children == Some(*k)) {
             children_seen = true;
-            let (child_path, place) = child_place(walk, spec.tag, key, self.place)
-                .map_err(|e| walk.fail::<A::Error>(e))?;
+            let (child_path, place) =
+                child_place(spec.tag, key, self.place).map_err(|e| walk.fail::<A::Error>(e))?;
             if spec.tag == "form" {
                 submits_before = walk.submits;
             }
@@ -488,12 +488,10 @@ impl<'de> Visitor<'de> for ElementSeed<'_, '_> {
 
 /// Checks entering a container's children and returns their path and place.
 fn child_place<'p>(
-    walk: &Walk,
     tag: &str,
     key: &str,
     parent: Place<'p>,
 ) -> Result<(String, Place<'p>), CardError> {
-    let _ = walk;
     let path = parent.path;
     let is_form = tag == "form";
     if is_form && parent.in_form {
