@@ -47,8 +47,9 @@ function fileEntries(files) {
 
 const CORE = Symbol('feishu-edge core');
 
-/** An async iterator over an async iterable, a sync iterable or a ReadableStream. */
+/** An async iterator over an async iterable, a sync iterable, a ReadableStream, or one string. */
 function chunksOf(source) {
+  if (typeof source === 'string') return [source][Symbol.iterator]();
   if (source && typeof source[Symbol.asyncIterator] === 'function') return source[Symbol.asyncIterator]();
   if (source && typeof source.getReader === 'function') {
     const reader = source.getReader();
@@ -101,30 +102,25 @@ export class FeishuClient {
     return this.#core.request(JSON.stringify(options));
   }
 
-  /** Pages of a paginated endpoint, each an array of items. */
-  async *pages(options) {
-    const { itemsKey, pageSize, maxItems, ...request } = options;
-    const walker = this.#core.paginator(JSON.stringify(request), JSON.stringify({ itemsKey, pageSize, maxItems }));
+  /** One paginated walk in the core; yields each page's items, or its whole `data` with `keepData`. */
+  async *#walk(options, keepData) {
+    const { itemsKey, pageSize, maxItems, keepData: _ignored, ...request } = options;
+    const walker = this.#core.paginator(JSON.stringify(request), JSON.stringify({ itemsKey, pageSize, maxItems, keepData }));
     try {
-      for (;;) {
-        const items = await walker.next();
-        if (items === undefined) return;
-        yield items;
-      }
+      for (let items = await walker.next(); items !== undefined; items = await walker.next()) yield keepData ? walker.pageData() : items;
     } finally {
       walker.free();
     }
   }
 
+  /** Pages of a paginated endpoint, each an array of items. */
+  pages(options) {
+    return this.#walk(options, false);
+  }
+
   /** Pages as the official SDK's iterators yield them: each page's `data` without paging fields. */
-  async *_pageData(options) {
-    const { itemsKey, pageSize, maxItems, keepData, ...request } = options;
-    const walker = this.#core.paginator(JSON.stringify(request), JSON.stringify({ itemsKey, pageSize, maxItems, keepData: true }));
-    try {
-      while ((await walker.next()) !== undefined) yield walker.pageData();
-    } finally {
-      walker.free();
-    }
+  _pageData(options) {
+    return this.#walk(options, true);
   }
 
   /** Every item of a paginated endpoint, fetched page by page as you iterate. */
@@ -180,7 +176,13 @@ export class FeishuClient {
    */
   async downloadStream(options) {
     const req = await this.#core.prepare(JSON.stringify(options));
-    const res = await (this.#fetch ?? globalThis.fetch)(req.url, { method: req.method, headers: req.headers, body: req.body });
+    if (req.body !== undefined) req.headers.push(['content-type', 'application/json; charset=utf-8']);
+    let res;
+    try {
+      res = await (this.#fetch ?? globalThis.fetch)(req.url, { method: req.method, headers: req.headers, body: req.body });
+    } catch (e) {
+      throw new FeishuError({ kind: 'network', message: `network error: ${e?.message ?? e}`, retryable: true });
+    }
     if (res.ok && !(res.headers.get('content-type') ?? '').includes('json')) return res.body;
     const h = (name) => res.headers.get(name) ?? undefined;
     throw downloadError(res.status, h('content-type'), h('x-tt-logid'), h('x-ogw-ratelimit-reset'), new Uint8Array(await res.arrayBuffer()));

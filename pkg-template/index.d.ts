@@ -433,7 +433,7 @@ export interface FeishuClient {
    * the element at most once per debounce window, and always closes streaming mode. Resolves to
    * the card id; rejects with the source's own error if it throws (the card shows a note).
    */
-  streamCard(source: AsyncIterable<string> | Iterable<string> | ReadableStream<string | Uint8Array>, options: StreamCardOptions): Promise<string>;
+  streamCard(source: AsyncIterable<string> | Iterable<string> | ReadableStream<string | Uint8Array> | string, options: StreamCardOptions): Promise<string>;
 }
 
 // ---- The Open API catalog (client.im.v1.message.create(...), as on @larksuiteoapi/node-sdk) ----

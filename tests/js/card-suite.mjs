@@ -134,6 +134,9 @@ export const cardTests = [
       const id = await client.streamCard(stream, { receiveId: 'ou_user', debounceMs: 10 });
       assertEqual((await control(ctx.emuUrl, '/__emu/cards'))[id].elements.md, 'from a stream');
       await assertRejects(client.streamCard(['x'], { receiveId: 'oc_1', replyTo: 'om_1' }), (e) => assertEqual(e.kind, 'invalid_request'));
+      const whole = await client.streamCard('one whole string', { receiveId: 'oc_whole', debounceMs: 10 });
+      const wholeCard = (await control(ctx.emuUrl, '/__emu/cards'))[whole];
+      assertEqual([wholeCard.elements.md, wholeCard.updates], ['one whole string', 1], 'a string is one chunk');
     },
   },
 ];

@@ -91,6 +91,9 @@ export const catalogTests = [
       assertEqual(new TextDecoder().decode(new Uint8Array(chunks.slice(4))), 'streamed');
       const missing = await client.im.v1.image.getStream({ path: { image_key: 'missing' } }).catch((e) => e);
       assert(missing instanceof ctx.FeishuError && missing.code === 234003 && missing.httpStatus === 404, String(missing));
+      const offline = new ctx.FeishuClient({ ...APP, baseUrl: 'http://127.0.0.1:9', logLevel: 'none' });
+      const netErr = await offline.downloadStream({ path: 'x', tokenType: 'none' }).catch((e) => e);
+      assert(netErr instanceof ctx.FeishuError && netErr.kind === 'network' && netErr.retryable, String(netErr));
       const err = await client.im.v1.message.get({ path: {} }).catch((e) => e);
       assert(err instanceof ctx.FeishuError && err.kind === 'invalid_request' && err.message.includes('message_id'), String(err));
     },
