@@ -44,10 +44,15 @@ function setup(env) {
   return { events, cards };
 }
 
+// One client per isolate (per env): its memory token cache saves a KV read on every request;
+// KV still shares tokens across isolates.
+const perEnv = new WeakMap();
+
 export default {
   async fetch(request, env, ctx) {
     const { pathname } = new URL(request.url);
-    const { events, cards } = setup(env);
+    if (!perEnv.has(env)) perEnv.set(env, setup(env));
+    const { events, cards } = perEnv.get(env);
     if (pathname === '/webhook/event') return events.handle(request, { waitUntil: ctx.waitUntil.bind(ctx) });
     if (pathname === '/webhook/card') return cards.handle(request);
     return new Response('feishu-edge bot: POST events to /webhook/event and card callbacks to /webhook/card\n');
