@@ -198,7 +198,14 @@ impl Client {
         }
     }
 
-    async fn token_for(&self, auth: &Auth) -> Result<Option<String>> {
+    /// The token a call sends. A URL outside the configured base URL's origin gets none unless
+    /// the call itself named one (`accessToken` / `userAccessToken`): the app's tenant, app and
+    /// `asUser` tokens never leave for another host.
+    async fn token_for(&self, req: &ApiRequest, auth: &Auth, url: &str) -> Result<Option<String>> {
+        let explicit = matches!(req.auth, Auth::Token(_) | Auth::User(_));
+        if !explicit && !crate::request::same_origin(url, self.inner.config.base_url_str()) {
+            return Ok(None);
+        }
         Ok(match auth {
             Auth::None => None,
             Auth::User(t) | Auth::Token(t) => Some(t.clone()),
@@ -234,7 +241,7 @@ impl Client {
     pub async fn prepare(&self, req: &ApiRequest) -> Result<HttpRequest> {
         let auth = self.effective_auth(&req.auth);
         let url = req.url(self.inner.config.base_url_str())?;
-        let token = self.token_for(&auth).await?;
+        let token = self.token_for(req, &auth, &url).await?;
         Ok(self.http_request(req, url, token))
     }
 
@@ -261,7 +268,8 @@ impl Client {
         let mut refreshed_token = false;
         loop {
             attempts += 1;
-            let token = self.token_for(&auth).await?;
+            let token = self.token_for(req, &auth, &url).await?;
+            let sent_managed_token = token.is_some();
             let http = self.http_request(req, url.clone(), token);
             let debug = inner.logger.enabled(Level::Debug);
             let sent_at = if debug { inner.runtime.now_ms() } else { 0 };
@@ -295,7 +303,7 @@ impl Client {
                 Err(TransportError::Timeout(ms)) => Error::Timeout { ms },
                 Err(TransportError::Network(m)) => Error::Network(m),
             };
-            if error.is_token_invalid() && !refreshed_token {
+            if error.is_token_invalid() && !refreshed_token && sent_managed_token {
                 if let Some(kind) = self.managed_kind(&auth) {
                     refreshed_token = true;
                     attempts -= 1;
@@ -339,7 +347,11 @@ impl Client {
                         req.method.as_str(),
                         path_for_log
                     );
-                    return Err(error);
+                    return Err(if idempotent {
+                        error
+                    } else {
+                        error.unconfirmed()
+                    });
                 }
             }
         }

@@ -76,6 +76,10 @@ pub enum Error {
     Card(Box<crate::card::CardError>),
     /// A streamed card's text source failed (the card was closed with a note).
     Stream(String),
+    /// A call that is not idempotent failed in a way that does not say whether the platform
+    /// processed it (a timeout, a network error, a 5xx): the inner error, never retryable,
+    /// because sending it again could do it twice. `kind`, `code` and the rest are the inner's.
+    Unconfirmed(Box<Error>),
 }
 
 impl Error {
@@ -99,6 +103,28 @@ impl Error {
         }))
     }
 
+    /// Marks a failure of a non-idempotent call: when it could have been processed (timeout,
+    /// network, 5xx), it becomes [`Error::Unconfirmed`]; a rate limit or a 4xx stays as it is.
+    ///
+    /// ```
+    /// let e = feishu_edge::Error::Timeout { ms: 5 }.unconfirmed();
+    /// assert_eq!((e.kind(), e.retryable()), ("timeout", false));
+    /// ```
+    pub fn unconfirmed(self) -> Error {
+        let maybe_processed = match &self {
+            Error::Timeout { .. } | Error::Network(_) => true,
+            Error::Api(e) | Error::Http(e) | Error::InvalidResponse(e) => {
+                e.http_status >= 500 && !e.is_rate_limited()
+            }
+            _ => false,
+        };
+        if maybe_processed {
+            Error::Unconfirmed(Box::new(self))
+        } else {
+            self
+        }
+    }
+
     /// The platform's code, when there was one.
     pub fn code(&self) -> Option<i64> {
         self.api().and_then(|e| e.code)
@@ -107,6 +133,7 @@ impl Error {
     pub fn api(&self) -> Option<&ApiError> {
         match self {
             Error::Api(e) | Error::Http(e) | Error::InvalidResponse(e) => Some(e),
+            Error::Unconfirmed(inner) => inner.api(),
             _ => None,
         }
     }
@@ -118,6 +145,13 @@ impl Error {
             }
             Error::Timeout { .. } | Error::Network(_) => true,
             _ => false,
+        }
+    }
+    /// The error itself, or the one an [`Error::Unconfirmed`] wraps.
+    pub fn cause(&self) -> &Error {
+        match self {
+            Error::Unconfirmed(inner) => inner.cause(),
+            other => other,
         }
     }
     /// A stable machine-readable name of the kind, as JS sees it in `FeishuError.kind`.
@@ -135,6 +169,7 @@ impl Error {
             Error::Webhook(_) => "webhook",
             Error::Card(_) => "invalid_card",
             Error::Stream(_) => "stream",
+            Error::Unconfirmed(inner) => inner.kind(),
         }
     }
     /// True when the reply said the access token is invalid.
@@ -170,6 +205,10 @@ impl fmt::Display for Error {
             Error::Webhook(r) => write!(f, "webhook refused ({}): {}", r.as_str(), r.message()),
             Error::Card(e) => write!(f, "invalid card ({}): {}", e.kind.as_str(), e.message),
             Error::Stream(m) => write!(f, "the streamed text source failed: {m}"),
+            Error::Unconfirmed(inner) => write!(
+                f,
+                "{inner} (the call is not idempotent and may have been processed: not retried)"
+            ),
             Error::AppTicketMissing => write!(
                 f,
                 "no app_ticket stored for this marketplace app yet; a resend was requested, retry after the app_ticket event arrives"

@@ -188,9 +188,14 @@ fn post_is_not_retried_after_5xx_but_get_is() {
     let err =
         block_on(client.request(ApiRequest::post("im/v1/messages").json_str("{}"))).unwrap_err();
     assert!(
-        matches!(err, Error::Http(ref e) if e.http_status == 503),
+        matches!(err.cause(), Error::Http(ref e) if e.http_status == 503),
         "{err:?}"
     );
+    assert!(
+        !err.retryable(),
+        "a failed POST may have been processed: not safe to repeat"
+    );
+    assert_eq!((err.kind(), err.api().map(|a| a.http_status)), ("http", Some(503)));
     assert_eq!(t.api_calls.get(), 1);
     let err = block_on(client.request(ApiRequest::get("im/v1/chats"))).unwrap_err();
     assert!(err.retryable());
@@ -205,10 +210,11 @@ fn post_is_not_retried_after_5xx_but_get_is() {
 #[test]
 fn timeouts_and_network_errors_are_typed() {
     let (client, _, _) = setup(Box::new(|_, _| Err(TransportError::Timeout(50))));
-    assert_eq!(
-        block_on(client.request(ApiRequest::post("x"))).unwrap_err(),
-        Error::Timeout { ms: 50 }
-    );
+    let err = block_on(client.request(ApiRequest::post("x"))).unwrap_err();
+    assert_eq!(err.cause(), &Error::Timeout { ms: 50 });
+    assert!(!err.retryable(), "a timed-out POST may have been processed");
+    let err = block_on(client.request(ApiRequest::get("x"))).unwrap_err();
+    assert_eq!((err, ), (Error::Timeout { ms: 50 },));
     let (client, t, _) = setup(Box::new(|_, _| {
         Err(TransportError::Network("refused".into()))
     }));
@@ -499,4 +505,116 @@ fn im_helpers_build_the_right_requests() {
         "{:?}",
         api[1].body
     );
+}
+
+/// A store whose `delete` does nothing (no delete method, or an eventually consistent one).
+struct Sticky(MemoryStore);
+impl TokenStore for Sticky {
+    fn get(&self, key: &str) -> LocalBoxFuture<'_, feishu_edge::Result<Option<String>>> {
+        self.0.get(key)
+    }
+    fn put(&self, k: &str, v: &str, t: Option<u64>) -> LocalBoxFuture<'_, feishu_edge::Result<()>> {
+        self.0.put(k, v, t)
+    }
+    fn delete(&self, _: &str) -> LocalBoxFuture<'_, feishu_edge::Result<()>> {
+        Box::pin(std::future::ready(Ok(())))
+    }
+}
+
+#[test]
+fn a_revoked_token_is_replaced_even_when_the_store_keeps_serving_it() {
+    let clock: Rc<dyn Runtime> = Rc::new(VirtualClock::default());
+    let store: Rc<dyn TokenStore> = Rc::new(Sticky(MemoryStore::new(clock.clone())));
+    let (c, t, _) = setup(Box::new(|req, _| {
+        if req.headers.iter().any(|(_, v)| v == "Bearer t-1") {
+            Ok(json(400, r#"{"code":99991663,"msg":"invalid tenant token"}"#))
+        } else {
+            ok()
+        }
+    }));
+    let client = Client::builder(c.config().clone())
+        .transport(t.clone())
+        .runtime(clock)
+        .store(store.clone())
+        .build()
+        .unwrap();
+    block_on(client.request(ApiRequest::get("a"))).unwrap();
+    block_on(client.request(ApiRequest::get("b"))).unwrap();
+    assert_eq!(t.token_calls.get(), 2, "one fetch for t-1, one for its replacement");
+    let stored = block_on(store.get("feishu-edge:cli_test:tenant_access_token")).unwrap();
+    assert!(stored.unwrap().contains("t-2"), "the fresh token was written back");
+    // A second client reading the same store gets the fresh token, not the revoked one.
+    let other = Client::builder(client.config().clone())
+        .transport(t.clone())
+        .runtime(Rc::new(VirtualClock::default()))
+        .store(store)
+        .build()
+        .unwrap();
+    block_on(other.request(ApiRequest::get("c"))).unwrap();
+    assert_eq!(t.token_calls.get(), 2);
+}
+
+#[test]
+fn app_tokens_never_go_to_another_origin() {
+    let (client, t, _) = setup(Box::new(|_, _| ok()));
+    block_on(client.request(ApiRequest::get("https://other.example/x"))).unwrap();
+    block_on(client.request(ApiRequest::get("http://emu.test.evil/x"))).unwrap();
+    block_on(client.as_user("u-secret").request(ApiRequest::get("https://other.example/y"))).unwrap();
+    block_on(
+        client.request(ApiRequest::get("https://other.example/z").auth(Auth::Token("explicit".into()))),
+    )
+    .unwrap();
+    block_on(client.request(ApiRequest::get("http://emu.test/open-apis/same"))).unwrap();
+    let seen = t.seen.borrow();
+    let auth_of = |needle: &str| {
+        seen.iter()
+            .find(|r| r.url.ends_with(needle))
+            .and_then(|r| r.headers.iter().find(|(k, _)| k == "Authorization").map(|(_, v)| v.clone()))
+    };
+    assert_eq!(auth_of("/x"), None);
+    assert_eq!(auth_of("/y"), None);
+    assert_eq!(auth_of("/z").as_deref(), Some("Bearer explicit"));
+    assert_eq!(auth_of("/same").as_deref(), Some("Bearer t-1"));
+    assert_eq!(t.token_calls.get(), 1, "no token was fetched for the foreign calls");
+}
+
+#[test]
+fn dot_path_parameters_are_refused() {
+    let (client, t, _) = setup(Box::new(|_, _| ok()));
+    for bad in ["..", ".", ""] {
+        let err = block_on(client.request(
+            ApiRequest::get("im/v1/messages/{message_id}").path_param("message_id", bad),
+        ))
+        .unwrap_err();
+        assert_eq!(err.kind(), "invalid_request", "{bad:?}");
+    }
+    assert_eq!(t.api_calls.get(), 0);
+}
+
+#[test]
+fn ten_concurrent_user_token_reads_refresh_once() {
+    use feishu_edge::api::oauth::{save, user_access_token, UserToken};
+    let (client, t, clock) = setup(Box::new(|req, _| {
+        if req.url.contains("oauth/token") {
+            Ok(json(
+                200,
+                r#"{"code":0,"access_token":"u-new","refresh_token":"r-new","expires_in":7200,"refresh_token_expires_in":86400}"#,
+            ))
+        } else {
+            ok()
+        }
+    }));
+    let now = clock.now_ms() / 1000;
+    let expiring = UserToken {
+        access_token: "u-old".into(),
+        refresh_token: Some("r-old".into()),
+        expires_at: now + 10,
+        refresh_expires_at: Some(now + 86_400),
+        scope: None,
+    };
+    block_on(save(&client, "ou_1", &expiring)).unwrap();
+    let tokens = block_on(join_all((0..10).map(|_| user_access_token(&client, "ou_1"))));
+    assert!(tokens.iter().all(|r| r.as_ref().unwrap().as_deref() == Some("u-new")));
+    let refreshes = t.seen.borrow().iter().filter(|r| r.url.contains("oauth/token")).count();
+    assert_eq!(refreshes, 1);
 }

@@ -3,7 +3,7 @@
 
 use feishu_edge::webhook::crypto::{card_signature, encrypt, event_signature};
 use feishu_edge::webhook::dispatch::{HandlerResult, NoHandlers};
-use feishu_edge::webhook::{
+use feishu_edge::webhook::{Delivery, 
     Dispatcher, Event, EventHandler, Flow, Headers, Reason, Schema, WebhookConfig,
 };
 use feishu_edge::{LocalBoxFuture, MemoryStore, Runtime, TokenStore};
@@ -80,7 +80,7 @@ fn config() -> WebhookConfig {
 }
 
 fn dispatcher(flow: Flow) -> Dispatcher {
-    Dispatcher::new(config(), flow, Rc::new(Fixed))
+    Dispatcher::new(config(), flow, Rc::new(Fixed)).unwrap()
 }
 
 #[test]
@@ -88,7 +88,7 @@ fn encrypted_signed_v2_event_dispatches_with_the_official_sdk_shape() {
     let body = sealed(&v2_event("ev1", TOKEN));
     let h = Recorder::default();
     let reply =
-        block_on(dispatcher(Flow::Event).invoke(body.as_bytes(), &signed(&body, NOW), &h, None));
+        block_on(dispatcher(Flow::Event).invoke(body.as_bytes(), &signed(&body, NOW), &h, Delivery::Reply));
     assert_eq!(
         (
             reply.status,
@@ -118,11 +118,11 @@ fn encrypted_signed_v2_event_dispatches_with_the_official_sdk_shape() {
 fn duplicate_event_ids_are_acknowledged_not_dispatched() {
     let clock: Rc<dyn Runtime> = Rc::new(Fixed);
     let store: Rc<dyn TokenStore> = Rc::new(MemoryStore::new(clock.clone()));
-    let d = Dispatcher::new(config(), Flow::Event, clock).dedupe(store.clone());
+    let d = Dispatcher::new(config(), Flow::Event, clock).unwrap().dedupe(store.clone());
     let h = Recorder::default();
     let body = sealed(&v2_event("ev-dup", TOKEN));
-    let first = block_on(d.invoke(body.as_bytes(), &signed(&body, NOW), &h, None));
-    let again = block_on(d.invoke(body.as_bytes(), &signed(&body, NOW), &h, None));
+    let first = block_on(d.invoke(body.as_bytes(), &signed(&body, NOW), &h, Delivery::Reply));
+    let again = block_on(d.invoke(body.as_bytes(), &signed(&body, NOW), &h, Delivery::Reply));
     assert_eq!(
         (first.duplicate, again.duplicate, again.status),
         (false, true, 200)
@@ -141,7 +141,7 @@ fn v1_events_get_the_official_sdk_shape() {
     let body = sealed(&plain);
     let h = Recorder::default();
     let reply =
-        block_on(dispatcher(Flow::Event).invoke(body.as_bytes(), &signed(&body, NOW), &h, None));
+        block_on(dispatcher(Flow::Event).invoke(body.as_bytes(), &signed(&body, NOW), &h, Delivery::Reply));
     assert_eq!(reply.status, 200);
     let e = &h.seen.borrow()[0];
     assert_eq!(
@@ -169,24 +169,25 @@ fn challenges_plain_and_encrypted_need_the_token() {
         WebhookConfig::new().verification_token(TOKEN),
         Flow::Event,
         Rc::new(Fixed),
-    );
+    )
+        .unwrap();
     let r =
-        block_on(cfg_token_only.invoke(plain.as_bytes(), &Headers::default(), &NoHandlers, None));
+        block_on(cfg_token_only.invoke(plain.as_bytes(), &Headers::default(), &NoHandlers, Delivery::Reply));
     assert_eq!(
         (r.status, r.body.as_str()),
         (200, r#"{"challenge":"ch-1"}"#)
     );
     let body = sealed(&plain);
-    let r = block_on(d.invoke(body.as_bytes(), &Headers::default(), &NoHandlers, None));
+    let r = block_on(d.invoke(body.as_bytes(), &Headers::default(), &NoHandlers, Delivery::Reply));
     assert_eq!(
         (r.status, r.body.as_str()),
         (200, r#"{"challenge":"ch-1"}"#)
     );
     let wrong = sealed(r#"{"challenge":"ch-1","token":"nope","type":"url_verification"}"#);
-    let r = block_on(d.invoke(wrong.as_bytes(), &signed(&wrong, NOW), &NoHandlers, None));
+    let r = block_on(d.invoke(wrong.as_bytes(), &signed(&wrong, NOW), &NoHandlers, Delivery::Reply));
     assert_eq!((r.status, r.reason), (401, Some(Reason::TokenMismatch)));
     // Unsigned, everything but a correct challenge is one answer (no padding oracle).
-    let r = block_on(d.invoke(wrong.as_bytes(), &Headers::default(), &NoHandlers, None));
+    let r = block_on(d.invoke(wrong.as_bytes(), &Headers::default(), &NoHandlers, Delivery::Reply));
     assert_eq!((r.status, r.reason), (401, Some(Reason::MissingSignature)));
     // The protocol's encrypted challenge vector.
     let vector = r#"{"encrypt":"tT1xP+ovuc0T3b/rnZX3ax76exqAn0ANQ6/U45GcciC0mgNBc8JtvqOJGNAPMKpgRs2dVU1NYk9VDeqS8T4SYtU0hzNU54aS84WnxvZ3VFfDcy/RyABlNqlUiGyLDzFI0yxdCMT4KR/YEQXlt6nZi50KwRlZ+A75r645KesZuLMljezYyY8VeeXEVjPw35+e"}"#;
@@ -196,8 +197,9 @@ fn challenges_plain_and_encrypted_need_the_token() {
             .verification_token("iRdCP2WwXNBXRM3mGLqhrgch3cn0gbT6"),
         Flow::Event,
         Rc::new(Fixed),
-    );
-    let r = block_on(d.invoke(vector.as_bytes(), &Headers::default(), &NoHandlers, None));
+    )
+        .unwrap();
+    let r = block_on(d.invoke(vector.as_bytes(), &Headers::default(), &NoHandlers, Delivery::Reply));
     assert_eq!(
         r.body,
         r#"{"challenge":"5634b122-c042-4634-bc7f-b07a3c3e77ad"}"#
@@ -210,7 +212,8 @@ fn legacy_card_callbacks_use_sha1_and_return_the_handler_reply() {
         WebhookConfig::new().verification_token(TOKEN),
         Flow::Card,
         Rc::new(Fixed),
-    );
+    )
+        .unwrap();
     let body = r#"{"open_id":"ou_x","open_message_id":"om_1","token":"c-123","action":{"tag":"button","value":{"k":"v"}}}"#;
     let ts = NOW.to_string();
     let headers = Headers {
@@ -223,16 +226,16 @@ fn legacy_card_callbacks_use_sha1_and_return_the_handler_reply() {
         reply: Some(r#"{"toast":{"type":"success","content":"ok"}}"#.into()),
         ..Default::default()
     };
-    let r = block_on(d.invoke(body.as_bytes(), &headers, &h, None));
+    let r = block_on(d.invoke(body.as_bytes(), &headers, &h, Delivery::Reply));
     assert_eq!(
         (r.status, r.body.as_str()),
         (200, r#"{"toast":{"type":"success","content":"ok"}}"#)
     );
     assert_eq!(h.seen.borrow()[0].schema, Schema::LegacyCard);
     let tampered = body.replace("\"v\"", "\"w\"");
-    let r = block_on(d.invoke(tampered.as_bytes(), &headers, &h, None));
+    let r = block_on(d.invoke(tampered.as_bytes(), &headers, &h, Delivery::Reply));
     assert_eq!(r.reason, Some(Reason::SignatureMismatch));
-    let r = block_on(d.invoke(body.as_bytes(), &Headers::default(), &h, None));
+    let r = block_on(d.invoke(body.as_bytes(), &Headers::default(), &h, Delivery::Reply));
     assert_eq!(
         r.reason,
         Some(Reason::MissingSignature),
@@ -256,7 +259,7 @@ fn v2_card_action_reply_is_the_handler_answer_even_with_defer() {
         body.as_bytes(),
         &signed(&body, NOW),
         &h,
-        Some(&defer),
+        Delivery::Defer(&defer),
     ));
     assert_eq!(
         (r.status, r.body.as_str(), *deferred.borrow()),
@@ -277,7 +280,7 @@ fn events_are_deferred_when_asked_and_failures_are_500() {
         body.as_bytes(),
         &signed(&body, NOW),
         &h,
-        Some(&defer),
+        Delivery::Defer(&defer),
     ));
     assert_eq!(
         (r.status, pending.borrow().len()),
@@ -288,7 +291,7 @@ fn events_are_deferred_when_asked_and_failures_are_500() {
         block_on(f); // a failing deferred handler is logged, not propagated
     }
     let r =
-        block_on(dispatcher(Flow::Event).invoke(body.as_bytes(), &signed(&body, NOW), &h, None));
+        block_on(dispatcher(Flow::Event).invoke(body.as_bytes(), &signed(&body, NOW), &h, Delivery::Reply));
     assert_eq!((r.status, r.reason), (500, Some(Reason::HandlerFailed)));
     assert!(r.body.contains("handler_failed"));
 }
@@ -301,7 +304,7 @@ fn unregistered_types_are_acknowledged_without_dispatch() {
     let body = sealed(&plain);
     let h = Recorder::default();
     let r =
-        block_on(dispatcher(Flow::Event).invoke(body.as_bytes(), &signed(&body, NOW), &h, None));
+        block_on(dispatcher(Flow::Event).invoke(body.as_bytes(), &signed(&body, NOW), &h, Delivery::Reply));
     assert_eq!(
         (r.status, r.body.as_str(), h.seen.borrow().len()),
         (200, "{}", 0)
@@ -619,7 +622,7 @@ fn bad_input_table() {
     let d = dispatcher(Flow::Event);
     for (name, body, headers, status, reason) in cases {
         let h = Recorder::default();
-        let r = block_on(d.invoke(body.as_bytes(), &headers, &h, None));
+        let r = block_on(d.invoke(body.as_bytes(), &headers, &h, Delivery::Reply));
         assert_eq!((r.status, r.reason), (status, Some(reason)), "{name}");
         assert!(r.body.contains(reason.as_str()), "{name}: {}", r.body);
         assert!(h.seen.borrow().is_empty(), "{name}: dispatched");
@@ -629,7 +632,7 @@ fn bad_input_table() {
         &[b'{', 0xc3, 0x28, b'}'],
         &Headers::default(),
         &NoHandlers,
-        None,
+        Delivery::Reply,
     ));
     assert_eq!(r.reason, Some(Reason::InvalidUtf8));
     // An encrypted body with no key configured.
@@ -637,8 +640,9 @@ fn bad_input_table() {
         WebhookConfig::new().verification_token(TOKEN),
         Flow::Event,
         Rc::new(Fixed),
-    );
-    let r = block_on(no_key.invoke(good.as_bytes(), &Headers::default(), &NoHandlers, None));
+    )
+        .unwrap();
+    let r = block_on(no_key.invoke(good.as_bytes(), &Headers::default(), &NoHandlers, Delivery::Reply));
     assert_eq!(r.reason, Some(Reason::EncryptedButNoKey));
 }
 
@@ -658,4 +662,269 @@ fn base64_encode(bytes: &[u8]) -> String {
 fn base64_decode(s: &str) -> Vec<u8> {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.decode(s).unwrap()
+}
+
+// ---- Issue 9: the trust model fails closed; claim → handle → commit; queues. ----
+
+/// A handler that fails its first `fail_first` calls, then succeeds; counts both.
+#[derive(Default)]
+struct Flaky {
+    fail_first: usize,
+    calls: Rc<std::cell::Cell<usize>>,
+    successes: Rc<std::cell::Cell<usize>>,
+}
+impl EventHandler for Flaky {
+    fn handles(&self, _: &Event) -> bool {
+        true
+    }
+    fn call(&self, _: &Event) -> LocalBoxFuture<'static, HandlerResult> {
+        let n = self.calls.get() + 1;
+        self.calls.set(n);
+        if n <= self.fail_first {
+            return Box::pin(std::future::ready(Err("not yet".to_string())));
+        }
+        self.successes.set(self.successes.get() + 1);
+        Box::pin(std::future::ready(Ok(None)))
+    }
+}
+
+#[test]
+fn neither_key_is_refused_unless_unverified_is_allowed() {
+    let err = Dispatcher::new(WebhookConfig::new(), Flow::Event, Rc::new(Fixed))
+        .err()
+        .expect("refused");
+    assert_eq!(err.kind(), "config");
+    assert!(err.to_string().contains("allowUnverified"), "{err}");
+    let open = Dispatcher::new(
+        WebhookConfig::new().allow_unverified(true),
+        Flow::Card,
+        Rc::new(Fixed),
+    )
+    .unwrap();
+    let h = Recorder::default();
+    let body = r#"{"open_id":"ou_x","action":{"tag":"button","value":{"cmd":"approve"}}}"#;
+    let r = block_on(open.invoke(body.as_bytes(), &Headers::default(), &h, Delivery::Reply));
+    assert_eq!(r.status, 200, "allowUnverified accepts anything, as documented");
+}
+
+#[test]
+fn an_unsigned_card_callback_never_reaches_the_handler_with_only_an_encrypt_key() {
+    let d = Dispatcher::new(WebhookConfig::new().encrypt_key(KEY), Flow::Card, Rc::new(Fixed))
+        .unwrap();
+    let h = Recorder::default();
+    let legacy = r#"{"open_id":"ou_x","action":{"tag":"button","value":{"cmd":"approve"}}}"#;
+    let v1 = format!(
+        r#"{{"uuid":"u1","token":"x","ts":"1","type":"event_callback","event":{{"type":"app_ticket","app_id":"cli_a","app_ticket":"forged"}}}}"#
+    );
+    for body in [legacy.to_string(), v1] {
+        let r = block_on(d.invoke(body.as_bytes(), &Headers::default(), &h, Delivery::Reply));
+        assert_eq!(
+            (r.status, r.reason),
+            (401, Some(Reason::UnverifiableRequest)),
+            "{body}"
+        );
+        // Signed with SHA-1 over anything: still no token to verify with.
+        let sig = card_signature("1700000000", "n", "", body.as_bytes());
+        let headers = Headers {
+            timestamp: Some("1700000000".into()),
+            nonce: Some("n".into()),
+            signature: Some(sig),
+            content_type: None,
+        };
+        let r = block_on(d.invoke(body.as_bytes(), &headers, &h, Delivery::Reply));
+        assert_eq!(r.reason, Some(Reason::UnverifiableRequest));
+    }
+    assert!(h.seen.borrow().is_empty());
+    // An unsigned, unencrypted v2 event on the event URL: refused too.
+    let d = Dispatcher::new(WebhookConfig::new().encrypt_key(KEY), Flow::Event, Rc::new(Fixed))
+        .unwrap();
+    let plain = v2_event("ev-u", "anything");
+    let r = block_on(d.invoke(plain.as_bytes(), &Headers::default(), &h, Delivery::Reply));
+    assert_eq!(r.reason, Some(Reason::MissingSignature));
+    // An unsigned plain challenge proves nothing when no token is configured.
+    let c = r#"{"challenge":"c","type":"url_verification"}"#;
+    let r = block_on(d.invoke(c.as_bytes(), &Headers::default(), &h, Delivery::Reply));
+    assert_eq!(r.reason, Some(Reason::MissingSignature));
+    let sealed_challenge = sealed(c);
+    let r = block_on(d.invoke(sealed_challenge.as_bytes(), &Headers::default(), &h, Delivery::Reply));
+    assert_eq!(r.status, 200, "an encrypted challenge decrypted with the key");
+    assert!(h.seen.borrow().is_empty());
+}
+
+#[test]
+fn a_failed_event_is_handled_on_the_platforms_retry_and_then_never_again() {
+    let store: Rc<dyn TokenStore> = Rc::new(MemoryStore::new(Rc::new(Fixed)));
+    let d = dispatcher(Flow::Event).dedupe(store);
+    let h = Flaky {
+        fail_first: 1,
+        ..Default::default()
+    };
+    let body = sealed(&v2_event("ev-retry", TOKEN));
+    let first = block_on(d.invoke(body.as_bytes(), &signed(&body, NOW), &h, Delivery::Reply));
+    assert_eq!((first.status, first.reason), (500, Some(Reason::HandlerFailed)));
+    let retry = block_on(d.invoke(body.as_bytes(), &signed(&body, NOW), &h, Delivery::Reply));
+    assert_eq!((retry.status, retry.duplicate), (200, false));
+    let late = block_on(d.invoke(body.as_bytes(), &signed(&body, NOW), &h, Delivery::Reply));
+    assert_eq!((late.status, late.duplicate), (200, true));
+    assert_eq!((h.calls.get(), h.successes.get()), (2, 1));
+}
+
+#[test]
+fn a_deferred_failure_releases_the_claim() {
+    let store: Rc<dyn TokenStore> = Rc::new(MemoryStore::new(Rc::new(Fixed)));
+    let d = dispatcher(Flow::Event).dedupe(store);
+    let h = Flaky {
+        fail_first: 1,
+        ..Default::default()
+    };
+    let body = sealed(&v2_event("ev-defer", TOKEN));
+    let pending = RefCell::new(Vec::new());
+    let defer = |f: LocalBoxFuture<'static, ()>| pending.borrow_mut().push(f);
+    let r = block_on(d.invoke(body.as_bytes(), &signed(&body, NOW), &h, Delivery::Defer(&defer)));
+    assert_eq!(r.status, 200);
+    // While the deferred handler has not finished, a second delivery is told to retry later.
+    let busy = block_on(d.invoke(body.as_bytes(), &signed(&body, NOW), &h, Delivery::Reply));
+    assert_eq!((busy.status, busy.reason), (503, Some(Reason::EventInProgress)));
+    for f in pending.borrow_mut().drain(..) {
+        block_on(f);
+    }
+    let retry = block_on(d.invoke(body.as_bytes(), &signed(&body, NOW), &h, Delivery::Reply));
+    assert_eq!((retry.status, retry.duplicate), (200, false));
+    assert_eq!(h.successes.get(), 1);
+}
+
+/// Wraps a store with a delay before each answer (real threads sleep: concurrency is real).
+struct Slow<S>(S, u64);
+impl<S: TokenStore> TokenStore for Slow<S> {
+    fn get(&self, key: &str) -> LocalBoxFuture<'_, feishu_edge::Result<Option<String>>> {
+        let (f, ms) = (self.0.get(key), self.1);
+        Box::pin(async move {
+            feishu_edge::runtime::StdRuntime.sleep(ms).await;
+            f.await
+        })
+    }
+    fn put(&self, k: &str, v: &str, t: Option<u64>) -> LocalBoxFuture<'_, feishu_edge::Result<()>> {
+        let (f, ms) = (self.0.put(k, v, t), self.1);
+        Box::pin(async move {
+            feishu_edge::runtime::StdRuntime.sleep(ms).await;
+            f.await
+        })
+    }
+    fn delete(&self, key: &str) -> LocalBoxFuture<'_, feishu_edge::Result<()>> {
+        self.0.delete(key)
+    }
+    fn put_if_absent(
+        &self,
+        k: &str,
+        v: &str,
+        t: Option<u64>,
+    ) -> LocalBoxFuture<'_, feishu_edge::Result<bool>> {
+        let (f, ms) = (self.0.put_if_absent(k, v, t), self.1);
+        Box::pin(async move {
+            feishu_edge::runtime::StdRuntime.sleep(ms).await;
+            f.await
+        })
+    }
+    fn atomic(&self) -> bool {
+        self.0.atomic()
+    }
+}
+
+#[test]
+fn five_concurrent_deliveries_through_three_dispatchers_dispatch_once() {
+    let store: Rc<dyn TokenStore> = Rc::new(Slow(MemoryStore::new(Rc::new(Fixed)), 50));
+    // The real clock: store calls race their deadline for real.
+    let rt: Rc<dyn Runtime> = Rc::new(feishu_edge::runtime::StdRuntime);
+    let ds: Vec<Dispatcher> = (0..3)
+        .map(|_| Dispatcher::new(config(), Flow::Event, rt.clone()).unwrap().dedupe(store.clone()))
+        .collect();
+    let h = Flaky::default();
+    let body = sealed(&v2_event("ev-conc", TOKEN));
+    let headers = signed(&body, rt.now_ms() / 1000);
+    let replies = block_on(futures_util::future::join_all(
+        (0..5).map(|i| ds[i % 3].invoke(body.as_bytes(), &headers, &h, Delivery::Reply)),
+    ));
+    assert_eq!(h.calls.get(), 1, "{replies:?}");
+    assert!(replies
+        .iter()
+        .all(|r| r.status == 200 || r.reason == Some(Reason::EventInProgress)));
+}
+
+/// A store that never answers.
+struct Hanging;
+impl TokenStore for Hanging {
+    fn get(&self, _: &str) -> LocalBoxFuture<'_, feishu_edge::Result<Option<String>>> {
+        Box::pin(std::future::pending())
+    }
+    fn put(&self, _: &str, _: &str, _: Option<u64>) -> LocalBoxFuture<'_, feishu_edge::Result<()>> {
+        Box::pin(std::future::pending())
+    }
+    fn delete(&self, _: &str) -> LocalBoxFuture<'_, feishu_edge::Result<()>> {
+        Box::pin(std::future::pending())
+    }
+}
+
+#[test]
+fn a_hanging_store_fails_open_and_never_hangs_the_reply() {
+    let mut config = config();
+    config.store_timeout_ms = 100;
+    let d = Dispatcher::new(config, Flow::Event, Rc::new(feishu_edge::runtime::StdRuntime))
+        .unwrap()
+        .dedupe(Rc::new(Hanging));
+    let h = Flaky::default();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let body = sealed(&v2_event("ev-hang", TOKEN));
+    let started = std::time::Instant::now();
+    let r = block_on(d.invoke(body.as_bytes(), &signed(&body, now), &h, Delivery::Reply));
+    assert_eq!(r.status, 200);
+    assert_eq!(h.successes.get(), 1, "handled unguarded");
+    assert!(started.elapsed() < std::time::Duration::from_secs(1), "{:?}", started.elapsed());
+}
+
+struct VecQueue(Rc<RefCell<Vec<String>>>, bool);
+impl feishu_edge::webhook::EventQueue for VecQueue {
+    fn send(&self, message: String) -> LocalBoxFuture<'static, Result<(), String>> {
+        let result = if self.1 {
+            Err("queue unavailable".to_string())
+        } else {
+            self.0.borrow_mut().push(message);
+            Ok(())
+        };
+        Box::pin(std::future::ready(result))
+    }
+}
+
+#[test]
+fn queued_events_are_acknowledged_then_consumed_with_retries() {
+    use feishu_edge::webhook::Consumed;
+    let store: Rc<dyn TokenStore> = Rc::new(MemoryStore::new(Rc::new(Fixed)));
+    let d = dispatcher(Flow::Event).dedupe(store);
+    let h = Flaky {
+        fail_first: 1,
+        ..Default::default()
+    };
+    let body = sealed(&v2_event("ev-q", TOKEN));
+    let sent = Rc::new(RefCell::new(Vec::new()));
+    let q = VecQueue(sent.clone(), false);
+    let r = block_on(d.invoke(body.as_bytes(), &signed(&body, NOW), &h, Delivery::Enqueue(&q)));
+    assert_eq!((r.status, h.calls.get()), (200, 0), "acknowledged, not yet handled");
+    let message = sent.borrow()[0].clone();
+    assert!(message.contains(r#""eventId":"ev-q""#), "{message}");
+    assert_eq!(block_on(d.consume(&message, &h)), Consumed::Retry);
+    assert_eq!(block_on(d.consume(&message, &h)), Consumed::Ack);
+    assert_eq!(block_on(d.consume(&message, &h)), Consumed::Ack, "duplicate");
+    assert_eq!((h.calls.get(), h.successes.get()), (2, 1));
+    // The handler sees the same payload as a direct delivery.
+    let rec = Recorder::default();
+    block_on(d.consume(&message.replace("ev-q", "ev-q2"), &rec));
+    assert!(rec.seen.borrow()[0].payload.contains(r#""message_id":"om_1""#));
+    // A queue that refuses: the platform is told to retry.
+    let down = VecQueue(sent, true);
+    let r = block_on(d.invoke(body.as_bytes(), &signed(&body, NOW), &h, Delivery::Enqueue(&down)));
+    assert_eq!((r.status, r.reason), (503, Some(Reason::QueueFailed)));
+    // Garbage on the queue is left for retry (a dead-letter queue keeps it), not run.
+    assert_eq!(block_on(d.consume("{\"nope\":1}", &h)), Consumed::Retry);
 }

@@ -127,8 +127,31 @@ pub async fn save(client: &Client, open_id: &str, token: &UserToken) -> Result<(
 }
 
 /// A valid access token for a stored user: refreshed (and stored again) when it expires within
-/// the refresh margin; `None` when nothing usable is stored.
+/// the refresh margin; `None` when nothing usable is stored. Concurrent callers for the same
+/// user share one refresh: a refresh token is sent once, not once per caller.
 pub async fn user_access_token(client: &Client, open_id: &str) -> Result<Option<String>> {
+    use futures_util::future::FutureExt;
+    let key = key(client, open_id);
+    let tokens = &client.inner().tokens;
+    let existing = tokens.user_inflight.borrow().get(&key).cloned();
+    let shared = match existing {
+        Some(f) => f,
+        None => {
+            let (owner, k, id) = (client.clone(), key.clone(), open_id.to_string());
+            let f: crate::LocalBoxFuture<'static, Result<Option<String>>> = Box::pin(async move {
+                let result = load_or_refresh(&owner, &id).await;
+                owner.inner().tokens.user_inflight.borrow_mut().remove(&k);
+                result
+            });
+            let shared = f.shared();
+            tokens.user_inflight.borrow_mut().insert(key, shared.clone());
+            shared
+        }
+    };
+    shared.await
+}
+
+async fn load_or_refresh(client: &Client, open_id: &str) -> Result<Option<String>> {
     let Some(json) = client.store().get(&key(client, open_id)).await? else {
         return Ok(None);
     };

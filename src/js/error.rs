@@ -53,7 +53,7 @@ pub fn to_js(err: &Error) -> JsValue {
         api.map(|a| JsValue::from_f64(f64::from(a.http_status)))
             .unwrap_or(JsValue::NULL),
     );
-    match err {
+    match err.cause() {
         Error::Webhook(reason) => set(&info, "reason", JsValue::from_str(reason.as_str())),
         Error::Card(e) => {
             set(&info, "reason", JsValue::from_str(e.kind.as_str()));

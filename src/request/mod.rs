@@ -10,6 +10,7 @@ mod url;
 pub use envelope::{ApiResponse, Download};
 pub use page::{PageOptions, Paginator};
 pub(crate) use url::encode as url_encode;
+pub(crate) use url::same_origin;
 
 use crate::error::{Error, Result};
 use crate::transport::{Body, Method, Part};

@@ -49,6 +49,40 @@ fn lookup<'a>(params: &'a [(String, String)], name: &str, path: &str) -> Result<
         .ok_or_else(|| Error::InvalidRequest(format!("missing path parameter `{name}` for {path}")))
 }
 
+/// A path parameter's value, refused when it is empty, `.` or `..`: percent-encoding leaves dots
+/// alone, and `fetch` would resolve such a segment to another endpoint.
+fn segment<'a>(params: &'a [(String, String)], name: &str, path: &str) -> Result<&'a str> {
+    let value = lookup(params, name, path)?;
+    match value {
+        "" => Err(Error::InvalidRequest(format!(
+            "path parameter `{name}` is empty"
+        ))),
+        "." | ".." => Err(Error::InvalidRequest(format!(
+            "path parameter `{name}` is `{value}`, which would change the path"
+        ))),
+        _ => Ok(value),
+    }
+}
+
+/// True when `url` is on the origin (scheme, host and port) of `base`.
+///
+/// ```ignore
+/// assert!(same_origin("https://a.cn/open-apis/x", "https://a.cn/open-apis/"));
+/// assert!(!same_origin("https://a.cn.evil/x", "https://a.cn/open-apis/"));
+/// ```
+pub(crate) fn same_origin(url: &str, base: &str) -> bool {
+    let origin = |u: &str| -> Option<String> {
+        let scheme_end = u.find("://")? + 3;
+        let rest = &u[scheme_end..];
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        Some(u[..scheme_end + end].to_ascii_lowercase())
+    };
+    match (origin(url), origin(base)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    }
+}
+
 fn substitute(url: &str, params: &[(String, String)]) -> Result<String> {
     let mut out = String::with_capacity(url.len() + 16);
     let mut rest = url;
@@ -60,13 +94,7 @@ fn substitute(url: &str, params: &[(String, String)]) -> Result<String> {
                 .find('}')
                 .ok_or_else(|| Error::InvalidRequest(format!("unclosed `{{` in path {url}")))?;
             let (name, after) = inner.split_at(end);
-            let value = lookup(params, name, url)?;
-            if value.is_empty() {
-                return Err(Error::InvalidRequest(format!(
-                    "path parameter `{name}` is empty"
-                )));
-            }
-            out.push_str(&encode(value));
+            out.push_str(&encode(segment(params, name, url)?));
             rest = after.get(1..).unwrap_or("");
         } else {
             // `:name` only counts at the start of a path segment (not in `https:`).
@@ -80,7 +108,7 @@ fn substitute(url: &str, params: &[(String, String)]) -> Result<String> {
             }
             let end = after_colon.find(['/', '?']).unwrap_or(after_colon.len());
             let (name, after) = after_colon.split_at(end);
-            out.push_str(&encode(lookup(params, name, url)?));
+            out.push_str(&encode(segment(params, name, url)?));
             rest = after;
         }
     }
@@ -153,5 +181,24 @@ mod tests {
         );
         assert!(build(BASE, "a/{id", &[p("id", "1")], &[]).is_err());
         assert!(build(BASE, "a/{id}", &[p("id", "")], &[]).is_err());
+        for bad in [".", ".."] {
+            assert!(build(BASE, "a/{id}", &[p("id", bad)], &[]).is_err());
+            assert!(build(BASE, "a/:id/b", &[p("id", bad)], &[]).is_err());
+        }
+        assert_eq!(
+            build(BASE, "a/{id}", &[p("id", "...")], &[]).unwrap(),
+            "http://h/open-apis/a/..."
+        );
+        assert!(build(BASE, "a/:id", &[p("id", "")], &[]).is_err());
+    }
+
+    #[test]
+    fn origins() {
+        assert!(same_origin("http://h/open-apis/x?y", BASE));
+        assert!(same_origin("HTTP://H/other", BASE));
+        assert!(!same_origin("http://h:81/open-apis/x", BASE));
+        assert!(!same_origin("http://h.evil/open-apis/x", BASE));
+        assert!(!same_origin("https://h/open-apis/x", BASE));
+        assert!(!same_origin("http://evil/?http://h/", BASE));
     }
 }

@@ -14,6 +14,7 @@ use crate::LocalBoxFuture;
 use futures_util::future::{FutureExt, Shared};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 
 /// Which token.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -41,33 +42,40 @@ impl CachedToken {
 }
 
 type TokenFuture = Shared<LocalBoxFuture<'static, Result<CachedToken>>>;
+/// A user-token refresh in flight, shared by everyone asking for that user meanwhile.
+pub(crate) type UserTokenFuture = Shared<LocalBoxFuture<'static, Result<Option<String>>>>;
 
-/// Per-client memory cache and in-flight fetches.
+/// The most tokens one client keeps in memory (one per tenant for marketplace apps).
+const LOCAL_CAPACITY: usize = 10_000;
+
+/// Per-client memory cache, in-flight fetches, and keys whose store entry must not be trusted.
 #[derive(Default)]
 pub(crate) struct TokenCache {
-    local: RefCell<SmallMap<CachedToken>>,
-    inflight: RefCell<SmallMap<TokenFuture>>,
+    local: RefCell<HashMap<String, CachedToken>>,
+    inflight: RefCell<HashMap<String, TokenFuture>>,
+    /// Keys the platform said were invalid: the next load skips the store (which may still
+    /// serve the revoked token: no `delete`, or an eventually consistent one).
+    distrust_store: RefCell<HashSet<String>>,
+    /// OAuth refreshes in flight, by user.
+    pub(crate) user_inflight: RefCell<HashMap<String, UserTokenFuture>>,
 }
 
-/// A map for the handful of token keys a client uses (linear search, no hashing code in wasm).
-pub(crate) struct SmallMap<V>(Vec<(String, V)>);
-
-impl<V> Default for SmallMap<V> {
-    fn default() -> Self {
-        SmallMap(Vec::new())
-    }
-}
-
-impl<V> SmallMap<V> {
-    fn get(&self, key: &str) -> Option<&V> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
-    }
-    fn insert(&mut self, key: String, value: V) {
-        self.remove(&key);
-        self.0.push((key, value));
-    }
-    fn remove(&mut self, key: &str) {
-        self.0.retain(|(k, _)| k != key);
+impl TokenCache {
+    fn remember(&self, key: String, token: CachedToken, now: u64) {
+        let mut local = self.local.borrow_mut();
+        if local.len() >= LOCAL_CAPACITY && !local.contains_key(&key) {
+            local.retain(|_, t| t.expires_at > now);
+            if local.len() >= LOCAL_CAPACITY {
+                // Still full of live tokens: drop the eighth that expire first.
+                let mut by_expiry: Vec<(u64, String)> =
+                    local.iter().map(|(k, t)| (t.expires_at, k.clone())).collect();
+                by_expiry.sort_unstable();
+                for (_, k) in by_expiry.into_iter().take(LOCAL_CAPACITY / 8) {
+                    local.remove(&k);
+                }
+            }
+        }
+        local.insert(key, token);
     }
 }
 
@@ -106,7 +114,8 @@ pub(crate) async fn get(client: &Client, kind: TokenKind) -> Result<String> {
                 let inner = owner.inner();
                 inner.tokens.inflight.borrow_mut().remove(&k);
                 if let Ok(t) = &result {
-                    inner.tokens.local.borrow_mut().insert(k, t.clone());
+                    let now = inner.runtime.now_ms() / 1000;
+                    inner.tokens.remember(k, t.clone(), now);
                 }
                 result
             });
@@ -127,6 +136,7 @@ pub(crate) async fn invalidate(client: &Client, kind: &TokenKind) {
     let inner = client.inner();
     let key = store_key(&inner.config.app_id, kind);
     inner.tokens.local.borrow_mut().remove(&key);
+    inner.tokens.distrust_store.borrow_mut().insert(key.clone());
     if let Err(e) = inner.store.delete(&key).await {
         log_at!(
             inner.logger,
@@ -139,7 +149,19 @@ pub(crate) async fn invalidate(client: &Client, kind: &TokenKind) {
 async fn load_or_fetch(client: &Client, kind: &TokenKind, key: &str) -> Result<CachedToken> {
     let inner = client.inner();
     let margin = inner.config.refresh_margin_secs;
-    match inner.store.get(key).await {
+    let distrusted = inner.tokens.distrust_store.borrow().contains(key);
+    let stored = if distrusted {
+        log_at!(
+            inner.logger,
+            Level::Debug,
+            "{} was rejected: fetching from the platform, not the store",
+            kind_name(kind)
+        );
+        Ok(None)
+    } else {
+        inner.store.get(key).await
+    };
+    match stored {
         Ok(Some(json)) => match serde_json::from_str::<CachedToken>(&json) {
             Ok(t) if t.fresh(inner.runtime.now_ms() / 1000, margin) => {
                 log_at!(
@@ -166,6 +188,8 @@ async fn load_or_fetch(client: &Client, kind: &TokenKind, key: &str) -> Result<C
         ),
     }
     let token = fetch(client, kind).await?;
+    // Trusted again once a fresh token is written over the rejected one.
+    inner.tokens.distrust_store.borrow_mut().remove(key);
     let ttl = token
         .expires_at
         .saturating_sub(inner.runtime.now_ms() / 1000)

@@ -1,14 +1,19 @@
-//! KV-shaped token storage: values are JSON strings, keys are namespaced by app id.
+//! KV-shaped storage for tokens, user tokens and webhook de-duplication: values are strings,
+//! keys are namespaced (`feishu-edge:<app_id>:…`, `feishu-edge:event:…`).
 
 use crate::error::Result;
 use crate::runtime::Runtime;
 use crate::LocalBoxFuture;
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::rc::Rc;
 
-/// Where tokens and app tickets live. Shaped like Workers KV so a KV namespace, a Deno KV wrapper
-/// or a Redis adapter can share tokens across isolates.
+/// Where tokens, app tickets and event ids live. Shaped like Workers KV so a KV namespace, a
+/// Durable Object, Deno KV or Redis can share them across isolates.
+///
+/// `put_if_absent` is the one operation that makes de-duplication exact: a store that can do it
+/// atomically overrides it and returns `true` from [`TokenStore::atomic`]. The default is a
+/// get-then-put, which two concurrent callers can both win (best effort).
 pub trait TokenStore {
     /// The value under `key`, if present and not expired.
     fn get(&self, key: &str) -> LocalBoxFuture<'_, Result<Option<String>>>;
@@ -16,9 +21,36 @@ pub trait TokenStore {
     fn put(&self, key: &str, value: &str, ttl_secs: Option<u64>) -> LocalBoxFuture<'_, Result<()>>;
     /// Removes `key`.
     fn delete(&self, key: &str) -> LocalBoxFuture<'_, Result<()>>;
+    /// Stores `value` only when `key` holds nothing; `Ok(true)` when this call wrote it.
+    fn put_if_absent(
+        &self,
+        key: &str,
+        value: &str,
+        ttl_secs: Option<u64>,
+    ) -> LocalBoxFuture<'_, Result<bool>> {
+        let (key, value) = (key.to_string(), value.to_string());
+        Box::pin(async move {
+            if self.get(&key).await?.is_some() {
+                return Ok(false);
+            }
+            self.put(&key, &value, ttl_secs).await?;
+            Ok(true)
+        })
+    }
+    /// True when [`TokenStore::put_if_absent`] is atomic (no two callers can both win).
+    fn atomic(&self) -> bool {
+        false
+    }
 }
 
-/// The default store: a map in this isolate's memory, honouring TTLs.
+/// The default number of entries a [`MemoryStore`] keeps.
+pub const MEMORY_STORE_CAPACITY: usize = 10_000;
+
+/// The default store: a hash map in this isolate's memory, honouring TTLs, bounded in size.
+///
+/// Lookups are constant time. When it is full, expired entries are dropped first, then the
+/// eighth of the entries closest to expiry, so a flood of keys (tenants, users, event ids)
+/// cannot grow it past its capacity. `put_if_absent` is atomic (one isolate, one thread).
 ///
 /// ```
 /// use feishu_edge::{MemoryStore, TokenStore};
@@ -27,47 +59,161 @@ pub trait TokenStore {
 /// futures_executor::block_on(async {
 ///     store.put("k", "v", Some(60)).await.unwrap();
 ///     assert_eq!(store.get("k").await.unwrap().as_deref(), Some("v"));
+///     assert!(!store.put_if_absent("k", "w", Some(60)).await.unwrap());
 /// });
 /// ```
 pub struct MemoryStore {
     runtime: Rc<dyn Runtime>,
-    entries: RefCell<BTreeMap<String, (String, Option<u64>)>>,
+    capacity: usize,
+    entries: RefCell<HashMap<String, (String, Option<u64>)>>,
 }
 
 impl MemoryStore {
-    /// An empty store reading expiry from `runtime`'s clock.
+    /// An empty store of [`MEMORY_STORE_CAPACITY`] entries reading expiry from `runtime`'s clock.
     pub fn new(runtime: Rc<dyn Runtime>) -> MemoryStore {
+        Self::with_capacity(runtime, MEMORY_STORE_CAPACITY)
+    }
+
+    /// An empty store that keeps at most `capacity` entries (at least 8).
+    pub fn with_capacity(runtime: Rc<dyn Runtime>, capacity: usize) -> MemoryStore {
         MemoryStore {
             runtime,
-            entries: RefCell::new(BTreeMap::new()),
+            capacity: capacity.max(8),
+            entries: RefCell::new(HashMap::new()),
         }
     }
-}
 
-impl TokenStore for MemoryStore {
-    fn get(&self, key: &str) -> LocalBoxFuture<'_, Result<Option<String>>> {
-        let now = self.runtime.now_ms();
+    /// How many entries it holds (expired ones included until they are swept).
+    pub fn len(&self) -> usize {
+        self.entries.borrow().len()
+    }
+
+    /// True when it holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn live(&self, key: &str, now: u64) -> Option<String> {
         let mut entries = self.entries.borrow_mut();
-        let value = match entries.get(key) {
+        match entries.get(key) {
             Some((_, Some(expires))) if *expires <= now => {
                 entries.remove(key);
                 None
             }
             Some((v, _)) => Some(v.clone()),
             None => None,
-        };
+        }
+    }
+
+    fn insert(&self, key: &str, value: &str, ttl_secs: Option<u64>, now: u64) {
+        let expires = ttl_secs.map(|t| now.saturating_add(t.saturating_mul(1000)));
+        let mut entries = self.entries.borrow_mut();
+        if entries.len() >= self.capacity && !entries.contains_key(key) {
+            entries.retain(|_, (_, e)| e.is_none_or(|e| e > now));
+            if entries.len() >= self.capacity {
+                evict_soonest(&mut entries, self.capacity / 8);
+            }
+        }
+        entries.insert(key.to_string(), (value.to_string(), expires));
+    }
+}
+
+/// Drops the `count` entries that expire first (entries without expiry last).
+fn evict_soonest(entries: &mut HashMap<String, (String, Option<u64>)>, count: usize) {
+    let mut order: Vec<(u64, String)> = entries
+        .iter()
+        .map(|(k, (_, e))| (e.unwrap_or(u64::MAX), k.clone()))
+        .collect();
+    let count = count.clamp(1, order.len().max(1));
+    if count < order.len() {
+        order.select_nth_unstable(count - 1);
+    }
+    for (_, key) in order.into_iter().take(count) {
+        entries.remove(&key);
+    }
+}
+
+impl TokenStore for MemoryStore {
+    fn get(&self, key: &str) -> LocalBoxFuture<'_, Result<Option<String>>> {
+        let value = self.live(key, self.runtime.now_ms());
         Box::pin(std::future::ready(Ok(value)))
     }
     fn put(&self, key: &str, value: &str, ttl_secs: Option<u64>) -> LocalBoxFuture<'_, Result<()>> {
-        let expires =
-            ttl_secs.map(|t| self.runtime.now_ms().saturating_add(t.saturating_mul(1000)));
-        self.entries
-            .borrow_mut()
-            .insert(key.to_string(), (value.to_string(), expires));
+        self.insert(key, value, ttl_secs, self.runtime.now_ms());
         Box::pin(std::future::ready(Ok(())))
     }
     fn delete(&self, key: &str) -> LocalBoxFuture<'_, Result<()>> {
         self.entries.borrow_mut().remove(key);
         Box::pin(std::future::ready(Ok(())))
+    }
+    fn put_if_absent(
+        &self,
+        key: &str,
+        value: &str,
+        ttl_secs: Option<u64>,
+    ) -> LocalBoxFuture<'_, Result<bool>> {
+        let now = self.runtime.now_ms();
+        let wrote = self.live(key, now).is_none();
+        if wrote {
+            self.insert(key, value, ttl_secs, now);
+        }
+        Box::pin(std::future::ready(Ok(wrote)))
+    }
+    fn atomic(&self) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    struct Clock(Cell<u64>);
+    impl Runtime for Clock {
+        fn now_ms(&self) -> u64 {
+            self.0.get()
+        }
+        fn sleep(&self, _: u64) -> LocalBoxFuture<'static, ()> {
+            Box::pin(std::future::ready(()))
+        }
+        fn jitter(&self) -> f64 {
+            0.0
+        }
+    }
+
+    fn run<T>(f: impl std::future::Future<Output = T>) -> T {
+        futures_executor::block_on(f)
+    }
+
+    #[test]
+    fn bounded_under_a_flood_of_keys() {
+        let clock = Rc::new(Clock(Cell::new(1_000)));
+        let store = MemoryStore::with_capacity(clock.clone(), 1000);
+        for i in 0..100_000u64 {
+            run(store.put(&format!("user:{i}"), "t", Some(3600 + i))).unwrap();
+            assert!(store.len() <= 1000);
+        }
+        // The newest entries (latest expiry) survive; the earliest were evicted.
+        assert!(run(store.get("user:99999")).unwrap().is_some());
+        assert!(run(store.get("user:0")).unwrap().is_none());
+    }
+
+    #[test]
+    fn expired_entries_go_first_and_put_if_absent_respects_expiry() {
+        let clock = Rc::new(Clock(Cell::new(0)));
+        let store = MemoryStore::with_capacity(clock.clone(), 8);
+        run(store.put("keep", "v", None)).unwrap();
+        for i in 0..7 {
+            run(store.put(&format!("short:{i}"), "v", Some(1))).unwrap();
+        }
+        clock.0.set(2_000);
+        run(store.put("new", "v", Some(60))).unwrap();
+        assert_eq!(store.len(), 2, "the seven expired entries were swept");
+        assert!(run(store.put_if_absent("lease", "a", Some(1))).unwrap());
+        assert!(!run(store.put_if_absent("lease", "b", Some(1))).unwrap());
+        clock.0.set(3_001);
+        assert!(run(store.put_if_absent("lease", "c", Some(1))).unwrap());
+        assert_eq!(run(store.get("lease")).unwrap().as_deref(), Some("c"));
     }
 }

@@ -1,5 +1,6 @@
-//! The webhook pipeline: parse and verify, answer challenges, de-duplicate, store `app_ticket`s,
-//! dispatch to a handler (now, or deferred with `waitUntil`), and turn the outcome into a reply.
+//! The webhook pipeline: parse and verify, answer challenges, store `app_ticket`s, then claim →
+//! handle → commit (now, deferred with `waitUntil`, or through a queue), and turn the outcome
+//! into a reply.
 
 use super::parse::{parse, Event, Inbound, Schema};
 use super::{Flow, Headers, Reason, WebhookConfig};
@@ -7,6 +8,8 @@ use crate::client::Client;
 use crate::json::{quote, RawFields};
 use crate::log::{log_at, Level, Logger, NoLogger};
 use crate::runtime::Runtime;
+use super::dedupe::{Claim, Dedupe, Lease};
+use crate::error::Result;
 use crate::token::TokenStore;
 use crate::LocalBoxFuture;
 use std::rc::Rc;
@@ -61,21 +64,47 @@ impl Reply {
 /// Runs deferred work past the reply (Workers' `ctx.waitUntil`).
 pub type Defer<'a> = &'a dyn Fn(LocalBoxFuture<'static, ()>);
 
+/// A producer of a queue of verified events (Cloudflare Queues, or anything with `send`).
+pub trait EventQueue {
+    /// Enqueues one message (a JSON object as text); fails when the queue did not take it.
+    fn send(&self, message: String) -> LocalBoxFuture<'static, Result<(), String>>;
+}
+
+/// What happens to a verified event after the checks.
+#[derive(Clone, Copy)]
+pub enum Delivery<'a> {
+    /// Run the handler now and answer with its outcome.
+    Reply,
+    /// Acknowledge now and run the handler in the deferred work (card callbacks still reply).
+    Defer(Defer<'a>),
+    /// Put the event on a queue and acknowledge once it is there (card callbacks still reply).
+    Enqueue(&'a dyn EventQueue),
+}
+
+/// What to do with a queue message after [`Dispatcher::consume`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Consumed {
+    /// Handled now, or before: acknowledge it.
+    Ack,
+    /// The handler failed, or another delivery holds the event: deliver it again later.
+    Retry,
+}
+
 /// Verifies, de-duplicates and dispatches webhook requests.
 ///
 /// ```
-/// use feishu_edge::webhook::{Dispatcher, Flow, Headers, WebhookConfig};
+/// use feishu_edge::webhook::{Delivery, Dispatcher, Flow, Headers, WebhookConfig};
 /// use feishu_edge::webhook::dispatch::NoHandlers;
-/// let d = Dispatcher::new(WebhookConfig::new().verification_token("vt"), Flow::Event, std::rc::Rc::new(feishu_edge::runtime::StdRuntime));
+/// let d = Dispatcher::new(WebhookConfig::new().verification_token("vt"), Flow::Event, std::rc::Rc::new(feishu_edge::runtime::StdRuntime)).unwrap();
 /// let body = br#"{"challenge":"c","token":"vt","type":"url_verification"}"#;
-/// let reply = futures_executor::block_on(d.invoke(body, &Headers::default(), &NoHandlers, None));
+/// let reply = futures_executor::block_on(d.invoke(body, &Headers::default(), &NoHandlers, Delivery::Reply));
 /// assert_eq!((reply.status, reply.body.as_str()), (200, r#"{"challenge":"c"}"#));
 /// ```
 pub struct Dispatcher {
     config: WebhookConfig,
     flow: Flow,
     runtime: Rc<dyn Runtime>,
-    dedupe: Option<Rc<dyn TokenStore>>,
+    dedupe: Option<Rc<Dedupe>>,
     client: Option<Client>,
     logger: Rc<dyn Logger>,
 }
@@ -93,20 +122,32 @@ impl EventHandler for NoHandlers {
 }
 
 impl Dispatcher {
-    /// A dispatcher for one endpoint.
-    pub fn new(config: WebhookConfig, flow: Flow, runtime: Rc<dyn Runtime>) -> Dispatcher {
-        Dispatcher {
+    /// A dispatcher for one endpoint; refuses a configuration that authenticates nothing
+    /// (see [`WebhookConfig::validate`]).
+    pub fn new(config: WebhookConfig, flow: Flow, runtime: Rc<dyn Runtime>) -> Result<Dispatcher> {
+        config.validate()?;
+        Ok(Dispatcher {
             config,
             flow,
             runtime,
             dedupe: None,
             client: None,
             logger: Rc::new(NoLogger),
-        }
+        })
     }
-    /// Remembers event ids in `store` for `config.dedupe_ttl_secs`.
+    /// De-duplicates event ids in `store` (claim → handle → commit, see [`Dedupe`]).
     pub fn dedupe(mut self, store: Rc<dyn TokenStore>) -> Self {
-        self.dedupe = Some(store);
+        let c = &self.config;
+        self.dedupe = Some(Rc::new(
+            Dedupe::new(
+                store,
+                self.runtime.clone(),
+                c.dedupe_lease_secs,
+                c.dedupe_ttl_secs,
+                c.store_timeout_ms,
+            )
+            .logger(self.logger.clone()),
+        ));
         self
     }
     /// Writes pushed `app_ticket`s into this client's token store.
@@ -114,7 +155,8 @@ impl Dispatcher {
         self.client = Some(client);
         self
     }
-    /// Logs rejections, duplicates and handler failures (never bodies or secrets).
+    /// Logs rejections, duplicates and handler failures (never bodies or secrets). Set it
+    /// before [`Dispatcher::dedupe`] for the store's warnings to use it too.
     pub fn logger(mut self, logger: Rc<dyn Logger>) -> Self {
         self.logger = logger;
         self
@@ -127,15 +169,18 @@ impl Dispatcher {
     pub fn config(&self) -> &WebhookConfig {
         &self.config
     }
+    /// True when de-duplication is configured and its store claims atomically.
+    pub fn exactly_once(&self) -> bool {
+        self.dedupe.as_ref().is_some_and(|d| d.exact())
+    }
 
-    /// Handles one request's raw body and headers. With `defer`, event handlers (not card
-    /// callbacks, whose reply carries the handler's answer) run after the reply is sent.
+    /// Handles one request's raw body and headers.
     pub async fn invoke(
         &self,
         body: &[u8],
         headers: &Headers,
         handler: &dyn EventHandler,
-        defer: Option<Defer<'_>>,
+        delivery: Delivery<'_>,
     ) -> Reply {
         let now = self.runtime.now_ms() / 1000;
         let event = match parse(&self.config, body, headers, now, self.flow) {
@@ -154,18 +199,6 @@ impl Dispatcher {
             }
         };
         let event_type = Some(event.event_type.clone()).filter(|t| !t.is_empty());
-        if self.seen_before(&event).await {
-            log_at!(
-                self.logger,
-                Level::Info,
-                "duplicate event {} ignored",
-                event.event_id.as_deref().unwrap_or("")
-            );
-            return Reply {
-                duplicate: true,
-                ..Reply::ok("{}".into(), event_type)
-            };
-        }
         if event.event_type == "app_ticket" {
             self.store_app_ticket(&event).await;
         }
@@ -180,59 +213,118 @@ impl Dispatcher {
         }
         let is_card =
             event.schema == Schema::LegacyCard || event.event_type == "card.action.trigger";
-        let run = handler.call(&event);
-        match defer {
-            Some(defer) if !is_card => {
-                let logger = self.logger.clone();
-                let name = event.event_type.clone();
-                defer(Box::pin(async move {
-                    if let Err(e) = run.await {
-                        log_at!(logger, Level::Error, "handler for {name} failed: {e}");
-                    }
-                }));
-                Reply::ok("{}".into(), event_type)
-            }
-            _ => match run.await {
-                Ok(body) => Reply::ok(body.unwrap_or_else(|| "{}".into()), event_type),
+        if let (Delivery::Enqueue(queue), false) = (delivery, is_card) {
+            return match queue.send(queued_message(&event)).await {
+                Ok(()) => Reply::ok("{}".into(), event_type),
                 Err(e) => {
                     log_at!(
                         self.logger,
                         Level::Error,
-                        "handler for {} failed: {e}",
+                        "could not queue {}: {e}",
                         event.event_type
                     );
-                    Reply::refused(Reason::HandlerFailed, event_type)
+                    Reply::refused(Reason::QueueFailed, event_type)
                 }
-            },
+            };
+        }
+        let lease = match self.claim(&event).await {
+            Ok(lease) => lease,
+            Err(Claim::Duplicate) => {
+                return Reply {
+                    duplicate: true,
+                    ..Reply::ok("{}".into(), event_type)
+                };
+            }
+            Err(_) => return Reply::refused(Reason::EventInProgress, event_type),
+        };
+        let run = handler.call(&event);
+        match delivery {
+            Delivery::Defer(defer) if !is_card => {
+                let (logger, dedupe) = (self.logger.clone(), self.dedupe.clone());
+                let name = event.event_type.clone();
+                defer(Box::pin(async move {
+                    settle(run.await, &name, &logger, dedupe.as_deref(), lease.as_ref()).await;
+                }));
+                Reply::ok("{}".into(), event_type)
+            }
+            _ => {
+                let outcome = run.await;
+                let failed = outcome.is_err();
+                let body = settle(
+                    outcome,
+                    &event.event_type,
+                    &self.logger,
+                    self.dedupe.as_deref(),
+                    lease.as_ref(),
+                )
+                .await;
+                if failed {
+                    Reply::refused(Reason::HandlerFailed, event_type)
+                } else {
+                    Reply::ok(body.unwrap_or_else(|| "{}".into()), event_type)
+                }
+            }
         }
     }
 
-    /// Checks and records the event id. Store failures let the event through (logged).
-    async fn seen_before(&self, event: &Event) -> bool {
-        let (Some(store), Some(id)) = (&self.dedupe, &event.event_id) else {
-            return false;
-        };
-        let key = format!("feishu-edge:event:{id}");
-        match store.get(&key).await {
-            Ok(Some(_)) => return true,
-            Ok(None) => {}
-            Err(e) => log_at!(
-                self.logger,
-                Level::Warn,
-                "de-duplication store read failed: {e}"
-            ),
-        }
-        if let Err(e) = store
-            .put(&key, "1", Some(self.config.dedupe_ttl_secs.max(60)))
-            .await
-        {
+    /// Handles one message that [`Delivery::Enqueue`] put on a queue: the same claim → handle →
+    /// commit as a request. A message that is not ours is retried (so a dead-letter queue
+    /// keeps it), never dropped.
+    pub async fn consume(&self, message: &str, handler: &dyn EventHandler) -> Consumed {
+        let Some(event) = unqueued_event(message) else {
             log_at!(
                 self.logger,
-                Level::Warn,
-                "de-duplication store write failed: {e}"
+                Level::Error,
+                "a queue message that is not a feishu-edge event was left for retry"
             );
+            return Consumed::Retry;
+        };
+        if !handler.handles(&event) {
+            return Consumed::Ack;
         }
-        false
+        let lease = match self.claim(&event).await {
+            Ok(lease) => lease,
+            Err(Claim::Duplicate) => return Consumed::Ack,
+            Err(_) => return Consumed::Retry,
+        };
+        let outcome = handler.call(&event).await;
+        let failed = outcome.is_err();
+        settle(
+            outcome,
+            &event.event_type,
+            &self.logger,
+            self.dedupe.as_deref(),
+            lease.as_ref(),
+        )
+        .await;
+        if failed {
+            Consumed::Retry
+        } else {
+            Consumed::Ack
+        }
+    }
+
+    /// `Ok(lease)` when the handler may run (`None`: unguarded); `Err` with the reason not to.
+    async fn claim(&self, event: &Event) -> std::result::Result<Option<Lease>, Claim> {
+        let (Some(dedupe), Some(id)) = (&self.dedupe, &event.event_id) else {
+            return Ok(None);
+        };
+        match dedupe.claim(id).await {
+            Claim::Owned(lease) => Ok(Some(lease)),
+            Claim::Unguarded => Ok(None),
+            Claim::Duplicate => {
+                log_at!(self.logger, Level::Info, "duplicate event {id} acknowledged");
+                Err(Claim::Duplicate)
+            }
+            Claim::InProgress => {
+                log_at!(
+                    self.logger,
+                    Level::Info,
+                    "event {id} is being handled by another delivery: asking for a retry"
+                );
+                Err(Claim::InProgress)
+            }
+        }
     }
 
     async fn store_app_ticket(&self, event: &Event) {
@@ -271,4 +363,92 @@ impl Dispatcher {
             ),
         }
     }
+}
+
+/// After a handler ran: commit its claim on success, release it on failure (so the retry is
+/// handled), log failures. Returns the handler's reply body.
+async fn settle(
+    outcome: HandlerResult,
+    event_type: &str,
+    logger: &Rc<dyn Logger>,
+    dedupe: Option<&Dedupe>,
+    lease: Option<&Lease>,
+) -> Option<String> {
+    match outcome {
+        Ok(body) => {
+            if let (Some(d), Some(l)) = (dedupe, lease) {
+                d.commit(l).await;
+            }
+            body
+        }
+        Err(e) => {
+            log_at!(logger, Level::Error, "handler for {event_type} failed: {e}");
+            if let (Some(d), Some(l)) = (dedupe, lease) {
+                d.release(l).await;
+            }
+            None
+        }
+    }
+}
+
+/// A verified event as a queue message (JSON text).
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Queued<'a> {
+    feishu_edge: u8,
+    schema: &'a str,
+    event_type: std::borrow::Cow<'a, str>,
+    #[serde(default)]
+    event_id: Option<String>,
+    #[serde(default)]
+    tenant_key: Option<String>,
+    #[serde(default)]
+    app_id: Option<String>,
+    #[serde(borrow)]
+    payload: &'a serde_json::value::RawValue,
+}
+
+fn schema_name(schema: Schema) -> &'static str {
+    match schema {
+        Schema::V1 => "1.0",
+        Schema::V2 => "2.0",
+        Schema::LegacyCard => "card",
+    }
+}
+
+fn queued_message(event: &Event) -> String {
+    let payload = serde_json::value::RawValue::from_string(event.payload.clone()).ok();
+    let payload = payload.as_deref();
+    let fallback = serde_json::value::RawValue::from_string("{}".into()).ok();
+    let Some(payload) = payload.or(fallback.as_deref()) else {
+        return String::new();
+    };
+    serde_json::to_string(&Queued {
+        feishu_edge: 1,
+        schema: schema_name(event.schema),
+        event_type: event.event_type.as_str().into(),
+        event_id: event.event_id.clone(),
+        tenant_key: event.tenant_key.clone(),
+        app_id: event.app_id.clone(),
+        payload,
+    })
+    .unwrap_or_default()
+}
+
+fn unqueued_event(message: &str) -> Option<Event> {
+    let q: Queued<'_> = serde_json::from_str(message).ok()?;
+    let schema = match (q.feishu_edge, q.schema) {
+        (1, "1.0") => Schema::V1,
+        (1, "2.0") => Schema::V2,
+        (1, "card") => Schema::LegacyCard,
+        _ => return None,
+    };
+    Some(Event {
+        schema,
+        event_type: q.event_type.into_owned(),
+        event_id: q.event_id,
+        tenant_key: q.tenant_key,
+        app_id: q.app_id,
+        payload: q.payload.get().to_string(),
+    })
 }

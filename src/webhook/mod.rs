@@ -10,10 +10,12 @@
 //! ```
 
 pub mod crypto;
+mod dedupe;
 pub mod dispatch;
 mod parse;
 
-pub use dispatch::{Dispatcher, EventHandler, HandlerResult, Reply};
+pub use dedupe::{Claim, Dedupe, Lease};
+pub use dispatch::{Consumed, Delivery, Dispatcher, EventHandler, EventQueue, HandlerResult, Reply};
 pub use parse::{parse, Event, Inbound, Schema};
 
 use crate::config::Secret;
@@ -72,6 +74,15 @@ pub enum Reason {
     UnknownEventShape,
     /// The handler threw.
     HandlerFailed,
+    /// The configured keys cannot verify this kind of request (a legacy card callback needs
+    /// the verification token).
+    UnverifiableRequest,
+    /// Another delivery of the same event is being handled: the platform should retry later.
+    EventInProgress,
+    /// The verified event could not be put on the queue: the platform should retry.
+    QueueFailed,
+    /// The body did not arrive within the read deadline.
+    BodyTimeout,
 }
 
 impl Reason {
@@ -98,6 +109,10 @@ impl Reason {
             Reason::TokenMismatch => "token_mismatch",
             Reason::UnknownEventShape => "unknown_event_shape",
             Reason::HandlerFailed => "handler_failed",
+            Reason::UnverifiableRequest => "unverifiable_request",
+            Reason::EventInProgress => "event_in_progress",
+            Reason::QueueFailed => "queue_failed",
+            Reason::BodyTimeout => "body_timeout",
         }
     }
     /// The HTTP status to answer with.
@@ -110,8 +125,11 @@ impl Reason {
             | Reason::StaleTimestamp
             | Reason::SignatureMismatch
             | Reason::MissingToken
-            | Reason::TokenMismatch => 401,
+            | Reason::TokenMismatch
+            | Reason::UnverifiableRequest => 401,
+            Reason::BodyTimeout => 408,
             Reason::HandlerFailed => 500,
+            Reason::EventInProgress | Reason::QueueFailed => 503,
             _ => 400,
         }
     }
@@ -140,7 +158,27 @@ impl Reason {
             Reason::TokenMismatch => "the verification token does not match",
             Reason::UnknownEventShape => "the body is not a recognised event or callback",
             Reason::HandlerFailed => "the handler failed",
+            Reason::UnverifiableRequest => {
+                "this request cannot be verified with the configured keys (legacy card callbacks need the verificationToken)"
+            }
+            Reason::EventInProgress => {
+                "another delivery of this event is being handled; retry later"
+            }
+            Reason::QueueFailed => "the event could not be queued; retry later",
+            Reason::BodyTimeout => "the body did not arrive in time",
         }
+    }
+    /// The reason with this stable name (the JS layer reports refusals it detects while
+    /// reading a body by name).
+    pub fn from_name(name: &str) -> Option<Reason> {
+        [
+            Reason::MethodNotAllowed,
+            Reason::BodyTooLarge,
+            Reason::BodyTimeout,
+            Reason::EmptyBody,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == name)
     }
     /// The JSON error body: `{"error": name, "message": sentence}`.
     pub fn body(self) -> String {
@@ -152,21 +190,32 @@ impl Reason {
     }
 }
 
-/// Verification settings shared by event and card endpoints.
+/// Verification and delivery settings shared by event and card endpoints.
 #[derive(Debug, Clone)]
 pub struct WebhookConfig {
     /// The app's encrypt key: bodies are encrypted and signed with it.
     pub encrypt_key: Option<Secret>,
     /// The app's verification token, carried in the body.
     pub verification_token: Option<Secret>,
+    /// Accept requests with neither key configured (local development only).
+    pub allow_unverified: bool,
     /// Accepted clock skew for `X-Lark-Request-Timestamp` (default 300 s).
     pub tolerance_secs: u64,
     /// Largest accepted body (default 1 MiB).
     pub max_body_bytes: usize,
+    /// How long reading a body may take (default 10 s).
+    pub body_timeout_ms: u64,
     /// Deepest accepted JSON nesting (default 64).
     pub max_depth: usize,
-    /// How long an event id is remembered for de-duplication (default 3600 s).
+    /// How long a handled event id is remembered (default 8 h: past the platform's retries,
+    /// which end about 7.1 h after the first delivery).
     pub dedupe_ttl_secs: u64,
+    /// How long a claim on an event being handled lasts before another delivery may take it
+    /// over (default 120 s).
+    pub dedupe_lease_secs: u64,
+    /// Deadline of each de-duplication store call (default 2 s); a store that misses it is
+    /// skipped (the event is handled, with a warning).
+    pub store_timeout_ms: u64,
 }
 
 impl Default for WebhookConfig {
@@ -174,16 +223,21 @@ impl Default for WebhookConfig {
         WebhookConfig {
             encrypt_key: None,
             verification_token: None,
+            allow_unverified: false,
             tolerance_secs: 300,
             max_body_bytes: 1 << 20,
+            body_timeout_ms: 10_000,
             max_depth: 64,
-            dedupe_ttl_secs: 3600,
+            dedupe_ttl_secs: 8 * 3600,
+            dedupe_lease_secs: 120,
+            store_timeout_ms: 2_000,
         }
     }
 }
 
 impl WebhookConfig {
-    /// Defaults with neither key nor token (accepts unauthenticated requests: set at least one).
+    /// Defaults with neither key nor token: [`WebhookConfig::validate`] refuses it until one
+    /// is set (or [`WebhookConfig::allow_unverified`]).
     pub fn new() -> Self {
         Self::default()
     }
@@ -196,6 +250,34 @@ impl WebhookConfig {
     pub fn verification_token(mut self, token: &str) -> Self {
         self.verification_token = (!token.is_empty()).then(|| Secret::new(token));
         self
+    }
+    /// Accepts unauthenticated requests when neither key is set. For local development only:
+    /// anyone who can reach the URL can then run your handlers.
+    pub fn allow_unverified(mut self, allow: bool) -> Self {
+        self.allow_unverified = allow;
+        self
+    }
+    /// Refuses a configuration that would let unauthenticated requests through unasked.
+    ///
+    /// ```
+    /// use feishu_edge::webhook::WebhookConfig;
+    /// assert!(WebhookConfig::new().validate().is_err());
+    /// assert!(WebhookConfig::new().allow_unverified(true).validate().is_ok());
+    /// assert!(WebhookConfig::new().encrypt_key("ek").validate().is_ok());
+    /// ```
+    pub fn validate(&self) -> crate::Result<()> {
+        if self.encrypt_key.is_none() && self.verification_token.is_none() && !self.allow_unverified
+        {
+            return Err(crate::Error::Config(
+                "webhooks need an encryptKey or a verificationToken to authenticate requests (allowUnverified: true accepts anyone, for local development only)".into(),
+            ));
+        }
+        if self.dedupe_lease_secs == 0 || self.dedupe_ttl_secs < self.dedupe_lease_secs {
+            return Err(crate::Error::Config(
+                "dedupeLeaseSeconds must be at least 1 and at most dedupeTtlSeconds".into(),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -213,7 +295,8 @@ pub struct Headers {
 }
 
 /// The JSON-able webhook options of the JS API (`encryptKey`, `verificationToken`,
-/// `toleranceSeconds`, `maxBodyBytes`, `maxDepth`, `dedupeTtlSeconds`).
+/// `allowUnverified`, `toleranceSeconds`, `maxBodyBytes`, `bodyTimeoutMs`, `maxDepth`,
+/// `dedupeTtlSeconds`, `dedupeLeaseSeconds`, `storeTimeoutMs`).
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WebhookOptions {
@@ -223,39 +306,58 @@ pub struct WebhookOptions {
     /// See [`WebhookConfig::verification_token`].
     #[serde(default)]
     pub verification_token: Option<String>,
+    /// See [`WebhookConfig::allow_unverified`].
+    #[serde(default)]
+    pub allow_unverified: Option<bool>,
     /// See [`WebhookConfig::tolerance_secs`].
     #[serde(default)]
     pub tolerance_seconds: Option<u64>,
     /// See [`WebhookConfig::max_body_bytes`].
     #[serde(default)]
     pub max_body_bytes: Option<usize>,
+    /// See [`WebhookConfig::body_timeout_ms`].
+    #[serde(default)]
+    pub body_timeout_ms: Option<u64>,
     /// See [`WebhookConfig::max_depth`].
     #[serde(default)]
     pub max_depth: Option<usize>,
     /// See [`WebhookConfig::dedupe_ttl_secs`].
     #[serde(default)]
     pub dedupe_ttl_seconds: Option<u64>,
+    /// See [`WebhookConfig::dedupe_lease_secs`].
+    #[serde(default)]
+    pub dedupe_lease_seconds: Option<u64>,
+    /// See [`WebhookConfig::store_timeout_ms`].
+    #[serde(default)]
+    pub store_timeout_ms: Option<u64>,
 }
 
 impl WebhookOptions {
-    /// Parses the options' JSON into a [`WebhookConfig`].
+    /// Parses the options' JSON into a validated [`WebhookConfig`].
     ///
     /// ```
     /// let c = feishu_edge::webhook::WebhookOptions::config_from_json(r#"{"encryptKey":"k","toleranceSeconds":60}"#).unwrap();
     /// assert_eq!(c.tolerance_secs, 60);
+    /// assert!(feishu_edge::webhook::WebhookOptions::config_from_json("{}").is_err());
     /// ```
     pub fn config_from_json(json: &str) -> crate::Result<WebhookConfig> {
         let o: WebhookOptions = serde_json::from_str(json)
             .map_err(|e| crate::Error::Config(format!("bad webhook options: {e}")))?;
         let d = WebhookConfig::default();
-        Ok(WebhookConfig {
+        let config = WebhookConfig {
+            allow_unverified: o.allow_unverified.unwrap_or(false),
             tolerance_secs: o.tolerance_seconds.unwrap_or(d.tolerance_secs),
             max_body_bytes: o.max_body_bytes.unwrap_or(d.max_body_bytes),
+            body_timeout_ms: o.body_timeout_ms.unwrap_or(d.body_timeout_ms),
             max_depth: o.max_depth.unwrap_or(d.max_depth).clamp(2, 128),
             dedupe_ttl_secs: o.dedupe_ttl_seconds.unwrap_or(d.dedupe_ttl_secs),
+            dedupe_lease_secs: o.dedupe_lease_seconds.unwrap_or(d.dedupe_lease_secs),
+            store_timeout_ms: o.store_timeout_ms.unwrap_or(d.store_timeout_ms),
             ..d
         }
         .encrypt_key(o.encrypt_key.as_deref().unwrap_or(""))
-        .verification_token(o.verification_token.as_deref().unwrap_or("")))
+        .verification_token(o.verification_token.as_deref().unwrap_or(""));
+        config.validate()?;
+        Ok(config)
     }
 }

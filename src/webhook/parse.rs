@@ -76,16 +76,23 @@ pub fn parse(
     let encrypted = outer.get("encrypt");
     let legacy_card = flow == Flow::Card && encrypted.is_none() && outer.get("schema").is_none();
 
-    // The signature is over the raw bytes, checked before anything is decrypted.
+    // Trust model: the strongest configured mechanism must vouch for the request.
+    // - Legacy card callbacks (plain, no schema) are signed with SHA-1 over the verification
+    //   token: without a token they cannot be verified, whatever else is configured.
+    // - Everything else is signed with SHA-256 over the encrypt key when one is set; only a
+    //   URL challenge may come unsigned (see below).
+    // - With only a verification token, the token in the body is the check (no replay
+    //   protection); with nothing configured, construction required `allow_unverified`.
     let signing_secret = match legacy_card {
         false => config
             .encrypt_key
             .as_ref()
             .map(|k| (k.expose(), event_signature as SignFn)),
-        true => config
-            .verification_token
-            .as_ref()
-            .map(|t| (t.expose(), card_signature as SignFn)),
+        true => match (&config.verification_token, &config.encrypt_key) {
+            (Some(t), _) => Some((t.expose(), card_signature as SignFn)),
+            (None, Some(_)) => return Err(Reason::UnverifiableRequest),
+            (None, None) => None,
+        },
     };
     let signed = match signing_secret {
         Some((secret, sign)) => {
@@ -93,17 +100,21 @@ pub fn parse(
                 sign(ts, nonce, secret, body)
             })?
         }
-        None => true,
+        None if config.allow_unverified || config.verification_token.is_some() => true,
+        None => return Err(Reason::UnverifiableRequest),
     };
     let inbound = classify(config, outer, encrypted.is_some(), legacy_card);
     if signed {
         return inbound;
     }
-    // Unsigned while a key is configured: only a correct challenge is answered (the platform
-    // may send it without signature headers). Every other outcome, decryption failures
-    // included, gets one answer, so unsigned requests cannot be used as a padding oracle.
+    // Unsigned while a key is configured: only a URL challenge is answered (the platform may
+    // send it without signature headers), and only one that proves itself: the right
+    // verification token, or, with no token configured, a body that decrypted with the key.
+    // Every other outcome, decryption failures included, gets one answer, so unsigned
+    // requests cannot be used as a padding oracle.
+    let proven = config.verification_token.is_some() || encrypted.is_some();
     match inbound {
-        Ok(challenge @ Inbound::Challenge { .. }) => Ok(challenge),
+        Ok(challenge @ Inbound::Challenge { .. }) if proven => Ok(challenge),
         _ => Err(Reason::MissingSignature),
     }
 }
