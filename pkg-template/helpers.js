@@ -1,6 +1,6 @@
 // Task-level helpers: the common jobs in one call, composed from catalog methods. The decisions
 // (id and message type inference, bot signing, upload planning, OAuth) are the Rust core's.
-import { messageBodyJson, receiveIdType, botSign, uploadPlan } from './wasm/feishu_edge_bg.js';
+import { messageBodyJson, receiveIdType, botSign, uploadPlan, postBotWebhook } from './wasm/feishu_edge_bg.js';
 import { coreOf } from './internal.js';
 
 const dataOf = (envelope) => envelope.data;
@@ -297,9 +297,10 @@ export function oauthFor(client) {
 
 /**
  * Posts to a group's custom bot (incoming webhook), signing when a secret is set. `content` as
- * for im.send: a string, a card, a post... Throws FeishuError-like errors on a non-zero code.
+ * for im.send: a string, a card, a post... One attempt with a timeout (default 10 s); failures
+ * are FeishuErrors, and `retryable` is false whenever the message may have been posted.
  */
-export async function sendWebhook(url, content, { secret, fetch: fetchFn = globalThis.fetch, timestamp = Math.floor(Date.now() / 1000) } = {}) {
+export async function sendWebhook(url, content, { secret, fetch: fetchFn, timestamp = Math.floor(Date.now() / 1000), timeoutMs = 10_000 } = {}) {
   const { msg_type, content: body } = messageBody(content);
   const payload = { msg_type };
   const parsed = JSON.parse(body);
@@ -309,8 +310,5 @@ export async function sendWebhook(url, content, { secret, fetch: fetchFn = globa
     payload.timestamp = String(timestamp);
     payload.sign = botSign(timestamp, secret);
   }
-  const res = await fetchFn(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
-  const reply = await res.json().catch(() => ({ code: -1, msg: `HTTP ${res.status}` }));
-  if ((reply.code ?? reply.StatusCode ?? 0) !== 0) throw Object.assign(new Error(`custom bot refused the message: ${reply.msg ?? reply.StatusMessage}`), { code: reply.code, httpStatus: res.status });
-  return reply;
+  return postBotWebhook(String(url), JSON.stringify(payload), Number(timeoutMs), fetchFn);
 }

@@ -479,5 +479,5 @@ export * from './api-types.js';
 
 /** `{ msg_type, content }` for message content (the inference im.send uses). */
 export declare function messageBody(content: import('./api-types.js').MessageContent): { msg_type: string; content: string };
-/** Posts to a group custom bot (incoming webhook), signed when `secret` is set. */
-export declare function sendWebhook(url: string, content: import('./api-types.js').MessageContent, options?: { secret?: string; fetch?: typeof fetch; timestamp?: number }): Promise<{ code: number; msg: string }>;
+/** Posts to a group custom bot (incoming webhook), signed when `secret` is set; one attempt, `timeoutMs` (default 10 000), failures are `FeishuError`s. */
+export declare function sendWebhook(url: string, content: import('./api-types.js').MessageContent, options?: { secret?: string; fetch?: typeof fetch; timestamp?: number; timeoutMs?: number }): Promise<{ code?: number; msg?: string; [key: string]: unknown }>;

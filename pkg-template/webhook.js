@@ -5,7 +5,6 @@ import { FeishuError } from './client.js';
 import { coreOf, ready } from './internal.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
-const DEFAULT_MAX_BODY = 1 << 20;
 
 /** Reads headers from a web Headers object or a plain record (Node's req.headers). */
 function headerReader(headers) {
@@ -15,6 +14,47 @@ function headerReader(headers) {
   return (name) => (lower[name] == null ? undefined : String(lower[name]));
 }
 
+/** The size of a body before it is copied into wasm (a string has at least one byte per unit). */
+function sizeOf(body) {
+  if (typeof body === 'string') return body.length;
+  if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return body.byteLength;
+  return 0;
+}
+
+/**
+ * Reads a request body chunk by chunk: stops (and cancels the stream) past `max` bytes or after
+ * `timeoutMs`, so neither a huge nor a trickling body is held. Resolves to the bytes, or to the
+ * name of the refusal.
+ */
+async function readBody(request, max, timeoutMs) {
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks = [];
+  let size = 0;
+  let timer;
+  const deadline = timeoutMs > 0 ? new Promise((resolve) => { timer = setTimeout(resolve, timeoutMs, 'body_timeout'); }) : undefined;
+  const stop = (reason) => { reader.cancel().catch(() => {}); return reason; };
+  try {
+    for (;;) {
+      const step = deadline ? await Promise.race([reader.read(), deadline]) : await reader.read();
+      if (step === 'body_timeout') return stop(step);
+      if (step.done) break;
+      size += step.value.byteLength;
+      if (size > max) return stop('body_too_large');
+      chunks.push(step.value);
+    }
+  } catch {
+    return 'body_timeout';
+  } finally {
+    clearTimeout(timer);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) { out.set(c, at); at += c.byteLength; }
+  return out;
+}
+
 function reply(status, body) {
   return new Response(body, { status, headers: JSON_HEADERS });
 }
@@ -22,14 +62,13 @@ function reply(status, body) {
 class WebhookEndpoint {
   #core;
   #client;
-  #maxBody;
 
   constructor(options, card) {
     ready(FeishuError);
-    const { dedupeStore, client, logger, logLevel, ...rest } = options ?? {};
-    this.#core = new WasmDispatcher(JSON.stringify(rest), card, dedupeStore, logger, logLevel);
+    const { dedupeStore, client, logger, logLevel, onError, ...rest } = options ?? {};
+    if (onError !== undefined && typeof onError !== 'function') throw new TypeError('options.onError must be a function (error, event) => void');
+    this.#core = new WasmDispatcher(JSON.stringify(rest), card, dedupeStore, logger, logLevel, onError);
     this.#client = client;
-    this.#maxBody = rest.maxBodyBytes ?? DEFAULT_MAX_BODY;
     if (client) {
       const core = coreOf(client);
       if (!core) throw new TypeError('options.client must be a FeishuClient');
@@ -45,20 +84,51 @@ class WebhookEndpoint {
     else this.#core.register(type, wrapped);
   }
 
-  /** Verifies and dispatches a raw body: resolves to {status, body, eventType, reason, duplicate}. */
-  invoke(rawBody, headers, options = {}) {
-    const get = headerReader(headers);
-    return this.#core.invoke(rawBody, get('x-lark-request-timestamp'), get('x-lark-request-nonce'), get('x-lark-signature'), get('content-type'), options.waitUntil);
+  /** True when de-duplication is exact: the dedupeStore has an atomic putIfAbsent. */
+  get exactlyOnce() {
+    return this.#core.exactlyOnce;
   }
 
-  /** Handles a web Request; with `waitUntil`, events are acknowledged at once and handled after. */
+  /** Verifies and dispatches a raw body: resolves to {status, body, eventType, reason, duplicate}. */
+  invoke(rawBody, headers, options = {}) {
+    if (sizeOf(rawBody) > this.#core.maxBodyBytes) return Promise.resolve(this.#core.refusal('body_too_large'));
+    const get = headerReader(headers);
+    return this.#core.invoke(rawBody, get('x-lark-request-timestamp'), get('x-lark-request-nonce'), get('x-lark-signature'), get('content-type'), options.waitUntil, options.queue);
+  }
+
+  /**
+   * Handles a web Request. With `waitUntil`, events are acknowledged at once and handled after;
+   * with `queue` (anything with `send(body)`), they are queued for `consume`.
+   */
   async handle(request, options = {}) {
-    if (request.method !== 'POST') return reply(405, '{"error":"method_not_allowed","message":"webhooks are POST requests"}');
-    const declared = Number(request.headers.get('content-length') ?? 0);
-    if (declared > this.#maxBody) return reply(413, '{"error":"body_too_large","message":"the body is larger than the configured limit"}');
-    const body = new Uint8Array(await request.arrayBuffer());
+    const core = this.#core;
+    if (request.method !== 'POST') return this.#refuse('method_not_allowed');
+    const max = core.maxBodyBytes;
+    if (Number(request.headers.get('content-length') ?? 0) > max) return this.#refuse('body_too_large');
+    const body = await readBody(request, max, core.bodyTimeoutMs);
+    if (typeof body === 'string') return this.#refuse(body);
     const result = await this.invoke(body, request.headers, options);
     return reply(result.status, result.body);
+  }
+
+  #refuse(reason) {
+    const r = this.#core.refusal(reason);
+    return reply(r.status, r.body);
+  }
+
+  /**
+   * The Worker's `queue(batch)` handler: runs the handlers of the events `handle(…, { queue })`
+   * enqueued, acking each message on success (or when it was handled before) and retrying it on
+   * failure. Resolves to `{ acked, retried }`.
+   */
+  async consume(batch) {
+    const core = this.#core;
+    let acked = 0, retried = 0;
+    await Promise.all([...(batch?.messages ?? [])].map(async (message) => {
+      const body = typeof message.body === 'string' ? message.body : JSON.stringify(message.body);
+      if ((await core.consume(body)) === 'ack') { acked++; message.ack?.(); } else { retried++; message.retry?.(); }
+    }));
+    return { acked, retried };
   }
 }
 

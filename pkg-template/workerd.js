@@ -7,5 +7,6 @@ start(wasmModule);
 export * from './client.js';
 export * from './webhook.js';
 export * from './card.js';
+export { FeishuStateObject, durableObjectStore, denoKvStore, redisStore } from './stores.js';
 export { withTenantToken, withUserAccessToken, withTenantKey, withAll } from './catalog.js';
 export { sendWebhook, messageBody } from './helpers.js';

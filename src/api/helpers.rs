@@ -123,6 +123,55 @@ pub fn bot_sign(timestamp: u64, secret: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
+/// Posts a prepared payload to a group custom bot's webhook URL: one attempt with a timeout
+/// (a message must not be sent twice), the reply checked like an API envelope (the old
+/// `StatusCode` / `StatusMessage` shape too). A timeout, network error or 5xx is reported as
+/// not retryable: the message may have been posted.
+///
+/// ```no_run
+/// # async fn demo(t: &dyn feishu_edge::Transport) -> feishu_edge::Result<()> {
+/// let payload = r#"{"msg_type":"text","content":{"text":"hi"}}"#;
+/// feishu_edge::api::helpers::post_bot_webhook(t, "https://open.feishu.cn/open-apis/bot/v2/hook/x", payload, 10_000).await?;
+/// # Ok(()) }
+/// ```
+pub async fn post_bot_webhook(
+    transport: &dyn crate::Transport,
+    url: &str,
+    payload_json: &str,
+    timeout_ms: u64,
+) -> Result<crate::ApiResponse> {
+    use crate::transport::{Body, HttpRequest, Method, TransportError};
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(Error::InvalidRequest(format!(
+            "the custom bot webhook URL must be absolute http(s), got `{url}`"
+        )));
+    }
+    let request = HttpRequest {
+        method: Method::Post,
+        url: url.to_string(),
+        headers: Vec::new(),
+        body: Body::Json(payload_json.into()),
+        timeout_ms: (timeout_ms > 0).then_some(timeout_ms),
+    };
+    let reply = match transport.send(request).await {
+        Ok(reply) => reply,
+        Err(TransportError::Timeout(ms)) => return Err(Error::Timeout { ms }.unconfirmed()),
+        Err(TransportError::Network(m)) => return Err(Error::Network(m).unconfirmed()),
+    };
+    let legacy = RawFields::parse(std::str::from_utf8(&reply.body).unwrap_or(""))
+        .and_then(|f| Some((f.get("StatusCode")?.get().parse::<i64>().ok()?, f.str("StatusMessage"))));
+    if let Some((code, msg)) = legacy.filter(|(code, _)| *code != 0) {
+        return Err(Error::Api(Box::new(crate::ApiError {
+            code: Some(code),
+            msg: msg.unwrap_or_default(),
+            log_id: crate::request::envelope::log_id(&reply),
+            http_status: reply.status,
+            rate_limit_reset_secs: None,
+        })));
+    }
+    crate::request::envelope::check(reply).map_err(Error::unconfirmed)
+}
+
 /// The `(offset, length)` of each part when uploading `size` bytes in `block_size` blocks.
 ///
 /// ```

@@ -64,7 +64,7 @@ impl WasmClient {
                 builder = builder.transport(Rc::new(FetchTransport::with_function(f)));
             }
             if !token_store.is_null() && !token_store.is_undefined() {
-                builder = builder.store(Rc::new(JsKvStore::new(token_store)?));
+                builder = builder.store(Rc::new(JsKvStore::new(token_store, "tokenStore")?));
             }
             builder.build()
         };

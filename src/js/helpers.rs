@@ -30,6 +30,29 @@ pub fn bot_sign(timestamp: f64, secret: &str) -> String {
     helpers::bot_sign(timestamp.max(0.0) as u64, secret)
 }
 
+/// Posts a custom-bot payload (JSON text) with a timeout through `fetch` (or the global one):
+/// resolves to the reply object, rejects with a `FeishuError`.
+#[wasm_bindgen(js_name = postBotWebhook)]
+pub fn post_bot_webhook(
+    url: String,
+    payload_json: String,
+    timeout_ms: f64,
+    fetch: Option<js_sys::Function>,
+) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(async move {
+        let transport = match fetch {
+            Some(f) => super::fetch::FetchTransport::with_function(f),
+            None => super::fetch::FetchTransport::global().map_err(|e| to_js(&e))?,
+        };
+        let timeout = if timeout_ms.is_finite() { timeout_ms.max(0.0) as u64 } else { 0 };
+        let reply = helpers::post_bot_webhook(&transport, &url, &payload_json, timeout)
+            .await
+            .map_err(|e| to_js(&e))?;
+        js_sys::JSON::parse(std::str::from_utf8(&reply.body).unwrap_or("{}"))
+            .or_else(|_| Ok(js_sys::Object::new().into()))
+    })
+}
+
 /// Part lengths for a chunked upload, in order.
 #[wasm_bindgen(js_name = uploadPlan)]
 pub fn upload_plan(size: f64, block_size: f64) -> Vec<f64> {

@@ -7,11 +7,14 @@ use super::error::to_js;
 use super::logger::JsLogger;
 use super::runtime::JsRuntime;
 use super::store::JsKvStore;
-use super::{describe, settle};
+use super::{describe, method, settle};
 use crate::error::Error;
 use crate::webhook::crypto;
 use crate::webhook::dispatch::HandlerResult;
-use crate::webhook::{Dispatcher, Event, EventHandler, Flow, Headers, Schema, WebhookOptions};
+use crate::webhook::{
+    Consumed, Delivery, Dispatcher, Event, EventHandler, EventQueue, Flow, Headers, Reason, Schema,
+    WebhookOptions,
+};
 use crate::LocalBoxFuture;
 use js_sys::{Function, Promise, Uint8Array};
 use std::cell::RefCell;
@@ -46,11 +49,13 @@ extern "C" {
     ) -> JsValue;
 }
 
-/// Registered JS handlers: by event type, or one for everything (card callbacks).
+/// Registered JS handlers: by event type, or one for everything (card callbacks), and the
+/// `onError(error, event)` callback every handler failure is reported to.
 #[derive(Default)]
 struct JsHandlers {
     by_type: RefCell<Vec<(String, Function)>>,
     catch_all: RefCell<Option<Function>>,
+    on_error: Option<Function>,
 }
 
 impl JsHandlers {
@@ -66,36 +71,74 @@ impl JsHandlers {
     }
 }
 
+fn schema_name(schema: Schema) -> &'static str {
+    match schema {
+        Schema::V1 => "1.0",
+        Schema::V2 => "2.0",
+        Schema::LegacyCard => "card",
+    }
+}
+
 impl EventHandler for JsHandlers {
     fn handles(&self, event: &Event) -> bool {
         self.find(&event.event_type).is_some()
     }
     fn call(&self, event: &Event) -> LocalBoxFuture<'static, HandlerResult> {
-        let started = (|| -> Result<JsValue, String> {
-            let f = self.find(&event.event_type).ok_or("no handler")?;
-            let data = js_sys::JSON::parse(&event.payload).map_err(|e| describe(&e))?;
-            let schema = match event.schema {
-                Schema::V1 => "1.0",
-                Schema::V2 => "2.0",
-                Schema::LegacyCard => "card",
-            };
-            let ctx = handler_context(
-                &event.event_type,
-                event.event_id.as_deref(),
-                event.tenant_key.as_deref(),
-                event.app_id.as_deref(),
-                schema,
-            );
-            f.call2(&JsValue::UNDEFINED, &data, &ctx)
-                .map_err(|e| describe(&e))
-        })();
+        let data = js_sys::JSON::parse(&event.payload).unwrap_or(JsValue::NULL);
+        let started = match self.find(&event.event_type) {
+            Some(f) => {
+                let ctx = handler_context(
+                    &event.event_type,
+                    event.event_id.as_deref(),
+                    event.tenant_key.as_deref(),
+                    event.app_id.as_deref(),
+                    schema_name(event.schema),
+                );
+                f.call2(&JsValue::UNDEFINED, &data, &ctx)
+            }
+            None => Err(JsValue::from_str("no handler")),
+        };
+        let on_error = self.on_error.clone();
         Box::pin(async move {
-            let value = settle(started?).await.map_err(|e| describe(&e))?;
+            let outcome = match started {
+                Ok(value) => settle(value).await,
+                Err(e) => Err(e),
+            };
+            let value = match outcome {
+                Ok(v) => v,
+                Err(e) => {
+                    if let Some(report) = on_error {
+                        // A reporter that throws must not turn into another failure.
+                        if let Ok(p) = report.call2(&JsValue::UNDEFINED, &e, &data) {
+                            let _ = settle(p).await;
+                        }
+                    }
+                    return Err(describe(&e));
+                }
+            };
             if value.is_undefined() || value.is_null() {
                 return Ok(None);
             }
             let json = js_sys::JSON::stringify(&value).map_err(|e| describe(&e))?;
             Ok(json.as_string())
+        })
+    }
+}
+
+/// A queue producer: any object with `send(body)` (Cloudflare Queues' binding).
+struct JsQueue(JsValue);
+
+impl EventQueue for JsQueue {
+    fn send(&self, message: String) -> LocalBoxFuture<'static, Result<(), String>> {
+        let sent = match method(&self.0, "send") {
+            Some(f) => f.call1(&self.0, &JsValue::from_str(&message)),
+            None => Err(JsValue::from_str("options.queue has no send(body) method")),
+        };
+        Box::pin(async move {
+            match sent {
+                Ok(p) => settle(p).await.map(|_| ()).map_err(|e| describe(&e)),
+                Err(e) => Err(describe(&e)),
+            }
         })
     }
 }
@@ -122,6 +165,16 @@ fn bytes_of(body: &JsValue) -> Result<Vec<u8>, Error> {
     ))
 }
 
+fn result_of(reply: &crate::webhook::Reply) -> JsValue {
+    webhook_result(
+        reply.status,
+        &reply.body,
+        reply.event_type.as_deref(),
+        reply.reason.map(|r| r.as_str()),
+        reply.duplicate,
+    )
+}
+
 #[wasm_bindgen]
 impl WasmDispatcher {
     /// `card`: a card request URL (accepts the legacy SHA-1 flow) rather than the event URL.
@@ -132,22 +185,26 @@ impl WasmDispatcher {
         dedupe_store: JsValue,
         logger: JsValue,
         log_level: Option<String>,
+        on_error: Option<Function>,
     ) -> Result<WasmDispatcher, JsValue> {
         let build = || -> Result<Dispatcher, Error> {
             let config = WebhookOptions::config_from_json(options_json)?;
             let flow = if card { Flow::Card } else { Flow::Event };
-            let mut d = Dispatcher::new(config, flow, Rc::new(JsRuntime)).logger(Rc::new(
+            let mut d = Dispatcher::new(config, flow, Rc::new(JsRuntime))?.logger(Rc::new(
                 JsLogger::from_options(logger, log_level.as_deref()),
             ));
             if !dedupe_store.is_null() && !dedupe_store.is_undefined() {
-                d = d.dedupe(Rc::new(JsKvStore::new(dedupe_store)?));
+                d = d.dedupe(Rc::new(JsKvStore::with_delete(dedupe_store, "dedupeStore")?));
             }
             Ok(d)
         };
         let dispatcher = build().map_err(|e| to_js(&e))?;
         Ok(WasmDispatcher {
             dispatcher: Rc::new(dispatcher),
-            handlers: Rc::default(),
+            handlers: Rc::new(JsHandlers {
+                on_error,
+                ..Default::default()
+            }),
         })
     }
 
@@ -176,7 +233,35 @@ impl WasmDispatcher {
         *self.handlers.catch_all.borrow_mut() = Some(handler);
     }
 
-    /// Handles one request: resolves to `{status, body, eventType, reason, duplicate}`.
+    /// The largest body accepted, in bytes (the glue stops reading past it).
+    #[wasm_bindgen(getter, js_name = maxBodyBytes)]
+    pub fn max_body_bytes(&self) -> f64 {
+        self.dispatcher.config().max_body_bytes as f64
+    }
+
+    /// How long reading a body may take, in ms (0: no deadline).
+    #[wasm_bindgen(getter, js_name = bodyTimeoutMs)]
+    pub fn body_timeout_ms(&self) -> f64 {
+        self.dispatcher.config().body_timeout_ms as f64
+    }
+
+    /// True when de-duplication is exact (a store with an atomic `putIfAbsent`).
+    #[wasm_bindgen(getter, js_name = exactlyOnce)]
+    pub fn exactly_once(&self) -> bool {
+        self.dispatcher.exactly_once()
+    }
+
+    /// The result object of a refusal the glue detected before the body reached wasm
+    /// (`method_not_allowed`, `body_too_large`, `body_timeout`, `empty_body`).
+    pub fn refusal(&self, reason: &str) -> JsValue {
+        let reason = Reason::from_name(reason).unwrap_or(Reason::EmptyBody);
+        webhook_result(reason.status(), &reason.body(), None, Some(reason.as_str()), false)
+    }
+
+    /// Handles one request: resolves to `{status, body, eventType, reason, duplicate}`. With a
+    /// `queue`, verified events are enqueued (card callbacks still run and reply); with
+    /// `wait_until`, events are handled after the reply.
+    #[allow(clippy::too_many_arguments)]
     pub fn invoke(
         &self,
         body: JsValue,
@@ -185,6 +270,7 @@ impl WasmDispatcher {
         signature: Option<String>,
         content_type: Option<String>,
         wait_until: Option<Function>,
+        queue: JsValue,
     ) -> Promise {
         let (dispatcher, handlers) = (self.dispatcher.clone(), self.handlers.clone());
         let headers = Headers {
@@ -205,16 +291,28 @@ impl WasmDispatcher {
                     let _ = wait.call1(&JsValue::UNDEFINED, &promise);
                 }
             });
-            let reply = dispatcher
-                .invoke(&bytes, &headers, &*handlers, defer.as_ref().map(|f| f as _))
-                .await;
-            Ok(webhook_result(
-                reply.status,
-                &reply.body,
-                reply.event_type.as_deref(),
-                reply.reason.map(|r| r.as_str()),
-                reply.duplicate,
-            ))
+            let queue = (!queue.is_undefined() && !queue.is_null()).then(|| JsQueue(queue));
+            let delivery = match (&queue, &defer) {
+                (Some(q), _) => Delivery::Enqueue(q),
+                (None, Some(f)) => Delivery::Defer(f),
+                (None, None) => Delivery::Reply,
+            };
+            let reply = dispatcher.invoke(&bytes, &headers, &*handlers, delivery).await;
+            Ok(result_of(&reply))
+        })
+    }
+
+    /// Handles one queue message body (as enqueued by `invoke` with a queue): resolves to
+    /// `"ack"` or `"retry"`.
+    pub fn consume(&self, message: JsValue) -> Promise {
+        let (dispatcher, handlers) = (self.dispatcher.clone(), self.handlers.clone());
+        future_to_promise(async move {
+            let text = message.as_string().unwrap_or_default();
+            let outcome = dispatcher.consume(&text, &*handlers).await;
+            Ok(JsValue::from_str(match outcome {
+                Consumed::Ack => "ack",
+                Consumed::Retry => "retry",
+            }))
         })
     }
 }

@@ -28,19 +28,32 @@ pub trait TokenStore {
         value: &str,
         ttl_secs: Option<u64>,
     ) -> LocalBoxFuture<'_, Result<bool>> {
-        let (key, value) = (key.to_string(), value.to_string());
-        Box::pin(async move {
-            if self.get(&key).await?.is_some() {
-                return Ok(false);
-            }
-            self.put(&key, &value, ttl_secs).await?;
-            Ok(true)
-        })
+        Box::pin(put_if_absent_by_get_then_put(
+            self,
+            key.to_string(),
+            value.to_string(),
+            ttl_secs,
+        ))
     }
     /// True when [`TokenStore::put_if_absent`] is atomic (no two callers can both win).
     fn atomic(&self) -> bool {
         false
     }
+}
+
+/// `put_if_absent` for stores that cannot do it atomically: a get, then a put. Two concurrent
+/// callers can both see nothing and both write (best effort).
+pub async fn put_if_absent_by_get_then_put<S: TokenStore + ?Sized>(
+    store: &S,
+    key: String,
+    value: String,
+    ttl_secs: Option<u64>,
+) -> Result<bool> {
+    if store.get(&key).await?.is_some() {
+        return Ok(false);
+    }
+    store.put(&key, &value, ttl_secs).await?;
+    Ok(true)
 }
 
 /// The default number of entries a [`MemoryStore`] keeps.

@@ -7,8 +7,9 @@ import { webhookTests } from './webhook-suite.mjs';
 import { cardTests } from './card-suite.mjs';
 import { catalogTests, parseCatalog } from './catalog-suite.mjs';
 import { helperTests } from './helpers-suite.mjs';
+import { trustTests } from './trust-suite.mjs';
 
-const tests = [...clientTests, ...webhookTests, ...cardTests, ...catalogTests, ...helperTests];
+const tests = [...clientTests, ...webhookTests, ...cardTests, ...catalogTests, ...helperTests, ...trustTests];
 
 export default {
   async fetch(request, env) {
