@@ -99,7 +99,8 @@ async fn refused_connection_is_a_network_error() {
 #[wasm_bindgen_test]
 async fn kv_adapter_maps_ttl_and_missing_values() {
     let kv = make_kv();
-    let store = JsKvStore::new(kv.clone()).unwrap();
+    let store = JsKvStore::new(kv.clone(), "tokenStore").unwrap();
+    assert!(!store.atomic(), "no putIfAbsent: best effort");
     assert_eq!(store.get("k").await.unwrap(), None);
     store
         .put("k", "{\"token\":\"x\"}", Some(120))
@@ -111,8 +112,14 @@ async fn kv_adapter_maps_ttl_and_missing_values() {
     );
     store.delete("k").await.unwrap();
     assert_eq!(kv_calls(&kv), "get,put:{\"expirationTtl\":120},get,delete");
-    assert!(JsKvStore::new(JsValue::from_str("nope")).is_err());
-    let broken = JsKvStore::new(throwing_kv()).unwrap();
+    assert!(JsKvStore::new(JsValue::from_str("nope"), "tokenStore").is_err());
+    // De-duplication needs delete (a failed event's claim is released with it).
+    let no_delete = js_sys::Object::new();
+    for m in ["get", "put"] {
+        js_sys::Reflect::set(&no_delete, &m.into(), &js_sys::Function::new_no_args("return null")).unwrap();
+    }
+    assert!(JsKvStore::with_delete(no_delete.into(), "dedupeStore").is_err());
+    let broken = JsKvStore::new(throwing_kv(), "tokenStore").unwrap();
     assert!(matches!(broken.get("k").await, Err(Error::Store(m)) if m.contains("kv down")));
     assert!(matches!(
         broken.put("k", "v", None).await,

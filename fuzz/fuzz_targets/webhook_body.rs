@@ -1,6 +1,8 @@
-//! Any bytes and any header values as an event request: must return a reason or an inbound, never panic.
+//! Any bytes and any header values as an event or card request: must return a reason or an
+//! inbound, never panic, and never let an unauthenticated event through (the fuzzer cannot
+//! forge a SHA-256 signature, so with an encrypt key no event may pass; with no key, none may).
 #![no_main]
-use feishu_edge::webhook::{parse, Flow, Headers, WebhookConfig};
+use feishu_edge::webhook::{parse, Flow, Headers, Inbound, WebhookConfig};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -17,8 +19,15 @@ fuzz_target!(|data: &[u8]| {
         content_type: (selector & 8 != 0).then(|| parts.next().unwrap_or("").to_string()),
     };
     let keyed = WebhookConfig::new().encrypt_key("fuzz key").verification_token("fuzz token");
-    let open = WebhookConfig::new();
-    for config in [&keyed, &open] {
-        let _ = parse(config, body, &headers, 1_700_000_000, Flow::Event);
+    let key_only = WebhookConfig::new().encrypt_key("fuzz key");
+    let none = WebhookConfig::new();
+    for flow in [Flow::Event, Flow::Card] {
+        for config in [&keyed, &key_only, &none] {
+            let r = parse(config, body, &headers, 1_700_000_000, flow);
+            let event_passed = matches!(r, Ok(Inbound::Event(_)));
+            // The one way through with `keyed` on the card flow is a SHA-1 signature with the
+            // token, which the fuzzer cannot forge either.
+            assert!(!event_passed, "unauthenticated event dispatched ({flow:?})");
+        }
     }
 });
