@@ -14,11 +14,49 @@ export interface Envelope<TData = any> {
 }
 
 /** Any object shaped like a Workers KV namespace: a KV binding, a Deno KV or Redis wrapper. */
+/**
+ * The store interface: Workers KV fits as it is. A store with `putIfAbsent` (true when it wrote)
+ * is taken to be atomic, which makes webhook de-duplication exact; without it, de-duplication
+ * is a get-then-put (best effort). `delete` is optional for tokens, required for `dedupeStore`.
+ */
 export interface KVLike {
   get(key: string): Promise<string | null> | string | null;
   put(key: string, value: string, options?: { expirationTtl?: number }): Promise<void> | void;
   delete?(key: string): Promise<void> | void;
+  putIfAbsent?(key: string, value: string, options?: { expirationTtl?: number }): Promise<boolean> | boolean;
 }
+
+/** A store the package's adapters return: every method, `putIfAbsent` atomic. */
+export interface AtomicStore extends KVLike {
+  get(key: string): Promise<string | null>;
+  put(key: string, value: string, options?: { expirationTtl?: number }): Promise<void>;
+  delete(key: string): Promise<void>;
+  putIfAbsent(key: string, value: string, options?: { expirationTtl?: number }): Promise<boolean>;
+}
+
+/** The Durable Object namespace binding shape `durableObjectStore` needs. */
+export interface DurableObjectNamespaceLike {
+  idFromName(name: string): unknown;
+  get(id: any): { fetch(input: string, init?: RequestInit): Promise<Response> };
+}
+
+/**
+ * The Durable Object class behind `durableObjectStore`: export it from your Worker and bind it
+ * (`[[durable_objects.bindings]] name = "FEISHU_STATE", class_name = "FeishuStateObject"`).
+ * One object per key: every operation on a key is serialized, across isolates and colos.
+ */
+export declare class FeishuStateObject {
+  constructor(state: { storage: any }, env?: unknown);
+  fetch(request: Request): Promise<Response>;
+  alarm(): Promise<void>;
+}
+
+/** A strongly consistent store on a Durable Object namespace bound to `FeishuStateObject`. */
+export declare function durableObjectStore(namespace: DurableObjectNamespaceLike): AtomicStore;
+/** A strongly consistent store on Deno KV (`await Deno.openKv()`), keys under `prefix` (default `['feishu-edge']`). */
+export declare function denoKvStore(kv: { get(key: unknown[]): Promise<any>; set(key: unknown[], value: unknown, options?: { expireIn?: number }): Promise<any>; delete(key: unknown[]): Promise<void>; atomic(): any }, options?: { prefix?: unknown[] }): AtomicStore;
+/** A store on Redis for Node: a connected `redis` (node-redis) or `ioredis` client; `SET … NX PX` for `putIfAbsent`. */
+export declare function redisStore(client: { sendCommand(args: string[]): Promise<unknown> } | { call(...args: string[]): Promise<unknown>; status: string }, options?: { prefix?: string }): AtomicStore;
 
 /** Console-like logger. The SDK never logs secrets, tokens or bodies. */
 export interface Logger {
@@ -154,20 +192,35 @@ export declare class FeishuError extends Error {
 
 // ---- Webhooks ----
 
+/**
+ * Webhook options. At least one of `encryptKey` / `verificationToken` is required: with neither,
+ * the constructor throws a FeishuError of kind 'config' unless `allowUnverified` is true.
+ */
 export interface WebhookOptions {
-  /** The app's encrypt key: bodies are AES-256-CBC encrypted and SHA-256 signed with it. */
+  /** The app's encrypt key: bodies are AES-256-CBC encrypted and SHA-256 signed with it; every request but a proven URL challenge must carry a valid signature. */
   encryptKey?: string;
-  /** The app's verification token, checked in every body (challenges included). */
+  /** The app's verification token, checked in every body (challenges included); legacy card callbacks are SHA-1 signed with it. */
   verificationToken?: string;
+  /** Accept requests with neither key configured: local development only, anyone can reach your handlers. */
+  allowUnverified?: boolean;
   /** Accepted clock skew for X-Lark-Request-Timestamp (default 300). */
   toleranceSeconds?: number;
-  /** Largest accepted body (default 1 MiB). */
+  /** Largest accepted body (default 1 MiB): a longer stream is cut there, never read whole. */
   maxBodyBytes?: number;
+  /** How long reading a body may take (default 10 000 ms): a trickling body gets 408 body_timeout. */
+  bodyTimeoutMs?: number;
   /** Deepest accepted JSON nesting (default 64). */
   maxDepth?: number;
-  /** With a store, an event id seen within this long is acknowledged but not dispatched (default 3600). */
+  /** A handled event id is remembered this long (default 28 800: 8 h, past the platform's 7.1 h of retries). */
   dedupeTtlSeconds?: number;
+  /** A claim on an event being handled lasts this long before another delivery may take over (default 120). */
+  dedupeLeaseSeconds?: number;
+  /** Deadline of each dedupe store call (default 2000 ms); a store that misses it is skipped with a warning (fail open). */
+  storeTimeoutMs?: number;
+  /** Where event ids are claimed and committed. Exact with an atomic `putIfAbsent` (durableObjectStore, denoKvStore, redisStore); best effort otherwise (Workers KV). Needs `delete`. */
   dedupeStore?: KVLike;
+  /** Called whenever a handler throws or rejects, with the error and the object the handler received (its claim is released, so the platform's or the queue's retry is handled). */
+  onError?: (error: unknown, event: EventData) => void | Promise<void>;
   /** Receives pushed app_tickets (marketplace apps) and is passed to handlers as ctx.client. */
   client?: FeishuClient;
   logger?: Logger;
@@ -243,11 +296,19 @@ export type WebhookRejection =
   | 'method_not_allowed' | 'body_too_large' | 'unsupported_content_type' | 'empty_body' | 'invalid_utf8'
   | 'invalid_json' | 'json_too_deep' | 'missing_signature' | 'invalid_timestamp' | 'stale_timestamp'
   | 'signature_mismatch' | 'encrypted_but_no_key' | 'invalid_base64' | 'invalid_ciphertext' | 'decryption_failed'
-  | 'invalid_plaintext' | 'missing_token' | 'token_mismatch' | 'unknown_event_shape' | 'handler_failed';
+  | 'invalid_plaintext' | 'missing_token' | 'token_mismatch' | 'unknown_event_shape' | 'handler_failed'
+  | 'unverifiable_request' | 'event_in_progress' | 'queue_failed' | 'body_timeout';
 
 export interface HandleOptions {
-  /** Workers' ctx.waitUntil: events are acknowledged at once and handled after the reply. */
+  /** Workers' ctx.waitUntil: events are acknowledged at once and handled after the reply (failures go to onError). */
   waitUntil?: (promise: Promise<unknown>) => void;
+  /** A queue producer (Cloudflare Queues' binding, or anything with `send(body)`): verified events are enqueued and acknowledged; card callbacks still run and reply. */
+  queue?: { send(body: string): Promise<unknown> | unknown };
+}
+
+/** A queue batch as Cloudflare Queues delivers it (only what `consume` uses). */
+export interface QueueBatchLike {
+  readonly messages: ReadonlyArray<{ readonly body: unknown; ack(): void; retry(): void }>;
 }
 
 type RawBody = string | Uint8Array | ArrayBuffer;
@@ -258,6 +319,10 @@ declare class WebhookEndpoint {
   invoke(rawBody: RawBody, headers: HeaderSource, options?: HandleOptions): Promise<WebhookResult>;
   /** Verifies and dispatches a web Request. */
   handle(request: Request, options?: HandleOptions): Promise<Response>;
+  /** The Worker's `queue(batch)` handler for events queued by `handle(…, { queue })`: acks each message once handled (or handled before), retries it on failure. */
+  consume(batch: QueueBatchLike): Promise<{ acked: number; retried: number }>;
+  /** True when de-duplication is exact: the dedupeStore has an atomic `putIfAbsent`. */
+  readonly exactlyOnce: boolean;
 }
 
 export declare class EventDispatcher extends WebhookEndpoint {

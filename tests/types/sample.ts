@@ -164,3 +164,26 @@ export async function streams(client: FeishuClient): Promise<number> {
   for (let r = await reader.read(); !r.done; r = await reader.read()) total += r.value.length;
   return total;
 }
+
+import { FeishuStateObject, durableObjectStore, denoKvStore, redisStore, type AtomicStore, type WebhookRejection } from 'feishu-edge';
+
+export { FeishuStateObject };
+
+export async function webhooksFailClosed(env: { FEISHU_STATE: { idFromName(n: string): unknown; get(id: unknown): { fetch(input: string, init?: RequestInit): Promise<Response> } }; FEISHU_EVENTS: { send(body: string): Promise<void> } }, request: Request, batch: { messages: Array<{ body: unknown; ack(): void; retry(): void }> }): Promise<Response> {
+  const store: AtomicStore = durableObjectStore(env.FEISHU_STATE);
+  const events = new EventDispatcher({
+    encryptKey: 'ek', verificationToken: 'vt', dedupeStore: store, dedupeTtlSeconds: 28_800, dedupeLeaseSeconds: 120,
+    storeTimeoutMs: 2_000, bodyTimeoutMs: 10_000, onError: (error, event) => console.error(error, event.event_id),
+  }).register({ 'im.message.receive_v1': async (data) => { void data.message.chat_id; } });
+  const exact: boolean = events.exactlyOnce;
+  const dev = new CardActionHandler({ allowUnverified: true }, () => ({ toast: { type: 'info', content: 'ok' } }));
+  // @ts-expect-error durations are numbers
+  new EventDispatcher({ encryptKey: 'ek', dedupeLeaseSeconds: '2m' });
+  // @ts-expect-error onError is a function
+  new EventDispatcher({ encryptKey: 'ek', onError: 'log' });
+  const { acked, retried }: { acked: number; retried: number } = await events.consume(batch);
+  const reason: WebhookRejection = 'event_in_progress';
+  void [exact, dev, acked, retried, reason, denoKvStore, redisStore];
+  await sendWebhook('https://hooks.example/x', 'hi', { timeoutMs: 5_000 });
+  return events.handle(request, { queue: env.FEISHU_EVENTS });
+}

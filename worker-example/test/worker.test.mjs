@@ -9,15 +9,16 @@ const ENCRYPT_KEY = 'worker-encrypt-key';
 const TOKEN = 'worker-verification-token';
 const dir = fileURLToPath(new URL('..', import.meta.url));
 
-export async function startWorker(emu) {
+export async function startWorker(emu, overrides = {}) {
   const mf = new Miniflare({
     modules: true,
     scriptPath: `${dir}dist/index.js`,
     modulesRoot: `${dir}dist`,
     modulesRules: [{ type: 'ESModule', include: ['**/*.js'] }, { type: 'CompiledWasm', include: ['**/*.wasm'] }],
     compatibilityDate: '2025-01-01',
-    bindings: { FEISHU_APP_ID: emu.appId, FEISHU_APP_SECRET: emu.appSecret, FEISHU_ENCRYPT_KEY: ENCRYPT_KEY, FEISHU_VERIFICATION_TOKEN: TOKEN, FEISHU_BASE_URL: emu.url },
+    bindings: { FEISHU_APP_ID: emu.appId, FEISHU_APP_SECRET: emu.appSecret, FEISHU_ENCRYPT_KEY: ENCRYPT_KEY, FEISHU_VERIFICATION_TOKEN: TOKEN, FEISHU_BASE_URL: emu.url, ...overrides },
     kvNamespaces: ['TOKENS'],
+    durableObjects: { FEISHU_STATE: 'FeishuStateObject' },
   });
   await mf.ready;
   return mf;
@@ -70,7 +71,7 @@ const tests = [
     },
   },
   {
-    name: 'the same event delivered again is not answered twice (KV de-duplication)',
+    name: 'the same event delivered again is not answered twice (Durable Object de-duplication)',
     async fn({ mf, emu }) {
       await emu.reset();
       const event = fixtures.messageReceive({ text: 'once', messageId: 'om_once', token: TOKEN });
@@ -97,6 +98,28 @@ const tests = [
       assert(stored.token.startsWith('t-emu-') && stored.expiresAt > Date.now() / 1000, 'token in KV');
       const forged = await send(mf, '/webhook/event', fixtures.messageReceive({ token: TOKEN }), { encryptKey: 'not the key' });
       assertEqual([forged.status, (await forged.json()).error], [401, 'signature_mismatch']);
+    },
+  },
+  {
+    name: 'a deploy without keys refuses every request; with only an encrypt key an unsigned card callback is refused',
+    async fn({ emu }) {
+      const open = await startWorker(emu, { FEISHU_ENCRYPT_KEY: '', FEISHU_VERIFICATION_TOKEN: '' });
+      try {
+        const legacy = JSON.stringify({ open_id: 'ou_x', action: { tag: 'button', value: { action: 'helpful' } } });
+        const res = await open.dispatchFetch('http://bot.test/webhook/card', { method: 'POST', body: legacy, headers: { 'content-type': 'application/json' } });
+        assertEqual(res.status, 500);
+        assert((await res.text()).includes('allowUnverified'), 'says why');
+      } finally {
+        await open.dispose();
+      }
+      const keyOnly = await startWorker(emu, { FEISHU_VERIFICATION_TOKEN: '' });
+      try {
+        const legacy = JSON.stringify({ open_id: 'ou_x', action: { tag: 'button', value: { action: 'helpful' } } });
+        const res = await keyOnly.dispatchFetch('http://bot.test/webhook/card', { method: 'POST', body: legacy, headers: { 'content-type': 'application/json' } });
+        assertEqual([res.status, (await res.json()).error], [401, 'unverifiable_request']);
+      } finally {
+        await keyOnly.dispose();
+      }
     },
   },
 ];
