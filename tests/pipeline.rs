@@ -618,3 +618,31 @@ fn ten_concurrent_user_token_reads_refresh_once() {
     let refreshes = t.seen.borrow().iter().filter(|r| r.url.contains("oauth/token")).count();
     assert_eq!(refreshes, 1);
 }
+
+#[test]
+fn thirty_thousand_tenants_stay_bounded_and_fast() {
+    let clock: Rc<dyn Runtime> = Rc::new(VirtualClock::default());
+    let store = Rc::new(MemoryStore::new(clock.clone()));
+    let (c, t, _) = setup_with(
+        Config::new("cli_isv", "s").app_type(AppType::Marketplace),
+        Box::new(|_, _| ok()),
+    );
+    let client = Client::builder(c.config().clone())
+        .transport(t.clone())
+        .runtime(clock)
+        .store(store.clone())
+        .build()
+        .unwrap();
+    block_on(client.store_app_ticket("ticket-1")).unwrap();
+    let started = std::time::Instant::now();
+    for i in 0..30_000 {
+        block_on(client.request(ApiRequest::get("x").auth(Auth::TenantKey(format!("tk{i}"))))).unwrap();
+    }
+    // The last tenants are served from memory: no new token fetch.
+    let fetched = t.token_calls.get();
+    block_on(client.request(ApiRequest::get("x").auth(Auth::TenantKey("tk29999".into())))).unwrap();
+    assert_eq!(t.token_calls.get(), fetched);
+    assert!(store.len() <= feishu_edge::token::MEMORY_STORE_CAPACITY, "{}", store.len());
+    // Linear lookups made this quadratic (minutes); hashing keeps it to seconds in a debug build.
+    assert!(started.elapsed() < std::time::Duration::from_secs(60), "{:?}", started.elapsed());
+}
