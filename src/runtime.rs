@@ -95,3 +95,20 @@ impl std::future::Future for ThreadSleep {
         std::task::Poll::Pending
     }
 }
+
+/// A clock tests set by hand. Its sleeps never end, so deadlines raced against it never fire.
+#[cfg(test)]
+pub(crate) struct ManualClock(pub(crate) std::cell::Cell<u64>);
+
+#[cfg(test)]
+impl Runtime for ManualClock {
+    fn now_ms(&self) -> u64 {
+        self.0.get()
+    }
+    fn sleep(&self, _: u64) -> LocalBoxFuture<'static, ()> {
+        Box::pin(std::future::pending())
+    }
+    fn jitter(&self) -> f64 {
+        0.5
+    }
+}

@@ -195,7 +195,10 @@ fn post_is_not_retried_after_5xx_but_get_is() {
         !err.retryable(),
         "a failed POST may have been processed: not safe to repeat"
     );
-    assert_eq!((err.kind(), err.api().map(|a| a.http_status)), ("http", Some(503)));
+    assert_eq!(
+        (err.kind(), err.api().map(|a| a.http_status)),
+        ("http", Some(503))
+    );
     assert_eq!(t.api_calls.get(), 1);
     let err = block_on(client.request(ApiRequest::get("im/v1/chats"))).unwrap_err();
     assert!(err.retryable());
@@ -214,7 +217,7 @@ fn timeouts_and_network_errors_are_typed() {
     assert_eq!(err.cause(), &Error::Timeout { ms: 50 });
     assert!(!err.retryable(), "a timed-out POST may have been processed");
     let err = block_on(client.request(ApiRequest::get("x"))).unwrap_err();
-    assert_eq!((err, ), (Error::Timeout { ms: 50 },));
+    assert_eq!((err,), (Error::Timeout { ms: 50 },));
     let (client, t, _) = setup(Box::new(|_, _| {
         Err(TransportError::Network("refused".into()))
     }));
@@ -527,7 +530,10 @@ fn a_revoked_token_is_replaced_even_when_the_store_keeps_serving_it() {
     let store: Rc<dyn TokenStore> = Rc::new(Sticky(MemoryStore::new(clock.clone())));
     let (c, t, _) = setup(Box::new(|req, _| {
         if req.headers.iter().any(|(_, v)| v == "Bearer t-1") {
-            Ok(json(400, r#"{"code":99991663,"msg":"invalid tenant token"}"#))
+            Ok(json(
+                400,
+                r#"{"code":99991663,"msg":"invalid tenant token"}"#,
+            ))
         } else {
             ok()
         }
@@ -540,9 +546,16 @@ fn a_revoked_token_is_replaced_even_when_the_store_keeps_serving_it() {
         .unwrap();
     block_on(client.request(ApiRequest::get("a"))).unwrap();
     block_on(client.request(ApiRequest::get("b"))).unwrap();
-    assert_eq!(t.token_calls.get(), 2, "one fetch for t-1, one for its replacement");
+    assert_eq!(
+        t.token_calls.get(),
+        2,
+        "one fetch for t-1, one for its replacement"
+    );
     let stored = block_on(store.get("feishu-edge:cli_test:tenant_access_token")).unwrap();
-    assert!(stored.unwrap().contains("t-2"), "the fresh token was written back");
+    assert!(
+        stored.unwrap().contains("t-2"),
+        "the fresh token was written back"
+    );
     // A second client reading the same store gets the fresh token, not the revoked one.
     let other = Client::builder(client.config().clone())
         .transport(t.clone())
@@ -559,33 +572,48 @@ fn app_tokens_never_go_to_another_origin() {
     let (client, t, _) = setup(Box::new(|_, _| ok()));
     block_on(client.request(ApiRequest::get("https://other.example/x"))).unwrap();
     block_on(client.request(ApiRequest::get("http://emu.test.evil/x"))).unwrap();
-    block_on(client.as_user("u-secret").request(ApiRequest::get("https://other.example/y"))).unwrap();
     block_on(
-        client.request(ApiRequest::get("https://other.example/z").auth(Auth::Token("explicit".into()))),
+        client
+            .as_user("u-secret")
+            .request(ApiRequest::get("https://other.example/y")),
+    )
+    .unwrap();
+    block_on(
+        client.request(
+            ApiRequest::get("https://other.example/z").auth(Auth::Token("explicit".into())),
+        ),
     )
     .unwrap();
     block_on(client.request(ApiRequest::get("http://emu.test/open-apis/same"))).unwrap();
     let seen = t.seen.borrow();
     let auth_of = |needle: &str| {
-        seen.iter()
-            .find(|r| r.url.ends_with(needle))
-            .and_then(|r| r.headers.iter().find(|(k, _)| k == "Authorization").map(|(_, v)| v.clone()))
+        seen.iter().find(|r| r.url.ends_with(needle)).and_then(|r| {
+            r.headers
+                .iter()
+                .find(|(k, _)| k == "Authorization")
+                .map(|(_, v)| v.clone())
+        })
     };
     assert_eq!(auth_of("/x"), None);
     assert_eq!(auth_of("/y"), None);
     assert_eq!(auth_of("/z").as_deref(), Some("Bearer explicit"));
     assert_eq!(auth_of("/same").as_deref(), Some("Bearer t-1"));
-    assert_eq!(t.token_calls.get(), 1, "no token was fetched for the foreign calls");
+    assert_eq!(
+        t.token_calls.get(),
+        1,
+        "no token was fetched for the foreign calls"
+    );
 }
 
 #[test]
 fn dot_path_parameters_are_refused() {
     let (client, t, _) = setup(Box::new(|_, _| ok()));
     for bad in ["..", ".", ""] {
-        let err = block_on(client.request(
-            ApiRequest::get("im/v1/messages/{message_id}").path_param("message_id", bad),
-        ))
-        .unwrap_err();
+        let err =
+            block_on(client.request(
+                ApiRequest::get("im/v1/messages/{message_id}").path_param("message_id", bad),
+            ))
+            .unwrap_err();
         assert_eq!(err.kind(), "invalid_request", "{bad:?}");
     }
     assert_eq!(t.api_calls.get(), 0);
@@ -613,9 +641,18 @@ fn ten_concurrent_user_token_reads_refresh_once() {
         scope: None,
     };
     block_on(save(&client, "ou_1", &expiring)).unwrap();
-    let tokens = block_on(join_all((0..10).map(|_| user_access_token(&client, "ou_1"))));
-    assert!(tokens.iter().all(|r| r.as_ref().unwrap().as_deref() == Some("u-new")));
-    let refreshes = t.seen.borrow().iter().filter(|r| r.url.contains("oauth/token")).count();
+    let tokens = block_on(join_all(
+        (0..10).map(|_| user_access_token(&client, "ou_1")),
+    ));
+    assert!(tokens
+        .iter()
+        .all(|r| r.as_ref().unwrap().as_deref() == Some("u-new")));
+    let refreshes = t
+        .seen
+        .borrow()
+        .iter()
+        .filter(|r| r.url.contains("oauth/token"))
+        .count();
     assert_eq!(refreshes, 1);
 }
 
@@ -636,13 +673,22 @@ fn thirty_thousand_tenants_stay_bounded_and_fast() {
     block_on(client.store_app_ticket("ticket-1")).unwrap();
     let started = std::time::Instant::now();
     for i in 0..30_000 {
-        block_on(client.request(ApiRequest::get("x").auth(Auth::TenantKey(format!("tk{i}"))))).unwrap();
+        block_on(client.request(ApiRequest::get("x").auth(Auth::TenantKey(format!("tk{i}")))))
+            .unwrap();
     }
     // The last tenants are served from memory: no new token fetch.
     let fetched = t.token_calls.get();
     block_on(client.request(ApiRequest::get("x").auth(Auth::TenantKey("tk29999".into())))).unwrap();
     assert_eq!(t.token_calls.get(), fetched);
-    assert!(store.len() <= feishu_edge::token::MEMORY_STORE_CAPACITY, "{}", store.len());
+    assert!(
+        store.len() <= feishu_edge::token::MEMORY_STORE_CAPACITY,
+        "{}",
+        store.len()
+    );
     // Linear lookups made this quadratic (minutes); hashing keeps it to seconds in a debug build.
-    assert!(started.elapsed() < std::time::Duration::from_secs(60), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
 }

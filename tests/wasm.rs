@@ -116,7 +116,12 @@ async fn kv_adapter_maps_ttl_and_missing_values() {
     // De-duplication needs delete (a failed event's claim is released with it).
     let no_delete = js_sys::Object::new();
     for m in ["get", "put"] {
-        js_sys::Reflect::set(&no_delete, &m.into(), &js_sys::Function::new_no_args("return null")).unwrap();
+        js_sys::Reflect::set(
+            &no_delete,
+            &m.into(),
+            &js_sys::Function::new_no_args("return null"),
+        )
+        .unwrap();
     }
     assert!(JsKvStore::with_delete(no_delete.into(), "dedupeStore").is_err());
     let broken = JsKvStore::new(throwing_kv(), "tokenStore").unwrap();

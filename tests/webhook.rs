@@ -3,8 +3,8 @@
 
 use feishu_edge::webhook::crypto::{card_signature, encrypt, event_signature};
 use feishu_edge::webhook::dispatch::{HandlerResult, NoHandlers};
-use feishu_edge::webhook::{Delivery, 
-    Dispatcher, Event, EventHandler, Flow, Headers, Reason, Schema, WebhookConfig,
+use feishu_edge::webhook::{
+    Delivery, Dispatcher, Event, EventHandler, Flow, Headers, Reason, Schema, WebhookConfig,
 };
 use feishu_edge::{LocalBoxFuture, MemoryStore, Runtime, TokenStore};
 use futures_executor::block_on;
@@ -87,8 +87,12 @@ fn dispatcher(flow: Flow) -> Dispatcher {
 fn encrypted_signed_v2_event_dispatches_with_the_official_sdk_shape() {
     let body = sealed(&v2_event("ev1", TOKEN));
     let h = Recorder::default();
-    let reply =
-        block_on(dispatcher(Flow::Event).invoke(body.as_bytes(), &signed(&body, NOW), &h, Delivery::Reply));
+    let reply = block_on(dispatcher(Flow::Event).invoke(
+        body.as_bytes(),
+        &signed(&body, NOW),
+        &h,
+        Delivery::Reply,
+    ));
     assert_eq!(
         (
             reply.status,
@@ -118,7 +122,9 @@ fn encrypted_signed_v2_event_dispatches_with_the_official_sdk_shape() {
 fn duplicate_event_ids_are_acknowledged_not_dispatched() {
     let clock: Rc<dyn Runtime> = Rc::new(Fixed);
     let store: Rc<dyn TokenStore> = Rc::new(MemoryStore::new(clock.clone()));
-    let d = Dispatcher::new(config(), Flow::Event, clock).unwrap().dedupe(store.clone());
+    let d = Dispatcher::new(config(), Flow::Event, clock)
+        .unwrap()
+        .dedupe(store.clone());
     let h = Recorder::default();
     let body = sealed(&v2_event("ev-dup", TOKEN));
     let first = block_on(d.invoke(body.as_bytes(), &signed(&body, NOW), &h, Delivery::Reply));
@@ -140,8 +146,12 @@ fn v1_events_get_the_official_sdk_shape() {
     );
     let body = sealed(&plain);
     let h = Recorder::default();
-    let reply =
-        block_on(dispatcher(Flow::Event).invoke(body.as_bytes(), &signed(&body, NOW), &h, Delivery::Reply));
+    let reply = block_on(dispatcher(Flow::Event).invoke(
+        body.as_bytes(),
+        &signed(&body, NOW),
+        &h,
+        Delivery::Reply,
+    ));
     assert_eq!(reply.status, 200);
     let e = &h.seen.borrow()[0];
     assert_eq!(
@@ -170,24 +180,43 @@ fn challenges_plain_and_encrypted_need_the_token() {
         Flow::Event,
         Rc::new(Fixed),
     )
-        .unwrap();
-    let r =
-        block_on(cfg_token_only.invoke(plain.as_bytes(), &Headers::default(), &NoHandlers, Delivery::Reply));
+    .unwrap();
+    let r = block_on(cfg_token_only.invoke(
+        plain.as_bytes(),
+        &Headers::default(),
+        &NoHandlers,
+        Delivery::Reply,
+    ));
     assert_eq!(
         (r.status, r.body.as_str()),
         (200, r#"{"challenge":"ch-1"}"#)
     );
     let body = sealed(&plain);
-    let r = block_on(d.invoke(body.as_bytes(), &Headers::default(), &NoHandlers, Delivery::Reply));
+    let r = block_on(d.invoke(
+        body.as_bytes(),
+        &Headers::default(),
+        &NoHandlers,
+        Delivery::Reply,
+    ));
     assert_eq!(
         (r.status, r.body.as_str()),
         (200, r#"{"challenge":"ch-1"}"#)
     );
     let wrong = sealed(r#"{"challenge":"ch-1","token":"nope","type":"url_verification"}"#);
-    let r = block_on(d.invoke(wrong.as_bytes(), &signed(&wrong, NOW), &NoHandlers, Delivery::Reply));
+    let r = block_on(d.invoke(
+        wrong.as_bytes(),
+        &signed(&wrong, NOW),
+        &NoHandlers,
+        Delivery::Reply,
+    ));
     assert_eq!((r.status, r.reason), (401, Some(Reason::TokenMismatch)));
     // Unsigned, everything but a correct challenge is one answer (no padding oracle).
-    let r = block_on(d.invoke(wrong.as_bytes(), &Headers::default(), &NoHandlers, Delivery::Reply));
+    let r = block_on(d.invoke(
+        wrong.as_bytes(),
+        &Headers::default(),
+        &NoHandlers,
+        Delivery::Reply,
+    ));
     assert_eq!((r.status, r.reason), (401, Some(Reason::MissingSignature)));
     // The protocol's encrypted challenge vector.
     let vector = r#"{"encrypt":"tT1xP+ovuc0T3b/rnZX3ax76exqAn0ANQ6/U45GcciC0mgNBc8JtvqOJGNAPMKpgRs2dVU1NYk9VDeqS8T4SYtU0hzNU54aS84WnxvZ3VFfDcy/RyABlNqlUiGyLDzFI0yxdCMT4KR/YEQXlt6nZi50KwRlZ+A75r645KesZuLMljezYyY8VeeXEVjPw35+e"}"#;
@@ -198,8 +227,13 @@ fn challenges_plain_and_encrypted_need_the_token() {
         Flow::Event,
         Rc::new(Fixed),
     )
-        .unwrap();
-    let r = block_on(d.invoke(vector.as_bytes(), &Headers::default(), &NoHandlers, Delivery::Reply));
+    .unwrap();
+    let r = block_on(d.invoke(
+        vector.as_bytes(),
+        &Headers::default(),
+        &NoHandlers,
+        Delivery::Reply,
+    ));
     assert_eq!(
         r.body,
         r#"{"challenge":"5634b122-c042-4634-bc7f-b07a3c3e77ad"}"#
@@ -213,7 +247,7 @@ fn legacy_card_callbacks_use_sha1_and_return_the_handler_reply() {
         Flow::Card,
         Rc::new(Fixed),
     )
-        .unwrap();
+    .unwrap();
     let body = r#"{"open_id":"ou_x","open_message_id":"om_1","token":"c-123","action":{"tag":"button","value":{"k":"v"}}}"#;
     let ts = NOW.to_string();
     let headers = Headers {
@@ -290,8 +324,12 @@ fn events_are_deferred_when_asked_and_failures_are_500() {
     for f in pending.borrow_mut().drain(..) {
         block_on(f); // a failing deferred handler is logged, not propagated
     }
-    let r =
-        block_on(dispatcher(Flow::Event).invoke(body.as_bytes(), &signed(&body, NOW), &h, Delivery::Reply));
+    let r = block_on(dispatcher(Flow::Event).invoke(
+        body.as_bytes(),
+        &signed(&body, NOW),
+        &h,
+        Delivery::Reply,
+    ));
     assert_eq!((r.status, r.reason), (500, Some(Reason::HandlerFailed)));
     assert!(r.body.contains("handler_failed"));
 }
@@ -303,8 +341,12 @@ fn unregistered_types_are_acknowledged_without_dispatch() {
     );
     let body = sealed(&plain);
     let h = Recorder::default();
-    let r =
-        block_on(dispatcher(Flow::Event).invoke(body.as_bytes(), &signed(&body, NOW), &h, Delivery::Reply));
+    let r = block_on(dispatcher(Flow::Event).invoke(
+        body.as_bytes(),
+        &signed(&body, NOW),
+        &h,
+        Delivery::Reply,
+    ));
     assert_eq!(
         (r.status, r.body.as_str(), h.seen.borrow().len()),
         (200, "{}", 0)
@@ -641,8 +683,13 @@ fn bad_input_table() {
         Flow::Event,
         Rc::new(Fixed),
     )
-        .unwrap();
-    let r = block_on(no_key.invoke(good.as_bytes(), &Headers::default(), &NoHandlers, Delivery::Reply));
+    .unwrap();
+    let r = block_on(no_key.invoke(
+        good.as_bytes(),
+        &Headers::default(),
+        &NoHandlers,
+        Delivery::Reply,
+    ));
     assert_eq!(r.reason, Some(Reason::EncryptedButNoKey));
 }
 
@@ -704,18 +751,23 @@ fn neither_key_is_refused_unless_unverified_is_allowed() {
     let h = Recorder::default();
     let body = r#"{"open_id":"ou_x","action":{"tag":"button","value":{"cmd":"approve"}}}"#;
     let r = block_on(open.invoke(body.as_bytes(), &Headers::default(), &h, Delivery::Reply));
-    assert_eq!(r.status, 200, "allowUnverified accepts anything, as documented");
+    assert_eq!(
+        r.status, 200,
+        "allowUnverified accepts anything, as documented"
+    );
 }
 
 #[test]
 fn an_unsigned_card_callback_never_reaches_the_handler_with_only_an_encrypt_key() {
-    let d = Dispatcher::new(WebhookConfig::new().encrypt_key(KEY), Flow::Card, Rc::new(Fixed))
-        .unwrap();
+    let d = Dispatcher::new(
+        WebhookConfig::new().encrypt_key(KEY),
+        Flow::Card,
+        Rc::new(Fixed),
+    )
+    .unwrap();
     let h = Recorder::default();
     let legacy = r#"{"open_id":"ou_x","action":{"tag":"button","value":{"cmd":"approve"}}}"#;
-    let v1 = format!(
-        r#"{{"uuid":"u1","token":"x","ts":"1","type":"event_callback","event":{{"type":"app_ticket","app_id":"cli_a","app_ticket":"forged"}}}}"#
-    );
+    let v1 = r#"{{"uuid":"u1","token":"x","ts":"1","type":"event_callback","event":{{"type":"app_ticket","app_id":"cli_a","app_ticket":"forged"}}}}"#.to_string();
     for body in [legacy.to_string(), v1] {
         let r = block_on(d.invoke(body.as_bytes(), &Headers::default(), &h, Delivery::Reply));
         assert_eq!(
@@ -736,8 +788,12 @@ fn an_unsigned_card_callback_never_reaches_the_handler_with_only_an_encrypt_key(
     }
     assert!(h.seen.borrow().is_empty());
     // An unsigned, unencrypted v2 event on the event URL: refused too.
-    let d = Dispatcher::new(WebhookConfig::new().encrypt_key(KEY), Flow::Event, Rc::new(Fixed))
-        .unwrap();
+    let d = Dispatcher::new(
+        WebhookConfig::new().encrypt_key(KEY),
+        Flow::Event,
+        Rc::new(Fixed),
+    )
+    .unwrap();
     let plain = v2_event("ev-u", "anything");
     let r = block_on(d.invoke(plain.as_bytes(), &Headers::default(), &h, Delivery::Reply));
     assert_eq!(r.reason, Some(Reason::MissingSignature));
@@ -746,8 +802,16 @@ fn an_unsigned_card_callback_never_reaches_the_handler_with_only_an_encrypt_key(
     let r = block_on(d.invoke(c.as_bytes(), &Headers::default(), &h, Delivery::Reply));
     assert_eq!(r.reason, Some(Reason::MissingSignature));
     let sealed_challenge = sealed(c);
-    let r = block_on(d.invoke(sealed_challenge.as_bytes(), &Headers::default(), &h, Delivery::Reply));
-    assert_eq!(r.status, 200, "an encrypted challenge decrypted with the key");
+    let r = block_on(d.invoke(
+        sealed_challenge.as_bytes(),
+        &Headers::default(),
+        &h,
+        Delivery::Reply,
+    ));
+    assert_eq!(
+        r.status, 200,
+        "an encrypted challenge decrypted with the key"
+    );
     assert!(h.seen.borrow().is_empty());
 }
 
@@ -761,7 +825,10 @@ fn a_failed_event_is_handled_on_the_platforms_retry_and_then_never_again() {
     };
     let body = sealed(&v2_event("ev-retry", TOKEN));
     let first = block_on(d.invoke(body.as_bytes(), &signed(&body, NOW), &h, Delivery::Reply));
-    assert_eq!((first.status, first.reason), (500, Some(Reason::HandlerFailed)));
+    assert_eq!(
+        (first.status, first.reason),
+        (500, Some(Reason::HandlerFailed))
+    );
     let retry = block_on(d.invoke(body.as_bytes(), &signed(&body, NOW), &h, Delivery::Reply));
     assert_eq!((retry.status, retry.duplicate), (200, false));
     let late = block_on(d.invoke(body.as_bytes(), &signed(&body, NOW), &h, Delivery::Reply));
@@ -780,11 +847,19 @@ fn a_deferred_failure_releases_the_claim() {
     let body = sealed(&v2_event("ev-defer", TOKEN));
     let pending = RefCell::new(Vec::new());
     let defer = |f: LocalBoxFuture<'static, ()>| pending.borrow_mut().push(f);
-    let r = block_on(d.invoke(body.as_bytes(), &signed(&body, NOW), &h, Delivery::Defer(&defer)));
+    let r = block_on(d.invoke(
+        body.as_bytes(),
+        &signed(&body, NOW),
+        &h,
+        Delivery::Defer(&defer),
+    ));
     assert_eq!(r.status, 200);
     // While the deferred handler has not finished, a second delivery is told to retry later.
     let busy = block_on(d.invoke(body.as_bytes(), &signed(&body, NOW), &h, Delivery::Reply));
-    assert_eq!((busy.status, busy.reason), (503, Some(Reason::EventInProgress)));
+    assert_eq!(
+        (busy.status, busy.reason),
+        (503, Some(Reason::EventInProgress))
+    );
     for f in pending.borrow_mut().drain(..) {
         block_on(f);
     }
@@ -836,14 +911,19 @@ fn five_concurrent_deliveries_through_three_dispatchers_dispatch_once() {
     // The real clock: store calls race their deadline for real.
     let rt: Rc<dyn Runtime> = Rc::new(feishu_edge::runtime::StdRuntime);
     let ds: Vec<Dispatcher> = (0..3)
-        .map(|_| Dispatcher::new(config(), Flow::Event, rt.clone()).unwrap().dedupe(store.clone()))
+        .map(|_| {
+            Dispatcher::new(config(), Flow::Event, rt.clone())
+                .unwrap()
+                .dedupe(store.clone())
+        })
         .collect();
     let h = Flaky::default();
     let body = sealed(&v2_event("ev-conc", TOKEN));
     let headers = signed(&body, rt.now_ms() / 1000);
-    let replies = block_on(futures_util::future::join_all(
-        (0..5).map(|i| ds[i % 3].invoke(body.as_bytes(), &headers, &h, Delivery::Reply)),
-    ));
+    let replies =
+        block_on(futures_util::future::join_all((0..5).map(|i| {
+            ds[i % 3].invoke(body.as_bytes(), &headers, &h, Delivery::Reply)
+        })));
     assert_eq!(h.calls.get(), 1, "{replies:?}");
     assert!(replies
         .iter()
@@ -868,9 +948,13 @@ impl TokenStore for Hanging {
 fn a_hanging_store_fails_open_and_never_hangs_the_reply() {
     let mut config = config();
     config.store_timeout_ms = 100;
-    let d = Dispatcher::new(config, Flow::Event, Rc::new(feishu_edge::runtime::StdRuntime))
-        .unwrap()
-        .dedupe(Rc::new(Hanging));
+    let d = Dispatcher::new(
+        config,
+        Flow::Event,
+        Rc::new(feishu_edge::runtime::StdRuntime),
+    )
+    .unwrap()
+    .dedupe(Rc::new(Hanging));
     let h = Flaky::default();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -881,7 +965,11 @@ fn a_hanging_store_fails_open_and_never_hangs_the_reply() {
     let r = block_on(d.invoke(body.as_bytes(), &signed(&body, now), &h, Delivery::Reply));
     assert_eq!(r.status, 200);
     assert_eq!(h.successes.get(), 1, "handled unguarded");
-    assert!(started.elapsed() < std::time::Duration::from_secs(1), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 struct VecQueue(Rc<RefCell<Vec<String>>>, bool);
@@ -909,21 +997,41 @@ fn queued_events_are_acknowledged_then_consumed_with_retries() {
     let body = sealed(&v2_event("ev-q", TOKEN));
     let sent = Rc::new(RefCell::new(Vec::new()));
     let q = VecQueue(sent.clone(), false);
-    let r = block_on(d.invoke(body.as_bytes(), &signed(&body, NOW), &h, Delivery::Enqueue(&q)));
-    assert_eq!((r.status, h.calls.get()), (200, 0), "acknowledged, not yet handled");
+    let r = block_on(d.invoke(
+        body.as_bytes(),
+        &signed(&body, NOW),
+        &h,
+        Delivery::Enqueue(&q),
+    ));
+    assert_eq!(
+        (r.status, h.calls.get()),
+        (200, 0),
+        "acknowledged, not yet handled"
+    );
     let message = sent.borrow()[0].clone();
     assert!(message.contains(r#""eventId":"ev-q""#), "{message}");
     assert_eq!(block_on(d.consume(&message, &h)), Consumed::Retry);
     assert_eq!(block_on(d.consume(&message, &h)), Consumed::Ack);
-    assert_eq!(block_on(d.consume(&message, &h)), Consumed::Ack, "duplicate");
+    assert_eq!(
+        block_on(d.consume(&message, &h)),
+        Consumed::Ack,
+        "duplicate"
+    );
     assert_eq!((h.calls.get(), h.successes.get()), (2, 1));
     // The handler sees the same payload as a direct delivery.
     let rec = Recorder::default();
     block_on(d.consume(&message.replace("ev-q", "ev-q2"), &rec));
-    assert!(rec.seen.borrow()[0].payload.contains(r#""message_id":"om_1""#));
+    assert!(rec.seen.borrow()[0]
+        .payload
+        .contains(r#""message_id":"om_1""#));
     // A queue that refuses: the platform is told to retry.
     let down = VecQueue(sent, true);
-    let r = block_on(d.invoke(body.as_bytes(), &signed(&body, NOW), &h, Delivery::Enqueue(&down)));
+    let r = block_on(d.invoke(
+        body.as_bytes(),
+        &signed(&body, NOW),
+        &h,
+        Delivery::Enqueue(&down),
+    ));
     assert_eq!((r.status, r.reason), (503, Some(Reason::QueueFailed)));
     // Garbage on the queue is left for retry (a dead-letter queue keeps it), not run.
     assert_eq!(block_on(d.consume("{\"nope\":1}", &h)), Consumed::Retry);

@@ -158,8 +158,12 @@ pub async fn post_bot_webhook(
         Err(TransportError::Timeout(ms)) => return Err(Error::Timeout { ms }.unconfirmed()),
         Err(TransportError::Network(m)) => return Err(Error::Network(m).unconfirmed()),
     };
-    let legacy = RawFields::parse(std::str::from_utf8(&reply.body).unwrap_or(""))
-        .and_then(|f| Some((f.get("StatusCode")?.get().parse::<i64>().ok()?, f.str("StatusMessage"))));
+    let legacy = RawFields::parse(std::str::from_utf8(&reply.body).unwrap_or("")).and_then(|f| {
+        Some((
+            f.get("StatusCode")?.get().parse::<i64>().ok()?,
+            f.str("StatusMessage"),
+        ))
+    });
     if let Some((code, msg)) = legacy.filter(|(code, _)| *code != 0) {
         return Err(Error::Api(Box::new(crate::ApiError {
             code: Some(code),

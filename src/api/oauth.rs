@@ -144,7 +144,10 @@ pub async fn user_access_token(client: &Client, open_id: &str) -> Result<Option<
                 result
             });
             let shared = f.shared();
-            tokens.user_inflight.borrow_mut().insert(key, shared.clone());
+            tokens
+                .user_inflight
+                .borrow_mut()
+                .insert(key, shared.clone());
             shared
         }
     };

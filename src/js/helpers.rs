@@ -44,7 +44,11 @@ pub fn post_bot_webhook(
             Some(f) => super::fetch::FetchTransport::with_function(f),
             None => super::fetch::FetchTransport::global().map_err(|e| to_js(&e))?,
         };
-        let timeout = if timeout_ms.is_finite() { timeout_ms.max(0.0) as u64 } else { 0 };
+        let timeout = if timeout_ms.is_finite() {
+            timeout_ms.max(0.0) as u64
+        } else {
+            0
+        };
         let reply = helpers::post_bot_webhook(&transport, &url, &payload_json, timeout)
             .await
             .map_err(|e| to_js(&e))?;

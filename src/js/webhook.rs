@@ -194,7 +194,10 @@ impl WasmDispatcher {
                 JsLogger::from_options(logger, log_level.as_deref()),
             ));
             if !dedupe_store.is_null() && !dedupe_store.is_undefined() {
-                d = d.dedupe(Rc::new(JsKvStore::with_delete(dedupe_store, "dedupeStore")?));
+                d = d.dedupe(Rc::new(JsKvStore::with_delete(
+                    dedupe_store,
+                    "dedupeStore",
+                )?));
             }
             Ok(d)
         };
@@ -255,7 +258,13 @@ impl WasmDispatcher {
     /// (`method_not_allowed`, `body_too_large`, `body_timeout`, `empty_body`).
     pub fn refusal(&self, reason: &str) -> JsValue {
         let reason = Reason::from_name(reason).unwrap_or(Reason::EmptyBody);
-        webhook_result(reason.status(), &reason.body(), None, Some(reason.as_str()), false)
+        webhook_result(
+            reason.status(),
+            &reason.body(),
+            None,
+            Some(reason.as_str()),
+            false,
+        )
     }
 
     /// Handles one request: resolves to `{status, body, eventType, reason, duplicate}`. With a
@@ -297,7 +306,9 @@ impl WasmDispatcher {
                 (None, Some(f)) => Delivery::Defer(f),
                 (None, None) => Delivery::Reply,
             };
-            let reply = dispatcher.invoke(&bytes, &headers, &*handlers, delivery).await;
+            let reply = dispatcher
+                .invoke(&bytes, &headers, &*handlers, delivery)
+                .await;
             Ok(result_of(&reply))
         })
     }

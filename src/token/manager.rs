@@ -67,8 +67,10 @@ impl TokenCache {
             local.retain(|_, t| t.expires_at > now);
             if local.len() >= LOCAL_CAPACITY {
                 // Still full of live tokens: drop the eighth that expire first.
-                let mut by_expiry: Vec<(u64, String)> =
-                    local.iter().map(|(k, t)| (t.expires_at, k.clone())).collect();
+                let mut by_expiry: Vec<(u64, String)> = local
+                    .iter()
+                    .map(|(k, t)| (t.expires_at, k.clone()))
+                    .collect();
                 by_expiry.sort_unstable();
                 for (_, k) in by_expiry.into_iter().take(LOCAL_CAPACITY / 8) {
                     local.remove(&k);

@@ -180,20 +180,8 @@ impl TokenStore for MemoryStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::ManualClock;
     use std::cell::Cell;
-
-    struct Clock(Cell<u64>);
-    impl Runtime for Clock {
-        fn now_ms(&self) -> u64 {
-            self.0.get()
-        }
-        fn sleep(&self, _: u64) -> LocalBoxFuture<'static, ()> {
-            Box::pin(std::future::ready(()))
-        }
-        fn jitter(&self) -> f64 {
-            0.0
-        }
-    }
 
     fn run<T>(f: impl std::future::Future<Output = T>) -> T {
         futures_executor::block_on(f)
@@ -201,7 +189,7 @@ mod tests {
 
     #[test]
     fn bounded_under_a_flood_of_keys() {
-        let clock = Rc::new(Clock(Cell::new(1_000)));
+        let clock = Rc::new(ManualClock(Cell::new(1_000)));
         let store = MemoryStore::with_capacity(clock.clone(), 1000);
         for i in 0..100_000u64 {
             run(store.put(&format!("user:{i}"), "t", Some(3600 + i))).unwrap();
@@ -214,7 +202,7 @@ mod tests {
 
     #[test]
     fn expired_entries_go_first_and_put_if_absent_respects_expiry() {
-        let clock = Rc::new(Clock(Cell::new(0)));
+        let clock = Rc::new(ManualClock(Cell::new(0)));
         let store = MemoryStore::with_capacity(clock.clone(), 8);
         run(store.put("keep", "v", None)).unwrap();
         for i in 0..7 {

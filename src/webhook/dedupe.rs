@@ -172,9 +172,7 @@ impl Dedupe {
 
     /// Records the event as handled for `done_secs`.
     pub async fn commit(&self, lease: &Lease) {
-        let call = self
-            .store
-            .put(&lease.key, DONE, Some(self.done_secs));
+        let call = self.store.put(&lease.key, DONE, Some(self.done_secs));
         if let Err(e) = self.within(call).await {
             log_at!(
                 self.logger,
@@ -214,21 +212,9 @@ fn held(value: &str) -> Claim {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::ManualClock;
     use crate::token::MemoryStore;
     use std::cell::Cell;
-
-    struct Clock(Cell<u64>);
-    impl Runtime for Clock {
-        fn now_ms(&self) -> u64 {
-            self.0.get()
-        }
-        fn sleep(&self, _: u64) -> LocalBoxFuture<'static, ()> {
-            Box::pin(std::future::pending())
-        }
-        fn jitter(&self) -> f64 {
-            0.5
-        }
-    }
 
     /// A store that never answers.
     struct Hanging;
@@ -250,7 +236,7 @@ mod tests {
 
     #[test]
     fn claim_release_claim_commit_duplicate() {
-        let clock = Rc::new(Clock(Cell::new(1_000)));
+        let clock = Rc::new(ManualClock(Cell::new(1_000)));
         let d = Dedupe::new(
             Rc::new(MemoryStore::new(clock.clone())),
             clock.clone(),

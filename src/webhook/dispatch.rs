@@ -2,14 +2,14 @@
 //! handle → commit (now, deferred with `waitUntil`, or through a queue), and turn the outcome
 //! into a reply.
 
+use super::dedupe::{Claim, Dedupe, Lease};
 use super::parse::{parse, Event, Inbound, Schema};
 use super::{Flow, Headers, Reason, WebhookConfig};
 use crate::client::Client;
+use crate::error::Result;
 use crate::json::{quote, RawFields};
 use crate::log::{log_at, Level, Logger, NoLogger};
 use crate::runtime::Runtime;
-use super::dedupe::{Claim, Dedupe, Lease};
-use crate::error::Result;
 use crate::token::TokenStore;
 use crate::LocalBoxFuture;
 use std::rc::Rc;
@@ -243,27 +243,15 @@ impl Dispatcher {
                 let (logger, dedupe) = (self.logger.clone(), self.dedupe.clone());
                 let name = event.event_type.clone();
                 defer(Box::pin(async move {
-                    settle(run.await, &name, &logger, dedupe.as_deref(), lease.as_ref()).await;
+                    let _ =
+                        settle(run.await, &name, &logger, dedupe.as_deref(), lease.as_ref()).await;
                 }));
                 Reply::ok("{}".into(), event_type)
             }
-            _ => {
-                let outcome = run.await;
-                let failed = outcome.is_err();
-                let body = settle(
-                    outcome,
-                    &event.event_type,
-                    &self.logger,
-                    self.dedupe.as_deref(),
-                    lease.as_ref(),
-                )
-                .await;
-                if failed {
-                    Reply::refused(Reason::HandlerFailed, event_type)
-                } else {
-                    Reply::ok(body.unwrap_or_else(|| "{}".into()), event_type)
-                }
-            }
+            _ => match self.settle(run.await, &event, lease).await {
+                Ok(body) => Reply::ok(body.unwrap_or_else(|| "{}".into()), event_type),
+                Err(()) => Reply::refused(Reason::HandlerFailed, event_type),
+            },
         }
     }
 
@@ -287,21 +275,27 @@ impl Dispatcher {
             Err(Claim::Duplicate) => return Consumed::Ack,
             Err(_) => return Consumed::Retry,
         };
-        let outcome = handler.call(&event).await;
-        let failed = outcome.is_err();
+        match self.settle(handler.call(&event).await, &event, lease).await {
+            Ok(_) => Consumed::Ack,
+            Err(()) => Consumed::Retry,
+        }
+    }
+
+    async fn settle(
+        &self,
+        outcome: HandlerResult,
+        event: &Event,
+        lease: Option<Lease>,
+    ) -> std::result::Result<Option<String>, ()> {
+        let dedupe = self.dedupe.as_deref();
         settle(
             outcome,
             &event.event_type,
             &self.logger,
-            self.dedupe.as_deref(),
+            dedupe,
             lease.as_ref(),
         )
-        .await;
-        if failed {
-            Consumed::Retry
-        } else {
-            Consumed::Ack
-        }
+        .await
     }
 
     /// `Ok(lease)` when the handler may run (`None`: unguarded); `Err` with the reason not to.
@@ -313,7 +307,11 @@ impl Dispatcher {
             Claim::Owned(lease) => Ok(Some(lease)),
             Claim::Unguarded => Ok(None),
             Claim::Duplicate => {
-                log_at!(self.logger, Level::Info, "duplicate event {id} acknowledged");
+                log_at!(
+                    self.logger,
+                    Level::Info,
+                    "duplicate event {id} acknowledged"
+                );
                 Err(Claim::Duplicate)
             }
             Claim::InProgress => {
@@ -366,27 +364,27 @@ impl Dispatcher {
 }
 
 /// After a handler ran: commit its claim on success, release it on failure (so the retry is
-/// handled), log failures. Returns the handler's reply body.
+/// handled), log failures. Returns the handler's reply body, or `Err` when it failed.
 async fn settle(
     outcome: HandlerResult,
     event_type: &str,
     logger: &Rc<dyn Logger>,
     dedupe: Option<&Dedupe>,
     lease: Option<&Lease>,
-) -> Option<String> {
+) -> std::result::Result<Option<String>, ()> {
     match outcome {
         Ok(body) => {
             if let (Some(d), Some(l)) = (dedupe, lease) {
                 d.commit(l).await;
             }
-            body
+            Ok(body)
         }
         Err(e) => {
             log_at!(logger, Level::Error, "handler for {event_type} failed: {e}");
             if let (Some(d), Some(l)) = (dedupe, lease) {
                 d.release(l).await;
             }
-            None
+            Err(())
         }
     }
 }

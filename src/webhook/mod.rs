@@ -15,7 +15,9 @@ pub mod dispatch;
 mod parse;
 
 pub use dedupe::{Claim, Dedupe, Lease};
-pub use dispatch::{Consumed, Delivery, Dispatcher, EventHandler, EventQueue, HandlerResult, Reply};
+pub use dispatch::{
+    Consumed, Delivery, Dispatcher, EventHandler, EventQueue, HandlerResult, Reply,
+};
 pub use parse::{parse, Event, Inbound, Schema};
 
 use crate::config::Secret;
