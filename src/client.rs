@@ -9,7 +9,11 @@ use crate::request::page::{PageOptions, Paginator};
 use crate::request::retry::{decide, RetryDecision};
 use crate::request::{ApiRequest, Auth};
 use crate::runtime::Runtime;
-use crate::token::{self, MemoryStore, TokenCache, TokenKind, TokenStore};
+use crate::token::{self, Deadline, MemoryStore, TokenCache, TokenKind, TokenStore};
+
+/// How long a call of the caller's token store may take before it counts as failed (the token
+/// is then fetched from the platform; a write is skipped with a warning).
+pub const STORE_TIMEOUT_MS: u64 = 2_000;
 use crate::transport::{HttpRequest, HttpResponse, Transport, TransportError};
 use std::rc::Rc;
 
@@ -79,9 +83,11 @@ impl ClientBuilder {
             Some(t) => t,
             None => default_transport()?,
         };
-        let store = self
-            .store
-            .unwrap_or_else(|| Rc::new(MemoryStore::new(runtime.clone())));
+        // A store of the caller's gets a deadline: one that hangs cannot hang a call.
+        let store: Rc<dyn TokenStore> = match self.store {
+            Some(s) => Rc::new(Deadline::new(s, runtime.clone(), STORE_TIMEOUT_MS)),
+            None => Rc::new(MemoryStore::new(runtime.clone())),
+        };
         Ok(Client {
             inner: Rc::new(Inner {
                 config: self.config,

@@ -767,7 +767,7 @@ fn an_unsigned_card_callback_never_reaches_the_handler_with_only_an_encrypt_key(
     .unwrap();
     let h = Recorder::default();
     let legacy = r#"{"open_id":"ou_x","action":{"tag":"button","value":{"cmd":"approve"}}}"#;
-    let v1 = r#"{{"uuid":"u1","token":"x","ts":"1","type":"event_callback","event":{{"type":"app_ticket","app_id":"cli_a","app_ticket":"forged"}}}}"#.to_string();
+    let v1 = r#"{"uuid":"u1","token":"x","ts":"1","type":"event_callback","event":{"type":"app_ticket","app_id":"cli_a","app_ticket":"forged"}}"#.to_string();
     for body in [legacy.to_string(), v1] {
         let r = block_on(d.invoke(body.as_bytes(), &Headers::default(), &h, Delivery::Reply));
         assert_eq!(

@@ -5,7 +5,9 @@ mod store;
 
 pub(crate) use manager::TokenCache;
 pub use manager::{CachedToken, TokenKind};
-pub use store::{put_if_absent_by_get_then_put, MemoryStore, TokenStore, MEMORY_STORE_CAPACITY};
+pub use store::{
+    put_if_absent_by_get_then_put, Deadline, MemoryStore, TokenStore, MEMORY_STORE_CAPACITY,
+};
 
 pub(crate) use manager::{
     get as manager_get, invalidate as manager_invalidate, ticket_key as ticket_key_of,

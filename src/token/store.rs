@@ -56,6 +56,80 @@ pub async fn put_if_absent_by_get_then_put<S: TokenStore + ?Sized>(
     Ok(true)
 }
 
+/// A store whose every call must answer within `timeout_ms` (0: no limit), or fails with
+/// [`crate::Error::Store`]: a store that hangs can slow a call or a webhook by that much, never
+/// hang it. The client wraps the token store in one, de-duplication its store.
+///
+/// ```
+/// use feishu_edge::token::{Deadline, MemoryStore, TokenStore};
+/// use std::rc::Rc;
+/// let rt = Rc::new(feishu_edge::runtime::StdRuntime);
+/// let store = Deadline::new(Rc::new(MemoryStore::new(rt.clone())), rt, 2_000);
+/// futures_executor::block_on(async { store.put("k", "v", None).await.unwrap() });
+/// ```
+pub struct Deadline {
+    store: Rc<dyn TokenStore>,
+    runtime: Rc<dyn Runtime>,
+    timeout_ms: u64,
+}
+
+impl Deadline {
+    /// Wraps `store`; `runtime` provides the timer.
+    pub fn new(store: Rc<dyn TokenStore>, runtime: Rc<dyn Runtime>, timeout_ms: u64) -> Deadline {
+        Deadline {
+            store,
+            runtime,
+            timeout_ms,
+        }
+    }
+
+    fn within<'a, T: 'a>(
+        &'a self,
+        call: LocalBoxFuture<'a, Result<T>>,
+    ) -> LocalBoxFuture<'a, Result<T>> {
+        if self.timeout_ms == 0 {
+            return call;
+        }
+        let (runtime, ms) = (self.runtime.clone(), self.timeout_ms);
+        Box::pin(async move {
+            let mut call = call;
+            // A store that answers at once needs no timer.
+            if let Some(result) = futures_util::FutureExt::now_or_never(&mut call) {
+                return result;
+            }
+            match futures_util::future::select(call, runtime.sleep(ms)).await {
+                futures_util::future::Either::Left((result, _)) => result,
+                futures_util::future::Either::Right(_) => {
+                    Err(crate::Error::Store(format!("no answer within {ms} ms")))
+                }
+            }
+        })
+    }
+}
+
+impl TokenStore for Deadline {
+    fn get(&self, key: &str) -> LocalBoxFuture<'_, Result<Option<String>>> {
+        self.within(self.store.get(key))
+    }
+    fn put(&self, key: &str, value: &str, ttl_secs: Option<u64>) -> LocalBoxFuture<'_, Result<()>> {
+        self.within(self.store.put(key, value, ttl_secs))
+    }
+    fn delete(&self, key: &str) -> LocalBoxFuture<'_, Result<()>> {
+        self.within(self.store.delete(key))
+    }
+    fn put_if_absent(
+        &self,
+        key: &str,
+        value: &str,
+        ttl_secs: Option<u64>,
+    ) -> LocalBoxFuture<'_, Result<bool>> {
+        self.within(self.store.put_if_absent(key, value, ttl_secs))
+    }
+    fn atomic(&self) -> bool {
+        self.store.atomic()
+    }
+}
+
 /// The default number of entries a [`MemoryStore`] keeps.
 pub const MEMORY_STORE_CAPACITY: usize = 10_000;
 

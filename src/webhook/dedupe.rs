@@ -10,12 +10,10 @@
 //! get-then-put: best effort. Every store call has a deadline; a store that misses it or fails
 //! lets the event through (fail open, logged): handling twice is better than never.
 
-use crate::error::{Error, Result};
+use crate::error::Error;
 use crate::log::{log_at, Level, Logger};
 use crate::runtime::Runtime;
-use crate::token::TokenStore;
-use crate::LocalBoxFuture;
-use futures_util::future::{select, Either};
+use crate::token::{Deadline, TokenStore};
 use std::rc::Rc;
 
 /// The value a committed event id holds.
@@ -67,7 +65,6 @@ pub struct Dedupe {
     logger: Rc<dyn Logger>,
     lease_secs: u64,
     done_secs: u64,
-    timeout_ms: u64,
 }
 
 impl Dedupe {
@@ -81,12 +78,11 @@ impl Dedupe {
         timeout_ms: u64,
     ) -> Dedupe {
         Dedupe {
-            store,
+            store: Rc::new(Deadline::new(store, runtime.clone(), timeout_ms)),
             runtime,
             logger: Rc::new(crate::log::NoLogger),
             lease_secs: lease_secs.max(1),
             done_secs: done_secs.max(lease_secs),
-            timeout_ms,
         }
     }
 
@@ -99,20 +95,6 @@ impl Dedupe {
     /// True when claims are atomic (the store says so).
     pub fn exact(&self) -> bool {
         self.store.atomic()
-    }
-
-    /// Runs one store call under the deadline.
-    async fn within<'a, T: 'a>(&'a self, call: LocalBoxFuture<'a, Result<T>>) -> Result<T> {
-        if self.timeout_ms == 0 {
-            return call.await;
-        }
-        match select(call, self.runtime.sleep(self.timeout_ms)).await {
-            Either::Left((result, _)) => result,
-            Either::Right(_) => Err(Error::Store(format!(
-                "no answer within {} ms",
-                self.timeout_ms
-            ))),
-        }
     }
 
     fn fail_open(&self, step: &str, e: &Error) -> Claim {
@@ -138,14 +120,15 @@ impl Dedupe {
         let lease = Lease { key, value };
         let store = &*self.store;
         let wrote = if store.atomic() {
-            self.within(store.put_if_absent(&lease.key, &lease.value, Some(self.lease_secs)))
+            store
+                .put_if_absent(&lease.key, &lease.value, Some(self.lease_secs))
                 .await
         } else {
             // Best effort: read first so a committed id is recognised, then write the claim.
-            match self.within(store.get(&lease.key)).await {
+            match store.get(&lease.key).await {
                 Ok(Some(v)) => return held(&v),
-                Ok(None) => self
-                    .within(store.put(&lease.key, &lease.value, Some(self.lease_secs)))
+                Ok(None) => store
+                    .put(&lease.key, &lease.value, Some(self.lease_secs))
                     .await
                     .map(|()| true),
                 Err(e) => return self.fail_open("read", &e),
@@ -153,11 +136,11 @@ impl Dedupe {
         };
         match wrote {
             Ok(true) => Claim::Owned(lease),
-            Ok(false) => match self.within(store.get(&lease.key)).await {
+            Ok(false) => match store.get(&lease.key).await {
                 Ok(Some(v)) => held(&v),
                 // Released or expired in between: that delivery gave up; one more try.
-                Ok(None) => match self
-                    .within(store.put_if_absent(&lease.key, &lease.value, Some(self.lease_secs)))
+                Ok(None) => match store
+                    .put_if_absent(&lease.key, &lease.value, Some(self.lease_secs))
                     .await
                 {
                     Ok(true) => Claim::Owned(lease),
@@ -173,7 +156,7 @@ impl Dedupe {
     /// Records the event as handled for `done_secs`.
     pub async fn commit(&self, lease: &Lease) {
         let call = self.store.put(&lease.key, DONE, Some(self.done_secs));
-        if let Err(e) = self.within(call).await {
+        if let Err(e) = call.await {
             log_at!(
                 self.logger,
                 Level::Warn,
@@ -185,8 +168,8 @@ impl Dedupe {
     /// Gives the claim up after a failure, so the next delivery handles the event. Only this
     /// delivery's own claim is removed (best effort: read, compare, delete).
     pub async fn release(&self, lease: &Lease) {
-        let result = match self.within(self.store.get(&lease.key)).await {
-            Ok(Some(v)) if v == lease.value => self.within(self.store.delete(&lease.key)).await,
+        let result = match self.store.get(&lease.key).await {
+            Ok(Some(v)) if v == lease.value => self.store.delete(&lease.key).await,
             Ok(_) => Ok(()),
             Err(e) => Err(e),
         };
@@ -212,7 +195,9 @@ fn held(value: &str) -> Claim {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Result;
     use crate::runtime::ManualClock;
+    use crate::LocalBoxFuture;
     use crate::token::MemoryStore;
     use std::cell::Cell;
 

@@ -185,6 +185,18 @@ export const trustTests = [
     },
   },
   {
+    name: 'a tokenStore that hangs slows a call by its 2 s deadline, never hangs it',
+    async fn(ctx) {
+      await control(ctx.emuUrl, '/__emu/reset');
+      const tokenStore = { get: () => new Promise(() => {}), put: () => new Promise(() => {}) };
+      const client = new ctx.FeishuClient({ ...APP, baseUrl: ctx.emuUrl, tokenStore, ...quiet });
+      const started = Date.now();
+      assertEqual((await client.request({ path: 'im/v1/chats' })).code, 0);
+      const ms = Date.now() - started;
+      assert(ms >= 1900 && ms < 6000, `took ${ms} ms`);
+    },
+  },
+  {
     name: 'ten concurrent oauth.userAccessToken calls on an expiring token send one refresh',
     async fn(ctx) {
       await control(ctx.emuUrl, '/__emu/reset', { oauthExpire: 100 });
