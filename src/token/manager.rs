@@ -63,19 +63,8 @@ pub(crate) struct TokenCache {
 impl TokenCache {
     fn remember(&self, key: String, token: CachedToken, now: u64) {
         let mut local = self.local.borrow_mut();
-        if local.len() >= LOCAL_CAPACITY && !local.contains_key(&key) {
-            local.retain(|_, t| t.expires_at > now);
-            if local.len() >= LOCAL_CAPACITY {
-                // Still full of live tokens: drop the eighth that expire first.
-                let mut by_expiry: Vec<(u64, String)> = local
-                    .iter()
-                    .map(|(k, t)| (t.expires_at, k.clone()))
-                    .collect();
-                by_expiry.sort_unstable();
-                for (_, k) in by_expiry.into_iter().take(LOCAL_CAPACITY / 8) {
-                    local.remove(&k);
-                }
-            }
+        if !local.contains_key(&key) {
+            super::store::make_room(&mut local, LOCAL_CAPACITY, |t| t.expires_at <= now);
         }
         local.insert(key, token);
     }

@@ -197,8 +197,8 @@ mod tests {
     use super::*;
     use crate::error::Result;
     use crate::runtime::ManualClock;
-    use crate::LocalBoxFuture;
     use crate::token::MemoryStore;
+    use crate::LocalBoxFuture;
     use std::cell::Cell;
 
     /// A store that never answers.
