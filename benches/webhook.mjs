@@ -30,10 +30,23 @@ export async function webhookThroughput({ rounds = 9, events = 2000 } = {}) {
     .register({ 'im.message.receive_v1': async (data) => { if (data.message.message_id) handled++; } });
   const official = new lark.EventDispatcher({ encryptKey: KEY, verificationToken: TOKEN, loggerLevel: lark.LoggerLevel.error })
     .register({ 'im.message.receive_v1': async (data) => { if (data.message.message_id) handled++; } });
+  // With de-duplication (claim → handle → commit in an atomic in-memory store), every event
+  // needs its own id: bodies are signed up front, outside the timing.
+  const map = new Map();
+  const store = { async get(k) { return map.get(k) ?? null; }, async put(k, v) { map.set(k, v); }, async delete(k) { map.delete(k); }, async putIfAbsent(k, v) { if (map.has(k)) return false; map.set(k, v); return true; } };
+  const deduped = new EventDispatcher({ encryptKey: KEY, verificationToken: TOKEN, logLevel: 'none', dedupeStore: store })
+    .register({ 'im.message.receive_v1': async (data) => { if (data.message.message_id) handled++; } });
+  const unique = Array.from({ length: (rounds + 1) * events + 501 }, (_, i) => signEvent({ ...event, header: { ...event.header, event_id: `bench_${i}` } }, { encryptKey: KEY, timestamp: Math.floor(Date.now() / 1000) }));
+  let next = 0;
   const runners = {
     'feishu-edge': async () => {
       const r = await edge.invoke(body, headers);
       if (r.status !== 200) throw new Error(`feishu-edge refused: ${r.body}`);
+    },
+    'feishu-edge + dedupe': async () => {
+      const u = unique[next++];
+      const r = await deduped.invoke(u.body, u.headers);
+      if (r.status !== 200 || r.duplicate) throw new Error(`feishu-edge + dedupe: ${r.status} ${r.body}`);
     },
     official: async () => {
       const data = Object.assign(Object.create({ headers }), JSON.parse(body));
@@ -43,19 +56,22 @@ export async function webhookThroughput({ rounds = 9, events = 2000 } = {}) {
   // Both must really dispatch before anything is timed.
   handled = 0;
   for (const run of Object.values(runners)) await run();
-  if (handled !== 2) throw new Error(`expected both dispatchers to run the handler, ran ${handled}`);
+  if (handled !== 3) throw new Error(`expected every dispatcher to run the handler, ran ${handled}`);
   for (const run of Object.values(runners)) for (let i = 0; i < 500; i++) await run();
-  const perSecond = { 'feishu-edge': [], official: [] };
+  const perSecond = { 'feishu-edge': [], 'feishu-edge + dedupe': [], official: [] };
   const ratios = [];
+  const dedupeCost = [];
   for (let r = 0; r < rounds; r++) {
     const t = {};
-    for (const name of r % 2 ? ['official', 'feishu-edge'] : ['feishu-edge', 'official']) {
+    const order = ['feishu-edge', 'feishu-edge + dedupe', 'official'];
+    for (const name of r % 2 ? order.reverse() : order) {
       const t0 = performance.now();
       for (let i = 0; i < events; i++) await runners[name]();
       t[name] = events / ((performance.now() - t0) / 1000);
       perSecond[name].push(t[name]);
     }
     ratios.push(t['feishu-edge'] / t.official);
+    dedupeCost.push(t['feishu-edge + dedupe'] / t['feishu-edge']);
   }
-  return { plaintextBytes: plainBytes, bodyBytes: body.length, rounds, eventsPerRound: events, eventsPerSecond: { 'feishu-edge': median(perSecond['feishu-edge']), official: median(perSecond.official) }, ratio: median(ratios) };
+  return { plaintextBytes: plainBytes, bodyBytes: body.length, rounds, eventsPerRound: events, eventsPerSecond: { 'feishu-edge': median(perSecond['feishu-edge']), 'feishu-edge + dedupe': median(perSecond['feishu-edge + dedupe']), official: median(perSecond.official) }, ratio: median(ratios), dedupeRatio: median(dedupeCost) };
 }

@@ -17,7 +17,7 @@ export async function workerdStart({ runs = 5 } = {}) {
   const edgeOptions = {
     scriptPath: `${ROOT}/worker-example/dist/index.js`, modulesRoot: `${ROOT}/worker-example/dist`,
     modulesRules: [{ type: 'ESModule', include: ['**/*.js'] }, { type: 'CompiledWasm', include: ['**/*.wasm'] }],
-    kvNamespaces: ['TOKENS'], bindings: { FEISHU_APP_ID: 'a', FEISHU_APP_SECRET: 'b' },
+    kvNamespaces: ['TOKENS'], bindings: { FEISHU_APP_ID: 'a', FEISHU_APP_SECRET: 'b', FEISHU_ENCRYPT_KEY: 'ek', FEISHU_VERIFICATION_TOKEN: 'vt' },
   };
   const hello = { script: 'export default { fetch() { return new Response("hi") } }' };
   const edge = [], base = [];
