@@ -11,11 +11,12 @@ import { cardBuild } from './card.mjs';
 import { bundleSizes } from './bundle.mjs';
 import { memory } from './memory.mjs';
 import { workerdStart } from './workerd-start.mjs';
+import { typeCheck } from './types.mjs';
 
 const kb = (b) => `${(b / 1024).toFixed(1)} KB`;
-const results = { date: new Date().toISOString(), node: process.version, size: size(), coldStart: coldStart(), overhead: await overhead(), tokens: await tokenConcurrency(), webhook: await webhookThroughput(), card: cardBuild(), bundle: bundleSizes(), memory: memory(), workerd: await workerdStart() };
+const results = { date: new Date().toISOString(), node: process.version, size: size(), coldStart: coldStart(), overhead: await overhead(), tokens: await tokenConcurrency(), webhook: await webhookThroughput(), card: cardBuild(), bundle: bundleSizes(), memory: memory(), workerd: await workerdStart(), types: typeCheck() };
 writeFileSync(`${ROOT}/benches/results.json`, JSON.stringify(results, null, 2) + '\n');
-const { size: s, coldStart: c, overhead: o, tokens: t, webhook: w, card: k, bundle: b, memory: m, workerd: wd } = results;
+const { size: s, coldStart: c, overhead: o, tokens: t, webhook: w, card: k, bundle: b, memory: m, workerd: wd, types: ty } = results;
 const table = `| measure | feishu-edge | official SDK | ratio |
 |---|---|---|---|
 | bot bundle, minified: the example Worker (wrangler, workerd) vs the same bot with the official SDK (esbuild, Node) | ${kb(b.edgeWorker.gzip)} gzip (${kb(b.edgeWorker.raw)} raw) | ${kb(b.officialNodeBundle.gzip)} gzip (${kb(b.officialNodeBundle.raw)} raw) | ${b.ratio.toFixed(2)}× gzip, ${(b.edgeWorker.raw / b.officialNodeBundle.raw).toFixed(2)}× raw |
@@ -26,6 +27,7 @@ const table = `| measure | feishu-edge | official SDK | ratio |
 | peak RSS after ${m.events} encrypted events in Node (empty process: ${m.emptyNodeMb.toFixed(0)} MB) | ${m.edgeMb.toFixed(0)} MB | ${m.officialMb.toFixed(0)} MB | ${(m.edgeMb / m.officialMb).toFixed(2)}× |
 | token requests for ${t.concurrent} concurrent cold calls | ${t.edgeTokenRequests} | ${t.officialTokenRequests} | |
 | webhook: encrypted signed ${w.plaintextBytes}-byte event verified + decrypted + dispatched (median of ${w.rounds}×${w.eventsPerRound}) | ${Math.round(w.eventsPerSecond['feishu-edge'])}/s (${Math.round(w.eventsPerSecond['feishu-edge + dedupe'])}/s with claim → commit de-duplication in an atomic memory store: ${w.dedupeRatio.toFixed(2)}×) | ${Math.round(w.eventsPerSecond.official)}/s | ${w.ratio.toFixed(2)}× |
+| type declarations: total size / \`tsc --strict\` on a consumer calling one method in each of ${ty.namespaces} namespaces (median of ${ty.runs}) | ${(ty.declarationBytes.edge / 1e6).toFixed(2)} MB / ${(ty.checkMs.edge / 1000).toFixed(2)} s | ${(ty.declarationBytes.official / 1e6).toFixed(2)} MB / ${(ty.checkMs.official / 1000).toFixed(2)} s | ${(ty.declarationBytes.edge / ty.declarationBytes.official).toFixed(2)}× / ${ty.ratio.toFixed(2)}× |
 | card: build + serialize ${k.elements} elements (${k.bytes} bytes), validated in wasm / unvalidated, vs an object literal + JSON.stringify | ${k.perCardMicros.builder.toFixed(0)} µs / ${k.perCardMicros.unchecked.toFixed(0)} µs | literal: ${k.perCardMicros.literal.toFixed(0)} µs | ${k.ratio.toFixed(2)}× / ${k.uncheckedRatio.toFixed(2)}× |`;
 console.log(table);
 // The README's benchmark table is this run's, between the markers.

@@ -1,3 +1,4 @@
+import type { SchemaEvents } from './catalog-events.js';
 // Public types of feishu-edge. Hand-written: this file is the package's contract (the catalog's
 // types are generated into catalog.d.ts).
 import type { Catalog } from './catalog.js';
@@ -252,14 +253,8 @@ export interface EventData {
   [field: string]: any;
 }
 
-export interface MessageReceiveEvent extends EventData {
-  sender: { sender_id: { open_id?: string; union_id?: string; user_id?: string }; sender_type: string; tenant_key?: string };
-  message: {
-    message_id: string; root_id?: string; parent_id?: string; create_time: string; update_time?: string;
-    chat_id: string; thread_id?: string; chat_type: 'p2p' | 'group' | string; message_type: string; content: string;
-    mentions?: Array<{ key: string; id: { open_id?: string; union_id?: string; user_id?: string }; name: string; tenant_key?: string }>;
-  };
-}
+/** The payload of `im.message.receive_v1` (from the schema). */
+export type MessageReceiveEvent = SchemaEvents['im.message.receive_v1'];
 
 export interface CardActionEvent extends EventData {
   operator?: { open_id?: string; user_id?: string; union_id?: string; tenant_key?: string };
@@ -273,14 +268,24 @@ export interface CardActionEvent extends EventData {
 /** A card callback's reply: a toast and/or a card, or (legacy flow) a bare card. */
 export type CardReply = { toast?: { type: 'success' | 'error' | 'info' | 'warning'; content: string; i18n?: Record<string, string> }; card?: unknown } | Record<string, unknown>;
 
-export type EventHandler<T extends EventData = EventData> = (data: T, ctx: HandlerContext) => unknown | Promise<unknown>;
+export type EventHandler<T = EventData> = (data: T, ctx: HandlerContext) => unknown | Promise<unknown>;
 
-export interface KnownEvents {
-  'im.message.receive_v1': MessageReceiveEvent;
+/**
+ * Every event type the schema knows (generated from the official SDK's declarations), with the
+ * exact object its handler receives, plus the v2 card callback.
+ */
+export interface KnownEvents extends SchemaEvents {
   'card.action.trigger': CardActionEvent;
 }
 
-export type EventHandlers = { [K in keyof KnownEvents]?: EventHandler<KnownEvents[K]> } & { [eventType: string]: EventHandler<any> | undefined };
+/** What a handler of an event type the schema does not know receives: read fields with checks. */
+export interface UnknownEvent {
+  event_type: string;
+  readonly [field: string]: unknown;
+}
+
+/** A handler map: known event types get their exact payload, others an `UnknownEvent`. */
+export type EventHandlers<H = Record<string, unknown>> = { [K in keyof H]: K extends keyof KnownEvents ? EventHandler<KnownEvents[K]> : EventHandler<UnknownEvent> };
 
 export interface WebhookResult {
   status: number;
@@ -328,7 +333,7 @@ declare class WebhookEndpoint {
 export declare class EventDispatcher extends WebhookEndpoint {
   constructor(options?: WebhookOptions);
   /** Registers handlers by event type (the official SDK's map); returns this. */
-  register(handlers: EventHandlers): this;
+  register<H extends Record<string, unknown>>(handlers: H & EventHandlers<H>): this;
 }
 
 export declare class CardActionHandler extends WebhookEndpoint {
@@ -503,7 +508,7 @@ export interface FeishuClient {
 
 // ---- The Open API catalog (client.im.v1.message.create(...), as on @larksuiteoapi/node-sdk) ----
 
-type QueryValue = string | number | boolean | null | undefined | Array<string | number | boolean | null | undefined>;
+export type QueryValue = string | number | boolean | null | undefined | Array<string | number | boolean | null | undefined>;
 
 /** A catalog method's payload: `path` holds the path parameters by name; typed methods type `params` and `data`. */
 export type CatalogPayload<P extends string, Params = Record<string, QueryValue>, Data = any> = ([P] extends [never] ? { path?: Record<string, string | number> } : { path: Record<P, string | number> }) & {

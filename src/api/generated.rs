@@ -146,7 +146,7 @@ pub const APAAS_V1_APPLICATION_OBJECT_SEARCH: Endpoint = Endpoint { name: "apaas
 /// `POST /open-apis/apaas/v1/applications/{namespace}/objects/{object_api_name}/records/batch_create`
 pub const APAAS_V1_APPLICATION_OBJECT_RECORD_BATCH_CREATE: Endpoint = Endpoint { name: "apaas.v1.applicationObjectRecord.batchCreate", method: Method::Post, path: "apaas/v1/applications/{namespace}/objects/{object_api_name}/records/batch_create", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `DELETE /open-apis/apaas/v1/applications/{namespace}/objects/{object_api_name}/records/batch_delete`
-pub const APAAS_V1_APPLICATION_OBJECT_RECORD_BATCH_DELETE: Endpoint = Endpoint { name: "apaas.v1.applicationObjectRecord.batchDelete", method: Method::Delete, path: "apaas/v1/applications/{namespace}/objects/{object_api_name}/records/batch_delete", paginated: false, body: BodyKind::None, response: ResponseKind::Json };
+pub const APAAS_V1_APPLICATION_OBJECT_RECORD_BATCH_DELETE: Endpoint = Endpoint { name: "apaas.v1.applicationObjectRecord.batchDelete", method: Method::Delete, path: "apaas/v1/applications/{namespace}/objects/{object_api_name}/records/batch_delete", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `POST /open-apis/apaas/v1/applications/{namespace}/objects/{object_api_name}/records/batch_query`
 pub const APAAS_V1_APPLICATION_OBJECT_RECORD_BATCH_QUERY: Endpoint = Endpoint { name: "apaas.v1.applicationObjectRecord.batchQuery", method: Method::Post, path: "apaas/v1/applications/{namespace}/objects/{object_api_name}/records/batch_query", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `PATCH /open-apis/apaas/v1/applications/{namespace}/objects/{object_api_name}/records/batch_update`
@@ -616,7 +616,7 @@ pub const BOARD_V1_WHITEBOARD_THEME: Endpoint = Endpoint { name: "board.v1.white
 /// `POST /open-apis/board/v1/whiteboards/{whiteboard_id}/update_theme`
 pub const BOARD_V1_WHITEBOARD_UPDATE_THEME: Endpoint = Endpoint { name: "board.v1.whiteboard.updateTheme", method: Method::Post, path: "board/v1/whiteboards/{whiteboard_id}/update_theme", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `DELETE /open-apis/board/v1/whiteboards/{whiteboard_id}/nodes/batch_delete`
-pub const BOARD_V1_WHITEBOARD_NODE_BATCH_DELETE: Endpoint = Endpoint { name: "board.v1.whiteboardNode.batchDelete", method: Method::Delete, path: "board/v1/whiteboards/{whiteboard_id}/nodes/batch_delete", paginated: false, body: BodyKind::None, response: ResponseKind::Json };
+pub const BOARD_V1_WHITEBOARD_NODE_BATCH_DELETE: Endpoint = Endpoint { name: "board.v1.whiteboardNode.batchDelete", method: Method::Delete, path: "board/v1/whiteboards/{whiteboard_id}/nodes/batch_delete", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `POST /open-apis/board/v1/whiteboards/{whiteboard_id}/nodes`
 pub const BOARD_V1_WHITEBOARD_NODE_CREATE: Endpoint = Endpoint { name: "board.v1.whiteboardNode.create", method: Method::Post, path: "board/v1/whiteboards/{whiteboard_id}/nodes", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `POST /open-apis/board/v1/whiteboards/{whiteboard_id}/nodes/plantuml`
@@ -728,7 +728,7 @@ pub const CARDKIT_V1_CARD_ELEMENT_CONTENT: Endpoint = Endpoint { name: "cardkit.
 /// `POST /open-apis/cardkit/v1/cards/{card_id}/elements`
 pub const CARDKIT_V1_CARD_ELEMENT_CREATE: Endpoint = Endpoint { name: "cardkit.v1.cardElement.create", method: Method::Post, path: "cardkit/v1/cards/{card_id}/elements", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `DELETE /open-apis/cardkit/v1/cards/{card_id}/elements/{element_id}`
-pub const CARDKIT_V1_CARD_ELEMENT_DELETE: Endpoint = Endpoint { name: "cardkit.v1.cardElement.delete", method: Method::Delete, path: "cardkit/v1/cards/{card_id}/elements/{element_id}", paginated: false, body: BodyKind::None, response: ResponseKind::Json };
+pub const CARDKIT_V1_CARD_ELEMENT_DELETE: Endpoint = Endpoint { name: "cardkit.v1.cardElement.delete", method: Method::Delete, path: "cardkit/v1/cards/{card_id}/elements/{element_id}", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `PATCH /open-apis/cardkit/v1/cards/{card_id}/elements/{element_id}`
 pub const CARDKIT_V1_CARD_ELEMENT_PATCH: Endpoint = Endpoint { name: "cardkit.v1.cardElement.patch", method: Method::Patch, path: "cardkit/v1/cards/{card_id}/elements/{element_id}", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `PUT /open-apis/cardkit/v1/cards/{card_id}/elements/{element_id}`
@@ -898,7 +898,7 @@ pub const CONTACT_V3_USER_BATCH_GET_ID: Endpoint = Endpoint { name: "contact.v3.
 /// `POST /open-apis/contact/v3/users`
 pub const CONTACT_V3_USER_CREATE: Endpoint = Endpoint { name: "contact.v3.user.create", method: Method::Post, path: "contact/v3/users", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `DELETE /open-apis/contact/v3/users/{user_id}`
-pub const CONTACT_V3_USER_DELETE: Endpoint = Endpoint { name: "contact.v3.user.delete", method: Method::Delete, path: "contact/v3/users/{user_id}", paginated: false, body: BodyKind::None, response: ResponseKind::Json };
+pub const CONTACT_V3_USER_DELETE: Endpoint = Endpoint { name: "contact.v3.user.delete", method: Method::Delete, path: "contact/v3/users/{user_id}", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `GET /open-apis/contact/v3/users/find_by_department`
 pub const CONTACT_V3_USER_FIND_BY_DEPARTMENT: Endpoint = Endpoint { name: "contact.v3.user.findByDepartment", method: Method::Get, path: "contact/v3/users/find_by_department", paginated: true, body: BodyKind::None, response: ResponseKind::Json };
 /// `GET /open-apis/contact/v3/users/{user_id}`
@@ -1182,7 +1182,7 @@ pub const COREHR_V2_COST_ALLOCATION_UPDATE_VERSION: Endpoint = Endpoint { name: 
 /// `POST /open-apis/corehr/v2/cost_centers`
 pub const COREHR_V2_COST_CENTER_CREATE: Endpoint = Endpoint { name: "corehr.v2.costCenter.create", method: Method::Post, path: "corehr/v2/cost_centers", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `DELETE /open-apis/corehr/v2/cost_centers/{cost_center_id}`
-pub const COREHR_V2_COST_CENTER_DELETE: Endpoint = Endpoint { name: "corehr.v2.costCenter.delete", method: Method::Delete, path: "corehr/v2/cost_centers/{cost_center_id}", paginated: false, body: BodyKind::None, response: ResponseKind::Json };
+pub const COREHR_V2_COST_CENTER_DELETE: Endpoint = Endpoint { name: "corehr.v2.costCenter.delete", method: Method::Delete, path: "corehr/v2/cost_centers/{cost_center_id}", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `PATCH /open-apis/corehr/v2/cost_centers/{cost_center_id}`
 pub const COREHR_V2_COST_CENTER_PATCH: Endpoint = Endpoint { name: "corehr.v2.costCenter.patch", method: Method::Patch, path: "corehr/v2/cost_centers/{cost_center_id}", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `POST /open-apis/corehr/v2/cost_centers/query_multi_timeline`
@@ -1196,7 +1196,7 @@ pub const COREHR_V2_COST_CENTER_TREE: Endpoint = Endpoint { name: "corehr.v2.cos
 /// `POST /open-apis/corehr/v2/cost_centers/{cost_center_id}/versions`
 pub const COREHR_V2_COST_CENTER_VERSION_CREATE: Endpoint = Endpoint { name: "corehr.v2.costCenterVersion.create", method: Method::Post, path: "corehr/v2/cost_centers/{cost_center_id}/versions", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `DELETE /open-apis/corehr/v2/cost_centers/{cost_center_id}/versions/{version_id}`
-pub const COREHR_V2_COST_CENTER_VERSION_DELETE: Endpoint = Endpoint { name: "corehr.v2.costCenterVersion.delete", method: Method::Delete, path: "corehr/v2/cost_centers/{cost_center_id}/versions/{version_id}", paginated: false, body: BodyKind::None, response: ResponseKind::Json };
+pub const COREHR_V2_COST_CENTER_VERSION_DELETE: Endpoint = Endpoint { name: "corehr.v2.costCenterVersion.delete", method: Method::Delete, path: "corehr/v2/cost_centers/{cost_center_id}/versions/{version_id}", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `PATCH /open-apis/corehr/v2/cost_centers/{cost_center_id}/versions/{version_id}`
 pub const COREHR_V2_COST_CENTER_VERSION_PATCH: Endpoint = Endpoint { name: "corehr.v2.costCenterVersion.patch", method: Method::Patch, path: "corehr/v2/cost_centers/{cost_center_id}/versions/{version_id}", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `POST /open-apis/corehr/v2/custom_orgs/active`
@@ -1544,7 +1544,7 @@ pub const DOCX_V1_CHAT_ANNOUNCEMENT_BLOCK_GET: Endpoint = Endpoint { name: "docx
 /// `GET /open-apis/docx/v1/chats/{chat_id}/announcement/blocks`
 pub const DOCX_V1_CHAT_ANNOUNCEMENT_BLOCK_LIST: Endpoint = Endpoint { name: "docx.v1.chatAnnouncementBlock.list", method: Method::Get, path: "docx/v1/chats/{chat_id}/announcement/blocks", paginated: true, body: BodyKind::None, response: ResponseKind::Json };
 /// `DELETE /open-apis/docx/v1/chats/{chat_id}/announcement/blocks/{block_id}/children/batch_delete`
-pub const DOCX_V1_CHAT_ANNOUNCEMENT_BLOCK_CHILDREN_BATCH_DELETE: Endpoint = Endpoint { name: "docx.v1.chatAnnouncementBlockChildren.batchDelete", method: Method::Delete, path: "docx/v1/chats/{chat_id}/announcement/blocks/{block_id}/children/batch_delete", paginated: false, body: BodyKind::None, response: ResponseKind::Json };
+pub const DOCX_V1_CHAT_ANNOUNCEMENT_BLOCK_CHILDREN_BATCH_DELETE: Endpoint = Endpoint { name: "docx.v1.chatAnnouncementBlockChildren.batchDelete", method: Method::Delete, path: "docx/v1/chats/{chat_id}/announcement/blocks/{block_id}/children/batch_delete", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `POST /open-apis/docx/v1/chats/{chat_id}/announcement/blocks/{block_id}/children`
 pub const DOCX_V1_CHAT_ANNOUNCEMENT_BLOCK_CHILDREN_CREATE: Endpoint = Endpoint { name: "docx.v1.chatAnnouncementBlockChildren.create", method: Method::Post, path: "docx/v1/chats/{chat_id}/announcement/blocks/{block_id}/children", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `GET /open-apis/docx/v1/chats/{chat_id}/announcement/blocks/{block_id}/children`
@@ -1566,7 +1566,7 @@ pub const DOCX_V1_DOCUMENT_BLOCK_LIST: Endpoint = Endpoint { name: "docx.v1.docu
 /// `PATCH /open-apis/docx/v1/documents/{document_id}/blocks/{block_id}`
 pub const DOCX_V1_DOCUMENT_BLOCK_PATCH: Endpoint = Endpoint { name: "docx.v1.documentBlock.patch", method: Method::Patch, path: "docx/v1/documents/{document_id}/blocks/{block_id}", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `DELETE /open-apis/docx/v1/documents/{document_id}/blocks/{block_id}/children/batch_delete`
-pub const DOCX_V1_DOCUMENT_BLOCK_CHILDREN_BATCH_DELETE: Endpoint = Endpoint { name: "docx.v1.documentBlockChildren.batchDelete", method: Method::Delete, path: "docx/v1/documents/{document_id}/blocks/{block_id}/children/batch_delete", paginated: false, body: BodyKind::None, response: ResponseKind::Json };
+pub const DOCX_V1_DOCUMENT_BLOCK_CHILDREN_BATCH_DELETE: Endpoint = Endpoint { name: "docx.v1.documentBlockChildren.batchDelete", method: Method::Delete, path: "docx/v1/documents/{document_id}/blocks/{block_id}/children/batch_delete", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `POST /open-apis/docx/v1/documents/{document_id}/blocks/{block_id}/children`
 pub const DOCX_V1_DOCUMENT_BLOCK_CHILDREN_CREATE: Endpoint = Endpoint { name: "docx.v1.documentBlockChildren.create", method: Method::Post, path: "docx/v1/documents/{document_id}/blocks/{block_id}/children", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `GET /open-apis/docx/v1/documents/{document_id}/blocks/{block_id}/children`
@@ -1670,7 +1670,7 @@ pub const DRIVE_V1_PERMISSION_MEMBER_BATCH_CREATE: Endpoint = Endpoint { name: "
 /// `POST /open-apis/drive/v1/permissions/{token}/members`
 pub const DRIVE_V1_PERMISSION_MEMBER_CREATE: Endpoint = Endpoint { name: "drive.v1.permissionMember.create", method: Method::Post, path: "drive/v1/permissions/{token}/members", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `DELETE /open-apis/drive/v1/permissions/{token}/members/{member_id}`
-pub const DRIVE_V1_PERMISSION_MEMBER_DELETE: Endpoint = Endpoint { name: "drive.v1.permissionMember.delete", method: Method::Delete, path: "drive/v1/permissions/{token}/members/{member_id}", paginated: false, body: BodyKind::None, response: ResponseKind::Json };
+pub const DRIVE_V1_PERMISSION_MEMBER_DELETE: Endpoint = Endpoint { name: "drive.v1.permissionMember.delete", method: Method::Delete, path: "drive/v1/permissions/{token}/members/{member_id}", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `GET /open-apis/drive/v1/permissions/{token}/members`
 pub const DRIVE_V1_PERMISSION_MEMBER_LIST: Endpoint = Endpoint { name: "drive.v1.permissionMember.list", method: Method::Get, path: "drive/v1/permissions/{token}/members", paginated: false, body: BodyKind::None, response: ResponseKind::Json };
 /// `POST /open-apis/drive/v1/permissions/{token}/members/transfer_owner`
@@ -2206,7 +2206,7 @@ pub const IM_V1_CHAT_MANAGERS_DELETE_MANAGERS: Endpoint = Endpoint { name: "im.v
 /// `POST /open-apis/im/v1/chats/{chat_id}/members`
 pub const IM_V1_CHAT_MEMBERS_CREATE: Endpoint = Endpoint { name: "im.v1.chatMembers.create", method: Method::Post, path: "im/v1/chats/{chat_id}/members", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `DELETE /open-apis/im/v1/chats/{chat_id}/members`
-pub const IM_V1_CHAT_MEMBERS_DELETE: Endpoint = Endpoint { name: "im.v1.chatMembers.delete", method: Method::Delete, path: "im/v1/chats/{chat_id}/members", paginated: false, body: BodyKind::None, response: ResponseKind::Json };
+pub const IM_V1_CHAT_MEMBERS_DELETE: Endpoint = Endpoint { name: "im.v1.chatMembers.delete", method: Method::Delete, path: "im/v1/chats/{chat_id}/members", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `GET /open-apis/im/v1/chats/{chat_id}/members`
 pub const IM_V1_CHAT_MEMBERS_GET: Endpoint = Endpoint { name: "im.v1.chatMembers.get", method: Method::Get, path: "im/v1/chats/{chat_id}/members", paginated: true, body: BodyKind::None, response: ResponseKind::Json };
 /// `GET /open-apis/im/v1/chats/{chat_id}/members/is_in_chat`
@@ -2218,7 +2218,7 @@ pub const IM_V1_CHAT_MENU_ITEM_PATCH: Endpoint = Endpoint { name: "im.v1.chatMen
 /// `POST /open-apis/im/v1/chats/{chat_id}/menu_tree`
 pub const IM_V1_CHAT_MENU_TREE_CREATE: Endpoint = Endpoint { name: "im.v1.chatMenuTree.create", method: Method::Post, path: "im/v1/chats/{chat_id}/menu_tree", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `DELETE /open-apis/im/v1/chats/{chat_id}/menu_tree`
-pub const IM_V1_CHAT_MENU_TREE_DELETE: Endpoint = Endpoint { name: "im.v1.chatMenuTree.delete", method: Method::Delete, path: "im/v1/chats/{chat_id}/menu_tree", paginated: false, body: BodyKind::None, response: ResponseKind::Json };
+pub const IM_V1_CHAT_MENU_TREE_DELETE: Endpoint = Endpoint { name: "im.v1.chatMenuTree.delete", method: Method::Delete, path: "im/v1/chats/{chat_id}/menu_tree", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `GET /open-apis/im/v1/chats/{chat_id}/menu_tree`
 pub const IM_V1_CHAT_MENU_TREE_GET: Endpoint = Endpoint { name: "im.v1.chatMenuTree.get", method: Method::Get, path: "im/v1/chats/{chat_id}/menu_tree", paginated: false, body: BodyKind::None, response: ResponseKind::Json };
 /// `POST /open-apis/im/v1/chats/{chat_id}/menu_tree/sort`
@@ -2230,7 +2230,7 @@ pub const IM_V1_CHAT_MODERATION_UPDATE: Endpoint = Endpoint { name: "im.v1.chatM
 /// `POST /open-apis/im/v1/chats/{chat_id}/chat_tabs`
 pub const IM_V1_CHAT_TAB_CREATE: Endpoint = Endpoint { name: "im.v1.chatTab.create", method: Method::Post, path: "im/v1/chats/{chat_id}/chat_tabs", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `DELETE /open-apis/im/v1/chats/{chat_id}/chat_tabs/delete_tabs`
-pub const IM_V1_CHAT_TAB_DELETE_TABS: Endpoint = Endpoint { name: "im.v1.chatTab.deleteTabs", method: Method::Delete, path: "im/v1/chats/{chat_id}/chat_tabs/delete_tabs", paginated: false, body: BodyKind::None, response: ResponseKind::Json };
+pub const IM_V1_CHAT_TAB_DELETE_TABS: Endpoint = Endpoint { name: "im.v1.chatTab.deleteTabs", method: Method::Delete, path: "im/v1/chats/{chat_id}/chat_tabs/delete_tabs", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `GET /open-apis/im/v1/chats/{chat_id}/chat_tabs/list_tabs`
 pub const IM_V1_CHAT_TAB_LIST_TABS: Endpoint = Endpoint { name: "im.v1.chatTab.listTabs", method: Method::Get, path: "im/v1/chats/{chat_id}/chat_tabs/list_tabs", paginated: false, body: BodyKind::None, response: ResponseKind::Json };
 /// `POST /open-apis/im/v1/chats/{chat_id}/chat_tabs/sort_tabs`
@@ -2300,7 +2300,7 @@ pub const IM_V1_THREAD_FORWARD: Endpoint = Endpoint { name: "im.v1.thread.forwar
 /// `POST /open-apis/im/v2/app_feed_card`
 pub const IM_V2_APP_FEED_CARD_CREATE: Endpoint = Endpoint { name: "im.v2.appFeedCard.create", method: Method::Post, path: "im/v2/app_feed_card", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `DELETE /open-apis/im/v2/app_feed_card/batch`
-pub const IM_V2_APP_FEED_CARD_BATCH_DELETE: Endpoint = Endpoint { name: "im.v2.appFeedCardBatch.delete", method: Method::Delete, path: "im/v2/app_feed_card/batch", paginated: false, body: BodyKind::None, response: ResponseKind::Json };
+pub const IM_V2_APP_FEED_CARD_BATCH_DELETE: Endpoint = Endpoint { name: "im.v2.appFeedCardBatch.delete", method: Method::Delete, path: "im/v2/app_feed_card/batch", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `PUT /open-apis/im/v2/app_feed_card/batch`
 pub const IM_V2_APP_FEED_CARD_BATCH_UPDATE: Endpoint = Endpoint { name: "im.v2.appFeedCardBatch.update", method: Method::Put, path: "im/v2/app_feed_card/batch", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `POST /open-apis/im/v2/biz_entity_tag_relation`
@@ -2378,7 +2378,7 @@ pub const MAIL_V1_MAILGROUP_MANAGER_LIST: Endpoint = Endpoint { name: "mail.v1.m
 /// `POST /open-apis/mail/v1/mailgroups/{mailgroup_id}/members/batch_create`
 pub const MAIL_V1_MAILGROUP_MEMBER_BATCH_CREATE: Endpoint = Endpoint { name: "mail.v1.mailgroupMember.batchCreate", method: Method::Post, path: "mail/v1/mailgroups/{mailgroup_id}/members/batch_create", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `DELETE /open-apis/mail/v1/mailgroups/{mailgroup_id}/members/batch_delete`
-pub const MAIL_V1_MAILGROUP_MEMBER_BATCH_DELETE: Endpoint = Endpoint { name: "mail.v1.mailgroupMember.batchDelete", method: Method::Delete, path: "mail/v1/mailgroups/{mailgroup_id}/members/batch_delete", paginated: false, body: BodyKind::None, response: ResponseKind::Json };
+pub const MAIL_V1_MAILGROUP_MEMBER_BATCH_DELETE: Endpoint = Endpoint { name: "mail.v1.mailgroupMember.batchDelete", method: Method::Delete, path: "mail/v1/mailgroups/{mailgroup_id}/members/batch_delete", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `POST /open-apis/mail/v1/mailgroups/{mailgroup_id}/members`
 pub const MAIL_V1_MAILGROUP_MEMBER_CREATE: Endpoint = Endpoint { name: "mail.v1.mailgroupMember.create", method: Method::Post, path: "mail/v1/mailgroups/{mailgroup_id}/members", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `DELETE /open-apis/mail/v1/mailgroups/{mailgroup_id}/members/{member_id}`
@@ -2390,7 +2390,7 @@ pub const MAIL_V1_MAILGROUP_MEMBER_LIST: Endpoint = Endpoint { name: "mail.v1.ma
 /// `POST /open-apis/mail/v1/mailgroups/{mailgroup_id}/permission_members/batch_create`
 pub const MAIL_V1_MAILGROUP_PERMISSION_MEMBER_BATCH_CREATE: Endpoint = Endpoint { name: "mail.v1.mailgroupPermissionMember.batchCreate", method: Method::Post, path: "mail/v1/mailgroups/{mailgroup_id}/permission_members/batch_create", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `DELETE /open-apis/mail/v1/mailgroups/{mailgroup_id}/permission_members/batch_delete`
-pub const MAIL_V1_MAILGROUP_PERMISSION_MEMBER_BATCH_DELETE: Endpoint = Endpoint { name: "mail.v1.mailgroupPermissionMember.batchDelete", method: Method::Delete, path: "mail/v1/mailgroups/{mailgroup_id}/permission_members/batch_delete", paginated: false, body: BodyKind::None, response: ResponseKind::Json };
+pub const MAIL_V1_MAILGROUP_PERMISSION_MEMBER_BATCH_DELETE: Endpoint = Endpoint { name: "mail.v1.mailgroupPermissionMember.batchDelete", method: Method::Delete, path: "mail/v1/mailgroups/{mailgroup_id}/permission_members/batch_delete", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `POST /open-apis/mail/v1/mailgroups/{mailgroup_id}/permission_members`
 pub const MAIL_V1_MAILGROUP_PERMISSION_MEMBER_CREATE: Endpoint = Endpoint { name: "mail.v1.mailgroupPermissionMember.create", method: Method::Post, path: "mail/v1/mailgroups/{mailgroup_id}/permission_members", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `DELETE /open-apis/mail/v1/mailgroups/{mailgroup_id}/permission_members/{permission_member_id}`
@@ -2412,7 +2412,7 @@ pub const MAIL_V1_PUBLIC_MAILBOX_LIST: Endpoint = Endpoint { name: "mail.v1.publ
 /// `PATCH /open-apis/mail/v1/public_mailboxes/{public_mailbox_id}`
 pub const MAIL_V1_PUBLIC_MAILBOX_PATCH: Endpoint = Endpoint { name: "mail.v1.publicMailbox.patch", method: Method::Patch, path: "mail/v1/public_mailboxes/{public_mailbox_id}", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `DELETE /open-apis/mail/v1/public_mailboxes/{public_mailbox_id}/remove_to_recycle_bin`
-pub const MAIL_V1_PUBLIC_MAILBOX_REMOVE_TO_RECYCLE_BIN: Endpoint = Endpoint { name: "mail.v1.publicMailbox.removeToRecycleBin", method: Method::Delete, path: "mail/v1/public_mailboxes/{public_mailbox_id}/remove_to_recycle_bin", paginated: false, body: BodyKind::None, response: ResponseKind::Json };
+pub const MAIL_V1_PUBLIC_MAILBOX_REMOVE_TO_RECYCLE_BIN: Endpoint = Endpoint { name: "mail.v1.publicMailbox.removeToRecycleBin", method: Method::Delete, path: "mail/v1/public_mailboxes/{public_mailbox_id}/remove_to_recycle_bin", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `PUT /open-apis/mail/v1/public_mailboxes/{public_mailbox_id}`
 pub const MAIL_V1_PUBLIC_MAILBOX_UPDATE: Endpoint = Endpoint { name: "mail.v1.publicMailbox.update", method: Method::Put, path: "mail/v1/public_mailboxes/{public_mailbox_id}", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `POST /open-apis/mail/v1/public_mailboxes/{public_mailbox_id}/aliases`
@@ -2424,7 +2424,7 @@ pub const MAIL_V1_PUBLIC_MAILBOX_ALIAS_LIST: Endpoint = Endpoint { name: "mail.v
 /// `POST /open-apis/mail/v1/public_mailboxes/{public_mailbox_id}/members/batch_create`
 pub const MAIL_V1_PUBLIC_MAILBOX_MEMBER_BATCH_CREATE: Endpoint = Endpoint { name: "mail.v1.publicMailboxMember.batchCreate", method: Method::Post, path: "mail/v1/public_mailboxes/{public_mailbox_id}/members/batch_create", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `DELETE /open-apis/mail/v1/public_mailboxes/{public_mailbox_id}/members/batch_delete`
-pub const MAIL_V1_PUBLIC_MAILBOX_MEMBER_BATCH_DELETE: Endpoint = Endpoint { name: "mail.v1.publicMailboxMember.batchDelete", method: Method::Delete, path: "mail/v1/public_mailboxes/{public_mailbox_id}/members/batch_delete", paginated: false, body: BodyKind::None, response: ResponseKind::Json };
+pub const MAIL_V1_PUBLIC_MAILBOX_MEMBER_BATCH_DELETE: Endpoint = Endpoint { name: "mail.v1.publicMailboxMember.batchDelete", method: Method::Delete, path: "mail/v1/public_mailboxes/{public_mailbox_id}/members/batch_delete", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `POST /open-apis/mail/v1/public_mailboxes/{public_mailbox_id}/members/clear`
 pub const MAIL_V1_PUBLIC_MAILBOX_MEMBER_CLEAR: Endpoint = Endpoint { name: "mail.v1.publicMailboxMember.clear", method: Method::Post, path: "mail/v1/public_mailboxes/{public_mailbox_id}/members/clear", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `POST /open-apis/mail/v1/public_mailboxes/{public_mailbox_id}/members`
@@ -2507,6 +2507,8 @@ pub const MAIL_V1_USER_MAILBOX_MESSAGE_BATCH_MODIFY: Endpoint = Endpoint { name:
 pub const MAIL_V1_USER_MAILBOX_MESSAGE_BATCH_TRASH: Endpoint = Endpoint { name: "mail.v1.userMailboxMessage.batchTrash", method: Method::Post, path: "mail/v1/user_mailboxes/{user_mailbox_id}/messages/batch_trash", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `GET /open-apis/mail/v1/user_mailboxes/{user_mailbox_id}/messages/{message_id}`
 pub const MAIL_V1_USER_MAILBOX_MESSAGE_GET: Endpoint = Endpoint { name: "mail.v1.userMailboxMessage.get", method: Method::Get, path: "mail/v1/user_mailboxes/{user_mailbox_id}/messages/{message_id}", paginated: false, body: BodyKind::None, response: ResponseKind::Json };
+/// `GET /open-apis/mail/v1/user_mailboxes/{user_mailbox_id}/messages/get_by_card`
+pub const MAIL_V1_USER_MAILBOX_MESSAGE_GET_BY_CARD: Endpoint = Endpoint { name: "mail.v1.userMailboxMessage.getByCard", method: Method::Get, path: "mail/v1/user_mailboxes/{user_mailbox_id}/messages/get_by_card", paginated: false, body: BodyKind::None, response: ResponseKind::Json };
 /// `GET /open-apis/mail/v1/user_mailboxes/{user_mailbox_id}/messages`
 pub const MAIL_V1_USER_MAILBOX_MESSAGE_LIST: Endpoint = Endpoint { name: "mail.v1.userMailboxMessage.list", method: Method::Get, path: "mail/v1/user_mailboxes/{user_mailbox_id}/messages", paginated: true, body: BodyKind::None, response: ResponseKind::Json };
 /// `GET /open-apis/mail/v1/user_mailboxes/{user_mailbox_id}/threads/{thread_id}/messages`
@@ -2710,7 +2712,7 @@ pub const PERFORMANCE_V2_ADDITIONAL_INFORMATION_IMPORT: Endpoint = Endpoint { na
 /// `POST /open-apis/performance/v2/additional_informations/query`
 pub const PERFORMANCE_V2_ADDITIONAL_INFORMATION_QUERY: Endpoint = Endpoint { name: "performance.v2.additionalInformation.query", method: Method::Post, path: "performance/v2/additional_informations/query", paginated: true, body: BodyKind::Json, response: ResponseKind::Json };
 /// `DELETE /open-apis/performance/v2/additional_informations/batch`
-pub const PERFORMANCE_V2_ADDITIONAL_INFORMATIONS_BATCH_DELETE: Endpoint = Endpoint { name: "performance.v2.additionalInformationsBatch.delete", method: Method::Delete, path: "performance/v2/additional_informations/batch", paginated: false, body: BodyKind::None, response: ResponseKind::Json };
+pub const PERFORMANCE_V2_ADDITIONAL_INFORMATIONS_BATCH_DELETE: Endpoint = Endpoint { name: "performance.v2.additionalInformationsBatch.delete", method: Method::Delete, path: "performance/v2/additional_informations/batch", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `POST /open-apis/performance/v2/indicators/query`
 pub const PERFORMANCE_V2_INDICATOR_QUERY: Endpoint = Endpoint { name: "performance.v2.indicator.query", method: Method::Post, path: "performance/v2/indicators/query", paginated: true, body: BodyKind::Json, response: ResponseKind::Json };
 /// `POST /open-apis/performance/v2/metric_details/import`
@@ -3336,7 +3338,7 @@ pub const WIKI_V2_SPACE_LIST: Endpoint = Endpoint { name: "wiki.v2.space.list", 
 /// `POST /open-apis/wiki/v2/spaces/{space_id}/members`
 pub const WIKI_V2_SPACE_MEMBER_CREATE: Endpoint = Endpoint { name: "wiki.v2.spaceMember.create", method: Method::Post, path: "wiki/v2/spaces/{space_id}/members", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `DELETE /open-apis/wiki/v2/spaces/{space_id}/members/{member_id}`
-pub const WIKI_V2_SPACE_MEMBER_DELETE: Endpoint = Endpoint { name: "wiki.v2.spaceMember.delete", method: Method::Delete, path: "wiki/v2/spaces/{space_id}/members/{member_id}", paginated: false, body: BodyKind::None, response: ResponseKind::Json };
+pub const WIKI_V2_SPACE_MEMBER_DELETE: Endpoint = Endpoint { name: "wiki.v2.spaceMember.delete", method: Method::Delete, path: "wiki/v2/spaces/{space_id}/members/{member_id}", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `GET /open-apis/wiki/v2/spaces/{space_id}/members`
 pub const WIKI_V2_SPACE_MEMBER_LIST: Endpoint = Endpoint { name: "wiki.v2.spaceMember.list", method: Method::Get, path: "wiki/v2/spaces/{space_id}/members", paginated: false, body: BodyKind::None, response: ResponseKind::Json };
 /// `POST /open-apis/wiki/v2/spaces/{space_id}/nodes/{node_token}/copy`
@@ -4616,6 +4618,7 @@ pub const ALL: &[Endpoint] = &[
     MAIL_V1_USER_MAILBOX_MESSAGE_BATCH_MODIFY,
     MAIL_V1_USER_MAILBOX_MESSAGE_BATCH_TRASH,
     MAIL_V1_USER_MAILBOX_MESSAGE_GET,
+    MAIL_V1_USER_MAILBOX_MESSAGE_GET_BY_CARD,
     MAIL_V1_USER_MAILBOX_MESSAGE_LIST,
     MAIL_V1_USER_MAILBOX_MESSAGE_LIST_THREAD_MESSAGE,
     MAIL_V1_USER_MAILBOX_MESSAGE_MODIFY,

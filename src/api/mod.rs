@@ -5,7 +5,7 @@
 //! use feishu_edge::api::{self, generated::IM_V1_MESSAGE_REPLY};
 //! let req = IM_V1_MESSAGE_REPLY.request().path_param("message_id", "om_1").json_str("{}");
 //! assert_eq!(req.url("https://h/open-apis/").unwrap(), "https://h/open-apis/im/v1/messages/om_1/reply");
-//! assert_eq!(api::generated::ALL.len(), 1679);
+//! assert_eq!(api::generated::ALL.len(), 1680);
 //! assert!(api::find("drive.v1.file.list").unwrap().paginated);
 //! ```
 
@@ -82,7 +82,7 @@ mod tests {
 
     #[test]
     fn every_endpoint_builds_a_request() {
-        assert_eq!(generated::ALL.len(), 1679);
+        assert_eq!(generated::ALL.len(), 1680);
         assert!(
             generated::ALL.windows(2).all(|w| w[0].name < w[1].name),
             "sorted for binary search"
