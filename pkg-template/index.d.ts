@@ -462,9 +462,17 @@ export type CardValidationReason =
 export interface CardActionInfo {
   flow: 'v2' | 'legacy';
   tag: string | null;
-  value: any;
-  formValue: Record<string, any> | null;
+  /** The component's callback value (the JSON you put on the button). */
+  value: unknown;
+  formValue: Record<string, unknown> | null;
+  /** A select menu's chosen option. */
   option: string | null;
+  /** A multi-select menu's chosen options. */
+  options: string[] | null;
+  /** A checker's state. */
+  checked: boolean | null;
+  /** A date or time picker's time zone. */
+  timezone: string | null;
   inputValue: string | null;
   name: string | null;
   openId: string | null;

@@ -59,9 +59,22 @@ export declare function signedRequest(
   options?: { encryptKey?: string; verificationToken?: string; timestamp?: number; nonce?: string; legacyCard?: boolean },
 ): Request;
 
+/** A schema 2.0 event push: `{ schema, header, event }`. */
+export interface EventPush<E = Record<string, unknown>> {
+  schema: '2.0';
+  header: { event_id: string; event_type: string; create_time: string; token?: string; app_id: string; tenant_key: string };
+  event: E;
+}
+
+/** Deep-partial overrides of an event body. */
+export type Overrides<T> = T extends object ? { [K in keyof T]?: Overrides<T[K]> } : T;
+
 export declare const fixtures: {
+  /** Any event type of the schema, every documented field filled; `overrides` deep-merged into the event body. */
+  event<K extends keyof import('feishu-edge').KnownEvents>(type: K, overrides?: Overrides<import('feishu-edge').KnownEvents[K]>, options?: { token?: string; eventId?: string; appId?: string; tenantKey?: string }): EventPush;
+  event(type: string, overrides?: Record<string, unknown>, options?: { token?: string; eventId?: string; appId?: string; tenantKey?: string }): EventPush;
   messageReceive(options?: { text?: string; chatId?: string; messageId?: string; openId?: string; chatType?: string; token?: string; eventId?: string; appId?: string; tenantKey?: string }): object;
-  cardAction(options?: { value?: unknown; openId?: string; messageId?: string; chatId?: string; token?: string; eventId?: string; tag?: string; formValue?: Record<string, unknown> }): object;
+  cardAction(options?: { value?: unknown; openId?: string; messageId?: string; chatId?: string; token?: string; eventId?: string; tag?: string; formValue?: Record<string, unknown>; appId?: string; tenantKey?: string; action?: Record<string, unknown> }): object;
   appTicket(options?: { appId?: string; ticket?: string; token?: string }): object;
   urlVerification(options?: { challenge?: string; token?: string }): object;
 };

@@ -2,6 +2,7 @@
 // encrypted the way the platform sends them. Not part of the main bundle.
 import { signEvent, encryptEvent } from 'feishu-edge';
 import { startEmulator } from './emulator.js';
+import { loadSchema, sample, deepMerge } from './schema.js';
 
 export { encryptEvent };
 
@@ -44,28 +45,53 @@ export function signedRequest(url, body, options = {}) {
   return new Request(url, { method: 'POST', headers: signed.headers, body: signed.body });
 }
 
+// The envelope fields the official SDK merges into a handler's data: they live in `header`.
+const ENVELOPE_KEYS = ['event_id', 'token', 'create_time', 'event_type', 'tenant_key', 'ts', 'uuid', 'type', 'app_id'];
+
 let counter = 0;
 const nextId = (prefix) => `${prefix}_${Date.now().toString(36)}_${(counter++).toString(36)}`;
 
 /** Events and callbacks in the platform's shapes (schema 2.0 unless noted). */
 export const fixtures = {
-  messageReceive({ text = 'hello', chatId = 'oc_test_chat', messageId = nextId('om'), openId = 'ou_test_user', chatType = 'group', token, eventId = nextId('ev'), appId = 'cli_emu', tenantKey = 'tk_test' } = {}) {
+  /**
+   * Any event type of the schema (catalog/schema.json) as the platform pushes it (schema 2.0),
+   * every documented field filled with a plausible value; `overrides` are deep-merged into the
+   * event body.
+   */
+  event(type, overrides = {}, { token, eventId = nextId('ev'), appId = 'cli_emu', tenantKey = 'tk_test' } = {}) {
+    const shape = loadSchema().events[type];
+    if (shape === undefined) throw new TypeError(`fixtures.event: no event type ${JSON.stringify(type)} in the schema (catalog/schema.json lists them)`);
+    const body = sample(shape, 'event');
+    for (const k of ENVELOPE_KEYS) delete body[k];
+    if ('tenant_key' in body) body.tenant_key = tenantKey;
     return {
       schema: '2.0',
-      header: { event_id: eventId, event_type: 'im.message.receive_v1', create_time: String(Date.now()), token, app_id: appId, tenant_key: tenantKey },
-      event: {
-        sender: { sender_id: { open_id: openId }, sender_type: 'user', tenant_key: tenantKey },
-        message: { message_id: messageId, chat_id: chatId, chat_type: chatType, message_type: 'text', content: JSON.stringify({ text }), create_time: String(Date.now()) },
-      },
+      header: { event_id: eventId, event_type: type, create_time: String(Date.now()), token, app_id: appId, tenant_key: tenantKey },
+      event: deepMerge(body, overrides),
     };
   },
-  cardAction({ value = {}, openId = 'ou_test_user', messageId = 'om_card', chatId = 'oc_test_chat', token, eventId = nextId('ev'), tag = 'button', formValue } = {}) {
-    const action = { tag, value };
+  messageReceive({ text = 'hello', chatId = 'oc_test_chat', messageId = nextId('om'), openId = 'ou_test_user', chatType = 'group', token, eventId = nextId('ev'), appId = 'cli_emu', tenantKey = 'tk_test' } = {}) {
+    const now = String(Date.now());
+    return fixtures.event('im.message.receive_v1', {
+      sender: { sender_id: { open_id: openId, union_id: `on_${openId.replace(/^ou_/, '')}`, user_id: `u_${openId.replace(/^ou_/, '')}` }, sender_type: 'user', tenant_key: tenantKey },
+      message: { message_id: messageId, root_id: '', parent_id: '', thread_id: '', chat_id: chatId, chat_type: chatType, message_type: 'text', content: JSON.stringify({ text }), create_time: now, update_time: now, mentions: [] },
+    }, { token, eventId, appId, tenantKey });
+  },
+  cardAction({ value = {}, openId = 'ou_test_user', messageId = 'om_card', chatId = 'oc_test_chat', token, eventId = nextId('ev'), tag = 'button', formValue, appId = 'cli_emu', tenantKey = 'tk_test', action: extra = {} } = {}) {
+    const action = { tag, value, ...extra };
     if (formValue) action.form_value = formValue;
+    const id = openId.replace(/^ou_/, '');
     return {
       schema: '2.0',
-      header: { event_id: eventId, event_type: 'card.action.trigger', create_time: String(Date.now()), token },
-      event: { operator: { open_id: openId }, token: nextId('c'), action, context: { open_message_id: messageId, open_chat_id: chatId } },
+      header: { event_id: eventId, event_type: 'card.action.trigger', create_time: String(Date.now()), token, app_id: appId, tenant_key: tenantKey },
+      event: {
+        operator: { tenant_key: tenantKey, user_id: `u_${id}`, open_id: openId, union_id: `on_${id}` },
+        token: nextId('c'),
+        action,
+        host: 'im_message',
+        delivery_type: 'url_preview',
+        context: { url: '', preview_token: '', open_message_id: messageId, open_chat_id: chatId },
+      },
     };
   },
   /** Schema 1.0, as the platform pushes it. */

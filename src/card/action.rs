@@ -16,6 +16,12 @@ pub struct CardAction {
     pub form_value: Option<String>,
     /// The chosen option of a select menu.
     pub option: Option<String>,
+    /// The chosen options of a multi-select menu, as a JSON array of strings.
+    pub options: Option<String>,
+    /// A checker's state.
+    pub checked: Option<bool>,
+    /// A date or time picker's time zone.
+    pub timezone: Option<String>,
     /// An input's text.
     pub input_value: Option<String>,
     /// The component's `name`.
@@ -40,11 +46,20 @@ fn obj<'a>(fields: &RawFields<'a>, key: &str) -> Option<RawFields<'a>> {
     fields.get(key).and_then(|raw| RawFields::parse(raw.get()))
 }
 
+/// True for a JSON array whose items are all strings.
+fn is_string_array(json: &str) -> bool {
+    serde_json::from_str::<Vec<String>>(json).is_ok()
+}
+
 /// Parses a callback body or handler payload; `None` when it has no `action`.
 ///
 /// ```
 /// let a = feishu_edge::card::parse_action(r#"{"open_id":"ou_1","open_message_id":"om_1","token":"c-1","action":{"tag":"button","value":{"k":"v"}}}"#).unwrap();
 /// assert_eq!((a.flow, a.tag.as_deref(), a.value.as_deref(), a.open_id.as_deref()), ("legacy", Some("button"), Some(r#"{"k":"v"}"#), Some("ou_1")));
+/// let m = feishu_edge::card::parse_action(r#"{"action":{"tag":"multi_select_static","options":["a","b"]}}"#).unwrap();
+/// assert_eq!(m.options.as_deref(), Some(r#"["a","b"]"#));
+/// let c = feishu_edge::card::parse_action(r#"{"action":{"tag":"checker","checked":true}}"#).unwrap();
+/// assert_eq!(c.checked, Some(true));
 /// ```
 pub fn parse_action(json: &str) -> Option<CardAction> {
     let top = RawFields::parse(json)?;
@@ -69,6 +84,13 @@ pub fn parse_action(json: &str) -> Option<CardAction> {
         value: raw(&action, "value"),
         form_value: raw(&action, "form_value"),
         option: action.str("option"),
+        options: raw(&action, "options").filter(|v| is_string_array(v)),
+        checked: action.get("checked").and_then(|v| match v.get() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        }),
+        timezone: action.str("timezone"),
         input_value: action.str("input_value"),
         name: action.str("name"),
         token: fields.str("token"),

@@ -41,6 +41,7 @@ fn action_json(a: &CardAction) -> String {
         ("openChatId", &a.open_chat_id),
         ("token", &a.token),
         ("tenantKey", &a.tenant_key),
+        ("timezone", &a.timezone),
     ];
     for (key, value) in text {
         w.field(
@@ -50,6 +51,15 @@ fn action_json(a: &CardAction) -> String {
     }
     w.field("value", a.value.as_deref().unwrap_or("null"));
     w.field("formValue", a.form_value.as_deref().unwrap_or("null"));
+    w.field("options", a.options.as_deref().unwrap_or("null"));
+    w.field(
+        "checked",
+        match a.checked {
+            Some(true) => "true",
+            Some(false) => "false",
+            None => "null",
+        },
+    );
     w.finish()
 }
 

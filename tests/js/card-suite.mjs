@@ -84,6 +84,13 @@ export const cardTests = [
       const v2 = ctx.parseAction({ event_type: 'card.action.trigger', token: 'c-2', operator: { open_id: 'ou_v' }, action: { tag: 'button', form_value: { reason: 'x' } }, context: { open_message_id: 'om_v', open_chat_id: 'oc_v' } });
       assertEqual([v2.flow, v2.openId, v2.formValue, v2.openChatId, v2.token], ['v2', 'ou_v', { reason: 'x' }, 'oc_v', 'c-2']);
       assertEqual(ctx.parseAction({ nothing: true }), null);
+      const multi = ctx.parseAction({ event_type: 'card.action.trigger', operator: { open_id: 'ou_m' }, action: { tag: 'multi_select_static', options: ['a', 'b'] } });
+      assertEqual([multi.options, multi.checked, multi.timezone], [['a', 'b'], null, null]);
+      const checker = ctx.parseAction({ event_type: 'card.action.trigger', operator: { open_id: 'ou_c' }, action: { tag: 'checker', checked: false } });
+      assertEqual(checker.checked, false);
+      const picker = ctx.parseAction('{"open_id":"ou_p","action":{"tag":"picker_datetime","option":"2026-11-22 10:00 +0800","timezone":"Asia/Shanghai"}}');
+      assertEqual([picker.option, picker.timezone, picker.options], ['2026-11-22 10:00 +0800', 'Asia/Shanghai', null]);
+      assertEqual(ctx.parseAction({ action: { tag: 'multi_select_static', options: [1, 2] } }).options, null, 'not strings: not options');
     },
   },
   {
