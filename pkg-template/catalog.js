@@ -21,7 +21,7 @@ function catalogIndex() {
       versions.set(version, new Map());
       continue;
     }
-    const [name, code, rel] = line.split('\t');
+    const [name, code, rel, files] = line.split('\t');
     const dot = name.indexOf('.');
     const resource = name.slice(0, dot);
     const spec = {
@@ -30,6 +30,7 @@ function catalogIndex() {
       paginated: code.includes('p'),
       multipart: code.includes('m'),
       binary: code.includes('b'),
+      fileFields: files ? files.split(',') : [],
     };
     const resources = versions.get(version);
     if (!resources.has(resource)) resources.set(resource, []);
@@ -75,7 +76,8 @@ function call(client, spec, payload = {}, options) {
     const files = {};
     for (const [k, v] of Object.entries(payload.data ?? {})) {
       if (v === undefined || v === null) continue;
-      if (isFile(v)) files[k] = v;
+      // The schema's file fields always go as files (a string there is refused by name).
+      if (isFile(v) || spec.fileFields.includes(k)) files[k] = v;
       else fields[k] = typeof v === 'object' ? JSON.stringify(v) : v;
     }
     return client.upload({ ...req, fields, files });

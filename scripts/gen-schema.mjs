@@ -23,7 +23,8 @@ const installed = JSON.parse(read(`node_modules/${SDK}/package.json`)).version;
 if (pinned !== installed) throw new Error(`${SDK} ${installed} is installed but package.json pins ${pinned}: run npm install`);
 const nameOf = (n) => (n && (ts.isIdentifier(n) || ts.isStringLiteral(n)) ? n.text : null);
 
-// ---- Shapes: interned, structurally deduplicated. A shape is "s" | "n" | "b" | "a" (any),
+// ---- Shapes: interned, structurally deduplicated. A shape is "s" | "n" | "b" | "a" (any) |
+// "f" (a file's bytes: the source's Buffer / stream),
 // ["e", ...literals] (an enum), ["l", shape] (a list), or an object { field: shape,
 // "optional?": shape }. Objects are stored once in `shapes` and referenced by index.
 const shapes = [];
@@ -57,11 +58,13 @@ function shapeOf(node) {
     return 'a';
   }
   if (ts.isArrayTypeNode(node)) return ['l', shapeOf(node.elementType)];
+  if (ts.isTypeReferenceNode(node) && /^(Buffer|(fs\.)?ReadStream|Readable)$/.test(node.typeName.getText(dts))) return 'f';
   if (ts.isTypeReferenceNode(node) && nameOf(node.typeName) === 'Array' && node.typeArguments?.length === 1) return ['l', shapeOf(node.typeArguments[0])];
   if (ts.isUnionTypeNode(node)) {
     const parts = node.types.filter((t) => t.kind !== ts.SyntaxKind.UndefinedKeyword && !(ts.isLiteralTypeNode(t) && t.literal.kind === ts.SyntaxKind.NullKeyword));
     if (parts.length === 1) return shapeOf(parts[0]);
     const each = parts.map(shapeOf);
+    if (each.every((s) => s === 'f')) return 'f';
     if (each.every((s) => Array.isArray(s) && s[0] === 'e')) return ['e', ...new Set(each.flatMap((s) => s.slice(1)))];
     if (each.every((s) => s === 'b')) return 'b';
     return 'a';
@@ -104,7 +107,7 @@ function responseData(fn) {
 
 // ---- The declarations: namespaces → vN → resource → method, and the event handler map.
 const dtsText = read(`node_modules/${SDK}/types/index.d.ts`);
-const dts = ts.createSourceFile('index.d.ts', dtsText, ts.ScriptTarget.Latest, false);
+const dts = ts.createSourceFile('index.d.ts', dtsText, ts.ScriptTarget.Latest, true);
 const declared = new Map();
 const events = new Map();
 for (const st of dts.statements) {

@@ -257,35 +257,26 @@ mod tests {
 }
 
 /// The JSON-able part of the JS client options (`appId`, `region`, `retry`, ...).
-#[derive(Debug, serde::Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Default)]
 pub struct ClientOptions {
     /// App id.
-    #[serde(default)]
     pub app_id: Option<String>,
     /// App secret.
-    #[serde(default)]
     pub app_secret: Option<String>,
     /// `feishu` or `lark`.
-    #[serde(default)]
     pub region: Option<String>,
     /// Custom host.
-    #[serde(default)]
     pub base_url: Option<String>,
     /// `self_built` or `marketplace`.
-    #[serde(default)]
     pub app_type: Option<String>,
     /// Per-request timeout; 0 disables it.
-    #[serde(default)]
     pub timeout_ms: Option<u64>,
     /// Retry policy overrides.
-    #[serde(default)]
     pub retry: Option<RetryOptions>,
 }
 
 /// Overrides of [`RetryPolicy`] fields.
-#[derive(Debug, serde::Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Default)]
 pub struct RetryOptions {
     /// See [`RetryPolicy::max_attempts`].
     pub max_attempts: Option<u32>,
@@ -297,6 +288,23 @@ pub struct RetryOptions {
     pub budget_ms: Option<u64>,
 }
 
+/// Every client option, the ones the JS layer keeps (functions and stores) included, so an
+/// unknown one can be matched against them all.
+pub const CLIENT_OPTION_NAMES: [&str; 11] = [
+    "appId",
+    "appSecret",
+    "region",
+    "baseUrl",
+    "appType",
+    "timeoutMs",
+    "retry",
+    "fetch",
+    "tokenStore",
+    "logger",
+    "logLevel",
+];
+const RETRY_OPTION_NAMES: [&str; 4] = ["maxAttempts", "baseDelayMs", "maxDelayMs", "budgetMs"];
+
 impl ClientOptions {
     /// Parses and validates the options into a [`Config`].
     ///
@@ -305,9 +313,43 @@ impl ClientOptions {
     /// assert_eq!((c.retry.max_attempts, c.base_url_str()), (1, "https://open.larksuite.com/open-apis/"));
     /// ```
     pub fn into_config_json(json: &str) -> Result<Config> {
-        let o: ClientOptions = serde_json::from_str(json)
-            .map_err(|e| Error::Config(format!("bad client options: {e}")))?;
-        o.into_config()
+        Self::from_json(json)?.into_config()
+    }
+
+    /// Reads the options, naming any mistake: an unknown option gets the closest known name,
+    /// a wrongly typed one the field and what was expected.
+    ///
+    /// ```
+    /// let e = feishu_edge::config::ClientOptions::from_json(r#"{"timeoutMs":"5s"}"#).unwrap_err();
+    /// assert!(e.to_string().contains("`timeoutMs` must be a whole number of milliseconds"));
+    /// ```
+    pub fn from_json(json: &str) -> Result<ClientOptions> {
+        let r = crate::options::OptionReader::parse("client options", json)?;
+        let retry = match r.object("retry", "client options.retry")? {
+            Some(o) => {
+                let attempts = o.whole("maxAttempts", "attempts")?;
+                let retry = RetryOptions {
+                    max_attempts: attempts.map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+                    base_delay_ms: o.whole("baseDelayMs", "milliseconds")?,
+                    max_delay_ms: o.whole("maxDelayMs", "milliseconds")?,
+                    budget_ms: o.whole("budgetMs", "milliseconds")?,
+                };
+                o.finish(&RETRY_OPTION_NAMES)?;
+                Some(retry)
+            }
+            None => None,
+        };
+        let options = ClientOptions {
+            app_id: r.string("appId")?,
+            app_secret: r.string("appSecret")?,
+            region: r.string("region")?,
+            base_url: r.string("baseUrl")?,
+            app_type: r.string("appType")?,
+            timeout_ms: r.whole("timeoutMs", "milliseconds")?,
+            retry,
+        };
+        r.finish(&CLIENT_OPTION_NAMES)?;
+        Ok(options)
     }
 
     /// Builds the [`Config`].

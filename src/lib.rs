@@ -24,6 +24,7 @@ pub mod config;
 pub mod error;
 pub mod json;
 pub mod log;
+pub mod options;
 pub mod request;
 pub mod runtime;
 pub mod token;

@@ -100,6 +100,11 @@ impl WasmClient {
                 let name = entry.get(0).as_string().ok_or_else(|| {
                     Error::InvalidRequest("file field name must be a string".into())
                 })?;
+                if entry.get(1).is_string() {
+                    return Err(Error::InvalidRequest(format!(
+                        "`{name}` must be the file's bytes (Blob, Uint8Array, ArrayBuffer or {{ data, filename }}), not a string: read the file first"
+                    )));
+                }
                 let filename = entry.get(2).as_string().unwrap_or_else(|| name.clone());
                 parts.push(Part::File {
                     name,

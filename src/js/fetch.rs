@@ -180,13 +180,36 @@ fn read(reply: &Array) -> HttpResponse {
     }
 }
 
+/// A failed fetch as a sentence: the origin it was for, what `fetch` threw, and its `cause`
+/// (Node puts the system error there: `ECONNREFUSED`, `ENOTFOUND`…). Never the path or query.
+fn network_failure(e: &JsValue, url: &str) -> String {
+    let origin_end = url
+        .find("://")
+        .map(|i| i + 3)
+        .and_then(|start| url[start..].find(['/', '?', '#']).map(|j| start + j))
+        .unwrap_or(url.len());
+    let mut msg = format!("{} ({})", &url[..origin_end], describe(e));
+    let cause = prop(e, "cause");
+    if !cause.is_undefined() && !cause.is_null() {
+        let code = prop(&cause, "code").as_string();
+        let text = prop(&cause, "message")
+            .as_string()
+            .unwrap_or_else(|| describe(&cause));
+        match code {
+            Some(code) if !text.contains(&code) => msg.push_str(&format!("; cause: {code}: {text}")),
+            _ => msg.push_str(&format!("; cause: {text}")),
+        }
+    }
+    msg
+}
+
 impl Transport for FetchTransport {
     fn send(
         &self,
         req: HttpRequest,
     ) -> LocalBoxFuture<'_, std::result::Result<HttpResponse, TransportError>> {
         Box::pin(async move {
-            let network = |e: JsValue| TransportError::Network(describe(&e));
+            let network = |e: JsValue| TransportError::Network(network_failure(&e, &req.url));
             let lines = header_lines(&req).map_err(network)?;
             let body = body_value(&req.body).map_err(network)?;
             let timeout = req.timeout_ms.map(|ms| ms as f64).unwrap_or(0.0);

@@ -299,40 +299,48 @@ pub struct Headers {
 /// The JSON-able webhook options of the JS API (`encryptKey`, `verificationToken`,
 /// `allowUnverified`, `toleranceSeconds`, `maxBodyBytes`, `bodyTimeoutMs`, `maxDepth`,
 /// `dedupeTtlSeconds`, `dedupeLeaseSeconds`, `storeTimeoutMs`).
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Default)]
 pub struct WebhookOptions {
     /// See [`WebhookConfig::encrypt_key`].
-    #[serde(default)]
     pub encrypt_key: Option<String>,
     /// See [`WebhookConfig::verification_token`].
-    #[serde(default)]
     pub verification_token: Option<String>,
     /// See [`WebhookConfig::allow_unverified`].
-    #[serde(default)]
     pub allow_unverified: Option<bool>,
     /// See [`WebhookConfig::tolerance_secs`].
-    #[serde(default)]
     pub tolerance_seconds: Option<u64>,
     /// See [`WebhookConfig::max_body_bytes`].
-    #[serde(default)]
     pub max_body_bytes: Option<usize>,
     /// See [`WebhookConfig::body_timeout_ms`].
-    #[serde(default)]
     pub body_timeout_ms: Option<u64>,
     /// See [`WebhookConfig::max_depth`].
-    #[serde(default)]
     pub max_depth: Option<usize>,
     /// See [`WebhookConfig::dedupe_ttl_secs`].
-    #[serde(default)]
     pub dedupe_ttl_seconds: Option<u64>,
     /// See [`WebhookConfig::dedupe_lease_secs`].
-    #[serde(default)]
     pub dedupe_lease_seconds: Option<u64>,
     /// See [`WebhookConfig::store_timeout_ms`].
-    #[serde(default)]
     pub store_timeout_ms: Option<u64>,
 }
+
+/// Every webhook option, the ones the JS layer keeps (functions, stores, the client) included.
+pub const WEBHOOK_OPTION_NAMES: [&str; 15] = [
+    "encryptKey",
+    "verificationToken",
+    "allowUnverified",
+    "toleranceSeconds",
+    "maxBodyBytes",
+    "bodyTimeoutMs",
+    "maxDepth",
+    "dedupeTtlSeconds",
+    "dedupeLeaseSeconds",
+    "storeTimeoutMs",
+    "dedupeStore",
+    "client",
+    "logger",
+    "logLevel",
+    "onError",
+];
 
 impl WebhookOptions {
     /// Parses the options' JSON into a validated [`WebhookConfig`].
@@ -343,8 +351,21 @@ impl WebhookOptions {
     /// assert!(feishu_edge::webhook::WebhookOptions::config_from_json("{}").is_err());
     /// ```
     pub fn config_from_json(json: &str) -> crate::Result<WebhookConfig> {
-        let o: WebhookOptions = serde_json::from_str(json)
-            .map_err(|e| crate::Error::Config(format!("bad webhook options: {e}")))?;
+        let r = crate::options::OptionReader::parse("webhook options", json)?;
+        let size = |n: Option<u64>| n.map(|n| usize::try_from(n).unwrap_or(usize::MAX));
+        let o = WebhookOptions {
+            encrypt_key: r.string("encryptKey")?,
+            verification_token: r.string("verificationToken")?,
+            allow_unverified: r.boolean("allowUnverified")?,
+            tolerance_seconds: r.whole("toleranceSeconds", "seconds")?,
+            max_body_bytes: size(r.whole("maxBodyBytes", "bytes")?),
+            body_timeout_ms: r.whole("bodyTimeoutMs", "milliseconds")?,
+            max_depth: size(r.whole("maxDepth", "levels")?),
+            dedupe_ttl_seconds: r.whole("dedupeTtlSeconds", "seconds")?,
+            dedupe_lease_seconds: r.whole("dedupeLeaseSeconds", "seconds")?,
+            store_timeout_ms: r.whole("storeTimeoutMs", "milliseconds")?,
+        };
+        r.finish(&WEBHOOK_OPTION_NAMES)?;
         let d = WebhookConfig::default();
         let config = WebhookConfig {
             allow_unverified: o.allow_unverified.unwrap_or(false),

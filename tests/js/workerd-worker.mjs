@@ -8,8 +8,9 @@ import { cardTests } from './card-suite.mjs';
 import { catalogTests, parseCatalog } from './catalog-suite.mjs';
 import { helperTests } from './helpers-suite.mjs';
 import { trustTests } from './trust-suite.mjs';
+import { errorTests } from './errors-suite.mjs';
 
-const tests = [...clientTests, ...webhookTests, ...cardTests, ...catalogTests, ...helperTests, ...trustTests];
+const tests = [...clientTests, ...webhookTests, ...cardTests, ...catalogTests, ...helperTests, ...trustTests, ...errorTests];
 
 export default {
   async fetch(request, env) {
