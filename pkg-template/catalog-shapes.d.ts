@@ -1499,6 +1499,9 @@ export interface AdminV1BadgeGrantListResponse {
   page_token?: string;
   has_more?: boolean;
 }
+export interface AdminV1BadgeImageCreateResponse {
+  image_key?: string;
+}
 export interface AilyV1AgentAgentAttachmentCreatePath {
   agent_id: string;
 }
@@ -2295,6 +2298,9 @@ export interface ApplicationV6ApplicationVisibilityPatchParams {
   department_id_type?: "open_department_id" | "department_id";
   user_id_type?: "open_id" | "user_id" | "union_id";
 }
+export interface ApplicationV7AppAvatarUploadCreateResponse {
+  url?: string;
+}
 export interface AddScopes {
   scope_name: string;
   token_type: "user" | "tenant";
@@ -2662,6 +2668,9 @@ export interface AttendanceV1ArchiveRuleListResponse {
   }>;
   page_token?: string;
   has_more?: boolean;
+}
+export interface AttendanceV1FileDownloadPath {
+  file_id: string;
 }
 export interface AttendanceV1FileUploadData {
   file?: FileInput;
@@ -3432,25 +3441,35 @@ export interface BitableV1AppRoleMemberListResponse {
   page_token?: string;
   total?: number;
 }
-export interface BitableV1AppTableBatchCreateResponse {
-  table_ids?: string[];
-}
-export interface BitableV1AppTableDeletePath {
-  app_token: string;
-  table_id: string;
-}
-export interface BitableV1AppTableListResponse {
-  has_more?: boolean;
-  page_token?: string;
-  total?: number;
-  items?: Array<{
-    table_id?: string;
-    revision?: number;
-    name?: string;
+export interface AutoSerial {
+  type: "custom" | "auto_increment_number";
+  options?: Array<{
+    type: "system_number" | "fixed_text" | "created_time";
+    value: string;
   }>;
+}
+export interface Location {
+  input_type: "only_mobile" | "not_limit";
+}
+export interface AllowedEditModes {
+  manual?: boolean;
+  scan?: boolean;
 }
 export interface Rating {
   symbol?: string;
+}
+export interface Type {
+  data_type: number;
+  ui_property?: {
+    currency_code?: string;
+    formatter?: string;
+    range_customize?: boolean;
+    min?: number;
+    max?: number;
+    date_formatter?: string;
+    rating?: Rating;
+  };
+  ui_type?: "Number" | "Progress" | "Currency" | "Rating" | "DateTime";
 }
 export interface Conditions3 {
   field_id: string;
@@ -3468,39 +3487,16 @@ export interface Property {
   table_id?: string;
   table_name?: string;
   back_field_name?: string;
-  auto_serial?: {
-    type: "custom" | "auto_increment_number";
-    options?: Array<{
-      type: "system_number" | "fixed_text" | "created_time";
-      value: string;
-    }>;
-  };
-  location?: {
-    input_type: "only_mobile" | "not_limit";
-  };
+  auto_serial?: AutoSerial;
+  location?: Location;
   formula_expression?: string;
-  allowed_edit_modes?: {
-    manual?: boolean;
-    scan?: boolean;
-  };
+  allowed_edit_modes?: AllowedEditModes;
   min?: number;
   max?: number;
   range_customize?: boolean;
   currency_code?: string;
   rating?: Rating;
-  type?: {
-    data_type: number;
-    ui_property?: {
-      currency_code?: string;
-      formatter?: string;
-      range_customize?: boolean;
-      min?: number;
-      max?: number;
-      date_formatter?: string;
-      rating?: Rating;
-    };
-    ui_type?: "Number" | "Progress" | "Currency" | "Rating" | "DateTime";
-  };
+  type?: Type;
   filter_info?: {
     target_table?: string;
     filter_info?: {
@@ -3509,20 +3505,78 @@ export interface Property {
     };
   };
 }
+export interface Description {
+  disable_sync?: boolean;
+  text?: string;
+}
+export interface BitableV1AppTableBatchCreateResponse {
+  table_ids?: string[];
+}
+export interface FilterInfo {
+  conjunction: "and" | "or";
+  conditions: Array<{
+    field_id: string;
+    operator: "is" | "isNot" | "contains" | "doesNotContain" | "isEmpty" | "isNotEmpty" | "isGreater" | "isGreaterEqual" | "isLess" | "isLessEqual";
+    value?: string;
+  }>;
+}
+export interface Property2 {
+  options?: Options[];
+  formatter?: string;
+  date_formatter?: string;
+  auto_fill?: boolean;
+  multiple?: boolean;
+  table_id?: string;
+  table_name?: string;
+  back_field_name?: string;
+  auto_serial?: AutoSerial;
+  location?: Location;
+  formula_expression?: string;
+  allowed_edit_modes?: AllowedEditModes;
+  min?: number;
+  max?: number;
+  range_customize?: boolean;
+  currency_code?: string;
+  rating?: Rating;
+  type?: Type;
+  filter_info?: {
+    target_table?: string;
+    filter_info?: FilterInfo;
+  };
+}
+export interface BitableV1AppTableDeletePath {
+  app_token: string;
+  table_id: string;
+}
+export interface BitableV1AppTableListResponse {
+  has_more?: boolean;
+  page_token?: string;
+  total?: number;
+  items?: Array<{
+    table_id?: string;
+    revision?: number;
+    name?: string;
+  }>;
+}
+export interface BitableV1AppTableFieldCreateParams {
+  client_token?: string;
+}
 export interface BitableV1AppTableFieldCreateResponse {
   field?: {
     field_name: string;
     type: number;
     property?: Property;
-    description?: {
-      disable_sync?: boolean;
-      text?: string;
-    };
+    description?: Description;
     is_primary?: boolean;
     field_id?: string;
     ui_type?: "Text" | "Barcode" | "Number" | "Progress" | "Currency" | "Rating" | "SingleSelect" | "MultiSelect" | "DateTime" | "Checkbox" | "User" | "GroupChat" | "Phone" | "Url" | "Attachment" | "SingleLink" | "Formula" | "DuplexLink" | "Location" | "CreatedTime" | "ModifiedTime" | "CreatedUser" | "ModifiedUser" | "AutoNumber" | "Email" | "Signature";
     is_hidden?: boolean;
   };
+}
+export interface BitableV1AppTableFieldDeletePath {
+  app_token: string;
+  table_id: string;
+  field_id: string;
 }
 export interface BitableV1AppTableFieldListResponse {
   has_more?: boolean;
@@ -3694,9 +3748,6 @@ export interface BitableV1AppWorkflowListResponse {
 }
 export interface BoardV1WhiteboardDownloadAsImagePath {
   whiteboard_id: string;
-}
-export interface BoardV1WhiteboardNodeBatchDeleteParams {
-  client_token?: string;
 }
 export interface TextStyle {
   font_weight?: string;
@@ -4005,7 +4056,7 @@ export interface Vchat {
   meeting_settings?: MeetingSettings;
   third_party_meeting_settings?: ThirdPartyMeetingSettings;
 }
-export interface Location {
+export interface Location2 {
   name?: string;
   address?: string;
   latitude?: number;
@@ -4066,7 +4117,7 @@ export interface CalendarV4CalendarEventCreateResponse {
     visibility?: "default" | "private" | "public";
     attendee_ability?: "none" | "can_see_others" | "can_invite_others" | "can_modify_event";
     free_busy_status?: "free" | "busy";
-    location?: Location;
+    location?: Location2;
     color?: number;
     reminders?: Reminders[];
     recurrence?: string;
@@ -4144,7 +4195,7 @@ export interface CalendarV4CalendarEventSearchResponse {
     visibility?: "default" | "private" | "public";
     attendee_ability?: "none" | "can_see_others" | "can_invite_others" | "can_modify_event";
     free_busy_status?: "free" | "busy";
-    location?: Location;
+    location?: Location2;
     color?: number;
     reminders?: Reminders[];
     recurrence?: string;
@@ -4869,7 +4920,7 @@ export interface CorehrV1CommonDataMetaDataAddEnumOptionResponse {
     name: IssuanceDetailText;
   }>;
 }
-export interface Type {
+export interface Type2 {
   enum_name: string;
 }
 export interface CustomFields {
@@ -4882,7 +4933,7 @@ export interface Currency {
   currency_alpha_3_code?: string;
 }
 export interface Phone {
-  area_code: Type;
+  area_code: Type2;
   phone_number: string;
 }
 export interface RegisteredOfficeAddressInfo {
@@ -4910,14 +4961,14 @@ export interface RegisteredOfficeAddressInfo {
   local_address_line9?: string;
   postal_code?: string;
 }
-export interface Type2 {
+export interface Type3 {
   enum_name: string;
   display?: Reason[];
 }
 export interface HiberarchyCommon {
   parent_id?: string;
   name: Reason[];
-  type?: Type2;
+  type?: Type3;
   active: boolean;
   effective_time?: string;
   expiration_time?: string;
@@ -4936,20 +4987,20 @@ export interface Currency2 {
   country_region_id_list?: string[];
 }
 export interface Phone2 {
-  area_code: Type2;
+  area_code: Type3;
   phone_number: string;
 }
 export interface CorehrV1CompanyCreateResponse {
   company?: {
     id?: string;
     hiberarchy_common: HiberarchyCommon;
-    type?: Type2;
-    industry_list?: Type2[];
+    type?: Type3;
+    industry_list?: Type3[];
     legal_representative?: Reason[];
     post_code?: string;
     tax_payer_id?: string;
     confidential?: boolean;
-    sub_type_list?: Type2[];
+    sub_type_list?: Type3[];
     branch_company?: boolean;
     primary_manager?: Reason[];
     custom_fields?: CustomFields[];
@@ -4992,20 +5043,20 @@ export interface RegisteredOfficeAddressInfo2 {
   local_address_line8?: string;
   local_address_line9?: string;
   postal_code?: string;
-  address_type_list?: Type2[];
+  address_type_list?: Type3[];
   is_primary?: boolean;
   is_public?: boolean;
 }
 export interface Company {
   id?: string;
   hiberarchy_common: HiberarchyCommon;
-  type?: Type2;
-  industry_list?: Type2[];
+  type?: Type3;
+  industry_list?: Type3[];
   legal_representative?: Reason[];
   post_code?: string;
   tax_payer_id?: string;
   confidential?: boolean;
-  sub_type_list?: Type2[];
+  sub_type_list?: Type3[];
   branch_company?: boolean;
   primary_manager?: Reason[];
   custom_fields?: CustomFields[];
@@ -5022,16 +5073,16 @@ export interface Contract {
   effective_time: string;
   expiration_time?: string;
   employment_id: string;
-  contract_type: Type2;
+  contract_type: Type3;
   first_party_company_id: string;
   person_id?: string;
   custom_fields?: CustomFields[];
-  duration_type?: Type2;
+  duration_type?: Type3;
   contract_end_date?: string;
   contract_number?: string;
-  signing_type?: Type2;
-  contract_status?: Type2;
-  renewal_status?: Type2;
+  signing_type?: Type3;
+  contract_status?: Type3;
+  renewal_status?: Type3;
   signing_times?: number;
 }
 export interface CorehrV1ContractCreateResponse {
@@ -5118,7 +5169,7 @@ export interface CorehrV1DepartmentCreateParams {
 export interface HiberarchyCommon2 {
   parent_id?: string;
   name: Reason[];
-  type?: Type;
+  type?: Type2;
   active: boolean;
   expiration_time?: string;
   code?: string;
@@ -5127,7 +5178,7 @@ export interface HiberarchyCommon2 {
 }
 export interface Department2 {
   id?: string;
-  sub_type?: Type2;
+  sub_type?: Type3;
   manager?: string;
   is_confidential?: boolean;
   hiberarchy_common: HiberarchyCommon;
@@ -5135,7 +5186,7 @@ export interface Department2 {
   expiration_time?: string;
   custom_fields?: CustomFields[];
   cost_center_id?: string;
-  staffing_model?: Type2;
+  staffing_model?: Type3;
 }
 export interface CorehrV1DepartmentCreateResponse {
   department?: Department2;
@@ -5162,14 +5213,14 @@ export interface WorkEmailList {
   email: string;
   is_primary?: boolean;
   is_public?: boolean;
-  email_usage?: Type;
+  email_usage?: Type2;
   custom_fields?: CustomFields[];
 }
 export interface WorkEmailList2 {
   email: string;
   is_primary?: boolean;
   is_public?: boolean;
-  email_usage?: Type2;
+  email_usage?: Type3;
   custom_fields?: CustomFields[];
 }
 export interface CostCenterList {
@@ -5260,7 +5311,7 @@ export interface CorehrV1JobDataCreateResponse {
     effective_time: string;
     expiration_time?: string;
     job_family_id?: string;
-    assignment_start_reason?: Type2;
+    assignment_start_reason?: Type3;
     probation_expected_end_date?: string;
     weekly_working_hours?: number;
     direct_manager_id?: string;
@@ -5269,8 +5320,8 @@ export interface CorehrV1JobDataCreateResponse {
     cost_center_rate?: OriginalCostCenterRate[];
     custom_fields?: CustomFields[];
     weekly_working_hours_v2?: number;
-    work_shift?: Type2;
-    compensation_type?: Type2;
+    work_shift?: Type3;
+    compensation_type?: Type3;
     service_company?: string;
     employee_subtype_id?: string;
     pathway_id?: string;
@@ -5311,10 +5362,10 @@ export interface JobLevel2 {
 export interface CorehrV1JobLevelCreateResponse {
   job_level?: JobLevel2;
 }
-export interface Location2 {
+export interface Location3 {
   id?: string;
   hiberarchy_common: HiberarchyCommon;
-  location_usage_list?: Type2[];
+  location_usage_list?: Type3[];
   address?: Array<{
     full_address_local_script?: string;
     full_address_western_script?: string;
@@ -5342,7 +5393,7 @@ export interface Location2 {
     local_address_line8?: string;
     local_address_line9?: string;
     postal_code?: string;
-    address_type_list?: Type2[];
+    address_type_list?: Type3[];
     is_primary?: boolean;
     is_public?: boolean;
     custom_fields?: CustomFields[];
@@ -5351,12 +5402,12 @@ export interface Location2 {
   effective_time: string;
   expiration_time?: string;
   custom_fields?: CustomFields[];
-  locale?: Type2;
+  locale?: Type3;
   time_zone_id?: string;
   display_language_id?: string;
 }
 export interface CorehrV1LocationCreateResponse {
-  location?: Location2;
+  location?: Location3;
 }
 export interface CorehrV1LocationDeletePath {
   location_id: string;
@@ -5369,7 +5420,7 @@ export interface NationalIdType {
   validation_rule: string;
   validation_rule_description?: Reason[];
   code: string;
-  identification_type: Type2;
+  identification_type: Type3;
   custom_fields?: CustomFields[];
 }
 export interface CorehrV1NationalIdTypeCreateResponse {
@@ -5404,12 +5455,12 @@ export interface CorehrV1OffboardingSearchResponse {
       hrbp_id?: string[];
       expected_offboarding_date?: string;
       offboarding_date?: string;
-      reason?: Type2;
+      reason?: Type3;
       reason_explanation?: string;
-      employee_reason?: Type2;
+      employee_reason?: Type3;
       employee_reason_explanation?: string;
       add_block_list?: string;
-      block_reason?: Type2;
+      block_reason?: Type3;
       block_reason_explanation?: string;
       custom_fields?: CustomFields3[];
       retain_account?: boolean;
@@ -5420,13 +5471,13 @@ export interface CorehrV1OffboardingSearchResponse {
       noncompete_agreement_company?: string;
       noncompete_agreement_start_date?: string;
       noncompete_agreement_end_date?: string;
-      sign_type?: Type2;
+      sign_type?: Type3;
       signature_file?: string;
       last_attendance_date?: string;
       is_transfer_with_workforce?: boolean;
       employment?: ApplyInitiator;
       no_permission_fields?: string[];
-      minor_reason?: Type2;
+      minor_reason?: Type3;
     };
     offboarding_checklist?: {
       checklist_status?: string;
@@ -5445,10 +5496,10 @@ export interface NameList {
   local_primary?: string;
   local_first_name?: string;
   country_region_id: string;
-  name_type: Type;
+  name_type: Type2;
   local_first_name_2?: string;
   local_primary_2?: string;
-  additional_name_type?: Type;
+  additional_name_type?: Type2;
   first_name?: string;
   full_name?: string;
   hereditary?: string;
@@ -5457,18 +5508,18 @@ export interface NameList {
   middle_name?: string;
   name_primary?: string;
   secondary?: string;
-  social?: Type;
+  social?: Type2;
   tertiary?: string;
-  title?: Type;
+  title?: Type2;
   local_middle_name?: string;
   local_secondary?: string;
   custom_fields?: CustomFields[];
 }
 export interface PhoneList {
-  international_area_code?: Type;
+  international_area_code?: Type2;
   phone_number: string;
-  device_type?: Type;
-  phone_usage?: Type;
+  device_type?: Type2;
+  phone_usage?: Type2;
   is_primary?: boolean;
   is_public?: boolean;
   custom_fields?: CustomFields[];
@@ -5514,13 +5565,13 @@ export interface WorkExperienceList {
 }
 export interface EducationList {
   school: Reason[];
-  level_of_education?: Type;
+  level_of_education?: Type2;
   start_date?: string;
   end_date?: string;
   field_of_study?: Reason[];
-  degree?: Type;
-  school_name?: Type;
-  field_of_study_name?: Type;
+  degree?: Type2;
+  school_name?: Type2;
+  field_of_study_name?: Type2;
   country_region_id?: string;
   expected_end_date?: string;
   custom_fields?: CustomFields[];
@@ -5529,15 +5580,15 @@ export interface BankAccountList {
   bank_name?: string;
   bank_account_number: string;
   account_holder: string;
-  bank?: Type;
+  bank?: Type2;
   bank_identification_code?: string;
   branch_name?: string;
   bank_id?: string;
   branch_id?: string;
   custom_fields?: CustomFields[];
   country_region_id?: string;
-  bank_account_usage?: Type[];
-  bank_account_type?: Type;
+  bank_account_usage?: Type2[];
+  bank_account_type?: Type2;
   currency_id?: string;
 }
 export interface NationalIdList {
@@ -5550,18 +5601,18 @@ export interface NationalIdList {
   custom_fields?: CustomFields[];
 }
 export interface Phone3 {
-  international_area_code?: Type;
+  international_area_code?: Type2;
   phone_number: string;
   custom_fields?: CustomFields[];
 }
 export interface DependentList {
   name?: NameList;
-  relationship: Type;
-  gender?: Type;
+  relationship: Type2;
+  gender?: Type2;
   date_of_birth?: string;
   nationality_id?: string;
   national_id_list?: NationalIdList[];
-  spouses_working_status?: Type;
+  spouses_working_status?: Type2;
   is_this_person_covered_by_health_insurance?: boolean;
   is_this_person_allowed_for_tax_deduction?: boolean;
   custom_fields?: CustomFields[];
@@ -5600,32 +5651,32 @@ export interface DependentList {
 }
 export interface EmergencyContactList {
   name?: NameList;
-  relationship?: Type;
+  relationship?: Type2;
   phone_ist?: Phone3[];
   custom_fields?: CustomFields[];
   legal_name?: string;
 }
 export interface PersonalProfile {
-  personal_profile_type?: Type;
+  personal_profile_type?: Type2;
   files?: ApaasV1ApplicationObjectRecordCreateResponse[];
 }
 export interface NameList2 {
   local_primary?: string;
   local_first_name?: string;
   country_region_id: string;
-  name_type: Type2;
+  name_type: Type3;
   local_first_name_2?: string;
   local_primary_2?: string;
-  additional_name_type?: Type2;
+  additional_name_type?: Type3;
   first_name?: string;
   full_name?: string;
   hereditary?: string;
   middle_name?: string;
   name_primary?: string;
   secondary?: string;
-  social?: Type2;
+  social?: Type3;
   tertiary?: string;
-  title?: Type2;
+  title?: Type3;
   local_middle_name?: string;
   local_secondary?: string;
   display_name_local_and_western_script?: string;
@@ -5634,11 +5685,11 @@ export interface NameList2 {
   custom_fields?: CustomFields[];
 }
 export interface PhoneList2 {
-  international_area_code?: Type2;
+  international_area_code?: Type3;
   phone_number: string;
   formatted_phone_number?: string;
-  device_type?: Type2;
-  phone_usage?: Type2;
+  device_type?: Type3;
+  phone_usage?: Type3;
   is_primary?: boolean;
   is_public?: boolean;
   custom_fields?: CustomFields[];
@@ -5674,13 +5725,13 @@ export interface AddressList2 {
 }
 export interface EducationList2 {
   school: Reason[];
-  level_of_education?: Type2;
+  level_of_education?: Type3;
   start_date?: string;
   end_date?: string;
   field_of_study?: Reason[];
-  degree?: Type2;
-  school_name?: Type2;
-  field_of_study_name?: Type2;
+  degree?: Type3;
+  school_name?: Type3;
+  field_of_study_name?: Type3;
   country_region_id?: string;
   expected_end_date?: string;
   custom_fields?: CustomFields[];
@@ -5689,25 +5740,25 @@ export interface BankAccountList2 {
   bank_name?: string;
   bank_account_number: string;
   account_holder: string;
-  bank?: Type2;
+  bank?: Type3;
   bank_identification_code?: string;
   branch_name?: string;
   bank_id?: string;
   branch_id?: string;
   custom_fields?: CustomFields[];
   country_region_id?: string;
-  bank_account_usage?: Type2[];
-  bank_account_type?: Type2;
+  bank_account_usage?: Type3[];
+  bank_account_type?: Type3;
   currency_id?: string;
 }
 export interface Name2 {
   local_primary?: string;
   local_first_name?: string;
   country_region_id: string;
-  name_type: Type2;
+  name_type: Type3;
   local_first_name_2?: string;
   local_primary_2?: string;
-  additional_name_type?: Type2;
+  additional_name_type?: Type3;
   first_name?: string;
   full_name?: string;
   hereditary?: string;
@@ -5716,9 +5767,9 @@ export interface Name2 {
   middle_name?: string;
   name_primary?: string;
   secondary?: string;
-  social?: Type2;
+  social?: Type3;
   tertiary?: string;
-  title?: Type2;
+  title?: Type3;
   local_middle_name?: string;
   local_secondary?: string;
   display_name_local_and_western_script?: string;
@@ -5727,19 +5778,19 @@ export interface Name2 {
   custom_fields?: CustomFields[];
 }
 export interface Phone4 {
-  international_area_code?: Type2;
+  international_area_code?: Type3;
   phone_number: string;
   formatted_phone_number?: string;
   custom_fields?: CustomFields[];
 }
 export interface DependentList2 {
   name?: Name2;
-  relationship: Type2;
-  gender?: Type2;
+  relationship: Type3;
+  gender?: Type3;
   date_of_birth?: string;
   nationality_id?: string;
   national_id_list?: NationalIdList[];
-  spouses_working_status?: Type2;
+  spouses_working_status?: Type3;
   is_this_person_covered_by_health_insurance?: boolean;
   is_this_person_allowed_for_tax_deduction?: boolean;
   custom_fields?: CustomFields[];
@@ -5752,7 +5803,7 @@ export interface DependentList2 {
 }
 export interface PersonalProfile2 {
   personal_profile_id?: string;
-  personal_profile_type?: Type2;
+  personal_profile_type?: Type3;
   files?: ApaasV1ApplicationObjectRecordCreateResponse[];
 }
 export interface CorehrV1PersonDeletePath {
@@ -5787,7 +5838,7 @@ export interface AddressList3 {
   local_address_line8?: string;
   local_address_line9?: string;
   postal_code?: string;
-  address_type_list?: Type2[];
+  address_type_list?: Type3[];
   is_primary?: boolean;
   is_public?: boolean;
   custom_fields?: CustomFields[];
@@ -5800,13 +5851,13 @@ export interface CorehrV1PreHireGetResponse {
     ats_application_id?: string;
     id?: string;
     hire_date?: string;
-    employee_type: Type2;
+    employee_type: Type3;
     worker_id?: string;
     employee_type_id: string;
     person_id: string;
     custom_fields?: CustomFields[];
     cost_center_rate?: OriginalCostCenterRate[];
-    onboarding_status: Type2;
+    onboarding_status: Type3;
   };
 }
 export interface CorehrV1ProcessFormVariableDataGetPath {
@@ -5862,7 +5913,7 @@ export interface Subdivision {
   id: string;
   name: Reason[];
   country_region_id: string;
-  subdivision_type: Type2;
+  subdivision_type: Type3;
 }
 export interface Subregion {
   id: string;
@@ -6009,7 +6060,7 @@ export interface CorehrV2BasicInfoCountryRegionSubdivisionSearchResponse {
     country_region_subdivision_id?: string;
     name?: Reason[];
     country_region_id?: string;
-    subdivision_type?: Type2;
+    subdivision_type?: Type3;
     iso_code?: string;
     status?: number;
   }>;
@@ -6086,7 +6137,7 @@ export interface CorehrV2BpListResponse {
 export interface HiberarchyCommon3 {
   parent_id?: string;
   name: Reason[];
-  type: Type2;
+  type: Type3;
   active: boolean;
   effective_time?: string;
   expiration_time?: string;
@@ -6125,7 +6176,7 @@ export interface RegisteredOfficeAddressInfo3 {
   local_address_line8?: string;
   local_address_line9?: string;
   postal_code?: string;
-  address_type_list: Type2[];
+  address_type_list: Type3[];
   is_primary: boolean;
   is_public: boolean;
   custom_fields?: CustomFields3[];
@@ -6165,7 +6216,7 @@ export interface RegisteredOfficeAddressInfo4 {
   local_address_line8?: string;
   local_address_line9?: string;
   postal_code?: string;
-  address_type_list: Type2[];
+  address_type_list: Type3[];
   is_primary: boolean;
   is_public: boolean;
   city_subdivision_1?: string;
@@ -6199,14 +6250,14 @@ export interface CorehrV2ContractSearchResponse {
     contract_end_date?: string;
     expiration_time?: string;
     employment_id?: string;
-    contract_type?: Type2;
+    contract_type?: Type3;
     first_party_company_id?: string;
     person_id?: string;
-    duration_type?: Type2;
+    duration_type?: Type3;
     contract_number?: string;
-    signing_type?: Type2;
-    contract_status?: Type2;
-    renewal_status?: Type2;
+    signing_type?: Type3;
+    contract_status?: Type3;
+    renewal_status?: Type3;
     signing_times?: number;
     original_contract?: string;
   }>;
@@ -6305,7 +6356,7 @@ export interface Items9 {
   id?: string;
   version_id?: string;
   department_name?: Reason[];
-  sub_type?: Type2;
+  sub_type?: Type3;
   parent_department_id?: string;
   manager?: string;
   tree_order?: string;
@@ -6318,7 +6369,7 @@ export interface Items9 {
   active: boolean;
   description?: Reason[];
   custom_fields?: CustomFields3[];
-  staffing_model?: Type2;
+  staffing_model?: Type3;
   cost_center_id?: string;
   created_time?: string;
   updated_time?: string;
@@ -6333,7 +6384,7 @@ export interface Items10 {
   id?: string;
   version_id?: string;
   names?: Reason[];
-  sub_type?: Type2;
+  sub_type?: Type3;
   parent_department_id?: string;
   manager?: string;
   code?: string;
@@ -6346,7 +6397,7 @@ export interface Items10 {
   list_order?: string;
   is_root: boolean;
   is_confidential: boolean;
-  staffing_model?: Type2;
+  staffing_model?: Type3;
   cost_center_id?: string;
 }
 export interface CorehrV2DepartmentQueryOperationLogsParams {
@@ -6393,11 +6444,11 @@ export interface NameList3 {
   local_primary?: string;
   local_first_name?: string;
   country_region_id: string;
-  name_type: Type2;
+  name_type: Type3;
   local_first_name_2?: string;
   local_primary_2?: string;
   additional_name?: string;
-  additional_name_type?: Type2;
+  additional_name_type?: Type3;
   first_name?: string;
   full_name?: string;
   hereditary?: string;
@@ -6407,8 +6458,8 @@ export interface NameList3 {
   name_primary?: string;
   secondary?: string;
   tertiary?: string;
-  social?: Type2;
-  title?: Type2;
+  social?: Type3;
+  title?: Type3;
   local_middle_name?: string;
   local_secondary?: string;
   display_name_local_and_western_script?: string;
@@ -6425,11 +6476,11 @@ export interface CitizenshipStatus {
   view_order?: string;
 }
 export interface PhoneList3 {
-  international_area_code?: Type2;
+  international_area_code?: Type3;
   phone_number: string;
   formatted_phone_number?: string;
-  device_type?: Type2;
-  phone_usage?: Type2;
+  device_type?: Type3;
+  phone_usage?: Type3;
   is_primary?: boolean;
   is_public?: boolean;
 }
@@ -6437,7 +6488,7 @@ export interface EmailList2 {
   email: string;
   is_primary?: boolean;
   is_public?: boolean;
-  email_usage?: Type2;
+  email_usage?: Type3;
 }
 export interface WorkExperienceList2 {
   company_organization?: Reason[];
@@ -6450,13 +6501,13 @@ export interface WorkExperienceList2 {
 }
 export interface EducationList3 {
   school: Reason[];
-  level_of_education?: Type2;
+  level_of_education?: Type3;
   start_date?: string;
   end_date?: string;
   field_of_study?: Reason[];
-  degree?: Type2;
-  school_name?: Type2;
-  field_of_study_name?: Type2;
+  degree?: Type3;
+  school_name?: Type3;
+  field_of_study_name?: Type3;
   country_region_id?: string;
   expected_end_date?: string;
   custom_fields?: CustomFields3[];
@@ -6494,13 +6545,13 @@ export interface Passports {
 export interface DependentList3 {
   id?: string;
   name?: NameList3;
-  relationship: Type2;
-  gender?: Type2;
+  relationship: Type3;
+  gender?: Type3;
   date_of_birth?: string;
   nationality_id?: string;
   nationality_id_v2?: string;
   national_id_list?: NationalIdList2[];
-  spouses_working_status?: Type2;
+  spouses_working_status?: Type3;
   is_this_person_covered_by_health_insurance?: boolean;
   is_this_person_allowed_for_tax_deduction?: boolean;
   custom_fields?: CustomFields3[];
@@ -6510,7 +6561,7 @@ export interface DependentList3 {
   phone?: PhoneList3;
   address?: RegisteredOfficeAddressInfo3;
   birth_certificate_of_child?: Devices[];
-  reason?: Type2;
+  reason?: Type3;
   modify_date?: string;
   visas?: Visas[];
   passports?: Passports[];
@@ -6520,7 +6571,7 @@ export interface DependentList3 {
 export interface EmergencyContactList2 {
   id?: string;
   name?: NameList3;
-  relationship?: Type2;
+  relationship?: Type3;
   phone_ist?: PhoneList3[];
   phone_list?: PhoneList3[];
   legal_name?: string;
@@ -6531,22 +6582,22 @@ export interface EmergencyContactList2 {
 }
 export interface PersonalProfile3 {
   personal_profile_id?: string;
-  personal_profile_type?: Type2;
+  personal_profile_type?: Type3;
   files?: Devices[];
 }
 export interface ResidentTaxes {
   year_resident_tax: string;
-  resident_status?: Type2;
+  resident_status?: Type3;
   tax_country_region_id?: string;
   custom_fields?: CustomFields[];
 }
 export interface PersonForCountries {
   wk_id?: string;
   country_region_id: string;
-  gender?: Type2;
-  religion?: Type2;
-  marital_status?: Type2;
-  ethnicity_race?: Type2;
+  gender?: Type3;
+  religion?: Type3;
+  marital_status?: Type3;
+  ethnicity_race?: Type3;
   marital_status_date?: string;
 }
 export interface TaxInfoMys {
@@ -6644,18 +6695,18 @@ export interface Items11 {
   dotted_line_manager_id?: string;
   direct_manager_id_v2?: string;
   dotted_line_manager_id_v2?: string;
-  employment_type: Type2;
-  employment_status?: Type2;
+  employment_type: Type3;
+  employment_status?: Type3;
   expiration_date?: string;
-  reason_for_offboarding?: Type2;
+  reason_for_offboarding?: Type3;
   email_address?: string;
   user_name?: string;
   work_email_list?: Array<{
     email: string;
-    email_usage?: Type2;
+    email_usage?: Type3;
   }>;
   cost_center_list?: OriginalCostCenterRate2[];
-  rehire?: Type2;
+  rehire?: Type3;
   rehire_employment_id?: string;
   person_info?: {
     person_id?: string;
@@ -6666,14 +6717,14 @@ export interface Items11 {
     preferred_local_full_name?: string;
     preferred_english_full_name?: string;
     name_list?: NameList3[];
-    gender?: Type2;
+    gender?: Type3;
     date_of_birth?: string;
     nationality_id?: string;
     nationality_id_v2?: string;
     additional_nationalities?: Items7[];
     citizenship_status?: CitizenshipStatus[];
-    race?: Type2;
-    marital_status?: Type2;
+    race?: Type3;
+    marital_status?: Type3;
     phone_list?: PhoneList3[];
     address_list?: RegisteredOfficeAddressInfo3[];
     email_list?: EmailList2[];
@@ -6683,7 +6734,7 @@ export interface Items11 {
       bank_name?: string;
       bank_account_number: string;
       account_holder: string;
-      bank?: Type2;
+      bank?: Type3;
       bank_identification_code?: string;
       branch_name?: string;
       bank_id?: string;
@@ -6691,9 +6742,9 @@ export interface Items11 {
       bank_id_v2?: string;
       branch_id_v2?: string;
       country_region_id?: string;
-      bank_account_usage?: Type2[];
-      bank_account_type?: Type2;
-      payment_type?: Type2;
+      bank_account_usage?: Type3[];
+      bank_account_type?: Type3;
+      payment_type?: Type3;
       payment_rate?: string;
       payment_amount?: string;
       priority?: number;
@@ -6713,9 +6764,9 @@ export interface Items11 {
     highest_degree_of_education?: EducationList3;
     personal_profile?: PersonalProfile3[];
     native_region?: string;
-    hukou_type?: Type2;
+    hukou_type?: Type3;
     hukou_location?: string;
-    political_affiliations?: Type2[];
+    political_affiliations?: Type3[];
     talent_id?: string;
     custom_fields?: CustomFields3[];
     national_id_number?: string;
@@ -6729,7 +6780,7 @@ export interface Items11 {
     resident_taxes?: ResidentTaxes[];
     first_entry_time?: string;
     leave_time?: string;
-    religion?: Type2;
+    religion?: Type3;
     working_years_v2?: number;
     legal_name_v2s?: NameList3[];
     national_id_v2s?: NationalIdList2[];
@@ -6743,12 +6794,12 @@ export interface Items11 {
     tax_info_mys?: TaxInfoMys;
   };
   custom_fields?: CustomFields3[];
-  noncompete_status?: Type2;
+  noncompete_status?: Type3;
   past_offboarding?: boolean;
   regular_employee_start_date?: string;
   external_id?: string;
   times_employed?: number;
-  recruitment_type?: Type2;
+  recruitment_type?: Type3;
   avatar_url?: string;
   primary_contract_id?: string;
   contract_start_date?: string;
@@ -6776,16 +6827,16 @@ export interface Items11 {
     start_assignment_process_id?: string;
     end_assignment_process_id?: string;
     expiration_time?: string;
-    international_assignment_status?: Type2;
-    international_assignment_type?: Type2;
+    international_assignment_status?: Type3;
+    international_assignment_type?: Type3;
   };
   service_company?: string;
-  compensation_type?: Type2;
-  work_shift?: Type2;
+  compensation_type?: Type3;
+  work_shift?: Type3;
   talent_pool_id_list?: string[];
   custom_org?: string;
   seniority_adjust_information_list?: Array<{
-    seniority_adjustment_type: Type2;
+    seniority_adjustment_type: Type3;
     start_date?: string;
     end_date?: string;
     seniority_adjustment: number;
@@ -6794,10 +6845,10 @@ export interface Items11 {
   }>;
   employment_direct_bps?: EmploymentDirectBps;
   employment_all_bps?: EmploymentDirectBps;
-  contract_type?: Type2;
+  contract_type?: Type3;
   archive_cpst_plan_id?: string;
   attendance_group_id?: string;
-  individuals_with_headcount_or_not?: Type2;
+  individuals_with_headcount_or_not?: Type3;
   is_direct_leader?: boolean;
   is_dotted_leader?: boolean;
   company_talent_pool_ids?: string[];
@@ -6977,8 +7028,8 @@ export interface Items12 {
   end_date?: string;
   direct_manager_id?: string;
   dotted_line_manager_id?: string;
-  work_shift?: Type2;
-  compensation_type?: Type2;
+  work_shift?: Type3;
+  compensation_type?: Type3;
   service_company?: string;
   weekly_working_hours?: string;
   work_calendar_id?: string;
@@ -7005,7 +7056,7 @@ export interface CorehrV2EmployeesInternationalAssignmentCreateResponse {
   international_assignment?: {
     work_location_id?: string;
     service_company?: string;
-    work_shift?: Type2;
+    work_shift?: Type3;
     working_hours_type_id?: string;
     employee_type_id?: string;
     weekly_working_hours_v2?: number;
@@ -7014,7 +7065,7 @@ export interface CorehrV2EmployeesInternationalAssignmentCreateResponse {
     job_family_id?: string;
     job_level_id?: string;
     job_grade_id?: string;
-    compensation_type?: Type2;
+    compensation_type?: Type3;
     direct_manager_id?: string;
     dotted_line_manager_id?: string;
     work_calendar_id?: string;
@@ -7024,8 +7075,8 @@ export interface CorehrV2EmployeesInternationalAssignmentCreateResponse {
     international_assignment_reason?: string;
     description?: string;
     international_assignment_expected_end_date?: string;
-    international_assignment_status?: Type2;
-    international_assignment_type?: Type2;
+    international_assignment_status?: Type3;
+    international_assignment_type?: Type3;
     effective_time?: string;
     expiration_time?: string;
     id?: string;
@@ -7040,7 +7091,7 @@ export interface CorehrV2EmployeesInternationalAssignmentListResponse {
   items?: Array<{
     work_location_id?: string;
     service_company?: string;
-    work_shift?: Type2;
+    work_shift?: Type3;
     working_hours_type_id?: string;
     employee_type_id?: string;
     weekly_working_hours_v2?: number;
@@ -7049,7 +7100,7 @@ export interface CorehrV2EmployeesInternationalAssignmentListResponse {
     job_family_id?: string;
     job_level_id?: string;
     job_grade_id?: string;
-    compensation_type?: Type2;
+    compensation_type?: Type3;
     direct_manager_id?: string;
     dotted_line_manager_id?: string;
     work_calendar_id?: string;
@@ -7059,8 +7110,8 @@ export interface CorehrV2EmployeesInternationalAssignmentListResponse {
     international_assignment_reason?: string;
     description?: string;
     international_assignment_expected_end_date?: string;
-    international_assignment_status?: Type2;
-    international_assignment_type?: Type2;
+    international_assignment_status?: Type3;
+    international_assignment_type?: Type3;
     effective_time?: string;
     expiration_time?: string;
     id?: string;
@@ -7293,7 +7344,7 @@ export interface Address2 {
   local_address_line8?: string;
   local_address_line9?: string;
   postal_code?: string;
-  address_type_list: Type2[];
+  address_type_list: Type3[];
   is_primary: boolean;
   is_public: boolean;
   custom_fields?: CustomFields3[];
@@ -7325,11 +7376,11 @@ export interface NameList4 {
   local_primary?: string;
   local_first_name?: string;
   country_region_id: string;
-  name_type: Type;
+  name_type: Type2;
   local_first_name_2?: string;
   local_primary_2?: string;
   additional_name?: string;
-  additional_name_type?: Type;
+  additional_name_type?: Type2;
   first_name?: string;
   full_name?: string;
   hereditary?: string;
@@ -7339,14 +7390,14 @@ export interface NameList4 {
   name_primary?: string;
   secondary?: string;
   tertiary?: string;
-  social?: Type;
-  title?: Type;
+  social?: Type2;
+  title?: Type2;
   local_middle_name?: string;
   local_secondary?: string;
   wk_id?: string;
 }
 export interface PhoneList4 {
-  international_area_code?: Type;
+  international_area_code?: Type2;
   phone_number: string;
 }
 export interface AddressList4 {
@@ -7376,7 +7427,7 @@ export interface AddressList4 {
   local_address_line8?: string;
   local_address_line9?: string;
   postal_code?: string;
-  address_type_list: Type[];
+  address_type_list: Type2[];
   is_primary: boolean;
   is_public: boolean;
   custom_fields?: CustomFields2[];
@@ -7391,7 +7442,7 @@ export interface EmailList3 {
   email: string;
   is_primary?: boolean;
   is_public?: boolean;
-  email_usage?: Type;
+  email_usage?: Type2;
 }
 export interface WorkExperienceList3 {
   company_organization?: Reason[];
@@ -7404,13 +7455,13 @@ export interface WorkExperienceList3 {
 }
 export interface EducationList4 {
   school: Reason[];
-  level_of_education?: Type;
+  level_of_education?: Type2;
   start_date?: string;
   end_date?: string;
   field_of_study?: Reason[];
-  degree?: Type;
-  school_name?: Type;
-  field_of_study_name?: Type;
+  degree?: Type2;
+  school_name?: Type2;
+  field_of_study_name?: Type2;
   country_region_id?: string;
   expected_end_date?: string;
   custom_fields?: CustomFields2[];
@@ -7419,7 +7470,7 @@ export interface BankAccountList3 {
   bank_name?: string;
   bank_account_number: string;
   account_holder: string;
-  bank?: Type;
+  bank?: Type2;
   bank_identification_code?: string;
   branch_name?: string;
   bank_id?: string;
@@ -7427,9 +7478,9 @@ export interface BankAccountList3 {
   bank_id_v2?: string;
   branch_id_v2?: string;
   country_region_id?: string;
-  bank_account_usage?: Type[];
-  bank_account_type?: Type;
-  payment_type?: Type;
+  bank_account_usage?: Type2[];
+  bank_account_type?: Type2;
+  payment_type?: Type2;
   payment_rate?: string;
   payment_amount?: string;
   priority?: number;
@@ -7450,13 +7501,13 @@ export interface NationalIdList3 {
 }
 export interface DependentList4 {
   id?: string;
-  relationship: Type;
-  gender?: Type;
+  relationship: Type2;
+  gender?: Type2;
   date_of_birth?: string;
   nationality_id?: string;
   nationality_id_v2?: string;
   national_id_list?: NationalIdList3[];
-  spouses_working_status?: Type;
+  spouses_working_status?: Type2;
   is_this_person_covered_by_health_insurance?: boolean;
   is_this_person_allowed_for_tax_deduction?: boolean;
   custom_fields?: CustomFields2[];
@@ -7500,7 +7551,7 @@ export interface DependentList4 {
     local_city_text?: string;
   };
   birth_certificate_of_child?: ApaasV1ApplicationObjectRecordCreateResponse[];
-  reason?: Type;
+  reason?: Type2;
   modify_date?: string;
   visas?: Visas[];
   passports?: Passports[];
@@ -7510,7 +7561,7 @@ export interface DependentList4 {
 export interface EmergencyContactList3 {
   id?: string;
   name?: NameList4;
-  relationship?: Type;
+  relationship?: Type2;
   phone_ist?: PhoneList4[];
   legal_name?: string;
   custom_fields?: CustomFields2[];
@@ -7520,29 +7571,29 @@ export interface EmergencyContactList3 {
 }
 export interface PersonalProfile4 {
   personal_profile_id?: string;
-  personal_profile_type?: Type;
+  personal_profile_type?: Type2;
   files?: ApaasV1ApplicationObjectRecordCreateResponse[];
 }
 export interface ResidentTaxes2 {
   year_resident_tax: string;
-  resident_status?: Type;
+  resident_status?: Type2;
   tax_country_region_id?: string;
   custom_fields?: CustomFields[];
 }
 export interface PersonForCountries2 {
   wk_id?: string;
   country_region_id: string;
-  gender?: Type;
-  religion?: Type;
-  marital_status?: Type;
-  ethnicity_race?: Type;
+  gender?: Type2;
+  religion?: Type2;
+  marital_status?: Type2;
+  ethnicity_race?: Type2;
   marital_status_date?: string;
 }
 export interface BankAccountList4 {
   bank_name?: string;
   bank_account_number: string;
   account_holder: string;
-  bank?: Type2;
+  bank?: Type3;
   bank_identification_code?: string;
   branch_name?: string;
   bank_id?: string;
@@ -7550,9 +7601,9 @@ export interface BankAccountList4 {
   bank_id_v2?: string;
   branch_id_v2?: string;
   country_region_id?: string;
-  bank_account_usage?: Type2[];
-  bank_account_type?: Type2;
-  payment_type?: Type2;
+  bank_account_usage?: Type3[];
+  bank_account_type?: Type3;
+  payment_type?: Type3;
   payment_rate?: string;
   payment_amount?: string;
   priority?: number;
@@ -7779,14 +7830,14 @@ export interface PersonInfo {
   preferred_local_full_name?: string;
   preferred_english_full_name?: string;
   name_list?: NameList3[];
-  gender?: Type2;
+  gender?: Type3;
   date_of_birth?: string;
   nationality_id?: string;
   nationality_id_v2?: string;
   additional_nationalities?: Items7[];
   citizenship_status?: CitizenshipStatus[];
-  race?: Type2;
-  marital_status?: Type2;
+  race?: Type3;
+  marital_status?: Type3;
   phone_list?: PhoneList3[];
   address_list?: RegisteredOfficeAddressInfo3[];
   email_list?: EmailList2[];
@@ -7796,15 +7847,15 @@ export interface PersonInfo {
     bank_name?: string;
     bank_account_number: string;
     account_holder: string;
-    bank?: Type2;
+    bank?: Type3;
     bank_identification_code?: string;
     branch_name?: string;
     bank_id?: string;
     branch_id?: string;
     country_region_id?: string;
-    bank_account_usage?: Type2[];
-    bank_account_type?: Type2;
-    payment_type?: Type2;
+    bank_account_usage?: Type3[];
+    bank_account_type?: Type3;
+    payment_type?: Type3;
     payment_rate?: string;
     payment_amount?: string;
     priority?: number;
@@ -7815,12 +7866,12 @@ export interface PersonInfo {
   dependent_list?: Array<{
     id?: string;
     name?: NameList3;
-    relationship: Type2;
-    gender?: Type2;
+    relationship: Type3;
+    gender?: Type3;
     date_of_birth?: string;
     nationality_id?: string;
     national_id_list?: NationalIdList2[];
-    spouses_working_status?: Type2;
+    spouses_working_status?: Type3;
     is_this_person_covered_by_health_insurance?: boolean;
     is_this_person_allowed_for_tax_deduction?: boolean;
     custom_fields?: CustomFields3[];
@@ -7830,7 +7881,7 @@ export interface PersonInfo {
     phone?: PhoneList3;
     address?: Address2;
     birth_certificate_of_child?: Devices[];
-    reason?: Type2;
+    reason?: Type3;
     modify_date?: string;
     visas?: Visas[];
     passports?: Passports[];
@@ -7852,9 +7903,9 @@ export interface PersonInfo {
   family_address?: string;
   person_info_chns?: Array<{
     native_region?: string;
-    hukou_type?: Type2;
+    hukou_type?: Type3;
     hukou_location?: string;
-    political_affiliations?: Type2[];
+    political_affiliations?: Type3[];
   }>;
   born_country_region?: string;
   is_disabled?: boolean;
@@ -7863,7 +7914,7 @@ export interface PersonInfo {
   martyr_card_number?: string;
   is_old_alone?: boolean;
   resident_taxes?: ResidentTaxes[];
-  religion?: Type2;
+  religion?: Type3;
   working_years_v2?: number;
   created_at?: string;
   updated_at?: string;
@@ -7896,7 +7947,7 @@ export interface EmploymentInfo {
   work_location_id?: string;
   work_station?: string;
   worker_id?: string;
-  compensation_type?: Type2;
+  compensation_type?: Type3;
   direct_leader_id?: string;
   dotted_line_manager_id?: string;
   job_id?: string;
@@ -7934,7 +7985,7 @@ export interface EmploymentInfo {
   }>;
   has_offer_salary?: boolean;
   recruitment_project_id?: string;
-  work_shift?: Type2;
+  work_shift?: Type3;
   created_at?: string;
   created_by?: string;
   updated_by?: string;
@@ -7947,10 +7998,10 @@ export interface EmploymentInfo {
   background_check_order_account_name?: string;
   background_check_order_start_time?: string;
   background_check_order_complete_time?: string;
-  background_check_order_status?: Type2;
+  background_check_order_status?: Type3;
   seniority_adjust_information_list?: Array<{
     seniority_adjustment?: number;
-    seniority_adjustment_type?: Type2;
+    seniority_adjustment_type?: Type3;
     reasons_for_seniority_adjustment?: string;
     start_date?: string;
     end_date?: string;
@@ -8016,7 +8067,7 @@ export interface CorehrV2PreHireQueryResponse {
       flow_name?: Reason[];
       flow_id?: string;
       check_in_time?: string;
-      check_in_method?: Type2;
+      check_in_method?: Type3;
       withdrawn_reason?: string;
     };
     probation_info?: ProbationInfo;
@@ -8052,7 +8103,7 @@ export interface CorehrV2PreHireSearchResponse {
       flow_name?: Reason[];
       flow_id?: string;
       check_in_time?: string;
-      check_in_method?: Type2;
+      check_in_method?: Type3;
       withdrawn_reason?: string;
     };
     probation_info?: ProbationInfo;
@@ -8071,34 +8122,34 @@ export interface CorehrV2ProbationSearchResponse {
     probation_expected_end_date?: string;
     actual_probation_end_date?: string;
     initiating_time?: string;
-    submission_type?: Type2;
+    submission_type?: Type3;
     initiator_id?: string;
-    probation_status?: Type2;
+    probation_status?: Type3;
     self_review?: string;
     notes?: string;
     process_id?: string;
     converted_via_bpm?: boolean;
     custom_fields?: CustomFields3[];
-    final_assessment_status?: Type2;
-    final_assessment_result?: Type2;
+    final_assessment_status?: Type3;
+    final_assessment_result?: Type3;
     final_assessment_score?: number;
-    final_assessment_grade?: Type2;
+    final_assessment_grade?: Type3;
     final_assessment_comment?: string;
     final_assessment_detail?: string;
     assessments?: Array<{
       assessment_id?: string;
-      assessment_status?: Type2;
-      assessment_result?: Type2;
+      assessment_status?: Type3;
+      assessment_result?: Type3;
       assessment_score?: number;
-      assessment_grade?: Type2;
+      assessment_grade?: Type3;
       assessment_comment?: string;
       assessment_detail?: string;
       is_final_asssessment?: boolean;
     }>;
     probation_extend_expected_end_date?: string;
     extended_probation_period_duration?: number;
-    extended_probation_period_unit?: Type2;
-    probation_outcome?: Type2;
+    extended_probation_period_unit?: Type3;
+    probation_outcome?: Type3;
   }>;
   page_token?: string;
   has_more?: boolean;
@@ -8237,7 +8288,7 @@ export interface Items14 {
   update_time?: string;
   employment_id?: string;
   pre_hire_id?: string;
-  signature_file_state?: Type2;
+  signature_file_state?: Type3;
   contract_code?: string;
   effective_date?: string;
   template_id?: string;
@@ -8249,7 +8300,7 @@ export interface CorehrV2SignatureFileListResponse {
   has_more?: boolean;
 }
 export interface SignatoryLabels {
-  template_signatory_type: Type2;
+  template_signatory_type: Type3;
   label: Reason[];
   apiname?: string;
 }
@@ -8265,15 +8316,15 @@ export interface TemplateRegionInfo {
   subregion_l3_ids?: string[];
 }
 export interface CommonInfo {
-  source: Type2;
+  source: Type3;
   apiname: string;
 }
 export interface CorehrV2SignatureTemplateInfoWithThumbnailListResponse {
   items?: Array<{
     id?: string;
     label?: Reason[];
-    category?: Type2;
-    usage?: Type2;
+    category?: Type3;
+    usage?: Type3;
     create_time?: string;
     modify_time?: string;
     created_by?: Chats;
@@ -8453,10 +8504,27 @@ export interface DirectoryV1DepartmentFilterResponse {
   page_response?: PageResponse;
   abnormals?: Abnormals[];
 }
+export interface DirectoryV1DepartmentSearchParams {
+  employee_id_type?: "union_id" | "open_id" | "employee_id";
+  department_id_type?: "department_id" | "open_department_id";
+  is_admin_role?: boolean;
+  tenant_id?: string;
+}
+export interface Options2 {
+  filter_permission_resource: string;
+  admin_role_permission_type?: string;
+}
+export interface Name6 {
+  last_name?: Name5;
+  first_name?: Name5;
+  name: Name5;
+  another_name?: string;
+}
 export interface EmployeeOrderInDepartments {
   department_id?: string;
   order_weight_in_deparment?: string;
   order_weight_among_deparments?: string;
+  is_main_department?: boolean;
 }
 export interface Positions2 {
   position_code: string;
@@ -8465,6 +8533,24 @@ export interface Positions2 {
   leader_position_code?: string;
   is_main_position: boolean;
   department_id: string;
+}
+export interface VirtualOrgInfos {
+  id: string;
+  employee_order_in_departments?: EmployeeOrderInDepartments[];
+  leaders?: string[];
+}
+export interface DirectoryV1EmployeeDeletePath {
+  employee_id: string;
+}
+export interface DirectoryV1EmployeeDeleteParams {
+  employee_id_type?: "union_id" | "open_id" | "employee_id";
+  is_admin_role?: boolean;
+  department_id_type?: "department_id" | "open_department_id";
+}
+export interface EmployeeOrderInDepartments2 {
+  department_id?: string;
+  order_weight_in_deparment?: string;
+  order_weight_among_deparments?: string;
 }
 export interface Employees {
   base_info?: {
@@ -8480,7 +8566,7 @@ export interface Employees {
     enterprise_email?: string;
     gender?: number;
     departments?: Departments[];
-    employee_order_in_departments?: EmployeeOrderInDepartments[];
+    employee_order_in_departments?: EmployeeOrderInDepartments2[];
     description?: string;
     active_status?: number;
     is_resigned?: boolean;
@@ -8501,7 +8587,7 @@ export interface Employees {
       id: string;
       departments?: Departments[];
       department_path_base_infos?: DepartmentPathInfos[];
-      employee_order_in_departments?: EmployeeOrderInDepartments[];
+      employee_order_in_departments?: EmployeeOrderInDepartments2[];
       leaders?: string[];
     }>;
     is_forbidden_delete_employee?: boolean;
@@ -8553,19 +8639,20 @@ export interface DirectoryV1EmployeeFilterResponse {
   page_response?: PageResponse;
   abnormals?: Abnormals[];
 }
-export interface DirectoryV1EmployeePatchPath {
-  employee_id: string;
-}
-export interface EmployeeOrderInDepartments2 {
-  department_id?: string;
-  order_weight_in_deparment?: string;
-  order_weight_among_deparments?: string;
-  is_main_department?: boolean;
-}
 export interface DirectoryV1EmployeeRegularParams {
   is_admin_role?: boolean;
   employee_id_type?: "open_id" | "union_id" | "employee_id";
   department_id_type?: "department_id" | "open_department_id";
+}
+export interface HkmMainlandTravelPermit {
+  entities?: Array<{
+    type?: "date_of_birth" | "full_name_cn" | "full_name_en" | "date_of_expiry" | "card_number";
+    value?: string;
+  }>;
+}
+export interface Certificates {
+  name?: string;
+  desc?: string;
 }
 export interface DocxV1ChatAnnouncementGetPath {
   chat_id: string;
@@ -8776,7 +8863,7 @@ export interface AddOns {
 export interface Mindnote {
   token?: string;
 }
-export interface Property2 {
+export interface Property3 {
   row_size: number;
   column_size: number;
   column_width?: number[];
@@ -8789,7 +8876,7 @@ export interface Property2 {
 }
 export interface Table {
   cells?: string[];
-  property: Property2;
+  property: Property3;
 }
 export interface View2 {
   view_type?: number;
@@ -9161,7 +9248,7 @@ export interface Sheet {
   column_size?: number;
 }
 export interface Table2 {
-  property: Property2;
+  property: Property3;
 }
 export interface Task {
   folded?: boolean;
@@ -10157,6 +10244,17 @@ export interface CandidateInfo {
   first_name?: string;
   last_name?: string;
 }
+export interface CustomFieldList {
+  type: "text" | "textarea" | "number" | "boolean" | "select" | "multiselect" | "date" | "file" | "resume";
+  key: string;
+  name: IssuanceDetailText;
+  is_required: boolean;
+  description?: IssuanceDetailText;
+  options?: Array<{
+    key: string;
+    name: IssuanceDetailText;
+  }>;
+}
 export interface HireV1BackgroundCheckOrderBatchQueryResponse {
   has_more?: boolean;
   page_token?: string;
@@ -10192,17 +10290,7 @@ export interface HireV1BackgroundCheckOrderBatchQueryResponse {
       provider_id?: string;
       provider_name?: IssuanceDetailText;
     };
-    custom_field_list?: Array<{
-      type: "text" | "textarea" | "number" | "boolean" | "select" | "multiselect" | "date" | "file" | "resume";
-      key: string;
-      name: IssuanceDetailText;
-      is_required: boolean;
-      description?: IssuanceDetailText;
-      options?: Array<{
-        key: string;
-        name: IssuanceDetailText;
-      }>;
-    }>;
+    custom_field_list?: CustomFieldList[];
     custom_data_list?: Summaries[];
     ext_item_info_list?: Devices[];
     update_time?: string;
@@ -10224,6 +10312,10 @@ export interface ReportFileList {
   report_name: string;
   report_url: string;
   report_url_type?: number;
+}
+export interface HireV1EcoBackgroundCheckCustomFieldBatchUpdateData {
+  account_id: string;
+  custom_field_list: CustomFieldList[];
 }
 export interface PackageList {
   id: string;
@@ -10395,8 +10487,27 @@ export interface HireV1ExternalInterviewBatchQueryResponse {
   page_token?: string;
   has_more?: boolean;
 }
+export interface InterviewAssessments2 {
+  external_id?: string;
+  username?: string;
+  conclusion?: number;
+  assessment_dimension_list?: AssessmentDimensionList[];
+  content?: string;
+  external_interview_id?: string;
+}
+export interface HireV1ExternalInterviewCreateData {
+  external_id?: string;
+  external_application_id: string;
+  participate_status?: number;
+  begin_time?: number;
+  end_time?: number;
+  interview_assessments?: InterviewAssessments2[];
+}
 export interface HireV1ExternalInterviewCreateResponse {
   external_interview?: Items17;
+}
+export interface HireV1ExternalInterviewDeletePath {
+  external_interview_id: string;
 }
 export interface Items18 {
   id?: string;
@@ -12317,7 +12428,7 @@ export interface MdmV1UserAuthDataRelationBindData {
 export interface Common {
   tenant_id?: string;
 }
-export interface Name6 {
+export interface Name7 {
   value?: string;
   multilingual_value?: unknown;
   return_language?: string;
@@ -12326,9 +12437,9 @@ export interface Data2 {
   alpha_3_code?: string;
   alpha_2_code?: string;
   numeric_code?: string;
-  name?: Name6;
+  name?: Name7;
   mdm_code?: string;
-  full_name?: Name6;
+  full_name?: Name7;
   global_code?: string;
   status?: string;
   continents?: {
@@ -12426,9 +12537,6 @@ export interface BackColor {
   blue?: number;
   alpha?: number;
 }
-export interface Link3 {
-  url?: string;
-}
 export interface TextRun2 {
   text?: string;
   style?: {
@@ -12436,7 +12544,7 @@ export interface TextRun2 {
     strikeThrough?: boolean;
     backColor?: BackColor;
     textColor?: BackColor;
-    link?: Link3;
+    link?: ApplicationV7AppAvatarUploadCreateResponse;
   };
 }
 export interface Person {
@@ -12568,7 +12676,7 @@ export interface Content3 {
             strike_through?: boolean;
             back_color?: BackColor;
             text_color?: BackColor;
-            link?: Link3;
+            link?: ApplicationV7AppAvatarUploadCreateResponse;
           };
         };
         docs_link?: DocsLink;
@@ -12855,7 +12963,7 @@ export interface PaymentDetails {
   }>;
   accounting_item_type?: number;
 }
-export interface Name7 {
+export interface Name8 {
   "zh-CN"?: string;
   "en-US"?: string;
 }
@@ -12864,7 +12972,7 @@ export interface Semesters {
   year?: number;
   type_group?: string;
   type?: string;
-  name?: Name7;
+  name?: Name8;
   progress?: "enabled" | "initiating";
   start_time?: string;
   end_time?: string;
@@ -12875,7 +12983,7 @@ export interface Semesters {
 }
 export interface Base {
   semester_id?: string;
-  semester_name?: Name7;
+  semester_name?: Name8;
   start_time?: string;
   end_time?: string;
 }
@@ -12887,7 +12995,7 @@ export interface Items24 {
   }>;
   stage_task_info_lists?: Array<{
     stage_id?: string;
-    name?: Name7;
+    name?: Name8;
     deadline?: string;
     need_todo_count?: number;
     jump_url?: string;
@@ -13341,6 +13449,13 @@ export interface SparkV1AppEnumGetEnumListParams {
   page_token?: string;
   env?: string;
 }
+export interface SparkV1AppStorageUploadResponse {
+  file_key: string;
+  file_url: string;
+  file_name: string;
+  file_size: number;
+  mime_type: string;
+}
 export interface SparkV1AppTableBatchUpdateTableRecordsPath {
   app_id: string;
   table_name: string;
@@ -13497,6 +13612,16 @@ export interface TaskV2AttachmentListResponse {
   page_token?: string;
   has_more?: boolean;
 }
+export interface Items25 {
+  guid?: string;
+  file_token?: string;
+  name?: string;
+  size?: number;
+  resource?: Resource;
+  uploader?: Uploader;
+  is_cover?: boolean;
+  uploaded_at?: string;
+}
 export interface Comment2 {
   id?: string;
   content?: string;
@@ -13522,34 +13647,44 @@ export interface TaskV2CustomFieldAddData {
   resource_type: string;
   resource_id: string;
 }
-export interface Options2 {
+export interface NumberSetting {
+  format?: "custom" | "normal" | "percentage" | "cny" | "usd";
+  custom_symbol?: string;
+  custom_symbol_position?: "left" | "right";
+  separator?: "none" | "thousand";
+  decimal_count?: number;
+}
+export interface MemberSetting {
+  multi?: boolean;
+}
+export interface DatetimeSetting {
+  format?: string;
+}
+export interface SingleSelectSetting {
+  options?: Array<{
+    name: string;
+    color_index?: number;
+    is_hidden?: boolean;
+  }>;
+}
+export interface Options3 {
   guid?: string;
   name?: string;
   color_index?: number;
   is_hidden?: boolean;
 }
-export interface SingleSelectSetting {
-  options?: Options2[];
+export interface SingleSelectSetting2 {
+  options?: Options3[];
 }
 export interface CustomField {
   guid?: string;
   name?: string;
   type?: string;
-  number_setting?: {
-    format?: "custom" | "normal" | "percentage" | "cny" | "usd";
-    custom_symbol?: string;
-    custom_symbol_position?: "left" | "right";
-    separator?: "none" | "thousand";
-    decimal_count?: number;
-  };
-  member_setting?: {
-    multi?: boolean;
-  };
-  datetime_setting?: {
-    format?: string;
-  };
-  single_select_setting?: SingleSelectSetting;
-  multi_select_setting?: SingleSelectSetting;
+  number_setting?: NumberSetting;
+  member_setting?: MemberSetting;
+  datetime_setting?: DatetimeSetting;
+  single_select_setting?: SingleSelectSetting2;
+  multi_select_setting?: SingleSelectSetting2;
   creator?: Uploader;
   created_at?: string;
   updated_at?: string;
@@ -13563,8 +13698,15 @@ export interface TaskV2CustomFieldListResponse {
   page_token?: string;
   has_more?: boolean;
 }
+export interface SingleSelectSetting3 {
+  options?: Array<{
+    guid?: string;
+    name?: string;
+    color_index?: number;
+  }>;
+}
 export interface TaskV2CustomFieldOptionCreateResponse {
-  option?: Options2;
+  option?: Options3;
 }
 export interface TaskV2SectionCreateResponse {
   section?: {
@@ -13698,16 +13840,7 @@ export interface Task3 {
   creator?: Uploader;
   members?: Uploader[];
   completed_at?: string;
-  attachments?: Array<{
-    guid?: string;
-    file_token?: string;
-    name?: string;
-    size?: number;
-    resource?: Resource;
-    uploader?: Uploader;
-    is_cover?: boolean;
-    uploaded_at?: string;
-  }>;
+  attachments?: Items25[];
   origin?: Origin2;
   extra?: string;
   tasklists?: Tasklists[];
@@ -14353,6 +14486,29 @@ export interface DisableInform {
   if_inform: boolean;
   informed_users?: Approvers[];
   informed_depts?: AllowDepts[];
+}
+export interface ReserveFormConfig {
+  if_cover_child_scope?: boolean;
+  reserve_form: boolean;
+  notified_users?: Approvers[];
+  notified_time?: number;
+  time_unit?: number;
+  custom_list?: Array<{
+    custom_type: number;
+    key: string;
+    need_fill: boolean;
+    title: string;
+    placeholder?: string;
+    options?: Array<{
+      text: string;
+      key: string;
+      is_other?: boolean;
+    }>;
+    conditions?: Array<{
+      custom_key?: string;
+      option_keys?: string[];
+    }>;
+  }>;
 }
 export interface VcV1ResourceReservationListGetResponse {
   room_reservation_list?: Array<{

@@ -597,7 +597,7 @@ export interface AdminV1 {
     create(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: {
         image_file: FileInput;
         image_type: number;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.AdminV1BadgeImageCreateResponse> & { data: S.AdminV1BadgeImageCreateResponse }>;
   };
   password: {
     /** POST /open-apis/admin/v1/password/reset */
@@ -638,7 +638,11 @@ export interface AilyV1 {
         file?: FileInput;
         type: string;
         doc_url?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+        agent_attachment_id: string;
+      }> & { data: {
+        agent_attachment_id: string;
+      } }>;
   };
   agentAgentChat: {
     /** POST /open-apis/aily/v1/agents/{agent_id}/chats */
@@ -858,7 +862,17 @@ export interface AilyV1 {
         with_import_setting?: boolean;
       }; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.DataAsset>;
     /** POST /open-apis/aily/v1/apps/{app_id}/data_assets/upload_file */
-    uploadFile(payload: { path: { app_id: string | number }; params?: S.AilyV1AppDataAssetCreateParams; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+    uploadFile(payload: { path: { app_id: string | number }; params?: S.AilyV1AppDataAssetCreateParams; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+        file_info?: {
+          token: string;
+          mime_type: string;
+        };
+      }> & { data: {
+        file_info?: {
+          token: string;
+          mime_type: string;
+        };
+      } }>;
   };
   appDataAssetTag: {
     /** GET /open-apis/aily/v1/apps/{app_id}/data_asset_tags */
@@ -1957,7 +1971,7 @@ export interface ApplicationV7 {
     /** POST /open-apis/application/v7/app_avatar/upload */
     create(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: {
         avatar: FileInput;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.ApplicationV7AppAvatarUploadCreateResponse> & { data: S.ApplicationV7AppAvatarUploadCreateResponse }>;
   };
   applicationAbility: {
     /** PATCH /open-apis/application/v7/applications/{app_id}/ability */
@@ -3183,7 +3197,11 @@ export interface AttendanceV1 {
     /** POST /open-apis/attendance/v1/files/upload */
     upload(payload: { path?: Record<string, string | number>; params: {
         file_name: string;
-      }; data?: S.AttendanceV1FileUploadData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+      }; data?: S.AttendanceV1FileUploadData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+        file?: S.AttendanceV1FileDownloadPath;
+      }> & { data: {
+        file?: S.AttendanceV1FileDownloadPath;
+      } }>;
   };
   group: {
     /** POST /open-apis/attendance/v1/groups */
@@ -4271,7 +4289,7 @@ export interface BaikeV1 {
     /** The file as a ReadableStream (one attempt, not read into memory). */
     downloadStream(payload: { path: { file_token: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<ReadableStream<Uint8Array>>;
     /** POST /open-apis/baike/v1/files/upload */
-    upload(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.BaikeV1FileUploadData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+    upload(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.BaikeV1FileUploadData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.BaikeV1FileDownloadPath> & { data: S.BaikeV1FileDownloadPath }>;
   };
 }
 export interface Baike extends BaikeV1 {
@@ -4487,11 +4505,35 @@ export interface BitableV1 {
   };
   appTable: {
     /** POST /open-apis/bitable/v1/apps/{app_token}/tables/batch_create */
-    batchCreate(payload: { path: { app_token: string | number }; params?: Record<string, QueryValue>; data?: {}; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.BitableV1AppTableBatchCreateResponse> & { data: S.BitableV1AppTableBatchCreateResponse }>;
+    batchCreate(payload: { path: { app_token: string | number }; params?: Record<string, QueryValue>; data?: {
+        tables?: Array<{
+          name?: string;
+          default_view_name?: string;
+          fields?: Array<{
+            field_name: string;
+            type: number;
+            ui_type?: "Text" | "Barcode" | "Number" | "Progress" | "Currency" | "Rating" | "SingleSelect" | "MultiSelect" | "DateTime" | "Checkbox" | "User" | "GroupChat" | "Phone" | "Url" | "Attachment" | "SingleLink" | "Formula" | "DuplexLink" | "Location" | "CreatedTime" | "ModifiedTime" | "CreatedUser" | "ModifiedUser" | "AutoNumber";
+            property?: S.Property;
+            description?: S.Description;
+          }>;
+        }>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.BitableV1AppTableBatchCreateResponse> & { data: S.BitableV1AppTableBatchCreateResponse }>;
     /** POST /open-apis/bitable/v1/apps/{app_token}/tables/batch_delete */
     batchDelete(payload: { path: { app_token: string | number }; params?: Record<string, QueryValue>; data?: S.BitableV1AppTableBatchCreateResponse; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
     /** POST /open-apis/bitable/v1/apps/{app_token}/tables */
-    create(payload: { path: { app_token: string | number }; params?: Record<string, QueryValue>; data?: {}; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+    create(payload: { path: { app_token: string | number }; params?: Record<string, QueryValue>; data?: {
+        table?: {
+          name?: string;
+          default_view_name?: string;
+          fields?: Array<{
+            field_name: string;
+            type: number;
+            ui_type?: "Text" | "Barcode" | "Number" | "Progress" | "Currency" | "Rating" | "SingleSelect" | "MultiSelect" | "DateTime" | "Checkbox" | "User" | "GroupChat" | "Phone" | "Url" | "Attachment" | "SingleLink" | "Formula" | "DuplexLink" | "Location" | "CreatedTime" | "ModifiedTime" | "CreatedUser" | "ModifiedUser" | "AutoNumber";
+            property?: S.Property2;
+            description?: S.Description;
+          }>;
+        };
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
         table_id?: string;
         default_view_id?: string;
         field_id_list?: string[];
@@ -4515,7 +4557,16 @@ export interface BitableV1 {
   };
   appTableField: {
     /** POST /open-apis/bitable/v1/apps/{app_token}/tables/{table_id}/fields */
-    create(payload: { path: { app_token: string | number; table_id: string | number }; params?: Record<string, QueryValue>; data?: {}; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.BitableV1AppTableFieldCreateResponse> & { data: S.BitableV1AppTableFieldCreateResponse }>;
+    create(payload: { path: { app_token: string | number; table_id: string | number }; params?: S.BitableV1AppTableFieldCreateParams; data: {
+        field_name: string;
+        type: number;
+        property?: S.Property2;
+        description?: S.Description;
+        is_primary?: boolean;
+        field_id?: string;
+        ui_type?: "Text" | "Barcode" | "Number" | "Progress" | "Currency" | "Rating" | "SingleSelect" | "MultiSelect" | "DateTime" | "Checkbox" | "User" | "GroupChat" | "Phone" | "Url" | "Attachment" | "SingleLink" | "Formula" | "DuplexLink" | "Location" | "CreatedTime" | "ModifiedTime" | "CreatedUser" | "ModifiedUser" | "AutoNumber" | "Email" | "Signature";
+        is_hidden?: boolean;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.BitableV1AppTableFieldCreateResponse> & { data: S.BitableV1AppTableFieldCreateResponse }>;
     /** DELETE /open-apis/bitable/v1/apps/{app_token}/tables/{table_id}/fields/{field_id} */
     delete(payload: { path: { app_token: string | number; table_id: string | number; field_id: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
         field_id?: string;
@@ -4553,7 +4604,15 @@ export interface BitableV1 {
         is_hidden?: boolean;
       }>;
     /** PUT /open-apis/bitable/v1/apps/{app_token}/tables/{table_id}/fields/{field_id} */
-    update(payload: { path: { app_token: string | number; table_id: string | number; field_id: string | number }; params?: Record<string, QueryValue>; data?: {}; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.BitableV1AppTableFieldCreateResponse> & { data: S.BitableV1AppTableFieldCreateResponse }>;
+    update(payload: { path: { app_token: string | number; table_id: string | number; field_id: string | number }; params?: S.BitableV1AppTableFieldCreateParams; data: {
+        field_name: string;
+        type: number;
+        property?: S.Property2;
+        description?: S.Description;
+        is_primary?: boolean;
+        ui_type?: "Text" | "Barcode" | "Number" | "Progress" | "Currency" | "Rating" | "SingleSelect" | "MultiSelect" | "DateTime" | "Checkbox" | "User" | "GroupChat" | "Phone" | "Url" | "Attachment" | "SingleLink" | "Formula" | "DuplexLink" | "Location" | "CreatedTime" | "ModifiedTime" | "CreatedUser" | "ModifiedUser" | "AutoNumber" | "Email" | "Signature";
+        is_hidden?: boolean;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.BitableV1AppTableFieldCreateResponse> & { data: S.BitableV1AppTableFieldCreateResponse }>;
   };
   appTableFieldGroup: {
     /** POST /open-apis/bitable/v1/apps/{app_token}/tables/{table_id}/field_groups */
@@ -4654,21 +4713,21 @@ export interface BitableV1 {
         records: S.Records[];
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.BitableV1AppTableRecordBatchCreateResponse> & { data: S.BitableV1AppTableRecordBatchCreateResponse }>;
     /** POST /open-apis/bitable/v1/apps/{app_token}/tables/{table_id}/records */
-    create(payload: CatalogPayload<"app_token" | "table_id", Record<string, unknown>, T.BitableRecordInput>, options?: CallOptions): Promise<Envelope<T.BitableRecordData>>;
+    create(payload: CatalogPayload<"app_token" | "table_id", Record<string, unknown>, T.BitableRecordInput>, options?: CallOptions): Promise<Envelope<T.BitableRecordData> & { data: T.BitableRecordData }>;
     /** DELETE /open-apis/bitable/v1/apps/{app_token}/tables/{table_id}/records/{record_id} */
-    delete(payload: CatalogPayload<"app_token" | "table_id" | "record_id">, options?: CallOptions): Promise<Envelope<T.BitableDeleted>>;
+    delete(payload: CatalogPayload<"app_token" | "table_id" | "record_id">, options?: CallOptions): Promise<Envelope<T.BitableDeleted> & { data: T.BitableDeleted }>;
     /** GET /open-apis/bitable/v1/apps/{app_token}/tables/{table_id}/records/{record_id} */
-    get(payload: CatalogPayload<"app_token" | "table_id" | "record_id">, options?: CallOptions): Promise<Envelope<T.BitableRecordData>>;
+    get(payload: CatalogPayload<"app_token" | "table_id" | "record_id">, options?: CallOptions): Promise<Envelope<T.BitableRecordData> & { data: T.BitableRecordData }>;
     /** GET /open-apis/bitable/v1/apps/{app_token}/tables/{table_id}/records */
-    list(payload: CatalogPayload<"app_token" | "table_id", T.BitableRecordListParams, any>, options?: CallOptions): Promise<Envelope<T.BitableRecordPage>>;
+    list(payload: CatalogPayload<"app_token" | "table_id", T.BitableRecordListParams, any>, options?: CallOptions): Promise<Envelope<T.BitableRecordPage> & { data: T.BitableRecordPage }>;
     listWithIterator(payload: CatalogPayload<"app_token" | "table_id", T.BitableRecordListParams, any>, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<T.BitableRecordPage, 'has_more' | 'page_token'>>>;
     listItems(payload: CatalogPayload<"app_token" | "table_id", T.BitableRecordListParams, any> & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<NonNullable<T.BitableRecordPage['items']>[number]>;
     /** POST /open-apis/bitable/v1/apps/{app_token}/tables/{table_id}/records/search */
-    search(payload: CatalogPayload<"app_token" | "table_id", T.BitablePageParams, T.BitableRecordSearchData>, options?: CallOptions): Promise<Envelope<T.BitableRecordPage>>;
+    search(payload: CatalogPayload<"app_token" | "table_id", T.BitablePageParams, T.BitableRecordSearchData>, options?: CallOptions): Promise<Envelope<T.BitableRecordPage> & { data: T.BitableRecordPage }>;
     searchWithIterator(payload: CatalogPayload<"app_token" | "table_id", T.BitablePageParams, T.BitableRecordSearchData>, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<T.BitableRecordPage, 'has_more' | 'page_token'>>>;
     searchItems(payload: CatalogPayload<"app_token" | "table_id", T.BitablePageParams, T.BitableRecordSearchData> & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<NonNullable<T.BitableRecordPage['items']>[number]>;
     /** PUT /open-apis/bitable/v1/apps/{app_token}/tables/{table_id}/records/{record_id} */
-    update(payload: CatalogPayload<"app_token" | "table_id" | "record_id", Record<string, unknown>, T.BitableRecordInput>, options?: CallOptions): Promise<Envelope<T.BitableRecordData>>;
+    update(payload: CatalogPayload<"app_token" | "table_id" | "record_id", Record<string, unknown>, T.BitableRecordInput>, options?: CallOptions): Promise<Envelope<T.BitableRecordData> & { data: T.BitableRecordData }>;
   };
   appTableView: {
     /** POST /open-apis/bitable/v1/apps/{app_token}/tables/{table_id}/views */
@@ -4688,14 +4747,7 @@ export interface BitableV1 {
     patch(payload: { path: { app_token: string | number; table_id: string | number; view_id: string | number }; params?: S.BitableV1AppTableViewGetParams; data?: {
         view_name?: string;
         property?: {
-          filter_info?: {
-            conjunction: "and" | "or";
-            conditions: Array<{
-              field_id: string;
-              operator: "is" | "isNot" | "contains" | "doesNotContain" | "isEmpty" | "isNotEmpty" | "isGreater" | "isGreaterEqual" | "isLess" | "isLessEqual";
-              value?: string;
-            }>;
-          };
+          filter_info?: S.FilterInfo;
           hidden_fields?: string[];
           hierarchy_config?: S.HierarchyConfig;
         };
@@ -4819,7 +4871,7 @@ export interface BoardV1 {
   };
   whiteboardNode: {
     /** DELETE /open-apis/board/v1/whiteboards/{whiteboard_id}/nodes/batch_delete */
-    batchDelete(payload: { path: { whiteboard_id: string | number }; params?: S.BoardV1WhiteboardNodeBatchDeleteParams; data?: {
+    batchDelete(payload: { path: { whiteboard_id: string | number }; params?: S.BitableV1AppTableFieldCreateParams; data?: {
         ids?: string[];
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
         client_token: string;
@@ -5202,11 +5254,11 @@ export interface CalendarV4 {
   };
   calendarEvent: {
     /** POST /open-apis/calendar/v4/calendars/{calendar_id}/events */
-    create(payload: CatalogPayload<"calendar_id", Record<string, unknown>, T.CalendarEventInput>, options?: CallOptions): Promise<Envelope<T.CalendarEventData>>;
+    create(payload: CatalogPayload<"calendar_id", Record<string, unknown>, T.CalendarEventInput>, options?: CallOptions): Promise<Envelope<T.CalendarEventData> & { data: T.CalendarEventData }>;
     /** DELETE /open-apis/calendar/v4/calendars/{calendar_id}/events/{event_id} */
     delete(payload: CatalogPayload<"calendar_id" | "event_id">, options?: CallOptions): Promise<Envelope>;
     /** GET /open-apis/calendar/v4/calendars/{calendar_id}/events/{event_id} */
-    get(payload: CatalogPayload<"calendar_id" | "event_id">, options?: CallOptions): Promise<Envelope<T.CalendarEventData>>;
+    get(payload: CatalogPayload<"calendar_id" | "event_id">, options?: CallOptions): Promise<Envelope<T.CalendarEventData> & { data: T.CalendarEventData }>;
     /** GET /open-apis/calendar/v4/calendars/{calendar_id}/events/instance_view */
     instanceView(payload: { path: { calendar_id: string | number }; params: {
         start_time: string;
@@ -5227,7 +5279,7 @@ export interface CalendarV4 {
           visibility?: "default" | "private" | "public";
           attendee_ability?: "none" | "can_see_others" | "can_invite_others" | "can_modify_event";
           free_busy_status?: "free" | "busy";
-          location?: S.Location;
+          location?: S.Location2;
           color?: number;
           recurring_event_id?: string;
           event_organizer?: S.EventOrganizer;
@@ -5250,7 +5302,7 @@ export interface CalendarV4 {
           visibility?: "default" | "private" | "public";
           attendee_ability?: "none" | "can_see_others" | "can_invite_others" | "can_modify_event";
           free_busy_status?: "free" | "busy";
-          location?: S.Location;
+          location?: S.Location2;
           color?: number;
           recurring_event_id?: string;
           event_organizer?: S.EventOrganizer;
@@ -5275,7 +5327,7 @@ export interface CalendarV4 {
           status?: "tentative" | "confirmed" | "cancelled";
           is_exception?: boolean;
           app_link?: string;
-          location?: S.Location;
+          location?: S.Location2;
           description_rich?: string;
         }>;
         page_token?: string;
@@ -5290,16 +5342,16 @@ export interface CalendarV4 {
           status?: "tentative" | "confirmed" | "cancelled";
           is_exception?: boolean;
           app_link?: string;
-          location?: S.Location;
+          location?: S.Location2;
           description_rich?: string;
         }>;
         page_token?: string;
         has_more?: boolean;
       } }>;
     /** GET /open-apis/calendar/v4/calendars/{calendar_id}/events */
-    list(payload: CatalogPayload<"calendar_id", T.CalendarEventListParams, any>, options?: CallOptions): Promise<Envelope<T.CalendarEventPage>>;
+    list(payload: CatalogPayload<"calendar_id", T.CalendarEventListParams, any>, options?: CallOptions): Promise<Envelope<T.CalendarEventPage> & { data: T.CalendarEventPage }>;
     /** PATCH /open-apis/calendar/v4/calendars/{calendar_id}/events/{event_id} */
-    patch(payload: CatalogPayload<"calendar_id" | "event_id", Record<string, unknown>, T.CalendarEventInput>, options?: CallOptions): Promise<Envelope<T.CalendarEventData>>;
+    patch(payload: CatalogPayload<"calendar_id" | "event_id", Record<string, unknown>, T.CalendarEventInput>, options?: CallOptions): Promise<Envelope<T.CalendarEventData> & { data: T.CalendarEventData }>;
     /** POST /open-apis/calendar/v4/calendars/{calendar_id}/events/{event_id}/reply */
     reply(payload: { path: { calendar_id: string | number; event_id: string | number }; params?: Record<string, QueryValue>; data: {
         rsvp_status: "accept" | "decline" | "tentative";
@@ -5344,7 +5396,7 @@ export interface CalendarV4 {
         visibility?: "default" | "private" | "public";
         attendee_ability?: "none" | "can_see_others" | "can_invite_others" | "can_modify_event";
         free_busy_status?: "free" | "busy";
-        location?: S.Location;
+        location?: S.Location2;
         color?: number;
         reminders?: S.Reminders[];
         recurrence?: string;
@@ -5379,7 +5431,23 @@ export interface CalendarV4 {
         is_enable_admin?: boolean;
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
     /** POST /open-apis/calendar/v4/calendars/{calendar_id}/events/{event_id}/attendees */
-    create(payload: { path: { calendar_id: string | number; event_id: string | number }; params?: Record<string, QueryValue>; data?: {}; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+    create(payload: { path: { calendar_id: string | number; event_id: string | number }; params?: S.AcsV1UserGetParams; data?: {
+        attendees?: Array<{
+          type?: "user" | "chat" | "third_party" | "resource";
+          is_optional?: boolean;
+          user_id?: string;
+          chat_id?: string;
+          room_id?: string;
+          third_party_email?: string;
+          operate_id?: string;
+          resource_customization?: S.ResourceCustomization[];
+          approval_reason?: string;
+        }>;
+        need_notification?: boolean;
+        instance_start_time_admin?: string;
+        is_enable_admin?: boolean;
+        add_operator_to_attendee?: boolean;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
         attendees?: S.Attendees[];
       }> & { data: {
         attendees?: S.Attendees[];
@@ -6333,7 +6401,7 @@ export interface ContactV3 {
         items?: S.Items5[];
       } }>;
     /** GET /open-apis/contact/v3/departments/{department_id}/children */
-    children(payload: CatalogPayload<"department_id", T.ContactDepartmentChildrenParams, any>, options?: CallOptions): Promise<Envelope<T.ContactDepartmentPage>>;
+    children(payload: CatalogPayload<"department_id", T.ContactDepartmentChildrenParams, any>, options?: CallOptions): Promise<Envelope<T.ContactDepartmentPage> & { data: T.ContactDepartmentPage }>;
     childrenWithIterator(payload: CatalogPayload<"department_id", T.ContactDepartmentChildrenParams, any>, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<T.ContactDepartmentPage, 'has_more' | 'page_token'>>>;
     childrenItems(payload: CatalogPayload<"department_id", T.ContactDepartmentChildrenParams, any> & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<NonNullable<T.ContactDepartmentPage['items']>[number]>;
     /** POST /open-apis/contact/v3/departments */
@@ -6806,7 +6874,7 @@ export interface ContactV3 {
         }>;
       } }>;
     /** GET /open-apis/contact/v3/users/batch */
-    batch(payload?: CatalogPayload<never, T.ContactUserBatchParams, any>, options?: CallOptions): Promise<Envelope<T.ContactUserItems>>;
+    batch(payload?: CatalogPayload<never, T.ContactUserBatchParams, any>, options?: CallOptions): Promise<Envelope<T.ContactUserItems> & { data: T.ContactUserItems }>;
     /** POST /open-apis/contact/v3/users/batch_get_id */
     batchGetId(payload?: { path?: Record<string, string | number>; params?: S.ApplicationV6ApplicationCollaboratorsGetParams; data?: {
         emails?: string[];
@@ -6900,7 +6968,7 @@ export interface ContactV3 {
         page_token?: string;
       }; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.User2>;
     /** GET /open-apis/contact/v3/users/{user_id} */
-    get(payload: CatalogPayload<"user_id", T.ContactUserGetParams, any>, options?: CallOptions): Promise<Envelope<T.ContactUserData>>;
+    get(payload: CatalogPayload<"user_id", T.ContactUserGetParams, any>, options?: CallOptions): Promise<Envelope<T.ContactUserData> & { data: T.ContactUserData }>;
     /** GET /open-apis/contact/v3/users */
     list(payload?: { path?: Record<string, string | number>; params?: {
         user_id_type?: "user_id" | "union_id" | "open_id";
@@ -7253,7 +7321,7 @@ export interface CorehrV1 {
   };
   commonDataMetaData: {
     /** POST /open-apis/corehr/v1/common_data/meta_data/add_enum_option */
-    addEnumOption(payload: { path?: Record<string, string | number>; params?: S.BoardV1WhiteboardNodeBatchDeleteParams; data: {
+    addEnumOption(payload: { path?: Record<string, string | number>; params?: S.BitableV1AppTableFieldCreateParams; data: {
         object_api_name: string;
         enum_field_api_name: string;
         enum_field_options: Array<{
@@ -7262,7 +7330,7 @@ export interface CorehrV1 {
         }>;
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.CorehrV1CommonDataMetaDataAddEnumOptionResponse> & { data: S.CorehrV1CommonDataMetaDataAddEnumOptionResponse }>;
     /** POST /open-apis/corehr/v1/common_data/meta_data/edit_enum_option */
-    editEnumOption(payload: { path?: Record<string, string | number>; params?: S.BoardV1WhiteboardNodeBatchDeleteParams; data: {
+    editEnumOption(payload: { path?: Record<string, string | number>; params?: S.BitableV1AppTableFieldCreateParams; data: {
         object_api_name: string;
         enum_field_api_name: string;
         enum_field_option: {
@@ -7274,11 +7342,11 @@ export interface CorehrV1 {
   };
   company: {
     /** POST /open-apis/corehr/v1/companies */
-    create(payload: { path?: Record<string, string | number>; params?: S.BoardV1WhiteboardNodeBatchDeleteParams; data: {
+    create(payload: { path?: Record<string, string | number>; params?: S.BitableV1AppTableFieldCreateParams; data: {
         hiberarchy_common: {
           parent_id?: string;
           name: S.Reason[];
-          type?: S.Type;
+          type?: S.Type2;
           active: boolean;
           effective_time?: string;
           expiration_time?: string;
@@ -7286,13 +7354,13 @@ export interface CorehrV1 {
           description?: S.Reason[];
           custom_fields?: S.CustomFields[];
         };
-        type?: S.Type;
-        industry_list?: S.Type[];
+        type?: S.Type2;
+        industry_list?: S.Type2[];
         legal_representative?: S.Reason[];
         post_code?: string;
         tax_payer_id?: string;
         confidential?: boolean;
-        sub_type_list?: S.Type[];
+        sub_type_list?: S.Type2[];
         branch_company?: boolean;
         primary_manager?: S.Reason[];
         custom_fields?: S.CustomFields[];
@@ -7325,11 +7393,11 @@ export interface CorehrV1 {
         page_token?: string;
       } }>;
     /** PATCH /open-apis/corehr/v1/companies/{company_id} */
-    patch(payload: { path: { company_id: string | number }; params?: S.BoardV1WhiteboardNodeBatchDeleteParams; data?: {
+    patch(payload: { path: { company_id: string | number }; params?: S.BitableV1AppTableFieldCreateParams; data?: {
         hiberarchy_common?: {
           parent_id?: string;
           name?: S.Reason[];
-          type?: S.Type;
+          type?: S.Type2;
           active?: boolean;
           effective_time: string;
           expiration_time?: string;
@@ -7337,13 +7405,13 @@ export interface CorehrV1 {
           description?: S.Reason[];
           custom_fields?: S.CustomFields[];
         };
-        type?: S.Type;
-        industry_list?: S.Type[];
+        type?: S.Type2;
+        industry_list?: S.Type2[];
         legal_representative?: S.Reason[];
         post_code?: string;
         tax_payer_id?: string;
         confidential?: boolean;
-        sub_type_list?: S.Type[];
+        sub_type_list?: S.Type2[];
         branch_company?: boolean;
         primary_manager?: S.Reason[];
         custom_fields?: S.CustomFields[];
@@ -7444,18 +7512,18 @@ export interface CorehrV1 {
   };
   contract: {
     /** POST /open-apis/corehr/v1/contracts */
-    create(payload: { path?: Record<string, string | number>; params?: S.BoardV1WhiteboardNodeBatchDeleteParams; data: {
+    create(payload: { path?: Record<string, string | number>; params?: S.BitableV1AppTableFieldCreateParams; data: {
         effective_time: string;
         expiration_time?: string;
         employment_id: string;
-        contract_type: S.Type;
+        contract_type: S.Type2;
         first_party_company_id: string;
         person_id?: string;
         custom_fields?: S.CustomFields[];
-        duration_type?: S.Type;
+        duration_type?: S.Type2;
         contract_end_date?: string;
         contract_number?: string;
-        signing_type?: S.Type;
+        signing_type?: S.Type2;
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.CorehrV1ContractCreateResponse> & { data: S.CorehrV1ContractCreateResponse }>;
     /** DELETE /open-apis/corehr/v1/contracts/{contract_id} */
     delete(payload: { path: { contract_id: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
@@ -7472,18 +7540,18 @@ export interface CorehrV1 {
         page_token?: string;
       } }>;
     /** PATCH /open-apis/corehr/v1/contracts/{contract_id} */
-    patch(payload: { path: { contract_id: string | number }; params?: S.BoardV1WhiteboardNodeBatchDeleteParams; data?: {
+    patch(payload: { path: { contract_id: string | number }; params?: S.BitableV1AppTableFieldCreateParams; data?: {
         effective_time?: string;
         expiration_time?: string;
         employment_id?: string;
-        contract_type?: S.Type;
+        contract_type?: S.Type2;
         first_party_company_id?: string;
         person_id?: string;
         custom_fields?: S.CustomFields[];
-        duration_type?: S.Type;
+        duration_type?: S.Type2;
         contract_end_date?: string;
         contract_number?: string;
-        signing_type?: S.Type;
+        signing_type?: S.Type2;
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.CorehrV1ContractCreateResponse> & { data: S.CorehrV1ContractCreateResponse }>;
   };
   countryRegion: {
@@ -7566,7 +7634,7 @@ export interface CorehrV1 {
   department: {
     /** POST /open-apis/corehr/v1/departments */
     create(payload: { path?: Record<string, string | number>; params?: S.CorehrV1DepartmentCreateParams; data: {
-        sub_type?: S.Type;
+        sub_type?: S.Type2;
         manager?: string;
         is_confidential?: boolean;
         hiberarchy_common: S.HiberarchyCommon2;
@@ -7574,7 +7642,7 @@ export interface CorehrV1 {
         expiration_time?: string;
         custom_fields?: S.CustomFields[];
         cost_center_id?: string;
-        staffing_model?: S.Type;
+        staffing_model?: S.Type2;
         is_prefer_manual_encoding?: boolean;
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.CorehrV1DepartmentCreateResponse> & { data: S.CorehrV1DepartmentCreateResponse }>;
     /** DELETE /open-apis/corehr/v1/departments/{department_id} */
@@ -7601,13 +7669,13 @@ export interface CorehrV1 {
     /** PATCH /open-apis/corehr/v1/departments/{department_id} */
     patch(payload: { path: { department_id: string | number }; params?: S.CorehrV1DepartmentCreateParams; data: {
         id?: string;
-        sub_type?: S.Type;
+        sub_type?: S.Type2;
         manager?: string;
         is_confidential?: boolean;
         hiberarchy_common?: {
           parent_id?: string;
           name?: S.Reason[];
-          type?: S.Type;
+          type?: S.Type2;
           active?: boolean;
           effective_time?: string;
           expiration_time?: string;
@@ -7619,12 +7687,12 @@ export interface CorehrV1 {
         expiration_time?: string;
         custom_fields?: S.CustomFields[];
         cost_center_id?: string;
-        staffing_model?: S.Type;
+        staffing_model?: S.Type2;
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.CorehrV1DepartmentCreateResponse> & { data: S.CorehrV1DepartmentCreateResponse }>;
   };
   employeeType: {
     /** POST /open-apis/corehr/v1/employee_types */
-    create(payload: { path?: Record<string, string | number>; params?: S.BoardV1WhiteboardNodeBatchDeleteParams; data: {
+    create(payload: { path?: Record<string, string | number>; params?: S.BitableV1AppTableFieldCreateParams; data: {
         name: S.Reason[];
         default_employee_type: boolean;
         active: boolean;
@@ -7646,7 +7714,7 @@ export interface CorehrV1 {
         page_token?: string;
       } }>;
     /** PATCH /open-apis/corehr/v1/employee_types/{employee_type_id} */
-    patch(payload: { path: { employee_type_id: string | number }; params?: S.BoardV1WhiteboardNodeBatchDeleteParams; data?: {
+    patch(payload: { path: { employee_type_id: string | number }; params?: S.BitableV1AppTableFieldCreateParams; data?: {
         name?: S.Reason[];
         default_employee_type?: boolean;
         active?: boolean;
@@ -7656,20 +7724,20 @@ export interface CorehrV1 {
   };
   employment: {
     /** POST /open-apis/corehr/v1/employments */
-    create(payload: { path?: Record<string, string | number>; params?: S.BoardV1WhiteboardNodeBatchDeleteParams; data: {
+    create(payload: { path?: Record<string, string | number>; params?: S.BitableV1AppTableFieldCreateParams; data: {
         seniority_date?: string;
         employee_number?: string;
         effective_time: string;
         expiration_time?: string;
-        employment_type: S.Type;
+        employment_type: S.Type2;
         person_id: string;
         primary_employment: boolean;
-        employment_status: S.Type;
+        employment_status: S.Type2;
         custom_fields?: S.CustomFields[];
         work_email_list?: S.WorkEmailList[];
-        reason_for_offboarding?: S.Type;
+        reason_for_offboarding?: S.Type2;
         ats_application_id?: string;
-        rehire?: S.Type;
+        rehire?: S.Type2;
         rehire_employment_id?: string;
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
         employment?: {
@@ -7688,20 +7756,20 @@ export interface CorehrV1 {
           employee_number?: string;
           effective_time: string;
           expiration_time?: string;
-          employment_type: S.Type2;
+          employment_type: S.Type3;
           person_id: string;
           probation_period?: number;
           on_probation?: string;
           probation_end_date?: string;
           primary_employment: boolean;
-          employment_status?: S.Type2;
+          employment_status?: S.Type3;
           custom_fields?: S.CustomFields[];
           work_email_list?: S.WorkEmailList2[];
           email_address?: string;
-          reason_for_offboarding?: S.Type2;
+          reason_for_offboarding?: S.Type3;
           cost_center_list?: S.CostCenterList[];
           ats_application_id?: string;
-          rehire?: S.Type2;
+          rehire?: S.Type3;
           rehire_employment_id?: string;
         };
       }> & { data: {
@@ -7721,20 +7789,20 @@ export interface CorehrV1 {
           employee_number?: string;
           effective_time: string;
           expiration_time?: string;
-          employment_type: S.Type2;
+          employment_type: S.Type3;
           person_id: string;
           probation_period?: number;
           on_probation?: string;
           probation_end_date?: string;
           primary_employment: boolean;
-          employment_status?: S.Type2;
+          employment_status?: S.Type3;
           custom_fields?: S.CustomFields[];
           work_email_list?: S.WorkEmailList2[];
           email_address?: string;
-          reason_for_offboarding?: S.Type2;
+          reason_for_offboarding?: S.Type3;
           cost_center_list?: S.CostCenterList[];
           ats_application_id?: string;
-          rehire?: S.Type2;
+          rehire?: S.Type3;
           rehire_employment_id?: string;
         };
       } }>;
@@ -7744,13 +7812,13 @@ export interface CorehrV1 {
     patch(payload: { path: { employment_id: string | number }; params?: S.CorehrV1DepartmentCreateParams; data?: {
         seniority_date?: string;
         employee_number?: string;
-        employment_type?: S.Type;
+        employment_type?: S.Type2;
         person_id?: string;
         primary_employment?: boolean;
         condition_worker?: boolean;
         custom_fields?: S.CustomFields[];
         work_email_list?: S.WorkEmailList[];
-        reason_for_offboarding?: S.Type;
+        reason_for_offboarding?: S.Type2;
         ats_application_id?: string;
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
         employment?: {
@@ -7769,23 +7837,23 @@ export interface CorehrV1 {
           employee_number?: string;
           effective_time: string;
           expiration_time?: string;
-          employment_type: S.Type2;
+          employment_type: S.Type3;
           person_id: string;
           probation_period?: number;
           on_probation?: string;
           probation_end_date?: string;
           primary_employment: boolean;
           condition_worker?: boolean;
-          employment_status?: S.Type2;
+          employment_status?: S.Type3;
           custom_fields?: S.CustomFields[];
           work_email_list?: S.WorkEmailList2[];
           email_address?: string;
-          reason_for_offboarding?: S.Type2;
+          reason_for_offboarding?: S.Type3;
           cost_center_list?: S.CostCenterList[];
           ats_application_id?: string;
           service_company?: string;
-          compensation_type?: S.Type2;
-          work_shift?: S.Type2;
+          compensation_type?: S.Type3;
+          work_shift?: S.Type3;
         };
       }> & { data: {
         employment?: {
@@ -7804,23 +7872,23 @@ export interface CorehrV1 {
           employee_number?: string;
           effective_time: string;
           expiration_time?: string;
-          employment_type: S.Type2;
+          employment_type: S.Type3;
           person_id: string;
           probation_period?: number;
           on_probation?: string;
           probation_end_date?: string;
           primary_employment: boolean;
           condition_worker?: boolean;
-          employment_status?: S.Type2;
+          employment_status?: S.Type3;
           custom_fields?: S.CustomFields[];
           work_email_list?: S.WorkEmailList2[];
           email_address?: string;
-          reason_for_offboarding?: S.Type2;
+          reason_for_offboarding?: S.Type3;
           cost_center_list?: S.CostCenterList[];
           ats_application_id?: string;
           service_company?: string;
-          compensation_type?: S.Type2;
-          work_shift?: S.Type2;
+          compensation_type?: S.Type3;
+          work_shift?: S.Type3;
         };
       } }>;
   };
@@ -7832,7 +7900,7 @@ export interface CorehrV1 {
   };
   job: {
     /** POST /open-apis/corehr/v1/jobs */
-    create(payload: { path?: Record<string, string | number>; params?: S.BoardV1WhiteboardNodeBatchDeleteParams; data: {
+    create(payload: { path?: Record<string, string | number>; params?: S.BitableV1AppTableFieldCreateParams; data: {
         code?: string;
         name: S.Reason[];
         description?: S.Reason[];
@@ -7854,7 +7922,7 @@ export interface CorehrV1 {
     /** GET /open-apis/corehr/v1/jobs */
     list(payload: { path?: Record<string, string | number>; params: S.CorehrV1JobListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.CorehrV1JobListResponse> & { data: S.CorehrV1JobListResponse }>;
     /** PATCH /open-apis/corehr/v1/jobs/{job_id} */
-    patch(payload: { path: { job_id: string | number }; params?: S.BoardV1WhiteboardNodeBatchDeleteParams; data?: {
+    patch(payload: { path: { job_id: string | number }; params?: S.BitableV1AppTableFieldCreateParams; data?: {
         code?: string;
         name?: S.Reason[];
         description?: S.Reason[];
@@ -8103,7 +8171,7 @@ export interface CorehrV1 {
         effective_time: string;
         expiration_time?: string;
         job_family_id?: string;
-        assignment_start_reason: S.Type;
+        assignment_start_reason: S.Type2;
         probation_expected_end_date?: string;
         weekly_working_hours?: number;
         direct_manager_id?: string;
@@ -8112,8 +8180,8 @@ export interface CorehrV1 {
         cost_center_rate?: S.OriginalCostCenterRate[];
         custom_fields?: S.CustomFields[];
         weekly_working_hours_v2?: number;
-        work_shift?: S.Type;
-        compensation_type?: S.Type;
+        work_shift?: S.Type2;
+        compensation_type?: S.Type2;
         service_company?: string;
         employee_subtype_id?: string;
         position_id?: string;
@@ -8141,7 +8209,7 @@ export interface CorehrV1 {
           effective_time: string;
           expiration_time?: string;
           job_family_id?: string;
-          assignment_start_reason?: S.Type2;
+          assignment_start_reason?: S.Type3;
           probation_expected_end_date?: string;
           weekly_working_hours?: number;
           direct_manager_id?: string;
@@ -8150,13 +8218,13 @@ export interface CorehrV1 {
           cost_center_rate?: S.OriginalCostCenterRate[];
           custom_fields?: S.CustomFields[];
           weekly_working_hours_v2?: number;
-          work_shift?: S.Type2;
-          compensation_type?: S.Type2;
+          work_shift?: S.Type3;
+          compensation_type?: S.Type3;
           service_company?: string;
           employee_subtype_id?: string;
           position_id?: string;
           pathway_id?: string;
-          job_data_reason?: S.Type2;
+          job_data_reason?: S.Type3;
           work_calendar_id?: string;
         };
       }> & { data: {
@@ -8177,7 +8245,7 @@ export interface CorehrV1 {
           effective_time: string;
           expiration_time?: string;
           job_family_id?: string;
-          assignment_start_reason?: S.Type2;
+          assignment_start_reason?: S.Type3;
           probation_expected_end_date?: string;
           weekly_working_hours?: number;
           direct_manager_id?: string;
@@ -8186,13 +8254,13 @@ export interface CorehrV1 {
           cost_center_rate?: S.OriginalCostCenterRate[];
           custom_fields?: S.CustomFields[];
           weekly_working_hours_v2?: number;
-          work_shift?: S.Type2;
-          compensation_type?: S.Type2;
+          work_shift?: S.Type3;
+          compensation_type?: S.Type3;
           service_company?: string;
           employee_subtype_id?: string;
           position_id?: string;
           pathway_id?: string;
-          job_data_reason?: S.Type2;
+          job_data_reason?: S.Type3;
           work_calendar_id?: string;
         };
       } }>;
@@ -8225,9 +8293,9 @@ export interface CorehrV1 {
           effective_time: string;
           expiration_time?: string;
           job_family_id?: string;
-          assignment_start_reason?: S.Type2;
+          assignment_start_reason?: S.Type3;
           probation_expected_end_date?: string;
-          probation_outcome?: S.Type2;
+          probation_outcome?: S.Type3;
           weekly_working_hours?: number;
           direct_manager_id?: string;
           dotted_line_manager_id_list?: string[];
@@ -8235,13 +8303,13 @@ export interface CorehrV1 {
           cost_center_rate?: S.OriginalCostCenterRate[];
           custom_fields?: S.CustomFields[];
           weekly_working_hours_v2?: number;
-          work_shift?: S.Type2;
-          compensation_type?: S.Type2;
+          work_shift?: S.Type3;
+          compensation_type?: S.Type3;
           service_company?: string;
           employee_subtype_id?: string;
           position_id?: string;
           pathway_id?: string;
-          job_data_reason?: S.Type2;
+          job_data_reason?: S.Type3;
           work_calendar_id?: string;
         }>;
         has_more?: boolean;
@@ -8264,9 +8332,9 @@ export interface CorehrV1 {
           effective_time: string;
           expiration_time?: string;
           job_family_id?: string;
-          assignment_start_reason?: S.Type2;
+          assignment_start_reason?: S.Type3;
           probation_expected_end_date?: string;
-          probation_outcome?: S.Type2;
+          probation_outcome?: S.Type3;
           weekly_working_hours?: number;
           direct_manager_id?: string;
           dotted_line_manager_id_list?: string[];
@@ -8274,13 +8342,13 @@ export interface CorehrV1 {
           cost_center_rate?: S.OriginalCostCenterRate[];
           custom_fields?: S.CustomFields[];
           weekly_working_hours_v2?: number;
-          work_shift?: S.Type2;
-          compensation_type?: S.Type2;
+          work_shift?: S.Type3;
+          compensation_type?: S.Type3;
           service_company?: string;
           employee_subtype_id?: string;
           position_id?: string;
           pathway_id?: string;
-          job_data_reason?: S.Type2;
+          job_data_reason?: S.Type3;
           work_calendar_id?: string;
         }>;
         has_more?: boolean;
@@ -8307,7 +8375,7 @@ export interface CorehrV1 {
         effective_time?: string;
         expiration_time?: string;
         job_family_id?: string;
-        assignment_start_reason?: S.Type;
+        assignment_start_reason?: S.Type2;
         probation_expected_end_date?: string;
         weekly_working_hours?: number;
         direct_manager_id?: string;
@@ -8316,8 +8384,8 @@ export interface CorehrV1 {
         cost_center_rate?: S.OriginalCostCenterRate[];
         custom_fields?: S.CustomFields[];
         weekly_working_hours_v2?: number;
-        work_shift?: S.Type;
-        compensation_type?: S.Type;
+        work_shift?: S.Type2;
+        compensation_type?: S.Type2;
         service_company?: string;
         employee_subtype_id?: string;
         pathway_id?: string;
@@ -8326,7 +8394,7 @@ export interface CorehrV1 {
   };
   jobFamily: {
     /** POST /open-apis/corehr/v1/job_families */
-    create(payload: { path?: Record<string, string | number>; params?: S.BoardV1WhiteboardNodeBatchDeleteParams; data: {
+    create(payload: { path?: Record<string, string | number>; params?: S.BitableV1AppTableFieldCreateParams; data: {
         name: S.Reason[];
         active: boolean;
         selectable?: boolean;
@@ -8353,7 +8421,7 @@ export interface CorehrV1 {
         page_token?: string;
       } }>;
     /** PATCH /open-apis/corehr/v1/job_families/{job_family_id} */
-    patch(payload: { path: { job_family_id: string | number }; params?: S.BoardV1WhiteboardNodeBatchDeleteParams; data?: {
+    patch(payload: { path: { job_family_id: string | number }; params?: S.BitableV1AppTableFieldCreateParams; data?: {
         name?: S.Reason[];
         active?: boolean;
         selectable?: boolean;
@@ -8368,7 +8436,7 @@ export interface CorehrV1 {
   };
   jobLevel: {
     /** POST /open-apis/corehr/v1/job_levels */
-    create(payload: { path?: Record<string, string | number>; params?: S.BoardV1WhiteboardNodeBatchDeleteParams; data: {
+    create(payload: { path?: Record<string, string | number>; params?: S.BitableV1AppTableFieldCreateParams; data: {
         level_order: number;
         code?: string;
         name: S.Reason[];
@@ -8394,7 +8462,7 @@ export interface CorehrV1 {
         page_token?: string;
       } }>;
     /** PATCH /open-apis/corehr/v1/job_levels/{job_level_id} */
-    patch(payload: { path: { job_level_id: string | number }; params?: S.BoardV1WhiteboardNodeBatchDeleteParams; data?: {
+    patch(payload: { path: { job_level_id: string | number }; params?: S.BitableV1AppTableFieldCreateParams; data?: {
         level_order?: number;
         code?: string;
         name?: S.Reason[];
@@ -8731,9 +8799,9 @@ export interface CorehrV1 {
   };
   location: {
     /** POST /open-apis/corehr/v1/locations */
-    create(payload: { path?: Record<string, string | number>; params?: S.BoardV1WhiteboardNodeBatchDeleteParams; data: {
+    create(payload: { path?: Record<string, string | number>; params?: S.BitableV1AppTableFieldCreateParams; data: {
         hiberarchy_common: S.HiberarchyCommon2;
-        location_usage_list?: S.Type[];
+        location_usage_list?: S.Type2[];
         address?: Array<{
           country_region_id: string;
           region_id?: string;
@@ -8758,7 +8826,7 @@ export interface CorehrV1 {
           local_address_line8?: string;
           local_address_line9?: string;
           postal_code?: string;
-          address_type_list?: S.Type[];
+          address_type_list?: S.Type2[];
           is_primary?: boolean;
           is_public?: boolean;
           custom_fields?: S.CustomFields[];
@@ -8767,7 +8835,7 @@ export interface CorehrV1 {
         effective_time: string;
         expiration_time?: string;
         custom_fields?: S.CustomFields[];
-        locale?: S.Type;
+        locale?: S.Type2;
         time_zone_id?: string;
         display_language_id?: string;
         is_prefer_manual_encoding?: boolean;
@@ -8778,25 +8846,25 @@ export interface CorehrV1 {
     get(payload: { path: { location_id: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.CorehrV1LocationCreateResponse> & { data: S.CorehrV1LocationCreateResponse }>;
     /** GET /open-apis/corehr/v1/locations */
     list(payload: { path?: Record<string, string | number>; params: S.CorehrV1ContractListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
-        items?: S.Location2[];
+        items?: S.Location3[];
         has_more?: boolean;
         page_token?: string;
       }> & { data: {
-        items?: S.Location2[];
+        items?: S.Location3[];
         has_more?: boolean;
         page_token?: string;
       } }>;
   };
   nationalIdType: {
     /** POST /open-apis/corehr/v1/national_id_types */
-    create(payload: { path?: Record<string, string | number>; params?: S.BoardV1WhiteboardNodeBatchDeleteParams; data: {
+    create(payload: { path?: Record<string, string | number>; params?: S.BitableV1AppTableFieldCreateParams; data: {
         country_region_id: string;
         name: S.Reason[];
         active: boolean;
         validation_rule: string;
         validation_rule_description?: S.Reason[];
         code: string;
-        identification_type: S.Type;
+        identification_type: S.Type2;
         custom_fields?: S.CustomFields[];
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.CorehrV1NationalIdTypeCreateResponse> & { data: S.CorehrV1NationalIdTypeCreateResponse }>;
     /** DELETE /open-apis/corehr/v1/national_id_types/{national_id_type_id} */
@@ -8820,14 +8888,14 @@ export interface CorehrV1 {
         page_token?: string;
       } }>;
     /** PATCH /open-apis/corehr/v1/national_id_types/{national_id_type_id} */
-    patch(payload: { path: { national_id_type_id: string | number }; params?: S.BoardV1WhiteboardNodeBatchDeleteParams; data?: {
+    patch(payload: { path: { national_id_type_id: string | number }; params?: S.BitableV1AppTableFieldCreateParams; data?: {
         country_region_id?: string;
         name?: S.Reason[];
         active?: boolean;
         validation_rule?: string;
         validation_rule_description?: S.Reason[];
         code?: string;
-        identification_type?: S.Type;
+        identification_type?: S.Type2;
         custom_fields?: S.CustomFields[];
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.CorehrV1NationalIdTypeCreateResponse> & { data: S.CorehrV1NationalIdTypeCreateResponse }>;
   };
@@ -8921,12 +8989,12 @@ export interface CorehrV1 {
           hrbp_id?: string[];
           expected_offboarding_date?: string;
           offboarding_date?: string;
-          reason?: S.Type2;
+          reason?: S.Type3;
           reason_explanation?: string;
-          employee_reason?: S.Type2;
+          employee_reason?: S.Type3;
           employee_reason_explanation?: string;
           add_block_list?: string;
-          block_reason?: S.Type2;
+          block_reason?: S.Type3;
           block_reason_explanation?: string;
           custom_fields?: S.CustomFields3[];
           retain_account?: boolean;
@@ -8937,13 +9005,13 @@ export interface CorehrV1 {
           noncompete_agreement_company?: string;
           noncompete_agreement_start_date?: string;
           noncompete_agreement_end_date?: string;
-          sign_type?: S.Type2;
+          sign_type?: S.Type3;
           signature_file?: string;
           last_attendance_date?: string;
           is_transfer_with_workforce?: boolean;
           employment?: S.ApplyInitiator;
           no_permission_fields?: string[];
-          minor_reason?: S.Type2;
+          minor_reason?: S.Type3;
         };
         offboarding_checklist?: {
           checklist_status?: string;
@@ -8989,13 +9057,13 @@ export interface CorehrV1 {
   };
   person: {
     /** POST /open-apis/corehr/v1/persons */
-    create(payload: { path?: Record<string, string | number>; params?: S.BoardV1WhiteboardNodeBatchDeleteParams; data: {
+    create(payload: { path?: Record<string, string | number>; params?: S.BitableV1AppTableFieldCreateParams; data: {
         name_list: S.NameList[];
-        gender?: S.Type;
+        gender?: S.Type2;
         date_of_birth?: string;
         nationality_id?: string;
-        race?: S.Type;
-        marital_status?: S.Type;
+        race?: S.Type2;
+        marital_status?: S.Type2;
         phone_list?: S.PhoneList[];
         address_list?: S.AddressList[];
         email_list?: S.EmailList[];
@@ -9018,11 +9086,11 @@ export interface CorehrV1 {
           preferred_name?: string;
           id?: string;
           name_list: S.NameList2[];
-          gender?: S.Type2;
+          gender?: S.Type3;
           date_of_birth?: string;
           nationality_id?: string;
-          race?: S.Type2;
-          marital_status?: S.Type2;
+          race?: S.Type3;
+          marital_status?: S.Type3;
           phone_list?: S.PhoneList2[];
           address_list?: S.AddressList2[];
           email_list?: S.EmailList[];
@@ -9033,9 +9101,9 @@ export interface CorehrV1 {
           dependent_list?: S.DependentList2[];
           emergency_contact_list?: Array<{
             name?: S.Name2;
-            relationship?: S.Type2;
+            relationship?: S.Type3;
             phone_ist?: Array<{
-              international_area_code?: S.Type2;
+              international_area_code?: S.Type3;
               phone_number: string;
               custom_fields?: S.CustomFields[];
             }>;
@@ -9059,11 +9127,11 @@ export interface CorehrV1 {
           preferred_name?: string;
           id?: string;
           name_list: S.NameList2[];
-          gender?: S.Type2;
+          gender?: S.Type3;
           date_of_birth?: string;
           nationality_id?: string;
-          race?: S.Type2;
-          marital_status?: S.Type2;
+          race?: S.Type3;
+          marital_status?: S.Type3;
           phone_list?: S.PhoneList2[];
           address_list?: S.AddressList2[];
           email_list?: S.EmailList[];
@@ -9074,9 +9142,9 @@ export interface CorehrV1 {
           dependent_list?: S.DependentList2[];
           emergency_contact_list?: Array<{
             name?: S.Name2;
-            relationship?: S.Type2;
+            relationship?: S.Type3;
             phone_ist?: Array<{
-              international_area_code?: S.Type2;
+              international_area_code?: S.Type3;
               phone_number: string;
               custom_fields?: S.CustomFields[];
             }>;
@@ -9106,12 +9174,12 @@ export interface CorehrV1 {
           preferred_name?: string;
           id?: string;
           name_list: S.NameList2[];
-          gender?: S.Type2;
+          gender?: S.Type3;
           date_of_birth?: string;
           nationality_id?: string;
           nationality_id_v2?: string;
-          race?: S.Type2;
-          marital_status?: S.Type2;
+          race?: S.Type3;
+          marital_status?: S.Type3;
           phone_list?: S.PhoneList2[];
           address_list?: S.AddressList3[];
           email_list?: S.WorkEmailList2[];
@@ -9121,7 +9189,7 @@ export interface CorehrV1 {
             bank_name?: string;
             bank_account_number: string;
             account_holder: string;
-            bank?: S.Type2;
+            bank?: S.Type3;
             bank_identification_code?: string;
             branch_name?: string;
             bank_id?: string;
@@ -9130,20 +9198,20 @@ export interface CorehrV1 {
             branch_id_v2?: string;
             custom_fields?: S.CustomFields[];
             country_region_id?: string;
-            bank_account_usage?: S.Type2[];
-            bank_account_type?: S.Type2;
+            bank_account_usage?: S.Type3[];
+            bank_account_type?: S.Type3;
             currency_id?: string;
           }>;
           national_id_list?: S.NationalIdList[];
           dependent_list?: Array<{
             name?: S.Name2;
-            relationship: S.Type2;
-            gender?: S.Type2;
+            relationship: S.Type3;
+            gender?: S.Type3;
             date_of_birth?: string;
             nationality_id?: string;
             nationality_id_v2?: string;
             national_id_list?: S.NationalIdList[];
-            spouses_working_status?: S.Type2;
+            spouses_working_status?: S.Type3;
             is_this_person_covered_by_health_insurance?: boolean;
             is_this_person_allowed_for_tax_deduction?: boolean;
             custom_fields?: S.CustomFields[];
@@ -9156,7 +9224,7 @@ export interface CorehrV1 {
           }>;
           emergency_contact_list?: Array<{
             name?: S.Name2;
-            relationship?: S.Type2;
+            relationship?: S.Type3;
             phone_ist?: S.PhoneList2[];
             custom_fields?: S.CustomFields[];
             legal_name?: string;
@@ -9178,12 +9246,12 @@ export interface CorehrV1 {
           preferred_name?: string;
           id?: string;
           name_list: S.NameList2[];
-          gender?: S.Type2;
+          gender?: S.Type3;
           date_of_birth?: string;
           nationality_id?: string;
           nationality_id_v2?: string;
-          race?: S.Type2;
-          marital_status?: S.Type2;
+          race?: S.Type3;
+          marital_status?: S.Type3;
           phone_list?: S.PhoneList2[];
           address_list?: S.AddressList3[];
           email_list?: S.WorkEmailList2[];
@@ -9193,7 +9261,7 @@ export interface CorehrV1 {
             bank_name?: string;
             bank_account_number: string;
             account_holder: string;
-            bank?: S.Type2;
+            bank?: S.Type3;
             bank_identification_code?: string;
             branch_name?: string;
             bank_id?: string;
@@ -9202,20 +9270,20 @@ export interface CorehrV1 {
             branch_id_v2?: string;
             custom_fields?: S.CustomFields[];
             country_region_id?: string;
-            bank_account_usage?: S.Type2[];
-            bank_account_type?: S.Type2;
+            bank_account_usage?: S.Type3[];
+            bank_account_type?: S.Type3;
             currency_id?: string;
           }>;
           national_id_list?: S.NationalIdList[];
           dependent_list?: Array<{
             name?: S.Name2;
-            relationship: S.Type2;
-            gender?: S.Type2;
+            relationship: S.Type3;
+            gender?: S.Type3;
             date_of_birth?: string;
             nationality_id?: string;
             nationality_id_v2?: string;
             national_id_list?: S.NationalIdList[];
-            spouses_working_status?: S.Type2;
+            spouses_working_status?: S.Type3;
             is_this_person_covered_by_health_insurance?: boolean;
             is_this_person_allowed_for_tax_deduction?: boolean;
             custom_fields?: S.CustomFields[];
@@ -9228,7 +9296,7 @@ export interface CorehrV1 {
           }>;
           emergency_contact_list?: Array<{
             name?: S.Name2;
-            relationship?: S.Type2;
+            relationship?: S.Type3;
             phone_ist?: S.PhoneList2[];
             custom_fields?: S.CustomFields[];
             legal_name?: string;
@@ -9245,13 +9313,13 @@ export interface CorehrV1 {
         };
       } }>;
     /** PATCH /open-apis/corehr/v1/persons/{person_id} */
-    patch(payload: { path: { person_id: string | number }; params?: S.BoardV1WhiteboardNodeBatchDeleteParams; data?: {
+    patch(payload: { path: { person_id: string | number }; params?: S.BitableV1AppTableFieldCreateParams; data?: {
         name_list?: S.NameList[];
-        gender?: S.Type;
+        gender?: S.Type2;
         date_of_birth?: string;
         nationality_id?: string;
-        race?: S.Type;
-        marital_status?: S.Type;
+        race?: S.Type2;
+        marital_status?: S.Type2;
         phone_list?: S.PhoneList[];
         address_list?: S.AddressList[];
         email_list?: S.EmailList[];
@@ -9274,11 +9342,11 @@ export interface CorehrV1 {
           preferred_name?: string;
           id?: string;
           name_list: S.NameList2[];
-          gender?: S.Type2;
+          gender?: S.Type3;
           date_of_birth?: string;
           nationality_id?: string;
-          race?: S.Type2;
-          marital_status?: S.Type2;
+          race?: S.Type3;
+          marital_status?: S.Type3;
           phone_list?: S.PhoneList2[];
           address_list?: S.AddressList2[];
           email_list?: S.EmailList[];
@@ -9289,7 +9357,7 @@ export interface CorehrV1 {
           dependent_list?: S.DependentList2[];
           emergency_contact_list?: Array<{
             name?: S.Name2;
-            relationship?: S.Type2;
+            relationship?: S.Type3;
             phone_ist?: S.Phone4[];
             custom_fields?: S.CustomFields[];
             legal_name?: string;
@@ -9311,11 +9379,11 @@ export interface CorehrV1 {
           preferred_name?: string;
           id?: string;
           name_list: S.NameList2[];
-          gender?: S.Type2;
+          gender?: S.Type3;
           date_of_birth?: string;
           nationality_id?: string;
-          race?: S.Type2;
-          marital_status?: S.Type2;
+          race?: S.Type3;
+          marital_status?: S.Type3;
           phone_list?: S.PhoneList2[];
           address_list?: S.AddressList2[];
           email_list?: S.EmailList[];
@@ -9326,7 +9394,7 @@ export interface CorehrV1 {
           dependent_list?: S.DependentList2[];
           emergency_contact_list?: Array<{
             name?: S.Name2;
-            relationship?: S.Type2;
+            relationship?: S.Type3;
             phone_ist?: S.Phone4[];
             custom_fields?: S.CustomFields[];
             legal_name?: string;
@@ -9346,7 +9414,7 @@ export interface CorehrV1 {
     upload(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: {
         file_content: FileInput;
         file_name: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.ApaasV1ApplicationObjectRecordCreateResponse> & { data: S.ApaasV1ApplicationObjectRecordCreateResponse }>;
   };
   preHire: {
     /** DELETE /open-apis/corehr/v1/pre_hires/{pre_hire_id} */
@@ -9363,12 +9431,12 @@ export interface CorehrV1 {
           ats_application_id?: string;
           id?: string;
           hire_date?: string;
-          employee_type: S.Type2;
+          employee_type: S.Type3;
           worker_id?: string;
           employee_type_id: string;
           person_id: string;
           custom_fields?: S.CustomFields[];
-          onboarding_status: S.Type2;
+          onboarding_status: S.Type3;
           cost_center_rate?: S.OriginalCostCenterRate[];
           work_email_list?: S.WorkEmailList2[];
           department_id?: string;
@@ -9380,12 +9448,12 @@ export interface CorehrV1 {
           ats_application_id?: string;
           id?: string;
           hire_date?: string;
-          employee_type: S.Type2;
+          employee_type: S.Type3;
           worker_id?: string;
           employee_type_id: string;
           person_id: string;
           custom_fields?: S.CustomFields[];
-          onboarding_status: S.Type2;
+          onboarding_status: S.Type3;
           cost_center_rate?: S.OriginalCostCenterRate[];
           work_email_list?: S.WorkEmailList2[];
           department_id?: string;
@@ -9394,16 +9462,16 @@ export interface CorehrV1 {
         page_token?: string;
       } }>;
     /** PATCH /open-apis/corehr/v1/pre_hires/{pre_hire_id} */
-    patch(payload: { path: { pre_hire_id: string | number }; params?: S.BoardV1WhiteboardNodeBatchDeleteParams; data: {
+    patch(payload: { path: { pre_hire_id: string | number }; params?: S.BitableV1AppTableFieldCreateParams; data: {
         ats_application_id?: string;
         hire_date?: string;
-        employee_type?: S.Type;
+        employee_type?: S.Type2;
         worker_id?: string;
         employee_type_id?: string;
         person_id?: string;
         custom_fields?: S.CustomFields[];
         cost_center_rate?: S.OriginalCostCenterRate[];
-        onboarding_status: S.Type;
+        onboarding_status: S.Type2;
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.CorehrV1PreHireGetResponse> & { data: S.CorehrV1PreHireGetResponse }>;
   };
   processFormVariableData: {
@@ -9616,7 +9684,7 @@ export interface CorehrV1 {
   };
   workingHoursType: {
     /** POST /open-apis/corehr/v1/working_hours_types */
-    create(payload: { path?: Record<string, string | number>; params?: S.BoardV1WhiteboardNodeBatchDeleteParams; data: {
+    create(payload: { path?: Record<string, string | number>; params?: S.BitableV1AppTableFieldCreateParams; data: {
         code?: string;
         name: S.Reason[];
         country_region_id_list?: string[];
@@ -9639,7 +9707,7 @@ export interface CorehrV1 {
         page_token?: string;
       } }>;
     /** PATCH /open-apis/corehr/v1/working_hours_types/{working_hours_type_id} */
-    patch(payload: { path: { working_hours_type_id: string | number }; params?: S.BoardV1WhiteboardNodeBatchDeleteParams; data?: {
+    patch(payload: { path: { working_hours_type_id: string | number }; params?: S.BitableV1AppTableFieldCreateParams; data?: {
         code?: string;
         name?: S.Reason[];
         country_region_id_list?: string[];
@@ -9701,8 +9769,8 @@ export interface CorehrV2 {
             target_department_names?: S.Reason[];
             original_department_code?: string;
             target_department_code?: string;
-            original_sub_type?: S.Type2;
-            target_sub_type?: S.Type2;
+            original_sub_type?: S.Type3;
+            target_sub_type?: S.Type3;
             original_department_manager?: string;
             target_department_manager?: string;
             original_descriptions?: S.Reason[];
@@ -9713,8 +9781,8 @@ export interface CorehrV2 {
             target_is_confidential?: boolean;
             original_staffing_model?: boolean;
             target_staffing_model?: boolean;
-            original_staffing_mode_option?: S.Type2;
-            target_staffing_mode_option?: S.Type2;
+            original_staffing_mode_option?: S.Type3;
+            target_staffing_mode_option?: S.Type3;
             original_parent_department_id?: string;
             target_parent_department_id?: string;
             draft_target_parent_department_id?: string;
@@ -9740,8 +9808,8 @@ export interface CorehrV2 {
             target_department_names?: S.Reason[];
             original_department_code?: string;
             target_department_code?: string;
-            original_sub_type?: S.Type2;
-            target_sub_type?: S.Type2;
+            original_sub_type?: S.Type3;
+            target_sub_type?: S.Type3;
             original_department_manager?: string;
             target_department_manager?: string;
             original_descriptions?: S.Reason[];
@@ -9752,8 +9820,8 @@ export interface CorehrV2 {
             target_is_confidential?: boolean;
             original_staffing_model?: boolean;
             target_staffing_model?: boolean;
-            original_staffing_mode_option?: S.Type2;
-            target_staffing_mode_option?: S.Type2;
+            original_staffing_mode_option?: S.Type3;
+            target_staffing_mode_option?: S.Type3;
             original_parent_department_id?: string;
             target_parent_department_id?: string;
             draft_target_parent_department_id?: string;
@@ -10217,7 +10285,7 @@ export interface CorehrV2 {
         country_region_subdivision_id?: string;
         name?: S.Reason[];
         country_region_id?: string;
-        subdivision_type?: S.Type2;
+        subdivision_type?: S.Type3;
         iso_code?: string;
         status?: number;
       }>;
@@ -10356,13 +10424,13 @@ export interface CorehrV2 {
         items?: Array<{
           company_id?: string;
           hiberarchy_common: S.HiberarchyCommon3;
-          type?: S.Type2;
-          industry_list?: S.Type2[];
+          type?: S.Type3;
+          industry_list?: S.Type3[];
           legal_representative?: S.Reason[];
           post_code?: string;
           tax_payer_id?: string;
           confidential?: boolean;
-          sub_type_list?: S.Type2[];
+          sub_type_list?: S.Type3[];
           branch_company?: boolean;
           primary_manager?: S.Reason[];
           currency?: S.Items6;
@@ -10378,13 +10446,13 @@ export interface CorehrV2 {
         items?: Array<{
           company_id?: string;
           hiberarchy_common: S.HiberarchyCommon3;
-          type?: S.Type2;
-          industry_list?: S.Type2[];
+          type?: S.Type3;
+          industry_list?: S.Type3[];
           legal_representative?: S.Reason[];
           post_code?: string;
           tax_payer_id?: string;
           confidential?: boolean;
-          sub_type_list?: S.Type2[];
+          sub_type_list?: S.Type3[];
           branch_company?: boolean;
           primary_manager?: S.Reason[];
           currency?: S.Items6;
@@ -10416,13 +10484,13 @@ export interface CorehrV2 {
             descriptions?: S.Reason[];
             code?: string;
           }>;
-          type?: S.Type2;
-          industry_list?: S.Type2[];
+          type?: S.Type3;
+          industry_list?: S.Type3[];
           legal_representative?: S.Reason[];
           post_code?: string;
           tax_payer_id?: string;
           confidential?: boolean;
-          sub_type_list?: S.Type2[];
+          sub_type_list?: S.Type3[];
           branch_company?: boolean;
           primary_manager?: S.Reason[];
           currency?: S.Items6;
@@ -10446,13 +10514,13 @@ export interface CorehrV2 {
             descriptions?: S.Reason[];
             code?: string;
           }>;
-          type?: S.Type2;
-          industry_list?: S.Type2[];
+          type?: S.Type3;
+          industry_list?: S.Type3[];
           legal_representative?: S.Reason[];
           post_code?: string;
           tax_payer_id?: string;
           confidential?: boolean;
-          sub_type_list?: S.Type2[];
+          sub_type_list?: S.Type3[];
           branch_company?: boolean;
           primary_manager?: S.Reason[];
           currency?: S.Items6;
@@ -10488,14 +10556,14 @@ export interface CorehrV2 {
         contract_end_date?: string;
         expiration_time?: string;
         employment_id?: string;
-        contract_type?: S.Type2;
+        contract_type?: S.Type3;
         first_party_company_id?: string;
         person_id?: string;
-        duration_type?: S.Type2;
+        duration_type?: S.Type3;
         contract_number?: string;
-        signing_type?: S.Type2;
-        contract_status?: S.Type2;
-        renewal_status?: S.Type2;
+        signing_type?: S.Type3;
+        contract_status?: S.Type3;
+        renewal_status?: S.Type3;
         signing_times?: number;
         original_contract?: string;
       }>;
@@ -10819,7 +10887,7 @@ export interface CorehrV2 {
             cost_center_id?: string;
             job_data_id?: string;
             is_inherit?: boolean;
-            inherit_source?: S.Type2;
+            inherit_source?: S.Type3;
             reason?: string;
             wk_created_at?: string;
           }>;
@@ -10834,7 +10902,7 @@ export interface CorehrV2 {
             cost_center_id?: string;
             job_data_id?: string;
             is_inherit?: boolean;
-            inherit_source?: S.Type2;
+            inherit_source?: S.Type3;
             reason?: string;
             wk_created_at?: string;
           }>;
@@ -10924,7 +10992,7 @@ export interface CorehrV2 {
     /** PATCH /open-apis/corehr/v2/departments/{department_id} */
     patch(payload: { path: { department_id: string | number }; params?: S.CorehrV1DepartmentCreateParams; data: {
         id?: string;
-        sub_type?: S.Type;
+        sub_type?: S.Type2;
         manager?: string;
         is_confidential?: boolean;
         hiberarchy_common?: {
@@ -10937,7 +11005,7 @@ export interface CorehrV2 {
         effective_time: string;
         custom_fields?: S.CustomFields[];
         cost_center_id?: string;
-        staffing_model?: S.Type;
+        staffing_model?: S.Type2;
         is_prefer_manual_encoding?: boolean;
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
     /** POST /open-apis/corehr/v2/departments/query_multi_timeline */
@@ -11571,8 +11639,8 @@ export interface CorehrV2 {
         end_date?: string;
         direct_manager_id?: string;
         dotted_line_manager_id?: string;
-        work_shift?: S.Type;
-        compensation_type?: S.Type;
+        work_shift?: S.Type2;
+        compensation_type?: S.Type2;
         service_company?: string;
         weekly_working_hours?: string;
         work_calendar_id?: string;
@@ -11594,8 +11662,8 @@ export interface CorehrV2 {
         end_date?: string;
         direct_manager_id?: string;
         dotted_line_manager_id?: string;
-        work_shift?: S.Type;
-        compensation_type?: S.Type;
+        work_shift?: S.Type2;
+        compensation_type?: S.Type2;
         service_company?: string;
         weekly_working_hours?: string;
         work_calendar_id?: string;
@@ -11738,7 +11806,7 @@ export interface CorehrV2 {
       }; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
         work_location_id?: string;
         service_company?: string;
-        work_shift?: S.Type2;
+        work_shift?: S.Type3;
         working_hours_type_id?: string;
         employee_type_id?: string;
         weekly_working_hours_v2?: number;
@@ -11747,7 +11815,7 @@ export interface CorehrV2 {
         job_family_id?: string;
         job_level_id?: string;
         job_grade_id?: string;
-        compensation_type?: S.Type2;
+        compensation_type?: S.Type3;
         direct_manager_id?: string;
         dotted_line_manager_id?: string;
         work_calendar_id?: string;
@@ -11757,8 +11825,8 @@ export interface CorehrV2 {
         international_assignment_reason?: string;
         description?: string;
         international_assignment_expected_end_date?: string;
-        international_assignment_status?: S.Type2;
-        international_assignment_type?: S.Type2;
+        international_assignment_status?: S.Type3;
+        international_assignment_type?: S.Type3;
         effective_time?: string;
         expiration_time?: string;
         id?: string;
@@ -11823,22 +11891,22 @@ export interface CorehrV2 {
             employment_id: string;
             effective_time: string;
             expiration_time?: string;
-            assignment_start_reason?: S.Type2;
+            assignment_start_reason?: S.Type3;
             probation_expected_end_date?: string;
-            probation_outcome?: S.Type2;
+            probation_outcome?: S.Type3;
             direct_manager?: S.DirectManager2;
             dotted_line_managers?: S.DirectManager2[];
             second_direct_manager?: S.DirectManager2;
             cost_center_rates?: S.OriginalCostCenterRate2[];
-            work_shift?: S.Type2;
-            compensation_type?: S.Type2;
+            work_shift?: S.Type3;
+            compensation_type?: S.Type3;
             service_company?: string;
             custom_fields?: S.CustomFields3[];
             created_at?: string;
             weekly_working_hours_v2?: number;
             weekly_working_hours?: number;
             employee_subtype_id?: string;
-            job_data_reason?: S.Type2;
+            job_data_reason?: S.Type3;
             pathway_id?: string;
             work_calendar_id?: string;
           }>;
@@ -11864,22 +11932,22 @@ export interface CorehrV2 {
             employment_id: string;
             effective_time: string;
             expiration_time?: string;
-            assignment_start_reason?: S.Type2;
+            assignment_start_reason?: S.Type3;
             probation_expected_end_date?: string;
-            probation_outcome?: S.Type2;
+            probation_outcome?: S.Type3;
             direct_manager?: S.DirectManager2;
             dotted_line_managers?: S.DirectManager2[];
             second_direct_manager?: S.DirectManager2;
             cost_center_rates?: S.OriginalCostCenterRate2[];
-            work_shift?: S.Type2;
-            compensation_type?: S.Type2;
+            work_shift?: S.Type3;
+            compensation_type?: S.Type3;
             service_company?: string;
             custom_fields?: S.CustomFields3[];
             created_at?: string;
             weekly_working_hours_v2?: number;
             weekly_working_hours?: number;
             employee_subtype_id?: string;
-            job_data_reason?: S.Type2;
+            job_data_reason?: S.Type3;
             pathway_id?: string;
             work_calendar_id?: string;
           }>;
@@ -11916,21 +11984,21 @@ export interface CorehrV2 {
             employment_id: string;
             effective_time: string;
             expiration_time?: string;
-            assignment_start_reason?: S.Type2;
+            assignment_start_reason?: S.Type3;
             probation_expected_end_date?: string;
-            probation_outcome?: S.Type2;
+            probation_outcome?: S.Type3;
             direct_manager?: S.DirectManager2;
             dotted_line_managers?: S.DirectManager2[];
             second_direct_manager?: S.DirectManager2;
             cost_center_rates?: S.OriginalCostCenterRate2[];
-            work_shift?: S.Type2;
-            compensation_type?: S.Type2;
+            work_shift?: S.Type3;
+            compensation_type?: S.Type3;
             service_company?: string;
             custom_fields?: S.CustomFields3[];
             weekly_working_hours_v2?: number;
             weekly_working_hours?: number;
             employee_subtype_id?: string;
-            job_data_reason?: S.Type2;
+            job_data_reason?: S.Type3;
             pathway_id?: string;
             work_calendar_id?: string;
           }>;
@@ -11958,21 +12026,21 @@ export interface CorehrV2 {
             employment_id: string;
             effective_time: string;
             expiration_time?: string;
-            assignment_start_reason?: S.Type2;
+            assignment_start_reason?: S.Type3;
             probation_expected_end_date?: string;
-            probation_outcome?: S.Type2;
+            probation_outcome?: S.Type3;
             direct_manager?: S.DirectManager2;
             dotted_line_managers?: S.DirectManager2[];
             second_direct_manager?: S.DirectManager2;
             cost_center_rates?: S.OriginalCostCenterRate2[];
-            work_shift?: S.Type2;
-            compensation_type?: S.Type2;
+            work_shift?: S.Type3;
+            compensation_type?: S.Type3;
             service_company?: string;
             custom_fields?: S.CustomFields3[];
             weekly_working_hours_v2?: number;
             weekly_working_hours?: number;
             employee_subtype_id?: string;
-            job_data_reason?: S.Type2;
+            job_data_reason?: S.Type3;
             pathway_id?: string;
             work_calendar_id?: string;
           }>;
@@ -12367,7 +12435,7 @@ export interface CorehrV2 {
   };
   jobGrade: {
     /** POST /open-apis/corehr/v2/job_grades */
-    create(payload: { path?: Record<string, string | number>; params?: S.BoardV1WhiteboardNodeBatchDeleteParams; data: {
+    create(payload: { path?: Record<string, string | number>; params?: S.BitableV1AppTableFieldCreateParams; data: {
         grade_order: number;
         code?: string;
         names: S.Reason[];
@@ -12380,7 +12448,7 @@ export interface CorehrV2 {
     /** DELETE /open-apis/corehr/v2/job_grades/{job_grade_id} */
     delete(payload: { path: { job_grade_id: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
     /** PATCH /open-apis/corehr/v2/job_grades/{job_grade_id} */
-    patch(payload: { path: { job_grade_id: string | number }; params?: S.BoardV1WhiteboardNodeBatchDeleteParams; data?: {
+    patch(payload: { path: { job_grade_id: string | number }; params?: S.BitableV1AppTableFieldCreateParams; data?: {
         grade_order?: number;
         code?: string;
         names?: S.Reason[];
@@ -12472,13 +12540,13 @@ export interface CorehrV2 {
         items?: Array<{
           location_id?: string;
           hiberarchy_common: S.HiberarchyCommon3;
-          location_usage_list?: S.Type2[];
+          location_usage_list?: S.Type3[];
           address?: S.Address2[];
           working_hours_type_id?: string;
           effective_time: string;
           expiration_time?: string;
           custom_fields?: S.CustomFields3[];
-          locale?: S.Type2;
+          locale?: S.Type3;
           time_zone_id?: string;
           display_language_id?: string;
         }>;
@@ -12486,28 +12554,28 @@ export interface CorehrV2 {
         items?: Array<{
           location_id?: string;
           hiberarchy_common: S.HiberarchyCommon3;
-          location_usage_list?: S.Type2[];
+          location_usage_list?: S.Type3[];
           address?: S.Address2[];
           working_hours_type_id?: string;
           effective_time: string;
           expiration_time?: string;
           custom_fields?: S.CustomFields3[];
-          locale?: S.Type2;
+          locale?: S.Type3;
           time_zone_id?: string;
           display_language_id?: string;
         }>;
       } }>;
     /** PATCH /open-apis/corehr/v2/locations/{location_id} */
-    patch(payload: { path: { location_id: string | number }; params?: S.BoardV1WhiteboardNodeBatchDeleteParams; data: {
+    patch(payload: { path: { location_id: string | number }; params?: S.BitableV1AppTableFieldCreateParams; data: {
         parent_id?: string;
         names?: S.Reason[];
         active?: boolean;
         effective_time: string;
         code?: string;
         descriptions?: S.Reason[];
-        location_usages?: S.Type[];
+        location_usages?: S.Type2[];
         working_hours_type_id?: string;
-        locale?: S.Type;
+        locale?: S.Type2;
         time_zone_id?: string;
         display_language_id?: string;
         is_prefer_manual_encoding?: boolean;
@@ -12530,8 +12598,8 @@ export interface CorehrV2 {
             active?: boolean;
             descriptions?: S.Reason[];
             code?: string;
-            location_usages?: S.Type2[];
-            locale?: S.Type2;
+            location_usages?: S.Type3[];
+            locale?: S.Type3;
             time_zone_id?: string;
             display_language_id?: string;
             working_hours_type_id?: string;
@@ -12563,7 +12631,7 @@ export interface CorehrV2 {
             local_address_line8?: string;
             local_address_line9?: string;
             postal_code?: string;
-            address_type_list: S.Type2[];
+            address_type_list: S.Type3[];
             is_primary: boolean;
             is_public: boolean;
             city_subdivision_1?: string;
@@ -12586,8 +12654,8 @@ export interface CorehrV2 {
             active?: boolean;
             descriptions?: S.Reason[];
             code?: string;
-            location_usages?: S.Type2[];
-            locale?: S.Type2;
+            location_usages?: S.Type3[];
+            locale?: S.Type3;
             time_zone_id?: string;
             display_language_id?: string;
             working_hours_type_id?: string;
@@ -12619,7 +12687,7 @@ export interface CorehrV2 {
             local_address_line8?: string;
             local_address_line9?: string;
             postal_code?: string;
-            address_type_list: S.Type2[];
+            address_type_list: S.Type3[];
             is_primary: boolean;
             is_public: boolean;
             city_subdivision_1?: string;
@@ -12662,7 +12730,7 @@ export interface CorehrV2 {
         local_address_line8?: string;
         local_address_line9?: string;
         postal_code?: string;
-        address_types?: S.Type[];
+        address_types?: S.Type2[];
         is_primary?: boolean;
         is_public?: boolean;
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
@@ -12697,7 +12765,7 @@ export interface CorehrV2 {
         local_address_line8?: string;
         local_address_line9?: string;
         postal_code?: string;
-        address_types?: S.Type[];
+        address_types?: S.Type2[];
         is_primary?: boolean;
         is_public?: boolean;
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
@@ -12791,7 +12859,7 @@ export interface CorehrV2 {
         has_more?: boolean;
       } }>;
     /** POST /open-apis/corehr/v2/pathways */
-    create(payload: { path?: Record<string, string | number>; params?: S.BoardV1WhiteboardNodeBatchDeleteParams; data: {
+    create(payload: { path?: Record<string, string | number>; params?: S.BitableV1AppTableFieldCreateParams; data: {
         code?: string;
         names: S.Reason[];
         descriptions?: S.Reason[];
@@ -12803,7 +12871,7 @@ export interface CorehrV2 {
     /** DELETE /open-apis/corehr/v2/pathways/{pathway_id} */
     delete(payload: { path: { pathway_id: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
     /** PATCH /open-apis/corehr/v2/pathways/{pathway_id} */
-    patch(payload: { path: { pathway_id: string | number }; params?: S.BoardV1WhiteboardNodeBatchDeleteParams; data?: {
+    patch(payload: { path: { pathway_id: string | number }; params?: S.BitableV1AppTableFieldCreateParams; data?: {
         code?: string;
         names?: S.Reason[];
         descriptions?: S.Reason[];
@@ -12811,15 +12879,15 @@ export interface CorehrV2 {
   };
   person: {
     /** POST /open-apis/corehr/v2/persons */
-    create(payload: { path?: Record<string, string | number>; params?: S.BoardV1WhiteboardNodeBatchDeleteParams; data: {
+    create(payload: { path?: Record<string, string | number>; params?: S.BitableV1AppTableFieldCreateParams; data: {
         name_list: S.NameList4[];
-        gender?: S.Type;
+        gender?: S.Type2;
         date_of_birth?: string;
         nationality_id?: string;
         nationality_id_v2?: string;
         citizenship_status_list?: S.CitizenshipStatuses[];
-        race?: S.Type;
-        marital_status?: S.Type;
+        race?: S.Type2;
+        marital_status?: S.Type2;
         phone_list?: S.PhoneList4[];
         address_list?: S.AddressList4[];
         email_list?: S.EmailList3[];
@@ -12833,9 +12901,9 @@ export interface CorehrV2 {
         profile_image_id?: string;
         personal_profile?: S.PersonalProfile4[];
         native_region?: string;
-        hukou_type?: S.Type;
+        hukou_type?: S.Type2;
         hukou_location?: string;
-        political_affiliations?: S.Type[];
+        political_affiliations?: S.Type2[];
         talent_id?: string;
         custom_fields?: S.CustomFields2[];
         born_country_region?: string;
@@ -12867,13 +12935,13 @@ export interface CorehrV2 {
           preferred_local_full_name?: string;
           preferred_english_full_name?: string;
           name_list?: S.NameList3[];
-          gender?: S.Type2;
+          gender?: S.Type3;
           date_of_birth?: string;
           nationality_id?: string;
           nationality_id_v2?: string;
           citizenship_status?: S.CitizenshipStatus[];
-          race?: S.Type2;
-          marital_status?: S.Type2;
+          race?: S.Type3;
+          marital_status?: S.Type3;
           phone_list?: S.PhoneList3[];
           address_list?: S.RegisteredOfficeAddressInfo3[];
           email_list?: S.EmailList2[];
@@ -12892,7 +12960,7 @@ export interface CorehrV2 {
           highest_degree_of_education?: S.EducationList3;
           personal_profile?: S.PersonalProfile3[];
           native_region?: string;
-          hukou_type?: S.Type2;
+          hukou_type?: S.Type3;
           hukou_location?: string;
           talent_id?: string;
           custom_fields?: S.CustomFields3[];
@@ -12929,13 +12997,13 @@ export interface CorehrV2 {
           preferred_local_full_name?: string;
           preferred_english_full_name?: string;
           name_list?: S.NameList3[];
-          gender?: S.Type2;
+          gender?: S.Type3;
           date_of_birth?: string;
           nationality_id?: string;
           nationality_id_v2?: string;
           citizenship_status?: S.CitizenshipStatus[];
-          race?: S.Type2;
-          marital_status?: S.Type2;
+          race?: S.Type3;
+          marital_status?: S.Type3;
           phone_list?: S.PhoneList3[];
           address_list?: S.RegisteredOfficeAddressInfo3[];
           email_list?: S.EmailList2[];
@@ -12954,7 +13022,7 @@ export interface CorehrV2 {
           highest_degree_of_education?: S.EducationList3;
           personal_profile?: S.PersonalProfile3[];
           native_region?: string;
-          hukou_type?: S.Type2;
+          hukou_type?: S.Type3;
           hukou_location?: string;
           talent_id?: string;
           custom_fields?: S.CustomFields3[];
@@ -12988,13 +13056,13 @@ export interface CorehrV2 {
         no_need_query?: boolean;
       }; data?: {
         name_list?: S.NameList4[];
-        gender?: S.Type;
+        gender?: S.Type2;
         date_of_birth?: string;
         nationality_id?: string;
         nationality_id_v2?: string;
         citizenship_status_list?: S.CitizenshipStatuses[];
-        race?: S.Type;
-        marital_status?: S.Type;
+        race?: S.Type2;
+        marital_status?: S.Type2;
         phone_list?: S.PhoneList4[];
         address_list?: S.AddressList4[];
         email_list?: S.EmailList3[];
@@ -13008,9 +13076,9 @@ export interface CorehrV2 {
         profile_image_id?: string;
         personal_profile?: S.PersonalProfile4[];
         native_region?: string;
-        hukou_type?: S.Type;
+        hukou_type?: S.Type2;
         hukou_location?: string;
-        political_affiliations?: S.Type[];
+        political_affiliations?: S.Type2[];
         talent_id?: string;
         custom_fields?: S.CustomFields2[];
         born_country_region?: string;
@@ -13042,13 +13110,13 @@ export interface CorehrV2 {
           preferred_local_full_name?: string;
           preferred_english_full_name?: string;
           name_list?: S.NameList3[];
-          gender?: S.Type2;
+          gender?: S.Type3;
           date_of_birth?: string;
           nationality_id?: string;
           nationality_id_v2?: string;
           citizenship_status?: S.CitizenshipStatus[];
-          race?: S.Type2;
-          marital_status?: S.Type2;
+          race?: S.Type3;
+          marital_status?: S.Type3;
           phone_list?: S.PhoneList3[];
           address_list?: S.RegisteredOfficeAddressInfo3[];
           email_list?: S.EmailList2[];
@@ -13067,7 +13135,7 @@ export interface CorehrV2 {
           highest_degree_of_education?: S.EducationList3;
           personal_profile?: S.PersonalProfile3[];
           native_region?: string;
-          hukou_type?: S.Type2;
+          hukou_type?: S.Type3;
           hukou_location?: string;
           talent_id?: string;
           custom_fields?: S.CustomFields3[];
@@ -13103,13 +13171,13 @@ export interface CorehrV2 {
           preferred_local_full_name?: string;
           preferred_english_full_name?: string;
           name_list?: S.NameList3[];
-          gender?: S.Type2;
+          gender?: S.Type3;
           date_of_birth?: string;
           nationality_id?: string;
           nationality_id_v2?: string;
           citizenship_status?: S.CitizenshipStatus[];
-          race?: S.Type2;
-          marital_status?: S.Type2;
+          race?: S.Type3;
+          marital_status?: S.Type3;
           phone_list?: S.PhoneList3[];
           address_list?: S.RegisteredOfficeAddressInfo3[];
           email_list?: S.EmailList2[];
@@ -13128,7 +13196,7 @@ export interface CorehrV2 {
           highest_degree_of_education?: S.EducationList3;
           personal_profile?: S.PersonalProfile3[];
           native_region?: string;
-          hukou_type?: S.Type2;
+          hukou_type?: S.Type3;
           hukou_location?: string;
           talent_id?: string;
           custom_fields?: S.CustomFields3[];
@@ -13563,7 +13631,7 @@ export interface CorehrV2 {
           flow_name?: S.Reason[];
           flow_id?: string;
           check_in_time?: string;
-          check_in_method?: S.Type2;
+          check_in_method?: S.Type3;
           withdrawn_reason?: string;
         };
         probation_info?: S.ProbationInfo;
@@ -13660,7 +13728,7 @@ export interface CorehrV2 {
           flow_name?: S.Reason[];
           flow_id?: string;
           check_in_time?: string;
-          check_in_method?: S.Type2;
+          check_in_method?: S.Type3;
           withdrawn_reason?: string;
         };
         probation_info?: S.ProbationInfo;
@@ -13756,34 +13824,34 @@ export interface CorehrV2 {
         probation_expected_end_date?: string;
         actual_probation_end_date?: string;
         initiating_time?: string;
-        submission_type?: S.Type2;
+        submission_type?: S.Type3;
         initiator_id?: string;
-        probation_status?: S.Type2;
+        probation_status?: S.Type3;
         self_review?: string;
         notes?: string;
         process_id?: string;
         converted_via_bpm?: boolean;
         custom_fields?: S.CustomFields3[];
-        final_assessment_status?: S.Type2;
-        final_assessment_result?: S.Type2;
+        final_assessment_status?: S.Type3;
+        final_assessment_result?: S.Type3;
         final_assessment_score?: number;
-        final_assessment_grade?: S.Type2;
+        final_assessment_grade?: S.Type3;
         final_assessment_comment?: string;
         final_assessment_detail?: string;
         assessments?: Array<{
           assessment_id?: string;
-          assessment_status?: S.Type2;
-          assessment_result?: S.Type2;
+          assessment_status?: S.Type3;
+          assessment_result?: S.Type3;
           assessment_score?: number;
-          assessment_grade?: S.Type2;
+          assessment_grade?: S.Type3;
           assessment_comment?: string;
           assessment_detail?: string;
           is_final_asssessment?: boolean;
         }>;
         probation_extend_expected_end_date?: string;
         extended_probation_period_duration?: number;
-        extended_probation_period_unit?: S.Type2;
-        probation_outcome?: S.Type2;
+        extended_probation_period_unit?: S.Type3;
+        probation_outcome?: S.Type3;
       }>;
     /** POST /open-apis/corehr/v2/probation/submit */
     submit(payload: { path?: Record<string, string | number>; params?: S.CorehrV2CustomOrgPatchParams; data: {
@@ -13803,18 +13871,18 @@ export interface CorehrV2 {
           probation_expected_end_date?: string;
           actual_probation_end_date?: string;
           initiating_time?: string;
-          submission_type?: S.Type2;
+          submission_type?: S.Type3;
           initiator_id?: string;
-          probation_status?: S.Type2;
+          probation_status?: S.Type3;
           self_review?: string;
           notes?: string;
           process_id?: string;
           converted_via_bpm?: boolean;
           custom_fields?: S.CustomFields3[];
-          final_assessment_status?: S.Type2;
-          final_assessment_result?: S.Type2;
+          final_assessment_status?: S.Type3;
+          final_assessment_result?: S.Type3;
           final_assessment_score?: number;
-          final_assessment_grade?: S.Type2;
+          final_assessment_grade?: S.Type3;
           final_assessment_comment?: string;
           final_assessment_detail?: string;
         };
@@ -13826,18 +13894,18 @@ export interface CorehrV2 {
           probation_expected_end_date?: string;
           actual_probation_end_date?: string;
           initiating_time?: string;
-          submission_type?: S.Type2;
+          submission_type?: S.Type3;
           initiator_id?: string;
-          probation_status?: S.Type2;
+          probation_status?: S.Type3;
           self_review?: string;
           notes?: string;
           process_id?: string;
           converted_via_bpm?: boolean;
           custom_fields?: S.CustomFields3[];
-          final_assessment_status?: S.Type2;
-          final_assessment_result?: S.Type2;
+          final_assessment_status?: S.Type3;
+          final_assessment_result?: S.Type3;
           final_assessment_score?: number;
-          final_assessment_grade?: S.Type2;
+          final_assessment_grade?: S.Type3;
           final_assessment_comment?: string;
           final_assessment_detail?: string;
         };
@@ -13858,7 +13926,7 @@ export interface CorehrV2 {
     /** DELETE /open-apis/corehr/v2/probation/assessments/{assessment_id} */
     delete(payload: { path: { assessment_id: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
     /** PATCH /open-apis/corehr/v2/probation/assessments/{assessment_id} */
-    patch(payload: { path: { assessment_id: string | number }; params?: S.BoardV1WhiteboardNodeBatchDeleteParams; data: S.Assessments; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+    patch(payload: { path: { assessment_id: string | number }; params?: S.BitableV1AppTableFieldCreateParams; data: S.Assessments; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
   };
   process: {
     /** GET /open-apis/corehr/v2/processes/{process_id}/flow_variable_data */
@@ -14302,13 +14370,13 @@ export interface CorehrV2 {
           brief_info?: {
             id?: string;
             label?: S.Reason[];
-            category?: S.Type2;
-            usage?: S.Type2;
+            category?: S.Type3;
+            usage?: S.Type3;
             signatory_labels?: S.SignatoryLabels[];
             active?: boolean;
             create_by?: string;
             modify_by?: string;
-            applicability?: S.Type2;
+            applicability?: S.Type3;
             creation_method?: string;
             version?: string;
             update_time?: string;
@@ -14322,7 +14390,7 @@ export interface CorehrV2 {
           };
           content_info?: {
             contents?: Array<{
-              content_type: S.Type2;
+              content_type: S.Type3;
               filter_apiname?: string;
               content?: string;
               label?: S.Reason[];
@@ -14331,7 +14399,7 @@ export interface CorehrV2 {
             custom_fields?: Array<{
               label?: S.Reason[];
               apiname: string;
-              custom_field_type: S.Type2;
+              custom_field_type: S.Type3;
               used: boolean;
               is_required?: boolean;
               custom_desc?: string;
@@ -14343,16 +14411,16 @@ export interface CorehrV2 {
               filters?: Array<{
                 left: string;
                 rights?: string[];
-                op: S.Type2;
+                op: S.Type3;
               }>;
-              logic?: S.Type2;
+              logic?: S.Type3;
               is_checked?: boolean;
               filter_desc?: string;
               criterion_list?: string;
             }>;
             using_fields?: S.CommonInfo[];
             system_setting_fields?: Array<{
-              field_type: S.Type2;
+              field_type: S.Type3;
               label?: S.Reason[];
               common_info?: S.CommonInfo;
               combination_info?: {
@@ -14360,17 +14428,17 @@ export interface CorehrV2 {
                 apiname: string;
                 title: S.Reason[];
                 contents?: Array<Array<{
-                  field_type: S.Type2;
+                  field_type: S.Type3;
                   info?: S.CommonInfo;
                   label?: S.Reason[];
                 }>>;
-                source: S.Type2;
+                source: S.Type3;
               };
               children?: string;
               combination_info_v2?: {
                 total_apiname: string;
                 apiname: string;
-                source?: S.Type2;
+                source?: S.Type3;
               };
             }>;
           };
@@ -14381,13 +14449,13 @@ export interface CorehrV2 {
           brief_info?: {
             id?: string;
             label?: S.Reason[];
-            category?: S.Type2;
-            usage?: S.Type2;
+            category?: S.Type3;
+            usage?: S.Type3;
             signatory_labels?: S.SignatoryLabels[];
             active?: boolean;
             create_by?: string;
             modify_by?: string;
-            applicability?: S.Type2;
+            applicability?: S.Type3;
             creation_method?: string;
             version?: string;
             update_time?: string;
@@ -14401,7 +14469,7 @@ export interface CorehrV2 {
           };
           content_info?: {
             contents?: Array<{
-              content_type: S.Type2;
+              content_type: S.Type3;
               filter_apiname?: string;
               content?: string;
               label?: S.Reason[];
@@ -14410,7 +14478,7 @@ export interface CorehrV2 {
             custom_fields?: Array<{
               label?: S.Reason[];
               apiname: string;
-              custom_field_type: S.Type2;
+              custom_field_type: S.Type3;
               used: boolean;
               is_required?: boolean;
               custom_desc?: string;
@@ -14422,16 +14490,16 @@ export interface CorehrV2 {
               filters?: Array<{
                 left: string;
                 rights?: string[];
-                op: S.Type2;
+                op: S.Type3;
               }>;
-              logic?: S.Type2;
+              logic?: S.Type3;
               is_checked?: boolean;
               filter_desc?: string;
               criterion_list?: string;
             }>;
             using_fields?: S.CommonInfo[];
             system_setting_fields?: Array<{
-              field_type: S.Type2;
+              field_type: S.Type3;
               label?: S.Reason[];
               common_info?: S.CommonInfo;
               combination_info?: {
@@ -14439,17 +14507,17 @@ export interface CorehrV2 {
                 apiname: string;
                 title: S.Reason[];
                 contents?: Array<Array<{
-                  field_type: S.Type2;
+                  field_type: S.Type3;
                   info?: S.CommonInfo;
                   label?: S.Reason[];
                 }>>;
-                source: S.Type2;
+                source: S.Type3;
               };
               children?: string;
               combination_info_v2?: {
                 total_apiname: string;
                 apiname: string;
-                source?: S.Type2;
+                source?: S.Type3;
               };
             }>;
           };
@@ -14493,8 +14561,8 @@ export interface CorehrV2 {
       }; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
         id?: string;
         label?: S.Reason[];
-        category?: S.Type2;
-        usage?: S.Type2;
+        category?: S.Type3;
+        usage?: S.Type3;
         create_time?: string;
         modify_time?: string;
         created_by?: S.Chats;
@@ -14840,17 +14908,73 @@ export interface DirectoryV1 {
         };
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
     /** POST /open-apis/directory/v1/departments/search */
-    search(payload?: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data?: {}; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.DirectoryV1DepartmentFilterResponse> & { data: S.DirectoryV1DepartmentFilterResponse }>;
+    search(payload: { path?: Record<string, string | number>; params?: S.DirectoryV1DepartmentSearchParams; data: {
+        query: string;
+        page_request: S.AilyV1AgentAgentChatSessionListParams;
+        required_fields: string[];
+        filter?: {
+          exactly_match_by_name?: boolean;
+          options?: S.Options2;
+        };
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.DirectoryV1DepartmentFilterResponse> & { data: S.DirectoryV1DepartmentFilterResponse }>;
   };
   employee: {
     /** POST /open-apis/directory/v1/employees */
-    create(payload?: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data?: {}; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+    create(payload: { path?: Record<string, string | number>; params?: S.DirectoryV1DepartmentSearchParams; data: {
+        employee: {
+          name?: S.Name6;
+          mobile?: string;
+          custom_employee_id?: string;
+          avatar_key?: string;
+          email?: string;
+          enterprise_email?: string;
+          gender?: number;
+          employee_order_in_departments?: S.EmployeeOrderInDepartments[];
+          leader_id?: string;
+          dotted_line_leader_ids?: string[];
+          work_country_or_region?: string;
+          work_place_id?: string;
+          work_station?: S.Name5;
+          job_number?: string;
+          extension_number?: string;
+          join_date?: string;
+          employment_type?: number;
+          positions?: S.Positions2[];
+          job_title_id?: string;
+          custom_field_values?: S.CustomFieldValues[];
+          virtual_org_infos?: S.VirtualOrgInfos[];
+        };
+        options?: {
+          geo_name?: string;
+          subscription_ids?: string[];
+          need_send_notification?: {
+            need_send_notification?: boolean;
+            language?: number;
+          };
+        };
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
         employee_id?: string;
       }> & { data: {
         employee_id?: string;
       } }>;
     /** DELETE /open-apis/directory/v1/employees/{employee_id} */
-    delete(payload: { path: { employee_id: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+    delete(payload: { path: { employee_id: string | number }; params?: S.DirectoryV1EmployeeDeleteParams; data?: {
+        options?: {
+          resigned_employee_resource_receiver?: {
+            department_chat_acceptor_employee_id?: string;
+            external_chat_acceptor_employee_id?: string;
+            docs_acceptor_employee_id?: string;
+            calendar_acceptor_employee_id?: string;
+            application_acceptor_employee_id?: string;
+            helpdesk_acceptor_employee_id?: string;
+            approval_acceptor_employee_id?: string;
+            email_acceptor_employee_id?: string;
+            minutes_acceptor_employee_id?: string;
+            survey_acceptor_employee_id?: string;
+            anycross_acceptor_employee_id?: string;
+          };
+        };
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
     /** POST /open-apis/directory/v1/employees/filter */
     filter(payload: { path?: Record<string, string | number>; params?: S.DirectoryV1DepartmentCreateParams; data: S.DirectoryV1DepartmentFilterData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.DirectoryV1EmployeeFilterResponse> & { data: S.DirectoryV1EmployeeFilterResponse }>;
     /** POST /open-apis/directory/v1/employees/mget */
@@ -14875,19 +14999,14 @@ export interface DirectoryV1 {
         department_id_type?: "department_id" | "open_department_id";
       }; data: {
         employee: {
-          name?: {
-            last_name?: S.Name5;
-            first_name?: S.Name5;
-            name: S.Name5;
-            another_name?: string;
-          };
+          name?: S.Name6;
           mobile?: string;
           custom_employee_id?: string;
           avatar_key?: string;
           email?: string;
           enterprise_email?: string;
           gender?: number;
-          employee_order_in_departments?: S.EmployeeOrderInDepartments2[];
+          employee_order_in_departments?: S.EmployeeOrderInDepartments[];
           background_image_key?: string;
           description?: string;
           leader_id?: string;
@@ -14909,11 +15028,7 @@ export interface DirectoryV1 {
           resign_type?: "0" | "1" | "2" | "3";
           is_frozen?: boolean;
           custom_field_values?: S.CustomFieldValues[];
-          virtual_org_infos?: Array<{
-            id: string;
-            employee_order_in_departments?: S.EmployeeOrderInDepartments2[];
-            leaders?: string[];
-          }>;
+          virtual_org_infos?: S.VirtualOrgInfos[];
         };
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
     /** PATCH /open-apis/directory/v1/employees/{employee_id}/regular */
@@ -14929,9 +15044,22 @@ export interface DirectoryV1 {
         };
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
     /** POST /open-apis/directory/v1/employees/{employee_id}/resurrect */
-    resurrect(payload: { path: { employee_id: string | number }; params?: Record<string, QueryValue>; data?: {}; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+    resurrect(payload: { path: { employee_id: string | number }; params?: S.DirectoryV1EmployeeDeleteParams; data?: {
+        employee_order_in_departments?: S.EmployeeOrderInDepartments[];
+        options?: {
+          subscription_ids?: string[];
+        };
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
     /** POST /open-apis/directory/v1/employees/search */
-    search(payload?: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data?: {}; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.DirectoryV1EmployeeFilterResponse> & { data: S.DirectoryV1EmployeeFilterResponse }>;
+    search(payload: { path?: Record<string, string | number>; params?: S.DirectoryV1DepartmentSearchParams; data: {
+        query: string;
+        page_request: S.AilyV1AgentAgentChatSessionListParams;
+        required_fields: string[];
+        filter?: {
+          contain_resigned_employee?: boolean;
+          options?: S.Options2;
+        };
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.DirectoryV1EmployeeFilterResponse> & { data: S.DirectoryV1EmployeeFilterResponse }>;
     /** PATCH /open-apis/directory/v1/employees/{employee_id}/to_be_resigned */
     toBeResigned(payload: { path: { employee_id: string | number }; params?: S.DirectoryV1EmployeeRegularParams; data: {
         employee: {
@@ -14965,19 +15093,75 @@ export interface Docs {
 export interface DocumentAiV1 {
   bankCard: {
     /** POST /open-apis/document_ai/v1/bank_card/recognize */
-    recognize(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+    recognize(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+        bank_card?: {
+          entities?: Array<{
+            type?: "date_of_expiry" | "card_number";
+            value?: string;
+          }>;
+        };
+      }> & { data: {
+        bank_card?: {
+          entities?: Array<{
+            type?: "date_of_expiry" | "card_number";
+            value?: string;
+          }>;
+        };
+      } }>;
   };
   businessCard: {
     /** POST /open-apis/document_ai/v1/business_card/recognize */
-    recognize(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+    recognize(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+        business_cards?: Array<{
+          entities?: Array<{
+            type?: "contact_names" | "company_names" | "departments" | "job_titles" | "emails" | "websites" | "addresses" | "mobile_phones" | "work_phones" | "other_phones" | "faxes";
+            value?: string;
+          }>;
+        }>;
+      }> & { data: {
+        business_cards?: Array<{
+          entities?: Array<{
+            type?: "contact_names" | "company_names" | "departments" | "job_titles" | "emails" | "websites" | "addresses" | "mobile_phones" | "work_phones" | "other_phones" | "faxes";
+            value?: string;
+          }>;
+        }>;
+      } }>;
   };
   businessLicense: {
     /** POST /open-apis/document_ai/v1/business_license/recognize */
-    recognize(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+    recognize(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+        business_license?: {
+          entities?: Array<{
+            type?: "certificate_type" | "unified_social_credit_code" | "company_name" | "company_type" | "domicile" | "legal_representative" | "registered_capital" | "established_time" | "established_date" | "business_scope" | "website" | "approval_date";
+            value?: string;
+          }>;
+        };
+      }> & { data: {
+        business_license?: {
+          entities?: Array<{
+            type?: "certificate_type" | "unified_social_credit_code" | "company_name" | "company_type" | "domicile" | "legal_representative" | "registered_capital" | "established_time" | "established_date" | "business_scope" | "website" | "approval_date";
+            value?: string;
+          }>;
+        };
+      } }>;
   };
   chinesePassport: {
     /** POST /open-apis/document_ai/v1/chinese_passport/recognize */
-    recognize(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+    recognize(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+        chinese_passport?: {
+          entities?: Array<{
+            type?: "date_of_birth" | "full_name_cn" | "full_name_en" | "date_of_expiry" | "place_of_issue" | "passport_number";
+            value?: string;
+          }>;
+        };
+      }> & { data: {
+        chinese_passport?: {
+          entities?: Array<{
+            type?: "date_of_birth" | "full_name_cn" | "full_name_en" | "date_of_expiry" | "place_of_issue" | "passport_number";
+            value?: string;
+          }>;
+        };
+      } }>;
   };
   contract: {
     /** POST /open-apis/document_ai/v1/contract/field_extraction */
@@ -14985,59 +15169,459 @@ export interface DocumentAiV1 {
         file: FileInput;
         pdf_page_limit: number;
         ocr_mode: "force" | "auto" | "unused";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+        file_id?: string;
+        price?: {
+          contract_price?: number;
+          contract_price_original?: string;
+          text?: string;
+        };
+        time?: {
+          time_start?: string;
+          time_end?: string;
+          original_time_start?: string;
+          original_time_end?: string;
+          text_start?: string;
+          text_end?: string;
+          initial_term?: {
+            initial_time?: string;
+            initial_unit?: string;
+          };
+          text_initial_term?: string;
+        };
+        copy?: {
+          copy_num?: number;
+          original_copy?: string;
+          key?: string;
+          text?: string;
+        };
+        currency?: {
+          currency_name?: string;
+          currency_text?: string;
+        };
+        header?: string;
+        body_info?: Array<{
+          body_type?: "buy" | "sell" | "third";
+          value?: {
+            address?: string;
+            contacts?: string;
+            email?: string;
+            phone?: string;
+            id_number?: string;
+            legal_representative?: string;
+            party?: string;
+          };
+        }>;
+        bank_info?: Array<{
+          bank_type?: "buy_bank" | "sell_bank" | "third_bank" | "unceratin_bank";
+          value?: {
+            account_name?: string;
+            bank_name?: string;
+            account_number?: string;
+            phone?: string;
+            contacts?: string;
+            tax_number?: string;
+            address?: string;
+            id_number?: string;
+            email?: string;
+          };
+        }>;
+      }> & { data: {
+        file_id?: string;
+        price?: {
+          contract_price?: number;
+          contract_price_original?: string;
+          text?: string;
+        };
+        time?: {
+          time_start?: string;
+          time_end?: string;
+          original_time_start?: string;
+          original_time_end?: string;
+          text_start?: string;
+          text_end?: string;
+          initial_term?: {
+            initial_time?: string;
+            initial_unit?: string;
+          };
+          text_initial_term?: string;
+        };
+        copy?: {
+          copy_num?: number;
+          original_copy?: string;
+          key?: string;
+          text?: string;
+        };
+        currency?: {
+          currency_name?: string;
+          currency_text?: string;
+        };
+        header?: string;
+        body_info?: Array<{
+          body_type?: "buy" | "sell" | "third";
+          value?: {
+            address?: string;
+            contacts?: string;
+            email?: string;
+            phone?: string;
+            id_number?: string;
+            legal_representative?: string;
+            party?: string;
+          };
+        }>;
+        bank_info?: Array<{
+          bank_type?: "buy_bank" | "sell_bank" | "third_bank" | "unceratin_bank";
+          value?: {
+            account_name?: string;
+            bank_name?: string;
+            account_number?: string;
+            phone?: string;
+            contacts?: string;
+            tax_number?: string;
+            address?: string;
+            id_number?: string;
+            email?: string;
+          };
+        }>;
+      } }>;
   };
   drivingLicense: {
     /** POST /open-apis/document_ai/v1/driving_license/recognize */
-    recognize(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+    recognize(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+        driving_license?: {
+          entities?: Array<{
+            type?: "name" | "id_number" | "sex" | "nationality" | "address" | "date_of_birth" | "date_of_first_issue" | "class" | "valid_begin" | "valid_end" | "license_issuing_authority" | "document_id" | "record" | "id_photo_location";
+            value?: string;
+          }>;
+        };
+      }> & { data: {
+        driving_license?: {
+          entities?: Array<{
+            type?: "name" | "id_number" | "sex" | "nationality" | "address" | "date_of_birth" | "date_of_first_issue" | "class" | "valid_begin" | "valid_end" | "license_issuing_authority" | "document_id" | "record" | "id_photo_location";
+            value?: string;
+          }>;
+        };
+      } }>;
   };
   foodManageLicense: {
     /** POST /open-apis/document_ai/v1/food_manage_license/recognize */
-    recognize(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+    recognize(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+        food_manage_license?: {
+          entities?: Array<{
+            type?: "operator" | "domicile" | "legal_representative" | "validity_period" | "issuer" | "issuing_authority" | "complaints_hotline" | "license_number" | "credit_code" | "premise" | "daily_supervisor" | "daily_supervisory_authorities" | "main_body" | "operating_item";
+            value?: string;
+          }>;
+        };
+      }> & { data: {
+        food_manage_license?: {
+          entities?: Array<{
+            type?: "operator" | "domicile" | "legal_representative" | "validity_period" | "issuer" | "issuing_authority" | "complaints_hotline" | "license_number" | "credit_code" | "premise" | "daily_supervisor" | "daily_supervisory_authorities" | "main_body" | "operating_item";
+            value?: string;
+          }>;
+        };
+      } }>;
   };
   foodProduceLicense: {
     /** POST /open-apis/document_ai/v1/food_produce_license/recognize */
-    recognize(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+    recognize(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+        food_produce_license?: {
+          entities?: Array<{
+            type?: "domicile" | "legal_representative" | "validity_period" | "issuer" | "issuing_authority" | "complaints_hotline" | "license_number" | "credit_code" | "daily_supervisor" | "daily_supervisory_authorities" | "food_category" | "production_address" | "producer";
+            value?: string;
+          }>;
+        };
+      }> & { data: {
+        food_produce_license?: {
+          entities?: Array<{
+            type?: "domicile" | "legal_representative" | "validity_period" | "issuer" | "issuing_authority" | "complaints_hotline" | "license_number" | "credit_code" | "daily_supervisor" | "daily_supervisory_authorities" | "food_category" | "production_address" | "producer";
+            value?: string;
+          }>;
+        };
+      } }>;
   };
   healthCertificate: {
     /** POST /open-apis/document_ai/v1/health_certificate/recognize */
-    recognize(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+    recognize(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+        health_certificate?: {
+          entities?: Array<{
+            type?: "name" | "issued_by" | "date_of_handling" | "date_of_issue" | "date_of_medical_examination" | "valid_date" | "other_date";
+            value?: string;
+          }>;
+        };
+      }> & { data: {
+        health_certificate?: {
+          entities?: Array<{
+            type?: "name" | "issued_by" | "date_of_handling" | "date_of_issue" | "date_of_medical_examination" | "valid_date" | "other_date";
+            value?: string;
+          }>;
+        };
+      } }>;
   };
   hkmMainlandTravelPermit: {
     /** POST /open-apis/document_ai/v1/hkm_mainland_travel_permit/recognize */
-    recognize(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+    recognize(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+        hkm_mainland_travel_permit?: S.HkmMainlandTravelPermit;
+      }> & { data: {
+        hkm_mainland_travel_permit?: S.HkmMainlandTravelPermit;
+      } }>;
   };
   idCard: {
     /** POST /open-apis/document_ai/v1/id_card/recognize */
-    recognize(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+    recognize(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+        id_card?: {
+          entities?: Array<{
+            type?: "address" | "issued_by" | "identity_code" | "identity_name" | "valid_date_start" | "valid_date_end" | "gender" | "race" | "birth";
+            value?: string;
+          }>;
+          side?: number;
+          conners?: number[];
+          face_conners?: number[];
+        };
+      }> & { data: {
+        id_card?: {
+          entities?: Array<{
+            type?: "address" | "issued_by" | "identity_code" | "identity_name" | "valid_date_start" | "valid_date_end" | "gender" | "race" | "birth";
+            value?: string;
+          }>;
+          side?: number;
+          conners?: number[];
+          face_conners?: number[];
+        };
+      } }>;
   };
   resume: {
     /** POST /open-apis/document_ai/v1/resume/parse */
-    parse(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+    parse(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+        resumes?: Array<{
+          file_md5?: string;
+          content?: string;
+          new_content?: string;
+          name?: string;
+          email?: string;
+          mobile?: string;
+          mobile_is_virtual?: boolean;
+          country_code?: string;
+          educations?: Array<{
+            school?: string;
+            start_date?: string;
+            start_time?: string;
+            end_date?: string;
+            end_time?: string;
+            major?: string;
+            degree?: string;
+            qualification?: number;
+          }>;
+          careers?: Array<{
+            company?: string;
+            start_date?: string;
+            start_time?: string;
+            end_date?: string;
+            end_time?: string;
+            title?: string;
+            type?: number;
+            type_str?: string;
+            job_description?: string;
+          }>;
+          projects?: Array<{
+            name?: string;
+            title?: string;
+            start_date?: string;
+            start_time?: string;
+            end_date?: string;
+            end_time?: string;
+            description?: string;
+          }>;
+          work_year?: number;
+          date_of_birth?: string;
+          gender?: number;
+          willing_positions?: string[];
+          current_location?: string;
+          willing_locations?: string[];
+          home_location?: string;
+          languages?: Array<{
+            level?: number;
+            description?: string;
+          }>;
+          awards?: Array<{
+            award?: string;
+            date?: string;
+            description?: string;
+          }>;
+          certificates?: S.Certificates[];
+          competitions?: S.Certificates[];
+          self_evaluation?: string;
+          urls?: string[];
+          social_links?: string[];
+        }>;
+      }> & { data: {
+        resumes?: Array<{
+          file_md5?: string;
+          content?: string;
+          new_content?: string;
+          name?: string;
+          email?: string;
+          mobile?: string;
+          mobile_is_virtual?: boolean;
+          country_code?: string;
+          educations?: Array<{
+            school?: string;
+            start_date?: string;
+            start_time?: string;
+            end_date?: string;
+            end_time?: string;
+            major?: string;
+            degree?: string;
+            qualification?: number;
+          }>;
+          careers?: Array<{
+            company?: string;
+            start_date?: string;
+            start_time?: string;
+            end_date?: string;
+            end_time?: string;
+            title?: string;
+            type?: number;
+            type_str?: string;
+            job_description?: string;
+          }>;
+          projects?: Array<{
+            name?: string;
+            title?: string;
+            start_date?: string;
+            start_time?: string;
+            end_date?: string;
+            end_time?: string;
+            description?: string;
+          }>;
+          work_year?: number;
+          date_of_birth?: string;
+          gender?: number;
+          willing_positions?: string[];
+          current_location?: string;
+          willing_locations?: string[];
+          home_location?: string;
+          languages?: Array<{
+            level?: number;
+            description?: string;
+          }>;
+          awards?: Array<{
+            award?: string;
+            date?: string;
+            description?: string;
+          }>;
+          certificates?: S.Certificates[];
+          competitions?: S.Certificates[];
+          self_evaluation?: string;
+          urls?: string[];
+          social_links?: string[];
+        }>;
+      } }>;
   };
   taxiInvoice: {
     /** POST /open-apis/document_ai/v1/taxi_invoice/recognize */
-    recognize(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+    recognize(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+        taxi_invoices?: Array<{
+          entities?: Array<{
+            type?: "invoice_code" | "price" | "total_amount" | "car_number" | "start_time" | "end_time" | "distance" | "start_date" | "invoice_no" | "dispatch_fee" | "additional_fee" | "is_sealed" | "seller_name_in_seal" | "seller_taxpayer_no_in_seal" | "title_trial" | "invoice_special_seal";
+            value?: string;
+          }>;
+        }>;
+      }> & { data: {
+        taxi_invoices?: Array<{
+          entities?: Array<{
+            type?: "invoice_code" | "price" | "total_amount" | "car_number" | "start_time" | "end_time" | "distance" | "start_date" | "invoice_no" | "dispatch_fee" | "additional_fee" | "is_sealed" | "seller_name_in_seal" | "seller_taxpayer_no_in_seal" | "title_trial" | "invoice_special_seal";
+            value?: string;
+          }>;
+        }>;
+      } }>;
   };
   trainInvoice: {
     /** POST /open-apis/document_ai/v1/train_invoice/recognize */
-    recognize(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+    recognize(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+        train_invoices?: Array<{
+          entities?: Array<{
+            type?: "name" | "price" | "start_station" | "end_station" | "train_num" | "seat_num" | "ticket_num" | "total_amount" | "time" | "seat_cls" | "id_num" | "sale_num" | "sale_station";
+            value?: string;
+          }>;
+        }>;
+      }> & { data: {
+        train_invoices?: Array<{
+          entities?: Array<{
+            type?: "name" | "price" | "start_station" | "end_station" | "train_num" | "seat_num" | "ticket_num" | "total_amount" | "time" | "seat_cls" | "id_num" | "sale_num" | "sale_station";
+            value?: string;
+          }>;
+        }>;
+      } }>;
   };
   twMainlandTravelPermit: {
     /** POST /open-apis/document_ai/v1/tw_mainland_travel_permit/recognize */
-    recognize(payload?: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data?: S.AttendanceV1FileUploadData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+    recognize(payload?: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data?: S.AttendanceV1FileUploadData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+        tw_mainland_travel_permit?: S.HkmMainlandTravelPermit;
+      }> & { data: {
+        tw_mainland_travel_permit?: S.HkmMainlandTravelPermit;
+      } }>;
   };
   vatInvoice: {
     /** POST /open-apis/document_ai/v1/vat_invoice/recognize */
-    recognize(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+    recognize(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+        vat_invoices?: Array<{
+          entities?: Array<{
+            type?: "remarks" | "invoice_code" | "machine_num" | "buyer_name" | "total_price" | "invoice_no" | "is_sealed" | "seller_name_in_seal" | "seller_taxpayer_no_in_seal" | "invoice_special_seal" | "invoice_name" | "invoice_date" | "total_tax" | "big_total_price_and_tax" | "check_code" | "total_price_and_tax" | "buyer_taxpayer_no" | "buyer_address_phone" | "buyer_account" | "seller_name" | "seller_taxpayer_no" | "seller_address_phone" | "seller_account" | "payee" | "password_area" | "reviewer" | "drawer";
+            value?: string;
+            items?: Array<Array<{
+              type?: string;
+              value?: string;
+            }>>;
+          }>;
+        }>;
+      }> & { data: {
+        vat_invoices?: Array<{
+          entities?: Array<{
+            type?: "remarks" | "invoice_code" | "machine_num" | "buyer_name" | "total_price" | "invoice_no" | "is_sealed" | "seller_name_in_seal" | "seller_taxpayer_no_in_seal" | "invoice_special_seal" | "invoice_name" | "invoice_date" | "total_tax" | "big_total_price_and_tax" | "check_code" | "total_price_and_tax" | "buyer_taxpayer_no" | "buyer_address_phone" | "buyer_account" | "seller_name" | "seller_taxpayer_no" | "seller_address_phone" | "seller_account" | "payee" | "password_area" | "reviewer" | "drawer";
+            value?: string;
+            items?: Array<Array<{
+              type?: string;
+              value?: string;
+            }>>;
+          }>;
+        }>;
+      } }>;
   };
   vehicleInvoice: {
     /** POST /open-apis/document_ai/v1/vehicle_invoice/recognize */
-    recognize(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+    recognize(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+        vehicle_invoice?: {
+          entities?: Array<{
+            type?: "vehicle_type" | "vin" | "invoice_code" | "invoice_num" | "date" | "print_code" | "print_num" | "machine_num" | "buyer_name" | "buyer_id" | "product_model" | "certificate_num" | "engine_num" | "total_price" | "total_price_little" | "saler_name" | "saler_id" | "saler_addr" | "tax_rate" | "tax" | "price";
+            value?: string;
+          }>;
+        };
+      }> & { data: {
+        vehicle_invoice?: {
+          entities?: Array<{
+            type?: "vehicle_type" | "vin" | "invoice_code" | "invoice_num" | "date" | "print_code" | "print_num" | "machine_num" | "buyer_name" | "buyer_id" | "product_model" | "certificate_num" | "engine_num" | "total_price" | "total_price_little" | "saler_name" | "saler_id" | "saler_addr" | "tax_rate" | "tax" | "price";
+            value?: string;
+          }>;
+        };
+      } }>;
   };
   vehicleLicense: {
     /** POST /open-apis/document_ai/v1/vehicle_license/recognize */
-    recognize(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+    recognize(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+        vehicle_license?: {
+          entities?: Array<{
+            type?: "owner" | "address" | "license_issuing_authority" | "document_id" | "plate_number" | "vehicle_type" | "use_character" | "model" | "vin" | "engine_number" | "register_date" | "issue_date" | "approved_passengers_capacity" | "total_mass" | "curb_weight" | "ratified_load_capacity" | "gabarite" | "traction_mass" | "remarks" | "inspection_record";
+            value?: string;
+          }>;
+        };
+      }> & { data: {
+        vehicle_license?: {
+          entities?: Array<{
+            type?: "owner" | "address" | "license_issuing_authority" | "document_id" | "plate_number" | "vehicle_type" | "use_character" | "model" | "vin" | "engine_number" | "register_date" | "issue_date" | "approved_passengers_capacity" | "total_mass" | "curb_weight" | "ratified_load_capacity" | "gabarite" | "traction_mass" | "remarks" | "inspection_record";
+            value?: string;
+          }>;
+        };
+      } }>;
   };
 }
 export interface DocumentAi {
@@ -15158,7 +15742,7 @@ export interface DocxV1 {
     /** GET /open-apis/docx/v1/documents/{document_id} */
     get(payload: { path: { document_id: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.DocxV1DocumentCreateResponse> & { data: S.DocxV1DocumentCreateResponse }>;
     /** GET /open-apis/docx/v1/documents/{document_id}/raw_content */
-    rawContent(payload: CatalogPayload<"document_id">, options?: CallOptions): Promise<Envelope<T.DocxRawContent>>;
+    rawContent(payload: CatalogPayload<"document_id">, options?: CallOptions): Promise<Envelope<T.DocxRawContent> & { data: T.DocxRawContent }>;
   };
   documentBlock: {
     /** PATCH /open-apis/docx/v1/documents/{document_id}/blocks/batch_update */
@@ -15491,7 +16075,7 @@ export interface DriveV1 {
     /** GET /open-apis/drive/v1/files/task_check */
     taskCheck(payload: { path?: Record<string, string | number>; params: S.ApaasV1UserTaskCcPath; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.DriveV1FileTaskCheckResponse> & { data: S.DriveV1FileTaskCheckResponse }>;
     /** POST /open-apis/drive/v1/files/upload_all */
-    uploadAll(payload: CatalogPayload<never, Record<string, unknown>, T.DriveUploadAllData>, options?: CallOptions): Promise<Envelope<T.DriveFileToken>>;
+    uploadAll(payload: CatalogPayload<never, Record<string, unknown>, T.DriveUploadAllData>, options?: CallOptions): Promise<Envelope<T.DriveFileToken> & { data: T.DriveFileToken }>;
     /** POST /open-apis/drive/v1/files/upload_finish */
     uploadFinish(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.DriveV1FileUploadFinishData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
         file_token?: string;
@@ -15821,7 +16405,7 @@ export interface DriveV1 {
         extra?: string;
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<ReadableStream<Uint8Array>>;
     /** POST /open-apis/drive/v1/medias/upload_all */
-    uploadAll(payload: CatalogPayload<never, Record<string, unknown>, T.DriveMediaUploadAllData>, options?: CallOptions): Promise<Envelope<T.DriveFileToken>>;
+    uploadAll(payload: CatalogPayload<never, Record<string, unknown>, T.DriveMediaUploadAllData>, options?: CallOptions): Promise<Envelope<T.DriveFileToken> & { data: T.DriveFileToken }>;
     /** POST /open-apis/drive/v1/medias/upload_finish */
     uploadFinish(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.DriveV1FileUploadFinishData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.BaikeV1FileDownloadPath> & { data: S.BaikeV1FileDownloadPath }>;
     /** POST /open-apis/drive/v1/medias/upload_part */
@@ -16881,7 +17465,10 @@ export interface HireV1 {
         delivery_type?: number;
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.ApaasV1ApplicationObjectRecordCreateResponse> & { data: S.ApaasV1ApplicationObjectRecordCreateResponse }>;
     /** GET /open-apis/hire/v1/applications/{application_id} */
-    get(payload: { path: { application_id: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+    get(payload: { path: { application_id: string | number }; params?: {
+        user_id_type?: "user_id" | "union_id" | "open_id";
+        options?: Array<"get_latest_application_on_chain" | "with_job">;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
         application?: {
           id?: string;
           job_id?: string;
@@ -16927,7 +17514,14 @@ export interface HireV1 {
         };
       } }>;
     /** GET /open-apis/hire/v1/applications/{application_id}/get_detail */
-    getDetail(payload: { path: { application_id: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+    getDetail(payload: { path: { application_id: string | number }; params?: {
+        user_id_type?: "user_id" | "union_id" | "open_id" | "people_admin_id";
+        department_id_type?: "department_id" | "open_department_id";
+        job_level_id_type?: "job_level_id" | "people_admin_job_level_id";
+        job_family_id_type?: "job_family_id" | "people_admin_job_category_id";
+        employee_type_id_type?: "people_admin_employee_type_id" | "employee_type_enum_id";
+        options?: Array<"with_job" | "with_talent" | "with_interview" | "with_offer" | "with_evaluation" | "with_employee" | "with_agency" | "with_referral" | "with_portal">;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
         application_detail?: {
           basic_info?: {
             id?: string;
@@ -17433,7 +18027,7 @@ export interface HireV1 {
   };
   attachment: {
     /** POST /open-apis/hire/v1/attachments */
-    create(payload?: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data?: {}; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+    create(payload?: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data?: {}; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.ApaasV1ApplicationObjectRecordCreateResponse> & { data: S.ApaasV1ApplicationObjectRecordCreateResponse }>;
     /** GET /open-apis/hire/v1/attachments/{attachment_id} */
     get(payload: { path: { attachment_id: string | number }; params?: {
         type?: number;
@@ -17567,9 +18161,9 @@ export interface HireV1 {
         account_id: string;
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
     /** PATCH /open-apis/hire/v1/eco_background_check_custom_fields/batch_update */
-    batchUpdate(payload?: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data?: {}; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+    batchUpdate(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.HireV1EcoBackgroundCheckCustomFieldBatchUpdateData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
     /** POST /open-apis/hire/v1/eco_background_check_custom_fields */
-    create(payload?: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data?: {}; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+    create(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.HireV1EcoBackgroundCheckCustomFieldBatchUpdateData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
   };
   ecoBackgroundCheckPackage: {
     /** POST /open-apis/hire/v1/eco_background_check_packages/batch_delete */
@@ -17815,21 +18409,26 @@ export interface HireV1 {
         external_interview_id_list?: string[];
       }; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.Items17>;
     /** POST /open-apis/hire/v1/external_interviews */
-    create(payload?: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data?: {}; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.HireV1ExternalInterviewCreateResponse> & { data: S.HireV1ExternalInterviewCreateResponse }>;
+    create(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.HireV1ExternalInterviewCreateData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.HireV1ExternalInterviewCreateResponse> & { data: S.HireV1ExternalInterviewCreateResponse }>;
     /** DELETE /open-apis/hire/v1/external_interviews/{external_interview_id} */
     delete(payload: { path: { external_interview_id: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
     /** PUT /open-apis/hire/v1/external_interviews/{external_interview_id} */
-    update(payload: { path: { external_interview_id: string | number }; params?: Record<string, QueryValue>; data?: {}; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.HireV1ExternalInterviewCreateResponse> & { data: S.HireV1ExternalInterviewCreateResponse }>;
+    update(payload: { path: { external_interview_id: string | number }; params?: Record<string, QueryValue>; data: S.HireV1ExternalInterviewCreateData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.HireV1ExternalInterviewCreateResponse> & { data: S.HireV1ExternalInterviewCreateResponse }>;
   };
   externalInterviewAssessment: {
     /** POST /open-apis/hire/v1/external_interview_assessments */
-    create(payload?: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data?: {}; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+    create(payload?: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data?: S.InterviewAssessments2; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
         external_interview_assessment?: S.InterviewAssessments;
       }> & { data: {
         external_interview_assessment?: S.InterviewAssessments;
       } }>;
     /** PATCH /open-apis/hire/v1/external_interview_assessments/{external_interview_assessment_id} */
-    patch(payload: { path: { external_interview_assessment_id: string | number }; params?: Record<string, QueryValue>; data?: {}; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+    patch(payload: { path: { external_interview_assessment_id: string | number }; params?: Record<string, QueryValue>; data?: {
+        username?: string;
+        conclusion?: number;
+        assessment_dimension_list?: S.AssessmentDimensionList[];
+        content?: string;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
         external_interview_assessment?: {
           id?: string;
           username?: string;
@@ -19197,7 +19796,14 @@ export interface HireV1 {
   };
   offerCustomField: {
     /** PUT /open-apis/hire/v1/offer_custom_fields/{offer_custom_field_id} */
-    update(payload: { path: { offer_custom_field_id: string | number }; params?: Record<string, QueryValue>; data?: {}; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+    update(payload: { path: { offer_custom_field_id: string | number }; params?: Record<string, QueryValue>; data: {
+        name: S.IssuanceDetailText;
+        config?: {
+          options?: Array<{
+            name: S.IssuanceDetailText;
+          }>;
+        };
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
   };
   offerSchema: {
     /** GET /open-apis/hire/v1/offer_schemas/{offer_schema_id} */
@@ -21324,7 +21930,7 @@ export interface ImV1 {
         is_permanent?: boolean;
       } }>;
     /** GET /open-apis/im/v1/chats */
-    list(payload?: CatalogPayload<never, T.ImChatListParams, any>, options?: CallOptions): Promise<Envelope<T.ImChatPage>>;
+    list(payload?: CatalogPayload<never, T.ImChatListParams, any>, options?: CallOptions): Promise<Envelope<T.ImChatPage> & { data: T.ImChatPage }>;
     listWithIterator(payload?: CatalogPayload<never, T.ImChatListParams, any>, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<T.ImChatPage, 'has_more' | 'page_token'>>>;
     listItems(payload?: CatalogPayload<never, T.ImChatListParams, any> & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<NonNullable<T.ImChatPage['items']>[number]>;
     /** GET /open-apis/im/v1/chats/search */
@@ -21553,7 +22159,7 @@ export interface ImV1 {
   };
   file: {
     /** POST /open-apis/im/v1/files */
-    create(payload: CatalogPayload<never, Record<string, unknown>, T.ImFileCreateData>, options?: CallOptions): Promise<Envelope<T.ImFileKey>>;
+    create(payload: CatalogPayload<never, Record<string, unknown>, T.ImFileCreateData>, options?: CallOptions): Promise<Envelope<T.ImFileKey> & { data: T.ImFileKey }>;
     /** GET /open-apis/im/v1/files/{file_key} */
     get(payload: { path: { file_key: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<Uint8Array>;
     /** The file as a ReadableStream (one attempt, not read into memory). */
@@ -21561,7 +22167,7 @@ export interface ImV1 {
   };
   image: {
     /** POST /open-apis/im/v1/images */
-    create(payload: CatalogPayload<never, Record<string, unknown>, T.ImImageCreateData>, options?: CallOptions): Promise<Envelope<T.ImImageKey>>;
+    create(payload: CatalogPayload<never, Record<string, unknown>, T.ImImageCreateData>, options?: CallOptions): Promise<Envelope<T.ImImageKey> & { data: T.ImImageKey }>;
     /** GET /open-apis/im/v1/images/{image_key} */
     get(payload: { path: { image_key: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<Uint8Array>;
     /** The file as a ReadableStream (one attempt, not read into memory). */
@@ -21569,15 +22175,15 @@ export interface ImV1 {
   };
   message: {
     /** POST /open-apis/im/v1/messages */
-    create(payload: CatalogPayload<never, T.ImMessageCreateParams, T.ImMessageCreateData>, options?: CallOptions): Promise<Envelope<T.ImMessage>>;
+    create(payload: CatalogPayload<never, T.ImMessageCreateParams, T.ImMessageCreateData>, options?: CallOptions): Promise<Envelope<T.ImMessage> & { data: T.ImMessage }>;
     /** DELETE /open-apis/im/v1/messages/{message_id} */
     delete(payload: { path: { message_id: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
     /** POST /open-apis/im/v1/messages/{message_id}/forward */
     forward(payload: { path: { message_id: string | number }; params: S.ImV1MessageForwardParams; data: S.ImV1MessageForwardData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.ImV1MessageCreateResponse> & { data: S.ImV1MessageCreateResponse }>;
     /** GET /open-apis/im/v1/messages/{message_id} */
-    get(payload: CatalogPayload<"message_id", T.ImUserIdTypeParams, any>, options?: CallOptions): Promise<Envelope<T.ImMessageItems>>;
+    get(payload: CatalogPayload<"message_id", T.ImUserIdTypeParams, any>, options?: CallOptions): Promise<Envelope<T.ImMessageItems> & { data: T.ImMessageItems }>;
     /** GET /open-apis/im/v1/messages */
-    list(payload?: CatalogPayload<never, T.ImMessageListParams, any>, options?: CallOptions): Promise<Envelope<T.ImMessagePage>>;
+    list(payload?: CatalogPayload<never, T.ImMessageListParams, any>, options?: CallOptions): Promise<Envelope<T.ImMessagePage> & { data: T.ImMessagePage }>;
     listWithIterator(payload?: CatalogPayload<never, T.ImMessageListParams, any>, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<T.ImMessagePage, 'has_more' | 'page_token'>>>;
     listItems(payload?: CatalogPayload<never, T.ImMessageListParams, any> & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<NonNullable<T.ImMessagePage['items']>[number]>;
     /** POST /open-apis/im/v1/messages/merge_forward */
@@ -21628,7 +22234,7 @@ export interface ImV1 {
         page_token?: string;
       } }>;
     /** POST /open-apis/im/v1/messages/{message_id}/reply */
-    reply(payload: CatalogPayload<"message_id", Record<string, unknown>, T.ImMessageReplyData>, options?: CallOptions): Promise<Envelope<T.ImMessage>>;
+    reply(payload: CatalogPayload<"message_id", Record<string, unknown>, T.ImMessageReplyData>, options?: CallOptions): Promise<Envelope<T.ImMessage> & { data: T.ImMessage }>;
     /** POST /open-apis/im/v1/messages/search */
     search(payload?: { path?: Record<string, string | number>; params?: S.AcsV1UserListParams; data?: {
         query?: string;
@@ -21688,7 +22294,7 @@ export interface ImV1 {
         };
       }>;
     /** PUT /open-apis/im/v1/messages/{message_id} */
-    update(payload: CatalogPayload<"message_id", Record<string, unknown>, T.ImMessageUpdateData>, options?: CallOptions): Promise<Envelope<T.ImMessage>>;
+    update(payload: CatalogPayload<"message_id", Record<string, unknown>, T.ImMessageUpdateData>, options?: CallOptions): Promise<Envelope<T.ImMessage> & { data: T.ImMessage }>;
     /** PATCH /open-apis/im/v1/messages/{message_id}/urgent_app */
     urgentApp(payload: { path: { message_id: string | number }; params: S.ImV1MessageUrgentAppParams; data: S.ImV1MessageUrgentAppData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.ImV1MessageUrgentAppResponse> & { data: S.ImV1MessageUrgentAppResponse }>;
     /** PATCH /open-apis/im/v1/messages/{message_id}/urgent_phone */
@@ -22116,7 +22722,7 @@ export interface LingoV1 {
     /** The file as a ReadableStream (one attempt, not read into memory). */
     downloadStream(payload: { path: { file_token: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<ReadableStream<Uint8Array>>;
     /** POST /open-apis/lingo/v1/files/upload */
-    upload(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.BaikeV1FileUploadData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+    upload(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.BaikeV1FileUploadData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.BaikeV1FileDownloadPath> & { data: S.BaikeV1FileDownloadPath }>;
   };
   repo: {
     /** GET /open-apis/lingo/v1/repos */
@@ -23190,7 +23796,13 @@ export interface OkrV1 {
         data: FileInput;
         target_id: string;
         target_type: number;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+        file_token?: string;
+        url?: string;
+      }> & { data: {
+        file_token?: string;
+        url?: string;
+      } }>;
   };
   okr: {
     /** GET /open-apis/okr/v1/okrs/batch_get */
@@ -23868,30 +24480,30 @@ export interface PerformanceV1 {
         semesters?: S.Semesters[];
         activities?: Array<{
           id?: string;
-          name?: S.Name7;
+          name?: S.Name8;
           semester_id?: string;
         }>;
         indicators?: Array<{
           id?: string;
-          name?: S.Name7;
+          name?: S.Name8;
           options?: Array<{
             id?: string;
-            name?: S.Name7;
+            name?: S.Name8;
             label?: string;
           }>;
         }>;
         templates?: Array<{
           id?: string;
-          name?: S.Name7;
+          name?: S.Name8;
           stage?: string;
         }>;
         units?: Array<{
           id?: string;
-          name?: S.Name7;
+          name?: S.Name8;
         }>;
         fields?: Array<{
           id?: string;
-          name?: S.Name7;
+          name?: S.Name8;
           indicator_id?: string;
           parent_field_id?: string;
         }>;
@@ -23921,30 +24533,30 @@ export interface PerformanceV1 {
         semesters?: S.Semesters[];
         activities?: Array<{
           id?: string;
-          name?: S.Name7;
+          name?: S.Name8;
           semester_id?: string;
         }>;
         indicators?: Array<{
           id?: string;
-          name?: S.Name7;
+          name?: S.Name8;
           options?: Array<{
             id?: string;
-            name?: S.Name7;
+            name?: S.Name8;
             label?: string;
           }>;
         }>;
         templates?: Array<{
           id?: string;
-          name?: S.Name7;
+          name?: S.Name8;
           stage?: string;
         }>;
         units?: Array<{
           id?: string;
-          name?: S.Name7;
+          name?: S.Name8;
         }>;
         fields?: Array<{
           id?: string;
-          name?: S.Name7;
+          name?: S.Name8;
           indicator_id?: string;
           parent_field_id?: string;
         }>;
@@ -25581,7 +26193,11 @@ export interface SparkV1 {
         require_login?: boolean;
       } }>;
     /** POST /open-apis/spark/v1/icon */
-    icon(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+    icon(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+        icon_url?: string;
+      }> & { data: {
+        icon_url?: string;
+      } }>;
     /** GET /open-apis/spark/v1/apps */
     list(payload?: { path?: Record<string, string | number>; params?: {
         page_size?: number;
@@ -25620,7 +26236,7 @@ export interface SparkV1 {
         scope: string;
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
     /** POST /open-apis/spark/v1/apps/{app_id}/upload_and_release_html_code */
-    uploadHtmlCodeAndRelease(payload: { path: { app_id: string | number }; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+    uploadHtmlCodeAndRelease(payload: { path: { app_id: string | number }; params?: Record<string, QueryValue>; data: S.AilyV1AppDataAssetUploadFileData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.ApplicationV7AppAvatarUploadCreateResponse> & { data: S.ApplicationV7AppAvatarUploadCreateResponse }>;
   };
   appEnum: {
     /** GET /open-apis/spark/v1/apps/{app_id}/enums/{enum_name} */
@@ -25663,29 +26279,21 @@ export interface SparkV1 {
     download(payload: { path: { app_id: string | number }; params?: {
         file_key?: string;
         file_url?: string;
-      }; data?: {}; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+      }; data?: {}; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+        content_type: string;
+      }> & { data: {
+        content_type: string;
+      } }>;
     /** POST /open-apis/spark/v1/apps/{app_id}/storage/upload */
     upload(payload: { path: { app_id: string | number }; params?: Record<string, QueryValue>; data: {
         file_name: string;
         check_sum?: string;
         file: FileInput;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.SparkV1AppStorageUploadResponse> & { data: S.SparkV1AppStorageUploadResponse }>;
     /** POST /open-apis/spark/v1/apps/{app_id}/storage/upload/complete */
     uploadComplete(payload: { path: { app_id: string | number }; params?: Record<string, QueryValue>; data: {
         upload_id: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
-        file_key: string;
-        file_url: string;
-        file_name: string;
-        file_size: number;
-        mime_type: string;
-      }> & { data: {
-        file_key: string;
-        file_url: string;
-        file_name: string;
-        file_size: number;
-        mime_type: string;
-      } }>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.SparkV1AppStorageUploadResponse> & { data: S.SparkV1AppStorageUploadResponse }>;
     /** POST /open-apis/spark/v1/apps/{app_id}/storage/upload/initialize */
     uploadInitialize(payload: { path: { app_id: string | number }; params?: Record<string, QueryValue>; data: {
         file_name: string;
@@ -26057,7 +26665,11 @@ export interface TaskV2 {
         resource_type?: string;
         resource_id: string;
         file: FileInput;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+        items?: S.Items25[];
+      }> & { data: {
+        items?: S.Items25[];
+      } }>;
   };
   comment: {
     /** POST /open-apis/task/v2/comments */
@@ -26106,7 +26718,18 @@ export interface TaskV2 {
     /** POST /open-apis/task/v2/custom_fields/{custom_field_guid}/add */
     add(payload: { path: { custom_field_guid: string | number }; params?: Record<string, QueryValue>; data: S.TaskV2CustomFieldAddData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
     /** POST /open-apis/task/v2/custom_fields */
-    create(payload?: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data?: {}; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.TaskV2CustomFieldCreateResponse> & { data: S.TaskV2CustomFieldCreateResponse }>;
+    create(payload: { path?: Record<string, string | number>; params?: S.AcsV1UserGetParams; data: {
+        resource_type: string;
+        resource_id: string;
+        name: string;
+        type: "number" | "datetime" | "member" | "single_select" | "multi_select" | "text";
+        number_setting?: S.NumberSetting;
+        member_setting?: S.MemberSetting;
+        datetime_setting?: S.DatetimeSetting;
+        single_select_setting?: S.SingleSelectSetting;
+        multi_select_setting?: S.SingleSelectSetting;
+        text_setting?: {};
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.TaskV2CustomFieldCreateResponse> & { data: S.TaskV2CustomFieldCreateResponse }>;
     /** GET /open-apis/task/v2/custom_fields/{custom_field_guid} */
     get(payload: { path: { custom_field_guid: string | number }; params?: S.ApplicationV6ApplicationOwnerUpdateParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.TaskV2CustomFieldCreateResponse> & { data: S.TaskV2CustomFieldCreateResponse }>;
     /** GET /open-apis/task/v2/custom_fields */
@@ -26135,7 +26758,18 @@ export interface TaskV2 {
         update_msec?: string;
       }; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.CustomField>;
     /** PATCH /open-apis/task/v2/custom_fields/{custom_field_guid} */
-    patch(payload: { path: { custom_field_guid: string | number }; params?: Record<string, QueryValue>; data?: {}; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.TaskV2CustomFieldCreateResponse> & { data: S.TaskV2CustomFieldCreateResponse }>;
+    patch(payload: { path: { custom_field_guid: string | number }; params?: S.AcsV1UserGetParams; data?: {
+        custom_field?: {
+          name?: string;
+          number_setting?: S.NumberSetting;
+          member_setting?: S.MemberSetting;
+          datetime_setting?: S.DatetimeSetting;
+          single_select_setting?: S.SingleSelectSetting3;
+          multi_select_setting?: S.SingleSelectSetting3;
+          text_setting?: {};
+        };
+        update_fields?: string[];
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.TaskV2CustomFieldCreateResponse> & { data: S.TaskV2CustomFieldCreateResponse }>;
     /** POST /open-apis/task/v2/custom_fields/{custom_field_guid}/remove */
     remove(payload: { path: { custom_field_guid: string | number }; params?: Record<string, QueryValue>; data: S.TaskV2CustomFieldAddData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
   };
@@ -26242,7 +26876,7 @@ export interface TaskV2 {
         section_guid?: string;
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.TaskV2TaskAddMembersResponse> & { data: S.TaskV2TaskAddMembersResponse }>;
     /** POST /open-apis/task/v2/tasks */
-    create(payload: CatalogPayload<never, Record<string, unknown>, T.TaskInput>, options?: CallOptions): Promise<Envelope<T.TaskData>>;
+    create(payload: CatalogPayload<never, Record<string, unknown>, T.TaskInput>, options?: CallOptions): Promise<Envelope<T.TaskData> & { data: T.TaskData }>;
     /** DELETE /open-apis/task/v2/tasks/{task_guid} */
     delete(payload: { path: { task_guid: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
     /** GET /open-apis/task/v2/tasks/{task_guid} */
@@ -28139,56 +28773,15 @@ export interface VcV1 {
   reserveConfigForm: {
     /** GET /open-apis/vc/v1/reserve_configs/{reserve_config_id}/form */
     get(payload: { path: { reserve_config_id: string | number }; params: S.VcV1ReserveConfigAdminGetParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
-        reserve_form_config: {
-          if_cover_child_scope?: boolean;
-          reserve_form: boolean;
-          notified_users?: S.Approvers[];
-          notified_time?: number;
-          time_unit?: number;
-          custom_list?: Array<{
-            custom_type: number;
-            key: string;
-            need_fill: boolean;
-            title: string;
-            placeholder?: string;
-            options?: Array<{
-              text: string;
-              key: string;
-              is_other?: boolean;
-            }>;
-            conditions?: Array<{
-              custom_key?: string;
-              option_keys?: string[];
-            }>;
-          }>;
-        };
+        reserve_form_config: S.ReserveFormConfig;
       }> & { data: {
-        reserve_form_config: {
-          if_cover_child_scope?: boolean;
-          reserve_form: boolean;
-          notified_users?: S.Approvers[];
-          notified_time?: number;
-          time_unit?: number;
-          custom_list?: Array<{
-            custom_type: number;
-            key: string;
-            need_fill: boolean;
-            title: string;
-            placeholder?: string;
-            options?: Array<{
-              text: string;
-              key: string;
-              is_other?: boolean;
-            }>;
-            conditions?: Array<{
-              custom_key?: string;
-              option_keys?: string[];
-            }>;
-          }>;
-        };
+        reserve_form_config: S.ReserveFormConfig;
       } }>;
     /** PATCH /open-apis/vc/v1/reserve_configs/{reserve_config_id}/form */
-    patch(payload: { path: { reserve_config_id: string | number }; params?: Record<string, QueryValue>; data?: {}; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
+    patch(payload: { path: { reserve_config_id: string | number }; params?: S.AcsV1UserGetParams; data: {
+        scope_type: number;
+        reserve_form_config: S.ReserveFormConfig;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
   };
   resourceReservationList: {
     /** GET /open-apis/vc/v1/resource_reservation_list */

@@ -190,7 +190,7 @@ for (const [ns, versions] of byNs) {
         }
         const [paramsT, dataT, responseT] = (typed[r.name] ?? []).map((t) => (t ? `T.${t}` : null));
         const payloadType = `CatalogPayload<${pathType}${paramsT || dataT ? `, ${paramsT ?? 'Record<string, unknown>'}, ${dataT ?? 'any'}` : ''}>`;
-        const result = r.response === 'binary' ? 'Uint8Array' : `Envelope${responseT ? `<${responseT}>` : ''}`;
+        const result = r.response === 'binary' ? 'Uint8Array' : responseT ? `Envelope<${responseT}> & { data: ${responseT} }` : 'Envelope';
         const optional = p.length || (paramsT && !paramsT.endsWith('Params')) || (dataT && r.body !== 'none') ? '' : '?';
         dts += `    /** ${r.method} /open-apis/${r.path} */\n    ${ident(r.fn)}(payload${optional}: ${payloadType}, options?: CallOptions): Promise<${result}>;\n`;
         if (r.response === 'binary') {

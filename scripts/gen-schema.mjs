@@ -81,9 +81,19 @@ function shapeOf(node) {
   return 'a';
 }
 
+/** A type literal, or the one type literal of a union with `undefined` / `null`. */
+function literalOf(node) {
+  if (node && ts.isParenthesizedTypeNode(node)) return literalOf(node.type);
+  if (node && ts.isUnionTypeNode(node)) {
+    const literals = node.types.filter(ts.isTypeLiteralNode);
+    return literals.length === 1 ? literals[0] : null;
+  }
+  return node && ts.isTypeLiteralNode(node) ? node : null;
+}
+
 /** The members of a payload type literal, by name: { data, params, path }. */
 function payloadParts(fn) {
-  const param = fn.parameters[0]?.type;
+  const param = literalOf(fn.parameters[0]?.type);
   const out = {};
   if (param && ts.isTypeLiteralNode(param)) {
     for (const m of param.members) {
@@ -98,10 +108,13 @@ function payloadParts(fn) {
 function responseData(fn) {
   const ret = fn.type;
   if (!ret || !ts.isTypeReferenceNode(ret) || nameOf(ret.typeName) !== 'Promise') return { binary: false, data: null };
-  const inner = ret.typeArguments?.[0];
-  if (!inner || !ts.isTypeLiteralNode(inner)) return { binary: false, data: null };
+  const inner = literalOf(ret.typeArguments?.[0]);
+  if (!inner) return { binary: false, data: null };
   const members = Object.fromEntries(inner.members.map((m) => [nameOf(m.name), m]));
-  if (!('code' in members)) return { binary: true, data: null };
+  // Downloads resolve to `{ writeFile, getReadableStream, … }`; a few uploads to their data,
+  // unwrapped from the envelope.
+  if ('writeFile' in members || 'getReadableStream' in members) return { binary: true, data: null };
+  if (!('code' in members)) return { binary: false, data: inner };
   return { binary: false, data: members.data?.type ?? null };
 }
 

@@ -1,18 +1,80 @@
 // A loopback emulator of the Feishu / Lark Open Platform, for tests (this repository's and yours).
 //
-// It issues and checks tokens, serves a few real endpoints (messages, chats, images) and echoes
-// any other /open-apis/ call, records every request, and injects faults on demand.
+// It issues and checks tokens and records every request. Every method of the schema
+// (catalog/schema.json) answers with data shaped like the platform's reply, and a call whose
+// query or body breaks the method's schema gets the platform's parameter error (99992402,
+// naming the field). Stateful models keep what they are given: messages, chats, CardKit cards,
+// drive uploads, images, OAuth. Faults on demand. `x-emu-echo: 1` echoes the request instead.
 // Control API (JSON): POST /__emu/reset, POST /__emu/faults {rules}, POST /__emu/revoke,
 // POST /__emu/config {...}, POST /__emu/clear-log, GET /__emu/log.
 // Node and Deno (node:http). feishu-edge/testing wraps it as createEmulator().
 import http from 'node:http';
 import { Buffer } from 'node:buffer';
 import { createHmac, randomUUID } from 'node:crypto';
+import { loadSchema, sample, deepMerge, violation } from './schema.js';
+
+/** The schema's methods as matchers: (HTTP method, path) → the method's name and schema. */
+let routes;
+function route(method, path) {
+  if (!routes) {
+    routes = new Map();
+    for (const [name, m] of Object.entries(loadSchema().methods)) {
+      const names = [];
+      const re = new RegExp(`^${m.p.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{([^}]+)\}/g, (_, n) => { names.push(n); return '([^/]+)'; })}$`);
+      const list = routes.get(m.m) ?? [];
+      list.push({ name, m, re, names, literal: !names.length });
+      routes.set(m.m, list);
+    }
+    // The most specific first: fewer parameters (`…/messages/get_by_card` before
+    // `…/messages/{message_id}`), then longer templates.
+    for (const list of routes.values()) list.sort((a, b) => a.names.length - b.names.length || b.m.p.length - a.m.p.length);
+  }
+  for (const r of routes.get(method) ?? []) {
+    const hit = r.re.exec(path);
+    if (hit) return { name: r.name, schema: r.m, path: Object.fromEntries(r.names.map((n, i) => [n, decodeURIComponent(hit[i + 1])])) };
+  }
+  return null;
+}
+
+/** The query as an object (repeated keys as arrays). */
+function queryOf(url) {
+  const out = {};
+  for (const [k, v] of url.searchParams) {
+    if (k.startsWith('__')) continue;
+    out[k] = k in out ? [].concat(out[k], v) : v;
+  }
+  return out;
+}
+
+/** The first way a call breaks its method's schema, or null. */
+function invalid(r, query, body) {
+  const { shapes } = loadSchema();
+  if (r.schema.q !== undefined) {
+    const bad = violation(r.schema.q, query);
+    if (bad) return bad;
+  }
+  if (r.schema.d !== undefined && body && typeof body === 'object' && !(r.schema.k ?? '').includes('m')) {
+    const bad = violation(r.schema.d, body);
+    if (bad) return bad;
+  } else if (r.schema.d !== undefined && !body && Object.keys(shapes[r.schema.d] ?? {}).some((k) => !k.endsWith('?')) && !(r.schema.k ?? '').includes('m')) {
+    return 'the request body is required';
+  }
+  return null;
+}
+
+/** Data shaped like the method's reply; a page is the last one. */
+function replyOf(r) {
+  if (r.schema.r === undefined) return {};
+  const data = sample(r.schema.r, 'data');
+  if ('has_more' in data) data.has_more = false;
+  if ('page_token' in data) data.page_token = '';
+  return data;
+}
 
 const DEFAULTS = { appId: 'cli_emu', appSecret: 'emu_secret_value', appTicket: 'ticket-emu', tokenExpire: 7200, chats: 5 };
 
 export function startEmulator(options = {}) {
-  const state = { config: { ...DEFAULTS, ...options }, log: [], faults: [], tokens: new Map(), counts: {}, seq: 0, cards: new Map() };
+  const state = { config: { ...DEFAULTS, ...options }, log: [], faults: [], tokens: new Map(), counts: {}, seq: 0, cards: new Map(), messages: new Map() };
   const reset = () => {
     state.config = { ...DEFAULTS, ...options };
     state.log = [];
@@ -20,6 +82,7 @@ export function startEmulator(options = {}) {
     state.tokens = new Map();
     state.counts = {};
     state.cards = new Map();
+    state.messages = new Map();
   };
   const count = (k) => (state.counts[k] = (state.counts[k] ?? 0) + 1);
 
@@ -163,6 +226,15 @@ export function startEmulator(options = {}) {
 
   function endpoint(method, path, url, body, form, send, echoOnly = false) {
     if (echoOnly) return echo(method, path, url, body, form, send);
+    const r = route(method, path);
+    if (r) {
+      const bad = invalid(r, queryOf(url), body);
+      if (bad) {
+        const field = bad.split(/[ :]/)[0];
+        return send(400, { code: 99992402, msg: `field validation failed: ${bad}`, error: { field_violations: [{ field, description: bad }] } });
+      }
+    }
+    const answer = (data) => send(200, { code: 0, msg: 'success', data: r ? deepMerge(replyOf(r), data) : data });
     const paged = state.config.pages?.[path];
     if (paged) {
       // Generic paging for configured paths: { total, key } items named `${path}#i`.
@@ -198,16 +270,26 @@ export function startEmulator(options = {}) {
       const size = Math.min(Number(url.searchParams.get('page_size') ?? 20), 100);
       const start = Number(url.searchParams.get('page_token') ?? 0);
       const items = [];
-      for (let i = start; i < Math.min(start + size, total); i++) items.push({ chat_id: `oc_${i}`, name: `chat ${i}` });
+      const shape = route('GET', 'im/v1/chats');
+      const template = replyOf(shape).items?.[0] ?? {};
+      for (let i = start; i < Math.min(start + size, total); i++) items.push({ ...template, chat_id: `oc_${i}`, name: `chat ${i}`, tenant_key: 'tk_emu', chat_status: 'normal' });
       const next = start + size;
       return send(200, { code: 0, msg: 'success', data: { items, has_more: next < total, page_token: next < total ? String(next) : '' } });
     }
-    if (path.startsWith('cardkit/v1/cards')) return cardkit(method, path, body, send);
+    if (/^cardkit\/v1\/cards(\/card_[^/]+(\/elements\/[^/]+\/content|\/settings))?$/.test(path) || (method === 'PUT' && /^cardkit\/v1\/cards\/[^/]+\/elements\/[^/]+\/content$/.test(path)) || (method === 'PATCH' && /^cardkit\/v1\/cards\/[^/]+\/settings$/.test(path))) return cardkit(method, path, body, send);
     if (method === 'POST' && /^im\/v1\/messages\/[^/]+\/reply$/.test(path)) {
-      return send(200, { code: 0, msg: 'success', data: { message_id: `om_${randomUUID().slice(0, 8)}`, parent_id: decodeURIComponent(path.split('/')[3]), msg_type: body?.msg_type, content: body?.content } });
+      const parent = state.messages.get(decodeURIComponent(path.split('/')[3]));
+      const parentId = decodeURIComponent(path.split('/')[3]);
+      return answer(message(body, { parent_id: parentId, root_id: parent?.root_id || parentId, chat_id: parent?.chat_id ?? `oc_${randomUUID().slice(0, 8)}`, thread_id: body?.reply_in_thread ? `omt_${randomUUID().slice(0, 8)}` : '' }));
     }
     if (method === 'POST' && path === 'im/v1/messages') {
-      return send(200, { code: 0, msg: 'success', data: { message_id: `om_${randomUUID().slice(0, 8)}`, msg_type: body?.msg_type, chat_id: body?.receive_id } });
+      const chat = url.searchParams.get('receive_id_type') === 'chat_id' ? body?.receive_id : `oc_p2p_${String(body?.receive_id ?? '').slice(0, 12)}`;
+      return answer(message(body, { chat_id: chat }));
+    }
+    if (method === 'GET' && /^im\/v1\/messages\/[^/]+$/.test(path)) {
+      const m = state.messages.get(decodeURIComponent(path.split('/')[3]));
+      if (!m) return send(400, { code: 230001, msg: 'message not found (the emulator knows the messages it was sent)' });
+      return answer({ items: [m] });
     }
     if (method === 'POST' && path === 'im/v1/images') {
       return send(200, { code: 0, msg: 'success', data: { image_key: `img_v3_${form?.image?.size ?? 0}` } });
@@ -218,7 +300,23 @@ export function startEmulator(options = {}) {
       const bytes = Buffer.from([0x89, 0x50, 0x4e, 0x47, ...Buffer.from(key)]);
       return send(200, bytes, { 'content-type': 'image/png', 'content-disposition': `attachment; filename="${key}.png"` });
     }
+    if (r) return answer({});
     return echo(method, path, url, body, form, send);
+  }
+
+  /** A sent message, with the fields the platform returns, kept for later reads. */
+  function message(body, fields) {
+    const now = String(Date.now());
+    const id = `om_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
+    const m = {
+      message_id: id, root_id: '', parent_id: '', thread_id: '', msg_type: body?.msg_type ?? 'text',
+      create_time: now, update_time: now, deleted: false, updated: false,
+      sender: { id: state.config.appId, id_type: 'app_id', sender_type: 'app', tenant_key: 'tk_emu' },
+      body: { content: body?.content ?? '' }, mentions: [], upper_message_id: '',
+      ...fields,
+    };
+    state.messages.set(id, m);
+    return m;
   }
 
   function echo(method, path, url, body, form, send) {

@@ -48,7 +48,8 @@ export function sample(shape, key = 'value', depth = 0) {
   if (shape === 's') return stringFor(key);
   if (shape === 'n') return key.toLowerCase().includes('size') ? 20 : 1;
   if (shape === 'b') return false;
-  if (shape === 'a') return null;
+  if (shape === 'a') return {};
+  if (shape === 'f') return new Uint8Array([0x89, 0x50, 0x4e, 0x47]);
   if (Array.isArray(shape)) {
     if (shape[0] === 'e') return shape[1];
     return depth > 12 ? [] : [sample(shape[1], key, depth + 1)];
@@ -79,7 +80,7 @@ export function violation(shape, value, path = '') {
   const { shapes } = loadSchema();
   const where = path || 'value';
   if (value === undefined || value === null) return null;
-  if (shape === 'a') return null;
+  if (shape === 'a' || shape === 'f') return null;
   if (shape === 's') return typeof value === 'string' || typeof value === 'number' ? null : `${where}: expected a string`;
   if (shape === 'n') return typeof value === 'number' || (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value))) ? null : `${where}: expected a number`;
   if (shape === 'b') return typeof value === 'boolean' || value === 'true' || value === 'false' ? null : `${where}: expected a boolean`;

@@ -1482,7 +1482,7 @@ pub const DIRECTORY_V1_DEPARTMENT_SEARCH: Endpoint = Endpoint { name: "directory
 /// `POST /open-apis/directory/v1/employees`
 pub const DIRECTORY_V1_EMPLOYEE_CREATE: Endpoint = Endpoint { name: "directory.v1.employee.create", method: Method::Post, path: "directory/v1/employees", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `DELETE /open-apis/directory/v1/employees/{employee_id}`
-pub const DIRECTORY_V1_EMPLOYEE_DELETE: Endpoint = Endpoint { name: "directory.v1.employee.delete", method: Method::Delete, path: "directory/v1/employees/{employee_id}", paginated: false, body: BodyKind::None, response: ResponseKind::Json };
+pub const DIRECTORY_V1_EMPLOYEE_DELETE: Endpoint = Endpoint { name: "directory.v1.employee.delete", method: Method::Delete, path: "directory/v1/employees/{employee_id}", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `POST /open-apis/directory/v1/employees/filter`
 pub const DIRECTORY_V1_EMPLOYEE_FILTER: Endpoint = Endpoint { name: "directory.v1.employee.filter", method: Method::Post, path: "directory/v1/employees/filter", paginated: false, body: BodyKind::Json, response: ResponseKind::Json };
 /// `POST /open-apis/directory/v1/employees/mget`

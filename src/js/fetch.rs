@@ -196,7 +196,9 @@ fn network_failure(e: &JsValue, url: &str) -> String {
             .as_string()
             .unwrap_or_else(|| describe(&cause));
         match code {
-            Some(code) if !text.contains(&code) => msg.push_str(&format!("; cause: {code}: {text}")),
+            Some(code) if !text.contains(&code) => {
+                msg.push_str(&format!("; cause: {code}: {text}"))
+            }
             _ => msg.push_str(&format!("; cause: {text}")),
         }
     }

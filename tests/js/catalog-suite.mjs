@@ -78,9 +78,10 @@ export const catalogTests = [
       const ids = [];
       for await (const chat of client.im.chat.listItems({ params: { page_size: 2 }, maxItems: 3 })) ids.push(chat.chat_id);
       assertEqual(ids, ['oc_0', 'oc_1', 'oc_2']);
-      await client.im.v1.message.get({ path: { message_id: 'om_1' } }, ctx.withUserAccessToken('u-abc'));
-      await client.im.v1.message.get({ path: { message_id: 'om_2' } }, ctx.withTenantToken('u-explicit-token'));
-      await client.im.v1.message.get({ path: { message_id: 'om_3' } }, ctx.withAll([ctx.withUserAccessToken('u-two'), { headers: { 'x-extra': '1' } }]));
+      const echo = { 'x-emu-echo': '1' }; // only the tokens sent matter here
+      await client.im.v1.message.get({ path: { message_id: 'om_1' }, headers: echo }, ctx.withUserAccessToken('u-abc'));
+      await client.im.v1.message.get({ path: { message_id: 'om_2' }, headers: echo }, ctx.withTenantToken('u-explicit-token'));
+      await client.im.v1.message.get({ path: { message_id: 'om_3' }, headers: echo }, ctx.withAll([ctx.withUserAccessToken('u-two'), { headers: { 'x-extra': '1' } }]));
       const log = (await control(ctx.emuUrl, '/__emu/log')).requests.filter((r) => r.path.startsWith('im/v1/messages/'));
       assertEqual(log.map((r) => r.authorization), ['Bearer u-abc', 'Bearer u-explicit-token', 'Bearer u-two']);
       // Binary methods also stream: the bytes arrive through a ReadableStream; errors stay typed.

@@ -40,6 +40,7 @@ export const clientTests = [
       const res = await client.request({
         method: 'POST', path: 'drive/v1/files/{file_token}/copy', pathParams: { file_token: 'a/b c?#é' },
         params: { user_ids: ['u1', 'u2', null], skip: null, n: 3, flag: true }, data: { name: '文件', nested: { x: [1, 2] } },
+        headers: { 'x-emu-echo': '1' }, // the emulator echoes the request instead of answering as the platform
       });
       assertEqual(res.code, 0);
       const echo = res.data.echo;
@@ -86,7 +87,7 @@ export const clientTests = [
       await client.tokens.tenantAccessToken();
       await emu.faults({ match: 'im/v1/messages', kind: 'rate_limit', resetSeconds: 1, count: 1 });
       const started = Date.now();
-      const res = await client.request({ method: 'POST', path: 'im/v1/messages', data: { msg_type: 'text' } });
+      const res = await client.request({ method: 'POST', path: 'im/v1/messages', params: { receive_id_type: 'chat_id' }, data: { receive_id: 'oc_1', msg_type: 'text', content: '{"text":"hi"}' } });
       const waited = Date.now() - started;
       assertEqual(res.code, 0);
       assert(waited >= 900, `waited only ${waited} ms`);
@@ -100,7 +101,7 @@ export const clientTests = [
       await emu.reset();
       const client = new FeishuClient({ ...APP, baseUrl: emuUrl, logLevel: 'none', retry: { baseDelayMs: 5 } });
       await emu.faults({ match: 'im/v1/messages', kind: 'server_error', status: 503, count: 5 });
-      const err = await assertRejects(client.request({ method: 'POST', path: 'im/v1/messages', data: {} }));
+      const err = await assertRejects(client.request({ method: 'POST', path: 'im/v1/messages', params: { receive_id_type: 'chat_id' }, data: { receive_id: 'oc_1', msg_type: 'text', content: '{"text":"hi"}' } }));
       assert(err instanceof FeishuError, 'FeishuError');
       assertEqual([err.httpStatus, err.retryable], [503, false]);
       assertEqual((await emu.apiCalls('im/v1/messages')).length, 1, 'POST attempts');
@@ -112,7 +113,7 @@ export const clientTests = [
       assertEqual(res.code, 0);
       assertEqual((await emu.apiCalls('im/v1/chats')).length, 3, 'GET attempts');
       await emu.faults({ match: 'im/v1/messages', kind: 'server_error', count: 1 });
-      await fresh.request({ method: 'POST', path: 'im/v1/messages', data: {}, idempotent: true });
+      await fresh.request({ method: 'POST', path: 'im/v1/messages', params: { receive_id_type: 'chat_id' }, data: { receive_id: 'oc_1', msg_type: 'text', content: '{"text":"hi"}' }, idempotent: true });
       assertEqual((await emu.apiCalls('im/v1/messages')).length, 2, 'a POST marked idempotent is retried');
     },
   },
@@ -161,7 +162,7 @@ export const clientTests = [
       await emu.reset();
       const client = new FeishuClient({ ...APP, baseUrl: emuUrl, logLevel: 'none', retry: { maxAttempts: 1 } });
       await emu.faults({ match: 'im/v1/messages', kind: 'api_error', code: 230001, msg: 'invalid receive_id', status: 400, count: 1 });
-      const err = await assertRejects(client.request({ method: 'POST', path: 'im/v1/messages', data: {} }));
+      const err = await assertRejects(client.request({ method: 'POST', path: 'im/v1/messages', params: { receive_id_type: 'chat_id' }, data: { receive_id: 'oc_1', msg_type: 'text', content: '{"text":"hi"}' } }));
       assert(err instanceof FeishuError && err instanceof Error, 'FeishuError extends Error');
       assertEqual([err.name, err.kind, err.code, err.msg, err.httpStatus, err.retryable], ['FeishuError', 'api', 230001, 'invalid receive_id', 400, false]);
       assert(/^emu-log-\d+$/.test(err.logId), `logId ${err.logId}`);

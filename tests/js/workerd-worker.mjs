@@ -9,8 +9,9 @@ import { catalogTests, parseCatalog } from './catalog-suite.mjs';
 import { helperTests } from './helpers-suite.mjs';
 import { trustTests } from './trust-suite.mjs';
 import { errorTests } from './errors-suite.mjs';
+import { emulatorTests } from './emulator-suite.mjs';
 
-const tests = [...clientTests, ...webhookTests, ...cardTests, ...catalogTests, ...helperTests, ...trustTests, ...errorTests];
+const tests = [...clientTests, ...webhookTests, ...cardTests, ...catalogTests, ...helperTests, ...trustTests, ...errorTests, ...emulatorTests];
 
 export default {
   async fetch(request, env) {
