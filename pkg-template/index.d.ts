@@ -228,15 +228,17 @@ export interface WebhookOptions {
   logLevel?: LogLevel;
 }
 
-/** The second argument of every handler. */
-export interface HandlerContext {
+/**
+ * The second argument of every handler. `client` is the options' client: typed as a
+ * `FeishuClient` when the dispatcher was given one, `undefined` when it was not.
+ */
+export interface HandlerContext<C extends FeishuClient | undefined = FeishuClient | undefined> {
   eventType: string;
   eventId: string | null;
   tenantKey: string | null;
   appId: string | null;
   schema: '1.0' | '2.0' | 'card';
-  /** The options' client, when one was given. */
-  client?: FeishuClient;
+  client: C;
 }
 
 /**
@@ -268,7 +270,7 @@ export interface CardActionEvent extends EventData {
 /** A card callback's reply: a toast and/or a card, or (legacy flow) a bare card. */
 export type CardReply = { toast?: { type: 'success' | 'error' | 'info' | 'warning'; content: string; i18n?: Record<string, string> }; card?: unknown } | Record<string, unknown>;
 
-export type EventHandler<T = EventData> = (data: T, ctx: HandlerContext) => unknown | Promise<unknown>;
+export type EventHandler<T = EventData, C extends FeishuClient | undefined = FeishuClient | undefined> = (data: T, ctx: HandlerContext<C>) => unknown | Promise<unknown>;
 
 /**
  * Every event type the schema knows (generated from the official SDK's declarations), with the
@@ -285,7 +287,7 @@ export interface UnknownEvent {
 }
 
 /** A handler map: known event types get their exact payload, others an `UnknownEvent`. */
-export type EventHandlers<H = Record<string, unknown>> = { [K in keyof H]: K extends keyof KnownEvents ? EventHandler<KnownEvents[K]> : EventHandler<UnknownEvent> };
+export type EventHandlers<H = Record<string, unknown>, C extends FeishuClient | undefined = FeishuClient | undefined> = { [K in keyof H]: K extends keyof KnownEvents ? EventHandler<KnownEvents[K], C> : EventHandler<UnknownEvent, C> };
 
 export interface WebhookResult {
   status: number;
@@ -330,14 +332,14 @@ declare class WebhookEndpoint {
   readonly exactlyOnce: boolean;
 }
 
-export declare class EventDispatcher extends WebhookEndpoint {
-  constructor(options?: WebhookOptions);
+export declare class EventDispatcher<C extends FeishuClient | undefined = undefined> extends WebhookEndpoint {
+  constructor(options?: WebhookOptions & { client?: C });
   /** Registers handlers by event type (the official SDK's map); returns this. */
-  register<H extends Record<string, unknown>>(handlers: H & EventHandlers<H>): this;
+  register<H extends Record<string, unknown>>(handlers: H & EventHandlers<H, C>): this;
 }
 
-export declare class CardActionHandler extends WebhookEndpoint {
-  constructor(options: WebhookOptions, handler: (action: CardActionEvent, ctx: HandlerContext) => CardReply | void | Promise<CardReply | void>);
+export declare class CardActionHandler<C extends FeishuClient | undefined = undefined> extends WebhookEndpoint {
+  constructor(options: WebhookOptions & { client?: C }, handler: (action: CardActionEvent, ctx: HandlerContext<C>) => CardReply | void | Promise<CardReply | void>);
 }
 
 export interface SignatureInput {
