@@ -62,6 +62,15 @@ function invalid(r, query, body) {
   return null;
 }
 
+// Resources the emulator keeps: created objects are read back, updated, listed and deleted.
+// `key` is the reply field holding the object, `id` its id field (more ids with prefixes).
+const MODELS = [
+  { base: /^contact\/v3\/users$/, item: /^contact\/v3\/users\/([^/]+)$/, key: 'user', id: 'user_id', ids: { open_id: 'ou_', union_id: 'on_' } },
+  { base: /^contact\/v3\/departments$/, item: /^contact\/v3\/departments\/([^/]+)$/, key: 'department', id: 'department_id', ids: { open_department_id: 'od-' } },
+  { base: /^task\/v2\/tasks$/, item: /^task\/v2\/tasks\/([^/]+)$/, key: 'task', id: 'guid', ids: {} },
+  { base: /^bitable\/v1\/apps\/[^/]+\/tables\/[^/]+\/records$/, item: /^bitable\/v1\/apps\/[^/]+\/tables\/[^/]+\/records\/([^/]+)$/, key: 'record', id: 'record_id', ids: {} },
+];
+
 /** Data shaped like the method's reply; a page is the last one. */
 function replyOf(r) {
   if (r.schema.r === undefined) return {};
@@ -74,7 +83,7 @@ function replyOf(r) {
 const DEFAULTS = { appId: 'cli_emu', appSecret: 'emu_secret_value', appTicket: 'ticket-emu', tokenExpire: 7200, chats: 5 };
 
 export function startEmulator(options = {}) {
-  const state = { config: { ...DEFAULTS, ...options }, log: [], faults: [], tokens: new Map(), counts: {}, seq: 0, cards: new Map(), messages: new Map() };
+  const state = { config: { ...DEFAULTS, ...options }, log: [], faults: [], tokens: new Map(), counts: {}, seq: 0, cards: new Map(), messages: new Map(), models: new Map() };
   const reset = () => {
     state.config = { ...DEFAULTS, ...options };
     state.log = [];
@@ -83,6 +92,7 @@ export function startEmulator(options = {}) {
     state.counts = {};
     state.cards = new Map();
     state.messages = new Map();
+    state.models = new Map();
   };
   const count = (k) => (state.counts[k] = (state.counts[k] ?? 0) + 1);
 
@@ -300,8 +310,51 @@ export function startEmulator(options = {}) {
       const bytes = Buffer.from([0x89, 0x50, 0x4e, 0x47, ...Buffer.from(key)]);
       return send(200, bytes, { 'content-type': 'image/png', 'content-disposition': `attachment; filename="${key}.png"` });
     }
-    if (r) return answer({});
+    if (r) {
+      const modelled = resource(method, path, body, r);
+      if (modelled) return answer(modelled);
+      return answer({});
+    }
     return echo(method, path, url, body, form, send);
+  }
+
+  /** Create / get / update / delete / list on a kept resource; null when `path` is not one. */
+  function resource(method, path, body, r) {
+    for (const m of MODELS) {
+      const store = state.models.get(m.key) ?? new Map();
+      state.models.set(m.key, store);
+      const template = () => replyOf(r)[m.key] ?? replyOf(r).items?.[0] ?? {};
+      if (m.base.test(path)) {
+        if (method === 'POST') {
+          const id = `${m.key}_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+          const extra = Object.fromEntries(Object.entries(m.ids).map(([k, prefix]) => [k, `${prefix}${id}`]));
+          const given = body && typeof body === 'object' ? (body[m.key] ?? body) : {};
+          const obj = deepMerge(deepMerge(template(), given), { [m.id]: id, ...extra });
+          for (const key of [id, ...Object.values(extra)]) store.set(key, obj);
+          return { [m.key]: obj };
+        }
+        if (method === 'GET' && store.size) return { items: [...new Set(store.values())], has_more: false, page_token: '' };
+        return null;
+      }
+      const hit = m.item.exec(path);
+      if (!hit) continue;
+      const id = decodeURIComponent(hit[1]);
+      const kept = store.get(id);
+      if (method === 'DELETE') {
+        if (kept) for (const [k, v] of store) if (v === kept) store.delete(k);
+        return {};
+      }
+      const current = kept ?? deepMerge(template(), { [m.id]: id });
+      if (method === 'PATCH' || method === 'PUT') {
+        const given = body && typeof body === 'object' ? (body[m.key] ?? body) : {};
+        const next = deepMerge(current, given);
+        for (const [k, v] of store) if (v === kept) store.set(k, next);
+        return { [m.key]: next };
+      }
+      if (method === 'GET') return { [m.key]: current };
+      return null;
+    }
+    return null;
   }
 
   /** A sent message, with the fields the platform returns, kept for later reads. */

@@ -38,6 +38,25 @@ export const emulatorTests = [
     },
   },
   {
+    name: 'emulator: users, departments, tasks and bitable records keep what they are given',
+    async fn(ctx) {
+      const client = await fresh(ctx);
+      const { data: { user } } = await client.contact.v3.user.create({ data: { name: 'Ada', mobile: '+8613800000001', department_ids: ['od-1'], employee_type: 1 } });
+      assert(user.open_id.startsWith('ou_') && user.name === 'Ada', JSON.stringify(user).slice(0, 200));
+      assertEqual((await client.contact.v3.user.get({ path: { user_id: user.open_id } })).data.user.name, 'Ada');
+      await client.contact.v3.user.patch({ path: { user_id: user.user_id }, data: { name: 'Ada L.' } });
+      assertEqual((await client.contact.v3.user.get({ path: { user_id: user.open_id } })).data.user.name, 'Ada L.');
+      const { data: { task } } = await client.task.v2.task.create({ data: { summary: 'ship it' } });
+      assertEqual((await client.task.v2.task.get({ path: { task_guid: task.guid } })).data.task.summary, 'ship it');
+      const path = { app_token: 'bascnA', table_id: 'tblA' };
+      const { data: { record } } = await client.bitable.v1.appTableRecord.create({ path, data: { fields: { Name: 'row 1' } } });
+      assertEqual((await client.bitable.v1.appTableRecord.get({ path: { ...path, record_id: record.record_id } })).data.record.fields.Name, 'row 1');
+      const listed = await client.bitable.v1.appTableRecord.list({ path });
+      assertEqual(listed.data.items.map((i) => i.record_id), [record.record_id]);
+      await client.bitable.v1.appTableRecord.delete({ path: { ...path, record_id: record.record_id } });
+    },
+  },
+  {
     name: 'emulator: a call that breaks the schema gets 99992402 naming the field, as the platform answers',
     async fn(ctx) {
       const client = await fresh(ctx);
