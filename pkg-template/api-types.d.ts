@@ -1,88 +1,81 @@
-// Hand-written request and response types for the most used Open API methods, and the helpers'
-// types. The generator (scripts/gen-catalog.mjs) wires them into catalog.d.ts by catalog/typed.tsv.
+// The helpers' types. Request and response types of Open API methods are views of the
+// generated ones (catalog.d.ts, from catalog/schema.json); only the helpers' own shapes are
+// written here.
 import type { Card, CardJSON, FeishuClient } from './index.js';
 
-export type ReceiveIdType = 'open_id' | 'union_id' | 'user_id' | 'email' | 'chat_id';
+import type { ImV1, ContactV3, CalendarV4, DriveV1, BitableV1, DocxV1, TaskV2 } from './catalog.js';
+
+/** The `data` of a catalog method's successful reply (generated from the schema). */
+export type ReplyData<F> = F extends (...args: any[]) => Promise<infer R> ? (R extends { data: infer D } ? D : never) : never;
+/** A catalog method's payload: `{ path, params, data, headers }` (generated from the schema). */
+export type PayloadOf<F> = F extends (payload: infer P, ...rest: any[]) => unknown ? NonNullable<P> : never;
+type ItemOf<T> = T extends { items?: Array<infer I> } ? I : never;
+
+export type ReceiveIdType = NonNullable<PayloadOf<ImV1['message']['create']>['params']>['receive_id_type'];
 export type UserIdType = 'open_id' | 'union_id' | 'user_id';
 export type MsgType = 'text' | 'post' | 'image' | 'file' | 'audio' | 'media' | 'sticker' | 'interactive' | 'share_chat' | 'share_user' | 'system';
 interface PageParams { page_size?: number; page_token?: string }
-interface Page<T> { items?: T[]; has_more?: boolean; page_token?: string }
 
+// The types below are views of the generated method types: one schema, no second copy.
 // ---- im
-export interface ImMessageCreateParams { receive_id_type: ReceiveIdType }
-export interface ImMessageCreateData { receive_id: string; msg_type: MsgType; content: string; uuid?: string }
-export interface ImMessageReplyData { msg_type: MsgType; content: string; reply_in_thread?: boolean; uuid?: string }
-export interface ImMessageUpdateData { msg_type: MsgType; content: string }
-export interface ImMessagePatchData { content: string }
-export interface ImUserIdTypeParams { user_id_type?: UserIdType }
-export interface ImMessage {
-  message_id: string; root_id?: string; parent_id?: string; thread_id?: string; msg_type: MsgType;
-  create_time: string; update_time?: string; deleted?: boolean; updated?: boolean; chat_id: string;
-  sender: { id: string; id_type: string; sender_type: string; tenant_key?: string };
-  body: { content: string };
-  mentions?: Array<{ key: string; id: string; id_type: string; name: string; tenant_key?: string }>;
-  upper_message_id?: string;
-}
-export interface ImMessageItems { items: ImMessage[] }
-export interface ImMessageListParams extends PageParams { container_id_type: 'chat' | 'thread'; container_id: string; start_time?: string; end_time?: string; sort_type?: 'ByCreateTimeAsc' | 'ByCreateTimeDesc' }
-export type ImMessagePage = Page<ImMessage>;
-export interface ImChatListParams extends PageParams { user_id_type?: UserIdType; sort_type?: 'ByCreateTimeAsc' | 'ByActiveTimeDesc' }
-export type ImChatPage = Page<{ chat_id: string; avatar?: string; name: string; description?: string; owner_id?: string; owner_id_type?: string; external?: boolean; tenant_key?: string; chat_status?: string }>;
-type Upload = Blob | Uint8Array | ArrayBuffer | { data: Blob | Uint8Array | ArrayBuffer; filename?: string; contentType?: string };
-export interface ImImageCreateData { image_type: 'message' | 'avatar'; image: Upload }
-export interface ImImageKey { image_key: string }
-export interface ImFileCreateData { file_type: 'opus' | 'mp4' | 'pdf' | 'doc' | 'xls' | 'ppt' | 'stream'; file_name: string; duration?: number; file: Upload }
-export interface ImFileKey { file_key: string }
+export type ImMessageCreateParams = PayloadOf<ImV1['message']['create']>['params'];
+export type ImMessageCreateData = PayloadOf<ImV1['message']['create']>['data'];
+export type ImMessageReplyData = PayloadOf<ImV1['message']['reply']>['data'];
+export type ImMessageUpdateData = PayloadOf<ImV1['message']['update']>['data'];
+export type ImMessagePatchData = PayloadOf<ImV1['message']['patch']>['data'];
+export type ImUserIdTypeParams = NonNullable<PayloadOf<ImV1['message']['get']>['params']>;
+export type ImMessage = ReplyData<ImV1['message']['create']>;
+export type ImMessageItems = ReplyData<ImV1['message']['get']>;
+export type ImMessageListParams = PayloadOf<ImV1['message']['list']>['params'];
+export type ImMessagePage = ReplyData<ImV1['message']['list']>;
+export type ImChatListParams = NonNullable<PayloadOf<ImV1['chat']['list']>['params']>;
+export type ImChatPage = ReplyData<ImV1['chat']['list']>;
+export type ImImageCreateData = PayloadOf<ImV1['image']['create']>['data'];
+export type ImImageKey = ReplyData<ImV1['image']['create']>;
+export type ImFileCreateData = PayloadOf<ImV1['file']['create']>['data'];
+export type ImFileKey = ReplyData<ImV1['file']['create']>;
 
 // ---- contact
-export interface ContactUser {
-  union_id?: string; user_id?: string; open_id?: string; name: string; en_name?: string; nickname?: string; email?: string; mobile?: string;
-  avatar?: { avatar_72?: string; avatar_240?: string; avatar_640?: string; avatar_origin?: string };
-  status?: { is_frozen?: boolean; is_resigned?: boolean; is_activated?: boolean; is_exited?: boolean; is_unjoin?: boolean };
-  department_ids?: string[]; leader_user_id?: string; city?: string; country?: string; job_title?: string; employee_no?: string;
-}
-export interface ContactUserGetParams { user_id_type?: UserIdType; department_id_type?: 'department_id' | 'open_department_id' }
-export interface ContactUserData { user: ContactUser }
-export interface ContactUserBatchParams { user_ids: string[]; user_id_type?: UserIdType; department_id_type?: 'department_id' | 'open_department_id' }
-export interface ContactUserItems { items: ContactUser[] }
-export interface ContactDepartment { name: string; department_id?: string; open_department_id: string; parent_department_id?: string; leader_user_id?: string; member_count?: number; status?: { is_deleted?: boolean } }
-export interface ContactDepartmentChildrenParams extends PageParams { user_id_type?: UserIdType; department_id_type?: 'department_id' | 'open_department_id'; fetch_child?: boolean }
-export type ContactDepartmentPage = Page<ContactDepartment>;
+export type ContactUser = NonNullable<ReplyData<ContactV3['user']['get']>['user']>;
+export type ContactUserGetParams = NonNullable<PayloadOf<ContactV3['user']['get']>['params']>;
+export type ContactUserData = ReplyData<ContactV3['user']['get']>;
+export type ContactUserBatchParams = PayloadOf<ContactV3['user']['batch']>['params'];
+export type ContactUserItems = ReplyData<ContactV3['user']['batch']>;
+export type ContactDepartment = ItemOf<ReplyData<ContactV3['department']['children']>>;
+export type ContactDepartmentChildrenParams = NonNullable<PayloadOf<ContactV3['department']['children']>['params']>;
+export type ContactDepartmentPage = ReplyData<ContactV3['department']['children']>;
 
 // ---- calendar
-export interface CalendarTime { date?: string; timestamp?: string; timezone?: string }
-export interface CalendarEventInput {
-  summary?: string; description?: string; start_time?: CalendarTime; end_time?: CalendarTime; need_notification?: boolean;
-  visibility?: 'default' | 'public' | 'private'; attendee_ability?: 'none' | 'can_see_others' | 'can_invite_others' | 'can_modify_event';
-  free_busy_status?: 'busy' | 'free'; location?: { name?: string; address?: string; latitude?: number; longitude?: number };
-  color?: number; reminders?: Array<{ minutes: number }>; recurrence?: string; vchat?: { vc_type?: string; meeting_url?: string };
-}
-export interface CalendarEvent extends CalendarEventInput { event_id: string; organizer_calendar_id?: string; status?: string; app_link?: string; create_time?: string }
-export interface CalendarEventData { event: CalendarEvent }
-export interface CalendarEventListParams extends PageParams { start_time?: string; end_time?: string; anchor_time?: string; sync_token?: string; user_id_type?: UserIdType }
-export type CalendarEventPage = Page<CalendarEvent> & { sync_token?: string };
+export type CalendarEventInput = PayloadOf<CalendarV4['calendarEvent']['create']>['data'];
+export type CalendarTime = CalendarEventInput['start_time'];
+export type CalendarEvent = NonNullable<ReplyData<CalendarV4['calendarEvent']['get']>['event']>;
+export type CalendarEventData = ReplyData<CalendarV4['calendarEvent']['get']>;
+export type CalendarEventListParams = NonNullable<PayloadOf<CalendarV4['calendarEvent']['list']>['params']>;
+export type CalendarEventPage = ReplyData<CalendarV4['calendarEvent']['list']>;
 
 // ---- drive
-export interface DriveUploadAllData { file_name: string; parent_type: 'explorer'; parent_node: string; size: number; checksum?: string; file: Upload }
-export interface DriveMediaUploadAllData { file_name: string; parent_type: string; parent_node: string; size: number; checksum?: string; extra?: string; file: Upload }
-export interface DriveFileToken { file_token: string }
+export type DriveUploadAllData = PayloadOf<DriveV1['file']['uploadAll']>['data'];
+export type DriveMediaUploadAllData = PayloadOf<DriveV1['media']['uploadAll']>['data'];
+export type DriveFileToken = ReplyData<DriveV1['file']['uploadAll']>;
 
 // ---- bitable
 export type BitableFields = Record<string, unknown>;
-export interface BitableRecord { record_id?: string; fields: BitableFields; created_time?: number; last_modified_time?: number }
-export interface BitableRecordInput { fields: BitableFields }
-export interface BitableRecordData { record: BitableRecord }
-export interface BitableDeleted { deleted: boolean; record_id: string }
-export interface BitablePageParams extends PageParams { user_id_type?: UserIdType }
-export interface BitableRecordListParams extends BitablePageParams { view_id?: string; filter?: string; sort?: string; field_names?: string; automatic_fields?: boolean }
-export interface BitableRecordSearchData { view_id?: string; field_names?: string[]; sort?: Array<{ field_name: string; desc?: boolean }>; filter?: { conjunction: 'and' | 'or'; conditions?: Array<{ field_name: string; operator: string; value?: unknown[] }> }; automatic_fields?: boolean }
-export type BitableRecordPage = Page<BitableRecord> & { total?: number };
+export type BitableRecord = NonNullable<ReplyData<BitableV1['appTableRecord']['get']>['record']>;
+export type BitableRecordInput = PayloadOf<BitableV1['appTableRecord']['create']>['data'];
+export type BitableRecordData = ReplyData<BitableV1['appTableRecord']['get']>;
+export type BitableDeleted = ReplyData<BitableV1['appTableRecord']['delete']>;
+export type BitableRecordListParams = NonNullable<PayloadOf<BitableV1['appTableRecord']['list']>['params']>;
+export type BitablePageParams = NonNullable<PayloadOf<BitableV1['appTableRecord']['search']>['params']>;
+export type BitableRecordSearchData = NonNullable<PayloadOf<BitableV1['appTableRecord']['search']>['data']>;
+export type BitableRecordPage = ReplyData<BitableV1['appTableRecord']['list']>;
 
-// ---- docx, task
-export interface DocxRawContent { content: string }
-export interface TaskInput { summary: string; description?: string; due?: { timestamp: string; is_all_day?: boolean }; start?: { timestamp: string; is_all_day?: boolean }; members?: Array<{ id: string; type?: 'user' | 'app'; role: 'assignee' | 'follower' }>; client_token?: string; tasklists?: Array<{ tasklist_guid: string; section_guid?: string }> }
-export interface Task extends TaskInput { guid: string; url?: string; status?: 'todo' | 'done'; created_at?: string; completed_at?: string }
-export interface TaskData { task: Task }
+// ---- docx
+export type DocxRawContent = ReplyData<DocxV1['document']['rawContent']>;
+
+// ---- task
+export type TaskInput = PayloadOf<TaskV2['task']['create']>['data'];
+export type Task = NonNullable<ReplyData<TaskV2['task']['create']>['task']>;
+export type TaskData = ReplyData<TaskV2['task']['create']>;
 
 // ---- helpers (client.im.send(...), client.drive.uploadFile(...), ...)
 /** A message's content: a string (text), a card, {image_key}, {file_key}, a post, or {msg_type, content}. */

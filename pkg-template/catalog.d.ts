@@ -4713,21 +4713,113 @@ export interface BitableV1 {
         records: S.Records[];
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.BitableV1AppTableRecordBatchCreateResponse> & { data: S.BitableV1AppTableRecordBatchCreateResponse }>;
     /** POST /open-apis/bitable/v1/apps/{app_token}/tables/{table_id}/records */
-    create(payload: CatalogPayload<"app_token" | "table_id", Record<string, unknown>, T.BitableRecordInput>, options?: CallOptions): Promise<Envelope<T.BitableRecordData> & { data: T.BitableRecordData }>;
+    create(payload: { path: { app_token: string | number; table_id: string | number }; params?: S.BitableV1AppTableRecordBatchCreateParams; data: {
+        fields: unknown;
+        record_id?: string;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.BitableV1AppTableRecordCreateResponse> & { data: S.BitableV1AppTableRecordCreateResponse }>;
     /** DELETE /open-apis/bitable/v1/apps/{app_token}/tables/{table_id}/records/{record_id} */
-    delete(payload: CatalogPayload<"app_token" | "table_id" | "record_id">, options?: CallOptions): Promise<Envelope<T.BitableDeleted> & { data: T.BitableDeleted }>;
+    delete(payload: { path: { app_token: string | number; table_id: string | number; record_id: string | number }; params?: S.BitableV1AppTableRecordBatchDeleteParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.Records2> & { data: S.Records2 }>;
     /** GET /open-apis/bitable/v1/apps/{app_token}/tables/{table_id}/records/{record_id} */
-    get(payload: CatalogPayload<"app_token" | "table_id" | "record_id">, options?: CallOptions): Promise<Envelope<T.BitableRecordData> & { data: T.BitableRecordData }>;
+    get(payload: { path: { app_token: string | number; table_id: string | number; record_id: string | number }; params?: {
+        text_field_as_array?: boolean;
+        user_id_type?: "user_id" | "union_id" | "open_id";
+        display_formula_ref?: boolean;
+        with_shared_url?: boolean;
+        automatic_fields?: boolean;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.BitableV1AppTableRecordCreateResponse> & { data: S.BitableV1AppTableRecordCreateResponse }>;
     /** GET /open-apis/bitable/v1/apps/{app_token}/tables/{table_id}/records */
-    list(payload: CatalogPayload<"app_token" | "table_id", T.BitableRecordListParams, any>, options?: CallOptions): Promise<Envelope<T.BitableRecordPage> & { data: T.BitableRecordPage }>;
-    listWithIterator(payload: CatalogPayload<"app_token" | "table_id", T.BitableRecordListParams, any>, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<T.BitableRecordPage, 'has_more' | 'page_token'>>>;
-    listItems(payload: CatalogPayload<"app_token" | "table_id", T.BitableRecordListParams, any> & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<NonNullable<T.BitableRecordPage['items']>[number]>;
+    list(payload: { path: { app_token: string | number; table_id: string | number }; params?: {
+        view_id?: string;
+        filter?: string;
+        sort?: string;
+        field_names?: string;
+        text_field_as_array?: boolean;
+        user_id_type?: "user_id" | "union_id" | "open_id";
+        display_formula_ref?: boolean;
+        automatic_fields?: boolean;
+        page_token?: string;
+        page_size?: number;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.BitableV1AppTableRecordListResponse> & { data: S.BitableV1AppTableRecordListResponse }>;
+    listWithIterator(payload: { path: { app_token: string | number; table_id: string | number }; params?: {
+        view_id?: string;
+        filter?: string;
+        sort?: string;
+        field_names?: string;
+        text_field_as_array?: boolean;
+        user_id_type?: "user_id" | "union_id" | "open_id";
+        display_formula_ref?: boolean;
+        automatic_fields?: boolean;
+        page_token?: string;
+        page_size?: number;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.BitableV1AppTableRecordListResponse, 'has_more' | 'page_token'>>>;
+    listItems(payload: { path: { app_token: string | number; table_id: string | number }; params?: {
+        view_id?: string;
+        filter?: string;
+        sort?: string;
+        field_names?: string;
+        text_field_as_array?: boolean;
+        user_id_type?: "user_id" | "union_id" | "open_id";
+        display_formula_ref?: boolean;
+        automatic_fields?: boolean;
+        page_token?: string;
+        page_size?: number;
+      }; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.Records>;
     /** POST /open-apis/bitable/v1/apps/{app_token}/tables/{table_id}/records/search */
-    search(payload: CatalogPayload<"app_token" | "table_id", T.BitablePageParams, T.BitableRecordSearchData>, options?: CallOptions): Promise<Envelope<T.BitableRecordPage> & { data: T.BitableRecordPage }>;
-    searchWithIterator(payload: CatalogPayload<"app_token" | "table_id", T.BitablePageParams, T.BitableRecordSearchData>, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<T.BitableRecordPage, 'has_more' | 'page_token'>>>;
-    searchItems(payload: CatalogPayload<"app_token" | "table_id", T.BitablePageParams, T.BitableRecordSearchData> & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<NonNullable<T.BitableRecordPage['items']>[number]>;
+    search(payload: { path: { app_token: string | number; table_id: string | number }; params?: S.BitableV1AppTableRecordSearchParams; data?: {
+        view_id?: string;
+        field_names?: string[];
+        sort?: Array<{
+          field_name?: string;
+          desc?: boolean;
+        }>;
+        filter?: {
+          conjunction: "and" | "or";
+          conditions?: S.Conditions4[];
+          children?: Array<{
+            conjunction: "and" | "or";
+            conditions?: S.Conditions4[];
+          }>;
+        };
+        automatic_fields?: boolean;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.BitableV1AppTableRecordSearchResponse> & { data: S.BitableV1AppTableRecordSearchResponse }>;
+    searchWithIterator(payload: { path: { app_token: string | number; table_id: string | number }; params?: S.BitableV1AppTableRecordSearchParams; data?: {
+        view_id?: string;
+        field_names?: string[];
+        sort?: Array<{
+          field_name?: string;
+          desc?: boolean;
+        }>;
+        filter?: {
+          conjunction: "and" | "or";
+          conditions?: S.Conditions4[];
+          children?: Array<{
+            conjunction: "and" | "or";
+            conditions?: S.Conditions4[];
+          }>;
+        };
+        automatic_fields?: boolean;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.BitableV1AppTableRecordSearchResponse, 'has_more' | 'page_token'>>>;
+    searchItems(payload: { path: { app_token: string | number; table_id: string | number }; params?: S.BitableV1AppTableRecordSearchParams; data?: {
+        view_id?: string;
+        field_names?: string[];
+        sort?: Array<{
+          field_name?: string;
+          desc?: boolean;
+        }>;
+        filter?: {
+          conjunction: "and" | "or";
+          conditions?: S.Conditions4[];
+          children?: Array<{
+            conjunction: "and" | "or";
+            conditions?: S.Conditions4[];
+          }>;
+        };
+        automatic_fields?: boolean;
+      }; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.Records>;
     /** PUT /open-apis/bitable/v1/apps/{app_token}/tables/{table_id}/records/{record_id} */
-    update(payload: CatalogPayload<"app_token" | "table_id" | "record_id", Record<string, unknown>, T.BitableRecordInput>, options?: CallOptions): Promise<Envelope<T.BitableRecordData> & { data: T.BitableRecordData }>;
+    update(payload: { path: { app_token: string | number; table_id: string | number; record_id: string | number }; params?: S.BitableV1AppTableRecordBatchUpdateParams; data: {
+        fields: unknown;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.BitableV1AppTableRecordCreateResponse> & { data: S.BitableV1AppTableRecordCreateResponse }>;
   };
   appTableView: {
     /** POST /open-apis/bitable/v1/apps/{app_token}/tables/{table_id}/views */
@@ -5254,11 +5346,131 @@ export interface CalendarV4 {
   };
   calendarEvent: {
     /** POST /open-apis/calendar/v4/calendars/{calendar_id}/events */
-    create(payload: CatalogPayload<"calendar_id", Record<string, unknown>, T.CalendarEventInput>, options?: CallOptions): Promise<Envelope<T.CalendarEventData> & { data: T.CalendarEventData }>;
+    create(payload: { path: { calendar_id: string | number }; params?: {
+        idempotency_key?: string;
+        user_id_type?: "user_id" | "union_id" | "open_id";
+      }; data: {
+        summary?: string;
+        description?: string;
+        need_notification?: boolean;
+        start_time: S.StartTime;
+        end_time: S.StartTime;
+        vchat?: S.Vchat;
+        visibility?: "default" | "public" | "private";
+        attendee_ability?: "none" | "can_see_others" | "can_invite_others" | "can_modify_event";
+        free_busy_status?: "busy" | "free";
+        location?: S.Location2;
+        color?: number;
+        reminders?: S.Reminders[];
+        recurrence?: string;
+        schemas?: S.Schemas[];
+        attachments?: S.BaikeV1FileDownloadPath[];
+        event_check_in?: S.EventCheckIn;
+        source?: string;
+        description_rich?: string;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.CalendarV4CalendarEventCreateResponse> & { data: S.CalendarV4CalendarEventCreateResponse }>;
     /** DELETE /open-apis/calendar/v4/calendars/{calendar_id}/events/{event_id} */
-    delete(payload: CatalogPayload<"calendar_id" | "event_id">, options?: CallOptions): Promise<Envelope>;
+    delete(payload: { path: { calendar_id: string | number; event_id: string | number }; params?: {
+        need_notification?: "true" | "false";
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
     /** GET /open-apis/calendar/v4/calendars/{calendar_id}/events/{event_id} */
-    get(payload: CatalogPayload<"calendar_id" | "event_id">, options?: CallOptions): Promise<Envelope<T.CalendarEventData> & { data: T.CalendarEventData }>;
+    get(payload: { path: { calendar_id: string | number; event_id: string | number }; params?: {
+        need_meeting_settings?: boolean;
+        need_attendee?: boolean;
+        max_attendee_num?: number;
+        user_id_type?: "user_id" | "union_id" | "open_id";
+        op_user_id?: string;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+        event?: {
+          event_id: string;
+          organizer_calendar_id?: string;
+          summary?: string;
+          description?: string;
+          start_time: S.StartTime;
+          end_time: S.StartTime;
+          vchat?: S.Vchat2;
+          visibility?: "default" | "private" | "public";
+          attendee_ability?: "none" | "can_see_others" | "can_invite_others" | "can_modify_event";
+          free_busy_status?: "free" | "busy";
+          location?: S.Location2;
+          color?: number;
+          reminders?: S.Reminders[];
+          recurrence?: string;
+          status?: "tentative" | "confirmed" | "cancelled";
+          is_exception?: boolean;
+          recurring_event_id?: string;
+          create_time?: string;
+          schemas?: S.Schemas2[];
+          event_organizer?: S.EventOrganizer;
+          app_link?: string;
+          attendees?: Array<{
+            type?: "user" | "chat" | "third_party" | "resource";
+            attendee_id?: string;
+            rsvp_status?: "accept" | "decline" | "tentative" | "needs_action" | "removed";
+            is_optional?: boolean;
+            is_organizer?: boolean;
+            is_external?: boolean;
+            display_name?: string;
+            chat_members?: S.ChatMembers[];
+            user_id?: string;
+            chat_id?: string;
+            room_id?: string;
+            third_party_email?: string;
+            operate_id?: string;
+          }>;
+          has_more_attendee?: boolean;
+          attachments?: S.Attachments2[];
+          event_check_in?: S.EventCheckIn;
+          source?: string;
+          self_rsvp_status?: "accept" | "decline" | "tentative" | "needs_action" | "removed";
+          description_rich?: string;
+        };
+      }> & { data: {
+        event?: {
+          event_id: string;
+          organizer_calendar_id?: string;
+          summary?: string;
+          description?: string;
+          start_time: S.StartTime;
+          end_time: S.StartTime;
+          vchat?: S.Vchat2;
+          visibility?: "default" | "private" | "public";
+          attendee_ability?: "none" | "can_see_others" | "can_invite_others" | "can_modify_event";
+          free_busy_status?: "free" | "busy";
+          location?: S.Location2;
+          color?: number;
+          reminders?: S.Reminders[];
+          recurrence?: string;
+          status?: "tentative" | "confirmed" | "cancelled";
+          is_exception?: boolean;
+          recurring_event_id?: string;
+          create_time?: string;
+          schemas?: S.Schemas2[];
+          event_organizer?: S.EventOrganizer;
+          app_link?: string;
+          attendees?: Array<{
+            type?: "user" | "chat" | "third_party" | "resource";
+            attendee_id?: string;
+            rsvp_status?: "accept" | "decline" | "tentative" | "needs_action" | "removed";
+            is_optional?: boolean;
+            is_organizer?: boolean;
+            is_external?: boolean;
+            display_name?: string;
+            chat_members?: S.ChatMembers[];
+            user_id?: string;
+            chat_id?: string;
+            room_id?: string;
+            third_party_email?: string;
+            operate_id?: string;
+          }>;
+          has_more_attendee?: boolean;
+          attachments?: S.Attachments2[];
+          event_check_in?: S.EventCheckIn;
+          source?: string;
+          self_rsvp_status?: "accept" | "decline" | "tentative" | "needs_action" | "removed";
+          description_rich?: string;
+        };
+      } }>;
     /** GET /open-apis/calendar/v4/calendars/{calendar_id}/events/instance_view */
     instanceView(payload: { path: { calendar_id: string | number }; params: {
         start_time: string;
@@ -5349,9 +5561,102 @@ export interface CalendarV4 {
         has_more?: boolean;
       } }>;
     /** GET /open-apis/calendar/v4/calendars/{calendar_id}/events */
-    list(payload: CatalogPayload<"calendar_id", T.CalendarEventListParams, any>, options?: CallOptions): Promise<Envelope<T.CalendarEventPage> & { data: T.CalendarEventPage }>;
+    list(payload: { path: { calendar_id: string | number }; params?: {
+        page_size?: number;
+        anchor_time?: string;
+        page_token?: string;
+        sync_token?: string;
+        start_time?: string;
+        end_time?: string;
+        user_id_type?: "user_id" | "union_id" | "open_id";
+        op_user_id?: string;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+        has_more?: boolean;
+        page_token?: string;
+        sync_token?: string;
+        items?: Array<{
+          event_id: string;
+          organizer_calendar_id?: string;
+          summary?: string;
+          description?: string;
+          start_time: S.StartTime;
+          end_time: S.StartTime;
+          vchat?: S.Vchat3;
+          visibility?: "default" | "private" | "public";
+          attendee_ability?: "none" | "can_see_others" | "can_invite_others" | "can_modify_event";
+          free_busy_status?: "free" | "busy";
+          location?: S.Location2;
+          color?: number;
+          reminders?: S.Reminders[];
+          recurrence?: string;
+          status?: "tentative" | "confirmed" | "cancelled";
+          is_exception?: boolean;
+          recurring_event_id?: string;
+          create_time?: string;
+          schemas?: S.Schemas2[];
+          event_organizer?: S.EventOrganizer;
+          app_link?: string;
+          attachments?: S.Attachments2[];
+          source?: string;
+          self_rsvp_status?: "accept" | "decline" | "tentative" | "needs_action" | "removed";
+          description_rich?: string;
+        }>;
+      }> & { data: {
+        has_more?: boolean;
+        page_token?: string;
+        sync_token?: string;
+        items?: Array<{
+          event_id: string;
+          organizer_calendar_id?: string;
+          summary?: string;
+          description?: string;
+          start_time: S.StartTime;
+          end_time: S.StartTime;
+          vchat?: S.Vchat3;
+          visibility?: "default" | "private" | "public";
+          attendee_ability?: "none" | "can_see_others" | "can_invite_others" | "can_modify_event";
+          free_busy_status?: "free" | "busy";
+          location?: S.Location2;
+          color?: number;
+          reminders?: S.Reminders[];
+          recurrence?: string;
+          status?: "tentative" | "confirmed" | "cancelled";
+          is_exception?: boolean;
+          recurring_event_id?: string;
+          create_time?: string;
+          schemas?: S.Schemas2[];
+          event_organizer?: S.EventOrganizer;
+          app_link?: string;
+          attachments?: S.Attachments2[];
+          source?: string;
+          self_rsvp_status?: "accept" | "decline" | "tentative" | "needs_action" | "removed";
+          description_rich?: string;
+        }>;
+      } }>;
     /** PATCH /open-apis/calendar/v4/calendars/{calendar_id}/events/{event_id} */
-    patch(payload: CatalogPayload<"calendar_id" | "event_id", Record<string, unknown>, T.CalendarEventInput>, options?: CallOptions): Promise<Envelope<T.CalendarEventData> & { data: T.CalendarEventData }>;
+    patch(payload: { path: { calendar_id: string | number; event_id: string | number }; params?: S.AcsV1UserGetParams; data?: {
+        summary?: string;
+        description?: string;
+        need_notification?: boolean;
+        start_time?: S.StartTime;
+        end_time?: S.StartTime;
+        vchat?: S.Vchat;
+        visibility?: "default" | "public" | "private";
+        attendee_ability?: "none" | "can_see_others" | "can_invite_others" | "can_modify_event";
+        free_busy_status?: "busy" | "free";
+        location?: S.Location2;
+        color?: number;
+        reminders?: S.Reminders[];
+        recurrence?: string;
+        schemas?: S.Schemas[];
+        attachments?: Array<{
+          file_token?: string;
+          is_deleted?: boolean;
+        }>;
+        event_check_in?: S.EventCheckIn;
+        source?: string;
+        description_rich?: string;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.CalendarV4CalendarEventCreateResponse> & { data: S.CalendarV4CalendarEventCreateResponse }>;
     /** POST /open-apis/calendar/v4/calendars/{calendar_id}/events/{event_id}/reply */
     reply(payload: { path: { calendar_id: string | number; event_id: string | number }; params?: Record<string, QueryValue>; data: {
         rsvp_status: "accept" | "decline" | "tentative";
@@ -6401,9 +6706,27 @@ export interface ContactV3 {
         items?: S.Items5[];
       } }>;
     /** GET /open-apis/contact/v3/departments/{department_id}/children */
-    children(payload: CatalogPayload<"department_id", T.ContactDepartmentChildrenParams, any>, options?: CallOptions): Promise<Envelope<T.ContactDepartmentPage> & { data: T.ContactDepartmentPage }>;
-    childrenWithIterator(payload: CatalogPayload<"department_id", T.ContactDepartmentChildrenParams, any>, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<T.ContactDepartmentPage, 'has_more' | 'page_token'>>>;
-    childrenItems(payload: CatalogPayload<"department_id", T.ContactDepartmentChildrenParams, any> & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<NonNullable<T.ContactDepartmentPage['items']>[number]>;
+    children(payload: { path: { department_id: string | number }; params?: {
+        user_id_type?: "user_id" | "union_id" | "open_id";
+        department_id_type?: "department_id" | "open_department_id";
+        fetch_child?: boolean;
+        page_size?: number;
+        page_token?: string;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.ContactV3DepartmentChildrenResponse> & { data: S.ContactV3DepartmentChildrenResponse }>;
+    childrenWithIterator(payload: { path: { department_id: string | number }; params?: {
+        user_id_type?: "user_id" | "union_id" | "open_id";
+        department_id_type?: "department_id" | "open_department_id";
+        fetch_child?: boolean;
+        page_size?: number;
+        page_token?: string;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ContactV3DepartmentChildrenResponse, 'has_more' | 'page_token'>>>;
+    childrenItems(payload: { path: { department_id: string | number }; params?: {
+        user_id_type?: "user_id" | "union_id" | "open_id";
+        department_id_type?: "department_id" | "open_department_id";
+        fetch_child?: boolean;
+        page_size?: number;
+        page_token?: string;
+      }; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.Items5>;
     /** POST /open-apis/contact/v3/departments */
     create(payload: { path?: Record<string, string | number>; params?: S.ContactV3DepartmentCreateParams; data: {
         name: string;
@@ -6874,7 +7197,95 @@ export interface ContactV3 {
         }>;
       } }>;
     /** GET /open-apis/contact/v3/users/batch */
-    batch(payload?: CatalogPayload<never, T.ContactUserBatchParams, any>, options?: CallOptions): Promise<Envelope<T.ContactUserItems> & { data: T.ContactUserItems }>;
+    batch(payload: { path?: Record<string, string | number>; params: {
+        user_ids: string[];
+        user_id_type?: "open_id" | "union_id" | "user_id";
+        department_id_type?: "open_department_id" | "department_id";
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+        items?: Array<{
+          union_id?: string;
+          user_id?: string;
+          open_id?: string;
+          name: string;
+          en_name?: string;
+          nickname?: string;
+          email?: string;
+          mobile: string;
+          mobile_visible?: boolean;
+          gender?: number;
+          avatar?: S.Avatar;
+          status?: S.Status2;
+          department_ids?: string[];
+          leader_user_id?: string;
+          city?: string;
+          country?: string;
+          work_station?: string;
+          join_time?: number;
+          is_tenant_manager?: boolean;
+          employee_no?: string;
+          employee_type?: number;
+          positions?: S.Positions[];
+          orders?: S.Orders[];
+          custom_attrs?: S.CustomAttrs[];
+          enterprise_email?: string;
+          idp_type?: string;
+          time_zone?: string;
+          description?: string;
+          job_title?: string;
+          need_send_notification?: boolean;
+          notification_option?: S.NotificationOption;
+          is_frozen?: boolean;
+          geo?: string;
+          job_level_id?: string;
+          job_family_id?: string;
+          subscription_ids?: string[];
+          assign_info?: S.AssignInfo[];
+          department_path?: S.DepartmentPath[];
+          dotted_line_leader_user_ids?: string[];
+        }>;
+      }> & { data: {
+        items?: Array<{
+          union_id?: string;
+          user_id?: string;
+          open_id?: string;
+          name: string;
+          en_name?: string;
+          nickname?: string;
+          email?: string;
+          mobile: string;
+          mobile_visible?: boolean;
+          gender?: number;
+          avatar?: S.Avatar;
+          status?: S.Status2;
+          department_ids?: string[];
+          leader_user_id?: string;
+          city?: string;
+          country?: string;
+          work_station?: string;
+          join_time?: number;
+          is_tenant_manager?: boolean;
+          employee_no?: string;
+          employee_type?: number;
+          positions?: S.Positions[];
+          orders?: S.Orders[];
+          custom_attrs?: S.CustomAttrs[];
+          enterprise_email?: string;
+          idp_type?: string;
+          time_zone?: string;
+          description?: string;
+          job_title?: string;
+          need_send_notification?: boolean;
+          notification_option?: S.NotificationOption;
+          is_frozen?: boolean;
+          geo?: string;
+          job_level_id?: string;
+          job_family_id?: string;
+          subscription_ids?: string[];
+          assign_info?: S.AssignInfo[];
+          department_path?: S.DepartmentPath[];
+          dotted_line_leader_user_ids?: string[];
+        }>;
+      } }>;
     /** POST /open-apis/contact/v3/users/batch_get_id */
     batchGetId(payload?: { path?: Record<string, string | number>; params?: S.ApplicationV6ApplicationCollaboratorsGetParams; data?: {
         emails?: string[];
@@ -6968,7 +7379,81 @@ export interface ContactV3 {
         page_token?: string;
       }; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.User2>;
     /** GET /open-apis/contact/v3/users/{user_id} */
-    get(payload: CatalogPayload<"user_id", T.ContactUserGetParams, any>, options?: CallOptions): Promise<Envelope<T.ContactUserData> & { data: T.ContactUserData }>;
+    get(payload: { path: { user_id: string | number }; params?: S.ApplicationV6ApplicationVisibilityCheckWhiteBlackListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+        user?: {
+          union_id?: string;
+          user_id?: string;
+          open_id?: string;
+          name?: string;
+          en_name?: string;
+          nickname?: string;
+          email?: string;
+          mobile?: string;
+          mobile_visible?: boolean;
+          gender?: number;
+          avatar?: S.Avatar;
+          status?: S.Status2;
+          department_ids?: string[];
+          leader_user_id?: string;
+          city?: string;
+          country?: string;
+          work_station?: string;
+          join_time?: number;
+          is_tenant_manager?: boolean;
+          employee_no?: string;
+          employee_type?: number;
+          positions?: S.Positions[];
+          orders?: S.Orders[];
+          custom_attrs?: S.CustomAttrs3[];
+          enterprise_email?: string;
+          time_zone?: string;
+          description?: string;
+          job_title?: string;
+          geo?: string;
+          job_level_id?: string;
+          job_family_id?: string;
+          assign_info?: S.AssignInfo[];
+          department_path?: S.DepartmentPath[];
+          dotted_line_leader_user_ids?: string[];
+        };
+      }> & { data: {
+        user?: {
+          union_id?: string;
+          user_id?: string;
+          open_id?: string;
+          name?: string;
+          en_name?: string;
+          nickname?: string;
+          email?: string;
+          mobile?: string;
+          mobile_visible?: boolean;
+          gender?: number;
+          avatar?: S.Avatar;
+          status?: S.Status2;
+          department_ids?: string[];
+          leader_user_id?: string;
+          city?: string;
+          country?: string;
+          work_station?: string;
+          join_time?: number;
+          is_tenant_manager?: boolean;
+          employee_no?: string;
+          employee_type?: number;
+          positions?: S.Positions[];
+          orders?: S.Orders[];
+          custom_attrs?: S.CustomAttrs3[];
+          enterprise_email?: string;
+          time_zone?: string;
+          description?: string;
+          job_title?: string;
+          geo?: string;
+          job_level_id?: string;
+          job_family_id?: string;
+          assign_info?: S.AssignInfo[];
+          department_path?: S.DepartmentPath[];
+          dotted_line_leader_user_ids?: string[];
+        };
+      } }>;
     /** GET /open-apis/contact/v3/users */
     list(payload?: { path?: Record<string, string | number>; params?: {
         user_id_type?: "user_id" | "union_id" | "open_id";
@@ -15742,7 +16227,9 @@ export interface DocxV1 {
     /** GET /open-apis/docx/v1/documents/{document_id} */
     get(payload: { path: { document_id: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.DocxV1DocumentCreateResponse> & { data: S.DocxV1DocumentCreateResponse }>;
     /** GET /open-apis/docx/v1/documents/{document_id}/raw_content */
-    rawContent(payload: CatalogPayload<"document_id">, options?: CallOptions): Promise<Envelope<T.DocxRawContent> & { data: T.DocxRawContent }>;
+    rawContent(payload: { path: { document_id: string | number }; params?: {
+        lang?: number;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.Message2> & { data: S.Message2 }>;
   };
   documentBlock: {
     /** PATCH /open-apis/docx/v1/documents/{document_id}/blocks/batch_update */
@@ -16075,7 +16562,23 @@ export interface DriveV1 {
     /** GET /open-apis/drive/v1/files/task_check */
     taskCheck(payload: { path?: Record<string, string | number>; params: S.ApaasV1UserTaskCcPath; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.DriveV1FileTaskCheckResponse> & { data: S.DriveV1FileTaskCheckResponse }>;
     /** POST /open-apis/drive/v1/files/upload_all */
-    uploadAll(payload: CatalogPayload<never, Record<string, unknown>, T.DriveUploadAllData>, options?: CallOptions): Promise<Envelope<T.DriveFileToken> & { data: T.DriveFileToken }>;
+    uploadAll(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: {
+        file_name: string;
+        parent_type: "explorer" | "wiki";
+        parent_node: string;
+        size: number;
+        checksum?: string;
+        file: FileInput;
+        file_token?: string;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+        file_token?: string;
+        url?: string;
+        version?: string;
+      }> & { data: {
+        file_token?: string;
+        url?: string;
+        version?: string;
+      } }>;
     /** POST /open-apis/drive/v1/files/upload_finish */
     uploadFinish(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.DriveV1FileUploadFinishData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
         file_token?: string;
@@ -16405,7 +16908,15 @@ export interface DriveV1 {
         extra?: string;
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<ReadableStream<Uint8Array>>;
     /** POST /open-apis/drive/v1/medias/upload_all */
-    uploadAll(payload: CatalogPayload<never, Record<string, unknown>, T.DriveMediaUploadAllData>, options?: CallOptions): Promise<Envelope<T.DriveFileToken> & { data: T.DriveFileToken }>;
+    uploadAll(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: {
+        file_name: string;
+        parent_type: "doc_image" | "docx_image" | "sheet_image" | "doc_file" | "docx_file" | "sheet_file" | "vc_virtual_background" | "bitable_image" | "bitable_file" | "moments" | "ccm_import_open" | "calendar" | "base_global" | "lark_ai_media_analysis" | "whiteboard" | "mindnote_image" | "comment_image" | "slide_img" | "slide_file" | "email" | "bitable_tmp_point" | "office_sheet_file" | "office_slide_file";
+        parent_node: string;
+        size: number;
+        checksum?: string;
+        extra?: string;
+        file: FileInput;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.BaikeV1FileDownloadPath> & { data: S.BaikeV1FileDownloadPath }>;
     /** POST /open-apis/drive/v1/medias/upload_finish */
     uploadFinish(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.DriveV1FileUploadFinishData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.BaikeV1FileDownloadPath> & { data: S.BaikeV1FileDownloadPath }>;
     /** POST /open-apis/drive/v1/medias/upload_part */
@@ -21930,9 +22441,41 @@ export interface ImV1 {
         is_permanent?: boolean;
       } }>;
     /** GET /open-apis/im/v1/chats */
-    list(payload?: CatalogPayload<never, T.ImChatListParams, any>, options?: CallOptions): Promise<Envelope<T.ImChatPage> & { data: T.ImChatPage }>;
-    listWithIterator(payload?: CatalogPayload<never, T.ImChatListParams, any>, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<T.ImChatPage, 'has_more' | 'page_token'>>>;
-    listItems(payload?: CatalogPayload<never, T.ImChatListParams, any> & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<NonNullable<T.ImChatPage['items']>[number]>;
+    list(payload?: { path?: Record<string, string | number>; params?: {
+        user_id_type?: "user_id" | "union_id" | "open_id";
+        sort_type?: "ByCreateTimeAsc" | "ByActiveTimeDesc";
+        page_token?: string;
+        page_size?: number;
+        types?: string;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.ImV1ChatListResponse> & { data: S.ImV1ChatListResponse }>;
+    listWithIterator(payload?: { path?: Record<string, string | number>; params?: {
+        user_id_type?: "user_id" | "union_id" | "open_id";
+        sort_type?: "ByCreateTimeAsc" | "ByActiveTimeDesc";
+        page_token?: string;
+        page_size?: number;
+        types?: string;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ImV1ChatListResponse, 'has_more' | 'page_token'>>>;
+    listItems(payload?: { path?: Record<string, string | number>; params?: {
+        user_id_type?: "user_id" | "union_id" | "open_id";
+        sort_type?: "ByCreateTimeAsc" | "ByActiveTimeDesc";
+        page_token?: string;
+        page_size?: number;
+        types?: string;
+      }; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
+        chat_id?: string;
+        avatar?: string;
+        name?: string;
+        description?: string;
+        owner_id?: string;
+        owner_id_type?: string;
+        external?: boolean;
+        tenant_key?: string;
+        labels?: string[];
+        chat_status?: "normal" | "dissolved" | "dissolved_save";
+        chat_mode?: "group" | "p2p" | "topic";
+        p2p_target_type?: "user" | "bot";
+        p2p_target_id?: string;
+      }>;
     /** GET /open-apis/im/v1/chats/search */
     search(payload?: { path?: Record<string, string | number>; params?: {
         user_id_type?: "user_id" | "union_id" | "open_id";
@@ -22159,7 +22702,16 @@ export interface ImV1 {
   };
   file: {
     /** POST /open-apis/im/v1/files */
-    create(payload: CatalogPayload<never, Record<string, unknown>, T.ImFileCreateData>, options?: CallOptions): Promise<Envelope<T.ImFileKey> & { data: T.ImFileKey }>;
+    create(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: {
+        file_type: "opus" | "mp4" | "pdf" | "doc" | "xls" | "ppt" | "stream";
+        file_name: string;
+        duration?: number;
+        file: FileInput;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+        file_key?: string;
+      }> & { data: {
+        file_key?: string;
+      } }>;
     /** GET /open-apis/im/v1/files/{file_key} */
     get(payload: { path: { file_key: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<Uint8Array>;
     /** The file as a ReadableStream (one attempt, not read into memory). */
@@ -22167,7 +22719,10 @@ export interface ImV1 {
   };
   image: {
     /** POST /open-apis/im/v1/images */
-    create(payload: CatalogPayload<never, Record<string, unknown>, T.ImImageCreateData>, options?: CallOptions): Promise<Envelope<T.ImImageKey> & { data: T.ImImageKey }>;
+    create(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: {
+        image_type: "message" | "avatar";
+        image: FileInput;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.AdminV1BadgeImageCreateResponse> & { data: S.AdminV1BadgeImageCreateResponse }>;
     /** GET /open-apis/im/v1/images/{image_key} */
     get(payload: { path: { image_key: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<Uint8Array>;
     /** The file as a ReadableStream (one attempt, not read into memory). */
@@ -22175,17 +22730,65 @@ export interface ImV1 {
   };
   message: {
     /** POST /open-apis/im/v1/messages */
-    create(payload: CatalogPayload<never, T.ImMessageCreateParams, T.ImMessageCreateData>, options?: CallOptions): Promise<Envelope<T.ImMessage> & { data: T.ImMessage }>;
+    create(payload: { path?: Record<string, string | number>; params: {
+        receive_id_type: "open_id" | "user_id" | "union_id" | "email" | "chat_id";
+      }; data: {
+        receive_id: string;
+        msg_type: string;
+        content: string;
+        uuid?: string;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.ImV1MessageCreateResponse> & { data: S.ImV1MessageCreateResponse }>;
     /** DELETE /open-apis/im/v1/messages/{message_id} */
     delete(payload: { path: { message_id: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
     /** POST /open-apis/im/v1/messages/{message_id}/forward */
     forward(payload: { path: { message_id: string | number }; params: S.ImV1MessageForwardParams; data: S.ImV1MessageForwardData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.ImV1MessageCreateResponse> & { data: S.ImV1MessageCreateResponse }>;
     /** GET /open-apis/im/v1/messages/{message_id} */
-    get(payload: CatalogPayload<"message_id", T.ImUserIdTypeParams, any>, options?: CallOptions): Promise<Envelope<T.ImMessageItems> & { data: T.ImMessageItems }>;
+    get(payload: { path: { message_id: string | number }; params?: {
+        user_id_type?: "user_id" | "union_id" | "open_id";
+        card_msg_content_type?: string;
+        with_sender_name?: boolean;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
+        items?: S.ImV1MessageCreateResponse[];
+      }> & { data: {
+        items?: S.ImV1MessageCreateResponse[];
+      } }>;
     /** GET /open-apis/im/v1/messages */
-    list(payload?: CatalogPayload<never, T.ImMessageListParams, any>, options?: CallOptions): Promise<Envelope<T.ImMessagePage> & { data: T.ImMessagePage }>;
-    listWithIterator(payload?: CatalogPayload<never, T.ImMessageListParams, any>, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<T.ImMessagePage, 'has_more' | 'page_token'>>>;
-    listItems(payload?: CatalogPayload<never, T.ImMessageListParams, any> & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<NonNullable<T.ImMessagePage['items']>[number]>;
+    list(payload: { path?: Record<string, string | number>; params: {
+        container_id_type: string;
+        container_id: string;
+        start_time?: string;
+        end_time?: string;
+        sort_type?: "ByCreateTimeAsc" | "ByCreateTimeDesc";
+        page_size?: number;
+        page_token?: string;
+        card_msg_content_type?: string;
+        only_thread_root_messages?: boolean;
+        with_sender_name?: boolean;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.ImV1MessageListResponse> & { data: S.ImV1MessageListResponse }>;
+    listWithIterator(payload: { path?: Record<string, string | number>; params: {
+        container_id_type: string;
+        container_id: string;
+        start_time?: string;
+        end_time?: string;
+        sort_type?: "ByCreateTimeAsc" | "ByCreateTimeDesc";
+        page_size?: number;
+        page_token?: string;
+        card_msg_content_type?: string;
+        only_thread_root_messages?: boolean;
+        with_sender_name?: boolean;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ImV1MessageListResponse, 'has_more' | 'page_token'>>>;
+    listItems(payload: { path?: Record<string, string | number>; params: {
+        container_id_type: string;
+        container_id: string;
+        start_time?: string;
+        end_time?: string;
+        sort_type?: "ByCreateTimeAsc" | "ByCreateTimeDesc";
+        page_size?: number;
+        page_token?: string;
+        card_msg_content_type?: string;
+        only_thread_root_messages?: boolean;
+        with_sender_name?: boolean;
+      }; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.ImV1MessageCreateResponse>;
     /** POST /open-apis/im/v1/messages/merge_forward */
     mergeForward(payload: { path?: Record<string, string | number>; params: S.ImV1MessageForwardParams; data: {
         receive_id: string;
@@ -22198,7 +22801,7 @@ export interface ImV1 {
         invalid_message_id_list?: string[];
       } }>;
     /** PATCH /open-apis/im/v1/messages/{message_id} */
-    patch(payload: CatalogPayload<"message_id", Record<string, unknown>, T.ImMessagePatchData>, options?: CallOptions): Promise<Envelope>;
+    patch(payload: { path: { message_id: string | number }; params?: Record<string, QueryValue>; data: S.Body; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
     /** POST /open-apis/im/v1/messages/{message_id}/push_follow_up */
     pushFollowUp(payload: { path: { message_id: string | number }; params?: Record<string, QueryValue>; data: {
         follow_ups: Array<{
@@ -22234,7 +22837,12 @@ export interface ImV1 {
         page_token?: string;
       } }>;
     /** POST /open-apis/im/v1/messages/{message_id}/reply */
-    reply(payload: CatalogPayload<"message_id", Record<string, unknown>, T.ImMessageReplyData>, options?: CallOptions): Promise<Envelope<T.ImMessage> & { data: T.ImMessage }>;
+    reply(payload: { path: { message_id: string | number }; params?: Record<string, QueryValue>; data: {
+        content: string;
+        msg_type: string;
+        reply_in_thread?: boolean;
+        uuid?: string;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.ImV1MessageCreateResponse> & { data: S.ImV1MessageCreateResponse }>;
     /** POST /open-apis/im/v1/messages/search */
     search(payload?: { path?: Record<string, string | number>; params?: S.AcsV1UserListParams; data?: {
         query?: string;
@@ -22294,7 +22902,7 @@ export interface ImV1 {
         };
       }>;
     /** PUT /open-apis/im/v1/messages/{message_id} */
-    update(payload: CatalogPayload<"message_id", Record<string, unknown>, T.ImMessageUpdateData>, options?: CallOptions): Promise<Envelope<T.ImMessage> & { data: T.ImMessage }>;
+    update(payload: { path: { message_id: string | number }; params?: Record<string, QueryValue>; data: S.HelpdeskV1TicketMessageCreateData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.ImV1MessageCreateResponse> & { data: S.ImV1MessageCreateResponse }>;
     /** PATCH /open-apis/im/v1/messages/{message_id}/urgent_app */
     urgentApp(payload: { path: { message_id: string | number }; params: S.ImV1MessageUrgentAppParams; data: S.ImV1MessageUrgentAppData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.ImV1MessageUrgentAppResponse> & { data: S.ImV1MessageUrgentAppResponse }>;
     /** PATCH /open-apis/im/v1/messages/{message_id}/urgent_phone */
@@ -26876,7 +27484,29 @@ export interface TaskV2 {
         section_guid?: string;
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.TaskV2TaskAddMembersResponse> & { data: S.TaskV2TaskAddMembersResponse }>;
     /** POST /open-apis/task/v2/tasks */
-    create(payload: CatalogPayload<never, Record<string, unknown>, T.TaskInput>, options?: CallOptions): Promise<Envelope<T.TaskData> & { data: T.TaskData }>;
+    create(payload: { path?: Record<string, string | number>; params?: S.BitableV1AppTableViewGetParams; data: {
+        summary: string;
+        description?: string;
+        due?: S.Start3;
+        origin?: S.Origin2;
+        extra?: string;
+        completed_at?: string;
+        members?: S.Members3[];
+        repeat_rule?: string;
+        custom_complete?: S.CustomComplete;
+        tasklists?: S.Tasklists[];
+        client_token?: string;
+        start?: S.Start3;
+        reminders?: S.TaskV1TaskReminderCreateData[];
+        mode?: number;
+        is_milestone?: boolean;
+        custom_fields?: S.CustomFields7[];
+        docx_source?: S.DocxSource;
+        positive_reminders?: S.TaskV1TaskReminderCreateData[];
+        agent_task_status?: number;
+        agent_task_progress?: string;
+        text_deliveries?: string[];
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.TaskV2TaskAddMembersResponse> & { data: S.TaskV2TaskAddMembersResponse }>;
     /** DELETE /open-apis/task/v2/tasks/{task_guid} */
     delete(payload: { path: { task_guid: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
     /** GET /open-apis/task/v2/tasks/{task_guid} */

@@ -29,7 +29,7 @@ declare global {
   var message_id: string, file_token: string, image_key: string, chatId: string, openId: string, content: string, bytes: Uint8Array;
   var tokenStore: E.KVLike, url: string, model: { stream(q: string): AsyncIterable<string> }, question: string;
   var createClient: (o: { url: string }) => { connect(): Promise<{ sendCommand(args: string[]): Promise<unknown> }> };
-  var messageId: string, pngBytes: Uint8Array, folderToken: string, bigBlob: Blob, appToken: string, tableId: string, filter: { conjunction: 'and' | 'or'; conditions?: Array<{ field_name: string; operator: string; value?: unknown[] }> };
+  var messageId: string, pngBytes: Uint8Array, folderToken: string, bigBlob: Blob, appToken: string, tableId: string, filter: NonNullable<E.BitableRecordSearchData['filter']>;
   var sheetToken: string, sheetId: string, commitTitle: string, user_id: string;
   var Deno: { openKv(): Promise<any> };
 }

@@ -120,7 +120,8 @@ import { sendWebhook, messageBody, type ImMessage, type ContactUser, type Bitabl
 
 export async function helpersAndTypedMethods(client: FeishuClient, card: Card): Promise<void> {
   const sent: ImMessage = await client.im.send('oc_1', card);
-  await client.im.reply(sent.message_id, 'thanks', { inThread: true });
+  // The schema (the official declarations) marks reply fields optional: check before use.
+  if (sent.message_id) await client.im.reply(sent.message_id, 'thanks', { inThread: true });
   const user: ContactUser = await client.contact.getUser('ou_1');
   for await (const dept of client.contact.departmentChildren('0')) void dept.open_department_id;
   const token: string = await client.drive.uploadFile('fld', new Uint8Array(10), 'a.bin');
@@ -132,7 +133,7 @@ export async function helpersAndTypedMethods(client: FeishuClient, card: Card): 
   const id: string | undefined = created.data?.message_id;
   const items = await client.im.v1.message.list({ params: { container_id_type: 'chat', container_id: 'oc_1' } });
   const first: ImMessage | undefined = items.data?.items?.[0];
-  for await (const m of client.im.v1.message.listItems({ params: { container_id_type: 'chat', container_id: 'oc_1' } })) void m.body.content;
+  for await (const m of client.im.v1.message.listItems({ params: { container_id_type: 'chat', container_id: 'oc_1' } })) void m.body?.content;
   void [user.name, token, url, userToken, id, first];
   // @ts-expect-error: receive_id_type must be one of the known id types
   await client.im.v1.message.create({ params: { receive_id_type: 'phone' }, data: { receive_id: 'x', msg_type: 'text', content: '' } });
