@@ -21,7 +21,7 @@ export interface AcsV1 {
         to: number;
         device_id?: string;
         user_id_type?: "user_id" | "union_id" | "open_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.AcsV1AccessRecordListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.AcsV1AccessRecordListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: {
         page_size?: number;
         page_token?: string;
@@ -112,7 +112,7 @@ export interface AcsV1 {
       } }>;
     /** GET /open-apis/acs/v1/users */
     list(payload?: { path?: Record<string, string | number>; params?: S.AcsV1UserListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.AcsV1UserListResponse> & { data: S.AcsV1UserListResponse }>;
-    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AcsV1UserListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.AcsV1UserListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AcsV1UserListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.AcsV1UserListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: S.AcsV1UserListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.User>;
     /** PATCH /open-apis/acs/v1/users/{user_id} */
     patch(payload: { path: { user_id: string | number }; params?: S.AcsV1UserGetParams; data?: {
@@ -384,7 +384,7 @@ export interface AdminV1 {
         object_type?: number;
         object_value?: string;
         ext_filter_object_by_ccm_token?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.AdminV1AuditInfoListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.AdminV1AuditInfoListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         user_id_type?: "user_id" | "union_id" | "open_id";
         latest?: number;
@@ -551,7 +551,7 @@ export interface AdminV1 {
         page_size: number;
         page_token?: string;
         name?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.AdminV1BadgeListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.AdminV1BadgeListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: {
         page_size: number;
         page_token?: string;
@@ -581,7 +581,7 @@ export interface AdminV1 {
         user_id_type?: "open_id" | "union_id" | "user_id";
         department_id_type?: "department_id" | "open_department_id";
         name?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.AdminV1BadgeGrantListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.AdminV1BadgeGrantListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { badge_id: string | number }; params: {
         page_size: number;
         page_token?: string;
@@ -788,7 +788,7 @@ export interface AilyV1 {
         page_token?: string;
         run_id?: string;
         with_partial_message?: boolean;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.AilyV1AilySessionAilyMessageListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.AilyV1AilySessionAilyMessageListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { aily_session_id: string | number }; params?: {
         page_size?: number;
         page_token?: string;
@@ -810,7 +810,7 @@ export interface AilyV1 {
     get(payload: { path: { aily_session_id: string | number; run_id: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.AilyV1AilySessionRunCancelResponse> & { data: S.AilyV1AilySessionRunCancelResponse }>;
     /** GET /open-apis/aily/v1/sessions/{aily_session_id}/runs */
     list(payload: { path: { aily_session_id: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.AilyV1AilySessionRunListResponse> & { data: S.AilyV1AilySessionRunListResponse }>;
-    listWithIterator(payload: { path: { aily_session_id: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.AilyV1AilySessionRunListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path: { aily_session_id: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.AilyV1AilySessionRunListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { aily_session_id: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.Run>;
   };
   appDataAsset: {
@@ -850,7 +850,7 @@ export interface AilyV1 {
         with_data_asset_item?: boolean;
         with_connect_status?: boolean;
         with_import_setting?: boolean;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.AilyV1AppDataAssetListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.AilyV1AppDataAssetListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { app_id: string | number }; params?: {
         page_size?: number;
         page_token?: string;
@@ -887,7 +887,7 @@ export interface AilyV1 {
         page_token?: string;
         keyword?: string;
         data_asset_tag_ids?: string[];
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.AilyV1AppDataAssetTagListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.AilyV1AppDataAssetTagListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { app_id: string | number }; params?: {
         page_size?: number;
         page_token?: string;
@@ -940,7 +940,7 @@ export interface AilyV1 {
       } }>;
     /** GET /open-apis/aily/v1/apps/{app_id}/skills */
     list(payload: { path: { app_id: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.AilyV1AppSkillListResponse> & { data: S.AilyV1AppSkillListResponse }>;
-    listWithIterator(payload: { path: { app_id: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.AilyV1AppSkillListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path: { app_id: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.AilyV1AppSkillListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { app_id: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.Skill>;
     /** POST /open-apis/aily/v1/apps/{app_id}/skills/{skill_id}/start */
     start(payload: { path: { app_id: string | number; skill_id: string | number }; params?: Record<string, QueryValue>; data?: {
@@ -975,7 +975,7 @@ export interface AilyV1 {
         filter_type: string;
         page_token?: string;
         page_size?: number;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.AilyV1TenantAppStatListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.AilyV1TenantAppStatListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: {
         start_at: string;
         end_at: string;
@@ -1009,7 +1009,7 @@ export interface ApaasV1 {
   app: {
     /** GET /open-apis/apaas/v1/apps */
     list(payload?: { path?: Record<string, string | number>; params?: S.ApaasV1AppListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.ApaasV1AppListResponse> & { data: S.ApaasV1AppListResponse }>;
-    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.ApaasV1AppListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ApaasV1AppListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.ApaasV1AppListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ApaasV1AppListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: S.ApaasV1AppListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
         name?: S.Name[];
         namespace?: string;
@@ -1324,7 +1324,7 @@ export interface ApaasV1 {
   seatActivity: {
     /** GET /open-apis/apaas/v1/seat_activities */
     list(payload: { path?: Record<string, string | number>; params: S.ApaasV1SeatActivityListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.ApaasV1SeatActivityListResponse> & { data: S.ApaasV1SeatActivityListResponse }>;
-    listWithIterator(payload: { path?: Record<string, string | number>; params: S.ApaasV1SeatActivityListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ApaasV1SeatActivityListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path?: Record<string, string | number>; params: S.ApaasV1SeatActivityListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ApaasV1SeatActivityListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: S.ApaasV1SeatActivityListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
         user_id?: number;
         namespace?: string;
@@ -1335,7 +1335,7 @@ export interface ApaasV1 {
   seatAssignment: {
     /** GET /open-apis/apaas/v1/seat_assignments */
     list(payload: { path?: Record<string, string | number>; params: S.ApaasV1SeatActivityListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.ApaasV1SeatAssignmentListResponse> & { data: S.ApaasV1SeatAssignmentListResponse }>;
-    listWithIterator(payload: { path?: Record<string, string | number>; params: S.ApaasV1SeatActivityListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ApaasV1SeatAssignmentListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path?: Record<string, string | number>; params: S.ApaasV1SeatActivityListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ApaasV1SeatAssignmentListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: S.ApaasV1SeatActivityListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
         user_id?: number;
         namespace?: string;
@@ -1540,7 +1540,7 @@ export interface ApplicationV5 {
         language?: "zh_cn" | "en_us" | "ja_jp";
         page_token?: string;
         page_size?: number;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ApplicationV5ApplicationFavouriteResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ApplicationV5ApplicationFavouriteResponse, 'has_more' | 'page_token'>>>;
     favouriteItems(payload?: { path?: Record<string, string | number>; params?: {
         language?: "zh_cn" | "en_us" | "ja_jp";
         page_token?: string;
@@ -1558,7 +1558,7 @@ export interface ApplicationV5 {
         recommend_type?: "user_unremovable" | "user_removable";
         page_token?: string;
         page_size?: number;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ApplicationV5ApplicationRecommendResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ApplicationV5ApplicationRecommendResponse, 'has_more' | 'page_token'>>>;
     recommendItems(payload?: { path?: Record<string, string | number>; params?: {
         language?: "zh_cn" | "en_us" | "ja_jp";
         recommend_type?: "user_unremovable" | "user_removable";
@@ -1589,7 +1589,7 @@ export interface ApplicationV6 {
         page_size: number;
         page_token?: string;
         user_id_type?: "user_id" | "union_id" | "open_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ApplicationV6AppRecommendRuleListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ApplicationV6AppRecommendRuleListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: {
         page_size: number;
         page_token?: string;
@@ -1648,7 +1648,7 @@ export interface ApplicationV6 {
         status?: number;
         payment_type?: number;
         owner_type?: number;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ApplicationV6ApplicationListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ApplicationV6ApplicationListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: {
         page_size?: number;
         page_token?: string;
@@ -1683,7 +1683,7 @@ export interface ApplicationV6 {
         page_token?: string;
         page_size?: number;
         user_id_type?: "user_id" | "union_id" | "open_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ApplicationV6ApplicationUnderauditlistResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ApplicationV6ApplicationUnderauditlistResponse, 'has_more' | 'page_token'>>>;
     underauditlistItems(payload: { path?: Record<string, string | number>; params: {
         lang: "zh_cn" | "en_us" | "ja_jp";
         page_token?: string;
@@ -1790,7 +1790,7 @@ export interface ApplicationV6 {
         page_token?: string;
         order?: number;
         user_id_type?: "user_id" | "union_id" | "open_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ApplicationV6ApplicationAppVersionListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ApplicationV6ApplicationAppVersionListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { app_id: string | number }; params: {
         lang: "zh_cn" | "en_us" | "ja_jp";
         page_size?: number;
@@ -2195,7 +2195,7 @@ export interface ApprovalV4 {
         root_district_id?: string;
         list_type?: "sub_level" | "leaf_level";
         locale?: "zh-CN" | "en-US";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ApprovalV4DistrictListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ApprovalV4DistrictListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         page_size?: number;
         page_token?: string;
@@ -2219,7 +2219,7 @@ export interface ApprovalV4 {
       }; data?: {
         district_ids?: string[];
         keyword?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ApprovalV4DistrictSearchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ApprovalV4DistrictSearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload?: { path?: Record<string, string | number>; params?: {
         locale?: "zh-CN" | "en-US";
         page_size?: number;
@@ -2314,7 +2314,7 @@ export interface ApprovalV4 {
   externalTask: {
     /** GET /open-apis/approval/v4/external_tasks */
     list(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.ApprovalV4ExternalTaskListResponse> & { data: S.ApprovalV4ExternalTaskListResponse }>;
-    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ApprovalV4ExternalTaskListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ApprovalV4ExternalTaskListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
         instance_id: string;
         approval_id: string;
@@ -2627,7 +2627,7 @@ export interface ApprovalV4 {
         start_timestamp?: string;
         end_timestamp?: string;
         user_id_type?: "user_id" | "union_id" | "open_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ApprovalV4InstanceInitiatedResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ApprovalV4InstanceInitiatedResponse, 'has_more' | 'page_token'>>>;
     initiatedItems(payload?: { path?: Record<string, string | number>; params?: {
         page_size?: number;
         page_token?: string;
@@ -2663,7 +2663,7 @@ export interface ApprovalV4 {
         approval_code: string;
         start_time: string;
         end_time: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ApprovalV4InstanceListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ApprovalV4InstanceListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: {
         page_size?: number;
         page_token?: string;
@@ -2733,7 +2733,7 @@ export interface ApprovalV4 {
         instance_start_time_to?: string;
         locale?: "zh-CN" | "en-US" | "ja-JP" | "zh-HK" | "zh-TW" | "de-DE" | "es-ES" | "fr-FR" | "id-ID" | "it-IT" | "ko-KR" | "pt-BR" | "th-TH" | "vi-VN" | "ms-MY" | "ru-RU";
         with_revoked_instance?: boolean;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ApprovalV4InstanceQueryResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ApprovalV4InstanceQueryResponse, 'has_more' | 'page_token'>>>;
     queryItems(payload?: { path?: Record<string, string | number>; params?: S.AcsV1UserListParams; data?: {
         user_id?: string;
         approval_code?: string;
@@ -2850,7 +2850,7 @@ export interface ApprovalV4 {
         user_id: string;
         page_token?: string;
         page_size?: number;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ApprovalV4InstanceCommentListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ApprovalV4InstanceCommentListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { instance_id: string | number }; params: {
         user_id_type?: "open_id" | "user_id" | "union_id";
         user_id: string;
@@ -2927,7 +2927,7 @@ export interface ApprovalV4 {
         start_timestamp?: string;
         end_timestamp?: string;
         user_id_type?: "user_id" | "union_id" | "open_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ApprovalV4TaskListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ApprovalV4TaskListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: {
         page_size?: number;
         page_token?: string;
@@ -2978,7 +2978,7 @@ export interface ApprovalV4 {
         user_id: string;
         topic: "1" | "2" | "3" | "17" | "18";
         user_id_type?: "user_id" | "union_id" | "open_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ApprovalV4TaskQueryResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ApprovalV4TaskQueryResponse, 'has_more' | 'page_token'>>>;
     queryItems(payload: { path?: Record<string, string | number>; params: {
         page_size?: number;
         page_token?: string;
@@ -3141,7 +3141,7 @@ export interface AttendanceV1 {
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
     /** GET /open-apis/attendance/v1/archive_rule */
     list(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.AttendanceV1ArchiveRuleListResponse> & { data: S.AttendanceV1ArchiveRuleListResponse }>;
-    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.AttendanceV1ArchiveRuleListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.AttendanceV1ArchiveRuleListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
         report_id?: string;
         report_name?: S.ReportName;
@@ -3596,7 +3596,7 @@ export interface AttendanceV1 {
       } }>;
     /** GET /open-apis/attendance/v1/groups */
     list(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.AttendanceV1GroupListResponse> & { data: S.AttendanceV1GroupListResponse }>;
-    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.AttendanceV1GroupListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.AttendanceV1GroupListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.GroupList>;
     /** GET /open-apis/attendance/v1/groups/{group_id}/list_user */
     listUser(payload: { path: { group_id: string | number }; params: {
@@ -3718,7 +3718,7 @@ export interface AttendanceV1 {
     get(payload: { path: { shift_id: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.Shift> & { data: S.Shift }>;
     /** GET /open-apis/attendance/v1/shifts */
     list(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.AttendanceV1ShiftListResponse> & { data: S.AttendanceV1ShiftListResponse }>;
-    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.AttendanceV1ShiftListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.AttendanceV1ShiftListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.Shift>;
     /** POST /open-apis/attendance/v1/shifts/query */
     query(payload: { path?: Record<string, string | number>; params: {
@@ -4208,7 +4208,7 @@ export interface BaikeV1 {
   classification: {
     /** GET /open-apis/baike/v1/classifications */
     list(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.BaikeV1ClassificationListResponse> & { data: S.BaikeV1ClassificationListResponse }>;
-    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.BaikeV1ClassificationListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.BaikeV1ClassificationListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.Items4>;
   };
   draft: {
@@ -4267,7 +4267,7 @@ export interface BaikeV1 {
         page_token?: string;
         provider?: string;
         user_id_type?: "user_id" | "union_id" | "open_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.BaikeV1EntityListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.BaikeV1EntityListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         page_size?: number;
         page_token?: string;
@@ -4278,7 +4278,7 @@ export interface BaikeV1 {
     match(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: S.BaikeV1EntityMatchData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.BaikeV1EntityMatchResponse> & { data: S.BaikeV1EntityMatchResponse }>;
     /** POST /open-apis/baike/v1/entities/search */
     search(payload?: { path?: Record<string, string | number>; params?: S.AcsV1UserListParams; data?: S.BaikeV1EntitySearchData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.BaikeV1EntityListResponse> & { data: S.BaikeV1EntityListResponse }>;
-    searchWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AcsV1UserListParams; data?: S.BaikeV1EntitySearchData; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.BaikeV1EntityListResponse, 'has_more' | 'page_token'>>>;
+    searchWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AcsV1UserListParams; data?: S.BaikeV1EntitySearchData; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.BaikeV1EntityListResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload?: { path?: Record<string, string | number>; params?: S.AcsV1UserListParams; data?: S.BaikeV1EntitySearchData; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.Entity>;
     /** PUT /open-apis/baike/v1/entities/{entity_id} */
     update(payload: { path: { entity_id: string | number }; params?: S.AcsV1UserGetParams; data: S.BaikeV1EntityCreateData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.BaikeV1EntityCreateResponse> & { data: S.BaikeV1EntityCreateResponse }>;
@@ -4302,7 +4302,7 @@ export interface BaseV2 {
     create(payload: { path: { app_token: string | number }; params?: Record<string, QueryValue>; data: S.BaseV2AppRoleCreateData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.BaseV2AppRoleCreateResponse> & { data: S.BaseV2AppRoleCreateResponse }>;
     /** GET /open-apis/base/v2/apps/{app_token}/roles */
     list(payload: { path: { app_token: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.BaseV2AppRoleListResponse> & { data: S.BaseV2AppRoleListResponse }>;
-    listWithIterator(payload: { path: { app_token: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.BaseV2AppRoleListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path: { app_token: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.BaseV2AppRoleListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { app_token: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.Role>;
     /** PUT /open-apis/base/v2/apps/{app_token}/roles/{role_id} */
     update(payload: { path: { app_token: string | number; role_id: string | number }; params?: Record<string, QueryValue>; data: S.BaseV2AppRoleCreateData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.BaseV2AppRoleCreateResponse> & { data: S.BaseV2AppRoleCreateResponse }>;
@@ -4447,7 +4447,7 @@ export interface BitableV1 {
         page_size?: number;
         page_token?: string;
         with_share_config?: boolean;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.BitableV1AppDashboardListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.BitableV1AppDashboardListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { app_token: string | number }; params?: {
         page_size?: number;
         page_token?: string;
@@ -4472,7 +4472,7 @@ export interface BitableV1 {
     delete(payload: { path: { app_token: string | number; role_id: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
     /** GET /open-apis/bitable/v1/apps/{app_token}/roles */
     list(payload: { path: { app_token: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.BitableV1AppRoleListResponse> & { data: S.BitableV1AppRoleListResponse }>;
-    listWithIterator(payload: { path: { app_token: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.BitableV1AppRoleListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path: { app_token: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.BitableV1AppRoleListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { app_token: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.Role2>;
     /** PUT /open-apis/bitable/v1/apps/{app_token}/roles/{role_id} */
     update(payload: { path: { app_token: string | number; role_id: string | number }; params?: Record<string, QueryValue>; data: S.BitableV1AppRoleCreateData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.BitableV1AppRoleCreateResponse> & { data: S.BitableV1AppRoleCreateResponse }>;
@@ -4490,7 +4490,7 @@ export interface BitableV1 {
     delete(payload: { path: { app_token: string | number; role_id: string | number; member_id: string | number }; params?: S.BitableV1AppRoleMemberCreateParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
     /** GET /open-apis/bitable/v1/apps/{app_token}/roles/{role_id}/members */
     list(payload: { path: { app_token: string | number; role_id: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.BitableV1AppRoleMemberListResponse> & { data: S.BitableV1AppRoleMemberListResponse }>;
-    listWithIterator(payload: { path: { app_token: string | number; role_id: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.BitableV1AppRoleMemberListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path: { app_token: string | number; role_id: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.BitableV1AppRoleMemberListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { app_token: string | number; role_id: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
         open_id?: string;
         union_id?: string;
@@ -4546,7 +4546,7 @@ export interface BitableV1 {
     delete(payload: { path: { app_token: string | number; table_id: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
     /** GET /open-apis/bitable/v1/apps/{app_token}/tables */
     list(payload: { path: { app_token: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.BitableV1AppTableListResponse> & { data: S.BitableV1AppTableListResponse }>;
-    listWithIterator(payload: { path: { app_token: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.BitableV1AppTableListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path: { app_token: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.BitableV1AppTableListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { app_token: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
         table_id?: string;
         revision?: number;
@@ -4587,7 +4587,7 @@ export interface BitableV1 {
         text_field_as_array?: boolean;
         page_size?: number;
         page_token?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.BitableV1AppTableFieldListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.BitableV1AppTableFieldListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { app_token: string | number; table_id: string | number }; params?: {
         view_id?: string;
         text_field_as_array?: boolean;
@@ -4656,7 +4656,7 @@ export interface BitableV1 {
   appTableFormField: {
     /** GET /open-apis/bitable/v1/apps/{app_token}/tables/{table_id}/forms/{form_id}/fields */
     list(payload: { path: { app_token: string | number; table_id: string | number; form_id: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.BitableV1AppTableFormFieldListResponse> & { data: S.BitableV1AppTableFormFieldListResponse }>;
-    listWithIterator(payload: { path: { app_token: string | number; table_id: string | number; form_id: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.BitableV1AppTableFormFieldListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path: { app_token: string | number; table_id: string | number; form_id: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.BitableV1AppTableFormFieldListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { app_token: string | number; table_id: string | number; form_id: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
         field_id?: string;
         title?: string;
@@ -4751,7 +4751,7 @@ export interface BitableV1 {
         automatic_fields?: boolean;
         page_token?: string;
         page_size?: number;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.BitableV1AppTableRecordListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.BitableV1AppTableRecordListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { app_token: string | number; table_id: string | number }; params?: {
         view_id?: string;
         filter?: string;
@@ -4798,7 +4798,7 @@ export interface BitableV1 {
           }>;
         };
         automatic_fields?: boolean;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.BitableV1AppTableRecordSearchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.BitableV1AppTableRecordSearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload: { path: { app_token: string | number; table_id: string | number }; params?: S.BitableV1AppTableRecordSearchParams; data?: {
         view_id?: string;
         field_names?: string[];
@@ -4833,7 +4833,7 @@ export interface BitableV1 {
     get(payload: { path: { app_token: string | number; table_id: string | number; view_id: string | number }; params?: S.BitableV1AppTableViewGetParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.BitableV1AppTableViewCreateResponse> & { data: S.BitableV1AppTableViewCreateResponse }>;
     /** GET /open-apis/bitable/v1/apps/{app_token}/tables/{table_id}/views */
     list(payload: { path: { app_token: string | number; table_id: string | number }; params?: S.AcsV1UserListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.BitableV1AppTableViewListResponse> & { data: S.BitableV1AppTableViewListResponse }>;
-    listWithIterator(payload: { path: { app_token: string | number; table_id: string | number }; params?: S.AcsV1UserListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.BitableV1AppTableViewListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path: { app_token: string | number; table_id: string | number }; params?: S.AcsV1UserListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.BitableV1AppTableViewListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { app_token: string | number; table_id: string | number }; params?: S.AcsV1UserListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.View>;
     /** PATCH /open-apis/bitable/v1/apps/{app_token}/tables/{table_id}/views/{view_id} */
     patch(payload: { path: { app_token: string | number; table_id: string | number; view_id: string | number }; params?: S.BitableV1AppTableViewGetParams; data?: {
@@ -4848,7 +4848,7 @@ export interface BitableV1 {
   appWorkflow: {
     /** GET /open-apis/bitable/v1/apps/{app_token}/workflows */
     list(payload: { path: { app_token: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.BitableV1AppWorkflowListResponse> & { data: S.BitableV1AppWorkflowListResponse }>;
-    listWithIterator(payload: { path: { app_token: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.BitableV1AppWorkflowListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path: { app_token: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.BitableV1AppWorkflowListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { app_token: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
         workflow_id: string;
         status?: string;
@@ -5250,7 +5250,7 @@ export interface BotV4 {
           chat_ids?: string[];
           has_chatter?: boolean;
         };
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.BotV4BotSearchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.BotV4BotSearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload?: { path?: Record<string, string | number>; params?: S.AcsV1UserListParams; data?: {
         query?: string;
         filter?: {
@@ -5316,7 +5316,7 @@ export interface CalendarV4 {
     primarys(payload: { path?: Record<string, string | number>; params?: S.AcsV1UserGetParams; data: S.AttendanceV1UserSettingQueryData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.CalendarV4CalendarPrimaryResponse> & { data: S.CalendarV4CalendarPrimaryResponse }>;
     /** POST /open-apis/calendar/v4/calendars/search */
     search(payload: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; data: S.CalendarV4CalendarSearchData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.CalendarV4CalendarSearchResponse> & { data: S.CalendarV4CalendarSearchResponse }>;
-    searchWithIterator(payload: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; data: S.CalendarV4CalendarSearchData; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CalendarV4CalendarSearchResponse, 'has_more' | 'page_token'>>>;
+    searchWithIterator(payload: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; data: S.CalendarV4CalendarSearchData; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CalendarV4CalendarSearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; data: S.CalendarV4CalendarSearchData; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.Calendar>;
     /** POST /open-apis/calendar/v4/calendars/{calendar_id}/subscribe */
     subscribe(payload: { path: { calendar_id: string | number }; params?: Record<string, QueryValue>; data?: {}; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.CalendarV4CalendarCreateResponse> & { data: S.CalendarV4CalendarCreateResponse }>;
@@ -5337,7 +5337,7 @@ export interface CalendarV4 {
     delete(payload: { path: { calendar_id: string | number; acl_id: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
     /** GET /open-apis/calendar/v4/calendars/{calendar_id}/acls */
     list(payload: { path: { calendar_id: string | number }; params?: S.BitableV1AppTableRecordSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.CalendarV4CalendarAclListResponse> & { data: S.CalendarV4CalendarAclListResponse }>;
-    listWithIterator(payload: { path: { calendar_id: string | number }; params?: S.BitableV1AppTableRecordSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CalendarV4CalendarAclListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path: { calendar_id: string | number }; params?: S.BitableV1AppTableRecordSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CalendarV4CalendarAclListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { calendar_id: string | number }; params?: S.BitableV1AppTableRecordSearchParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.CalendarV4CalendarAclCreateResponse>;
     /** POST /open-apis/calendar/v4/calendars/{calendar_id}/acls/subscription */
     subscription(payload: { path: { calendar_id: string | number }; params?: Record<string, QueryValue>; data?: {}; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
@@ -5681,7 +5681,7 @@ export interface CalendarV4 {
           room_ids?: string[];
           chat_ids?: string[];
         };
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CalendarV4CalendarEventSearchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CalendarV4CalendarEventSearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload: { path: { calendar_id: string | number }; params?: S.BitableV1AppTableRecordSearchParams; data: {
         query: string;
         filter?: {
@@ -5771,7 +5771,7 @@ export interface CalendarV4 {
         page_token?: string;
         page_size?: number;
         op_user_id?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CalendarV4CalendarEventAttendeeListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CalendarV4CalendarEventAttendeeListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { calendar_id: string | number; event_id: string | number }; params?: {
         user_id_type?: "user_id" | "union_id" | "open_id";
         need_resource_customization?: boolean;
@@ -5808,7 +5808,7 @@ export interface CalendarV4 {
         page_size?: number;
         user_id_type?: "user_id" | "union_id" | "open_id";
         op_user_id?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CalendarV4CalendarEventAttendeeChatMemberListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CalendarV4CalendarEventAttendeeChatMemberListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { calendar_id: string | number; event_id: string | number; attendee_id: string | number }; params?: {
         page_token?: string;
         page_size?: number;
@@ -6132,7 +6132,7 @@ export interface CompensationV1 {
   changeReason: {
     /** GET /open-apis/compensation/v1/change_reasons */
     list(payload: { path?: Record<string, string | number>; params: S.CompensationV1ChangeReasonListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.CompensationV1ChangeReasonListResponse> & { data: S.CompensationV1ChangeReasonListResponse }>;
-    listWithIterator(payload: { path?: Record<string, string | number>; params: S.CompensationV1ChangeReasonListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CompensationV1ChangeReasonListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path?: Record<string, string | number>; params: S.CompensationV1ChangeReasonListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CompensationV1ChangeReasonListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: S.CompensationV1ChangeReasonListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
         id: string;
         name: string;
@@ -6145,7 +6145,7 @@ export interface CompensationV1 {
   indicator: {
     /** GET /open-apis/compensation/v1/indicators */
     list(payload: { path?: Record<string, string | number>; params: S.CompensationV1ChangeReasonListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.CompensationV1IndicatorListResponse> & { data: S.CompensationV1IndicatorListResponse }>;
-    listWithIterator(payload: { path?: Record<string, string | number>; params: S.CompensationV1ChangeReasonListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CompensationV1IndicatorListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path?: Record<string, string | number>; params: S.CompensationV1ChangeReasonListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CompensationV1IndicatorListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: S.CompensationV1ChangeReasonListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
         id: string;
         name: string;
@@ -6165,7 +6165,7 @@ export interface CompensationV1 {
         page_size: number;
         page_token?: string;
         item_type?: "salary" | "bonus" | "recurring_payment";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CompensationV1ItemListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CompensationV1ItemListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: {
         page_size: number;
         page_token?: string;
@@ -6187,7 +6187,7 @@ export interface CompensationV1 {
   itemCategory: {
     /** GET /open-apis/compensation/v1/item_categories */
     list(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.CompensationV1ItemCategoryListResponse> & { data: S.CompensationV1ItemCategoryListResponse }>;
-    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CompensationV1ItemCategoryListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CompensationV1ItemCategoryListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
         id: string;
         name: string;
@@ -6298,7 +6298,7 @@ export interface CompensationV1 {
         onboard_date_lte?: string;
         offboard_date_gte?: string;
         offboard_date_lte?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CompensationV1LumpSumPaymentQueryResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CompensationV1LumpSumPaymentQueryResponse, 'has_more' | 'page_token'>>>;
     queryItems(payload: { path?: Record<string, string | number>; params: S.CompensationV1ArchiveQueryParams; data?: {
         ids?: string[];
         unique_ids?: string[];
@@ -6393,7 +6393,7 @@ export interface CompensationV1 {
         onboard_date_lte?: string;
         offboard_date_gte?: string;
         offboard_date_lte?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CompensationV1LumpSumPaymentQueryDetailResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CompensationV1LumpSumPaymentQueryDetailResponse, 'has_more' | 'page_token'>>>;
     queryDetailItems(payload: { path?: Record<string, string | number>; params: S.CompensationV1ArchiveQueryParams; data?: {
         ids?: string[];
         record_ids?: string[];
@@ -6424,7 +6424,7 @@ export interface CompensationV1 {
   plan: {
     /** GET /open-apis/compensation/v1/plans */
     list(payload: { path?: Record<string, string | number>; params: S.CompensationV1ChangeReasonListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.CompensationV1PlanListResponse> & { data: S.CompensationV1PlanListResponse }>;
-    listWithIterator(payload: { path?: Record<string, string | number>; params: S.CompensationV1ChangeReasonListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CompensationV1PlanListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path?: Record<string, string | number>; params: S.CompensationV1ChangeReasonListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CompensationV1PlanListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: S.CompensationV1ChangeReasonListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
         id: string;
         tid: string;
@@ -6541,7 +6541,7 @@ export interface CompensationV1 {
         onboard_date_lte?: string;
         offboard_date_gte?: string;
         offboard_date_lte?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CompensationV1RecurringPaymentQueryResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CompensationV1RecurringPaymentQueryResponse, 'has_more' | 'page_token'>>>;
     queryItems(payload: { path?: Record<string, string | number>; params: S.CompensationV1ArchiveQueryParams; data?: {
         ids?: string[];
         unique_ids?: string[];
@@ -6652,7 +6652,7 @@ export interface CompensationV1 {
         page_size: number;
         page_token?: string;
         insurance_type?: "social_insurance" | "provident_fund";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CompensationV1SocialPlanListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CompensationV1SocialPlanListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: {
         effective_date: string;
         page_size: number;
@@ -6678,7 +6678,7 @@ export interface ContactV3 {
   customAttr: {
     /** GET /open-apis/contact/v3/custom_attrs */
     list(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.ContactV3CustomAttrListResponse> & { data: S.ContactV3CustomAttrListResponse }>;
-    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ContactV3CustomAttrListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ContactV3CustomAttrListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
         id: string;
         type: string;
@@ -6719,7 +6719,7 @@ export interface ContactV3 {
         fetch_child?: boolean;
         page_size?: number;
         page_token?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ContactV3DepartmentChildrenResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ContactV3DepartmentChildrenResponse, 'has_more' | 'page_token'>>>;
     childrenItems(payload: { path: { department_id: string | number }; params?: {
         user_id_type?: "user_id" | "union_id" | "open_id";
         department_id_type?: "department_id" | "open_department_id";
@@ -6760,7 +6760,7 @@ export interface ContactV3 {
         fetch_child?: boolean;
         page_size?: number;
         page_token?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ContactV3DepartmentChildrenResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ContactV3DepartmentChildrenResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         user_id_type?: "user_id" | "union_id" | "open_id";
         department_id_type?: "department_id" | "open_department_id";
@@ -6783,7 +6783,7 @@ export interface ContactV3 {
         department_id: string;
         page_token?: string;
         page_size?: number;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ContactV3DepartmentChildrenResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ContactV3DepartmentChildrenResponse, 'has_more' | 'page_token'>>>;
     parentItems(payload: { path?: Record<string, string | number>; params: {
         user_id_type?: "user_id" | "union_id" | "open_id";
         department_id_type?: "department_id" | "open_department_id";
@@ -6805,7 +6805,7 @@ export interface ContactV3 {
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.ContactV3DepartmentCreateResponse> & { data: S.ContactV3DepartmentCreateResponse }>;
     /** POST /open-apis/contact/v3/departments/search */
     search(payload: { path?: Record<string, string | number>; params?: S.ContactV3DepartmentSearchParams; data: S.CalendarV4CalendarSearchData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.ContactV3DepartmentSearchResponse> & { data: S.ContactV3DepartmentSearchResponse }>;
-    searchWithIterator(payload: { path?: Record<string, string | number>; params?: S.ContactV3DepartmentSearchParams; data: S.CalendarV4CalendarSearchData; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ContactV3DepartmentSearchResponse, 'has_more' | 'page_token'>>>;
+    searchWithIterator(payload: { path?: Record<string, string | number>; params?: S.ContactV3DepartmentSearchParams; data: S.CalendarV4CalendarSearchData; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ContactV3DepartmentSearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload: { path?: Record<string, string | number>; params?: S.ContactV3DepartmentSearchParams; data: S.CalendarV4CalendarSearchData; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.Items5>;
     /** POST /open-apis/contact/v3/departments/unbind_department_chat */
     unbindDepartmentChat(payload: { path?: Record<string, string | number>; params?: S.ApplicationV6ApplicationAppUsageDepartmentOverviewParams; data: S.ContactV3DepartmentChildrenPath; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
@@ -6836,7 +6836,7 @@ export interface ContactV3 {
     delete(payload: { path: { enum_id: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
     /** GET /open-apis/contact/v3/employee_type_enums */
     list(payload?: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.ContactV3EmployeeTypeEnumListResponse> & { data: S.ContactV3EmployeeTypeEnumListResponse }>;
-    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ContactV3EmployeeTypeEnumListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ContactV3EmployeeTypeEnumListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.EmployeeTypeEnum>;
     /** PUT /open-apis/contact/v3/employee_type_enums/{enum_id} */
     update(payload: { path: { enum_id: string | number }; params?: Record<string, QueryValue>; data: S.ContactV3EmployeeTypeEnumCreateData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.ContactV3EmployeeTypeEnumCreateResponse> & { data: S.ContactV3EmployeeTypeEnumCreateResponse }>;
@@ -6880,7 +6880,7 @@ export interface ContactV3 {
         page_token?: string;
         user_id_type?: "open_id" | "union_id" | "user_id";
         department_id_type?: "department_id" | "open_department_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ContactV3FunctionalRoleMemberListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ContactV3FunctionalRoleMemberListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { role_id: string | number }; params?: {
         page_size?: number;
         page_token?: string;
@@ -6976,7 +6976,7 @@ export interface ContactV3 {
         page_size?: number;
         page_token?: string;
         type?: number;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ContactV3GroupSimplelistResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ContactV3GroupSimplelistResponse, 'has_more' | 'page_token'>>>;
     simplelistItems(payload?: { path?: Record<string, string | number>; params?: {
         page_size?: number;
         page_token?: string;
@@ -7055,7 +7055,7 @@ export interface ContactV3 {
     get(payload: { path: { job_family_id: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.ContactV3JobFamilyCreateResponse> & { data: S.ContactV3JobFamilyCreateResponse }>;
     /** GET /open-apis/contact/v3/job_families */
     list(payload?: { path?: Record<string, string | number>; params?: S.ContactV3JobFamilyListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.ContactV3JobFamilyListResponse> & { data: S.ContactV3JobFamilyListResponse }>;
-    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.ContactV3JobFamilyListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ContactV3JobFamilyListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.ContactV3JobFamilyListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ContactV3JobFamilyListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: S.ContactV3JobFamilyListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.JobFamily>;
     /** PUT /open-apis/contact/v3/job_families/{job_family_id} */
     update(payload: { path: { job_family_id: string | number }; params?: Record<string, QueryValue>; data?: {
@@ -7083,7 +7083,7 @@ export interface ContactV3 {
     get(payload: { path: { job_level_id: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.ContactV3JobLevelCreateResponse> & { data: S.ContactV3JobLevelCreateResponse }>;
     /** GET /open-apis/contact/v3/job_levels */
     list(payload?: { path?: Record<string, string | number>; params?: S.ContactV3JobFamilyListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.ContactV3JobLevelListResponse> & { data: S.ContactV3JobLevelListResponse }>;
-    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.ContactV3JobFamilyListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ContactV3JobLevelListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.ContactV3JobFamilyListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ContactV3JobLevelListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: S.ContactV3JobFamilyListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.JobLevel>;
     /** PUT /open-apis/contact/v3/job_levels/{job_level_id} */
     update(payload: { path: { job_level_id: string | number }; params?: Record<string, QueryValue>; data?: {
@@ -7104,7 +7104,7 @@ export interface ContactV3 {
       } }>;
     /** GET /open-apis/contact/v3/job_titles */
     list(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.ContactV3JobTitleListResponse> & { data: S.ContactV3JobTitleListResponse }>;
-    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ContactV3JobTitleListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ContactV3JobTitleListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.JobTitle>;
   };
   scope: {
@@ -7120,7 +7120,7 @@ export interface ContactV3 {
         department_id_type?: "department_id" | "open_department_id";
         page_token?: string;
         page_size?: number;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ContactV3ScopeListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ContactV3ScopeListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         user_id_type?: "open_id" | "union_id" | "user_id";
         department_id_type?: "department_id" | "open_department_id";
@@ -7370,7 +7370,7 @@ export interface ContactV3 {
         department_id: string;
         page_size?: number;
         page_token?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ContactV3UserFindByDepartmentResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ContactV3UserFindByDepartmentResponse, 'has_more' | 'page_token'>>>;
     findByDepartmentItems(payload: { path?: Record<string, string | number>; params: {
         user_id_type?: "user_id" | "union_id" | "open_id";
         department_id_type?: "department_id" | "open_department_id";
@@ -7468,7 +7468,7 @@ export interface ContactV3 {
         department_id?: string;
         page_token?: string;
         page_size?: number;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ContactV3UserListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ContactV3UserListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         user_id_type?: "user_id" | "union_id" | "open_id";
         department_id_type?: "department_id" | "open_department_id";
@@ -7673,7 +7673,7 @@ export interface ContactV3 {
       } }>;
     /** GET /open-apis/contact/v3/work_cities */
     list(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.ContactV3WorkCityListResponse> & { data: S.ContactV3WorkCityListResponse }>;
-    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ContactV3WorkCityListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ContactV3WorkCityListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.WorkCity>;
   };
 }
@@ -9442,7 +9442,7 @@ export interface CorehrV1 {
         department_ids?: string[];
         select_fields?: string[];
         filter_str?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV1OffboardingSearchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV1OffboardingSearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload: { path?: Record<string, string | number>; params: S.CorehrV1OffboardingSearchParams; data?: {
         employment_ids?: string[];
         apply_initiating_time_start?: string;
@@ -10615,7 +10615,7 @@ export interface CorehrV2 {
         user_id_type?: "user_id" | "union_id" | "open_id" | "people_corehr_id";
         user_id: string;
         approver_status?: number;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2ApproverListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2ApproverListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: {
         page_size: number;
         page_token?: string;
@@ -10643,7 +10643,7 @@ export interface CorehrV2 {
         status_list?: number[];
         update_start_time?: string;
         update_end_time?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2BasicInfoBankSearchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2BasicInfoBankSearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload: { path?: Record<string, string | number>; params: S.CompensationV1ChangeReasonListParams; data?: {
         bank_id_list?: string[];
         bank_name_list?: string[];
@@ -10679,7 +10679,7 @@ export interface CorehrV2 {
         status_list?: number[];
         update_start_time?: string;
         update_end_time?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2BasicInfoBankBranchSearchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2BasicInfoBankBranchSearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload: { path?: Record<string, string | number>; params: S.CompensationV1ChangeReasonListParams; data?: {
         bank_id_list?: string[];
         bank_branch_id_list?: string[];
@@ -10713,7 +10713,7 @@ export interface CorehrV2 {
         country_region_subdivision_id_list?: string[];
         city_id_list?: string[];
         status_list?: number[];
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2BasicInfoCitySearchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2BasicInfoCitySearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload: { path?: Record<string, string | number>; params: S.CompensationV1ChangeReasonListParams; data?: {
         country_region_subdivision_id_list?: string[];
         city_id_list?: string[];
@@ -10736,7 +10736,7 @@ export interface CorehrV2 {
     searchWithIterator(payload: { path?: Record<string, string | number>; params: S.CompensationV1ChangeReasonListParams; data?: {
         country_region_id_list?: string[];
         status_list?: number[];
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2BasicInfoCountryRegionSearchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2BasicInfoCountryRegionSearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload: { path?: Record<string, string | number>; params: S.CompensationV1ChangeReasonListParams; data?: {
         country_region_id_list?: string[];
         status_list?: number[];
@@ -10761,7 +10761,7 @@ export interface CorehrV2 {
         country_region_id_list?: string[];
         country_region_subdivision_id_list?: string[];
         status_list?: number[];
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2BasicInfoCountryRegionSubdivisionSearchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2BasicInfoCountryRegionSubdivisionSearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload: { path?: Record<string, string | number>; params: S.CompensationV1ChangeReasonListParams; data?: {
         country_region_id_list?: string[];
         country_region_subdivision_id_list?: string[];
@@ -10784,7 +10784,7 @@ export interface CorehrV2 {
     searchWithIterator(payload: { path?: Record<string, string | number>; params: S.CompensationV1ChangeReasonListParams; data?: {
         currency_id_list?: string[];
         status_list?: number[];
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2BasicInfoCurrencySearchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2BasicInfoCurrencySearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload: { path?: Record<string, string | number>; params: S.CompensationV1ChangeReasonListParams; data?: {
         currency_id_list?: string[];
         status_list?: number[];
@@ -10801,7 +10801,7 @@ export interface CorehrV2 {
         city_id_list?: string[];
         district_id_list?: string[];
         status_list?: number[];
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2BasicInfoDistrictSearchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2BasicInfoDistrictSearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload: { path?: Record<string, string | number>; params: S.CompensationV1ChangeReasonListParams; data?: {
         city_id_list?: string[];
         district_id_list?: string[];
@@ -10823,7 +10823,7 @@ export interface CorehrV2 {
     searchWithIterator(payload: { path?: Record<string, string | number>; params: S.CompensationV1ChangeReasonListParams; data?: {
         language_id_list?: string[];
         status_list?: number[];
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2BasicInfoLanguageSearchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2BasicInfoLanguageSearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload: { path?: Record<string, string | number>; params: S.CompensationV1ChangeReasonListParams; data?: {
         language_id_list?: string[];
         status_list?: number[];
@@ -10845,7 +10845,7 @@ export interface CorehrV2 {
         nationality_id_list?: string[];
         country_region_id_list?: string[];
         status_list?: number[];
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2BasicInfoNationalitySearchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2BasicInfoNationalitySearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload: { path?: Record<string, string | number>; params: S.CompensationV1ChangeReasonListParams; data?: {
         nationality_id_list?: string[];
         country_region_id_list?: string[];
@@ -10861,7 +10861,7 @@ export interface CorehrV2 {
     searchWithIterator(payload: { path?: Record<string, string | number>; params: S.CompensationV1ChangeReasonListParams; data?: {
         time_zone_id_list?: string[];
         status_list?: number[];
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2BasicInfoTimeZoneSearchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2BasicInfoTimeZoneSearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload: { path?: Record<string, string | number>; params: S.CompensationV1ChangeReasonListParams; data?: {
         time_zone_id_list?: string[];
         status_list?: number[];
@@ -10888,7 +10888,7 @@ export interface CorehrV2 {
       } }>;
     /** GET /open-apis/corehr/v2/bps */
     list(payload: { path?: Record<string, string | number>; params: S.CorehrV1OffboardingSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.CorehrV2BpListResponse> & { data: S.CorehrV2BpListResponse }>;
-    listWithIterator(payload: { path?: Record<string, string | number>; params: S.CorehrV1OffboardingSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2BpListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path?: Record<string, string | number>; params: S.CorehrV1OffboardingSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2BpListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: S.CorehrV1OffboardingSearchParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
         department_id?: string;
         hrbp_id?: string;
@@ -11019,7 +11019,7 @@ export interface CorehrV2 {
       } }>;
     /** GET /open-apis/corehr/v2/companies/query_recent_change */
     queryRecentChange(payload: { path?: Record<string, string | number>; params: S.CorehrV2CompanyQueryRecentChangeParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.CorehrV2CompanyQueryRecentChangeResponse> & { data: S.CorehrV2CompanyQueryRecentChangeResponse }>;
-    queryRecentChangeWithIterator(payload: { path?: Record<string, string | number>; params: S.CorehrV2CompanyQueryRecentChangeParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2CompanyQueryRecentChangeResponse, 'has_more' | 'page_token'>>>;
+    queryRecentChangeWithIterator(payload: { path?: Record<string, string | number>; params: S.CorehrV2CompanyQueryRecentChangeParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2CompanyQueryRecentChangeResponse, 'has_more' | 'page_token'>>>;
     queryRecentChangeItems(payload: { path?: Record<string, string | number>; params: S.CorehrV2CompanyQueryRecentChangeParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<unknown>;
   };
   contract: {
@@ -11031,7 +11031,7 @@ export interface CorehrV2 {
     searchWithIterator(payload: { path?: Record<string, string | number>; params: S.CorehrV2ContractSearchParams; data?: {
         employment_id_list?: string[];
         contract_id_list?: string[];
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2ContractSearchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2ContractSearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload: { path?: Record<string, string | number>; params: S.CorehrV2ContractSearchParams; data?: {
         employment_id_list?: string[];
         contract_id_list?: string[];
@@ -11177,7 +11177,7 @@ export interface CorehrV2 {
       } }>;
     /** GET /open-apis/corehr/v2/cost_centers/query_recent_change */
     queryRecentChange(payload: { path?: Record<string, string | number>; params: S.CorehrV2CompanyQueryRecentChangeParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.CorehrV2CostCenterQueryRecentChangeResponse> & { data: S.CorehrV2CostCenterQueryRecentChangeResponse }>;
-    queryRecentChangeWithIterator(payload: { path?: Record<string, string | number>; params: S.CorehrV2CompanyQueryRecentChangeParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2CostCenterQueryRecentChangeResponse, 'has_more' | 'page_token'>>>;
+    queryRecentChangeWithIterator(payload: { path?: Record<string, string | number>; params: S.CorehrV2CompanyQueryRecentChangeParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2CostCenterQueryRecentChangeResponse, 'has_more' | 'page_token'>>>;
     queryRecentChangeItems(payload: { path?: Record<string, string | number>; params: S.CorehrV2CompanyQueryRecentChangeParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<unknown>;
     /** POST /open-apis/corehr/v2/cost_centers/search */
     search(payload: { path?: Record<string, string | number>; params: S.CorehrV2ContractSearchParams; data?: {
@@ -11345,7 +11345,7 @@ export interface CorehrV2 {
         object_api_name: string;
         start_date: string;
         end_date: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2CustomOrgQueryRecentChangeResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2CustomOrgQueryRecentChangeResponse, 'has_more' | 'page_token'>>>;
     queryRecentChangeItems(payload: { path?: Record<string, string | number>; params: {
         page_size: number;
         page_token?: string;
@@ -11518,7 +11518,7 @@ export interface CorehrV2 {
         department_ids: string[];
         start_date: string;
         end_date: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2DepartmentQueryOperationLogsResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2DepartmentQueryOperationLogsResponse, 'has_more' | 'page_token'>>>;
     queryOperationLogsItems(payload: { path?: Record<string, string | number>; params: S.CorehrV2DepartmentQueryOperationLogsParams; data: {
         department_ids: string[];
         start_date: string;
@@ -11555,7 +11555,7 @@ export interface CorehrV2 {
         start_date: string;
         end_date: string;
         department_id_type?: "open_department_id" | "department_id" | "people_corehr_department_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2DepartmentQueryRecentChangeResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2DepartmentQueryRecentChangeResponse, 'has_more' | 'page_token'>>>;
     queryRecentChangeItems(payload: { path?: Record<string, string | number>; params: {
         page_size: number;
         page_token?: string;
@@ -11597,7 +11597,7 @@ export interface CorehrV2 {
         get_all_version?: boolean;
         fields?: string[];
         keyword?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2DepartmentSearchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2DepartmentSearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload: { path?: Record<string, string | number>; params: S.CorehrV1OffboardingSearchParams; data?: {
         active?: boolean;
         get_all_children?: boolean;
@@ -11958,7 +11958,7 @@ export interface CorehrV2 {
         archive_cpst_plan_id_list?: string[];
         is_direct_leader?: boolean;
         is_dotted_leader?: boolean;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2EmployeeSearchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2EmployeeSearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload: { path?: Record<string, string | number>; params: S.CorehrV1OffboardingSearchParams; data?: {
         fields?: string[];
         employment_id_list?: string[];
@@ -12096,7 +12096,7 @@ export interface CorehrV2 {
         end_date?: S.StartDate;
         data_date?: string;
         is_effective?: boolean;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2EmployeesAdditionalJobBatchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2EmployeesAdditionalJobBatchResponse, 'has_more' | 'page_token'>>>;
     batchItems(payload?: { path?: Record<string, string | number>; params?: {
         page_size?: number;
         page_token?: string;
@@ -12259,7 +12259,7 @@ export interface CorehrV2 {
         international_assignment_status_list?: string[];
         international_assignment_type_list?: string[];
         work_calendar_id_list?: string[];
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2EmployeesInternationalAssignmentListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2EmployeesInternationalAssignmentListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         user_id_type?: "user_id" | "union_id" | "open_id" | "people_corehr_id";
         department_id_type?: "open_department_id" | "department_id" | "people_corehr_department_id";
@@ -12660,7 +12660,7 @@ export interface CorehrV2 {
       } }>;
     /** GET /open-apis/corehr/v2/jobs/query_recent_change */
     queryRecentChange(payload: { path?: Record<string, string | number>; params: S.CorehrV2CompanyQueryRecentChangeParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.CorehrV2JobQueryRecentChangeResponse> & { data: S.CorehrV2JobQueryRecentChangeResponse }>;
-    queryRecentChangeWithIterator(payload: { path?: Record<string, string | number>; params: S.CorehrV2CompanyQueryRecentChangeParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2JobQueryRecentChangeResponse, 'has_more' | 'page_token'>>>;
+    queryRecentChangeWithIterator(payload: { path?: Record<string, string | number>; params: S.CorehrV2CompanyQueryRecentChangeParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2JobQueryRecentChangeResponse, 'has_more' | 'page_token'>>>;
     queryRecentChangeItems(payload: { path?: Record<string, string | number>; params: S.CorehrV2CompanyQueryRecentChangeParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<unknown>;
   };
   jobChange: {
@@ -12803,7 +12803,7 @@ export interface CorehrV2 {
         employment_department_ids?: string[];
         select_fields?: string[];
         filter_str?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2JobChangeSearchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2JobChangeSearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload: { path?: Record<string, string | number>; params: S.CorehrV1OffboardingSearchParams; data?: {
         employment_ids?: string[];
         job_change_ids?: string[];
@@ -12915,7 +12915,7 @@ export interface CorehrV2 {
       } }>;
     /** GET /open-apis/corehr/v2/job_families/query_recent_change */
     queryRecentChange(payload: { path?: Record<string, string | number>; params: S.CorehrV2CompanyQueryRecentChangeParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.CorehrV2JobFamilyQueryRecentChangeResponse> & { data: S.CorehrV2JobFamilyQueryRecentChangeResponse }>;
-    queryRecentChangeWithIterator(payload: { path?: Record<string, string | number>; params: S.CorehrV2CompanyQueryRecentChangeParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2JobFamilyQueryRecentChangeResponse, 'has_more' | 'page_token'>>>;
+    queryRecentChangeWithIterator(payload: { path?: Record<string, string | number>; params: S.CorehrV2CompanyQueryRecentChangeParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2JobFamilyQueryRecentChangeResponse, 'has_more' | 'page_token'>>>;
     queryRecentChangeItems(payload: { path?: Record<string, string | number>; params: S.CorehrV2CompanyQueryRecentChangeParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<unknown>;
   };
   jobGrade: {
@@ -12970,7 +12970,7 @@ export interface CorehrV2 {
       } }>;
     /** GET /open-apis/corehr/v2/job_grades/query_recent_change */
     queryRecentChange(payload: { path?: Record<string, string | number>; params: S.CorehrV2CompanyQueryRecentChangeParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.CorehrV2JobGradeQueryRecentChangeResponse> & { data: S.CorehrV2JobGradeQueryRecentChangeResponse }>;
-    queryRecentChangeWithIterator(payload: { path?: Record<string, string | number>; params: S.CorehrV2CompanyQueryRecentChangeParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2JobGradeQueryRecentChangeResponse, 'has_more' | 'page_token'>>>;
+    queryRecentChangeWithIterator(payload: { path?: Record<string, string | number>; params: S.CorehrV2CompanyQueryRecentChangeParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2JobGradeQueryRecentChangeResponse, 'has_more' | 'page_token'>>>;
     queryRecentChangeItems(payload: { path?: Record<string, string | number>; params: S.CorehrV2CompanyQueryRecentChangeParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<unknown>;
   };
   jobLevel: {
@@ -13007,7 +13007,7 @@ export interface CorehrV2 {
       } }>;
     /** GET /open-apis/corehr/v2/job_levels/query_recent_change */
     queryRecentChange(payload: { path?: Record<string, string | number>; params: S.CorehrV2CompanyQueryRecentChangeParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.CorehrV2JobLevelQueryRecentChangeResponse> & { data: S.CorehrV2JobLevelQueryRecentChangeResponse }>;
-    queryRecentChangeWithIterator(payload: { path?: Record<string, string | number>; params: S.CorehrV2CompanyQueryRecentChangeParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2JobLevelQueryRecentChangeResponse, 'has_more' | 'page_token'>>>;
+    queryRecentChangeWithIterator(payload: { path?: Record<string, string | number>; params: S.CorehrV2CompanyQueryRecentChangeParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2JobLevelQueryRecentChangeResponse, 'has_more' | 'page_token'>>>;
     queryRecentChangeItems(payload: { path?: Record<string, string | number>; params: S.CorehrV2CompanyQueryRecentChangeParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<unknown>;
   };
   location: {
@@ -13186,7 +13186,7 @@ export interface CorehrV2 {
       } }>;
     /** GET /open-apis/corehr/v2/locations/query_recent_change */
     queryRecentChange(payload: { path?: Record<string, string | number>; params: S.CorehrV2CompanyQueryRecentChangeParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.CorehrV2LocationQueryRecentChangeResponse> & { data: S.CorehrV2LocationQueryRecentChangeResponse }>;
-    queryRecentChangeWithIterator(payload: { path?: Record<string, string | number>; params: S.CorehrV2CompanyQueryRecentChangeParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2LocationQueryRecentChangeResponse, 'has_more' | 'page_token'>>>;
+    queryRecentChangeWithIterator(payload: { path?: Record<string, string | number>; params: S.CorehrV2CompanyQueryRecentChangeParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2LocationQueryRecentChangeResponse, 'has_more' | 'page_token'>>>;
     queryRecentChangeItems(payload: { path?: Record<string, string | number>; params: S.CorehrV2CompanyQueryRecentChangeParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<unknown>;
   };
   locationAddress: {
@@ -13832,7 +13832,7 @@ export interface CorehrV2 {
       } }>;
     /** GET /open-apis/corehr/v2/positions/query_recent_change */
     queryRecentChange(payload: { path?: Record<string, string | number>; params: S.CorehrV2CompanyQueryRecentChangeParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.CorehrV2PositionQueryRecentChangeResponse> & { data: S.CorehrV2PositionQueryRecentChangeResponse }>;
-    queryRecentChangeWithIterator(payload: { path?: Record<string, string | number>; params: S.CorehrV2CompanyQueryRecentChangeParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2PositionQueryRecentChangeResponse, 'has_more' | 'page_token'>>>;
+    queryRecentChangeWithIterator(payload: { path?: Record<string, string | number>; params: S.CorehrV2CompanyQueryRecentChangeParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2PositionQueryRecentChangeResponse, 'has_more' | 'page_token'>>>;
     queryRecentChangeItems(payload: { path?: Record<string, string | number>; params: S.CorehrV2CompanyQueryRecentChangeParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<unknown>;
   };
   preHire: {
@@ -14087,7 +14087,7 @@ export interface CorehrV2 {
     queryWithIterator(payload: { path?: Record<string, string | number>; params: S.CorehrV1OffboardingSearchParams; data?: {
         pre_hire_ids?: string[];
         fields?: string[];
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2PreHireQueryResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2PreHireQueryResponse, 'has_more' | 'page_token'>>>;
     queryItems(payload: { path?: Record<string, string | number>; params: S.CorehrV1OffboardingSearchParams; data?: {
         pre_hire_ids?: string[];
         fields?: string[];
@@ -14169,7 +14169,7 @@ export interface CorehrV2 {
         condition_worker?: boolean;
         rehire?: "to_be_confirmed" | "no" | "yes";
         fields?: string[];
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2PreHireSearchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2PreHireSearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload: { path?: Record<string, string | number>; params: S.CorehrV1OffboardingSearchParams; data?: {
         worker_ids?: string[];
         pre_hire_ids?: string[];
@@ -14287,7 +14287,7 @@ export interface CorehrV2 {
         probation_status?: "pending" | "rejected" | "waiting" | "approved" | "converted" | "offboarded";
         final_assessment_result?: "approved" | "rejected";
         final_assessment_grade?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2ProbationSearchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2ProbationSearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload: { path?: Record<string, string | number>; params: S.CorehrV1OffboardingSearchParams; data?: {
         employment_ids?: string[];
         department_ids?: string[];
@@ -14604,7 +14604,7 @@ export interface CorehrV2 {
         modify_time_from: string;
         modify_time_to: string;
         flow_definition_id?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2ProcessListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2ProcessListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: {
         statuses?: number[];
         page_token?: string;
@@ -14724,7 +14724,7 @@ export interface CorehrV2 {
         user_id_type?: "user_id" | "union_id" | "open_id" | "people_corehr_id";
         template_ids?: string;
         select_sign_url?: boolean;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2SignatureFileListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2SignatureFileListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         signature_file_id?: string;
         page_size?: number;
@@ -14773,7 +14773,7 @@ export interface CorehrV2 {
       }; data?: {
         states?: string[];
         template_ids?: string[];
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2SignatureFileListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2SignatureFileListResponse, 'has_more' | 'page_token'>>>;
     queryItems(payload?: { path?: Record<string, string | number>; params?: {
         signature_file_id?: string;
         page_size?: number;
@@ -15032,7 +15032,7 @@ export interface CorehrV2 {
         need_region_info?: boolean;
         applicability_apinames?: string[];
         user_id_type?: "user_id" | "union_id" | "open_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2SignatureTemplateInfoWithThumbnailListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2SignatureTemplateInfoWithThumbnailListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         page_size?: number;
         page_token?: string;
@@ -15080,7 +15080,7 @@ export interface CorehrV2 {
         page_size?: number;
         start_date?: string;
         end_date?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.CorehrV2WorkforcePlanListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.CorehrV2WorkforcePlanListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         limit?: number;
         offset?: number;
@@ -15262,7 +15262,7 @@ export interface DirectoryV1 {
         page_token?: string;
         target_tenant_key: string;
         tenant_id?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.DirectoryV1CollaborationRuleListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.DirectoryV1CollaborationRuleListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: {
         page_size?: number;
         page_token?: string;
@@ -15289,7 +15289,7 @@ export interface DirectoryV1 {
         page_size?: number;
         page_token?: string;
         tenant_id?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.DirectoryV1CollaborationTenantListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.DirectoryV1CollaborationTenantListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         page_size?: number;
         page_token?: string;
@@ -15322,7 +15322,7 @@ export interface DirectoryV1 {
         page_token?: string;
         page_size?: number;
         tenant_id?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.DirectoryV1CollborationShareEntityListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.DirectoryV1CollborationShareEntityListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: {
         target_tenant_key: string;
         target_department_id?: string;
@@ -16170,7 +16170,7 @@ export interface DocxV1 {
         page_token?: string;
         revision_id?: number;
         user_id_type?: "user_id" | "union_id" | "open_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.DocxV1ChatAnnouncementBlockListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.DocxV1ChatAnnouncementBlockListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { chat_id: string | number }; params?: {
         page_size?: number;
         page_token?: string;
@@ -16261,7 +16261,7 @@ export interface DocxV1 {
         page_token?: string;
         document_revision_id?: number;
         user_id_type?: "user_id" | "union_id" | "open_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.DocxV1ChatAnnouncementBlockListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.DocxV1ChatAnnouncementBlockListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { document_id: string | number }; params?: {
         page_size?: number;
         page_token?: string;
@@ -16341,7 +16341,7 @@ export interface DocxV1 {
         page_size?: number;
         with_descendants?: boolean;
         user_id_type?: "user_id" | "union_id" | "open_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.DocxV1ChatAnnouncementBlockListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.DocxV1ChatAnnouncementBlockListResponse, 'has_more' | 'page_token'>>>;
     getItems(payload: { path: { document_id: string | number; block_id: string | number }; params?: {
         document_revision_id?: number;
         page_token?: string;
@@ -16542,7 +16542,7 @@ export interface DriveV1 {
         direction?: "ASC" | "DESC";
         option?: string;
         user_id_type?: "user_id" | "union_id" | "open_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.DriveV1FileListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.DriveV1FileListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         page_size?: number;
         page_token?: string;
@@ -16649,7 +16649,7 @@ export interface DriveV1 {
         user_id_type?: "user_id" | "union_id" | "open_id";
         need_reaction?: boolean;
         need_relation?: boolean;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.DriveV1FileCommentListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.DriveV1FileCommentListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { file_token: string | number }; params: {
         file_type: "doc" | "docx" | "sheet" | "file" | "slides" | "bitable" | "apps";
         is_whole?: boolean;
@@ -16706,7 +16706,7 @@ export interface DriveV1 {
         file_type: "doc" | "docx" | "sheet" | "file" | "slides" | "bitable" | "apps";
         need_reaction?: boolean;
         user_id_type?: "user_id" | "union_id" | "open_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.DriveV1FileCommentReplyListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.DriveV1FileCommentReplyListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { file_token: string | number; comment_id: string | number }; params: {
         page_size?: number;
         page_token?: string;
@@ -16813,7 +16813,7 @@ export interface DriveV1 {
         page_token?: string;
         obj_type: "docx" | "sheet";
         user_id_type?: "open_id" | "union_id" | "user_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.DriveV1FileVersionListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.DriveV1FileVersionListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { file_token: string | number }; params: {
         page_size: number;
         page_token?: string;
@@ -16834,7 +16834,7 @@ export interface DriveV1 {
         page_token?: string;
         file_type: "doc" | "docx" | "sheet" | "bitable" | "mindnote" | "wiki" | "file";
         viewer_id_type?: "user_id" | "union_id" | "open_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.DriveV1FileViewRecordListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.DriveV1FileViewRecordListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { file_token: string | number }; params: {
         page_size: number;
         page_token?: string;
@@ -17091,7 +17091,7 @@ export interface DriveV2 {
         page_size?: number;
         page_token?: string;
         user_id_type?: "user_id" | "union_id" | "open_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.DriveV2FileLikeListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.DriveV2FileLikeListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { file_token: string | number }; params: {
         file_type: "doc" | "docx" | "file";
         page_size?: number;
@@ -17161,7 +17161,7 @@ export interface EhrV1 {
         user_ids?: string[];
         page_token?: string;
         page_size?: number;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.EhrV1EmployeeListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.EhrV1EmployeeListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         view?: "basic" | "full";
         status?: number[];
@@ -17269,7 +17269,7 @@ export interface EventV1 {
   outboundIp: {
     /** GET /open-apis/event/v1/outbound_ip */
     list(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.EventV1OutboundIpListResponse> & { data: S.EventV1OutboundIpListResponse }>;
-    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.EventV1OutboundIpListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.EventV1OutboundIpListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<string>;
   };
 }
@@ -17525,7 +17525,7 @@ export interface HelpdeskV1 {
         search?: string;
         page_token?: string;
         page_size?: number;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HelpdeskV1FaqListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HelpdeskV1FaqListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         category_id?: string;
         status?: string;
@@ -17555,7 +17555,7 @@ export interface HelpdeskV1 {
         base64?: string;
         page_token?: string;
         page_size?: number;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HelpdeskV1FaqSearchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HelpdeskV1FaqSearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload: { path?: Record<string, string | number>; params: {
         query: string;
         base64?: string;
@@ -17742,7 +17742,7 @@ export interface HelpdeskV1 {
     get(payload: { path: { ticket_customized_field_id: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.TicketCustomizedFields> & { data: S.TicketCustomizedFields }>;
     /** GET /open-apis/helpdesk/v1/ticket_customized_fields */
     list(payload?: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.HelpdeskV1TicketCustomizedFieldListResponse> & { data: S.HelpdeskV1TicketCustomizedFieldListResponse }>;
-    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HelpdeskV1TicketCustomizedFieldListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HelpdeskV1TicketCustomizedFieldListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.TicketCustomizedFields>;
     /** PATCH /open-apis/helpdesk/v1/ticket_customized_fields/{ticket_customized_field_id} */
     patch(payload: { path: { ticket_customized_field_id: string | number }; params?: Record<string, QueryValue>; data?: {
@@ -18776,7 +18776,7 @@ export interface HireV1 {
         update_start_time?: string;
         update_end_time?: string;
         user_id_type?: "user_id" | "union_id" | "open_id" | "people_admin_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HireV1EvaluationListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HireV1EvaluationListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         page_token?: string;
         page_size?: number;
@@ -18789,7 +18789,7 @@ export interface HireV1 {
   evaluationTask: {
     /** GET /open-apis/hire/v1/evaluation_tasks */
     list(payload?: { path?: Record<string, string | number>; params?: S.HireV1EvaluationTaskListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.HireV1EvaluationTaskListResponse> & { data: S.HireV1EvaluationTaskListResponse }>;
-    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.HireV1EvaluationTaskListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HireV1EvaluationTaskListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.HireV1EvaluationTaskListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HireV1EvaluationTaskListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: S.HireV1EvaluationTaskListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
         id?: string;
         job_id?: string;
@@ -18839,7 +18839,7 @@ export interface HireV1 {
         user_id: string;
         activity_status?: number;
         user_id_type?: "user_id" | "union_id" | "open_id" | "people_admin_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HireV1EvaluationTaskListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HireV1EvaluationTaskListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: {
         page_size?: number;
         page_token?: string;
@@ -18869,7 +18869,7 @@ export interface HireV1 {
         talent_id: string;
         page_size?: number;
         page_token?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HireV1ExternalApplicationListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HireV1ExternalApplicationListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: {
         talent_id: string;
         page_size?: number;
@@ -18897,7 +18897,7 @@ export interface HireV1 {
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.HireV1ExternalBackgroundCheckBatchQueryResponse> & { data: S.HireV1ExternalBackgroundCheckBatchQueryResponse }>;
     batchQueryWithIterator(payload?: { path?: Record<string, string | number>; params?: S.HireV1ExternalBackgroundCheckBatchQueryParams; data?: {
         external_background_check_id_list?: string[];
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HireV1ExternalBackgroundCheckBatchQueryResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HireV1ExternalBackgroundCheckBatchQueryResponse, 'has_more' | 'page_token'>>>;
     batchQueryItems(payload?: { path?: Record<string, string | number>; params?: S.HireV1ExternalBackgroundCheckBatchQueryParams; data?: {
         external_background_check_id_list?: string[];
       }; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.Items16>;
@@ -18915,7 +18915,7 @@ export interface HireV1 {
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.HireV1ExternalInterviewBatchQueryResponse> & { data: S.HireV1ExternalInterviewBatchQueryResponse }>;
     batchQueryWithIterator(payload?: { path?: Record<string, string | number>; params?: S.HireV1ExternalBackgroundCheckBatchQueryParams; data?: {
         external_interview_id_list?: string[];
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HireV1ExternalInterviewBatchQueryResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HireV1ExternalInterviewBatchQueryResponse, 'has_more' | 'page_token'>>>;
     batchQueryItems(payload?: { path?: Record<string, string | number>; params?: S.HireV1ExternalBackgroundCheckBatchQueryParams; data?: {
         external_interview_id_list?: string[];
       }; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.Items17>;
@@ -18966,7 +18966,7 @@ export interface HireV1 {
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.HireV1ExternalOfferBatchQueryResponse> & { data: S.HireV1ExternalOfferBatchQueryResponse }>;
     batchQueryWithIterator(payload?: { path?: Record<string, string | number>; params?: S.HireV1ExternalBackgroundCheckBatchQueryParams; data?: {
         external_offer_id_list?: string[];
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HireV1ExternalOfferBatchQueryResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HireV1ExternalOfferBatchQueryResponse, 'has_more' | 'page_token'>>>;
     batchQueryItems(payload?: { path?: Record<string, string | number>; params?: S.HireV1ExternalBackgroundCheckBatchQueryParams; data?: {
         external_offer_id_list?: string[];
       }; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.Items18>;
@@ -19055,7 +19055,7 @@ export interface HireV1 {
         interview_feedback_form_ids?: string[];
         page_size?: number;
         page_token?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HireV1InterviewFeedbackFormListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HireV1InterviewFeedbackFormListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         interview_feedback_form_ids?: string[];
         page_size?: number;
@@ -19135,7 +19135,7 @@ export interface HireV1 {
         page_token?: string;
         ids?: string[];
         user_id_type?: "user_id" | "union_id" | "open_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HireV1InterviewRecordListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HireV1InterviewRecordListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         page_size?: number;
         page_token?: string;
@@ -19170,7 +19170,7 @@ export interface HireV1 {
   interviewRegistrationSchema: {
     /** GET /open-apis/hire/v1/interview_registration_schemas */
     list(payload?: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.HireV1InterviewRegistrationSchemaListResponse> & { data: S.HireV1InterviewRegistrationSchemaListResponse }>;
-    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HireV1InterviewRegistrationSchemaListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HireV1InterviewRegistrationSchemaListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
         id?: string;
         name?: string;
@@ -19215,7 +19215,7 @@ export interface HireV1 {
   interviewTask: {
     /** GET /open-apis/hire/v1/interview_tasks */
     list(payload?: { path?: Record<string, string | number>; params?: S.HireV1EvaluationTaskListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.HireV1EvaluationTaskListResponse> & { data: S.HireV1EvaluationTaskListResponse }>;
-    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.HireV1EvaluationTaskListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HireV1EvaluationTaskListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.HireV1EvaluationTaskListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HireV1EvaluationTaskListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: S.HireV1EvaluationTaskListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
         id?: string;
         job_id?: string;
@@ -19243,7 +19243,7 @@ export interface HireV1 {
         earliest_update_time?: string;
         latest_update_time?: string;
         user_id_type?: "user_id" | "union_id" | "open_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HireV1InterviewerListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HireV1InterviewerListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         page_size?: number;
         page_token?: string;
@@ -19645,7 +19645,7 @@ export interface HireV1 {
   jobFunction: {
     /** GET /open-apis/hire/v1/job_functions */
     list(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.HireV1JobFunctionListResponse> & { data: S.HireV1JobFunctionListResponse }>;
-    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HireV1JobFunctionListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HireV1JobFunctionListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
         id?: string;
         name?: S.IssuanceDetailText;
@@ -19862,7 +19862,7 @@ export interface HireV1 {
   jobType: {
     /** GET /open-apis/hire/v1/job_types */
     list(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.HireV1JobTypeListResponse> & { data: S.HireV1JobTypeListResponse }>;
-    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HireV1JobTypeListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HireV1JobTypeListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.JobType>;
   };
   location: {
@@ -19876,7 +19876,7 @@ export interface HireV1 {
         page_token?: string;
         page_size?: number;
         usage: "position_location" | "interview_location" | "store_location";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HireV1LocationListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HireV1LocationListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: {
         page_token?: string;
         page_size?: number;
@@ -20353,7 +20353,7 @@ export interface HireV1 {
   portalApplySchema: {
     /** GET /open-apis/hire/v1/portal_apply_schemas */
     list(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.HireV1PortalApplySchemaListResponse> & { data: S.HireV1PortalApplySchemaListResponse }>;
-    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HireV1PortalApplySchemaListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HireV1PortalApplySchemaListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
         id?: string;
         name?: string;
@@ -20638,7 +20638,7 @@ export interface HireV1 {
         user_id_type?: "user_id" | "union_id" | "open_id";
         department_id_type?: "open_department_id" | "department_id";
         job_level_id_type?: "people_admin_job_level_id" | "job_level_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HireV1ReferralWebsiteJobPostListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HireV1ReferralWebsiteJobPostListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         process_type?: number;
         page_token?: string;
@@ -20687,7 +20687,7 @@ export interface HireV1 {
         page_size?: number;
         page_token?: string;
         scenario?: number;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HireV1PortalApplySchemaListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HireV1PortalApplySchemaListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         page_size?: number;
         page_token?: string;
@@ -20702,7 +20702,7 @@ export interface HireV1 {
   resumeSource: {
     /** GET /open-apis/hire/v1/resume_sources */
     list(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.HireV1ResumeSourceListResponse> & { data: S.HireV1ResumeSourceListResponse }>;
-    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HireV1ResumeSourceListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HireV1ResumeSourceListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
         id?: string;
         zh_name?: string;
@@ -20742,7 +20742,7 @@ export interface HireV1 {
       } }>;
     /** GET /open-apis/hire/v1/roles */
     list(payload?: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.HireV1RoleListResponse> & { data: S.HireV1RoleListResponse }>;
-    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HireV1RoleListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HireV1RoleListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
         id?: string;
         name?: S.IssuanceDetailText;
@@ -21336,7 +21336,7 @@ export interface HireV1 {
         page_token?: string;
         page_size?: number;
         user_id_type?: "user_id" | "union_id" | "open_id" | "people_admin_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HireV1TalentFolderListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HireV1TalentFolderListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         page_token?: string;
         page_size?: number;
@@ -21412,7 +21412,7 @@ export interface HireV1 {
         page_size?: number;
         page_token?: string;
         id_list?: string[];
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HireV1TalentPoolSearchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HireV1TalentPoolSearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload?: { path?: Record<string, string | number>; params?: {
         page_size?: number;
         page_token?: string;
@@ -21444,7 +21444,7 @@ export interface HireV1 {
         include_inactive?: boolean;
         page_size?: number;
         page_token?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HireV1TalentTagListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HireV1TalentTagListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         keyword?: string;
         id_list?: string[];
@@ -21457,7 +21457,7 @@ export interface HireV1 {
   terminationReason: {
     /** GET /open-apis/hire/v1/termination_reasons */
     list(payload?: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.HireV1TerminationReasonListResponse> & { data: S.HireV1TerminationReasonListResponse }>;
-    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HireV1TerminationReasonListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HireV1TerminationReasonListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
         id?: string;
         name?: S.IssuanceDetailText;
@@ -21478,7 +21478,7 @@ export interface HireV1 {
         application_id_list?: string[];
         test_start_time_min?: string;
         test_start_time_max?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HireV1TestSearchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HireV1TestSearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload?: { path?: Record<string, string | number>; params?: S.HireV1TalentOperationLogSearchParams; data?: {
         application_id_list?: string[];
         test_start_time_min?: string;
@@ -21524,7 +21524,7 @@ export interface HireV1 {
         user_id?: string;
         user_id_type?: "user_id" | "union_id" | "open_id" | "people_admin_id";
         type: "evaluation" | "offer" | "exam" | "interview";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HireV1TodoListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HireV1TodoListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: {
         page_token?: string;
         page_size?: string;
@@ -21559,7 +21559,7 @@ export interface HireV1 {
         page_token?: string;
         application_id?: string;
         tripartite_agreement_id?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HireV1TripartiteAgreementListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HireV1TripartiteAgreementListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         page_size?: number;
         page_token?: string;
@@ -21597,7 +21597,7 @@ export interface HireV1 {
         update_start_time?: string;
         update_end_time?: string;
         user_id_type?: "user_id" | "union_id" | "open_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HireV1UserRoleListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HireV1UserRoleListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         page_token?: string;
         page_size?: number;
@@ -21621,7 +21621,7 @@ export interface HireV1 {
   website: {
     /** GET /open-apis/hire/v1/websites */
     list(payload?: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.HireV1WebsiteListResponse> & { data: S.HireV1WebsiteListResponse }>;
-    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HireV1WebsiteListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HireV1WebsiteListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
         id?: string;
         name?: S.IssuanceDetailText;
@@ -21795,7 +21795,7 @@ export interface HireV1 {
         update_end_time?: string;
         create_start_time?: string;
         create_end_time?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HireV1JobPublishRecordSearchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HireV1JobPublishRecordSearchResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { website_id: string | number }; params?: {
         page_token?: string;
         page_size?: number;
@@ -21871,7 +21871,7 @@ export interface HireV1 {
         update_end_time?: string;
         create_start_time?: string;
         create_end_time?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HireV1WebsiteJobPostSearchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HireV1WebsiteJobPostSearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload: { path: { website_id: string | number }; params?: {
         page_token?: string;
         page_size?: number;
@@ -21939,7 +21939,7 @@ export interface HireV2 {
         page_size?: number;
         page_token?: string;
         user_id_type?: "user_id" | "union_id" | "open_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HireV2InterviewRecordListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HireV2InterviewRecordListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         ids?: string[];
         page_size?: number;
@@ -22454,7 +22454,7 @@ export interface ImV1 {
         page_token?: string;
         page_size?: number;
         types?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ImV1ChatListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ImV1ChatListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         user_id_type?: "user_id" | "union_id" | "open_id";
         sort_type?: "ByCreateTimeAsc" | "ByActiveTimeDesc";
@@ -22488,7 +22488,7 @@ export interface ImV1 {
         query?: string;
         page_token?: string;
         page_size?: number;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ImV1ChatListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ImV1ChatListResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload?: { path?: Record<string, string | number>; params?: {
         user_id_type?: "user_id" | "union_id" | "open_id";
         query?: string;
@@ -22599,7 +22599,7 @@ export interface ImV1 {
         page_size?: number;
         page_token?: string;
         check_security_conf?: boolean;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ImV1ChatMembersGetResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ImV1ChatMembersGetResponse, 'has_more' | 'page_token'>>>;
     getItems(payload: { path: { chat_id: string | number }; params?: {
         member_id_type?: "user_id" | "union_id" | "open_id";
         page_size?: number;
@@ -22653,7 +22653,7 @@ export interface ImV1 {
   chatModeration: {
     /** GET /open-apis/im/v1/chats/{chat_id}/moderation */
     get(payload: { path: { chat_id: string | number }; params?: S.ImV1ChatModerationGetParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.ImV1ChatModerationGetResponse> & { data: S.ImV1ChatModerationGetResponse }>;
-    getWithIterator(payload: { path: { chat_id: string | number }; params?: S.ImV1ChatModerationGetParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ImV1ChatModerationGetResponse, 'has_more' | 'page_token'>>>;
+    getWithIterator(payload: { path: { chat_id: string | number }; params?: S.ImV1ChatModerationGetParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ImV1ChatModerationGetResponse, 'has_more' | 'page_token'>>>;
     getItems(payload: { path: { chat_id: string | number }; params?: S.ImV1ChatModerationGetParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
         user_id_type?: string;
         user_id?: string;
@@ -22776,7 +22776,7 @@ export interface ImV1 {
         card_msg_content_type?: string;
         only_thread_root_messages?: boolean;
         with_sender_name?: boolean;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ImV1MessageListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ImV1MessageListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: {
         container_id_type: string;
         container_id: string;
@@ -22871,7 +22871,7 @@ export interface ImV1 {
           is_at_me?: boolean;
           exclude_from_types?: Array<"user" | "bot">;
         };
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ImV1MessageSearchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ImV1MessageSearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload?: { path?: Record<string, string | number>; params?: S.AcsV1UserListParams; data?: {
         query?: string;
         filter?: {
@@ -22984,7 +22984,7 @@ export interface ImV1 {
         page_token?: string;
         page_size?: number;
         user_id_type?: "open_id" | "union_id" | "user_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ImV1MessageReactionListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ImV1MessageReactionListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { message_id: string | number }; params?: {
         reaction_type?: string;
         page_token?: string;
@@ -23025,7 +23025,7 @@ export interface ImV1 {
         end_time?: string;
         page_size?: number;
         page_token?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ImV1PinListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ImV1PinListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: {
         chat_id: string;
         start_time?: string;
@@ -23115,7 +23115,7 @@ export interface ImV2 {
           chat_modes?: Array<"default" | "thread">;
         };
         sorter?: "create_time_desc" | "update_time_desc" | "member_count_desc";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.ImV2ChatSearchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.ImV2ChatSearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload?: { path?: Record<string, string | number>; params?: S.AcsV1UserListParams; data?: {
         query?: string;
         filter?: {
@@ -23224,7 +23224,7 @@ export interface LingoV1 {
         page_size?: number;
         page_token?: string;
         repo_id?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.LingoV1ClassificationListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.LingoV1ClassificationListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         page_size?: number;
         page_token?: string;
@@ -23290,7 +23290,7 @@ export interface LingoV1 {
         provider?: string;
         repo_id?: string;
         user_id_type?: "user_id" | "union_id" | "open_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.LingoV1EntityListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.LingoV1EntityListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         page_size?: number;
         page_token?: string;
@@ -23314,7 +23314,7 @@ export interface LingoV1 {
         page_token?: string;
         repo_id?: string;
         user_id_type?: "user_id" | "union_id" | "open_id";
-      }; data?: S.BaikeV1EntitySearchData; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.LingoV1EntityListResponse, 'has_more' | 'page_token'>>>;
+      }; data?: S.BaikeV1EntitySearchData; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.LingoV1EntityListResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload?: { path?: Record<string, string | number>; params?: {
         page_size?: number;
         page_token?: string;
@@ -23371,7 +23371,7 @@ export interface MailV1 {
         user_id_type?: "user_id" | "union_id" | "open_id";
         page_token?: string;
         page_size?: number;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.MailV1MailgroupListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.MailV1MailgroupListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         manager_user_id?: string;
         user_id_type?: "user_id" | "union_id" | "open_id";
@@ -23402,7 +23402,7 @@ export interface MailV1 {
     batchDelete(payload: { path: { mailgroup_id: string | number }; params?: S.AcsV1UserGetParams; data?: S.MailV1MailgroupManagerBatchCreateData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
     /** GET /open-apis/mail/v1/mailgroups/{mailgroup_id}/managers */
     list(payload: { path: { mailgroup_id: string | number }; params?: S.AcsV1UserListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.MailV1MailgroupManagerListResponse> & { data: S.MailV1MailgroupManagerListResponse }>;
-    listWithIterator(payload: { path: { mailgroup_id: string | number }; params?: S.AcsV1UserListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.MailV1MailgroupManagerListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path: { mailgroup_id: string | number }; params?: S.AcsV1UserListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.MailV1MailgroupManagerListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { mailgroup_id: string | number }; params?: S.AcsV1UserListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.AcsV1UserGetPath>;
   };
   mailgroupMember: {
@@ -23425,7 +23425,7 @@ export interface MailV1 {
     get(payload: { path: { mailgroup_id: string | number; member_id: string | number }; params?: S.ApplicationV6ApplicationVisibilityCheckWhiteBlackListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.Items20> & { data: S.Items20 }>;
     /** GET /open-apis/mail/v1/mailgroups/{mailgroup_id}/members */
     list(payload: { path: { mailgroup_id: string | number }; params?: S.ContactV3DepartmentSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.MailV1MailgroupMemberListResponse> & { data: S.MailV1MailgroupMemberListResponse }>;
-    listWithIterator(payload: { path: { mailgroup_id: string | number }; params?: S.ContactV3DepartmentSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.MailV1MailgroupMemberListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path: { mailgroup_id: string | number }; params?: S.ContactV3DepartmentSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.MailV1MailgroupMemberListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { mailgroup_id: string | number }; params?: S.ContactV3DepartmentSearchParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.Items20>;
   };
   mailgroupPermissionMember: {
@@ -23448,7 +23448,7 @@ export interface MailV1 {
     get(payload: { path: { mailgroup_id: string | number; permission_member_id: string | number }; params?: S.ApplicationV6ApplicationVisibilityCheckWhiteBlackListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.Items21> & { data: S.Items21 }>;
     /** GET /open-apis/mail/v1/mailgroups/{mailgroup_id}/permission_members */
     list(payload: { path: { mailgroup_id: string | number }; params?: S.ContactV3DepartmentSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.MailV1MailgroupPermissionMemberListResponse> & { data: S.MailV1MailgroupPermissionMemberListResponse }>;
-    listWithIterator(payload: { path: { mailgroup_id: string | number }; params?: S.ContactV3DepartmentSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.MailV1MailgroupPermissionMemberListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path: { mailgroup_id: string | number }; params?: S.ContactV3DepartmentSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.MailV1MailgroupPermissionMemberListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { mailgroup_id: string | number }; params?: S.ContactV3DepartmentSearchParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.Items21>;
   };
   multiEntity: {
@@ -23505,7 +23505,7 @@ export interface MailV1 {
         user_id_type?: "user_id" | "union_id" | "open_id";
         page_token?: string;
         page_size?: number;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.MailV1PublicMailboxListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.MailV1PublicMailboxListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         user_id?: string;
         user_id_type?: "user_id" | "union_id" | "open_id";
@@ -23559,7 +23559,7 @@ export interface MailV1 {
     get(payload: { path: { public_mailbox_id: string | number; member_id: string | number }; params?: S.AcsV1UserGetParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.Items22> & { data: S.Items22 }>;
     /** GET /open-apis/mail/v1/public_mailboxes/{public_mailbox_id}/members */
     list(payload: { path: { public_mailbox_id: string | number }; params?: S.BitableV1AppTableRecordSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.MailV1PublicMailboxMemberListResponse> & { data: S.MailV1PublicMailboxMemberListResponse }>;
-    listWithIterator(payload: { path: { public_mailbox_id: string | number }; params?: S.BitableV1AppTableRecordSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.MailV1PublicMailboxMemberListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path: { public_mailbox_id: string | number }; params?: S.BitableV1AppTableRecordSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.MailV1PublicMailboxMemberListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { public_mailbox_id: string | number }; params?: S.BitableV1AppTableRecordSearchParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.Items22>;
   };
   user: {
@@ -23635,7 +23635,7 @@ export interface MailV1 {
           is_unread?: boolean;
           create_time?: S.TimeRange;
         };
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.MailV1UserMailboxSearchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.MailV1UserMailboxSearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload: { path: { user_mailbox_id: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; data?: {
         query?: string;
         filter?: {
@@ -23673,7 +23673,7 @@ export interface MailV1 {
     delete(payload: { path: { user_mailbox_id: string | number; alias_id: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
     /** GET /open-apis/mail/v1/user_mailboxes/{user_mailbox_id}/aliases */
     list(payload: { path: { user_mailbox_id: string | number }; params?: S.CalendarV4CalendarSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.MailV1MailgroupAliasListResponse> & { data: S.MailV1MailgroupAliasListResponse }>;
-    listWithIterator(payload: { path: { user_mailbox_id: string | number }; params?: S.CalendarV4CalendarSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.MailV1MailgroupAliasListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path: { user_mailbox_id: string | number }; params?: S.CalendarV4CalendarSearchParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.MailV1MailgroupAliasListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { user_mailbox_id: string | number }; params?: S.CalendarV4CalendarSearchParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.MailgroupAlias>;
   };
   userMailboxDraft: {
@@ -23701,7 +23701,7 @@ export interface MailV1 {
       } }>;
     /** GET /open-apis/mail/v1/user_mailboxes/{user_mailbox_id}/drafts */
     list(payload: { path: { user_mailbox_id: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.MailV1UserMailboxDraftListResponse> & { data: S.MailV1UserMailboxDraftListResponse }>;
-    listWithIterator(payload: { path: { user_mailbox_id: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.MailV1UserMailboxDraftListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path: { user_mailbox_id: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.MailV1UserMailboxDraftListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { user_mailbox_id: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.ApaasV1ApplicationObjectRecordCreateResponse>;
     /** POST /open-apis/mail/v1/user_mailboxes/{user_mailbox_id}/drafts/{draft_id}/send */
     send(payload: { path: { user_mailbox_id: string | number; draft_id: string | number }; params?: Record<string, QueryValue>; data?: {
@@ -23801,7 +23801,7 @@ export interface MailV1 {
     delete(payload: { path: { user_mailbox_id: string | number; mail_contact_id: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
     /** GET /open-apis/mail/v1/user_mailboxes/{user_mailbox_id}/mail_contacts */
     list(payload: { path: { user_mailbox_id: string | number }; params: S.CompensationV1ChangeReasonListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.MailV1UserMailboxMailContactListResponse> & { data: S.MailV1UserMailboxMailContactListResponse }>;
-    listWithIterator(payload: { path: { user_mailbox_id: string | number }; params: S.CompensationV1ChangeReasonListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.MailV1UserMailboxMailContactListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path: { user_mailbox_id: string | number }; params: S.CompensationV1ChangeReasonListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.MailV1UserMailboxMailContactListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { user_mailbox_id: string | number }; params: S.CompensationV1ChangeReasonListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.MailContact>;
     /** PATCH /open-apis/mail/v1/user_mailboxes/{user_mailbox_id}/mail_contacts/{mail_contact_id} */
     patch(payload: { path: { user_mailbox_id: string | number; mail_contact_id: string | number }; params?: Record<string, QueryValue>; data: S.MailV1UserMailboxMailContactCreateData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
@@ -23859,7 +23859,7 @@ export interface MailV1 {
       } }>;
     /** GET /open-apis/mail/v1/user_mailboxes/{user_mailbox_id}/messages */
     list(payload: { path: { user_mailbox_id: string | number }; params: S.MailV1UserMailboxMessageListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.HireV1ApplicationListResponse> & { data: S.HireV1ApplicationListResponse }>;
-    listWithIterator(payload: { path: { user_mailbox_id: string | number }; params: S.MailV1UserMailboxMessageListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.HireV1ApplicationListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path: { user_mailbox_id: string | number }; params: S.MailV1UserMailboxMessageListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.HireV1ApplicationListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { user_mailbox_id: string | number }; params: S.MailV1UserMailboxMessageListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<string>;
     /** GET /open-apis/mail/v1/user_mailboxes/{user_mailbox_id}/threads/{thread_id}/messages */
     listThreadMessage(payload: { path: { user_mailbox_id: string | number; thread_id: string | number }; params?: S.MailV1UserMailboxMessageListThreadMessageParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{
@@ -24134,7 +24134,7 @@ export interface MailV1 {
       } }>;
     /** GET /open-apis/mail/v1/user_mailboxes/{user_mailbox_id}/threads */
     list(payload: { path: { user_mailbox_id: string | number }; params: S.MailV1UserMailboxMessageListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.MailV1UserMailboxThreadListResponse> & { data: S.MailV1UserMailboxThreadListResponse }>;
-    listWithIterator(payload: { path: { user_mailbox_id: string | number }; params: S.MailV1UserMailboxMessageListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.MailV1UserMailboxThreadListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path: { user_mailbox_id: string | number }; params: S.MailV1UserMailboxMessageListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.MailV1UserMailboxThreadListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { user_mailbox_id: string | number }; params: S.MailV1UserMailboxMessageListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
         id?: string;
         body_preview?: string;
@@ -24275,7 +24275,7 @@ export interface MinutesV1 {
           create_time?: S.TimeRange;
         };
         sorter?: "create_time_desc";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.MinutesV1MinuteSearchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.MinutesV1MinuteSearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload?: { path?: Record<string, string | number>; params?: S.AcsV1UserListParams; data?: {
         query?: string;
         filter?: {
@@ -24578,7 +24578,7 @@ export interface OkrV2 {
         page_size?: number;
         page_token?: string;
         owner_type?: "user" | "department";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.OkrV2OkrCategoryListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.OkrV2OkrCategoryListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         page_size?: number;
         page_token?: string;
@@ -24606,7 +24606,7 @@ export interface OkrV2 {
         user_id_type?: "user_id" | "union_id" | "open_id";
         page_size?: number;
         page_token?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.OkrV2OkrCycleListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.OkrV2OkrCycleListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: {
         user_id: string;
         user_id_type?: "user_id" | "union_id" | "open_id";
@@ -24647,7 +24647,7 @@ export interface OkrV2 {
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.OkrV2OkrCycleObjectiveCreateResponse> & { data: S.OkrV2OkrCycleObjectiveCreateResponse }>;
     /** GET /open-apis/okr/v2/cycles/{cycle_id}/objectives */
     list(payload: { path: { cycle_id: string | number }; params?: S.OkrV2OkrCycleObjectiveListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.OkrV2OkrCycleObjectiveListResponse> & { data: S.OkrV2OkrCycleObjectiveListResponse }>;
-    listWithIterator(payload: { path: { cycle_id: string | number }; params?: S.OkrV2OkrCycleObjectiveListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.OkrV2OkrCycleObjectiveListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path: { cycle_id: string | number }; params?: S.OkrV2OkrCycleObjectiveListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.OkrV2OkrCycleObjectiveListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { cycle_id: string | number }; params?: S.OkrV2OkrCycleObjectiveListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.Items23>;
   };
   okrIndicator: {
@@ -24681,7 +24681,7 @@ export interface OkrV2 {
   okrKeyResultProgress: {
     /** GET /open-apis/okr/v2/key_results/{key_result_id}/progresses */
     list(payload: { path: { key_result_id: string | number }; params?: S.OkrV2OkrCycleObjectiveListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.OkrV2OkrKeyResultProgressListResponse> & { data: S.OkrV2OkrKeyResultProgressListResponse }>;
-    listWithIterator(payload: { path: { key_result_id: string | number }; params?: S.OkrV2OkrCycleObjectiveListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.OkrV2OkrKeyResultProgressListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path: { key_result_id: string | number }; params?: S.OkrV2OkrCycleObjectiveListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.OkrV2OkrKeyResultProgressListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { key_result_id: string | number }; params?: S.OkrV2OkrCycleObjectiveListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
         id: string;
         create_time: string;
@@ -24741,7 +24741,7 @@ export interface OkrV2 {
         align_type?: "aligned" | "aligning";
         user_id_type?: "user_id" | "union_id" | "open_id";
         department_id_type?: "department_id" | "open_department_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.OkrV2OkrObjectiveAlignmentListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.OkrV2OkrObjectiveAlignmentListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { objective_id: string | number }; params?: {
         page_size?: number;
         page_token?: string;
@@ -24763,13 +24763,13 @@ export interface OkrV2 {
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.OkrV2OkrKeyResultDeleteResponse> & { data: S.OkrV2OkrKeyResultDeleteResponse }>;
     /** GET /open-apis/okr/v2/objectives/{objective_id}/key_results */
     list(payload: { path: { objective_id: string | number }; params?: S.OkrV2OkrCycleObjectiveListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.OkrV2OkrObjectiveKeyResultListResponse> & { data: S.OkrV2OkrObjectiveKeyResultListResponse }>;
-    listWithIterator(payload: { path: { objective_id: string | number }; params?: S.OkrV2OkrCycleObjectiveListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.OkrV2OkrObjectiveKeyResultListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path: { objective_id: string | number }; params?: S.OkrV2OkrCycleObjectiveListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.OkrV2OkrObjectiveKeyResultListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { objective_id: string | number }; params?: S.OkrV2OkrCycleObjectiveListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.KeyResult>;
   };
   okrObjectiveProgress: {
     /** GET /open-apis/okr/v2/objectives/{objective_id}/progresses */
     list(payload: { path: { objective_id: string | number }; params?: S.OkrV2OkrCycleObjectiveListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.OkrV2OkrKeyResultProgressListResponse> & { data: S.OkrV2OkrKeyResultProgressListResponse }>;
-    listWithIterator(payload: { path: { objective_id: string | number }; params?: S.OkrV2OkrCycleObjectiveListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.OkrV2OkrKeyResultProgressListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path: { objective_id: string | number }; params?: S.OkrV2OkrCycleObjectiveListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.OkrV2OkrKeyResultProgressListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { objective_id: string | number }; params?: S.OkrV2OkrCycleObjectiveListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
         id: string;
         create_time: string;
@@ -24851,7 +24851,7 @@ export interface PayrollV1 {
   acctItem: {
     /** GET /open-apis/payroll/v1/acct_items */
     list(payload: { path?: Record<string, string | number>; params: S.CompensationV1ChangeReasonListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.PayrollV1AcctItemListResponse> & { data: S.PayrollV1AcctItemListResponse }>;
-    listWithIterator(payload: { path?: Record<string, string | number>; params: S.CompensationV1ChangeReasonListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.PayrollV1AcctItemListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path?: Record<string, string | number>; params: S.CompensationV1ChangeReasonListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.PayrollV1AcctItemListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: S.CompensationV1ChangeReasonListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
         id?: string;
         i18n_names?: S.I18nNames4[];
@@ -24864,7 +24864,7 @@ export interface PayrollV1 {
   costAllocationDetail: {
     /** GET /open-apis/payroll/v1/cost_allocation_details */
     list(payload: { path?: Record<string, string | number>; params: S.PayrollV1CostAllocationDetailListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.PayrollV1CostAllocationDetailListResponse> & { data: S.PayrollV1CostAllocationDetailListResponse }>;
-    listWithIterator(payload: { path?: Record<string, string | number>; params: S.PayrollV1CostAllocationDetailListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.PayrollV1CostAllocationDetailListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path?: Record<string, string | number>; params: S.PayrollV1CostAllocationDetailListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.PayrollV1CostAllocationDetailListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: S.PayrollV1CostAllocationDetailListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<unknown>;
   };
   costAllocationPlan: {
@@ -24878,7 +24878,7 @@ export interface PayrollV1 {
         page_size: number;
         page_token?: string;
         pay_period: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.PayrollV1CostAllocationPlanListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.PayrollV1CostAllocationPlanListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: {
         page_size: number;
         page_token?: string;
@@ -24902,13 +24902,13 @@ export interface PayrollV1 {
   costAllocationReport: {
     /** GET /open-apis/payroll/v1/cost_allocation_reports */
     list(payload: { path?: Record<string, string | number>; params: S.PayrollV1CostAllocationDetailListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.PayrollV1CostAllocationReportListResponse> & { data: S.PayrollV1CostAllocationReportListResponse }>;
-    listWithIterator(payload: { path?: Record<string, string | number>; params: S.PayrollV1CostAllocationDetailListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.PayrollV1CostAllocationReportListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path?: Record<string, string | number>; params: S.PayrollV1CostAllocationDetailListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.PayrollV1CostAllocationReportListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: S.PayrollV1CostAllocationDetailListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<unknown>;
   };
   datasource: {
     /** GET /open-apis/payroll/v1/datasources */
     list(payload: { path?: Record<string, string | number>; params: S.CompensationV1ChangeReasonListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.PayrollV1DatasourceListResponse> & { data: S.PayrollV1DatasourceListResponse }>;
-    listWithIterator(payload: { path?: Record<string, string | number>; params: S.CompensationV1ChangeReasonListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.PayrollV1DatasourceListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path?: Record<string, string | number>; params: S.CompensationV1ChangeReasonListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.PayrollV1DatasourceListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: S.CompensationV1ChangeReasonListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
         code: string;
         i18n_names: S.I18nNames4[];
@@ -24944,7 +24944,7 @@ export interface PayrollV1 {
           field_values?: string[];
           operator?: number;
         }>;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.PayrollV1DatasourceRecordQueryResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.PayrollV1DatasourceRecordQueryResponse, 'has_more' | 'page_token'>>>;
     queryItems(payload: { path?: Record<string, string | number>; params: S.CompensationV1ChangeReasonListParams; data: {
         source_code: string;
         selected_fields?: string[];
@@ -24967,7 +24967,7 @@ export interface PayrollV1 {
   paygroup: {
     /** GET /open-apis/payroll/v1/paygroups */
     list(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.PayrollV1PaygroupListResponse> & { data: S.PayrollV1PaygroupListResponse }>;
-    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.PayrollV1PaygroupListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.PayrollV1PaygroupListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
         pay_group_id: string;
         name: S.IssuanceDetailText;
@@ -24999,7 +24999,7 @@ export interface PayrollV1 {
         page_size: number;
         page_token?: string;
         statuses?: number[];
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.PayrollV1PaymentActivityListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.PayrollV1PaymentActivityListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: {
         pay_period_start_date: string;
         pay_period_end_date: string;
@@ -25302,7 +25302,7 @@ export interface PerformanceV2 {
         item_ids?: string[];
         external_ids?: string[];
         reviewee_user_ids?: string[];
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.PerformanceV2AdditionalInformationQueryResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.PerformanceV2AdditionalInformationQueryResponse, 'has_more' | 'page_token'>>>;
     queryItems(payload: { path?: Record<string, string | number>; params?: S.PerformanceV2AdditionalInformationQueryParams; data: {
         semester_id: string;
         item_ids?: string[];
@@ -25328,7 +25328,7 @@ export interface PerformanceV2 {
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.PerformanceV2IndicatorQueryResponse> & { data: S.PerformanceV2IndicatorQueryResponse }>;
     queryWithIterator(payload?: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; data?: {
         indicator_ids?: string[];
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.PerformanceV2IndicatorQueryResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.PerformanceV2IndicatorQueryResponse, 'has_more' | 'page_token'>>>;
     queryItems(payload?: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; data?: {
         indicator_ids?: string[];
       }; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
@@ -25510,7 +25510,7 @@ export interface PerformanceV2 {
         page_size?: number;
         page_token?: string;
         tag_ids?: string[];
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.PerformanceV2MetricTagListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.PerformanceV2MetricTagListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         page_size?: number;
         page_token?: string;
@@ -25637,7 +25637,7 @@ export interface PerformanceV2 {
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.PerformanceV2QuestionQueryResponse> & { data: S.PerformanceV2QuestionQueryResponse }>;
     queryWithIterator(payload?: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; data?: {
         tag_based_question_ids?: string[];
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.PerformanceV2QuestionQueryResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.PerformanceV2QuestionQueryResponse, 'has_more' | 'page_token'>>>;
     queryItems(payload?: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; data?: {
         tag_based_question_ids?: string[];
       }; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
@@ -25828,7 +25828,7 @@ export interface PerformanceV2 {
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.PerformanceV2ReviewTemplateQueryResponse> & { data: S.PerformanceV2ReviewTemplateQueryResponse }>;
     queryWithIterator(payload?: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; data?: {
         review_template_ids?: string[];
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.PerformanceV2ReviewTemplateQueryResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.PerformanceV2ReviewTemplateQueryResponse, 'has_more' | 'page_token'>>>;
     queryItems(payload?: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; data?: {
         review_template_ids?: string[];
       }; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
@@ -25984,7 +25984,7 @@ export interface PersonalSettingsV1 {
     delete(payload: { path: { system_status_id: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
     /** GET /open-apis/personal_settings/v1/system_statuses */
     list(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.PersonalSettingsV1SystemStatusListResponse> & { data: S.PersonalSettingsV1SystemStatusListResponse }>;
-    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.PersonalSettingsV1SystemStatusListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.PersonalSettingsV1SystemStatusListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.SystemStatus>;
     /** PATCH /open-apis/personal_settings/v1/system_statuses/{system_status_id} */
     patch(payload: { path: { system_status_id: string | number }; params?: Record<string, QueryValue>; data: {
@@ -26156,7 +26156,7 @@ export interface SearchV2 {
         view?: number;
         page_size?: number;
         page_token?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.SearchV2DataSourceListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.SearchV2DataSourceListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         view?: number;
         page_size?: number;
@@ -26257,7 +26257,7 @@ export interface SearchV2 {
         };
         page_token?: string;
         page_size?: number;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.SearchV2DocWikiSearchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.SearchV2DocWikiSearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload: { path?: Record<string, string | number>; params?: Record<string, QueryValue>; data: {
         query: string;
         doc_filter?: {
@@ -26531,7 +26531,7 @@ export interface SecurityAndComplianceV2 {
         source?: number;
         cert_serial_number?: string;
         cert_issuer?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.SecurityAndComplianceV2DeviceRecordListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.SecurityAndComplianceV2DeviceRecordListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: {
         page_size: number;
         page_token?: string;
@@ -27121,7 +27121,7 @@ export interface TaskV1 {
         end_create_time?: string;
         task_completed?: boolean;
         user_id_type?: "user_id" | "union_id" | "open_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.TaskV1TaskListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.TaskV1TaskListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         page_size?: number;
         page_token?: string;
@@ -27164,7 +27164,7 @@ export interface TaskV1 {
     delete(payload: { path: { task_id: string | number; collaborator_id: string | number }; params?: S.AcsV1UserGetParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
     /** GET /open-apis/task/v1/tasks/{task_id}/collaborators */
     list(payload: { path: { task_id: string | number }; params?: S.AcsV1UserListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.TaskV1TaskCollaboratorListResponse> & { data: S.TaskV1TaskCollaboratorListResponse }>;
-    listWithIterator(payload: { path: { task_id: string | number }; params?: S.AcsV1UserListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.TaskV1TaskCollaboratorListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path: { task_id: string | number }; params?: S.AcsV1UserListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.TaskV1TaskCollaboratorListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { task_id: string | number }; params?: S.AcsV1UserListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.Followers>;
   };
   taskComment: {
@@ -27191,7 +27191,7 @@ export interface TaskV1 {
         page_token?: string;
         list_direction?: number;
         user_id_type?: "user_id" | "union_id" | "open_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.TaskV1TaskCommentListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.TaskV1TaskCommentListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { task_id: string | number }; params?: {
         page_size?: number;
         page_token?: string;
@@ -27215,7 +27215,7 @@ export interface TaskV1 {
     delete(payload: { path: { task_id: string | number; follower_id: string | number }; params?: S.AcsV1UserGetParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
     /** GET /open-apis/task/v1/tasks/{task_id}/followers */
     list(payload: { path: { task_id: string | number }; params?: S.AcsV1UserListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.TaskV1TaskCollaboratorListResponse> & { data: S.TaskV1TaskCollaboratorListResponse }>;
-    listWithIterator(payload: { path: { task_id: string | number }; params?: S.AcsV1UserListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.TaskV1TaskCollaboratorListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path: { task_id: string | number }; params?: S.AcsV1UserListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.TaskV1TaskCollaboratorListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { task_id: string | number }; params?: S.AcsV1UserListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.Followers>;
   };
   taskReminder: {
@@ -27229,7 +27229,7 @@ export interface TaskV1 {
     delete(payload: { path: { task_id: string | number; reminder_id: string | number }; params?: Record<string, QueryValue>; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<{}> & { data: {} }>;
     /** GET /open-apis/task/v1/tasks/{task_id}/reminders */
     list(payload: { path: { task_id: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.TaskV1TaskReminderListResponse> & { data: S.TaskV1TaskReminderListResponse }>;
-    listWithIterator(payload: { path: { task_id: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.TaskV1TaskReminderListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path: { task_id: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.TaskV1TaskReminderListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { task_id: string | number }; params?: S.AilyV1AgentAgentChatSessionListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.Reminder2>;
   };
 }
@@ -27259,7 +27259,7 @@ export interface TaskV2 {
         resource_id: string;
         user_id_type?: string;
         updated_mesc?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.TaskV2AttachmentListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.TaskV2AttachmentListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: {
         page_size?: number;
         page_token?: string;
@@ -27307,7 +27307,7 @@ export interface TaskV2 {
         resource_id: string;
         direction?: "asc" | "desc";
         user_id_type?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.TaskV2CommentListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.TaskV2CommentListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: {
         page_size?: number;
         page_token?: string;
@@ -27356,7 +27356,7 @@ export interface TaskV2 {
         resource_type?: string;
         resource_id?: string;
         update_msec?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.TaskV2CustomFieldListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.TaskV2CustomFieldListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         page_size?: number;
         page_token?: string;
@@ -27431,7 +27431,7 @@ export interface TaskV2 {
         resource_id?: string;
         user_id_type?: string;
         update_msec?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.TaskV2SectionListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.TaskV2SectionListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: {
         page_size?: number;
         page_token?: string;
@@ -27455,7 +27455,7 @@ export interface TaskV2 {
       }; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.TaskV2SectionCreateResponse> & { data: S.TaskV2SectionCreateResponse }>;
     /** GET /open-apis/task/v2/sections/{section_guid}/tasks */
     tasks(payload: { path: { section_guid: string | number }; params?: S.TaskV2SectionTasksParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.TaskV2SectionTasksResponse> & { data: S.TaskV2SectionTasksResponse }>;
-    tasksWithIterator(payload: { path: { section_guid: string | number }; params?: S.TaskV2SectionTasksParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.TaskV2SectionTasksResponse, 'has_more' | 'page_token'>>>;
+    tasksWithIterator(payload: { path: { section_guid: string | number }; params?: S.TaskV2SectionTasksParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.TaskV2SectionTasksResponse, 'has_more' | 'page_token'>>>;
     tasksItems(payload: { path: { section_guid: string | number }; params?: S.TaskV2SectionTasksParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<{
         guid?: string;
         summary?: string;
@@ -27527,7 +27527,7 @@ export interface TaskV2 {
         type?: string;
         user_id_type?: string;
         agent_task_status?: number;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.TaskV2TaskListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.TaskV2TaskListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         page_size?: number;
         page_token?: string;
@@ -27591,7 +27591,7 @@ export interface TaskV2 {
           due_time?: S.TimeRange;
           follower_ids?: string[];
         };
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.TaskV2TaskSearchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.TaskV2TaskSearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload?: { path?: Record<string, string | number>; params?: S.AcsV1UserListParams; data?: {
         query?: string;
         filter?: {
@@ -27657,7 +27657,7 @@ export interface TaskV2 {
       } }>;
     /** GET /open-apis/task/v2/tasks/{task_guid}/subtasks */
     list(payload: { path: { task_guid: string | number }; params?: S.TaskV2TaskSubtaskListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.TaskV2TaskListResponse> & { data: S.TaskV2TaskListResponse }>;
-    listWithIterator(payload: { path: { task_guid: string | number }; params?: S.TaskV2TaskSubtaskListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.TaskV2TaskListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload: { path: { task_guid: string | number }; params?: S.TaskV2TaskSubtaskListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.TaskV2TaskListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { task_guid: string | number }; params?: S.TaskV2TaskSubtaskListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.Task3>;
   };
   taskV2: {
@@ -27675,7 +27675,7 @@ export interface TaskV2 {
         completed?: boolean;
         user_id_type?: "user_id" | "union_id" | "open_id";
         task_updated_time?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.TaskV2TaskV2ListRelatedTaskResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.TaskV2TaskV2ListRelatedTaskResponse, 'has_more' | 'page_token'>>>;
     listRelatedTaskItems(payload?: { path?: Record<string, string | number>; params?: {
         page_size?: number;
         page_token?: string;
@@ -27744,7 +27744,7 @@ export interface TaskV2 {
     get(payload: { path: { tasklist_guid: string | number }; params?: S.BitableV1AppTableViewGetParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.TaskV2TasklistAddMembersResponse> & { data: S.TaskV2TasklistAddMembersResponse }>;
     /** GET /open-apis/task/v2/tasklists */
     list(payload?: { path?: Record<string, string | number>; params?: S.TaskV2TaskSubtaskListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<S.TaskV2TasklistListResponse> & { data: S.TaskV2TasklistListResponse }>;
-    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.TaskV2TaskSubtaskListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.TaskV2TasklistListResponse, 'has_more' | 'page_token'>>>;
+    listWithIterator(payload?: { path?: Record<string, string | number>; params?: S.TaskV2TaskSubtaskListParams; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.TaskV2TasklistListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: S.TaskV2TaskSubtaskListParams; headers?: Record<string, string> } & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<S.Tasklist>;
     /** PATCH /open-apis/task/v2/tasklists/{tasklist_guid} */
     patch(payload: { path: { tasklist_guid: string | number }; params?: S.BitableV1AppTableViewGetParams; data: {
@@ -27772,7 +27772,7 @@ export interface TaskV2 {
           create_time?: S.TimeRange;
           user_id?: string[];
         };
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.TaskV2TaskSearchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.TaskV2TaskSearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload?: { path?: Record<string, string | number>; params?: S.AcsV1UserListParams; data?: {
         query?: string;
         filter?: {
@@ -28104,7 +28104,7 @@ export interface VcV1 {
         query_value?: string;
         page_size?: number;
         page_token?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.VcV1AlertListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.VcV1AlertListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: {
         start_time: string;
         end_time: string;
@@ -28150,7 +28150,7 @@ export interface VcV1 {
         end_time?: string;
         page_size?: number;
         user_id_type?: "user_id" | "union_id" | "open_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.VcV1BotEventsResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.VcV1BotEventsResponse, 'has_more' | 'page_token'>>>;
     eventsItems(payload: { path?: Record<string, string | number>; params: {
         meeting_id: string;
         page_token?: string;
@@ -28401,7 +28401,7 @@ export interface VcV1 {
         status: number;
         page_token?: string;
         page_size?: number;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.VcV1MeetingListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.VcV1MeetingListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path?: Record<string, string | number>; params: {
         room_id?: string;
         start_time: string;
@@ -28435,7 +28435,7 @@ export interface VcV1 {
         end_time: string;
         page_token?: string;
         page_size?: number;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.VcV1MeetingListByNoResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.VcV1MeetingListByNoResponse, 'has_more' | 'page_token'>>>;
     listByNoItems(payload: { path?: Record<string, string | number>; params: {
         meeting_no: string;
         start_time: string;
@@ -28469,7 +28469,7 @@ export interface VcV1 {
           open_room_ids?: string[];
           start_time?: S.TimeRange;
         };
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.VcV1MeetingSearchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.VcV1MeetingSearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload?: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; data?: {
         query?: string;
         meeting_filter?: {
@@ -28526,7 +28526,7 @@ export interface VcV1 {
         include_external_meetings?: boolean;
         include_webinar?: boolean;
         user_id_type?: "user_id" | "union_id" | "open_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.VcV1MeetingListGetResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.VcV1MeetingListGetResponse, 'has_more' | 'page_token'>>>;
     getItems(payload: { path?: Record<string, string | number>; params: {
         start_time: string;
         end_time: string;
@@ -28587,7 +28587,7 @@ export interface VcV1 {
         page_size?: string;
         did: string;
         user_id_type?: "user_id" | "union_id" | "open_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.VcV1MeetingPullSubtitleGetResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.VcV1MeetingPullSubtitleGetResponse, 'has_more' | 'page_token'>>>;
     getItems(payload: { path: { meeting_id: string | number }; params: {
         uid: string;
         page_token?: string;
@@ -29030,7 +29030,7 @@ export interface VcV1 {
         page_size?: number;
         locale?: string;
         user_id_type?: "user_id" | "union_id" | "open_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.VcV1NoteUnifiedNoteTranscriptResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.VcV1NoteUnifiedNoteTranscriptResponse, 'has_more' | 'page_token'>>>;
     unifiedNoteTranscriptItems(payload: { path: { note_id: string | number }; params?: {
         format?: string;
         cursor_id?: string;
@@ -29066,7 +29066,7 @@ export interface VcV1 {
         page_token?: string;
         webinar_user_role?: string;
         user_id_type?: "user_id" | "union_id" | "open_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.VcV1ParticipantListGetResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.VcV1ParticipantListGetResponse, 'has_more' | 'page_token'>>>;
     getItems(payload: { path?: Record<string, string | number>; params: {
         meeting_start_time: string;
         meeting_end_time: string;
@@ -29132,7 +29132,7 @@ export interface VcV1 {
         page_size?: number;
         page_token?: string;
         user_id_type?: "user_id" | "union_id" | "open_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.VcV1ParticipantQualityListGetResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.VcV1ParticipantQualityListGetResponse, 'has_more' | 'page_token'>>>;
     getItems(payload: { path?: Record<string, string | number>; params: {
         meeting_start_time: string;
         meeting_end_time: string;
@@ -29434,7 +29434,7 @@ export interface VcV1 {
         is_exclude?: boolean;
         page_size?: number;
         page_token?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.VcV1ResourceReservationListGetResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.VcV1ResourceReservationListGetResponse, 'has_more' | 'page_token'>>>;
     getItems(payload: { path?: Record<string, string | number>; params: {
         room_level_id: string;
         need_topic?: boolean;
@@ -29492,7 +29492,7 @@ export interface VcV1 {
         page_token?: string;
         room_level_id?: string;
         user_id_type?: "user_id" | "union_id" | "open_id";
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.VcV1RoomListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.VcV1RoomListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         page_size?: number;
         page_token?: string;
@@ -29597,7 +29597,7 @@ export interface VcV1 {
         room_level_id?: string;
         page_size?: number;
         page_token?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.VcV1RoomLevelListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.VcV1RoomLevelListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         room_level_id?: string;
         page_size?: number;
@@ -29685,7 +29685,7 @@ export interface WikiV1 {
         query: string;
         space_id?: string;
         node_id?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.WikiV1NodeSearchResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.WikiV1NodeSearchResponse, 'has_more' | 'page_token'>>>;
     searchItems(payload: { path?: Record<string, string | number>; params?: S.CalendarV4CalendarSearchParams; data: {
         query: string;
         space_id?: string;
@@ -29733,7 +29733,7 @@ export interface WikiV2 {
         page_size?: number;
         page_token?: string;
         space_type?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.WikiV2SpaceListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.WikiV2SpaceListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload?: { path?: Record<string, string | number>; params?: {
         page_size?: number;
         page_token?: string;
@@ -29805,7 +29805,7 @@ export interface WikiV2 {
         page_size?: number;
         page_token?: string;
         parent_node_token?: string;
-      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<PageData & Omit<S.WikiV2SpaceNodeListResponse, 'has_more' | 'page_token'>>>;
+      }; headers?: Record<string, string> }, options?: CallOptions): Promise<AsyncIterable<Omit<S.WikiV2SpaceNodeListResponse, 'has_more' | 'page_token'>>>;
     listItems(payload: { path: { space_id: string | number }; params?: {
         page_size?: number;
         page_token?: string;

@@ -252,7 +252,7 @@ export interface EventData {
   app_id?: string;
   create_time?: string;
   token?: string;
-  [field: string]: any;
+  readonly [field: string]: unknown;
 }
 
 /** The payload of `im.message.receive_v1` (from the schema). */
@@ -260,7 +260,7 @@ export type MessageReceiveEvent = SchemaEvents['im.message.receive_v1'];
 
 export interface CardActionEvent extends EventData {
   operator?: { open_id?: string; user_id?: string; union_id?: string; tenant_key?: string };
-  action: { tag: string; value?: Record<string, any>; option?: string; options?: string[]; form_value?: Record<string, any>; name?: string; input_value?: string };
+  action: { tag: string; value?: Record<string, unknown>; option?: string; options?: string[]; checked?: boolean; timezone?: string; form_value?: Record<string, unknown>; name?: string; input_value?: string };
   context?: { open_message_id?: string; open_chat_id?: string; url?: string; preview_token?: string };
   /** Legacy card callbacks. */
   open_id?: string;
@@ -543,9 +543,10 @@ export interface CallOptions {
 }
 
 /** One page as a `<method>WithIterator` yields it: `data` without `has_more` / `page_token`. */
+/** A page as the untyped `…WithIterator` methods yield it (typed methods yield their reply's fields). */
 export interface PageData {
-  items?: any[];
-  [field: string]: any;
+  items?: unknown[];
+  readonly [field: string]: unknown;
 }
 
 export declare function withTenantToken(tenantAccessToken: string): CallOptions;

@@ -160,7 +160,7 @@ function schemaMethod(r, known, pathParams) {
   out += sig(r.fn, `Promise<Envelope<${res}> & { data: ${res} }>`);
   if (r.paginated) {
     const item = pageItems(known.r);
-    out += sig(r.fn + 'WithIterator', `Promise<AsyncIterable<PageData & Omit<${res}, 'has_more' | 'page_token'>>>`);
+    out += sig(r.fn + 'WithIterator', `Promise<AsyncIterable<Omit<${res}, 'has_more' | 'page_token'>>>`);
     out += sig(r.fn + 'Items', `AsyncIterableIterator<${item !== null ? tsType(item, 3, 'S.') : 'unknown'}>`, ' & { maxItems?: number }');
   }
   return out;

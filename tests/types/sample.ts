@@ -107,7 +107,7 @@ export async function catalog(client: FeishuClient): Promise<void> {
   const sent = await client.im.v1.message.create({ params: { receive_id_type: 'chat_id' }, data: { receive_id: 'oc_1', msg_type: 'text', content: '{}' } });
   await client.im.message.reply({ path: { message_id: 'om_1' }, data: { msg_type: 'text', content: '{}' } }, withAll([withUserAccessToken('u'), withTenantKey('t')]));
   const bytes: Uint8Array = await client.drive.v1.file.download({ path: { file_token: 'f' } });
-  for await (const page of await client.drive.v1.file.listWithIterator({ params: { page_size: 50 } })) void page.items;
+  for await (const page of await client.drive.v1.file.listWithIterator({ params: { page_size: 50 } })) void page.files;
   for await (const file of client.drive.v1.file.listItems({ maxItems: 10 })) void file;
   void [sent.data, bytes];
   // @ts-expect-error: the path parameter is named message_id
