@@ -39,7 +39,7 @@ function dtsBytes(dir) {
   return total;
 }
 
-export function typeCheck({ runs = 3 } = {}) {
+export function typeCheck({ runs = 5 } = {}) {
   const tsc = join(ROOT, 'node_modules', '.bin', 'tsc');
   const base = join(ROOT, 'tests', '.tmp', 'types-bench');
   consumer(join(base, 'edge'), 'edge');

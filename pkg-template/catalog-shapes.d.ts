@@ -34,10 +34,7 @@ export interface BotMenus {
   redirect_link?: WebApp;
   event_key?: string;
   icon_file_key?: string;
-  ud_icon?: {
-    token?: string;
-    color?: string;
-  };
+  ud_icon?: { token?: string; color?: string; };
   menu_content_type?: number;
 }
 export interface Pc {
@@ -50,55 +47,15 @@ export interface I18n2 {
   name?: string;
 }
 export interface Ability {
-  gadget?: {
-    enable_pc_mode?: number;
-    schema_urls?: string[];
-    pc_use_mobile_pkg?: boolean;
-    pc_version?: string;
-    mobile_version?: string;
-    mobile_min_lark_version?: string;
-    pc_min_lark_version?: string;
-  };
+  gadget?: { enable_pc_mode?: number; schema_urls?: string[]; pc_use_mobile_pkg?: boolean; pc_version?: string; mobile_version?: string; mobile_min_lark_version?: string; pc_min_lark_version?: string; };
   web_app?: WebApp;
-  bot?: {
-    card_request_url?: string;
-    bot_menu_enable?: boolean;
-    bot_menus?: BotMenus[];
-    bot_menu_display_strategy?: number;
-  };
-  workplace_widgets?: Array<{
-    min_lark_version?: string;
-  }>;
-  navigate?: {
-    pc?: Pc;
-    mobile?: Pc;
-  };
-  cloud_doc?: {
-    space_url?: string;
-    i18n?: Array<{
-      i18n_key: "zh_cn" | "en_us" | "ja_jp";
-      name?: string;
-      read_description?: string;
-      write_description?: string;
-    }>;
-    icon_url?: string;
-    mode?: number;
-  };
-  docs_blocks?: Array<{
-    block_type_id?: string;
-    i18n?: I18n2[];
-    mobile_icon_url?: string;
-    pc_icon_url?: string;
-  }>;
-  message_action?: {
-    pc_app_link?: string;
-    mobile_app_link?: string;
-    i18n?: I18n2[];
-  };
-  plus_menu?: {
-    pc_app_link?: string;
-    mobile_app_link?: string;
-  };
+  bot?: { card_request_url?: string; bot_menu_enable?: boolean; bot_menus?: BotMenus[]; bot_menu_display_strategy?: number; };
+  workplace_widgets?: Array<{ min_lark_version?: string; }>;
+  navigate?: { pc?: Pc; mobile?: Pc; };
+  cloud_doc?: { space_url?: string; i18n?: Array<{ i18n_key: "zh_cn" | "en_us" | "ja_jp"; name?: string; read_description?: string; write_description?: string; }>; icon_url?: string; mode?: number; };
+  docs_blocks?: Array<{ block_type_id?: string; i18n?: I18n2[]; mobile_icon_url?: string; pc_icon_url?: string; }>;
+  message_action?: { pc_app_link?: string; mobile_app_link?: string; i18n?: I18n2[]; };
+  plus_menu?: { pc_app_link?: string; mobile_app_link?: string; };
 }
 export interface VisibleList {
   open_ids?: UserId[];
@@ -120,15 +77,7 @@ export interface OnlineVersion {
   create_time?: string;
   publish_time?: string;
   ability?: Ability;
-  remark?: {
-    remark?: string;
-    update_remark?: string;
-    visibility?: {
-      is_all?: boolean;
-      visible_list?: VisibleList;
-      invisible_list?: VisibleList;
-    };
-  };
+  remark?: { remark?: string; update_remark?: string; visibility?: { is_all?: boolean; visible_list?: VisibleList; invisible_list?: VisibleList; }; };
 }
 export interface CalendarCalendarAclCreatedV4Event {
   event_id?: string;
@@ -142,10 +91,7 @@ export interface CalendarCalendarAclCreatedV4Event {
   app_id?: string;
   acl_id: string;
   role: "unknown" | "free_busy_reader" | "reader" | "writer" | "owner";
-  scope: {
-    type: "user";
-    user_id?: UserId;
-  };
+  scope: { type: "user"; user_id?: UserId; };
   user_id_list?: UserId[];
 }
 export interface Status {
@@ -206,16 +152,7 @@ export interface GenericUser {
 export interface CustomAttrs {
   type?: string;
   id?: string;
-  value?: {
-    text?: string;
-    url?: string;
-    pc_url?: string;
-    option_id?: string;
-    option_value?: string;
-    name?: string;
-    picture_url?: string;
-    generic_user?: GenericUser;
-  };
+  value?: { text?: string; url?: string; pc_url?: string; option_id?: string; option_value?: string; name?: string; picture_url?: string; generic_user?: GenericUser; };
 }
 export interface Object3 {
   open_id?: string;
@@ -314,55 +251,12 @@ export interface DepartmentName {
 export interface DepartmentPath {
   department_id?: string;
   department_name?: DepartmentName;
-  department_path?: {
-    department_ids?: string[];
-    department_path_name?: DepartmentName;
-  };
+  department_path?: { department_ids?: string[]; department_path_name?: DepartmentName; };
 }
 export interface Added {
   departments?: Department[];
-  users?: Array<{
-    union_id?: string;
-    user_id?: string;
-    open_id?: string;
-    name: string;
-    en_name?: string;
-    nickname?: string;
-    email?: string;
-    mobile: string;
-    gender?: number;
-    avatar?: Avatar;
-    status?: Status2;
-    leader_user_id?: string;
-    city?: string;
-    country?: string;
-    work_station?: string;
-    join_time?: number;
-    employee_no?: string;
-    employee_type?: number;
-    positions?: Positions[];
-    custom_attrs?: CustomAttrs[];
-    enterprise_email?: string;
-    description?: string;
-    job_title?: string;
-    need_send_notification?: boolean;
-    notification_option?: NotificationOption;
-    is_frozen?: boolean;
-    geo?: string;
-    job_level_id?: string;
-    job_family_id?: string;
-    subscription_ids?: string[];
-    assign_info?: AssignInfo[];
-    department_path?: DepartmentPath[];
-    dotted_line_leader_user_ids?: string[];
-  }>;
-  user_groups?: Array<{
-    user_group_id: string;
-    name: string;
-    type: number;
-    member_count?: number;
-    status?: number;
-  }>;
+  users?: Array<{ union_id?: string; user_id?: string; open_id?: string; name: string; en_name?: string; nickname?: string; email?: string; mobile: string; gender?: number; avatar?: Avatar; status?: Status2; leader_user_id?: string; city?: string; country?: string; work_station?: string; join_time?: number; employee_no?: string; employee_type?: number; positions?: Positions[]; custom_attrs?: CustomAttrs[]; enterprise_email?: string; description?: string; job_title?: string; need_send_notification?: boolean; notification_option?: NotificationOption; is_frozen?: boolean; geo?: string; job_level_id?: string; job_family_id?: string; subscription_ids?: string[]; assign_info?: AssignInfo[]; department_path?: DepartmentPath[]; dotted_line_leader_user_ids?: string[]; }>;
+  user_groups?: Array<{ user_group_id: string; name: string; type: number; member_count?: number; status?: number; }>;
 }
 export interface CorehrJobDataCreatedV1Event {
   event_id?: string;
@@ -642,14 +536,7 @@ export interface DriveFileDeletedV1Event {
 export interface BeforeValue {
   field_id: string;
   field_value: string;
-  field_identity_value?: {
-    users?: Array<{
-      user_id: UserId;
-      name: string;
-      en_name: string;
-      avatar_url: string;
-    }>;
-  };
+  field_identity_value?: { users?: Array<{ user_id: UserId; name: string; en_name: string; avatar_url: string; }>; };
 }
 export interface Options {
   name?: string;
@@ -661,26 +548,7 @@ export interface BeforeValue2 {
   name: string;
   type: number;
   description: string;
-  property: {
-    formatter?: string;
-    date_formatter?: string;
-    auto_fill?: boolean;
-    multiple?: boolean;
-    table_id?: string;
-    table_name?: string;
-    back_field_name?: string;
-    input_type?: string;
-    back_field_id?: string;
-    auto_serial?: {
-      type: string;
-      options?: Array<{
-        type: string;
-        value: string;
-      }>;
-    };
-    options?: Options[];
-    formula_expression?: string;
-  };
+  property: { formatter?: string; date_formatter?: string; auto_fill?: boolean; multiple?: boolean; table_id?: string; table_name?: string; back_field_name?: string; input_type?: string; back_field_id?: string; auto_serial?: { type: string; options?: Array<{ type: string; value: string; }>; }; options?: Options[]; formula_expression?: string; };
 }
 export interface DriveFilePermissionMemberAddedV1Event {
   event_id?: string;
@@ -820,11 +688,7 @@ export interface ImChatMemberUserAddedV1Event {
   operator_id?: UserId;
   external?: boolean;
   operator_tenant_key?: string;
-  users?: Array<{
-    name?: string;
-    tenant_key?: string;
-    user_id?: UserId;
-  }>;
+  users?: Array<{ name?: string; tenant_key?: string; user_id?: UserId; }>;
   name?: string;
   i18n_names?: I18nValue;
 }
@@ -1030,27 +894,7 @@ export interface VcRoomCreatedV1Event {
   uuid?: string;
   type?: string;
   app_id?: string;
-  room?: {
-    room_id?: string;
-    name?: string;
-    capacity?: number;
-    description?: string;
-    display_id?: string;
-    custom_room_id?: string;
-    room_level_id?: string;
-    path?: string[];
-    room_status?: {
-      status: boolean;
-      schedule_status?: boolean;
-      disable_start_time?: string;
-      disable_end_time?: string;
-      disable_reason?: string;
-      contact_ids?: UserId[];
-      disable_notice?: boolean;
-      resume_notice?: boolean;
-    };
-    device?: BitableV1AppDashboardCopyData[];
-  };
+  room?: { room_id?: string; name?: string; capacity?: number; description?: string; display_id?: string; custom_room_id?: string; room_level_id?: string; path?: string[]; room_status?: { status: boolean; schedule_status?: boolean; disable_start_time?: string; disable_end_time?: string; disable_reason?: string; contact_ids?: UserId[]; disable_notice?: boolean; resume_notice?: boolean; }; device?: BitableV1AppDashboardCopyData[]; };
 }
 export interface RoomLevel {
   room_level_id?: string;
@@ -1158,67 +1002,16 @@ export interface DocsLink {
 export interface Payload {
   meeting?: Meeting3;
   activity_event_type?: string;
-  participant_joined_items?: Array<{
-    participant?: HostUser2;
-    join_time?: string;
-  }>;
-  participant_left_items?: Array<{
-    participant?: HostUser2;
-    leave_reason?: number;
-    leave_time?: string;
-  }>;
+  participant_joined_items?: Array<{ participant?: HostUser2; join_time?: string; }>;
+  participant_left_items?: Array<{ participant?: HostUser2; leave_reason?: number; leave_time?: string; }>;
   transcript_received_items?: TranscriptReceivedItems[];
-  chat_received_items?: Array<{
-    operator?: HostUser2;
-    message_id?: string;
-    message_type?: number;
-    content?: string;
-    send_time?: string;
-  }>;
-  magic_share_started_items?: Array<{
-    operator?: HostUser2;
-    share_id?: string;
-    share_doc?: DocsLink;
-    time?: string;
-  }>;
-  magic_share_ended_items?: Array<{
-    operator?: HostUser2;
-    share_id?: string;
-    time?: string;
-  }>;
-  document_context_changed_items?: Array<{
-    operator?: HostUser2;
-    share_id?: string;
-    share_doc?: DocsLink;
-    time?: string;
-    comment_focus?: {
-      comment_id?: string;
-      focused?: boolean;
-    };
-    section_location?: {
-      title?: string;
-      level?: number;
-      parent_titles?: string[];
-    };
-    element_preview?: {
-      action?: string;
-      element_type?: string;
-      element_token?: string;
-      block_id?: string;
-    };
-  }>;
+  chat_received_items?: Array<{ operator?: HostUser2; message_id?: string; message_type?: number; content?: string; send_time?: string; }>;
+  magic_share_started_items?: Array<{ operator?: HostUser2; share_id?: string; share_doc?: DocsLink; time?: string; }>;
+  magic_share_ended_items?: Array<{ operator?: HostUser2; share_id?: string; time?: string; }>;
+  document_context_changed_items?: Array<{ operator?: HostUser2; share_id?: string; share_doc?: DocsLink; time?: string; comment_focus?: { comment_id?: string; focused?: boolean; }; section_location?: { title?: string; level?: number; parent_titles?: string[]; }; element_preview?: { action?: string; element_type?: string; element_token?: string; block_id?: string; }; }>;
 }
 export interface AcsV1AccessRecordListResponse {
-  items?: Array<{
-    access_record_id?: string;
-    user_id?: string;
-    device_id?: string;
-    is_clock_in?: boolean;
-    access_time?: string;
-    access_type?: "FA" | "QRCode" | "Card" | "Fp";
-    access_data?: string;
-    is_door_open?: boolean;
-  }>;
+  items?: Array<{ access_record_id?: string; user_id?: string; device_id?: string; is_clock_in?: boolean; access_time?: string; access_type?: "FA" | "QRCode" | "Card" | "Fp"; access_data?: string; is_door_open?: boolean; }>;
   page_token?: string;
   has_more?: boolean;
 }
@@ -1242,17 +1035,7 @@ export interface Rule {
   visitor_count?: string;
   visitors?: Users2[];
   remind_face?: boolean;
-  opening_time?: {
-    valid_day?: {
-      start_day: number;
-      end_day: number;
-    };
-    weekdays?: number[];
-    day_times?: Array<{
-      start_hhmm: number;
-      end_hhmm: number;
-    }>;
-  };
+  opening_time?: { valid_day?: { start_day: number; end_day: number; }; weekdays?: number[]; day_times?: Array<{ start_hhmm: number; end_hhmm: number; }>; };
   is_temp?: boolean;
 }
 export interface AcsV1RuleExternalCreateResponse {
@@ -1265,10 +1048,7 @@ export interface AcsV1UserGetParams {
   user_id_type?: "user_id" | "union_id" | "open_id";
 }
 export interface User {
-  feature?: {
-    card?: number;
-    face_uploaded?: boolean;
-  };
+  feature?: { card?: number; face_uploaded?: boolean; };
   user_id?: string;
 }
 export interface AcsV1UserListParams {
@@ -1290,142 +1070,7 @@ export interface AcsV1VisitorCreateResponse {
 export interface AdminV1AuditInfoListResponse {
   has_more?: boolean;
   page_token?: string;
-  items?: Array<{
-    event_id?: string;
-    unique_id?: string;
-    event_name: string;
-    department_ids?: string[];
-    event_module: number;
-    operator_type?: number;
-    operator_value?: string;
-    objects?: Array<{
-      object_type?: string;
-      object_value?: string;
-      object_name?: string;
-      object_owner?: string;
-      object_detail?: {
-        clone_source?: string;
-        text_detail?: string;
-        file_name?: string;
-        third_party_appID?: string;
-        contain_file_num?: number;
-        permission_setting_type?: string;
-        permission_external_access_Type?: boolean;
-        permission_share_type?: string;
-        file_service_source?: string;
-        okr_download_content?: string;
-        container_type?: string;
-        container_id?: string;
-        current_page?: string;
-      };
-    }>;
-    recipients?: Array<{
-      recipient_type?: string;
-      recipient_value?: string;
-      recipient_detail?: {
-        permission_action_type?: string;
-        chat_id?: string;
-        chat_name?: string;
-        chat_type?: number;
-        external_flag?: boolean;
-      };
-    }>;
-    event_time?: number;
-    ip?: string;
-    operator_app?: string;
-    audit_context?: {
-      terminal_type?: number;
-      ios_context?: {
-        udid?: string;
-        did?: string;
-        app_ver?: string;
-        ver?: string;
-        os?: string;
-        STZone?: string;
-        ML?: string;
-        sjd?: string;
-        proxyip?: string;
-        wifip?: string;
-        location?: string;
-        active_ip?: string;
-        active_ip_detail?: string;
-        cell_base_station?: string;
-        IP?: string;
-      };
-      pc_context?: {
-        udid?: string;
-        did?: string;
-        app_ver?: string;
-        ver?: string;
-        os?: string;
-        wifip?: string;
-        region?: string;
-        IP?: string;
-      };
-      web_context?: {
-        user_agent?: string;
-        IP?: string;
-      };
-      android_context?: {
-        udid?: string;
-        did?: string;
-        app_ver?: string;
-        ver?: string;
-        region?: string;
-        id_i?: string;
-        id_r?: string;
-        hw_brand?: string;
-        hw_manuf?: string;
-        wifip?: string;
-        route_iip?: string;
-        route_gip?: string;
-        env_su?: string;
-        env_tz?: string;
-        env_ml?: string;
-        location?: string;
-        active_ip?: string;
-        active_ip_detail?: string;
-        cell_base_station?: string;
-        IP?: string;
-      };
-    };
-    extend?: {
-      comment_type?: string;
-      app_detail?: string;
-      two_step_validation?: boolean;
-      login_method?: string;
-      new_people_num_in_video?: number;
-      external_people_num_in_video?: number;
-      external_people_num_in_chat?: number;
-      join_group?: number;
-      quit_group?: number;
-      external_people_num_in_doc_share?: number;
-    };
-    operator_app_name?: string;
-    common_drawers?: {
-      common_draw_info_list?: Array<{
-        info_key?: string;
-        info_val?: string;
-        key_i18n_key?: string;
-        val_type?: string;
-        val_i18n_key?: string;
-      }>;
-    };
-    audit_detail?: {
-      mc?: string;
-      device_model?: string;
-      os?: string;
-      city?: string;
-    };
-    operator_tenant?: string;
-    operator_detail?: {
-      operator_name: {
-        default_name: string;
-        i18n_value?: I18nValue;
-      };
-      tenant_name?: string;
-    };
-  }>;
+  items?: Array<{ event_id?: string; unique_id?: string; event_name: string; department_ids?: string[]; event_module: number; operator_type?: number; operator_value?: string; objects?: Array<{ object_type?: string; object_value?: string; object_name?: string; object_owner?: string; object_detail?: { clone_source?: string; text_detail?: string; file_name?: string; third_party_appID?: string; contain_file_num?: number; permission_setting_type?: string; permission_external_access_Type?: boolean; permission_share_type?: string; file_service_source?: string; okr_download_content?: string; container_type?: string; container_id?: string; current_page?: string; }; }>; recipients?: Array<{ recipient_type?: string; recipient_value?: string; recipient_detail?: { permission_action_type?: string; chat_id?: string; chat_name?: string; chat_type?: number; external_flag?: boolean; }; }>; event_time?: number; ip?: string; operator_app?: string; audit_context?: { terminal_type?: number; ios_context?: { udid?: string; did?: string; app_ver?: string; ver?: string; os?: string; STZone?: string; ML?: string; sjd?: string; proxyip?: string; wifip?: string; location?: string; active_ip?: string; active_ip_detail?: string; cell_base_station?: string; IP?: string; }; pc_context?: { udid?: string; did?: string; app_ver?: string; ver?: string; os?: string; wifip?: string; region?: string; IP?: string; }; web_context?: { user_agent?: string; IP?: string; }; android_context?: { udid?: string; did?: string; app_ver?: string; ver?: string; region?: string; id_i?: string; id_r?: string; hw_brand?: string; hw_manuf?: string; wifip?: string; route_iip?: string; route_gip?: string; env_su?: string; env_tz?: string; env_ml?: string; location?: string; active_ip?: string; active_ip_detail?: string; cell_base_station?: string; IP?: string; }; }; extend?: { comment_type?: string; app_detail?: string; two_step_validation?: boolean; login_method?: string; new_people_num_in_video?: number; external_people_num_in_video?: number; external_people_num_in_chat?: number; join_group?: number; quit_group?: number; external_people_num_in_doc_share?: number; }; operator_app_name?: string; common_drawers?: { common_draw_info_list?: Array<{ info_key?: string; info_val?: string; key_i18n_key?: string; val_type?: string; val_i18n_key?: string; }>; }; audit_detail?: { mc?: string; device_model?: string; os?: string; city?: string; }; operator_tenant?: string; operator_detail?: { operator_name: { default_name: string; i18n_value?: I18nValue; }; tenant_name?: string; }; }>;
 }
 export interface AdminV1BadgeCreateData {
   name: string;
@@ -1521,14 +1166,7 @@ export interface AilyV1AilySessionCreateData {
   metadata?: string;
 }
 export interface AilyV1AilySessionCreateResponse {
-  session?: {
-    id: string;
-    created_at: string;
-    modified_at: string;
-    created_by: string;
-    channel_context?: string;
-    metadata?: string;
-  };
+  session?: { id: string; created_at: string; modified_at: string; created_by: string; channel_context?: string; metadata?: string; };
 }
 export interface AilyV1AilySessionDeletePath {
   aily_session_id: string;
@@ -1546,24 +1184,9 @@ export interface Message {
   run_id?: string;
   content_type?: "MDX" | "TEXT" | "CLIP" | "SmartCard" | "JSON";
   content?: string;
-  files?: Array<{
-    id?: string;
-    mime_type?: string;
-    file_name?: string;
-    metadata?: string;
-    created_at?: string;
-    preview_url?: {
-      url: string;
-      expired_at?: string;
-    };
-  }>;
+  files?: Array<{ id?: string; mime_type?: string; file_name?: string; metadata?: string; created_at?: string; preview_url?: { url: string; expired_at?: string; }; }>;
   quote_message_id?: string;
-  sender?: {
-    entity_id?: string;
-    identity_provider?: "AILY" | "FEISHU";
-    sender_type?: "USER" | "ASSISTANT";
-    aily_id?: string;
-  };
+  sender?: { entity_id?: string; identity_provider?: "AILY" | "FEISHU"; sender_type?: "USER" | "ASSISTANT"; aily_id?: string; };
   mentions?: Mentions[];
   plain_text?: string;
   created_at?: string;
@@ -1590,10 +1213,7 @@ export interface Run {
   status: "QUEUED" | "IN_PROGRESS" | "REQUIRES_MESSAGE" | "CANCELLED" | "COMPLETED" | "FAILED" | "EXPIRED";
   started_at?: string;
   ended_at?: string;
-  error?: {
-    code: string;
-    message: string;
-  };
+  error?: { code: string; message: string; };
   metadata?: string;
 }
 export interface AilyV1AilySessionRunCancelResponse {
@@ -1611,37 +1231,11 @@ export interface AilyV1AppDataAssetCreateParams {
   tenant_type?: string;
 }
 export interface ImportKnowledgeSetting {
-  chunk_setting?: {
-    rule_type: "separator" | "intelligent";
-    separate_type?: "paragraph" | "title";
-    size?: number;
-    overlap?: number;
-  };
-  file?: {
-    title?: string;
-    token?: string;
-    content?: string;
-    mime_type?: string;
-    url?: string;
-  };
-  lark_doc?: {
-    type: "doc" | "file" | "wiki" | "docx" | "folder";
-    token: string;
-    with_sub_docs?: boolean;
-    url?: string;
-  };
-  lark_wiki_space?: {
-    space_id: string;
-    sub_docs?: Array<{
-      type: "wiki";
-      token: string;
-      url?: string;
-    }>;
-    url?: string;
-  };
-  lark_helpdesk?: {
-    helpdesk_id: string;
-  };
+  chunk_setting?: { rule_type: "separator" | "intelligent"; separate_type?: "paragraph" | "title"; size?: number; overlap?: number; };
+  file?: { title?: string; token?: string; content?: string; mime_type?: string; url?: string; };
+  lark_doc?: { type: "doc" | "file" | "wiki" | "docx" | "folder"; token: string; with_sub_docs?: boolean; url?: string; };
+  lark_wiki_space?: { space_id: string; sub_docs?: Array<{ type: "wiki"; token: string; url?: string; }>; url?: string; };
+  lark_helpdesk?: { helpdesk_id: string; };
 }
 export interface Tags {
   data_asset_tag_id?: string;
@@ -1654,16 +1248,7 @@ export interface DataAsset {
   data_source_type?: "object" | "docx" | "excel" | "pdf" | "pptx" | "txt" | "mysql" | "postgresql" | "larkbase" | "salesforce" | "fenxiangxiaoke" | "qianchuan" | "clickhouse" | "databricks" | "servicedesk" | "larkbiz_wiki" | "larkbiz_doc" | "larkbiz_docs" | "larkbiz_docx" | "larkbiz_pdf" | "larkbiz_word" | "larkbiz_pptx" | "larkbiz_sheets" | "larkbiz_base" | "larkbiz_personalfolder" | "larkbiz_sharedfolder";
   connect_status?: "awaiting" | "syncing" | "successful" | "continuously_syncing" | "partially_successful" | "failed";
   tags?: Tags[];
-  items?: Array<{
-    data_asset_item_id?: string;
-    api_name?: string;
-    label?: unknown;
-    description?: unknown;
-    resources?: Array<{
-      resource_id?: string;
-      resource_type?: "dataset" | "vector";
-    }>;
-  }>;
+  items?: Array<{ data_asset_item_id?: string; api_name?: string; label?: unknown; description?: unknown; resources?: Array<{ resource_id?: string; resource_type?: "dataset" | "vector"; }>; }>;
   connect_failed_reason?: string;
   import_knowledge_setting?: ImportKnowledgeSetting;
   connect_type?: "import" | "direct";
@@ -1711,23 +1296,7 @@ export interface AilyV1AppSkillListResponse {
   has_more?: boolean;
 }
 export interface AilyV1TenantAppStatListResponse {
-  items?: Array<{
-    id: string;
-    name?: string;
-    avg_daily_active_user_num?: number;
-    avg_daily_run_num?: number;
-    avg_daily_credit_usage?: number;
-    total_credit_usage?: number;
-    owner?: {
-      id: string;
-      name?: string;
-      tenant_id?: string;
-      lark_user_id?: string;
-      open_user_id?: string;
-      open_id?: string;
-    };
-    app_created_at?: string;
-  }>;
+  items?: Array<{ id: string; name?: string; avg_daily_active_user_num?: number; avg_daily_run_num?: number; avg_daily_credit_usage?: number; total_credit_usage?: number; owner?: { id: string; name?: string; tenant_id?: string; lark_user_id?: string; open_user_id?: string; open_id?: string; }; app_created_at?: string; }>;
   page_token?: string;
   has_more?: boolean;
 }
@@ -1740,30 +1309,7 @@ export interface Name {
   text?: string;
 }
 export interface ApaasV1AppListResponse {
-  items?: Array<{
-    name?: Name[];
-    namespace?: string;
-    created_at?: number;
-    creator?: number;
-    owner?: number;
-    status?: "pending_launch" | "enabled" | "disabled" | "stopped" | "unspecified";
-    app_roles_info?: {
-      admins?: number[];
-      developers?: number[];
-      test_users?: number[];
-      data_admins?: number[];
-    };
-    icon?: string;
-    description?: Name[];
-    type?: "custom" | "client_isv_saas" | "client_isv_project";
-    enable_status?: "enabled" | "disabled";
-    release_status?: "released" | "unreleased";
-    service_status?: "available" | "unavailable";
-    service_unavailable_reason?: "from_isv" | "entitlement_expire";
-    feature_set?: "paid" | "free";
-    charge_mode?: "per_user" | "per_user_per_app" | "free" | "independent";
-    isv_tenant?: Devices;
-  }>;
+  items?: Array<{ name?: Name[]; namespace?: string; created_at?: number; creator?: number; owner?: number; status?: "pending_launch" | "enabled" | "disabled" | "stopped" | "unspecified"; app_roles_info?: { admins?: number[]; developers?: number[]; test_users?: number[]; data_admins?: number[]; }; icon?: string; description?: Name[]; type?: "custom" | "client_isv_saas" | "client_isv_project"; enable_status?: "enabled" | "disabled"; release_status?: "released" | "unreleased"; service_status?: "available" | "unavailable"; service_unavailable_reason?: "from_isv" | "entitlement_expire"; feature_set?: "paid" | "free"; charge_mode?: "per_user" | "per_user_per_app" | "free" | "independent"; isv_tenant?: Devices; }>;
   page_token?: string;
   has_more?: boolean;
 }
@@ -1777,93 +1323,14 @@ export interface Operator {
   email?: string;
 }
 export interface ApaasV1ApplicationAuditLogAuditLogListResponse {
-  items?: Array<{
-    log_id?: string;
-    op_time?: string;
-    log_type?: string;
-    operator?: Operator;
-    outsider?: boolean;
-    login_type?: string;
-    lark_tenant_id?: string;
-    apaas_tenant_id?: string;
-    user_geo?: string;
-    client_ip?: string;
-    ip_loc?: string;
-    ip_provider?: string;
-    referer?: string;
-    origin?: string;
-    api_path?: string;
-    full_path?: string;
-    user_agent?: string;
-    device_id?: string;
-    web_device_id?: string;
-    terminal_type?: string;
-    os_type?: string;
-    os_version?: string;
-    module?: string;
-    data_object?: string;
-    audit_scope?: string;
-    tenant_id?: string;
-    namespace?: string;
-    env_type?: string;
-    op_type?: string;
-    op_detail?: unknown;
-    op_source?: string;
-    status?: string;
-    failed_reason_i18n?: unknown;
-    data_changes?: string[];
-    app_name?: unknown;
-    keyword_field_app_version?: string;
-    keyword_field_functional_sub_module?: string;
-  }>;
+  items?: Array<{ log_id?: string; op_time?: string; log_type?: string; operator?: Operator; outsider?: boolean; login_type?: string; lark_tenant_id?: string; apaas_tenant_id?: string; user_geo?: string; client_ip?: string; ip_loc?: string; ip_provider?: string; referer?: string; origin?: string; api_path?: string; full_path?: string; user_agent?: string; device_id?: string; web_device_id?: string; terminal_type?: string; os_type?: string; os_version?: string; module?: string; data_object?: string; audit_scope?: string; tenant_id?: string; namespace?: string; env_type?: string; op_type?: string; op_detail?: unknown; op_source?: string; status?: string; failed_reason_i18n?: unknown; data_changes?: string[]; app_name?: unknown; keyword_field_app_version?: string; keyword_field_functional_sub_module?: string; }>;
   total?: string;
 }
 export interface ApaasV1ApplicationAuditLogDataChangeLogDetailParams {
   log_id: string;
 }
 export interface ApaasV1ApplicationAuditLogDataChangeLogDetailResponse {
-  data?: {
-    log_id?: string;
-    basic_info?: {
-      log_type?: string;
-      audit_scope?: string;
-      env_type?: string;
-      app_id?: string;
-      module?: string;
-      op_type?: string;
-      app_name?: unknown;
-    };
-    op_info?: {
-      operator?: Operator;
-      outsider?: boolean;
-      op_detail?: unknown;
-      status?: string;
-      failed_reason?: string;
-      failed_reason_i18n?: unknown;
-      op_time?: string;
-      data_object?: string;
-      op_source?: string;
-      data_changes?: string[];
-    };
-    login_info?: {
-      login_type?: string;
-    };
-    device_info?: {
-      device_id?: string;
-      web_device_id?: string;
-      terminal_type?: string;
-      os_type?: string;
-      os_version?: string;
-    };
-    net_info?: {
-      client_ip?: string;
-      ip_loc?: string;
-      ip_provider?: string;
-      referer?: string;
-      origin?: string;
-      user_agent?: string;
-    };
-  };
+  data?: { log_id?: string; basic_info?: { log_type?: string; audit_scope?: string; env_type?: string; app_id?: string; module?: string; op_type?: string; app_name?: unknown; }; op_info?: { operator?: Operator; outsider?: boolean; op_detail?: unknown; status?: string; failed_reason?: string; failed_reason_i18n?: unknown; op_time?: string; data_object?: string; op_source?: string; data_changes?: string[]; }; login_info?: { login_type?: string; }; device_info?: { device_id?: string; web_device_id?: string; terminal_type?: string; os_type?: string; os_version?: string; }; net_info?: { client_ip?: string; ip_loc?: string; ip_provider?: string; referer?: string; origin?: string; user_agent?: string; }; };
 }
 export interface Label {
   zh_cn: string;
@@ -1887,12 +1354,7 @@ export interface Left {
   display_names?: string[];
 }
 export interface Filter {
-  conditions?: Array<{
-    index?: string;
-    left?: Left;
-    right?: Left;
-    operator?: string;
-  }>;
+  conditions?: Array<{ index?: string; left?: Left; right?: Left; operator?: string; }>;
   logic_expression?: string;
 }
 export interface ApaasV1ApplicationObjectRecordBatchCreatePath {
@@ -1903,16 +1365,7 @@ export interface ApaasV1ApplicationObjectRecordBatchCreateData {
   records: string;
 }
 export interface ApaasV1ApplicationObjectRecordBatchCreateResponse {
-  items?: Array<{
-    success: boolean;
-    id?: string;
-    errors?: Array<{
-      code: string;
-      message: string;
-      sub_code?: string;
-      fields?: string[];
-    }>;
-  }>;
+  items?: Array<{ success: boolean; id?: string; errors?: Array<{ code: string; message: string; sub_code?: string; fields?: string[]; }>; }>;
 }
 export interface ApaasV1ApplicationObjectRecordBatchDeleteData {
   ids: string[];
@@ -1956,21 +1409,12 @@ export interface ApaasV1SeatActivityListParams {
   page_token?: string;
 }
 export interface ApaasV1SeatActivityListResponse {
-  items?: Array<{
-    user_id?: number;
-    namespace?: string;
-    status?: "in_use" | "released";
-    active_time?: number;
-  }>;
+  items?: Array<{ user_id?: number; namespace?: string; status?: "in_use" | "released"; active_time?: number; }>;
   page_token?: string;
   has_more?: boolean;
 }
 export interface ApaasV1SeatAssignmentListResponse {
-  items?: Array<{
-    user_id?: number;
-    namespace?: string;
-    status?: "in_use" | "released";
-  }>;
+  items?: Array<{ user_id?: number; namespace?: string; status?: "in_use" | "released"; }>;
   page_token?: string;
   has_more?: boolean;
 }
@@ -2039,10 +1483,7 @@ export interface AppList {
   description: string;
   app_type: "app" | "shortcut";
   avatar_url: string;
-  open_methods: Array<{
-    type?: "mobile_gadget" | "mobile_web" | "pc_gadget" | "pc_web" | "bot";
-    applink?: string;
-  }>;
+  open_methods: Array<{ type?: "mobile_gadget" | "mobile_web" | "pc_gadget" | "pc_web" | "bot"; applink?: string; }>;
 }
 export interface ApplicationV5ApplicationFavouriteResponse {
   page_token?: string;
@@ -2070,28 +1511,10 @@ export interface RecommendItemInfos {
   client_id?: string;
   icon_url?: string;
   default_locale?: "zh_cn" | "en_us" | "ja_jp" | "zh_hk" | "zh_tw";
-  i18n_name?: {
-    zh_cn?: string;
-    zh_hk?: string;
-    zh_tw?: string;
-    en_us?: string;
-    ja_jp?: string;
-  };
+  i18n_name?: { zh_cn?: string; zh_hk?: string; zh_tw?: string; en_us?: string; ja_jp?: string; };
 }
 export interface ApplicationV6AppRecommendRuleListResponse {
-  rules?: Array<{
-    id?: string;
-    name?: string;
-    status?: "open" | "closed";
-    visibility_info?: {
-      is_all?: boolean;
-      department_ids?: string[];
-      user_ids?: string[];
-      group_ids?: string[];
-    };
-    recommend_item_infos?: RecommendItemInfos[];
-    distributed_recommend_item_infos?: RecommendItemInfos[];
-  }>;
+  rules?: Array<{ id?: string; name?: string; status?: "open" | "closed"; visibility_info?: { is_all?: boolean; department_ids?: string[]; user_ids?: string[]; group_ids?: string[]; }; recommend_item_infos?: RecommendItemInfos[]; distributed_recommend_item_infos?: RecommendItemInfos[]; }>;
   page_token?: string;
   has_more?: boolean;
 }
@@ -2186,35 +1609,7 @@ export interface ApplicationV6ApplicationListResponse {
   total_count?: number;
 }
 export interface ApplicationV6ApplicationUnderauditlistResponse {
-  items: Array<{
-    app_id: string;
-    creator_id?: string;
-    status?: number;
-    scene_type?: number;
-    payment_type?: number;
-    create_source?: "developer_console" | "base" | "app_engine" | "bot_builder" | "aily" | "unknown";
-    redirect_urls?: string[];
-    online_version_id?: string;
-    unaudit_version_id?: string;
-    app_name?: string;
-    avatar_url?: string;
-    description?: string;
-    scopes?: Scopes[];
-    back_home_url?: string;
-    i18n?: I18n[];
-    primary_language?: "zh_cn" | "en_us" | "ja_jp";
-    common_categories?: string[];
-    owner?: Owner;
-    mobile_default_ability?: "gadget" | "web_app" | "bot";
-    pc_default_ability?: "gadget" | "web_app" | "bot";
-    secret?: string;
-    event?: Event;
-    callback?: Callback;
-    encryption?: Encryption;
-    security?: Security;
-    allow_refresh_token?: boolean;
-    callback_info?: CallbackInfo;
-  }>;
+  items: Array<{ app_id: string; creator_id?: string; status?: number; scene_type?: number; payment_type?: number; create_source?: "developer_console" | "base" | "app_engine" | "bot_builder" | "aily" | "unknown"; redirect_urls?: string[]; online_version_id?: string; unaudit_version_id?: string; app_name?: string; avatar_url?: string; description?: string; scopes?: Scopes[]; back_home_url?: string; i18n?: I18n[]; primary_language?: "zh_cn" | "en_us" | "ja_jp"; common_categories?: string[]; owner?: Owner; mobile_default_ability?: "gadget" | "web_app" | "bot"; pc_default_ability?: "gadget" | "web_app" | "bot"; secret?: string; event?: Event; callback?: Callback; encryption?: Encryption; security?: Security; allow_refresh_token?: boolean; callback_info?: CallbackInfo; }>;
   has_more: boolean;
   page_token?: string;
 }
@@ -2252,20 +1647,8 @@ export interface AppVersion {
   create_time?: string;
   publish_time?: string;
   ability?: Ability;
-  remark?: {
-    remark?: string;
-    update_remark?: string;
-    visibility?: {
-      is_all?: boolean;
-      visible_list?: VisibleList2;
-      invisible_list?: VisibleList2;
-    };
-  };
-  event_infos?: Array<{
-    event_type?: string;
-    event_name?: string;
-    event_description?: string;
-  }>;
+  remark?: { remark?: string; update_remark?: string; visibility?: { is_all?: boolean; visible_list?: VisibleList2; invisible_list?: VisibleList2; }; };
+  event_infos?: Array<{ event_type?: string; event_name?: string; event_description?: string; }>;
 }
 export interface ApplicationV6ApplicationAppVersionListResponse {
   items?: AppVersion[];
@@ -2332,11 +1715,7 @@ export interface Items3 {
   name?: string;
   level?: string;
   has_sub_district?: boolean;
-  parent_districts?: Array<{
-    id?: string;
-    name?: string;
-    level?: string;
-  }>;
+  parent_districts?: Array<{ id?: string; name?: string; level?: string; }>;
 }
 export interface ApprovalV4DistrictListResponse {
   version?: string;
@@ -2381,10 +1760,7 @@ export interface ApprovalV4ExternalInstanceCreateData {
   instance_id: string;
   links: Links;
   title?: string;
-  form?: Array<{
-    name?: string;
-    value?: string;
-  }>;
+  form?: Array<{ name?: string; value?: string; }>;
   user_id?: string;
   user_name?: string;
   open_id?: string;
@@ -2395,58 +1771,13 @@ export interface ApprovalV4ExternalInstanceCreateData {
   update_time: string;
   display_method?: "BROWSER" | "SIDEBAR" | "NORMAL" | "TRUSTEESHIP";
   update_mode?: "REPLACE" | "UPDATE";
-  task_list?: Array<{
-    task_id: string;
-    user_id?: string;
-    open_id?: string;
-    title?: string;
-    links: Links;
-    status: "PENDING" | "APPROVED" | "REJECTED" | "TRANSFERRED" | "DONE";
-    extra?: string;
-    create_time: string;
-    end_time: string;
-    update_time?: string;
-    action_context?: string;
-    action_configs?: Array<{
-      action_type: string;
-      action_name?: string;
-      is_need_reason?: boolean;
-      is_reason_required?: boolean;
-      is_need_attachment?: boolean;
-    }>;
-    display_method?: "BROWSER" | "SIDEBAR" | "NORMAL" | "TRUSTEESHIP";
-    exclude_statistics?: boolean;
-    node_id?: string;
-    node_name?: string;
-    generate_type?: "EXTERNAL_CONSIGN" | "DEFAULT";
-  }>;
-  cc_list?: Array<{
-    cc_id: string;
-    user_id?: string;
-    open_id?: string;
-    links: Links;
-    read_status: "READ" | "UNREAD";
-    extra?: string;
-    title?: string;
-    create_time: string;
-    update_time: string;
-    display_method?: "BROWSER" | "SIDEBAR" | "NORMAL" | "TRUSTEESHIP";
-  }>;
+  task_list?: Array<{ task_id: string; user_id?: string; open_id?: string; title?: string; links: Links; status: "PENDING" | "APPROVED" | "REJECTED" | "TRANSFERRED" | "DONE"; extra?: string; create_time: string; end_time: string; update_time?: string; action_context?: string; action_configs?: Array<{ action_type: string; action_name?: string; is_need_reason?: boolean; is_reason_required?: boolean; is_need_attachment?: boolean; }>; display_method?: "BROWSER" | "SIDEBAR" | "NORMAL" | "TRUSTEESHIP"; exclude_statistics?: boolean; node_id?: string; node_name?: string; generate_type?: "EXTERNAL_CONSIGN" | "DEFAULT"; }>;
+  cc_list?: Array<{ cc_id: string; user_id?: string; open_id?: string; links: Links; read_status: "READ" | "UNREAD"; extra?: string; title?: string; create_time: string; update_time: string; display_method?: "BROWSER" | "SIDEBAR" | "NORMAL" | "TRUSTEESHIP"; }>;
   i18n_resources: I18nResources[];
   trusteeship_url_token?: string;
   trusteeship_user_id_type?: string;
-  trusteeship_urls?: {
-    form_detail_url?: string;
-    action_definition_url?: string;
-    approval_node_url?: string;
-    action_callback_url?: string;
-    pull_business_data_url?: string;
-  };
-  trusteeship_cache_config?: {
-    form_policy?: "DISABLE" | "IMMUTABLE" | "BY_NODE" | "BY_USER";
-    form_vary_with_locale?: boolean;
-    form_version?: string;
-  };
+  trusteeship_urls?: { form_detail_url?: string; action_definition_url?: string; approval_node_url?: string; action_callback_url?: string; pull_business_data_url?: string; };
+  trusteeship_cache_config?: { form_policy?: "DISABLE" | "IMMUTABLE" | "BY_NODE" | "BY_USER"; form_vary_with_locale?: boolean; form_version?: string; };
   resource_region?: string;
 }
 export interface Instance {
@@ -2455,18 +1786,7 @@ export interface Instance {
   delete_num?: number;
 }
 export interface ApprovalV4ExternalTaskListResponse {
-  data?: Array<{
-    instance_id: string;
-    approval_id: string;
-    approval_code: string;
-    status: "PENDING" | "APPROVED" | "REJECTED" | "CANCELED" | "DELETED" | "HIDDEN";
-    update_time: string;
-    tasks?: Array<{
-      id: string;
-      status: "PENDING" | "APPROVED" | "REJECTED" | "TRANSFERRED" | "DONE";
-      update_time: string;
-    }>;
-  }>;
+  data?: Array<{ instance_id: string; approval_id: string; approval_code: string; status: "PENDING" | "APPROVED" | "REJECTED" | "CANCELED" | "DELETED" | "HIDDEN"; update_time: string; tasks?: Array<{ id: string; status: "PENDING" | "APPROVED" | "REJECTED" | "TRANSFERRED" | "DONE"; update_time: string; }>; }>;
   page_token?: string;
   has_more?: boolean;
 }
@@ -2484,19 +1804,7 @@ export interface ApprovalV4InstanceGetPath {
   instance_id: string;
 }
 export interface ApprovalV4InstanceInitiatedResponse {
-  instances: Array<{
-    instance_status: "0" | "1" | "2" | "3" | "4" | "5";
-    definition_code: string;
-    initiator?: string;
-    initiator_name?: string;
-    instance_code: string;
-    definition_group_id?: string;
-    definition_group_name?: string;
-    definition_name?: string;
-    summaries?: Summaries[];
-    instance_external_id?: string;
-    link?: string;
-  }>;
+  instances: Array<{ instance_status: "0" | "1" | "2" | "3" | "4" | "5"; definition_code: string; initiator?: string; initiator_name?: string; instance_code: string; definition_group_id?: string; definition_group_name?: string; definition_name?: string; summaries?: Summaries[]; instance_external_id?: string; link?: string; }>;
   page_token?: string;
   has_more?: boolean;
   count?: number;
@@ -2510,9 +1818,7 @@ export interface Approval {
   code?: string;
   name?: string;
   is_external?: boolean;
-  external?: {
-    batch_cc_read?: boolean;
-  };
+  external?: { batch_cc_read?: boolean; };
   approval_id?: string;
   icon?: string;
 }
@@ -2538,11 +1844,7 @@ export interface Instance2 {
 }
 export interface ApprovalV4InstanceQueryResponse {
   count?: number;
-  instance_list?: Array<{
-    approval?: Approval;
-    group?: Group;
-    instance?: Instance2;
-  }>;
+  instance_list?: Array<{ approval?: Approval; group?: Group; instance?: Instance2; }>;
   page_token?: string;
   has_more?: boolean;
 }
@@ -2565,26 +1867,7 @@ export interface ApprovalV4InstanceCommentCreateResponse {
   comment_id: string;
 }
 export interface ApprovalV4InstanceCommentListResponse {
-  comments: Array<{
-    id: string;
-    content: string;
-    create_time: string;
-    update_time: string;
-    is_delete: number;
-    replies?: Array<{
-      id: string;
-      content: string;
-      create_time?: string;
-      update_time?: string;
-      is_delete: number;
-      at_info_list?: AtInfoList[];
-      commentator: string;
-      extra?: string;
-    }>;
-    at_info_list?: AtInfoList[];
-    commentator: string;
-    extra?: string;
-  }>;
+  comments: Array<{ id: string; content: string; create_time: string; update_time: string; is_delete: number; replies?: Array<{ id: string; content: string; create_time?: string; update_time?: string; is_delete: number; at_info_list?: AtInfoList[]; commentator: string; extra?: string; }>; at_info_list?: AtInfoList[]; commentator: string; extra?: string; }>;
 }
 export interface ApprovalV4TaskApproveData {
   approval_code: string;
@@ -2595,61 +1878,16 @@ export interface ApprovalV4TaskApproveData {
   form?: string;
 }
 export interface ApprovalV4TaskListResponse {
-  tasks: Array<{
-    topic: "1" | "2" | "3" | "17" | "18";
-    user_id: string;
-    title: string;
-    status: "1" | "2" | "17" | "18" | "33" | "34";
-    instance_status: "0" | "1" | "2" | "3" | "4" | "5";
-    definition_code: string;
-    initiator?: string;
-    initiator_name?: string;
-    task_id: string;
-    instance_code: string;
-    definition_group_id?: string;
-    definition_group_name?: string;
-    definition_name?: string;
-    summaries?: Summaries[];
-    instance_external_id?: string;
-    task_external_id?: string;
-    support_api_operate?: boolean;
-    link?: string;
-  }>;
+  tasks: Array<{ topic: "1" | "2" | "3" | "17" | "18"; user_id: string; title: string; status: "1" | "2" | "17" | "18" | "33" | "34"; instance_status: "0" | "1" | "2" | "3" | "4" | "5"; definition_code: string; initiator?: string; initiator_name?: string; task_id: string; instance_code: string; definition_group_id?: string; definition_group_name?: string; definition_name?: string; summaries?: Summaries[]; instance_external_id?: string; task_external_id?: string; support_api_operate?: boolean; link?: string; }>;
   page_token?: string;
   has_more?: boolean;
   count?: number;
 }
 export interface ApprovalV4TaskQueryResponse {
-  tasks: Array<{
-    topic: "1" | "2" | "3" | "17" | "18";
-    user_id: string;
-    title: string;
-    urls: {
-      helpdesk?: string;
-      mobile?: string;
-      pc?: string;
-    };
-    process_external_id?: string;
-    task_external_id?: string;
-    status: "1" | "2" | "17" | "18" | "33" | "34";
-    process_status: "0" | "1" | "2" | "3" | "4" | "5";
-    definition_code: string;
-    initiators?: string[];
-    initiator_names?: string[];
-    task_id: string;
-    process_id: string;
-    process_code: string;
-    definition_group_id?: string;
-    definition_group_name?: string;
-    definition_id?: string;
-    definition_name?: string;
-  }>;
+  tasks: Array<{ topic: "1" | "2" | "3" | "17" | "18"; user_id: string; title: string; urls: { helpdesk?: string; mobile?: string; pc?: string; }; process_external_id?: string; task_external_id?: string; status: "1" | "2" | "17" | "18" | "33" | "34"; process_status: "0" | "1" | "2" | "3" | "4" | "5"; definition_code: string; initiators?: string[]; initiator_names?: string[]; task_id: string; process_id: string; process_code: string; definition_group_id?: string; definition_group_name?: string; definition_id?: string; definition_name?: string; }>;
   page_token?: string;
   has_more?: boolean;
-  count?: {
-    total: number;
-    has_more?: boolean;
-  };
+  count?: { total: number; has_more?: boolean; };
 }
 export interface AttendanceV1ArchiveRuleDelReportParams {
   employee_type: string;
@@ -2660,12 +1898,7 @@ export interface ReportName {
   ja?: string;
 }
 export interface AttendanceV1ArchiveRuleListResponse {
-  items?: Array<{
-    report_id?: string;
-    report_name?: ReportName;
-    archive_rule_id?: string;
-    archive_rule_name?: ReportName;
-  }>;
+  items?: Array<{ report_id?: string; report_name?: ReportName; archive_rule_id?: string; archive_rule_name?: ReportName; }>;
   page_token?: string;
   has_more?: boolean;
 }
@@ -2699,10 +1932,7 @@ export interface FreePunchCfg {
   work_day_no_punch_as_lack?: boolean;
   work_hours_demand?: boolean;
   work_hours?: number;
-  free_clock_setting?: {
-    clock_mode?: number;
-    clock_internal_hhmm?: number;
-  };
+  free_clock_setting?: { clock_mode?: number; clock_internal_hhmm?: number; };
 }
 export interface NeedPunchSpecialDays {
   punch_day: number;
@@ -2723,17 +1953,7 @@ export interface LeaveNeedPunchCfg {
 }
 export interface NeedPunchMembers {
   rule_scope_type?: number;
-  scope_group_list?: {
-    scope_value_type?: number;
-    operation_type?: number;
-    right?: Array<{
-      key?: string;
-      name?: string;
-    }>;
-    member_ids?: string[];
-    custom_field_ID?: string;
-    custom_field_obj_type?: string;
-  };
+  scope_group_list?: { scope_value_type?: number; operation_type?: number; right?: Array<{ key?: string; name?: string; }>; member_ids?: string[]; custom_field_ID?: string; custom_field_obj_type?: string; };
 }
 export interface OvertimeClockCfg {
   allow_punch_approval?: boolean;
@@ -2880,10 +2100,7 @@ export interface I18nNames2 {
 }
 export interface LeaveDetailRangeObjs {
   day?: number;
-  time_ranges?: Array<{
-    start_time_stamp?: number;
-    end_time_stamp?: number;
-  }>;
+  time_ranges?: Array<{ start_time_stamp?: number; end_time_stamp?: number; }>;
 }
 export interface Departure {
   region_level?: string;
@@ -2892,69 +2109,10 @@ export interface Departure {
 export interface UserApproval {
   user_id: string;
   date: string;
-  outs?: Array<{
-    approval_id?: string;
-    uniq_id: string;
-    unit: number;
-    interval: number;
-    start_time: string;
-    end_time: string;
-    i18n_names: I18nNames2;
-    default_locale: string;
-    reason: string;
-    approve_pass_time?: string;
-    approve_apply_time?: string;
-    idempotent_id?: string;
-    correct_process_id?: string[];
-    cancel_process_id?: string[];
-    process_id?: string[];
-  }>;
-  leaves?: Array<{
-    approval_id?: string;
-    uniq_id?: string;
-    unit: number;
-    interval: number;
-    start_time: string;
-    end_time: string;
-    i18n_names: I18nNames2;
-    default_locale: "ch" | "en" | "ja";
-    reason: string;
-    approve_pass_time?: string;
-    approve_apply_time?: string;
-    idempotent_id?: string;
-    leave_detail_range_objs?: LeaveDetailRangeObjs[];
-  }>;
-  overtime_works?: Array<{
-    approval_id?: string;
-    duration: number;
-    unit: number;
-    category: number;
-    type: number;
-    start_time: string;
-    end_time: string;
-    reason?: string;
-    idempotent_id?: string;
-    correct_process_id?: string[];
-    cancel_process_id?: string[];
-    process_id?: string[];
-  }>;
-  trips?: Array<{
-    approval_id?: string;
-    start_time: string;
-    end_time: string;
-    reason: string;
-    approve_pass_time: string;
-    approve_apply_time: string;
-    idempotent_id?: string;
-    correct_process_id?: string[];
-    cancel_process_id?: string[];
-    process_id?: string[];
-    departure?: Departure;
-    destinations?: Departure[];
-    transportation?: number[];
-    trip_type?: number;
-    remarks?: string;
-  }>;
+  outs?: Array<{ approval_id?: string; uniq_id: string; unit: number; interval: number; start_time: string; end_time: string; i18n_names: I18nNames2; default_locale: string; reason: string; approve_pass_time?: string; approve_apply_time?: string; idempotent_id?: string; correct_process_id?: string[]; cancel_process_id?: string[]; process_id?: string[]; }>;
+  leaves?: Array<{ approval_id?: string; uniq_id?: string; unit: number; interval: number; start_time: string; end_time: string; i18n_names: I18nNames2; default_locale: "ch" | "en" | "ja"; reason: string; approve_pass_time?: string; approve_apply_time?: string; idempotent_id?: string; leave_detail_range_objs?: LeaveDetailRangeObjs[]; }>;
+  overtime_works?: Array<{ approval_id?: string; duration: number; unit: number; category: number; type: number; start_time: string; end_time: string; reason?: string; idempotent_id?: string; correct_process_id?: string[]; cancel_process_id?: string[]; process_id?: string[]; }>;
+  trips?: Array<{ approval_id?: string; start_time: string; end_time: string; reason: string; approve_pass_time: string; approve_apply_time: string; idempotent_id?: string; correct_process_id?: string[]; cancel_process_id?: string[]; process_id?: string[]; departure?: Departure; destinations?: Departure[]; transportation?: number[]; trip_type?: number; remarks?: string; }>;
   time_zone?: string;
 }
 export interface AttendanceV1UserDailyShiftBatchCreateParams {
@@ -2976,10 +2134,7 @@ export interface UserTmpDailyShifts {
   user_id: string;
   date: number;
   shift_name: string;
-  punch_time_simple_rules: Array<{
-    on_time: string;
-    off_time: string;
-  }>;
+  punch_time_simple_rules: Array<{ on_time: string; off_time: string; }>;
 }
 export interface FlowRecords {
   user_id: string;
@@ -3014,24 +2169,7 @@ export interface AttendanceV1UserSettingQueryData {
   user_ids: string[];
 }
 export interface AttendanceV1UserStatsViewQueryResponse {
-  view?: {
-    view_id: string;
-    stats_type: "daily" | "month";
-    user_id: string;
-    items?: Array<{
-      code: string;
-      title?: string;
-      child_items?: Array<{
-        code: string;
-        value: string;
-        title?: string;
-        column_type?: number;
-        read_only?: boolean;
-        min_value?: string;
-        max_value?: string;
-      }>;
-    }>;
-  };
+  view?: { view_id: string; stats_type: "daily" | "month"; user_id: string; items?: Array<{ code: string; title?: string; child_items?: Array<{ code: string; value: string; title?: string; column_type?: number; read_only?: boolean; min_value?: string; max_value?: string; }>; }>; };
 }
 export interface UserRemedy {
   user_id: string;
@@ -3103,10 +2241,7 @@ export interface BaikeV1ClassificationListResponse {
 }
 export interface MainKeys {
   key: string;
-  display_status: {
-    allow_highlight: boolean;
-    allow_search: boolean;
-  };
+  display_status: { allow_highlight: boolean; allow_search: boolean; };
 }
 export interface Chats {
   id: string;
@@ -3123,10 +2258,7 @@ export interface Images {
   token: string;
 }
 export interface RelatedMeta {
-  users?: Array<{
-    id: string;
-    title?: string;
-  }>;
+  users?: Array<{ id: string; title?: string; }>;
   chats?: Chats[];
   docs?: Docs[];
   oncalls?: Chats[];
@@ -3158,26 +2290,14 @@ export interface Entity {
   create_time?: string;
   updater?: string;
   update_time?: string;
-  related_meta?: {
-    users?: Users3[];
-    chats?: Users3[];
-    docs?: Docs[];
-    oncalls?: Users3[];
-    links?: Docs[];
-    abbreviations?: ApaasV1ApplicationObjectRecordCreateResponse[];
-    classifications?: Items4[];
-    images?: Images[];
-  };
+  related_meta?: { users?: Users3[]; chats?: Users3[]; docs?: Docs[]; oncalls?: Users3[]; links?: Docs[]; abbreviations?: ApaasV1ApplicationObjectRecordCreateResponse[]; classifications?: Items4[]; images?: Images[]; };
   statistics?: Statistics;
   outer_info?: OuterInfo;
   rich_text?: string;
   source?: number;
 }
 export interface BaikeV1DraftCreateResponse {
-  draft?: {
-    draft_id?: string;
-    entity?: Entity;
-  };
+  draft?: { draft_id?: string; entity?: Entity; };
 }
 export interface BaikeV1DraftUpdatePath {
   draft_id: string;
@@ -3206,14 +2326,7 @@ export interface BaikeV1EntityHighlightData {
   text: string;
 }
 export interface BaikeV1EntityHighlightResponse {
-  phrases?: Array<{
-    name: string;
-    entity_ids: string[];
-    span: {
-      start: number;
-      end: number;
-    };
-  }>;
+  phrases?: Array<{ name: string; entity_ids: string[]; span: { start: number; end: number; }; }>;
 }
 export interface BaikeV1EntityListResponse {
   entities?: Entity[];
@@ -3223,17 +2336,11 @@ export interface BaikeV1EntityMatchData {
   word: string;
 }
 export interface BaikeV1EntityMatchResponse {
-  results?: Array<{
-    entity_id?: string;
-    type?: number;
-  }>;
+  results?: Array<{ entity_id?: string; type?: number; }>;
 }
 export interface BaikeV1EntitySearchData {
   query?: string;
-  classification_filter?: {
-    include?: string[];
-    exclude?: string[];
-  };
+  classification_filter?: { include?: string[]; exclude?: string[]; };
   sources?: number[];
   creators?: string[];
 }
@@ -3258,32 +2365,7 @@ export interface BlockRoles {
 }
 export interface BaseV2AppRoleCreateData {
   role_name: string;
-  table_roles: Array<{
-    table_perm: number;
-    table_name?: string;
-    table_id?: string;
-    rec_rule?: {
-      conditions?: Conditions[];
-      conjunction?: "and" | "or";
-      other_perm?: number;
-      condition_groups?: Array<{
-        condition_type?: number;
-        conditions?: Conditions[];
-        conjunction?: "and" | "or";
-      }>;
-      display_rec_rule_version?: number;
-    };
-    other_rec_rule?: {
-      conditions?: Conditions[];
-      conjunction?: "and" | "or";
-    };
-    field_perm?: unknown;
-    allow_add_record?: boolean;
-    allow_delete_record?: boolean;
-    view_perm?: number;
-    view_rules?: unknown;
-    field_action_rules?: unknown;
-  }>;
+  table_roles: Array<{ table_perm: number; table_name?: string; table_id?: string; rec_rule?: { conditions?: Conditions[]; conjunction?: "and" | "or"; other_perm?: number; condition_groups?: Array<{ condition_type?: number; conditions?: Conditions[]; conjunction?: "and" | "or"; }>; display_rec_rule_version?: number; }; other_rec_rule?: { conditions?: Conditions[]; conjunction?: "and" | "or"; }; field_perm?: unknown; allow_add_record?: boolean; allow_delete_record?: boolean; view_perm?: number; view_rules?: unknown; field_action_rules?: unknown; }>;
   block_roles?: BlockRoles[];
   base_rule?: unknown;
 }
@@ -3295,40 +2377,9 @@ export interface Conditions2 {
 }
 export interface Role {
   role_name: string;
-  table_roles: Array<{
-    table_perm: number;
-    table_name?: string;
-    table_id?: string;
-    rec_rule?: {
-      conditions?: Conditions2[];
-      conjunction?: "and" | "or";
-      perm?: number;
-      other_perm?: number;
-      condition_groups?: Array<{
-        condition_type?: number;
-        conditions?: Conditions2[];
-        conjunction?: "and" | "or";
-      }>;
-      display_rec_rule_version?: number;
-    };
-    other_rec_rule?: {
-      conditions?: Conditions2[];
-      conjunction?: "and" | "or";
-      perm?: number;
-    };
-    field_perm?: unknown;
-    allow_add_record?: boolean;
-    allow_delete_record?: boolean;
-    view_perm?: number;
-    view_rules?: unknown;
-    field_action_rules?: unknown;
-  }>;
+  table_roles: Array<{ table_perm: number; table_name?: string; table_id?: string; rec_rule?: { conditions?: Conditions2[]; conjunction?: "and" | "or"; perm?: number; other_perm?: number; condition_groups?: Array<{ condition_type?: number; conditions?: Conditions2[]; conjunction?: "and" | "or"; }>; display_rec_rule_version?: number; }; other_rec_rule?: { conditions?: Conditions2[]; conjunction?: "and" | "or"; perm?: number; }; field_perm?: unknown; allow_add_record?: boolean; allow_delete_record?: boolean; view_perm?: number; view_rules?: unknown; field_action_rules?: unknown; }>;
   role_id?: string;
-  block_roles?: Array<{
-    block_id: string;
-    block_perm: number;
-    block_type?: "dashboard";
-  }>;
+  block_roles?: Array<{ block_id: string; block_perm: number; block_type?: "dashboard"; }>;
   base_rule?: unknown;
 }
 export interface BaseV2AppRoleCreateResponse {
@@ -3345,18 +2396,7 @@ export interface BaseV2AppRoleUpdatePath {
   role_id: string;
 }
 export interface BitableV1AppDashboardListResponse {
-  dashboards: Array<{
-    block_id: string;
-    name: string;
-    share_config?: {
-      share_flag?: boolean;
-      share_scope_type?: "1" | "2" | "3";
-      share_token?: string;
-      share_link?: string;
-      show_source?: boolean;
-      source_link?: string;
-    };
-  }>;
+  dashboards: Array<{ block_id: string; name: string; share_config?: { share_flag?: boolean; share_scope_type?: "1" | "2" | "3"; share_token?: string; share_link?: string; show_source?: boolean; source_link?: string; }; }>;
   page_token: string;
   has_more: boolean;
   total?: number;
@@ -3366,42 +2406,14 @@ export interface BitableV1AppRoleCreatePath {
 }
 export interface BitableV1AppRoleCreateData {
   role_name: string;
-  table_roles: Array<{
-    table_perm: number;
-    table_name?: string;
-    table_id?: string;
-    rec_rule?: {
-      conditions: Conditions[];
-      conjunction?: "and" | "or";
-      other_perm?: number;
-    };
-    field_perm?: unknown;
-    allow_add_record?: boolean;
-    allow_delete_record?: boolean;
-  }>;
+  table_roles: Array<{ table_perm: number; table_name?: string; table_id?: string; rec_rule?: { conditions: Conditions[]; conjunction?: "and" | "or"; other_perm?: number; }; field_perm?: unknown; allow_add_record?: boolean; allow_delete_record?: boolean; }>;
   block_roles?: BlockRoles[];
 }
 export interface Role2 {
   role_name: string;
   role_id?: string;
-  table_roles: Array<{
-    table_perm: number;
-    table_name?: string;
-    table_id?: string;
-    rec_rule?: {
-      conditions: Conditions2[];
-      conjunction?: "and" | "or";
-      other_perm?: number;
-    };
-    field_perm?: unknown;
-    allow_add_record?: boolean;
-    allow_delete_record?: boolean;
-  }>;
-  block_roles?: Array<{
-    block_id: string;
-    block_type?: "dashboard";
-    block_perm: number;
-  }>;
+  table_roles: Array<{ table_perm: number; table_name?: string; table_id?: string; rec_rule?: { conditions: Conditions2[]; conjunction?: "and" | "or"; other_perm?: number; }; field_perm?: unknown; allow_add_record?: boolean; allow_delete_record?: boolean; }>;
+  block_roles?: Array<{ block_id: string; block_type?: "dashboard"; block_perm: number; }>;
 }
 export interface BitableV1AppRoleCreateResponse {
   role?: Role2;
@@ -3417,36 +2429,20 @@ export interface BitableV1AppRoleListResponse {
   total?: number;
 }
 export interface BitableV1AppRoleMemberBatchCreateData {
-  member_list: Array<{
-    type?: "open_id" | "union_id" | "user_id" | "chat_id" | "department_id" | "open_department_id";
-    id: string;
-  }>;
+  member_list: Array<{ type?: "open_id" | "union_id" | "user_id" | "chat_id" | "department_id" | "open_department_id"; id: string; }>;
 }
 export interface BitableV1AppRoleMemberCreateParams {
   member_id_type?: "open_id" | "union_id" | "user_id" | "chat_id" | "department_id" | "open_department_id";
 }
 export interface BitableV1AppRoleMemberListResponse {
-  items?: Array<{
-    open_id?: string;
-    union_id?: string;
-    user_id?: string;
-    chat_id?: string;
-    department_id?: string;
-    open_department_id?: string;
-    member_name?: string;
-    member_en_name?: string;
-    member_type?: "user" | "chat" | "department";
-  }>;
+  items?: Array<{ open_id?: string; union_id?: string; user_id?: string; chat_id?: string; department_id?: string; open_department_id?: string; member_name?: string; member_en_name?: string; member_type?: "user" | "chat" | "department"; }>;
   has_more?: boolean;
   page_token?: string;
   total?: number;
 }
 export interface AutoSerial {
   type: "custom" | "auto_increment_number";
-  options?: Array<{
-    type: "system_number" | "fixed_text" | "created_time";
-    value: string;
-  }>;
+  options?: Array<{ type: "system_number" | "fixed_text" | "created_time"; value: string; }>;
 }
 export interface Location {
   input_type: "only_mobile" | "not_limit";
@@ -3460,15 +2456,7 @@ export interface Rating {
 }
 export interface Type {
   data_type: number;
-  ui_property?: {
-    currency_code?: string;
-    formatter?: string;
-    range_customize?: boolean;
-    min?: number;
-    max?: number;
-    date_formatter?: string;
-    rating?: Rating;
-  };
+  ui_property?: { currency_code?: string; formatter?: string; range_customize?: boolean; min?: number; max?: number; date_formatter?: string; rating?: Rating; };
   ui_type?: "Number" | "Progress" | "Currency" | "Rating" | "DateTime";
 }
 export interface Conditions3 {
@@ -3497,13 +2485,7 @@ export interface Property {
   currency_code?: string;
   rating?: Rating;
   type?: Type;
-  filter_info?: {
-    target_table?: string;
-    filter_info?: {
-      conjunction: "and" | "or";
-      conditions: Conditions3[];
-    };
-  };
+  filter_info?: { target_table?: string; filter_info?: { conjunction: "and" | "or"; conditions: Conditions3[]; }; };
 }
 export interface Description {
   disable_sync?: boolean;
@@ -3514,11 +2496,7 @@ export interface BitableV1AppTableBatchCreateResponse {
 }
 export interface FilterInfo {
   conjunction: "and" | "or";
-  conditions: Array<{
-    field_id: string;
-    operator: "is" | "isNot" | "contains" | "doesNotContain" | "isEmpty" | "isNotEmpty" | "isGreater" | "isGreaterEqual" | "isLess" | "isLessEqual";
-    value?: string;
-  }>;
+  conditions: Array<{ field_id: string; operator: "is" | "isNot" | "contains" | "doesNotContain" | "isEmpty" | "isNotEmpty" | "isGreater" | "isGreaterEqual" | "isLess" | "isLessEqual"; value?: string; }>;
 }
 export interface Property2 {
   options?: Options[];
@@ -3539,10 +2517,7 @@ export interface Property2 {
   currency_code?: string;
   rating?: Rating;
   type?: Type;
-  filter_info?: {
-    target_table?: string;
-    filter_info?: FilterInfo;
-  };
+  filter_info?: { target_table?: string; filter_info?: FilterInfo; };
 }
 export interface BitableV1AppTableDeletePath {
   app_token: string;
@@ -3552,26 +2527,13 @@ export interface BitableV1AppTableListResponse {
   has_more?: boolean;
   page_token?: string;
   total?: number;
-  items?: Array<{
-    table_id?: string;
-    revision?: number;
-    name?: string;
-  }>;
+  items?: Array<{ table_id?: string; revision?: number; name?: string; }>;
 }
 export interface BitableV1AppTableFieldCreateParams {
   client_token?: string;
 }
 export interface BitableV1AppTableFieldCreateResponse {
-  field?: {
-    field_name: string;
-    type: number;
-    property?: Property;
-    description?: Description;
-    is_primary?: boolean;
-    field_id?: string;
-    ui_type?: "Text" | "Barcode" | "Number" | "Progress" | "Currency" | "Rating" | "SingleSelect" | "MultiSelect" | "DateTime" | "Checkbox" | "User" | "GroupChat" | "Phone" | "Url" | "Attachment" | "SingleLink" | "Formula" | "DuplexLink" | "Location" | "CreatedTime" | "ModifiedTime" | "CreatedUser" | "ModifiedUser" | "AutoNumber" | "Email" | "Signature";
-    is_hidden?: boolean;
-  };
+  field?: { field_name: string; type: number; property?: Property; description?: Description; is_primary?: boolean; field_id?: string; ui_type?: "Text" | "Barcode" | "Number" | "Progress" | "Currency" | "Rating" | "SingleSelect" | "MultiSelect" | "DateTime" | "Checkbox" | "User" | "GroupChat" | "Phone" | "Url" | "Attachment" | "SingleLink" | "Formula" | "DuplexLink" | "Location" | "CreatedTime" | "ModifiedTime" | "CreatedUser" | "ModifiedUser" | "AutoNumber" | "Email" | "Signature"; is_hidden?: boolean; };
 }
 export interface BitableV1AppTableFieldDeletePath {
   app_token: string;
@@ -3582,16 +2544,7 @@ export interface BitableV1AppTableFieldListResponse {
   has_more?: boolean;
   page_token?: string;
   total?: number;
-  items?: Array<{
-    field_name: string;
-    type: number;
-    property?: Property;
-    description?: string;
-    is_primary?: boolean;
-    field_id?: string;
-    ui_type?: "Text" | "Barcode" | "Number" | "Progress" | "Currency" | "Rating" | "SingleSelect" | "MultiSelect" | "DateTime" | "Checkbox" | "User" | "GroupChat" | "Phone" | "Url" | "Attachment" | "SingleLink" | "Formula" | "DuplexLink" | "Location" | "CreatedTime" | "ModifiedTime" | "CreatedUser" | "ModifiedUser" | "AutoNumber";
-    is_hidden?: boolean;
-  }>;
+  items?: Array<{ field_name: string; type: number; property?: Property; description?: string; is_primary?: boolean; field_id?: string; ui_type?: "Text" | "Barcode" | "Number" | "Progress" | "Currency" | "Rating" | "SingleSelect" | "MultiSelect" | "DateTime" | "Checkbox" | "User" | "GroupChat" | "Phone" | "Url" | "Attachment" | "SingleLink" | "Formula" | "DuplexLink" | "Location" | "CreatedTime" | "ModifiedTime" | "CreatedUser" | "ModifiedUser" | "AutoNumber"; is_hidden?: boolean; }>;
 }
 export interface BitableV1AppTableFormGetPath {
   app_token: string;
@@ -3599,14 +2552,7 @@ export interface BitableV1AppTableFormGetPath {
   form_id: string;
 }
 export interface BitableV1AppTableFormGetResponse {
-  form: {
-    name?: string;
-    description?: string;
-    shared?: boolean;
-    shared_url?: string;
-    shared_limit?: "off" | "tenant_editable" | "anyone_editable";
-    submit_limit_once?: boolean;
-  };
+  form: { name?: string; description?: string; shared?: boolean; shared_url?: string; shared_limit?: "off" | "tenant_editable" | "anyone_editable"; submit_limit_once?: boolean; };
 }
 export interface RichDescription {
   segment_type: "text" | "url";
@@ -3614,14 +2560,7 @@ export interface RichDescription {
   link?: string;
 }
 export interface BitableV1AppTableFormFieldListResponse {
-  items: Array<{
-    field_id?: string;
-    title?: string;
-    description?: string;
-    required?: boolean;
-    visible?: boolean;
-    rich_description?: RichDescription[];
-  }>;
+  items: Array<{ field_id?: string; title?: string; description?: string; required?: boolean; visible?: boolean; rich_description?: RichDescription[]; }>;
   page_token: string;
   has_more: boolean;
   total: number;
@@ -3712,15 +2651,7 @@ export interface View {
   view_id?: string;
   view_name?: string;
   view_type?: string;
-  property?: {
-    filter_info?: {
-      conjunction: "and" | "or";
-      conditions: Conditions3[];
-      condition_omitted?: boolean;
-    };
-    hidden_fields?: string[];
-    hierarchy_config?: HierarchyConfig;
-  };
+  property?: { filter_info?: { conjunction: "and" | "or"; conditions: Conditions3[]; condition_omitted?: boolean; }; hidden_fields?: string[]; hierarchy_config?: HierarchyConfig; };
 }
 export interface BitableV1AppTableViewCreateResponse {
   view?: View;
@@ -3740,11 +2671,7 @@ export interface BitableV1AppTableViewListResponse {
   total?: number;
 }
 export interface BitableV1AppWorkflowListResponse {
-  workflows: Array<{
-    workflow_id: string;
-    status?: string;
-    title?: string;
-  }>;
+  workflows: Array<{ workflow_id: string; status?: string; title?: string; }>;
 }
 export interface BoardV1WhiteboardDownloadAsImagePath {
   whiteboard_id: string;
@@ -3759,32 +2686,7 @@ export interface TextStyle {
   italic?: boolean;
 }
 export interface RichText {
-  paragraphs?: Array<{
-    paragraph_type: number;
-    elements?: Array<{
-      element_type: number;
-      text_element?: {
-        text: string;
-        text_style?: TextStyle;
-      };
-      link_element?: {
-        herf: string;
-        text?: string;
-        text_style?: TextStyle;
-      };
-      mention_user_element?: {
-        user_id: string;
-        text_style?: TextStyle;
-      };
-      mention_doc_element?: {
-        doc_url: string;
-        text_style?: TextStyle;
-      };
-    }>;
-    indent?: number;
-    list_begin_index?: number;
-    quote?: boolean;
-  }>;
+  paragraphs?: Array<{ paragraph_type: number; elements?: Array<{ element_type: number; text_element?: { text: string; text_style?: TextStyle; }; link_element?: { herf: string; text?: string; text_style?: TextStyle; }; mention_user_element?: { user_id: string; text_style?: TextStyle; }; mention_doc_element?: { doc_url: string; text_style?: TextStyle; }; }>; indent?: number; list_begin_index?: number; quote?: boolean; }>;
 }
 export interface Text {
   text?: string;
@@ -3824,10 +2726,7 @@ export interface HandlePositions {
 export interface FillGradient {
   type?: "linear-gradient" | "radial-gradient";
   handle_positions?: HandlePositions[];
-  stops?: Array<{
-    position?: number;
-    color?: string;
-  }>;
+  stops?: Array<{ position?: number; color?: string; }>;
 }
 export interface Style {
   fill_color?: string;
@@ -3858,19 +2757,11 @@ export interface CompositeShape {
   type: "round_rect2" | "ellipse" | "hexagon" | "cylinder" | "parallelogram" | "trapezoid" | "triangle" | "round_rect" | "step" | "diamond" | "rect" | "star" | "bubble" | "pentagon" | "forward_arrow" | "document_shape" | "condition_shape" | "cloud" | "cross" | "step2" | "predefined_process" | "delay_shape" | "off_page_connector" | "note_shape" | "data_process" | "data_store" | "data_store2" | "data_store3" | "star2" | "star3" | "star4" | "actor" | "brace" | "condition_shape2" | "double_arrow" | "data_flow_round_rect3" | "rect_bubble" | "manual_input" | "flow_chart_round_rect" | "flow_chart_round_rect2" | "flow_chart_diamond" | "flow_chart_parallelogram" | "flow_chart_cylinder" | "flow_chart_trapezoid" | "flow_chart_hexagon" | "data_flow_round_rect" | "data_flow_ellipse" | "backward_arrow" | "brace_reverse" | "flow_chart_mq" | "horiz_cylinder" | "class_interface" | "classifier" | "circular_ring" | "pie" | "right_triangle" | "octagon" | "state_start" | "state_end" | "state_concurrence" | "component_shape" | "component_shape2" | "component_interface" | "component_required_interface" | "component_assembly" | "cube" | "boundary" | "control" | "entity" | "data_base" | "queue" | "collection" | "actor_lifeline" | "object_lifeline" | "mind_node_full_round_rect" | "mind_node_round_rect" | "mind_node_text";
   pie?: Pie;
   circular_ring?: Pie;
-  trapezoid?: {
-    top_length?: number;
-  };
-  cube?: {
-    control_point?: HandlePositions;
-  };
+  trapezoid?: { top_length?: number; };
+  cube?: { control_point?: HandlePositions; };
 }
 export interface Start {
-  attached_object?: {
-    id?: string;
-    snap_to?: "auto" | "top" | "right" | "bottom" | "left";
-    position?: HandlePositions;
-  };
+  attached_object?: { id?: string; snap_to?: "auto" | "top" | "right" | "bottom" | "left"; position?: HandlePositions; };
   position?: HandlePositions;
   arrow_style?: "none" | "line_arrow" | "triangle_arrow" | "empty_triangle_arrow" | "circle_arrow" | "empty_circle_arrow" | "diamond_arrow" | "empty_diamond_arrow" | "single_arrow" | "multi_arrow" | "exact_single_arrow" | "zero_or_multi_arrow" | "zero_or_single_arrow" | "single_or_multi_arrow" | "x_arrow";
 }
@@ -3948,16 +2839,7 @@ export interface Start2 {
   arrow_style?: "none" | "line_arrow" | "triangle_arrow" | "empty_triangle_arrow" | "circle_arrow" | "empty_circle_arrow" | "diamond_arrow" | "empty_diamond_arrow" | "single_arrow" | "multi_arrow" | "exact_single_arrow" | "zero_or_multi_arrow" | "zero_or_single_arrow" | "single_or_multi_arrow" | "x_arrow";
 }
 export interface BotV4BotSearchResponse {
-  items: Array<{
-    id: string;
-    display_info?: string;
-    meta_data?: {
-      tenant_id?: string;
-      enable_join_group?: boolean;
-      chat_id?: string;
-      is_agent?: boolean;
-    };
-  }>;
+  items: Array<{ id: string; display_info?: string; meta_data?: { tenant_id?: string; enable_join_group?: boolean; chat_id?: string; is_agent?: boolean; }; }>;
   has_more: boolean;
   page_token?: string;
   notice?: string;
@@ -3988,10 +2870,7 @@ export interface CalendarV4CalendarDeletePath {
   calendar_id: string;
 }
 export interface CalendarV4CalendarPrimaryResponse {
-  calendars?: Array<{
-    calendar?: Calendar;
-    user_id?: string;
-  }>;
+  calendars?: Array<{ calendar?: Calendar; user_id?: string; }>;
 }
 export interface CalendarV4CalendarSearchParams {
   page_token?: string;
@@ -4041,10 +2920,7 @@ export interface ThirdPartyMeetingSettings {
   meeting_id?: string;
   meeting_no?: string;
   password?: string;
-  meeting_descriptions?: Array<{
-    lang?: string;
-    description?: string;
-  }>;
+  meeting_descriptions?: Array<{ lang?: string; description?: string; }>;
 }
 export interface Vchat {
   vc_type?: "vc" | "third_party" | "no_meeting" | "lark_live" | "unknown" | "third_party_meeting";
@@ -4106,34 +2982,7 @@ export interface Attachments {
   name?: string;
 }
 export interface CalendarV4CalendarEventCreateResponse {
-  event?: {
-    event_id: string;
-    organizer_calendar_id?: string;
-    summary?: string;
-    description?: string;
-    start_time: StartTime;
-    end_time: StartTime;
-    vchat?: Vchat2;
-    visibility?: "default" | "private" | "public";
-    attendee_ability?: "none" | "can_see_others" | "can_invite_others" | "can_modify_event";
-    free_busy_status?: "free" | "busy";
-    location?: Location2;
-    color?: number;
-    reminders?: Reminders[];
-    recurrence?: string;
-    status?: "tentative" | "confirmed" | "cancelled";
-    is_exception?: boolean;
-    recurring_event_id?: string;
-    create_time?: string;
-    schemas?: Schemas2[];
-    event_organizer?: EventOrganizer;
-    app_link?: string;
-    attachments?: Attachments[];
-    event_check_in?: EventCheckIn;
-    source?: string;
-    self_rsvp_status?: "accept" | "decline" | "tentative" | "needs_action" | "removed";
-    description_rich?: string;
-  };
+  event?: { event_id: string; organizer_calendar_id?: string; summary?: string; description?: string; start_time: StartTime; end_time: StartTime; vchat?: Vchat2; visibility?: "default" | "private" | "public"; attendee_ability?: "none" | "can_see_others" | "can_invite_others" | "can_modify_event"; free_busy_status?: "free" | "busy"; location?: Location2; color?: number; reminders?: Reminders[]; recurrence?: string; status?: "tentative" | "confirmed" | "cancelled"; is_exception?: boolean; recurring_event_id?: string; create_time?: string; schemas?: Schemas2[]; event_organizer?: EventOrganizer; app_link?: string; attachments?: Attachments[]; event_check_in?: EventCheckIn; source?: string; self_rsvp_status?: "accept" | "decline" | "tentative" | "needs_action" | "removed"; description_rich?: string; };
 }
 export interface CalendarV4CalendarEventDeletePath {
   calendar_id: string;
@@ -4162,10 +3011,7 @@ export interface Vchat3 {
 export interface ResourceCustomization {
   index_key: string;
   input_content?: string;
-  options?: Array<{
-    option_key?: string;
-    others_content?: string;
-  }>;
+  options?: Array<{ option_key?: string; others_content?: string; }>;
 }
 export interface Attendees {
   type?: "user" | "chat" | "third_party" | "resource";
@@ -4185,30 +3031,7 @@ export interface Attendees {
   approval_reason?: string;
 }
 export interface CalendarV4CalendarEventSearchResponse {
-  items?: Array<{
-    event_id: string;
-    organizer_calendar_id?: string;
-    summary?: string;
-    description?: string;
-    start_time: StartTime;
-    end_time: StartTime;
-    visibility?: "default" | "private" | "public";
-    attendee_ability?: "none" | "can_see_others" | "can_invite_others" | "can_modify_event";
-    free_busy_status?: "free" | "busy";
-    location?: Location2;
-    color?: number;
-    reminders?: Reminders[];
-    recurrence?: string;
-    status?: "tentative" | "confirmed" | "cancelled";
-    is_exception?: boolean;
-    recurring_event_id?: string;
-    event_organizer?: EventOrganizer;
-    app_link?: string;
-    attachments?: Attachments[];
-    source?: string;
-    self_rsvp_status?: "accept" | "decline" | "tentative" | "needs_action" | "removed";
-    description_rich?: string;
-  }>;
+  items?: Array<{ event_id: string; organizer_calendar_id?: string; summary?: string; description?: string; start_time: StartTime; end_time: StartTime; visibility?: "default" | "private" | "public"; attendee_ability?: "none" | "can_see_others" | "can_invite_others" | "can_modify_event"; free_busy_status?: "free" | "busy"; location?: Location2; color?: number; reminders?: Reminders[]; recurrence?: string; status?: "tentative" | "confirmed" | "cancelled"; is_exception?: boolean; recurring_event_id?: string; event_organizer?: EventOrganizer; app_link?: string; attachments?: Attachments[]; source?: string; self_rsvp_status?: "accept" | "decline" | "tentative" | "needs_action" | "removed"; description_rich?: string; }>;
   page_token?: string;
 }
 export interface CalendarV4CalendarEventSubscriptionParams {
@@ -4216,34 +3039,12 @@ export interface CalendarV4CalendarEventSubscriptionParams {
   user_id_type?: "user_id" | "union_id" | "open_id";
 }
 export interface CalendarV4CalendarEventAttendeeListResponse {
-  items?: Array<{
-    type?: "user" | "chat" | "third_party" | "resource";
-    attendee_id?: string;
-    rsvp_status?: "accept" | "decline" | "tentative" | "needs_action" | "removed";
-    is_optional?: boolean;
-    is_organizer?: boolean;
-    is_external?: boolean;
-    display_name?: string;
-    chat_members?: ChatMembers[];
-    user_id?: string;
-    chat_id?: string;
-    room_id?: string;
-    third_party_email?: string;
-    operate_id?: string;
-    resource_customization?: ResourceCustomization[];
-  }>;
+  items?: Array<{ type?: "user" | "chat" | "third_party" | "resource"; attendee_id?: string; rsvp_status?: "accept" | "decline" | "tentative" | "needs_action" | "removed"; is_optional?: boolean; is_organizer?: boolean; is_external?: boolean; display_name?: string; chat_members?: ChatMembers[]; user_id?: string; chat_id?: string; room_id?: string; third_party_email?: string; operate_id?: string; resource_customization?: ResourceCustomization[]; }>;
   has_more?: boolean;
   page_token?: string;
 }
 export interface CalendarV4CalendarEventAttendeeChatMemberListResponse {
-  items?: Array<{
-    rsvp_status?: "accept" | "decline" | "tentative" | "needs_action" | "removed";
-    is_optional?: boolean;
-    display_name?: string;
-    open_id?: string;
-    is_organizer?: boolean;
-    is_external?: boolean;
-  }>;
+  items?: Array<{ rsvp_status?: "accept" | "decline" | "tentative" | "needs_action" | "removed"; is_optional?: boolean; display_name?: string; open_id?: string; is_organizer?: boolean; is_external?: boolean; }>;
   has_more?: boolean;
   page_token?: string;
 }
@@ -4278,61 +3079,27 @@ export interface CompensationV1ChangeReasonListParams {
   page_token?: string;
 }
 export interface CompensationV1ChangeReasonListResponse {
-  items: Array<{
-    id: string;
-    name: string;
-    note: string;
-    active_status: number;
-    i18n_names: I18nNames[];
-    i18n_notes: I18nNames[];
-  }>;
+  items: Array<{ id: string; name: string; note: string; active_status: number; i18n_names: I18nNames[]; i18n_notes: I18nNames[]; }>;
   page_token?: string;
   has_more: boolean;
 }
 export interface CompensationV1IndicatorListResponse {
-  items: Array<{
-    id: string;
-    name: string;
-    value_type: "money" | "number" | "percent";
-    active_status: number;
-    i18n_names: I18nNames[];
-  }>;
+  items: Array<{ id: string; name: string; value_type: "money" | "number" | "percent"; active_status: number; i18n_names: I18nNames[]; }>;
   page_token?: string;
   has_more?: boolean;
 }
 export interface CompensationV1ItemListResponse {
-  items: Array<{
-    id: string;
-    name: string;
-    description: string;
-    category_id: string;
-    value_type: "money" | "number" | "percent";
-    pay_off_frequency_type: "year" | "half_year" | "quarterly" | "bimonthly" | "month" | "biweekly" | "week" | "day" | "hour";
-    decimal_places?: number;
-    active_status: number;
-    i18n_names: I18nNames[];
-    i18n_descriptions: I18nNames[];
-    item_type?: "salary" | "bonus" | "recurring_payment";
-  }>;
+  items: Array<{ id: string; name: string; description: string; category_id: string; value_type: "money" | "number" | "percent"; pay_off_frequency_type: "year" | "half_year" | "quarterly" | "bimonthly" | "month" | "biweekly" | "week" | "day" | "hour"; decimal_places?: number; active_status: number; i18n_names: I18nNames[]; i18n_descriptions: I18nNames[]; item_type?: "salary" | "bonus" | "recurring_payment"; }>;
   page_token?: string;
   has_more: boolean;
 }
 export interface CompensationV1ItemCategoryListResponse {
-  items?: Array<{
-    id: string;
-    name: string;
-    i18n_names?: I18nNames[];
-  }>;
+  items?: Array<{ id: string; name: string; i18n_names?: I18nNames[]; }>;
   page_token?: string;
   has_more?: boolean;
 }
 export interface CompensationV1LumpSumPaymentBatchCreateResponse {
-  operate_results?: Array<{
-    id?: string;
-    unique_id?: string;
-    code?: number;
-    message?: string;
-  }>;
+  operate_results?: Array<{ id?: string; unique_id?: string; code?: number; message?: string; }>;
 }
 export interface Details {
   id?: string;
@@ -4355,28 +3122,7 @@ export interface Details {
 export interface CompensationV1LumpSumPaymentQueryResponse {
   page_token?: string;
   has_more?: boolean;
-  records?: Array<{
-    id?: string;
-    unique_id?: string;
-    user_id?: string;
-    total_amount?: string;
-    binding_period?: number;
-    currency_id?: string;
-    issuance_frequency?: number;
-    item_id?: string;
-    remark?: string;
-    issuance_detail_text?: IssuanceDetailText;
-    apply_source?: number;
-    return_amount_before_tax?: string;
-    return_amount_after_tax?: string;
-    binding_period_offboarding_type?: "default" | "yes" | "no";
-    create_time?: string;
-    modify_time?: string;
-    reference_period_start_date?: string;
-    reference_period_end_date?: string;
-    details?: Details[];
-    binding_period_decimal?: string;
-  }>;
+  records?: Array<{ id?: string; unique_id?: string; user_id?: string; total_amount?: string; binding_period?: number; currency_id?: string; issuance_frequency?: number; item_id?: string; remark?: string; issuance_detail_text?: IssuanceDetailText; apply_source?: number; return_amount_before_tax?: string; return_amount_after_tax?: string; binding_period_offboarding_type?: "default" | "yes" | "no"; create_time?: string; modify_time?: string; reference_period_start_date?: string; reference_period_end_date?: string; details?: Details[]; binding_period_decimal?: string; }>;
 }
 export interface CompensationV1LumpSumPaymentQueryDetailResponse {
   page_token?: string;
@@ -4385,45 +3131,10 @@ export interface CompensationV1LumpSumPaymentQueryDetailResponse {
 }
 export interface PlanItemLogic {
   fixed?: string;
-  formula?: {
-    expr?: string;
-    formula_params?: Array<{
-      ref_type?: number;
-      id?: string;
-    }>;
-  };
+  formula?: { expr?: string; formula_params?: Array<{ ref_type?: number; id?: string; }>; };
 }
 export interface CompensationV1PlanListResponse {
-  items: Array<{
-    id: string;
-    tid: string;
-    name: string;
-    description: string;
-    effective_date: string;
-    plan_scope?: {
-      is_all?: boolean;
-      plan_conditions?: Array<{
-        left_type?: number;
-        operator?: number;
-        right_value?: string[];
-      }>;
-    };
-    currency_id?: string;
-    probation_salary_status: boolean;
-    plan_items: Array<{
-      adjustment_type?: "manual" | "formula" | "fixed";
-      item_id?: string;
-      plan_item_logic?: PlanItemLogic;
-      probation_discount_type?: "percentum" | "manual_input" | "none" | "fixed" | "formula" | "not_set";
-      probation_discount_percentum?: string;
-    }>;
-    plan_indicators: Array<{
-      indicator_id: string;
-      plan_indicator_logic?: PlanItemLogic;
-    }>;
-    i18n_names: I18nNames[];
-    i18n_descriptions: I18nNames[];
-  }>;
+  items: Array<{ id: string; tid: string; name: string; description: string; effective_date: string; plan_scope?: { is_all?: boolean; plan_conditions?: Array<{ left_type?: number; operator?: number; right_value?: string[]; }>; }; currency_id?: string; probation_salary_status: boolean; plan_items: Array<{ adjustment_type?: "manual" | "formula" | "fixed"; item_id?: string; plan_item_logic?: PlanItemLogic; probation_discount_type?: "percentum" | "manual_input" | "none" | "fixed" | "formula" | "not_set"; probation_discount_percentum?: string; }>; plan_indicators: Array<{ indicator_id: string; plan_indicator_logic?: PlanItemLogic; }>; i18n_names: I18nNames[]; i18n_descriptions: I18nNames[]; }>;
   page_token?: string;
   has_more: boolean;
 }
@@ -4433,20 +3144,7 @@ export interface CompensationV1RecurringPaymentBatchUpdateParams {
 export interface CompensationV1RecurringPaymentQueryResponse {
   page_token?: string;
   has_more?: boolean;
-  records?: Array<{
-    id?: string;
-    unique_id?: string;
-    user_id?: string;
-    item_id?: string;
-    issuance_type?: "with_salary" | "with_cash" | "with_physical_distribution" | "with_year_end_bonus";
-    each_amount?: string;
-    start_date?: string;
-    end_date?: string;
-    issuance_period?: "month" | "year" | "half_year" | "quarterly" | "bimonthly" | "biweekly" | "week" | "day" | "hour";
-    currency_id?: string;
-    remark?: string;
-    issuance_country_region_id?: string;
-  }>;
+  records?: Array<{ id?: string; unique_id?: string; user_id?: string; item_id?: string; issuance_type?: "with_salary" | "with_cash" | "with_physical_distribution" | "with_year_end_bonus"; each_amount?: string; start_date?: string; end_date?: string; issuance_period?: "month" | "year" | "half_year" | "quarterly" | "bimonthly" | "biweekly" | "week" | "day" | "hour"; currency_id?: string; remark?: string; issuance_country_region_id?: string; }>;
 }
 export interface CompanySetting {
   lower_limit: string;
@@ -4469,15 +3167,7 @@ export interface Details2 {
   account_type?: "associated_company" | "supplier";
   insurance_account?: string;
   base_salary?: string;
-  insurance_details?: Array<{
-    insurance_id: string;
-    company_deduction: string;
-    company_setting: CompanySetting;
-    personal_deduction: string;
-    personal_setting: CompanySetting;
-    payment_frequency: "annually" | "monthly" | "quarterly";
-    payment_months: number[];
-  }>;
+  insurance_details?: Array<{ insurance_id: string; company_deduction: string; company_setting: CompanySetting; personal_deduction: string; personal_setting: CompanySetting; payment_frequency: "annually" | "monthly" | "quarterly"; payment_months: number[]; }>;
   effective_date?: string;
 }
 export interface Plans {
@@ -4487,22 +3177,8 @@ export interface Plans {
   effective_date: string;
   active: boolean;
   insurance_type: "social_insurance" | "provident_fund";
-  scope?: {
-    is_all: boolean;
-    rules?: Array<Array<{
-      left_type?: number;
-      operator?: number;
-      right_values?: string[];
-    }>>;
-  };
-  item_detail: Array<{
-    item_id: string;
-    item_name: IssuanceDetailText;
-    item_setting_of_person: CompanySetting;
-    item_setting_of_company: CompanySetting;
-    payment_frequency: "annually" | "monthly" | "quarterly";
-    payment_months: number[];
-  }>;
+  scope?: { is_all: boolean; rules?: Array<Array<{ left_type?: number; operator?: number; right_values?: string[]; }>>; };
+  item_detail: Array<{ item_id: string; item_name: IssuanceDetailText; item_setting_of_person: CompanySetting; item_setting_of_company: CompanySetting; payment_frequency: "annually" | "monthly" | "quarterly"; payment_months: number[]; }>;
   remark: IssuanceDetailText;
 }
 export interface CompensationV1SocialPlanListResponse {
@@ -4511,20 +3187,7 @@ export interface CompensationV1SocialPlanListResponse {
   page_token?: string;
 }
 export interface ContactV3CustomAttrListResponse {
-  items?: Array<{
-    id: string;
-    type: string;
-    options?: {
-      default_option_id?: string;
-      option_type: "TEXT" | "PICTURE";
-      options: Array<{
-        id: string;
-        value: string;
-        name?: string;
-      }>;
-    };
-    i18n_name?: I18nNames[];
-  }>;
+  items?: Array<{ id: string; type: string; options?: { default_option_id?: string; option_type: "TEXT" | "PICTURE"; options: Array<{ id: string; value: string; name?: string; }>; }; i18n_name?: I18nNames[]; }>;
   page_token?: string;
   has_more?: boolean;
 }
@@ -4637,16 +3300,7 @@ export interface VisibleScope {
   scene_types?: number[];
 }
 export interface ContactV3GroupSimplelistResponse {
-  grouplist: Array<{
-    id: string;
-    name: string;
-    description?: string;
-    member_user_count?: number;
-    member_department_count?: number;
-    type?: number;
-    department_scope_list?: string[];
-    group_id?: string;
-  }>;
+  grouplist: Array<{ id: string; name: string; description?: string; member_user_count?: number; member_department_count?: number; type?: number; department_scope_list?: string[]; group_id?: string; }>;
   page_token: string;
   has_more: boolean;
 }
@@ -4734,13 +3388,7 @@ export interface Unit {
 export interface CustomAttrs2 {
   type?: string;
   id?: string;
-  value?: {
-    text?: string;
-    url?: string;
-    pc_url?: string;
-    option_id?: string;
-    generic_user?: GenericUser;
-  };
+  value?: { text?: string; url?: string; pc_url?: string; option_id?: string; generic_user?: GenericUser; };
 }
 export interface User2 {
   union_id?: string;
@@ -4792,55 +3440,12 @@ export interface ContactV3UserFindByDepartmentResponse {
 export interface CustomAttrs3 {
   type?: string;
   id?: string;
-  value?: {
-    text?: string;
-    url?: string;
-    pc_url?: string;
-    option_value?: string;
-    name?: string;
-    picture_url?: string;
-    generic_user?: GenericUser;
-  };
+  value?: { text?: string; url?: string; pc_url?: string; option_value?: string; name?: string; picture_url?: string; generic_user?: GenericUser; };
 }
 export interface ContactV3UserListResponse {
   has_more?: boolean;
   page_token?: string;
-  items?: Array<{
-    union_id?: string;
-    user_id?: string;
-    open_id?: string;
-    name: string;
-    en_name?: string;
-    nickname?: string;
-    email?: string;
-    mobile: string;
-    mobile_visible?: boolean;
-    gender?: number;
-    avatar?: Avatar;
-    status?: Status2;
-    department_ids?: string[];
-    leader_user_id?: string;
-    city?: string;
-    country?: string;
-    work_station?: string;
-    join_time?: number;
-    is_tenant_manager?: boolean;
-    employee_no?: string;
-    employee_type?: number;
-    positions?: Positions[];
-    orders?: Orders[];
-    custom_attrs?: CustomAttrs3[];
-    enterprise_email?: string;
-    time_zone?: string;
-    description?: string;
-    job_title?: string;
-    geo?: string;
-    job_level_id?: string;
-    job_family_id?: string;
-    assign_info?: AssignInfo[];
-    department_path?: DepartmentPath[];
-    dotted_line_leader_user_ids?: string[];
-  }>;
+  items?: Array<{ union_id?: string; user_id?: string; open_id?: string; name: string; en_name?: string; nickname?: string; email?: string; mobile: string; mobile_visible?: boolean; gender?: number; avatar?: Avatar; status?: Status2; department_ids?: string[]; leader_user_id?: string; city?: string; country?: string; work_station?: string; join_time?: number; is_tenant_manager?: boolean; employee_no?: string; employee_type?: number; positions?: Positions[]; orders?: Orders[]; custom_attrs?: CustomAttrs3[]; enterprise_email?: string; time_zone?: string; description?: string; job_title?: string; geo?: string; job_level_id?: string; job_family_id?: string; assign_info?: AssignInfo[]; department_path?: DepartmentPath[]; dotted_line_leader_user_ids?: string[]; }>;
 }
 export interface WorkCity {
   work_city_id?: string;
@@ -4859,11 +3464,7 @@ export interface CorehrV1AuthorizationAddRoleAssignParams {
   role_id: string;
 }
 export interface CorehrV1AuthorizationAddRoleAssignData {
-  assigned_organization_items: Array<Array<{
-    org_key: string;
-    org_ids?: string[];
-    org_codes?: string[];
-  }>>;
+  assigned_organization_items: Array<Array<{ org_key: string; org_ids?: string[]; org_codes?: string[]; }>>;
 }
 export interface CorehrV1AuthorizationAddRoleAssignResponse {
   assign_id?: string;
@@ -4885,21 +3486,9 @@ export interface Left2 {
   lookup_type?: string;
 }
 export interface GrantorRuleList {
-  rule_dimension?: {
-    entity_key?: string;
-    entity_name?: IssuanceDetailText;
-  };
+  rule_dimension?: { entity_key?: string; entity_name?: IssuanceDetailText; };
   rule_type?: number;
-  expression?: {
-    conditions?: Array<{
-      left?: Left2;
-      right?: Left2;
-      operator?: number;
-      right_value_type?: number;
-    }>;
-    expression?: string;
-    logic_expression?: string;
-  };
+  expression?: { conditions?: Array<{ left?: Left2; right?: Left2; operator?: number; right_value_type?: number; }>; expression?: string; logic_expression?: string; };
 }
 export interface Role3 {
   id: string;
@@ -4914,11 +3503,7 @@ export interface Role3 {
 }
 export interface CorehrV1CommonDataMetaDataAddEnumOptionResponse {
   enum_field_api_name?: string;
-  enum_field_options?: Array<{
-    option_api_name: string;
-    active?: boolean;
-    name: IssuanceDetailText;
-  }>;
+  enum_field_options?: Array<{ option_api_name: string; active?: boolean; name: IssuanceDetailText; }>;
 }
 export interface Type2 {
   enum_name: string;
@@ -4991,27 +3576,7 @@ export interface Phone2 {
   phone_number: string;
 }
 export interface CorehrV1CompanyCreateResponse {
-  company?: {
-    id?: string;
-    hiberarchy_common: HiberarchyCommon;
-    type?: Type3;
-    industry_list?: Type3[];
-    legal_representative?: Reason[];
-    post_code?: string;
-    tax_payer_id?: string;
-    confidential?: boolean;
-    sub_type_list?: Type3[];
-    branch_company?: boolean;
-    primary_manager?: Reason[];
-    custom_fields?: CustomFields[];
-    currency?: Currency2;
-    phone?: Phone2;
-    fax?: Phone2;
-    registered_office_address?: Reason[];
-    office_address?: Reason[];
-    registered_office_address_info?: RegisteredOfficeAddressInfo;
-    office_address_info?: RegisteredOfficeAddressInfo;
-  };
+  company?: { id?: string; hiberarchy_common: HiberarchyCommon; type?: Type3; industry_list?: Type3[]; legal_representative?: Reason[]; post_code?: string; tax_payer_id?: string; confidential?: boolean; sub_type_list?: Type3[]; branch_company?: boolean; primary_manager?: Reason[]; custom_fields?: CustomFields[]; currency?: Currency2; phone?: Phone2; fax?: Phone2; registered_office_address?: Reason[]; office_address?: Reason[]; registered_office_address_info?: RegisteredOfficeAddressInfo; office_address_info?: RegisteredOfficeAddressInfo; };
 }
 export interface CorehrV1CompanyDeletePath {
   company_id: string;
@@ -5117,47 +3682,7 @@ export interface Data {
   is_unique: boolean;
   object_api_name: string;
   type: number;
-  common_schema_config?: {
-    text_field_setting?: {
-      is_multilingual?: boolean;
-      is_multiline?: boolean;
-      max_length: number;
-      is_url_type?: boolean;
-    };
-    number_field_setting?: {
-      number_field_type?: number;
-      decimal_places?: number;
-      round_type?: number;
-      decimal_total_places?: number;
-    };
-    enum_field_setting?: {
-      enum_field_option_list?: Array<{
-        api_name?: string;
-        name?: IssuanceDetailText;
-        description?: IssuanceDetailText;
-        is_open?: boolean;
-      }>;
-      is_multiple?: boolean;
-    };
-    lookup_field_setting?: {
-      lookup_obj_api_name?: string;
-      is_multiple?: boolean;
-    };
-    date_time_field_setting?: {
-      date_time_type?: number;
-    };
-    attachment_field_setting?: {
-      is_multiple?: boolean;
-      file_type?: number;
-    };
-    image_field_setting?: {
-      image_type?: number;
-      display_style?: number;
-    };
-    calculated_field_setting?: {
-      type: number;
-    };
-  };
+  common_schema_config?: { text_field_setting?: { is_multilingual?: boolean; is_multiline?: boolean; max_length: number; is_url_type?: boolean; }; number_field_setting?: { number_field_type?: number; decimal_places?: number; round_type?: number; decimal_total_places?: number; }; enum_field_setting?: { enum_field_option_list?: Array<{ api_name?: string; name?: IssuanceDetailText; description?: IssuanceDetailText; is_open?: boolean; }>; is_multiple?: boolean; }; lookup_field_setting?: { lookup_obj_api_name?: string; is_multiple?: boolean; }; date_time_field_setting?: { date_time_type?: number; }; attachment_field_setting?: { is_multiple?: boolean; file_type?: number; }; image_field_setting?: { image_type?: number; display_style?: number; }; calculated_field_setting?: { type: number; }; };
   create_time?: string;
   update_time?: string;
 }
@@ -5294,39 +3819,7 @@ export interface OriginalEmploymentChange2 {
   custom_fields?: CustomFields3[];
 }
 export interface CorehrV1JobDataCreateResponse {
-  job_data?: {
-    id?: string;
-    version_id?: string;
-    job_level_id?: string;
-    job_grade_id?: string;
-    employee_type_id: string;
-    working_hours_type_id?: string;
-    work_location_id?: string;
-    department_id?: string;
-    job_id?: string;
-    probation_start_date?: string;
-    probation_end_date?: string;
-    primary_job_data: boolean;
-    employment_id: string;
-    effective_time: string;
-    expiration_time?: string;
-    job_family_id?: string;
-    assignment_start_reason?: Type3;
-    probation_expected_end_date?: string;
-    weekly_working_hours?: number;
-    direct_manager_id?: string;
-    dotted_line_manager_id_list?: string[];
-    second_direct_manager_id?: string;
-    cost_center_rate?: OriginalCostCenterRate[];
-    custom_fields?: CustomFields[];
-    weekly_working_hours_v2?: number;
-    work_shift?: Type3;
-    compensation_type?: Type3;
-    service_company?: string;
-    employee_subtype_id?: string;
-    pathway_id?: string;
-    work_calendar_id?: string;
-  };
+  job_data?: { id?: string; version_id?: string; job_level_id?: string; job_grade_id?: string; employee_type_id: string; working_hours_type_id?: string; work_location_id?: string; department_id?: string; job_id?: string; probation_start_date?: string; probation_end_date?: string; primary_job_data: boolean; employment_id: string; effective_time: string; expiration_time?: string; job_family_id?: string; assignment_start_reason?: Type3; probation_expected_end_date?: string; weekly_working_hours?: number; direct_manager_id?: string; dotted_line_manager_id_list?: string[]; second_direct_manager_id?: string; cost_center_rate?: OriginalCostCenterRate[]; custom_fields?: CustomFields[]; weekly_working_hours_v2?: number; work_shift?: Type3; compensation_type?: Type3; service_company?: string; employee_subtype_id?: string; pathway_id?: string; work_calendar_id?: string; };
 }
 export interface CorehrV1JobDataDeletePath {
   job_data_id: string;
@@ -5366,38 +3859,7 @@ export interface Location3 {
   id?: string;
   hiberarchy_common: HiberarchyCommon;
   location_usage_list?: Type3[];
-  address?: Array<{
-    full_address_local_script?: string;
-    full_address_western_script?: string;
-    id?: string;
-    country_region_id: string;
-    region_id?: string;
-    city_id?: string;
-    distinct_id?: string;
-    address_line1?: string;
-    address_line2?: string;
-    address_line3?: string;
-    address_line4?: string;
-    address_line5?: string;
-    address_line6?: string;
-    address_line7?: string;
-    address_line8?: string;
-    address_line9?: string;
-    local_address_line1?: string;
-    local_address_line2?: string;
-    local_address_line3?: string;
-    local_address_line4?: string;
-    local_address_line5?: string;
-    local_address_line6?: string;
-    local_address_line7?: string;
-    local_address_line8?: string;
-    local_address_line9?: string;
-    postal_code?: string;
-    address_type_list?: Type3[];
-    is_primary?: boolean;
-    is_public?: boolean;
-    custom_fields?: CustomFields[];
-  }>;
+  address?: Array<{ full_address_local_script?: string; full_address_western_script?: string; id?: string; country_region_id: string; region_id?: string; city_id?: string; distinct_id?: string; address_line1?: string; address_line2?: string; address_line3?: string; address_line4?: string; address_line5?: string; address_line6?: string; address_line7?: string; address_line8?: string; address_line9?: string; local_address_line1?: string; local_address_line2?: string; local_address_line3?: string; local_address_line4?: string; local_address_line5?: string; local_address_line6?: string; local_address_line7?: string; local_address_line8?: string; local_address_line9?: string; postal_code?: string; address_type_list?: Type3[]; is_primary?: boolean; is_public?: boolean; custom_fields?: CustomFields[]; }>;
   working_hours_type_id?: string;
   effective_time: string;
   expiration_time?: string;
@@ -5440,53 +3902,7 @@ export interface ApplyInitiator {
   names?: Reason[];
 }
 export interface CorehrV1OffboardingSearchResponse {
-  items?: Array<{
-    initiating_type?: string;
-    status?: "Approving" | "Approved" | "Offboarded" | "Rejected" | "Withdrawn" | "NoNeedApproval";
-    application_info?: {
-      apply_initiator_id?: string;
-      apply_initiating_time?: string;
-      apply_finish_time?: string;
-      process_id?: string;
-      apply_initiator?: ApplyInitiator;
-    };
-    offboarding_info?: {
-      employment_id?: string;
-      hrbp_id?: string[];
-      expected_offboarding_date?: string;
-      offboarding_date?: string;
-      reason?: Type3;
-      reason_explanation?: string;
-      employee_reason?: Type3;
-      employee_reason_explanation?: string;
-      add_block_list?: string;
-      block_reason?: Type3;
-      block_reason_explanation?: string;
-      custom_fields?: CustomFields3[];
-      retain_account?: boolean;
-      social_insurance_end_date?: string;
-      provident_fund_end_date?: string;
-      enforce_noncompete_agreement?: boolean;
-      noncompete_agreement_id?: string;
-      noncompete_agreement_company?: string;
-      noncompete_agreement_start_date?: string;
-      noncompete_agreement_end_date?: string;
-      sign_type?: Type3;
-      signature_file?: string;
-      last_attendance_date?: string;
-      is_transfer_with_workforce?: boolean;
-      employment?: ApplyInitiator;
-      no_permission_fields?: string[];
-      minor_reason?: Type3;
-    };
-    offboarding_checklist?: {
-      checklist_status?: string;
-      checklist_start_time?: string;
-      checklist_finish_time?: string;
-      checklist_process_id?: string;
-    };
-    offboarding_id?: string;
-  }>;
+  items?: Array<{ initiating_type?: string; status?: "Approving" | "Approved" | "Offboarded" | "Rejected" | "Withdrawn" | "NoNeedApproval"; application_info?: { apply_initiator_id?: string; apply_initiating_time?: string; apply_finish_time?: string; process_id?: string; apply_initiator?: ApplyInitiator; }; offboarding_info?: { employment_id?: string; hrbp_id?: string[]; expected_offboarding_date?: string; offboarding_date?: string; reason?: Type3; reason_explanation?: string; employee_reason?: Type3; employee_reason_explanation?: string; add_block_list?: string; block_reason?: Type3; block_reason_explanation?: string; custom_fields?: CustomFields3[]; retain_account?: boolean; social_insurance_end_date?: string; provident_fund_end_date?: string; enforce_noncompete_agreement?: boolean; noncompete_agreement_id?: string; noncompete_agreement_company?: string; noncompete_agreement_start_date?: string; noncompete_agreement_end_date?: string; sign_type?: Type3; signature_file?: string; last_attendance_date?: string; is_transfer_with_workforce?: boolean; employment?: ApplyInitiator; no_permission_fields?: string[]; minor_reason?: Type3; }; offboarding_checklist?: { checklist_status?: string; checklist_start_time?: string; checklist_finish_time?: string; checklist_process_id?: string; }; offboarding_id?: string; }>;
   page_token?: string;
   has_more?: boolean;
   total?: number;
@@ -5620,33 +4036,7 @@ export interface DependentList {
   employer?: string;
   job?: string;
   phone?: Phone3;
-  address?: {
-    id?: string;
-    country_region_id: string;
-    region_id?: string;
-    city_id?: string;
-    distinct_id?: string;
-    address_line1?: string;
-    address_line2?: string;
-    address_line3?: string;
-    address_line4?: string;
-    address_line5?: string;
-    address_line6?: string;
-    address_line7?: string;
-    address_line8?: string;
-    address_line9?: string;
-    local_address_line1?: string;
-    local_address_line2?: string;
-    local_address_line3?: string;
-    local_address_line4?: string;
-    local_address_line5?: string;
-    local_address_line6?: string;
-    local_address_line7?: string;
-    local_address_line8?: string;
-    local_address_line9?: string;
-    postal_code?: string;
-    custom_fields?: CustomFields[];
-  };
+  address?: { id?: string; country_region_id: string; region_id?: string; city_id?: string; distinct_id?: string; address_line1?: string; address_line2?: string; address_line3?: string; address_line4?: string; address_line5?: string; address_line6?: string; address_line7?: string; address_line8?: string; address_line9?: string; local_address_line1?: string; local_address_line2?: string; local_address_line3?: string; local_address_line4?: string; local_address_line5?: string; local_address_line6?: string; local_address_line7?: string; local_address_line8?: string; local_address_line9?: string; postal_code?: string; custom_fields?: CustomFields[]; };
   birth_certificate_of_child?: ApaasV1ApplicationObjectRecordCreateResponse[];
 }
 export interface EmergencyContactList {
@@ -5847,18 +4237,7 @@ export interface CorehrV1PreHireDeletePath {
   pre_hire_id: string;
 }
 export interface CorehrV1PreHireGetResponse {
-  pre_hire?: {
-    ats_application_id?: string;
-    id?: string;
-    hire_date?: string;
-    employee_type: Type3;
-    worker_id?: string;
-    employee_type_id: string;
-    person_id: string;
-    custom_fields?: CustomFields[];
-    cost_center_rate?: OriginalCostCenterRate[];
-    onboarding_status: Type3;
-  };
+  pre_hire?: { ats_application_id?: string; id?: string; hire_date?: string; employee_type: Type3; worker_id?: string; employee_type_id: string; person_id: string; custom_fields?: CustomFields[]; cost_center_rate?: OriginalCostCenterRate[]; onboarding_status: Type3; };
 }
 export interface CorehrV1ProcessFormVariableDataGetPath {
   process_id: string;
@@ -5900,11 +4279,7 @@ export interface ObjectValue {
   wk_api_name?: string;
 }
 export interface RecordValue {
-  values?: {
-    country_region?: {
-      object_value?: ObjectValue;
-    };
-  };
+  values?: { country_region?: { object_value?: ObjectValue; }; };
 }
 export interface CorehrV1SecurityGroupQueryParams {
   department_id_type?: "open_department_id" | "department_id" | "people_corehr_department_id";
@@ -5965,11 +4340,7 @@ export interface CustomFields4 {
 }
 export interface OriginOrgroles {
   grantee_id: string;
-  management_scopes?: Array<{
-    org_id: string;
-    org_type: "department" | "location" | "custom_org_01" | "custom_org_02" | "custom_org_03" | "custom_org_04" | "custom_org_05" | "custom_org_06" | "custom_org_07" | "custom_org_08" | "custom_org_09" | "custom_org_10";
-    org_name?: string;
-  }>;
+  management_scopes?: Array<{ org_id: string; org_type: "department" | "location" | "custom_org_01" | "custom_org_02" | "custom_org_03" | "custom_org_04" | "custom_org_05" | "custom_org_06" | "custom_org_07" | "custom_org_08" | "custom_org_09" | "custom_org_10"; org_name?: string; }>;
 }
 export interface OriginalCostCenterRate2 {
   cost_center_id?: string;
@@ -5980,13 +4351,7 @@ export interface ApprovalNodes {
   name?: string;
   value?: string;
   approval_type?: string;
-  approvers?: Array<{
-    id?: string;
-    name?: string;
-    avatar?: string;
-    user_id?: string;
-    employee_number?: string;
-  }>;
+  approvers?: Array<{ id?: string; name?: string; avatar?: string; user_id?: string; employee_number?: string; }>;
   approval_status?: string;
   process_id?: string;
   exception_status?: string;
@@ -5994,76 +4359,30 @@ export interface ApprovalNodes {
 export interface CorehrV2ApproverListResponse {
   page_token?: string;
   has_more?: boolean;
-  approver_list?: Array<{
-    approver_id?: string;
-    process_id?: string;
-    approver_status?: number;
-  }>;
+  approver_list?: Array<{ approver_id?: string; process_id?: string; approver_status?: number; }>;
 }
 export interface CorehrV2BasicInfoBankSearchResponse {
-  items?: Array<{
-    bank_id?: string;
-    bank_name?: Reason[];
-    bank_code?: string;
-    country_region_id?: string;
-    status?: number;
-    create_time?: string;
-    update_time?: string;
-  }>;
+  items?: Array<{ bank_id?: string; bank_name?: Reason[]; bank_code?: string; country_region_id?: string; status?: number; create_time?: string; update_time?: string; }>;
   page_token?: string;
   has_more?: boolean;
 }
 export interface CorehrV2BasicInfoBankBranchSearchResponse {
-  items?: Array<{
-    bank_branch_id?: string;
-    bank_branch_name?: Reason[];
-    bank_id?: string;
-    code?: string;
-    swift_code?: string;
-    status?: number;
-    bank_branch_code?: string;
-    register_place?: string;
-    bank_address?: string;
-    create_time?: string;
-    update_time?: string;
-  }>;
+  items?: Array<{ bank_branch_id?: string; bank_branch_name?: Reason[]; bank_id?: string; code?: string; swift_code?: string; status?: number; bank_branch_code?: string; register_place?: string; bank_address?: string; create_time?: string; update_time?: string; }>;
   page_token?: string;
   has_more?: boolean;
 }
 export interface CorehrV2BasicInfoCitySearchResponse {
-  items?: Array<{
-    city_id?: string;
-    name?: Reason[];
-    country_region_subdivision_id?: string;
-    code?: string;
-    subregion_code?: string;
-    status?: number;
-  }>;
+  items?: Array<{ city_id?: string; name?: Reason[]; country_region_subdivision_id?: string; code?: string; subregion_code?: string; status?: number; }>;
   page_token?: string;
   has_more?: boolean;
 }
 export interface CorehrV2BasicInfoCountryRegionSearchResponse {
-  items?: Array<{
-    country_region_id?: string;
-    name?: Reason[];
-    full_name?: Reason[];
-    alpha_2_code?: string;
-    alpha_3_code?: string;
-    global_code?: string;
-    status?: number;
-  }>;
+  items?: Array<{ country_region_id?: string; name?: Reason[]; full_name?: Reason[]; alpha_2_code?: string; alpha_3_code?: string; global_code?: string; status?: number; }>;
   page_token?: string;
   has_more?: boolean;
 }
 export interface CorehrV2BasicInfoCountryRegionSubdivisionSearchResponse {
-  items?: Array<{
-    country_region_subdivision_id?: string;
-    name?: Reason[];
-    country_region_id?: string;
-    subdivision_type?: Type3;
-    iso_code?: string;
-    status?: number;
-  }>;
+  items?: Array<{ country_region_subdivision_id?: string; name?: Reason[]; country_region_id?: string; subdivision_type?: Type3; iso_code?: string; status?: number; }>;
   page_token?: string;
   has_more?: boolean;
 }
@@ -6081,23 +4400,12 @@ export interface CorehrV2BasicInfoCurrencySearchResponse {
   has_more?: boolean;
 }
 export interface CorehrV2BasicInfoDistrictSearchResponse {
-  items?: Array<{
-    district_id?: string;
-    name?: Reason[];
-    city_id?: string;
-    subregion_code?: string;
-    status?: number;
-  }>;
+  items?: Array<{ district_id?: string; name?: Reason[]; city_id?: string; subregion_code?: string; status?: number; }>;
   page_token?: string;
   has_more?: boolean;
 }
 export interface CorehrV2BasicInfoLanguageSearchResponse {
-  items?: Array<{
-    language_id?: string;
-    name?: Reason[];
-    ietf_language_tag?: string;
-    status?: number;
-  }>;
+  items?: Array<{ language_id?: string; name?: Reason[]; ietf_language_tag?: string; status?: number; }>;
   page_token?: string;
   has_more?: boolean;
 }
@@ -6116,21 +4424,12 @@ export interface CorehrV2BasicInfoNationalitySearchResponse {
   has_more?: boolean;
 }
 export interface CorehrV2BasicInfoTimeZoneSearchResponse {
-  items?: Array<{
-    time_zone_id?: string;
-    name?: Reason[];
-    time_zone_code?: string;
-    utc_offset?: string;
-    status?: number;
-  }>;
+  items?: Array<{ time_zone_id?: string; name?: Reason[]; time_zone_code?: string; utc_offset?: string; status?: number; }>;
   page_token?: string;
   has_more?: boolean;
 }
 export interface CorehrV2BpListResponse {
-  items?: Array<{
-    department_id?: string;
-    hrbp_id?: string;
-  }>;
+  items?: Array<{ department_id?: string; hrbp_id?: string; }>;
   page_token?: string;
   has_more?: boolean;
 }
@@ -6244,23 +4543,7 @@ export interface CorehrV2ContractSearchParams {
   user_id_type?: "user_id" | "union_id" | "open_id" | "people_corehr_id";
 }
 export interface CorehrV2ContractSearchResponse {
-  items?: Array<{
-    id?: string;
-    effective_time?: string;
-    contract_end_date?: string;
-    expiration_time?: string;
-    employment_id?: string;
-    contract_type?: Type3;
-    first_party_company_id?: string;
-    person_id?: string;
-    duration_type?: Type3;
-    contract_number?: string;
-    signing_type?: Type3;
-    contract_status?: Type3;
-    renewal_status?: Type3;
-    signing_times?: number;
-    original_contract?: string;
-  }>;
+  items?: Array<{ id?: string; effective_time?: string; contract_end_date?: string; expiration_time?: string; employment_id?: string; contract_type?: Type3; first_party_company_id?: string; person_id?: string; duration_type?: Type3; contract_number?: string; signing_type?: Type3; contract_status?: Type3; renewal_status?: Type3; signing_times?: number; original_contract?: string; }>;
   page_token?: string;
   has_more?: boolean;
 }
@@ -6275,18 +4558,7 @@ export interface CorehrV2CostAllocationCreateVersionParams {
   client_token?: string;
 }
 export interface CorehrV2CostCenterCreateResponse {
-  cost_center?: {
-    cost_center_id?: string;
-    cost_center_version_id?: string;
-    name: Reason[];
-    code?: string;
-    parent_cost_center_id?: string;
-    managers?: string[];
-    description?: Reason[];
-    effective_time: string;
-    expiration_time?: string;
-    active?: boolean;
-  };
+  cost_center?: { cost_center_id?: string; cost_center_version_id?: string; name: Reason[]; code?: string; parent_cost_center_id?: string; managers?: string[]; description?: Reason[]; effective_time: string; expiration_time?: string; active?: boolean; };
 }
 export interface CorehrV2CostCenterDeletePath {
   cost_center_id?: string;
@@ -6313,11 +4585,7 @@ export interface Items8 {
   active?: boolean;
 }
 export interface CorehrV2CostCenterTreeResponse {
-  items?: Array<{
-    id?: string;
-    level?: number;
-    children?: string[];
-  }>;
+  items?: Array<{ id?: string; level?: number; children?: string[]; }>;
   page_token?: string;
   has_more?: boolean;
   reject_export?: boolean;
@@ -6335,12 +4603,7 @@ export interface OrgRoles {
   employment_ids?: string[];
 }
 export interface MatchRuleGroups {
-  match_rules?: Array<{
-    left_value: string;
-    operator: "contains" | "notContains";
-    right_values?: string[];
-    ref_key?: "specified" | "reference";
-  }>;
+  match_rules?: Array<{ left_value: string; operator: "contains" | "notContains"; right_values?: string[]; ref_key?: "specified" | "reference"; }>;
 }
 export interface CorehrV2CustomOrgPatchParams {
   client_token?: string;
@@ -6406,24 +4669,7 @@ export interface CorehrV2DepartmentQueryOperationLogsParams {
   department_id_type?: "open_department_id" | "department_id" | "people_corehr_department_id";
 }
 export interface CorehrV2DepartmentQueryOperationLogsResponse {
-  op_logs?: Array<{
-    object_id?: string;
-    changes?: Array<{
-      field?: string;
-      before?: string;
-      after?: string;
-      ext?: {
-        id?: string;
-        usage?: string;
-      };
-    }>;
-    operator?: string;
-    operation_type?: number;
-    operation_time?: string;
-    effective_time?: string;
-    operation_reason?: string;
-    change_reasons?: string[];
-  }>;
+  op_logs?: Array<{ object_id?: string; changes?: Array<{ field?: string; before?: string; after?: string; ext?: { id?: string; usage?: string; }; }>; operator?: string; operation_type?: number; operation_time?: string; effective_time?: string; operation_reason?: string; change_reasons?: string[]; }>;
   next_page_token?: string;
   has_more?: boolean;
 }
@@ -6618,12 +4864,7 @@ export interface DirectManager {
   employment_id_v2?: string;
   employee_number?: string;
   email_address?: string;
-  person_info?: {
-    person_id?: string;
-    preferred_name?: string;
-    preferred_local_full_name?: string;
-    preferred_english_full_name?: string;
-  };
+  person_info?: { person_id?: string; preferred_name?: string; preferred_local_full_name?: string; preferred_english_full_name?: string; };
 }
 export interface EmploymentDirectBps {
   hrbp_ids?: string[];
@@ -6640,46 +4881,15 @@ export interface Items11 {
   department_id?: string;
   department_id_v2?: string;
   job_level_id?: string;
-  job_level?: {
-    id?: string;
-    level_order: number;
-    code?: string;
-    name: Reason[];
-    description?: Reason[];
-    active: boolean;
-    custom_fields?: CustomFields3[];
-  };
+  job_level?: { id?: string; level_order: number; code?: string; name: Reason[]; description?: Reason[]; active: boolean; custom_fields?: CustomFields3[]; };
   pathway_id?: string;
-  pathway?: {
-    id?: string;
-    code?: string;
-    name: Reason[];
-    description?: Reason[];
-    active: boolean;
-    custom_fields?: CustomFields3[];
-  };
+  pathway?: { id?: string; code?: string; name: Reason[]; description?: Reason[]; active: boolean; custom_fields?: CustomFields3[]; };
   job_grade_id?: string;
   work_location_id?: string;
   job_family_id?: string;
-  job_family?: {
-    id?: string;
-    name: Reason[];
-    active: boolean;
-    parent_id?: string;
-    effective_time: string;
-    expiration_time?: string;
-    code?: string;
-    custom_fields?: CustomFields3[];
-  };
+  job_family?: { id?: string; name: Reason[]; active: boolean; parent_id?: string; effective_time: string; expiration_time?: string; code?: string; custom_fields?: CustomFields3[]; };
   position_id?: string;
-  position?: {
-    position_id?: string;
-    code?: string;
-    names?: Reason[];
-    descriptions?: Reason[];
-    active: boolean;
-    created_by?: string;
-  };
+  position?: { position_id?: string; code?: string; names?: Reason[]; descriptions?: Reason[]; active: boolean; created_by?: string; };
   job_id?: string;
   job?: Job;
   company_id?: string;
@@ -6701,98 +4911,11 @@ export interface Items11 {
   reason_for_offboarding?: Type3;
   email_address?: string;
   user_name?: string;
-  work_email_list?: Array<{
-    email: string;
-    email_usage?: Type3;
-  }>;
+  work_email_list?: Array<{ email: string; email_usage?: Type3; }>;
   cost_center_list?: OriginalCostCenterRate2[];
   rehire?: Type3;
   rehire_employment_id?: string;
-  person_info?: {
-    person_id?: string;
-    phone_number?: string;
-    legal_name?: string;
-    preferred_name?: string;
-    additional_name?: string;
-    preferred_local_full_name?: string;
-    preferred_english_full_name?: string;
-    name_list?: NameList3[];
-    gender?: Type3;
-    date_of_birth?: string;
-    nationality_id?: string;
-    nationality_id_v2?: string;
-    additional_nationalities?: Items7[];
-    citizenship_status?: CitizenshipStatus[];
-    race?: Type3;
-    marital_status?: Type3;
-    phone_list?: PhoneList3[];
-    address_list?: RegisteredOfficeAddressInfo3[];
-    email_list?: EmailList2[];
-    work_experience_list?: WorkExperienceList2[];
-    education_list?: EducationList3[];
-    bank_account_list?: Array<{
-      bank_name?: string;
-      bank_account_number: string;
-      account_holder: string;
-      bank?: Type3;
-      bank_identification_code?: string;
-      branch_name?: string;
-      bank_id?: string;
-      branch_id?: string;
-      bank_id_v2?: string;
-      branch_id_v2?: string;
-      country_region_id?: string;
-      bank_account_usage?: Type3[];
-      bank_account_type?: Type3;
-      payment_type?: Type3;
-      payment_rate?: string;
-      payment_amount?: string;
-      priority?: number;
-      currency_id?: string;
-      IBAN?: string;
-      custom_fields?: CustomFields3[];
-    }>;
-    national_id_list?: NationalIdList2[];
-    dependent_list?: DependentList3[];
-    emergency_contact_list?: EmergencyContactList2[];
-    date_entered_workforce?: string;
-    working_years?: number;
-    profile_image_id?: string;
-    email_address?: string;
-    age?: number;
-    highest_level_of_education?: EducationList3;
-    highest_degree_of_education?: EducationList3;
-    personal_profile?: PersonalProfile3[];
-    native_region?: string;
-    hukou_type?: Type3;
-    hukou_location?: string;
-    political_affiliations?: Type3[];
-    talent_id?: string;
-    custom_fields?: CustomFields3[];
-    national_id_number?: string;
-    family_address?: string;
-    born_country_region?: string;
-    is_disabled?: boolean;
-    disable_card_number?: string;
-    is_martyr_family?: boolean;
-    martyr_card_number?: string;
-    is_old_alone?: boolean;
-    resident_taxes?: ResidentTaxes[];
-    first_entry_time?: string;
-    leave_time?: string;
-    religion?: Type3;
-    working_years_v2?: number;
-    legal_name_v2s?: NameList3[];
-    national_id_v2s?: NationalIdList2[];
-    visas?: Visas[];
-    passports?: Passports[];
-    person_for_countries?: PersonForCountries[];
-    preferred_name_v2?: NameList3;
-    mother_name?: string;
-    city_of_birth?: string;
-    region_of_birth?: string;
-    tax_info_mys?: TaxInfoMys;
-  };
+  person_info?: { person_id?: string; phone_number?: string; legal_name?: string; preferred_name?: string; additional_name?: string; preferred_local_full_name?: string; preferred_english_full_name?: string; name_list?: NameList3[]; gender?: Type3; date_of_birth?: string; nationality_id?: string; nationality_id_v2?: string; additional_nationalities?: Items7[]; citizenship_status?: CitizenshipStatus[]; race?: Type3; marital_status?: Type3; phone_list?: PhoneList3[]; address_list?: RegisteredOfficeAddressInfo3[]; email_list?: EmailList2[]; work_experience_list?: WorkExperienceList2[]; education_list?: EducationList3[]; bank_account_list?: Array<{ bank_name?: string; bank_account_number: string; account_holder: string; bank?: Type3; bank_identification_code?: string; branch_name?: string; bank_id?: string; branch_id?: string; bank_id_v2?: string; branch_id_v2?: string; country_region_id?: string; bank_account_usage?: Type3[]; bank_account_type?: Type3; payment_type?: Type3; payment_rate?: string; payment_amount?: string; priority?: number; currency_id?: string; IBAN?: string; custom_fields?: CustomFields3[]; }>; national_id_list?: NationalIdList2[]; dependent_list?: DependentList3[]; emergency_contact_list?: EmergencyContactList2[]; date_entered_workforce?: string; working_years?: number; profile_image_id?: string; email_address?: string; age?: number; highest_level_of_education?: EducationList3; highest_degree_of_education?: EducationList3; personal_profile?: PersonalProfile3[]; native_region?: string; hukou_type?: Type3; hukou_location?: string; political_affiliations?: Type3[]; talent_id?: string; custom_fields?: CustomFields3[]; national_id_number?: string; family_address?: string; born_country_region?: string; is_disabled?: boolean; disable_card_number?: string; is_martyr_family?: boolean; martyr_card_number?: string; is_old_alone?: boolean; resident_taxes?: ResidentTaxes[]; first_entry_time?: string; leave_time?: string; religion?: Type3; working_years_v2?: number; legal_name_v2s?: NameList3[]; national_id_v2s?: NationalIdList2[]; visas?: Visas[]; passports?: Passports[]; person_for_countries?: PersonForCountries[]; preferred_name_v2?: NameList3; mother_name?: string; city_of_birth?: string; region_of_birth?: string; tax_info_mys?: TaxInfoMys; };
   custom_fields?: CustomFields3[];
   noncompete_status?: Type3;
   past_offboarding?: boolean;
@@ -6809,40 +4932,17 @@ export interface Items11 {
   assignment_pay_group_id?: string;
   international_assignment?: boolean;
   work_calendar_id?: string;
-  department?: {
-    id?: string;
-    id_v2?: string;
-    department_name?: Reason[];
-  };
+  department?: { id?: string; id_v2?: string; department_name?: Reason[]; };
   direct_manager?: DirectManager;
   dotted_line_manager?: DirectManager;
   time_zone?: string;
-  primary_international_assignment?: {
-    id?: string;
-    assignment_city_id?: string;
-    assignment_company_id?: string;
-    assignment_country_id?: string;
-    assignment_reason?: Reason;
-    effective_time?: string;
-    start_assignment_process_id?: string;
-    end_assignment_process_id?: string;
-    expiration_time?: string;
-    international_assignment_status?: Type3;
-    international_assignment_type?: Type3;
-  };
+  primary_international_assignment?: { id?: string; assignment_city_id?: string; assignment_company_id?: string; assignment_country_id?: string; assignment_reason?: Reason; effective_time?: string; start_assignment_process_id?: string; end_assignment_process_id?: string; expiration_time?: string; international_assignment_status?: Type3; international_assignment_type?: Type3; };
   service_company?: string;
   compensation_type?: Type3;
   work_shift?: Type3;
   talent_pool_id_list?: string[];
   custom_org?: string;
-  seniority_adjust_information_list?: Array<{
-    seniority_adjustment_type: Type3;
-    start_date?: string;
-    end_date?: string;
-    seniority_adjustment: number;
-    reasons_for_seniority_adjustment?: string;
-    custom_fields?: CustomFields3[];
-  }>;
+  seniority_adjust_information_list?: Array<{ seniority_adjustment_type: Type3; start_date?: string; end_date?: string; seniority_adjustment: number; reasons_for_seniority_adjustment?: string; custom_fields?: CustomFields3[]; }>;
   employment_direct_bps?: EmploymentDirectBps;
   employment_all_bps?: EmploymentDirectBps;
   contract_type?: Type3;
@@ -6976,9 +5076,7 @@ export interface CitizenshipStatuses {
 }
 export interface CustomGroups {
   group_name?: string;
-  items?: Array<{
-    custom_fields?: CustomFields5[];
-  }>;
+  items?: Array<{ custom_fields?: CustomFields5[]; }>;
 }
 export interface CostAllocation {
   effective_time?: string;
@@ -6998,11 +5096,7 @@ export interface CorehrV2EmployeeCustomOrgDelResponse {
   data: string;
 }
 export interface CustomOrgList {
-  custom_org_list?: Array<{
-    custom_org_name?: IssuanceDetailText;
-    custom_org_id?: string;
-    rate?: string;
-  }>;
+  custom_org_list?: Array<{ custom_org_name?: IssuanceDetailText; custom_org_id?: string; rate?: string; }>;
   effective_time?: string;
   start_reason?: string;
   job_data_custom_org_id?: string;
@@ -7053,69 +5147,13 @@ export interface EmploymentDirectBps2 {
   location_bp_ids?: string[];
 }
 export interface CorehrV2EmployeesInternationalAssignmentCreateResponse {
-  international_assignment?: {
-    work_location_id?: string;
-    service_company?: string;
-    work_shift?: Type3;
-    working_hours_type_id?: string;
-    employee_type_id?: string;
-    weekly_working_hours_v2?: number;
-    department_id?: string;
-    job_id?: string;
-    job_family_id?: string;
-    job_level_id?: string;
-    job_grade_id?: string;
-    compensation_type?: Type3;
-    direct_manager_id?: string;
-    dotted_line_manager_id?: string;
-    work_calendar_id?: string;
-    position_id?: string;
-    employment_id?: string;
-    custom_fields?: CustomFields[];
-    international_assignment_reason?: string;
-    description?: string;
-    international_assignment_expected_end_date?: string;
-    international_assignment_status?: Type3;
-    international_assignment_type?: Type3;
-    effective_time?: string;
-    expiration_time?: string;
-    id?: string;
-    accommodation?: boolean;
-    international_assignment_allowance?: boolean;
-  };
+  international_assignment?: { work_location_id?: string; service_company?: string; work_shift?: Type3; working_hours_type_id?: string; employee_type_id?: string; weekly_working_hours_v2?: number; department_id?: string; job_id?: string; job_family_id?: string; job_level_id?: string; job_grade_id?: string; compensation_type?: Type3; direct_manager_id?: string; dotted_line_manager_id?: string; work_calendar_id?: string; position_id?: string; employment_id?: string; custom_fields?: CustomFields[]; international_assignment_reason?: string; description?: string; international_assignment_expected_end_date?: string; international_assignment_status?: Type3; international_assignment_type?: Type3; effective_time?: string; expiration_time?: string; id?: string; accommodation?: boolean; international_assignment_allowance?: boolean; };
 }
 export interface CorehrV2EmployeesInternationalAssignmentDeletePath {
   international_assignment_id: string;
 }
 export interface CorehrV2EmployeesInternationalAssignmentListResponse {
-  items?: Array<{
-    work_location_id?: string;
-    service_company?: string;
-    work_shift?: Type3;
-    working_hours_type_id?: string;
-    employee_type_id?: string;
-    weekly_working_hours_v2?: number;
-    department_id?: string;
-    job_id?: string;
-    job_family_id?: string;
-    job_level_id?: string;
-    job_grade_id?: string;
-    compensation_type?: Type3;
-    direct_manager_id?: string;
-    dotted_line_manager_id?: string;
-    work_calendar_id?: string;
-    position_id?: string;
-    employment_id?: string;
-    custom_fields?: CustomFields[];
-    international_assignment_reason?: string;
-    description?: string;
-    international_assignment_expected_end_date?: string;
-    international_assignment_status?: Type3;
-    international_assignment_type?: Type3;
-    effective_time?: string;
-    expiration_time?: string;
-    id?: string;
-  }>;
+  items?: Array<{ work_location_id?: string; service_company?: string; work_shift?: Type3; working_hours_type_id?: string; employee_type_id?: string; weekly_working_hours_v2?: number; department_id?: string; job_id?: string; job_family_id?: string; job_level_id?: string; job_grade_id?: string; compensation_type?: Type3; direct_manager_id?: string; dotted_line_manager_id?: string; work_calendar_id?: string; position_id?: string; employment_id?: string; custom_fields?: CustomFields[]; international_assignment_reason?: string; description?: string; international_assignment_expected_end_date?: string; international_assignment_status?: Type3; international_assignment_type?: Type3; effective_time?: string; expiration_time?: string; id?: string; }>;
   no_authority_ids?: string[];
   page_token?: string;
   has_more?: boolean;
@@ -7272,25 +5310,7 @@ export interface TransferInfo {
   details_of_job_status_change?: IssuanceDetailText[];
 }
 export interface CorehrV2JobChangeSearchResponse {
-  items?: Array<{
-    job_change_id?: string;
-    employment_id?: string;
-    status?: "Approving" | "Approved" | "Rejected" | "NoNeedApproval" | "Transformed" | "Cancelled";
-    transfer_type_unique_identifier?: string;
-    transfer_reason_unique_identifier?: string;
-    process_id?: string;
-    effective_date?: string;
-    created_time?: string;
-    updated_time?: string;
-    transfer_info?: TransferInfo;
-    is_adjust_salary?: boolean;
-    custom_fields?: CustomFields3[];
-    details_of_job_status_change?: string[];
-    employment_name?: OriginalDepartmentName;
-    exception_status?: string;
-    no_permission_fields?: string[];
-    approval_nodes?: ApprovalNodes[];
-  }>;
+  items?: Array<{ job_change_id?: string; employment_id?: string; status?: "Approving" | "Approved" | "Rejected" | "NoNeedApproval" | "Transformed" | "Cancelled"; transfer_type_unique_identifier?: string; transfer_reason_unique_identifier?: string; process_id?: string; effective_date?: string; created_time?: string; updated_time?: string; transfer_info?: TransferInfo; is_adjust_salary?: boolean; custom_fields?: CustomFields3[]; details_of_job_status_change?: string[]; employment_name?: OriginalDepartmentName; exception_status?: string; no_permission_fields?: string[]; approval_nodes?: ApprovalNodes[]; }>;
   has_more?: boolean;
   page_token?: string;
   total?: number;
@@ -7515,41 +5535,7 @@ export interface DependentList4 {
   employer?: string;
   job?: string;
   phone?: PhoneList4;
-  address?: {
-    address_id?: string;
-    country_region_id: string;
-    region_id?: string;
-    city_id?: string;
-    distinct_id?: string;
-    city_id_v2?: string;
-    district_id_v2?: string;
-    address_line1?: string;
-    address_line2?: string;
-    address_line3?: string;
-    address_line4?: string;
-    address_line5?: string;
-    address_line6?: string;
-    address_line7?: string;
-    address_line8?: string;
-    address_line9?: string;
-    local_address_line1?: string;
-    local_address_line2?: string;
-    local_address_line3?: string;
-    local_address_line4?: string;
-    local_address_line5?: string;
-    local_address_line6?: string;
-    local_address_line7?: string;
-    local_address_line8?: string;
-    local_address_line9?: string;
-    postal_code?: string;
-    custom_fields?: CustomFields2[];
-    city_subdivision_1?: string;
-    city_subdivision_2?: string;
-    region_subdivision_1?: string;
-    region_subdivision_2?: string;
-    city_text?: string;
-    local_city_text?: string;
-  };
+  address?: { address_id?: string; country_region_id: string; region_id?: string; city_id?: string; distinct_id?: string; city_id_v2?: string; district_id_v2?: string; address_line1?: string; address_line2?: string; address_line3?: string; address_line4?: string; address_line5?: string; address_line6?: string; address_line7?: string; address_line8?: string; address_line9?: string; local_address_line1?: string; local_address_line2?: string; local_address_line3?: string; local_address_line4?: string; local_address_line5?: string; local_address_line6?: string; local_address_line7?: string; local_address_line8?: string; local_address_line9?: string; postal_code?: string; custom_fields?: CustomFields2[]; city_subdivision_1?: string; city_subdivision_2?: string; region_subdivision_1?: string; region_subdivision_2?: string; city_text?: string; local_city_text?: string; };
   birth_certificate_of_child?: ApaasV1ApplicationObjectRecordCreateResponse[];
   reason?: Type2;
   modify_date?: string;
@@ -7843,51 +5829,9 @@ export interface PersonInfo {
   email_list?: EmailList2[];
   work_experience_list?: WorkExperienceList2[];
   education_list?: EducationList3[];
-  bank_account_list?: Array<{
-    bank_name?: string;
-    bank_account_number: string;
-    account_holder: string;
-    bank?: Type3;
-    bank_identification_code?: string;
-    branch_name?: string;
-    bank_id?: string;
-    branch_id?: string;
-    country_region_id?: string;
-    bank_account_usage?: Type3[];
-    bank_account_type?: Type3;
-    payment_type?: Type3;
-    payment_rate?: string;
-    payment_amount?: string;
-    priority?: number;
-    currency_id?: string;
-    custom_fields?: CustomFields3[];
-  }>;
+  bank_account_list?: Array<{ bank_name?: string; bank_account_number: string; account_holder: string; bank?: Type3; bank_identification_code?: string; branch_name?: string; bank_id?: string; branch_id?: string; country_region_id?: string; bank_account_usage?: Type3[]; bank_account_type?: Type3; payment_type?: Type3; payment_rate?: string; payment_amount?: string; priority?: number; currency_id?: string; custom_fields?: CustomFields3[]; }>;
   national_id_list?: NationalIdList2[];
-  dependent_list?: Array<{
-    id?: string;
-    name?: NameList3;
-    relationship: Type3;
-    gender?: Type3;
-    date_of_birth?: string;
-    nationality_id?: string;
-    national_id_list?: NationalIdList2[];
-    spouses_working_status?: Type3;
-    is_this_person_covered_by_health_insurance?: boolean;
-    is_this_person_allowed_for_tax_deduction?: boolean;
-    custom_fields?: CustomFields3[];
-    dependent_name?: string;
-    employer?: string;
-    job?: string;
-    phone?: PhoneList3;
-    address?: Address2;
-    birth_certificate_of_child?: Devices[];
-    reason?: Type3;
-    modify_date?: string;
-    visas?: Visas[];
-    passports?: Passports[];
-    citizenship_statuses?: CitizenshipStatus[];
-    emails?: EmailList2[];
-  }>;
+  dependent_list?: Array<{ id?: string; name?: NameList3; relationship: Type3; gender?: Type3; date_of_birth?: string; nationality_id?: string; national_id_list?: NationalIdList2[]; spouses_working_status?: Type3; is_this_person_covered_by_health_insurance?: boolean; is_this_person_allowed_for_tax_deduction?: boolean; custom_fields?: CustomFields3[]; dependent_name?: string; employer?: string; job?: string; phone?: PhoneList3; address?: Address2; birth_certificate_of_child?: Devices[]; reason?: Type3; modify_date?: string; visas?: Visas[]; passports?: Passports[]; citizenship_statuses?: CitizenshipStatus[]; emails?: EmailList2[]; }>;
   emergency_contact_list?: EmergencyContactList2[];
   date_entered_workforce?: string;
   working_years?: number;
@@ -7901,12 +5845,7 @@ export interface PersonInfo {
   custom_fields?: CustomFields3[];
   national_id_number?: string;
   family_address?: string;
-  person_info_chns?: Array<{
-    native_region?: string;
-    hukou_type?: Type3;
-    hukou_location?: string;
-    political_affiliations?: Type3[];
-  }>;
+  person_info_chns?: Array<{ native_region?: string; hukou_type?: Type3; hukou_location?: string; political_affiliations?: Type3[]; }>;
   born_country_region?: string;
   is_disabled?: boolean;
   disable_card_number?: string;
@@ -7975,14 +5914,9 @@ export interface EmploymentInfo {
   custom_fields?: CustomFields3[];
   position_id?: string;
   company_manual_updated?: boolean;
-  pay_group?: {
-    name?: Reason[];
-    id?: string;
-  };
+  pay_group?: { name?: Reason[]; id?: string; };
   whether_the_information_is_abnormal?: boolean;
-  abnormal_reason?: Array<{
-    descriptions?: Reason[];
-  }>;
+  abnormal_reason?: Array<{ descriptions?: Reason[]; }>;
   has_offer_salary?: boolean;
   recruitment_project_id?: string;
   work_shift?: Type3;
@@ -7999,14 +5933,7 @@ export interface EmploymentInfo {
   background_check_order_start_time?: string;
   background_check_order_complete_time?: string;
   background_check_order_status?: Type3;
-  seniority_adjust_information_list?: Array<{
-    seniority_adjustment?: number;
-    seniority_adjustment_type?: Type3;
-    reasons_for_seniority_adjustment?: string;
-    start_date?: string;
-    end_date?: string;
-    custom_fields?: CustomFields3[];
-  }>;
+  seniority_adjust_information_list?: Array<{ seniority_adjustment?: number; seniority_adjustment_type?: Type3; reasons_for_seniority_adjustment?: string; start_date?: string; end_date?: string; custom_fields?: CustomFields3[]; }>;
   notice_period_positive_voluntary?: NoticePeriodPositiveVoluntary;
   notice_period_probation_involuntary?: NoticePeriodPositiveVoluntary;
   notice_period_positive_involuntary?: NoticePeriodPositiveVoluntary;
@@ -8017,12 +5944,7 @@ export interface EmploymentInfo {
   expected_graduate_date?: string;
   service_company?: string;
   pathway?: string;
-  default_cost_center?: {
-    cost_center_id?: string;
-    effective_time?: string;
-    is_herit?: boolean;
-    inherit_source?: string;
-  };
+  default_cost_center?: { cost_center_id?: string; effective_time?: string; is_herit?: boolean; inherit_source?: string; };
   cost_allocation?: CostAllocation;
   reuse_feishu_account?: string;
   reused_feishu_account_id?: string;
@@ -8042,115 +5964,17 @@ export interface ContractInfo {
   contract_file_ids?: string[];
 }
 export interface CorehrV2PreHireQueryResponse {
-  items?: Array<{
-    person_info?: PersonInfo;
-    employment_info?: EmploymentInfo;
-    onboarding_info?: {
-      offer_id?: string;
-      offer_hr_id?: string;
-      offer_hr_id_v2?: string;
-      entry_mode?: string;
-      onboarding_date?: string;
-      ats_application_id?: string;
-      recruitment_type?: string;
-      onboarding_location_id?: string;
-      company_sponsored_visa?: boolean;
-      onboarding_status?: "deleted" | "completed" | "preboarding" | "day_one" | "withdrawn";
-      onboarding_task_list?: Array<{
-        task_name?: string;
-        task_status?: "failed" | "rejected" | "completed" | "not_started" | "terminated" | "initiating" | "exception" | "in_progress" | "skipped" | "uninitialized" | "in_review";
-        operator_id?: string;
-        task_code?: string;
-        current_operators?: string[];
-      }>;
-      onboarding_address?: RegisteredOfficeAddressInfo3;
-      flow_name?: Reason[];
-      flow_id?: string;
-      check_in_time?: string;
-      check_in_method?: Type3;
-      withdrawn_reason?: string;
-    };
-    probation_info?: ProbationInfo;
-    contract_info?: ContractInfo;
-    pre_hire_id?: string;
-    people_fields_json?: string;
-  }>;
+  items?: Array<{ person_info?: PersonInfo; employment_info?: EmploymentInfo; onboarding_info?: { offer_id?: string; offer_hr_id?: string; offer_hr_id_v2?: string; entry_mode?: string; onboarding_date?: string; ats_application_id?: string; recruitment_type?: string; onboarding_location_id?: string; company_sponsored_visa?: boolean; onboarding_status?: "deleted" | "completed" | "preboarding" | "day_one" | "withdrawn"; onboarding_task_list?: Array<{ task_name?: string; task_status?: "failed" | "rejected" | "completed" | "not_started" | "terminated" | "initiating" | "exception" | "in_progress" | "skipped" | "uninitialized" | "in_review"; operator_id?: string; task_code?: string; current_operators?: string[]; }>; onboarding_address?: RegisteredOfficeAddressInfo3; flow_name?: Reason[]; flow_id?: string; check_in_time?: string; check_in_method?: Type3; withdrawn_reason?: string; }; probation_info?: ProbationInfo; contract_info?: ContractInfo; pre_hire_id?: string; people_fields_json?: string; }>;
   page_token?: string;
   has_more?: boolean;
 }
 export interface CorehrV2PreHireSearchResponse {
-  items?: Array<{
-    person_info?: PersonInfo;
-    employment_info?: EmploymentInfo;
-    onboarding_info?: {
-      offer_id?: string;
-      offer_hr_id?: string;
-      offer_hr_id_v2?: string;
-      entry_mode?: string;
-      onboarding_date?: string;
-      ats_application_id?: string;
-      recruitment_type?: string;
-      onboarding_location_id?: string;
-      company_sponsored_visa?: boolean;
-      onboarding_status?: "deleted" | "completed" | "preboarding" | "day_one" | "withdrawn";
-      onboarding_task_list?: Array<{
-        task_name?: string;
-        task_status?: "failed" | "rejected" | "completed" | "not_started" | "terminated" | "initiating" | "exception" | "in_progress" | "skipped" | "uninitialized" | "in_review";
-        operator_id?: string;
-        task_code?: string;
-      }>;
-      onboarding_address?: RegisteredOfficeAddressInfo3;
-      flow_name?: Reason[];
-      flow_id?: string;
-      check_in_time?: string;
-      check_in_method?: Type3;
-      withdrawn_reason?: string;
-    };
-    probation_info?: ProbationInfo;
-    contract_info?: ContractInfo;
-    pre_hire_id?: string;
-    people_fields_json?: string;
-  }>;
+  items?: Array<{ person_info?: PersonInfo; employment_info?: EmploymentInfo; onboarding_info?: { offer_id?: string; offer_hr_id?: string; offer_hr_id_v2?: string; entry_mode?: string; onboarding_date?: string; ats_application_id?: string; recruitment_type?: string; onboarding_location_id?: string; company_sponsored_visa?: boolean; onboarding_status?: "deleted" | "completed" | "preboarding" | "day_one" | "withdrawn"; onboarding_task_list?: Array<{ task_name?: string; task_status?: "failed" | "rejected" | "completed" | "not_started" | "terminated" | "initiating" | "exception" | "in_progress" | "skipped" | "uninitialized" | "in_review"; operator_id?: string; task_code?: string; }>; onboarding_address?: RegisteredOfficeAddressInfo3; flow_name?: Reason[]; flow_id?: string; check_in_time?: string; check_in_method?: Type3; withdrawn_reason?: string; }; probation_info?: ProbationInfo; contract_info?: ContractInfo; pre_hire_id?: string; people_fields_json?: string; }>;
   page_token?: string;
   has_more?: boolean;
 }
 export interface CorehrV2ProbationSearchResponse {
-  items?: Array<{
-    employment_id?: string;
-    probation_id?: string;
-    probation_start_date?: string;
-    probation_expected_end_date?: string;
-    actual_probation_end_date?: string;
-    initiating_time?: string;
-    submission_type?: Type3;
-    initiator_id?: string;
-    probation_status?: Type3;
-    self_review?: string;
-    notes?: string;
-    process_id?: string;
-    converted_via_bpm?: boolean;
-    custom_fields?: CustomFields3[];
-    final_assessment_status?: Type3;
-    final_assessment_result?: Type3;
-    final_assessment_score?: number;
-    final_assessment_grade?: Type3;
-    final_assessment_comment?: string;
-    final_assessment_detail?: string;
-    assessments?: Array<{
-      assessment_id?: string;
-      assessment_status?: Type3;
-      assessment_result?: Type3;
-      assessment_score?: number;
-      assessment_grade?: Type3;
-      assessment_comment?: string;
-      assessment_detail?: string;
-      is_final_asssessment?: boolean;
-    }>;
-    probation_extend_expected_end_date?: string;
-    extended_probation_period_duration?: number;
-    extended_probation_period_unit?: Type3;
-    probation_outcome?: Type3;
-  }>;
+  items?: Array<{ employment_id?: string; probation_id?: string; probation_start_date?: string; probation_expected_end_date?: string; actual_probation_end_date?: string; initiating_time?: string; submission_type?: Type3; initiator_id?: string; probation_status?: Type3; self_review?: string; notes?: string; process_id?: string; converted_via_bpm?: boolean; custom_fields?: CustomFields3[]; final_assessment_status?: Type3; final_assessment_result?: Type3; final_assessment_score?: number; final_assessment_grade?: Type3; final_assessment_comment?: string; final_assessment_detail?: string; assessments?: Array<{ assessment_id?: string; assessment_status?: Type3; assessment_result?: Type3; assessment_score?: number; assessment_grade?: Type3; assessment_comment?: string; assessment_detail?: string; is_final_asssessment?: boolean; }>; probation_extend_expected_end_date?: string; extended_probation_period_duration?: number; extended_probation_period_unit?: Type3; probation_outcome?: Type3; }>;
   page_token?: string;
   has_more?: boolean;
 }
@@ -8189,23 +6013,10 @@ export interface VariableValue {
   record_values?: RecordValues[];
   employment_value?: string;
   list_values?: string[];
-  file_value?: {
-    open_file_id?: string;
-    file_name?: string;
-    length?: number;
-    mime_type?: string;
-  };
+  file_value?: { open_file_id?: string; file_name?: string; length?: number; mime_type?: string; };
 }
 export interface CorehrV2ProcessFlowVariableDataResponse {
-  field_variable_values?: Array<{
-    variable_api_name?: string;
-    variable_name?: IssuanceDetailText;
-    variable_value?: VariableValue;
-    sub_values?: Array<{
-      key?: string;
-      value?: VariableValue;
-    }>;
-  }>;
+  field_variable_values?: Array<{ variable_api_name?: string; variable_name?: IssuanceDetailText; variable_value?: VariableValue; sub_values?: Array<{ key?: string; value?: VariableValue; }>; }>;
   process_id?: string;
 }
 export interface StartLinks {
@@ -8234,20 +6045,13 @@ export interface VariableValue2 {
   department_value?: string;
   employment_value?: string;
   list_values?: string[];
-  file_value?: {
-    open_file_id?: string;
-    file_name?: string;
-    length?: number;
-  };
+  file_value?: { open_file_id?: string; file_name?: string; length?: number; };
   record_values?: RecordValues[];
 }
 export interface FieldValuesV2 {
   variable_api_name?: string;
   variable_value?: VariableValue2;
-  sub_values?: Array<{
-    key?: string;
-    value?: VariableValue2;
-  }>;
+  sub_values?: Array<{ key?: string; value?: VariableValue2; }>;
 }
 export interface CorehrV2ProcessExtraUpdateParams {
   user_id_type?: "open_id" | "union_id" | "user_id" | "people_corehr_id";
@@ -8268,10 +6072,7 @@ export interface MultiPeriodValues {
   individuals_to_be_removed?: string;
 }
 export interface Items13 {
-  dimensions: Array<{
-    dimension_key: string;
-    dimension_value: string;
-  }>;
+  dimensions: Array<{ dimension_key: string; dimension_value: string; }>;
   eai_details?: EaiDetails[];
   plan_value?: string;
   multi_period_values?: MultiPeriodValues[];
@@ -8306,11 +6107,7 @@ export interface SignatoryLabels {
 }
 export interface TemplateRegionInfo {
   is_global_scope?: string;
-  meta_infos?: Array<{
-    api_name?: string;
-    wk_id?: string;
-    label?: Reason[];
-  }>;
+  meta_infos?: Array<{ api_name?: string; wk_id?: string; label?: Reason[]; }>;
   country_region_ids?: string[];
   country_region_subdivision_ids?: string[];
   subregion_l3_ids?: string[];
@@ -8320,36 +6117,12 @@ export interface CommonInfo {
   apiname: string;
 }
 export interface CorehrV2SignatureTemplateInfoWithThumbnailListResponse {
-  items?: Array<{
-    id?: string;
-    label?: Reason[];
-    category?: Type3;
-    usage?: Type3;
-    create_time?: string;
-    modify_time?: string;
-    created_by?: Chats;
-    updated_by?: Chats;
-    thumbnail_url?: string;
-    signatory_labels?: SignatoryLabels[];
-    template_code?: string;
-    template_desc?: string;
-    template_region_info?: TemplateRegionInfo;
-  }>;
+  items?: Array<{ id?: string; label?: Reason[]; category?: Type3; usage?: Type3; create_time?: string; modify_time?: string; created_by?: Chats; updated_by?: Chats; thumbnail_url?: string; signatory_labels?: SignatoryLabels[]; template_code?: string; template_desc?: string; template_region_info?: TemplateRegionInfo; }>;
   page_token?: number;
   count?: number;
 }
 export interface CorehrV2WorkforcePlanListResponse {
-  items?: Array<{
-    workforce_plan_id: string;
-    workforce_plan_name?: Reason[];
-    start_date?: string;
-    end_date?: string;
-    active?: boolean;
-    dimension_lists?: Array<{
-      key?: string;
-      name?: Reason[];
-    }>;
-  }>;
+  items?: Array<{ workforce_plan_id: string; workforce_plan_name?: Reason[]; start_date?: string; end_date?: string; active?: boolean; dimension_lists?: Array<{ key?: string; name?: Reason[]; }>; }>;
   total?: number;
   page_token?: string;
   has_more?: boolean;
@@ -8379,13 +6152,7 @@ export interface DirectoryV1CollaborationRuleDeletePath {
   collaboration_rule_id: string;
 }
 export interface DirectoryV1CollaborationRuleListResponse {
-  items?: Array<{
-    rule_id?: string;
-    subjects?: Subjects;
-    subject_is_valid?: boolean;
-    objects?: Subjects;
-    object_is_valid?: boolean;
-  }>;
+  items?: Array<{ rule_id?: string; subjects?: Subjects; subject_is_valid?: boolean; objects?: Subjects; object_is_valid?: boolean; }>;
   page_token?: string;
   has_more?: boolean;
 }
@@ -8395,33 +6162,16 @@ export interface Name5 {
   default_locale?: string;
 }
 export interface DirectoryV1CollaborationTenantListResponse {
-  items?: Array<{
-    tenant_key?: string;
-    connect_time?: number;
-    avatar?: Avatar;
-    brand?: string;
-    name?: Name5;
-    short_name?: Name5;
-  }>;
+  items?: Array<{ tenant_key?: string; connect_time?: number; avatar?: Avatar; brand?: string; name?: Name5; short_name?: Name5; }>;
   page_token?: string;
   has_more?: boolean;
 }
 export interface DirectoryV1CollborationShareEntityListResponse {
   page_token?: string;
   has_more?: boolean;
-  share_departments?: Array<{
-    open_department_id?: string;
-    name?: Name5;
-  }>;
-  share_groups?: Array<{
-    open_group_id?: string;
-    name?: Name5;
-  }>;
-  share_users?: Array<{
-    open_user_id?: string;
-    name?: Name5;
-    avatar?: Avatar;
-  }>;
+  share_departments?: Array<{ open_department_id?: string; name?: Name5; }>;
+  share_groups?: Array<{ open_group_id?: string; name?: Name5; }>;
+  share_users?: Array<{ open_user_id?: string; name?: Name5; avatar?: Avatar; }>;
 }
 export interface DirectoryV1DepartmentCreateParams {
   employee_id_type?: "open_id" | "union_id" | "employee_id";
@@ -8436,33 +6186,14 @@ export interface Leaders2 {
 export interface CustomFieldValues {
   field_type?: "1" | "2" | "3" | "4" | "9" | "10" | "11";
   text_value?: Name5;
-  url_value?: {
-    link_text: Name5;
-    url: string;
-    pcurl: string;
-  };
-  enum_value?: {
-    enum_ids: string[];
-    enum_type: "1" | "2";
-  };
-  user_values?: Array<{
-    ids: string[];
-    user_type: "1";
-  }>;
-  phone_value?: {
-    phone_number: string;
-    extension_number?: string;
-  };
+  url_value?: { link_text: Name5; url: string; pcurl: string; };
+  enum_value?: { enum_ids: string[]; enum_type: "1" | "2"; };
+  user_values?: Array<{ ids: string[]; user_type: "1"; }>;
+  phone_value?: { phone_number: string; extension_number?: string; };
   field_key?: string;
 }
 export interface DirectoryV1DepartmentFilterData {
-  filter: {
-    conditions: Array<{
-      field: string;
-      operator: string;
-      value: string;
-    }>;
-  };
+  filter: { conditions: Array<{ field: string; operator: string; value: string; }>; };
   required_fields: string[];
   page_request: AilyV1AgentAgentChatSessionListParams;
 }
@@ -8472,13 +6203,7 @@ export interface DepartmentPathInfos {
 }
 export interface Departments {
   department_id: string;
-  department_count?: {
-    recursive_members_count?: string;
-    direct_members_count?: string;
-    recursive_members_count_exclude_leaders?: string;
-    recursive_departments_count?: string;
-    direct_departments_count?: string;
-  };
+  department_count?: { recursive_members_count?: string; direct_members_count?: string; recursive_members_count_exclude_leaders?: string; recursive_departments_count?: string; direct_departments_count?: string; };
   has_child?: boolean;
   leaders?: Leaders2[];
   parent_department_id?: string;
@@ -8553,86 +6278,8 @@ export interface EmployeeOrderInDepartments2 {
   order_weight_among_deparments?: string;
 }
 export interface Employees {
-  base_info?: {
-    employee_id: string;
-    name: {
-      last_name?: Name5;
-      first_name?: Name5;
-      name?: Name5;
-      another_name?: string;
-    };
-    mobile?: string;
-    email?: string;
-    enterprise_email?: string;
-    gender?: number;
-    departments?: Departments[];
-    employee_order_in_departments?: EmployeeOrderInDepartments2[];
-    description?: string;
-    active_status?: number;
-    is_resigned?: boolean;
-    leader_id?: string;
-    dotted_line_leader_ids?: string[];
-    is_primary_admin?: boolean;
-    enterprise_email_aliases?: string[];
-    custom_field_values?: CustomFieldValues[];
-    department_path_infos?: Array<DepartmentPathInfos[]>;
-    resign_time?: string;
-    avatar?: Avatar;
-    background_image?: string;
-    is_admin?: boolean;
-    data_source?: number;
-    geo_name?: string;
-    subscription_ids?: number[];
-    virtual_org_infos?: Array<{
-      id: string;
-      departments?: Departments[];
-      department_path_base_infos?: DepartmentPathInfos[];
-      employee_order_in_departments?: EmployeeOrderInDepartments2[];
-      leaders?: string[];
-    }>;
-    is_forbidden_delete_employee?: boolean;
-  };
-  work_info?: {
-    work_country_or_region?: string;
-    work_place?: {
-      place_id: string;
-      place_name?: Name5;
-      is_enabled?: boolean;
-      description?: Name5;
-    };
-    work_station?: Name5;
-    job_number?: string;
-    extension_number?: string;
-    join_date?: string;
-    employment_type?: number;
-    staff_status?: number;
-    positions?: Positions2[];
-    job_title?: {
-      job_title_id: string;
-      job_title_name?: Name5;
-      is_enabled?: boolean;
-      description?: Name5;
-    };
-    job_level?: {
-      job_level_id: string;
-      job_level_name?: Name5;
-      is_enabled?: boolean;
-      is_deleted?: boolean;
-      order?: string;
-      description?: Name5;
-    };
-    job_family?: {
-      job_family_id: string;
-      job_family_name?: Name5;
-      is_enabled?: boolean;
-      parent_job_family_id?: string;
-      description?: Name5;
-    };
-    resign_date?: string;
-    resign_reason?: string;
-    resign_remark?: string;
-    resign_type?: string;
-  };
+  base_info?: { employee_id: string; name: { last_name?: Name5; first_name?: Name5; name?: Name5; another_name?: string; }; mobile?: string; email?: string; enterprise_email?: string; gender?: number; departments?: Departments[]; employee_order_in_departments?: EmployeeOrderInDepartments2[]; description?: string; active_status?: number; is_resigned?: boolean; leader_id?: string; dotted_line_leader_ids?: string[]; is_primary_admin?: boolean; enterprise_email_aliases?: string[]; custom_field_values?: CustomFieldValues[]; department_path_infos?: Array<DepartmentPathInfos[]>; resign_time?: string; avatar?: Avatar; background_image?: string; is_admin?: boolean; data_source?: number; geo_name?: string; subscription_ids?: number[]; virtual_org_infos?: Array<{ id: string; departments?: Departments[]; department_path_base_infos?: DepartmentPathInfos[]; employee_order_in_departments?: EmployeeOrderInDepartments2[]; leaders?: string[]; }>; is_forbidden_delete_employee?: boolean; };
+  work_info?: { work_country_or_region?: string; work_place?: { place_id: string; place_name?: Name5; is_enabled?: boolean; description?: Name5; }; work_station?: Name5; job_number?: string; extension_number?: string; join_date?: string; employment_type?: number; staff_status?: number; positions?: Positions2[]; job_title?: { job_title_id: string; job_title_name?: Name5; is_enabled?: boolean; description?: Name5; }; job_level?: { job_level_id: string; job_level_name?: Name5; is_enabled?: boolean; is_deleted?: boolean; order?: string; description?: Name5; }; job_family?: { job_family_id: string; job_family_name?: Name5; is_enabled?: boolean; parent_job_family_id?: string; description?: Name5; }; resign_date?: string; resign_reason?: string; resign_remark?: string; resign_type?: string; };
 }
 export interface DirectoryV1EmployeeFilterResponse {
   employees?: Employees[];
@@ -8645,10 +6292,7 @@ export interface DirectoryV1EmployeeRegularParams {
   department_id_type?: "department_id" | "open_department_id";
 }
 export interface HkmMainlandTravelPermit {
-  entities?: Array<{
-    type?: "date_of_birth" | "full_name_cn" | "full_name_en" | "date_of_expiry" | "card_number";
-    value?: string;
-  }>;
+  entities?: Array<{ type?: "date_of_birth" | "full_name_cn" | "full_name_en" | "date_of_expiry" | "card_number"; value?: string; }>;
 }
 export interface Certificates {
   name?: string;
@@ -8782,13 +6426,8 @@ export interface UpdateTask {
   folded?: boolean;
 }
 export interface Requests {
-  update_text_elements?: {
-    elements: Elements[];
-  };
-  update_text_style?: {
-    style: Style3;
-    fields: number[];
-  };
+  update_text_elements?: { elements: Elements[]; };
+  update_text_style?: { style: Style3; fields: number[]; };
   update_table_property?: UpdateTableProperty;
   insert_table_row?: InsertTableRow;
   insert_table_column?: InsertTableColumn;
@@ -8802,11 +6441,7 @@ export interface Requests {
   replace_image?: ReplaceImage;
   replace_file?: Images;
   block_id?: string;
-  update_text?: {
-    elements: Elements[];
-    style: Style3;
-    fields: number[];
-  };
+  update_text?: { elements: Elements[]; style: Style3; fields: number[]; };
   update_task?: UpdateTask;
 }
 export interface Page {
@@ -8838,10 +6473,7 @@ export interface GridColumn {
   width_ratio?: number;
 }
 export interface Iframe {
-  component: {
-    iframe_type?: number;
-    url: string;
-  };
+  component: { iframe_type?: number; url: string; };
 }
 export interface Image {
   width?: number;
@@ -8867,10 +6499,7 @@ export interface Property3 {
   row_size: number;
   column_size: number;
   column_width?: number[];
-  merge_info?: Array<{
-    row_span?: number;
-    col_span?: number;
-  }>;
+  merge_info?: Array<{ row_span?: number; col_span?: number; }>;
   header_row?: boolean;
   header_column?: boolean;
 }
@@ -8960,10 +6589,7 @@ export interface Blocks {
   quote?: Page;
   equation?: Page;
   todo?: Page;
-  bitable?: {
-    token?: string;
-    view_type?: number;
-  };
+  bitable?: { token?: string; view_type?: number; };
   callout?: Callout;
   chat_card?: ChatCard;
   diagram?: Diagram;
@@ -8976,46 +6602,16 @@ export interface Blocks {
   isv?: Isv;
   add_ons?: AddOns;
   mindnote?: Mindnote;
-  sheet?: {
-    token?: string;
-    row_size?: number;
-    column_size?: number;
-  };
+  sheet?: { token?: string; row_size?: number; column_size?: number; };
   table?: Table;
   table_cell?: {};
   view?: View2;
   undefined?: {};
   quote_container?: {};
   task?: UpdateTask;
-  okr?: {
-    okr_id?: string;
-    objectives?: Objectives[];
-    period_display_status?: "default" | "hidden" | "normal" | "invalid";
-    period_name_zh?: string;
-    period_name_en?: string;
-    user_id?: string;
-    visible_setting?: VisibleSetting;
-  };
-  okr_objective?: {
-    objective_id?: string;
-    confidential?: boolean;
-    position?: number;
-    score?: number;
-    visible?: boolean;
-    weight?: number;
-    progress_rate?: ProgressRate;
-    content?: Page;
-  };
-  okr_key_result?: {
-    kr_id?: string;
-    confidential?: boolean;
-    position?: number;
-    score?: number;
-    visible?: boolean;
-    weight?: number;
-    progress_rate?: ProgressRate;
-    content?: Page;
-  };
+  okr?: { okr_id?: string; objectives?: Objectives[]; period_display_status?: "default" | "hidden" | "normal" | "invalid"; period_name_zh?: string; period_name_en?: string; user_id?: string; visible_setting?: VisibleSetting; };
+  okr_objective?: { objective_id?: string; confidential?: boolean; position?: number; score?: number; visible?: boolean; weight?: number; progress_rate?: ProgressRate; content?: Page; };
+  okr_key_result?: { kr_id?: string; confidential?: boolean; position?: number; score?: number; visible?: boolean; weight?: number; progress_rate?: ProgressRate; content?: Page; };
   okr_progress?: {};
   comment_ids?: string[];
   jira_issue?: JiraIssue;
@@ -9023,25 +6619,10 @@ export interface Blocks {
   board?: Board;
   agenda?: {};
   agenda_item?: {};
-  agenda_item_title?: {
-    elements: Array<{
-      text_run?: TextRun;
-      mention_user?: MentionUser;
-      mention_doc?: MentionDoc;
-      reminder?: Reminder;
-      file?: File;
-      undefined?: {};
-      inline_block?: InlineBlock;
-      equation?: TextRun;
-    }>;
-    align?: number;
-  };
+  agenda_item_title?: { elements: Array<{ text_run?: TextRun; mention_user?: MentionUser; mention_doc?: MentionDoc; reminder?: Reminder; file?: File; undefined?: {}; inline_block?: InlineBlock; equation?: TextRun; }>; align?: number; };
   agenda_item_content?: {};
   link_preview?: LinkPreview2;
-  source_synced?: {
-    elements?: Elements[];
-    align?: number;
-  };
+  source_synced?: { elements?: Elements[]; align?: number; };
   reference_synced?: ReferenceSynced;
   sub_page_list?: SubPageList;
   ai_template?: {};
@@ -9121,34 +6702,9 @@ export interface Block {
   undefined?: {};
   quote_container?: {};
   task?: UpdateTask;
-  okr?: {
-    okr_id?: string;
-    period_display_status?: "default" | "hidden" | "normal" | "invalid";
-    period_name_zh?: string;
-    period_name_en?: string;
-    user_id?: string;
-    visible_setting?: VisibleSetting;
-  };
-  okr_objective?: {
-    objective_id?: string;
-    confidential?: boolean;
-    position?: number;
-    score?: number;
-    visible?: boolean;
-    weight?: number;
-    progress_rate?: ProgressRate;
-    content?: Page2;
-  };
-  okr_key_result?: {
-    kr_id?: string;
-    confidential?: boolean;
-    position?: number;
-    score?: number;
-    visible?: boolean;
-    weight?: number;
-    progress_rate?: ProgressRate;
-    content?: Page2;
-  };
+  okr?: { okr_id?: string; period_display_status?: "default" | "hidden" | "normal" | "invalid"; period_name_zh?: string; period_name_en?: string; user_id?: string; visible_setting?: VisibleSetting; };
+  okr_objective?: { objective_id?: string; confidential?: boolean; position?: number; score?: number; visible?: boolean; weight?: number; progress_rate?: ProgressRate; content?: Page2; };
+  okr_key_result?: { kr_id?: string; confidential?: boolean; position?: number; score?: number; visible?: boolean; weight?: number; progress_rate?: ProgressRate; content?: Page2; };
   okr_progress?: {};
   comment_ids?: string[];
   jira_issue?: JiraIssue;
@@ -9156,27 +6712,10 @@ export interface Block {
   board?: Board;
   agenda?: {};
   agenda_item?: {};
-  agenda_item_title?: {
-    elements: Array<{
-      text_run?: TextRun;
-      mention_user?: MentionUser;
-      mention_doc?: MentionDoc2;
-      reminder?: Reminder;
-      file?: File;
-      undefined?: {};
-      inline_block?: InlineBlock;
-      equation?: TextRun;
-    }>;
-    align?: number;
-  };
+  agenda_item_title?: { elements: Array<{ text_run?: TextRun; mention_user?: MentionUser; mention_doc?: MentionDoc2; reminder?: Reminder; file?: File; undefined?: {}; inline_block?: InlineBlock; equation?: TextRun; }>; align?: number; };
   agenda_item_content?: {};
-  link_preview?: {
-    url_type: "MessageLink" | "Undefined";
-  };
-  source_synced?: {
-    elements?: Elements2[];
-    align?: number;
-  };
+  link_preview?: { url_type: "MessageLink" | "Undefined"; };
+  source_synced?: { elements?: Elements2[]; align?: number; };
   reference_synced?: ReferenceSynced;
   sub_page_list?: SubPageList;
   ai_template?: {};
@@ -9217,13 +6756,7 @@ export interface Elements3 {
   text_run?: TextRun;
   mention_user?: MentionUser;
   mention_doc?: MentionDoc;
-  reminder?: {
-    create_user_id: string;
-    is_whole_day?: boolean;
-    expire_time: string;
-    notify_time: string;
-    text_element_style?: TextElementStyle;
-  };
+  reminder?: { create_user_id: string; is_whole_day?: boolean; expire_time: string; notify_time: string; text_element_style?: TextElementStyle; };
   file?: File;
   inline_block?: InlineBlock;
   equation?: TextRun;
@@ -9267,74 +6800,11 @@ export interface SourceSynced {
   align?: number;
 }
 export interface DocxV1ChatAnnouncementBlockChildrenCreateData {
-  children?: Array<{
-    block_type: number;
-    text?: Text3;
-    heading1?: Text3;
-    heading2?: Text3;
-    heading3?: Text3;
-    heading4?: Text3;
-    heading5?: Text3;
-    heading6?: Text3;
-    heading7?: Text3;
-    heading8?: Text3;
-    heading9?: Text3;
-    bullet?: Text3;
-    ordered?: Text3;
-    code?: Text3;
-    quote?: Text3;
-    equation?: Text3;
-    todo?: Text3;
-    bitable?: View2;
-    callout?: Callout2;
-    chat_card?: ChatCard;
-    divider?: {};
-    file?: View2;
-    grid?: Grid;
-    iframe?: Iframe;
-    image?: Image2;
-    isv?: {};
-    add_ons?: AddOns;
-    sheet?: Sheet;
-    table?: Table2;
-    quote_container?: {};
-    task?: Task;
-    okr?: Okr;
-    comment_ids?: string[];
-    wiki_catalog?: WikiCatalog;
-    board?: Board2;
-    link_preview?: LinkPreview2;
-    source_synced?: SourceSynced;
-    reference_synced?: ReferenceSynced;
-    sub_page_list?: SubPageList;
-    ai_template?: {};
-    vc_tabs?: {};
-    vc_summary_tab?: {};
-    vc_transcript_tab?: {};
-    minutes?: Minutes;
-  }>;
+  children?: Array<{ block_type: number; text?: Text3; heading1?: Text3; heading2?: Text3; heading3?: Text3; heading4?: Text3; heading5?: Text3; heading6?: Text3; heading7?: Text3; heading8?: Text3; heading9?: Text3; bullet?: Text3; ordered?: Text3; code?: Text3; quote?: Text3; equation?: Text3; todo?: Text3; bitable?: View2; callout?: Callout2; chat_card?: ChatCard; divider?: {}; file?: View2; grid?: Grid; iframe?: Iframe; image?: Image2; isv?: {}; add_ons?: AddOns; sheet?: Sheet; table?: Table2; quote_container?: {}; task?: Task; okr?: Okr; comment_ids?: string[]; wiki_catalog?: WikiCatalog; board?: Board2; link_preview?: LinkPreview2; source_synced?: SourceSynced; reference_synced?: ReferenceSynced; sub_page_list?: SubPageList; ai_template?: {}; vc_tabs?: {}; vc_summary_tab?: {}; vc_transcript_tab?: {}; minutes?: Minutes; }>;
   index?: number;
 }
 export interface DocxV1DocumentCreateResponse {
-  document?: {
-    document_id?: string;
-    revision_id?: number;
-    title?: string;
-    display_setting?: {
-      show_authors?: boolean;
-      show_create_time?: boolean;
-      show_pv?: boolean;
-      show_uv?: boolean;
-      show_like_count?: boolean;
-      show_comment_count?: boolean;
-      show_related_matters?: boolean;
-    };
-    cover?: {
-      token: string;
-      offset_ratio_x?: number;
-      offset_ratio_y?: number;
-    };
-  };
+  document?: { document_id?: string; revision_id?: number; title?: string; display_setting?: { show_authors?: boolean; show_create_time?: boolean; show_pv?: boolean; show_uv?: boolean; show_like_count?: boolean; show_comment_count?: boolean; show_related_matters?: boolean; }; cover?: { token: string; offset_ratio_x?: number; offset_ratio_y?: number; }; };
 }
 export interface DocxV1DocumentGetPath {
   document_id: string;
@@ -9363,10 +6833,7 @@ export interface File3 {
   type: string;
   parent_token?: string;
   url?: string;
-  shortcut_info?: {
-    target_type: string;
-    target_token: string;
-  };
+  shortcut_info?: { target_type: string; target_token: string; };
   created_time?: string;
   modified_time?: string;
   owner_id?: string;
@@ -9407,12 +6874,7 @@ export interface DriveV1FileCommentBatchQueryParams {
   user_id_type?: "user_id" | "union_id" | "open_id";
 }
 export interface Content {
-  elements: Array<{
-    type: "text_run" | "docs_link" | "person";
-    text_run?: BaikeV1EntityHighlightData;
-    docs_link?: Link2;
-    person?: AcsV1UserFaceGetPath;
-  }>;
+  elements: Array<{ type: "text_run" | "docs_link" | "person"; text_run?: BaikeV1EntityHighlightData; docs_link?: Link2; person?: AcsV1UserFaceGetPath; }>;
 }
 export interface Extra {
   image_list?: string[];
@@ -9443,9 +6905,7 @@ export interface Items15 {
   page_token?: string;
   is_whole?: boolean;
   quote?: string;
-  reply_list?: {
-    replies: Replies[];
-  };
+  reply_list?: { replies: Replies[]; };
 }
 export interface DriveV1FileCommentGetPath {
   file_token: string;
@@ -9501,12 +6961,7 @@ export interface DriveV1FileVersionListResponse {
   has_more?: boolean;
 }
 export interface DriveV1FileViewRecordListResponse {
-  items?: Array<{
-    viewer_id?: string;
-    name?: string;
-    avatar_url?: string;
-    last_view_time?: string;
-  }>;
+  items?: Array<{ viewer_id?: string; name?: string; avatar_url?: string; last_view_time?: string; }>;
   page_token?: string;
   has_more?: boolean;
 }
@@ -9529,13 +6984,7 @@ export interface Members2 {
   external_label?: boolean;
 }
 export interface DriveV1PermissionMemberCreateResponse {
-  member?: {
-    member_type: "email" | "openid" | "unionid" | "openchat" | "opendepartmentid" | "userid" | "groupid" | "wikispaceid" | "appid";
-    member_id: string;
-    perm: "view" | "edit" | "full_access";
-    perm_type?: "container" | "single_page";
-    type?: "user" | "chat" | "department" | "group" | "wiki_space_member" | "wiki_space_viewer" | "wiki_space_editor";
-  };
+  member?: { member_type: "email" | "openid" | "unionid" | "openchat" | "opendepartmentid" | "userid" | "groupid" | "wikispaceid" | "appid"; member_id: string; perm: "view" | "edit" | "full_access"; perm_type?: "container" | "single_page"; type?: "user" | "chat" | "department" | "group" | "wiki_space_member" | "wiki_space_viewer" | "wiki_space_editor"; };
 }
 export interface DriveV1PermissionMemberDeletePath {
   token: string;
@@ -9545,15 +6994,7 @@ export interface DriveV1PermissionPublicGetParams {
   type: "doc" | "sheet" | "file" | "wiki" | "bitable" | "docx" | "mindnote" | "minutes" | "slides";
 }
 export interface DriveV1PermissionPublicGetResponse {
-  permission_public?: {
-    external_access?: boolean;
-    security_entity?: "anyone_can_view" | "anyone_can_edit" | "only_full_access";
-    comment_entity?: "anyone_can_view" | "anyone_can_edit";
-    share_entity?: "only_full_access" | "anyone" | "same_tenant";
-    link_share_entity?: "closed" | "tenant_editable" | "anyone_editable" | "tenant_readable" | "anyone_readable";
-    invite_external?: boolean;
-    lock_switch?: boolean;
-  };
+  permission_public?: { external_access?: boolean; security_entity?: "anyone_can_view" | "anyone_can_edit" | "only_full_access"; comment_entity?: "anyone_can_view" | "anyone_can_edit"; share_entity?: "only_full_access" | "anyone" | "same_tenant"; link_share_entity?: "closed" | "tenant_editable" | "anyone_editable" | "tenant_readable" | "anyone_readable"; invite_external?: boolean; lock_switch?: boolean; };
 }
 export interface DriveV1PermissionPublicPasswordCreateResponse {
   password?: string;
@@ -9562,14 +7003,7 @@ export interface DriveV1UserRemoveSubscriptionParams {
   event_type: string;
 }
 export interface DriveV2FileLikeListResponse {
-  items?: Array<{
-    user_id?: string;
-    last_liked_time?: string;
-    user_name?: string;
-    user_en_name?: string;
-    user_avatar_url?: string;
-    user_is_desensitized?: boolean;
-  }>;
+  items?: Array<{ user_id?: string; last_liked_time?: string; user_name?: string; user_en_name?: string; user_avatar_url?: string; user_is_desensitized?: boolean; }>;
   page_token?: string;
   has_more?: boolean;
 }
@@ -9578,17 +7012,7 @@ export interface PermType {
   link_share_entity?: string;
 }
 export interface DriveV2PermissionPublicGetResponse {
-  permission_public?: {
-    external_access_entity?: "open" | "closed" | "allow_share_partner_tenant";
-    security_entity?: "anyone_can_view" | "anyone_can_edit" | "only_full_access";
-    comment_entity?: "anyone_can_view" | "anyone_can_edit";
-    share_entity?: "anyone" | "same_tenant";
-    manage_collaborator_entity?: "collaborator_can_view" | "collaborator_can_edit" | "collaborator_full_access";
-    link_share_entity?: "closed" | "tenant_editable" | "anyone_editable" | "tenant_readable" | "anyone_readable" | "partner_tenant_readable" | "partner_tenant_editable";
-    copy_entity?: "anyone_can_view" | "anyone_can_edit" | "only_full_access";
-    lock_switch?: boolean;
-    perm_type?: PermType;
-  };
+  permission_public?: { external_access_entity?: "open" | "closed" | "allow_share_partner_tenant"; security_entity?: "anyone_can_view" | "anyone_can_edit" | "only_full_access"; comment_entity?: "anyone_can_view" | "anyone_can_edit"; share_entity?: "anyone" | "same_tenant"; manage_collaborator_entity?: "collaborator_can_view" | "collaborator_can_edit" | "collaborator_full_access"; link_share_entity?: "closed" | "tenant_editable" | "anyone_editable" | "tenant_readable" | "anyone_readable" | "partner_tenant_readable" | "partner_tenant_editable"; copy_entity?: "anyone_can_view" | "anyone_can_edit" | "only_full_access"; lock_switch?: boolean; perm_type?: PermType; };
 }
 export interface Job2 {
   id?: number;
@@ -9622,85 +7046,7 @@ export interface IdPhotoPoSide {
   size?: number;
 }
 export interface EhrV1EmployeeListResponse {
-  items?: Array<{
-    user_id?: string;
-    system_fields?: {
-      name?: string;
-      en_name?: string;
-      email?: string;
-      mobile?: string;
-      department_id?: string;
-      manager?: {
-        user_id?: string;
-        name?: string;
-        en_name?: string;
-      };
-      job?: Job2;
-      job_level?: Job2;
-      work_location?: Job2;
-      gender?: number;
-      birthday?: string;
-      native_region?: {
-        iso_code?: string;
-        name?: string;
-      };
-      ethnicity?: number;
-      marital_status?: number;
-      political_status?: number;
-      entered_workforce_date?: string;
-      id_type?: number;
-      id_number?: string;
-      hukou_type?: number;
-      hukou_location?: string;
-      bank_account_number?: string;
-      bank_name?: string;
-      social_security_account?: string;
-      provident_fund_account?: string;
-      employee_no?: string;
-      employee_type?: number;
-      status?: number;
-      hire_date?: string;
-      probation_months?: number;
-      conversion_date?: string;
-      application?: number;
-      application_status?: number;
-      last_day?: string;
-      departure_type?: number;
-      departure_reason?: number;
-      departure_notes?: string;
-      contract_company?: Job2;
-      contract_type?: number;
-      contract_start_date?: string;
-      contract_expiration_date?: string;
-      contract_sign_times?: number;
-      personal_email?: string;
-      family_address?: string;
-      primary_emergency_contact?: PrimaryEmergencyContact;
-      emergency_contact?: PrimaryEmergencyContact[];
-      highest_level_of_edu?: HighestLevelOfEdu;
-      education?: HighestLevelOfEdu[];
-      former_work_exp?: FormerWorkExp;
-      work_exp?: FormerWorkExp[];
-      id_photo_po_side?: IdPhotoPoSide[];
-      id_photo_em_side?: IdPhotoPoSide[];
-      id_photo?: IdPhotoPoSide[];
-      diploma_photo?: IdPhotoPoSide[];
-      graduation_cert?: IdPhotoPoSide[];
-      cert_of_merit?: IdPhotoPoSide[];
-      offboarding_file?: IdPhotoPoSide[];
-      cancel_onboarding_reason?: number;
-      cancel_onboarding_notes?: string;
-      employee_form_status?: number;
-      create_time?: number;
-      update_time?: number;
-    };
-    custom_fields?: Array<{
-      key?: string;
-      label?: string;
-      type?: "text" | "file" | "date" | "option";
-      value?: string;
-    }>;
-  }>;
+  items?: Array<{ user_id?: string; system_fields?: { name?: string; en_name?: string; email?: string; mobile?: string; department_id?: string; manager?: { user_id?: string; name?: string; en_name?: string; }; job?: Job2; job_level?: Job2; work_location?: Job2; gender?: number; birthday?: string; native_region?: { iso_code?: string; name?: string; }; ethnicity?: number; marital_status?: number; political_status?: number; entered_workforce_date?: string; id_type?: number; id_number?: string; hukou_type?: number; hukou_location?: string; bank_account_number?: string; bank_name?: string; social_security_account?: string; provident_fund_account?: string; employee_no?: string; employee_type?: number; status?: number; hire_date?: string; probation_months?: number; conversion_date?: string; application?: number; application_status?: number; last_day?: string; departure_type?: number; departure_reason?: number; departure_notes?: string; contract_company?: Job2; contract_type?: number; contract_start_date?: string; contract_expiration_date?: string; contract_sign_times?: number; personal_email?: string; family_address?: string; primary_emergency_contact?: PrimaryEmergencyContact; emergency_contact?: PrimaryEmergencyContact[]; highest_level_of_edu?: HighestLevelOfEdu; education?: HighestLevelOfEdu[]; former_work_exp?: FormerWorkExp; work_exp?: FormerWorkExp[]; id_photo_po_side?: IdPhotoPoSide[]; id_photo_em_side?: IdPhotoPoSide[]; id_photo?: IdPhotoPoSide[]; diploma_photo?: IdPhotoPoSide[]; graduation_cert?: IdPhotoPoSide[]; cert_of_merit?: IdPhotoPoSide[]; offboarding_file?: IdPhotoPoSide[]; cancel_onboarding_reason?: number; cancel_onboarding_notes?: string; employee_form_status?: number; create_time?: number; update_time?: number; }; custom_fields?: Array<{ key?: string; label?: string; type?: "text" | "file" | "date" | "option"; value?: string; }>; }>;
   page_token?: string;
   has_more?: boolean;
 }
@@ -9716,20 +7062,9 @@ export interface Schedule {
 }
 export interface AgentSchedules {
   status?: number;
-  agent?: {
-    id?: string;
-    avatar_url?: string;
-    name?: string;
-    email?: string;
-    department?: string;
-    company_name?: string;
-  };
+  agent?: { id?: string; avatar_url?: string; name?: string; email?: string; department?: string; company_name?: string; };
   schedule?: Schedule[];
-  agent_skills?: Array<{
-    id?: string;
-    name?: string;
-    is_default?: boolean;
-  }>;
+  agent_skills?: Array<{ id?: string; name?: string; is_default?: boolean; }>;
 }
 export interface HelpdeskV1AgentSkillCreateResponse {
   agent_skill_id?: string;
@@ -9746,10 +7081,7 @@ export interface Category {
   language?: string;
 }
 export interface HelpdeskV1EventSubscribeData {
-  events: Array<{
-    type: string;
-    subtype: string;
-  }>;
+  events: Array<{ type: string; subtype: string; }>;
 }
 export interface AnswerRichtext {
   content?: string;
@@ -9824,10 +7156,7 @@ export interface HelpdeskV1NotificationCreateData {
   new_staff_scope_department_list?: NewStaffScopeDepartmentList[];
   user_list?: CreateUser[];
   department_list?: NewStaffScopeDepartmentList[];
-  chat_list?: Array<{
-    chat_id?: string;
-    name?: string;
-  }>;
+  chat_list?: Array<{ chat_id?: string; name?: string; }>;
   ext?: string;
 }
 export interface HelpdeskV1TicketAnswerUserQueryPath {
@@ -9927,10 +7256,7 @@ export interface ResumeSourceInfo {
 export interface WebsiteResumeSource {
   website_id?: string;
   website_name?: IssuanceDetailText;
-  channel?: {
-    channel_id?: string;
-    channel_name?: IssuanceDetailText;
-  };
+  channel?: { channel_id?: string; channel_name?: IssuanceDetailText; };
 }
 export interface StageTimeList {
   stage_id?: string;
@@ -10079,10 +7405,7 @@ export interface BasicInfo {
   onboard_address?: OnboardAddress;
   work_address?: OnboardAddress;
   customize_info_list?: CustomizeInfoList[];
-  work_location_address_info?: {
-    location_info?: EmployeeType2;
-    address_info?: EmployeeType2;
-  };
+  work_location_address_info?: { location_info?: EmployeeType2; address_info?: EmployeeType2; };
   position_id?: string;
   job_offered?: string;
   job_grade_id?: string;
@@ -10113,36 +7436,10 @@ export interface OfferSendRecordList {
   operator_user_id?: string;
   send_time?: string;
   offer_letter_status?: number;
-  email_info?: {
-    cc_email_list?: string[];
-    receiver_email_list?: string[];
-    content?: string;
-  };
-  acceptance_list?: Array<{
-    operator_type?: number;
-    conclusion?: number;
-    memo?: string;
-    operate_time?: string;
-  }>;
-  offer_file_list?: Array<{
-    id?: string;
-    file_template_id?: string;
-    file_template_name?: string;
-    file_template_type_id?: string;
-    file_template_type_name?: string;
-  }>;
-  offer_signature_info?: {
-    id?: string;
-    signature_status?: number;
-    attachment_list?: Array<{
-      id?: string;
-      file_name?: string;
-      file_template_id?: string;
-      file_template_name?: string;
-      file_template_type_id?: string;
-      file_template_type_name?: string;
-    }>;
-  };
+  email_info?: { cc_email_list?: string[]; receiver_email_list?: string[]; content?: string; };
+  acceptance_list?: Array<{ operator_type?: number; conclusion?: number; memo?: string; operate_time?: string; }>;
+  offer_file_list?: Array<{ id?: string; file_template_id?: string; file_template_name?: string; file_template_type_id?: string; file_template_type_name?: string; }>;
+  offer_signature_info?: { id?: string; signature_status?: number; attachment_list?: Array<{ id?: string; file_name?: string; file_template_id?: string; file_template_name?: string; file_template_type_id?: string; file_template_type_name?: string; }>; };
 }
 export interface HireV1ApplicationTransferOnboardParams {
   user_id_type?: "user_id" | "union_id" | "open_id";
@@ -10152,25 +7449,7 @@ export interface HireV1ApplicationTransferOnboardParams {
   employee_type_id_type?: "people_admin_employee_type_id" | "employee_type_enum_id";
 }
 export interface HireV1ApplicationTransferOnboardResponse {
-  employee?: {
-    id?: string;
-    application_id?: string;
-    onboard_status?: number;
-    conversion_status?: number;
-    onboard_time?: number;
-    expected_conversion_time?: number;
-    actual_conversion_time?: number;
-    overboard_time?: number;
-    overboard_note?: string;
-    onboard_city_code?: string;
-    department?: string;
-    leader?: string;
-    sequence?: string;
-    level?: string;
-    employee_type?: string;
-    job_requirement_id?: string;
-    external_employment_id?: string;
-  };
+  employee?: { id?: string; application_id?: string; onboard_status?: number; conversion_status?: number; onboard_time?: number; expected_conversion_time?: number; actual_conversion_time?: number; overboard_time?: number; overboard_note?: string; onboard_city_code?: string; department?: string; leader?: string; sequence?: string; level?: string; employee_type?: string; job_requirement_id?: string; external_employment_id?: string; };
 }
 export interface InterviewScore {
   id?: string;
@@ -10250,63 +7529,16 @@ export interface CustomFieldList {
   name: IssuanceDetailText;
   is_required: boolean;
   description?: IssuanceDetailText;
-  options?: Array<{
-    key: string;
-    name: IssuanceDetailText;
-  }>;
+  options?: Array<{ key: string; name: IssuanceDetailText; }>;
 }
 export interface HireV1BackgroundCheckOrderBatchQueryResponse {
   has_more?: boolean;
   page_token?: string;
-  items?: Array<{
-    order_id?: string;
-    application_id?: string;
-    order_status?: number;
-    account_third_type?: number;
-    package?: string;
-    name?: string;
-    feedback_info_list?: Array<{
-      id?: string;
-      attachment_url?: string;
-      report_preview_url?: string;
-      result?: string;
-      report_type?: number;
-      create_time?: string;
-      report_name?: string;
-    }>;
-    process_info_list?: Array<{
-      process?: string;
-      update_time?: string;
-      en_process?: string;
-    }>;
-    upload_time?: string;
-    candidate_info?: CandidateInfo;
-    creator_info?: AcsV1UserGetPath;
-    contactor_info?: CandidateInfo;
-    begin_time?: string;
-    end_time?: string;
-    conclusion?: string;
-    provider_info?: {
-      provider_id?: string;
-      provider_name?: IssuanceDetailText;
-    };
-    custom_field_list?: CustomFieldList[];
-    custom_data_list?: Summaries[];
-    ext_item_info_list?: Devices[];
-    update_time?: string;
-    geo?: "cn" | "sg" | "us" | "jp";
-    location_code?: string;
-    remark?: string;
-  }>;
+  items?: Array<{ order_id?: string; application_id?: string; order_status?: number; account_third_type?: number; package?: string; name?: string; feedback_info_list?: Array<{ id?: string; attachment_url?: string; report_preview_url?: string; result?: string; report_type?: number; create_time?: string; report_name?: string; }>; process_info_list?: Array<{ process?: string; update_time?: string; en_process?: string; }>; upload_time?: string; candidate_info?: CandidateInfo; creator_info?: AcsV1UserGetPath; contactor_info?: CandidateInfo; begin_time?: string; end_time?: string; conclusion?: string; provider_info?: { provider_id?: string; provider_name?: IssuanceDetailText; }; custom_field_list?: CustomFieldList[]; custom_data_list?: Summaries[]; ext_item_info_list?: Devices[]; update_time?: string; geo?: "cn" | "sg" | "us" | "jp"; location_code?: string; remark?: string; }>;
 }
 export interface HireV1EcoAccountCustomFieldBatchUpdateData {
   scope: number;
-  custom_field_list: Array<{
-    key: string;
-    name: IssuanceDetailText;
-    is_required: boolean;
-    description?: IssuanceDetailText;
-  }>;
+  custom_field_list: Array<{ key: string; name: IssuanceDetailText; is_required: boolean; description?: IssuanceDetailText; }>;
 }
 export interface ReportFileList {
   report_name: string;
@@ -10332,14 +7564,7 @@ export interface HireV1EcoExamLoginInfoPath {
 }
 export interface HireV1EcoExamPaperBatchUpdateData {
   account_id: string;
-  paper_list: Array<{
-    id: string;
-    name: string;
-    duration?: number;
-    question_count?: number;
-    start_time?: string;
-    end_time?: string;
-  }>;
+  paper_list: Array<{ id: string; name: string; duration?: number; question_count?: number; start_time?: string; end_time?: string; }>;
 }
 export interface HireV1EvaluationListResponse {
   has_more?: boolean;
@@ -10356,13 +7581,7 @@ export interface HireV1EvaluationTaskListParams {
 export interface HireV1EvaluationTaskListResponse {
   has_more?: boolean;
   page_token?: string;
-  items?: Array<{
-    id?: string;
-    job_id?: string;
-    talent_id?: string;
-    application_id?: string;
-    activity_status?: number;
-  }>;
+  items?: Array<{ id?: string; job_id?: string; talent_id?: string; application_id?: string; activity_status?: number; }>;
 }
 export interface HireV1ExternalApplicationCreateData {
   external_id?: string;
@@ -10378,20 +7597,7 @@ export interface HireV1ExternalApplicationCreateData {
   termination_type?: string;
 }
 export interface HireV1ExternalApplicationCreateResponse {
-  external_application?: {
-    id?: string;
-    external_id?: string;
-    job_recruitment_type?: number;
-    job_title?: string;
-    resume_source?: string;
-    stage?: string;
-    talent_id: string;
-    termination_reason?: string;
-    delivery_type?: number;
-    modify_time?: number;
-    create_time?: number;
-    termination_type?: string;
-  };
+  external_application?: { id?: string; external_id?: string; job_recruitment_type?: number; job_title?: string; resume_source?: string; stage?: string; talent_id: string; termination_reason?: string; delivery_type?: number; modify_time?: number; create_time?: number; termination_type?: string; };
 }
 export interface HireV1ExternalApplicationDeletePath {
   external_application_id?: string;
@@ -10400,19 +7606,7 @@ export interface HireV1ExternalApplicationDeleteParams {
   talent_id?: string;
 }
 export interface HireV1ExternalApplicationListResponse {
-  items?: Array<{
-    id?: string;
-    job_recruitment_type?: number;
-    job_title?: string;
-    resume_source?: string;
-    stage?: string;
-    talent_id: string;
-    termination_reason?: string;
-    delivery_type?: number;
-    modify_time?: number;
-    create_time?: number;
-    termination_type?: string;
-  }>;
+  items?: Array<{ id?: string; job_recruitment_type?: number; job_title?: string; resume_source?: string; stage?: string; talent_id: string; termination_reason?: string; delivery_type?: number; modify_time?: number; create_time?: number; termination_type?: string; }>;
   has_more?: boolean;
   page_token?: string;
 }
@@ -10553,22 +7747,7 @@ export interface InterviewList {
   begin_time?: number;
   end_time?: number;
   round?: number;
-  interview_record_list?: Array<{
-    id?: string;
-    user_id?: string;
-    content?: string;
-    min_job_level_id?: string;
-    max_job_level_id?: string;
-    commit_status?: number;
-    conclusion?: number;
-    interview_score?: InterviewScore;
-    assessment_score?: AssessmentScore;
-    question_list?: QuestionList[];
-    code_question_list?: QuestionList[];
-    interviewer?: OriginalDepartmentName;
-    image_list?: ImageList[];
-    dimension_assessment_list?: DimensionAssessmentList[];
-  }>;
+  interview_record_list?: Array<{ id?: string; user_id?: string; content?: string; min_job_level_id?: string; max_job_level_id?: string; commit_status?: number; conclusion?: number; interview_score?: InterviewScore; assessment_score?: AssessmentScore; question_list?: QuestionList[]; code_question_list?: QuestionList[]; interviewer?: OriginalDepartmentName; image_list?: ImageList[]; dimension_assessment_list?: DimensionAssessmentList[]; }>;
   feedback_submit_time?: number;
   stage_id?: string;
   application_id?: string;
@@ -10597,61 +7776,7 @@ export interface AbilityList {
   description?: IssuanceDetailText;
 }
 export interface HireV1InterviewFeedbackFormListResponse {
-  items?: Array<{
-    id?: string;
-    version?: number;
-    name?: IssuanceDetailText;
-    type?: number;
-    score_calculation_config?: {
-      enabled?: boolean;
-      calculation_mode?: number;
-    };
-    modules?: Array<{
-      id?: string;
-      name?: IssuanceDetailText;
-      description?: IssuanceDetailText;
-      type?: number;
-      sequence?: number;
-      weight?: number;
-      dimensions?: Array<{
-        id?: string;
-        name?: IssuanceDetailText;
-        description?: IssuanceDetailText;
-        type?: number;
-        enabled?: boolean;
-        sequence?: number;
-        is_required?: boolean;
-        weight?: number;
-        score_dimension_config?: {
-          score_dimension_type?: number;
-          lower_limit_score?: number;
-          upper_limit_score?: number;
-        };
-        option_items?: Array<{
-          id?: string;
-          name?: IssuanceDetailText;
-          description?: IssuanceDetailText;
-          score_val?: number;
-          alias_name?: IssuanceDetailText;
-        }>;
-        display_not_evident?: boolean;
-        ability_list?: AbilityList[];
-        related_dimension_config?: {
-          type?: number;
-          related_dimension_settings?: Array<{
-            dimension_id?: string;
-            related_operator_type?: number;
-            dimension_option_ids?: string[];
-          }>;
-        };
-        dimension_ability_args?: Array<{
-          ability_id?: string;
-          place_holder?: string;
-          en_place_holder?: string;
-        }>;
-      }>;
-    }>;
-  }>;
+  items?: Array<{ id?: string; version?: number; name?: IssuanceDetailText; type?: number; score_calculation_config?: { enabled?: boolean; calculation_mode?: number; }; modules?: Array<{ id?: string; name?: IssuanceDetailText; description?: IssuanceDetailText; type?: number; sequence?: number; weight?: number; dimensions?: Array<{ id?: string; name?: IssuanceDetailText; description?: IssuanceDetailText; type?: number; enabled?: boolean; sequence?: number; is_required?: boolean; weight?: number; score_dimension_config?: { score_dimension_type?: number; lower_limit_score?: number; upper_limit_score?: number; }; option_items?: Array<{ id?: string; name?: IssuanceDetailText; description?: IssuanceDetailText; score_val?: number; alias_name?: IssuanceDetailText; }>; display_not_evident?: boolean; ability_list?: AbilityList[]; related_dimension_config?: { type?: number; related_dimension_settings?: Array<{ dimension_id?: string; related_operator_type?: number; dimension_option_ids?: string[]; }>; }; dimension_ability_args?: Array<{ ability_id?: string; place_holder?: string; en_place_holder?: string; }>; }>; }>; }>;
   page_token?: string;
   has_more?: boolean;
 }
@@ -10665,14 +7790,7 @@ export interface HireV1InterviewRecordListResponse {
 }
 export interface Setting {
   object_type?: number;
-  config?: {
-    options?: Array<{
-      key?: string;
-      name?: IssuanceDetailText;
-      description?: IssuanceDetailText;
-      active_status?: number;
-    }>;
-  };
+  config?: { options?: Array<{ key?: string; name?: IssuanceDetailText; description?: IssuanceDetailText; active_status?: number; }>; };
 }
 export interface ObjectList {
   id?: string;
@@ -10683,25 +7801,10 @@ export interface ObjectList {
   is_required?: boolean;
   is_visible?: boolean;
   active_status?: number;
-  children_list?: Array<{
-    id?: string;
-    name?: IssuanceDetailText;
-    description?: IssuanceDetailText;
-    setting?: Setting;
-    parent_id?: string;
-    is_customized?: boolean;
-    is_required?: boolean;
-    is_visible?: boolean;
-    active_status?: number;
-  }>;
+  children_list?: Array<{ id?: string; name?: IssuanceDetailText; description?: IssuanceDetailText; setting?: Setting; parent_id?: string; is_customized?: boolean; is_required?: boolean; is_visible?: boolean; active_status?: number; }>;
 }
 export interface HireV1InterviewRegistrationSchemaListResponse {
-  items?: Array<{
-    id?: string;
-    name?: string;
-    is_used_as_interview?: boolean;
-    object_list?: ObjectList[];
-  }>;
+  items?: Array<{ id?: string; name?: string; is_used_as_interview?: boolean; object_list?: ObjectList[]; }>;
   has_more?: boolean;
   page_token?: string;
 }
@@ -10753,14 +7856,7 @@ export interface CustomizedDataList2 {
   object_id?: string;
   name?: IssuanceDetailText;
   object_type?: number;
-  value?: {
-    content?: string;
-    option?: Option;
-    option_list?: Option[];
-    time_range?: TimeRange;
-    time?: string;
-    number?: string;
-  };
+  value?: { content?: string; option?: Option; option_list?: Option[]; time_range?: TimeRange; time?: string; number?: string; };
 }
 export interface Job3 {
   id?: string;
@@ -10823,38 +7919,10 @@ export interface InterviewRoundTypeList {
 }
 export interface InterviewAppointmentConfig {
   enable_interview_appointment_by_interviewer?: boolean;
-  config?: {
-    interview_type?: number;
-    talent_timezone_code?: string;
-    contact_user_id?: string;
-    contact_mobile?: string;
-    contact_email?: string;
-    address_id?: string;
-    video_type?: number;
-    cc?: string[];
-    remark?: string;
-    interview_notification_template_id?: string;
-    appointment_notification_template_id?: string;
-    cancel_interview_notification_template_id?: string;
-  };
+  config?: { interview_type?: number; talent_timezone_code?: string; contact_user_id?: string; contact_mobile?: string; contact_email?: string; address_id?: string; video_type?: number; cc?: string[]; remark?: string; interview_notification_template_id?: string; appointment_notification_template_id?: string; cancel_interview_notification_template_id?: string; };
 }
 export interface HireV1JobConfigResponse {
-  job_config?: {
-    offer_apply_schema?: OriginalDepartmentName;
-    offer_process_conf?: OriginalDepartmentName;
-    recommended_evaluator_list?: OriginalDepartmentName[];
-    assessment_template?: OriginalDepartmentName;
-    id?: string;
-    interview_round_list?: InterviewRoundList[];
-    job_requirement_list?: OriginalDepartmentName[];
-    interview_registration?: InterviewRegistrationSchemaInfo;
-    onboard_registration?: InterviewRegistrationSchemaInfo;
-    interview_round_type_list?: InterviewRoundTypeList[];
-    related_job_list?: OriginalDepartmentName[];
-    job_attribute?: number;
-    interview_appointment_config?: InterviewAppointmentConfig;
-    portal_website_apply_form_schema_info?: InterviewRegistrationSchemaInfo;
-  };
+  job_config?: { offer_apply_schema?: OriginalDepartmentName; offer_process_conf?: OriginalDepartmentName; recommended_evaluator_list?: OriginalDepartmentName[]; assessment_template?: OriginalDepartmentName; id?: string; interview_round_list?: InterviewRoundList[]; job_requirement_list?: OriginalDepartmentName[]; interview_registration?: InterviewRegistrationSchemaInfo; onboard_registration?: InterviewRegistrationSchemaInfo; interview_round_type_list?: InterviewRoundTypeList[]; related_job_list?: OriginalDepartmentName[]; job_attribute?: number; interview_appointment_config?: InterviewAppointmentConfig; portal_website_apply_form_schema_info?: InterviewRegistrationSchemaInfo; };
 }
 export interface HireV1JobGetParams {
   user_id_type?: "user_id" | "union_id" | "open_id" | "people_admin_id";
@@ -10865,45 +7933,10 @@ export interface HireV1JobGetParams {
 export interface HireV1JobFunctionListResponse {
   has_more?: boolean;
   page_token?: string;
-  items?: Array<{
-    id?: string;
-    name?: IssuanceDetailText;
-    active_status?: number;
-    parent_id?: string;
-  }>;
+  items?: Array<{ id?: string; name?: IssuanceDetailText; active_status?: number; parent_id?: string; }>;
 }
 export interface HireV1JobPublishRecordSearchResponse {
-  items?: Array<{
-    id?: string;
-    title?: string;
-    job_id?: string;
-    job_code?: string;
-    job_expire_time?: string;
-    job_active_status?: number;
-    job_process_type?: number;
-    job_recruitment_type?: OriginalDepartmentName;
-    job_department?: OriginalDepartmentName;
-    job_type?: OriginalDepartmentName;
-    min_job_level?: OriginalDepartmentName;
-    max_job_level?: OriginalDepartmentName;
-    address?: Address4;
-    min_salary?: string;
-    max_salary?: string;
-    required_degree?: number;
-    experience?: number;
-    headcount?: number;
-    high_light_list?: OriginalDepartmentName[];
-    description?: string;
-    requirement?: string;
-    creator?: OriginalDepartmentName;
-    create_time?: string;
-    modify_time?: string;
-    customized_data_list?: CustomizedDataList2[];
-    address_list?: Address4[];
-    job_sequence_info?: OriginalDepartmentName;
-    currency?: number;
-    target_major_list?: OriginalDepartmentName[];
-  }>;
+  items?: Array<{ id?: string; title?: string; job_id?: string; job_code?: string; job_expire_time?: string; job_active_status?: number; job_process_type?: number; job_recruitment_type?: OriginalDepartmentName; job_department?: OriginalDepartmentName; job_type?: OriginalDepartmentName; min_job_level?: OriginalDepartmentName; max_job_level?: OriginalDepartmentName; address?: Address4; min_salary?: string; max_salary?: string; required_degree?: number; experience?: number; headcount?: number; high_light_list?: OriginalDepartmentName[]; description?: string; requirement?: string; creator?: OriginalDepartmentName; create_time?: string; modify_time?: string; customized_data_list?: CustomizedDataList2[]; address_list?: Address4[]; job_sequence_info?: OriginalDepartmentName; currency?: number; target_major_list?: OriginalDepartmentName[]; }>;
   has_more?: boolean;
   page_token?: string;
 }
@@ -10950,11 +7983,7 @@ export interface JobRequirement {
   position_id?: string;
   completion_time?: string;
   approval_status?: number;
-  count_data?: {
-    offer_count?: number;
-    pre_hire_count?: number;
-    complete_count?: number;
-  };
+  count_data?: { offer_count?: number; pre_hire_count?: number; complete_count?: number; };
 }
 export interface HireV1JobRequirementDeletePath {
   job_requirement_id: string;
@@ -10967,16 +7996,7 @@ export interface ObjectList2 {
   is_customized?: boolean;
   is_required?: boolean;
   active_status?: number;
-  children_list?: Array<{
-    id?: string;
-    name?: IssuanceDetailText;
-    description?: IssuanceDetailText;
-    setting?: Setting;
-    parent_id?: string;
-    is_customized?: boolean;
-    is_required?: boolean;
-    active_status?: number;
-  }>;
+  children_list?: Array<{ id?: string; name?: IssuanceDetailText; description?: IssuanceDetailText; setting?: Setting; parent_id?: string; is_customized?: boolean; is_required?: boolean; active_status?: number; }>;
 }
 export interface HireV1JobTypeListResponse {
   items?: JobType[];
@@ -10984,15 +8004,7 @@ export interface HireV1JobTypeListResponse {
   has_more?: boolean;
 }
 export interface HireV1LocationListResponse {
-  items?: Array<{
-    id?: string;
-    name?: IssuanceDetailText;
-    district?: ApplicationPreferredCityList;
-    city?: ApplicationPreferredCityList;
-    state?: ApplicationPreferredCityList;
-    country?: ApplicationPreferredCityList;
-    active_status?: number;
-  }>;
+  items?: Array<{ id?: string; name?: IssuanceDetailText; district?: ApplicationPreferredCityList; city?: ApplicationPreferredCityList; state?: ApplicationPreferredCityList; country?: ApplicationPreferredCityList; active_status?: number; }>;
   has_more?: boolean;
   page_token?: string;
 }
@@ -11106,12 +8118,7 @@ export interface OffboardingInfo {
   notes?: string;
 }
 export interface HireV1PortalApplySchemaListResponse {
-  items?: Array<{
-    id?: string;
-    name?: string;
-    scenarios?: number[];
-    objects?: ObjectList[];
-  }>;
+  items?: Array<{ id?: string; name?: string; scenarios?: number[]; objects?: ObjectList[]; }>;
   page_token?: string;
   has_more?: boolean;
 }
@@ -11122,12 +8129,7 @@ export interface Referrer {
   mobile?: string;
 }
 export interface HireV1ReferralAccountCreateResponse {
-  account?: {
-    account_id: string;
-    assets?: Assets;
-    status?: number;
-    referrer?: Referrer;
-  };
+  account?: { account_id: string; assets?: Assets; status?: number; referrer?: Referrer; };
 }
 export interface HireV1ReferralAccountDeactivatePath {
   referral_account_id?: string;
@@ -11143,46 +8145,12 @@ export interface HireV1ReferralWebsiteJobPostGetParams {
   job_level_id_type?: "people_admin_job_level_id" | "job_level_id";
 }
 export interface HireV1ReferralWebsiteJobPostListResponse {
-  items?: Array<{
-    id?: string;
-    title?: string;
-    job_id?: string;
-    job_code?: string;
-    job_expire_time?: string;
-    job_active_status?: number;
-    job_process_type?: number;
-    job_recruitment_type?: OriginalDepartmentName;
-    job_department?: OriginalDepartmentName;
-    job_type?: OriginalDepartmentName;
-    min_job_level?: OriginalDepartmentName;
-    max_job_level?: OriginalDepartmentName;
-    address?: Address4;
-    min_salary?: string;
-    max_salary?: string;
-    required_degree?: number;
-    experience?: number;
-    headcount?: number;
-    high_light_list?: OriginalDepartmentName[];
-    description?: string;
-    requirement?: string;
-    creator?: OriginalDepartmentName;
-    create_time?: string;
-    modify_time?: string;
-    customized_data_list?: CustomizedDataList2[];
-    job_function?: OriginalDepartmentName;
-    address_list?: Address4[];
-  }>;
+  items?: Array<{ id?: string; title?: string; job_id?: string; job_code?: string; job_expire_time?: string; job_active_status?: number; job_process_type?: number; job_recruitment_type?: OriginalDepartmentName; job_department?: OriginalDepartmentName; job_type?: OriginalDepartmentName; min_job_level?: OriginalDepartmentName; max_job_level?: OriginalDepartmentName; address?: Address4; min_salary?: string; max_salary?: string; required_degree?: number; experience?: number; headcount?: number; high_light_list?: OriginalDepartmentName[]; description?: string; requirement?: string; creator?: OriginalDepartmentName; create_time?: string; modify_time?: string; customized_data_list?: CustomizedDataList2[]; job_function?: OriginalDepartmentName; address_list?: Address4[]; }>;
   has_more?: boolean;
   page_token?: string;
 }
 export interface HireV1ResumeSourceListResponse {
-  items?: Array<{
-    id?: string;
-    zh_name?: string;
-    en_name?: string;
-    active_status?: number;
-    resume_source_type?: string;
-  }>;
+  items?: Array<{ id?: string; zh_name?: string; en_name?: string; active_status?: number; resume_source_type?: string; }>;
   page_token?: string;
   has_more?: boolean;
 }
@@ -11192,29 +8160,11 @@ export interface ScopeRule {
 export interface SocailPermissionCollection {
   feature_permissions?: OriginalDepartmentName[];
   management_permissions?: OriginalDepartmentName[];
-  data_permissions?: Array<{
-    id?: string;
-    name?: IssuanceDetailText;
-    select_status?: number;
-  }>;
-  business_management_scopes?: Array<{
-    entity?: ApplicationPreferredCityList;
-    permission_groups?: Array<{
-      permission_ids?: string[];
-      scope_rule?: ScopeRule;
-    }>;
-  }>;
+  data_permissions?: Array<{ id?: string; name?: IssuanceDetailText; select_status?: number; }>;
+  business_management_scopes?: Array<{ entity?: ApplicationPreferredCityList; permission_groups?: Array<{ permission_ids?: string[]; scope_rule?: ScopeRule; }>; }>;
 }
 export interface HireV1RoleListResponse {
-  items?: Array<{
-    id?: string;
-    name?: IssuanceDetailText;
-    description?: IssuanceDetailText;
-    scope_of_application?: number;
-    modify_time?: string;
-    role_status?: number;
-    role_type?: number;
-  }>;
+  items?: Array<{ id?: string; name?: IssuanceDetailText; description?: IssuanceDetailText; scope_of_application?: number; modify_time?: string; role_status?: number; role_type?: number; }>;
   has_more?: boolean;
   page_token?: string;
 }
@@ -11306,20 +8256,7 @@ export interface CustomizedDataList3 {
   object_id?: string;
   name?: IssuanceDetailText;
   object_type?: number;
-  value?: {
-    content?: string;
-    option?: Option;
-    option_list?: Option[];
-    time_range?: TimeRange;
-    time?: string;
-    number?: string;
-    customized_attachment?: Array<{
-      file_id?: string;
-      name?: string;
-      content_type?: string;
-      file_size?: number;
-    }>;
-  };
+  value?: { content?: string; option?: Option; option_list?: Option[]; time_range?: TimeRange; time?: string; number?: string; customized_attachment?: Array<{ file_id?: string; name?: string; content_type?: string; file_size?: number; }>; };
 }
 export interface InterviewRegistrationList {
   id?: string;
@@ -11336,19 +8273,12 @@ export interface HireV1TalentExternalInfoCreateData {
   external_create_time: string;
 }
 export interface HireV1TalentExternalInfoCreateResponse {
-  external_info?: {
-    talent_id?: string;
-    external_create_time?: string;
-  };
+  external_info?: { talent_id?: string; external_create_time?: string; };
 }
 export interface HireV1TalentFolderListResponse {
   has_more?: boolean;
   page_token?: string;
-  items?: Array<{
-    folder_id?: string;
-    folder_name: string;
-    owner_id?: string;
-  }>;
+  items?: Array<{ folder_id?: string; folder_name: string; owner_id?: string; }>;
 }
 export interface HireV1TalentOperationLogSearchParams {
   page_token?: string;
@@ -11356,15 +8286,7 @@ export interface HireV1TalentOperationLogSearchParams {
   user_id_type?: "user_id" | "union_id" | "open_id";
 }
 export interface HireV1TalentPoolSearchResponse {
-  items?: Array<{
-    id?: string;
-    i18n_name?: IssuanceDetailText;
-    i18n_description?: IssuanceDetailText;
-    parent_id?: string;
-    is_private?: number;
-    create_time?: string;
-    modify_time?: string;
-  }>;
+  items?: Array<{ id?: string; i18n_name?: IssuanceDetailText; i18n_description?: IssuanceDetailText; parent_id?: string; is_private?: number; create_time?: string; modify_time?: string; }>;
   page_token?: string;
   has_more?: boolean;
 }
@@ -11374,43 +8296,12 @@ export interface HireV1TalentTagListResponse {
   page_token?: string;
 }
 export interface HireV1TerminationReasonListResponse {
-  items?: Array<{
-    id?: string;
-    name?: IssuanceDetailText;
-    referral_name?: IssuanceDetailText;
-    termination_type?: number;
-    is_used_as_evaluation?: boolean;
-    active_status?: number;
-  }>;
+  items?: Array<{ id?: string; name?: IssuanceDetailText; referral_name?: IssuanceDetailText; termination_type?: number; is_used_as_evaluation?: boolean; active_status?: number; }>;
   has_more?: boolean;
   page_token?: string;
 }
 export interface HireV1TestSearchResponse {
-  items?: Array<{
-    test_id?: string;
-    application_id?: string;
-    talent_id?: string;
-    job_id?: string;
-    test_paper_id?: string;
-    test_paper_name?: string;
-    test_paper_source_id?: string;
-    test_paper_source_name?: IssuanceDetailText;
-    reply_status?: number;
-    test_status?: number;
-    test_schedule?: TimeRange;
-    test_complete_time?: string;
-    report_url_list?: string[];
-    result_detail_list?: Array<{
-      subject?: string;
-      result?: string;
-    }>;
-    result_upload_time?: string;
-    score?: string;
-    score_submit_time?: string;
-    reviewer?: string;
-    review_created_at?: string;
-    created_at?: string;
-  }>;
+  items?: Array<{ test_id?: string; application_id?: string; talent_id?: string; job_id?: string; test_paper_id?: string; test_paper_name?: string; test_paper_source_id?: string; test_paper_source_name?: IssuanceDetailText; reply_status?: number; test_status?: number; test_schedule?: TimeRange; test_complete_time?: string; report_url_list?: string[]; result_detail_list?: Array<{ subject?: string; result?: string; }>; result_upload_time?: string; score?: string; score_submit_time?: string; reviewer?: string; review_created_at?: string; created_at?: string; }>;
   has_more?: boolean;
   page_token?: string;
 }
@@ -11421,12 +8312,7 @@ export interface Evaluation {
   id?: string;
 }
 export interface HireV1TodoListResponse {
-  items?: Array<{
-    evaluation?: Evaluation;
-    offer?: Evaluation;
-    exam?: Evaluation;
-    interview?: Evaluation;
-  }>;
+  items?: Array<{ evaluation?: Evaluation; offer?: Evaluation; exam?: Evaluation; interview?: Evaluation; }>;
   has_more?: boolean;
   page_token?: string;
 }
@@ -11434,38 +8320,17 @@ export interface HireV1TripartiteAgreementDeletePath {
   tripartite_agreement_id?: string;
 }
 export interface HireV1TripartiteAgreementListResponse {
-  items?: Array<{
-    id?: string;
-    application_id?: string;
-    state?: number;
-    create_time?: string;
-    modify_time?: string;
-  }>;
+  items?: Array<{ id?: string; application_id?: string; state?: number; create_time?: string; modify_time?: string; }>;
   page_token?: string;
   has_more?: boolean;
 }
 export interface HireV1UserRoleListResponse {
-  items?: Array<{
-    user_id?: string;
-    role_id?: string;
-    modify_time?: string;
-    role_name?: IssuanceDetailText;
-    role_description?: IssuanceDetailText;
-    business_management_scopes?: Array<{
-      entity?: ApplicationPreferredCityList;
-      scope_rule?: ScopeRule;
-    }>;
-  }>;
+  items?: Array<{ user_id?: string; role_id?: string; modify_time?: string; role_name?: IssuanceDetailText; role_description?: IssuanceDetailText; business_management_scopes?: Array<{ entity?: ApplicationPreferredCityList; scope_rule?: ScopeRule; }>; }>;
   has_more?: boolean;
   page_token?: string;
 }
 export interface HireV1WebsiteListResponse {
-  items?: Array<{
-    id?: string;
-    name?: IssuanceDetailText;
-    process_type_list?: number[];
-    job_channel_id?: string;
-  }>;
+  items?: Array<{ id?: string; name?: IssuanceDetailText; process_type_list?: number[]; job_channel_id?: string; }>;
   has_more?: boolean;
   page_token?: string;
 }
@@ -11554,42 +8419,8 @@ export interface InterviewRecord {
   submit_time?: string;
   record_score?: RecordScore;
   interviewer?: Interviewer;
-  attachments?: Array<{
-    file_id?: string;
-    file_name?: string;
-    content_type?: string;
-    file_size?: number;
-    create_time?: string;
-  }>;
-  module_assessments?: Array<{
-    interview_feedback_form_module_id?: string;
-    module_name?: IssuanceDetailText;
-    module_type?: number;
-    module_weight?: number;
-    module_score?: number;
-    dimension_assessments?: Array<{
-      interview_feedback_form_dimension_id?: string;
-      dimension_name?: IssuanceDetailText;
-      dimension_type?: number;
-      weight?: number;
-      dimension_content?: string;
-      dimension_option?: DimensionOption;
-      dimension_options?: DimensionOption[];
-      dimension_score?: number;
-      recommended_job_level?: RecommendedJobLevel;
-      question_assessments?: Array<{
-        question_type?: number;
-        title?: IssuanceDetailText;
-        description?: IssuanceDetailText;
-        content?: string;
-        abilities?: Array<{
-          name?: IssuanceDetailText;
-          description?: IssuanceDetailText;
-        }>;
-      }>;
-      ability_assessments?: AbilityAssessments[];
-    }>;
-  }>;
+  attachments?: Array<{ file_id?: string; file_name?: string; content_type?: string; file_size?: number; create_time?: string; }>;
+  module_assessments?: Array<{ interview_feedback_form_module_id?: string; module_name?: IssuanceDetailText; module_type?: number; module_weight?: number; module_score?: number; dimension_assessments?: Array<{ interview_feedback_form_dimension_id?: string; dimension_name?: IssuanceDetailText; dimension_type?: number; weight?: number; dimension_content?: string; dimension_option?: DimensionOption; dimension_options?: DimensionOption[]; dimension_score?: number; recommended_job_level?: RecommendedJobLevel; question_assessments?: Array<{ question_type?: number; title?: IssuanceDetailText; description?: IssuanceDetailText; content?: string; abilities?: Array<{ name?: IssuanceDetailText; description?: IssuanceDetailText; }>; }>; ability_assessments?: AbilityAssessments[]; }>; }>;
 }
 export interface HireV2InterviewRecordListResponse {
   items?: InterviewRecord[];
@@ -11600,20 +8431,7 @@ export interface CustomizedDataList4 {
   object_id?: string;
   name?: IssuanceDetailText;
   object_type?: number;
-  value?: {
-    content?: string;
-    option?: Option;
-    option_list?: Option[];
-    time_range?: TimeRange;
-    time?: string;
-    number?: string;
-    customized_attachment?: Array<{
-      file_id?: string;
-      file_name?: string;
-      content_type?: string;
-      file_size?: number;
-    }>;
-  };
+  value?: { content?: string; option?: Option; option_list?: Option[]; time_range?: TimeRange; time?: string; number?: string; customized_attachment?: Array<{ file_id?: string; file_name?: string; content_type?: string; file_size?: number; }>; };
 }
 export interface CareerList2 {
   company_name?: string;
@@ -11627,21 +8445,7 @@ export interface ImV1BatchMessageDeletePath {
   batch_message_id: string;
 }
 export interface ImV1ChatListResponse {
-  items?: Array<{
-    chat_id?: string;
-    avatar?: string;
-    name?: string;
-    description?: string;
-    owner_id?: string;
-    owner_id_type?: string;
-    external?: boolean;
-    tenant_key?: string;
-    labels?: string[];
-    chat_status?: "normal" | "dissolved" | "dissolved_save";
-    chat_mode?: "group" | "p2p" | "topic";
-    p2p_target_type?: "user" | "bot";
-    p2p_target_id?: string;
-  }>;
+  items?: Array<{ chat_id?: string; avatar?: string; name?: string; description?: string; owner_id?: string; owner_id_type?: string; external?: boolean; tenant_key?: string; labels?: string[]; chat_status?: "normal" | "dissolved" | "dissolved_save"; chat_mode?: "group" | "p2p" | "topic"; p2p_target_type?: "user" | "bot"; p2p_target_id?: string; }>;
   page_token?: string;
   has_more?: boolean;
 }
@@ -11659,12 +8463,7 @@ export interface ImV1ChatMembersCreateData {
   id_list?: string[];
 }
 export interface ImV1ChatMembersGetResponse {
-  items?: Array<{
-    member_id_type?: string;
-    member_id?: string;
-    name?: string;
-    tenant_key?: string;
-  }>;
+  items?: Array<{ member_id_type?: string; member_id?: string; name?: string; tenant_key?: string; }>;
   page_token?: string;
   has_more?: boolean;
   member_total?: number;
@@ -11689,16 +8488,7 @@ export interface ImV1ChatMenuItemPatchResponse {
   chat_menu_item?: ChatMenuItem;
 }
 export interface ImV1ChatMenuTreeCreateResponse {
-  menu_tree?: {
-    chat_menu_top_levels?: Array<{
-      chat_menu_top_level_id?: string;
-      chat_menu_item?: ChatMenuItem;
-      children?: Array<{
-        chat_menu_second_level_id?: string;
-        chat_menu_item?: ChatMenuItem;
-      }>;
-    }>;
-  };
+  menu_tree?: { chat_menu_top_levels?: Array<{ chat_menu_top_level_id?: string; chat_menu_item?: ChatMenuItem; children?: Array<{ chat_menu_second_level_id?: string; chat_menu_item?: ChatMenuItem; }>; }>; };
 }
 export interface ImV1ChatMenuTreeDeleteData {
   chat_menu_top_level_ids: string[];
@@ -11712,11 +8502,7 @@ export interface ImV1ChatModerationGetResponse {
   moderation_setting?: string;
   page_token?: string;
   has_more?: boolean;
-  items?: Array<{
-    user_id_type?: string;
-    user_id?: string;
-    tenant_key?: string;
-  }>;
+  items?: Array<{ user_id_type?: string; user_id?: string; tenant_key?: string; }>;
 }
 export interface TabContent {
   url?: string;
@@ -11729,13 +8515,7 @@ export interface TabConfig {
   is_built_in?: boolean;
 }
 export interface ImV1ChatTabCreateResponse {
-  chat_tabs?: Array<{
-    tab_id?: string;
-    tab_name?: string;
-    tab_type: "message" | "doc_list" | "doc" | "pin" | "meeting_minute" | "chat_announcement" | "url" | "file" | "files_resources" | "images_videos" | "task";
-    tab_content?: TabContent;
-    tab_config?: TabConfig;
-  }>;
+  chat_tabs?: Array<{ tab_id?: string; tab_name?: string; tab_type: "message" | "doc_list" | "doc" | "pin" | "meeting_minute" | "chat_announcement" | "url" | "file" | "files_resources" | "images_videos" | "task"; tab_content?: TabContent; tab_config?: TabConfig; }>;
 }
 export interface Body {
   content: string;
@@ -11751,23 +8531,9 @@ export interface ImV1MessageCreateResponse {
   deleted?: boolean;
   updated?: boolean;
   chat_id?: string;
-  sender?: {
-    id: string;
-    id_type: string;
-    sender_type: string;
-    tenant_key?: string;
-    sender_name?: string;
-    open_bot_id?: string;
-    sender_i18n_names?: I18nValue;
-  };
+  sender?: { id: string; id_type: string; sender_type: string; tenant_key?: string; sender_name?: string; open_bot_id?: string; sender_i18n_names?: I18nValue; };
   body?: Body;
-  mentions?: Array<{
-    key: string;
-    id: string;
-    id_type: string;
-    name: string;
-    tenant_key?: string;
-  }>;
+  mentions?: Array<{ key: string; id: string; id_type: string; name: string; tenant_key?: string; }>;
   upper_message_id?: string;
   message_app_link?: string;
   message_position?: string;
@@ -11786,22 +8552,7 @@ export interface ImV1MessageListResponse {
   items?: ImV1MessageCreateResponse[];
 }
 export interface ImV1MessageSearchResponse {
-  items: Array<{
-    id: string;
-    display_info?: string;
-    meta_data?: {
-      message_id: string;
-      type?: "unknown" | "post" | "file" | "text" | "image" | "system" | "audio" | "email" | "share_group_chat" | "sticker" | "merge_forward" | "calendar" | "cloud_file" | "card" | "media" | "share_calendar_event" | "hongbao" | "general_calendar" | "video_chat" | "location" | "commercialized_hongbao" | "share_user_card" | "todo" | "folder" | "diagnose" | "vote" | "link";
-      create_time?: string;
-      update_time?: string;
-      position?: number;
-      chat_id?: string;
-      from_id?: string;
-      thread_id?: string;
-      thread_position?: number;
-      is_p2p_chat?: boolean;
-    };
-  }>;
+  items: Array<{ id: string; display_info?: string; meta_data?: { message_id: string; type?: "unknown" | "post" | "file" | "text" | "image" | "system" | "audio" | "email" | "share_group_chat" | "sticker" | "merge_forward" | "calendar" | "cloud_file" | "card" | "media" | "share_calendar_event" | "hongbao" | "general_calendar" | "video_chat" | "location" | "commercialized_hongbao" | "share_user_card" | "todo" | "folder" | "diagnose" | "vote" | "link"; create_time?: string; update_time?: string; position?: number; chat_id?: string; from_id?: string; thread_id?: string; thread_position?: number; is_p2p_chat?: boolean; }; }>;
   total?: number;
   has_more: boolean;
   page_token?: string;
@@ -11844,38 +8595,18 @@ export interface ImV1PinListResponse {
   page_token?: string;
 }
 export interface Buttons {
-  buttons: Array<{
-    multi_url?: {
-      url?: string;
-      android_url?: string;
-      ios_url?: string;
-      pc_url?: string;
-    };
-    action_type: "url_page" | "webhook";
-    text: BaikeV1EntityHighlightData;
-    button_type?: "default" | "primary" | "success";
-    action_map?: unknown;
-  }>;
+  buttons: Array<{ multi_url?: { url?: string; android_url?: string; ios_url?: string; pc_url?: string; }; action_type: "url_page" | "webhook"; text: BaikeV1EntityHighlightData; button_type?: "default" | "primary" | "success"; action_map?: unknown; }>;
 }
 export interface AppFeedCard {
   biz_id?: string;
   title?: string;
   avatar_key?: string;
   preview?: string;
-  status_label?: {
-    text: string;
-    type: "primary" | "secondary" | "success" | "danger";
-  };
+  status_label?: { text: string; type: "primary" | "secondary" | "success" | "danger"; };
   buttons?: Buttons;
-  link?: {
-    link?: string;
-  };
+  link?: { link?: string; };
   time_sensitive?: boolean;
-  notify?: {
-    close_notify?: boolean;
-    custom_sound_text?: string;
-    with_custom_sound?: boolean;
-  };
+  notify?: { close_notify?: boolean; custom_sound_text?: string; with_custom_sound?: boolean; };
 }
 export interface FailedCards {
   biz_id: string;
@@ -11895,43 +8626,19 @@ export interface TagInfo {
   id?: string;
   tag_type?: string;
   name?: string;
-  i18n_names?: Array<{
-    locale?: string;
-    name?: string;
-  }>;
+  i18n_names?: Array<{ locale?: string; name?: string; }>;
   create_time?: string;
   update_time?: string;
 }
 export interface ImV2ChatSearchResponse {
-  items: Array<{
-    id: string;
-    display_info?: string;
-    meta_data?: {
-      chat_id: string;
-      create_time?: string;
-      update_time?: string;
-      external?: boolean;
-      chat_mode?: string;
-      description?: string;
-      avatar?: string;
-      name?: string;
-      owner_id?: string;
-      owner_id_type?: string;
-      tenant_key?: string;
-      chat_status?: "normal" | "dissolved" | "dissolved_save";
-    };
-  }>;
+  items: Array<{ id: string; display_info?: string; meta_data?: { chat_id: string; create_time?: string; update_time?: string; external?: boolean; chat_mode?: string; description?: string; avatar?: string; name?: string; owner_id?: string; owner_id_type?: string; tenant_key?: string; chat_status?: "normal" | "dissolved" | "dissolved_save"; }; }>;
   total?: number;
   has_more: boolean;
   page_token?: string;
   notice?: string;
 }
 export interface ImV2ChatButtonUpdateResponse {
-  failed_user_reasons?: Array<{
-    error_code?: number;
-    error_message?: string;
-    user_id?: string;
-  }>;
+  failed_user_reasons?: Array<{ error_code?: number; error_message?: string; user_id?: string; }>;
 }
 export interface ImV2FeedCardBotTimeSentiveParams {
   user_id_type: "open_id" | "user_id" | "union_id";
@@ -11944,15 +8651,7 @@ export interface CreateTagFailReason {
   duplicate_id?: string;
 }
 export interface LingoV1ClassificationListResponse {
-  items?: Array<{
-    id: string;
-    name?: string;
-    father_id?: string;
-    i18n_names?: Array<{
-      language: number;
-      name: string;
-    }>;
-  }>;
+  items?: Array<{ id: string; name?: string; father_id?: string; i18n_names?: Array<{ language: number; name: string; }>; }>;
   page_token?: string;
   has_more?: boolean;
 }
@@ -11975,16 +8674,7 @@ export interface Entity2 {
   create_time?: string;
   updater?: string;
   update_time?: string;
-  related_meta?: {
-    users?: Users3[];
-    chats?: Users3[];
-    docs?: Docs[];
-    oncalls?: Users3[];
-    links?: Docs[];
-    abbreviations?: ApaasV1ApplicationObjectRecordCreateResponse[];
-    classifications?: Classifications[];
-    images?: Images[];
-  };
+  related_meta?: { users?: Users3[]; chats?: Users3[]; docs?: Docs[]; oncalls?: Users3[]; links?: Docs[]; abbreviations?: ApaasV1ApplicationObjectRecordCreateResponse[]; classifications?: Classifications[]; images?: Images[]; };
   statistics?: Statistics;
   outer_info?: OuterInfo;
   rich_text?: string;
@@ -11992,10 +8682,7 @@ export interface Entity2 {
   i18n_descs?: I18nDescs[];
 }
 export interface LingoV1DraftCreateResponse {
-  draft?: {
-    draft_id?: string;
-    entity?: Entity2;
-  };
+  draft?: { draft_id?: string; entity?: Entity2; };
 }
 export interface LingoV1EntityCreateData {
   main_keys: MainKeys[];
@@ -12139,17 +8826,7 @@ export interface From {
   name?: string;
 }
 export interface MailV1UserMailboxSearchResponse {
-  items: Array<{
-    id: string;
-    display_info?: string;
-    meta_data?: {
-      title?: string;
-      thread_id?: string;
-      create_time?: string;
-      message_biz_id?: string;
-      from?: From;
-    };
-  }>;
+  items: Array<{ id: string; display_info?: string; meta_data?: { title?: string; thread_id?: string; create_time?: string; message_biz_id?: string; from?: From; }; }>;
   total?: number;
   has_more: boolean;
   page_token?: string;
@@ -12184,14 +8861,7 @@ export interface Message3 {
   message_state?: number;
   smtp_message_id?: string;
   message_id?: string;
-  attachments?: Array<{
-    body: string;
-    filename: string;
-    id?: string;
-    attachment_type?: number;
-    is_inline?: boolean;
-    cid?: string;
-  }>;
+  attachments?: Array<{ body: string; filename: string; id?: string; attachment_type?: number; is_inline?: boolean; cid?: string; }>;
   body_plain_text?: string;
   thread_id?: string;
   body_preview?: string;
@@ -12205,10 +8875,7 @@ export interface Message3 {
   body_calendar?: string;
 }
 export interface MailV1UserMailboxDraftCreateResponse {
-  draft?: {
-    id?: string;
-    message?: Message3;
-  };
+  draft?: { id?: string; message?: Message3; };
   reference?: string;
 }
 export interface MailV1UserMailboxDraftDeletePath {
@@ -12226,13 +8893,7 @@ export interface Message4 {
   message_state?: number;
   smtp_message_id?: string;
   message_id?: string;
-  attachments?: Array<{
-    filename: string;
-    id?: string;
-    attachment_type?: number;
-    is_inline?: boolean;
-    cid?: string;
-  }>;
+  attachments?: Array<{ filename: string; id?: string; attachment_type?: number; is_inline?: boolean; cid?: string; }>;
   body_plain_text?: string;
   thread_id?: string;
   body_preview?: string;
@@ -12343,17 +9004,10 @@ export interface FailedReasons {
 }
 export interface Condition {
   match_type: number;
-  items: Array<{
-    type: number;
-    operator?: number;
-    input?: string;
-  }>;
+  items: Array<{ type: number; operator?: number; input?: string; }>;
 }
 export interface Action {
-  items: Array<{
-    type: number;
-    input?: string;
-  }>;
+  items: Array<{ type: number; input?: string; }>;
 }
 export interface MailV1UserMailboxRuleCreateData {
   condition: Condition;
@@ -12382,40 +9036,17 @@ export interface Attachments3 {
   cid?: string;
 }
 export interface MailV1UserMailboxTemplateCreateData {
-  template: {
-    name: string;
-    subject?: string;
-    template_content?: string;
-    is_plain_text_mode?: boolean;
-    tos?: From[];
-    ccs?: From[];
-    bccs?: From[];
-    attachments?: Attachments3[];
-  };
+  template: { name: string; subject?: string; template_content?: string; is_plain_text_mode?: boolean; tos?: From[]; ccs?: From[]; bccs?: From[]; attachments?: Attachments3[]; };
 }
 export interface MailV1UserMailboxTemplateCreateResponse {
-  template?: {
-    template_id?: string;
-    name: string;
-    subject?: string;
-    template_content?: string;
-    is_plain_text_mode?: boolean;
-    tos?: From[];
-    ccs?: From[];
-    bccs?: From[];
-    attachments?: Attachments3[];
-    create_time?: string;
-  };
+  template?: { template_id?: string; name: string; subject?: string; template_content?: string; is_plain_text_mode?: boolean; tos?: From[]; ccs?: From[]; bccs?: From[]; attachments?: Attachments3[]; create_time?: string; };
 }
 export interface MailV1UserMailboxTemplateDeletePath {
   user_mailbox_id: string;
   template_id: string;
 }
 export interface MailV1UserMailboxThreadListResponse {
-  items?: Array<{
-    id?: string;
-    body_preview?: string;
-  }>;
+  items?: Array<{ id?: string; body_preview?: string; }>;
   page_token?: string;
   has_more?: boolean;
 }
@@ -12442,10 +9073,7 @@ export interface Data2 {
   full_name?: Name7;
   global_code?: string;
   status?: string;
-  continents?: {
-    value: string;
-    multilingual_name?: unknown;
-  };
+  continents?: { value: string; multilingual_name?: unknown; };
 }
 export interface MinutesV1MinuteArtifactsPath {
   minute_token: string;
@@ -12456,11 +9084,7 @@ export interface MetaData {
   description?: string;
 }
 export interface MinutesV1MinuteSearchResponse {
-  items: Array<{
-    token: string;
-    display_info?: string;
-    meta_data?: MetaData;
-  }>;
+  items: Array<{ token: string; display_info?: string; meta_data?: MetaData; }>;
   total?: number;
   has_more: boolean;
   page_token?: string;
@@ -12487,49 +9111,11 @@ export interface OkrList {
   permission?: number;
   period_id?: string;
   name?: string;
-  objective_list?: Array<{
-    id?: string;
-    permission?: number;
-    content?: string;
-    progress_report?: string;
-    score?: number;
-    weight?: number;
-    progress_rate?: ProgressRate2;
-    kr_list?: Array<{
-      id?: string;
-      content?: string;
-      score?: number;
-      weight?: number;
-      kr_weight?: number;
-      progress_rate?: ProgressRate2;
-      progress_record_list?: ApaasV1ApplicationObjectRecordCreateResponse[];
-      progress_rate_percent_last_updated_time?: string;
-      progress_rate_status_last_updated_time?: string;
-      progress_record_last_updated_time?: string;
-      progress_report_last_updated_time?: string;
-      score_last_updated_time?: string;
-      deadline?: string;
-      mentioned_user_list?: MentionedUserList[];
-    }>;
-    aligned_objective_list?: AlignedObjectiveList[];
-    aligning_objective_list?: AlignedObjectiveList[];
-    progress_record_list?: ApaasV1ApplicationObjectRecordCreateResponse[];
-    progress_rate_percent_last_updated_time?: string;
-    progress_rate_status_last_updated_time?: string;
-    progress_record_last_updated_time?: string;
-    progress_report_last_updated_time?: string;
-    score_last_updated_time?: string;
-    deadline?: string;
-    mentioned_user_list?: MentionedUserList[];
-  }>;
+  objective_list?: Array<{ id?: string; permission?: number; content?: string; progress_report?: string; score?: number; weight?: number; progress_rate?: ProgressRate2; kr_list?: Array<{ id?: string; content?: string; score?: number; weight?: number; kr_weight?: number; progress_rate?: ProgressRate2; progress_record_list?: ApaasV1ApplicationObjectRecordCreateResponse[]; progress_rate_percent_last_updated_time?: string; progress_rate_status_last_updated_time?: string; progress_record_last_updated_time?: string; progress_report_last_updated_time?: string; score_last_updated_time?: string; deadline?: string; mentioned_user_list?: MentionedUserList[]; }>; aligned_objective_list?: AlignedObjectiveList[]; aligning_objective_list?: AlignedObjectiveList[]; progress_record_list?: ApaasV1ApplicationObjectRecordCreateResponse[]; progress_rate_percent_last_updated_time?: string; progress_rate_status_last_updated_time?: string; progress_record_last_updated_time?: string; progress_report_last_updated_time?: string; score_last_updated_time?: string; deadline?: string; mentioned_user_list?: MentionedUserList[]; }>;
   confirm_status?: number;
 }
 export interface Style5 {
-  list?: {
-    type?: "number" | "bullet" | "checkBox" | "checkedBox" | "indent";
-    indentLevel?: number;
-    number?: number;
-  };
+  list?: { type?: "number" | "bullet" | "checkBox" | "checkedBox" | "indent"; indentLevel?: number; number?: number; };
 }
 export interface BackColor {
   red?: number;
@@ -12539,39 +9125,16 @@ export interface BackColor {
 }
 export interface TextRun2 {
   text?: string;
-  style?: {
-    bold?: boolean;
-    strikeThrough?: boolean;
-    backColor?: BackColor;
-    textColor?: BackColor;
-    link?: ApplicationV7AppAvatarUploadCreateResponse;
-  };
+  style?: { bold?: boolean; strikeThrough?: boolean; backColor?: BackColor; textColor?: BackColor; link?: ApplicationV7AppAvatarUploadCreateResponse; };
 }
 export interface Person {
   openId?: string;
 }
 export interface Gallery {
-  imageList?: Array<{
-    fileToken?: string;
-    src?: string;
-    width?: number;
-    height?: number;
-  }>;
+  imageList?: Array<{ fileToken?: string; src?: string; width?: number; height?: number; }>;
 }
 export interface Content2 {
-  blocks?: Array<{
-    type?: "paragraph" | "gallery";
-    paragraph?: {
-      style?: Style5;
-      elements?: Array<{
-        type?: "textRun" | "docsLink" | "person";
-        textRun?: TextRun2;
-        docsLink?: DocsLink;
-        person?: Person;
-      }>;
-    };
-    gallery?: Gallery;
-  }>;
+  blocks?: Array<{ type?: "paragraph" | "gallery"; paragraph?: { style?: Style5; elements?: Array<{ type?: "textRun" | "docsLink" | "person"; textRun?: TextRun2; docsLink?: DocsLink; person?: Person; }>; }; gallery?: Gallery; }>;
 }
 export interface ProgressRate3 {
   percent?: number;
@@ -12580,21 +9143,7 @@ export interface ProgressRate3 {
 export interface OkrV1ProgressRecordCreateResponse {
   progress_id?: string;
   modify_time?: string;
-  content?: {
-    blocks?: Array<{
-      type?: "paragraph" | "gallery";
-      paragraph?: {
-        style?: Style5;
-        elements?: Array<{
-          type?: "person" | "textRun" | "docsLink";
-          textRun?: TextRun2;
-          docsLink?: DocsLink;
-          person?: Person;
-        }>;
-      };
-      gallery?: Gallery;
-    }>;
-  };
+  content?: { blocks?: Array<{ type?: "paragraph" | "gallery"; paragraph?: { style?: Style5; elements?: Array<{ type?: "person" | "textRun" | "docsLink"; textRun?: TextRun2; docsLink?: DocsLink; person?: Person; }>; }; gallery?: Gallery; }>; };
   progress_rate?: ProgressRate3;
 }
 export interface OkrV1ProgressRecordDeletePath {
@@ -12628,70 +9177,18 @@ export interface Alignment {
 export interface OkrV2OkrCategoryListResponse {
   has_more?: boolean;
   page_token?: string;
-  items?: Array<{
-    id: string;
-    create_time: string;
-    update_time: string;
-    category_type: "person" | "team";
-    enabled: boolean;
-    color: "blue" | "purple" | "wathet" | "turquoise" | "indigo" | "orange";
-    name: ReportName;
-  }>;
+  items?: Array<{ id: string; create_time: string; update_time: string; category_type: "person" | "team"; enabled: boolean; color: "blue" | "purple" | "wathet" | "turquoise" | "indigo" | "orange"; name: ReportName; }>;
 }
 export interface OkrV2OkrCycleListResponse {
   has_more?: boolean;
   page_token?: string;
-  items?: Array<{
-    id: string;
-    create_time: string;
-    update_time: string;
-    tenant_cycle_id: string;
-    owner: FromOwner;
-    start_time: string;
-    end_time: string;
-    cycle_status?: number;
-    score?: number;
-  }>;
+  items?: Array<{ id: string; create_time: string; update_time: string; tenant_cycle_id: string; owner: FromOwner; start_time: string; end_time: string; cycle_status?: number; score?: number; }>;
 }
 export interface OkrV2OkrCycleObjectivesPositionPath {
   cycle_id: string;
 }
 export interface Content3 {
-  blocks?: Array<{
-    block_element_type?: "paragraph" | "gallery";
-    paragraph?: {
-      style?: {
-        list?: {
-          list_type?: "number" | "bullet" | "checkBox" | "checkedBox" | "indent";
-          indent_level?: number;
-          number?: number;
-        };
-      };
-      elements?: Array<{
-        paragraph_element_type?: "textRun" | "docsLink" | "mention";
-        text_run?: {
-          text?: string;
-          style?: {
-            bold?: boolean;
-            strike_through?: boolean;
-            back_color?: BackColor;
-            text_color?: BackColor;
-            link?: ApplicationV7AppAvatarUploadCreateResponse;
-          };
-        };
-        docs_link?: DocsLink;
-        mention?: AcsV1UserGetPath;
-      }>;
-    };
-    gallery?: {
-      images?: Array<{
-        file_token?: string;
-        src?: string;
-        width?: number;
-        height?: number;
-      }>;
-    };
-  }>;
+  blocks?: Array<{ block_element_type?: "paragraph" | "gallery"; paragraph?: { style?: { list?: { list_type?: "number" | "bullet" | "checkBox" | "checkedBox" | "indent"; indent_level?: number; number?: number; }; }; elements?: Array<{ paragraph_element_type?: "textRun" | "docsLink" | "mention"; text_run?: { text?: string; style?: { bold?: boolean; strike_through?: boolean; back_color?: BackColor; text_color?: BackColor; link?: ApplicationV7AppAvatarUploadCreateResponse; }; }; docs_link?: DocsLink; mention?: AcsV1UserGetPath; }>; }; gallery?: { images?: Array<{ file_token?: string; src?: string; width?: number; height?: number; }>; }; }>;
 }
 export interface Items23 {
   id: string;
@@ -12729,21 +9226,7 @@ export interface Unit2 {
   unit_value: string;
 }
 export interface OkrV2OkrIndicatorPatchResponse {
-  indicator?: {
-    id: string;
-    create_time: string;
-    update_time: string;
-    owner: FromOwner;
-    entity_type: number;
-    entity_id: string;
-    indicator_status: number;
-    status_calculate_type: number;
-    start_value?: number;
-    target_value?: number;
-    current_value?: number;
-    current_value_calculate_type?: number;
-    unit?: Unit2;
-  };
+  indicator?: { id: string; create_time: string; update_time: string; owner: FromOwner; entity_type: number; entity_id: string; indicator_status: number; status_calculate_type: number; start_value?: number; target_value?: number; current_value?: number; current_value_calculate_type?: number; unit?: Unit2; };
 }
 export interface OkrV2OkrKeyResultDeletePath {
   key_result_id: string;
@@ -12769,19 +9252,7 @@ export interface OkrV2OkrKeyResultGetResponse {
 export interface OkrV2OkrKeyResultProgressListResponse {
   has_more?: boolean;
   page_token?: string;
-  items?: Array<{
-    id: string;
-    create_time: string;
-    update_time: string;
-    owner: FromOwner;
-    entity_type: number;
-    entity_id: string;
-    content?: Content3;
-    progress_rate?: {
-      progress_percent?: number;
-      progress_status?: number;
-    };
-  }>;
+  items?: Array<{ id: string; create_time: string; update_time: string; owner: FromOwner; entity_type: number; entity_id: string; content?: Content3; progress_rate?: { progress_percent?: number; progress_status?: number; }; }>;
 }
 export interface OkrV2OkrObjectiveDeletePath {
   objective_id: string;
@@ -12808,14 +9279,7 @@ export interface I18nNames4 {
   id?: string;
 }
 export interface PayrollV1AcctItemListResponse {
-  items?: Array<{
-    id?: string;
-    i18n_names?: I18nNames4[];
-    category_id?: string;
-    data_type?: number;
-    decimal_places?: number;
-    active_status?: number;
-  }>;
+  items?: Array<{ id?: string; i18n_names?: I18nNames4[]; category_id?: string; data_type?: number; decimal_places?: number; active_status?: number; }>;
   page_token?: string;
   has_more?: boolean;
 }
@@ -12827,29 +9291,8 @@ export interface PayrollV1CostAllocationDetailListParams {
   report_type: number;
 }
 export interface CostAllocationReportDatas {
-  data_summary_dimensions?: Array<{
-    dimension_level?: number;
-    dimension_type?: number;
-    dimension_value_id?: string;
-    enum_dimension?: {
-      enum_value_id?: string;
-      enum_key?: string;
-    };
-    dimension_value_lookup_info?: {
-      type?: string;
-      id?: string;
-      code?: string;
-    };
-    dimension_names?: I18nNames4[];
-    dimension_titles?: I18nNames4[];
-  }>;
-  compensation_cost_item?: {
-    number_of_individuals_for_payment?: number;
-    compensation_costs?: Array<{
-      compensation_cost_value?: string;
-      i18n_names?: I18nNames4[];
-    }>;
-  };
+  data_summary_dimensions?: Array<{ dimension_level?: number; dimension_type?: number; dimension_value_id?: string; enum_dimension?: { enum_value_id?: string; enum_key?: string; }; dimension_value_lookup_info?: { type?: string; id?: string; code?: string; }; dimension_names?: I18nNames4[]; dimension_titles?: I18nNames4[]; }>;
+  compensation_cost_item?: { number_of_individuals_for_payment?: number; compensation_costs?: Array<{ compensation_cost_value?: string; i18n_names?: I18nNames4[]; }>; };
   employment_id?: string;
 }
 export interface PayrollV1CostAllocationDetailListResponse {
@@ -12860,21 +9303,7 @@ export interface PayrollV1CostAllocationDetailListResponse {
   has_more?: boolean;
 }
 export interface PayrollV1CostAllocationPlanListResponse {
-  items?: Array<{
-    id?: string;
-    names?: I18nNames4[];
-    applicable_country_region?: string;
-    dimensions?: Array<{
-      i18n_names?: I18nNames4[];
-      api_name?: string;
-      obj_api_name?: string;
-    }>;
-    cost_items?: Array<{
-      id?: string;
-      name?: I18nNames4[];
-      enable_correct?: boolean;
-    }>;
-  }>;
+  items?: Array<{ id?: string; names?: I18nNames4[]; applicable_country_region?: string; dimensions?: Array<{ i18n_names?: I18nNames4[]; api_name?: string; obj_api_name?: string; }>; cost_items?: Array<{ id?: string; name?: I18nNames4[]; enable_correct?: boolean; }>; }>;
   page_token?: string;
   has_more?: boolean;
 }
@@ -12888,29 +9317,11 @@ export interface PayrollV1CostAllocationReportListResponse {
 export interface PayrollV1DatasourceListResponse {
   page_token?: string;
   has_more: boolean;
-  datasources: Array<{
-    code: string;
-    i18n_names: I18nNames4[];
-    active_status: number;
-    fields: Array<{
-      code: string;
-      i18n_names: I18nNames4[];
-      field_type: number;
-      active_status: number;
-      i18n_description?: I18nNames4[];
-      decimal_places?: number;
-    }>;
-    i18n_description?: I18nNames4[];
-    data_period_type?: number;
-  }>;
+  datasources: Array<{ code: string; i18n_names: I18nNames4[]; active_status: number; fields: Array<{ code: string; i18n_names: I18nNames4[]; field_type: number; active_status: number; i18n_description?: I18nNames4[]; decimal_places?: number; }>; i18n_description?: I18nNames4[]; data_period_type?: number; }>;
 }
 export interface Records3 {
   active_status: number;
-  field_values: Array<{
-    field_code: string;
-    value: string;
-    field_type?: number;
-  }>;
+  field_values: Array<{ field_code: string; value: string; field_type?: number; }>;
 }
 export interface PayrollV1DatasourceRecordQueryResponse {
   page_token?: string;
@@ -12918,49 +9329,20 @@ export interface PayrollV1DatasourceRecordQueryResponse {
   records: Records3[];
 }
 export interface PayrollV1PaygroupListResponse {
-  items?: Array<{
-    pay_group_id: string;
-    name: IssuanceDetailText;
-    code: string;
-    status: number;
-    country_region?: {
-      id?: string;
-      alpha3_code?: string;
-    };
-    is_global_region?: boolean;
-  }>;
+  items?: Array<{ pay_group_id: string; name: IssuanceDetailText; code: string; status: number; country_region?: { id?: string; alpha3_code?: string; }; is_global_region?: boolean; }>;
   page_token?: string;
   has_more?: boolean;
 }
 export interface PayrollV1PaymentActivityListResponse {
-  payment_activitys?: Array<{
-    activity_id?: string;
-    activity_names?: I18nNames4[];
-    pay_date?: string;
-    total_number_of_payroll?: number;
-    number_of_calculation_activities?: number;
-    calculation_activities?: Array<{
-      calculation_activity_id?: string;
-      calculation_activity_names?: I18nNames4[];
-    }>;
-    activity_status?: number;
-  }>;
+  payment_activitys?: Array<{ activity_id?: string; activity_names?: I18nNames4[]; pay_date?: string; total_number_of_payroll?: number; number_of_calculation_activities?: number; calculation_activities?: Array<{ calculation_activity_id?: string; calculation_activity_names?: I18nNames4[]; }>; activity_status?: number; }>;
   page_token?: string;
   has_more?: boolean;
 }
 export interface PaymentDetails {
   id?: string;
   accounting_item_names?: I18nNames4[];
-  accounting_item_value?: {
-    original_value?: string;
-    reference_values?: I18nNames4[];
-  };
-  segment_values?: Array<{
-    start_time?: string;
-    end_time?: string;
-    reference_values?: I18nNames4[];
-    original_value?: string;
-  }>;
+  accounting_item_value?: { original_value?: string; reference_values?: I18nNames4[]; };
+  segment_values?: Array<{ start_time?: string; end_time?: string; reference_values?: I18nNames4[]; original_value?: string; }>;
   accounting_item_type?: number;
 }
 export interface Name8 {
@@ -12989,20 +9371,8 @@ export interface Base {
 }
 export interface Items24 {
   user_id?: string;
-  stage_num_lists?: Array<{
-    task_option_id?: number;
-    stage_num?: number;
-  }>;
-  stage_task_info_lists?: Array<{
-    stage_id?: string;
-    name?: Name8;
-    deadline?: string;
-    need_todo_count?: number;
-    jump_url?: string;
-    stage_task_status?: "need_todo" | "overdue" | "all_done" | "stage_pause";
-    task_option_id?: number;
-    finished_count?: number;
-  }>;
+  stage_num_lists?: Array<{ task_option_id?: number; stage_num?: number; }>;
+  stage_task_info_lists?: Array<{ stage_id?: string; name?: Name8; deadline?: string; need_todo_count?: number; jump_url?: string; stage_task_status?: "need_todo" | "overdue" | "all_done" | "stage_pause"; task_option_id?: number; finished_count?: number; }>;
 }
 export interface PerformanceV2AdditionalInformationImportParams {
   client_token: string;
@@ -13027,36 +9397,17 @@ export interface PerformanceV2AdditionalInformationQueryResponse {
   page_token?: string;
 }
 export interface PerformanceV2IndicatorQueryResponse {
-  indicators?: Array<{
-    id: string;
-    name?: IssuanceDetailText;
-    type?: "general_review_item" | "review_item_based_on_key_metric" | "okr_review_item" | "plus" | "minus";
-    options?: Array<{
-      id: string;
-      name?: IssuanceDetailText;
-      lable?: string;
-    }>;
-  }>;
+  indicators?: Array<{ id: string; name?: IssuanceDetailText; type?: "general_review_item" | "review_item_based_on_key_metric" | "okr_review_item" | "plus" | "minus"; options?: Array<{ id: string; name?: IssuanceDetailText; lable?: string; }>; }>;
   has_more?: boolean;
   page_token?: string;
 }
 export interface PerformanceV2MetricTagListResponse {
-  items?: Array<{
-    tag_id?: string;
-    tag_name?: IssuanceDetailText;
-    index?: number;
-    create_time?: string;
-    update_time?: string;
-  }>;
+  items?: Array<{ tag_id?: string; tag_name?: IssuanceDetailText; index?: number; create_time?: string; update_time?: string; }>;
   page_token?: string;
   has_more?: boolean;
 }
 export interface PerformanceV2QuestionQueryResponse {
-  tag_based_questions?: Array<{
-    question_id: string;
-    name?: IssuanceDetailText;
-    tag_items?: Interviewer[];
-  }>;
+  tag_based_questions?: Array<{ question_id: string; name?: IssuanceDetailText; tag_items?: Interviewer[]; }>;
   has_more?: boolean;
   page_token?: string;
 }
@@ -13067,41 +9418,12 @@ export interface ReviewerRole {
 export interface CooperationProjects {
   id?: string;
   name?: IssuanceDetailText;
-  roles?: Array<{
-    reviewer_role?: ReviewerRole;
-    reviewee_role?: ReviewerRole;
-  }>;
+  roles?: Array<{ reviewer_role?: ReviewerRole; reviewee_role?: ReviewerRole; }>;
   user_roles?: ReviewerRole[];
   underling_roles?: ReviewerRole[];
 }
 export interface PerformanceV2ReviewTemplateQueryResponse {
-  review_templates?: Array<{
-    templates?: Array<{
-      template_id: string;
-      name?: IssuanceDetailText;
-      stage_type?: string;
-      review_stage_role?: string;
-      review_stage_data_write_mode?: string;
-    }>;
-    units?: Array<{
-      unit_id: string;
-      name?: IssuanceDetailText;
-      fields?: Array<{
-        field_id: string;
-        name?: IssuanceDetailText;
-        indicator_id?: string;
-        tag_based_question_id?: string;
-        objective_text_qustion_title?: IssuanceDetailText;
-        keyresult_text_qustion_title?: IssuanceDetailText;
-        parent_field_id?: string;
-        kpi_template_id?: string;
-      }>;
-    }>;
-    review_template_id?: string;
-    name?: IssuanceDetailText;
-    description?: IssuanceDetailText;
-    status?: string;
-  }>;
+  review_templates?: Array<{ templates?: Array<{ template_id: string; name?: IssuanceDetailText; stage_type?: string; review_stage_role?: string; review_stage_data_write_mode?: string; }>; units?: Array<{ unit_id: string; name?: IssuanceDetailText; fields?: Array<{ field_id: string; name?: IssuanceDetailText; indicator_id?: string; tag_based_question_id?: string; objective_text_qustion_title?: IssuanceDetailText; keyresult_text_qustion_title?: IssuanceDetailText; parent_field_id?: string; kpi_template_id?: string; }>; }>; review_template_id?: string; name?: IssuanceDetailText; description?: IssuanceDetailText; status?: string; }>;
   has_more?: boolean;
   page_token?: string;
 }
@@ -13176,23 +9498,10 @@ export interface SearchV2DataSourceListResponse {
 }
 export interface SearchV2DataSourceItemCreateData {
   id: string;
-  acl: Array<{
-    access?: "allow" | "deny";
-    value?: string;
-    type?: "user_id" | "open_id" | "union_id" | "department_id" | "open_department_id" | "group_id" | "app_group_id" | "user" | "group";
-  }>;
-  metadata: {
-    title: string;
-    source_url: string;
-    create_time?: number;
-    update_time?: number;
-    source_url_mobile?: string;
-  };
+  acl: Array<{ access?: "allow" | "deny"; value?: string; type?: "user_id" | "open_id" | "union_id" | "department_id" | "open_department_id" | "group_id" | "app_group_id" | "user" | "group"; }>;
+  metadata: { title: string; source_url: string; create_time?: number; update_time?: number; source_url_mobile?: string; };
   structured_data: string;
-  content?: {
-    format?: "html" | "plaintext";
-    content_data?: string;
-  };
+  content?: { format?: "html" | "plaintext"; content_data?: string; };
 }
 export interface OpenTime {
   start?: number;
@@ -13201,26 +9510,7 @@ export interface OpenTime {
 export interface SearchV2DocWikiSearchResponse {
   total?: number;
   has_more: boolean;
-  res_units?: Array<{
-    title_highlighted?: string;
-    summary_highlighted?: string;
-    entity_type?: "DOC" | "WIKI";
-    result_meta?: {
-      doc_types?: "DOC" | "SHEET" | "BITABLE" | "MINDNOTE" | "FILE" | "WIKI" | "DOCX" | "FOLDER" | "CATALOG" | "SLIDES" | "SHORTCUT";
-      update_time?: number;
-      url?: string;
-      owner_name?: string;
-      owner_id?: string;
-      is_cross_tenant?: boolean;
-      create_time?: number;
-      last_open_time?: number;
-      edit_user_id?: string;
-      edit_user_name?: string;
-      token?: string;
-      file_type?: string;
-      icon_info?: string;
-    };
-  }>;
+  res_units?: Array<{ title_highlighted?: string; summary_highlighted?: string; entity_type?: "DOC" | "WIKI"; result_meta?: { doc_types?: "DOC" | "SHEET" | "BITABLE" | "MINDNOTE" | "FILE" | "WIKI" | "DOCX" | "FOLDER" | "CATALOG" | "SLIDES" | "SHORTCUT"; update_time?: number; url?: string; owner_name?: string; owner_id?: string; is_cross_tenant?: boolean; create_time?: number; last_open_time?: number; edit_user_id?: string; edit_user_name?: string; token?: string; file_type?: string; icon_info?: string; }; }>;
   page_token?: string;
   notice?: string;
 }
@@ -13230,56 +9520,10 @@ export interface AnswerOption {
 }
 export interface Display {
   card_key: "search_common_card";
-  fields_mapping?: Array<{
-    display_field: string;
-    data_field: string;
-  }>;
+  fields_mapping?: Array<{ display_field: string; data_field: string; }>;
 }
 export interface SearchV2SchemaCreateData {
-  properties: Array<{
-    name: string;
-    type: "text" | "int" | "tag" | "timestamp" | "double" | "tinytext" | "user_ids";
-    is_searchable?: boolean;
-    is_sortable?: boolean;
-    is_returnable?: boolean;
-    sort_options?: {
-      priority?: number;
-      order?: "asc" | "desc";
-    };
-    type_definitions?: {
-      tag?: Array<{
-        name: string;
-        color: "red" | "green" | "blue" | "grey" | "yellow";
-        text: string;
-      }>;
-      user_ids?: {
-        id_type: "open_id" | "union_id" | "user_id";
-      };
-    };
-    search_options?: {
-      enable_semantic_match?: boolean;
-      enable_exact_match?: boolean;
-      enable_prefix_match?: boolean;
-      enable_number_suffix_match?: boolean;
-      enable_camel_match?: boolean;
-    };
-    is_filterable?: boolean;
-    filter_options?: {
-      display_name: string;
-      i18n_display_name?: I18nValue;
-      option_mode?: "single" | "multiple";
-      associated_smart_filter?: "from" | "date";
-      filter_type?: "user" | "time" | "searchable" | "predefine_enum";
-      predefine_enum_values?: Array<{
-        name: string;
-        text: string;
-      }>;
-      enable_client_filter?: boolean;
-      reference_datasource_id?: string;
-    };
-    answer_option?: AnswerOption;
-    desc?: string;
-  }>;
+  properties: Array<{ name: string; type: "text" | "int" | "tag" | "timestamp" | "double" | "tinytext" | "user_ids"; is_searchable?: boolean; is_sortable?: boolean; is_returnable?: boolean; sort_options?: { priority?: number; order?: "asc" | "desc"; }; type_definitions?: { tag?: Array<{ name: string; color: "red" | "green" | "blue" | "grey" | "yellow"; text: string; }>; user_ids?: { id_type: "open_id" | "union_id" | "user_id"; }; }; search_options?: { enable_semantic_match?: boolean; enable_exact_match?: boolean; enable_prefix_match?: boolean; enable_number_suffix_match?: boolean; enable_camel_match?: boolean; }; is_filterable?: boolean; filter_options?: { display_name: string; i18n_display_name?: I18nValue; option_mode?: "single" | "multiple"; associated_smart_filter?: "from" | "date"; filter_type?: "user" | "time" | "searchable" | "predefine_enum"; predefine_enum_values?: Array<{ name: string; text: string; }>; enable_client_filter?: boolean; reference_datasource_id?: string; }; answer_option?: AnswerOption; desc?: string; }>;
   display: Display;
   schema_id: string;
 }
@@ -13361,19 +9605,9 @@ export interface Sheet2 {
   title?: string;
   index?: number;
   hidden?: boolean;
-  grid_properties?: {
-    frozen_row_count?: number;
-    frozen_column_count?: number;
-    row_count?: number;
-    column_count?: number;
-  };
+  grid_properties?: { frozen_row_count?: number; frozen_column_count?: number; row_count?: number; column_count?: number; };
   resource_type?: string;
-  merges?: Array<{
-    start_row_index?: number;
-    end_row_index?: number;
-    start_column_index?: number;
-    end_column_index?: number;
-  }>;
+  merges?: Array<{ start_row_index?: number; end_row_index?: number; start_column_index?: number; end_column_index?: number; }>;
 }
 export interface Condition2 {
   filter_type: string;
@@ -13500,27 +9734,7 @@ export interface Followers {
   id_list?: string[];
 }
 export interface TaskV1TaskCreateResponse {
-  task?: {
-    id?: string;
-    summary?: string;
-    description?: string;
-    complete_time?: string;
-    creator_id?: string;
-    extra?: string;
-    create_time?: string;
-    update_time?: string;
-    due?: Due;
-    origin: Origin;
-    custom?: string;
-    source?: number;
-    followers?: Followers[];
-    collaborators?: Followers[];
-    collaborator_ids?: string[];
-    follower_ids?: string[];
-    repeat_rule?: string;
-    rich_summary?: string;
-    rich_description?: string;
-  };
+  task?: { id?: string; summary?: string; description?: string; complete_time?: string; creator_id?: string; extra?: string; create_time?: string; update_time?: string; due?: Due; origin: Origin; custom?: string; source?: number; followers?: Followers[]; collaborators?: Followers[]; collaborator_ids?: string[]; follower_ids?: string[]; repeat_rule?: string; rich_summary?: string; rich_description?: string; };
 }
 export interface Task2 {
   id?: string;
@@ -13661,11 +9875,7 @@ export interface DatetimeSetting {
   format?: string;
 }
 export interface SingleSelectSetting {
-  options?: Array<{
-    name: string;
-    color_index?: number;
-    is_hidden?: boolean;
-  }>;
+  options?: Array<{ name: string; color_index?: number; is_hidden?: boolean; }>;
 }
 export interface Options3 {
   guid?: string;
@@ -13699,39 +9909,19 @@ export interface TaskV2CustomFieldListResponse {
   has_more?: boolean;
 }
 export interface SingleSelectSetting3 {
-  options?: Array<{
-    guid?: string;
-    name?: string;
-    color_index?: number;
-  }>;
+  options?: Array<{ guid?: string; name?: string; color_index?: number; }>;
 }
 export interface TaskV2CustomFieldOptionCreateResponse {
   option?: Options3;
 }
 export interface TaskV2SectionCreateResponse {
-  section?: {
-    guid?: string;
-    name?: string;
-    resource_type?: string;
-    is_default?: boolean;
-    creator?: Uploader;
-    tasklist?: {
-      guid?: string;
-      name?: string;
-    };
-    created_at?: string;
-    updated_at?: string;
-  };
+  section?: { guid?: string; name?: string; resource_type?: string; is_default?: boolean; creator?: Uploader; tasklist?: { guid?: string; name?: string; }; created_at?: string; updated_at?: string; };
 }
 export interface TaskV2SectionDeletePath {
   section_guid: string;
 }
 export interface TaskV2SectionListResponse {
-  items?: Array<{
-    guid?: string;
-    name?: string;
-    is_default?: boolean;
-  }>;
+  items?: Array<{ guid?: string; name?: string; is_default?: boolean; }>;
   page_token?: string;
   has_more?: boolean;
 }
@@ -13748,15 +9938,7 @@ export interface Start3 {
   is_all_day?: boolean;
 }
 export interface TaskV2SectionTasksResponse {
-  items?: Array<{
-    guid?: string;
-    summary?: string;
-    completed_at?: string;
-    start?: Start3;
-    due?: Start3;
-    members?: Uploader[];
-    subtask_count?: number;
-  }>;
+  items?: Array<{ guid?: string; summary?: string; completed_at?: string; start?: Start3; due?: Start3; members?: Uploader[]; subtask_count?: number; }>;
   page_token?: string;
   has_more?: boolean;
 }
@@ -13793,15 +9975,7 @@ export interface PlatformI18nName {
 export interface Origin2 {
   platform_i18n_name?: PlatformI18nName;
   href?: DocsLink;
-  refer_resources?: Array<{
-    resource_id?: string;
-    type?: string;
-    source_message?: {
-      message_id?: string;
-      content?: string;
-    };
-    unavailable_reason?: string;
-  }>;
+  refer_resources?: Array<{ resource_id?: string; type?: string; source_message?: { message_id?: string; content?: string; }; unavailable_reason?: string; }>;
 }
 export interface Tasklists {
   tasklist_guid?: string;
@@ -13897,11 +10071,7 @@ export interface TaskV2TaskRemoveTasklistData {
   tasklist_guid: string;
 }
 export interface TaskV2TaskSearchResponse {
-  items: Array<{
-    id: string;
-    display_info?: string;
-    meta_data?: MetaData;
-  }>;
+  items: Array<{ id: string; display_info?: string; meta_data?: MetaData; }>;
   total?: number;
   has_more: boolean;
   page_token?: string;
@@ -13913,42 +10083,7 @@ export interface TaskV2TaskSubtaskListParams {
   user_id_type?: string;
 }
 export interface TaskV2TaskV2ListRelatedTaskResponse {
-  items?: Array<{
-    guid?: string;
-    summary?: string;
-    description?: string;
-    due?: Start3;
-    reminders?: Reminder2[];
-    creator?: Uploader;
-    members?: Uploader[];
-    completed_at?: string;
-    attachments?: Attachment[];
-    origin?: Origin2;
-    extra?: string;
-    tasklists?: Tasklists[];
-    repeat_rule?: string;
-    parent_task_guid?: string;
-    mode?: number;
-    source?: number;
-    custom_complete?: CustomComplete;
-    task_id?: string;
-    created_at?: string;
-    updated_at?: string;
-    status?: string;
-    url?: string;
-    start?: Start3;
-    subtask_count?: number;
-    is_milestone?: boolean;
-    custom_fields?: CustomFields6[];
-    dependencies?: Dependencies[];
-    assignee_related?: AssigneeRelated[];
-    positive_reminders?: Reminder2[];
-    agent_task_status?: number;
-    agent_task_progress?: string;
-    text_deliveries?: string[];
-    attachment_deliveries?: Attachment[];
-    next_task_guid?: string;
-  }>;
+  items?: Array<{ guid?: string; summary?: string; description?: string; due?: Start3; reminders?: Reminder2[]; creator?: Uploader; members?: Uploader[]; completed_at?: string; attachments?: Attachment[]; origin?: Origin2; extra?: string; tasklists?: Tasklists[]; repeat_rule?: string; parent_task_guid?: string; mode?: number; source?: number; custom_complete?: CustomComplete; task_id?: string; created_at?: string; updated_at?: string; status?: string; url?: string; start?: Start3; subtask_count?: number; is_milestone?: boolean; custom_fields?: CustomFields6[]; dependencies?: Dependencies[]; assignee_related?: AssigneeRelated[]; positive_reminders?: Reminder2[]; agent_task_status?: number; agent_task_progress?: string; text_deliveries?: string[]; attachment_deliveries?: Attachment[]; next_task_guid?: string; }>;
   page_token?: string;
   has_more?: boolean;
 }
@@ -14014,36 +10149,12 @@ export interface Id {
 export interface VcV1AlertListResponse {
   has_more?: boolean;
   page_token?: string;
-  items?: Array<{
-    alert_id?: string;
-    resource_scope?: string;
-    monitor_target?: number;
-    alert_strategy?: string;
-    alert_time?: string;
-    alert_level?: number;
-    contacts?: Array<{
-      contact_type?: number;
-      contact_name?: string;
-    }>;
-    notifyMethods?: number[];
-    alertRule?: string;
-    process_time?: string;
-    recover_time?: string;
-    process_status?: number;
-    alert_rule_id?: string;
-    monitor_target_room_id?: string;
-    monitor_target_room_mac?: string;
-  }>;
+  items?: Array<{ alert_id?: string; resource_scope?: string; monitor_target?: number; alert_strategy?: string; alert_time?: string; alert_level?: number; contacts?: Array<{ contact_type?: number; contact_name?: string; }>; notifyMethods?: number[]; alertRule?: string; process_time?: string; recover_time?: string; process_status?: number; alert_rule_id?: string; monitor_target_room_id?: string; monitor_target_room_mac?: string; }>;
 }
 export interface VcV1BotEventsResponse {
   has_more?: boolean;
   page_token?: string;
-  events?: Array<{
-    event_id?: string;
-    event_type?: string;
-    event_time?: string;
-    payload?: Payload;
-  }>;
+  events?: Array<{ event_id?: string; event_type?: string; event_time?: string; payload?: Payload; }>;
 }
 export interface JoinUser {
   id?: string;
@@ -14077,119 +10188,36 @@ export interface Meeting4 {
   status?: number;
   participant_count?: string;
   participant_count_accumulated?: string;
-  participants?: Array<{
-    id?: string;
-    first_join_time?: string;
-    final_leave_time?: string;
-    in_meeting_duration?: string;
-    user_type?: number;
-    is_host?: boolean;
-    is_cohost?: boolean;
-    is_external?: boolean;
-    status?: number;
-  }>;
-  ability?: {
-    use_video?: boolean;
-    use_audio?: boolean;
-    use_share_screen?: boolean;
-    use_follow_screen?: boolean;
-    use_recording?: boolean;
-    use_pstn?: boolean;
-  };
+  participants?: Array<{ id?: string; first_join_time?: string; final_leave_time?: string; in_meeting_duration?: string; user_type?: number; is_host?: boolean; is_cohost?: boolean; is_external?: boolean; status?: number; }>;
+  ability?: { use_video?: boolean; use_audio?: boolean; use_share_screen?: boolean; use_follow_screen?: boolean; use_recording?: boolean; use_pstn?: boolean; };
   note_id?: string;
 }
 export interface VcV1MeetingListResponse {
   has_more?: boolean;
   page_token?: string;
-  meetings?: Array<{
-    id?: string;
-    topic?: string;
-    meeting_no?: string;
-    password?: string;
-    start_time?: string;
-    end_time?: string;
-    meeting_connect?: boolean;
-    status?: number;
-    participant_count_accumulated?: string;
-    note_id?: string;
-  }>;
+  meetings?: Array<{ id?: string; topic?: string; meeting_no?: string; password?: string; start_time?: string; end_time?: string; meeting_connect?: boolean; status?: number; participant_count_accumulated?: string; note_id?: string; }>;
 }
 export interface VcV1MeetingListByNoResponse {
   has_more?: boolean;
   page_token?: string;
-  meeting_briefs?: Array<{
-    id?: string;
-    topic?: string;
-    url?: string;
-    meeting_no?: string;
-    password?: string;
-    meeting_connect?: boolean;
-    note_id?: string;
-  }>;
+  meeting_briefs?: Array<{ id?: string; topic?: string; url?: string; meeting_no?: string; password?: string; meeting_connect?: boolean; note_id?: string; }>;
 }
 export interface VcV1MeetingSearchResponse {
   total?: number;
   has_more: boolean;
-  items?: Array<{
-    id?: string;
-    display_info?: string;
-    meta_data?: MetaData;
-  }>;
+  items?: Array<{ id?: string; display_info?: string; meta_data?: MetaData; }>;
   page_token?: string;
   notice?: string;
 }
 export interface VcV1MeetingListGetResponse {
-  meeting_list?: Array<{
-    meeting_id?: string;
-    meeting_topic?: string;
-    meeting_type?: number;
-    organizer?: string;
-    department?: string;
-    user_id?: string;
-    employee_id?: string;
-    email?: string;
-    mobile?: string;
-    meeting_start_time?: string;
-    meeting_end_time?: string;
-    meeting_duration?: string;
-    number_of_participants?: string;
-    number_of_devices?: string;
-    audio?: boolean;
-    video?: boolean;
-    sharing?: boolean;
-    recording?: boolean;
-    telephone?: boolean;
-    reserved_rooms?: Array<{
-      room_id?: string;
-      room_name?: string;
-    }>;
-    has_related_document?: boolean;
-    ai_note?: boolean;
-    is_external?: boolean;
-    meeting_subtype?: number;
-    meeting_instance_id?: string;
-    number_of_webinar_viewers?: string;
-  }>;
+  meeting_list?: Array<{ meeting_id?: string; meeting_topic?: string; meeting_type?: number; organizer?: string; department?: string; user_id?: string; employee_id?: string; email?: string; mobile?: string; meeting_start_time?: string; meeting_end_time?: string; meeting_duration?: string; number_of_participants?: string; number_of_devices?: string; audio?: boolean; video?: boolean; sharing?: boolean; recording?: boolean; telephone?: boolean; reserved_rooms?: Array<{ room_id?: string; room_name?: string; }>; has_related_document?: boolean; ai_note?: boolean; is_external?: boolean; meeting_subtype?: number; meeting_instance_id?: string; number_of_webinar_viewers?: string; }>;
   page_token?: string;
   has_more?: boolean;
 }
 export interface VcV1MeetingPullSubtitleGetResponse {
   has_more?: boolean;
   page_token?: string;
-  meeting_subtitles?: Array<{
-    seg_id?: number;
-    subtitle?: {
-      content?: string;
-      language?: string;
-      speaker_user_id?: number;
-      speaker_device_id?: number;
-      ssd_speaker?: {
-        user_id?: string;
-        speaker_id?: number;
-        speaker_id_type?: number;
-      };
-    };
-  }>;
+  meeting_subtitles?: Array<{ seg_id?: number; subtitle?: { content?: string; language?: string; speaker_user_id?: number; speaker_device_id?: number; ssd_speaker?: { user_id?: string; speaker_id?: number; speaker_id_type?: number; }; }; }>;
 }
 export interface Plugins {
   key?: string;
@@ -14206,10 +10234,7 @@ export interface ScenarioContext {
   work_mode?: number;
   scenario?: "IM" | "Doc" | "Sheet" | "Base" | "VC" | "Calendar" | "Email" | "MediaView";
   session_id?: string;
-  upload_objects?: Array<{
-    biz_id?: string;
-    type?: string;
-  }>;
+  upload_objects?: Array<{ biz_id?: string; type?: string; }>;
   system_info?: SystemInfo;
 }
 export interface VcV1MyAiMmExtensionBoardingData {
@@ -14254,28 +10279,15 @@ export interface Present2 {
   callback_info?: string;
 }
 export interface VcV1MyAiRoomAutoReleaseEventResponse {
-  result?: {
-    room_reply?: string;
-    openapi_response?: OpenapiHistory;
-  };
+  result?: { room_reply?: string; openapi_response?: OpenapiHistory; };
   present?: Present2;
 }
 export interface ScenarioContext2 {
   plugins?: Plugins[];
-  object?: {
-    type?: "DOC" | "USER" | "EMAIL" | "MESSAGE" | "MESSAGE_COLLECTION" | "TASK" | "SCHEDULE" | "MEETING";
-    biz_id?: string;
-  };
+  object?: { type?: "DOC" | "USER" | "EMAIL" | "MESSAGE" | "MESSAGE_COLLECTION" | "TASK" | "SCHEDULE" | "MEETING"; biz_id?: string; };
   work_mode?: number;
   scenario?: "IM" | "Doc" | "Sheet" | "Base" | "VC" | "Calendar" | "Email" | "Meego";
-  extra?: {
-    vc_meeting_id?: string;
-    vc_locale?: string;
-    vc_applink_host?: string;
-    vc_app_version?: string;
-    vc_feature_config?: string;
-    quick_execute_param_rich_tag?: string;
-  };
+  extra?: { vc_meeting_id?: string; vc_locale?: string; vc_applink_host?: string; vc_app_version?: string; vc_feature_config?: string; quick_execute_param_rich_tag?: string; };
   system_info?: SystemInfo;
 }
 export interface VcV1MyAiVcMeetingDoOperationData {
@@ -14286,10 +10298,7 @@ export interface VcV1MyAiVcMeetingDoOperationData {
   scenario_context?: ScenarioContext2;
 }
 export interface VcV1MyAiVcMeetingFetchRecapStreamResponse {
-  result?: {
-    meeting_recap_or_fail_reason?: string;
-    meeting_recap?: string;
-  };
+  result?: { meeting_recap_or_fail_reason?: string; meeting_recap?: string; };
 }
 export interface VcV1MyAiVcMeetingFetchSectionSummaryStreamData {
   meeting_id?: string;
@@ -14300,67 +10309,13 @@ export interface VcV1MyAiVcMeetingFetchSectionSummaryStreamData {
   participant_input?: string;
 }
 export interface VcV1NoteUnifiedNoteTranscriptResponse {
-  transcript?: {
-    format?: number;
-    plain_text?: string;
-    markdown?: string;
-    structured_transcript_content?: {
-      paragraphs?: Array<{
-        speaker?: {
-          speaker_id?: string;
-          speaker_type?: number;
-          speaker_name?: string;
-          extra?: {
-            room_name?: string;
-            other_device_user_id?: string;
-            other_device_user_name?: string;
-          };
-        };
-        speak_ms?: number;
-        sentences?: Array<{
-          sentence_id?: string;
-          content: string;
-          start_ms?: number;
-          stop_ms?: number;
-        }>;
-      }>;
-    };
-  };
+  transcript?: { format?: number; plain_text?: string; markdown?: string; structured_transcript_content?: { paragraphs?: Array<{ speaker?: { speaker_id?: string; speaker_type?: number; speaker_name?: string; extra?: { room_name?: string; other_device_user_id?: string; other_device_user_name?: string; }; }; speak_ms?: number; sentences?: Array<{ sentence_id?: string; content: string; start_ms?: number; stop_ms?: number; }>; }>; }; };
   next_cursor_id?: string;
   page_size?: number;
   has_more?: boolean;
 }
 export interface VcV1ParticipantListGetResponse {
-  participants?: Array<{
-    participant_name?: string;
-    department?: string;
-    user_id?: string;
-    meeting_room_id?: string;
-    employee_id?: string;
-    phone?: string;
-    email?: string;
-    device?: string;
-    app_version?: string;
-    public_ip?: string;
-    internal_ip?: string;
-    use_rtc_proxy?: boolean;
-    location?: string;
-    network_type?: string;
-    protocol?: string;
-    microphone?: string;
-    speaker?: string;
-    camera?: string;
-    audio?: boolean;
-    video?: boolean;
-    sharing?: boolean;
-    join_time?: string;
-    leave_time?: string;
-    time_in_meeting?: string;
-    leave_reason?: string;
-    accept_status?: number;
-    is_external?: boolean;
-    webinar_user_role?: string;
-  }>;
+  participants?: Array<{ participant_name?: string; department?: string; user_id?: string; meeting_room_id?: string; employee_id?: string; phone?: string; email?: string; device?: string; app_version?: string; public_ip?: string; internal_ip?: string; use_rtc_proxy?: boolean; location?: string; network_type?: string; protocol?: string; microphone?: string; speaker?: string; camera?: string; audio?: boolean; video?: boolean; sharing?: boolean; join_time?: string; leave_time?: string; time_in_meeting?: string; leave_reason?: string; accept_status?: number; is_external?: boolean; webinar_user_role?: string; }>;
   page_token?: string;
   has_more?: boolean;
 }
@@ -14378,58 +10333,16 @@ export interface Video {
   framerate_sent?: string;
 }
 export interface VcV1ParticipantQualityListGetResponse {
-  participant_quality_list?: Array<{
-    network?: {
-      time?: string;
-      network_delay?: string;
-      bitrate_received?: string;
-      packet_loss_avg_received?: string;
-      packet_loss_max_received?: string;
-      bitrate_sent?: string;
-      packet_loss_avg_sent?: string;
-      packet_loss_max_sent?: string;
-    };
-    audio?: {
-      time?: string;
-      mic_input_volume?: string;
-      speaker_volume?: string;
-      bitrate_received?: string;
-      latency_received?: string;
-      jitter_received?: string;
-      bitrate_sent?: string;
-      latency_sent?: string;
-      jitter_sent?: string;
-    };
-    video?: Video;
-    screen_sharing?: Video;
-    cpu_usage?: {
-      time?: string;
-      client_avg_cpu_usage?: string;
-      client_max_cpu_usage?: string;
-      system_avg_cpu_usage?: string;
-      system_max_cpu_usage?: string;
-    };
-  }>;
+  participant_quality_list?: Array<{ network?: { time?: string; network_delay?: string; bitrate_received?: string; packet_loss_avg_received?: string; packet_loss_max_received?: string; bitrate_sent?: string; packet_loss_avg_sent?: string; packet_loss_max_sent?: string; }; audio?: { time?: string; mic_input_volume?: string; speaker_volume?: string; bitrate_received?: string; latency_received?: string; jitter_received?: string; bitrate_sent?: string; latency_sent?: string; jitter_sent?: string; }; video?: Video; screen_sharing?: Video; cpu_usage?: { time?: string; client_avg_cpu_usage?: string; client_max_cpu_usage?: string; system_avg_cpu_usage?: string; system_max_cpu_usage?: string; }; }>;
   page_token?: string;
   has_more?: boolean;
 }
 export interface ActionPermissions {
   permission: number;
-  permission_checkers: Array<{
-    check_field: number;
-    check_mode: number;
-    check_list: string[];
-  }>;
+  permission_checkers: Array<{ check_field: number; check_mode: number; check_list: string[]; }>;
 }
 export interface CallSetting {
-  callee: {
-    id?: string;
-    user_type: number;
-    pstn_sip_info?: {
-      nickname?: string;
-      main_address: string;
-    };
-  };
+  callee: { id?: string; user_type: number; pstn_sip_info?: { nickname?: string; main_address: string; }; };
 }
 export interface AssignHostList {
   user_type?: number;
@@ -14493,44 +10406,10 @@ export interface ReserveFormConfig {
   notified_users?: Approvers[];
   notified_time?: number;
   time_unit?: number;
-  custom_list?: Array<{
-    custom_type: number;
-    key: string;
-    need_fill: boolean;
-    title: string;
-    placeholder?: string;
-    options?: Array<{
-      text: string;
-      key: string;
-      is_other?: boolean;
-    }>;
-    conditions?: Array<{
-      custom_key?: string;
-      option_keys?: string[];
-    }>;
-  }>;
+  custom_list?: Array<{ custom_type: number; key: string; need_fill: boolean; title: string; placeholder?: string; options?: Array<{ text: string; key: string; is_other?: boolean; }>; conditions?: Array<{ custom_key?: string; option_keys?: string[]; }>; }>;
 }
 export interface VcV1ResourceReservationListGetResponse {
-  room_reservation_list?: Array<{
-    room_id?: string;
-    room_name?: string;
-    event_title?: string;
-    reserver?: string;
-    reserver_user_id?: string;
-    department_of_reserver?: string;
-    guests_number?: string;
-    accepted_number?: string;
-    event_start_time?: string;
-    event_end_time?: string;
-    event_duration?: string;
-    reservation_status?: string;
-    check_in_device?: string;
-    room_check_in_status?: string;
-    check_in_time?: string;
-    is_release_early?: string;
-    releasing_person?: string;
-    releasing_time?: string;
-  }>;
+  room_reservation_list?: Array<{ room_id?: string; room_name?: string; event_title?: string; reserver?: string; reserver_user_id?: string; department_of_reserver?: string; guests_number?: string; accepted_number?: string; event_start_time?: string; event_end_time?: string; event_duration?: string; reservation_status?: string; check_in_device?: string; room_check_in_status?: string; check_in_time?: string; is_release_early?: string; releasing_person?: string; releasing_time?: string; }>;
   page_token?: string;
   has_more?: boolean;
 }
@@ -14573,17 +10452,7 @@ export interface DigitalSignage {
   mute?: boolean;
   start_display?: number;
   stop_display?: number;
-  materials?: Array<{
-    id?: string;
-    name?: string;
-    material_type?: number;
-    url?: string;
-    duration?: number;
-    cover?: string;
-    md5?: string;
-    vid?: string;
-    size?: string;
-  }>;
+  materials?: Array<{ id?: string; name?: string; material_type?: number; url?: string; duration?: number; cover?: string; md5?: string; vid?: string; size?: string; }>;
 }
 export interface VcV1RoomConfigQueryResponse {
   room_background?: string;
@@ -14626,20 +10495,7 @@ export interface VcV1ScopeConfigCreateData {
   scope_config?: VcV1RoomConfigQueryResponse;
 }
 export interface WikiV1NodeSearchResponse {
-  items: Array<{
-    node_id: string;
-    space_id: string;
-    obj_type: number;
-    title: string;
-    url?: string;
-    icon?: string;
-    obj_token: string;
-    create_time?: string;
-    update_time?: string;
-    delete_time?: string;
-    child_num: number;
-    version: number;
-  }>;
+  items: Array<{ node_id: string; space_id: string; obj_type: number; title: string; url?: string; icon?: string; obj_token: string; create_time?: string; update_time?: string; delete_time?: string; child_num: number; version: number; }>;
   page_token?: string;
   has_more: boolean;
 }
