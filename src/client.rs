@@ -77,7 +77,7 @@ impl ClientBuilder {
         self.config.validate()?;
         let runtime = match self.runtime {
             Some(r) => r,
-            None => default_runtime(),
+            None => default_runtime()?,
         };
         let transport = match self.transport {
             Some(t) => t,
@@ -102,22 +102,30 @@ impl ClientBuilder {
     }
 }
 
-#[cfg(target_arch = "wasm32")]
-fn default_runtime() -> Rc<dyn Runtime> {
-    Rc::new(crate::js::runtime::JsRuntime)
+// The host's clock and `fetch` come with the `js` feature on wasm32; natively, the OS clock.
+// Without either (a Rust program on wasm32 taking the core alone), the caller passes both.
+#[cfg(all(target_arch = "wasm32", feature = "js"))]
+fn default_runtime() -> Result<Rc<dyn Runtime>> {
+    Ok(Rc::new(crate::js::runtime::JsRuntime))
 }
 #[cfg(not(target_arch = "wasm32"))]
-fn default_runtime() -> Rc<dyn Runtime> {
-    Rc::new(crate::runtime::StdRuntime)
+fn default_runtime() -> Result<Rc<dyn Runtime>> {
+    Ok(Rc::new(crate::runtime::StdRuntime))
 }
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", not(feature = "js")))]
+fn default_runtime() -> Result<Rc<dyn Runtime>> {
+    Err(Error::Config(
+        "no runtime: without the `js` feature, pass one to ClientBuilder::runtime".into(),
+    ))
+}
+#[cfg(all(target_arch = "wasm32", feature = "js"))]
 fn default_transport() -> Result<Rc<dyn Transport>> {
     Ok(Rc::new(crate::js::fetch::FetchTransport::global()?))
 }
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(not(all(target_arch = "wasm32", feature = "js")))]
 fn default_transport() -> Result<Rc<dyn Transport>> {
     Err(Error::Config(
-        "no transport: native builds must pass one to ClientBuilder::transport".into(),
+        "no transport: pass one to ClientBuilder::transport (the `js` feature on wasm32 uses fetch)".into(),
     ))
 }
 

@@ -31,7 +31,10 @@ pub mod token;
 pub mod transport;
 pub mod webhook;
 
-#[cfg(target_arch = "wasm32")]
+/// The wasm-bindgen skin (the npm package's exports), behind the default `js` feature: a Rust
+/// program on wasm32 (a workers-rs Worker) can take the core alone with
+/// `default-features = false`.
+#[cfg(all(target_arch = "wasm32", feature = "js"))]
 pub mod js;
 
 pub use client::Client;

@@ -60,8 +60,8 @@ impl Method {
 pub enum FileData {
     /// Bytes held by Rust.
     Bytes(Rc<[u8]>),
-    /// A JS value usable as a `FormData` entry (wasm only).
-    #[cfg(target_arch = "wasm32")]
+    /// A JS value usable as a `FormData` entry (wasm with the `js` feature only).
+    #[cfg(all(target_arch = "wasm32", feature = "js"))]
     Js(wasm_bindgen::JsValue),
 }
 
