@@ -14,7 +14,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, FormData};
 
-/// Response headers the core reads; others are not copied into wasm.
+/// Response headers the core reads; others are not copied into wasm. The one list: the JS
+/// helper gets it from here.
 const WANTED_HEADERS: [&str; 5] = [
     "x-tt-logid",
     "x-request-id",
@@ -38,10 +39,12 @@ impl FetchTransport {
                     "this runtime has no global fetch; pass `fetch` in the client options".into(),
                 )
             })?;
+        announce_headers();
         Ok(FetchTransport { fetch: f })
     }
     /// Uses the given `fetch`-compatible function.
     pub fn with_function(fetch: Function) -> FetchTransport {
+        announce_headers();
         FetchTransport { fetch }
     }
 }
@@ -84,7 +87,9 @@ fn form_data(parts: &[Part]) -> std::result::Result<FormData, JsValue> {
 }
 
 #[wasm_bindgen(inline_js = r#"
-const WANTED = ['x-tt-logid', 'x-request-id', 'x-ogw-ratelimit-reset', 'content-type', 'content-disposition'];
+// The response headers to copy into wasm: named by the Rust side (WANTED_HEADERS), once.
+let WANTED = [];
+export function keepHeaders(names) { WANTED = names.split('\n'); }
 export const TIMED_OUT = { feishuEdgeTimeout: true };
 // One call per request: builds the init, arms the abort timer, reads the whole body.
 // Resolves to [status, bytes, ...WANTED header values]; rejects with TIMED_OUT on timeout.
@@ -123,6 +128,20 @@ extern "C" {
     ) -> Promise;
     #[wasm_bindgen(js_name = isTimedOut)]
     fn is_timed_out(e: &JsValue) -> bool;
+    #[wasm_bindgen(js_name = keepHeaders)]
+    fn keep_headers(names: &str);
+}
+
+/// Tells the JS side which response headers to read (once per isolate).
+fn announce_headers() {
+    thread_local! {
+        static ANNOUNCED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+    ANNOUNCED.with(|done| {
+        if !done.replace(true) {
+            keep_headers(&WANTED_HEADERS.join("\n"));
+        }
+    });
 }
 
 fn body_value(body: &Body) -> std::result::Result<JsValue, JsValue> {
