@@ -44,6 +44,7 @@ async function readBody(request, max, timeoutMs) {
       chunks.push(step.value);
     }
   } catch {
+    // The stream broke (the sender went away): the body did not arrive, like a timeout.
     return 'body_timeout';
   } finally {
     clearTimeout(timer);

@@ -16,8 +16,6 @@ const rows = read('catalog/open-api-endpoints.tsv').trim().split('\n').slice(1).
 });
 rows.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 const aliases = Object.fromEntries(read('catalog/aliases.tsv').trim().split('\n').slice(1).map((l) => l.split('\t')));
-// Every method is typed from the schema; the helpers' types are views of these.
-const typed = {};
 const HELPER_NAMESPACES = ['im', 'contact', 'calendar', 'drive', 'docx', 'sheets', 'bitable', 'wiki', 'task', 'approval', 'vc', 'board'];
 
 const METHOD_CODE = { GET: 'G', POST: 'P', PUT: 'U', PATCH: 'A', DELETE: 'D', HEAD: 'H' };
@@ -25,9 +23,9 @@ const flags = (r) => (r.paginated ? 'p' : '') + (r.body === 'multipart' ? 'm' : 
 const params = (path) => [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
 
 // The schema (scripts/gen-schema.mjs): file fields of uploads, and the types below.
-const schemaJson = JSON.parse(read('catalog/schema.json'));
-const schemaShapes = schemaJson.shapes;
-const schemaOf = (name) => schemaJson.methods[name];
+const schema = JSON.parse(read('catalog/schema.json'));
+const schemaShapes = schema.shapes;
+const schemaOf = (name) => schema.methods[name];
 
 // ---- JS data: "#ns.version" lines, then "resource.method<TAB>M+flags<TAB>path" (path relative to ns/version/ when it starts so).
 const groups = new Map();
@@ -55,7 +53,6 @@ const typeName = (...parts) => parts.map((p) => p.replace(/(^|_)([a-z0-9])/g, (_
 // Shapes from catalog/schema.json (scripts/gen-schema.mjs): objects used more than once become
 // named interfaces in catalog-shapes.d.ts (named after the field they first appear under),
 // the rest are written inline. The source's `any` becomes `unknown`.
-const schema = schemaJson;
 const shapeRefs = new Array(schema.shapes.length).fill(0);
 const shapeHint = new Array(schema.shapes.length).fill(null);
 (function count() {
@@ -128,7 +125,7 @@ ${Object.entries(schema.events).map(([type, shape]) => `  ${JSON.stringify(type)
 }
 `;
 let dts = `// ${HEADER}
-import type { Envelope, CatalogPayload, CallOptions, PageData, QueryValue, FileInput } from './index.js';
+import type { Envelope, CallOptions, QueryValue, FileInput } from './index.js';
 import type * as T from './api-types.js';
 import type * as S from './catalog-shapes.js';
 
@@ -184,25 +181,9 @@ for (const [ns, versions] of byNs) {
       dts += `  ${ident(resource)}: {\n`;
       for (const r of methods) {
         const p = params(r.path);
-        const pathType = p.length ? p.map((x) => JSON.stringify(x)).join(' | ') : 'never';
-        const known = typed[r.name] ? null : schema.methods[r.name];
-        if (known) {
-          dts += schemaMethod(r, known, p);
-          continue;
-        }
-        const [paramsT, dataT, responseT] = (typed[r.name] ?? []).map((t) => (t ? `T.${t}` : null));
-        const payloadType = `CatalogPayload<${pathType}${paramsT || dataT ? `, ${paramsT ?? 'Record<string, unknown>'}, ${dataT ?? 'any'}` : ''}>`;
-        const result = r.response === 'binary' ? 'Uint8Array' : responseT ? `Envelope<${responseT}> & { data: ${responseT} }` : 'Envelope';
-        const optional = p.length || (paramsT && !paramsT.endsWith('Params')) || (dataT && r.body !== 'none') ? '' : '?';
-        dts += `    /** ${r.method} /open-apis/${r.path} */\n    ${ident(r.fn)}(payload${optional}: ${payloadType}, options?: CallOptions): Promise<${result}>;\n`;
-        if (r.response === 'binary') {
-          dts += `    /** The file as a ReadableStream (one attempt, not read into memory). */\n    ${ident(r.fn + 'Stream')}(payload${optional}: ${payloadType}, options?: CallOptions): Promise<ReadableStream<Uint8Array>>;\n`;
-        }
-        if (r.paginated) {
-          const item = responseT ? `NonNullable<${responseT}['items']>[number]` : 'any';
-          dts += `    ${ident(r.fn + 'WithIterator')}(payload${optional}: ${payloadType}, options?: CallOptions): Promise<AsyncIterable<PageData${responseT ? ` & Omit<${responseT}, 'has_more' | 'page_token'>` : ''}>>;\n`;
-          dts += `    ${ident(r.fn + 'Items')}(payload${optional}: ${payloadType} & { maxItems?: number }, options?: CallOptions): AsyncIterableIterator<${item}>;\n`;
-        }
+        const known = schema.methods[r.name];
+        if (!known) throw new Error(`${r.name} is in the endpoint table but not in catalog/schema.json: run npm run refresh-schema`);
+        dts += schemaMethod(r, known, p);
       }
       dts += `  };\n`;
     }

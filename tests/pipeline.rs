@@ -116,6 +116,21 @@ fn setup_with(config: Config, handler: Handler) -> (Client, Rc<Scripted>, Rc<Vir
     (client, t, clock)
 }
 
+/// A client with `client`'s configuration and transport, on another clock and token store.
+fn sibling(
+    client: &Client,
+    transport: &Rc<Scripted>,
+    runtime: Rc<dyn Runtime>,
+    store: Rc<dyn TokenStore>,
+) -> Client {
+    Client::builder(client.config().clone())
+        .transport(transport.clone())
+        .runtime(runtime)
+        .store(store)
+        .build()
+        .unwrap()
+}
+
 fn ok() -> Result<HttpResponse, TransportError> {
     Ok(json(
         200,
@@ -254,19 +269,9 @@ fn shared_store_serves_second_client() {
     let clock: Rc<dyn Runtime> = Rc::new(VirtualClock::default());
     let store: Rc<dyn TokenStore> = Rc::new(MemoryStore::new(clock.clone()));
     let (a, ta, _) = setup(Box::new(|_, _| ok()));
-    let a = Client::builder(a.config().clone())
-        .transport(ta.clone())
-        .runtime(clock.clone())
-        .store(store.clone())
-        .build()
-        .unwrap();
+    let a = sibling(&a, &ta, clock.clone(), store.clone());
     block_on(a.request(ApiRequest::get("x"))).unwrap();
-    let b = Client::builder(a.config().clone())
-        .transport(ta.clone())
-        .runtime(clock)
-        .store(store.clone())
-        .build()
-        .unwrap();
+    let b = sibling(&a, &ta, clock, store.clone());
     block_on(b.request(ApiRequest::get("x"))).unwrap();
     assert_eq!(ta.token_calls.get(), 1);
     let stored = block_on(store.get("feishu-edge:cli_test:tenant_access_token"))
@@ -538,12 +543,7 @@ fn a_revoked_token_is_replaced_even_when_the_store_keeps_serving_it() {
             ok()
         }
     }));
-    let client = Client::builder(c.config().clone())
-        .transport(t.clone())
-        .runtime(clock)
-        .store(store.clone())
-        .build()
-        .unwrap();
+    let client = sibling(&c, &t, clock, store.clone());
     block_on(client.request(ApiRequest::get("a"))).unwrap();
     block_on(client.request(ApiRequest::get("b"))).unwrap();
     assert_eq!(
@@ -557,12 +557,7 @@ fn a_revoked_token_is_replaced_even_when_the_store_keeps_serving_it() {
         "the fresh token was written back"
     );
     // A second client reading the same store gets the fresh token, not the revoked one.
-    let other = Client::builder(client.config().clone())
-        .transport(t.clone())
-        .runtime(Rc::new(VirtualClock::default()))
-        .store(store)
-        .build()
-        .unwrap();
+    let other = sibling(&client, &t, Rc::new(VirtualClock::default()), store);
     block_on(other.request(ApiRequest::get("c"))).unwrap();
     assert_eq!(t.token_calls.get(), 2);
 }
@@ -664,12 +659,7 @@ fn thirty_thousand_tenants_stay_bounded_and_fast() {
         Config::new("cli_isv", "s").app_type(AppType::Marketplace),
         Box::new(|_, _| ok()),
     );
-    let client = Client::builder(c.config().clone())
-        .transport(t.clone())
-        .runtime(clock)
-        .store(store.clone())
-        .build()
-        .unwrap();
+    let client = sibling(&c, &t, clock, store.clone());
     block_on(client.store_app_ticket("ticket-1")).unwrap();
     let started = std::time::Instant::now();
     for i in 0..30_000 {

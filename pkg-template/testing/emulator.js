@@ -46,20 +46,19 @@ function queryOf(url) {
   return out;
 }
 
-/** The first way a call breaks its method's schema, or null. */
+/** The first way a call breaks its method's schema, or null. Multipart bodies are not checked. */
 function invalid(r, query, body) {
-  const { shapes } = loadSchema();
-  if (r.schema.q !== undefined) {
-    const bad = violation(r.schema.q, query);
+  const { q, d, k = '' } = r.schema;
+  if (q !== undefined) {
+    const bad = violation(q, query);
     if (bad) return bad;
   }
-  if (r.schema.d !== undefined && body && typeof body === 'object' && !(r.schema.k ?? '').includes('m')) {
-    const bad = violation(r.schema.d, body);
-    if (bad) return bad;
-  } else if (r.schema.d !== undefined && !body && Object.keys(shapes[r.schema.d] ?? {}).some((k) => !k.endsWith('?')) && !(r.schema.k ?? '').includes('m')) {
-    return 'the request body is required';
+  if (d === undefined || k.includes('m')) return null;
+  if (body === null || body === undefined) {
+    const required = Object.keys(loadSchema().shapes[d] ?? {}).some((key) => !key.endsWith('?'));
+    return required ? 'the request body is required' : null;
   }
-  return null;
+  return typeof body === 'object' ? violation(d, body) : null;
 }
 
 // Resources the emulator keeps: created objects are read back, updated, listed and deleted.
@@ -286,7 +285,11 @@ export function startEmulator(options = {}) {
       const next = start + size;
       return send(200, { code: 0, msg: 'success', data: { items, has_more: next < total, page_token: next < total ? String(next) : '' } });
     }
-    if (/^cardkit\/v1\/cards(\/card_[^/]+(\/elements\/[^/]+\/content|\/settings))?$/.test(path) || (method === 'PUT' && /^cardkit\/v1\/cards\/[^/]+\/elements\/[^/]+\/content$/.test(path)) || (method === 'PATCH' && /^cardkit\/v1\/cards\/[^/]+\/settings$/.test(path))) return cardkit(method, path, body, send);
+    // CardKit's model: card creation, streamed element content, settings (other calls: schema).
+    const cardkitCall = (method === 'POST' && path === 'cardkit/v1/cards')
+      || (method === 'PUT' && /^cardkit\/v1\/cards\/[^/]+\/elements\/[^/]+\/content$/.test(path))
+      || (method === 'PATCH' && /^cardkit\/v1\/cards\/[^/]+\/settings$/.test(path));
+    if (cardkitCall) return cardkit(method, path, body, send);
     if (method === 'POST' && /^im\/v1\/messages\/[^/]+\/reply$/.test(path)) {
       const parent = state.messages.get(decodeURIComponent(path.split('/')[3]));
       const parentId = decodeURIComponent(path.split('/')[3]);

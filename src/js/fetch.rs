@@ -202,12 +202,8 @@ fn read(reply: &Array) -> HttpResponse {
 /// A failed fetch as a sentence: the origin it was for, what `fetch` threw, and its `cause`
 /// (Node puts the system error there: `ECONNREFUSED`, `ENOTFOUND`…). Never the path or query.
 fn network_failure(e: &JsValue, url: &str) -> String {
-    let origin_end = url
-        .find("://")
-        .map(|i| i + 3)
-        .and_then(|start| url[start..].find(['/', '?', '#']).map(|j| start + j))
-        .unwrap_or(url.len());
-    let mut msg = format!("{} ({})", &url[..origin_end], describe(e));
+    let origin = crate::request::origin_of(url).unwrap_or("a URL without a scheme");
+    let mut msg = format!("{origin} ({})", describe(e));
     let cause = prop(e, "cause");
     if !cause.is_undefined() && !cause.is_null() {
         let code = prop(&cause, "code").as_string();

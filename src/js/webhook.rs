@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::webhook::crypto;
 use crate::webhook::dispatch::HandlerResult;
 use crate::webhook::{
-    Consumed, Delivery, Dispatcher, Event, EventHandler, EventQueue, Flow, Headers, Reason, Schema,
+    Consumed, Delivery, Dispatcher, Event, EventHandler, EventQueue, Flow, Headers, Reason,
     WebhookOptions,
 };
 use crate::LocalBoxFuture;
@@ -71,14 +71,6 @@ impl JsHandlers {
     }
 }
 
-fn schema_name(schema: Schema) -> &'static str {
-    match schema {
-        Schema::V1 => "1.0",
-        Schema::V2 => "2.0",
-        Schema::LegacyCard => "card",
-    }
-}
-
 impl EventHandler for JsHandlers {
     fn handles(&self, event: &Event) -> bool {
         self.find(&event.event_type).is_some()
@@ -92,7 +84,7 @@ impl EventHandler for JsHandlers {
                     event.event_id.as_deref(),
                     event.tenant_key.as_deref(),
                     event.app_id.as_deref(),
-                    schema_name(event.schema),
+                    event.schema.as_str(),
                 );
                 f.call2(&JsValue::UNDEFINED, &data, &ctx)
             }

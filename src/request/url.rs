@@ -64,6 +64,19 @@ fn segment<'a>(params: &'a [(String, String)], name: &str, path: &str) -> Result
     }
 }
 
+/// The origin of an absolute URL (`scheme://host[:port]`, as written), or `None` without a
+/// scheme. Never the path or query.
+///
+/// ```ignore
+/// assert_eq!(origin_of("https://a.cn:8/x?y"), Some("https://a.cn:8"));
+/// ```
+pub(crate) fn origin_of(url: &str) -> Option<&str> {
+    let host_start = url.find("://")? + 3;
+    let host = url.get(host_start..)?;
+    let end = host.find(['/', '?', '#']).unwrap_or(host.len());
+    url.get(..host_start + end)
+}
+
 /// True when `url` is on the origin (scheme, host and port) of `base`.
 ///
 /// ```ignore
@@ -71,14 +84,8 @@ fn segment<'a>(params: &'a [(String, String)], name: &str, path: &str) -> Result
 /// assert!(!same_origin("https://a.cn.evil/x", "https://a.cn/open-apis/"));
 /// ```
 pub(crate) fn same_origin(url: &str, base: &str) -> bool {
-    let origin = |u: &str| -> Option<String> {
-        let scheme_end = u.find("://")? + 3;
-        let rest = &u[scheme_end..];
-        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        Some(u[..scheme_end + end].to_ascii_lowercase())
-    };
-    match (origin(url), origin(base)) {
-        (Some(a), Some(b)) => a == b,
+    match (origin_of(url), origin_of(base)) {
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
         _ => false,
     }
 }
@@ -200,5 +207,10 @@ mod tests {
         assert!(!same_origin("http://h.evil/open-apis/x", BASE));
         assert!(!same_origin("https://h/open-apis/x", BASE));
         assert!(!same_origin("http://evil/?http://h/", BASE));
+        assert_eq!(origin_of("https://a.cn:8/x?y#z"), Some("https://a.cn:8"));
+        assert_eq!(origin_of("https://a.cn"), Some("https://a.cn"));
+        assert_eq!(origin_of("https://é.cn?q"), Some("https://é.cn"));
+        assert_eq!(origin_of("no scheme/x"), None);
+        assert!(!same_origin("relative/path", BASE));
     }
 }

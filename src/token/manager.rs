@@ -64,7 +64,7 @@ impl TokenCache {
     fn remember(&self, key: String, token: CachedToken, now: u64) {
         let mut local = self.local.borrow_mut();
         if !local.contains_key(&key) {
-            super::store::make_room(&mut local, LOCAL_CAPACITY, |t| t.expires_at <= now);
+            super::store::make_room(&mut local, LOCAL_CAPACITY, now, |t| Some(t.expires_at));
         }
         local.insert(key, token);
     }

@@ -7,7 +7,7 @@ use super::parse::{parse, Event, Inbound, Schema};
 use super::{Flow, Headers, Reason, WebhookConfig};
 use crate::client::Client;
 use crate::error::Result;
-use crate::json::{quote, RawFields};
+use crate::json::{quote, ObjectWriter, RawFields};
 use crate::log::{log_at, Level, Logger, NoLogger};
 use crate::runtime::Runtime;
 use crate::token::TokenStore;
@@ -389,64 +389,41 @@ async fn settle(
     }
 }
 
-/// A verified event as a queue message (JSON text).
-#[derive(serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Queued<'a> {
-    feishu_edge: u8,
-    schema: &'a str,
-    event_type: std::borrow::Cow<'a, str>,
-    #[serde(default)]
-    event_id: Option<String>,
-    #[serde(default)]
-    tenant_key: Option<String>,
-    #[serde(default)]
-    app_id: Option<String>,
-    #[serde(borrow)]
-    payload: &'a serde_json::value::RawValue,
-}
-
-fn schema_name(schema: Schema) -> &'static str {
-    match schema {
-        Schema::V1 => "1.0",
-        Schema::V2 => "2.0",
-        Schema::LegacyCard => "card",
-    }
-}
-
+/// A verified event as a queue message: a JSON object with the event's fields and its payload
+/// embedded as is (`{"feishuEdge":1,"schema","eventType","eventId","tenantKey","appId","payload"}`).
 fn queued_message(event: &Event) -> String {
-    let payload = serde_json::value::RawValue::from_string(event.payload.clone()).ok();
-    let payload = payload.as_deref();
-    let fallback = serde_json::value::RawValue::from_string("{}".into()).ok();
-    let Some(payload) = payload.or(fallback.as_deref()) else {
-        return String::new();
-    };
-    serde_json::to_string(&Queued {
-        feishu_edge: 1,
-        schema: schema_name(event.schema),
-        event_type: event.event_type.as_str().into(),
-        event_id: event.event_id.clone(),
-        tenant_key: event.tenant_key.clone(),
-        app_id: event.app_id.clone(),
-        payload,
-    })
-    .unwrap_or_default()
+    let optional = |v: &Option<String>| v.as_deref().map(quote).unwrap_or_else(|| "null".into());
+    let mut w = ObjectWriter::default();
+    w.field("feishuEdge", "1");
+    w.field("schema", &quote(event.schema.as_str()));
+    w.field("eventType", &quote(&event.event_type));
+    w.field("eventId", &optional(&event.event_id));
+    w.field("tenantKey", &optional(&event.tenant_key));
+    w.field("appId", &optional(&event.app_id));
+    w.field("payload", &event.payload);
+    w.finish()
 }
 
+/// The event a queue message carries, or `None` when it is not one of ours.
 fn unqueued_event(message: &str) -> Option<Event> {
-    let q: Queued<'_> = serde_json::from_str(message).ok()?;
-    let schema = match (q.feishu_edge, q.schema) {
-        (1, "1.0") => Schema::V1,
-        (1, "2.0") => Schema::V2,
-        (1, "card") => Schema::LegacyCard,
+    let q = RawFields::parse(message)?;
+    if q.get("feishuEdge")?.get() != "1" {
+        return None;
+    }
+    let schema = match q.str("schema")?.as_str() {
+        "1.0" => Schema::V1,
+        "2.0" => Schema::V2,
+        "card" => Schema::LegacyCard,
         _ => return None,
     };
+    let payload = q.get("payload")?.get();
+    RawFields::parse(payload)?;
     Some(Event {
         schema,
-        event_type: q.event_type.into_owned(),
-        event_id: q.event_id,
-        tenant_key: q.tenant_key,
-        app_id: q.app_id,
-        payload: q.payload.get().to_string(),
+        event_type: q.str("eventType")?,
+        event_id: q.str("eventId"),
+        tenant_key: q.str("tenantKey"),
+        app_id: q.str("appId"),
+        payload: payload.to_string(),
     })
 }

@@ -19,6 +19,17 @@ pub enum Schema {
     LegacyCard,
 }
 
+impl Schema {
+    /// Its name, as handlers see it in `ctx.schema`: `1.0`, `2.0` or `card`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Schema::V1 => "1.0",
+            Schema::V2 => "2.0",
+            Schema::LegacyCard => "card",
+        }
+    }
+}
+
 /// A verified event or callback.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
