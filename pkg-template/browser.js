@@ -1,7 +1,8 @@
 // Browser entry without a bundler: fetches the wasm beside this file (top-level await).
 import { startStreaming } from './instantiate.js';
+import { webCryptoHost } from './crypto-web.js';
 
-await startStreaming(fetch(new URL('./wasm/feishu_edge_bg.wasm', import.meta.url)));
+await startStreaming(fetch(new URL('./wasm/feishu_edge_bg.wasm', import.meta.url)), webCryptoHost);
 
 export * from './client.js';
 export * from './webhook.js';

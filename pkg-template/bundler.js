@@ -1,6 +1,11 @@
 // Deno and bundlers (webpack asyncWebAssembly, Vite with a wasm plugin): the wasm is imported
 // as an ES module (WebAssembly/ES module integration), instantiated by wasm-bindgen's entry.
 import './wasm/feishu_edge.js';
+import { installCrypto } from './wasm/feishu_edge_bg.js';
+import { hostCrypto } from './crypto-web.js';
+
+// Deno has node:crypto built in (synchronous); bundled for browsers, WebCrypto.
+installCrypto(hostCrypto());
 
 export * from './client.js';
 export * from './webhook.js';

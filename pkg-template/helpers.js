@@ -308,7 +308,7 @@ export async function sendWebhook(url, content, { secret, fetch: fetchFn, timest
   else payload.content = msg_type === 'post' ? { post: parsed } : parsed;
   if (secret) {
     payload.timestamp = String(timestamp);
-    payload.sign = botSign(timestamp, secret);
+    payload.sign = await botSign(timestamp, secret);
   }
   return postBotWebhook(String(url), JSON.stringify(payload), Number(timeoutMs), fetchFn);
 }

@@ -351,15 +351,27 @@ export interface SignatureInput {
   algorithm?: 'sha256' | 'sha1';
 }
 
+/**
+ * The low-level helpers compute in the Rust core with the runtime's primitives. The plain names
+ * are synchronous where the runtime's crypto is (node:crypto: Node, Deno, workerd with
+ * `nodejs_compat`); with WebCrypto only (workerd without it, browsers) they throw
+ * `FeishuError` (kind `config`): use the `...Async` names, which work everywhere.
+ *
+ * @example
+ * const ok = await verifySignatureAsync({ timestamp, nonce, key: encryptKey, body, signature });
+ */
 export declare function computeSignature(input: SignatureInput): string;
+export declare function computeSignatureAsync(input: SignatureInput): Promise<string>;
 export declare function verifySignature(input: SignatureInput & { signature: string }): boolean;
+export declare function verifySignatureAsync(input: SignatureInput & { signature: string }): Promise<boolean>;
 /** Throws FeishuError (kind 'webhook', with `reason`). */
 export declare function decryptEvent(encrypt: string, encryptKey: string): string;
+export declare function decryptEventAsync(encrypt: string, encryptKey: string): Promise<string>;
 export declare function encryptEvent(payload: string | Uint8Array | object, encryptKey: string, iv?: Uint8Array): string;
-export declare function signEvent(
-  payload: string | object,
-  options?: { encryptKey?: string; verificationToken?: string; timestamp?: number; nonce?: string; legacyCard?: boolean; iv?: Uint8Array },
-): { body: string; headers: Record<string, string> };
+export declare function encryptEventAsync(payload: string | Uint8Array | object, encryptKey: string, iv?: Uint8Array): Promise<string>;
+export interface SignEventOptions { encryptKey?: string; verificationToken?: string; timestamp?: number; nonce?: string; legacyCard?: boolean; iv?: Uint8Array }
+export declare function signEvent(payload: string | object, options?: SignEventOptions): { body: string; headers: Record<string, string> };
+export declare function signEventAsync(payload: string | object, options?: SignEventOptions): Promise<{ body: string; headers: Record<string, string> }>;
 
 // ---- Cards (JSON 2.0) ----
 

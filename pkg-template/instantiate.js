@@ -3,21 +3,22 @@
 import * as glue from './wasm/feishu_edge_bg.js';
 import { imports } from './wasm/imports.js';
 
-/** Synchronous start from an already compiled module (Node, workerd). */
-export function start(module) {
-  finish(new WebAssembly.Instance(module, imports));
+/** Synchronous start from an already compiled module (Node, workerd), with the host's crypto. */
+export function start(module, crypto) {
+  finish(new WebAssembly.Instance(module, imports), crypto);
 }
 
 /** Asynchronous start from a fetch() Response (browsers without a bundler). */
-export async function startStreaming(response) {
+export async function startStreaming(response, crypto) {
   const source = await response;
   const { instance } = typeof WebAssembly.instantiateStreaming === 'function'
     ? await WebAssembly.instantiateStreaming(source, imports)
     : await WebAssembly.instantiate(await source.arrayBuffer(), imports);
-  finish(instance);
+  finish(instance, crypto);
 }
 
-function finish(instance) {
+function finish(instance, crypto) {
   glue.__wbg_set_wasm(instance.exports);
   instance.exports.__wbindgen_start();
+  glue.installCrypto(crypto);
 }

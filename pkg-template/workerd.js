@@ -1,8 +1,10 @@
 // Cloudflare Workers / workerd entry: wrangler and Miniflare import .wasm as a compiled module.
 import wasmModule from './wasm/feishu_edge_bg.wasm';
 import { start } from './instantiate.js';
+import { hostCrypto } from './crypto-web.js';
 
-start(wasmModule);
+// node:crypto with the nodejs_compat flag (synchronous), WebCrypto without it.
+start(wasmModule, hostCrypto());
 
 export * from './client.js';
 export * from './webhook.js';

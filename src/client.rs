@@ -381,3 +381,12 @@ fn looks_like_error_envelope(resp: &HttpResponse) -> bool {
             .header("content-type")
             .is_none_or(|c| c.contains("json"))
 }
+
+impl crate::webhook::dispatch::AppTicketSink for Client {
+    fn app_id(&self) -> &str {
+        &self.config().app_id
+    }
+    fn store_app_ticket<'a>(&'a self, ticket: &'a str) -> crate::LocalBoxFuture<'a, Result<()>> {
+        Box::pin(Client::store_app_ticket(self, ticket))
+    }
+}

@@ -3,8 +3,8 @@
 //! A Feishu / Lark Open Platform SDK with one target-agnostic Rust core that also compiles to
 //! WebAssembly (Cloudflare Workers, Deno, Node, browsers).
 //!
-//! The core never touches a network or a clock directly: it talks to a [`Transport`], a
-//! [`TokenStore`] and a [`Runtime`] (clock + sleep), so the same code runs natively under test and
+//! The core never touches a network, a clock or a cipher directly: it talks to a [`Transport`],
+//! a [`TokenStore`], a [`Runtime`] (clock + sleep) and a [`crypto::Crypto`], so the same code runs natively under test and
 //! in wasm on the global `fetch`.
 //!
 //! ```
@@ -21,6 +21,7 @@ pub mod api;
 pub mod card;
 pub mod client;
 pub mod config;
+pub mod crypto;
 pub mod error;
 pub mod json;
 pub mod log;

@@ -1,7 +1,22 @@
 //! Native tests of webhook verification, decryption, normalization and dispatch.
 #![cfg(not(target_arch = "wasm32"))]
 
-use feishu_edge::webhook::crypto::{card_signature, encrypt, event_signature};
+use sync::{card_signature, encrypt, event_signature};
+
+/// The formulas with RustCrypto, synchronously (its futures are ready at once).
+mod sync {
+    use feishu_edge::crypto::{now, RustCrypto};
+    use feishu_edge::webhook::crypto;
+    pub fn encrypt(plain: &[u8], key: &str, iv: [u8; 16]) -> String {
+        now(crypto::encrypt(&RustCrypto, plain, key, iv)).unwrap().unwrap()
+    }
+    pub fn event_signature(ts: &str, nonce: &str, key: &str, body: &[u8]) -> String {
+        now(crypto::event_signature(&RustCrypto, ts, nonce, key, body)).unwrap().unwrap()
+    }
+    pub fn card_signature(ts: &str, nonce: &str, key: &str, body: &[u8]) -> String {
+        now(crypto::card_signature(&RustCrypto, ts, nonce, key, body)).unwrap().unwrap()
+    }
+}
 use feishu_edge::webhook::dispatch::{HandlerResult, NoHandlers};
 use feishu_edge::webhook::{
     Delivery, Dispatcher, Event, EventHandler, Flow, Headers, Reason, Schema, WebhookConfig,

@@ -1,5 +1,5 @@
 // feishu-edge/testing: the offline emulator and signed webhook requests for your tests.
-export { encryptEvent } from '../index.js';
+export { encryptEvent, encryptEventAsync } from '../index.js';
 
 export interface RecordedCall {
   method: string;
@@ -58,6 +58,12 @@ export declare function signedRequest(
   body: string | object,
   options?: { encryptKey?: string; verificationToken?: string; timestamp?: number; nonce?: string; legacyCard?: boolean },
 ): Request;
+/** `signedRequest` in every runtime (workerd without nodejs_compat and browsers have only asynchronous crypto). */
+export declare function signedRequestAsync(
+  url: string,
+  body: string | object,
+  options?: { encryptKey?: string; verificationToken?: string; timestamp?: number; nonce?: string; legacyCard?: boolean },
+): Promise<Request>;
 
 /** A schema 2.0 event push: `{ schema, header, event }`. */
 export interface EventPush<E = Record<string, unknown>> {

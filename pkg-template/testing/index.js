@@ -1,10 +1,10 @@
 // feishu-edge/testing: an offline Open Platform for your tests, and webhook requests signed and
 // encrypted the way the platform sends them. Not part of the main bundle.
-import { signEvent, encryptEvent } from 'feishu-edge';
+import { signEvent, signEventAsync, encryptEvent, encryptEventAsync } from 'feishu-edge';
 import { startEmulator } from './emulator.js';
 import { loadSchema, sample, deepMerge } from './schema.js';
 
-export { encryptEvent };
+export { encryptEvent, encryptEventAsync };
 
 /**
  * Starts a loopback emulator of the Open Platform (Node, Deno): token endpoints, messages,
@@ -42,6 +42,12 @@ export async function createEmulator({ appId = 'cli_emu', appSecret = 'emu_secre
 /** A web Request as the platform would POST it: encrypted and signed with `encryptKey`, or plain (signed legacy card callbacks with `legacyCard`). */
 export function signedRequest(url, body, options = {}) {
   const signed = signEvent(body, options);
+  return new Request(url, { method: 'POST', headers: signed.headers, body: signed.body });
+}
+
+/** `signedRequest` in every runtime (a promise). */
+export async function signedRequestAsync(url, body, options = {}) {
+  const signed = await signEventAsync(body, options);
   return new Request(url, { method: 'POST', headers: signed.headers, body: signed.body });
 }
 

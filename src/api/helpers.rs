@@ -6,7 +6,6 @@ use crate::error::{Error, Result};
 use crate::json::{quote, RawFields};
 use crate::request::url_encode;
 use base64::Engine;
-use hmac::{KeyInit, Mac};
 
 /// The `receive_id_type` an id implies: `ou_` open_id, `on_` union_id, `oc_` chat_id, an `@`
 /// email, anything else user_id.
@@ -111,16 +110,23 @@ pub fn message_body(content_json: &str) -> Result<MessageBody> {
 /// The custom-bot signature: `base64(HMAC-SHA256(key = timestamp + "\n" + secret, message = ""))`.
 ///
 /// ```
-/// assert_eq!(feishu_edge::api::helpers::bot_sign(1648200000, "testSecret"), "EeVMWFkWdx3NMASalfC7OEOJike0pXAY3MbTk9I1ouA=");
+/// # #[cfg(feature = "rustcrypto")] {
+/// use feishu_edge::{api::helpers::bot_sign, crypto::{now, RustCrypto}};
+/// let sign = now(bot_sign(&RustCrypto, 1648200000, "testSecret")).unwrap().unwrap();
+/// assert_eq!(sign, "EeVMWFkWdx3NMASalfC7OEOJike0pXAY3MbTk9I1ouA=");
+/// # }
 /// ```
-pub fn bot_sign(timestamp: u64, secret: &str) -> String {
+pub async fn bot_sign(
+    crypto: &dyn crate::crypto::Crypto,
+    timestamp: u64,
+    secret: &str,
+) -> Result<String> {
     let key = format!("{timestamp}\n{secret}");
-    let mac = match hmac::Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()) {
-        Ok(m) => m,
-        // HMAC accepts keys of any length; this arm is not reachable.
-        Err(_) => return String::new(),
-    };
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    let mac = crypto
+        .hmac_sha256(key.as_bytes(), b"")
+        .await
+        .map_err(|e| Error::Config(e.to_string()))?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(mac))
 }
 
 /// Posts a prepared payload to a group custom bot's webhook URL: one attempt with a timeout

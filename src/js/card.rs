@@ -12,7 +12,6 @@ use crate::LocalBoxFuture;
 use js_sys::{Function, Promise};
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 /// Throws `FeishuError` (kind `invalid_card`, with `reason` and `path`) if the card is invalid.
 #[wasm_bindgen(js_name = validateCardJson)]
@@ -112,7 +111,7 @@ impl WasmClient {
     #[wasm_bindgen(js_name = streamCard)]
     pub fn stream_card(&self, next: Function, options_json: String) -> Promise {
         let client = self.core();
-        future_to_promise(async move {
+        super::to_promise(Box::pin(async move {
             let o: StreamJsOptions = serde_json::from_str(&options_json).map_err(|e| {
                 to_js(&Error::InvalidRequest(format!(
                     "bad streamCard options: {e}"
@@ -134,6 +133,6 @@ impl WasmClient {
                 .await
                 .map_err(|e| to_js(&e))?;
             Ok(JsValue::from_str(&card_id))
-        })
+        }))
     }
 }

@@ -18,13 +18,12 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 fn promise<F>(fut: F) -> Promise
 where
     F: Future<Output = Result<JsValue, Error>> + 'static,
 {
-    future_to_promise(async move { fut.await.map_err(|e| to_js(&e)) })
+    super::to_promise(Box::pin(async move { fut.await.map_err(|e| to_js(&e)) }))
 }
 
 /// Parses a UTF-8 JSON body into a JS value with the engine's own `JSON.parse`.

@@ -24,10 +24,16 @@ pub fn receive_id_type(id: &str) -> String {
     helpers::receive_id_type(id).to_string()
 }
 
-/// The custom-bot signature for a timestamp (seconds) and secret.
+/// The custom-bot signature for a timestamp (seconds) and secret: a promise of it.
 #[wasm_bindgen(js_name = botSign)]
-pub fn bot_sign(timestamp: f64, secret: &str) -> String {
-    helpers::bot_sign(timestamp.max(0.0) as u64, secret)
+pub fn bot_sign(timestamp: f64, secret: String) -> Result<JsValue, JsValue> {
+    let crypto = super::crypto::provider()?;
+    super::crypto::now_or_promise("botSign", true, async move {
+        let sign = helpers::bot_sign(&*crypto, timestamp.max(0.0) as u64, &secret)
+            .await
+            .map_err(|e| to_js(&e))?;
+        Ok(JsValue::from_str(&sign))
+    })
 }
 
 /// Posts a custom-bot payload (JSON text) with a timeout through `fetch` (or the global one):
@@ -39,7 +45,7 @@ pub fn post_bot_webhook(
     timeout_ms: f64,
     fetch: Option<js_sys::Function>,
 ) -> js_sys::Promise {
-    wasm_bindgen_futures::future_to_promise(async move {
+    super::to_promise(Box::pin(async move {
         let transport = match fetch {
             Some(f) => super::fetch::FetchTransport::with_function(f),
             None => super::fetch::FetchTransport::global().map_err(|e| to_js(&e))?,
@@ -54,7 +60,7 @@ pub fn post_bot_webhook(
             .map_err(|e| to_js(&e))?;
         js_sys::JSON::parse(std::str::from_utf8(&reply.body).unwrap_or("{}"))
             .or_else(|_| Ok(js_sys::Object::new().into()))
-    })
+    }))
 }
 
 /// Part lengths for a chunked upload, in order.
@@ -100,7 +106,7 @@ impl WasmClient {
         refresh_token: Option<String>,
     ) -> js_sys::Promise {
         let client = self.core();
-        wasm_bindgen_futures::future_to_promise(async move {
+        super::to_promise(Box::pin(async move {
             use crate::api::oauth::{exchange, Grant};
             let grant = match (&code, &refresh_token) {
                 (Some(code), _) => Grant::Code {
@@ -118,14 +124,14 @@ impl WasmClient {
                 .await
                 .map(|t| user_token_js(&t))
                 .map_err(|e| to_js(&e))
-        })
+        }))
     }
 
     /// Stores a user's tokens (the object `oauthExchange` resolved to) under their open id.
     #[wasm_bindgen(js_name = oauthSave)]
     pub fn oauth_save(&self, open_id: String, token_json: String) -> js_sys::Promise {
         let client = self.core();
-        wasm_bindgen_futures::future_to_promise(async move {
+        super::to_promise(Box::pin(async move {
             let token: crate::api::oauth::UserToken =
                 serde_json::from_str(&token_json).map_err(|e| {
                     to_js(&crate::Error::InvalidRequest(format!(
@@ -136,19 +142,19 @@ impl WasmClient {
                 .await
                 .map(|_| JsValue::UNDEFINED)
                 .map_err(|e| to_js(&e))
-        })
+        }))
     }
 
     /// A stored user's valid access token (refreshed when needed), or `null`.
     #[wasm_bindgen(js_name = oauthUserToken)]
     pub fn oauth_user_token(&self, open_id: String) -> js_sys::Promise {
         let client = self.core();
-        wasm_bindgen_futures::future_to_promise(async move {
+        super::to_promise(Box::pin(async move {
             let t = crate::api::oauth::user_access_token(&client, &open_id)
                 .await
                 .map_err(|e| to_js(&e))?;
             Ok(t.map(|t| JsValue::from_str(&t)).unwrap_or(JsValue::NULL))
-        })
+        }))
     }
 
     /// The accounts (OAuth) base URL.

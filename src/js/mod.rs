@@ -4,6 +4,7 @@
 
 pub mod card;
 pub mod client;
+pub mod crypto;
 pub mod error;
 pub mod fetch;
 pub mod helpers;
@@ -22,6 +23,14 @@ pub(crate) fn prop(target: &JsValue, name: &str) -> JsValue {
 /// A property that is a function, if it is one.
 pub(crate) fn method(target: &JsValue, name: &str) -> Option<js_sys::Function> {
     prop(target, name).dyn_into::<js_sys::Function>().ok()
+}
+
+/// Every exported async function's promise goes through this one `future_to_promise`: each
+/// generic instantiation would copy a whole state machine into its own closure.
+pub(crate) fn to_promise(
+    future: crate::LocalBoxFuture<'static, Result<JsValue, JsValue>>,
+) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(future)
 }
 
 /// Awaits a value that may or may not be a promise (`await x` in JS).

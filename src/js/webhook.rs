@@ -3,6 +3,7 @@
 //! shape (one `JSON.parse`) and a context object.
 
 use super::client::WasmClient;
+use super::crypto::{now_or_promise, provider};
 use super::error::to_js;
 use super::logger::JsLogger;
 use super::runtime::JsRuntime;
@@ -20,7 +21,6 @@ use js_sys::{Function, Promise, Uint8Array};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 #[wasm_bindgen(inline_js = r#"
 export function handlerContext(eventType, eventId, tenantKey, appId, schema) {
@@ -280,14 +280,14 @@ impl WasmDispatcher {
             signature,
             content_type,
         };
-        future_to_promise(async move {
+        super::to_promise(Box::pin(async move {
             let bytes = bytes_of(&body).map_err(|e| to_js(&e))?;
             let defer = wait_until.map(|wait| {
                 move |work: LocalBoxFuture<'static, ()>| {
-                    let promise = future_to_promise(async move {
+                    let promise = super::to_promise(Box::pin(async move {
                         work.await;
                         Ok(JsValue::UNDEFINED)
-                    });
+                    }));
                     // waitUntil throwing (called outside a request) must not lose the work: it already runs.
                     let _ = wait.call1(&JsValue::UNDEFINED, &promise);
                 }
@@ -302,70 +302,104 @@ impl WasmDispatcher {
                 .invoke(&bytes, &headers, &*handlers, delivery)
                 .await;
             Ok(result_of(&reply))
-        })
+        }))
     }
 
     /// Handles one queue message body (as enqueued by `invoke` with a queue): resolves to
     /// `"ack"` or `"retry"`.
     pub fn consume(&self, message: JsValue) -> Promise {
         let (dispatcher, handlers) = (self.dispatcher.clone(), self.handlers.clone());
-        future_to_promise(async move {
+        super::to_promise(Box::pin(async move {
             let text = message.as_string().unwrap_or_default();
             let outcome = dispatcher.consume(&text, &*handlers).await;
             Ok(JsValue::from_str(match outcome {
                 Consumed::Ack => "ack",
                 Consumed::Retry => "retry",
             }))
-        })
+        }))
     }
 }
 
-/// `hex(SHA-256(timestamp + nonce + key + body))`, or the legacy card's SHA-1 with `algorithm = "sha1"`.
+/// `hex(SHA-256(timestamp + nonce + key + body))`, or the legacy card's SHA-1 with
+/// `algorithm = "sha1"`: a string, or with `wait` and an asynchronous host a promise of one.
 #[wasm_bindgen(js_name = computeSignature)]
 pub fn compute_signature(
-    timestamp: &str,
-    nonce: &str,
-    key: &str,
+    timestamp: String,
+    nonce: String,
+    key: String,
     body: JsValue,
     algorithm: Option<String>,
-) -> Result<String, JsValue> {
+    wait: bool,
+) -> Result<JsValue, JsValue> {
     let bytes = bytes_of(&body).map_err(|e| to_js(&e))?;
-    Ok(match algorithm.as_deref() {
-        Some("sha1") => crypto::card_signature(timestamp, nonce, key, &bytes),
-        _ => crypto::event_signature(timestamp, nonce, key, &bytes),
+    let crypto = provider()?;
+    now_or_promise("computeSignature", wait, async move {
+        let sig = signature(&*crypto, &timestamp, &nonce, &key, &bytes, algorithm.as_deref()).await?;
+        Ok(JsValue::from_str(&sig))
     })
 }
 
-/// Checks a signature in constant time.
-#[wasm_bindgen(js_name = verifySignatureRaw)]
-pub fn verify_signature(
+async fn signature(
+    crypto: &dyn crate::crypto::Crypto,
     timestamp: &str,
     nonce: &str,
     key: &str,
-    body: JsValue,
-    signature: &str,
-    algorithm: Option<String>,
-) -> Result<bool, JsValue> {
-    Ok(crypto::signature_matches(
-        &compute_signature(timestamp, nonce, key, body, algorithm)?,
-        signature,
-    ))
+    body: &[u8],
+    algorithm: Option<&str>,
+) -> Result<String, JsValue> {
+    match algorithm {
+        Some("sha1") => crypto::card_signature(crypto, timestamp, nonce, key, body).await,
+        _ => crypto::event_signature(crypto, timestamp, nonce, key, body).await,
+    }
+    .map_err(|e| to_js(&Error::Config(e.to_string())))
 }
 
-/// Decrypts an `encrypt` value to its UTF-8 text.
+/// Checks a signature in constant time: a boolean, or with `wait` a promise of one.
+#[wasm_bindgen(js_name = verifySignatureRaw)]
+#[allow(clippy::too_many_arguments)]
+pub fn verify_signature(
+    timestamp: String,
+    nonce: String,
+    key: String,
+    body: JsValue,
+    given: String,
+    algorithm: Option<String>,
+    wait: bool,
+) -> Result<JsValue, JsValue> {
+    let bytes = bytes_of(&body).map_err(|e| to_js(&e))?;
+    let crypto = provider()?;
+    now_or_promise("verifySignature", wait, async move {
+        let expected = signature(&*crypto, &timestamp, &nonce, &key, &bytes, algorithm.as_deref()).await?;
+        Ok(JsValue::from_bool(crypto::signature_matches(&expected, &given)))
+    })
+}
+
+/// Decrypts an `encrypt` value to its UTF-8 text (or with `wait` a promise of it).
 #[wasm_bindgen(js_name = decryptEvent)]
-pub fn decrypt_event(encrypted: &str, encrypt_key: &str) -> Result<String, JsValue> {
-    let plain = crypto::decrypt(encrypted, encrypt_key).map_err(|r| to_js(&Error::Webhook(r)))?;
-    String::from_utf8(plain)
-        .map_err(|_| to_js(&Error::Webhook(crate::webhook::Reason::InvalidPlaintext)))
+pub fn decrypt_event(encrypted: String, encrypt_key: String, wait: bool) -> Result<JsValue, JsValue> {
+    let crypto = provider()?;
+    now_or_promise("decryptEvent", wait, async move {
+        let plain = crypto::decrypt(&*crypto, &encrypted, &encrypt_key)
+            .await
+            .map_err(|r| to_js(&Error::Webhook(r)))?;
+        let text = String::from_utf8(plain)
+            .map_err(|_| to_js(&Error::Webhook(crate::webhook::Reason::InvalidPlaintext)))?;
+        Ok(JsValue::from_str(&text))
+    })
 }
 
 /// Encrypts text or bytes like the platform does; `iv` must be 16 bytes.
 #[wasm_bindgen(js_name = encryptEventRaw)]
-pub fn encrypt_event(plaintext: JsValue, encrypt_key: &str, iv: &[u8]) -> Result<String, JsValue> {
+pub fn encrypt_event(plaintext: JsValue, encrypt_key: String, iv: &[u8], wait: bool) -> Result<JsValue, JsValue> {
     let iv: [u8; 16] = iv
         .try_into()
         .map_err(|_| to_js(&Error::InvalidRequest("iv must be 16 bytes".into())))?;
     let bytes = bytes_of(&plaintext).map_err(|e| to_js(&e))?;
-    Ok(crypto::encrypt(&bytes, encrypt_key, iv))
+    let crypto = provider()?;
+    now_or_promise("encryptEvent", wait, async move {
+        let sealed = crypto::encrypt(&*crypto, &bytes, &encrypt_key, iv)
+            .await
+            .map_err(|e| to_js(&Error::Config(e.to_string())))?;
+        Ok(JsValue::from_str(&sealed))
+    })
 }

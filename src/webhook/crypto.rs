@@ -1,13 +1,12 @@
 //! The platform's webhook formulas: SHA-256 event signatures, SHA-1 legacy card signatures,
-//! AES-256-CBC event encryption. Plain hashes over the raw bytes, compared in constant time.
+//! AES-256-CBC event encryption. Plain hashes over the raw bytes, compared in constant time; the
+//! primitives come from a [`Crypto`] (the host's on wasm), the formulas and checks are here.
 
-use aes::cipher::{block_padding::Pkcs7, BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
 use base64::Engine;
-use sha1::Sha1;
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::Reason;
+use crate::crypto::{Crypto, CryptoError};
 
 /// Standard base64 (the ciphertext is public: no need for constant-time decoding).
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -15,39 +14,42 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 /// `lowercase hex(SHA-256(timestamp + nonce + encrypt_key + body))`.
 ///
 /// ```
-/// let sig = feishu_edge::webhook::crypto::event_signature("1700000000", "test_nonce", "ek_secret", br#"{"type": "event"}"#);
-/// assert_eq!(sig, "33a7b21052cde946ddf49865a2efb3a90a4df79c6e701246b9f42999961b1c66");
+/// # #[cfg(feature = "rustcrypto")] {
+/// use feishu_edge::{crypto::{now, RustCrypto}, webhook::crypto::event_signature};
+/// let sig = now(event_signature(&RustCrypto, "1700000000", "test_nonce", "ek_secret", br#"{"type": "event"}"#));
+/// assert_eq!(sig.unwrap().unwrap(), "33a7b21052cde946ddf49865a2efb3a90a4df79c6e701246b9f42999961b1c66");
+/// # }
 /// ```
-pub fn event_signature(timestamp: &str, nonce: &str, encrypt_key: &str, body: &[u8]) -> String {
-    let digest = Sha256::new()
-        .chain_update(timestamp)
-        .chain_update(nonce)
-        .chain_update(encrypt_key)
-        .chain_update(body)
-        .finalize();
-    base16ct::lower::encode_string(&digest)
+pub async fn event_signature(
+    crypto: &dyn Crypto,
+    timestamp: &str,
+    nonce: &str,
+    encrypt_key: &str,
+    body: &[u8],
+) -> Result<String, CryptoError> {
+    let parts = [timestamp.as_bytes(), nonce.as_bytes(), encrypt_key.as_bytes(), body];
+    Ok(base16ct::lower::encode_string(&crypto.sha256(&parts).await?))
 }
 
 /// `lowercase hex(SHA-1(timestamp + nonce + verification_token + body))`: the legacy card URL.
 ///
 /// ```
-/// let sig = feishu_edge::webhook::crypto::card_signature("1700000000", "test_nonce", "vt_secret",
-///     br#"{"open_id":"ou_x","action":{"tag":"button","value":{"k":"v"}}}"#);
-/// assert_eq!(sig, "dd1184544f82c2ac404037d6cbc77fcb6aa72dda");
+/// # #[cfg(feature = "rustcrypto")] {
+/// use feishu_edge::{crypto::{now, RustCrypto}, webhook::crypto::card_signature};
+/// let sig = now(card_signature(&RustCrypto, "1700000000", "test_nonce", "vt_secret",
+///     br#"{"open_id":"ou_x","action":{"tag":"button","value":{"k":"v"}}}"#));
+/// assert_eq!(sig.unwrap().unwrap(), "dd1184544f82c2ac404037d6cbc77fcb6aa72dda");
+/// # }
 /// ```
-pub fn card_signature(
+pub async fn card_signature(
+    crypto: &dyn Crypto,
     timestamp: &str,
     nonce: &str,
     verification_token: &str,
     body: &[u8],
-) -> String {
-    let digest = Sha1::new()
-        .chain_update(timestamp)
-        .chain_update(nonce)
-        .chain_update(verification_token)
-        .chain_update(body)
-        .finalize();
-    base16ct::lower::encode_string(&digest)
+) -> Result<String, CryptoError> {
+    let parts = [timestamp.as_bytes(), nonce.as_bytes(), verification_token.as_bytes(), body];
+    Ok(base16ct::lower::encode_string(&crypto.sha1(&parts).await?))
 }
 
 /// Constant-time equality of two secrets' bytes (the length is not secret).
@@ -62,18 +64,26 @@ pub fn signature_matches(expected_lower_hex: &str, given: &str) -> bool {
     secure_eq(expected_lower_hex.as_bytes(), given.as_bytes())
 }
 
-fn aes_key(encrypt_key: &str) -> [u8; 32] {
-    Sha256::digest(encrypt_key.as_bytes()).into()
+/// The AES key: SHA-256 of the encrypt key.
+pub async fn aes_key(crypto: &dyn Crypto, encrypt_key: &str) -> Result<[u8; 32], CryptoError> {
+    crypto.sha256(&[encrypt_key.as_bytes()]).await
 }
 
 /// Decrypts an `{"encrypt": "..."}` payload: base64 → IV (16 bytes) + AES-256-CBC, key
-/// SHA-256(encrypt key), PKCS#7 checked.
+/// SHA-256(encrypt key), PKCS#7 checked here (in constant time over the last block).
 ///
 /// ```
-/// let plain = feishu_edge::webhook::crypto::decrypt("P37w+VZImNgPEO1RBhJ6RtKl7n6zymIbEG1pReEzghk=", "test key").unwrap();
-/// assert_eq!(plain, b"hello world");
+/// # #[cfg(feature = "rustcrypto")] {
+/// use feishu_edge::{crypto::{now, RustCrypto}, webhook::crypto::decrypt};
+/// let plain = now(decrypt(&RustCrypto, "P37w+VZImNgPEO1RBhJ6RtKl7n6zymIbEG1pReEzghk=", "test key")).unwrap();
+/// assert_eq!(plain.unwrap(), b"hello world");
+/// # }
 /// ```
-pub fn decrypt(encrypted: &str, encrypt_key: &str) -> Result<Vec<u8>, Reason> {
+pub async fn decrypt(
+    crypto: &dyn Crypto,
+    encrypted: &str,
+    encrypt_key: &str,
+) -> Result<Vec<u8>, Reason> {
     let raw = B64
         .decode(encrypted.trim())
         .map_err(|_| Reason::InvalidBase64)?;
@@ -81,47 +91,88 @@ pub fn decrypt(encrypted: &str, encrypt_key: &str) -> Result<Vec<u8>, Reason> {
         return Err(Reason::InvalidCiphertext);
     }
     let (iv, data) = raw.split_at(16);
-    let key = aes_key(encrypt_key);
     let iv: [u8; 16] = iv.try_into().map_err(|_| Reason::InvalidCiphertext)?;
-    cbc::Decryptor::<aes::Aes256>::new(&key.into(), &iv.into())
-        .decrypt_padded_vec::<Pkcs7>(data)
-        .map_err(|_| Reason::DecryptionFailed)
+    let key = aes_key(crypto, encrypt_key)
+        .await
+        .map_err(|_| Reason::CryptoFailed)?;
+    let padded = crypto
+        .aes256_cbc_decrypt(&key, &iv, data)
+        .await
+        .map_err(|_| Reason::CryptoFailed)?;
+    unpad(padded).ok_or(Reason::DecryptionFailed)
 }
 
-/// Encrypts like the platform does (for tests and users' own test suites): base64(IV + AES-256-CBC).
+/// Removes PKCS#7 padding, looking at the whole last block whatever its value says.
+fn unpad(mut data: Vec<u8>) -> Option<Vec<u8>> {
+    let n = *data.last()?;
+    let mut bad = u8::from(n == 0 || n > 16 || data.len() < 16);
+    for (i, b) in data.iter().rev().take(16).enumerate() {
+        bad |= u8::from(i < usize::from(n)) & u8::from(*b != n);
+    }
+    if bad != 0 {
+        return None;
+    }
+    data.truncate(data.len() - usize::from(n));
+    Some(data)
+}
+
+/// Encrypts like the platform does (for tests and users' own test suites): base64(IV +
+/// AES-256-CBC(PKCS#7-padded plaintext)).
 ///
 /// ```
-/// use feishu_edge::webhook::crypto::{decrypt, encrypt};
-/// let e = encrypt(b"{\"a\":1}", "k", [7; 16]);
-/// assert_eq!(decrypt(&e, "k").unwrap(), b"{\"a\":1}");
+/// # #[cfg(feature = "rustcrypto")] {
+/// use feishu_edge::{crypto::{now, RustCrypto}, webhook::crypto::{decrypt, encrypt}};
+/// let e = now(encrypt(&RustCrypto, b"{\"a\":1}", "k", [7; 16])).unwrap().unwrap();
+/// assert_eq!(now(decrypt(&RustCrypto, &e, "k")).unwrap().unwrap(), b"{\"a\":1}");
+/// # }
 /// ```
-pub fn encrypt(plaintext: &[u8], encrypt_key: &str, iv: [u8; 16]) -> String {
-    let key = aes_key(encrypt_key);
+pub async fn encrypt(
+    crypto: &dyn Crypto,
+    plaintext: &[u8],
+    encrypt_key: &str,
+    iv: [u8; 16],
+) -> Result<String, CryptoError> {
+    let key = aes_key(crypto, encrypt_key).await?;
+    let pad = 16 - plaintext.len() % 16;
+    let mut padded = Vec::with_capacity(plaintext.len() + pad);
+    padded.extend_from_slice(plaintext);
+    padded.resize(plaintext.len() + pad, pad as u8);
     let mut out = iv.to_vec();
-    out.extend(
-        cbc::Encryptor::<aes::Aes256>::new(&key.into(), &iv.into())
-            .encrypt_padded_vec::<Pkcs7>(plaintext),
-    );
-    B64.encode(out)
+    out.extend(crypto.aes256_cbc_encrypt(&key, &iv, &padded).await?);
+    Ok(B64.encode(out))
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "rustcrypto"))]
 mod tests {
     use super::*;
+    use crate::crypto::{now, RustCrypto};
+
+    fn dec(e: &str, k: &str) -> Result<Vec<u8>, Reason> {
+        now(decrypt(&RustCrypto, e, k)).unwrap()
+    }
+    fn enc(p: &[u8], k: &str, iv: [u8; 16]) -> String {
+        now(encrypt(&RustCrypto, p, k, iv)).unwrap().unwrap()
+    }
+    fn esig(t: &str, n: &str, k: &str, b: &[u8]) -> String {
+        now(event_signature(&RustCrypto, t, n, k, b)).unwrap().unwrap()
+    }
+    fn csig(t: &str, n: &str, k: &str, b: &[u8]) -> String {
+        now(card_signature(&RustCrypto, t, n, k, b)).unwrap().unwrap()
+    }
 
     #[test]
     fn protocol_vectors() {
         assert_eq!(
-            decrypt("P37w+VZImNgPEO1RBhJ6RtKl7n6zymIbEG1pReEzghk=", "test key").unwrap(),
+            dec("P37w+VZImNgPEO1RBhJ6RtKl7n6zymIbEG1pReEzghk=", "test key").unwrap(),
             b"hello world"
         );
         let v2 = "tT1xP+ovuc0T3b/rnZX3ax76exqAn0ANQ6/U45GcciC0mgNBc8JtvqOJGNAPMKpgRs2dVU1NYk9VDeqS8T4SYtU0hzNU54aS84WnxvZ3VFfDcy/RyABlNqlUiGyLDzFI0yxdCMT4KR/YEQXlt6nZi50KwRlZ+A75r645KesZuLMljezYyY8VeeXEVjPw35+e";
         assert_eq!(
-            String::from_utf8(decrypt(v2, "mazhe.nerd").unwrap()).unwrap(),
+            String::from_utf8(dec(v2, "mazhe.nerd").unwrap()).unwrap(),
             r#"{"challenge":"5634b122-c042-4634-bc7f-b07a3c3e77ad","token":"iRdCP2WwXNBXRM3mGLqhrgch3cn0gbT6","type":"url_verification"}"#
         );
         assert_eq!(
-            event_signature(
+            esig(
                 "1700000000",
                 "test_nonce",
                 "ek_secret",
@@ -130,7 +181,7 @@ mod tests {
             "33a7b21052cde946ddf49865a2efb3a90a4df79c6e701246b9f42999961b1c66"
         );
         assert_eq!(
-            card_signature(
+            csig(
                 "1700000000",
                 "test_nonce",
                 "vt_secret",
@@ -142,24 +193,37 @@ mod tests {
 
     #[test]
     fn decrypt_failures_are_reasons() {
-        assert_eq!(decrypt("not base64!!", "k"), Err(Reason::InvalidBase64));
+        assert_eq!(dec("not base64!!", "k"), Err(Reason::InvalidBase64));
         assert_eq!(
-            decrypt(&B64.encode([0u8; 20]), "k"),
+            dec(&B64.encode([0u8; 20]), "k"),
             Err(Reason::InvalidCiphertext)
         );
         assert_eq!(
-            decrypt(&B64.encode([0u8; 16]), "k"),
+            dec(&B64.encode([0u8; 16]), "k"),
             Err(Reason::InvalidCiphertext)
         );
-        let e = encrypt(b"hello", "right", [1; 16]);
-        assert_eq!(decrypt(&e, "wrong"), Err(Reason::DecryptionFailed));
+        let e = enc(b"hello", "right", [1; 16]);
+        assert_eq!(dec(&e, "wrong"), Err(Reason::DecryptionFailed));
     }
 
     #[test]
     fn signatures_compare_in_constant_time_and_ignore_hex_case() {
-        let s = event_signature("1", "n", "k", b"{}");
+        let s = esig("1", "n", "k", b"{}");
         assert!(signature_matches(&s, &s.to_ascii_uppercase()));
         assert!(!signature_matches(&s, &s[..10]));
         assert!(!signature_matches(&s, ""));
+    }
+
+    #[test]
+    fn padding_is_checked_here() {
+        assert_eq!(unpad(vec![3; 16]), Some(vec![3; 13]));
+        assert_eq!(unpad(vec![16; 16]), Some(vec![]));
+        assert_eq!(unpad(vec![0; 16]), None);
+        assert_eq!(unpad(vec![17; 16]), None);
+        let mut v = vec![4; 16];
+        v[13] = 9;
+        assert_eq!(unpad(v), None);
+        assert_eq!(unpad(vec![]), None);
+        assert_eq!(unpad(vec![1; 3]), None);
     }
 }

@@ -5,7 +5,7 @@
 use super::dedupe::{Claim, Dedupe, Lease};
 use super::parse::{parse, Event, Inbound, Schema};
 use super::{Flow, Headers, Reason, WebhookConfig};
-use crate::client::Client;
+use crate::crypto::{default_crypto, Crypto};
 use crate::error::Result;
 use crate::json::{quote, ObjectWriter, RawFields};
 use crate::log::{log_at, Level, Logger, NoLogger};
@@ -23,6 +23,15 @@ pub trait EventHandler {
     fn handles(&self, event: &Event) -> bool;
     /// Runs the handler. The future owns what it needs so it can outlive the request.
     fn call(&self, event: &Event) -> LocalBoxFuture<'static, HandlerResult>;
+}
+
+/// Where pushed `app_ticket`s go: the token manager of the marketplace app they are for.
+/// [`crate::Client`] is one; the dispatcher needs nothing else from a client.
+pub trait AppTicketSink {
+    /// The app the tickets are for (tickets for other apps are ignored).
+    fn app_id(&self) -> &str;
+    /// Stores a fresh ticket.
+    fn store_app_ticket<'a>(&'a self, ticket: &'a str) -> LocalBoxFuture<'a, Result<()>>;
 }
 
 /// The HTTP answer to a webhook request.
@@ -104,8 +113,9 @@ pub struct Dispatcher {
     config: WebhookConfig,
     flow: Flow,
     runtime: Rc<dyn Runtime>,
+    crypto: Rc<dyn Crypto>,
     dedupe: Option<Rc<Dedupe>>,
-    client: Option<Client>,
+    app_tickets: Option<Rc<dyn AppTicketSink>>,
     logger: Rc<dyn Logger>,
 }
 
@@ -123,15 +133,17 @@ impl EventHandler for NoHandlers {
 
 impl Dispatcher {
     /// A dispatcher for one endpoint; refuses a configuration that authenticates nothing
-    /// (see [`WebhookConfig::validate`]).
+    /// (see [`WebhookConfig::validate`]). Its crypto is [`default_crypto`] until
+    /// [`Dispatcher::crypto`] sets another.
     pub fn new(config: WebhookConfig, flow: Flow, runtime: Rc<dyn Runtime>) -> Result<Dispatcher> {
         config.validate()?;
         Ok(Dispatcher {
             config,
             flow,
             runtime,
+            crypto: default_crypto()?,
             dedupe: None,
-            client: None,
+            app_tickets: None,
             logger: Rc::new(NoLogger),
         })
     }
@@ -150,9 +162,14 @@ impl Dispatcher {
         ));
         self
     }
-    /// Writes pushed `app_ticket`s into this client's token store.
-    pub fn client(mut self, client: Client) -> Self {
-        self.client = Some(client);
+    /// Computes signatures and decrypts with `crypto` (the host's, on wasm).
+    pub fn crypto(mut self, crypto: Rc<dyn Crypto>) -> Self {
+        self.crypto = crypto;
+        self
+    }
+    /// Writes pushed `app_ticket`s into this client's token store (any [`AppTicketSink`]).
+    pub fn client(mut self, client: impl AppTicketSink + 'static) -> Self {
+        self.app_tickets = Some(Rc::new(client));
         self
     }
     /// Logs rejections, duplicates and handler failures (never bodies or secrets). Set it
@@ -162,8 +179,8 @@ impl Dispatcher {
         self
     }
     /// Sets (or replaces) the client that stores `app_ticket`s.
-    pub fn set_client(&mut self, client: Client) {
-        self.client = Some(client);
+    pub fn set_client(&mut self, client: impl AppTicketSink + 'static) {
+        self.app_tickets = Some(Rc::new(client));
     }
     /// The verification settings.
     pub fn config(&self) -> &WebhookConfig {
@@ -183,7 +200,8 @@ impl Dispatcher {
         delivery: Delivery<'_>,
     ) -> Reply {
         let now = self.runtime.now_ms() / 1000;
-        let event = match parse(&self.config, body, headers, now, self.flow) {
+        let parsed = parse(&self.config, &*self.crypto, body, headers, now, self.flow).await;
+        let event = match parsed {
             Ok(Inbound::Challenge { challenge }) => {
                 return Reply::ok(format!("{{\"challenge\":{}}}", quote(&challenge)), None)
             }
@@ -327,12 +345,12 @@ impl Dispatcher {
 
     async fn store_app_ticket(&self, event: &Event) {
         let ticket = RawFields::parse(&event.payload).and_then(|f| f.str("app_ticket"));
-        match (&self.client, ticket) {
+        match (&self.app_tickets, ticket) {
             (Some(client), Some(ticket)) => {
                 if event
                     .app_id
                     .as_deref()
-                    .is_some_and(|id| id != client.config().app_id)
+                    .is_some_and(|id| id != client.app_id())
                 {
                     log_at!(
                         self.logger,

@@ -2,11 +2,16 @@
 //! decrypted, normalized, de-duplicated and dispatched.
 //!
 //! ```
+//! # #[cfg(feature = "rustcrypto")] {
+//! use feishu_edge::crypto::{now, RustCrypto};
 //! use feishu_edge::webhook::{parse, Flow, Headers, Inbound, WebhookConfig};
 //! let config = WebhookConfig::new().verification_token("vt");
 //! let body = br#"{"challenge":"c1","token":"vt","type":"url_verification"}"#;
-//! let inbound = parse(&config, body, &Headers::default(), 1_700_000_000, Flow::Event).unwrap();
+//! let headers = Headers::default();
+//! let parsing = parse(&config, &RustCrypto, body, &headers, 1_700_000_000, Flow::Event);
+//! let inbound = now(parsing).unwrap().unwrap();
 //! assert!(matches!(inbound, Inbound::Challenge { challenge } if challenge == "c1"));
+//! # }
 //! ```
 
 pub mod crypto;
@@ -85,6 +90,8 @@ pub enum Reason {
     QueueFailed,
     /// The body did not arrive within the read deadline.
     BodyTimeout,
+    /// The host's crypto failed (not the request's fault): the platform should retry.
+    CryptoFailed,
 }
 
 impl Reason {
@@ -115,6 +122,7 @@ impl Reason {
             Reason::EventInProgress => "event_in_progress",
             Reason::QueueFailed => "queue_failed",
             Reason::BodyTimeout => "body_timeout",
+            Reason::CryptoFailed => "crypto_failed",
         }
     }
     /// The HTTP status to answer with.
@@ -130,7 +138,7 @@ impl Reason {
             | Reason::TokenMismatch
             | Reason::UnverifiableRequest => 401,
             Reason::BodyTimeout => 408,
-            Reason::HandlerFailed => 500,
+            Reason::HandlerFailed | Reason::CryptoFailed => 500,
             Reason::EventInProgress | Reason::QueueFailed => 503,
             _ => 400,
         }
@@ -168,6 +176,7 @@ impl Reason {
             }
             Reason::QueueFailed => "the event could not be queued; retry later",
             Reason::BodyTimeout => "the body did not arrive in time",
+            Reason::CryptoFailed => "the runtime's crypto failed; retry later",
         }
     }
     /// The reason with this stable name (the JS layer reports refusals it detects while

@@ -5,6 +5,7 @@
 //! [`Reason`]; nothing here panics on any input.
 
 use super::crypto::{card_signature, decrypt, event_signature, secure_eq, signature_matches};
+use crate::crypto::Crypto;
 use super::{Flow, Headers, Reason, WebhookConfig};
 use crate::json::{quote, too_deep, ObjectWriter, RawFields};
 
@@ -60,9 +61,11 @@ pub enum Inbound {
     Event(Event),
 }
 
-/// Verifies and parses one webhook request. `now_secs` is the current Unix time.
-pub fn parse(
+/// Verifies and parses one webhook request. `now_secs` is the current Unix time; the
+/// primitives come from `crypto`.
+pub async fn parse(
     config: &WebhookConfig,
+    crypto: &dyn Crypto,
     body: &[u8],
     headers: &Headers,
     now_secs: u64,
@@ -95,26 +98,32 @@ pub fn parse(
     // - With only a verification token, the token in the body is the check (no replay
     //   protection); with nothing configured, construction required `allow_unverified`.
     let signing_secret = match legacy_card {
-        false => config
-            .encrypt_key
-            .as_ref()
-            .map(|k| (k.expose(), event_signature as SignFn)),
+        false => config.encrypt_key.as_ref().map(|k| (k.expose(), false)),
         true => match (&config.verification_token, &config.encrypt_key) {
-            (Some(t), _) => Some((t.expose(), card_signature as SignFn)),
+            (Some(t), _) => Some((t.expose(), true)),
             (None, Some(_)) => return Err(Reason::UnverifiableRequest),
             (None, None) => None,
         },
     };
     let signed = match signing_secret {
-        Some((secret, sign)) => {
-            verify_signature(headers, now_secs, config.tolerance_secs, |ts, nonce| {
-                sign(ts, nonce, secret, body)
-            })?
-        }
+        Some((secret, sha1)) => match signature_headers(headers, now_secs, config.tolerance_secs)? {
+            None => false,
+            Some((ts, nonce, given)) => {
+                let expected = match sha1 {
+                    true => card_signature(crypto, ts, nonce, secret, body).await,
+                    false => event_signature(crypto, ts, nonce, secret, body).await,
+                }
+                .map_err(|_| Reason::CryptoFailed)?;
+                if !signature_matches(&expected, given) {
+                    return Err(Reason::SignatureMismatch);
+                }
+                true
+            }
+        },
         None if config.allow_unverified || config.verification_token.is_some() => true,
         None => return Err(Reason::UnverifiableRequest),
     };
-    let inbound = classify(config, outer, encrypted.is_some(), legacy_card);
+    let inbound = classify(config, crypto, outer, encrypted.is_some(), legacy_card).await;
     if signed {
         return inbound;
     }
@@ -131,8 +140,9 @@ pub fn parse(
 }
 
 /// Decrypts (when `encrypt` is present) and recognises the request's shape.
-fn classify(
+async fn classify(
     config: &WebhookConfig,
+    crypto: &dyn Crypto,
     outer: RawFields<'_>,
     encrypted: bool,
     legacy_card: bool,
@@ -145,7 +155,7 @@ fn classify(
             .as_ref()
             .ok_or(Reason::EncryptedButNoKey)?;
         let cipher: String = serde_json::from_str(raw.get()).map_err(|_| Reason::InvalidJson)?;
-        plaintext = String::from_utf8(decrypt(&cipher, key.expose())?)
+        plaintext = String::from_utf8(decrypt(crypto, &cipher, key.expose()).await?)
             .map_err(|_| Reason::InvalidPlaintext)?;
         if too_deep(&plaintext, config.max_depth) {
             return Err(Reason::JsonTooDeep);
@@ -215,17 +225,15 @@ fn classify(
     Err(Reason::UnknownEventShape)
 }
 
-type SignFn = fn(&str, &str, &str, &[u8]) -> String;
-
-/// `Ok(true)` when the headers carry a valid signature, `Ok(false)` when all three are absent.
-fn verify_signature(
-    headers: &Headers,
+/// The signature headers, once the timestamp is within the tolerance: `None` when all three
+/// are absent.
+fn signature_headers<'h>(
+    headers: &'h Headers,
     now_secs: u64,
     tolerance: u64,
-    sign: impl Fn(&str, &str) -> String,
-) -> Result<bool, Reason> {
+) -> Result<Option<(&'h str, &'h str, &'h str)>, Reason> {
     let (ts, nonce, sig) = match (&headers.timestamp, &headers.nonce, &headers.signature) {
-        (None, None, None) => return Ok(false),
+        (None, None, None) => return Ok(None),
         (Some(t), Some(n), Some(s)) => (t.as_str(), n.as_str(), s.as_str()),
         _ => return Err(Reason::MissingSignature),
     };
@@ -233,10 +241,7 @@ fn verify_signature(
     if when.abs_diff(now_secs) > tolerance {
         return Err(Reason::StaleTimestamp);
     }
-    if !signature_matches(&sign(ts, nonce), sig) {
-        return Err(Reason::SignatureMismatch);
-    }
-    Ok(true)
+    Ok(Some((ts, nonce, sig)))
 }
 
 fn check_token(config: &WebhookConfig, found: Option<&str>) -> Result<(), Reason> {

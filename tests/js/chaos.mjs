@@ -48,7 +48,7 @@ export async function chaosRun(ctx, store, { events = 1000, seed = 7, scale = 10
       if (attempt > 0) await sleep((SCHEDULE_SECONDS[attempt - 1] * 1000) / scale);
       deliveries++;
       // Each delivery is signed when it is sent, like the platform's.
-      const { body, headers } = ctx.signEvent(event, { encryptKey: KEY });
+      const { body, headers } = (await ctx.signEventAsync(event, { encryptKey: KEY }));
       const r = await dispatchers[(copy + attempt) % dispatchers.length].invoke(body, headers);
       if (r.status === 200) return;
     }

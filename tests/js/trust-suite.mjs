@@ -102,7 +102,7 @@ export const trustTests = [
       const d = new ctx.EventDispatcher({ encryptKey: KEY, verificationToken: TOKEN, dedupeStore: store, ...quiet })
         .register({ 'im.message.receive_v1': () => { if (++attempts === 1) throw new Error('first attempt fails'); successes++; } });
       const event = messageEvent(uniq('ev_retry'), TOKEN);
-      const deliver = () => d.invoke(...Object.values(ctx.signEvent(event, { encryptKey: KEY })));
+      const deliver = async () => d.invoke(...Object.values((await ctx.signEventAsync(event, { encryptKey: KEY }))));
       const first = await deliver();
       assertEqual([first.status, first.reason], [500, 'handler_failed']);
       const retry = await deliver();
@@ -123,12 +123,12 @@ export const trustTests = [
         .register({ 'im.message.receive_v1': async () => { await sleep(20); handled++; } });
       const one = make();
       const event = messageEvent(uniq('ev_5x'), TOKEN);
-      const replies = await Promise.all(Array.from({ length: 5 }, () => one.invoke(...Object.values(ctx.signEvent(event, { encryptKey: KEY })))));
+      const replies = await Promise.all(Array.from({ length: 5 }, async () => one.invoke(...Object.values((await ctx.signEventAsync(event, { encryptKey: KEY }))))));
       assertEqual(handled, 1, JSON.stringify(replies));
       assert(replies.every((r) => r.status === 200 || r.reason === 'event_in_progress'), JSON.stringify(replies));
       const three = [make(), make(), make()];
       const event2 = messageEvent(uniq('ev_3d'), TOKEN);
-      await Promise.all(three.map((d) => d.invoke(...Object.values(ctx.signEvent(event2, { encryptKey: KEY })))));
+      await Promise.all(three.map(async (d) => d.invoke(...Object.values((await ctx.signEventAsync(event2, { encryptKey: KEY }))))));
       assertEqual(handled, 2);
     },
   },
@@ -142,7 +142,7 @@ export const trustTests = [
         const d = new ctx.EventDispatcher({ encryptKey: KEY, verificationToken: TOKEN, dedupeStore: store, storeTimeoutMs: 150, logger, logLevel: 'warn' })
           .register({ 'im.message.receive_v1': () => { handled++; } });
         const started = Date.now();
-        const r = await d.invoke(...Object.values(ctx.signEvent(messageEvent(uniq('ev_hang'), TOKEN), { encryptKey: KEY })));
+        const r = await d.invoke(...Object.values((await ctx.signEventAsync(messageEvent(uniq('ev_hang'), TOKEN), { encryptKey: KEY }))));
         assertEqual(r.status, 200);
         assert(Date.now() - started < 1500, `took ${Date.now() - started} ms`);
       }
@@ -160,11 +160,11 @@ export const trustTests = [
         .register({ 'im.message.receive_v1': async () => { if (++attempts === 1) throw new Error('deferred failure'); } });
       const event = messageEvent(uniq('ev_wu'), TOKEN);
       const pending = [];
-      const res = await d.handle(post(...Object.values(ctx.signEvent(event, { encryptKey: KEY }))), { waitUntil: (p) => pending.push(p) });
+      const res = await d.handle(post(...Object.values((await ctx.signEventAsync(event, { encryptKey: KEY })))), { waitUntil: (p) => pending.push(p) });
       assertEqual(res.status, 200);
       await Promise.all(pending);
       assertEqual(reported, [['deferred failure', 'om_1']]);
-      const retry = await d.invoke(...Object.values(ctx.signEvent(event, { encryptKey: KEY })));
+      const retry = await d.invoke(...Object.values((await ctx.signEventAsync(event, { encryptKey: KEY }))));
       assertEqual([retry.status, retry.duplicate, attempts], [200, false, 2]);
     },
   },
@@ -223,7 +223,7 @@ export const trustTests = [
       assertEqual([r.status, r.reason], [413, 'body_too_large']);
       assertEqual((await d.invoke('x'.repeat(65 * 1024), {})).status, 413);
       // The isolate keeps serving.
-      const ok = await d.invoke(...Object.values(ctx.signEvent(messageEvent(uniq('ev_after'), TOKEN), { encryptKey: KEY })));
+      const ok = await d.invoke(...Object.values((await ctx.signEventAsync(messageEvent(uniq('ev_after'), TOKEN), { encryptKey: KEY }))));
       assertEqual(ok.status, 200);
     },
   },
@@ -304,14 +304,14 @@ export const trustTests = [
         if (token === undefined) { delete payload.token; if (payload.header) delete payload.header.token; }
         const encryptWith = shape === 'legacy' ? undefined : pick([undefined, KEY, 'other-key']);
         const plain = JSON.stringify(payload);
-        const body = encryptWith ? JSON.stringify({ encrypt: ctx.encryptEvent(plain, encryptWith) }) : plain;
+        const body = encryptWith ? JSON.stringify({ encrypt: (await ctx.encryptEventAsync(plain, encryptWith)) }) : plain;
         const sig = pick(['none', 'sha256-key', 'sha256-wrong', 'sha1-token', 'sha1-wrong']);
         const ts = pick([now, now, now - 1000]);
         const headers = { 'content-type': 'application/json' };
         if (sig !== 'none') {
           const sha1 = sig.startsWith('sha1');
           const secret = sig.endsWith('wrong') ? 'nope' : sha1 ? TOKEN : KEY;
-          Object.assign(headers, { 'x-lark-request-timestamp': String(ts), 'x-lark-request-nonce': 'n', 'x-lark-signature': ctx.computeSignature({ timestamp: ts, nonce: 'n', key: secret, body, algorithm: sha1 ? 'sha1' : 'sha256' }) });
+          Object.assign(headers, { 'x-lark-request-timestamp': String(ts), 'x-lark-request-nonce': 'n', 'x-lark-signature': (await ctx.computeSignatureAsync({ timestamp: ts, nonce: 'n', key: secret, body, algorithm: sha1 ? 'sha1' : 'sha256' })) });
         }
         // The oracle, independent of the implementation.
         const fresh = ts === now;

@@ -1,0 +1,31 @@
+// The core's crypto primitives over node:crypto (Node; Deno and workerd with nodejs_compat
+// offer it too). Synchronous: a signature or decryption needs no promise. Only primitives live
+// here; what is hashed, compared and refused is the Rust core's.
+
+/** The provider over a `node:crypto` module object. */
+export function nodeCryptoHost(nc) {
+  const hash = (algorithm) => (a, b, c, d) => nc.createHash(algorithm).update(a).update(b).update(c).update(d).digest();
+  // Whole blocks, no padding (the core pads and checks): update() returns every block.
+  const cbc = (create) => (key, iv, data) => {
+    const cipher = create('aes-256-cbc', key, iv).setAutoPadding(false);
+    const out = cipher.update(data);
+    cipher.final();
+    return out;
+  };
+  return {
+    sha256: hash('sha256'),
+    sha1: hash('sha1'),
+    hmacSha256: (key, data) => nc.createHmac('sha256', key).update(data).digest(),
+    aesCbcDecrypt: cbc(nc.createDecipheriv),
+    aesCbcEncrypt: cbc(nc.createCipheriv),
+  };
+}
+
+/** node:crypto where the runtime offers it synchronously (`process.getBuiltinModule`), else null. */
+export function builtinNodeCrypto() {
+  try {
+    return globalThis.process?.getBuiltinModule?.('node:crypto') ?? null;
+  } catch {
+    return null;
+  }
+}

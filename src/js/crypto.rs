@@ -1,0 +1,151 @@
+//! The host's crypto behind [`Crypto`]: an object of five primitives installed by the runtime
+//! entry (`pkg-template/crypto-node.js` over `node:crypto`, `crypto-web.js` over WebCrypto).
+//! A primitive returns bytes (synchronous hosts: the core's future is ready at once) or a
+//! promise of them (WebCrypto). Only bytes cross: what is hashed and checked stays in the core.
+
+use crate::crypto::{Crypto, CryptoError, CryptoFuture};
+use js_sys::{Promise, Uint8Array};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `{ sha256(a, b, c, d), sha1(a, b, c, d), hmacSha256(key, data), aesCbcDecrypt(key, iv,
+    /// data), aesCbcEncrypt(key, iv, data) }`: hashes take four parts (hashed as one), ciphers
+    /// work on whole blocks without padding.
+    pub type HostCrypto;
+    #[wasm_bindgen(method, catch)]
+    fn sha256(this: &HostCrypto, a: &[u8], b: &[u8], c: &[u8], d: &[u8]) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn sha1(this: &HostCrypto, a: &[u8], b: &[u8], c: &[u8], d: &[u8]) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = hmacSha256)]
+    fn hmac_sha256(this: &HostCrypto, key: &[u8], data: &[u8]) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = aesCbcDecrypt)]
+    fn aes_cbc_decrypt(this: &HostCrypto, key: &[u8], iv: &[u8], data: &[u8]) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = aesCbcEncrypt)]
+    fn aes_cbc_encrypt(this: &HostCrypto, key: &[u8], iv: &[u8], data: &[u8]) -> Result<JsValue, JsValue>;
+}
+
+thread_local! {
+    static INSTALLED: RefCell<Option<Rc<dyn Crypto>>> = const { RefCell::new(None) };
+}
+
+/// Called by the runtime entry with its provider, before anything else runs.
+#[wasm_bindgen(js_name = installCrypto)]
+pub fn install_crypto(host: HostCrypto) {
+    INSTALLED.with(|i| *i.borrow_mut() = Some(Rc::new(JsCrypto(host))));
+}
+
+/// The provider the entry installed, if any.
+pub fn installed() -> Option<Rc<dyn Crypto>> {
+    INSTALLED.with(|i| i.borrow().clone())
+}
+
+/// [`Crypto`] over the installed host object.
+pub struct JsCrypto(HostCrypto);
+
+/// The primitive's bytes: at once when it returned them, after the promise otherwise.
+async fn bytes(result: Result<JsValue, JsValue>) -> Result<Vec<u8>, CryptoError> {
+    let value = result.map_err(host_error)?;
+    let value = match value.dyn_into::<Promise>() {
+        Ok(promise) => JsFuture::from(promise).await.map_err(host_error)?,
+        Err(value) => value,
+    };
+    Ok(match value.dyn_into::<Uint8Array>() {
+        Ok(view) => view.to_vec(),
+        Err(buffer) => Uint8Array::new(&buffer).to_vec(),
+    })
+}
+
+async fn array<const N: usize>(result: Result<JsValue, JsValue>) -> Result<[u8; N], CryptoError> {
+    bytes(result)
+        .await?
+        .try_into()
+        .map_err(|_| CryptoError("the host returned a digest of the wrong length".into()))
+}
+
+fn host_error(e: JsValue) -> CryptoError {
+    CryptoError(super::describe(&e))
+}
+
+/// Up to four parts, the missing ones empty.
+fn four<'a>(parts: &'a [&'a [u8]]) -> Result<[&'a [u8]; 4], CryptoError> {
+    match parts {
+        [a] => Ok([a, &[], &[], &[]]),
+        [a, b] => Ok([a, b, &[], &[]]),
+        [a, b, c] => Ok([a, b, c, &[]]),
+        [a, b, c, d] => Ok([a, b, c, d]),
+        _ => Err(CryptoError("a hash takes one to four parts".into())),
+    }
+}
+
+impl Crypto for JsCrypto {
+    fn sha256<'a>(&'a self, parts: &'a [&'a [u8]]) -> CryptoFuture<'a, [u8; 32]> {
+        let called = four(parts).map(|[a, b, c, d]| self.0.sha256(a, b, c, d));
+        Box::pin(async move { array(called?).await })
+    }
+    fn sha1<'a>(&'a self, parts: &'a [&'a [u8]]) -> CryptoFuture<'a, [u8; 20]> {
+        let called = four(parts).map(|[a, b, c, d]| self.0.sha1(a, b, c, d));
+        Box::pin(async move { array(called?).await })
+    }
+    fn hmac_sha256<'a>(&'a self, key: &'a [u8], data: &'a [u8]) -> CryptoFuture<'a, [u8; 32]> {
+        let called = self.0.hmac_sha256(key, data);
+        Box::pin(array(called))
+    }
+    fn aes256_cbc_decrypt<'a>(
+        &'a self,
+        key: &'a [u8; 32],
+        iv: &'a [u8; 16],
+        data: &'a [u8],
+    ) -> CryptoFuture<'a, Vec<u8>> {
+        let called = whole_blocks(data).map(|_| self.0.aes_cbc_decrypt(key, iv, data));
+        Box::pin(async move { same_length(bytes(called?).await?, data.len()) })
+    }
+    fn aes256_cbc_encrypt<'a>(
+        &'a self,
+        key: &'a [u8; 32],
+        iv: &'a [u8; 16],
+        data: &'a [u8],
+    ) -> CryptoFuture<'a, Vec<u8>> {
+        let called = whole_blocks(data).map(|_| self.0.aes_cbc_encrypt(key, iv, data));
+        Box::pin(async move { same_length(bytes(called?).await?, data.len()) })
+    }
+}
+
+fn whole_blocks(data: &[u8]) -> Result<(), CryptoError> {
+    match !data.is_empty() && data.len() % 16 == 0 {
+        true => Ok(()),
+        false => Err(CryptoError("AES-CBC input is not whole blocks".into())),
+    }
+}
+
+fn same_length(out: Vec<u8>, len: usize) -> Result<Vec<u8>, CryptoError> {
+    match out.len() == len {
+        true => Ok(out),
+        false => Err(CryptoError("the host's AES-CBC returned the wrong length".into())),
+    }
+}
+
+/// Runs a computation for a low-level export: its value at once when the host is synchronous;
+/// otherwise a promise with `wait`, or, without, a `config` error naming the async variant.
+pub(crate) fn now_or_promise<F>(name: &str, wait: bool, future: F) -> Result<JsValue, JsValue>
+where
+    F: std::future::Future<Output = Result<JsValue, JsValue>> + 'static,
+{
+    let mut future = Box::pin(future);
+    match crate::crypto::now(&mut future) {
+        Some(result) => result,
+        None if wait => Ok(super::to_promise(future).into()),
+        None => Err(super::error::to_js(&crate::Error::Config(format!(
+            "{name}() is synchronous and this runtime's crypto (WebCrypto) is not: use `await {name}Async(...)`"
+        )))),
+    }
+}
+
+/// The installed provider, or the `config` error that says none is.
+pub(crate) fn provider() -> Result<Rc<dyn Crypto>, JsValue> {
+    crate::crypto::default_crypto().map_err(|e| super::error::to_js(&e))
+}
