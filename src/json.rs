@@ -1,54 +1,444 @@
-//! Small raw-JSON tools: objects read as ordered `(key, raw value)` pairs, objects written by
-//! concatenating raw values, a nesting-depth guard. They keep `serde_json::Value` (and its
-//! number formatting) out of the wasm, and let values pass through byte for byte.
+//! The crate's JSON reader and writer: no serde on these paths, so no float formatting and no
+//! error machinery in the wasm. Objects read as ordered `(key, raw value)` pairs
+//! ([`RawFields`]) or as a borrowed tree ([`Json`]); strings are decoded only when asked;
+//! numbers stay exactly as written; objects are written by concatenating raw values.
+//!
+//! ```
+//! use feishu_edge::json::{Json, RawFields};
+//! let f = RawFields::parse(r#"{"a": 1.50, "b": {"c": "\u00e9"}}"#).unwrap();
+//! assert_eq!(f.get("a"), Some("1.50"));
+//! let b = Json::parse(f.get("b").unwrap()).unwrap();
+//! assert_eq!(b.get("c").and_then(|c| c.as_str()).as_deref(), Some("é"));
+//! ```
 
-use serde::de::{Deserializer, MapAccess, Visitor};
-use serde::Deserialize;
-use serde_json::value::RawValue;
-use std::fmt;
+use std::borrow::Cow;
 
-/// A JSON object's fields in order, values left as raw JSON (no `serde_json::Value`, no float
-/// formatting: numbers pass through exactly as the caller wrote them).
+/// How deep arrays and objects may nest before parsing gives up (as `serde_json`'s default).
+pub const MAX_DEPTH: usize = 128;
+
+/// A JSON value borrowed from its text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Json<'a> {
+    /// `null`
+    Null,
+    /// `true` / `false`
+    Bool(bool),
+    /// A number, as written.
+    Number(&'a str),
+    /// A string, still escaped (see [`Json::as_str`]).
+    String(&'a str),
+    /// An array.
+    Array(Vec<Json<'a>>),
+    /// An object's members in order (keys still escaped; duplicates kept).
+    Object(Vec<(&'a str, Json<'a>)>),
+}
+
+impl<'a> Json<'a> {
+    /// Parses a whole text (surrounding whitespace allowed); `None` unless it is one JSON value.
+    pub fn parse(text: &'a str) -> Option<Json<'a>> {
+        let mut p = Parser::new(text);
+        let v = p.value(0)?;
+        p.end()?;
+        Some(v)
+    }
+    /// Member `key` of an object (the last if repeated, as `JSON.parse` keeps).
+    pub fn get(&self, key: &str) -> Option<&Json<'a>> {
+        match self {
+            Json::Object(members) => members
+                .iter()
+                .rev()
+                .find(|(k, _)| key_is(k, key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+    /// The decoded string, if this is one.
+    pub fn as_str(&self) -> Option<Cow<'a, str>> {
+        match self {
+            Json::String(raw) => unescape(raw),
+            _ => None,
+        }
+    }
+    /// The number as an `i64`, if it is an integer in range.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Json::Number(n) => n.parse().ok(),
+            _ => None,
+        }
+    }
+    /// The number as a `u64`, if it is a non-negative integer in range.
+    pub fn as_u64(&self) -> Option<u64> {
+        match self {
+            Json::Number(n) => n.parse().ok(),
+            _ => None,
+        }
+    }
+    /// The boolean, if this is one.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Json::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+    /// The items, if this is an array.
+    pub fn as_array(&self) -> Option<&[Json<'a>]> {
+        match self {
+            Json::Array(items) => Some(items),
+            _ => None,
+        }
+    }
+    /// True for `null`.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Json::Null)
+    }
+}
+
+/// Whether an escaped key equals `key`.
+fn key_is(raw: &str, key: &str) -> bool {
+    match raw.contains('\\') {
+        false => raw == key,
+        true => unescape(raw).as_deref() == Some(key),
+    }
+}
+
+/// A JSON object's fields in order, values left as raw JSON text: they pass through byte for
+/// byte (numbers exactly as the caller wrote them).
 #[derive(Debug, Default)]
-pub struct RawFields<'a>(pub Vec<(String, &'a RawValue)>);
+pub struct RawFields<'a>(pub Vec<(String, &'a str)>);
 
 impl<'a> RawFields<'a> {
     /// The raw value of field `key`; the last one if repeated, as `JSON.parse` would.
-    pub fn get(&self, key: &str) -> Option<&'a RawValue> {
+    pub fn get(&self, key: &str) -> Option<&'a str> {
         self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| *v)
     }
     /// The field `key` as a string, if it is one.
     pub fn str(&self, key: &str) -> Option<String> {
-        self.get(key)
-            .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok())
+        self.get(key).and_then(unquote)
     }
     /// Parses a JSON object; `None` for anything else.
     pub fn parse(text: &'a str) -> Option<RawFields<'a>> {
-        serde_json::from_str(text).ok()
+        let mut p = Parser::new(text);
+        p.ws();
+        p.eat(b'{')?;
+        let mut out = Vec::new();
+        p.ws();
+        if p.eat(b'}').is_none() {
+            loop {
+                p.ws();
+                let key = unescape(p.string()?)?.into_owned();
+                p.ws();
+                p.eat(b':')?;
+                p.ws();
+                let start = p.i;
+                p.skip(1)?;
+                out.push((key, text.get(start..p.i)?));
+                p.ws();
+                if p.eat(b',').is_none() {
+                    p.eat(b'}')?;
+                    break;
+                }
+            }
+        }
+        p.end()?;
+        Some(RawFields(out))
     }
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for RawFields<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = RawFields<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<M: MapAccess<'de>>(
-                self,
-                mut map: M,
-            ) -> std::result::Result<Self::Value, M::Error> {
-                let mut out = Vec::new();
-                while let Some((k, v)) = map.next_entry::<String, &'de RawValue>()? {
-                    out.push((k, v));
-                }
-                Ok(RawFields(out))
+/// The decoded value of a JSON string literal (`"..."`, surrounding whitespace allowed).
+///
+/// ```
+/// assert_eq!(feishu_edge::json::unquote(r#" "a\nb" "#).as_deref(), Some("a\nb"));
+/// assert_eq!(feishu_edge::json::unquote("1"), None);
+/// ```
+pub fn unquote(raw_json: &str) -> Option<String> {
+    let mut p = Parser::new(raw_json);
+    p.ws();
+    let inner = p.string()?;
+    p.end()?;
+    unescape(inner).map(Cow::into_owned)
+}
+
+/// The raw texts of an array's items; `None` unless `raw_json` is an array.
+///
+/// ```
+/// assert_eq!(feishu_edge::json::raw_items(r#"[1, "a", {"b":[]}]"#), Some(vec!["1", "\"a\"", r#"{"b":[]}"#]));
+/// ```
+pub fn raw_items(raw_json: &str) -> Option<Vec<&str>> {
+    let mut p = Parser::new(raw_json);
+    p.ws();
+    p.eat(b'[')?;
+    let mut out = Vec::new();
+    p.ws();
+    if p.eat(b']').is_none() {
+        loop {
+            p.ws();
+            let start = p.i;
+            p.skip(1)?;
+            out.push(raw_json.get(start..p.i)?);
+            p.ws();
+            if p.eat(b',').is_none() {
+                p.eat(b']')?;
+                break;
             }
         }
-        d.deserialize_map(V(std::marker::PhantomData))
     }
+    p.end()?;
+    Some(out)
+}
+
+/// Whether `text` is exactly one JSON value.
+pub fn is_valid(text: &str) -> bool {
+    let mut p = Parser::new(text);
+    p.ws();
+    p.skip(0).is_some() && p.end().is_some()
+}
+
+/// The JSON text of an array of strings.
+pub fn string_array(items: &[&str]) -> String {
+    let mut out = String::from("[");
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&quote(item));
+    }
+    out.push(']');
+    out
+}
+
+/// A recursive-descent reader over bytes; every method returns `None` on malformed input.
+struct Parser<'a> {
+    text: &'a str,
+    i: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn new(text: &'a str) -> Self {
+        Parser { text, i: 0 }
+    }
+    fn peek(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.i).copied()
+    }
+    fn eat(&mut self, b: u8) -> Option<()> {
+        (self.peek()? == b).then(|| self.i += 1)
+    }
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.i += 1;
+        }
+    }
+    /// Only whitespace left.
+    fn end(&mut self) -> Option<()> {
+        self.ws();
+        (self.i == self.text.len()).then_some(())
+    }
+    fn literal(&mut self, word: &str) -> Option<()> {
+        let rest = self.text.as_bytes().get(self.i..)?;
+        rest.starts_with(word.as_bytes())
+            .then(|| self.i += word.len())
+    }
+    /// A string's escaped contents (the quotes consumed); escapes checked for well-formedness.
+    fn string(&mut self) -> Option<&'a str> {
+        self.eat(b'"')?;
+        let start = self.i;
+        loop {
+            match self.peek()? {
+                b'"' => {
+                    let inner = self.text.get(start..self.i)?;
+                    self.i += 1;
+                    return Some(inner);
+                }
+                b'\\' => {
+                    self.i += 1;
+                    match self.peek()? {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 1,
+                        b'u' => {
+                            let hex = self.text.get(self.i + 1..self.i + 5)?;
+                            if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                                return None;
+                            }
+                            self.i += 5;
+                        }
+                        _ => return None,
+                    }
+                }
+                0..=0x1f => return None,
+                _ => self.i += 1,
+            }
+        }
+    }
+    fn number(&mut self) -> Option<&'a str> {
+        let start = self.i;
+        let _ = self.eat(b'-');
+        match self.peek()? {
+            b'0' => self.i += 1,
+            b'1'..=b'9' => self.digits(),
+            _ => return None,
+        }
+        if self.eat(b'.').is_some() {
+            self.some_digits()?;
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.i += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            self.some_digits()?;
+        }
+        self.text.get(start..self.i)
+    }
+    fn digits(&mut self) {
+        while matches!(self.peek(), Some(b'0'..=b'9')) {
+            self.i += 1;
+        }
+    }
+    fn some_digits(&mut self) -> Option<()> {
+        let start = self.i;
+        self.digits();
+        (self.i > start).then_some(())
+    }
+    /// Checks one value and moves past it, building nothing.
+    fn skip(&mut self, depth: usize) -> Option<()> {
+        match self.peek()? {
+            b'{' | b'[' if depth >= MAX_DEPTH => None,
+            b'{' => {
+                self.i += 1;
+                self.ws();
+                if self.eat(b'}').is_some() {
+                    return Some(());
+                }
+                loop {
+                    self.ws();
+                    self.string()?;
+                    self.ws();
+                    self.eat(b':')?;
+                    self.ws();
+                    self.skip(depth + 1)?;
+                    self.ws();
+                    if self.eat(b',').is_none() {
+                        return self.eat(b'}');
+                    }
+                }
+            }
+            b'[' => {
+                self.i += 1;
+                self.ws();
+                if self.eat(b']').is_some() {
+                    return Some(());
+                }
+                loop {
+                    self.ws();
+                    self.skip(depth + 1)?;
+                    self.ws();
+                    if self.eat(b',').is_none() {
+                        return self.eat(b']');
+                    }
+                }
+            }
+            b'"' => self.string().map(drop),
+            b't' => self.literal("true"),
+            b'f' => self.literal("false"),
+            b'n' => self.literal("null"),
+            _ => self.number().map(drop),
+        }
+    }
+    /// One value, as a tree.
+    fn value(&mut self, depth: usize) -> Option<Json<'a>> {
+        self.ws();
+        Some(match self.peek()? {
+            b'{' | b'[' if depth >= MAX_DEPTH => return None,
+            b'{' => {
+                self.i += 1;
+                let mut members = Vec::new();
+                self.ws();
+                if self.eat(b'}').is_none() {
+                    loop {
+                        self.ws();
+                        let key = self.string()?;
+                        self.ws();
+                        self.eat(b':')?;
+                        members.push((key, self.value(depth + 1)?));
+                        self.ws();
+                        if self.eat(b',').is_none() {
+                            self.eat(b'}')?;
+                            break;
+                        }
+                    }
+                }
+                Json::Object(members)
+            }
+            b'[' => {
+                self.i += 1;
+                let mut items = Vec::new();
+                self.ws();
+                if self.eat(b']').is_none() {
+                    loop {
+                        items.push(self.value(depth + 1)?);
+                        self.ws();
+                        if self.eat(b',').is_none() {
+                            self.eat(b']')?;
+                            break;
+                        }
+                    }
+                }
+                Json::Array(items)
+            }
+            b'"' => Json::String(self.string()?),
+            b't' => self.literal("true").map(|_| Json::Bool(true))?,
+            b'f' => self.literal("false").map(|_| Json::Bool(false))?,
+            b'n' => self.literal("null").map(|_| Json::Null)?,
+            _ => Json::Number(self.number()?),
+        })
+    }
+}
+
+/// Decodes a string's escaped contents (as checked by the parser); `None` for a lone
+/// surrogate, which a Rust string cannot hold.
+fn unescape(raw: &str) -> Option<Cow<'_, str>> {
+    if !raw.contains('\\') {
+        return Some(Cow::Borrowed(raw));
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        out.push(match chars.next()? {
+            'b' => '\u{8}',
+            'f' => '\u{c}',
+            'n' => '\n',
+            'r' => '\r',
+            't' => '\t',
+            'u' => {
+                let first = hex4(&mut chars)?;
+                match first {
+                    0xD800..=0xDBFF => {
+                        if chars.next()? != '\\' || chars.next()? != 'u' {
+                            return None;
+                        }
+                        let second = hex4(&mut chars)?;
+                        if !(0xDC00..=0xDFFF).contains(&second) {
+                            return None;
+                        }
+                        char::from_u32(0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00))?
+                    }
+                    _ => char::from_u32(first)?,
+                }
+            }
+            other => other,
+        });
+    }
+    Some(Cow::Owned(out))
+}
+
+fn hex4(chars: &mut std::str::Chars<'_>) -> Option<u32> {
+    let mut n = 0;
+    for _ in 0..4 {
+        n = n * 16 + chars.next()?.to_digit(16)?;
+    }
+    Some(n)
 }
 
 /// Writes a JSON object from raw parts. Duplicate keys are allowed: `JSON.parse` keeps the last
@@ -83,7 +473,7 @@ impl ObjectWriter {
     pub fn fields(&mut self, fields: &RawFields<'_>, skip: &[&str]) {
         for (k, v) in &fields.0 {
             if !skip.contains(&k.as_str()) {
-                self.field(k, v.get());
+                self.field(k, v);
             }
         }
     }
@@ -94,9 +484,30 @@ impl ObjectWriter {
     }
 }
 
-/// A JSON string literal for `s`.
+/// A JSON string literal for `s` (`"`, `\\` and control characters escaped).
 pub fn quote(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| String::from("\"\""))
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(char::from(HEX[(c as usize) >> 4]));
+                out.push(char::from(HEX[(c as usize) & 15]));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Whether brackets nest deeper than `max` (strings and escapes are skipped). Runs before
@@ -137,7 +548,7 @@ mod tests {
         let text = r#"{"a":1,"b":{"c":[1,2]},"s":"x\"y"}"#;
         let f = RawFields::parse(text).unwrap();
         assert_eq!(f.str("s").as_deref(), Some("x\"y"));
-        assert_eq!(f.get("b").unwrap().get(), r#"{"c":[1,2]}"#);
+        assert_eq!(f.get("b").unwrap(), r#"{"c":[1,2]}"#);
         let mut w = ObjectWriter::default();
         w.field("event_type", &quote("t"));
         w.fields(&f, &["b"]);
@@ -154,5 +565,90 @@ mod tests {
             "brackets inside strings do not count"
         );
         assert!(too_deep(&"[".repeat(100_000), 64));
+    }
+
+    #[test]
+    fn agrees_with_serde_json() {
+        let cases = [
+            r#"{"a":1}"#,
+            r#" {"a" : [1, 2.5e-3, -0, true, false, null, "x"]} "#,
+            "[]",
+            "{}",
+            "0",
+            "-1.5E+10",
+            r#""\ud83d\ude00""#,
+            r#""\u00e9\n\t\/""#,
+            "01",
+            "1.",
+            ".5",
+            "-",
+            "1e",
+            "[1,]",
+            "{,}",
+            r#"{"a"}"#,
+            r#"{"a":1,}"#,
+            "tru",
+            "nul",
+            r#""\x""#,
+            r#""\u12""#,
+            "\"a\u{1}b\"",
+            "[1] [2]",
+            "",
+            " ",
+            "{\"a\":\"b\"",
+            "[[[]]]",
+            r#""\ud800""#,
+            r#""\udc00x""#,
+            "\"\u{7f}\"",
+        ];
+        for case in cases {
+            let ours = Json::parse(case).is_some();
+            let theirs = serde_json::from_str::<serde_json::Value>(case).is_ok();
+            // serde_json refuses lone surrogates while validating; we accept them as values and
+            // refuse them only when decoding (JSON.parse accepts them).
+            if !case.contains("\\ud800") && !case.contains("\\udc00") {
+                assert_eq!(ours, theirs, "{case}");
+            }
+            assert_eq!(is_valid(case), ours, "{case}");
+            if let Ok(serde_json::Value::String(s)) =
+                serde_json::from_str::<serde_json::Value>(case)
+            {
+                assert_eq!(unquote(case).as_deref(), Some(s.as_str()), "{case}");
+                assert_eq!(quote(&s), serde_json::to_string(&s).unwrap(), "{case}");
+            }
+        }
+        assert_eq!(unquote(r#""\ud800""#), None);
+        let deep = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
+        assert!(Json::parse(&deep).is_none() && !is_valid(&deep));
+        let ok = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
+        assert!(Json::parse(&ok).is_some() && is_valid(&ok));
+    }
+
+    #[test]
+    fn quote_escapes_control_characters_like_serde_json() {
+        for s in [
+            "plain",
+            "q\"uote",
+            "back\\slash",
+            "\u{0}\u{1f}\u{7f}é😀",
+            "\u{8}\u{c}\n\r\t",
+        ] {
+            assert_eq!(quote(s), serde_json::to_string(s).unwrap());
+        }
+    }
+
+    #[test]
+    fn tree_access() {
+        let v =
+            Json::parse(r#"{"n":-12,"u":7,"b":true,"a":[1,"x"],"k\u0065y":"v","n2":null,"f":1.5}"#)
+                .unwrap();
+        assert_eq!(v.get("n").and_then(Json::as_i64), Some(-12));
+        assert_eq!(v.get("u").and_then(Json::as_u64), Some(7));
+        assert_eq!(v.get("f").and_then(Json::as_u64), None);
+        assert_eq!(v.get("b").and_then(Json::as_bool), Some(true));
+        assert_eq!(v.get("a").and_then(Json::as_array).map(<[_]>::len), Some(2));
+        assert_eq!(v.get("key").and_then(Json::as_str).as_deref(), Some("v"));
+        assert!(v.get("n2").is_some_and(Json::is_null));
+        assert_eq!(string_array(&["a", "b\""]), r#"["a","b\""]"#);
     }
 }

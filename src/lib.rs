@@ -17,8 +17,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "client")]
 pub mod api;
 pub mod card;
+#[cfg(feature = "client")]
 pub mod client;
 pub mod config;
 pub mod crypto;
@@ -26,9 +28,11 @@ pub mod error;
 pub mod json;
 pub mod log;
 pub mod options;
+#[cfg(feature = "client")]
 pub mod request;
 pub mod runtime;
 pub mod token;
+#[cfg(feature = "client")]
 pub mod transport;
 pub mod webhook;
 
@@ -38,13 +42,16 @@ pub mod webhook;
 #[cfg(all(target_arch = "wasm32", feature = "js"))]
 pub mod js;
 
+#[cfg(feature = "client")]
 pub use client::Client;
 pub use config::{AppType, Config, Region, RetryPolicy};
 pub use error::{ApiError, Error, Result};
 pub use log::{Level, Logger};
+#[cfg(feature = "client")]
 pub use request::{ApiRequest, ApiResponse, Auth, Download, Paginator};
 pub use runtime::Runtime;
 pub use token::{MemoryStore, TokenStore};
+#[cfg(feature = "client")]
 pub use transport::{
     Body, FileData, HttpRequest, HttpResponse, Method, Part, Transport, TransportError,
 };

@@ -40,11 +40,19 @@ impl<'a> OptionReader<'a> {
         Ok(OptionReader { what, fields })
     }
 
-    fn raw(&self, key: &str) -> Option<&'a str> {
-        self.fields
-            .get(key)
-            .map(|r| r.get())
-            .filter(|r| *r != "null")
+    /// The raw JSON of option `key`, `None` when absent or `null`.
+    pub fn raw(&self, key: &str) -> Option<&'a str> {
+        self.fields.get(key).filter(|r| *r != "null")
+    }
+
+    /// A nested object's fields, kept raw.
+    pub fn fields(&self, key: &str) -> Result<Option<RawFields<'a>>> {
+        match self.raw(key) {
+            None => Ok(None),
+            Some(raw) => RawFields::parse(raw)
+                .map(Some)
+                .ok_or_else(|| self.wrong(key, "an object", raw)),
+        }
     }
 
     fn wrong(&self, key: &str, expected: &str, raw: &str) -> Error {
@@ -59,9 +67,9 @@ impl<'a> OptionReader<'a> {
     pub fn string(&self, key: &str) -> Result<Option<String>> {
         match self.raw(key) {
             None => Ok(None),
-            Some(raw) => serde_json::from_str::<String>(raw)
+            Some(raw) => crate::json::unquote(raw)
                 .map(Some)
-                .map_err(|_| self.wrong(key, "a string", raw)),
+                .ok_or_else(|| self.wrong(key, "a string", raw)),
         }
     }
 

@@ -8,13 +8,19 @@ mod sync {
     use feishu_edge::crypto::{now, RustCrypto};
     use feishu_edge::webhook::crypto;
     pub fn encrypt(plain: &[u8], key: &str, iv: [u8; 16]) -> String {
-        now(crypto::encrypt(&RustCrypto, plain, key, iv)).unwrap().unwrap()
+        now(crypto::encrypt(&RustCrypto, plain, key, iv))
+            .unwrap()
+            .unwrap()
     }
     pub fn event_signature(ts: &str, nonce: &str, key: &str, body: &[u8]) -> String {
-        now(crypto::event_signature(&RustCrypto, ts, nonce, key, body)).unwrap().unwrap()
+        now(crypto::event_signature(&RustCrypto, ts, nonce, key, body))
+            .unwrap()
+            .unwrap()
     }
     pub fn card_signature(ts: &str, nonce: &str, key: &str, body: &[u8]) -> String {
-        now(crypto::card_signature(&RustCrypto, ts, nonce, key, body)).unwrap().unwrap()
+        now(crypto::card_signature(&RustCrypto, ts, nonce, key, body))
+            .unwrap()
+            .unwrap()
     }
 }
 use feishu_edge::webhook::dispatch::{HandlerResult, NoHandlers};

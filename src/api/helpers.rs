@@ -53,8 +53,8 @@ pub struct MessageBody {
 pub fn message_body(content_json: &str) -> Result<MessageBody> {
     let text = content_json.trim();
     if text.starts_with('"') {
-        let s: String = serde_json::from_str(text)
-            .map_err(|_| Error::InvalidRequest("message content is not valid JSON".into()))?;
+        let s = crate::json::unquote(text)
+            .ok_or_else(|| Error::InvalidRequest("message content is not valid JSON".into()))?;
         return Ok(MessageBody {
             msg_type: "text".into(),
             content: format!(r#"{{"text":{}}}"#, quote(&s)),
@@ -70,10 +70,7 @@ pub fn message_body(content_json: &str) -> Result<MessageBody> {
         })
     };
     if let (Some(msg_type), Some(content)) = (fields.str("msg_type"), fields.get("content")) {
-        let content = match serde_json::from_str::<String>(content.get()) {
-            Ok(s) => s,
-            Err(_) => content.get().to_string(),
-        };
+        let content = crate::json::unquote(content).unwrap_or_else(|| content.to_string());
         return Ok(MessageBody { msg_type, content });
     }
     let has = |k: &str| fields.get(k).is_some();
@@ -166,7 +163,7 @@ pub async fn post_bot_webhook(
     };
     let legacy = RawFields::parse(std::str::from_utf8(&reply.body).unwrap_or("")).and_then(|f| {
         Some((
-            f.get("StatusCode")?.get().parse::<i64>().ok()?,
+            f.get("StatusCode")?.parse::<i64>().ok()?,
             f.str("StatusMessage"),
         ))
     });

@@ -3,6 +3,7 @@
 
 use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::json::{quote, ObjectWriter, RawFields};
 use crate::request::{ApiRequest, Auth};
 use serde::{Deserialize, Serialize};
 
@@ -42,26 +43,49 @@ pub enum Grant<'a> {
     Refresh(&'a str),
 }
 
-#[derive(Serialize)]
-struct TokenRequest<'a> {
-    grant_type: &'a str,
-    client_id: &'a str,
-    client_secret: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    code: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    redirect_uri: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    refresh_token: Option<&'a str>,
-}
-
-#[derive(Deserialize)]
-struct TokenReply {
-    access_token: Option<String>,
-    refresh_token: Option<String>,
-    expires_in: Option<u64>,
-    refresh_token_expires_in: Option<u64>,
-    scope: Option<String>,
+impl UserToken {
+    /// The stored form: `{"access_token","refresh_token"?,"expiresAt","refreshExpiresAt"?,"scope"?}`.
+    ///
+    /// ```
+    /// use feishu_edge::api::oauth::UserToken;
+    /// let t = UserToken { access_token: "u-1".into(), refresh_token: None, expires_at: 9, refresh_expires_at: None, scope: None };
+    /// assert_eq!(t.to_json(), r#"{"access_token":"u-1","expiresAt":9}"#);
+    /// assert_eq!(UserToken::from_json(&t.to_json()), Some(t));
+    /// ```
+    pub fn to_json(&self) -> String {
+        let mut w = ObjectWriter::default();
+        w.field("access_token", &quote(&self.access_token));
+        if let Some(r) = &self.refresh_token {
+            w.field("refresh_token", &quote(r));
+        }
+        w.field("expiresAt", &self.expires_at.to_string());
+        if let Some(t) = self.refresh_expires_at {
+            w.field("refreshExpiresAt", &t.to_string());
+        }
+        if let Some(s) = &self.scope {
+            w.field("scope", &quote(s));
+        }
+        w.finish()
+    }
+    /// Reads the stored form; `None` when it is not one.
+    pub fn from_json(json: &str) -> Option<UserToken> {
+        let f = RawFields::parse(json)?;
+        let number = |k: &str| {
+            f.get(k)
+                .filter(|r| *r != "null")
+                .map(|r| r.parse::<u64>().ok())
+        };
+        Some(UserToken {
+            access_token: f.str("access_token")?,
+            refresh_token: f.str("refresh_token"),
+            expires_at: number("expiresAt")??,
+            refresh_expires_at: match number("refreshExpiresAt") {
+                None => None,
+                Some(n) => Some(n?),
+            },
+            scope: f.str("scope"),
+        })
+    }
 }
 
 /// Exchanges a grant at the accounts host (`authen/v2/oauth/token`).
@@ -73,22 +97,35 @@ pub async fn exchange(client: &Client, grant: Grant<'_>) -> Result<UserToken> {
         }
         Grant::Refresh(token) => ("refresh_token", None, None, Some(token)),
     };
-    let body = TokenRequest {
-        grant_type,
-        client_id: &cfg.app_id,
-        client_secret: cfg.app_secret.expose(),
-        code,
-        redirect_uri,
-        refresh_token,
-    };
+    let mut body = ObjectWriter::default();
+    body.field("grant_type", &quote(grant_type));
+    body.field("client_id", &quote(&cfg.app_id));
+    body.field("client_secret", &quote(cfg.app_secret.expose()));
+    for (name, value) in [
+        ("code", code),
+        ("redirect_uri", redirect_uri),
+        ("refresh_token", refresh_token),
+    ] {
+        if let Some(v) = value {
+            body.field(name, &quote(v));
+        }
+    }
     let url = format!("{}open-apis/authen/v2/oauth/token", cfg.accounts_base());
     let resp = client
-        .request(ApiRequest::post(url).auth(Auth::None).json(&body)?)
+        .request(
+            ApiRequest::post(url)
+                .auth(Auth::None)
+                .json_str(body.finish()),
+        )
         .await?;
-    let reply: TokenReply = resp.json()?;
+    let reply = std::str::from_utf8(&resp.body)
+        .ok()
+        .and_then(RawFields::parse)
+        .unwrap_or_default();
+    let seconds = |k: &str| reply.get(k).and_then(|r| r.parse::<u64>().ok());
     let now = client.inner().runtime.now_ms() / 1000;
     let access_token = reply
-        .access_token
+        .str("access_token")
         .filter(|t| !t.is_empty())
         .ok_or_else(|| {
             Error::invalid_response(
@@ -99,10 +136,10 @@ pub async fn exchange(client: &Client, grant: Grant<'_>) -> Result<UserToken> {
         })?;
     Ok(UserToken {
         access_token,
-        refresh_token: reply.refresh_token.filter(|t| !t.is_empty()),
-        expires_at: now + reply.expires_in.unwrap_or(7200),
-        refresh_expires_at: reply.refresh_token_expires_in.map(|s| now + s),
-        scope: reply.scope,
+        refresh_token: reply.str("refresh_token").filter(|t| !t.is_empty()),
+        expires_at: now + seconds("expires_in").unwrap_or(7200),
+        refresh_expires_at: seconds("refresh_token_expires_in").map(|s| now + s),
+        scope: reply.str("scope"),
     })
 }
 
@@ -112,8 +149,7 @@ fn key(client: &Client, open_id: &str) -> String {
 
 /// Keeps a user's tokens in the client's token store.
 pub async fn save(client: &Client, open_id: &str, token: &UserToken) -> Result<()> {
-    let json = serde_json::to_string(token)
-        .map_err(|e| Error::Store(format!("could not serialize a user token: {e}")))?;
+    let json = token.to_json();
     let now = client.inner().runtime.now_ms() / 1000;
     let ttl = token
         .refresh_expires_at
@@ -158,7 +194,7 @@ async fn load_or_refresh(client: &Client, open_id: &str) -> Result<Option<String
     let Some(json) = client.store().get(&key(client, open_id)).await? else {
         return Ok(None);
     };
-    let Ok(token) = serde_json::from_str::<UserToken>(&json) else {
+    let Some(token) = UserToken::from_json(&json) else {
         return Ok(None);
     };
     let now = client.inner().runtime.now_ms() / 1000;

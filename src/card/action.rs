@@ -43,12 +43,13 @@ pub struct CardAction {
 }
 
 fn obj<'a>(fields: &RawFields<'a>, key: &str) -> Option<RawFields<'a>> {
-    fields.get(key).and_then(|raw| RawFields::parse(raw.get()))
+    fields.get(key).and_then(|raw| RawFields::parse(raw))
 }
 
 /// True for a JSON array whose items are all strings.
 fn is_string_array(json: &str) -> bool {
-    serde_json::from_str::<Vec<String>>(json).is_ok()
+    crate::json::raw_items(json)
+        .is_some_and(|items| items.iter().all(|i| crate::json::unquote(i).is_some()))
 }
 
 /// Parses a callback body or handler payload; `None` when it has no `action`.
@@ -73,11 +74,7 @@ pub fn parse_action(json: &str) -> Option<CardAction> {
         }
     };
     let action = obj(&fields, "action")?;
-    let raw = |f: &RawFields<'_>, k: &str| {
-        f.get(k)
-            .map(|v| v.get().to_string())
-            .filter(|v| v != "null")
-    };
+    let raw = |f: &RawFields<'_>, k: &str| f.get(k).map(|v| v.to_string()).filter(|v| v != "null");
     let mut out = CardAction {
         flow: if v2 { "v2" } else { "legacy" },
         tag: action.str("tag"),
@@ -85,7 +82,7 @@ pub fn parse_action(json: &str) -> Option<CardAction> {
         form_value: raw(&action, "form_value"),
         option: action.str("option"),
         options: raw(&action, "options").filter(|v| is_string_array(v)),
-        checked: action.get("checked").and_then(|v| match v.get() {
+        checked: action.get("checked").and_then(|v| match v {
             "true" => Some(true),
             "false" => Some(false),
             _ => None,

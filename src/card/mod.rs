@@ -14,6 +14,7 @@
 //! ```
 
 pub mod action;
+#[cfg(feature = "client")]
 pub mod stream;
 mod validate;
 

@@ -112,7 +112,7 @@ impl Stream<'_> {
 fn data_field(body: &[u8], key: &str) -> Option<String> {
     let text = std::str::from_utf8(body).ok()?;
     let data = RawFields::parse(text)?.get("data")?;
-    RawFields::parse(data.get())?.str(key)
+    RawFields::parse(data)?.str(key)
 }
 
 fn initial_card(opts: &StreamOptions) -> Result<String> {

@@ -1,14 +1,8 @@
-//! Card JSON 2.0 validation in one pass over the JSON text (serde visitors; nothing is
-//! re-parsed), naming the offending element by path and id.
+//! Card JSON 2.0 validation: one parse into a borrowed tree ([`crate::json::Json`]), one walk
+//! over it, naming the offending element by path and id.
 
 use super::{CardError, CardErrorKind};
-use crate::json::RawFields;
-use serde::de::{
-    DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor,
-};
-use serde_json::value::RawValue;
-use std::borrow::Cow;
-use std::fmt;
+use crate::json::{raw_items, Json, RawFields};
 
 /// The platform refuses cards whose JSON is larger than this.
 pub const MAX_CARD_BYTES: usize = 30 * 1024;
@@ -202,22 +196,12 @@ fn valid_element_id(id: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// What one pass learns: the element ids, the element count, submit buttons seen, and the first
-/// failure (serde errors only carry it out of the visitors).
+/// What the walk learns: the element ids, the element count and the submit buttons seen.
 #[derive(Default)]
 struct Walk {
     ids: Vec<(String, String)>,
     count: usize,
     submits: usize,
-    failure: Option<CardError>,
-}
-
-impl Walk {
-    fn fail<E: serde::de::Error>(&mut self, e: CardError) -> E {
-        let message = e.message.clone();
-        self.failure.get_or_insert(e);
-        E::custom(message)
-    }
 }
 
 /// Where an element sits.
@@ -229,104 +213,84 @@ struct Place<'p> {
     column_only: bool,
 }
 
-struct ElementsSeed<'w, 'p> {
-    walk: &'w mut Walk,
-    place: Place<'p>,
-}
-
-impl<'de> DeserializeSeed<'de> for ElementsSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
+/// A string member's value (`None` when absent or null), or the error naming it.
+fn string_member<'a>(value: &Json<'a>, path: &str, key: &str) -> Result<Option<String>, CardError> {
+    match value {
+        Json::Null => Ok(None),
+        v => v.as_str().map(|s| Some(s.into_owned())).ok_or_else(|| {
+            err(
+                CardErrorKind::InvalidField,
+                path,
+                format!("{path}: `{key}` must be a string"),
+            )
+        }),
     }
 }
 
-impl<'de> Visitor<'de> for ElementsSeed<'_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array of elements")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let mut i = 0usize;
-        loop {
-            let path = format!("{}[{i}]", self.place.path);
-            let seed = ElementSeed {
-                walk: &mut *self.walk,
-                place: Place {
+impl Walk {
+    fn elements(&mut self, value: &Json<'_>, place: Place<'_>) -> Result<(), CardError> {
+        let Json::Array(items) = value else {
+            let p = place.path;
+            return Err(err(
+                CardErrorKind::InvalidField,
+                p,
+                format!("{p} must be an array of elements"),
+            ));
+        };
+        for (i, item) in items.iter().enumerate() {
+            let path = format!("{}[{i}]", place.path);
+            self.element(
+                item,
+                Place {
                     path: &path,
-                    ..self.place
+                    ..place
                 },
-            };
-            if seq.next_element_seed(seed)?.is_none() {
-                return Ok(());
-            }
-            i += 1;
+            )?;
         }
+        Ok(())
     }
-    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<(), A::Error> {
-        let p = self.place.path;
-        Err(self.walk.fail(err(
-            CardErrorKind::InvalidField,
-            p,
-            format!("{p} must be an array of elements"),
-        )))
-    }
-    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<(), E> {
-        let p = self.place.path;
-        Err(self.walk.fail(err(
-            CardErrorKind::InvalidField,
-            p,
-            format!("{p} must be an array of elements"),
-        )))
-    }
-}
 
-struct ElementSeed<'w, 'p> {
-    walk: &'w mut Walk,
-    place: Place<'p>,
-}
-
-impl<'de> DeserializeSeed<'de> for ElementSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ElementSeed<'_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an element object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+    /// One element: its own members in order (children walked as soon as the tag is known),
+    /// then the checks that need all of them.
+    fn element(&mut self, value: &Json<'_>, place: Place<'_>) -> Result<(), CardError> {
         let Place {
             path,
             in_form,
             column_only,
             ..
-        } = self.place;
-        let walk = self.walk;
-        walk.count += 1;
-        if walk.count > MAX_ELEMENTS {
-            return Err(walk.fail(err(
+        } = place;
+        let Json::Object(members) = value else {
+            return Err(err(
+                CardErrorKind::NotAnObject,
+                path,
+                format!("{path} is not an object"),
+            ));
+        };
+        self.count += 1;
+        if self.count > MAX_ELEMENTS {
+            return Err(err(
                 CardErrorKind::TooManyElements,
                 path,
                 format!("more than {MAX_ELEMENTS} elements (at {path})"),
-            )));
+            ));
         }
-        let mut tag: Option<Cow<'de, str>> = None;
-        let mut element_id: Option<Cow<'de, str>> = None;
+        let mut tag: Option<String> = None;
+        let mut element_id: Option<String> = None;
         let mut present = 0u16;
         let mut children_seen = false;
-        let mut submits_before = walk.submits;
-        let mut deferred: Option<(&'static str, &'de RawValue)> = None;
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+        let mut submits_before = self.submits;
+        let mut deferred: Option<(&'static str, &Json<'_>)> = None;
+        for (raw_key, value) in members {
+            let key = crate::json::Json::String(raw_key)
+                .as_str()
+                .unwrap_or_default();
             match key.as_ref() {
-                "tag" => tag = Some(map.next_value()?),
-                "element_id" => element_id = Some(map.next_value()?),
+                "tag" => tag = string_member(value, path, "tag")?,
+                "element_id" => element_id = string_member(value, path, "element_id")?,
                 "form_action_type" => {
-                    if map.next_value::<Cow<'de, str>>()? == "submit" {
-                        walk.submits += 1;
+                    if string_member(value, path, "form_action_type")?.as_deref() == Some("submit")
+                    {
+                        self.submits += 1;
                     }
                 }
                 k @ ("elements" | "columns") => {
@@ -343,31 +307,25 @@ impl<'de> Visitor<'de> for ElementSeed<'_, '_> {
                     {
                         Some(spec) => {
                             children_seen = true;
-                            let (child_path, place) = child_place(spec.tag, k, self.place)
-                                .map_err(|e| walk.fail::<A::Error>(e))?;
+                            let (child_path, child) = child_place(spec.tag, k, place)?;
                             if spec.tag == "form" {
-                                submits_before = walk.submits;
+                                submits_before = self.submits;
                             }
-                            map.next_value_seed(ElementsSeed {
-                                walk: &mut *walk,
-                                place: Place {
+                            self.elements(
+                                value,
+                                Place {
                                     path: &child_path,
-                                    ..place
+                                    ..child
                                 },
-                            })?;
+                            )?;
                         }
-                        // The tag is not known yet (or takes no children): keep the raw value.
-                        None => deferred = Some((k, map.next_value::<&'de RawValue>()?)),
+                        // The tag is not known yet (or takes no children): come back to it.
+                        None => deferred = Some((k, value)),
                     }
                 }
                 other => {
-                    let b = bit(other);
-                    if b != 0 {
-                        if map.next_value::<Option<IgnoredAny>>()?.is_some() {
-                            present |= b;
-                        }
-                    } else {
-                        map.next_value::<IgnoredAny>()?;
+                    if !value.is_null() {
+                        present |= bit(other);
                     }
                 }
             }
@@ -378,111 +336,163 @@ impl<'de> Visitor<'de> for ElementSeed<'_, '_> {
             .unwrap_or("element")
             .to_string();
         let Some(tag) = tag else {
-            return Err(walk.fail(err(
+            return Err(err(
                 CardErrorKind::MissingField,
                 path,
                 format!("{path} has no `tag`"),
-            )));
+            ));
         };
         if column_only && tag != "column" {
-            return Err(walk.fail(err(
+            return Err(err(
                 CardErrorKind::InvalidField,
                 path,
                 format!("{path}: a column set holds only `column` elements"),
-            )));
+            ));
         }
         let Some(spec) = SPECS.iter().find(|s| s.tag == tag) else {
-            return Err(walk.fail(err(
+            return Err(err(
                 CardErrorKind::UnknownTag,
                 path,
                 format!("{path}: unknown tag `{tag}`"),
-            )));
+            ));
         };
-        if let Some((key, raw)) = deferred.filter(|(k, _)| spec.children == Some(*k)) {
+        if let Some((key, value)) = deferred.filter(|(k, _)| spec.children == Some(*k)) {
             children_seen = true;
-            let (child_path, place) =
-                child_place(spec.tag, key, self.place).map_err(|e| walk.fail::<A::Error>(e))?;
+            let (child_path, child) = child_place(spec.tag, key, place)?;
             if spec.tag == "form" {
-                submits_before = walk.submits;
+                submits_before = self.submits;
             }
-            let mut de = serde_json::Deserializer::from_str(raw.get());
-            ElementsSeed {
-                walk: &mut *walk,
-                place: Place {
+            self.elements(
+                value,
+                Place {
                     path: &child_path,
-                    ..place
+                    ..child
                 },
-            }
-            .deserialize(&mut de)
-            .map_err(A::Error::custom)?;
+            )?;
         }
         if let Some(missing) = spec.required.iter().find(|f| present & bit(f) == 0) {
-            return Err(walk.fail(err(
+            return Err(err(
                 CardErrorKind::MissingField,
                 path,
                 format!("{path} ({label}): `{tag}` needs `{missing}`"),
-            )));
+            ));
         }
         if let Some(id) = element_id {
             if !valid_element_id(&id) {
-                return Err(walk.fail(err(
+                return Err(err(
                     CardErrorKind::InvalidElementId,
                     path,
                     format!("{path}: element_id `{id}` must start with a letter, hold only letters, digits and `_`, and be at most 20 characters"),
-                )));
+                ));
             }
-            if let Some((_, first)) = walk.ids.iter().find(|(seen, _)| *seen == id) {
+            if let Some((_, first)) = self.ids.iter().find(|(seen, _)| *seen == id) {
                 let message = format!("{path}: element_id `{id}` is already used by {first}");
-                return Err(walk.fail(err(CardErrorKind::DuplicateElementId, path, message)));
+                return Err(err(CardErrorKind::DuplicateElementId, path, message));
             }
-            walk.ids.push((id.into_owned(), path.to_string()));
+            self.ids.push((id, path.to_string()));
         }
-        if in_form && FORM_FIELDS.contains(&tag.as_ref()) && present & bit("name") == 0 {
-            return Err(walk.fail(err(
+        if in_form && FORM_FIELDS.contains(&tag.as_str()) && present & bit("name") == 0 {
+            return Err(err(
                 CardErrorKind::MissingField,
                 path,
                 format!("{path} ({label}): `{tag}` inside a form needs `name`"),
-            )));
+            ));
         }
-        if tag == "form" && (!children_seen || walk.submits == submits_before) {
-            return Err(walk.fail(err(
+        if tag == "form" && (!children_seen || self.submits == submits_before) {
+            return Err(err(
                 CardErrorKind::MissingSubmit,
                 path,
                 format!("{path} ({label}): a form needs a button with form_action_type \"submit\""),
-            )));
+            ));
         }
         Ok(())
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<(), A::Error> {
-        let p = self.place.path;
-        Err(self.walk.fail(err(
+
+    /// The card: `schema`, `header` (title required when present), `body.elements`.
+    fn card(&mut self, card: &Json<'_>) -> Result<(), CardError> {
+        let Json::Object(members) = card else {
+            return Err(err(
+                CardErrorKind::NotAnObject,
+                "",
+                "the card is not a JSON object".into(),
+            ));
+        };
+        let (mut schema_ok, mut body) = (false, None);
+        for (raw_key, value) in members {
+            let key = Json::String(raw_key).as_str().unwrap_or_default();
+            match key.as_ref() {
+                "schema" => schema_ok = value.as_str().as_deref() == Some("2.0"),
+                "header" => header(value)?,
+                "body" => {
+                    let Json::Object(_) = value else {
+                        return Err(err(
+                            CardErrorKind::NotAnObject,
+                            "body",
+                            "body must be an object".into(),
+                        ));
+                    };
+                    body = Some(false);
+                    if let Some(elements) = value.get("elements") {
+                        body = Some(true);
+                        let place = Place {
+                            path: "body.elements",
+                            depth: 0,
+                            in_form: false,
+                            column_only: false,
+                        };
+                        self.elements(elements, place)?;
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !schema_ok {
+            return Err(err(
+                CardErrorKind::InvalidSchema,
+                "schema",
+                "cards must declare \"schema\": \"2.0\"".into(),
+            ));
+        }
+        match body {
+            Some(true) => Ok(()),
+            _ => Err(err(
+                CardErrorKind::MissingField,
+                "body",
+                "a card needs `body` with `elements`".into(),
+            )),
+        }
+    }
+}
+
+/// `header`: null, or an object whose `title` (if any) is an object with a string `content`.
+fn header(value: &Json<'_>) -> Result<(), CardError> {
+    let not_object = || {
+        err(
             CardErrorKind::NotAnObject,
-            p,
-            format!("{p} is not an object"),
-        )))
-    }
-    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<(), E> {
-        let p = self.place.path;
-        Err(self.walk.fail(err(
-            CardErrorKind::NotAnObject,
-            p,
-            format!("{p} is not an object"),
-        )))
-    }
-    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<(), E> {
-        self.visit_str("")
-    }
-    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<(), E> {
-        self.visit_str("")
-    }
-    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<(), E> {
-        self.visit_str("")
-    }
-    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
-        self.visit_str("")
-    }
-    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
-        self.visit_str("")
+            "header",
+            "header must be an object".into(),
+        )
+    };
+    let content = match value {
+        Json::Null => None,
+        Json::Object(_) => match value.get("title") {
+            None | Some(Json::Null) => None,
+            Some(title @ Json::Object(_)) => match title.get("content") {
+                None | Some(Json::Null) => None,
+                Some(c @ Json::String(_)) => c.as_str(),
+                Some(_) => return Err(not_object()),
+            },
+            Some(_) => return Err(not_object()),
+        },
+        _ => return Err(not_object()),
+    };
+    match content {
+        Some(_) => Ok(()),
+        None => Err(err(
+            CardErrorKind::MissingField,
+            "header",
+            "header needs `title` with `content`".into(),
+        )),
     }
 }
 
@@ -525,145 +535,17 @@ fn child_place<'p>(
     ))
 }
 
-/// The card: `schema`, `header` (title required when present), `body.elements`.
-struct CardSeed<'w> {
-    walk: &'w mut Walk,
-}
-
-#[derive(serde::Deserialize)]
-struct Header<'a> {
-    #[serde(borrow, default)]
-    title: Option<Title<'a>>,
-}
-
-#[derive(serde::Deserialize)]
-struct Title<'a> {
-    #[serde(borrow, default)]
-    content: Option<Cow<'a, str>>,
-}
-
-struct BodySeed<'w> {
-    walk: &'w mut Walk,
-}
-
-impl<'de> DeserializeSeed<'de> for BodySeed<'_> {
-    type Value = bool;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for BodySeed<'_> {
-    type Value = bool;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the card body")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
-        let mut elements = false;
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            if key == "elements" {
-                elements = true;
-                let place = Place {
-                    path: "body.elements",
-                    depth: 0,
-                    in_form: false,
-                    column_only: false,
-                };
-                map.next_value_seed(ElementsSeed {
-                    walk: &mut *self.walk,
-                    place,
-                })?;
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-        Ok(elements)
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for CardSeed<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for CardSeed<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a card object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let (mut schema_ok, mut body) = (false, None);
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            match key.as_ref() {
-                "schema" => {
-                    schema_ok = map.next_value::<Option<Cow<'de, str>>>()?.as_deref() == Some("2.0")
-                }
-                "header" => {
-                    let header: Option<Header<'de>> = map.next_value().map_err(|_| {
-                        self.walk.fail::<A::Error>(err(
-                            CardErrorKind::NotAnObject,
-                            "header",
-                            "header must be an object".into(),
-                        ))
-                    })?;
-                    if header
-                        .as_ref()
-                        .and_then(|h| h.title.as_ref())
-                        .and_then(|t| t.content.as_ref())
-                        .is_none()
-                    {
-                        return Err(self.walk.fail(err(
-                            CardErrorKind::MissingField,
-                            "header",
-                            "header needs `title` with `content`".into(),
-                        )));
-                    }
-                }
-                "body" => {
-                    body = Some(map.next_value_seed(BodySeed {
-                        walk: &mut *self.walk,
-                    })?)
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        if !schema_ok {
-            return Err(self.walk.fail(err(
-                CardErrorKind::InvalidSchema,
-                "schema",
-                "cards must declare \"schema\": \"2.0\"".into(),
-            )));
-        }
-        match body {
-            Some(true) => Ok(()),
-            _ => Err(self.walk.fail(err(
-                CardErrorKind::MissingField,
-                "body",
-                "a card needs `body` with `elements`".into(),
-            ))),
-        }
-    }
-}
-
 fn walk(card_json: &str) -> Result<Walk, CardError> {
-    let mut walk = Walk::default();
-    let mut de = serde_json::Deserializer::from_str(card_json);
-    let outcome = CardSeed { walk: &mut walk }
-        .deserialize(&mut de)
-        .and_then(|()| de.end());
-    match (outcome, walk.failure.take()) {
-        (Ok(()), _) => Ok(walk),
-        (Err(_), Some(failure)) => Err(failure),
-        (Err(e), None) => Err(err(
+    let card = Json::parse(card_json).ok_or_else(|| {
+        err(
             CardErrorKind::NotAnObject,
             "",
-            format!("the card is not valid JSON: {e}"),
-        )),
-    }
+            "the card is not valid JSON".into(),
+        )
+    })?;
+    let mut walk = Walk::default();
+    walk.card(&card)?;
+    Ok(walk)
 }
 
 /// Validates a whole card: schema 2.0, a header with a title (when present), `body.elements`,
@@ -703,17 +585,11 @@ pub fn element_ids(card_json: &str) -> Vec<String> {
 /// The largest top-level element, described for the size error (only computed on that path).
 fn largest_element(card_json: &str) -> Option<String> {
     let body = RawFields::parse(card_json)?.get("body")?;
-    let elements = RawFields::parse(body.get())?.get("elements")?;
-    let items: Vec<&RawValue> = serde_json::from_str(elements.get()).ok()?;
-    let (i, item) = items
-        .iter()
-        .enumerate()
-        .max_by_key(|(_, e)| e.get().len())?;
-    let name = RawFields::parse(item.get())
+    let elements = RawFields::parse(body)?.get("elements")?;
+    let items = raw_items(elements)?;
+    let (i, item) = items.iter().enumerate().max_by_key(|(_, e)| e.len())?;
+    let name = RawFields::parse(item)
         .and_then(|f| f.str("element_id").or_else(|| f.str("tag")))
         .unwrap_or_default();
-    Some(format!(
-        "body.elements[{i}] ({name}, {} bytes)",
-        item.get().len()
-    ))
+    Some(format!("body.elements[{i}] ({name}, {} bytes)", item.len()))
 }

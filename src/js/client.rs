@@ -8,12 +8,12 @@ use super::logger::JsLogger;
 use super::store::JsKvStore;
 use crate::config::ClientOptions;
 use crate::error::Error;
+use crate::options::OptionReader;
 use crate::request::options::RequestOptions;
 use crate::request::page::{PageOptions, Paginator};
 use crate::transport::{FileData, Part};
 use crate::Client;
 use js_sys::{Array, Function, Promise, Uint8Array};
-use serde::Deserialize;
 use std::cell::RefCell;
 use std::future::Future;
 use std::rc::Rc;
@@ -134,28 +134,19 @@ impl WasmClient {
         options_json: &str,
         paging_json: &str,
     ) -> Result<WasmPaginator, JsValue> {
-        #[derive(Deserialize, Default)]
-        #[serde(rename_all = "camelCase")]
-        struct Paging {
-            items_key: Option<String>,
-            page_size: Option<u32>,
-            max_items: Option<u64>,
-            #[serde(default)]
-            keep_data: bool,
-        }
         let make = || -> Result<Paginator, Error> {
             let req = RequestOptions::parse(options_json)?.into_request()?;
-            let p: Paging = serde_json::from_str(paging_json)
-                .map_err(|e| Error::InvalidRequest(format!("bad paging options: {e}")))?;
-            Ok(self.client.paginate(
-                req,
-                PageOptions {
-                    items_key: p.items_key,
-                    page_size: p.page_size,
-                    max_items: p.max_items,
-                    keep_data: p.keep_data,
-                },
-            ))
+            let p = OptionReader::parse("paging options", paging_json)?;
+            let options = PageOptions {
+                items_key: p.string("itemsKey")?,
+                page_size: p
+                    .whole("pageSize", "items")?
+                    .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+                max_items: p.whole("maxItems", "items")?,
+                keep_data: p.boolean("keepData")?.unwrap_or(false),
+            };
+            p.finish(&["itemsKey", "pageSize", "maxItems", "keepData"])?;
+            Ok(self.client.paginate(req, options))
         };
         make()
             .map(|p| WasmPaginator {
@@ -249,15 +240,14 @@ impl WasmPaginator {
             match result? {
                 None => Ok(JsValue::UNDEFINED),
                 Some(items) => {
-                    let mut json = String::with_capacity(
-                        items.iter().map(|i| i.get().len() + 1).sum::<usize>() + 2,
-                    );
+                    let mut json =
+                        String::with_capacity(items.iter().map(|i| i.len() + 1).sum::<usize>() + 2);
                     json.push('[');
                     for (i, item) in items.iter().enumerate() {
                         if i > 0 {
                             json.push(',');
                         }
-                        json.push_str(item.get());
+                        json.push_str(item);
                     }
                     json.push(']');
                     parse_body(json.as_bytes())

@@ -18,15 +18,31 @@ extern "C" {
     /// work on whole blocks without padding.
     pub type HostCrypto;
     #[wasm_bindgen(method, catch)]
-    fn sha256(this: &HostCrypto, a: &[u8], b: &[u8], c: &[u8], d: &[u8]) -> Result<JsValue, JsValue>;
+    fn sha256(
+        this: &HostCrypto,
+        a: &[u8],
+        b: &[u8],
+        c: &[u8],
+        d: &[u8],
+    ) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch)]
     fn sha1(this: &HostCrypto, a: &[u8], b: &[u8], c: &[u8], d: &[u8]) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch, js_name = hmacSha256)]
     fn hmac_sha256(this: &HostCrypto, key: &[u8], data: &[u8]) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch, js_name = aesCbcDecrypt)]
-    fn aes_cbc_decrypt(this: &HostCrypto, key: &[u8], iv: &[u8], data: &[u8]) -> Result<JsValue, JsValue>;
+    fn aes_cbc_decrypt(
+        this: &HostCrypto,
+        key: &[u8],
+        iv: &[u8],
+        data: &[u8],
+    ) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch, js_name = aesCbcEncrypt)]
-    fn aes_cbc_encrypt(this: &HostCrypto, key: &[u8], iv: &[u8], data: &[u8]) -> Result<JsValue, JsValue>;
+    fn aes_cbc_encrypt(
+        this: &HostCrypto,
+        key: &[u8],
+        iv: &[u8],
+        data: &[u8],
+    ) -> Result<JsValue, JsValue>;
 }
 
 thread_local! {
@@ -125,7 +141,9 @@ fn whole_blocks(data: &[u8]) -> Result<(), CryptoError> {
 fn same_length(out: Vec<u8>, len: usize) -> Result<Vec<u8>, CryptoError> {
     match out.len() == len {
         true => Ok(out),
-        false => Err(CryptoError("the host's AES-CBC returned the wrong length".into())),
+        false => Err(CryptoError(
+            "the host's AES-CBC returned the wrong length".into(),
+        )),
     }
 }
 

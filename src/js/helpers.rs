@@ -91,8 +91,7 @@ impl WasmClient {
 }
 
 fn user_token_js(t: &crate::api::oauth::UserToken) -> JsValue {
-    js_sys::JSON::parse(&serde_json::to_string(t).unwrap_or_else(|_| "null".into()))
-        .unwrap_or(JsValue::NULL)
+    js_sys::JSON::parse(&t.to_json()).unwrap_or(JsValue::NULL)
 }
 
 #[wasm_bindgen]
@@ -132,12 +131,11 @@ impl WasmClient {
     pub fn oauth_save(&self, open_id: String, token_json: String) -> js_sys::Promise {
         let client = self.core();
         super::to_promise(Box::pin(async move {
-            let token: crate::api::oauth::UserToken =
-                serde_json::from_str(&token_json).map_err(|e| {
-                    to_js(&crate::Error::InvalidRequest(format!(
-                        "not a user token: {e}"
-                    )))
-                })?;
+            let token = crate::api::oauth::UserToken::from_json(&token_json).ok_or_else(|| {
+                to_js(&crate::Error::InvalidRequest(
+                    "not a user token: expected {access_token, expiresAt, refresh_token?, refreshExpiresAt?, scope?}".into(),
+                ))
+            })?;
             crate::api::oauth::save(&client, &open_id, &token)
                 .await
                 .map(|_| JsValue::UNDEFINED)

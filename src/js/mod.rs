@@ -3,14 +3,19 @@
 //! classes the package's `client.js` wraps. Nothing here holds logic the core could own.
 
 pub mod card;
+#[cfg(feature = "client")]
 pub mod client;
 pub mod crypto;
 pub mod error;
+#[cfg(feature = "client")]
 pub mod fetch;
+#[cfg(feature = "client")]
 pub mod helpers;
 pub mod logger;
 pub mod runtime;
 pub mod store;
+#[cfg(feature = "client")]
+pub mod stream;
 pub mod webhook;
 
 use wasm_bindgen::{JsCast, JsValue};

@@ -2,6 +2,7 @@
 //! low-level webhook functions. Handlers are JS functions called with the official SDK's data
 //! shape (one `JSON.parse`) and a context object.
 
+#[cfg(feature = "client")]
 use super::client::WasmClient;
 use super::crypto::{now_or_promise, provider};
 use super::error::to_js;
@@ -204,6 +205,7 @@ impl WasmDispatcher {
     }
 
     /// Stores pushed `app_ticket`s through this client (call before the first `invoke`).
+    #[cfg(feature = "client")]
     #[wasm_bindgen(js_name = setClient)]
     pub fn set_client(&mut self, client: &WasmClient) -> Result<(), JsValue> {
         let d = Rc::get_mut(&mut self.dispatcher).ok_or_else(|| {
@@ -334,7 +336,15 @@ pub fn compute_signature(
     let bytes = bytes_of(&body).map_err(|e| to_js(&e))?;
     let crypto = provider()?;
     now_or_promise("computeSignature", wait, async move {
-        let sig = signature(&*crypto, &timestamp, &nonce, &key, &bytes, algorithm.as_deref()).await?;
+        let sig = signature(
+            &*crypto,
+            &timestamp,
+            &nonce,
+            &key,
+            &bytes,
+            algorithm.as_deref(),
+        )
+        .await?;
         Ok(JsValue::from_str(&sig))
     })
 }
@@ -369,14 +379,28 @@ pub fn verify_signature(
     let bytes = bytes_of(&body).map_err(|e| to_js(&e))?;
     let crypto = provider()?;
     now_or_promise("verifySignature", wait, async move {
-        let expected = signature(&*crypto, &timestamp, &nonce, &key, &bytes, algorithm.as_deref()).await?;
-        Ok(JsValue::from_bool(crypto::signature_matches(&expected, &given)))
+        let expected = signature(
+            &*crypto,
+            &timestamp,
+            &nonce,
+            &key,
+            &bytes,
+            algorithm.as_deref(),
+        )
+        .await?;
+        Ok(JsValue::from_bool(crypto::signature_matches(
+            &expected, &given,
+        )))
     })
 }
 
 /// Decrypts an `encrypt` value to its UTF-8 text (or with `wait` a promise of it).
 #[wasm_bindgen(js_name = decryptEvent)]
-pub fn decrypt_event(encrypted: String, encrypt_key: String, wait: bool) -> Result<JsValue, JsValue> {
+pub fn decrypt_event(
+    encrypted: String,
+    encrypt_key: String,
+    wait: bool,
+) -> Result<JsValue, JsValue> {
     let crypto = provider()?;
     now_or_promise("decryptEvent", wait, async move {
         let plain = crypto::decrypt(&*crypto, &encrypted, &encrypt_key)
@@ -390,7 +414,12 @@ pub fn decrypt_event(encrypted: String, encrypt_key: String, wait: bool) -> Resu
 
 /// Encrypts text or bytes like the platform does; `iv` must be 16 bytes.
 #[wasm_bindgen(js_name = encryptEventRaw)]
-pub fn encrypt_event(plaintext: JsValue, encrypt_key: String, iv: &[u8], wait: bool) -> Result<JsValue, JsValue> {
+pub fn encrypt_event(
+    plaintext: JsValue,
+    encrypt_key: String,
+    iv: &[u8],
+    wait: bool,
+) -> Result<JsValue, JsValue> {
     let iv: [u8; 16] = iv
         .try_into()
         .map_err(|_| to_js(&Error::InvalidRequest("iv must be 16 bytes".into())))?;

@@ -2,10 +2,9 @@
 //! typed errors for bodies that are not envelopes (gateway HTML, empty, truncated).
 
 use crate::error::{ApiError, Error, Result};
+use crate::json::{unquote, RawFields};
 use crate::transport::HttpResponse;
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
-use std::borrow::Cow;
 
 /// A successful JSON reply (`code == 0`).
 #[derive(Debug, Clone)]
@@ -31,14 +30,11 @@ impl ApiResponse {
     }
     /// Decodes `data`; a missing `data` decodes as JSON `null`.
     pub fn data<T: DeserializeOwned>(&self) -> Result<T> {
-        #[derive(Deserialize)]
-        struct Probe<'a> {
-            #[serde(borrow)]
-            data: Option<&'a serde_json::value::RawValue>,
-        }
-        let probe: Probe<'_> =
-            serde_json::from_slice(&self.body).map_err(|e| self.decode_error(e))?;
-        let raw = probe.data.map(|r| r.get()).unwrap_or("null");
+        let raw = std::str::from_utf8(&self.body)
+            .ok()
+            .and_then(RawFields::parse)
+            .map(|fields| fields.get("data").unwrap_or("null"))
+            .unwrap_or("null");
         serde_json::from_str(raw).map_err(|e| self.decode_error(e))
     }
     fn decode_error(&self, e: serde_json::Error) -> Error {
@@ -63,12 +59,28 @@ pub struct Download {
     pub log_id: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct Head<'a> {
-    #[serde(default)]
+/// An envelope's `code` and `msg` (each absent or null as `None`); `None` when the body is not
+/// a JSON object or they have other types.
+struct Head {
     code: Option<i64>,
-    #[serde(default, borrow)]
-    msg: Option<Cow<'a, str>>,
+    msg: Option<String>,
+}
+
+impl Head {
+    fn read(body: &[u8]) -> Option<Head> {
+        let fields = RawFields::parse(std::str::from_utf8(body).ok()?)?;
+        let present = |key| fields.get(key).filter(|raw| *raw != "null");
+        Some(Head {
+            code: match present("code") {
+                None => None,
+                Some(raw) => Some(raw.parse().ok()?),
+            },
+            msg: match present("msg") {
+                None => None,
+                Some(raw) => Some(unquote(raw)?),
+            },
+        })
+    }
 }
 
 /// The log id of a reply.
@@ -117,7 +129,7 @@ pub fn check(resp: HttpResponse) -> Result<ApiResponse> {
     let ok_status = (200..300).contains(&resp.status);
     let starts_as_object = resp.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
     let head = if starts_as_object {
-        serde_json::from_slice::<Head<'_>>(&resp.body).ok()
+        Head::read(&resp.body)
     } else {
         None
     };
@@ -125,13 +137,11 @@ pub fn check(resp: HttpResponse) -> Result<ApiResponse> {
         Some(Head { code, msg }) => {
             let code_value = code.unwrap_or(0);
             if code_value != 0 {
-                let msg = msg.map(Cow::into_owned).unwrap_or_default();
+                let msg = msg.unwrap_or_default();
                 return Err(Error::Api(failure(&resp, Some(code_value), msg)));
             }
             if !ok_status {
-                let msg = msg
-                    .map(Cow::into_owned)
-                    .unwrap_or_else(|| format!("HTTP {}", resp.status));
+                let msg = msg.unwrap_or_else(|| format!("HTTP {}", resp.status));
                 return Err(Error::Http(failure(&resp, code, msg)));
             }
             Ok(ApiResponse {

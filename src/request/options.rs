@@ -5,20 +5,18 @@
 use super::{ApiRequest, Auth};
 use crate::error::{Error, Result};
 use crate::json::RawFields;
+use crate::options::OptionReader;
 use crate::transport::Method;
-use serde::Deserialize;
-use serde_json::value::RawValue;
 
 /// A scalar JSON value as text: strings unquoted, numbers and booleans verbatim; `None` for null.
-fn scalar_text(name: &str, raw: &RawValue) -> Result<Option<String>> {
-    let text = raw.get();
-    match text.as_bytes().first() {
-        Some(b'"') => serde_json::from_str::<String>(text)
+fn scalar_text(name: &str, raw: &str) -> Result<Option<String>> {
+    match raw.as_bytes().first() {
+        Some(b'"') => crate::json::unquote(raw)
             .map(Some)
-            .map_err(|_| bad_scalar(name)),
+            .ok_or_else(|| bad_scalar(name)),
         Some(b'n') => Ok(None),
         Some(b'[' | b'{') | None => Err(bad_scalar(name)),
-        Some(_) => Ok(Some(text.to_string())),
+        Some(_) => Ok(Some(raw.to_string())),
     }
 }
 
@@ -27,11 +25,9 @@ fn bad_scalar(name: &str) -> Error {
 }
 
 /// Query values: scalars, or arrays of scalars repeating the key; nulls dropped.
-fn push_query(out: &mut Vec<(String, String)>, name: &str, raw: &RawValue) -> Result<()> {
-    if raw.get().starts_with('[') {
-        let items: Vec<&RawValue> =
-            serde_json::from_str(raw.get()).map_err(|_| bad_scalar(name))?;
-        for item in items {
+fn push_query(out: &mut Vec<(String, String)>, name: &str, raw: &str) -> Result<()> {
+    if raw.starts_with('[') {
+        for item in crate::json::raw_items(raw).ok_or_else(|| bad_scalar(name))? {
             if let Some(v) = scalar_text(name, item)? {
                 out.push((name.to_string(), v));
             }
@@ -43,50 +39,56 @@ fn push_query(out: &mut Vec<(String, String)>, name: &str, raw: &RawValue) -> Re
 }
 
 /// Options of `client.request(...)`, camelCase as in JS.
-#[derive(Debug, Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Default)]
 pub struct RequestOptions<'a> {
     /// HTTP method (default GET).
-    #[serde(default)]
     pub method: Option<String>,
     /// Path template or absolute URL.
     pub path: String,
     /// Placeholder values (strings or numbers).
-    #[serde(default, borrow, alias = "path_params")]
     pub path_params: Option<RawFields<'a>>,
     /// Query parameters: arrays repeat the key, `null`s are dropped.
-    #[serde(default, borrow, alias = "query")]
     pub params: Option<RawFields<'a>>,
     /// JSON body, kept as written.
-    #[serde(default, borrow)]
-    pub data: Option<&'a RawValue>,
+    pub data: Option<&'a str>,
     /// Extra headers.
-    #[serde(default, borrow)]
     pub headers: Option<RawFields<'a>>,
     /// `tenant` (default), `app`, `user` or `none`.
-    #[serde(default)]
     pub token_type: Option<String>,
     /// A user access token for this call.
-    #[serde(default)]
     pub user_access_token: Option<String>,
     /// Any token, used as is.
-    #[serde(default)]
     pub access_token: Option<String>,
     /// Tenant of a marketplace app.
-    #[serde(default)]
     pub tenant_key: Option<String>,
     /// Whether the call may be repeated after a 5xx or network error.
-    #[serde(default)]
     pub idempotent: Option<bool>,
     /// Per-call timeout.
-    #[serde(default)]
     pub timeout_ms: Option<u64>,
     /// Multipart text fields (uploads only).
-    #[serde(default, borrow)]
     pub fields: Option<RawFields<'a>>,
 }
 
-fn scalar(name: &str, v: &RawValue) -> Result<String> {
+/// Every key `RequestOptions::parse` takes (two snake_case aliases included).
+const KNOWN: &[&str] = &[
+    "method",
+    "path",
+    "pathParams",
+    "path_params",
+    "params",
+    "query",
+    "data",
+    "headers",
+    "tokenType",
+    "userAccessToken",
+    "accessToken",
+    "tenantKey",
+    "idempotent",
+    "timeoutMs",
+    "fields",
+];
+
+fn scalar(name: &str, v: &str) -> Result<String> {
     scalar_text(name, v)?.ok_or_else(|| bad_scalar(name))
 }
 
@@ -100,8 +102,39 @@ impl RequestOptions<'_> {
     /// assert_eq!(req.url("https://h/open-apis/").unwrap(), "https://h/open-apis/im/v1/messages?receive_id_type=chat_id");
     /// ```
     pub fn parse(json: &str) -> Result<RequestOptions<'_>> {
-        serde_json::from_str(json)
-            .map_err(|e| Error::InvalidRequest(format!("bad request options: {e}")))
+        Self::read(json).map_err(|e| match e {
+            Error::Config(m) => Error::InvalidRequest(format!("bad {m}")),
+            other => other,
+        })
+    }
+
+    fn read(json: &str) -> Result<RequestOptions<'_>> {
+        let r = OptionReader::parse("request options", json)?;
+        let either = |a: &str, b: &str| -> Result<Option<RawFields<'_>>> {
+            Ok(match r.fields(a)? {
+                Some(f) => Some(f),
+                None => r.fields(b)?,
+            })
+        };
+        let options = RequestOptions {
+            method: r.string("method")?,
+            path: r
+                .string("path")?
+                .ok_or_else(|| Error::Config("request options: `path` is required".into()))?,
+            path_params: either("pathParams", "path_params")?,
+            params: either("params", "query")?,
+            data: r.raw("data"),
+            headers: r.fields("headers")?,
+            token_type: r.string("tokenType")?,
+            user_access_token: r.string("userAccessToken")?,
+            access_token: r.string("accessToken")?,
+            tenant_key: r.string("tenantKey")?,
+            idempotent: r.boolean("idempotent")?,
+            timeout_ms: r.whole("timeoutMs", "milliseconds")?,
+            fields: r.fields("fields")?,
+        };
+        r.finish(KNOWN)?;
+        Ok(options)
     }
 
     /// Builds the request.
@@ -125,7 +158,7 @@ impl RequestOptions<'_> {
             req.headers.push((k.clone(), scalar(k, v)?));
         }
         if let Some(data) = self.data {
-            req = req.json_str(data.get());
+            req = req.json_str(data);
         }
         req.auth = match (
             self.access_token,

@@ -4,8 +4,6 @@ use super::ApiRequest;
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::json::RawFields;
-use serde::Deserialize;
-use serde_json::value::RawValue;
 
 /// How to walk the pages.
 #[derive(Debug, Clone, Default)]
@@ -23,19 +21,13 @@ pub struct PageOptions {
 /// One page's items (raw JSON, not yet decoded) and where to go next.
 #[derive(Debug)]
 pub struct Page {
-    /// The items, each a JSON value.
-    pub items: Vec<Box<RawValue>>,
+    /// The items, each a JSON text.
+    pub items: Vec<String>,
     /// The token of the next page, if there is one.
     pub next_token: Option<String>,
     /// The page's whole `data` without `has_more` / `page_token` / `next_page_token`, as JSON
     /// (only when asked for: the official SDKs' page iterators yield it).
     pub data: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Envelope<'a> {
-    #[serde(borrow, default)]
-    data: Option<RawFields<'a>>,
 }
 
 /// Reads one page from an envelope body. Stops (no `next_token`) when `has_more` is false or
@@ -50,40 +42,42 @@ pub fn parse_page_with(
     items_key: Option<&str>,
     keep_data: bool,
 ) -> std::result::Result<Page, String> {
-    let env: Envelope<'_> =
-        serde_json::from_slice(body).map_err(|e| format!("page is not an envelope: {e}"))?;
-    let data = env.data.unwrap_or_default();
+    let envelope = std::str::from_utf8(body)
+        .ok()
+        .and_then(RawFields::parse)
+        .ok_or("page is not an envelope (a JSON object)")?;
+    let data = match envelope.get("data").filter(|d| *d != "null") {
+        Some(raw) => RawFields::parse(raw).ok_or("page `data` is not an object")?,
+        None => RawFields::default(),
+    };
     let get = |key: &str| data.get(key);
     let has_more = match get("has_more") {
-        Some(raw) => serde_json::from_str::<Option<bool>>(raw.get())
-            .map_err(|e| format!("has_more: {e}"))?
-            .unwrap_or(false),
-        None => false,
+        None | Some("false" | "null") => false,
+        Some("true") => true,
+        Some(other) => return Err(format!("has_more is not a boolean: {other}")),
     };
     let token = ["page_token", "next_page_token"]
         .iter()
         .filter_map(|k| get(k))
-        .find_map(|raw| {
-            serde_json::from_str::<Option<String>>(raw.get())
-                .ok()
-                .flatten()
-        })
+        .find_map(crate::json::unquote)
         .filter(|t| !t.is_empty());
     let key = match items_key {
         Some(k) => Some(k),
         None if get("items").is_some() => Some("items"),
         None => {
-            let mut arrays = data.0.iter().filter(|(_, v)| v.get().starts_with('['));
+            let mut arrays = data.0.iter().filter(|(_, v)| v.starts_with('['));
             match (arrays.next(), arrays.next()) {
                 (Some((k, _)), None) => Some(k.as_str()),
                 _ => None,
             }
         }
     };
-    let items = match key.and_then(get) {
-        Some(raw) => serde_json::from_str::<Option<Vec<Box<RawValue>>>>(raw.get())
-            .map_err(|e| format!("items are not an array: {e}"))?
-            .unwrap_or_default(),
+    let items = match key.and_then(get).filter(|raw| *raw != "null") {
+        Some(raw) => crate::json::raw_items(raw)
+            .ok_or("items are not an array")?
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
         None => Vec::new(),
     };
     let data = keep_data.then(|| {
@@ -105,7 +99,7 @@ pub fn parse_page_with(
 /// use feishu_edge::{ApiRequest, request::PageOptions};
 /// let mut pages = client.paginate(ApiRequest::get("im/v1/chats"), PageOptions { page_size: Some(50), ..Default::default() });
 /// while let Some(items) = pages.next_page().await? {
-///     for chat in items { println!("{}", chat.get()); }
+///     for chat in items { println!("{chat}"); }
 /// }
 /// # Ok(()) }
 /// ```
@@ -135,7 +129,7 @@ impl Paginator {
     }
 
     /// The next page's items; `None` once the pages (or `max_items`) are exhausted.
-    pub async fn next_page(&mut self) -> Result<Option<Vec<Box<RawValue>>>> {
+    pub async fn next_page(&mut self) -> Result<Option<Vec<String>>> {
         if self.done || self.options.max_items.is_some_and(|m| self.yielded >= m) {
             self.done = true;
             return Ok(None);
@@ -185,7 +179,7 @@ impl Paginator {
         let mut out = Vec::new();
         while let Some(items) = self.next_page().await? {
             for raw in items {
-                out.push(serde_json::from_str(raw.get()).map_err(|e| {
+                out.push(serde_json::from_str(&raw).map_err(|e| {
                     Error::invalid_response(format!("item does not decode: {e}"), None, 200)
                 })?);
             }
@@ -232,7 +226,7 @@ mod tests {
             Some("b"),
         )
         .unwrap();
-        assert_eq!(p.items[0].get(), "2");
+        assert_eq!(p.items[0], "2");
         assert!(parse_page(br#"{"code":0,"data":{"items":{}}}"#, None).is_err());
         assert!(parse_page(b"nope", None).is_err());
         assert_eq!(parse_page(br#"{"code":0}"#, None).unwrap().items.len(), 0);

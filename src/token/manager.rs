@@ -8,6 +8,7 @@
 use crate::client::Client;
 use crate::config::AppType;
 use crate::error::{Error, Result, APP_TICKET_INVALID_CODE};
+use crate::json::{quote, ObjectWriter, RawFields};
 use crate::log::{log_at, Level};
 use crate::request::{ApiRequest, Auth};
 use crate::LocalBoxFuture;
@@ -36,6 +37,29 @@ pub struct CachedToken {
 }
 
 impl CachedToken {
+    /// The stored form, `{"token":"...","expiresAt":N}`.
+    ///
+    /// ```
+    /// use feishu_edge::token::CachedToken;
+    /// let t = CachedToken { token: "t-1".into(), expires_at: 9 };
+    /// assert_eq!(t.to_json(), r#"{"token":"t-1","expiresAt":9}"#);
+    /// assert_eq!(CachedToken::from_json(&t.to_json()), Some(t));
+    /// ```
+    pub fn to_json(&self) -> String {
+        format!(
+            r#"{{"token":{},"expiresAt":{}}}"#,
+            quote(&self.token),
+            self.expires_at
+        )
+    }
+    /// Reads the stored form; `None` when it is not one.
+    pub fn from_json(json: &str) -> Option<CachedToken> {
+        let f = RawFields::parse(json)?;
+        Some(CachedToken {
+            token: f.str("token")?,
+            expires_at: f.get("expiresAt")?.parse().ok()?,
+        })
+    }
     fn fresh(&self, now_secs: u64, margin: u64) -> bool {
         now_secs.saturating_add(margin) < self.expires_at
     }
@@ -153,7 +177,7 @@ async fn load_or_fetch(client: &Client, kind: &TokenKind, key: &str) -> Result<C
         inner.store.get(key).await
     };
     match stored {
-        Ok(Some(json)) => match serde_json::from_str::<CachedToken>(&json) {
+        Ok(Some(json)) => match CachedToken::from_json(&json).ok_or(()) {
             Ok(t) if t.fresh(inner.runtime.now_ms() / 1000, margin) => {
                 log_at!(
                     inner.logger,
@@ -186,17 +210,8 @@ async fn load_or_fetch(client: &Client, kind: &TokenKind, key: &str) -> Result<C
         .saturating_sub(inner.runtime.now_ms() / 1000)
         .saturating_sub(margin)
         .max(60);
-    match serde_json::to_string(&token) {
-        Ok(json) => {
-            if let Err(e) = inner.store.put(key, &json, Some(ttl)).await {
-                log_at!(inner.logger, Level::Warn, "token store write failed: {e}");
-            }
-        }
-        Err(e) => log_at!(
-            inner.logger,
-            Level::Warn,
-            "could not serialize a token: {e}"
-        ),
+    if let Err(e) = inner.store.put(key, &token.to_json(), Some(ttl)).await {
+        log_at!(inner.logger, Level::Warn, "token store write failed: {e}");
     }
     Ok(token)
 }
@@ -209,21 +224,32 @@ fn kind_name(kind: &TokenKind) -> &'static str {
 }
 
 /// Body of the token endpoints (fields absent when `None`).
-#[derive(Serialize, Default)]
+#[derive(Default)]
 struct TokenBody<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
     app_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     app_secret: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     app_ticket: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     app_access_token: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     tenant_key: Option<&'a str>,
 }
 
 impl<'a> TokenBody<'a> {
+    fn to_json(&self) -> String {
+        let mut w = ObjectWriter::default();
+        let fields = [
+            ("app_id", self.app_id),
+            ("app_secret", self.app_secret),
+            ("app_ticket", self.app_ticket),
+            ("app_access_token", self.app_access_token),
+            ("tenant_key", self.tenant_key),
+        ];
+        for (name, value) in fields {
+            if let Some(v) = value {
+                w.field(name, &quote(v));
+            }
+        }
+        w.finish()
+    }
     fn credentials(cfg: &'a crate::Config) -> TokenBody<'a> {
         TokenBody {
             app_id: Some(&cfg.app_id),
@@ -231,16 +257,6 @@ impl<'a> TokenBody<'a> {
             ..Default::default()
         }
     }
-}
-
-#[derive(Deserialize)]
-struct TokenReply {
-    #[serde(default)]
-    tenant_access_token: Option<String>,
-    #[serde(default)]
-    app_access_token: Option<String>,
-    #[serde(default)]
-    expire: Option<u64>,
 }
 
 async fn fetch(client: &Client, kind: &TokenKind) -> Result<CachedToken> {
@@ -291,7 +307,7 @@ async fn fetch(client: &Client, kind: &TokenKind) -> Result<CachedToken> {
     let req = ApiRequest::post(path)
         .auth(Auth::None)
         .idempotent(true)
-        .json(&body)?;
+        .json_str(body.to_json());
     let resp = match Box::pin(client.request(req)).await {
         Err(e) if e.code() == Some(APP_TICKET_INVALID_CODE) => {
             log_at!(
@@ -305,20 +321,24 @@ async fn fetch(client: &Client, kind: &TokenKind) -> Result<CachedToken> {
         }
         other => other?,
     };
-    let reply: TokenReply = resp.json()?;
-    let token = match kind {
-        TokenKind::App => reply.app_access_token,
-        TokenKind::Tenant(_) => reply.tenant_access_token,
-    }
-    .filter(|t| !t.is_empty())
-    .ok_or_else(|| {
-        Error::invalid_response(
-            format!("token reply has no {}", kind_name(kind)),
-            resp.log_id.clone(),
-            resp.status,
-        )
-    })?;
-    let expire = reply.expire.unwrap_or(7200);
+    let reply = std::str::from_utf8(&resp.body)
+        .ok()
+        .and_then(RawFields::parse)
+        .unwrap_or_default();
+    let token = reply
+        .str(kind_name(kind))
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            Error::invalid_response(
+                format!("token reply has no {}", kind_name(kind)),
+                resp.log_id.clone(),
+                resp.status,
+            )
+        })?;
+    let expire = reply
+        .get("expire")
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(7200);
     log_at!(
         inner.logger,
         Level::Info,
@@ -336,14 +356,11 @@ async fn fetch(client: &Client, kind: &TokenKind) -> Result<CachedToken> {
 pub(crate) async fn resend_app_ticket(client: &Client) {
     let inner = client.inner();
     let cfg = &inner.config;
-    let result = match ApiRequest::post("auth/v3/app_ticket/resend")
+    let req = ApiRequest::post("auth/v3/app_ticket/resend")
         .auth(Auth::None)
         .idempotent(true)
-        .json(&TokenBody::credentials(cfg))
-    {
-        Ok(req) => Box::pin(client.request(req)).await.map(|_| ()),
-        Err(e) => Err(e),
-    };
+        .json_str(TokenBody::credentials(cfg).to_json());
+    let result = Box::pin(client.request(req)).await.map(|_| ());
     match result {
         Ok(()) => log_at!(inner.logger, Level::Info, "requested an app_ticket resend"),
         Err(e) => log_at!(inner.logger, Level::Warn, "app_ticket resend failed: {e}"),

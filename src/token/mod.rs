@@ -1,14 +1,18 @@
 //! Access tokens: the KV-shaped [`TokenStore`] and the single-flight manager.
 
+#[cfg(feature = "client")]
 mod manager;
 mod store;
 
+#[cfg(feature = "client")]
 pub(crate) use manager::TokenCache;
+#[cfg(feature = "client")]
 pub use manager::{CachedToken, TokenKind};
 pub use store::{
     put_if_absent_by_get_then_put, Deadline, MemoryStore, TokenStore, MEMORY_STORE_CAPACITY,
 };
 
+#[cfg(feature = "client")]
 pub(crate) use manager::{
     get as manager_get, invalidate as manager_invalidate, ticket_key as ticket_key_of,
 };

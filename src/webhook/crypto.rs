@@ -27,8 +27,15 @@ pub async fn event_signature(
     encrypt_key: &str,
     body: &[u8],
 ) -> Result<String, CryptoError> {
-    let parts = [timestamp.as_bytes(), nonce.as_bytes(), encrypt_key.as_bytes(), body];
-    Ok(base16ct::lower::encode_string(&crypto.sha256(&parts).await?))
+    let parts = [
+        timestamp.as_bytes(),
+        nonce.as_bytes(),
+        encrypt_key.as_bytes(),
+        body,
+    ];
+    Ok(base16ct::lower::encode_string(
+        &crypto.sha256(&parts).await?,
+    ))
 }
 
 /// `lowercase hex(SHA-1(timestamp + nonce + verification_token + body))`: the legacy card URL.
@@ -48,7 +55,12 @@ pub async fn card_signature(
     verification_token: &str,
     body: &[u8],
 ) -> Result<String, CryptoError> {
-    let parts = [timestamp.as_bytes(), nonce.as_bytes(), verification_token.as_bytes(), body];
+    let parts = [
+        timestamp.as_bytes(),
+        nonce.as_bytes(),
+        verification_token.as_bytes(),
+        body,
+    ];
     Ok(base16ct::lower::encode_string(&crypto.sha1(&parts).await?))
 }
 
@@ -154,10 +166,14 @@ mod tests {
         now(encrypt(&RustCrypto, p, k, iv)).unwrap().unwrap()
     }
     fn esig(t: &str, n: &str, k: &str, b: &[u8]) -> String {
-        now(event_signature(&RustCrypto, t, n, k, b)).unwrap().unwrap()
+        now(event_signature(&RustCrypto, t, n, k, b))
+            .unwrap()
+            .unwrap()
     }
     fn csig(t: &str, n: &str, k: &str, b: &[u8]) -> String {
-        now(card_signature(&RustCrypto, t, n, k, b)).unwrap().unwrap()
+        now(card_signature(&RustCrypto, t, n, k, b))
+            .unwrap()
+            .unwrap()
     }
 
     #[test]

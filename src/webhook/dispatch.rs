@@ -425,7 +425,7 @@ fn queued_message(event: &Event) -> String {
 /// The event a queue message carries, or `None` when it is not one of ours.
 fn unqueued_event(message: &str) -> Option<Event> {
     let q = RawFields::parse(message)?;
-    if q.get("feishuEdge")?.get() != "1" {
+    if q.get("feishuEdge")? != "1" {
         return None;
     }
     let schema = match q.str("schema")?.as_str() {
@@ -434,7 +434,7 @@ fn unqueued_event(message: &str) -> Option<Event> {
         "card" => Schema::LegacyCard,
         _ => return None,
     };
-    let payload = q.get("payload")?.get();
+    let payload = q.get("payload")?;
     RawFields::parse(payload)?;
     Some(Event {
         schema,

@@ -5,8 +5,8 @@
 //! [`Reason`]; nothing here panics on any input.
 
 use super::crypto::{card_signature, decrypt, event_signature, secure_eq, signature_matches};
-use crate::crypto::Crypto;
 use super::{Flow, Headers, Reason, WebhookConfig};
+use crate::crypto::Crypto;
 use crate::json::{quote, too_deep, ObjectWriter, RawFields};
 
 /// The event's schema.
@@ -106,20 +106,22 @@ pub async fn parse(
         },
     };
     let signed = match signing_secret {
-        Some((secret, sha1)) => match signature_headers(headers, now_secs, config.tolerance_secs)? {
-            None => false,
-            Some((ts, nonce, given)) => {
-                let expected = match sha1 {
-                    true => card_signature(crypto, ts, nonce, secret, body).await,
-                    false => event_signature(crypto, ts, nonce, secret, body).await,
+        Some((secret, sha1)) => {
+            match signature_headers(headers, now_secs, config.tolerance_secs)? {
+                None => false,
+                Some((ts, nonce, given)) => {
+                    let expected = match sha1 {
+                        true => card_signature(crypto, ts, nonce, secret, body).await,
+                        false => event_signature(crypto, ts, nonce, secret, body).await,
+                    }
+                    .map_err(|_| Reason::CryptoFailed)?;
+                    if !signature_matches(&expected, given) {
+                        return Err(Reason::SignatureMismatch);
+                    }
+                    true
                 }
-                .map_err(|_| Reason::CryptoFailed)?;
-                if !signature_matches(&expected, given) {
-                    return Err(Reason::SignatureMismatch);
-                }
-                true
             }
-        },
+        }
         None if config.allow_unverified || config.verification_token.is_some() => true,
         None => return Err(Reason::UnverifiableRequest),
     };
@@ -154,7 +156,7 @@ async fn classify(
             .encrypt_key
             .as_ref()
             .ok_or(Reason::EncryptedButNoKey)?;
-        let cipher: String = serde_json::from_str(raw.get()).map_err(|_| Reason::InvalidJson)?;
+        let cipher = crate::json::unquote(raw).ok_or(Reason::InvalidJson)?;
         plaintext = String::from_utf8(decrypt(crypto, &cipher, key.expose()).await?)
             .map_err(|_| Reason::InvalidPlaintext)?;
         if too_deep(&plaintext, config.max_depth) {
@@ -172,7 +174,7 @@ async fn classify(
         let challenge = fields.str("challenge").ok_or(Reason::UnknownEventShape)?;
         return Ok(Inbound::Challenge { challenge });
     }
-    let object = |key: &str| fields.get(key).and_then(|raw| RawFields::parse(raw.get()));
+    let object = |key: &str| fields.get(key).and_then(|raw| RawFields::parse(raw));
 
     if fields.get("schema").is_some() {
         let header = object("header").ok_or(Reason::UnknownEventShape)?;

@@ -1,0 +1,30 @@
+//! The crate's JSON reader against serde_json on any text: the same verdict on validity, the
+//! same object members, the same decoded strings, and `quote` round-trips.
+#![no_main]
+use feishu_edge::json::{is_valid, quote, too_deep, unquote, Json, RawFields};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let ours = Json::parse(text);
+    assert_eq!(ours.is_some(), is_valid(text));
+    // Known, deliberate differences: serde_json refuses numbers outside f64 and lone surrogates
+    // while validating, and counts its recursion limit one level differently.
+    let theirs = serde_json::from_str::<serde_json::Value>(text);
+    let comparable = !too_deep(text, 120)
+        && !text.contains("\\u")
+        && theirs.as_ref().err().is_none_or(|e| !e.to_string().contains("out of range"));
+    if comparable {
+        assert_eq!(ours.is_some(), theirs.is_ok(), "verdicts differ on {text:?}");
+    }
+    if let (Some(fields), Ok(serde_json::Value::Object(map))) = (RawFields::parse(text), &theirs) {
+        for (key, raw) in &fields.0 {
+            assert!(map.contains_key(key), "member {key:?} of {text:?}");
+            assert!(is_valid(raw));
+        }
+    }
+    if let Ok(serde_json::Value::String(s)) = &theirs {
+        assert_eq!(unquote(text).as_deref(), Some(s.as_str()));
+        assert_eq!(unquote(&quote(s)).as_deref(), Some(s.as_str()));
+    }
+});
