@@ -43,7 +43,7 @@ pub struct CardAction {
 }
 
 fn obj<'a>(fields: &RawFields<'a>, key: &str) -> Option<RawFields<'a>> {
-    fields.get(key).and_then(|raw| RawFields::parse(raw))
+    fields.get(key).and_then(RawFields::parse)
 }
 
 /// True for a JSON array whose items are all strings.

@@ -174,7 +174,7 @@ async fn classify(
         let challenge = fields.str("challenge").ok_or(Reason::UnknownEventShape)?;
         return Ok(Inbound::Challenge { challenge });
     }
-    let object = |key: &str| fields.get(key).and_then(|raw| RawFields::parse(raw));
+    let object = |key: &str| fields.get(key).and_then(RawFields::parse);
 
     if fields.get("schema").is_some() {
         let header = object("header").ok_or(Reason::UnknownEventShape)?;
@@ -229,11 +229,11 @@ async fn classify(
 
 /// The signature headers, once the timestamp is within the tolerance: `None` when all three
 /// are absent.
-fn signature_headers<'h>(
-    headers: &'h Headers,
+fn signature_headers(
+    headers: &Headers,
     now_secs: u64,
     tolerance: u64,
-) -> Result<Option<(&'h str, &'h str, &'h str)>, Reason> {
+) -> Result<Option<(&str, &str, &str)>, Reason> {
     let (ts, nonce, sig) = match (&headers.timestamp, &headers.nonce, &headers.signature) {
         (None, None, None) => return Ok(None),
         (Some(t), Some(n), Some(s)) => (t.as_str(), n.as_str(), s.as_str()),
