@@ -1,8 +1,7 @@
 // Card JSON 2.0 in JS: plain element factories and a fluent Card. Objects are built in JS (no
 // per-element wasm calls); the rules live once, in Rust, and run in one call (validate/toString).
 import { validateCardJson, escapeMarkdown as escape, parseActionJson } from './wasm/feishu_edge_bg.js';
-import { FeishuError } from './client.js';
-import { ready } from './internal.js';
+import { FeishuError, ready } from './internal.js';
 
 const plain = (content) => ({ tag: 'plain_text', content: String(content) });
 

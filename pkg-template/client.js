@@ -1,25 +1,10 @@
 // The public JS API: thin classes over the wasm core. Options cross into wasm as one JSON
 // string; functions (fetch, logger) and KV-shaped stores cross as themselves.
 import { WasmClient, downloadError } from './wasm/feishu_edge_bg.js';
-import { ready, setCore } from './internal.js';
+import { FeishuError, ready, setCore } from './internal.js';
 import { installCatalog, installOAuth } from './catalog.js';
 
-/** Every failure the SDK reports. `kind` says which: see index.d.ts. */
-export class FeishuError extends Error {
-  constructor(info) {
-    super(info.message);
-    this.name = 'FeishuError';
-    this.kind = info.kind;
-    this.code = info.code ?? null;
-    this.msg = info.msg ?? info.message;
-    this.logId = info.logId ?? null;
-    this.httpStatus = info.httpStatus ?? null;
-    this.retryable = Boolean(info.retryable);
-    if (info.rateLimitResetSeconds != null) this.rateLimitResetSeconds = info.rateLimitResetSeconds;
-    if (info.reason != null) this.reason = info.reason;
-    if (info.path != null) this.path = info.path;
-  }
-}
+export { FeishuError };
 
 /** Reads an environment variable where the runtime has one (Node, Deno with --allow-env). */
 function env(name) {

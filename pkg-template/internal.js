@@ -1,18 +1,35 @@
-// Package-internal helpers shared by the public modules (not exported from the package).
+// Package-internal helpers shared by the public modules, and FeishuError (exported by the
+// entries through client.js and webhook.js).
 import { registerErrorClass } from './wasm/feishu_edge_bg.js';
 
 const cores = new WeakMap();
-let errorClass;
+
+/** Every failure the SDK reports. `kind` says which: see index.d.ts. */
+export class FeishuError extends Error {
+  constructor(info) {
+    super(info.message);
+    this.name = 'FeishuError';
+    this.kind = info.kind;
+    this.code = info.code ?? null;
+    this.msg = info.msg ?? info.message;
+    this.logId = info.logId ?? null;
+    this.httpStatus = info.httpStatus ?? null;
+    this.retryable = Boolean(info.retryable);
+    if (info.rateLimitResetSeconds != null) this.rateLimitResetSeconds = info.rateLimitResetSeconds;
+    if (info.reason != null) this.reason = info.reason;
+    if (info.path != null) this.path = info.path;
+  }
+}
+
 
 /** The wasm core behind a FeishuClient. */
 export const coreOf = (client) => cores.get(client);
 export const setCore = (client, core) => cores.set(client, core);
 
 /** Registers the FeishuError class with the wasm side once (lazily: wasm must be ready). */
-export function ready(FeishuError) {
-  if (FeishuError) errorClass = FeishuError;
-  if (errorClass && !ready.done) {
-    registerErrorClass(errorClass);
+export function ready() {
+  if (!ready.done) {
+    registerErrorClass(FeishuError);
     ready.done = true;
   }
 }

@@ -1,8 +1,7 @@
 // Webhooks: EventDispatcher (event URL) and CardActionHandler (card request URL), both
 // Request → Response, plus the low-level signature and encryption helpers.
 import { WasmDispatcher, computeSignature as sign, verifySignatureRaw, decryptEvent as decrypt, encryptEventRaw } from './wasm/feishu_edge_bg.js';
-import { FeishuError } from './client.js';
-import { coreOf, ready } from './internal.js';
+import { FeishuError, coreOf, ready } from './internal.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 
@@ -71,6 +70,8 @@ class WebhookEndpoint {
     this.#core = new WasmDispatcher(JSON.stringify(rest), card, dedupeStore, logger, logLevel, onError);
     this.#client = client;
     if (client) {
+      // The feishu-edge/webhook build has no client pipeline (and no setClient).
+      if (!this.#core.setClient) throw new TypeError("options.client needs the client pipeline: import EventDispatcher / CardActionHandler from 'feishu-edge', not 'feishu-edge/webhook'");
       const core = coreOf(client);
       if (!core) throw new TypeError('options.client must be a FeishuClient');
       this.#core.setClient(core);
@@ -132,6 +133,8 @@ class WebhookEndpoint {
     return { acked, retried };
   }
 }
+
+export { FeishuError };
 
 /** Event subscriptions: `new EventDispatcher(options).register({ 'im.message.receive_v1': handler })`. */
 export class EventDispatcher extends WebhookEndpoint {

@@ -1,6 +1,7 @@
 // A Worker that runs one JS test per request against the built package's workerd entry.
 // GET /count → number of tests; GET /run?i=N → that test's result. env.TOKENS is a real KV namespace.
 import * as pkg from '../../pkg/workerd.js';
+import * as hook from '../../pkg/webhook/workerd.js';
 import { runTests } from './harness.mjs';
 import { clientTests } from './client-suite.mjs';
 import { webhookTests } from './webhook-suite.mjs';
@@ -10,15 +11,16 @@ import { helperTests } from './helpers-suite.mjs';
 import { trustTests } from './trust-suite.mjs';
 import { errorTests } from './errors-suite.mjs';
 import { emulatorTests } from './emulator-suite.mjs';
+import { webhookEntryTests } from './webhook-entry-suite.mjs';
 
-const tests = [...clientTests, ...webhookTests, ...cardTests, ...catalogTests, ...helperTests, ...trustTests, ...errorTests, ...emulatorTests];
+const tests = [...clientTests, ...webhookTests, ...cardTests, ...catalogTests, ...helperTests, ...trustTests, ...errorTests, ...emulatorTests, ...webhookEntryTests];
 
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
     if (url.pathname === '/count') return Response.json({ count: tests.length });
     const test = tests[Number(url.searchParams.get('i'))];
-    const result = await runTests('workerd', [test], { ...pkg, emuUrl: env.EMU_URL, runtime: 'workerd', kv: env.TOKENS, catalogRows: parseCatalog(env.CATALOG_TSV).filter((_, i) => i % 25 === 0) });
+    const result = await runTests('workerd', [test], { hook, ...pkg, emuUrl: env.EMU_URL, runtime: 'workerd', kv: env.TOKENS, catalogRows: parseCatalog(env.CATALOG_TSV).filter((_, i) => i % 25 === 0) });
     return Response.json(result);
   },
 };
