@@ -2,12 +2,14 @@
 // offer it too). Synchronous: a signature or decryption needs no promise. Only primitives live
 // here; what is hashed, compared and refused is the Rust core's.
 
-/** The provider over a `node:crypto` module object. */
-export function nodeCryptoHost(nc) {
-  const hash = (algorithm) => (a, b, c, d) => nc.createHash(algorithm).update(a).update(b).update(c).update(d).digest();
+/** The provider over a `node:crypto` module object, or a function returning it on first use. */
+export function nodeCryptoHost(module) {
+  let loaded = typeof module === 'function' ? null : module;
+  const nc = () => (loaded ??= module());
+  const hash = (algorithm) => (a, b, c, d) => nc().createHash(algorithm).update(a).update(b).update(c).update(d).digest();
   // Whole blocks, no padding (the core pads and checks): update() returns every block.
-  const cbc = (create) => (key, iv, data) => {
-    const cipher = create('aes-256-cbc', key, iv).setAutoPadding(false);
+  const cbc = (decrypt) => (key, iv, data) => {
+    const cipher = (decrypt ? nc().createDecipheriv : nc().createCipheriv)('aes-256-cbc', key, iv).setAutoPadding(false);
     const out = cipher.update(data);
     cipher.final();
     return out;
@@ -15,9 +17,9 @@ export function nodeCryptoHost(nc) {
   return {
     sha256: hash('sha256'),
     sha1: hash('sha1'),
-    hmacSha256: (key, data) => nc.createHmac('sha256', key).update(data).digest(),
-    aesCbcDecrypt: cbc(nc.createDecipheriv),
-    aesCbcEncrypt: cbc(nc.createCipheriv),
+    hmacSha256: (key, data) => nc().createHmac('sha256', key).update(data).digest(),
+    aesCbcDecrypt: cbc(true),
+    aesCbcEncrypt: cbc(false),
   };
 }
 

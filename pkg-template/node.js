@@ -1,10 +1,13 @@
 // Node 18+ entry: reads the wasm next to this file and compiles it synchronously (no top-level await).
-import { readFileSync } from 'node:fs';
-import * as nodeCrypto from 'node:crypto';
+// Built-ins come through require(): an ESM import of node:crypto costs milliseconds at start-up
+// (Node loads it lazily), so it is loaded on the first signature or decryption instead.
+import { createRequire } from 'node:module';
 import { start } from './instantiate.js';
 import { nodeCryptoHost } from './crypto-node.js';
 
-start(new WebAssembly.Module(readFileSync(new URL('./wasm/feishu_edge_bg.wasm', import.meta.url))), nodeCryptoHost(nodeCrypto));
+const require = createRequire(import.meta.url);
+const wasm = require('node:fs').readFileSync(new URL('./wasm/feishu_edge_bg.wasm', import.meta.url));
+start(new WebAssembly.Module(wasm), nodeCryptoHost(() => require('node:crypto')));
 
 export * from './client.js';
 export * from './webhook.js';

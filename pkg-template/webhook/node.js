@@ -1,11 +1,13 @@
 // feishu-edge/webhook for Node: events and card callbacks only, on its own smaller wasm build
 // without the client pipeline.
-import { readFileSync } from 'node:fs';
-import * as nodeCrypto from 'node:crypto';
+import { createRequire } from 'node:module';
 import { start } from './instantiate.js';
 import { nodeCryptoHost } from './crypto-node.js';
 
-start(new WebAssembly.Module(readFileSync(new URL('./wasm/feishu_edge_bg.wasm', import.meta.url))), nodeCryptoHost(nodeCrypto));
+// As the main entry: built-ins through require(), node:crypto on first use.
+const require = createRequire(import.meta.url);
+const wasm = require('node:fs').readFileSync(new URL('./wasm/feishu_edge_bg.wasm', import.meta.url));
+start(new WebAssembly.Module(wasm), nodeCryptoHost(() => require('node:crypto')));
 
 export * from './webhook.js';
 export * from './card.js';
