@@ -1,6 +1,6 @@
 // The public JS API: thin classes over the wasm core. Options cross into wasm as one JSON
 // string; functions (fetch, logger) and KV-shaped stores cross as themselves.
-import { WasmClient, downloadError } from './wasm/feishu_edge_bg.js';
+import { WasmClient } from './wasm/feishu_edge_bg.js';
 import { FeishuError, ready, setCore } from './internal.js';
 import { installCatalog, installOAuth } from './catalog.js';
 
@@ -156,21 +156,13 @@ export class FeishuClient {
   }
 
   /**
-   * A binary download as a ReadableStream, without reading the file into memory. One attempt:
-   * no retries or token refresh (a stream cannot be replayed); failures are FeishuErrors.
+   * A binary download as a ReadableStream, without reading the file into memory: the same
+   * pipeline as download() (token, timeoutMs until the headers, token refresh and retries while
+   * the reply is an error); failures are FeishuErrors.
    */
   async downloadStream(options) {
-    const req = await this.#core.prepare(JSON.stringify(options));
-    if (req.body !== undefined) req.headers.push(['content-type', 'application/json; charset=utf-8']);
-    let res;
-    try {
-      res = await (this.#fetch ?? globalThis.fetch)(req.url, { method: req.method, headers: req.headers, body: req.body });
-    } catch (e) {
-      throw new FeishuError({ kind: 'network', message: `network error: ${e?.message ?? e}`, retryable: true });
-    }
-    if (res.ok && !(res.headers.get('content-type') ?? '').includes('json')) return res.body;
-    const h = (name) => res.headers.get(name) ?? undefined;
-    throw downloadError(res.status, h('content-type'), h('x-tt-logid'), h('x-ogw-ratelimit-reset'), new Uint8Array(await res.arrayBuffer()));
+    const body = await this.#core.downloadStream(JSON.stringify(options));
+    return body instanceof Uint8Array ? new Response(body).body : body;
   }
 
   /** A client whose calls use this user access token (tokens stay shared with this client). */

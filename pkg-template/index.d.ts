@@ -164,7 +164,7 @@ export declare class FeishuClient {
   paginateAll<TItem = any>(options: PaginateOptions): Promise<TItem[]>;
   upload<TData = any>(options: UploadOptions): Promise<Envelope<TData>>;
   download(options: RequestOptions): Promise<Uint8Array>;
-  /** A binary download as a ReadableStream, not read into memory (one attempt: no retries). */
+  /** A binary download as a ReadableStream, not read into memory: the same pipeline (token, timeoutMs until the headers, token refresh, retries while the reply is an error) as download(). */
   downloadStream(options: RequestOptions): Promise<ReadableStream<Uint8Array>>;
   asUser(userAccessToken: string): FeishuClient;
 }

@@ -14,7 +14,7 @@ use crate::token::{self, Deadline, MemoryStore, TokenCache, TokenKind, TokenStor
 /// How long a call of the caller's token store may take before it counts as failed (the token
 /// is then fetched from the platform; a write is skipped with a warning).
 pub const STORE_TIMEOUT_MS: u64 = 2_000;
-use crate::transport::{HttpRequest, HttpResponse, Transport, TransportError};
+use crate::transport::{HttpRequest, HttpResponse, ResponseStream, Transport, TransportError};
 use std::rc::Rc;
 
 pub(crate) struct Inner {
@@ -181,14 +181,27 @@ impl Client {
 
     /// Sends a JSON call and checks its envelope.
     pub async fn request(&self, req: ApiRequest) -> Result<ApiResponse> {
-        let resp = self.execute(&req).await?;
+        let resp = self.execute(&req, false).await?;
         envelope::check(resp)
     }
 
     /// Sends a call whose success is raw bytes (on failure the JSON envelope becomes the error).
     pub async fn download(&self, req: ApiRequest) -> Result<Download> {
-        let resp = self.execute(&req).await?;
+        let resp = self.execute(&req, false).await?;
         envelope::check_binary(resp)
+    }
+
+    /// [`Client::download`], leaving a file reply's body unread where the transport streams
+    /// (`fetch`): the same pipeline (token, timeout until the headers, token refresh and retries
+    /// while the reply is an error), then the body as a stream. With a transport that reads
+    /// bodies whole, the bytes are in the [`Download`] and the stream is `None`.
+    pub async fn download_stream(
+        &self,
+        req: ApiRequest,
+    ) -> Result<(Download, Option<ResponseStream>)> {
+        let mut resp = self.execute(&req, true).await?;
+        let stream = resp.stream.take();
+        Ok((envelope::check_binary(resp)?, stream))
     }
 
     /// Walks a paginated endpoint.
@@ -235,7 +248,13 @@ impl Client {
         })
     }
 
-    fn http_request(&self, req: &ApiRequest, url: String, token: Option<String>) -> HttpRequest {
+    fn http_request(
+        &self,
+        req: &ApiRequest,
+        url: String,
+        token: Option<String>,
+        stream: bool,
+    ) -> HttpRequest {
         let mut headers = req.headers.clone();
         if let Some(t) = token {
             headers.push(("Authorization".into(), format!("Bearer {t}")));
@@ -246,23 +265,14 @@ impl Client {
             headers,
             body: req.body.clone(),
             timeout_ms: req.timeout_ms.or(self.inner.config.timeout_ms),
+            stream,
         }
-    }
-
-    /// The HTTP request a call would send (token resolved, URL built), for callers that send it
-    /// themselves: streaming downloads, where the body must not be read into memory. One attempt:
-    /// no retries and no token refresh apply to it.
-    pub async fn prepare(&self, req: &ApiRequest) -> Result<HttpRequest> {
-        let auth = self.effective_auth(&req.auth);
-        let url = req.url(self.inner.config.base_url_str())?;
-        let token = self.token_for(req, &auth, &url).await?;
-        Ok(self.http_request(req, url, token))
     }
 
     /// Runs the pipeline up to a reply that is not retried: tokens, timeouts, token refresh on
     /// the invalid-token codes, and the retry policy. Returns the reply of the last attempt,
     /// unchecked unless a retry decision needed to read it.
-    async fn execute(&self, req: &ApiRequest) -> Result<HttpResponse> {
+    async fn execute(&self, req: &ApiRequest, stream: bool) -> Result<HttpResponse> {
         let inner = &self.inner;
         let policy = inner.config.retry;
         let auth = self.effective_auth(&req.auth);
@@ -284,7 +294,7 @@ impl Client {
             attempts += 1;
             let token = self.token_for(req, &auth, &url).await?;
             let sent_managed_token = token.is_some();
-            let http = self.http_request(req, url.clone(), token);
+            let http = self.http_request(req, url.clone(), token, stream);
             let debug = inner.logger.enabled(Level::Debug);
             let sent_at = if debug { inner.runtime.now_ms() } else { 0 };
             let outcome = inner.transport.send(http).await;

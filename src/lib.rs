@@ -53,7 +53,8 @@ pub use runtime::Runtime;
 pub use token::{MemoryStore, TokenStore};
 #[cfg(feature = "client")]
 pub use transport::{
-    Body, FileData, HttpRequest, HttpResponse, Method, Part, Transport, TransportError,
+    Body, FileData, HttpRequest, HttpResponse, Method, Part, ResponseStream, Transport,
+    TransportError,
 };
 
 /// A boxed future that need not be `Send` (wasm is single-threaded).

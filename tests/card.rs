@@ -390,6 +390,7 @@ impl Transport for CardKit {
             status: 200,
             headers: vec![],
             body: reply.as_bytes().to_vec(),
+            stream: None,
         })))
     }
 }

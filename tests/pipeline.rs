@@ -66,6 +66,7 @@ fn json(status: u16, body: &str) -> HttpResponse {
             ("x-tt-logid".into(), "LOG-42".into()),
         ],
         body: body.as_bytes().to_vec(),
+        stream: None,
     }
 }
 
@@ -418,6 +419,7 @@ fn downloads_return_bytes_or_typed_errors() {
                 status: 200,
                 headers: vec![("content-type".into(), "image/png".into())],
                 body: vec![0x89, b'P', b'N', b'G'],
+                stream: None,
             })
         }
     }));

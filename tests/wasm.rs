@@ -40,6 +40,7 @@ fn get(url: String, timeout_ms: Option<u64>) -> HttpRequest {
         headers: vec![("authorization".into(), "Bearer u-wasm".into())],
         body: Body::Empty,
         timeout_ms,
+        stream: false,
     }
 }
 

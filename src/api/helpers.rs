@@ -155,6 +155,7 @@ pub async fn post_bot_webhook(
         headers: Vec::new(),
         body: Body::Json(payload_json.into()),
         timeout_ms: (timeout_ms > 0).then_some(timeout_ms),
+        stream: false,
     };
     let reply = match transport.send(request).await {
         Ok(reply) => reply,

@@ -118,6 +118,20 @@ impl WasmClient {
         })
     }
 
+    /// `client.downloadStream(options)`: resolves to the reply's `ReadableStream` (or, when the
+    /// body was read whole, a `Uint8Array`). The same pipeline and errors as `download`.
+    #[wasm_bindgen(js_name = downloadStream)]
+    pub fn download_stream(&self, options_json: String) -> Promise {
+        let client = self.client.clone();
+        promise(async move {
+            let req = RequestOptions::parse(&options_json)?.into_request()?;
+            Ok(match client.download_stream(req).await? {
+                (_, Some(stream)) => stream.0,
+                (d, None) => Uint8Array::from(&d.bytes[..]).into(),
+            })
+        })
+    }
+
     /// `client.download(options)`: resolves to a `Uint8Array`.
     pub fn download(&self, options_json: String) -> Promise {
         let client = self.client.clone();
@@ -254,62 +268,5 @@ impl WasmPaginator {
                 }
             }
         })
-    }
-}
-
-#[wasm_bindgen]
-impl WasmClient {
-    /// The request a call would send: `{ method, url, headers: [[name, value]...], body }`, the
-    /// token resolved (for streaming downloads, sent by JS itself).
-    pub fn prepare(&self, options_json: String) -> Promise {
-        let client = self.client.clone();
-        promise(async move {
-            let req = RequestOptions::parse(&options_json)?.into_request()?;
-            let http = client.prepare(&req).await?;
-            let mut w = crate::json::ObjectWriter::default();
-            w.field("method", &crate::json::quote(http.method.as_str()));
-            w.field("url", &crate::json::quote(&http.url));
-            let headers: Vec<String> = http
-                .headers
-                .iter()
-                .map(|(k, v)| format!("[{},{}]", crate::json::quote(k), crate::json::quote(v)))
-                .collect();
-            w.field("headers", &format!("[{}]", headers.join(",")));
-            if let crate::Body::Json(body) = &http.body {
-                w.field("body", &crate::json::quote(body));
-            }
-            js_sys::JSON::parse(&w.finish())
-                .map_err(|_| Error::InvalidRequest("could not describe the request".into()))
-        })
-    }
-}
-
-/// The typed error for a reply that was not a file (an error envelope, HTML, ...), or `null`
-/// when it is a usable file reply.
-#[wasm_bindgen(js_name = downloadError)]
-pub fn download_error(
-    status: u16,
-    content_type: Option<String>,
-    log_id: Option<String>,
-    rate_limit_reset: Option<String>,
-    body: &[u8],
-) -> JsValue {
-    let mut headers = Vec::new();
-    for (name, value) in [
-        ("content-type", content_type),
-        ("x-tt-logid", log_id),
-        ("x-ogw-ratelimit-reset", rate_limit_reset),
-    ] {
-        if let Some(v) = value {
-            headers.push((name.to_string(), v));
-        }
-    }
-    match crate::request::envelope::check_binary(crate::HttpResponse {
-        status,
-        headers,
-        body: body.to_vec(),
-    }) {
-        Ok(_) => JsValue::NULL,
-        Err(e) => to_js(&e),
     }
 }

@@ -6,7 +6,7 @@
 use super::{describe, prop};
 use crate::error::{Error, Result};
 use crate::transport::{
-    Body, FileData, HttpRequest, HttpResponse, Part, Transport, TransportError,
+    Body, FileData, HttpRequest, HttpResponse, Part, ResponseStream, Transport, TransportError,
 };
 use crate::LocalBoxFuture;
 use js_sys::{Array, Function, Promise, Uint8Array};
@@ -91,9 +91,10 @@ fn form_data(parts: &[Part]) -> std::result::Result<FormData, JsValue> {
 let WANTED = [];
 export function keepHeaders(names) { WANTED = names.split('\n'); }
 export const TIMED_OUT = { feishuEdgeTimeout: true };
-// One call per request: builds the init, arms the abort timer, reads the whole body.
-// Resolves to [status, bytes, ...WANTED header values]; rejects with TIMED_OUT on timeout.
-export async function fetchOnce(fetchFn, url, method, headerLines, body, timeoutMs) {
+// One call per request: builds the init, arms the abort timer (until the headers when the body
+// is streamed), reads the whole body, or with `stream` leaves a file reply's (2xx, not JSON).
+// Resolves to [status, bytes, ...WANTED header values, stream]; rejects with TIMED_OUT on timeout.
+export async function fetchOnce(fetchFn, url, method, headerLines, body, timeoutMs, stream) {
   const headers = {};
   if (headerLines) for (const line of headerLines.split('\n')) { const i = line.indexOf(':'); headers[line.slice(0, i)] = line.slice(i + 1); }
   const init = { method, headers, body };
@@ -105,8 +106,10 @@ export async function fetchOnce(fetchFn, url, method, headerLines, body, timeout
   }
   try {
     const res = await fetchFn(url, init);
-    const out = [res.status, new Uint8Array(await res.arrayBuffer())];
+    const file = stream && res.ok && res.body && !(res.headers.get('content-type') ?? '').includes('json');
+    const out = [res.status, file ? null : new Uint8Array(await res.arrayBuffer())];
     for (const name of WANTED) out.push(res.headers.get(name));
+    out.push(file ? res.body : null);
     return out;
   } catch (e) {
     throw timedOut ? TIMED_OUT : e;
@@ -125,6 +128,7 @@ extern "C" {
         header_lines: &str,
         body: &JsValue,
         timeout_ms: f64,
+        stream: bool,
     ) -> Promise;
     #[wasm_bindgen(js_name = isTimedOut)]
     fn is_timed_out(e: &JsValue) -> bool;
@@ -192,10 +196,12 @@ fn read(reply: &Array) -> HttpResponse {
                 .map(|v| (name.to_string(), v))
         })
         .collect();
+    let stream = reply.get(WANTED_HEADERS.len() as u32 + 2);
     HttpResponse {
         status,
         headers,
         body,
+        stream: (!stream.is_null() && !stream.is_undefined()).then_some(ResponseStream(stream)),
     }
 }
 
@@ -237,6 +243,7 @@ impl Transport for FetchTransport {
                 &lines,
                 &body,
                 timeout,
+                req.stream,
             ))
             .await;
             match reply {

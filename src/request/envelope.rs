@@ -213,6 +213,7 @@ mod tests {
                 ("x-ogw-ratelimit-reset".into(), "3".into()),
             ],
             body: body.as_bytes().to_vec(),
+            stream: None,
         }
     }
 
@@ -262,7 +263,8 @@ mod tests {
         assert!(check(HttpResponse {
             status: 200,
             headers: vec![],
-            body: vec![0xff, 0xfe, b'{']
+            body: vec![0xff, 0xfe, b'{'],
+            stream: None,
         })
         .is_err());
     }

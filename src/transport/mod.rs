@@ -111,9 +111,21 @@ pub struct HttpRequest {
     pub headers: Vec<(String, String)>,
     /// Body.
     pub body: Body,
-    /// Cancel the request after this long.
+    /// Cancel the request after this long (until the reply's headers, for a streamed body).
     pub timeout_ms: Option<u64>,
+    /// A file reply (2xx, not JSON) may be left unread and handed over as
+    /// [`HttpResponse::stream`]; error replies are still read whole.
+    pub stream: bool,
 }
+
+/// A reply body the transport left unread for the caller: on wasm, the `fetch` Response's
+/// `ReadableStream`; natively there is none (transports read bodies whole).
+#[derive(Debug, Clone)]
+pub struct ResponseStream(
+    /// The JS `ReadableStream`.
+    #[cfg(all(target_arch = "wasm32", feature = "js"))]
+    pub wasm_bindgen::JsValue,
+);
 
 /// What a transport hands back.
 #[derive(Debug, Clone, Default)]
@@ -122,15 +134,17 @@ pub struct HttpResponse {
     pub status: u16,
     /// Header pairs, names lower-cased.
     pub headers: Vec<(String, String)>,
-    /// The whole body.
+    /// The whole body (empty when it was left in [`HttpResponse::stream`]).
     pub body: Vec<u8>,
+    /// The unread body of a file reply to a `stream` request, when the transport streams.
+    pub stream: Option<ResponseStream>,
 }
 
 impl HttpResponse {
     /// A header's value by (case-insensitive) name.
     ///
     /// ```
-    /// let r = feishu_edge::HttpResponse { status: 200, headers: vec![("x-tt-logid".into(), "L".into())], body: vec![] };
+    /// let r = feishu_edge::HttpResponse { status: 200, headers: vec![("x-tt-logid".into(), "L".into())], ..Default::default() };
     /// assert_eq!(r.header("X-Tt-Logid"), Some("L"));
     /// ```
     pub fn header(&self, name: &str) -> Option<&str> {

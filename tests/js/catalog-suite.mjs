@@ -92,6 +92,16 @@ export const catalogTests = [
       assertEqual(new TextDecoder().decode(new Uint8Array(chunks.slice(4))), 'streamed');
       const missing = await client.im.v1.image.getStream({ path: { image_key: 'missing' } }).catch((e) => e);
       assert(missing instanceof ctx.FeishuError && missing.code === 234003 && missing.httpStatus === 404, String(missing));
+      // Streams go through the same pipeline: a revoked token is refreshed and the call repeated,
+      // and timeoutMs holds until the reply's headers.
+      await control(ctx.emuUrl, '/__emu/revoke', {});
+      const refreshed = await client.im.v1.image.getStream({ path: { image_key: 'after-revoke' } });
+      assert(refreshed instanceof ReadableStream, 'streamed after a token refresh');
+      await refreshed.cancel();
+      await control(ctx.emuUrl, '/__emu/faults', { rules: [{ match: 'images/slow', kind: 'slow', delayMs: 2000, count: 10 }] });
+      const slow = await client.downloadStream({ path: 'im/v1/images/slow', timeoutMs: 100, idempotent: false }).catch((e) => e);
+      assert(slow instanceof ctx.FeishuError && slow.kind === 'timeout', String(slow));
+      await control(ctx.emuUrl, '/__emu/faults', { rules: [] });
       const offline = new ctx.FeishuClient({ ...APP, baseUrl: 'http://127.0.0.1:9', logLevel: 'none' });
       const netErr = await offline.downloadStream({ path: 'x', tokenType: 'none' }).catch((e) => e);
       assert(netErr instanceof ctx.FeishuError && netErr.kind === 'network' && netErr.retryable, String(netErr));
