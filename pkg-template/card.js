@@ -1,7 +1,12 @@
 // Card JSON 2.0 in JS: plain element factories and a fluent Card. Objects are built in JS (no
-// per-element wasm calls); the rules live once, in Rust, and run in one call (validate/toString).
-import { validateCardJson, escapeMarkdown as escape, parseActionJson } from './wasm/feishu_edge_bg.js';
+// per-element wasm calls); the rules live once, in Rust, and run in one call (validate/toString),
+// and so do the defaults (button type, column weights, table page size, alert colours), read
+// once from the core.
+import { validateCardJson, escapeMarkdown as escape, parseActionJson, cardDefaultsJson } from './wasm/feishu_edge_bg.js';
 import { FeishuError, ready } from './internal.js';
+
+let defaultsRead;
+const defaults = () => (defaultsRead ??= JSON.parse(cardDefaultsJson()));
 
 const plain = (content) => ({ tag: 'plain_text', content: String(content) });
 
@@ -25,7 +30,7 @@ export const image = (imgKey, opts = {}) => {
 };
 /** A button: `{ value }` sends a callback, `{ url }` opens a link, `{ submit: true }` submits its form. */
 export const button = (label, opts = {}) => {
-  const { value, url, submit, confirm, type = 'default', name, ...rest } = opts;
+  const { value, url, submit, confirm, type = defaults().buttonType, name, ...rest } = opts;
   const b = { tag: 'button', text: plain(label), type };
   if (value !== undefined) b.behaviors = [{ type: 'callback', value }];
   if (url !== undefined) b.behaviors = [{ type: 'open_url', default_url: url }];
@@ -33,11 +38,11 @@ export const button = (label, opts = {}) => {
   if (confirm) b.confirm = { title: plain(confirm.title), text: plain(confirm.text) };
   return withOpts(b, rest);
 };
-export const column = (elements, opts) => withOpts({ tag: 'column', width: 'weighted', weight: 1, elements }, opts);
+export const column = (elements, opts) => withOpts({ tag: 'column', width: defaults().columnWidth, weight: defaults().columnWeight, elements }, opts);
 /** Columns side by side: each argument is a column's elements (or a `column(...)`). */
-export const columns = (...cols) => ({ tag: 'column_set', flex_mode: 'none', columns: cols.map((c) => (Array.isArray(c) ? column(c) : c)) });
+export const columns = (...cols) => ({ tag: 'column_set', flex_mode: defaults().flexMode, columns: cols.map((c) => (Array.isArray(c) ? column(c) : c)) });
 export const panel = (title, elements, opts = {}) => {
-  const { expanded = false, ...rest } = opts;
+  const { expanded = defaults().panelExpanded, ...rest } = opts;
   return withOpts({ tag: 'collapsible_panel', expanded, header: { title: { tag: 'markdown', content: String(title) } }, elements }, rest);
 };
 export const form = (name, elements, opts) => withOpts({ tag: 'form', name, elements }, opts);
@@ -66,8 +71,9 @@ export const datePicker = (name, opts = {}) => {
 };
 /** A table: `columns` are titles (or `{ name, displayName, dataType }`), `rows` arrays or objects. */
 export const table = (cols, rows, opts = {}) => {
-  const { pageSize = 10, ...rest } = opts;
-  const defs = cols.map((c, i) => (typeof c === 'string' ? { name: `c${i}`, display_name: c, data_type: 'text' } : { name: c.name, display_name: c.displayName ?? c.name, data_type: c.dataType ?? 'text' }));
+  const { tablePageSize, tableDataType } = defaults();
+  const { pageSize = tablePageSize, ...rest } = opts;
+  const defs = cols.map((c, i) => (typeof c === 'string' ? { name: `c${i}`, display_name: c, data_type: tableDataType } : { name: c.name, display_name: c.displayName ?? c.name, data_type: c.dataType ?? tableDataType }));
   const body = rows.map((r) => (Array.isArray(r) ? Object.fromEntries(defs.map((d, i) => [d.name, r[i] ?? ''])) : r));
   return withOpts({ tag: 'table', page_size: pageSize, columns: defs, rows: body }, rest);
 };
@@ -145,11 +151,13 @@ export function validateCard(card) {
   validateCardJson(typeof card === 'string' ? card : JSON.stringify(card));
 }
 
-export const textCard = (title, body) => new Card().header(title, { template: 'blue' }).markdown(body);
+export const textCard = (title, body) => new Card().header(title, { template: defaults().template }).markdown(body);
 /** `level`: 'info' (blue), 'success' (green), 'warning' (orange), 'error' (red). */
-export const alertCard = (title, body, level = 'info') =>
-  new Card().header(title, { template: { success: 'green', warning: 'orange', error: 'red', danger: 'red' }[level] ?? 'blue' }).markdown(body);
-export const tableCard = (title, cols, rows) => new Card().header(title, { template: 'blue' }).table(cols, rows);
+export const alertCard = (title, body, level = 'info') => {
+  const { alertTemplates, template } = defaults();
+  return new Card().header(title, { template: Object.hasOwn(alertTemplates, level) ? alertTemplates[level] : template }).markdown(body);
+};
+export const tableCard = (title, cols, rows) => new Card().header(title, { template: defaults().template }).table(cols, rows);
 
 /** Escapes text so a markdown element shows it literally. */
 export function escapeMarkdown(value) {

@@ -20,11 +20,12 @@ export const HELPERS = {
   im: {
     /** Sends a message; the id type comes from the id, the message type from the content. */
     async send(client, receiveId, content, { receiveIdType: type, uuid: key = uuid() } = {}) {
-      const body = messageBody(content);
-      return dataOf(await client.im.v1.message.create({ params: { receive_id_type: type ?? receiveIdType(receiveId) }, data: { receive_id: receiveId, ...body, uuid: key } }));
+      const target = { receiveId: String(receiveId), receiveIdType: type };
+      return dataOf(await coreOf(client).sendMessage(JSON.stringify(target), JSON.stringify(content), key));
     },
     async reply(client, messageId, content, { inThread = false, uuid: key = uuid() } = {}) {
-      return dataOf(await client.im.v1.message.reply({ path: { message_id: messageId }, data: { ...messageBody(content), reply_in_thread: inThread, uuid: key } }));
+      const target = { replyTo: String(messageId), inThread };
+      return dataOf(await coreOf(client).sendMessage(JSON.stringify(target), JSON.stringify(content), key));
     },
     /** Replaces a sent card (update_multi cards). */
     async updateCard(client, messageId, card) {

@@ -39,6 +39,69 @@ pub struct MessageBody {
     pub content: String,
 }
 
+/// Where a message goes: to a chat or user (the id type inferred unless given), or as a reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MessageTarget {
+    /// `POST im/v1/messages?receive_id_type=...`.
+    To {
+        /// An `oc_` / `ou_` / `on_` id, a user id or an email.
+        receive_id: String,
+        /// Overrides the type [`receive_id_type`] infers.
+        receive_id_type: Option<String>,
+    },
+    /// `POST im/v1/messages/{message_id}/reply`.
+    ReplyTo {
+        /// The message replied to.
+        message_id: String,
+        /// Reply in the message's thread.
+        in_thread: bool,
+    },
+}
+
+/// The request that sends `body` to `target`: the one place a message send is shaped (the JS
+/// helpers `im.send` / `im.reply` and card streaming use it). `uuid` makes a retried send
+/// idempotent on the platform's side.
+///
+/// ```
+/// use feishu_edge::api::helpers::{message_body, message_request, MessageTarget};
+/// let to = MessageTarget::To { receive_id: "oc_1".into(), receive_id_type: None };
+/// let req = message_request(&to, &message_body(r#""hi""#).unwrap(), Some("u-1"));
+/// assert_eq!(req.url("https://h/open-apis/").unwrap(), "https://h/open-apis/im/v1/messages?receive_id_type=chat_id");
+/// ```
+pub fn message_request(
+    target: &MessageTarget,
+    body: &MessageBody,
+    uuid: Option<&str>,
+) -> crate::ApiRequest {
+    use crate::json::ObjectWriter;
+    let mut data = ObjectWriter::default();
+    let req = match target {
+        MessageTarget::To {
+            receive_id,
+            receive_id_type: kind,
+        } => {
+            data.field("receive_id", &quote(receive_id));
+            let kind = kind
+                .as_deref()
+                .unwrap_or_else(|| receive_id_type(receive_id));
+            crate::ApiRequest::post("im/v1/messages").query("receive_id_type", kind)
+        }
+        MessageTarget::ReplyTo { message_id, .. } => {
+            crate::ApiRequest::post("im/v1/messages/{message_id}/reply")
+                .path_param("message_id", message_id.as_str())
+        }
+    };
+    data.field("msg_type", &quote(&body.msg_type));
+    data.field("content", &quote(&body.content));
+    if let MessageTarget::ReplyTo { in_thread, .. } = target {
+        data.field("reply_in_thread", if *in_thread { "true" } else { "false" });
+    }
+    if let Some(uuid) = uuid {
+        data.field("uuid", &quote(uuid));
+    }
+    req.json_str(data.finish())
+}
+
 /// Infers the message type from content given as JSON: a string → `text`; a card (has
 /// `schema`, `elements`, `body` or `header`, or `{type: "card"}`) → `interactive`;
 /// `{image_key}` → `image`; `{file_key}` → `file`; a post (`zh_cn`/`en_us`/`ja_jp`/`post`) →

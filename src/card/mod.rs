@@ -116,6 +116,58 @@ pub fn escape_markdown(text: &str) -> String {
     out
 }
 
+/// The choices both card builders make when not told otherwise: this crate's and the npm
+/// package's `card.js`, which reads them through [`defaults::json`]. The one place they live.
+pub mod defaults {
+    /// A button's `type`.
+    pub const BUTTON_TYPE: &str = "default";
+    /// A column's `width` and `weight` (equal shares).
+    pub const COLUMN_WIDTH: &str = "weighted";
+    /// See [`COLUMN_WIDTH`].
+    pub const COLUMN_WEIGHT: u32 = 1;
+    /// A column set's `flex_mode`.
+    pub const FLEX_MODE: &str = "none";
+    /// A collapsible panel starts folded.
+    pub const PANEL_EXPANDED: bool = false;
+    /// A table's `page_size`.
+    pub const TABLE_PAGE_SIZE: u32 = 10;
+    /// A table column's `data_type`.
+    pub const TABLE_DATA_TYPE: &str = "text";
+    /// The header colour of the ready-made cards.
+    pub const TEMPLATE: &str = "blue";
+    /// An alert card's header colour by level (`info` and unknown levels: [`TEMPLATE`]).
+    pub const ALERT_TEMPLATES: [(&str, &str); 4] = [
+        ("success", "green"),
+        ("warning", "orange"),
+        ("error", "red"),
+        ("danger", "red"),
+    ];
+
+    /// The header colour for an alert level.
+    pub fn alert_template(level: &str) -> &'static str {
+        ALERT_TEMPLATES
+            .iter()
+            .find(|(l, _)| *l == level)
+            .map_or(TEMPLATE, |(_, t)| t)
+    }
+
+    /// All of the above as one JSON object, for the JS builder.
+    ///
+    /// ```
+    /// assert!(feishu_edge::card::defaults::json().contains(r#""buttonType":"default""#));
+    /// ```
+    pub fn json() -> String {
+        let alerts: Vec<String> = ALERT_TEMPLATES
+            .iter()
+            .map(|(l, t)| format!(r#""{l}":"{t}""#))
+            .collect();
+        format!(
+            r#"{{"buttonType":"{BUTTON_TYPE}","columnWidth":"{COLUMN_WIDTH}","columnWeight":{COLUMN_WEIGHT},"flexMode":"{FLEX_MODE}","panelExpanded":{PANEL_EXPANDED},"tablePageSize":{TABLE_PAGE_SIZE},"tableDataType":"{TABLE_DATA_TYPE}","template":"{TEMPLATE}","alertTemplates":{{{}}}}}"#,
+            alerts.join(",")
+        )
+    }
+}
+
 /// One element: ordered fields of raw JSON, so output is deterministic.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Element {
@@ -199,7 +251,7 @@ pub enum ButtonAction {
 pub fn button(text: &str, action: ButtonAction) -> Element {
     let b = Element::new("button")
         .raw("text", plain(text))
-        .text("type", "default");
+        .text("type", defaults::BUTTON_TYPE);
     match action {
         ButtonAction::Callback(value) => b.raw(
             "behaviors",
@@ -225,13 +277,15 @@ pub fn column_set(columns: Vec<Vec<Element>>) -> Element {
         .iter()
         .map(|c| {
             format!(
-                r#"{{"tag":"column","width":"weighted","weight":1,"elements":{}}}"#,
+                r#"{{"tag":"column","width":{},"weight":{},"elements":{}}}"#,
+                quote(defaults::COLUMN_WIDTH),
+                defaults::COLUMN_WEIGHT,
                 list(c)
             )
         })
         .collect();
     Element::new("column_set")
-        .text("flex_mode", "none")
+        .text("flex_mode", defaults::FLEX_MODE)
         .raw("columns", format!("[{}]", cols.join(",")))
 }
 /// A collapsible panel.
@@ -284,9 +338,10 @@ pub fn table(columns: &[&str], rows: &[Vec<String>]) -> Element {
         .enumerate()
         .map(|(i, c)| {
             format!(
-                r#"{{"name":"{}","display_name":{},"data_type":"text"}}"#,
+                r#"{{"name":"{}","display_name":{},"data_type":{}}}"#,
                 key(i),
-                quote(c)
+                quote(c),
+                quote(defaults::TABLE_DATA_TYPE)
             )
         })
         .collect();
@@ -301,7 +356,7 @@ pub fn table(columns: &[&str], rows: &[Vec<String>]) -> Element {
         })
         .collect();
     Element::new("table")
-        .raw("page_size", "10")
+        .raw("page_size", defaults::TABLE_PAGE_SIZE.to_string())
         .raw("columns", format!("[{}]", cols.join(",")))
         .raw("rows", format!("[{}]", rows.join(",")))
 }
@@ -387,21 +442,15 @@ impl Card {
 pub fn text_card(title: &str, body: &str) -> Card {
     Card::new()
         .title(title)
-        .template("blue")
+        .template(defaults::TEMPLATE)
         .push(markdown(body))
 }
 
 /// A coloured alert: `info` (blue), `success` (green), `warning` (orange), `error` (red).
 pub fn alert_card(title: &str, body: &str, level: &str) -> Card {
-    let colour = match level {
-        "success" => "green",
-        "warning" => "orange",
-        "error" | "danger" => "red",
-        _ => "blue",
-    };
     Card::new()
         .title(title)
-        .template(colour)
+        .template(defaults::alert_template(level))
         .push(markdown(body))
 }
 
@@ -409,6 +458,6 @@ pub fn alert_card(title: &str, body: &str, level: &str) -> Card {
 pub fn table_card(title: &str, columns: &[&str], rows: &[Vec<String>]) -> Card {
     Card::new()
         .title(title)
-        .template("blue")
+        .template(defaults::TEMPLATE)
         .push(table(columns, rows))
 }

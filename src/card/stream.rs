@@ -61,6 +61,7 @@ impl Default for StreamOptions {
 }
 
 pub use crate::api::helpers::receive_id_type;
+use crate::api::helpers::{message_request, MessageBody, MessageTarget};
 
 struct Stream<'a> {
     client: &'a Client,
@@ -167,34 +168,29 @@ pub async fn stream_card(
     let card_id = data_field(&created.body, "card_id").ok_or_else(|| {
         Error::InvalidRequest("cardkit/v1/cards answered without data.card_id".into())
     })?;
-    let content = quote(&format!(
-        r#"{{"type":"card","data":{{"card_id":{}}}}}"#,
-        quote(&card_id)
-    ));
-    let send = match (&opts.reply_to, &opts.receive_id) {
-        (Some(message_id), _) => ApiRequest::post("im/v1/messages/{message_id}/reply")
-            .path_param("message_id", message_id.as_str())
-            .json_str(format!(
-                r#"{{"msg_type":"interactive","content":{content},"reply_in_thread":{}}}"#,
-                opts.in_thread
-            )),
-        (None, Some(id)) => ApiRequest::post("im/v1/messages")
-            .query(
-                "receive_id_type",
-                opts.receive_id_type
-                    .as_deref()
-                    .unwrap_or_else(|| receive_id_type(id)),
-            )
-            .json_str(format!(
-                r#"{{"receive_id":{},"msg_type":"interactive","content":{content}}}"#,
-                quote(id)
-            )),
+    let body = MessageBody {
+        msg_type: "interactive".into(),
+        content: format!(
+            r#"{{"type":"card","data":{{"card_id":{}}}}}"#,
+            quote(&card_id)
+        ),
+    };
+    let target = match (&opts.reply_to, &opts.receive_id) {
+        (Some(message_id), _) => MessageTarget::ReplyTo {
+            message_id: message_id.clone(),
+            in_thread: opts.in_thread,
+        },
+        (None, Some(id)) => MessageTarget::To {
+            receive_id: id.clone(),
+            receive_id_type: opts.receive_id_type.clone(),
+        },
         (None, None) => {
             return Err(Error::InvalidRequest(
                 "streamCard needs receiveId or replyTo".into(),
             ))
         }
     };
+    let send = message_request(&target, &body, None);
     client.request(send).await?;
 
     let mut stream = Stream {

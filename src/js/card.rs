@@ -12,6 +12,12 @@ pub fn validate_card(card_json: &str) -> Result<(), JsValue> {
     card::validate(card_json).map_err(|e| to_js(&Error::Card(Box::new(e))))
 }
 
+/// The builders' defaults (see `card::defaults`), as JSON: read once by `card.js`.
+#[wasm_bindgen(js_name = cardDefaultsJson)]
+pub fn card_defaults_json() -> String {
+    card::defaults::json()
+}
+
 /// Escapes text so a `markdown` element shows it literally.
 #[wasm_bindgen(js_name = escapeMarkdown)]
 pub fn escape_markdown(text: &str) -> String {

@@ -19,7 +19,7 @@ use std::future::Future;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
-fn promise<F>(fut: F) -> Promise
+pub(crate) fn promise<F>(fut: F) -> Promise
 where
     F: Future<Output = Result<JsValue, Error>> + 'static,
 {
@@ -27,7 +27,7 @@ where
 }
 
 /// Parses a UTF-8 JSON body into a JS value with the engine's own `JSON.parse`.
-fn parse_body(body: &[u8]) -> Result<JsValue, Error> {
+pub(crate) fn parse_body(body: &[u8]) -> Result<JsValue, Error> {
     let text = std::str::from_utf8(body).map_err(|_| invalid("reply is not UTF-8"))?;
     js_sys::JSON::parse(text).map_err(|_| invalid("reply is not JSON"))
 }
@@ -79,6 +79,40 @@ impl WasmClient {
             let req = RequestOptions::parse(&options_json)?.into_request()?;
             let resp = client.request(req).await?;
             parse_body(&resp.body)
+        })
+    }
+
+    /// `im.send` / `im.reply`: `target` is `{receiveId, receiveIdType?}` or `{replyTo,
+    /// inThread?}`, `content` any message content as JSON; resolves to the reply envelope.
+    #[wasm_bindgen(js_name = sendMessage)]
+    pub fn send_message(
+        &self,
+        target_json: String,
+        content_json: String,
+        uuid: Option<String>,
+    ) -> Promise {
+        use crate::api::helpers::{message_body, message_request, MessageTarget};
+        let client = self.client.clone();
+        promise(async move {
+            let t = OptionReader::parse("message target", &target_json)?;
+            let target = match (t.string("replyTo")?, t.string("receiveId")?) {
+                (Some(message_id), None) => MessageTarget::ReplyTo {
+                    message_id,
+                    in_thread: t.boolean("inThread")?.unwrap_or(false),
+                },
+                (None, Some(receive_id)) => MessageTarget::To {
+                    receive_id,
+                    receive_id_type: t.string("receiveIdType")?,
+                },
+                _ => {
+                    return Err(Error::InvalidRequest(
+                        "a message needs exactly one of receiveId and replyTo".into(),
+                    ))
+                }
+            };
+            t.finish(&["replyTo", "inThread", "receiveId", "receiveIdType"])?;
+            let req = message_request(&target, &message_body(&content_json)?, uuid.as_deref());
+            parse_body(&client.request(req).await?.body)
         })
     }
 

@@ -5,6 +5,7 @@
 
 use super::{describe, prop};
 use crate::error::{Error, Result};
+use crate::request::envelope::is_file_reply;
 use crate::transport::{
     Body, FileData, HttpRequest, HttpResponse, Part, ResponseStream, Transport, TransportError,
 };
@@ -91,30 +92,39 @@ fn form_data(parts: &[Part]) -> std::result::Result<FormData, JsValue> {
 let WANTED = [];
 export function keepHeaders(names) { WANTED = names.split('\n'); }
 export const TIMED_OUT = { feishuEdgeTimeout: true };
-// One call per request: builds the init, arms the abort timer (until the headers when the body
-// is streamed), reads the whole body, or with `stream` leaves a file reply's (2xx, not JSON).
-// Resolves to [status, bytes, ...WANTED header values, stream]; rejects with TIMED_OUT on timeout.
+// One call per request: builds the init, arms the abort timer, reads the whole body.
+// Resolves to [status, bytes, ...WANTED header values]; rejects with TIMED_OUT on timeout. With
+// `stream`, the body is left unread and a last slot holds finish(read): the core decides
+// whether the reply is a file, then finish(true) reads it whole (still under the timer) or
+// finish(false) hands over its ReadableStream (the timer stops at the headers).
 export async function fetchOnce(fetchFn, url, method, headerLines, body, timeoutMs, stream) {
   const headers = {};
   if (headerLines) for (const line of headerLines.split('\n')) { const i = line.indexOf(':'); headers[line.slice(0, i)] = line.slice(i + 1); }
   const init = { method, headers, body };
-  let timer, timedOut = false;
+  let timer, timedOut = false, handedOver = false;
   if (timeoutMs > 0) {
     const controller = new AbortController();
     init.signal = controller.signal;
     timer = setTimeout(() => { timedOut = true; controller.abort(); }, timeoutMs);
   }
+  const stop = () => { if (timer !== undefined) clearTimeout(timer); };
   try {
     const res = await fetchFn(url, init);
-    const file = stream && res.ok && res.body && !(res.headers.get('content-type') ?? '').includes('json');
-    const out = [res.status, file ? null : new Uint8Array(await res.arrayBuffer())];
+    const out = [res.status, null];
     for (const name of WANTED) out.push(res.headers.get(name));
-    out.push(file ? res.body : null);
+    if (stream) {
+      handedOver = true;
+      out.push(async (read) => {
+        try { return read ? new Uint8Array(await res.arrayBuffer()) : res.body; } catch (e) { throw timedOut ? TIMED_OUT : e; } finally { stop(); }
+      });
+    } else {
+      out[1] = new Uint8Array(await res.arrayBuffer());
+    }
     return out;
   } catch (e) {
     throw timedOut ? TIMED_OUT : e;
   } finally {
-    if (timer !== undefined) clearTimeout(timer);
+    if (!handedOver) stop();
   }
 }
 export function isTimedOut(e) { return e === TIMED_OUT; }
@@ -196,13 +206,34 @@ fn read(reply: &Array) -> HttpResponse {
                 .map(|v| (name.to_string(), v))
         })
         .collect();
-    let stream = reply.get(WANTED_HEADERS.len() as u32 + 2);
     HttpResponse {
         status,
         headers,
         body,
-        stream: (!stream.is_null() && !stream.is_undefined()).then_some(ResponseStream(stream)),
+        stream: None,
     }
+}
+
+/// A reply to a `stream` request: a file reply keeps its body unread (handed over as the
+/// stream), any other is read whole, the core's rule ([`is_file_reply`]) deciding.
+async fn finish(reply: &Array) -> std::result::Result<HttpResponse, JsValue> {
+    let mut resp = read(reply);
+    let finish: Function = reply.get(WANTED_HEADERS.len() as u32 + 2).dyn_into()?;
+    let file = is_file_reply(resp.status, resp.header("content-type"));
+    let body = JsFuture::from(Promise::from(
+        finish.call1(&JsValue::NULL, &JsValue::from_bool(!file))?,
+    ))
+    .await?;
+    match file {
+        true => resp.stream = Some(ResponseStream(body)),
+        false => {
+            resp.body = body
+                .dyn_into::<Uint8Array>()
+                .map(|b| b.to_vec())
+                .unwrap_or_default()
+        }
+    }
+    Ok(resp)
 }
 
 /// A failed fetch as a sentence: the origin it was for, what `fetch` threw, and its `cause`
@@ -247,6 +278,14 @@ impl Transport for FetchTransport {
             ))
             .await;
             match reply {
+                Ok(r) if req.stream => {
+                    finish(&r.unchecked_into())
+                        .await
+                        .map_err(|e| match is_timed_out(&e) {
+                            true => TransportError::Timeout(req.timeout_ms.unwrap_or(0)),
+                            false => network(e),
+                        })
+                }
                 Ok(r) => Ok(read(&r.unchecked_into())),
                 Err(e) if is_timed_out(&e) => {
                     Err(TransportError::Timeout(req.timeout_ms.unwrap_or(0)))

@@ -167,11 +167,22 @@ pub fn check(resp: HttpResponse) -> Result<ApiResponse> {
     }
 }
 
+/// Whether a reply is a file (2xx and not JSON), not an envelope: the one rule, used by
+/// [`check_binary`] and by transports deciding whether to stream a body.
+///
+/// ```
+/// use feishu_edge::request::envelope::is_file_reply;
+/// assert!(is_file_reply(200, Some("image/png")) && is_file_reply(200, None));
+/// assert!(!is_file_reply(200, Some("application/json; charset=utf-8")) && !is_file_reply(404, Some("image/png")));
+/// ```
+pub fn is_file_reply(status: u16, content_type: Option<&str>) -> bool {
+    (200..300).contains(&status) && !content_type.is_some_and(|c| c.contains("json"))
+}
+
 /// Checks a binary reply: bytes on a 2xx non-JSON reply, otherwise the envelope's error.
 pub fn check_binary(resp: HttpResponse) -> Result<Download> {
     let content_type = resp.header("content-type").map(str::to_string);
-    let is_json = content_type.as_deref().is_some_and(|c| c.contains("json"));
-    if (200..300).contains(&resp.status) && !is_json {
+    if is_file_reply(resp.status, content_type.as_deref()) {
         let filename = resp.header("content-disposition").and_then(filename_of);
         return Ok(Download {
             log_id: log_id(&resp),
