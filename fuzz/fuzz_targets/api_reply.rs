@@ -9,7 +9,7 @@ fuzz_target!(|data: &[u8]| {
         Some((s, b)) => (100 + u16::from(*s) * 2, b),
         None => (200, data),
     };
-    let resp = HttpResponse { status, headers: vec![("x-ogw-ratelimit-reset".into(), String::from_utf8_lossy(body.get(..4).unwrap_or(b"")).into())], body: body.to_vec() };
+    let resp = HttpResponse { stream: None, status, headers: vec![("x-ogw-ratelimit-reset".into(), String::from_utf8_lossy(body.get(..4).unwrap_or(b"")).into())], body: body.to_vec() };
     let _ = envelope::check(resp.clone());
     let _ = envelope::check_binary(resp);
     let _ = parse_page(body, None);
