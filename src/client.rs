@@ -17,13 +17,13 @@ pub const STORE_TIMEOUT_MS: u64 = 2_000;
 use crate::transport::{HttpRequest, HttpResponse, ResponseStream, Transport, TransportError};
 use std::rc::Rc;
 
-pub(crate) struct Inner {
-    pub(crate) config: Config,
-    pub(crate) transport: Rc<dyn Transport>,
-    pub(crate) runtime: Rc<dyn Runtime>,
-    pub(crate) store: Rc<dyn TokenStore>,
-    pub(crate) logger: Rc<dyn Logger>,
-    pub(crate) tokens: TokenCache,
+struct Inner {
+    config: Config,
+    transport: Rc<dyn Transport>,
+    runtime: Rc<dyn Runtime>,
+    store: Rc<dyn TokenStore>,
+    logger: Rc<dyn Logger>,
+    tokens: TokenCache,
 }
 
 /// A Feishu / Lark Open Platform client. Cloning is cheap and clones share tokens.
@@ -102,30 +102,22 @@ impl ClientBuilder {
     }
 }
 
-// The host's clock and `fetch` come with the `js` feature on wasm32; natively, the OS clock.
-// Without either (a Rust program on wasm32 taking the core alone), the caller passes both.
-#[cfg(all(target_arch = "wasm32", feature = "js"))]
-fn default_runtime() -> Result<Rc<dyn Runtime>> {
-    Ok(Rc::new(crate::js::runtime::JsRuntime))
-}
+// Natively, the OS clock; on wasm32 the caller passes the clock and the transport (the npm
+// package's skin passes `js::runtime::JsRuntime` and `js::fetch::FetchTransport`), so the core
+// never reaches up into the skin.
 #[cfg(not(target_arch = "wasm32"))]
 fn default_runtime() -> Result<Rc<dyn Runtime>> {
     Ok(Rc::new(crate::runtime::StdRuntime))
 }
-#[cfg(all(target_arch = "wasm32", not(feature = "js")))]
+#[cfg(target_arch = "wasm32")]
 fn default_runtime() -> Result<Rc<dyn Runtime>> {
     Err(Error::Config(
-        "no runtime: without the `js` feature, pass one to ClientBuilder::runtime".into(),
+        "no runtime: on wasm32, pass one to ClientBuilder::runtime (with the `js` feature: feishu_edge::js::runtime::JsRuntime)".into(),
     ))
 }
-#[cfg(all(target_arch = "wasm32", feature = "js"))]
-fn default_transport() -> Result<Rc<dyn Transport>> {
-    Ok(Rc::new(crate::js::fetch::FetchTransport::global()?))
-}
-#[cfg(not(all(target_arch = "wasm32", feature = "js")))]
 fn default_transport() -> Result<Rc<dyn Transport>> {
     Err(Error::Config(
-        "no transport: pass one to ClientBuilder::transport (the `js` feature on wasm32 uses fetch)".into(),
+        "no transport: pass one to ClientBuilder::transport (with the `js` feature on wasm32: feishu_edge::js::fetch::FetchTransport)".into(),
     ))
 }
 
@@ -141,13 +133,14 @@ impl Client {
         }
     }
 
-    pub(crate) fn inner(&self) -> &Inner {
-        &self.inner
-    }
-
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// The clock and timers.
+    pub fn runtime(&self) -> &Rc<dyn Runtime> {
+        &self.inner.runtime
     }
 
     /// The token store (the webhook layer writes `app_ticket`s into it).
@@ -206,7 +199,7 @@ impl Client {
 
     /// Walks a paginated endpoint.
     pub fn paginate(&self, req: ApiRequest, options: PageOptions) -> Paginator {
-        Paginator::new(self.clone(), req, options)
+        Paginator::new(Rc::new(self.clone()), req, options)
     }
 
     fn effective_auth(&self, auth: &Auth) -> Auth {
@@ -390,6 +383,36 @@ fn looks_like_error_envelope(resp: &HttpResponse) -> bool {
         && resp
             .header("content-type")
             .is_none_or(|c| c.contains("json"))
+}
+
+impl token::TokenHost for Client {
+    fn config(&self) -> &Config {
+        &self.inner.config
+    }
+    fn store(&self) -> &Rc<dyn TokenStore> {
+        &self.inner.store
+    }
+    fn runtime(&self) -> &Rc<dyn Runtime> {
+        &self.inner.runtime
+    }
+    fn logger(&self) -> &Rc<dyn Logger> {
+        &self.inner.logger
+    }
+    fn tokens(&self) -> &TokenCache {
+        &self.inner.tokens
+    }
+    fn call(&self, req: ApiRequest) -> crate::LocalBoxFuture<'_, Result<ApiResponse>> {
+        Box::pin(self.request(req))
+    }
+    fn handle(&self) -> Rc<dyn token::TokenHost> {
+        Rc::new(self.clone())
+    }
+}
+
+impl crate::request::Caller for Client {
+    fn call(&self, req: ApiRequest) -> crate::LocalBoxFuture<'_, Result<ApiResponse>> {
+        Box::pin(self.request(req))
+    }
 }
 
 impl crate::webhook::dispatch::AppTicketSink for Client {

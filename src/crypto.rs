@@ -1,6 +1,7 @@
 //! The crypto seam: the hash, MAC and block-cipher primitives the platform's formulas need,
 //! computed by whoever does it best: the host on wasm (`node:crypto` in Node and Deno, WebCrypto
-//! in workerd and browsers, see `js::crypto`), RustCrypto natively (the `rustcrypto` feature).
+//! in workerd and browsers, installed by the npm package's entries), RustCrypto natively (the
+//! `rustcrypto` feature).
 //!
 //! A [`Crypto`] only computes. What is hashed and in what order, the constant-time comparisons,
 //! the padding checks and every refusal live in the core (`webhook::crypto`,
@@ -69,13 +70,21 @@ pub fn now<F: std::future::Future>(future: F) -> Option<F::Output> {
     future.now_or_never()
 }
 
-/// The provider a dispatcher or client uses when none is given: the host's on wasm with the
-/// `js` feature (once an entry installed it), else RustCrypto with the `rustcrypto` feature;
-/// with neither, a `config` error that says what to do.
+thread_local! {
+    static INSTALLED: std::cell::RefCell<Option<Rc<dyn Crypto>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Makes `crypto` the default provider (the npm package's runtime entries install the host's).
+pub fn install(crypto: Rc<dyn Crypto>) {
+    INSTALLED.with(|i| *i.borrow_mut() = Some(crypto));
+}
+
+/// The provider a dispatcher or client uses when none is given: the installed one (the host's,
+/// in the npm package), else RustCrypto with the `rustcrypto` feature; with neither, a `config`
+/// error that says what to do.
 pub fn default_crypto() -> crate::Result<Rc<dyn Crypto>> {
-    #[cfg(all(target_arch = "wasm32", feature = "js"))]
-    if let Some(host) = crate::js::crypto::installed() {
-        return Ok(host);
+    if let Some(installed) = INSTALLED.with(|i| i.borrow().clone()) {
+        return Ok(installed);
     }
     #[cfg(feature = "rustcrypto")]
     return Ok(Rc::new(RustCrypto));

@@ -5,6 +5,7 @@ use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::json::{quote, ObjectWriter, RawFields};
 use crate::request::{ApiRequest, Auth};
+use crate::token::TokenHost;
 use serde::{Deserialize, Serialize};
 
 /// A user's tokens, as kept in the store (`feishu-edge:<app_id>:user:<open_id>`).
@@ -123,7 +124,7 @@ pub async fn exchange(client: &Client, grant: Grant<'_>) -> Result<UserToken> {
         .and_then(RawFields::parse)
         .unwrap_or_default();
     let seconds = |k: &str| reply.get(k).and_then(|r| r.parse::<u64>().ok());
-    let now = client.inner().runtime.now_ms() / 1000;
+    let now = TokenHost::runtime(client).now_ms() / 1000;
     let access_token = reply
         .str("access_token")
         .filter(|t| !t.is_empty())
@@ -150,7 +151,7 @@ fn key(client: &Client, open_id: &str) -> String {
 /// Keeps a user's tokens in the client's token store.
 pub async fn save(client: &Client, open_id: &str, token: &UserToken) -> Result<()> {
     let json = token.to_json();
-    let now = client.inner().runtime.now_ms() / 1000;
+    let now = TokenHost::runtime(client).now_ms() / 1000;
     let ttl = token
         .refresh_expires_at
         .unwrap_or(token.expires_at)
@@ -168,7 +169,7 @@ pub async fn save(client: &Client, open_id: &str, token: &UserToken) -> Result<(
 pub async fn user_access_token(client: &Client, open_id: &str) -> Result<Option<String>> {
     use futures_util::future::FutureExt;
     let key = key(client, open_id);
-    let tokens = &client.inner().tokens;
+    let tokens = TokenHost::tokens(client);
     let existing = tokens.user_inflight.borrow().get(&key).cloned();
     let shared = match existing {
         Some(f) => f,
@@ -176,7 +177,10 @@ pub async fn user_access_token(client: &Client, open_id: &str) -> Result<Option<
             let (owner, k, id) = (client.clone(), key.clone(), open_id.to_string());
             let f: crate::LocalBoxFuture<'static, Result<Option<String>>> = Box::pin(async move {
                 let result = load_or_refresh(&owner, &id).await;
-                owner.inner().tokens.user_inflight.borrow_mut().remove(&k);
+                TokenHost::tokens(&owner)
+                    .user_inflight
+                    .borrow_mut()
+                    .remove(&k);
                 result
             });
             let shared = f.shared();
@@ -197,7 +201,7 @@ async fn load_or_refresh(client: &Client, open_id: &str) -> Result<Option<String
     let Some(token) = UserToken::from_json(&json) else {
         return Ok(None);
     };
-    let now = client.inner().runtime.now_ms() / 1000;
+    let now = TokenHost::runtime(client).now_ms() / 1000;
     if now + client.config().refresh_margin_secs < token.expires_at {
         return Ok(Some(token.access_token));
     }

@@ -11,6 +11,8 @@ use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::json::{quote, RawFields};
 use crate::request::ApiRequest;
+use crate::request::Caller;
+use crate::runtime::Runtime;
 use crate::transport::Method;
 use crate::LocalBoxFuture;
 use futures_util::future::{select, Either};
@@ -64,7 +66,7 @@ pub use crate::api::helpers::receive_id_type;
 use crate::api::helpers::{message_request, MessageBody, MessageTarget};
 
 struct Stream<'a> {
-    client: &'a Client,
+    caller: &'a dyn Caller,
     card_id: String,
     element_id: &'a str,
     sequence: u64,
@@ -93,7 +95,7 @@ impl Stream<'_> {
         .path_param("card_id", self.card_id.as_str())
         .path_param("element_id", self.element_id)
         .json_str(body);
-        self.client.request(req).await?;
+        self.caller.call(req).await?;
         self.sent_len = text.len();
         Ok(())
     }
@@ -106,7 +108,7 @@ impl Stream<'_> {
             .path_param("card_id", self.card_id.as_str())
             .json_str(body)
             .idempotent(true);
-        self.client.request(req).await.map(|_| ())
+        self.caller.call(req).await.map(|_| ())
     }
 }
 
@@ -153,14 +155,24 @@ pub async fn stream_card(
     source: &dyn ChunkSource,
     opts: &StreamOptions,
 ) -> Result<String> {
+    stream_with(client, &**client.runtime(), source, opts).await
+}
+
+/// [`stream_card`] over the narrow interfaces it needs: a [`Caller`] and a clock.
+pub async fn stream_with(
+    caller: &dyn Caller,
+    runtime: &dyn Runtime,
+    source: &dyn ChunkSource,
+    opts: &StreamOptions,
+) -> Result<String> {
     if opts.receive_id.is_some() == opts.reply_to.is_some() {
         return Err(Error::InvalidRequest(
             "streamCard needs exactly one of receiveId and replyTo".into(),
         ));
     }
     let card_json = initial_card(opts)?;
-    let created = client
-        .request(ApiRequest::post("cardkit/v1/cards").json_str(format!(
+    let created = caller
+        .call(ApiRequest::post("cardkit/v1/cards").json_str(format!(
             r#"{{"type":"card_json","data":{}}}"#,
             quote(&card_json)
         )))
@@ -191,16 +203,16 @@ pub async fn stream_card(
         }
     };
     let send = message_request(&target, &body, None);
-    client.request(send).await?;
+    caller.call(send).await?;
 
     let mut stream = Stream {
-        client,
+        caller,
         card_id,
         element_id: &opts.element_id,
         sequence: 0,
         sent_len: 0,
     };
-    let outcome = pump(client, source, opts.debounce_ms, &mut stream).await;
+    let outcome = pump(runtime, source, opts.debounce_ms, &mut stream).await;
     let closed = stream.close().await;
     match outcome {
         Ok(()) => closed.map(|_| stream.card_id),
@@ -211,12 +223,11 @@ pub async fn stream_card(
 /// Reads the source, pushing the accumulated text at most once per debounce window (the first
 /// chunk at once), and a final update at the end. A failing source ends with a note.
 async fn pump(
-    client: &Client,
+    runtime: &dyn Runtime,
     source: &dyn ChunkSource,
     debounce_ms: u64,
     stream: &mut Stream<'_>,
 ) -> Result<()> {
-    let runtime = client.inner().runtime.clone();
     let mut text = String::new();
     let mut last_push: Option<u64> = None;
     let mut pending = Some(source.next());

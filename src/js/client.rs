@@ -55,13 +55,17 @@ impl WasmClient {
     ) -> Result<WasmClient, JsValue> {
         let build = || -> Result<Client, Error> {
             let config = ClientOptions::into_config_json(options_json)?;
-            let mut builder = Client::builder(config).logger(Rc::new(JsLogger::from_options(
-                logger,
-                log_level.as_deref(),
-            )));
-            if let Some(f) = fetch {
-                builder = builder.transport(Rc::new(FetchTransport::with_function(f)));
-            }
+            let transport = match fetch {
+                Some(f) => FetchTransport::with_function(f),
+                None => FetchTransport::global()?,
+            };
+            let mut builder = Client::builder(config)
+                .logger(Rc::new(JsLogger::from_options(
+                    logger,
+                    log_level.as_deref(),
+                )))
+                .runtime(Rc::new(super::runtime::JsRuntime))
+                .transport(Rc::new(transport));
             if !token_store.is_null() && !token_store.is_undefined() {
                 builder = builder.store(Rc::new(JsKvStore::new(token_store, "tokenStore")?));
             }

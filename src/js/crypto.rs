@@ -5,7 +5,6 @@
 
 use crate::crypto::{Crypto, CryptoError, CryptoFuture};
 use js_sys::{Promise, Uint8Array};
-use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -45,19 +44,11 @@ extern "C" {
     ) -> Result<JsValue, JsValue>;
 }
 
-thread_local! {
-    static INSTALLED: RefCell<Option<Rc<dyn Crypto>>> = const { RefCell::new(None) };
-}
-
-/// Called by the runtime entry with its provider, before anything else runs.
+/// Called by the runtime entry with its provider, before anything else runs: it becomes the
+/// core's default ([`crate::crypto::install`]).
 #[wasm_bindgen(js_name = installCrypto)]
 pub fn install_crypto(host: HostCrypto) {
-    INSTALLED.with(|i| *i.borrow_mut() = Some(Rc::new(JsCrypto(host))));
-}
-
-/// The provider the entry installed, if any.
-pub fn installed() -> Option<Rc<dyn Crypto>> {
-    INSTALLED.with(|i| i.borrow().clone())
+    crate::crypto::install(Rc::new(JsCrypto(host)));
 }
 
 /// [`Crypto`] over the installed host object.

@@ -20,6 +20,20 @@ use crate::transport::{Body, Method, Part};
 use serde_json::Value;
 use std::rc::Rc;
 
+/// The narrow interface the layers above a client (pagination, the token manager, OAuth, card
+/// streaming) send calls through: one checked call. [`crate::Client`] implements it; tests and
+/// other hosts can too.
+///
+/// ```
+/// # async fn demo(caller: &dyn feishu_edge::request::Caller) -> feishu_edge::Result<()> {
+/// let reply = caller.call(feishu_edge::ApiRequest::get("im/v1/chats")).await?;
+/// # Ok(()) }
+/// ```
+pub trait Caller {
+    /// Sends a JSON call through the whole pipeline and checks its envelope.
+    fn call(&self, req: ApiRequest) -> crate::LocalBoxFuture<'_, Result<ApiResponse>>;
+}
+
 /// Which access token a call carries.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Auth {

@@ -1,9 +1,10 @@
 //! Pagination over `page_token` / `has_more`: a pure state machine plus the async [`Paginator`].
 
 use super::ApiRequest;
-use crate::client::Client;
+use super::Caller;
 use crate::error::{Error, Result};
 use crate::json::RawFields;
+use std::rc::Rc;
 
 /// How to walk the pages.
 #[derive(Debug, Clone, Default)]
@@ -104,7 +105,7 @@ pub fn parse_page_with(
 /// # Ok(()) }
 /// ```
 pub struct Paginator {
-    client: Client,
+    caller: Rc<dyn Caller>,
     request: ApiRequest,
     options: PageOptions,
     next_token: Option<String>,
@@ -115,9 +116,10 @@ pub struct Paginator {
 }
 
 impl Paginator {
-    pub(crate) fn new(client: Client, request: ApiRequest, options: PageOptions) -> Paginator {
+    /// Walks `request`'s pages through `caller` (a [`crate::Client`], or any [`Caller`]).
+    pub fn new(caller: Rc<dyn Caller>, request: ApiRequest, options: PageOptions) -> Paginator {
         Paginator {
-            client,
+            caller,
             request,
             options,
             next_token: None,
@@ -145,7 +147,7 @@ impl Paginator {
         if let Some(token) = &self.next_token {
             req.query.push(("page_token".into(), token.clone()));
         }
-        let resp = self.client.request(req).await?;
+        let resp = self.caller.call(req).await?;
         let page = parse_page_with(
             &resp.body,
             self.options.items_key.as_deref(),

@@ -5,12 +5,11 @@
 //! (single-flight). Expiry is absolute epoch time; tokens are refreshed `refresh_margin_secs`
 //! before they expire.
 
-use crate::client::Client;
 use crate::config::AppType;
 use crate::error::{Error, Result, APP_TICKET_INVALID_CODE};
 use crate::json::{quote, ObjectWriter, RawFields};
 use crate::log::{log_at, Level};
-use crate::request::{ApiRequest, Auth};
+use crate::request::{ApiRequest, ApiResponse, Auth};
 use crate::LocalBoxFuture;
 use futures_util::future::{FutureExt, Shared};
 use serde::{Deserialize, Serialize};
@@ -69,6 +68,20 @@ type TokenFuture = Shared<LocalBoxFuture<'static, Result<CachedToken>>>;
 /// A user-token refresh in flight, shared by everyone asking for that user meanwhile.
 pub(crate) type UserTokenFuture = Shared<LocalBoxFuture<'static, Result<Option<String>>>>;
 
+/// What the token manager needs from its client: settings, seams, its cache, and one way to
+/// send a call. [`crate::Client`] is one; the manager knows nothing else of it.
+pub(crate) trait TokenHost {
+    fn config(&self) -> &crate::Config;
+    fn store(&self) -> &std::rc::Rc<dyn super::TokenStore>;
+    fn runtime(&self) -> &std::rc::Rc<dyn crate::Runtime>;
+    fn logger(&self) -> &std::rc::Rc<dyn crate::Logger>;
+    fn tokens(&self) -> &TokenCache;
+    /// Sends a call through the client's pipeline (envelope checked).
+    fn call(&self, req: ApiRequest) -> LocalBoxFuture<'_, Result<ApiResponse>>;
+    /// An owned handle, for work that outlives the caller (a shared fetch).
+    fn handle(&self) -> std::rc::Rc<dyn TokenHost>;
+}
+
 /// The most tokens one client keeps in memory (one per tenant for marketplace apps).
 const LOCAL_CAPACITY: usize = 10_000;
 
@@ -109,34 +122,34 @@ pub(crate) fn ticket_key(app_id: &str) -> String {
 }
 
 /// Returns a valid token of `kind`, fetching it at most once however many callers ask at once.
-pub(crate) async fn get(client: &Client, kind: TokenKind) -> Result<String> {
-    let inner = client.inner();
-    let key = store_key(&inner.config.app_id, &kind);
-    let now = inner.runtime.now_ms() / 1000;
-    if let Some(t) = inner.tokens.local.borrow().get(&key) {
-        if t.fresh(now, inner.config.refresh_margin_secs) {
+pub(crate) async fn get(host: &dyn TokenHost, kind: TokenKind) -> Result<String> {
+    let inner = host;
+    let key = store_key(&inner.config().app_id, &kind);
+    let now = inner.runtime().now_ms() / 1000;
+    if let Some(t) = inner.tokens().local.borrow().get(&key) {
+        if t.fresh(now, inner.config().refresh_margin_secs) {
             return Ok(t.token.clone());
         }
     }
-    let existing = inner.tokens.inflight.borrow().get(&key).cloned();
+    let existing = inner.tokens().inflight.borrow().get(&key).cloned();
     let fut = match existing {
         Some(f) => f,
         None => {
-            let owner = client.clone();
+            let owner = host.handle();
             let k = key.clone();
             let f: LocalBoxFuture<'static, Result<CachedToken>> = Box::pin(async move {
-                let result = load_or_fetch(&owner, &kind, &k).await;
-                let inner = owner.inner();
-                inner.tokens.inflight.borrow_mut().remove(&k);
+                let result = load_or_fetch(&*owner, &kind, &k).await;
+                let inner = &*owner;
+                inner.tokens().inflight.borrow_mut().remove(&k);
                 if let Ok(t) = &result {
-                    let now = inner.runtime.now_ms() / 1000;
-                    inner.tokens.remember(k, t.clone(), now);
+                    let now = inner.runtime().now_ms() / 1000;
+                    inner.tokens().remember(k, t.clone(), now);
                 }
                 result
             });
             let shared = f.shared();
             inner
-                .tokens
+                .tokens()
                 .inflight
                 .borrow_mut()
                 .insert(key, shared.clone());
@@ -147,40 +160,44 @@ pub(crate) async fn get(client: &Client, kind: TokenKind) -> Result<String> {
 }
 
 /// Forgets a token everywhere (after the platform said it is invalid).
-pub(crate) async fn invalidate(client: &Client, kind: &TokenKind) {
-    let inner = client.inner();
-    let key = store_key(&inner.config.app_id, kind);
-    inner.tokens.local.borrow_mut().remove(&key);
-    inner.tokens.distrust_store.borrow_mut().insert(key.clone());
-    if let Err(e) = inner.store.delete(&key).await {
+pub(crate) async fn invalidate(host: &dyn TokenHost, kind: &TokenKind) {
+    let inner = host;
+    let key = store_key(&inner.config().app_id, kind);
+    inner.tokens().local.borrow_mut().remove(&key);
+    inner
+        .tokens()
+        .distrust_store
+        .borrow_mut()
+        .insert(key.clone());
+    if let Err(e) = inner.store().delete(&key).await {
         log_at!(
-            inner.logger,
+            inner.logger(),
             Level::Warn,
             "could not delete an invalid token from the store: {e}"
         );
     }
 }
 
-async fn load_or_fetch(client: &Client, kind: &TokenKind, key: &str) -> Result<CachedToken> {
-    let inner = client.inner();
-    let margin = inner.config.refresh_margin_secs;
-    let distrusted = inner.tokens.distrust_store.borrow().contains(key);
+async fn load_or_fetch(host: &dyn TokenHost, kind: &TokenKind, key: &str) -> Result<CachedToken> {
+    let inner = host;
+    let margin = inner.config().refresh_margin_secs;
+    let distrusted = inner.tokens().distrust_store.borrow().contains(key);
     let stored = if distrusted {
         log_at!(
-            inner.logger,
+            inner.logger(),
             Level::Debug,
             "{} was rejected: fetching from the platform, not the store",
             kind_name(kind)
         );
         Ok(None)
     } else {
-        inner.store.get(key).await
+        inner.store().get(key).await
     };
     match stored {
         Ok(Some(json)) => match CachedToken::from_json(&json).ok_or(()) {
-            Ok(t) if t.fresh(inner.runtime.now_ms() / 1000, margin) => {
+            Ok(t) if t.fresh(inner.runtime().now_ms() / 1000, margin) => {
                 log_at!(
-                    inner.logger,
+                    inner.logger(),
                     Level::Debug,
                     "{} served from the token store",
                     kind_name(kind)
@@ -189,7 +206,7 @@ async fn load_or_fetch(client: &Client, kind: &TokenKind, key: &str) -> Result<C
             }
             Ok(_) => {}
             Err(_) => log_at!(
-                inner.logger,
+                inner.logger(),
                 Level::Warn,
                 "ignoring an unreadable token store entry for {}",
                 kind_name(kind)
@@ -197,21 +214,21 @@ async fn load_or_fetch(client: &Client, kind: &TokenKind, key: &str) -> Result<C
         },
         Ok(None) => {}
         Err(e) => log_at!(
-            inner.logger,
+            inner.logger(),
             Level::Warn,
             "token store read failed, fetching a new token: {e}"
         ),
     }
-    let token = fetch(client, kind).await?;
+    let token = fetch(host, kind).await?;
     // Trusted again once a fresh token is written over the rejected one.
-    inner.tokens.distrust_store.borrow_mut().remove(key);
+    inner.tokens().distrust_store.borrow_mut().remove(key);
     let ttl = token
         .expires_at
-        .saturating_sub(inner.runtime.now_ms() / 1000)
+        .saturating_sub(inner.runtime().now_ms() / 1000)
         .saturating_sub(margin)
         .max(60);
-    if let Err(e) = inner.store.put(key, &token.to_json(), Some(ttl)).await {
-        log_at!(inner.logger, Level::Warn, "token store write failed: {e}");
+    if let Err(e) = inner.store().put(key, &token.to_json(), Some(ttl)).await {
+        log_at!(inner.logger(), Level::Warn, "token store write failed: {e}");
     }
     Ok(token)
 }
@@ -259,9 +276,9 @@ impl<'a> TokenBody<'a> {
     }
 }
 
-async fn fetch(client: &Client, kind: &TokenKind) -> Result<CachedToken> {
-    let inner = client.inner();
-    let cfg = &inner.config;
+async fn fetch(host: &dyn TokenHost, kind: &TokenKind) -> Result<CachedToken> {
+    let inner = host;
+    let cfg = &inner.config();
     let ticket;
     let app_token;
     let (path, body) = match (cfg.app_type, kind) {
@@ -274,10 +291,10 @@ async fn fetch(client: &Client, kind: &TokenKind) -> Result<CachedToken> {
             TokenBody::credentials(cfg),
         ),
         (AppType::Marketplace, TokenKind::App) => {
-            ticket = match inner.store.get(&ticket_key(&cfg.app_id)).await? {
+            ticket = match inner.store().get(&ticket_key(&cfg.app_id)).await? {
                 Some(t) if !t.is_empty() => t,
                 _ => {
-                    resend_app_ticket(client).await;
+                    resend_app_ticket(host).await;
                     return Err(Error::AppTicketMissing);
                 }
             };
@@ -293,7 +310,7 @@ async fn fetch(client: &Client, kind: &TokenKind) -> Result<CachedToken> {
             let tenant_key = tenant_key.as_deref().ok_or_else(|| {
                 Error::InvalidRequest("marketplace apps need a tenantKey for tenant tokens".into())
             })?;
-            app_token = Box::pin(get(client, TokenKind::App)).await?;
+            app_token = Box::pin(get(host, TokenKind::App)).await?;
             (
                 "auth/v3/tenant_access_token",
                 TokenBody {
@@ -308,15 +325,15 @@ async fn fetch(client: &Client, kind: &TokenKind) -> Result<CachedToken> {
         .auth(Auth::None)
         .idempotent(true)
         .json_str(body.to_json());
-    let resp = match Box::pin(client.request(req)).await {
+    let resp = match Box::pin(host.call(req)).await {
         Err(e) if e.code() == Some(APP_TICKET_INVALID_CODE) => {
             log_at!(
-                inner.logger,
+                inner.logger(),
                 Level::Warn,
                 "app_ticket rejected (10012); dropping it and asking for a resend"
             );
-            let _ = inner.store.delete(&ticket_key(&cfg.app_id)).await;
-            resend_app_ticket(client).await;
+            let _ = inner.store().delete(&ticket_key(&cfg.app_id)).await;
+            resend_app_ticket(host).await;
             return Err(e);
         }
         other => other?,
@@ -340,29 +357,33 @@ async fn fetch(client: &Client, kind: &TokenKind) -> Result<CachedToken> {
         .and_then(|r| r.parse().ok())
         .unwrap_or(7200);
     log_at!(
-        inner.logger,
+        inner.logger(),
         Level::Info,
         "fetched a new {} (expires in {expire} s)",
         kind_name(kind)
     );
     Ok(CachedToken {
         token,
-        expires_at: inner.runtime.now_ms() / 1000 + expire,
+        expires_at: inner.runtime().now_ms() / 1000 + expire,
     })
 }
 
 /// Asks the platform to push a new `app_ticket` event. Failures are logged, not raised: the
 /// caller already reports the missing ticket.
-pub(crate) async fn resend_app_ticket(client: &Client) {
-    let inner = client.inner();
-    let cfg = &inner.config;
+pub(crate) async fn resend_app_ticket(host: &dyn TokenHost) {
+    let inner = host;
+    let cfg = &inner.config();
     let req = ApiRequest::post("auth/v3/app_ticket/resend")
         .auth(Auth::None)
         .idempotent(true)
         .json_str(TokenBody::credentials(cfg).to_json());
-    let result = Box::pin(client.request(req)).await.map(|_| ());
+    let result = Box::pin(host.call(req)).await.map(|_| ());
     match result {
-        Ok(()) => log_at!(inner.logger, Level::Info, "requested an app_ticket resend"),
-        Err(e) => log_at!(inner.logger, Level::Warn, "app_ticket resend failed: {e}"),
+        Ok(()) => log_at!(
+            inner.logger(),
+            Level::Info,
+            "requested an app_ticket resend"
+        ),
+        Err(e) => log_at!(inner.logger(), Level::Warn, "app_ticket resend failed: {e}"),
     }
 }

@@ -5,9 +5,9 @@ mod manager;
 mod store;
 
 #[cfg(feature = "client")]
-pub(crate) use manager::TokenCache;
-#[cfg(feature = "client")]
 pub use manager::{CachedToken, TokenKind};
+#[cfg(feature = "client")]
+pub(crate) use manager::{TokenCache, TokenHost};
 pub use store::{
     put_if_absent_by_get_then_put, Deadline, MemoryStore, TokenStore, MEMORY_STORE_CAPACITY,
 };

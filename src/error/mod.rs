@@ -1,6 +1,12 @@
 //! One error type for the whole SDK. Every failure is a value: nothing from the network, a
 //! webhook or a caller can make the SDK panic.
 
+mod card;
+mod refusal;
+
+pub use card::{CardError, CardErrorKind};
+pub use refusal::Reason;
+
 use std::fmt;
 
 /// `Result` with the SDK's [`Error`].
@@ -71,9 +77,9 @@ pub enum Error {
     /// A marketplace app has no `app_ticket` yet; a resend was requested.
     AppTicketMissing,
     /// A webhook request or payload was refused.
-    Webhook(crate::webhook::Reason),
+    Webhook(Reason),
     /// A card failed validation.
-    Card(Box<crate::card::CardError>),
+    Card(Box<CardError>),
     /// A streamed card's text source failed (the card was closed with a note).
     Stream(String),
     /// A call that is not idempotent failed in a way that does not say whether the platform
