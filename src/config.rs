@@ -94,19 +94,32 @@ impl Default for RetryPolicy {
 }
 
 /// An app secret: never printed, not even by `{:?}`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+#[derive(Clone)]
+pub struct Secret(String, std::cell::OnceCell<[u8; 32]>);
 
 impl Secret {
     /// Wraps a secret.
     pub fn new(s: impl Into<String>) -> Self {
-        Secret(s.into())
+        Secret(s.into(), std::cell::OnceCell::new())
     }
     /// The secret itself, for building the token request body.
     pub fn expose(&self) -> &str {
         &self.0
     }
+    /// A key derived from the secret once and kept with it (the webhook's AES key, SHA-256 of
+    /// the encrypt key, is computed on the first encrypted event only).
+    pub(crate) fn derived(&self) -> &std::cell::OnceCell<[u8; 32]> {
+        &self.1
+    }
 }
+
+impl PartialEq for Secret {
+    fn eq(&self, other: &Secret) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl Eq for Secret {}
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -102,13 +102,33 @@ pub async fn decrypt(
     if raw.len() < 32 || raw.len() % 16 != 0 {
         return Err(Reason::InvalidCiphertext);
     }
-    let (iv, data) = raw.split_at(16);
-    let iv: [u8; 16] = iv.try_into().map_err(|_| Reason::InvalidCiphertext)?;
     let key = aes_key(crypto, encrypt_key)
         .await
         .map_err(|_| Reason::CryptoFailed)?;
+    decrypt_raw(crypto, &raw, &key).await
+}
+
+/// [`decrypt`] with the AES key already derived (a dispatcher derives it once).
+pub async fn decrypt_with_key(
+    crypto: &dyn Crypto,
+    encrypted: &str,
+    aes_key: &[u8; 32],
+) -> Result<Vec<u8>, Reason> {
+    let raw = B64
+        .decode(encrypted.trim())
+        .map_err(|_| Reason::InvalidBase64)?;
+    if raw.len() < 32 || raw.len() % 16 != 0 {
+        return Err(Reason::InvalidCiphertext);
+    }
+    decrypt_raw(crypto, &raw, aes_key).await
+}
+
+/// IV + ciphertext (lengths checked) → plaintext, padding checked.
+async fn decrypt_raw(crypto: &dyn Crypto, raw: &[u8], key: &[u8; 32]) -> Result<Vec<u8>, Reason> {
+    let (iv, data) = raw.split_at(16);
+    let iv: [u8; 16] = iv.try_into().map_err(|_| Reason::InvalidCiphertext)?;
     let padded = crypto
-        .aes256_cbc_decrypt(&key, &iv, data)
+        .aes256_cbc_decrypt(key, &iv, data)
         .await
         .map_err(|_| Reason::CryptoFailed)?;
     unpad(padded).ok_or(Reason::DecryptionFailed)

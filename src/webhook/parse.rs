@@ -4,7 +4,9 @@
 //! (timestamp tolerance first) → decryption → token → event shape. Every failure is a
 //! [`Reason`]; nothing here panics on any input.
 
-use super::crypto::{card_signature, decrypt, event_signature, secure_eq, signature_matches};
+use super::crypto::{
+    aes_key, card_signature, decrypt_with_key, event_signature, secure_eq, signature_matches,
+};
 use super::{Flow, Headers, Reason, WebhookConfig};
 use crate::crypto::Crypto;
 use crate::json::{quote, too_deep, ObjectWriter, RawFields};
@@ -157,7 +159,16 @@ async fn classify(
             .as_ref()
             .ok_or(Reason::EncryptedButNoKey)?;
         let cipher = crate::json::unquote(raw).ok_or(Reason::InvalidJson)?;
-        plaintext = String::from_utf8(decrypt(crypto, &cipher, key.expose()).await?)
+        let aes_key = match key.derived().get() {
+            Some(k) => *k,
+            None => {
+                let k = aes_key(crypto, key.expose())
+                    .await
+                    .map_err(|_| Reason::CryptoFailed)?;
+                *key.derived().get_or_init(|| k)
+            }
+        };
+        plaintext = String::from_utf8(decrypt_with_key(crypto, &cipher, &aes_key).await?)
             .map_err(|_| Reason::InvalidPlaintext)?;
         if too_deep(&plaintext, config.max_depth) {
             return Err(Reason::JsonTooDeep);
