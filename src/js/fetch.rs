@@ -5,6 +5,7 @@
 
 use super::{describe, prop};
 use crate::error::{Error, Result};
+use crate::json::{quote, RawFields};
 use crate::request::envelope::is_file_reply;
 use crate::transport::{
     Body, FileData, HttpRequest, HttpResponse, Part, ResponseStream, Transport, TransportError,
@@ -88,19 +89,18 @@ fn form_data(parts: &[Part]) -> std::result::Result<FormData, JsValue> {
 }
 
 #[wasm_bindgen(inline_js = r#"
-// The response headers to copy into wasm: named by the Rust side (WANTED_HEADERS), once.
+// Data crosses as JSON text. The response headers to copy into wasm: named by the Rust side
+// (WANTED_HEADERS), once.
 let WANTED = [];
-export function keepHeaders(names) { WANTED = names.split('\n'); }
+export function keepHeaders(namesJson) { WANTED = JSON.parse(namesJson); }
 export const TIMED_OUT = { feishuEdgeTimeout: true };
 // One call per request: builds the init, arms the abort timer, reads the whole body.
-// Resolves to [status, bytes, ...WANTED header values]; rejects with TIMED_OUT on timeout. With
+// Resolves to [status, bytes, WANTED header values as JSON]; rejects with TIMED_OUT on timeout. With
 // `stream`, the body is left unread and a last slot holds finish(read): the core decides
 // whether the reply is a file, then finish(true) reads it whole (still under the timer) or
 // finish(false) hands over its ReadableStream (the timer stops at the headers).
-export async function fetchOnce(fetchFn, url, method, headerLines, body, timeoutMs, stream) {
-  const headers = {};
-  if (headerLines) for (const line of headerLines.split('\n')) { const i = line.indexOf(':'); headers[line.slice(0, i)] = line.slice(i + 1); }
-  const init = { method, headers, body };
+export async function fetchOnce(fetchFn, url, method, headersJson, body, timeoutMs, stream) {
+  const init = { method, headers: JSON.parse(headersJson), body };
   let timer, timedOut = false, handedOver = false;
   if (timeoutMs > 0) {
     const controller = new AbortController();
@@ -110,8 +110,9 @@ export async function fetchOnce(fetchFn, url, method, headerLines, body, timeout
   const stop = () => { if (timer !== undefined) clearTimeout(timer); };
   try {
     const res = await fetchFn(url, init);
-    const out = [res.status, null];
-    for (const name of WANTED) out.push(res.headers.get(name));
+    const kept = {};
+    for (const name of WANTED) { const v = res.headers.get(name); if (v !== null) kept[name] = v; }
+    const out = [res.status, null, JSON.stringify(kept)];
     if (stream) {
       handedOver = true;
       out.push(async (read) => {
@@ -135,7 +136,7 @@ extern "C" {
         fetch: &Function,
         url: &str,
         method: &str,
-        header_lines: &str,
+        headers_json: &str,
         body: &JsValue,
         timeout_ms: f64,
         stream: bool,
@@ -153,7 +154,7 @@ fn announce_headers() {
     }
     ANNOUNCED.with(|done| {
         if !done.replace(true) {
-            keep_headers(&WANTED_HEADERS.join("\n"));
+            keep_headers(&crate::json::string_array(&WANTED_HEADERS));
         }
     });
 }
@@ -166,27 +167,22 @@ fn body_value(body: &Body) -> std::result::Result<JsValue, JsValue> {
     })
 }
 
-/// Header pairs as `name:value` lines (a header value cannot contain a newline); a JSON body
-/// adds its content type.
-fn header_lines(req: &HttpRequest) -> std::result::Result<String, JsValue> {
-    let mut lines = String::new();
+/// The request headers as a JSON object (a JSON body adds its content type). Names and values
+/// with line breaks are refused here, as `fetch` would.
+fn headers_json(req: &HttpRequest) -> std::result::Result<String, JsValue> {
+    let mut w = crate::json::ObjectWriter::default();
     let pairs = req.headers.iter().map(|(k, v)| (k.as_str(), v.as_str()));
     let json = matches!(req.body, Body::Json(_))
         .then_some(("content-type", "application/json; charset=utf-8"));
     for (k, v) in json.into_iter().chain(pairs) {
-        if k.contains(['\n', ':']) || v.contains(['\r', '\n']) {
+        if k.contains(['\r', '\n', ':']) || v.contains(['\r', '\n']) {
             return Err(JsValue::from_str(
                 "header names and values must not contain line breaks",
             ));
         }
-        if !lines.is_empty() {
-            lines.push('\n');
-        }
-        lines.push_str(k);
-        lines.push(':');
-        lines.push_str(v);
+        w.field(k, &quote(v));
     }
-    Ok(lines)
+    Ok(w.finish())
 }
 
 fn read(reply: &Array) -> HttpResponse {
@@ -196,16 +192,15 @@ fn read(reply: &Array) -> HttpResponse {
         .dyn_into::<Uint8Array>()
         .map(|b| b.to_vec())
         .unwrap_or_default();
-    let headers = WANTED_HEADERS
-        .iter()
-        .enumerate()
-        .filter_map(|(i, name)| {
-            reply
-                .get(i as u32 + 2)
-                .as_string()
-                .map(|v| (name.to_string(), v))
+    let kept = reply.get(2).as_string().unwrap_or_default();
+    let headers = RawFields::parse(&kept)
+        .map(|fields| {
+            WANTED_HEADERS
+                .iter()
+                .filter_map(|name| fields.str(name).map(|v| (name.to_string(), v)))
+                .collect()
         })
-        .collect();
+        .unwrap_or_default();
     HttpResponse {
         status,
         headers,
@@ -218,7 +213,7 @@ fn read(reply: &Array) -> HttpResponse {
 /// stream), any other is read whole, the core's rule ([`is_file_reply`]) deciding.
 async fn finish(reply: &Array) -> std::result::Result<HttpResponse, JsValue> {
     let mut resp = read(reply);
-    let finish: Function = reply.get(WANTED_HEADERS.len() as u32 + 2).dyn_into()?;
+    let finish: Function = reply.get(3).dyn_into()?;
     let file = is_file_reply(resp.status, resp.header("content-type"));
     let body = JsFuture::from(Promise::from(
         finish.call1(&JsValue::NULL, &JsValue::from_bool(!file))?,
@@ -264,14 +259,14 @@ impl Transport for FetchTransport {
     ) -> LocalBoxFuture<'_, std::result::Result<HttpResponse, TransportError>> {
         Box::pin(async move {
             let network = |e: JsValue| TransportError::Network(network_failure(&e, &req.url));
-            let lines = header_lines(&req).map_err(network)?;
+            let headers = headers_json(&req).map_err(network)?;
             let body = body_value(&req.body).map_err(network)?;
             let timeout = req.timeout_ms.map(|ms| ms as f64).unwrap_or(0.0);
             let reply = JsFuture::from(fetch_once(
                 &self.fetch,
                 &req.url,
                 req.method.as_str(),
-                &lines,
+                &headers,
                 &body,
                 timeout,
                 req.stream,

@@ -11,6 +11,7 @@ use super::runtime::JsRuntime;
 use super::store::JsKvStore;
 use super::{describe, method, settle};
 use crate::error::Error;
+use crate::json::quote;
 use crate::webhook::crypto;
 use crate::webhook::dispatch::HandlerResult;
 use crate::webhook::{
@@ -23,31 +24,41 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(inline_js = r#"
-export function handlerContext(eventType, eventId, tenantKey, appId, schema) {
-  return { eventType, eventId: eventId ?? null, tenantKey: tenantKey ?? null, appId: appId ?? null, schema };
+/// A JS object from the JSON text the core wrote (the boundary's one encoding for data).
+fn object(json: &str) -> JsValue {
+    js_sys::JSON::parse(json).unwrap_or(JsValue::NULL)
 }
-export function webhookResult(status, body, eventType, reason, duplicate) {
-  return { status, body, eventType: eventType ?? null, reason: reason ?? null, duplicate };
+
+fn nullable(value: Option<&str>) -> String {
+    value.map(quote).unwrap_or_else(|| "null".into())
 }
-"#)]
-extern "C" {
-    #[wasm_bindgen(js_name = handlerContext)]
-    fn handler_context(
-        event_type: &str,
-        event_id: Option<&str>,
-        tenant_key: Option<&str>,
-        app_id: Option<&str>,
-        schema: &str,
-    ) -> JsValue;
-    #[wasm_bindgen(js_name = webhookResult)]
-    fn webhook_result(
-        status: u16,
-        body: &str,
-        event_type: Option<&str>,
-        reason: Option<&str>,
-        duplicate: bool,
-    ) -> JsValue;
+
+/// The handler's context: `{eventType, eventId, tenantKey, appId, schema}`.
+fn handler_context(event: &Event) -> JsValue {
+    object(&format!(
+        r#"{{"eventType":{},"eventId":{},"tenantKey":{},"appId":{},"schema":{}}}"#,
+        quote(&event.event_type),
+        nullable(event.event_id.as_deref()),
+        nullable(event.tenant_key.as_deref()),
+        nullable(event.app_id.as_deref()),
+        quote(event.schema.as_str())
+    ))
+}
+
+/// `{status, body, eventType, reason, duplicate}`.
+fn webhook_result(
+    status: u16,
+    body: &str,
+    event_type: Option<&str>,
+    reason: Option<&str>,
+    duplicate: bool,
+) -> JsValue {
+    object(&format!(
+        r#"{{"status":{status},"body":{},"eventType":{},"reason":{},"duplicate":{duplicate}}}"#,
+        quote(body),
+        nullable(event_type),
+        nullable(reason)
+    ))
 }
 
 /// Registered JS handlers: by event type, or one for everything (card callbacks), and the
@@ -80,13 +91,7 @@ impl EventHandler for JsHandlers {
         let data = js_sys::JSON::parse(&event.payload).unwrap_or(JsValue::NULL);
         let started = match self.find(&event.event_type) {
             Some(f) => {
-                let ctx = handler_context(
-                    &event.event_type,
-                    event.event_id.as_deref(),
-                    event.tenant_key.as_deref(),
-                    event.app_id.as_deref(),
-                    event.schema.as_str(),
-                );
+                let ctx = handler_context(event);
                 f.call2(&JsValue::UNDEFINED, &data, &ctx)
             }
             None => Err(JsValue::from_str("no handler")),
