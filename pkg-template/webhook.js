@@ -4,6 +4,7 @@ import { WasmDispatcher, computeSignature as sign, verifySignatureRaw, decryptEv
 import { FeishuError, coreOf, ready } from './internal.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
+const utf8 = new TextEncoder();
 
 /** Reads headers from a web Headers object or a plain record (Node's req.headers). */
 function headerReader(headers) {
@@ -95,7 +96,9 @@ class WebhookEndpoint {
   invoke(rawBody, headers, options = {}) {
     if (sizeOf(rawBody) > this.#core.maxBodyBytes) return Promise.resolve(this.#core.refusal('body_too_large'));
     const get = headerReader(headers);
-    return this.#core.invoke(rawBody, get('x-lark-request-timestamp'), get('x-lark-request-nonce'), get('x-lark-signature'), get('content-type'), options.waitUntil, options.queue);
+    // A string crosses as its UTF-8 bytes, encoded natively (wasm-bindgen's string copy is a JS loop).
+    const body = typeof rawBody === 'string' ? utf8.encode(rawBody) : rawBody;
+    return this.#core.invoke(body, get('x-lark-request-timestamp'), get('x-lark-request-nonce'), get('x-lark-signature'), get('content-type'), options.waitUntil, options.queue);
   }
 
   /**
