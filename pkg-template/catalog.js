@@ -2,7 +2,7 @@
 // the unversioned aliases (client.im.message...), <method>WithIterator for paginated methods, and
 // <method>Items (this SDK's item iterator). Built lazily from the generated compact table: nothing
 // is materialized until a namespace is touched, and then only that namespace.
-import { NAMESPACES, ALIASES, TABLE } from './catalog-data.js';
+import { NAMESPACES, ALIASES, table } from './catalog-data.js';
 import { HELPERS, oauthFor } from './helpers.js';
 
 const METHODS = { G: 'GET', P: 'POST', U: 'PUT', A: 'PATCH', D: 'DELETE', H: 'HEAD' };
@@ -13,7 +13,7 @@ function catalogIndex() {
   if (index) return index;
   index = new Map();
   let ns, version, versions;
-  for (const line of TABLE.split('\n')) {
+  for (const line of table().split('\n')) {
     if (line[0] === '#') {
       [ns, version] = line.slice(1).split('.');
       if (!index.has(ns)) index.set(ns, new Map());

@@ -43,7 +43,11 @@ const namespaces = [...new Set(rows.map((r) => r.ns))];
 const js = `// ${HEADER}
 export const NAMESPACES = ${JSON.stringify(namespaces)};
 export const ALIASES = ${JSON.stringify(aliases)};
-export const TABLE = ${JSON.stringify(table)};
+// The table is materialized when a catalog method is first touched: a function body is only
+// pre-parsed at import.
+export function table() {
+  return ${JSON.stringify(table)};
+}
 `;
 
 // ---- Types.
