@@ -1,6 +1,6 @@
 // Webhooks: EventDispatcher (event URL) and CardActionHandler (card request URL), both
 // Request → Response, plus the low-level signature and encryption helpers.
-import { WasmDispatcher, computeSignature as sign, verifySignatureRaw, decryptEvent as decrypt, encryptEventRaw } from './wasm/feishu_edge_bg.js';
+import { WasmDispatcher, computeSignature as sign, decryptEvent as decrypt, encryptEventRaw } from './wasm/feishu_edge_bg.js';
 import { FeishuError, coreOf, ready } from './internal.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
@@ -175,7 +175,7 @@ export async function computeSignatureAsync(input) {
 }
 function signatureOf({ timestamp, nonce, key, body, algorithm }, wait) {
   ready();
-  return sign(String(timestamp), String(nonce), key, body, algorithm, wait);
+  return sign(String(timestamp), String(nonce), key, body, algorithm, undefined, wait);
 }
 
 /** Checks `signature` against the body in constant time. */
@@ -188,7 +188,7 @@ export async function verifySignatureAsync(input) {
 }
 function verified({ timestamp, nonce, key, body, signature, algorithm }, wait) {
   ready();
-  return verifySignatureRaw(String(timestamp), String(nonce), key, body, String(signature ?? ''), algorithm, wait);
+  return sign(String(timestamp), String(nonce), key, body, algorithm, String(signature ?? ''), wait);
 }
 
 /** Decrypts an `encrypt` value; throws FeishuError (kind 'webhook', with `reason`). */

@@ -60,6 +60,20 @@ pub trait Crypto {
     ) -> CryptoFuture<'a, Vec<u8>>;
 }
 
+/// The cipher primitives' precondition, checked by every provider before it calls its cipher:
+/// a non-empty whole number of 16-byte blocks.
+///
+/// ```
+/// assert!(feishu_edge::crypto::whole_blocks(&[0; 32]).is_ok());
+/// assert!(feishu_edge::crypto::whole_blocks(&[0; 15]).is_err());
+/// ```
+pub fn whole_blocks(data: &[u8]) -> Result<(), CryptoError> {
+    match !data.is_empty() && data.len() % 16 == 0 {
+        true => Ok(()),
+        false => Err(CryptoError("AES-CBC input is not whole blocks".into())),
+    }
+}
+
 /// The result of a future that is ready when polled once (a synchronous provider's), or `None`.
 ///
 /// ```
@@ -127,12 +141,11 @@ impl Crypto for RustCrypto {
         data: &'a [u8],
     ) -> CryptoFuture<'a, Vec<u8>> {
         use aes::cipher::{block_padding::NoPadding, BlockModeDecrypt, KeyIvInit};
-        if data.is_empty() || data.len() % 16 != 0 {
-            return not_blocks();
-        }
-        let out = cbc::Decryptor::<aes::Aes256>::new(key.into(), iv.into())
-            .decrypt_padded_vec::<NoPadding>(data)
-            .map_err(|_| CryptoError("AES-CBC input is not whole blocks".into()));
+        let out = whole_blocks(data).and_then(|()| {
+            cbc::Decryptor::<aes::Aes256>::new(key.into(), iv.into())
+                .decrypt_padded_vec::<NoPadding>(data)
+                .map_err(|_| CryptoError("AES-CBC decryption refused its input".into()))
+        });
         Box::pin(std::future::ready(out))
     }
     fn aes256_cbc_encrypt<'a>(
@@ -142,18 +155,11 @@ impl Crypto for RustCrypto {
         data: &'a [u8],
     ) -> CryptoFuture<'a, Vec<u8>> {
         use aes::cipher::{block_padding::NoPadding, BlockModeEncrypt, KeyIvInit};
-        if data.is_empty() || data.len() % 16 != 0 {
-            return not_blocks();
-        }
-        let out = cbc::Encryptor::<aes::Aes256>::new(key.into(), iv.into())
-            .encrypt_padded_vec::<NoPadding>(data);
-        Box::pin(std::future::ready(Ok(out)))
+        // NoPadding panics on a partial block: whole_blocks rules that out first.
+        let out = whole_blocks(data).map(|()| {
+            cbc::Encryptor::<aes::Aes256>::new(key.into(), iv.into())
+                .encrypt_padded_vec::<NoPadding>(data)
+        });
+        Box::pin(std::future::ready(out))
     }
-}
-
-#[cfg(feature = "rustcrypto")]
-fn not_blocks<'a>() -> CryptoFuture<'a, Vec<u8>> {
-    Box::pin(std::future::ready(Err(CryptoError(
-        "AES-CBC input is not whole blocks".into(),
-    ))))
 }

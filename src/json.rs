@@ -118,27 +118,14 @@ impl<'a> RawFields<'a> {
     /// Parses a JSON object; `None` for anything else.
     pub fn parse(text: &'a str) -> Option<RawFields<'a>> {
         let mut p = Parser::new(text);
-        p.ws();
-        p.eat(b'{')?;
         let mut out = Vec::new();
         p.ws();
-        if p.eat(b'}').is_none() {
-            loop {
-                p.ws();
-                let key = unescape(p.string()?)?.into_owned();
-                p.ws();
-                p.eat(b':')?;
-                p.ws();
-                let start = p.i;
-                p.skip(1)?;
-                out.push((key, text.get(start..p.i)?));
-                p.ws();
-                if p.eat(b',').is_none() {
-                    p.eat(b'}')?;
-                    break;
-                }
-            }
-        }
+        p.eat(b'{')?;
+        p.list(b'}', |p| {
+            let key = unescape(p.member_key()?)?.into_owned();
+            out.push((key, p.raw_value()?));
+            Some(())
+        })?;
         p.end()?;
         Some(RawFields(out))
     }
@@ -165,23 +152,13 @@ pub fn unquote(raw_json: &str) -> Option<String> {
 /// ```
 pub fn raw_items(raw_json: &str) -> Option<Vec<&str>> {
     let mut p = Parser::new(raw_json);
-    p.ws();
-    p.eat(b'[')?;
     let mut out = Vec::new();
     p.ws();
-    if p.eat(b']').is_none() {
-        loop {
-            p.ws();
-            let start = p.i;
-            p.skip(1)?;
-            out.push(raw_json.get(start..p.i)?);
-            p.ws();
-            if p.eat(b',').is_none() {
-                p.eat(b']')?;
-                break;
-            }
-        }
-    }
+    p.eat(b'[')?;
+    p.list(b']', |p| {
+        out.push(p.raw_value()?);
+        Some(())
+    })?;
     p.end()?;
     Some(out)
 }
@@ -298,43 +275,50 @@ impl<'a> Parser<'a> {
         self.digits();
         (self.i > start).then_some(())
     }
+    /// Comma-separated entries up to `close` (the opening bracket consumed), each read by
+    /// `entry`; whitespace around them skipped.
+    fn list(&mut self, close: u8, mut entry: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.ws();
+        if self.eat(close).is_some() {
+            return Some(());
+        }
+        loop {
+            self.ws();
+            entry(self)?;
+            self.ws();
+            if self.eat(b',').is_none() {
+                return self.eat(close);
+            }
+        }
+    }
+    /// An object member's key (still escaped) and its colon.
+    fn member_key(&mut self) -> Option<&'a str> {
+        let key = self.string()?;
+        self.ws();
+        self.eat(b':')?;
+        self.ws();
+        Some(key)
+    }
+    /// One value, checked and skipped, as its raw text.
+    fn raw_value(&mut self) -> Option<&'a str> {
+        let start = self.i;
+        self.skip(1)?;
+        self.text.get(start..self.i)
+    }
     /// Checks one value and moves past it, building nothing.
     fn skip(&mut self, depth: usize) -> Option<()> {
         match self.peek()? {
             b'{' | b'[' if depth >= MAX_DEPTH => None,
             b'{' => {
                 self.i += 1;
-                self.ws();
-                if self.eat(b'}').is_some() {
-                    return Some(());
-                }
-                loop {
-                    self.ws();
-                    self.string()?;
-                    self.ws();
-                    self.eat(b':')?;
-                    self.ws();
-                    self.skip(depth + 1)?;
-                    self.ws();
-                    if self.eat(b',').is_none() {
-                        return self.eat(b'}');
-                    }
-                }
+                self.list(b'}', |p| {
+                    p.member_key()?;
+                    p.skip(depth + 1)
+                })
             }
             b'[' => {
                 self.i += 1;
-                self.ws();
-                if self.eat(b']').is_some() {
-                    return Some(());
-                }
-                loop {
-                    self.ws();
-                    self.skip(depth + 1)?;
-                    self.ws();
-                    if self.eat(b',').is_none() {
-                        return self.eat(b']');
-                    }
-                }
+                self.list(b']', |p| p.skip(depth + 1))
             }
             b'"' => self.string().map(drop),
             b't' => self.literal("true"),
@@ -351,37 +335,20 @@ impl<'a> Parser<'a> {
             b'{' => {
                 self.i += 1;
                 let mut members = Vec::new();
-                self.ws();
-                if self.eat(b'}').is_none() {
-                    loop {
-                        self.ws();
-                        let key = self.string()?;
-                        self.ws();
-                        self.eat(b':')?;
-                        members.push((key, self.value(depth + 1)?));
-                        self.ws();
-                        if self.eat(b',').is_none() {
-                            self.eat(b'}')?;
-                            break;
-                        }
-                    }
-                }
+                self.list(b'}', |p| {
+                    let key = p.member_key()?;
+                    members.push((key, p.value(depth + 1)?));
+                    Some(())
+                })?;
                 Json::Object(members)
             }
             b'[' => {
                 self.i += 1;
                 let mut items = Vec::new();
-                self.ws();
-                if self.eat(b']').is_none() {
-                    loop {
-                        items.push(self.value(depth + 1)?);
-                        self.ws();
-                        if self.eat(b',').is_none() {
-                            self.eat(b']')?;
-                            break;
-                        }
-                    }
-                }
+                self.list(b']', |p| {
+                    items.push(p.value(depth + 1)?);
+                    Some(())
+                })?;
                 Json::Array(items)
             }
             b'"' => Json::String(self.string()?),
@@ -546,6 +513,16 @@ pub fn quote(s: &str) -> String {
     out.push_str(rest);
     out.push('"');
     out
+}
+
+/// A JSON string literal for `s`, or `null`.
+///
+/// ```
+/// assert_eq!(feishu_edge::json::quote_or_null(None), "null");
+/// assert_eq!(feishu_edge::json::quote_or_null(Some("a")), r#""a""#);
+/// ```
+pub fn quote_or_null(s: Option<&str>) -> String {
+    s.map_or_else(|| "null".into(), quote)
 }
 
 /// Whether brackets nest deeper than `max` (strings and escapes are skipped). Runs before

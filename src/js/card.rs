@@ -42,10 +42,7 @@ fn action_json(a: &CardAction) -> String {
         ("timezone", &a.timezone),
     ];
     for (key, value) in text {
-        w.field(
-            key,
-            &value.as_deref().map(quote).unwrap_or_else(|| "null".into()),
-        );
+        w.field(key, &crate::json::quote_or_null(value.as_deref()));
     }
     w.field("value", a.value.as_deref().unwrap_or("null"));
     w.field("formValue", a.form_value.as_deref().unwrap_or("null"));

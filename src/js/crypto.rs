@@ -3,7 +3,7 @@
 //! A primitive returns bytes (synchronous hosts: the core's future is ready at once) or a
 //! promise of them (WebCrypto). Only bytes cross: what is hashed and checked stays in the core.
 
-use crate::crypto::{Crypto, CryptoError, CryptoFuture};
+use crate::crypto::{whole_blocks, Crypto, CryptoError, CryptoFuture};
 use js_sys::{Promise, Uint8Array};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -119,13 +119,6 @@ impl Crypto for JsCrypto {
     ) -> CryptoFuture<'a, Vec<u8>> {
         let called = whole_blocks(data).map(|_| self.0.aes_cbc_encrypt(key, iv, data));
         Box::pin(async move { same_length(bytes(called?).await?, data.len()) })
-    }
-}
-
-fn whole_blocks(data: &[u8]) -> Result<(), CryptoError> {
-    match !data.is_empty() && data.len() % 16 == 0 {
-        true => Ok(()),
-        false => Err(CryptoError("AES-CBC input is not whole blocks".into())),
     }
 }
 

@@ -11,7 +11,7 @@ use super::runtime::JsRuntime;
 use super::store::JsKvStore;
 use super::{describe, method, settle};
 use crate::error::Error;
-use crate::json::quote;
+use crate::json::{quote, quote_or_null};
 use crate::webhook::crypto;
 use crate::webhook::dispatch::HandlerResult;
 use crate::webhook::{
@@ -29,18 +29,14 @@ fn object(json: &str) -> JsValue {
     js_sys::JSON::parse(json).unwrap_or(JsValue::NULL)
 }
 
-fn nullable(value: Option<&str>) -> String {
-    value.map(quote).unwrap_or_else(|| "null".into())
-}
-
 /// The handler's context: `{eventType, eventId, tenantKey, appId, schema}`.
 fn handler_context(event: &Event) -> JsValue {
     object(&format!(
         r#"{{"eventType":{},"eventId":{},"tenantKey":{},"appId":{},"schema":{}}}"#,
         quote(&event.event_type),
-        nullable(event.event_id.as_deref()),
-        nullable(event.tenant_key.as_deref()),
-        nullable(event.app_id.as_deref()),
+        quote_or_null(event.event_id.as_deref()),
+        quote_or_null(event.tenant_key.as_deref()),
+        quote_or_null(event.app_id.as_deref()),
         quote(event.schema.as_str())
     ))
 }
@@ -56,8 +52,8 @@ fn webhook_result(
     object(&format!(
         r#"{{"status":{status},"body":{},"eventType":{},"reason":{},"duplicate":{duplicate}}}"#,
         quote(body),
-        nullable(event_type),
-        nullable(reason)
+        quote_or_null(event_type),
+        quote_or_null(reason)
     ))
 }
 
@@ -328,74 +324,37 @@ impl WasmDispatcher {
 }
 
 /// `hex(SHA-256(timestamp + nonce + key + body))`, or the legacy card's SHA-1 with
-/// `algorithm = "sha1"`: a string, or with `wait` and an asynchronous host a promise of one.
+/// `algorithm = "sha1"`; with `given`, whether it matches (compared in constant time). A value,
+/// or with `wait` and an asynchronous host a promise of one.
 #[wasm_bindgen(js_name = computeSignature)]
+#[allow(clippy::too_many_arguments)]
 pub fn compute_signature(
     timestamp: String,
     nonce: String,
     key: String,
     body: JsValue,
     algorithm: Option<String>,
+    given: Option<String>,
     wait: bool,
 ) -> Result<JsValue, JsValue> {
     let bytes = bytes_of(&body).map_err(|e| to_js(&e))?;
     let crypto = provider()?;
-    now_or_promise("computeSignature", wait, async move {
-        let sig = signature(
-            &*crypto,
-            &timestamp,
-            &nonce,
-            &key,
-            &bytes,
-            algorithm.as_deref(),
-        )
-        .await?;
-        Ok(JsValue::from_str(&sig))
-    })
-}
-
-async fn signature(
-    crypto: &dyn crate::crypto::Crypto,
-    timestamp: &str,
-    nonce: &str,
-    key: &str,
-    body: &[u8],
-    algorithm: Option<&str>,
-) -> Result<String, JsValue> {
-    match algorithm {
-        Some("sha1") => crypto::card_signature(crypto, timestamp, nonce, key, body).await,
-        _ => crypto::event_signature(crypto, timestamp, nonce, key, body).await,
-    }
-    .map_err(|e| to_js(&Error::Config(e.to_string())))
-}
-
-/// Checks a signature in constant time: a boolean, or with `wait` a promise of one.
-#[wasm_bindgen(js_name = verifySignatureRaw)]
-#[allow(clippy::too_many_arguments)]
-pub fn verify_signature(
-    timestamp: String,
-    nonce: String,
-    key: String,
-    body: JsValue,
-    given: String,
-    algorithm: Option<String>,
-    wait: bool,
-) -> Result<JsValue, JsValue> {
-    let bytes = bytes_of(&body).map_err(|e| to_js(&e))?;
-    let crypto = provider()?;
-    now_or_promise("verifySignature", wait, async move {
-        let expected = signature(
-            &*crypto,
-            &timestamp,
-            &nonce,
-            &key,
-            &bytes,
-            algorithm.as_deref(),
-        )
-        .await?;
-        Ok(JsValue::from_bool(crypto::signature_matches(
-            &expected, &given,
-        )))
+    let name = if given.is_some() {
+        "verifySignature"
+    } else {
+        "computeSignature"
+    };
+    now_or_promise(name, wait, async move {
+        let (ts, nonce, key) = (timestamp.as_str(), nonce.as_str(), key.as_str());
+        let expected = match algorithm.as_deref() {
+            Some("sha1") => crypto::card_signature(&*crypto, ts, nonce, key, &bytes).await,
+            _ => crypto::event_signature(&*crypto, ts, nonce, key, &bytes).await,
+        }
+        .map_err(|e| to_js(&Error::Config(e.to_string())))?;
+        Ok(match given {
+            Some(given) => JsValue::from_bool(crypto::signature_matches(&expected, &given)),
+            None => JsValue::from_str(&expected),
+        })
     })
 }
 

@@ -96,16 +96,10 @@ pub async fn decrypt(
     encrypted: &str,
     encrypt_key: &str,
 ) -> Result<Vec<u8>, Reason> {
-    let raw = B64
-        .decode(encrypted.trim())
-        .map_err(|_| Reason::InvalidBase64)?;
-    if raw.len() < 32 || raw.len() % 16 != 0 {
-        return Err(Reason::InvalidCiphertext);
-    }
     let key = aes_key(crypto, encrypt_key)
         .await
         .map_err(|_| Reason::CryptoFailed)?;
-    decrypt_raw(crypto, &raw, &key).await
+    decrypt_with_key(crypto, encrypted, &key).await
 }
 
 /// [`decrypt`] with the AES key already derived (a dispatcher derives it once).
@@ -120,15 +114,11 @@ pub async fn decrypt_with_key(
     if raw.len() < 32 || raw.len() % 16 != 0 {
         return Err(Reason::InvalidCiphertext);
     }
-    decrypt_raw(crypto, &raw, aes_key).await
-}
-
-/// IV + ciphertext (lengths checked) → plaintext, padding checked.
-async fn decrypt_raw(crypto: &dyn Crypto, raw: &[u8], key: &[u8; 32]) -> Result<Vec<u8>, Reason> {
-    let (iv, data) = raw.split_at(16);
-    let iv: [u8; 16] = iv.try_into().map_err(|_| Reason::InvalidCiphertext)?;
+    let (iv, data) = raw
+        .split_first_chunk::<16>()
+        .ok_or(Reason::InvalidCiphertext)?;
     let padded = crypto
-        .aes256_cbc_decrypt(key, &iv, data)
+        .aes256_cbc_decrypt(aes_key, iv, data)
         .await
         .map_err(|_| Reason::CryptoFailed)?;
     unpad(padded).ok_or(Reason::DecryptionFailed)
@@ -174,7 +164,8 @@ pub async fn encrypt(
     Ok(B64.encode(out))
 }
 
-#[cfg(all(test, feature = "rustcrypto"))]
+#[cfg(test)]
+#[cfg(feature = "rustcrypto")]
 mod tests {
     use super::*;
     use crate::crypto::{now, RustCrypto};

@@ -410,7 +410,7 @@ async fn settle(
 /// A verified event as a queue message: a JSON object with the event's fields and its payload
 /// embedded as is (`{"feishuEdge":1,"schema","eventType","eventId","tenantKey","appId","payload"}`).
 fn queued_message(event: &Event) -> String {
-    let optional = |v: &Option<String>| v.as_deref().map(quote).unwrap_or_else(|| "null".into());
+    let optional = |v: &Option<String>| crate::json::quote_or_null(v.as_deref());
     let mut w = ObjectWriter::default();
     w.field("feishuEdge", "1");
     w.field("schema", &quote(event.schema.as_str()));
