@@ -40,6 +40,11 @@ impl<'a> OptionReader<'a> {
         Ok(OptionReader { what, fields })
     }
 
+    /// True when `key` is in the object at all, even as `null`.
+    pub fn present(&self, key: &str) -> bool {
+        self.fields.get(key).is_some()
+    }
+
     /// The raw JSON of option `key`, `None` when absent or `null`.
     pub fn raw(&self, key: &str) -> Option<&'a str> {
         self.fields.get(key).filter(|r| *r != "null")

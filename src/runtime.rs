@@ -16,6 +16,30 @@ pub trait Runtime {
     fn jitter(&self) -> f64;
 }
 
+/// Runs `work` for at most `ms` milliseconds (0: no limit): `None` when the time ran out. Work
+/// that is ready at once needs no timer.
+///
+/// ```
+/// use feishu_edge::runtime::{within, StdRuntime};
+/// let never = Box::pin(std::future::pending::<()>());
+/// assert_eq!(futures_executor::block_on(within(&StdRuntime, 10, never)), None);
+/// let ready = Box::pin(std::future::ready(7));
+/// assert_eq!(futures_executor::block_on(within(&StdRuntime, 10, ready)), Some(7));
+/// ```
+pub async fn within<T>(runtime: &dyn Runtime, ms: u64, work: LocalBoxFuture<'_, T>) -> Option<T> {
+    let mut work = work;
+    if let Some(done) = futures_util::FutureExt::now_or_never(&mut work) {
+        return Some(done);
+    }
+    if ms == 0 {
+        return Some(work.await);
+    }
+    match futures_util::future::select(work, runtime.sleep(ms)).await {
+        futures_util::future::Either::Left((done, _)) => Some(done),
+        futures_util::future::Either::Right(_) => None,
+    }
+}
+
 /// Native runtime: system clock, a thread per sleep (works under any executor).
 ///
 /// ```

@@ -63,7 +63,7 @@ impl EventHandler for Recorder {
     fn call(&self, event: &Event) -> LocalBoxFuture<'static, HandlerResult> {
         self.seen.borrow_mut().push(event.clone());
         let result = if self.fail {
-            Err("boom".to_string())
+            Err(feishu_edge::webhook::HandlerFailure::failed("boom"))
         } else {
             Ok(self.reply.clone())
         };
@@ -155,7 +155,7 @@ fn duplicate_event_ids_are_acknowledged_not_dispatched() {
         (false, true, 200)
     );
     assert_eq!(h.seen.borrow().len(), 1);
-    assert!(block_on(store.get("feishu-edge:event:ev-dup"))
+    assert!(block_on(store.get("feishu-edge:event:cli_a:2.0:ev-dup"))
         .unwrap()
         .is_some());
 }
@@ -432,7 +432,7 @@ fn bad_input_table() {
         (
             "too deep",
             format!("{}{}", "[".repeat(200), "]".repeat(200)),
-            sig(""),
+            sig(&format!("{}{}", "[".repeat(200), "]".repeat(200))),
             400,
             Reason::JsonTooDeep,
         ),
@@ -749,7 +749,9 @@ impl EventHandler for Flaky {
         let n = self.calls.get() + 1;
         self.calls.set(n);
         if n <= self.fail_first {
-            return Box::pin(std::future::ready(Err("not yet".to_string())));
+            return Box::pin(std::future::ready(Err(
+                feishu_edge::webhook::HandlerFailure::failed("not yet"),
+            )));
         }
         self.successes.set(self.successes.get() + 1);
         Box::pin(std::future::ready(Ok(None)))
@@ -796,7 +798,8 @@ fn an_unsigned_card_callback_never_reaches_the_handler_with_only_an_encrypt_key(
             (401, Some(Reason::UnverifiableRequest)),
             "{body}"
         );
-        // Signed with SHA-1 over anything: still no token to verify with.
+        // Signed with SHA-1 over anything: no configured secret made that signature, and it
+        // is refused before the body is parsed.
         let sig = card_signature("1700000000", "n", "", body.as_bytes());
         let headers = Headers {
             timestamp: Some("1700000000".into()),
@@ -805,7 +808,7 @@ fn an_unsigned_card_callback_never_reaches_the_handler_with_only_an_encrypt_key(
             content_type: None,
         };
         let r = block_on(d.invoke(body.as_bytes(), &headers, &h, Delivery::Reply));
-        assert_eq!(r.reason, Some(Reason::UnverifiableRequest));
+        assert_eq!(r.reason, Some(Reason::SignatureMismatch));
     }
     assert!(h.seen.borrow().is_empty());
     // An unsigned, unencrypted v2 event on the event URL: refused too.
@@ -1056,4 +1059,166 @@ fn queued_events_are_acknowledged_then_consumed_with_retries() {
     assert_eq!((r.status, r.reason), (503, Some(Reason::QueueFailed)));
     // Garbage on the queue is left for retry (a dead-letter queue keeps it), not run.
     assert_eq!(block_on(d.consume("{\"nope\":1}", &h)), Consumed::Retry);
+}
+
+/// Issue 15, N4: with only an encrypt key, an unsigned body that wraps a captured event
+/// ciphertext in a forged `url_verification` is refused: only the decrypted plaintext says
+/// what a request is.
+#[test]
+fn a_replayed_ciphertext_cannot_carry_a_forged_challenge() {
+    let key_only = Dispatcher::new(
+        WebhookConfig::new().encrypt_key(KEY),
+        Flow::Event,
+        Rc::new(Fixed),
+    )
+    .unwrap();
+    let captured = encrypt(v2_event("ev-cap", TOKEN).as_bytes(), KEY, [3; 16]);
+    let forged = format!(
+        r#"{{"encrypt":"{captured}","type":"url_verification","challenge":"ATTACKER-CHOSEN"}}"#
+    );
+    let r = block_on(key_only.invoke(
+        forged.as_bytes(),
+        &Headers::default(),
+        &NoHandlers,
+        Delivery::Reply,
+    ));
+    assert_eq!((r.status, r.reason), (401, Some(Reason::MissingSignature)));
+    assert!(!r.body.contains("ATTACKER"));
+    // Signed, the same extra fields are ignored: the decrypted event is what is dispatched.
+    let h = Recorder::default();
+    let r = block_on(key_only.invoke(
+        forged.as_bytes(),
+        &signed(&forged, NOW),
+        &h,
+        Delivery::Reply,
+    ));
+    assert_eq!(
+        (r.status, r.event_type.as_deref()),
+        (200, Some("im.message.receive_v1"))
+    );
+    assert_eq!(h.seen.borrow().len(), 1);
+    // A real encrypted challenge, unsigned, is still answered.
+    let challenge = sealed(r#"{"challenge":"c-ok","type":"url_verification"}"#);
+    let r = block_on(key_only.invoke(
+        challenge.as_bytes(),
+        &Headers::default(),
+        &NoHandlers,
+        Delivery::Reply,
+    ));
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (200, r#"{"challenge":"c-ok"}"#)
+    );
+    // With a token configured, the decrypted challenge must carry it.
+    let wrong = sealed(r#"{"challenge":"c","type":"url_verification","token":"nope"}"#);
+    let r = block_on(dispatcher(Flow::Event).invoke(
+        wrong.as_bytes(),
+        &Headers::default(),
+        &NoHandlers,
+        Delivery::Reply,
+    ));
+    assert_eq!(r.status, 401);
+}
+
+/// Issue 15, N8: with an encrypt key, an unsigned body larger than a challenge is refused
+/// before it is parsed, and a wrongly signed one before it is parsed or decrypted.
+#[test]
+fn unauthenticated_bodies_are_refused_before_parsing() {
+    use feishu_edge::webhook::MAX_UNSIGNED_BYTES;
+    let d = dispatcher(Flow::Event);
+    // Not even JSON: a parse would say invalid_json; the refusal comes first.
+    let junk = format!("{{{}", " ".repeat(MAX_UNSIGNED_BYTES));
+    let r = block_on(d.invoke(
+        junk.as_bytes(),
+        &Headers::default(),
+        &NoHandlers,
+        Delivery::Reply,
+    ));
+    assert_eq!(r.reason, Some(Reason::MissingSignature));
+    let mut forged = signed(&junk, NOW);
+    forged.signature = Some("0".repeat(64));
+    let r = block_on(d.invoke(junk.as_bytes(), &forged, &NoHandlers, Delivery::Reply));
+    assert_eq!(r.reason, Some(Reason::SignatureMismatch));
+    // A small unsigned body is still read (it may be a challenge).
+    let r = block_on(d.invoke(b"{", &Headers::default(), &NoHandlers, Delivery::Reply));
+    assert_eq!(r.reason, Some(Reason::InvalidJson));
+    // Token-only configurations read the body: the token inside is their check.
+    let token_only = Dispatcher::new(
+        WebhookConfig::new().verification_token(TOKEN),
+        Flow::Event,
+        Rc::new(Fixed),
+    )
+    .unwrap();
+    let r = block_on(token_only.invoke(
+        junk.as_bytes(),
+        &Headers::default(),
+        &NoHandlers,
+        Delivery::Reply,
+    ));
+    assert_eq!(r.reason, Some(Reason::InvalidJson));
+}
+
+/// Issue 15, N11: de-duplication keys are scoped by app and by schema.
+#[test]
+fn dedupe_keys_are_scoped_by_app_and_schema() {
+    let clock: Rc<dyn Runtime> = Rc::new(Fixed);
+    let store: Rc<dyn TokenStore> = Rc::new(MemoryStore::new(clock.clone()));
+    let make = |app: &str| {
+        Dispatcher::new(config().app_id(app), Flow::Event, clock.clone())
+            .unwrap()
+            .dedupe(store.clone())
+    };
+    let (a, b) = (make("cli_a"), make("cli_b"));
+    let h = Recorder::default();
+    // Two apps, the same event id: both handled.
+    let ev_a = sealed(&v2_event("ev-same", TOKEN));
+    let ev_b = sealed(&v2_event("ev-same", TOKEN).replace("cli_a", "cli_b"));
+    for (d, body) in [(&a, &ev_a), (&b, &ev_b)] {
+        let r = block_on(d.invoke(body.as_bytes(), &signed(body, NOW), &h, Delivery::Reply));
+        assert_eq!((r.status, r.duplicate), (200, false));
+    }
+    // A schema 1.0 uuid equal to a 2.0 event id: handled too (the app id from the config).
+    let v1 = sealed(&format!(
+        r#"{{"uuid":"ev-same","token":"{TOKEN}","ts":"1","type":"event_callback","event":{{"type":"message"}}}}"#
+    ));
+    let r = block_on(a.invoke(v1.as_bytes(), &signed(&v1, NOW), &h, Delivery::Reply));
+    assert_eq!((r.status, r.duplicate), (200, false));
+    assert_eq!(h.seen.borrow().len(), 3);
+    for key in [
+        "feishu-edge:event:cli_a:2.0:ev-same",
+        "feishu-edge:event:cli_b:2.0:ev-same",
+        "feishu-edge:event:cli_a:1.0:ev-same",
+    ] {
+        assert!(block_on(store.get(key)).unwrap().is_some(), "{key}");
+    }
+}
+
+/// Issue 15, N10: an encrypt key given blank is a warning naming the weaker mode.
+#[test]
+fn a_blank_encrypt_key_is_warned_about_once() {
+    struct Lines(RefCell<Vec<String>>);
+    impl feishu_edge::Logger for Lines {
+        fn log(&self, _: feishu_edge::Level, message: &str) {
+            self.0.borrow_mut().push(message.to_string());
+        }
+        fn enabled(&self, _: feishu_edge::Level) -> bool {
+            true
+        }
+    }
+    let lines = Rc::new(Lines(RefCell::new(Vec::new())));
+    let config = feishu_edge::webhook::WebhookOptions::config_from_json(
+        r#"{"encryptKey":null,"verificationToken":"vt"}"#,
+    )
+    .unwrap();
+    let _d = Dispatcher::new(config, Flow::Event, Rc::new(Fixed))
+        .unwrap()
+        .logger(lines.clone());
+    let seen = lines.0.borrow();
+    assert_eq!(seen.len(), 1);
+    assert!(seen[0].contains("verification token only"), "{}", seen[0]);
+    drop(seen);
+    let quiet =
+        feishu_edge::webhook::WebhookOptions::config_from_json(r#"{"verificationToken":"vt"}"#)
+            .unwrap();
+    assert!(quiet.blank_key_warning().is_none());
 }

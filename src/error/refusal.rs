@@ -56,6 +56,9 @@ pub enum Reason {
     BodyTimeout,
     /// The host's crypto failed (not the request's fault): the platform should retry.
     CryptoFailed,
+    /// A card handler finished but its reply cannot be serialized as JSON (a `BigInt`, a
+    /// cycle, a throwing `toJSON`): it is not run again, the callback gets this error.
+    ReplyNotSerializable,
 }
 
 impl Reason {
@@ -87,6 +90,7 @@ impl Reason {
             Reason::QueueFailed => "queue_failed",
             Reason::BodyTimeout => "body_timeout",
             Reason::CryptoFailed => "crypto_failed",
+            Reason::ReplyNotSerializable => "reply_not_serializable",
         }
     }
     /// The HTTP status to answer with.
@@ -102,7 +106,7 @@ impl Reason {
             | Reason::TokenMismatch
             | Reason::UnverifiableRequest => 401,
             Reason::BodyTimeout => 408,
-            Reason::HandlerFailed | Reason::CryptoFailed => 500,
+            Reason::HandlerFailed | Reason::CryptoFailed | Reason::ReplyNotSerializable => 500,
             Reason::EventInProgress | Reason::QueueFailed => 503,
             _ => 400,
         }
@@ -141,6 +145,9 @@ impl Reason {
             Reason::QueueFailed => "the event could not be queued; retry later",
             Reason::BodyTimeout => "the body did not arrive in time",
             Reason::CryptoFailed => "the runtime's crypto failed; retry later",
+            Reason::ReplyNotSerializable => {
+                "the card handler ran, but its reply cannot be serialized as JSON"
+            }
         }
     }
     /// The reason with this stable name (the JS layer reports refusals it detects while

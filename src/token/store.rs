@@ -90,19 +90,11 @@ impl Deadline {
         if self.timeout_ms == 0 {
             return call;
         }
-        let (runtime, ms) = (self.runtime.clone(), self.timeout_ms);
+        let ms = self.timeout_ms;
         Box::pin(async move {
-            let mut call = call;
-            // A store that answers at once needs no timer.
-            if let Some(result) = futures_util::FutureExt::now_or_never(&mut call) {
-                return result;
-            }
-            match futures_util::future::select(call, runtime.sleep(ms)).await {
-                futures_util::future::Either::Left((result, _)) => result,
-                futures_util::future::Either::Right(_) => {
-                    Err(crate::Error::Store(format!("no answer within {ms} ms")))
-                }
-            }
+            crate::runtime::within(&*self.runtime, ms, call)
+                .await
+                .unwrap_or_else(|| Err(crate::Error::Store(format!("no answer within {ms} ms"))))
         })
     }
 }

@@ -7,21 +7,47 @@
 //!
 //! With a store whose `put_if_absent` is atomic (memory, Durable Objects, Deno KV, Redis) two
 //! deliveries can never both claim an event. With any other store (Workers KV) the claim is a
-//! get-then-put: best effort. Every store call has a deadline; a store that misses it or fails
-//! lets the event through (fail open, logged): handling twice is better than never.
+//! get-then-put: best effort. The store calls of one delivery share one time [`Budget`]; a
+//! store that fails or runs out of it before the claim lets the event through (fail open,
+//! logged): handling twice is better than never.
 
-use crate::error::Error;
+use crate::error::{Error, Result};
 use crate::log::{log_at, Level, Logger};
 use crate::runtime::Runtime;
-use crate::token::{Deadline, TokenStore};
+use crate::token::TokenStore;
+use crate::LocalBoxFuture;
+use std::cell::Cell;
 use std::rc::Rc;
 
 /// The value a committed event id holds.
 const DONE: &str = "done";
 
-/// The store key of an event id.
-fn key_of(event_id: &str) -> String {
-    format!("feishu-edge:event:{event_id}")
+/// The time the store calls of one delivery may take together (the claim, then the commit or
+/// the release), so a slow store cannot stretch a reply past the platform's 3 s by taking its
+/// deadline once per call.
+///
+/// ```
+/// let b = feishu_edge::webhook::Budget::new(2_000);
+/// assert_eq!(b.left_ms(), 2_000);
+/// ```
+#[derive(Debug)]
+pub struct Budget {
+    left_ms: Cell<u64>,
+    unlimited: bool,
+}
+
+impl Budget {
+    /// A budget of `ms` milliseconds (0: no limit).
+    pub fn new(ms: u64) -> Budget {
+        Budget {
+            left_ms: Cell::new(ms),
+            unlimited: ms == 0,
+        }
+    }
+    /// What is left, in milliseconds.
+    pub fn left_ms(&self) -> u64 {
+        self.left_ms.get()
+    }
 }
 
 /// The outcome of claiming an event.
@@ -44,7 +70,8 @@ pub struct Lease {
     value: String,
 }
 
-/// Claims, commits and releases event ids in a store, each call under a deadline.
+/// Claims, commits and releases event ids in a store, the calls of one delivery sharing one
+/// [`Budget`].
 ///
 /// ```
 /// use feishu_edge::webhook::{Claim, Dedupe};
@@ -52,11 +79,13 @@ pub struct Lease {
 /// use std::rc::Rc;
 /// let rt = Rc::new(StdRuntime);
 /// let d = Dedupe::new(Rc::new(MemoryStore::new(rt.clone())), rt, 120, 28_800, 2_000);
+/// let key = Dedupe::key(Some("cli_a"), "2.0", "ev_1");
+/// assert_eq!(key, "feishu-edge:event:cli_a:2.0:ev_1");
 /// futures_executor::block_on(async {
-///     let Claim::Owned(lease) = d.claim("ev_1").await else { panic!() };
-///     assert_eq!(d.claim("ev_1").await, Claim::InProgress);
-///     d.commit(&lease).await;
-///     assert_eq!(d.claim("ev_1").await, Claim::Duplicate);
+///     let Claim::Owned(lease) = d.claim(&key, &d.budget()).await else { panic!() };
+///     assert_eq!(d.claim(&key, &d.budget()).await, Claim::InProgress);
+///     d.commit(&lease, &d.budget()).await;
+///     assert_eq!(d.claim(&key, &d.budget()).await, Claim::Duplicate);
 /// });
 /// ```
 pub struct Dedupe {
@@ -65,25 +94,67 @@ pub struct Dedupe {
     logger: Rc<dyn Logger>,
     lease_secs: u64,
     done_secs: u64,
+    budget_ms: u64,
 }
 
 impl Dedupe {
-    /// De-duplication in `store`: claims last `lease_secs`, handled ids `done_secs`, each store
-    /// call at most `timeout_ms`.
+    /// De-duplication in `store`: claims last `lease_secs`, handled ids `done_secs`, and the
+    /// store calls of one delivery take at most `budget_ms` together (0: no limit).
     pub fn new(
         store: Rc<dyn TokenStore>,
         runtime: Rc<dyn Runtime>,
         lease_secs: u64,
         done_secs: u64,
-        timeout_ms: u64,
+        budget_ms: u64,
     ) -> Dedupe {
         Dedupe {
-            store: Rc::new(Deadline::new(store, runtime.clone(), timeout_ms)),
+            store,
             runtime,
             logger: Rc::new(crate::log::NoLogger),
             lease_secs: lease_secs.max(1),
             done_secs: done_secs.max(lease_secs),
+            budget_ms,
         }
+    }
+
+    /// The store key of an event: scoped by app (two apps sharing a store never suppress each
+    /// other's events) and by schema (1.0 `uuid`s and 2.0 `event_id`s are different spaces).
+    pub fn key(app_id: Option<&str>, schema: &str, event_id: &str) -> String {
+        format!(
+            "feishu-edge:event:{}:{schema}:{event_id}",
+            app_id.filter(|a| !a.is_empty()).unwrap_or("-")
+        )
+    }
+
+    /// A fresh budget for one delivery's store calls.
+    pub fn budget(&self) -> Budget {
+        Budget::new(self.budget_ms)
+    }
+
+    /// One store call, charged to `budget`: fails when the budget is spent before it answers.
+    async fn timed<'a, T>(
+        &self,
+        budget: &Budget,
+        call: LocalBoxFuture<'a, Result<T>>,
+    ) -> Result<T> {
+        if budget.unlimited {
+            return call.await;
+        }
+        let left = budget.left_ms.get();
+        let started = self.runtime.now_ms();
+        let outcome = match left {
+            // Nothing left: only an answer that is already there counts.
+            0 => futures_util::FutureExt::now_or_never(call),
+            _ => crate::runtime::within(&*self.runtime, left, call).await,
+        };
+        let spent = self.runtime.now_ms().saturating_sub(started);
+        budget.left_ms.set(left.saturating_sub(spent));
+        outcome.unwrap_or_else(|| {
+            Err(Error::Store(format!(
+                "no answer within this delivery's store budget ({} ms)",
+                self.budget_ms
+            )))
+        })
     }
 
     /// Logs store failures here.
@@ -106,9 +177,8 @@ impl Dedupe {
         Claim::Unguarded
     }
 
-    /// Claims `event_id` for this delivery.
-    pub async fn claim(&self, event_id: &str) -> Claim {
-        let key = key_of(event_id);
+    /// Claims the event stored under `key` (see [`Dedupe::key`]) for this delivery.
+    pub async fn claim(&self, key: &str, budget: &Budget) -> Claim {
         // Unique per claim: time and randomness across isolates, a counter within one.
         static CLAIMS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let value = format!(
@@ -117,46 +187,58 @@ impl Dedupe {
             (self.runtime.jitter() * 1e9) as u64,
             CLAIMS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         );
-        let lease = Lease { key, value };
+        let lease = Lease {
+            key: key.to_string(),
+            value,
+        };
         let store = &*self.store;
+        let ttl = Some(self.lease_secs);
         let wrote = if store.atomic() {
-            store
-                .put_if_absent(&lease.key, &lease.value, Some(self.lease_secs))
-                .await
+            let put = store.put_if_absent(&lease.key, &lease.value, ttl);
+            self.timed(budget, put).await
         } else {
             // Best effort: read first so a committed id is recognised, then write the claim.
-            match store.get(&lease.key).await {
+            match self.timed(budget, store.get(&lease.key)).await {
                 Ok(Some(v)) => return held(&v),
-                Ok(None) => store
-                    .put(&lease.key, &lease.value, Some(self.lease_secs))
-                    .await
-                    .map(|()| true),
+                Ok(None) => {
+                    let put = store.put(&lease.key, &lease.value, ttl);
+                    self.timed(budget, put).await.map(|()| true)
+                }
                 Err(e) => return self.fail_open("read", &e),
             }
         };
         match wrote {
             Ok(true) => Claim::Owned(lease),
-            Ok(false) => match store.get(&lease.key).await {
+            Ok(false) => match self.timed(budget, store.get(&lease.key)).await {
                 Ok(Some(v)) => held(&v),
                 // Released or expired in between: that delivery gave up; one more try.
-                Ok(None) => match store
-                    .put_if_absent(&lease.key, &lease.value, Some(self.lease_secs))
-                    .await
-                {
-                    Ok(true) => Claim::Owned(lease),
-                    Ok(false) => Claim::InProgress,
-                    Err(e) => self.fail_open("claim", &e),
-                },
-                Err(e) => self.fail_open("read", &e),
+                Ok(None) => {
+                    let put = store.put_if_absent(&lease.key, &lease.value, ttl);
+                    match self.timed(budget, put).await {
+                        Ok(true) => Claim::Owned(lease),
+                        Ok(false) => Claim::InProgress,
+                        Err(e) => self.fail_open("claim", &e),
+                    }
+                }
+                // Someone holds the key, handled or not: never run it unguarded; the
+                // platform asks again later.
+                Err(e) => {
+                    log_at!(
+                        self.logger,
+                        Level::Warn,
+                        "de-duplication store read failed after a lost claim, asking for a retry: {e}"
+                    );
+                    Claim::InProgress
+                }
             },
             Err(e) => self.fail_open("claim", &e),
         }
     }
 
     /// Records the event as handled for `done_secs`.
-    pub async fn commit(&self, lease: &Lease) {
+    pub async fn commit(&self, lease: &Lease, budget: &Budget) {
         let call = self.store.put(&lease.key, DONE, Some(self.done_secs));
-        if let Err(e) = call.await {
+        if let Err(e) = self.timed(budget, call).await {
             log_at!(
                 self.logger,
                 Level::Warn,
@@ -167,9 +249,11 @@ impl Dedupe {
 
     /// Gives the claim up after a failure, so the next delivery handles the event. Only this
     /// delivery's own claim is removed (best effort: read, compare, delete).
-    pub async fn release(&self, lease: &Lease) {
-        let result = match self.store.get(&lease.key).await {
-            Ok(Some(v)) if v == lease.value => self.store.delete(&lease.key).await,
+    pub async fn release(&self, lease: &Lease, budget: &Budget) {
+        let result = match self.timed(budget, self.store.get(&lease.key)).await {
+            Ok(Some(v)) if v == lease.value => {
+                self.timed(budget, self.store.delete(&lease.key)).await
+            }
             Ok(_) => Ok(()),
             Err(e) => Err(e),
         };
@@ -195,11 +279,8 @@ fn held(value: &str) -> Claim {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Result;
     use crate::runtime::ManualClock;
     use crate::token::MemoryStore;
-    use crate::LocalBoxFuture;
-    use std::cell::Cell;
 
     /// A store that never answers.
     struct Hanging;
@@ -229,28 +310,28 @@ mod tests {
             28_800,
             0,
         );
-        let Claim::Owned(first) = run(d.claim("e")) else {
+        let Claim::Owned(first) = run(d.claim("e", &d.budget())) else {
             panic!("first claim")
         };
-        assert_eq!(run(d.claim("e")), Claim::InProgress);
-        run(d.release(&first));
-        let Claim::Owned(second) = run(d.claim("e")) else {
+        assert_eq!(run(d.claim("e", &d.budget())), Claim::InProgress);
+        run(d.release(&first, &d.budget()));
+        let Claim::Owned(second) = run(d.claim("e", &d.budget())) else {
             panic!("claim after release")
         };
         // A stale owner cannot release someone else's claim.
-        run(d.release(&first));
-        assert_eq!(run(d.claim("e")), Claim::InProgress);
-        run(d.commit(&second));
-        assert_eq!(run(d.claim("e")), Claim::Duplicate);
+        run(d.release(&first, &d.budget()));
+        assert_eq!(run(d.claim("e", &d.budget())), Claim::InProgress);
+        run(d.commit(&second, &d.budget()));
+        assert_eq!(run(d.claim("e", &d.budget())), Claim::Duplicate);
         // A lease that runs out lets the next delivery take over.
-        let Claim::Owned(_) = run(d.claim("f")) else {
+        let Claim::Owned(_) = run(d.claim("f", &d.budget())) else {
             panic!()
         };
         clock.0.set(1_000 + 121_000);
-        assert!(matches!(run(d.claim("f")), Claim::Owned(_)));
+        assert!(matches!(run(d.claim("f", &d.budget())), Claim::Owned(_)));
         // A committed id outlives the platform's retry window (7.1 h).
         clock.0.set(1_000 + 121_000 + 7 * 3600 * 1000);
-        assert_eq!(run(d.claim("e")), Claim::Duplicate);
+        assert_eq!(run(d.claim("e", &d.budget())), Claim::Duplicate);
     }
 
     #[test]
@@ -258,11 +339,84 @@ mod tests {
         let rt = Rc::new(crate::runtime::StdRuntime);
         let d = Dedupe::new(Rc::new(Hanging), rt, 120, 28_800, 50);
         let started = std::time::Instant::now();
-        assert_eq!(run(d.claim("e")), Claim::Unguarded);
-        run(d.commit(&Lease {
+        assert_eq!(run(d.claim("e", &d.budget())), Claim::Unguarded);
+        let budget = d.budget();
+        let lease = Lease {
             key: "k".into(),
             value: "v".into(),
-        }));
+        };
+        run(d.commit(&lease, &budget));
         assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    }
+
+    /// A store that answers every call after `ms`, holding one key that is already claimed.
+    struct Slow {
+        ms: u64,
+        rt: Rc<crate::runtime::StdRuntime>,
+    }
+    impl TokenStore for Slow {
+        fn get(&self, _: &str) -> LocalBoxFuture<'_, Result<Option<String>>> {
+            let sleep = self.rt.sleep(self.ms);
+            Box::pin(async move {
+                sleep.await;
+                Ok(Some(DONE.to_string()))
+            })
+        }
+        fn put(&self, _: &str, _: &str, _: Option<u64>) -> LocalBoxFuture<'_, Result<()>> {
+            let sleep = self.rt.sleep(self.ms);
+            Box::pin(async move {
+                sleep.await;
+                Ok(())
+            })
+        }
+        fn delete(&self, _: &str) -> LocalBoxFuture<'_, Result<()>> {
+            self.put("", "", None)
+        }
+        fn put_if_absent(
+            &self,
+            _: &str,
+            _: &str,
+            _: Option<u64>,
+        ) -> LocalBoxFuture<'_, Result<bool>> {
+            let sleep = self.rt.sleep(self.ms);
+            Box::pin(async move {
+                sleep.await;
+                Ok(false)
+            })
+        }
+        fn atomic(&self) -> bool {
+            true
+        }
+    }
+
+    #[test]
+    fn a_slow_store_costs_a_duplicate_one_budget_not_one_deadline_per_call() {
+        let rt = Rc::new(crate::runtime::StdRuntime);
+        let store = Rc::new(Slow {
+            ms: 150,
+            rt: rt.clone(),
+        });
+        let d = Dedupe::new(store, rt, 120, 28_800, 200);
+        let started = std::time::Instant::now();
+        // The claim is lost after 150 ms; the read that would tell "done" from "in progress"
+        // has 50 ms left and misses them: a retry is asked for, never an unguarded run.
+        assert_eq!(run(d.claim("e", &d.budget())), Claim::InProgress);
+        let took = started.elapsed();
+        assert!(
+            took < std::time::Duration::from_millis(290),
+            "took {took:?}: two calls of 150 ms were not cut at the 200 ms budget"
+        );
+        // With room for both calls, the duplicate is recognised.
+        let d = Dedupe::new(
+            Rc::new(Slow {
+                ms: 20,
+                rt: Rc::new(crate::runtime::StdRuntime),
+            }),
+            Rc::new(crate::runtime::StdRuntime),
+            120,
+            28_800,
+            200,
+        );
+        assert_eq!(run(d.claim("e", &d.budget())), Claim::Duplicate);
     }
 }

@@ -2,20 +2,79 @@
 //! handle → commit (now, deferred with `waitUntil`, or through a queue), and turn the outcome
 //! into a reply.
 
-use super::dedupe::{Claim, Dedupe, Lease};
+use super::dedupe::{Budget, Claim, Dedupe, Lease};
 use super::parse::{parse, Event, Inbound, Schema};
 use super::{Flow, Headers, Reason, WebhookConfig};
 use crate::crypto::{default_crypto, Crypto};
 use crate::error::Result;
 use crate::json::{quote, ObjectWriter, RawFields};
 use crate::log::{log_at, Level, Logger, NoLogger};
-use crate::runtime::Runtime;
+use crate::runtime::{within, Runtime};
 use crate::token::TokenStore;
 use crate::LocalBoxFuture;
 use std::rc::Rc;
 
-/// What a handler returns: the reply body as JSON (`None` → `{}`), or an error message.
-pub type HandlerResult = Result<Option<String>, String>;
+/// What a handler returns: the reply body as JSON (`None` → `{}`; only card callbacks' replies
+/// are sent, an event's reply is always `{}`), or why there is no reply.
+pub type HandlerResult = Result<Option<String>, HandlerFailure>;
+
+/// Tells the user's error callback (`onError`) about a failure. The dispatcher calls it once
+/// the event's claim is released or committed. The future it returns is awaited, for at most
+/// [`REPORT_TIMEOUT_MS`], only where no reply waits (deferred and queued work); an inline
+/// reply never waits for it (the future is dropped unpolled, so start the work in the closure).
+pub type Report = Box<dyn FnOnce() -> LocalBoxFuture<'static, ()>>;
+
+/// How long an awaited error report may take.
+pub const REPORT_TIMEOUT_MS: u64 = 2_000;
+
+/// Why a handler produced no reply.
+///
+/// ```
+/// use feishu_edge::webhook::HandlerFailure;
+/// let f = HandlerFailure::failed("TypeError: boom");
+/// assert!(!f.completed);
+/// ```
+pub struct HandlerFailure {
+    /// What went wrong, for the log.
+    pub message: String,
+    /// True when the handler ran to completion (its side effects happened) but its reply
+    /// cannot be sent: the event is committed, not handled again.
+    pub completed: bool,
+    /// Tells the user's error callback, if there is one.
+    pub report: Option<Report>,
+}
+
+impl HandlerFailure {
+    /// A handler that threw or rejected: the claim is released so the retry is handled.
+    pub fn failed(message: impl Into<String>) -> HandlerFailure {
+        HandlerFailure {
+            message: message.into(),
+            completed: false,
+            report: None,
+        }
+    }
+    /// A handler that finished, whose reply cannot be sent.
+    pub fn unsendable_reply(message: impl Into<String>) -> HandlerFailure {
+        HandlerFailure {
+            completed: true,
+            ..HandlerFailure::failed(message)
+        }
+    }
+    /// Adds the report to the error callback.
+    pub fn report(mut self, report: Report) -> HandlerFailure {
+        self.report = Some(report);
+        self
+    }
+}
+
+impl std::fmt::Debug for HandlerFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HandlerFailure")
+            .field("message", &self.message)
+            .field("completed", &self.completed)
+            .finish_non_exhaustive()
+    }
+}
 
 /// The user's handlers, as the dispatcher sees them.
 pub trait EventHandler {
@@ -172,9 +231,13 @@ impl Dispatcher {
         self.app_tickets = Some(Rc::new(client));
         self
     }
-    /// Logs rejections, duplicates and handler failures (never bodies or secrets). Set it
-    /// before [`Dispatcher::dedupe`] for the store's warnings to use it too.
+    /// Logs rejections, duplicates and handler failures (never bodies or secrets), and now,
+    /// once, a configuration warning (an encrypt key given blank). Set it before
+    /// [`Dispatcher::dedupe`] for the store's warnings to use it too.
     pub fn logger(mut self, logger: Rc<dyn Logger>) -> Self {
+        if let Some(warning) = self.config.blank_key_warning() {
+            logger.log(Level::Warn, warning);
+        }
         self.logger = logger;
         self
     }
@@ -229,23 +292,12 @@ impl Dispatcher {
             );
             return Reply::ok("{}".into(), event_type);
         }
-        let is_card =
-            event.schema == Schema::LegacyCard || event.event_type == "card.action.trigger";
+        let is_card = event.is_card_callback();
         if let (Delivery::Enqueue(queue), false) = (delivery, is_card) {
-            return match queue.send(queued_message(&event)).await {
-                Ok(()) => Reply::ok("{}".into(), event_type),
-                Err(e) => {
-                    log_at!(
-                        self.logger,
-                        Level::Error,
-                        "could not queue {}: {e}",
-                        event.event_type
-                    );
-                    Reply::refused(Reason::QueueFailed, event_type)
-                }
-            };
+            return self.enqueue(queue, &event, event_type).await;
         }
-        let lease = match self.claim(&event).await {
+        let budget = self.budget();
+        let lease = match self.claim(&event, &budget).await {
             Ok(lease) => lease,
             Err(Claim::Duplicate) => {
                 return Reply {
@@ -258,19 +310,56 @@ impl Dispatcher {
         let run = handler.call(&event);
         match delivery {
             Delivery::Defer(defer) if !is_card => {
-                let (logger, dedupe) = (self.logger.clone(), self.dedupe.clone());
+                let finish = self.finish();
                 let name = event.event_type.clone();
                 defer(Box::pin(async move {
-                    let _ =
-                        settle(run.await, &name, &logger, dedupe.as_deref(), lease.as_ref()).await;
+                    // Past the reply: a fresh store budget, and the report is waited for.
+                    let budget = finish.budget();
+                    let _ = finish
+                        .run(run.await, &name, lease.as_ref(), &budget, true)
+                        .await;
                 }));
                 Reply::ok("{}".into(), event_type)
             }
-            _ => match self.settle(run.await, &event, lease).await {
-                Ok(body) => Reply::ok(body.unwrap_or_else(|| "{}".into()), event_type),
-                Err(()) => Reply::refused(Reason::HandlerFailed, event_type),
-            },
+            _ => {
+                let outcome = run.await;
+                let finish = self.finish();
+                match finish
+                    .run(outcome, &event.event_type, lease.as_ref(), &budget, false)
+                    .await
+                {
+                    Ok(body) if is_card => {
+                        Reply::ok(body.unwrap_or_else(|| "{}".into()), event_type)
+                    }
+                    Ok(_) => Reply::ok("{}".into(), event_type),
+                    Err(reason) => Reply::refused(reason, event_type),
+                }
+            }
         }
+    }
+
+    /// Puts a verified event on the queue, within the store deadline: a queue that neither
+    /// takes nor refuses it in time gets 503 `queue_failed`, so the platform sends it again.
+    async fn enqueue(
+        &self,
+        queue: &dyn EventQueue,
+        event: &Event,
+        event_type: Option<String>,
+    ) -> Reply {
+        let ms = self.config.store_timeout_ms;
+        let sent = within(&*self.runtime, ms, queue.send(queued_message(event))).await;
+        let error = match sent {
+            Some(Ok(())) => return Reply::ok("{}".into(), event_type),
+            Some(Err(e)) => e,
+            None => format!("the queue did not answer within {ms} ms"),
+        };
+        log_at!(
+            self.logger,
+            Level::Error,
+            "could not queue {}: {error}",
+            event.event_type
+        );
+        Reply::refused(Reason::QueueFailed, event_type)
     }
 
     /// Handles one message that [`Delivery::Enqueue`] put on a queue: the same claim → handle →
@@ -288,40 +377,55 @@ impl Dispatcher {
         if !handler.handles(&event) {
             return Consumed::Ack;
         }
-        let lease = match self.claim(&event).await {
+        let budget = self.budget();
+        let lease = match self.claim(&event, &budget).await {
             Ok(lease) => lease,
             Err(Claim::Duplicate) => return Consumed::Ack,
             Err(_) => return Consumed::Retry,
         };
-        match self.settle(handler.call(&event).await, &event, lease).await {
-            Ok(_) => Consumed::Ack,
-            Err(()) => Consumed::Retry,
+        let outcome = handler.call(&event).await;
+        let finish = self.finish();
+        match finish
+            .run(outcome, &event.event_type, lease.as_ref(), &budget, true)
+            .await
+        {
+            Ok(_) | Err(Reason::ReplyNotSerializable) => Consumed::Ack,
+            Err(_) => Consumed::Retry,
         }
     }
 
-    async fn settle(
-        &self,
-        outcome: HandlerResult,
-        event: &Event,
-        lease: Option<Lease>,
-    ) -> std::result::Result<Option<String>, ()> {
-        let dedupe = self.dedupe.as_deref();
-        settle(
-            outcome,
-            &event.event_type,
-            &self.logger,
-            dedupe,
-            lease.as_ref(),
-        )
-        .await
+    /// What settles a handler's outcome (owned, so deferred work can carry it).
+    fn finish(&self) -> Finish {
+        Finish {
+            logger: self.logger.clone(),
+            runtime: self.runtime.clone(),
+            dedupe: self.dedupe.clone(),
+        }
+    }
+
+    /// The store budget of one delivery.
+    fn budget(&self) -> Budget {
+        self.dedupe
+            .as_ref()
+            .map_or_else(|| Budget::new(0), |d| d.budget())
     }
 
     /// `Ok(lease)` when the handler may run (`None`: unguarded); `Err` with the reason not to.
-    async fn claim(&self, event: &Event) -> std::result::Result<Option<Lease>, Claim> {
+    async fn claim(
+        &self,
+        event: &Event,
+        budget: &Budget,
+    ) -> std::result::Result<Option<Lease>, Claim> {
         let (Some(dedupe), Some(id)) = (&self.dedupe, &event.event_id) else {
             return Ok(None);
         };
-        match dedupe.claim(id).await {
+        let app = event
+            .app_id
+            .as_deref()
+            .or(self.config.app_id.as_deref())
+            .or(self.app_tickets.as_ref().map(|c| c.app_id()));
+        let key = Dedupe::key(app, event.schema.as_str(), id);
+        match dedupe.claim(&key, budget).await {
             Claim::Owned(lease) => Ok(Some(lease)),
             Claim::Unguarded => Ok(None),
             Claim::Duplicate => {
@@ -381,29 +485,81 @@ impl Dispatcher {
     }
 }
 
-/// After a handler ran: commit its claim on success, release it on failure (so the retry is
-/// handled), log failures. Returns the handler's reply body, or `Err` when it failed.
-async fn settle(
-    outcome: HandlerResult,
-    event_type: &str,
-    logger: &Rc<dyn Logger>,
-    dedupe: Option<&Dedupe>,
-    lease: Option<&Lease>,
-) -> std::result::Result<Option<String>, ()> {
-    match outcome {
-        Ok(body) => {
-            if let (Some(d), Some(l)) = (dedupe, lease) {
-                d.commit(l).await;
+/// Settles a handler's outcome: commits its claim on success (or when it finished but its reply
+/// cannot be sent), releases it on failure so the retry is handled, logs failures, and only
+/// then tells the error callback.
+struct Finish {
+    logger: Rc<dyn Logger>,
+    runtime: Rc<dyn Runtime>,
+    dedupe: Option<Rc<Dedupe>>,
+}
+
+impl Finish {
+    fn budget(&self) -> Budget {
+        self.dedupe
+            .as_ref()
+            .map_or_else(|| Budget::new(0), |d| d.budget())
+    }
+
+    /// The reply body, or the refusal to answer with. `wait_for_report`: await the error
+    /// callback (within [`REPORT_TIMEOUT_MS`]); otherwise it runs on its own.
+    async fn run(
+        &self,
+        outcome: HandlerResult,
+        event_type: &str,
+        lease: Option<&Lease>,
+        budget: &Budget,
+        wait_for_report: bool,
+    ) -> std::result::Result<Option<String>, Reason> {
+        let dedupe = self.dedupe.as_deref().zip(lease);
+        let failure = match outcome {
+            Ok(body) => {
+                if let Some((d, l)) = dedupe {
+                    d.commit(l, budget).await;
+                }
+                return Ok(body);
             }
-            Ok(body)
-        }
-        Err(e) => {
-            log_at!(logger, Level::Error, "handler for {event_type} failed: {e}");
-            if let (Some(d), Some(l)) = (dedupe, lease) {
-                d.release(l).await;
+            Err(failure) => failure,
+        };
+        let logger = &self.logger;
+        let reason = if failure.completed {
+            log_at!(
+                logger,
+                Level::Error,
+                "handler for {event_type} finished, but its reply cannot be sent: {}",
+                failure.message
+            );
+            if let Some((d, l)) = dedupe {
+                d.commit(l, budget).await;
             }
-            Err(())
+            Reason::ReplyNotSerializable
+        } else {
+            log_at!(
+                logger,
+                Level::Error,
+                "handler for {event_type} failed: {}",
+                failure.message
+            );
+            if let Some((d, l)) = dedupe {
+                d.release(l, budget).await;
+            }
+            Reason::HandlerFailed
+        };
+        if let Some(report) = failure.report {
+            let reporting = report();
+            if wait_for_report
+                && within(&*self.runtime, REPORT_TIMEOUT_MS, reporting)
+                    .await
+                    .is_none()
+            {
+                log_at!(
+                    logger,
+                    Level::Warn,
+                    "onError did not finish within {REPORT_TIMEOUT_MS} ms; not waiting for it"
+                );
+            }
         }
+        Err(reason)
     }
 }
 

@@ -19,11 +19,12 @@ mod dedupe;
 pub mod dispatch;
 mod parse;
 
-pub use dedupe::{Claim, Dedupe, Lease};
+pub use dedupe::{Budget, Claim, Dedupe, Lease};
 pub use dispatch::{
-    Consumed, Delivery, Dispatcher, EventHandler, EventQueue, HandlerResult, Reply,
+    Consumed, Delivery, Dispatcher, EventHandler, EventQueue, HandlerFailure, HandlerResult, Reply,
+    Report,
 };
-pub use parse::{parse, Event, Inbound, Schema};
+pub use parse::{parse, Event, Inbound, Schema, MAX_UNSIGNED_BYTES};
 
 use crate::config::Secret;
 
@@ -62,9 +63,16 @@ pub struct WebhookConfig {
     /// How long a claim on an event being handled lasts before another delivery may take it
     /// over (default 120 s).
     pub dedupe_lease_secs: u64,
-    /// Deadline of each de-duplication store call (default 2 s); a store that misses it is
-    /// skipped (the event is handled, with a warning).
+    /// The time all de-duplication store calls of one delivery may take together before its
+    /// reply (default 2 s), and the deadline of a queue's `send`. A claim that misses it lets
+    /// the event through, with a warning.
     pub store_timeout_ms: u64,
+    /// The app whose events these are: scopes de-duplication keys when an event does not name
+    /// its app (schema 1.0 events mostly do not).
+    pub app_id: Option<String>,
+    /// True when an encrypt key was given but blank (an unset environment variable): the
+    /// dispatcher warns once that requests are then checked by the token alone.
+    pub encrypt_key_blank: bool,
 }
 
 impl Default for WebhookConfig {
@@ -80,6 +88,8 @@ impl Default for WebhookConfig {
             dedupe_ttl_secs: 8 * 3600,
             dedupe_lease_secs: 120,
             store_timeout_ms: 2_000,
+            app_id: None,
+            encrypt_key_blank: false,
         }
     }
 }
@@ -90,10 +100,35 @@ impl WebhookConfig {
     pub fn new() -> Self {
         Self::default()
     }
-    /// Sets the encrypt key (empty strings count as none).
+    /// Sets the encrypt key (empty strings count as none, and are remembered as
+    /// [`WebhookConfig::encrypt_key_blank`]).
     pub fn encrypt_key(mut self, key: &str) -> Self {
         self.encrypt_key = (!key.is_empty()).then(|| Secret::new(key));
+        self.encrypt_key_blank = key.is_empty();
         self
+    }
+    /// Sets the app id de-duplication keys fall back to.
+    pub fn app_id(mut self, app_id: &str) -> Self {
+        self.app_id = (!app_id.is_empty()).then(|| app_id.to_string());
+        self
+    }
+    /// The warning a blank encrypt key deserves: `Some` when a key was given but empty, so
+    /// requests are verified by a weaker mechanism than the user meant.
+    ///
+    /// ```
+    /// use feishu_edge::webhook::WebhookConfig;
+    /// let c = WebhookConfig::new().encrypt_key("").verification_token("vt");
+    /// assert!(c.blank_key_warning().unwrap().contains("verification token only"));
+    /// assert!(WebhookConfig::new().encrypt_key("ek").blank_key_warning().is_none());
+    /// ```
+    pub fn blank_key_warning(&self) -> Option<&'static str> {
+        if !self.encrypt_key_blank || self.encrypt_key.is_some() {
+            return None;
+        }
+        Some(match (&self.verification_token, self.allow_unverified) {
+            (Some(_), _) => "encryptKey was given but is empty (an unset environment variable?): requests are checked by the verification token only, with no signature, no replay protection and no encryption",
+            (None, _) => "encryptKey was given but is empty (an unset environment variable?): requests are NOT verified (allowUnverified)",
+        })
     }
     /// Sets the verification token (empty strings count as none).
     pub fn verification_token(mut self, token: &str) -> Self {
@@ -171,7 +206,8 @@ pub struct WebhookOptions {
 }
 
 /// Every webhook option, the ones the JS layer keeps (functions, stores, the client) included.
-pub const WEBHOOK_OPTION_NAMES: [&str; 15] = [
+pub const WEBHOOK_OPTION_NAMES: [&str; 16] = [
+    "appId",
     "encryptKey",
     "verificationToken",
     "allowUnverified",
@@ -212,6 +248,9 @@ impl WebhookOptions {
             dedupe_lease_seconds: r.whole("dedupeLeaseSeconds", "seconds")?,
             store_timeout_ms: r.whole("storeTimeoutMs", "milliseconds")?,
         };
+        let app_id = r.string("appId")?;
+        // `encryptKey: env.X` with X unset arrives as null (the glue keeps undefined as null).
+        let key_given = r.present("encryptKey");
         r.finish(&WEBHOOK_OPTION_NAMES)?;
         let d = WebhookConfig::default();
         let config = WebhookConfig {
@@ -226,7 +265,12 @@ impl WebhookOptions {
             ..d
         }
         .encrypt_key(o.encrypt_key.as_deref().unwrap_or(""))
-        .verification_token(o.verification_token.as_deref().unwrap_or(""));
+        .verification_token(o.verification_token.as_deref().unwrap_or(""))
+        .app_id(app_id.as_deref().unwrap_or(""));
+        let config = WebhookConfig {
+            encrypt_key_blank: key_given && config.encrypt_key.is_none(),
+            ..config
+        };
         config.validate()?;
         Ok(config)
     }

@@ -1,7 +1,8 @@
 //! From raw request bytes to a verified, decrypted, normalized [`Inbound`].
 //!
-//! Order: size and content-type → UTF-8 → depth → outer JSON → signature over the raw bytes
-//! (timestamp tolerance first) → decryption → token → event shape. Every failure is a
+//! Order: size and content-type → with an encrypt key, the signature over the raw bytes
+//! (timestamp tolerance first; unsigned bodies larger than a challenge refused) → UTF-8 → depth
+//! → outer JSON → the check the body's shape needs → decryption → token → event shape. Every failure is a
 //! [`Reason`]; nothing here panics on any input.
 
 use super::crypto::{
@@ -51,6 +52,25 @@ pub struct Event {
     pub payload: String,
 }
 
+impl Event {
+    /// True for callbacks whose handler's return value is the reply the platform shows: legacy
+    /// card callbacks, `card.action.trigger` and `url.preview.get`. Other events are answered
+    /// `{}` whatever their handler returns.
+    ///
+    /// ```
+    /// use feishu_edge::webhook::{Event, Schema};
+    /// let e = Event { schema: Schema::V2, event_type: "card.action.trigger".into(), event_id: None, tenant_key: None, app_id: None, payload: "{}".into() };
+    /// assert!(e.is_card_callback());
+    /// ```
+    pub fn is_card_callback(&self) -> bool {
+        self.schema == Schema::LegacyCard
+            || matches!(
+                self.event_type.as_str(),
+                "card.action.trigger" | "url.preview.get"
+            )
+    }
+}
+
 /// What a verified request asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Inbound {
@@ -61,6 +81,20 @@ pub enum Inbound {
     },
     /// An event or card callback to dispatch.
     Event(Event),
+}
+
+/// The largest body accepted without a signature while an encrypt key is set. Only a URL
+/// challenge may come unsigned then, and an encrypted challenge is a few hundred bytes: a
+/// larger unsigned body is refused before a byte of it is parsed or decrypted.
+pub const MAX_UNSIGNED_BYTES: usize = 4096;
+
+/// Which secret a request's signature was made with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Signer {
+    /// SHA-256 over the encrypt key: events and schema 2.0 card callbacks.
+    Key,
+    /// SHA-1 over the verification token: legacy card callbacks.
+    Token,
 }
 
 /// Verifies and parses one webhook request. `now_secs` is the current Unix time; the
@@ -84,13 +118,27 @@ pub async fn parse(
             return Err(Reason::UnsupportedContentType);
         }
     }
+    // With an encrypt key, the signature over the raw bytes comes first: an unauthenticated
+    // body costs one hash (or nothing, when unsigned and larger than a challenge) and is
+    // never parsed or decrypted.
+    let early = match &config.encrypt_key {
+        Some(key) => {
+            let signer =
+                signer_of(config, crypto, key.expose(), body, headers, now_secs, flow).await?;
+            if signer.is_none() && body.len() > MAX_UNSIGNED_BYTES {
+                return Err(Reason::MissingSignature);
+            }
+            Some(signer)
+        }
+        None => None,
+    };
     let text = std::str::from_utf8(body).map_err(|_| Reason::InvalidUtf8)?;
     if too_deep(text, config.max_depth) {
         return Err(Reason::JsonTooDeep);
     }
     let outer = RawFields::parse(text).ok_or(Reason::InvalidJson)?;
-    let encrypted = outer.get("encrypt");
-    let legacy_card = flow == Flow::Card && encrypted.is_none() && outer.get("schema").is_none();
+    let encrypted = outer.get("encrypt").is_some();
+    let legacy_card = flow == Flow::Card && !encrypted && outer.get("schema").is_none();
 
     // Trust model: the strongest configured mechanism must vouch for the request.
     // - Legacy card callbacks (plain, no schema) are signed with SHA-1 over the verification
@@ -99,48 +147,86 @@ pub async fn parse(
     //   URL challenge may come unsigned (see below).
     // - With only a verification token, the token in the body is the check (no replay
     //   protection); with nothing configured, construction required `allow_unverified`.
-    let signing_secret = match legacy_card {
-        false => config.encrypt_key.as_ref().map(|k| (k.expose(), false)),
-        true => match (&config.verification_token, &config.encrypt_key) {
-            (Some(t), _) => Some((t.expose(), true)),
-            (None, Some(_)) => return Err(Reason::UnverifiableRequest),
-            (None, None) => None,
-        },
-    };
-    let signed = match signing_secret {
-        Some((secret, sha1)) => {
-            match signature_headers(headers, now_secs, config.tolerance_secs)? {
+    let signed = match early {
+        Some(signer) => {
+            let needed = match (legacy_card, &config.verification_token) {
+                (false, _) => Signer::Key,
+                (true, Some(_)) => Signer::Token,
+                (true, None) => return Err(Reason::UnverifiableRequest),
+            };
+            match signer {
                 None => false,
-                Some((ts, nonce, given)) => {
-                    let expected = match sha1 {
-                        true => card_signature(crypto, ts, nonce, secret, body).await,
-                        false => event_signature(crypto, ts, nonce, secret, body).await,
-                    }
-                    .map_err(|_| Reason::CryptoFailed)?;
-                    if !signature_matches(&expected, given) {
-                        return Err(Reason::SignatureMismatch);
-                    }
-                    true
-                }
+                Some(s) if s == needed => true,
+                Some(_) => return Err(Reason::SignatureMismatch),
             }
         }
-        None if config.allow_unverified || config.verification_token.is_some() => true,
-        None => return Err(Reason::UnverifiableRequest),
+        None => match (legacy_card, &config.verification_token) {
+            (true, Some(token)) => {
+                match signature_headers(headers, now_secs, config.tolerance_secs)? {
+                    None => false,
+                    Some((ts, nonce, given)) => {
+                        let expected = card_signature(crypto, ts, nonce, token.expose(), body)
+                            .await
+                            .map_err(|_| Reason::CryptoFailed)?;
+                        if !signature_matches(&expected, given) {
+                            return Err(Reason::SignatureMismatch);
+                        }
+                        true
+                    }
+                }
+            }
+            _ if config.allow_unverified || config.verification_token.is_some() => true,
+            _ => return Err(Reason::UnverifiableRequest),
+        },
     };
-    let inbound = classify(config, crypto, outer, encrypted.is_some(), legacy_card).await;
+    let inbound = classify(config, crypto, outer, legacy_card).await;
     if signed {
         return inbound;
     }
     // Unsigned while a key is configured: only a URL challenge is answered (the platform may
     // send it without signature headers), and only one that proves itself: the right
-    // verification token, or, with no token configured, a body that decrypted with the key.
-    // Every other outcome, decryption failures included, gets one answer, so unsigned
-    // requests cannot be used as a padding oracle.
-    let proven = config.verification_token.is_some() || encrypted.is_some();
+    // verification token, or, with no token configured, a body that decrypted with the key
+    // to a `url_verification` (fields beside `encrypt` are never read). Every other outcome,
+    // decryption failures included, gets one answer, so unsigned requests cannot be used as
+    // a padding oracle.
+    let proven = config.verification_token.is_some() || encrypted;
     match inbound {
         Ok(challenge @ Inbound::Challenge { .. }) if proven => Ok(challenge),
         _ => Err(Reason::MissingSignature),
     }
+}
+
+/// Who signed the raw bytes, checked before any parsing: `None` when the request carries no
+/// signature headers; an error when it carries a signature no configured secret made.
+async fn signer_of(
+    config: &WebhookConfig,
+    crypto: &dyn Crypto,
+    key: &str,
+    body: &[u8],
+    headers: &Headers,
+    now_secs: u64,
+    flow: Flow,
+) -> Result<Option<Signer>, Reason> {
+    let Some((ts, nonce, given)) = signature_headers(headers, now_secs, config.tolerance_secs)?
+    else {
+        return Ok(None);
+    };
+    let expected = event_signature(crypto, ts, nonce, key, body)
+        .await
+        .map_err(|_| Reason::CryptoFailed)?;
+    if signature_matches(&expected, given) {
+        return Ok(Some(Signer::Key));
+    }
+    // A card request URL also takes legacy callbacks, signed with SHA-1 over the token.
+    if let (Flow::Card, Some(token)) = (flow, &config.verification_token) {
+        let expected = card_signature(crypto, ts, nonce, token.expose(), body)
+            .await
+            .map_err(|_| Reason::CryptoFailed)?;
+        if signature_matches(&expected, given) {
+            return Ok(Some(Signer::Token));
+        }
+    }
+    Err(Reason::SignatureMismatch)
 }
 
 /// Decrypts (when `encrypt` is present) and recognises the request's shape.
@@ -148,37 +234,37 @@ async fn classify(
     config: &WebhookConfig,
     crypto: &dyn Crypto,
     outer: RawFields<'_>,
-    encrypted: bool,
     legacy_card: bool,
 ) -> Result<Inbound, Reason> {
     let plaintext;
-    let mut fields = RawFields::default();
-    if let Some(raw) = outer.get("encrypt").filter(|_| encrypted) {
-        let key = config
-            .encrypt_key
-            .as_ref()
-            .ok_or(Reason::EncryptedButNoKey)?;
-        let cipher = crate::json::unquote(raw).ok_or(Reason::InvalidJson)?;
-        let aes_key = match key.derived().get() {
-            Some(k) => *k,
-            None => {
-                let k = aes_key(crypto, key.expose())
-                    .await
-                    .map_err(|_| Reason::CryptoFailed)?;
-                *key.derived().get_or_init(|| k)
+    let fields = match outer.get("encrypt") {
+        None => outer,
+        Some(raw) => {
+            let key = config
+                .encrypt_key
+                .as_ref()
+                .ok_or(Reason::EncryptedButNoKey)?;
+            let cipher = crate::json::unquote(raw).ok_or(Reason::InvalidJson)?;
+            let aes_key = match key.derived().get() {
+                Some(k) => *k,
+                None => {
+                    let k = aes_key(crypto, key.expose())
+                        .await
+                        .map_err(|_| Reason::CryptoFailed)?;
+                    *key.derived().get_or_init(|| k)
+                }
+            };
+            plaintext = String::from_utf8(decrypt_with_key(crypto, &cipher, &aes_key).await?)
+                .map_err(|_| Reason::InvalidPlaintext)?;
+            if too_deep(&plaintext, config.max_depth) {
+                return Err(Reason::JsonTooDeep);
             }
-        };
-        plaintext = String::from_utf8(decrypt_with_key(crypto, &cipher, &aes_key).await?)
-            .map_err(|_| Reason::InvalidPlaintext)?;
-        if too_deep(&plaintext, config.max_depth) {
-            return Err(Reason::JsonTooDeep);
+            // Only the decrypted plaintext says what the request is. The platform puts nothing
+            // beside `encrypt`; fields there are whatever the sender chose, so they are dropped
+            // (the official SDK lets them override the decrypted ones).
+            RawFields::parse(&plaintext).ok_or(Reason::InvalidPlaintext)?
         }
-        fields = RawFields::parse(&plaintext).ok_or(Reason::InvalidPlaintext)?;
-    }
-    // Like the official SDK: the decrypted fields, then the body's other fields.
-    fields
-        .0
-        .extend(outer.0.into_iter().filter(|(k, _)| k != "encrypt"));
+    };
 
     if fields.str("type").as_deref() == Some("url_verification") {
         check_token(config, fields.str("token").as_deref())?;

@@ -110,7 +110,7 @@ export const trustTests = [
       const late = await deliver();
       assertEqual([late.status, late.duplicate], [200, true]);
       assertEqual([attempts, successes], [2, 1]);
-      assertEqual(store.ttls.get(`feishu-edge:event:${event.header.event_id}`), 28800);
+      assertEqual(store.ttls.get(`feishu-edge:event:${event.header.app_id}:2.0:${event.header.event_id}`), 28800);
       assertEqual(d.exactlyOnce, true);
     },
   },
