@@ -29,7 +29,9 @@ export const HELPERS = {
     },
     /** Replaces a sent card (update_multi cards). */
     async updateCard(client, messageId, card) {
-      return dataOf(await client.im.v1.message.patch({ path: { message_id: messageId }, data: { content: typeof card === 'string' ? card : JSON.stringify(card) } }));
+      // Validated like im.send (a schema 2.0 card that String(card) refuses is refused here too).
+      const { content } = messageBody({ msg_type: 'interactive', content: typeof card === 'string' ? card : JSON.stringify(card) });
+      return dataOf(await client.im.v1.message.patch({ path: { message_id: messageId }, data: { content } }));
     },
     async recall(client, messageId) {
       return dataOf(await client.im.v1.message.delete({ path: { message_id: messageId } }));

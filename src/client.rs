@@ -278,6 +278,9 @@ impl Client {
                 req.method.as_str()
             )));
         }
+        for (name, value) in &req.headers {
+            crate::transport::check_header(name, value)?;
+        }
         let url = req.url(inner.config.base_url_str())?;
         let path_for_log = url.split('?').next().unwrap_or("").to_string();
         let started = inner.runtime.now_ms();
@@ -305,6 +308,9 @@ impl Client {
                                 envelope::log_id(&resp).unwrap_or_default()
                             ),
                         );
+                    }
+                    if (300..400).contains(&resp.status) || resp.status == 0 {
+                        return Err(redirect_refused(&resp, &url));
                     }
                     let failed =
                         !(200..300).contains(&resp.status) || looks_like_error_envelope(&resp);
@@ -373,6 +379,36 @@ impl Client {
             }
         }
     }
+}
+
+/// A redirect is never followed: the call fails with a typed, non-retryable error naming where
+/// it pointed (origin only), so a managed token cannot follow it to another host (workerd's
+/// `fetch` resends `Authorization` across origins). Status 0 is a browser's opaque redirect.
+fn redirect_refused(resp: &HttpResponse, url: &str) -> Error {
+    let target = resp
+        .header("location")
+        .and_then(|l| match crate::request::origin_of(l) {
+            Some(origin) => Some(crate::config::without_userinfo(origin).into_owned()),
+            // A relative location stays on the request's origin.
+            None => crate::request::origin_of(url).map(str::to_string),
+        });
+    let msg = match target {
+        Some(t) => format!(
+            "the server answered {} with a redirect to {t}; redirects are not followed (an access token never leaves for another host)",
+            resp.status
+        ),
+        None => format!(
+            "the server answered with a redirect (status {}); redirects are not followed (an access token never leaves for another host)",
+            resp.status
+        ),
+    };
+    Error::Http(Box::new(crate::ApiError {
+        code: None,
+        msg,
+        log_id: envelope::log_id(resp),
+        http_status: resp.status,
+        rate_limit_reset_secs: None,
+    }))
 }
 
 /// A 2xx reply may still carry `code != 0` (rate limits, invalid tokens): peek cheaply.

@@ -181,9 +181,16 @@ impl Config {
         let host = trimmed
             .strip_prefix("https://")
             .or_else(|| trimmed.strip_prefix("http://"));
+        let authority = host.map(|h| h.split(['/', '?', '#']).next().unwrap_or(""));
+        if authority.is_some_and(|a| a.contains('@')) {
+            return Err(Error::Config(
+                "baseUrl must not carry a user name or password (user:password@host); the credentials were not used and are not shown".into(),
+            ));
+        }
         if !host.is_some_and(|h| !h.is_empty() && !h.starts_with('/')) {
             return Err(Error::Config(format!(
-                "baseUrl must be an http(s) URL with a host, got \"{url}\""
+                "baseUrl must be an http(s) URL with a host, got \"{}\"",
+                without_userinfo(url)
             )));
         }
         let origin = trimmed.strip_suffix("/open-apis").unwrap_or(trimmed);
@@ -227,6 +234,31 @@ impl Config {
     }
 }
 
+/// `url` without its `user:password@` part, for messages: credentials in a URL are never
+/// echoed.
+///
+/// ```
+/// use feishu_edge::config::without_userinfo;
+/// assert_eq!(without_userinfo("https://u:pw@h.cn/x"), "https://h.cn/x");
+/// assert_eq!(without_userinfo("https://h.cn/a@b"), "https://h.cn/a@b");
+/// ```
+pub fn without_userinfo(url: &str) -> std::borrow::Cow<'_, str> {
+    let Some(start) = url.find("://").map(|i| i + 3) else {
+        return url.into();
+    };
+    let rest = url.get(start..).unwrap_or("");
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest.get(..authority_end).and_then(|a| a.rfind('@')) {
+        Some(at) => format!(
+            "{}{}",
+            url.get(..start).unwrap_or(""),
+            rest.get(at + 1..).unwrap_or("")
+        )
+        .into(),
+        None => url.into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,6 +278,19 @@ mod tests {
         assert!(Config::new("a", "b").base_url("ftp://x").is_err());
         assert!(Config::new("a", "b").base_url("https://").is_err());
         assert!(Config::new("a", "b").base_url("http:///path").is_err());
+        let e = Config::new("a", "b")
+            .base_url("https://bot:hunter2@proxy.example/open-apis")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("user name or password") && !e.contains("hunter2"),
+            "{e}"
+        );
+        let e = Config::new("a", "b")
+            .base_url("ftp://bot:hunter2@x")
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("hunter2"), "{e}");
         assert_eq!(
             Config::new("a", "b")
                 .base_url("http://x")

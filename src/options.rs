@@ -18,8 +18,10 @@ pub struct OptionReader<'a> {
     fields: RawFields<'a>,
 }
 
-/// What a raw JSON value is, for messages.
-fn describe(raw: &str) -> String {
+/// What a raw JSON value is, for messages: its type, and its start unless the option may hold
+/// a secret (`appSecret`, `encryptKey`, `verificationToken`, anything named like a key,
+/// token, secret or password), whose value is never echoed.
+fn describe(key: &str, raw: &str) -> String {
     let kind = match raw.as_bytes().first() {
         Some(b'"') => "a string",
         Some(b'{') => "an object",
@@ -28,8 +30,25 @@ fn describe(raw: &str) -> String {
         Some(b'n') => "null",
         _ => "a number",
     };
+    if may_hold_a_secret(key) {
+        return kind.to_string();
+    }
     let shown: String = raw.chars().take(40).collect();
     format!("{kind} ({shown})")
+}
+
+/// True for option names whose values must not appear in messages.
+///
+/// ```
+/// use feishu_edge::options::may_hold_a_secret;
+/// assert!(may_hold_a_secret("appSecret") && may_hold_a_secret("encryptKey") && may_hold_a_secret("verificationToken"));
+/// assert!(!may_hold_a_secret("timeoutMs"));
+/// ```
+pub fn may_hold_a_secret(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    ["secret", "key", "token", "password", "credential"]
+        .iter()
+        .any(|w| k.contains(w))
 }
 
 impl<'a> OptionReader<'a> {
@@ -64,7 +83,7 @@ impl<'a> OptionReader<'a> {
         Error::Config(format!(
             "{}: `{key}` must be {expected}, got {}",
             self.what,
-            describe(raw)
+            describe(key, raw)
         ))
     }
 
@@ -190,6 +209,23 @@ mod tests {
             !e.contains("did you mean") && e.contains("known options: appId"),
             "{e}"
         );
+        // Secret-bearing options: the type, never the value.
+        let r = OptionReader::parse(
+            "webhook options",
+            r#"{"encryptKey":{"0":115,"1":51},"appSecret":{"s":"hunter2"},"verificationToken":12345}"#,
+        )
+        .unwrap();
+        for key in ["encryptKey", "appSecret", "verificationToken"] {
+            let e = r.string(key).unwrap_err().to_string();
+            assert!(
+                e.contains(&format!("`{key}` must be a string, got a")),
+                "{e}"
+            );
+            assert!(
+                !e.contains("115") && !e.contains("hunter2") && !e.contains("12345"),
+                "{e}"
+            );
+        }
         assert_eq!(distance("baseurl", "baseurl"), 0);
         assert_eq!(distance("kitten", "sitting"), 3);
     }

@@ -684,3 +684,139 @@ fn thirty_thousand_tenants_stay_bounded_and_fast() {
         started.elapsed()
     );
 }
+
+/// A store whose writes fail while `broken` is set.
+struct Flaky {
+    inner: MemoryStore,
+    broken: Rc<Cell<bool>>,
+}
+impl TokenStore for Flaky {
+    fn get(&self, key: &str) -> LocalBoxFuture<'_, feishu_edge::Result<Option<String>>> {
+        self.inner.get(key)
+    }
+    fn put(&self, k: &str, v: &str, t: Option<u64>) -> LocalBoxFuture<'_, feishu_edge::Result<()>> {
+        if self.broken.get() {
+            return Box::pin(std::future::ready(Err(feishu_edge::Error::Store(
+                "write refused".into(),
+            ))));
+        }
+        self.inner.put(k, v, t)
+    }
+    fn delete(&self, key: &str) -> LocalBoxFuture<'_, feishu_edge::Result<()>> {
+        self.inner.delete(key)
+    }
+}
+
+/// Issue 15, N2: refresh tokens are single use; a failed save after a refresh must not lose
+/// the new one.
+#[test]
+fn a_refreshed_user_token_survives_a_failing_store() {
+    use feishu_edge::api::oauth::{save, user_access_token, UserToken};
+    let (c, t, _) = setup(Box::new(|req, _| {
+        if req.url.contains("oauth/token") {
+            // Only the latest refresh token is accepted, like the platform.
+            let body = match &req.body {
+                feishu_edge::Body::Json(b) => b.to_string(),
+                _ => String::new(),
+            };
+            if !body.contains("\"r-old\"") {
+                return Ok(json(400, r#"{"code":20064,"msg":"refresh token revoked"}"#));
+            }
+            Ok(json(
+                200,
+                r#"{"code":0,"access_token":"u-new","refresh_token":"r-new","expires_in":7200,"refresh_token_expires_in":86400}"#,
+            ))
+        } else {
+            ok()
+        }
+    }));
+    let clock = Rc::new(VirtualClock::default());
+    let broken = Rc::new(Cell::new(false));
+    let store = Rc::new(Flaky {
+        inner: MemoryStore::new(clock.clone()),
+        broken: broken.clone(),
+    });
+    let client = sibling(&c, &t, clock.clone(), store.clone());
+    let now = clock.now_ms() / 1000;
+    let expiring = UserToken {
+        access_token: "u-old".into(),
+        refresh_token: Some("r-old".into()),
+        expires_at: now + 10,
+        refresh_expires_at: Some(now + 86_400),
+        scope: None,
+    };
+    block_on(save(&client, "ou_1", &expiring)).unwrap();
+    broken.set(true);
+    // The refresh succeeds and the save fails: the caller still gets the new token.
+    let first = block_on(user_access_token(&client, "ou_1")).unwrap();
+    assert_eq!(first.as_deref(), Some("u-new"));
+    // The next call is served by the in-memory copy, not the store's stale entry (whose
+    // refresh token the platform has revoked): no second refresh.
+    let second = block_on(user_access_token(&client, "ou_1")).unwrap();
+    assert_eq!(second.as_deref(), Some("u-new"));
+    let refreshes = || {
+        t.seen
+            .borrow()
+            .iter()
+            .filter(|r| r.url.contains("oauth/token"))
+            .count()
+    };
+    assert_eq!(refreshes(), 1);
+    // Once the store works again, a later call saves the copy.
+    broken.set(false);
+    block_on(user_access_token(&client, "ou_1")).unwrap();
+    let stored = block_on(store.get("feishu-edge:cli_test:user:ou_1"))
+        .unwrap()
+        .unwrap();
+    assert!(stored.contains("r-new"), "{stored}");
+}
+
+/// Issue 15, N12: a header fetch would refuse is a typed, non-retryable error, never a
+/// `network` error retried with backoff.
+#[test]
+fn a_header_with_a_line_break_is_invalid_request_and_never_sent() {
+    let (client, t, _) = setup(Box::new(|_, _| ok()));
+    for (name, value) in [
+        ("X-Note", "a\r\nInjected: 1"),
+        ("X-Note", "ok\0"),
+        ("Bad Name", "v"),
+        ("X-Name", "名字"),
+    ] {
+        let err = block_on(client.request(ApiRequest::get("im/v1/chats").header(name, value)))
+            .unwrap_err();
+        assert_eq!(
+            (err.kind(), err.retryable()),
+            ("invalid_request", false),
+            "{name}: {err}"
+        );
+        assert!(!err.to_string().contains("Injected"), "{err}");
+    }
+    assert_eq!(t.api_calls.get(), 0);
+}
+
+/// Issue 15, N3: a redirect is never followed with the managed token; the call fails typed.
+#[test]
+fn redirects_are_refused_not_followed() {
+    let (client, t, _) = setup(Box::new(|req, _| {
+        if req.url.contains("redirected") {
+            Ok(HttpResponse {
+                status: 302,
+                headers: vec![(
+                    "location".into(),
+                    "https://u:pw@evil.example/steal?x=1".into(),
+                )],
+                ..Default::default()
+            })
+        } else {
+            ok()
+        }
+    }));
+    let err = block_on(client.request(ApiRequest::get("redirected"))).unwrap_err();
+    assert_eq!((err.kind(), err.retryable()), ("http", false));
+    let msg = err.to_string();
+    assert!(
+        msg.contains("https://evil.example") && !msg.contains("pw") && !msg.contains("steal"),
+        "{msg}"
+    );
+    assert_eq!(t.api_calls.get(), 1, "one call, no follow-up");
+}

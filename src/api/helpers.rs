@@ -134,6 +134,9 @@ pub fn message_body(content_json: &str) -> Result<MessageBody> {
     };
     if let (Some(msg_type), Some(content)) = (fields.str("msg_type"), fields.get("content")) {
         let content = crate::json::unquote(content).unwrap_or_else(|| content.to_string());
+        if msg_type == "interactive" {
+            checked_card(&content)?;
+        }
         return Ok(MessageBody { msg_type, content });
     }
     let has = |k: &str| fields.get(k).is_some();
@@ -144,6 +147,7 @@ pub fn message_body(content_json: &str) -> Result<MessageBody> {
         || fields.str("type").as_deref() == Some("card")
         || fields.str("type").as_deref() == Some("template")
     {
+        checked_card(text)?;
         return body("interactive");
     }
     if has("image_key") {
@@ -165,6 +169,25 @@ pub fn message_body(content_json: &str) -> Result<MessageBody> {
         return body("text");
     }
     Err(Error::InvalidRequest("cannot tell the message type: pass a string, a card, {image_key}, {file_key}, a post, or {msg_type, content}".into()))
+}
+
+/// Validates a card before it is sent: a schema 2.0 card (what `Card` builds) gets the same
+/// checks as `String(card)`, with the same error; template references (`{type: "template"}`)
+/// and schema 1.0 cards are the platform's to judge.
+///
+/// ```
+/// use feishu_edge::api::helpers::message_body;
+/// let bad = r#"{"schema":"2.0","body":{"elements":[{"tag":"nonsense"}]}}"#;
+/// assert_eq!(message_body(bad).unwrap_err().kind(), "invalid_card");
+/// ```
+fn checked_card(card_json: &str) -> Result<()> {
+    let is_v2 = RawFields::parse(card_json)
+        .and_then(|f| f.str("schema"))
+        .is_some_and(|s| s == "2.0");
+    if is_v2 {
+        crate::card::validate(card_json).map_err(|e| Error::Card(Box::new(e)))?;
+    }
+    Ok(())
 }
 
 /// The custom-bot signature: `base64(HMAC-SHA256(key = timestamp + "\n" + secret, message = ""))`.

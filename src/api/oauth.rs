@@ -157,10 +157,14 @@ pub async fn save(client: &Client, open_id: &str, token: &UserToken) -> Result<(
         .unwrap_or(token.expires_at)
         .saturating_sub(now)
         .max(60);
-    client
-        .store()
-        .put(&key(client, open_id), &json, Some(ttl))
-        .await
+    let key = key(client, open_id);
+    client.store().put(&key, &json, Some(ttl)).await?;
+    // The store has the latest now: an older copy kept after a failed save is obsolete.
+    TokenHost::tokens(client)
+        .unsaved_users
+        .borrow_mut()
+        .remove(&key);
+    Ok(())
 }
 
 /// A valid access token for a stored user: refreshed (and stored again) when it expires within
@@ -194,14 +198,36 @@ pub async fn user_access_token(client: &Client, open_id: &str) -> Result<Option<
     shared.await
 }
 
+/// How many times a refreshed user token's save is tried (once at the refresh, then once per
+/// later call) before it is only kept in memory.
+const MAX_SAVE_ATTEMPTS: u32 = 4;
+
 async fn load_or_refresh(client: &Client, open_id: &str) -> Result<Option<String>> {
-    let Some(json) = client.store().get(&key(client, open_id)).await? else {
-        return Ok(None);
+    let key = key(client, open_id);
+    let now = TokenHost::runtime(client).now_ms() / 1000;
+    let unsaved = TokenHost::tokens(client)
+        .unsaved_users
+        .borrow()
+        .get(&key)
+        .cloned();
+    let json = match unsaved {
+        // The store does not have the latest refresh token: this copy is the only one.
+        Some((json, _, failures)) => {
+            if failures < MAX_SAVE_ATTEMPTS {
+                if let Some(token) = UserToken::from_json(&json) {
+                    persist(client, open_id, &token, failures).await;
+                }
+            }
+            json
+        }
+        None => match client.store().get(&key).await? {
+            Some(json) => json,
+            None => return Ok(None),
+        },
     };
     let Some(token) = UserToken::from_json(&json) else {
         return Ok(None);
     };
-    let now = TokenHost::runtime(client).now_ms() / 1000;
     if now + client.config().refresh_margin_secs < token.expires_at {
         return Ok(Some(token.access_token));
     }
@@ -213,6 +239,37 @@ async fn load_or_refresh(client: &Client, open_id: &str) -> Result<Option<String
         return Ok(None);
     };
     let fresh = exchange(client, Grant::Refresh(refresh)).await?;
-    save(client, open_id, &fresh).await?;
+    persist(client, open_id, &fresh, 0).await;
     Ok(Some(fresh.access_token))
+}
+
+/// Saves a refreshed token, which the caller gets whatever the store does: the platform has
+/// already invalidated the old refresh token, so a failed save keeps the new one in memory
+/// (serving the next calls, which try the save again) and is logged as an error.
+async fn persist(client: &Client, open_id: &str, token: &UserToken, failures: u32) {
+    let key = key(client, open_id);
+    let tokens = TokenHost::tokens(client);
+    match save(client, open_id, token).await {
+        Ok(()) => {}
+        Err(e) => {
+            let failures = failures + 1;
+            let logger = TokenHost::logger(client);
+            if failures < MAX_SAVE_ATTEMPTS {
+                crate::log::log_at!(
+                    logger,
+                    crate::log::Level::Error,
+                    "could not save a refreshed user token (attempt {failures} of {MAX_SAVE_ATTEMPTS}); it is kept in memory and the next call tries again: {e}"
+                );
+            } else {
+                crate::log::log_at!(
+                    logger,
+                    crate::log::Level::Error,
+                    "could not save a refreshed user token after {failures} attempts; only this process has it, and the user must authorize again if it restarts: {e}"
+                );
+            }
+            let now = TokenHost::runtime(client).now_ms() / 1000;
+            let expires = token.refresh_expires_at.unwrap_or(token.expires_at);
+            tokens.keep_unsaved(key, token.to_json(), expires, failures, now);
+        }
+    }
 }

@@ -18,7 +18,8 @@ use web_sys::{Blob, FormData};
 
 /// Response headers the core reads; others are not copied into wasm. The one list: the JS
 /// helper gets it from here.
-const WANTED_HEADERS: [&str; 5] = [
+const WANTED_HEADERS: [&str; 6] = [
+    "location",
     "x-tt-logid",
     "x-request-id",
     "x-ogw-ratelimit-reset",
@@ -100,7 +101,9 @@ export const TIMED_OUT = { feishuEdgeTimeout: true };
 // whether the reply is a file, then finish(true) reads it whole (still under the timer) or
 // finish(false) hands over its ReadableStream (the timer stops at the headers).
 export async function fetchOnce(fetchFn, url, method, headersJson, body, timeoutMs, stream) {
-  const init = { method, headers: JSON.parse(headersJson), body };
+  // Redirects are handed to the core, which refuses them: workerd's fetch would resend the
+  // Authorization header to another origin.
+  const init = { method, headers: JSON.parse(headersJson), body, redirect: 'manual' };
   let timer, timedOut = false, handedOver = false;
   if (timeoutMs > 0) {
     const controller = new AbortController();
@@ -235,6 +238,7 @@ async fn finish(reply: &Array) -> std::result::Result<HttpResponse, JsValue> {
 /// (Node puts the system error there: `ECONNREFUSED`, `ENOTFOUND`…). Never the path or query.
 fn network_failure(e: &JsValue, url: &str) -> String {
     let origin = crate::request::origin_of(url).unwrap_or("a URL without a scheme");
+    let origin = crate::config::without_userinfo(origin);
     let mut msg = format!("{origin} ({})", describe(e));
     let cause = prop(e, "cause");
     if !cause.is_undefined() && !cause.is_null() {

@@ -11,8 +11,7 @@ pub use envelope::{ApiResponse, Download};
 pub use page::{PageOptions, Paginator};
 pub(crate) use url::encode as url_encode;
 pub(crate) use url::same_origin;
-// The fetch transport names a failed request by its origin.
-#[cfg(all(target_arch = "wasm32", feature = "js"))]
+// A failed request and a refused redirect are named by their origin.
 pub(crate) use url::origin_of;
 
 use crate::error::{Error, Result};

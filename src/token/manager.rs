@@ -95,9 +95,29 @@ pub(crate) struct TokenCache {
     distrust_store: RefCell<HashSet<String>>,
     /// OAuth refreshes in flight, by user.
     pub(crate) user_inflight: RefCell<HashMap<String, UserTokenFuture>>,
+    /// Refreshed user tokens the store did not take, by store key: `(stored form, expiry,
+    /// failed saves)`. Refresh tokens are single use, so this may be the only copy: it serves
+    /// the next calls, and each of them tries the save again (a bounded number of times).
+    pub(crate) unsaved_users: RefCell<HashMap<String, (String, u64, u32)>>,
 }
 
 impl TokenCache {
+    /// Keeps a user token the store would not take (bounded like the token cache).
+    pub(crate) fn keep_unsaved(
+        &self,
+        key: String,
+        json: String,
+        expires: u64,
+        failures: u32,
+        now: u64,
+    ) {
+        let mut unsaved = self.unsaved_users.borrow_mut();
+        if !unsaved.contains_key(&key) {
+            super::store::make_room(&mut unsaved, LOCAL_CAPACITY, now, |e| Some(e.1));
+        }
+        unsaved.insert(key, (json, expires, failures));
+    }
+
     fn remember(&self, key: String, token: CachedToken, now: u64) {
         let mut local = self.local.borrow_mut();
         if !local.contains_key(&key) {

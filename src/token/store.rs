@@ -125,12 +125,15 @@ impl TokenStore for Deadline {
 /// The default number of entries a [`MemoryStore`] keeps.
 pub const MEMORY_STORE_CAPACITY: usize = 10_000;
 
-/// The default store: a hash map in this isolate's memory, honouring TTLs, bounded in size.
+/// The default store: hash maps in this isolate's memory, honouring TTLs, bounded in size.
 ///
-/// Lookups are constant time. When it is full, expired entries are dropped first, then the
-/// eighth closest to expiry, so a flood of keys (tenants, users, event ids) cannot grow it past
-/// its capacity, and short-lived keys go before long-lived ones. A flood of more than
-/// `capacity` live event ids can forget some: use a shared store for exact de-duplication. `put_if_absent` is atomic (one isolate, one thread).
+/// Lookups are constant time. App-level state (a marketplace `app_ticket`, app and tenant
+/// tokens) and everything else (user tokens, event ids) are kept apart, each bounded at
+/// `capacity`: a flood of users or events can never evict the `app_ticket` every tenant call
+/// needs. When a part is full, its expired entries are dropped first, then the eighth closest to
+/// expiry, so short-lived keys go before long-lived ones. A flood of more than `capacity` live
+/// event ids can forget some: use a shared store for exact de-duplication. `put_if_absent` is
+/// atomic (one isolate, one thread).
 ///
 /// ```
 /// use feishu_edge::{MemoryStore, TokenStore};
@@ -145,7 +148,24 @@ pub const MEMORY_STORE_CAPACITY: usize = 10_000;
 pub struct MemoryStore {
     runtime: Rc<dyn Runtime>,
     capacity: usize,
-    entries: RefCell<HashMap<String, (String, Option<u64>)>>,
+    /// App-level state: `app_ticket`, app and tenant tokens.
+    app: RefCell<Entries>,
+    /// Per-user and per-event entries.
+    other: RefCell<Entries>,
+}
+
+type Entries = HashMap<String, (String, Option<u64>)>;
+
+/// True for the keys of app-level state (`feishu-edge:<app_id>:app_ticket`,
+/// `…:app_access_token`, `…:tenant_access_token[:<tenant_key>]`).
+fn is_app_level(key: &str) -> bool {
+    let Some(rest) = key.strip_prefix("feishu-edge:") else {
+        return false;
+    };
+    let Some((_app, what)) = rest.split_once(':') else {
+        return false;
+    };
+    what == "app_ticket" || what == "app_access_token" || what.starts_with("tenant_access_token")
 }
 
 impl MemoryStore {
@@ -154,18 +174,20 @@ impl MemoryStore {
         Self::with_capacity(runtime, MEMORY_STORE_CAPACITY)
     }
 
-    /// An empty store that keeps at most `capacity` entries (at least 8).
+    /// An empty store that keeps at most `capacity` app-level entries and `capacity` others
+    /// (at least 8 each).
     pub fn with_capacity(runtime: Rc<dyn Runtime>, capacity: usize) -> MemoryStore {
         MemoryStore {
             runtime,
             capacity: capacity.max(8),
-            entries: RefCell::new(HashMap::new()),
+            app: RefCell::new(HashMap::new()),
+            other: RefCell::new(HashMap::new()),
         }
     }
 
     /// How many entries it holds (expired ones included until they are swept).
     pub fn len(&self) -> usize {
-        self.entries.borrow().len()
+        self.app.borrow().len() + self.other.borrow().len()
     }
 
     /// True when it holds nothing.
@@ -173,8 +195,16 @@ impl MemoryStore {
         self.len() == 0
     }
 
+    fn part(&self, key: &str) -> &RefCell<Entries> {
+        if is_app_level(key) {
+            &self.app
+        } else {
+            &self.other
+        }
+    }
+
     fn live(&self, key: &str, now: u64) -> Option<String> {
-        let mut entries = self.entries.borrow_mut();
+        let mut entries = self.part(key).borrow_mut();
         match entries.get(key) {
             Some((_, Some(expires))) if *expires <= now => {
                 entries.remove(key);
@@ -187,7 +217,7 @@ impl MemoryStore {
 
     fn insert(&self, key: &str, value: &str, ttl_secs: Option<u64>, now: u64) {
         let expires = ttl_secs.map(|t| now.saturating_add(t.saturating_mul(1000)));
-        let mut entries = self.entries.borrow_mut();
+        let mut entries = self.part(key).borrow_mut();
         if !entries.contains_key(key) {
             make_room(&mut entries, self.capacity, now, |(_, expires)| *expires);
         }
@@ -234,7 +264,7 @@ impl TokenStore for MemoryStore {
         Box::pin(std::future::ready(Ok(())))
     }
     fn delete(&self, key: &str) -> LocalBoxFuture<'_, Result<()>> {
-        self.entries.borrow_mut().remove(key);
+        self.part(key).borrow_mut().remove(key);
         Box::pin(std::future::ready(Ok(())))
     }
     fn put_if_absent(
@@ -276,6 +306,33 @@ mod tests {
         // The latest-expiring entries survive; the earliest were evicted.
         assert!(run(store.get("user:99999")).unwrap().is_some());
         assert!(run(store.get("user:0")).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_flood_of_user_tokens_never_evicts_the_app_ticket() {
+        let clock = Rc::new(ManualClock(Cell::new(1_000)));
+        let store = MemoryStore::with_capacity(clock.clone(), 1000);
+        let ticket = "feishu-edge:cli_a:app_ticket";
+        run(store.put(ticket, "t", Some(3 * 3600))).unwrap();
+        run(store.put("feishu-edge:cli_a:tenant_access_token:tk", "x", Some(7200))).unwrap();
+        for i in 0..10_000u64 {
+            let key = format!("feishu-edge:cli_a:user:ou_{i}");
+            run(store.put(&key, "u", Some(7 * 24 * 3600))).unwrap();
+            run(store.put(
+                &format!("feishu-edge:event:cli_a:2.0:ev_{i}"),
+                "done",
+                Some(28_800),
+            ))
+            .unwrap();
+        }
+        assert_eq!(run(store.get(ticket)).unwrap().as_deref(), Some("t"));
+        assert!(run(store.get("feishu-edge:cli_a:tenant_access_token:tk"))
+            .unwrap()
+            .is_some());
+        assert!(store.len() <= 1002);
+        assert!(is_app_level("feishu-edge:cli_a:app_access_token"));
+        assert!(!is_app_level("feishu-edge:cli_a:user:ou_app_ticket"));
+        assert!(!is_app_level("app_ticket"));
     }
 
     #[test]

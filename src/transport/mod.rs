@@ -165,7 +165,78 @@ pub enum TransportError {
 }
 
 /// Sends one HTTP request. Not `Send`: wasm is single-threaded and JS values are not `Send`.
+///
+/// The contract the pipeline relies on:
+/// - **Every reply is `Ok(HttpResponse)`, whatever its status.** A 400 or a 500 carries the
+///   platform's `{code, msg}` envelope, which the pipeline reads to type the error, refresh a
+///   token or retry. A transport that turns non-2xx replies into `Err` (an HTTP client's
+///   `error_for_status`, say) makes every API error a `network` error.
+/// - `Err` only when no reply arrived: [`TransportError::Timeout`] after cancelling at
+///   `req.timeout_ms`, [`TransportError::Network`] otherwise.
+/// - **Redirects are not followed**: return the 3xx as it is. The pipeline refuses them with a
+///   typed error, so a managed access token never follows a redirect to another host.
+///
+/// A native transport, sketched on a blocking client (`ureq`-like, the shape of most):
+///
+/// ```
+/// use feishu_edge::{HttpRequest, HttpResponse, LocalBoxFuture, Transport, TransportError};
+/// # mod http { pub struct Reply { pub status: u16, pub body: Vec<u8> }
+/// #   pub enum Failure { Status(Reply), Io(String) }
+/// #   pub fn send(_: &str, _: &str) -> Result<Reply, Failure> {
+/// #       Err(Failure::Status(Reply { status: 400, body: br#"{"code":99991663,"msg":"invalid token"}"#.to_vec() })) } }
+/// struct Native;
+/// impl Transport for Native {
+///     fn send(&self, req: HttpRequest) -> LocalBoxFuture<'_, Result<HttpResponse, TransportError>> {
+///         Box::pin(async move {
+///             let reply = match http::send(req.method.as_str(), &req.url) {
+///                 Ok(reply) => reply,
+///                 // A 4xx/5xx the client reports as an error is still a reply: hand it over.
+///                 Err(http::Failure::Status(reply)) => reply,
+///                 Err(http::Failure::Io(e)) => return Err(TransportError::Network(e)),
+///             };
+///             Ok(HttpResponse { status: reply.status, body: reply.body, ..Default::default() })
+///         })
+///     }
+/// }
+/// # let req = HttpRequest { method: feishu_edge::Method::Get, url: "https://x/".into(), headers: vec![], body: Default::default(), timeout_ms: None, stream: false };
+/// let reply = futures_executor::block_on(Native.send(req)).unwrap();
+/// assert_eq!(reply.status, 400);
+/// ```
 pub trait Transport {
     /// Sends `req`, honouring `req.timeout_ms` by cancelling the request.
     fn send(&self, req: HttpRequest) -> LocalBoxFuture<'_, Result<HttpResponse, TransportError>>;
+}
+
+/// Refuses a header `fetch` would refuse locally (a name that is not an HTTP token; a value
+/// with CR, LF or NUL, or a character above U+00FF), naming the header but never its value
+/// (it may be a credential). Such a call can never succeed, so it is not retried.
+///
+/// ```
+/// use feishu_edge::transport::check_header;
+/// assert!(check_header("X-Request-Id", "abc").is_ok());
+/// let e = check_header("X-Note", "a\r\nInjected: 1").unwrap_err();
+/// assert_eq!((e.kind(), e.retryable()), ("invalid_request", false));
+/// assert!(check_header("Bad Name", "v").is_err());
+/// ```
+pub fn check_header(name: &str, value: &str) -> crate::Result<()> {
+    const SEPARATORS: &[u8] = b"()<>@,;:\\\"/[]?={} \t";
+    let name_ok = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !SEPARATORS.contains(&b));
+    if !name_ok {
+        return Err(crate::Error::InvalidRequest(format!(
+            "the header name {:?} is not a valid HTTP header name",
+            name.chars().take(40).collect::<String>()
+        )));
+    }
+    if value
+        .chars()
+        .any(|c| matches!(c, '\r' | '\n' | '\0') || c as u32 > 0xFF)
+    {
+        return Err(crate::Error::InvalidRequest(format!(
+            "the value of header `{name}` contains a line break, a NUL or a character above U+00FF, which fetch refuses (the value is not shown)"
+        )));
+    }
+    Ok(())
 }
