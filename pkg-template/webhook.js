@@ -68,7 +68,9 @@ class WebhookEndpoint {
     ready(FeishuError);
     const { dedupeStore, client, logger, logLevel, onError, ...rest } = options ?? {};
     if (onError !== undefined && typeof onError !== 'function') throw new TypeError('options.onError must be a function (error, event) => void');
-    this.#core = new WasmDispatcher(JSON.stringify(rest), card, dedupeStore, logger, logLevel, onError);
+    // undefined crosses as null: `encryptKey: env.UNSET` is "given but empty", which the core
+    // warns about, not "never given".
+    this.#core = new WasmDispatcher(JSON.stringify(rest, (_, v) => (v === undefined ? null : v)), card, dedupeStore, logger, logLevel, onError);
     this.#client = client;
     if (client) {
       // The feishu-edge/webhook build has no client pipeline (and no setClient).

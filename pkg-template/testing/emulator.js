@@ -177,6 +177,7 @@ export function startEmulator(options = {}) {
         case 'truncated': return send(200, '{"code":0,"msg":"success","data":{"items":[{"chat_id":"oc_', { 'content-type': 'application/json' });
         case 'empty': return send(200, '', { 'content-type': 'application/json' });
         case 'api_error': return send(fault.status ?? 400, { code: fault.code ?? 230001, msg: fault.msg ?? 'emulated API error' });
+        case 'redirect': return send(fault.status ?? 302, '', { location: fault.location ?? '/' });
         case 'slow': break; // the delay above was the fault
         default: break;
       }

@@ -18,7 +18,9 @@ export interface RecordedCall {
 export interface FaultRule {
   /** A substring of the path; every path when absent. */
   match?: string;
-  kind: 'rate_limit' | 'server_error' | 'html502' | 'truncated' | 'empty' | 'slow' | 'api_error';
+  kind: 'rate_limit' | 'server_error' | 'html502' | 'truncated' | 'empty' | 'slow' | 'api_error' | 'redirect';
+  /** Where a `redirect` points (its status is `status`, default 302). */
+  location?: string;
   /** How many requests it hits (default 1). */
   count?: number;
   status?: number;

@@ -30,7 +30,7 @@ export async function createEmulator({ appId = 'cli_emu', appSecret = 'emu_secre
     },
     /** CardKit cards by id: { card, elements, streaming, sequences, updates, settingsCalls }. */
     cards: () => control('/__emu/cards'),
-    /** Injects faults: { match, kind: 'rate_limit' | 'server_error' | 'html502' | 'truncated' | 'empty' | 'slow' | 'api_error', count?, ... }. */
+    /** Injects faults: { match, kind: 'rate_limit' | 'server_error' | 'html502' | 'truncated' | 'empty' | 'slow' | 'api_error' | 'redirect' (with `location`), count?, ... }. */
     faults: (...rules) => control('/__emu/faults', { rules }),
     /** Invalidates every issued token (the next call gets 99991663). */
     revokeTokens: () => control('/__emu/revoke', {}),

@@ -1,16 +1,12 @@
 // The Open API schema (catalog/schema.json, generated from the official SDK's declarations) for
 // the test kit: plausible values for any method's reply or event's payload, and checks of a
-// request's query and body against a method's schema. Loaded on first use (Node, Deno).
-import { readFileSync, existsSync } from 'node:fs';
+// request's query and body against a method's schema. The package carries it as a module
+// (schema-data.js, written by scripts/build), so no runtime needs a file-read permission for it
+// and validation can never be skipped for want of one.
+import schema from './schema-data.js';
 
-let schema;
-/** The schema: { methods, events, shapes }. Next to this file in the package, in catalog/ in the repository. */
+/** The schema: { methods, events, shapes }. */
 export function loadSchema() {
-  if (!schema) {
-    const packaged = new URL('./schema.json', import.meta.url);
-    const repo = new URL('../../catalog/schema.json', import.meta.url);
-    schema = JSON.parse(readFileSync(existsSync(packaged) ? packaged : repo, 'utf8'));
-  }
   return schema;
 }
 

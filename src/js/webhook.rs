@@ -13,7 +13,7 @@ use super::{describe, method, settle};
 use crate::error::Error;
 use crate::json::{quote, quote_or_null};
 use crate::webhook::crypto;
-use crate::webhook::dispatch::HandlerResult;
+use crate::webhook::dispatch::{HandlerFailure, HandlerResult, Report};
 use crate::webhook::{
     Consumed, Delivery, Dispatcher, Event, EventHandler, EventQueue, Flow, Headers, Reason,
     WebhookOptions,
@@ -79,6 +79,30 @@ impl JsHandlers {
     }
 }
 
+#[wasm_bindgen(inline_js = r#"
+// Calls onError(error, event) so that neither a throw nor a rejection escapes: resolves when
+// the callback settles, whichever way.
+export function reportSafely(onError, error, data) {
+  try { return Promise.resolve(onError(error, data)).then(() => {}, () => {}); } catch { return Promise.resolve(); }
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = reportSafely)]
+    fn report_safely(on_error: &Function, error: &JsValue, data: &JsValue) -> Promise;
+}
+
+/// The report of a failure to `onError(error, event)`: started when the dispatcher calls it
+/// (after the claim is settled), awaited only where no reply waits.
+fn reporter(on_error: Option<Function>, error: JsValue, data: JsValue) -> Option<Report> {
+    let on_error = on_error?;
+    Some(Box::new(move || {
+        let settled = report_safely(&on_error, &error, &data);
+        Box::pin(async move {
+            let _ = wasm_bindgen_futures::JsFuture::from(settled).await;
+        })
+    }))
+}
+
 impl EventHandler for JsHandlers {
     fn handles(&self, event: &Event) -> bool {
         self.find(&event.event_type).is_some()
@@ -93,6 +117,7 @@ impl EventHandler for JsHandlers {
             None => Err(JsValue::from_str("no handler")),
         };
         let on_error = self.on_error.clone();
+        let card = event.is_card_callback();
         Box::pin(async move {
             let outcome = match started {
                 Ok(value) => settle(value).await,
@@ -101,20 +126,38 @@ impl EventHandler for JsHandlers {
             let value = match outcome {
                 Ok(v) => v,
                 Err(e) => {
-                    if let Some(report) = on_error {
-                        // A reporter that throws must not turn into another failure.
-                        if let Ok(p) = report.call2(&JsValue::UNDEFINED, &e, &data) {
-                            let _ = settle(p).await;
-                        }
-                    }
-                    return Err(describe(&e));
+                    let failure = HandlerFailure::failed(describe(&e));
+                    return Err(match reporter(on_error, e, data) {
+                        Some(report) => failure.report(report),
+                        None => failure,
+                    });
                 }
             };
-            if value.is_undefined() || value.is_null() {
+            // An event's reply is always `{}`: what its handler returns is never read (an ORM's
+            // BigInt or a cyclic object must not turn a finished handler into a failure).
+            if !card || value.is_undefined() || value.is_null() {
                 return Ok(None);
             }
-            let json = js_sys::JSON::stringify(&value).map_err(|e| describe(&e))?;
-            Ok(json.as_string())
+            match js_sys::JSON::stringify(&value) {
+                Ok(json) => Ok(json.as_string()),
+                Err(e) => {
+                    let detail = format!(
+                        "the card handler's reply cannot be serialized as JSON ({})",
+                        describe(&e)
+                    );
+                    let error = to_js(&Error::Webhook(Reason::ReplyNotSerializable));
+                    let _ = js_sys::Reflect::set(
+                        &error,
+                        &JsValue::from_str("message"),
+                        &JsValue::from_str(&detail),
+                    );
+                    let failure = HandlerFailure::unsendable_reply(detail);
+                    Err(match reporter(on_error, error, data) {
+                        Some(report) => failure.report(report),
+                        None => failure,
+                    })
+                }
+            }
         })
     }
 }

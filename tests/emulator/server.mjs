@@ -1,6 +1,6 @@
 // The repository's emulator is the package's own (feishu-edge/testing). Run alone:
 // `node tests/emulator/server.mjs [port]` prints its base URL.
-import { startEmulator } from '../../pkg-template/testing/emulator.js';
+import { startEmulator } from '../../pkg/testing/emulator.js';
 
 export { startEmulator };
 

@@ -29,7 +29,7 @@ try {
   const page = await browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(`http://127.0.0.1:${server.address().port}/tests/js/browser.html?emu=${encodeURIComponent(emu.url)}`);
+  await page.goto(`http://127.0.0.1:${server.address().port}/tests/js/browser.html?emu=${encodeURIComponent(emu.url)}&suites=${encodeURIComponent(process.env.SUITES ?? '')}`);
   await page.waitForFunction(() => window.__results || document.getElementById('out').textContent.includes('Error'), null, { timeout: 180000 }).catch(() => {});
   result = await page.evaluate(() => window.__results);
   if (!result) result = { passed: 0, failed: 1, skipped: 0, lines: [`not ok - the page did not finish: ${errors.join('; ') || await page.textContent('#out')}`] };

@@ -1,15 +1,7 @@
 // Runs the JS suites against the built package in Deno, through the `deno` export (bundler.js:
 // the wasm is imported as an ES module, no file-read permission needed for it).
 import { runTests } from './harness.mjs';
-import { clientTests } from './client-suite.mjs';
-import { webhookTests } from './webhook-suite.mjs';
-import { cardTests } from './card-suite.mjs';
-import { catalogTests, parseCatalog } from './catalog-suite.mjs';
-import { helperTests } from './helpers-suite.mjs';
-import { trustTests } from './trust-suite.mjs';
-import { errorTests } from './errors-suite.mjs';
-import { emulatorTests } from './emulator-suite.mjs';
-import { webhookEntryTests } from './webhook-entry-suite.mjs';
+import { selectTests, parseCatalog } from './suites.mjs';
 import * as hook from '../../pkg/webhook/bundler.js';
 
 const pkg = await import('../../pkg/bundler.js');
@@ -18,6 +10,6 @@ if (!emuUrl) throw new Error('EMU_URL must point at a running emulator (scripts/
 /** Every 25th catalog row (Node checks them all). */
 const sample = (rows) => rows.filter((_, i) => i % 25 === 0);
 const setEnv = (vars) => { for (const [k, v] of Object.entries(vars)) { if (v === undefined) Deno.env.delete(k); else Deno.env.set(k, v); } };
-const result = await runTests('deno', [...clientTests, ...webhookTests, ...cardTests, ...catalogTests, ...helperTests, ...trustTests, ...errorTests, ...emulatorTests, ...webhookEntryTests], { hook, ...pkg, emuUrl, runtime: 'deno', setEnv, catalogRows: sample(parseCatalog(await Deno.readTextFile(new URL('../../catalog/open-api-endpoints.tsv', import.meta.url)))) });
+const result = await runTests('deno', selectTests((Deno.env.get('SUITES') ?? '').split(',').filter(Boolean)), { hook, ...pkg, emuUrl, runtime: 'deno', setEnv, catalogRows: sample(parseCatalog(await Deno.readTextFile(new URL('../../catalog/open-api-endpoints.tsv', import.meta.url)))) });
 console.log(result.lines.join('\n'));
 Deno.exit(result.failed ? 1 : 0);

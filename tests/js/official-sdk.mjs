@@ -5,7 +5,7 @@
 // shapes: tests written against it read the fields production returns.
 import * as lark from '@larksuiteoapi/node-sdk';
 import { startEmulator } from '../emulator/server.mjs';
-import { loadSchema, sample, violation } from '../../pkg-template/testing/schema.js';
+import { loadSchema, sample, violation } from '../../pkg/testing/schema.js';
 
 const emu = await startEmulator();
 const schema = loadSchema();

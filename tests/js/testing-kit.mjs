@@ -69,6 +69,27 @@ const tests = [
       for (const [t, data] of got) assertEqual(data.event_type, t);
     },
   },
+  {
+    name: 'the emulator validates requests against the schema without a file-read permission (issue 15, N14)',
+    async fn() {
+      const { createEmulator } = await import('../../pkg/testing/index.js');
+      const { FeishuClient } = globalThis.Deno ? await import('feishu-edge') : await import('../../pkg/node.js');
+      const emu = await createEmulator();
+      try {
+        const client = new FeishuClient({ ...emu.clientOptions, logLevel: 'none' });
+        // Twice: the first call must not be the only one that validates.
+        for (let i = 0; i < 2; i++) {
+          let err;
+          try {
+            await client.im.v1.message.create({ params: { receive_id_type: 'bogus' }, data: { receive_id: 'ou_1', msg_type: 'text', content: '{"text":"x"}' } });
+          } catch (e) { err = e; }
+          assertEqual([err?.kind, err?.code], ['api', 99992402], String(err));
+        }
+      } finally {
+        await emu.close();
+      }
+    },
+  },
 ];
 
 async function readSchema() {

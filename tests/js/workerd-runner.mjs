@@ -15,7 +15,7 @@ const mf = new Miniflare({
     { type: 'CompiledWasm', include: ['**/*.wasm'] },
   ],
   compatibilityDate: '2025-01-01',
-  bindings: { EMU_URL: emu.url, CATALOG_TSV: readFileSync(new URL('../../catalog/open-api-endpoints.tsv', import.meta.url), 'utf8') },
+  bindings: { EMU_URL: emu.url, SUITES: process.env.SUITES ?? '', CATALOG_TSV: readFileSync(new URL('../../catalog/open-api-endpoints.tsv', import.meta.url), 'utf8') },
   kvNamespaces: ['TOKENS'],
 });
 let passed = 0, failed = 0, skipped = 0;

@@ -3,21 +3,13 @@
 import * as pkg from '../../pkg/workerd.js';
 import * as hook from '../../pkg/webhook/workerd.js';
 import { runTests } from './harness.mjs';
-import { clientTests } from './client-suite.mjs';
-import { webhookTests } from './webhook-suite.mjs';
-import { cardTests } from './card-suite.mjs';
-import { catalogTests, parseCatalog } from './catalog-suite.mjs';
-import { helperTests } from './helpers-suite.mjs';
-import { trustTests } from './trust-suite.mjs';
-import { errorTests } from './errors-suite.mjs';
-import { emulatorTests } from './emulator-suite.mjs';
-import { webhookEntryTests } from './webhook-entry-suite.mjs';
+import { selectTests, parseCatalog } from './suites.mjs';
 
-const tests = [...clientTests, ...webhookTests, ...cardTests, ...catalogTests, ...helperTests, ...trustTests, ...errorTests, ...emulatorTests, ...webhookEntryTests];
 
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
+    const tests = selectTests((env.SUITES ?? '').split(',').filter(Boolean));
     if (url.pathname === '/count') return Response.json({ count: tests.length });
     const test = tests[Number(url.searchParams.get('i'))];
     const result = await runTests('workerd', [test], { hook, ...pkg, emuUrl: env.EMU_URL, runtime: 'workerd', kv: env.TOKENS, catalogRows: parseCatalog(env.CATALOG_TSV).filter((_, i) => i % 25 === 0) });
