@@ -233,6 +233,10 @@ export const hardeningTests = [
       const body = `{${keys.join('')}"z":0}`;
       const r = await d.invoke(body, {});
       assertEqual([r.status, r.reason], [401, 'missing_signature']);
+      // Proof that it was not parsed: an unsigned body over 4 KiB that is not even JSON gets
+      // the same refusal, not invalid_json (the released package parsed first).
+      const junk = await d.invoke(`{${' '.repeat(5000)}`, {});
+      assertEqual(junk.reason, 'missing_signature');
       const forged = await d.invoke(body, { 'x-lark-request-timestamp': String(Math.floor(Date.now() / 1000)), 'x-lark-request-nonce': 'n', 'x-lark-signature': '0'.repeat(64) });
       assertEqual(forged.reason, 'signature_mismatch');
     },
