@@ -19,6 +19,8 @@ pub mod stream;
 mod validate;
 
 pub use action::{parse_action, CardAction};
+#[cfg(feature = "client")]
+pub use validate::checked_message_body;
 pub use validate::{element_ids, validate, MAX_CARD_BYTES, MAX_ELEMENTS, MAX_NESTING};
 
 use crate::json::{quote, ObjectWriter};

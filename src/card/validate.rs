@@ -575,6 +575,31 @@ pub fn validate(card_json: &str) -> Result<(), CardError> {
     Ok(())
 }
 
+/// [`crate::api::helpers::message_body`] with the card rules: a schema 2.0 card (what `Card`
+/// builds), given as a card or as `{msg_type: "interactive", content}`, gets the same checks as
+/// `String(card)`, with the same error, before anything is sent. Template references
+/// (`{type: "template"}`) and schema 1.0 cards are the platform's to judge.
+///
+/// ```
+/// use feishu_edge::card::checked_message_body;
+/// let bad = r#"{"schema":"2.0","body":{"elements":[{"tag":"nonsense"}]}}"#;
+/// assert_eq!(checked_message_body(bad).unwrap_err().kind(), "invalid_card");
+/// assert_eq!(checked_message_body(r#""hi""#).unwrap().msg_type, "text");
+/// ```
+#[cfg(feature = "client")]
+pub fn checked_message_body(content_json: &str) -> crate::Result<crate::api::helpers::MessageBody> {
+    let body = crate::api::helpers::message_body(content_json)?;
+    if body.msg_type == "interactive" {
+        let is_v2 = RawFields::parse(&body.content)
+            .and_then(|f| f.str("schema"))
+            .is_some_and(|s| s == "2.0");
+        if is_v2 {
+            validate(&body.content).map_err(|e| crate::Error::Card(Box::new(e)))?;
+        }
+    }
+    Ok(body)
+}
+
 /// Every `element_id` in the card, in document order (empty if the card is invalid).
 pub fn element_ids(card_json: &str) -> Vec<String> {
     walk(card_json)

@@ -95,7 +95,8 @@ impl WasmClient {
         content_json: String,
         uuid: Option<String>,
     ) -> Promise {
-        use crate::api::helpers::{message_body, message_request, MessageTarget};
+        use crate::api::helpers::{message_request, MessageTarget};
+        use crate::card::checked_message_body as message_body;
         let client = self.client.clone();
         promise(async move {
             let t = OptionReader::parse("message target", &target_json)?;

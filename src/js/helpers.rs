@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 /// `{ msgType, content }` for message content given as JSON.
 #[wasm_bindgen(js_name = messageBodyJson)]
 pub fn message_body(content_json: &str) -> Result<JsValue, JsValue> {
-    let m = helpers::message_body(content_json).map_err(|e| to_js(&e))?;
+    let m = crate::card::checked_message_body(content_json).map_err(|e| to_js(&e))?;
     let json = format!(
         r#"{{"msgType":{},"content":{}}}"#,
         quote(&m.msg_type),
