@@ -7,9 +7,10 @@
 //!
 //! With a store whose `put_if_absent` is atomic (memory, Durable Objects, Deno KV, Redis) two
 //! deliveries can never both claim an event. With any other store (Workers KV) the claim is a
-//! get-then-put: best effort. The store calls of one delivery share one time [`Budget`]; a
-//! store that fails or runs out of it before the claim lets the event through (fail open,
-//! logged): handling twice is better than never.
+//! get-then-put: best effort. The store calls of one delivery's claim share one time
+//! [`Budget`]; a store that fails or runs out of it before anyone holds the event lets the
+//! event through (fail open, logged): handling twice is better than never. The commit and the
+//! release each get a deadline of their own: skipping them would run a handler twice.
 
 use crate::error::{Error, Result};
 use crate::log::{log_at, Level, Logger};
@@ -22,9 +23,9 @@ use std::rc::Rc;
 /// The value a committed event id holds.
 const DONE: &str = "done";
 
-/// The time the store calls of one delivery may take together (the claim, then the commit or
-/// the release), so a slow store cannot stretch a reply past the platform's 3 s by taking its
-/// deadline once per call.
+/// The time the store calls of one delivery's claim may take together (a lost `putIfAbsent`
+/// and the read that tells "handled" from "in progress"), so a slow store cannot stretch a
+/// duplicate delivery's reply to one deadline per call.
 ///
 /// ```
 /// let b = feishu_edge::webhook::Budget::new(2_000);
@@ -70,8 +71,8 @@ pub struct Lease {
     value: String,
 }
 
-/// Claims, commits and releases event ids in a store, the calls of one delivery sharing one
-/// [`Budget`].
+/// Claims, commits and releases event ids in a store: a claim's calls share one [`Budget`],
+/// a commit or a release has a deadline of the same length.
 ///
 /// ```
 /// use feishu_edge::webhook::{Claim, Dedupe};
@@ -84,7 +85,7 @@ pub struct Lease {
 /// futures_executor::block_on(async {
 ///     let Claim::Owned(lease) = d.claim(&key, &d.budget()).await else { panic!() };
 ///     assert_eq!(d.claim(&key, &d.budget()).await, Claim::InProgress);
-///     d.commit(&lease, &d.budget()).await;
+///     d.commit(&lease).await;
 ///     assert_eq!(d.claim(&key, &d.budget()).await, Claim::Duplicate);
 /// });
 /// ```
@@ -98,8 +99,9 @@ pub struct Dedupe {
 }
 
 impl Dedupe {
-    /// De-duplication in `store`: claims last `lease_secs`, handled ids `done_secs`, and the
-    /// store calls of one delivery take at most `budget_ms` together (0: no limit).
+    /// De-duplication in `store`: claims last `lease_secs`, handled ids `done_secs`; a claim's
+    /// store calls take at most `budget_ms` together, a commit or a release at most
+    /// `budget_ms` (0: no limit).
     pub fn new(
         store: Rc<dyn TokenStore>,
         runtime: Rc<dyn Runtime>,
@@ -126,7 +128,7 @@ impl Dedupe {
         )
     }
 
-    /// A fresh budget for one delivery's store calls.
+    /// A fresh budget for one delivery's claim.
     pub fn budget(&self) -> Budget {
         Budget::new(self.budget_ms)
     }
@@ -211,15 +213,27 @@ impl Dedupe {
             Ok(true) => Claim::Owned(lease),
             Ok(false) => match self.timed(budget, store.get(&lease.key)).await {
                 Ok(Some(v)) => held(&v),
-                // Released or expired in between: that delivery gave up; one more try.
-                Ok(None) => {
+                // Released or expired in between: that delivery gave up; one more try, but
+                // only with time to wait for it. A write left behind by a call that ran out
+                // of time may still land and hold the event for a whole lease, so once the
+                // event is known to be contended no call is abandoned half-way and nothing
+                // runs unguarded: the answer is "in progress", and the platform asks again.
+                Ok(None) if budget.unlimited || budget.left_ms() * 2 >= self.budget_ms => {
                     let put = store.put_if_absent(&lease.key, &lease.value, ttl);
                     match self.timed(budget, put).await {
                         Ok(true) => Claim::Owned(lease),
                         Ok(false) => Claim::InProgress,
-                        Err(e) => self.fail_open("claim", &e),
+                        Err(e) => {
+                            log_at!(
+                                self.logger,
+                                Level::Warn,
+                                "de-duplication store claim failed on a contended event, asking for a retry: {e}"
+                            );
+                            Claim::InProgress
+                        }
                     }
                 }
+                Ok(None) => Claim::InProgress,
                 // Someone holds the key, handled or not: never run it unguarded; the
                 // platform asks again later.
                 Err(e) => {
@@ -236,9 +250,9 @@ impl Dedupe {
     }
 
     /// Records the event as handled for `done_secs`.
-    pub async fn commit(&self, lease: &Lease, budget: &Budget) {
+    pub async fn commit(&self, lease: &Lease) {
         let call = self.store.put(&lease.key, DONE, Some(self.done_secs));
-        if let Err(e) = self.timed(budget, call).await {
+        if let Err(e) = self.timed(&self.budget(), call).await {
             log_at!(
                 self.logger,
                 Level::Warn,
@@ -249,10 +263,11 @@ impl Dedupe {
 
     /// Gives the claim up after a failure, so the next delivery handles the event. Only this
     /// delivery's own claim is removed (best effort: read, compare, delete).
-    pub async fn release(&self, lease: &Lease, budget: &Budget) {
-        let result = match self.timed(budget, self.store.get(&lease.key)).await {
+    pub async fn release(&self, lease: &Lease) {
+        let result = match self.timed(&self.budget(), self.store.get(&lease.key)).await {
             Ok(Some(v)) if v == lease.value => {
-                self.timed(budget, self.store.delete(&lease.key)).await
+                self.timed(&self.budget(), self.store.delete(&lease.key))
+                    .await
             }
             Ok(_) => Ok(()),
             Err(e) => Err(e),
@@ -314,14 +329,14 @@ mod tests {
             panic!("first claim")
         };
         assert_eq!(run(d.claim("e", &d.budget())), Claim::InProgress);
-        run(d.release(&first, &d.budget()));
+        run(d.release(&first));
         let Claim::Owned(second) = run(d.claim("e", &d.budget())) else {
             panic!("claim after release")
         };
         // A stale owner cannot release someone else's claim.
-        run(d.release(&first, &d.budget()));
+        run(d.release(&first));
         assert_eq!(run(d.claim("e", &d.budget())), Claim::InProgress);
-        run(d.commit(&second, &d.budget()));
+        run(d.commit(&second));
         assert_eq!(run(d.claim("e", &d.budget())), Claim::Duplicate);
         // A lease that runs out lets the next delivery take over.
         let Claim::Owned(_) = run(d.claim("f", &d.budget())) else {
@@ -340,12 +355,11 @@ mod tests {
         let d = Dedupe::new(Rc::new(Hanging), rt, 120, 28_800, 50);
         let started = std::time::Instant::now();
         assert_eq!(run(d.claim("e", &d.budget())), Claim::Unguarded);
-        let budget = d.budget();
         let lease = Lease {
             key: "k".into(),
             value: "v".into(),
         };
-        run(d.commit(&lease, &budget));
+        run(d.commit(&lease));
         assert!(started.elapsed() < std::time::Duration::from_secs(2));
     }
 

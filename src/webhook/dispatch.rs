@@ -313,11 +313,8 @@ impl Dispatcher {
                 let finish = self.finish();
                 let name = event.event_type.clone();
                 defer(Box::pin(async move {
-                    // Past the reply: a fresh store budget, and the report is waited for.
-                    let budget = finish.budget();
-                    let _ = finish
-                        .run(run.await, &name, lease.as_ref(), &budget, true)
-                        .await;
+                    // Past the reply: the report is waited for.
+                    let _ = finish.run(run.await, &name, lease.as_ref(), true).await;
                 }));
                 Reply::ok("{}".into(), event_type)
             }
@@ -325,7 +322,7 @@ impl Dispatcher {
                 let outcome = run.await;
                 let finish = self.finish();
                 match finish
-                    .run(outcome, &event.event_type, lease.as_ref(), &budget, false)
+                    .run(outcome, &event.event_type, lease.as_ref(), false)
                     .await
                 {
                     Ok(body) if is_card => {
@@ -386,7 +383,7 @@ impl Dispatcher {
         let outcome = handler.call(&event).await;
         let finish = self.finish();
         match finish
-            .run(outcome, &event.event_type, lease.as_ref(), &budget, true)
+            .run(outcome, &event.event_type, lease.as_ref(), true)
             .await
         {
             Ok(_) | Err(Reason::ReplyNotSerializable) => Consumed::Ack,
@@ -495,12 +492,6 @@ struct Finish {
 }
 
 impl Finish {
-    fn budget(&self) -> Budget {
-        self.dedupe
-            .as_ref()
-            .map_or_else(|| Budget::new(0), |d| d.budget())
-    }
-
     /// The reply body, or the refusal to answer with. `wait_for_report`: await the error
     /// callback (within [`REPORT_TIMEOUT_MS`]); otherwise it runs on its own.
     async fn run(
@@ -508,14 +499,13 @@ impl Finish {
         outcome: HandlerResult,
         event_type: &str,
         lease: Option<&Lease>,
-        budget: &Budget,
         wait_for_report: bool,
     ) -> std::result::Result<Option<String>, Reason> {
         let dedupe = self.dedupe.as_deref().zip(lease);
         let failure = match outcome {
             Ok(body) => {
                 if let Some((d, l)) = dedupe {
-                    d.commit(l, budget).await;
+                    d.commit(l).await;
                 }
                 return Ok(body);
             }
@@ -530,7 +520,7 @@ impl Finish {
                 failure.message
             );
             if let Some((d, l)) = dedupe {
-                d.commit(l, budget).await;
+                d.commit(l).await;
             }
             Reason::ReplyNotSerializable
         } else {
@@ -541,7 +531,7 @@ impl Finish {
                 failure.message
             );
             if let Some((d, l)) = dedupe {
-                d.release(l, budget).await;
+                d.release(l).await;
             }
             Reason::HandlerFailed
         };
