@@ -35,6 +35,7 @@ pub mod token;
 #[cfg(feature = "client")]
 pub mod transport;
 pub mod webhook;
+pub mod ws;
 
 /// The wasm-bindgen skin (the npm package's exports), behind the default `js` feature: a Rust
 /// program on wasm32 (a workers-rs Worker) can take the core alone with

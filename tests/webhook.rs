@@ -760,11 +760,21 @@ impl EventHandler for Flaky {
 
 #[test]
 fn neither_key_is_refused_unless_unverified_is_allowed() {
-    let err = Dispatcher::new(WebhookConfig::new(), Flow::Event, Rc::new(Fixed))
+    // A card request URL is HTTP only: refused at construction.
+    let err = Dispatcher::new(WebhookConfig::new(), Flow::Card, Rc::new(Fixed))
         .err()
         .expect("refused");
     assert_eq!(err.kind(), "config");
     assert!(err.to_string().contains("allowUnverified"), "{err}");
+    // An event dispatcher may serve the long connection, so it constructs, and refuses every
+    // HTTP request, signed or not, without running a handler.
+    let keyless = Dispatcher::new(WebhookConfig::new(), Flow::Event, Rc::new(Fixed)).unwrap();
+    let h = Recorder::default();
+    for body in [v2_event("e", TOKEN), sealed(&v2_event("e", TOKEN))] {
+        let r = block_on(keyless.invoke(body.as_bytes(), &signed(&body, NOW), &h, Delivery::Reply));
+        assert_eq!((r.status, r.reason), (500, Some(Reason::NoKeys)));
+    }
+    assert!(h.seen.borrow().is_empty());
     let open = Dispatcher::new(
         WebhookConfig::new().allow_unverified(true),
         Flow::Card,
@@ -1221,4 +1231,70 @@ fn a_blank_encrypt_key_is_warned_about_once() {
         feishu_edge::webhook::WebhookOptions::config_from_json(r#"{"verificationToken":"vt"}"#)
             .unwrap();
     assert!(quiet.blank_key_warning().is_none());
+}
+
+/// Issue 16: events over the long connection go through the same dispatcher, with the same
+/// handler data, de-duplicated by the fallback store when the dispatcher has none.
+#[test]
+fn trusted_deliveries_share_the_pipeline() {
+    use feishu_edge::webhook::Dedupe;
+    let clock: Rc<dyn Runtime> = Rc::new(Fixed);
+    let keyless = Dispatcher::new(WebhookConfig::new(), Flow::Event, clock.clone()).unwrap();
+    let memory = Rc::new(Dedupe::new(
+        Rc::new(MemoryStore::new(clock.clone())),
+        clock.clone(),
+        120,
+        28_800,
+        2_000,
+    ));
+    let h = Recorder {
+        reply: Some(r#"{"ignored":true}"#.into()),
+        ..Default::default()
+    };
+    let plain = v2_event("ev-ws", "");
+    let first = block_on(keyless.deliver(plain.as_bytes(), &h, Some(memory.clone())));
+    let again = block_on(keyless.deliver(plain.as_bytes(), &h, Some(memory.clone())));
+    assert_eq!(
+        (first.status, first.body.as_str(), again.duplicate),
+        (200, "{}", true)
+    );
+    assert_eq!(h.seen.borrow().len(), 1);
+    // The same object a webhook handler would get for the same event.
+    let over_http = Recorder::default();
+    let body = sealed(&v2_event("ev-ws", TOKEN));
+    block_on(dispatcher(Flow::Event).invoke(
+        body.as_bytes(),
+        &signed(&body, NOW),
+        &over_http,
+        Delivery::Reply,
+    ));
+    let strip = |p: &str| p.replace(&format!(r#""token":"{TOKEN}""#), r#""token":"""#);
+    assert_eq!(
+        h.seen.borrow()[0].payload,
+        strip(&over_http.seen.borrow()[0].payload)
+    );
+    // A card callback's reply is its handler's; an encrypted or malformed payload is refused.
+    let card = plain
+        .replace("im.message.receive_v1", "card.action.trigger")
+        .replace("ev-ws", "ev-card");
+    let r = block_on(keyless.deliver(card.as_bytes(), &h, Some(memory.clone())));
+    assert_eq!((r.status, r.body.as_str()), (200, r#"{"ignored":true}"#));
+    for bad in [&b"{nope"[..], br#"{"encrypt":"abc"}"#, br#"{"hello":1}"#] {
+        assert_ne!(block_on(keyless.deliver(bad, &h, None)).status, 200);
+    }
+    // A failing handler answers 500 and releases its claim: the next push is handled.
+    let flaky = Flaky {
+        fail_first: 1,
+        ..Default::default()
+    };
+    let ev = v2_event("ev-flaky", "");
+    assert_eq!(
+        block_on(keyless.deliver(ev.as_bytes(), &flaky, Some(memory.clone()))).status,
+        500
+    );
+    assert_eq!(
+        block_on(keyless.deliver(ev.as_bytes(), &flaky, Some(memory.clone()))).status,
+        200
+    );
+    assert_eq!(flaky.successes.get(), 1);
 }

@@ -59,6 +59,8 @@ pub enum Reason {
     /// A card handler finished but its reply cannot be serialized as JSON (a `BigInt`, a
     /// cycle, a throwing `toJSON`): it is not run again, the callback gets this error.
     ReplyNotSerializable,
+    /// An HTTP request to a dispatcher with neither key: it serves the long connection only.
+    NoKeys,
 }
 
 impl Reason {
@@ -91,6 +93,7 @@ impl Reason {
             Reason::BodyTimeout => "body_timeout",
             Reason::CryptoFailed => "crypto_failed",
             Reason::ReplyNotSerializable => "reply_not_serializable",
+            Reason::NoKeys => "no_keys",
         }
     }
     /// The HTTP status to answer with.
@@ -106,7 +109,10 @@ impl Reason {
             | Reason::TokenMismatch
             | Reason::UnverifiableRequest => 401,
             Reason::BodyTimeout => 408,
-            Reason::HandlerFailed | Reason::CryptoFailed | Reason::ReplyNotSerializable => 500,
+            Reason::HandlerFailed
+            | Reason::CryptoFailed
+            | Reason::ReplyNotSerializable
+            | Reason::NoKeys => 500,
             Reason::EventInProgress | Reason::QueueFailed => 503,
             _ => 400,
         }
@@ -147,6 +153,9 @@ impl Reason {
             Reason::CryptoFailed => "the runtime's crypto failed; retry later",
             Reason::ReplyNotSerializable => {
                 "the card handler ran, but its reply cannot be serialized as JSON"
+            }
+            Reason::NoKeys => {
+                "this dispatcher has neither encryptKey nor verificationToken: it serves the long connection only and refuses HTTP requests"
             }
         }
     }

@@ -17,6 +17,8 @@ pub mod store;
 #[cfg(feature = "client")]
 pub mod stream;
 pub mod webhook;
+#[cfg(feature = "client")]
+pub mod ws;
 
 use wasm_bindgen::{JsCast, JsValue};
 

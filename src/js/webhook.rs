@@ -351,6 +351,22 @@ impl WasmDispatcher {
         }))
     }
 
+    /// Handles one event that arrived over the long connection (`payload`: its JSON): resolves
+    /// to `{status, body, eventType, reason, duplicate}`; de-duplicated by this dispatcher's
+    /// store, or else by the connection's.
+    #[cfg(feature = "client")]
+    #[wasm_bindgen(js_name = deliverTrusted)]
+    pub fn deliver_trusted(&self, payload: &[u8], ws: &super::ws::WasmWsClient) -> Promise {
+        let (dispatcher, handlers) = (self.dispatcher.clone(), self.handlers.clone());
+        let (payload, fallback) = (payload.to_vec(), ws.dedupe());
+        super::to_promise(Box::pin(async move {
+            let reply = dispatcher
+                .deliver(&payload, &*handlers, Some(fallback))
+                .await;
+            Ok(result_of(&reply))
+        }))
+    }
+
     /// Handles one queue message body (as enqueued by `invoke` with a queue): resolves to
     /// `"ack"` or `"retry"`.
     pub fn consume(&self, message: JsValue) -> Promise {

@@ -194,8 +194,15 @@ impl Dispatcher {
     /// A dispatcher for one endpoint; refuses a configuration that authenticates nothing
     /// (see [`WebhookConfig::validate`]). Its crypto is [`default_crypto`] until
     /// [`Dispatcher::crypto`] sets another.
+    ///
+    /// An event dispatcher with neither key is allowed: it serves the long connection (whose
+    /// socket is the authentication) and answers every HTTP request 500 `no_keys`. A card
+    /// request URL is HTTP only, so there neither key is refused here.
     pub fn new(config: WebhookConfig, flow: Flow, runtime: Rc<dyn Runtime>) -> Result<Dispatcher> {
-        config.validate()?;
+        match flow {
+            Flow::Card => config.validate()?,
+            Flow::Event => config.validate_settings()?,
+        }
         Ok(Dispatcher {
             config,
             flow,
@@ -262,6 +269,14 @@ impl Dispatcher {
         handler: &dyn EventHandler,
         delivery: Delivery<'_>,
     ) -> Reply {
+        if !self.config.verifies_http() {
+            log_at!(
+                self.logger,
+                Level::Error,
+                "an HTTP request reached an EventDispatcher with neither encryptKey nor verificationToken; refused (configure the keys, or use it with the long connection only)"
+            );
+            return Reply::refused(Reason::NoKeys, None);
+        }
         let now = self.runtime.now_ms() / 1000;
         let parsed = parse(&self.config, &*self.crypto, body, headers, now, self.flow).await;
         let event = match parsed {
@@ -297,7 +312,7 @@ impl Dispatcher {
             return self.enqueue(queue, &event, event_type).await;
         }
         let budget = self.budget();
-        let lease = match self.claim(&event, &budget).await {
+        let lease = match self.claim(self.dedupe.as_deref(), &event, &budget).await {
             Ok(lease) => lease,
             Err(Claim::Duplicate) => {
                 return Reply {
@@ -375,7 +390,7 @@ impl Dispatcher {
             return Consumed::Ack;
         }
         let budget = self.budget();
-        let lease = match self.claim(&event, &budget).await {
+        let lease = match self.claim(self.dedupe.as_deref(), &event, &budget).await {
             Ok(lease) => lease,
             Err(Claim::Duplicate) => return Consumed::Ack,
             Err(_) => return Consumed::Retry,
@@ -393,10 +408,77 @@ impl Dispatcher {
 
     /// What settles a handler's outcome (owned, so deferred work can carry it).
     fn finish(&self) -> Finish {
+        self.finish_with(self.dedupe.clone())
+    }
+
+    fn finish_with(&self, dedupe: Option<Rc<Dedupe>>) -> Finish {
         Finish {
             logger: self.logger.clone(),
             runtime: self.runtime.clone(),
-            dedupe: self.dedupe.clone(),
+            dedupe,
+        }
+    }
+
+    /// Handles one event that arrived over an authenticated channel (the long connection):
+    /// no signature, encryption or token to check, then the same shape, handler data, claim →
+    /// handle → commit and reply as [`Dispatcher::invoke`] inline. `fallback` de-duplicates
+    /// when the dispatcher has no store of its own (the long connection's per-process
+    /// memory). The reply's status is 200 (handled, or a duplicate), 500 (the handler failed:
+    /// the platform pushes again) or 503 (another delivery holds the event).
+    pub async fn deliver(
+        &self,
+        payload: &[u8],
+        handler: &dyn EventHandler,
+        fallback: Option<Rc<Dedupe>>,
+    ) -> Reply {
+        let event = match super::parse::parse_trusted(&self.config, payload) {
+            Ok(Inbound::Event(e)) => e,
+            Ok(Inbound::Challenge { .. }) => return Reply::ok("{}".into(), None),
+            Err(reason) => {
+                log_at!(
+                    self.logger,
+                    Level::Warn,
+                    "long connection: dropped a payload that is not an event ({})",
+                    reason.as_str()
+                );
+                return Reply::refused(reason, None);
+            }
+        };
+        let event_type = Some(event.event_type.clone()).filter(|t| !t.is_empty());
+        if !handler.handles(&event) {
+            log_at!(
+                self.logger,
+                Level::Debug,
+                "no handler for {}: acknowledged without dispatch",
+                event.event_type
+            );
+            return Reply::ok("{}".into(), event_type);
+        }
+        let dedupe = self.dedupe.clone().or(fallback);
+        let budget = dedupe
+            .as_ref()
+            .map_or_else(|| Budget::new(0), |d| d.budget());
+        let lease = match self.claim(dedupe.as_deref(), &event, &budget).await {
+            Ok(lease) => lease,
+            Err(Claim::Duplicate) => {
+                return Reply {
+                    duplicate: true,
+                    ..Reply::ok("{}".into(), event_type)
+                };
+            }
+            Err(_) => return Reply::refused(Reason::EventInProgress, event_type),
+        };
+        let outcome = handler.call(&event).await;
+        let finish = self.finish_with(dedupe);
+        match finish
+            .run(outcome, &event.event_type, lease.as_ref(), false)
+            .await
+        {
+            Ok(body) if event.is_card_callback() => {
+                Reply::ok(body.unwrap_or_else(|| "{}".into()), event_type)
+            }
+            Ok(_) => Reply::ok("{}".into(), event_type),
+            Err(reason) => Reply::refused(reason, event_type),
         }
     }
 
@@ -410,10 +492,11 @@ impl Dispatcher {
     /// `Ok(lease)` when the handler may run (`None`: unguarded); `Err` with the reason not to.
     async fn claim(
         &self,
+        dedupe: Option<&Dedupe>,
         event: &Event,
         budget: &Budget,
     ) -> std::result::Result<Option<Lease>, Claim> {
-        let (Some(dedupe), Some(id)) = (&self.dedupe, &event.event_id) else {
+        let (Some(dedupe), Some(id)) = (dedupe, &event.event_id) else {
             return Ok(None);
         };
         let app = event

@@ -24,7 +24,7 @@ pub use dispatch::{
     Consumed, Delivery, Dispatcher, EventHandler, EventQueue, HandlerFailure, HandlerResult, Reply,
     Report,
 };
-pub use parse::{parse, Event, Inbound, Schema, MAX_UNSIGNED_BYTES};
+pub use parse::{parse, parse_trusted, Event, Inbound, Schema, MAX_UNSIGNED_BYTES};
 
 use crate::config::Secret;
 
@@ -150,12 +150,21 @@ impl WebhookConfig {
     /// assert!(WebhookConfig::new().encrypt_key("ek").validate().is_ok());
     /// ```
     pub fn validate(&self) -> crate::Result<()> {
-        if self.encrypt_key.is_none() && self.verification_token.is_none() && !self.allow_unverified
-        {
+        if !self.verifies_http() {
             return Err(crate::Error::Config(
                 "webhooks need an encryptKey or a verificationToken to authenticate requests (allowUnverified: true accepts anyone, for local development only)".into(),
             ));
         }
+        self.validate_settings()
+    }
+    /// True when HTTP requests can be authenticated (a key or a token), or are accepted
+    /// unverified on purpose. A dispatcher without may still serve the long connection, whose
+    /// socket is the authentication; it refuses every HTTP request.
+    pub fn verifies_http(&self) -> bool {
+        self.encrypt_key.is_some() || self.verification_token.is_some() || self.allow_unverified
+    }
+    /// Checks the settings other than the keys.
+    pub fn validate_settings(&self) -> crate::Result<()> {
         if self.dedupe_lease_secs == 0 || self.dedupe_ttl_secs < self.dedupe_lease_secs {
             return Err(crate::Error::Config(
                 "dedupeLeaseSeconds must be at least 1 and at most dedupeTtlSeconds".into(),
@@ -226,12 +235,14 @@ pub const WEBHOOK_OPTION_NAMES: [&str; 16] = [
 ];
 
 impl WebhookOptions {
-    /// Parses the options' JSON into a validated [`WebhookConfig`].
+    /// Parses the options' JSON into a [`WebhookConfig`] whose settings are valid (whether it
+    /// can verify HTTP requests is [`WebhookConfig::verifies_http`]: the dispatcher decides).
     ///
     /// ```
     /// let c = feishu_edge::webhook::WebhookOptions::config_from_json(r#"{"encryptKey":"k","toleranceSeconds":60}"#).unwrap();
     /// assert_eq!(c.tolerance_secs, 60);
-    /// assert!(feishu_edge::webhook::WebhookOptions::config_from_json("{}").is_err());
+    /// let keyless = feishu_edge::webhook::WebhookOptions::config_from_json("{}").unwrap();
+    /// assert!(!keyless.verifies_http());
     /// ```
     pub fn config_from_json(json: &str) -> crate::Result<WebhookConfig> {
         let r = crate::options::OptionReader::parse("webhook options", json)?;
@@ -271,7 +282,7 @@ impl WebhookOptions {
             encrypt_key_blank: key_given && config.encrypt_key.is_none(),
             ..config
         };
-        config.validate()?;
+        config.validate_settings()?;
         Ok(config)
     }
 }

@@ -83,6 +83,31 @@ pub enum Inbound {
     Event(Event),
 }
 
+/// Parses an event that arrived over an authenticated channel (the long connection, where the
+/// socket is the authentication): the same size, UTF-8, depth and shape checks and the same
+/// handler data as [`parse`], no signature, decryption or token.
+///
+/// ```
+/// use feishu_edge::webhook::{parse_trusted, Inbound, WebhookConfig};
+/// let body = br#"{"schema":"2.0","header":{"event_id":"e1","event_type":"im.message.receive_v1"},"event":{"x":1}}"#;
+/// let Ok(Inbound::Event(e)) = parse_trusted(&WebhookConfig::new(), body) else { panic!() };
+/// assert_eq!((e.event_type.as_str(), e.event_id.as_deref()), ("im.message.receive_v1", Some("e1")));
+/// ```
+pub fn parse_trusted(config: &WebhookConfig, body: &[u8]) -> Result<Inbound, Reason> {
+    if body.len() > config.max_body_bytes {
+        return Err(Reason::BodyTooLarge);
+    }
+    let text = std::str::from_utf8(body).map_err(|_| Reason::InvalidUtf8)?;
+    if too_deep(text, config.max_depth) {
+        return Err(Reason::JsonTooDeep);
+    }
+    let fields = RawFields::parse(text).ok_or(Reason::InvalidJson)?;
+    if fields.get("encrypt").is_some() {
+        return Err(Reason::UnknownEventShape);
+    }
+    shape(config, fields, false, false)
+}
+
 /// The largest body accepted without a signature while an encrypt key is set. Only a URL
 /// challenge may come unsigned then, and an encrypted challenge is a few hundred bytes: a
 /// larger unsigned body is refused before a byte of it is parsed or decrypted.
@@ -264,6 +289,21 @@ async fn classify(
             // (the official SDK lets them override the decrypted ones).
             RawFields::parse(&plaintext).ok_or(Reason::InvalidPlaintext)?
         }
+    };
+    shape(config, fields, legacy_card, true)
+}
+
+/// Recognises a (decrypted) body's shape and builds the handler data; checks the body's
+/// verification token when `check_tokens`.
+fn shape(
+    config: &WebhookConfig,
+    fields: RawFields<'_>,
+    legacy_card: bool,
+    check_tokens: bool,
+) -> Result<Inbound, Reason> {
+    let check_token = |config: &WebhookConfig, found: Option<&str>| match check_tokens {
+        true => check_token(config, found),
+        false => Ok(()),
     };
 
     if fields.str("type").as_deref() == Some("url_verification") {

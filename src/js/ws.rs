@@ -1,0 +1,280 @@
+//! The exported `WasmWsClient` behind `WSClient`: the long connection's state machine
+//! ([`crate::ws::Connection`]) with the JS seams attached. JS owns the socket and the one timer
+//! and performs the actions this returns; the endpoint request goes through the fetch
+//! transport; logs go to the logger here. Actions cross as small objects:
+//! `{type: 'fetch' | 'connect' | 'send' | 'close' | 'deliver' | 'ready' | 'reconnecting' |
+//! 'reconnected' | 'error' | 'failed', …}`.
+
+use super::error::to_js;
+use super::fetch::FetchTransport;
+use super::logger::JsLogger;
+use super::runtime::JsRuntime;
+use super::store::JsKvStore;
+use crate::error::Error;
+use crate::log::Logger;
+use crate::runtime::Runtime;
+use crate::token::{MemoryStore, TokenStore};
+use crate::transport::{Body, HttpRequest, Method, Transport, TransportError};
+use crate::webhook::Dedupe;
+use crate::ws::{Action, Connection};
+use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+/// How long the endpoint request may take.
+const ENDPOINT_TIMEOUT_MS: u64 = 10_000;
+
+/// The long connection's core, for `WSClient`.
+#[wasm_bindgen]
+pub struct WasmWsClient {
+    conn: Rc<RefCell<Connection>>,
+    transport: Rc<FetchTransport>,
+    logger: Rc<JsLogger>,
+    dedupe: Rc<Dedupe>,
+}
+
+fn set(target: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+}
+
+fn now() -> u64 {
+    JsRuntime.now_ms()
+}
+
+impl WasmWsClient {
+    /// The actions as JS objects; log lines are written here.
+    fn to_js(&self, actions: Vec<Action>) -> Array {
+        actions_to_js(&*self.logger, actions)
+    }
+
+    /// The per-process (or `dedupeStore`) de-duplication for dispatchers without a store.
+    pub(crate) fn dedupe(&self) -> Rc<Dedupe> {
+        self.dedupe.clone()
+    }
+}
+
+fn actions_to_js(logger: &dyn Logger, actions: Vec<Action>) -> Array {
+    let out = Array::new();
+    for action in actions {
+        let o = Object::new();
+        let kind = match action {
+            Action::Log(level, line) => {
+                logger.log(level, &line);
+                continue;
+            }
+            Action::FetchEndpoint => "fetch",
+            Action::Connect { url, generation } => {
+                set(&o, "url", &JsValue::from_str(&url));
+                set(&o, "generation", &JsValue::from_f64(generation as f64));
+                "connect"
+            }
+            Action::Send(bytes) => {
+                set(&o, "bytes", &Uint8Array::from(&bytes[..]).into());
+                "send"
+            }
+            Action::CloseSocket { generation } => {
+                set(&o, "generation", &JsValue::from_f64(generation as f64));
+                "close"
+            }
+            Action::Deliver { id, payload } => {
+                set(&o, "id", &JsValue::from_f64(id as f64));
+                set(&o, "payload", &Uint8Array::from(&payload[..]).into());
+                "deliver"
+            }
+            Action::Ready => "ready",
+            Action::Reconnecting => "reconnecting",
+            Action::Reconnected => "reconnected",
+            Action::Error(e) => {
+                set(&o, "error", &to_js(&e));
+                "error"
+            }
+            Action::Failed(e) => {
+                set(&o, "error", &to_js(&e));
+                "failed"
+            }
+        };
+        set(&o, "type", &JsValue::from_str(kind));
+        out.push(&o);
+    }
+    out
+}
+
+#[wasm_bindgen]
+impl WasmWsClient {
+    /// `options_json`: the JSON-able `WSClient` options; `dedupe_store` as given (or none: this
+    /// process's memory); `seed` spreads reconnect jitter.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        options_json: &str,
+        logger: JsValue,
+        log_level: Option<String>,
+        dedupe_store: JsValue,
+        fetch: Option<Function>,
+        seed: f64,
+    ) -> Result<WasmWsClient, JsValue> {
+        let build = || -> Result<WasmWsClient, Error> {
+            let mut options = crate::ws::options_from_json(options_json)?;
+            options.seed = seed.to_bits() ^ now();
+            let transport = match fetch {
+                Some(f) => FetchTransport::with_function(f),
+                None => FetchTransport::global()?,
+            };
+            let runtime: Rc<dyn Runtime> = Rc::new(JsRuntime);
+            let store: Rc<dyn TokenStore> = if dedupe_store.is_null() || dedupe_store.is_undefined()
+            {
+                Rc::new(MemoryStore::new(runtime.clone()))
+            } else {
+                Rc::new(JsKvStore::with_delete(dedupe_store, "dedupeStore")?)
+            };
+            let logger = Rc::new(JsLogger::from_options(logger, log_level.as_deref()));
+            let dedupe = Dedupe::new(store, runtime, 120, 8 * 3600, 2_000).logger(logger.clone());
+            Ok(WasmWsClient {
+                conn: Rc::new(RefCell::new(Connection::new(options))),
+                transport: Rc::new(transport),
+                logger,
+                dedupe: Rc::new(dedupe),
+            })
+        };
+        build().map_err(|e| to_js(&e))
+    }
+
+    /// Starts connecting.
+    pub fn start(&self) -> Array {
+        let actions = self.conn.borrow_mut().start(now());
+        self.to_js(actions)
+    }
+
+    /// Performs the endpoint request (10 s timeout): resolves to the next actions.
+    #[wasm_bindgen(js_name = fetchEndpoint)]
+    pub fn fetch_endpoint(&self) -> Promise {
+        let (url, body) = self.conn.borrow().endpoint_request();
+        let (conn, transport, logger) = (
+            self.conn.clone(),
+            self.transport.clone(),
+            self.logger.clone(),
+        );
+        super::to_promise(Box::pin(async move {
+            let req = HttpRequest {
+                method: Method::Post,
+                url,
+                headers: vec![("locale".into(), "zh".into())],
+                body: Body::Json(body.into()),
+                timeout_ms: Some(ENDPOINT_TIMEOUT_MS),
+                stream: false,
+            };
+            let reply = transport.send(req).await;
+            let actions = match reply {
+                Ok(resp) => conn
+                    .borrow_mut()
+                    .endpoint_reply(now(), resp.status, &resp.body),
+                Err(TransportError::Timeout(ms)) => conn
+                    .borrow_mut()
+                    .endpoint_failed(now(), Error::Timeout { ms }),
+                Err(TransportError::Network(m)) => {
+                    conn.borrow_mut().endpoint_failed(now(), Error::Network(m))
+                }
+            };
+            Ok(actions_to_js(&*logger, actions).into())
+        }))
+    }
+
+    /// The socket of `generation` opened.
+    pub fn opened(&self, generation: f64) -> Array {
+        let actions = self.conn.borrow_mut().opened(generation as u64, now());
+        self.to_js(actions)
+    }
+
+    /// The handshake was refused (where the runtime shows it).
+    pub fn refused(
+        &self,
+        generation: f64,
+        status: u16,
+        auth_code: Option<f64>,
+        msg: String,
+    ) -> Array {
+        let code = auth_code.map(|c| c as i64);
+        let actions = self
+            .conn
+            .borrow_mut()
+            .refused(generation as u64, now(), status, code, &msg);
+        self.to_js(actions)
+    }
+
+    /// The socket of `generation` closed or failed.
+    pub fn closed(&self, generation: f64, why: String) -> Array {
+        let actions = self
+            .conn
+            .borrow_mut()
+            .closed(generation as u64, now(), &why);
+        self.to_js(actions)
+    }
+
+    /// A binary message arrived.
+    pub fn message(&self, generation: f64, bytes: &[u8]) -> Array {
+        let actions = self
+            .conn
+            .borrow_mut()
+            .message(generation as u64, now(), bytes);
+        self.to_js(actions)
+    }
+
+    /// A text message arrived.
+    pub fn text(&self, generation: f64) -> Array {
+        let actions = self.conn.borrow_mut().text(generation as u64, now());
+        self.to_js(actions)
+    }
+
+    /// The timer fired.
+    pub fn tick(&self) -> Array {
+        let actions = self.conn.borrow_mut().tick(now());
+        self.to_js(actions)
+    }
+
+    /// When to call `tick` next (epoch ms), if ever.
+    #[wasm_bindgen(js_name = nextDeadline)]
+    pub fn next_deadline(&self) -> Option<f64> {
+        self.conn.borrow().next_deadline().map(|t| t as f64)
+    }
+
+    /// The ack frame of delivery `id` (`reply`: the card callback's JSON reply), or
+    /// `undefined` when its socket is gone.
+    pub fn ack(
+        &self,
+        id: f64,
+        code: u16,
+        biz_rt_ms: f64,
+        reply: Option<String>,
+    ) -> Option<Uint8Array> {
+        let bytes = self.conn.borrow_mut().ack(
+            id as u64,
+            code,
+            biz_rt_ms.max(0.0) as u64,
+            reply.as_deref().map(str::as_bytes),
+        )?;
+        Some(Uint8Array::from(&bytes[..]))
+    }
+
+    /// Closes for good.
+    pub fn close(&self) -> Array {
+        let actions = self.conn.borrow_mut().close();
+        self.to_js(actions)
+    }
+
+    /// `{state, lastConnectTime, nextConnectTime, reconnectAttempts, lastFrameTime}`.
+    pub fn status(&self) -> JsValue {
+        let s = self.conn.borrow().status();
+        let o = Object::new();
+        let time = |t: Option<u64>| t.map_or(JsValue::UNDEFINED, |t| JsValue::from_f64(t as f64));
+        set(&o, "state", &JsValue::from_str(s.state.as_str()));
+        set(&o, "lastConnectTime", &time(s.last_connect_ms));
+        set(&o, "nextConnectTime", &time(s.next_connect_ms));
+        set(
+            &o,
+            "reconnectAttempts",
+            &JsValue::from_f64(f64::from(s.reconnect_attempts)),
+        );
+        set(&o, "lastFrameTime", &time(s.last_frame_ms));
+        o.into()
+    }
+}
