@@ -6,6 +6,7 @@ await startStreaming(fetch(new URL('./wasm/feishu_edge_bg.wasm', import.meta.url
 
 export * from './client.js';
 export * from './webhook.js';
+export { WSClient } from './ws.js';
 export * from './card.js';
 export { FeishuStateObject, durableObjectStore, denoKvStore, redisStore } from './stores.js';
 export { withTenantToken, withUserAccessToken, withTenantKey, withAll } from './catalog.js';

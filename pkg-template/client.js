@@ -1,22 +1,10 @@
 // The public JS API: thin classes over the wasm core. Options cross into wasm as one JSON
 // string; functions (fetch, logger) and KV-shaped stores cross as themselves.
 import { WasmClient } from './wasm/feishu_edge_bg.js';
-import { FeishuError, ready, setCore } from './internal.js';
+import { FeishuError, ready, setCore, env } from './internal.js';
 import { installCatalog, installOAuth } from './catalog.js';
 
 export { FeishuError };
-
-/** Reads an environment variable where the runtime has one (Node, Deno with --allow-env). */
-function env(name) {
-  try {
-    const value = globalThis.process?.env?.[name];
-    if (value) return value;
-  } catch { /* no process */ }
-  try {
-    return globalThis.Deno?.env?.get(name) || undefined;
-  } catch { /* Deno without --allow-env */ }
-  return undefined;
-}
 
 function fileEntries(files) {
   const out = [];

@@ -22,6 +22,23 @@ export class FeishuError extends Error {
 }
 
 
+/** The wasm dispatcher behind an EventDispatcher (the long connection hands it events). */
+const dispatchers = new WeakMap();
+export const dispatcherCoreOf = (dispatcher) => dispatchers.get(dispatcher);
+export const setDispatcherCore = (dispatcher, core) => dispatchers.set(dispatcher, core);
+
+/** Reads an environment variable where the runtime has one (Node, Deno with --allow-env). */
+export function env(name) {
+  try {
+    const value = globalThis.process?.env?.[name];
+    if (value) return value;
+  } catch { /* no process */ }
+  try {
+    return globalThis.Deno?.env?.get(name) || undefined;
+  } catch { /* Deno without --allow-env */ }
+  return undefined;
+}
+
 /** The wasm core behind a FeishuClient. */
 export const coreOf = (client) => cores.get(client);
 export const setCore = (client, core) => cores.set(client, core);

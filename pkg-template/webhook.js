@@ -1,7 +1,7 @@
 // Webhooks: EventDispatcher (event URL) and CardActionHandler (card request URL), both
 // Request → Response, plus the low-level signature and encryption helpers.
 import { WasmDispatcher, computeSignature as sign, decryptEvent as decrypt, encryptEventRaw } from './wasm/feishu_edge_bg.js';
-import { FeishuError, coreOf, ready } from './internal.js';
+import { FeishuError, coreOf, ready, setDispatcherCore } from './internal.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 const utf8 = new TextEncoder();
@@ -71,6 +71,7 @@ class WebhookEndpoint {
     // undefined crosses as null: `encryptKey: env.UNSET` is "given but empty", which the core
     // warns about, not "never given".
     this.#core = new WasmDispatcher(JSON.stringify(rest, (_, v) => (v === undefined ? null : v)), card, dedupeStore, logger, logLevel, onError);
+    setDispatcherCore(this, this.#core);
     this.#client = client;
     if (client) {
       // The feishu-edge/webhook build has no client pipeline (and no setClient).

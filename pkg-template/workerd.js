@@ -8,6 +8,7 @@ start(wasmModule, hostCrypto());
 
 export * from './client.js';
 export * from './webhook.js';
+export { WSClient } from './ws.js';
 export * from './card.js';
 export { FeishuStateObject, durableObjectStore, denoKvStore, redisStore } from './stores.js';
 export { withTenantToken, withUserAccessToken, withTenantKey, withAll } from './catalog.js';

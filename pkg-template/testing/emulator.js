@@ -6,12 +6,15 @@
 // naming the field). Stateful models keep what they are given: messages, chats, CardKit cards,
 // drive uploads, images, OAuth. Faults on demand. `x-emu-echo: 1` echoes the request instead.
 // Control API (JSON): POST /__emu/reset, POST /__emu/faults {rules}, POST /__emu/revoke,
-// POST /__emu/config {...}, POST /__emu/clear-log, GET /__emu/log.
+// POST /__emu/config {...}, POST /__emu/clear-log, GET /__emu/log; the long connection:
+// POST /__emu/ws/push {payload, fragments?, timeoutMs?, type?} → the decoded ack,
+// POST /__emu/ws/fault {kind, ...}, POST /__emu/ws/raw {text | base64}, GET /__emu/ws/status.
 // Node and Deno (node:http). feishu-edge/testing wraps it as createEmulator().
 import http from 'node:http';
 import { Buffer } from 'node:buffer';
 import { createHmac, randomUUID } from 'node:crypto';
 import { loadSchema, sample, deepMerge, violation } from './schema.js';
+import { longConnection } from './long-connection.js';
 
 /** The schema's methods as matchers: (HTTP method, path) → the method's name and schema. */
 let routes;
@@ -83,7 +86,10 @@ const DEFAULTS = { appId: 'cli_emu', appSecret: 'emu_secret_value', appTicket: '
 
 export function startEmulator(options = {}) {
   const state = { config: { ...DEFAULTS, ...options }, log: [], faults: [], tokens: new Map(), counts: {}, seq: 0, cards: new Map(), messages: new Map(), models: new Map() };
+  let origin = '';
+  const lc = longConnection(state, () => origin);
   const reset = () => {
+    lc.reset();
     state.config = { ...DEFAULTS, ...options };
     state.log = [];
     state.faults = [];
@@ -116,16 +122,30 @@ export function startEmulator(options = {}) {
     };
     if (req.method === 'OPTIONS') return send(204, '');
     try {
-      if (url.pathname.startsWith('/__emu/')) return control(url, raw, send);
+      if (url.pathname.startsWith('/__emu/')) return await control(url, raw, send);
+      if (url.pathname === '/callback/ws/endpoint' && req.method === 'POST') {
+        let body = null;
+        try { body = JSON.parse(raw.toString()); } catch { /* answered as bad credentials */ }
+        return lc.endpoint(body, send);
+      }
       return await api(req, url, raw, send);
     } catch (e) {
       return send(500, { code: -1, msg: `emulator bug: ${e?.stack ?? e}` });
     }
   });
 
-  function control(url, raw, send) {
+  async function control(url, raw, send) {
     const body = raw.length ? JSON.parse(raw.toString()) : {};
     switch (url.pathname) {
+      case '/__emu/ws/push':
+        try {
+          return send(200, await lc.pushEvent(body.payload, body));
+        } catch (e) {
+          return send(504, { error: String(e?.message ?? e) });
+        }
+      case '/__emu/ws/fault': { const { kind, ...rest } = body; lc.fault(kind, rest); return send(200, { ok: true }); }
+      case '/__emu/ws/raw': lc.sendRaw(body.text ?? Buffer.from(body.base64 ?? '', 'base64')); return send(200, { ok: true });
+      case '/__emu/ws/status': return send(200, lc.status());
       case '/__emu/reset': reset(); Object.assign(state.config, body); return send(200, { ok: true });
       case '/__emu/config': Object.assign(state.config, body); return send(200, { ok: true });
       case '/__emu/clear-log': state.log = []; state.counts = {}; return send(200, { ok: true });
@@ -446,9 +466,12 @@ export function startEmulator(options = {}) {
   }
 
   return new Promise((resolve) => {
+    server.on('upgrade', (req, socket) => lc.upgrade(req, socket));
     server.listen(options.port ?? 0, '127.0.0.1', () => {
       const { port } = server.address();
-      resolve({ url: `http://127.0.0.1:${port}`, port, state, close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(() => r()); }) });
+      origin = `http://127.0.0.1:${port}`;
+      const close = () => new Promise((r) => { lc.reset(); server.closeAllConnections?.(); server.close(() => r()); });
+      resolve({ url: origin, port, state, close, pushEvent: lc.pushEvent, wsFault: lc.fault, wsStatus: lc.status, wsSendRaw: lc.sendRaw });
     });
   });
 }

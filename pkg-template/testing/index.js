@@ -35,6 +35,20 @@ export async function createEmulator({ appId = 'cli_emu', appSecret = 'emu_secre
     /** Invalidates every issued token (the next call gets 99991663). */
     revokeTokens: () => control('/__emu/revoke', {}),
     reset: (overrides = {}) => control('/__emu/reset', { appId, appSecret, ...overrides }),
+    /**
+     * Pushes an event (any payload, e.g. `fixtures.messageReceive()`) over the long connection,
+     * to one open connection as the platform does, split into `fragments` parts: resolves with
+     * the decoded ack `{ code, data, headers, bizRt }` (`data`: the reply, parsed).
+     */
+    pushEvent: (payload, options) => emu.pushEvent(payload, options),
+    /**
+     * Long-connection faults: `'drop'` (close every socket), `'silent'` (keep sockets open,
+     * answer nothing), `'refuse'` ({ status: 514, code: 1000040350 }: the next handshake),
+     * `'endpoint'` ({ code: 1000040343 }: the next endpoint reply).
+     */
+    wsFault: (kind, options) => emu.wsFault(kind, options),
+    /** `{ connections, pings, acks, handshakes, refused, endpoint }`. */
+    wsStatus: () => emu.wsStatus(),
     close: () => emu.close(),
   };
 }

@@ -1,0 +1,179 @@
+// WSClient: events and card callbacks over the long connection. The decisions (what an
+// endpoint reply means, pings, liveness, reconnect timing, frames, acks) are the Rust core's
+// (src/ws); this file owns the socket, the one timer and the handler race, and performs the
+// core's actions.
+import { WasmWsClient } from './wasm/feishu_edge_bg.js';
+import { FeishuError, ready, env, dispatcherCoreOf } from './internal.js';
+
+/** After this long a handler still running is acked anyway (the platform re-pushes after 3 s). */
+const ACK_AFTER_MS = 2500;
+
+/**
+ * Opens a socket and reports to `on`: `open()`, `message(bytes | string)`, `refused(status,
+ * headers)`, `closed(why)`. Returns `close()`. Three kinds: workerd (a fetch upgrade, which
+ * shows a refusal's status and headers), the `ws` package (its 'unexpected-response' shows
+ * them too), and the standard WebSocket (a refusal is only a failed connection).
+ */
+function openSocket(WS, url, agent, on) {
+  let socket, done = false;
+  const closed = (why) => { if (!done) { done = true; on.closed(why); } };
+  const attach = (s) => {
+    socket = s;
+    s.binaryType = 'arraybuffer';
+    s.addEventListener('message', (e) => on.message(typeof e.data === 'string' ? e.data : new Uint8Array(e.data)));
+    s.addEventListener('close', (e) => closed(`closed with code ${e.code}`));
+    s.addEventListener('error', (e) => closed(e?.message ?? 'socket error'));
+  };
+  if (!WS && typeof globalThis.WebSocketPair === 'function') {
+    fetch(url.replace(/^ws/, 'http'), { headers: { Upgrade: 'websocket' } }).then((res) => {
+      if (done) return res.webSocket?.close();
+      if (!res.webSocket) {
+        done = true;
+        return on.refused(res.status, res.headers);
+      }
+      res.webSocket.accept();
+      attach(res.webSocket);
+      on.open();
+    }, (e) => closed(e?.message ?? 'fetch failed'));
+  } else {
+    const Socket = WS ?? globalThis.WebSocket;
+    const s = agent === undefined ? new Socket(url) : new Socket(url, { agent });
+    if (typeof s.on === 'function') {
+      s.on('unexpected-response', (req, res) => {
+        done = true;
+        const headers = new Map(Object.entries(res.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
+        req.destroy?.();
+        on.refused(res.statusCode, headers);
+      });
+    }
+    s.addEventListener('open', () => on.open());
+    attach(s);
+  }
+  return {
+    send(bytes) { socket?.send(bytes); },
+    close() {
+      done = true;
+      try { (socket?.terminate ?? socket?.close)?.call(socket); } catch { /* already closed */ }
+    },
+  };
+}
+
+/**
+ * Receives events and card callbacks over the long connection (no public URL). The official
+ * client's shape: `new WSClient({ appId, appSecret })`, `await ws.start({ eventDispatcher })`,
+ * `ws.getConnectionStatus()`, `await ws.close()`.
+ */
+export class WSClient {
+  #core; #options; #dispatcher; #socket = null; #generation = -1; #timer; #starting = null; #deliver;
+
+  constructor(options = {}) {
+    ready(FeishuError);
+    if (typeof window !== 'undefined' && typeof document !== 'undefined' && !globalThis.Deno) {
+      throw new FeishuError({ kind: 'config', message: 'WSClient does not run in a browser: it needs the app secret, which must never ship to a browser. Run it on a server (Node, Deno) and receive events there.' });
+    }
+    const { WebSocket, agent, logger, logLevel, loggerLevel, dedupeStore, fetch, onReady, onError, onReconnecting, onReconnected, ...rest } = options;
+    if (agent !== undefined && typeof WebSocket !== 'function') {
+      throw new FeishuError({ kind: 'config', message: 'WSClient option `agent` is passed to a WebSocket constructor that takes options (the `ws` package): pass that constructor as `WebSocket` too' });
+    }
+    const config = { ...rest, appId: rest.appId ?? env('FEISHU_APP_ID'), appSecret: rest.appSecret ?? env('FEISHU_APP_SECRET') };
+    if (config.baseUrl === undefined && config.domain === undefined) config.baseUrl = env('FEISHU_BASE_URL');
+    const level = logLevel ?? (typeof loggerLevel === 'string' ? loggerLevel : undefined);
+    this.#core = new WasmWsClient(JSON.stringify(config, (_, v) => (v === undefined ? null : v)), logger, level, dedupeStore, fetch, Math.random());
+    if (!WebSocket && typeof globalThis.WebSocket !== 'function' && typeof globalThis.WebSocketPair !== 'function') {
+      throw new FeishuError({ kind: 'config', message: 'this runtime has no global WebSocket (Node before 22): pass one as the `WebSocket` option, e.g. `import WebSocket from \'ws\'`' });
+    }
+    this.#options = { WebSocket, agent, onReady, onError, onReconnecting, onReconnected };
+  }
+
+  /**
+   * Connects and dispatches every event and card callback to `eventDispatcher`. Resolves once
+   * connected; rejects with a FeishuError when the platform refuses the app for good.
+   */
+  start({ eventDispatcher, deliver } = {}) {
+    const core = eventDispatcher && dispatcherCoreOf(eventDispatcher);
+    if (!core && typeof deliver !== 'function') throw new TypeError('start({ eventDispatcher }) needs an EventDispatcher');
+    this.#dispatcher = core;
+    this.#deliver = deliver;
+    if (this.#core.status().state === 'open') return Promise.resolve();
+    const started = new Promise((resolve, reject) => { this.#starting = { resolve, reject }; });
+    this.#run(this.#core.start());
+    return started;
+  }
+
+  /** `{ state: 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed' | 'failed', lastConnectTime, nextConnectTime, reconnectAttempts, lastFrameTime }`. */
+  getConnectionStatus() {
+    return this.#core.status();
+  }
+
+  /** Closes the connection: no reconnect and no timer afterwards, so the process can exit. */
+  async close() {
+    this.#run(this.#core.close());
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #callback(name, ...args) {
+    try { this.#options[name]?.(...args); } catch { /* a callback that throws is not our failure */ }
+  }
+
+  #settle(error) {
+    const pending = this.#starting;
+    this.#starting = null;
+    if (error) pending?.reject(error); else pending?.resolve();
+  }
+
+  #run(actions) {
+    for (const a of actions) {
+      switch (a.type) {
+        case 'fetch': this.#core.fetchEndpoint().then((next) => this.#run(next)); break;
+        case 'connect': this.#connect(a.url, a.generation); break;
+        case 'send': try { this.#socket?.send(a.bytes); } catch { /* closing: the core learns from the close */ } break;
+        case 'close': if (a.generation === this.#generation) { this.#socket?.close(); this.#socket = null; } break;
+        case 'deliver': this.#handle(a.id, a.payload); break;
+        case 'ready': this.#settle(); this.#callback('onReady'); break;
+        case 'reconnecting': this.#callback('onReconnecting'); break;
+        case 'reconnected': this.#callback('onReconnected'); break;
+        case 'error': this.#callback('onError', a.error); break;
+        case 'failed': this.#settle(a.error); this.#callback('onError', a.error); break;
+        default: break;
+      }
+    }
+    this.#arm();
+  }
+
+  #arm() {
+    clearTimeout(this.#timer);
+    const at = this.#core.nextDeadline();
+    this.#timer = at === undefined ? undefined : setTimeout(() => this.#run(this.#core.tick()), Math.max(0, at - Date.now()));
+  }
+
+  #connect(url, generation) {
+    this.#generation = generation;
+    const core = this.#core;
+    const live = () => generation === this.#generation;
+    this.#socket = openSocket(this.#options.WebSocket, url, this.#options.agent, {
+      open: () => this.#run(core.opened(generation)),
+      message: (data) => live() && this.#run(typeof data === 'string' ? core.text(generation) : core.message(generation, data)),
+      refused: (status, headers) => {
+        const code = headers.get('handshake-autherrcode');
+        this.#run(core.refused(generation, status, code == null ? undefined : Number(code), headers.get('handshake-msg') ?? ''));
+      },
+      closed: (why) => this.#run(core.closed(generation, why)),
+    });
+  }
+
+  /** Runs the handler; acks with its outcome, or at 2.5 s with 200 while it keeps running. */
+  async #handle(id, payload) {
+    const started = Date.now();
+    const core = this.#core;
+    const work = this.#dispatcher
+      ? this.#dispatcher.deliverTrusted(payload, core).then((r) => ({ code: r.status === 200 ? 200 : 500, reply: r.status === 200 && r.body !== '{}' ? r.body : undefined }))
+      : Promise.resolve(this.#deliver(payload)).then((r) => ({ code: r?.code ?? 200, reply: r?.reply }));
+    let timer;
+    const early = new Promise((resolve) => { timer = setTimeout(resolve, ACK_AFTER_MS, { code: 200, reply: undefined, early: true }); });
+    const outcome = await Promise.race([work.catch(() => ({ code: 500 })), early]);
+    clearTimeout(timer);
+    const ack = core.ack(id, outcome.code, Date.now() - started, outcome.reply);
+    if (ack) this.#socket?.send(ack);
+  }
+}
