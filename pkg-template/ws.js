@@ -167,7 +167,9 @@ export class WSClient {
     const started = Date.now();
     const core = this.#core;
     const work = this.#dispatcher
-      ? this.#dispatcher.deliverTrusted(payload, core).then((r) => ({ code: r.status === 200 ? 200 : 500, reply: r.status === 200 && r.body !== '{}' ? r.body : undefined }))
+      // 500 (pushed again) when the handler failed or another delivery holds the event; a
+      // payload that is not an event is acked 200: no push will ever make it one.
+      ? this.#dispatcher.deliverTrusted(payload, core).then((r) => ({ code: r.status >= 500 ? 500 : 200, reply: r.status === 200 && r.body !== '{}' ? r.body : undefined }))
       : Promise.resolve(this.#deliver(payload)).then((r) => ({ code: r?.code ?? 200, reply: r?.reply }));
     let timer;
     const early = new Promise((resolve) => { timer = setTimeout(resolve, ACK_AFTER_MS, { code: 200, reply: undefined, early: true }); });

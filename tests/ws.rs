@@ -111,11 +111,16 @@ fn the_endpoint_request_carries_the_credentials_and_the_reply_decides() {
             assert!(!e.to_string().contains("s3cret"));
         } else {
             assert_eq!(c.state(), State::Connecting);
-            // The first retry waits below the nonce (30 s before any config arrived), then a
-            // fresh endpoint is fetched.
-            let at = c.next_deadline().unwrap();
-            assert!(at <= 1 + 30_000, "{at}");
-            assert_eq!(kinds(&c.tick(at)), vec!["fetch"]);
+            // Failed attempts back off from 0.5 s (plus up to half of it in jitter), doubling
+            // up to the interval; each fetches a fresh endpoint.
+            let mut now = 1;
+            for step in [500, 1_000, 2_000, 4_000] {
+                let at = c.next_deadline().unwrap();
+                assert!((now + step..=now + step + step / 2).contains(&at), "{step}: {at}");
+                assert_eq!(kinds(&c.tick(at)), vec!["fetch"]);
+                now = at;
+                c.endpoint_failed(now, feishu_edge::Error::Network("down".into()));
+            }
         }
     }
 }

@@ -141,6 +141,8 @@ export function longConnection(state, origin) {
     const conn = { socket, silent: false, id: ++next, send: (bytes) => { if (!conn.silent && !socket.destroyed) socket.write(wsFrame(2, bytes)); } };
     sockets.add(conn);
     const gone = () => { sockets.delete(conn); if (!socket.destroyed) socket.destroy(); };
+    // node:http keeps upgraded sockets half-open: the client's FIN is an 'end', not a 'close'.
+    socket.on('end', gone);
     socket.on('close', gone);
     socket.on('error', gone);
     socket.on('data', wsReader((kind, payload) => {

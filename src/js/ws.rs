@@ -60,7 +60,9 @@ fn actions_to_js(logger: &dyn Logger, actions: Vec<Action>) -> Array {
         let o = Object::new();
         let kind = match action {
             Action::Log(level, line) => {
-                logger.log(level, &line);
+                if logger.enabled(level) {
+                    logger.log(level, &line);
+                }
                 continue;
             }
             Action::FetchEndpoint => "fetch",

@@ -29,6 +29,9 @@ pub const RETRYABLE_ENDPOINT_CODES: [i64; 2] = [1, 1_000_040_343];
 pub const TOO_MANY_CONNECTIONS: i64 = 1_000_040_350;
 /// Pings without any inbound frame after which a socket counts as dead.
 pub const LIVENESS_PINGS: u64 = 3;
+/// The wait after a first failed attempt; each further failure doubles it, up to the
+/// platform's reconnect interval.
+pub const FIRST_RETRY_MS: u64 = 500;
 /// The most deliveries awaiting an ack that are remembered.
 const MAX_UNACKED: usize = 4096;
 
@@ -37,7 +40,7 @@ const MAX_UNACKED: usize = 4096;
 pub struct ClientConfig {
     /// How often to ping.
     pub ping_ms: u64,
-    /// Between reconnect attempts.
+    /// The longest wait between failed attempts (they back off from 0.5 s up to this).
     pub reconnect_interval_ms: u64,
     /// The first attempt after a drop waits a random time below this.
     pub reconnect_nonce_ms: u64,
@@ -682,19 +685,13 @@ impl Connection {
             return vec![Action::Failed(error)];
         }
         self.attempts = self.attempts.saturating_add(1);
-        // The first attempt after a drop waits a random part of the nonce; later ones the
-        // interval, plus jitter so a fleet does not reconnect in step.
-        let delay = match self.attempts {
-            1 => self.jitter(self.config.reconnect_nonce_ms),
-            _ => {
-                self.config.reconnect_interval_ms
-                    + self.jitter(
-                        self.config
-                            .reconnect_nonce_ms
-                            .min(self.config.reconnect_interval_ms / 4),
-                    )
-            }
-        };
+        // Failed attempts back off exponentially from 0.5 s up to the platform's interval,
+        // with jitter so a fleet does not retry in step (a busy endpoint at start-up is retried
+        // in seconds, not after the 120 s default interval).
+        let step = FIRST_RETRY_MS
+            .saturating_mul(1 << (self.attempts - 1).min(20))
+            .min(self.config.reconnect_interval_ms);
+        let delay = step + self.jitter(self.config.reconnect_nonce_ms.min(step / 2));
         self.state = if self.ever_open {
             State::Reconnecting
         } else {

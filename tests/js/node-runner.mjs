@@ -4,11 +4,12 @@ import { runTests } from './harness.mjs';
 import { selectTests, parseCatalog } from './suites.mjs';
 import * as hook from '../../pkg/webhook/node.js';
 import { readFileSync } from 'node:fs';
+import WebSocket from 'ws';
 
 const pkg = await import(new URL('../../pkg/node.js', import.meta.url));
 const emu = process.env.EMU_URL ? { url: process.env.EMU_URL, close() {} } : await startEmulator();
 const setEnv = (vars) => { for (const [k, v] of Object.entries(vars)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; } };
-const result = await runTests('node', selectTests((process.env.SUITES ?? '').split(',').filter(Boolean)), { hook, ...pkg, emuUrl: emu.url, runtime: 'node', setEnv, catalogRows: parseCatalog(readFileSync(new URL('../../catalog/open-api-endpoints.tsv', import.meta.url), 'utf8')) });
+const result = await runTests('node', selectTests((process.env.SUITES ?? '').split(',').filter(Boolean)), { hook, ...pkg, emuUrl: emu.url, runtime: 'node', WebSocket, setEnv, catalogRows: parseCatalog(readFileSync(new URL('../../catalog/open-api-endpoints.tsv', import.meta.url), 'utf8')) });
 await emu.close();
 console.log(result.lines.join('\n'));
 process.exit(result.failed ? 1 : 0);

@@ -10,6 +10,7 @@ import { errorTests } from './errors-suite.mjs';
 import { emulatorTests } from './emulator-suite.mjs';
 import { webhookEntryTests } from './webhook-entry-suite.mjs';
 import { hardeningTests } from './hardening-suite.mjs';
+import { wsTests } from './ws-suite.mjs';
 
 export { parseCatalog };
 
@@ -24,6 +25,7 @@ export const suites = {
   emulator: emulatorTests,
   'webhook-entry': webhookEntryTests,
   hardening: hardeningTests,
+  ws: wsTests,
 };
 
 /** The tests of the named suites (all when `names` is empty); an unknown name throws. */
