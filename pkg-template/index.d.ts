@@ -216,8 +216,10 @@ export interface WebhookOptions {
   dedupeTtlSeconds?: number;
   /** A claim on an event being handled lasts this long before another delivery may take over (default 120). */
   dedupeLeaseSeconds?: number;
-  /** Deadline of each dedupe store call (default 2000 ms); a store that misses it is skipped with a warning (fail open). */
+  /** The time all dedupe store calls of one delivery's claim may take together (default 2000 ms), and the deadline of a commit, a release and a queue's `send`. A claim that misses it before anyone holds the event is skipped with a warning (fail open). */
   storeTimeoutMs?: number;
+  /** The app whose events these are: scopes de-duplication keys when an event does not name its app (schema 1.0). */
+  appId?: string;
   /** Where event ids are claimed and committed. Exact with an atomic `putIfAbsent` (durableObjectStore, denoKvStore, redisStore); best effort otherwise (Workers KV). Needs `delete`. */
   dedupeStore?: KVLike;
   /** Called whenever a handler throws or rejects, with the error and the object the handler received (its claim is released, so the platform's or the queue's retry is handled). */
@@ -304,7 +306,8 @@ export type WebhookRejection =
   | 'invalid_json' | 'json_too_deep' | 'missing_signature' | 'invalid_timestamp' | 'stale_timestamp'
   | 'signature_mismatch' | 'encrypted_but_no_key' | 'invalid_base64' | 'invalid_ciphertext' | 'decryption_failed'
   | 'invalid_plaintext' | 'missing_token' | 'token_mismatch' | 'unknown_event_shape' | 'handler_failed'
-  | 'unverifiable_request' | 'event_in_progress' | 'queue_failed' | 'body_timeout';
+  | 'unverifiable_request' | 'event_in_progress' | 'queue_failed' | 'body_timeout' | 'crypto_failed'
+  | 'reply_not_serializable' | 'no_keys';
 
 export interface HandleOptions {
   /** Workers' ctx.waitUntil: events are acknowledged at once and handled after the reply (failures go to onError). */
@@ -336,6 +339,67 @@ export declare class EventDispatcher<C extends FeishuClient | undefined = undefi
   constructor(options?: WebhookOptions & { client?: C });
   /** Registers handlers by event type (the official SDK's map); returns this. */
   register<H extends Record<string, unknown>>(handlers: H & EventHandlers<H, C>): this;
+}
+
+/**
+ * Events and card callbacks over the long connection: a WebSocket the app opens to the
+ * platform, so no public URL is needed (self-built apps). The official client's shape: code
+ * written for `@larksuiteoapi/node-sdk`'s `WSClient` moves by changing its import.
+ *
+ * @example
+ * const ws = new WSClient({ appId, appSecret, onReconnecting: () => console.log('reconnecting') });
+ * await ws.start({ eventDispatcher: new EventDispatcher({}).register({ 'im.message.receive_v1': (data) => {} }) });
+ * await ws.close();
+ */
+export declare class WSClient {
+  constructor(options?: WSClientOptions);
+  /** Connects; resolves once open. Rejects with a FeishuError carrying the platform's code on a fatal refusal (bad credentials, too many connections). */
+  start(params: { eventDispatcher: EventDispatcher<any> }): Promise<void>;
+  getConnectionStatus(): WSConnectionStatus;
+  /** No reconnect and no timer afterwards: the process can exit. */
+  close(): Promise<void>;
+}
+
+export interface WSClientOptions {
+  /** Falls back to FEISHU_APP_ID. */
+  appId?: string;
+  /** Falls back to FEISHU_APP_SECRET. */
+  appSecret?: string;
+  region?: 'feishu' | 'lark';
+  /** Another host (an emulator, a proxy); falls back to FEISHU_BASE_URL. */
+  baseUrl?: string;
+  /** The official option: a host URL (`Domain.Feishu`, `Domain.Lark` or any URL). */
+  domain?: string;
+  /** A WebSocket constructor where the runtime has none (Node before 22: the `ws` package). */
+  WebSocket?: abstract new (url: string, options?: any) => any;
+  /** Passed to a `WebSocket` constructor that takes options (the `ws` package's). */
+  agent?: unknown;
+  /** How long a handshake may take (default 10 000 ms). */
+  handshakeTimeoutMs?: number;
+  /** Reconnect after the connection drops (default true). */
+  autoReconnect?: boolean;
+  /** De-duplicates re-pushed events across processes (default: this process's memory). Needs `delete`; exact with an atomic `putIfAbsent`. */
+  dedupeStore?: KVLike;
+  onReady?: () => void;
+  /** Every failed attempt (retried) and the fatal refusal (not retried). */
+  onError?: (error: FeishuError) => void;
+  onReconnecting?: () => void;
+  onReconnected?: () => void;
+  logger?: Logger;
+  logLevel?: LogLevel;
+  fetch?: typeof fetch;
+}
+
+export interface WSConnectionStatus {
+  state: 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed' | 'failed';
+  /** When the last connection opened (epoch ms). */
+  lastConnectTime?: number;
+  /** When the next attempt is due, while waiting (epoch ms). */
+  nextConnectTime?: number;
+  /** Failed attempts since the last open connection. */
+  reconnectAttempts: number;
+  /** The last frame received, while open (epoch ms). */
+  lastFrameTime?: number;
 }
 
 export declare class CardActionHandler<C extends FeishuClient | undefined = undefined> extends WebhookEndpoint {

@@ -116,7 +116,10 @@ fn the_endpoint_request_carries_the_credentials_and_the_reply_decides() {
             let mut now = 1;
             for step in [500, 1_000, 2_000, 4_000] {
                 let at = c.next_deadline().unwrap();
-                assert!((now + step..=now + step + step / 2).contains(&at), "{step}: {at}");
+                assert!(
+                    (now + step..=now + step + step / 2).contains(&at),
+                    "{step}: {at}"
+                );
                 assert_eq!(kinds(&c.tick(at)), vec!["fetch"]);
                 now = at;
                 c.endpoint_failed(now, feishu_edge::Error::Network("down".into()));

@@ -188,3 +188,16 @@ export async function webhooksFailClosed(env: { FEISHU_STATE: { idFromName(n: st
   await sendWebhook('https://hooks.example/x', 'hi', { timeoutMs: 5_000 });
   return events.handle(request, { queue: env.FEISHU_EVENTS });
 }
+
+import { WSClient, type WSConnectionStatus } from 'feishu-edge';
+
+export async function longConnection(WebSocketCtor: new (url: string) => unknown): Promise<void> {
+  const ws = new WSClient({ appId: 'cli_a', appSecret: 's', WebSocket: WebSocketCtor, autoReconnect: true, handshakeTimeoutMs: 5_000, onError: (e) => console.error(e.kind, e.code) });
+  await ws.start({ eventDispatcher: new EventDispatcher({}).register({ 'im.message.receive_v1': (data) => { void data.message.chat_id; } }) });
+  const status: WSConnectionStatus = ws.getConnectionStatus();
+  const state: 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed' | 'failed' = status.state;
+  // @ts-expect-error start needs an eventDispatcher
+  await ws.start({});
+  void state;
+  await ws.close();
+}

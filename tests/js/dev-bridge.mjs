@@ -1,0 +1,107 @@
+// `feishu-edge dev --forward <url>` end to end (issue 16), in Node: the emulator pushes events
+// over the long connection, the bridge (the package's bin, a child process) POSTs them to a
+// local server that verifies them with the keys a Worker would hold, and the local reply comes
+// back as the ack. Then the local server goes away (ack 500, a clear line), and Ctrl-C.
+import http from 'node:http';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { runTests, assert, assertEqual } from './harness.mjs';
+import { messageEvent } from './webhook-suite.mjs';
+
+const { EventDispatcher } = await import('../../pkg/node.js');
+const { createEmulator } = await import('../../pkg/testing/index.js');
+const BIN = fileURLToPath(new URL('../../pkg/bin/feishu-edge.js', import.meta.url));
+const KEY = 'ek_bridge_key';
+const TOKEN = 'vt_bridge_token';
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A local "Worker": a Node server handing each request to an EventDispatcher with the keys. */
+async function localServer() {
+  const seen = [];
+  const d = new EventDispatcher({ encryptKey: KEY, verificationToken: TOKEN, logLevel: 'none' })
+    .register({
+      'im.message.receive_v1': (data) => { seen.push(data); },
+      'card.action.trigger': (data) => ({ toast: { type: 'success', content: `clicked ${data.action.value.k}` } }),
+    });
+  const server = http.createServer(async (req, res) => {
+    const chunks = [];
+    for await (const c of req) chunks.push(c);
+    const r = await d.invoke(Buffer.concat(chunks), req.headers);
+    res.writeHead(r.status, { 'content-type': 'application/json' }).end(r.body);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${server.address().port}/webhook`, seen, close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }) };
+}
+
+/** The bin as a child process; `lines` collects its stdout and stderr. */
+function bridge(emu, target) {
+  const lines = [];
+  const child = spawn(process.execPath, [BIN, 'dev', '--forward', target], {
+    env: { ...process.env, FEISHU_APP_ID: emu.appId, FEISHU_APP_SECRET: emu.appSecret, FEISHU_BASE_URL: emu.url, FEISHU_ENCRYPT_KEY: KEY, FEISHU_VERIFICATION_TOKEN: TOKEN, NODE_PATH: fileURLToPath(new URL('../../node_modules', import.meta.url)) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  for (const stream of [child.stdout, child.stderr]) stream.on('data', (b) => lines.push(...b.toString().split('\n').filter(Boolean)));
+  const exited = new Promise((r) => child.on('exit', (code, signal) => r({ code, signal })));
+  return { child, lines, exited };
+}
+
+const until = async (what, check, ms = 8000) => {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+};
+
+const tests = [
+  {
+    name: 'dev bridge: events and card callbacks reach the local server encrypted, signed and with the token; replies come back as acks; a down server is ack 500; Ctrl-C exits',
+    async fn() {
+      const emu = await createEmulator();
+      await emu.reset({ wsClientConfig: { PingInterval: 5, ReconnectInterval: 0.3, ReconnectNonce: 0.1 } });
+      const local = await localServer();
+      const b = bridge(emu, local.url);
+      try {
+        await until('the bridge to connect', () => b.lines.some((l) => l.includes('connected: forwarding')));
+        const event = messageEvent('ev_bridge_1', '');
+        const ack = await emu.pushEvent(event);
+        assertEqual(ack.code, 200);
+        assertEqual(local.seen.map((d) => d.event_id), ['ev_bridge_1']);
+        const card = { schema: '2.0', header: { event_id: 'ev_bridge_card', event_type: 'card.action.trigger', app_id: 'cli_emu' }, event: { operator: { open_id: 'ou_1' }, action: { tag: 'button', value: { k: 7 } } } };
+        const cardAck = await emu.pushEvent(card);
+        assertEqual([cardAck.code, cardAck.data], [200, { toast: { type: 'success', content: 'clicked 7' } }]);
+        await until('one line per event', () => b.lines.filter((l) => /ev_bridge_(1|card) 200 \d+ ms/.test(l)).length === 2);
+        assert(b.lines.some((l) => l.includes('im.message.receive_v1 ev_bridge_1 200')), b.lines.join('\n'));
+        // The local server stops: the ack is 500 (the platform will push again) and the line says why.
+        await local.close();
+        const down = await emu.pushEvent(messageEvent('ev_bridge_2', ''));
+        assertEqual(down.code, 500);
+        await until('the down line', () => b.lines.some((l) => l.includes('ev_bridge_2 unreachable') && l.includes('did not answer')));
+        // Ctrl-C closes cleanly.
+        b.child.kill('SIGINT');
+        const exit = await Promise.race([b.exited, sleep(3000).then(() => 'still running')]);
+        assertEqual(exit, { code: 0, signal: null });
+        await until('the socket to close', async () => (await emu.wsStatus()).connections === 0, 2000);
+      } finally {
+        b.child.kill('SIGKILL');
+        await local.close().catch(() => {});
+        await emu.close();
+      }
+    },
+  },
+  {
+    name: 'dev bridge: usage errors are explained',
+    async fn() {
+      const child = spawn(process.execPath, [BIN, 'dev'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let text = '';
+      child.stderr.on('data', (b) => { text += b; });
+      const code = await new Promise((r) => child.on('exit', r));
+      assertEqual(code, 2);
+      assert(text.includes('usage: feishu-edge dev --forward <url>'), text);
+    },
+  },
+];
+
+const result = await runTests('dev-bridge', tests, {});
+console.log(result.lines.join('\n'));
+process.exit(result.failed ? 1 : 0);
