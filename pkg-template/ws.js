@@ -64,7 +64,7 @@ function openSocket(WS, url, agent, on) {
  * `ws.getConnectionStatus()`, `await ws.close()`.
  */
 export class WSClient {
-  #core; #options; #dispatcher; #socket = null; #generation = -1; #timer; #starting = null; #deliver;
+  #core; #options; #dispatcher; #socket = null; #generation = -1; #timer; #armedAt; #starting = null; #deliver;
 
   constructor(options = {}) {
     ready(FeishuError);
@@ -109,7 +109,7 @@ export class WSClient {
   async close() {
     this.#run(this.#core.close());
     clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#timer = this.#armedAt = undefined;
   }
 
   #callback(name, ...args) {
@@ -142,9 +142,12 @@ export class WSClient {
   }
 
   #arm() {
-    clearTimeout(this.#timer);
+    // One timer, re-armed only when the core's next deadline moved (most messages leave it).
     const at = this.#core.nextDeadline();
-    this.#timer = at === undefined ? undefined : setTimeout(() => this.#run(this.#core.tick()), Math.max(0, at - Date.now()));
+    if (at === this.#armedAt && (at === undefined || this.#timer !== undefined)) return;
+    clearTimeout(this.#timer);
+    this.#armedAt = at;
+    this.#timer = at === undefined ? undefined : setTimeout(() => { this.#timer = undefined; this.#armedAt = undefined; this.#run(this.#core.tick()); }, Math.max(0, at - Date.now()));
   }
 
   #connect(url, generation) {

@@ -143,6 +143,7 @@ export function startEmulator(options = {}) {
         } catch (e) {
           return send(504, { error: String(e?.message ?? e) });
         }
+      case '/__emu/ws/burst': return send(200, await lc.burst(body));
       case '/__emu/ws/fault': { const { kind, ...rest } = body; lc.fault(kind, rest); return send(200, { ok: true }); }
       case '/__emu/ws/raw': lc.sendRaw(body.text ?? Buffer.from(body.base64 ?? '', 'base64')); return send(200, { ok: true });
       case '/__emu/ws/status': return send(200, lc.status());

@@ -10,6 +10,12 @@ import { createHash, randomUUID } from 'node:crypto';
 // payload_encoding, 7 payload_type, 8 payload, 9 LogIDNew; Header: 1 key, 2 value).
 function varint(n) {
   const out = [];
+  if (typeof n === 'number' && n >= 0 && n < 2 ** 31) {
+    let v = n;
+    while (v >= 0x80) { out.push((v & 0x7f) | 0x80); v >>>= 7; }
+    out.push(v);
+    return Buffer.from(out);
+  }
   let v = BigInt.asUintN(64, BigInt(n));
   while (v >= 0x80n) { out.push(Number(v & 0x7fn) | 0x80); v >>= 7n; }
   out.push(Number(v));
@@ -28,6 +34,8 @@ export function encodeFrame(f) {
 export function decodeFrame(buf) {
   let i = 0;
   const read = (b) => {
+    // Small values (all but 64-bit ids) without BigInt.
+    if (i < b.length && b[i] < 0x80) return BigInt(b[i++]);
     let v = 0n, shift = 0n;
     for (;;) {
       if (i >= b.length || shift > 63n) throw new Error('bad varint');
@@ -67,7 +75,7 @@ function wsFrame(opcode, payload = Buffer.alloc(0)) {
 function wsReader(onMessage, onClose) {
   let buf = Buffer.alloc(0), parts = null, op0 = 0;
   return (chunk) => {
-    buf = Buffer.concat([buf, chunk]);
+    buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
     for (;;) {
       if (buf.length < 2) return;
       const fin = buf[0] & 0x80, op = buf[0] & 0x0f, masked = buf[1] & 0x80;
@@ -196,6 +204,24 @@ export function longConnection(state, origin) {
     return done;
   }
 
+  /**
+   * Pushes `count` distinct events (`payload` with a numbered event id), `concurrency` in
+   * flight: resolves to { count, ms } once all are acked (for throughput measurements).
+   */
+  async function burst({ count = 1000, concurrency = 50, fragments = 1, payload } = {}) {
+    const base = payload ?? { schema: '2.0', header: { event_type: 'im.message.receive_v1', app_id: state.config.appId, tenant_key: 'tk' }, event: { message: { message_id: 'om_burst', content: '{"text":"hi"}' } } };
+    const started = performance.now();
+    let next = 0;
+    const tag = randomUUID().slice(0, 8);
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        await pushEvent({ ...base, header: { ...base.header, event_id: `burst_${tag}_${i}` } }, { fragments });
+      }
+    }));
+    return { count, ms: performance.now() - started };
+  }
+
   /** Sends raw bytes (a binary message) or a string (a text message) to every connection. */
   function sendRaw(data) {
     for (const c of sockets) c.socket.write(wsFrame(typeof data === 'string' ? 1 : 2, Buffer.from(data)));
@@ -226,5 +252,5 @@ export function longConnection(state, origin) {
     for (const k of Object.keys(counts)) counts[k] = 0;
   }
 
-  return { endpoint, upgrade, pushEvent, sendRaw, fault, status, reset };
+  return { endpoint, upgrade, pushEvent, burst, sendRaw, fault, status, reset };
 }
