@@ -5,8 +5,8 @@
 import { WasmWsClient } from './wasm/feishu_edge_bg.js';
 import { FeishuError, ready, env, dispatcherCoreOf } from './internal.js';
 
-/** After this long a handler still running is acked anyway (the platform re-pushes after 3 s). */
-const ACK_AFTER_MS = 2500;
+/** After this long (checked every 100 ms) a handler still running is acked anyway (the platform re-pushes after 3 s). */
+const ACK_AFTER_MS = 2400;
 
 /**
  * Opens a socket and reports to `on`: `open()`, `message(bytes | string)`, `refused(status,
@@ -129,7 +129,7 @@ export class WSClient {
         case 'connect': this.#connect(a.url, a.generation); break;
         case 'send': try { this.#socket?.send(a.bytes); } catch { /* closing: the core learns from the close */ } break;
         case 'close': if (a.generation === this.#generation) { this.#socket?.close(); this.#socket = null; } break;
-        case 'deliver': this.#handle(a.id, a.payload); break;
+        case 'deliver': this.#handle(a.id); break;
         case 'ready': this.#settle(); this.#callback('onReady'); break;
         case 'reconnecting': this.#callback('onReconnecting'); break;
         case 'reconnected': this.#callback('onReconnected'); break;
@@ -166,19 +166,34 @@ export class WSClient {
   }
 
   /** Runs the handler; acks with its outcome, or at 2.5 s with 200 while it keeps running. */
-  async #handle(id, payload) {
+  async #handle(id) {
     const started = Date.now();
     const core = this.#core;
     const work = this.#dispatcher
-      // 500 (pushed again) when the handler failed or another delivery holds the event; a
-      // payload that is not an event is acked 200: no push will ever make it one.
-      ? this.#dispatcher.deliverTrusted(payload, core).then((r) => ({ code: r.status >= 500 ? 500 : 200, reply: r.status === 200 && r.body !== '{}' ? r.body : undefined }))
-      : Promise.resolve(this.#deliver(payload)).then((r) => ({ code: r?.code ?? 200, reply: r?.reply }));
-    let timer;
-    const early = new Promise((resolve) => { timer = setTimeout(resolve, ACK_AFTER_MS, { code: 200, reply: undefined, early: true }); });
-    const outcome = await Promise.race([work.catch(() => ({ code: 500 })), early]);
-    clearTimeout(timer);
+      // A status: 500 (pushed again) when the handler failed or another delivery holds the
+      // event; a payload that is not an event is acked 200 (no push will ever make it one).
+      // A string: a card callback's reply.
+      ? this.#dispatcher.deliverTrusted(core, id).then((r) => (typeof r === 'string' ? { code: 200, reply: r } : { code: r >= 500 ? 500 : 200 }))
+      : Promise.resolve(this.#deliver(core.takePayload(id))).then((r) => ({ code: r?.code ?? 200, reply: r?.reply }));
+    const outcome = await this.#within(work.catch(() => ({ code: 500 })));
     const ack = core.ack(id, outcome.code, Date.now() - started, outcome.reply);
     if (ack) this.#socket?.send(ack);
+  }
+
+  // The early ack: one sweep timer while handlers run (not one timer per event), resolving
+  // those still running at 2.4–2.5 s with 200.
+  #running = new Set();
+  #sweep;
+  #within(work) {
+    return new Promise((resolve) => {
+      const entry = { started: Date.now(), resolve };
+      this.#running.add(entry);
+      this.#sweep ??= setInterval(() => {
+        const now = Date.now();
+        for (const e of this.#running) if (now - e.started >= ACK_AFTER_MS) { this.#running.delete(e); e.resolve({ code: 200 }); }
+        if (!this.#running.size) { clearInterval(this.#sweep); this.#sweep = undefined; }
+      }, 100);
+      work.then((outcome) => { if (this.#running.delete(entry)) resolve(outcome); });
+    });
   }
 }

@@ -351,19 +351,23 @@ impl WasmDispatcher {
         }))
     }
 
-    /// Handles one event that arrived over the long connection (`payload`: its JSON): resolves
-    /// to `{status, body, eventType, reason, duplicate}`; de-duplicated by this dispatcher's
-    /// store, or else by the connection's.
+    /// Handles delivery `id` of the long connection `ws` (its payload never leaves wasm):
+    /// resolves to the reply's status (a number), or to a card callback's reply (a JSON
+    /// string, status 200); de-duplicated by this dispatcher's store, or else by the
+    /// connection's.
     #[cfg(feature = "client")]
     #[wasm_bindgen(js_name = deliverTrusted)]
-    pub fn deliver_trusted(&self, payload: &[u8], ws: &super::ws::WasmWsClient) -> Promise {
+    pub fn deliver_trusted(&self, ws: &super::ws::WasmWsClient, id: f64) -> Promise {
         let (dispatcher, handlers) = (self.dispatcher.clone(), self.handlers.clone());
-        let (payload, fallback) = (payload.to_vec(), ws.dedupe());
+        let (payload, fallback) = (ws.take(id as u64).unwrap_or_default(), ws.dedupe());
         super::to_promise(Box::pin(async move {
             let reply = dispatcher
                 .deliver(&payload, &*handlers, Some(fallback))
                 .await;
-            Ok(result_of(&reply))
+            Ok(match reply.status == 200 && reply.body != "{}" {
+                true => JsValue::from_str(&reply.body),
+                false => JsValue::from_f64(f64::from(reply.status)),
+            })
         }))
     }
 

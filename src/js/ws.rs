@@ -32,7 +32,12 @@ pub struct WasmWsClient {
     transport: Rc<FetchTransport>,
     logger: Rc<JsLogger>,
     dedupe: Rc<Dedupe>,
+    /// Joined payloads awaiting their handler, by delivery id: they stay in wasm memory (a
+    /// dispatcher takes them from here; JS copies one out only for a `deliver` callback).
+    payloads: Rc<Payloads>,
 }
+
+type Payloads = RefCell<std::collections::HashMap<u64, Vec<u8>>>;
 
 fn set(target: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(target, &JsValue::from_str(key), value);
@@ -45,7 +50,12 @@ fn now() -> u64 {
 impl WasmWsClient {
     /// The actions as JS objects; log lines are written here.
     fn to_js(&self, actions: Vec<Action>) -> Array {
-        actions_to_js(&*self.logger, actions)
+        actions_to_js(&*self.logger, &self.payloads, actions)
+    }
+
+    /// Takes delivery `id`'s payload (once).
+    pub(crate) fn take(&self, id: u64) -> Option<Vec<u8>> {
+        self.payloads.borrow_mut().remove(&id)
     }
 
     /// The per-process (or `dedupeStore`) de-duplication for dispatchers without a store.
@@ -54,7 +64,7 @@ impl WasmWsClient {
     }
 }
 
-fn actions_to_js(logger: &dyn Logger, actions: Vec<Action>) -> Array {
+fn actions_to_js(logger: &dyn Logger, payloads: &Payloads, actions: Vec<Action>) -> Array {
     let out = Array::new();
     for action in actions {
         let o = Object::new();
@@ -80,8 +90,8 @@ fn actions_to_js(logger: &dyn Logger, actions: Vec<Action>) -> Array {
                 "close"
             }
             Action::Deliver { id, payload } => {
+                payloads.borrow_mut().insert(id, payload);
                 set(&o, "id", &JsValue::from_f64(id as f64));
-                set(&o, "payload", &Uint8Array::from(&payload[..]).into());
                 "deliver"
             }
             Action::Ready => "ready",
@@ -136,6 +146,7 @@ impl WasmWsClient {
                 transport: Rc::new(transport),
                 logger,
                 dedupe: Rc::new(dedupe),
+                payloads: Default::default(),
             })
         };
         build().map_err(|e| to_js(&e))
@@ -151,6 +162,7 @@ impl WasmWsClient {
     #[wasm_bindgen(js_name = fetchEndpoint)]
     pub fn fetch_endpoint(&self) -> Promise {
         let (url, body) = self.conn.borrow().endpoint_request();
+        let payloads = self.payloads.clone();
         let (conn, transport, logger) = (
             self.conn.clone(),
             self.transport.clone(),
@@ -177,7 +189,7 @@ impl WasmWsClient {
                     conn.borrow_mut().endpoint_failed(now(), Error::Network(m))
                 }
             };
-            Ok(actions_to_js(&*logger, actions).into())
+            Ok(actions_to_js(&*logger, &payloads, actions).into())
         }))
     }
 
@@ -257,8 +269,16 @@ impl WasmWsClient {
         Some(Uint8Array::from(&bytes[..]))
     }
 
+    /// Delivery `id`'s payload, copied out (for a `deliver` callback; a dispatcher takes it
+    /// inside wasm).
+    #[wasm_bindgen(js_name = takePayload)]
+    pub fn take_payload(&self, id: f64) -> Option<Uint8Array> {
+        self.take(id as u64).map(|p| Uint8Array::from(&p[..]))
+    }
+
     /// Closes for good.
     pub fn close(&self) -> Array {
+        self.payloads.borrow_mut().clear();
         let actions = self.conn.borrow_mut().close();
         self.to_js(actions)
     }

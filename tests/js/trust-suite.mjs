@@ -81,15 +81,21 @@ export const trustTests = [
     },
   },
   {
-    name: 'a dispatcher or card handler with neither key is refused unless allowUnverified is set',
+    name: 'a card handler with neither key is refused unless allowUnverified is set; a keyless event dispatcher (the long connection) refuses every HTTP request',
     async fn(ctx) {
-      for (const make of [() => new ctx.EventDispatcher({}), () => new ctx.CardActionHandler({ verificationToken: '' }, () => {})]) {
-        let err;
-        try { make(); } catch (e) { err = e; }
-        assert(err instanceof ctx.FeishuError, `expected a FeishuError, got ${err}`);
-        assertEqual(err.kind, 'config');
-        assert(err.message.includes('allowUnverified'), err.message);
+      let err;
+      try { new ctx.CardActionHandler({ verificationToken: '' }, () => {}); } catch (e) { err = e; }
+      assert(err instanceof ctx.FeishuError, `expected a FeishuError, got ${err}`);
+      assertEqual(err.kind, 'config');
+      assert(err.message.includes('allowUnverified'), err.message);
+      let ran = 0;
+      const keyless = new ctx.EventDispatcher({ ...quiet }).register({ 'im.message.receive_v1': () => { ran++; } });
+      const signed = await ctx.signEventAsync(messageEvent('ev_keyless'), { encryptKey: KEY });
+      for (const [body, headers] of [[JSON.stringify(messageEvent('ev_keyless')), {}], [signed.body, signed.headers]]) {
+        const r = await keyless.invoke(body, headers);
+        assertEqual([r.status, r.reason], [500, 'no_keys']);
       }
+      assertEqual(ran, 0);
       const open = new ctx.EventDispatcher({ allowUnverified: true, ...quiet }).register({ 'im.message.receive_v1': () => {} });
       assertEqual((await open.invoke(JSON.stringify(messageEvent('ev_open')), {})).status, 200);
     },

@@ -26,7 +26,7 @@ export const webhookEntryTests = [
       assert(thrown instanceof TypeError && /feishu-edge\/webhook/.test(thrown.message), `got ${thrown}`);
       // Its FeishuError is the class its refusals are made of.
       let refused;
-      try { new hook.EventDispatcher({}); } catch (e) { refused = e; }
+      try { new hook.CardActionHandler({}, () => ({})); } catch (e) { refused = e; }
       assert(refused instanceof hook.FeishuError && refused.kind === 'config', `got ${refused}`);
     },
   },
