@@ -311,16 +311,12 @@ impl Dispatcher {
         if let (Delivery::Enqueue(queue), false) = (delivery, is_card) {
             return self.enqueue(queue, &event, event_type).await;
         }
-        let budget = self.budget();
-        let lease = match self.claim(self.dedupe.as_deref(), &event, &budget).await {
+        let lease = match self
+            .claim_or_reply(self.dedupe.as_deref(), &event, &event_type)
+            .await
+        {
             Ok(lease) => lease,
-            Err(Claim::Duplicate) => {
-                return Reply {
-                    duplicate: true,
-                    ..Reply::ok("{}".into(), event_type)
-                };
-            }
-            Err(_) => return Reply::refused(Reason::EventInProgress, event_type),
+            Err(reply) => return reply,
         };
         let run = handler.call(&event);
         match delivery {
@@ -335,17 +331,11 @@ impl Dispatcher {
             }
             _ => {
                 let outcome = run.await;
-                let finish = self.finish();
-                match finish
+                let settled = self
+                    .finish()
                     .run(outcome, &event.event_type, lease.as_ref(), false)
-                    .await
-                {
-                    Ok(body) if is_card => {
-                        Reply::ok(body.unwrap_or_else(|| "{}".into()), event_type)
-                    }
-                    Ok(_) => Reply::ok("{}".into(), event_type),
-                    Err(reason) => Reply::refused(reason, event_type),
-                }
+                    .await;
+                reply_of(settled, is_card, event_type)
             }
         }
     }
@@ -455,30 +445,37 @@ impl Dispatcher {
             return Reply::ok("{}".into(), event_type);
         }
         let dedupe = self.dedupe.clone().or(fallback);
-        let budget = dedupe
-            .as_ref()
-            .map_or_else(|| Budget::new(0), |d| d.budget());
-        let lease = match self.claim(dedupe.as_deref(), &event, &budget).await {
-            Ok(lease) => lease,
-            Err(Claim::Duplicate) => {
-                return Reply {
-                    duplicate: true,
-                    ..Reply::ok("{}".into(), event_type)
-                };
-            }
-            Err(_) => return Reply::refused(Reason::EventInProgress, event_type),
-        };
-        let outcome = handler.call(&event).await;
-        let finish = self.finish_with(dedupe);
-        match finish
-            .run(outcome, &event.event_type, lease.as_ref(), false)
+        let lease = match self
+            .claim_or_reply(dedupe.as_deref(), &event, &event_type)
             .await
         {
-            Ok(body) if event.is_card_callback() => {
-                Reply::ok(body.unwrap_or_else(|| "{}".into()), event_type)
-            }
-            Ok(_) => Reply::ok("{}".into(), event_type),
-            Err(reason) => Reply::refused(reason, event_type),
+            Ok(lease) => lease,
+            Err(reply) => return reply,
+        };
+        let outcome = handler.call(&event).await;
+        let settled = self
+            .finish_with(dedupe)
+            .run(outcome, &event.event_type, lease.as_ref(), false)
+            .await;
+        reply_of(settled, event.is_card_callback(), event_type)
+    }
+
+    /// Claims `event` in `dedupe` (with a fresh budget): the lease to settle, or the reply that
+    /// ends the delivery here (200 duplicate, or 503 while another delivery holds it).
+    async fn claim_or_reply(
+        &self,
+        dedupe: Option<&Dedupe>,
+        event: &Event,
+        event_type: &Option<String>,
+    ) -> std::result::Result<Option<Lease>, Reply> {
+        let budget = dedupe.map_or_else(|| Budget::new(0), Dedupe::budget);
+        match self.claim(dedupe, event, &budget).await {
+            Ok(lease) => Ok(lease),
+            Err(Claim::Duplicate) => Err(Reply {
+                duplicate: true,
+                ..Reply::ok("{}".into(), event_type.clone())
+            }),
+            Err(_) => Err(Reply::refused(Reason::EventInProgress, event_type.clone())),
         }
     }
 
@@ -562,6 +559,20 @@ impl Dispatcher {
                 "app_ticket event without an app_ticket field"
             ),
         }
+    }
+}
+
+/// The reply to an inline delivery once settled: a card callback's reply is its handler's, an
+/// event's is `{}`, a failure its refusal.
+fn reply_of(
+    settled: std::result::Result<Option<String>, Reason>,
+    is_card: bool,
+    event_type: Option<String>,
+) -> Reply {
+    match settled {
+        Ok(body) if is_card => Reply::ok(body.unwrap_or_else(|| "{}".into()), event_type),
+        Ok(_) => Reply::ok("{}".into(), event_type),
+        Err(reason) => Reply::refused(reason, event_type),
     }
 }
 
