@@ -74,26 +74,50 @@ impl ClientConfig {
         let Some(f) = RawFields::parse(json) else {
             return self;
         };
-        let secs = |k: &str| {
-            f.get(k)
-                .and_then(|r| r.parse::<f64>().ok())
-                .filter(|v| v.is_finite())
-        };
-        let ms = |v: f64, min: u64| ((v.max(0.0) * 1000.0) as u64).clamp(min, 3_600_000);
-        if let Some(v) = secs("PingInterval") {
-            self.ping_ms = ms(v, 100);
+        let ms = |k: &str, min: u64| f.get(k).and_then(millis).map(|v| v.clamp(min, 3_600_000));
+        if let Some(v) = ms("PingInterval", 100) {
+            self.ping_ms = v;
         }
-        if let Some(v) = secs("ReconnectInterval") {
-            self.reconnect_interval_ms = ms(v, 0);
+        if let Some(v) = ms("ReconnectInterval", 0) {
+            self.reconnect_interval_ms = v;
         }
-        if let Some(v) = secs("ReconnectNonce") {
-            self.reconnect_nonce_ms = ms(v, 0);
+        if let Some(v) = ms("ReconnectNonce", 0) {
+            self.reconnect_nonce_ms = v;
         }
-        if let Some(v) = secs("ReconnectCount") {
-            self.reconnect_count = v as i64;
+        if let Some(v) = f.get("ReconnectCount").and_then(|r| r.parse::<i64>().ok()) {
+            self.reconnect_count = v;
         }
         self
     }
+}
+
+/// A JSON number of seconds as whole milliseconds (negative: 0; digits past the third decimal
+/// dropped), without pulling float parsing into the wasm.
+fn millis(raw: &str) -> Option<u64> {
+    let (negative, digits) = match raw.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, raw),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    if whole.is_empty()
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !fraction.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    if negative {
+        return Some(0);
+    }
+    let whole: u64 = whole
+        .parse()
+        .unwrap_or(u64::MAX / 2000)
+        .min(u64::MAX / 2000);
+    let frac = fraction
+        .bytes()
+        .chain(std::iter::repeat(b'0'))
+        .take(3)
+        .fold(0, |n, b| n * 10 + u64::from(b - b'0'));
+    Some(whole * 1000 + frac)
 }
 
 /// Where the connection is, as `getConnectionStatus().state` reports it.
