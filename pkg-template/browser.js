@@ -9,5 +9,5 @@ export * from './webhook.js';
 export { WSClient } from './ws.js';
 export * from './card.js';
 export { FeishuStateObject, durableObjectStore, denoKvStore, redisStore } from './stores.js';
-export { withTenantToken, withUserAccessToken, withTenantKey, withAll } from './catalog.js';
+export { withTenantToken, withUserAccessToken, withTenantKey, withHelpDeskCredential, withAll } from './catalog.js';
 export { sendWebhook, messageBody } from './helpers.js';

@@ -176,4 +176,6 @@ export const withUserAccessToken = (userAccessToken) => ({ userAccessToken });
 /** Call for a marketplace app's tenant (like lark.withTenantKey). */
 export const withTenantKey = (tenantKey) => ({ tenantKey });
 /** Merges several option objects (like lark.withAll). */
+/** Sends the client's helpDeskId / helpDeskToken with this call (like lark.withHelpDeskCredential). */
+export const withHelpDeskCredential = () => ({ helpDeskCredential: true });
 export const withAll = (list) => list.reduce((acc, o) => ({ ...acc, ...o, headers: { ...acc.headers, ...o?.headers } }), {});

@@ -20,6 +20,24 @@ function fileEntries(files) {
 
 const CORE = Symbol('feishu-edge core');
 
+/**
+ * The official SDK's `cache` (`get(key)`, `set(key, value, expireTime)` with an absolute
+ * expiry in ms) as a token store (`expirationTtl` in seconds).
+ */
+function cacheStore(cache) {
+  return {
+    async get(key) { return (await cache.get(key)) ?? null; },
+    async put(key, value, options) { await cache.set(key, value, options?.expirationTtl ? Date.now() + options.expirationTtl * 1000 : 0); },
+    async delete(key) { await cache.set(key, undefined, 1); },
+  };
+}
+
+/** The official SDK's enums, with the same values (`lark.Domain.Feishu` is 0). */
+const enumOf = (names) => Object.freeze(Object.fromEntries(names.flatMap((n, i) => [[n, i], [i, n]])));
+export const Domain = enumOf(['Feishu', 'Lark']);
+export const AppType = enumOf(['SelfBuild', 'ISV']);
+export const LoggerLevel = enumOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace']);
+
 /** An async iterator over an async iterable, a sync iterable, a ReadableStream, or one string. */
 function chunksOf(source) {
   if (typeof source === 'string') return [source][Symbol.iterator]();
@@ -46,10 +64,13 @@ export class FeishuClient {
       this.#fetch = options.fetch;
     } else {
       this.#fetch = options.fetch;
-      const { fetch, tokenStore, logger, logLevel, ...rest } = options;
+      const { fetch, tokenStore, logger, logLevel, cache, loggerLevel, ...rest } = options;
       const config = { ...rest, appId: rest.appId ?? env('FEISHU_APP_ID'), appSecret: rest.appSecret ?? env('FEISHU_APP_SECRET') };
-      if (config.baseUrl === undefined) config.baseUrl = env('FEISHU_BASE_URL');
-      this.#core = new WasmClient(JSON.stringify(config), fetch, tokenStore, logger, logLevel);
+      if (config.baseUrl === undefined && config.domain === undefined) config.baseUrl = env('FEISHU_BASE_URL');
+      // An axios instance does not cross as JSON: the core refuses the option by name.
+      if (config.httpInstance !== undefined) config.httpInstance = true;
+      const level = logLevel ?? (loggerLevel == null ? undefined : String(loggerLevel));
+      this.#core = new WasmClient(JSON.stringify(config), fetch, tokenStore ?? (cache ? cacheStore(cache) : undefined), logger, level);
     }
     const core = this.#core;
     setCore(this, core);
@@ -161,3 +182,6 @@ export class FeishuClient {
 
 installCatalog(FeishuClient);
 installOAuth(FeishuClient);
+
+/** The official SDK's name for `FeishuClient`: `new Client({ appId, appSecret, appType, domain, loggerLevel, cache, … })`. */
+export const Client = FeishuClient;

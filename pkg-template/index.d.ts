@@ -86,12 +86,25 @@ export interface FeishuClientOptions {
   appId?: string;
   /** App secret; falls back to FEISHU_APP_SECRET. Never logged. */
   appSecret?: string;
-  /** Public deployment (default 'feishu'). */
-  region?: 'feishu' | 'lark';
-  /** Custom host: a proxy, a private deployment, a local emulator. Falls back to FEISHU_BASE_URL. */
+  /** Public deployment (default 'feishu'). An empty string means not set. */
+  region?: 'feishu' | 'lark' | '';
+  /** Custom host: a proxy, a private deployment, a local emulator. Falls back to FEISHU_BASE_URL; an empty string means not set. */
   baseUrl?: string;
-  /** Default 'self_built'. Marketplace apps use the pushed app_ticket and per-tenant tokens. */
-  appType?: 'self_built' | 'marketplace';
+  /** The official option: `Domain.Feishu`, `Domain.Lark` or a host URL (what `region` / `baseUrl` say). */
+  domain?: Domain | string;
+  /** Default 'self_built' (`AppType.SelfBuild`). Marketplace apps (`AppType.ISV`) use the pushed app_ticket and per-tenant tokens. */
+  appType?: 'self_built' | 'marketplace' | AppType;
+  /** The official cache (`get(key)`, `set(key, value, expireTime)` with an absolute expiry in ms), used as the token store. */
+  cache?: OfficialCache;
+  /** Manage no tokens: calls carry only the tokens they are given (`withTenantToken`, `withUserAccessToken`). */
+  disableTokenCache?: boolean;
+  /** With `helpDeskToken`: the credential `withHelpDeskCredential()` sends. */
+  helpDeskId?: string;
+  helpDeskToken?: string;
+  /** The official `LoggerLevel` (`logLevel` wins when both are given). */
+  loggerLevel?: LoggerLevel;
+  /** Not used: requests go through the runtime's fetch (pass `fetch` to customize); giving it is a `config` error saying so. */
+  httpInstance?: never;
   /** Where tokens (and app tickets) are cached; default: this isolate's memory. */
   tokenStore?: KVLike;
   /** Per-request timeout (default 10000; 0 disables). The request is aborted. */
@@ -368,8 +381,10 @@ export interface WSClientOptions {
   region?: 'feishu' | 'lark';
   /** Another host (an emulator, a proxy); falls back to FEISHU_BASE_URL. */
   baseUrl?: string;
-  /** The official option: a host URL (`Domain.Feishu`, `Domain.Lark` or any URL). */
-  domain?: string;
+  /** The official option: `Domain.Feishu`, `Domain.Lark` or a host URL. */
+  domain?: Domain | string;
+  /** The official `LoggerLevel` (`logLevel` wins when both are given). */
+  loggerLevel?: LoggerLevel;
   /** A WebSocket constructor where the runtime has none (Node before 22: the `ws` package). */
   WebSocket?: abstract new (url: string, options?: any) => any;
   /** Passed to a `WebSocket` constructor that takes options (the `ws` package's). */
@@ -616,6 +631,8 @@ export interface CallOptions {
   idempotent?: boolean;
   /** The official SDK's option shape, accepted for migration. */
   lark?: Record<string, string>;
+  /** Send the client's help desk credential (withHelpDeskCredential). */
+  helpDeskCredential?: boolean;
 }
 
 /** One page as a `<method>WithIterator` yields it: `data` without `has_more` / `page_token`. */
@@ -629,6 +646,22 @@ export declare function withTenantToken(tenantAccessToken: string): CallOptions;
 export declare function withUserAccessToken(userAccessToken: string): CallOptions;
 export declare function withTenantKey(tenantKey: string): CallOptions;
 export declare function withAll(options: CallOptions[]): CallOptions;
+/** Sends the client's helpDeskId / helpDeskToken as `X-Lark-Helpdesk-Authorization` with this call. */
+export declare function withHelpDeskCredential(): CallOptions;
+
+/** The official SDK's enums, with its values. */
+export declare enum Domain { Feishu = 0, Lark = 1 }
+export declare enum AppType { SelfBuild = 0, ISV = 1 }
+export declare enum LoggerLevel { fatal = 0, error = 1, warn = 2, info = 3, debug = 4, trace = 5 }
+
+/** The official SDK's cache interface. */
+export interface OfficialCache {
+  get(key: string | symbol): Promise<any> | any;
+  set(key: string | symbol, value: any, expireTime?: number): Promise<any> | any;
+}
+
+/** The official SDK's name for `FeishuClient`. */
+export { FeishuClient as Client };
 
 export interface FeishuClient extends Catalog {}
 

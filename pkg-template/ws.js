@@ -77,7 +77,7 @@ export class WSClient {
     }
     const config = { ...rest, appId: rest.appId ?? env('FEISHU_APP_ID'), appSecret: rest.appSecret ?? env('FEISHU_APP_SECRET') };
     if (config.baseUrl === undefined && config.domain === undefined) config.baseUrl = env('FEISHU_BASE_URL');
-    const level = logLevel ?? (typeof loggerLevel === 'string' ? loggerLevel : undefined);
+    const level = logLevel ?? (loggerLevel == null ? undefined : String(loggerLevel));
     this.#core = new WasmWsClient(JSON.stringify(config, (_, v) => (v === undefined ? null : v)), logger, level, dedupeStore, fetch, Math.random());
     if (!WebSocket && typeof globalThis.WebSocket !== 'function' && typeof globalThis.WebSocketPair !== 'function') {
       throw new FeishuError({ kind: 'config', message: 'this runtime has no global WebSocket (Node before 22): pass one as the `WebSocket` option, e.g. `import WebSocket from \'ws\'`' });

@@ -234,6 +234,8 @@ impl Client {
                     "marketplace apps must pass tenantKey for tenant-token calls".into(),
                 ))
             }
+            // disableTokenCache: no managed token; the call carries what it was given.
+            _ if self.inner.config.disable_token_cache => None,
             other => match self.managed_kind(other) {
                 Some(kind) => Some(token::manager_get(self, kind).await?),
                 None => None,
@@ -249,6 +251,18 @@ impl Client {
         stream: bool,
     ) -> HttpRequest {
         let mut headers = req.headers.clone();
+        if let Some(credential) = self
+            .inner
+            .config
+            .helpdesk_credential
+            .as_ref()
+            .filter(|_| req.helpdesk)
+        {
+            headers.push((
+                "X-Lark-Helpdesk-Authorization".into(),
+                format!("Bearer {}", credential.expose()),
+            ));
+        }
         if let Some(t) = token {
             headers.push(("Authorization".into(), format!("Bearer {t}")));
         }
@@ -280,6 +294,12 @@ impl Client {
         }
         for (name, value) in &req.headers {
             crate::transport::check_header(name, value)?;
+        }
+        if req.helpdesk && inner.config.helpdesk_credential.is_none() {
+            return Err(Error::InvalidRequest(
+                "withHelpDeskCredential() needs helpDeskId and helpDeskToken in the client options"
+                    .into(),
+            ));
         }
         let url = req.url(inner.config.base_url_str())?;
         let path_for_log = url.split('?').next().unwrap_or("").to_string();

@@ -29,6 +29,14 @@ impl Region {
         }
     }
     /// Parses `feishu` / `lark` (case-insensitive).
+    /// Its name, as `region` takes it: `feishu` or `lark`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Region::Feishu => "feishu",
+            Region::Lark => "lark",
+        }
+    }
+    /// Parses `feishu` or `lark` (`larksuite` too).
     pub fn parse(s: &str) -> Result<Region> {
         match s.to_ascii_lowercase().as_str() {
             "feishu" => Ok(Region::Feishu),
@@ -148,6 +156,12 @@ pub struct Config {
     pub retry: RetryPolicy,
     /// Refresh tokens this many seconds before they expire (the official SDKs use 180).
     pub refresh_margin_secs: u64,
+    /// Manage no tokens: calls carry only the tokens they are given (the official
+    /// `disableTokenCache`).
+    pub disable_token_cache: bool,
+    /// `base64(helpDeskId:helpDeskToken)`, sent as `X-Lark-Helpdesk-Authorization: Bearer …` by
+    /// calls that ask for it (`withHelpDeskCredential()`).
+    pub helpdesk_credential: Option<Secret>,
     api_base: String,
     accounts_base: String,
 }
@@ -162,6 +176,8 @@ impl Config {
             timeout_ms: Some(10_000),
             retry: RetryPolicy::default(),
             refresh_margin_secs: 180,
+            disable_token_cache: false,
+            helpdesk_credential: None,
             api_base: Region::Feishu.api_base().to_string(),
             accounts_base: Region::Feishu.accounts_base().to_string(),
         }
@@ -331,6 +347,10 @@ pub struct ClientOptions {
     pub timeout_ms: Option<u64>,
     /// Retry policy overrides.
     pub retry: Option<RetryOptions>,
+    /// See [`Config::disable_token_cache`].
+    pub disable_token_cache: Option<bool>,
+    /// The help desk's id and token (the official `helpDeskId` / `helpDeskToken`).
+    pub helpdesk: Option<(String, String)>,
 }
 
 /// Overrides of [`RetryPolicy`] fields.
@@ -348,7 +368,7 @@ pub struct RetryOptions {
 
 /// Every client option, the ones the JS layer keeps (functions and stores) included, so an
 /// unknown one can be matched against them all.
-pub const CLIENT_OPTION_NAMES: [&str; 11] = [
+pub const CLIENT_OPTION_NAMES: [&str; 18] = [
     "appId",
     "appSecret",
     "region",
@@ -360,7 +380,48 @@ pub const CLIENT_OPTION_NAMES: [&str; 11] = [
     "tokenStore",
     "logger",
     "logLevel",
+    "domain",
+    "loggerLevel",
+    "cache",
+    "disableTokenCache",
+    "helpDeskId",
+    "helpDeskToken",
+    "httpInstance",
 ];
+
+/// Where the client's host comes from: `region`, `baseUrl`, or the official `domain`
+/// (`Domain.Feishu` = 0, `Domain.Lark` = 1, or a URL). Empty strings mean "not set" (an unset
+/// environment variable in `wrangler.toml` is `""`).
+///
+/// ```
+/// use feishu_edge::config::{host_options, Region};
+/// let r = feishu_edge::options::OptionReader::parse("o", r#"{"domain":1,"baseUrl":""}"#).unwrap();
+/// assert_eq!(host_options(&r).unwrap(), (Some(Region::Lark), None));
+/// ```
+pub fn host_options(
+    r: &crate::options::OptionReader<'_>,
+) -> Result<(Option<Region>, Option<String>)> {
+    let region = match r.string("region")?.filter(|s| !s.is_empty()) {
+        Some(name) => Some(Region::parse(&name)?),
+        None => None,
+    };
+    let base_url = r.string("baseUrl")?.filter(|s| !s.is_empty());
+    let (domain_region, domain_url) = match r.raw("domain") {
+        None => (None, None),
+        Some("0") => (Some(Region::Feishu), None),
+        Some("1") => (Some(Region::Lark), None),
+        Some(raw) => match crate::json::unquote(raw) {
+            Some(url) if url.is_empty() => (None, None),
+            Some(url) => (None, Some(url)),
+            None => {
+                return Err(Error::Config(
+                    "`domain` must be Domain.Feishu, Domain.Lark or a URL string".into(),
+                ))
+            }
+        },
+    };
+    Ok((region.or(domain_region), base_url.or(domain_url)))
+}
 const RETRY_OPTION_NAMES: [&str; 4] = ["maxAttempts", "baseDelayMs", "maxDelayMs", "budgetMs"];
 
 impl ClientOptions {
@@ -397,14 +458,37 @@ impl ClientOptions {
             }
             None => None,
         };
+        if r.present("httpInstance") {
+            return Err(Error::Config(
+                "client options: `httpInstance` (an axios instance) is not used: feishu-edge sends with the runtime's fetch; pass `fetch` (a function with fetch's signature) to add a proxy, headers or logging".into(),
+            ));
+        }
+        let (region, base_url) = host_options(&r)?;
+        // appType: ours ("self_built", "marketplace") or the official enum (0, 1).
+        let app_type = match r.raw("appType") {
+            Some("0") => Some("self_built".to_string()),
+            Some("1") => Some("marketplace".to_string()),
+            _ => r.string("appType")?.filter(|s| !s.is_empty()),
+        };
+        let helpdesk = match (r.string("helpDeskId")?, r.string("helpDeskToken")?) {
+            (Some(id), Some(token)) if !id.is_empty() && !token.is_empty() => Some((id, token)),
+            (None, None) => None,
+            _ => {
+                return Err(Error::Config(
+                    "client options: helpDeskId and helpDeskToken go together".into(),
+                ))
+            }
+        };
         let options = ClientOptions {
             app_id: r.string("appId")?,
             app_secret: r.string("appSecret")?,
-            region: r.string("region")?,
-            base_url: r.string("baseUrl")?,
-            app_type: r.string("appType")?,
+            region: region.map(|r| r.name().to_string()),
+            base_url,
+            app_type,
             timeout_ms: r.whole("timeoutMs", "milliseconds")?,
             retry,
+            disable_token_cache: r.boolean("disableTokenCache")?,
+            helpdesk,
         };
         r.finish(&CLIENT_OPTION_NAMES)?;
         Ok(options)
@@ -427,6 +511,13 @@ impl ClientOptions {
         }
         if let Some(ms) = self.timeout_ms {
             c.timeout_ms = (ms > 0).then_some(ms);
+        }
+        c.disable_token_cache = self.disable_token_cache.unwrap_or(false);
+        if let Some((id, token)) = self.helpdesk {
+            use base64::Engine;
+            let credential =
+                base64::engine::general_purpose::STANDARD.encode(format!("{id}:{token}"));
+            c.helpdesk_credential = Some(Secret::new(credential));
         }
         if let Some(r) = self.retry {
             let p = &mut c.retry;

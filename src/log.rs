@@ -15,13 +15,20 @@ pub enum Level {
 }
 
 impl Level {
-    /// Parses `debug`/`info`/`warn`/`error`; `None` for `none`/`off`/unknown.
+    /// Parses `debug`/`info`/`warn`/`error` (and `trace`, `fatal`, and the official
+    /// `LoggerLevel` numbers 0–5: fatal, error, warn, info, debug, trace); `None` for
+    /// `none`/`off`/unknown.
+    ///
+    /// ```
+    /// use feishu_edge::Level;
+    /// assert_eq!((Level::parse("2"), Level::parse("fatal"), Level::parse("none")), (Some(Level::Warn), Some(Level::Error), None));
+    /// ```
     pub fn parse(s: &str) -> Option<Level> {
         match s.to_ascii_lowercase().as_str() {
-            "debug" | "trace" => Some(Level::Debug),
-            "info" => Some(Level::Info),
-            "warn" | "warning" => Some(Level::Warn),
-            "error" => Some(Level::Error),
+            "debug" | "trace" | "4" | "5" => Some(Level::Debug),
+            "info" | "3" => Some(Level::Info),
+            "warn" | "warning" | "2" => Some(Level::Warn),
+            "error" | "fatal" | "0" | "1" => Some(Level::Error),
             _ => None,
         }
     }

@@ -183,6 +183,7 @@ export function startEmulator(options = {}) {
     const entry = {
       method: req.method, path, query: url.search, body, form,
       authorization: req.headers.authorization ?? null,
+      helpdeskAuthorization: req.headers['x-lark-helpdesk-authorization'] ?? null,
       contentType: contentType || null, at: Date.now(),
     };
     state.log.push(entry);

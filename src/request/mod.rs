@@ -83,6 +83,8 @@ pub struct ApiRequest {
     pub idempotent: Option<bool>,
     /// Overrides the client's timeout for this call.
     pub timeout_ms: Option<u64>,
+    /// Carries the client's help desk credential (`withHelpDeskCredential()`).
+    pub helpdesk: bool,
 }
 
 impl ApiRequest {
@@ -98,6 +100,7 @@ impl ApiRequest {
             auth: Auth::Tenant,
             idempotent: None,
             timeout_ms: None,
+            helpdesk: false,
         }
     }
     /// `GET path`.

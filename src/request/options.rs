@@ -67,6 +67,8 @@ pub struct RequestOptions<'a> {
     pub timeout_ms: Option<u64>,
     /// Multipart text fields (uploads only).
     pub fields: Option<RawFields<'a>>,
+    /// Carry the client's help desk credential (`withHelpDeskCredential()`).
+    pub help_desk_credential: Option<bool>,
 }
 
 /// Every key `RequestOptions::parse` takes (two snake_case aliases included).
@@ -86,6 +88,7 @@ const KNOWN: &[&str] = &[
     "idempotent",
     "timeoutMs",
     "fields",
+    "helpDeskCredential",
 ];
 
 fn scalar(name: &str, v: &str) -> Result<String> {
@@ -132,6 +135,7 @@ impl RequestOptions<'_> {
             idempotent: r.boolean("idempotent")?,
             timeout_ms: r.whole("timeoutMs", "milliseconds")?,
             fields: r.fields("fields")?,
+            help_desk_credential: r.boolean("helpDeskCredential")?,
         };
         r.finish(KNOWN)?;
         Ok(options)
@@ -185,6 +189,7 @@ impl RequestOptions<'_> {
         };
         req.idempotent = self.idempotent;
         req.timeout_ms = self.timeout_ms;
+        req.helpdesk = self.help_desk_credential.unwrap_or(false);
         Ok(req)
     }
 

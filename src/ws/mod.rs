@@ -75,22 +75,22 @@ pub const WS_OPTION_NAMES: [&str; 19] = [
 /// assert_eq!(e.kind(), "config");
 /// ```
 pub fn options_from_json(json: &str) -> crate::Result<ConnectionOptions> {
-    use crate::config::{AppType, Config, Region};
+    use crate::config::{AppType, Config};
     let r = crate::options::OptionReader::parse("WSClient options", json)?;
     let app_id = r.string("appId")?.unwrap_or_default();
     let app_secret = r.string("appSecret")?.unwrap_or_default();
-    let region = r.string("region")?.filter(|s| !s.is_empty());
-    let base_url = r
-        .string("baseUrl")?
-        .or(r.string("domain")?)
-        .filter(|s| !s.is_empty());
+    let (region, base_url) = crate::config::host_options(&r)?;
     let handshake = r.whole("handshakeTimeoutMs", "milliseconds")?;
     let auto_reconnect = r.boolean("autoReconnect")?;
-    let app_type = r.string("appType")?;
+    let app_type = match r.raw("appType") {
+        Some("0") => None,
+        Some("1") => Some("marketplace".to_string()),
+        _ => r.string("appType")?,
+    };
     r.finish(&WS_OPTION_NAMES)?;
     let mut config = Config::new(app_id.clone(), app_secret.clone());
     if let Some(region) = region {
-        config = config.region(Region::parse(&region)?);
+        config = config.region(region);
     }
     if let Some(url) = base_url {
         config = config.base_url(&url)?;

@@ -11,6 +11,7 @@ import { emulatorTests } from './emulator-suite.mjs';
 import { webhookEntryTests } from './webhook-entry-suite.mjs';
 import { hardeningTests } from './hardening-suite.mjs';
 import { wsTests } from './ws-suite.mjs';
+import { migrationTests } from './migration-suite.mjs';
 
 export { parseCatalog };
 
@@ -26,6 +27,7 @@ export const suites = {
   'webhook-entry': webhookEntryTests,
   hardening: hardeningTests,
   ws: wsTests,
+  migration: migrationTests,
 };
 
 /** The tests of the named suites (all when `names` is empty); an unknown name throws. */

@@ -201,3 +201,16 @@ export async function longConnection(WebSocketCtor: new (url: string) => unknown
   void state;
   await ws.close();
 }
+
+import { Client, Domain, AppType, LoggerLevel, withHelpDeskCredential, withTenantToken } from 'feishu-edge';
+
+export async function officialNames(token: string): Promise<void> {
+  const client = new Client({ appId: 'cli_a', appSecret: 's', appType: AppType.SelfBuild, domain: Domain.Feishu, loggerLevel: LoggerLevel.info, disableTokenCache: false, helpDeskId: 'h', helpDeskToken: 't' });
+  const lark = new Client({ appId: 'cli_a', appSecret: 's', domain: 'https://open.larksuite.com', cache: { get: async () => undefined, set: async () => true } });
+  const feishu: FeishuClient = client;
+  await client.request({ method: 'GET', path: 'helpdesk/v1/tickets', ...withHelpDeskCredential() });
+  await lark.im.v1.chat.list({}, withTenantToken(token));
+  // @ts-expect-error httpInstance is not used: pass fetch instead
+  new Client({ appId: 'cli_a', appSecret: 's', httpInstance: {} });
+  void feishu;
+}

@@ -1,0 +1,112 @@
+// Issue 17 (moving from the official Node SDK), first part, through the built package in Node,
+// Deno, workerd and Chromium: the official client options and enums, the official cache,
+// disableTokenCache, the help desk credential, loggerLevel, and empty strings from the
+// environment. ctx as in client-suite.
+import { assert, assertEqual, assertRejects } from './harness.mjs';
+
+const APP = { appId: 'cli_emu', appSecret: 'emu_secret_value' };
+const control = async (emuUrl, path, body) => (await fetch(emuUrl + path, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) })).json();
+const messageOf = (f) => { try { f(); } catch (e) { return e; } return null; };
+
+export const migrationTests = [
+  {
+    name: 'official names: Client, Domain, AppType, LoggerLevel, with the official values',
+    async fn(ctx) {
+      assertEqual(ctx.Client, ctx.FeishuClient);
+      assertEqual([ctx.Domain.Feishu, ctx.Domain.Lark, ctx.Domain[0]], [0, 1, 'Feishu']);
+      assertEqual([ctx.AppType.SelfBuild, ctx.AppType.ISV], [0, 1]);
+      assertEqual([ctx.LoggerLevel.fatal, ctx.LoggerLevel.error, ctx.LoggerLevel.trace], [0, 1, 5]);
+      assert(typeof ctx.withHelpDeskCredential === 'function');
+    },
+  },
+  {
+    name: 'new Client({ appType: AppType.SelfBuild, domain: <url>, loggerLevel }) calls the emulator; AppType.ISV is a marketplace app',
+    async fn(ctx) {
+      await control(ctx.emuUrl, '/__emu/reset');
+      const lines = [];
+      const logger = { error: (m) => lines.push(m), warn: (m) => lines.push(m), info: (m) => lines.push(m), debug: (m) => lines.push(m), trace: (m) => lines.push(m) };
+      const client = new ctx.Client({ ...APP, appType: ctx.AppType.SelfBuild, domain: ctx.emuUrl, loggerLevel: ctx.LoggerLevel.debug, logger });
+      const res = await client.request({ method: 'GET', path: 'im/v1/chats' });
+      assertEqual(res.code, 0);
+      assert(lines.some((l) => String(l).includes('im/v1/chats')), 'debug lines reach the official-shaped logger');
+      const isv = new ctx.Client({ ...APP, appType: ctx.AppType.ISV, domain: ctx.emuUrl, logLevel: 'none' });
+      const err = await assertRejects(isv.request({ method: 'GET', path: 'im/v1/chats' }));
+      assert(String(err.message).includes('tenantKey'), String(err.message));
+    },
+  },
+  {
+    name: 'Domain.Lark and Domain.Feishu pick the public hosts; empty strings from the environment mean "not set"',
+    async fn(ctx) {
+      const seen = [];
+      const fetch = async (url) => { seen.push(new URL(url).origin); return new Response(JSON.stringify({ code: 0, msg: 'ok', tenant_access_token: 't', expire: 7200, data: {} }), { headers: { 'content-type': 'application/json' } }); };
+      for (const [options, origin] of [
+        [{ domain: ctx.Domain.Lark }, 'https://open.larksuite.com'],
+        [{ domain: ctx.Domain.Feishu }, 'https://open.feishu.cn'],
+        [{ baseUrl: '', region: '' }, 'https://open.feishu.cn'],
+        [{ region: 'lark', baseUrl: '' }, 'https://open.larksuite.com'],
+      ]) {
+        seen.length = 0;
+        await new ctx.Client({ ...APP, ...options, fetch, logLevel: 'none' }).request({ path: 'im/v1/chats' });
+        assertEqual([...new Set(seen)], [origin], JSON.stringify(options));
+      }
+    },
+  },
+  {
+    name: 'httpInstance is refused with what to use instead; an unknown option names the closest known one',
+    async fn(ctx) {
+      const axiosLike = { request() {}, defaults: {} };
+      axiosLike.self = axiosLike;
+      const err = messageOf(() => new ctx.Client({ ...APP, httpInstance: axiosLike }));
+      assert(err instanceof ctx.FeishuError && err.kind === 'config' && err.message.includes('fetch'), String(err));
+      const typo = messageOf(() => new ctx.Client({ ...APP, loggerLevl: 1 }));
+      assert(typo && typo.message.includes('loggerLevel'), String(typo));
+    },
+  },
+  {
+    name: 'the official cache (absolute expiry in ms) keeps the tokens: a second client reuses the first one\'s',
+    async fn(ctx) {
+      await control(ctx.emuUrl, '/__emu/reset');
+      const values = new Map();
+      const sets = [];
+      const cache = {
+        async get(key) { const e = values.get(key); return e && (!e.expire || e.expire > Date.now()) ? e.value : undefined; },
+        async set(key, value, expire) { sets.push(expire); values.set(key, { value, expire }); return true; },
+      };
+      const a = new ctx.Client({ ...APP, domain: ctx.emuUrl, cache, logLevel: 'none' });
+      const b = new ctx.Client({ ...APP, domain: ctx.emuUrl, cache, logLevel: 'none' });
+      assertEqual(await a.tokens.tenantAccessToken(), await b.tokens.tenantAccessToken());
+      const log = await control(ctx.emuUrl, '/__emu/log');
+      assertEqual(log.counts.tenantToken, 1);
+      assert(sets.length >= 1 && sets.every((t) => t > Date.now() + 60_000), `absolute expiry in ms: ${sets}`);
+    },
+  },
+  {
+    name: 'disableTokenCache: calls carry only the tokens they are given',
+    async fn(ctx) {
+      await control(ctx.emuUrl, '/__emu/reset');
+      const client = new ctx.Client({ ...APP, domain: ctx.emuUrl, disableTokenCache: true, logLevel: 'none' });
+      await assertRejects(client.request({ method: 'GET', path: 'im/v1/chats' }));
+      const owner = new ctx.Client({ ...APP, domain: ctx.emuUrl, logLevel: 'none' });
+      const token = await owner.tokens.tenantAccessToken();
+      await control(ctx.emuUrl, '/__emu/clear-log');
+      const res = await client.im.v1.chat.list({}, ctx.withTenantToken(token));
+      assertEqual(res.code, 0);
+      const log = await control(ctx.emuUrl, '/__emu/log');
+      assertEqual([log.counts.tenantToken ?? 0, log.requests[0].authorization], [0, `Bearer ${token}`]);
+    },
+  },
+  {
+    name: 'withHelpDeskCredential() sends the client\'s helpDeskId:helpDeskToken; without them it is refused before sending',
+    async fn(ctx) {
+      await control(ctx.emuUrl, '/__emu/reset');
+      const client = new ctx.Client({ ...APP, domain: ctx.emuUrl, helpDeskId: 'hd_1', helpDeskToken: 'hd_token', logLevel: 'none' });
+      await client.request({ method: 'GET', path: 'helpdesk/v1/tickets', ...ctx.withHelpDeskCredential() });
+      const log = await control(ctx.emuUrl, '/__emu/log');
+      const call = log.requests.find((r) => r.path === 'helpdesk/v1/tickets');
+      assertEqual(call.helpdeskAuthorization, `Bearer ${btoa('hd_1:hd_token')}`);
+      const bare = new ctx.Client({ ...APP, domain: ctx.emuUrl, logLevel: 'none' });
+      const err = await assertRejects(bare.request({ method: 'GET', path: 'helpdesk/v1/tickets', ...ctx.withHelpDeskCredential() }));
+      assertEqual(err.kind, 'invalid_request');
+    },
+  },
+];
