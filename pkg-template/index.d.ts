@@ -340,6 +340,8 @@ type HeaderSource = Headers | Record<string, string | string[] | undefined>;
 declare class WebhookEndpoint {
   /** Verifies and dispatches a raw body (for frameworks without web Requests). */
   invoke(rawBody: RawBody, headers: HeaderSource, options?: HandleOptions): Promise<WebhookResult>;
+  /** The official custom-adapter shape: a parsed body (headers on its prototype), verified as re-serialized JSON; resolves to the reply body. */
+  invoke(data: Record<string, unknown>, headers?: HeaderSource): Promise<any>;
   /** Verifies and dispatches a web Request. */
   handle(request: Request, options?: HandleOptions): Promise<Response>;
   /** The Worker's `queue(batch)` handler for events queued by `handle(…, { queue })`: acks each message once handled (or handled before), retries it on failure. */
@@ -352,6 +354,21 @@ export declare class EventDispatcher<C extends FeishuClient | undefined = undefi
   constructor(options?: WebhookOptions & { client?: C });
   /** Registers handlers by event type (the official SDK's map); returns this. */
   register<H extends Record<string, unknown>>(handlers: H & EventHandlers<H, C>): this;
+  /** Removes the handlers of these event types (the official SDK's `unregister`). */
+  unregister(...eventTypes: string[]): this;
+}
+
+/**
+ * The official SDK's `AESCipher`. `decrypt` is synchronous where the runtime's crypto is
+ * (node:crypto); `decryptAsync` works everywhere.
+ *
+ * @example
+ * const plaintext = new AESCipher(encryptKey).decrypt(body.encrypt);
+ */
+export declare class AESCipher {
+  constructor(encryptKey: string);
+  decrypt(encrypted: string): string;
+  decryptAsync(encrypted: string): Promise<string>;
 }
 
 /**

@@ -90,13 +90,25 @@ class WebhookEndpoint {
     else this.#core.register(type, wrapped);
   }
 
+  _unregister(type) {
+    this.#core.unregister(type);
+  }
+
   /** True when de-duplication is exact: the dedupeStore has an atomic putIfAbsent. */
   get exactlyOnce() {
     return this.#core.exactlyOnce;
   }
 
-  /** Verifies and dispatches a raw body: resolves to {status, body, eventType, reason, duplicate}. */
+  /**
+   * Verifies and dispatches a raw body: resolves to {status, body, eventType, reason, duplicate}.
+   * Given a parsed object instead (the official custom-adapter shape, `headers` on its
+   * prototype), it is verified as re-serialized JSON (a signature over other bytes fails
+   * closed) and resolves to the reply body, as the official dispatcher does.
+   */
   invoke(rawBody, headers, options = {}) {
+    if (rawBody !== null && typeof rawBody === 'object' && !(rawBody instanceof ArrayBuffer) && !ArrayBuffer.isView(rawBody)) {
+      return this.invoke(JSON.stringify(rawBody), headers ?? Object.getPrototypeOf(rawBody)?.headers, options).then((r) => JSON.parse(r.body));
+    }
     if (sizeOf(rawBody) > this.#core.maxBodyBytes) return Promise.resolve(this.#core.refusal('body_too_large'));
     const get = headerReader(headers);
     // A string crosses as its UTF-8 bytes, encoded natively (wasm-bindgen's string copy is a JS loop).
@@ -153,6 +165,12 @@ export class EventDispatcher extends WebhookEndpoint {
     for (const [type, handler] of Object.entries(handlers)) this._register(type, handler);
     return this;
   }
+
+  /** Removes the handlers of these event types (the official SDK's `unregister`); returns this. */
+  unregister(...types) {
+    for (const type of types.flat()) this._unregister(String(type));
+    return this;
+  }
 }
 
 /** A card request URL: one handler for every callback; its return value is the reply. */
@@ -203,6 +221,24 @@ export function decryptEvent(encrypt, encryptKey) {
 export async function decryptEventAsync(encrypt, encryptKey) {
   ready();
   return decrypt(encrypt, encryptKey, true);
+}
+
+/**
+ * The official SDK's `AESCipher`: `new AESCipher(encryptKey).decrypt(encrypted)` → the
+ * plaintext. `decrypt` is synchronous where the runtime's crypto is (as `decryptEvent`);
+ * `decryptAsync` works everywhere.
+ */
+export class AESCipher {
+  #key;
+  constructor(key) {
+    this.#key = String(key);
+  }
+  decrypt(encrypted) {
+    return decryptEvent(encrypted, this.#key);
+  }
+  decryptAsync(encrypted) {
+    return decryptEventAsync(encrypted, this.#key);
+  }
 }
 
 /** Encrypts a payload (object, string or bytes) the way the platform does (random IV unless given). */

@@ -341,7 +341,12 @@ export function startEmulator(options = {}) {
       if (modelled) return answer(modelled);
       return answer({});
     }
-    return echo(method, path, url, body, form, send);
+    // The sheets v2 cell-value methods are real but outside the schema: echoed.
+    if (/^sheets\/v2\/spreadsheets\/[^/]+\/(values|values_append|values_prepend|values_batch_get|values_batch_update|values_image)(\/|$)/.test(path)) {
+      return echo(method, path, url, body, form, send);
+    }
+    // Like the platform: a path no method has is a 404, never a success (a typo must fail).
+    return send(404, '404 page not found', { 'content-type': 'text/plain' });
   }
 
   /** Create / get / update / delete / list on a kept resource; null when `path` is not one. */

@@ -268,6 +268,14 @@ impl WasmDispatcher {
         map.push((event_type, handler));
     }
 
+    /// Removes the handler of one event type (the official `unregister`).
+    pub fn unregister(&self, event_type: String) {
+        self.handlers
+            .by_type
+            .borrow_mut()
+            .retain(|(t, _)| *t != event_type);
+    }
+
     /// Sends every event and callback to `handler` (card request URLs).
     #[wasm_bindgen(js_name = registerAll)]
     pub fn register_all(&self, handler: Function) {

@@ -89,6 +89,7 @@ const KNOWN: &[&str] = &[
     "timeoutMs",
     "fields",
     "helpDeskCredential",
+    "url",
 ];
 
 fn scalar(name: &str, v: &str) -> Result<String> {
@@ -121,9 +122,13 @@ impl RequestOptions<'_> {
         };
         let options = RequestOptions {
             method: r.string("method")?,
-            path: r
-                .string("path")?
-                .ok_or_else(|| Error::Config("request options: `path` is required".into()))?,
+            // `url` is the official SDK's name (`client.request({ method, url, data, params })`).
+            path: match r.string("path")? {
+                Some(path) => path,
+                None => r.string("url")?.ok_or_else(|| {
+                    Error::Config("request options: `path` (or `url`) is required".into())
+                })?,
+            },
             path_params: either("pathParams", "path_params")?,
             params: either("params", "query")?,
             data: r.raw("data"),

@@ -257,8 +257,8 @@ export const clientTests = [
       const me = client.asUser('u-abc');
       assert(me instanceof FeishuClient);
       await me.request({ path: 'authen/v1/user_info' });
-      await client.request({ path: 'a', userAccessToken: 'u-per-call' });
-      await client.request({ path: 'b', tokenType: 'app' });
+      await client.request({ path: 'im/v1/chats', userAccessToken: 'u-per-call' });
+      await client.request({ path: 'im/v1/chats', tokenType: 'app' });
       const tenant = await client.tokens.tenantAccessToken();
       const app = await client.tokens.appAccessToken();
       const calls = await emu.apiCalls();

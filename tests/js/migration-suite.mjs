@@ -109,4 +109,45 @@ export const migrationTests = [
       assertEqual(err.kind, 'invalid_request');
     },
   },
+  {
+    name: 'client.request in the official shape ({ method, url, data, params }), url with or without /open-apis',
+    async fn(ctx) {
+      await control(ctx.emuUrl, '/__emu/reset');
+      const client = new ctx.Client({ ...APP, domain: ctx.emuUrl, logLevel: 'none' });
+      for (const url of ['/open-apis/im/v1/messages', 'im/v1/messages']) {
+        const res = await client.request({ method: 'post', url, params: { receive_id_type: 'chat_id' }, data: { receive_id: 'oc_1', msg_type: 'text', content: JSON.stringify({ text: 'hi' }) } });
+        assertEqual(res.code, 0);
+      }
+    },
+  },
+  {
+    name: 'the emulator answers a path no method has with 404, never success',
+    async fn(ctx) {
+      await control(ctx.emuUrl, '/__emu/reset');
+      const client = new ctx.Client({ ...APP, domain: ctx.emuUrl, logLevel: 'none', retry: { maxAttempts: 1 } });
+      const err = await assertRejects(client.request({ method: 'GET', path: 'im/v1/chatz' }));
+      assertEqual([err.kind, err.httpStatus], ['http', 404]);
+    },
+  },
+  {
+    name: 'AESCipher decrypts like the official one; unregister removes handlers; invoke(data) takes the official custom-adapter shape',
+    async fn(ctx) {
+      const key = 'ek_migration';
+      const encrypted = await ctx.encryptEventAsync({ hello: 'world' }, key);
+      const cipher = new ctx.AESCipher(key);
+      assertEqual(JSON.parse(await cipher.decryptAsync(encrypted)), { hello: 'world' });
+      if (ctx.runtime === 'node' || ctx.runtime === 'deno') assertEqual(JSON.parse(cipher.decrypt(encrypted)), { hello: 'world' });
+      let runs = 0;
+      const d = new ctx.EventDispatcher({ verificationToken: 'vt', logLevel: 'none' }).register({ 'im.message.receive_v1': () => { runs++; }, 'card.action.trigger': () => ({ toast: { type: 'info', content: 'ok' } }) });
+      const event = (type) => ({ schema: '2.0', header: { event_id: `ev_${type}_${Math.random()}`, event_type: type, token: 'vt', app_id: 'cli_emu' }, event: {} });
+      // The official custom adapter: the parsed body with the request's headers on its prototype.
+      const data = Object.assign(Object.create({ headers: { 'content-type': 'application/json' } }), event('card.action.trigger'));
+      assertEqual(await d.invoke(data), { toast: { type: 'info', content: 'ok' } });
+      const challenge = Object.assign(Object.create({ headers: {} }), { type: 'url_verification', challenge: 'c1', token: 'vt' });
+      assertEqual(await d.invoke(challenge), { challenge: 'c1' });
+      d.unregister('im.message.receive_v1');
+      await d.invoke(JSON.stringify(event('im.message.receive_v1')), {});
+      assertEqual(runs, 0);
+    },
+  },
 ];
