@@ -206,7 +206,10 @@ for (const [name, e] of Object.entries(methods)) {
   if (base && base !== e && base.m === e.m && base.p === e.p) delete methods[name];
 }
 const eventShapes = Object.fromEntries([...events].sort(([a], [b]) => (a < b ? -1 : 1)));
-const schema = { source: `${SDK}@${installed}`, note: 'Facts read from the package above by scripts/gen-schema.mjs: do not edit.', methods, events: eventShapes, shapes };
+// The schema 1.0 event types the SDK types (its IOtherEventHandles), by name.
+const otherHandles = dts.statements.find((st) => ts.isInterfaceDeclaration(st) && st.name.text === 'IOtherEventHandles');
+const legacyEvents = (otherHandles?.members ?? []).map((m) => m.name?.getText(dts).replace(/^['"]|['"]$/g, '')).filter(Boolean).sort();
+const schema = { source: `${SDK}@${installed}`, note: 'Facts read from the package above by scripts/gen-schema.mjs: do not edit.', methods, events: eventShapes, legacyEvents, shapes };
 const schemaText = `${JSON.stringify(schema)}\n`;
 
 // ---- The endpoint table, derived.

@@ -149,7 +149,7 @@ impl<'a> OptionReader<'a> {
 }
 
 /// The known name nearest to `key` (case-insensitive edit distance at most 3), if any.
-fn closest<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
+pub(crate) fn closest<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
     let key = key.to_ascii_lowercase();
     known
         .iter()

@@ -261,8 +261,10 @@ impl WasmDispatcher {
         Ok(())
     }
 
-    /// Registers (or replaces) the handler of one event type.
+    /// Registers (or replaces) the handler of one event type (a name the schema does not know
+    /// is logged as a warning, with the closest known one).
     pub fn register(&self, event_type: String, handler: Function) {
+        self.dispatcher.check_event_type(&event_type);
         let mut map = self.handlers.by_type.borrow_mut();
         map.retain(|(t, _)| *t != event_type);
         map.push((event_type, handler));

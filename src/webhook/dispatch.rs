@@ -252,6 +252,28 @@ impl Dispatcher {
     pub fn set_client(&mut self, client: impl AppTicketSink + 'static) {
         self.app_tickets = Some(Rc::new(client));
     }
+    /// Logs a warning when `event_type` is no event the schema knows (a misspelled name would
+    /// register a handler that never runs), naming the closest known one; true when known.
+    ///
+    /// ```
+    /// use feishu_edge::webhook::EVENT_TYPES;
+    /// assert!(EVENT_TYPES.contains(&"im.message.receive_v1") && EVENT_TYPES.contains(&"app_ticket"));
+    /// ```
+    pub fn check_event_type(&self, event_type: &str) -> bool {
+        if super::EVENT_TYPES.contains(&event_type) {
+            return true;
+        }
+        let hint = crate::options::closest(event_type, super::EVENT_TYPES)
+            .map(|k| format!(" (did you mean `{k}`?)"))
+            .unwrap_or_default();
+        log_at!(
+            self.logger,
+            Level::Warn,
+            "register: `{event_type}` is no event type the platform sends{hint}; its handler would never run"
+        );
+        false
+    }
+
     /// The verification settings.
     pub fn config(&self) -> &WebhookConfig {
         &self.config

@@ -17,6 +17,7 @@
 pub mod crypto;
 mod dedupe;
 pub mod dispatch;
+mod event_types;
 mod parse;
 
 pub use dedupe::{Budget, Claim, Dedupe, Lease};
@@ -24,6 +25,7 @@ pub use dispatch::{
     Consumed, Delivery, Dispatcher, EventHandler, EventQueue, HandlerFailure, HandlerResult, Reply,
     Report,
 };
+pub use event_types::EVENT_TYPES;
 pub use parse::{parse, parse_trusted, Event, Inbound, Schema, MAX_UNSIGNED_BYTES};
 
 use crate::config::Secret;

@@ -150,4 +150,17 @@ export const migrationTests = [
       assertEqual(runs, 0);
     },
   },
+  {
+    name: 'register() warns about a misspelled event type, naming the closest known one; known types, schema 1.0 ones and callbacks do not warn',
+    async fn(ctx) {
+      const lines = [];
+      const logger = { warn: (m) => lines.push(m), error() {}, info() {}, debug() {} };
+      const d = new ctx.EventDispatcher({ verificationToken: 'vt', logger });
+      d.register({ 'im.message.recieve_v1': () => {} });
+      assertEqual(lines.length, 1);
+      assert(lines[0].includes('im.message.receive_v1'), lines[0]);
+      d.register({ 'im.message.receive_v1': () => {}, app_ticket: () => {}, message: () => {}, 'card.action.trigger': () => ({}) });
+      assertEqual(lines.length, 1, lines.join('\n'));
+    },
+  },
 ];
