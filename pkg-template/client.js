@@ -20,6 +20,35 @@ function fileEntries(files) {
 
 const CORE = Symbol('feishu-edge core');
 
+/** A Node built-in where the runtime has one (Node, Deno, workerd with nodejs_compat). */
+async function builtin(name) {
+  const get = globalThis.process?.getBuiltinModule;
+  if (typeof get === 'function') return get(name);
+  const specifier = `node:${name}`; // a variable: bundlers for other runtimes leave it alone
+  return import(specifier);
+}
+
+/**
+ * Downloaded bytes with the official SDK's methods: `writeFile(path)` (Node, Deno) and
+ * `getReadableStream()` (a Node Readable in Node, so `.pipe()` works; a web ReadableStream
+ * elsewhere). Still a Uint8Array.
+ */
+function asFile(bytes) {
+  return Object.assign(bytes, {
+    async writeFile(path) {
+      if (globalThis.Deno?.writeFile) return globalThis.Deno.writeFile(path, bytes);
+      if (!globalThis.process?.versions?.node) {
+        throw new FeishuError({ kind: 'config', message: 'writeFile needs a file system (Node or Deno): use the bytes, or getReadableStream()' });
+      }
+      return (await builtin('fs/promises')).writeFile(path, bytes);
+    },
+    getReadableStream() {
+      const stream = globalThis.process?.versions?.node && !globalThis.Deno ? globalThis.process.getBuiltinModule?.('stream') : undefined;
+      return stream ? stream.Readable.from([bytes]) : new Response(bytes).body;
+    },
+  });
+}
+
 /**
  * The official SDK's `cache` (`get(key)`, `set(key, value, expireTime)` with an absolute
  * expiry in ms) as a token store (`expirationTtl` in seconds).
@@ -137,7 +166,7 @@ export class FeishuClient {
 
   /** A binary download; resolves to the bytes. */
   download(options) {
-    return this.#core.download(JSON.stringify(options));
+    return this.#core.download(JSON.stringify(options)).then(asFile);
   }
 
   /**

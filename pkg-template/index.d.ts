@@ -81,6 +81,20 @@ export interface RetryOptions {
   budgetMs?: number;
 }
 
+/**
+ * Downloaded bytes with the official SDK's methods.
+ *
+ * @example
+ * const file = await client.download({ path: 'im/v1/images/{image_key}', pathParams: { image_key } });
+ * await file.writeFile('./image.png');
+ */
+export interface DownloadedFile extends Uint8Array {
+  /** Writes the bytes to `path` (Node, Deno); a `config` FeishuError elsewhere. */
+  writeFile(path: string): Promise<void>;
+  /** A Node Readable in Node (so `.pipe()` works), a web ReadableStream elsewhere. */
+  getReadableStream(): ReadableStream<Uint8Array> & { pipe<T>(destination: T): T };
+}
+
 export interface FeishuClientOptions {
   /** App id; falls back to FEISHU_APP_ID where the runtime has an environment. */
   appId?: string;
@@ -176,7 +190,7 @@ export declare class FeishuClient {
   pages<TItem = any>(options: PaginateOptions): AsyncIterableIterator<TItem[]>;
   paginateAll<TItem = any>(options: PaginateOptions): Promise<TItem[]>;
   upload<TData = any>(options: UploadOptions): Promise<Envelope<TData>>;
-  download(options: RequestOptions): Promise<Uint8Array>;
+  download(options: RequestOptions): Promise<DownloadedFile>;
   /** A binary download as a ReadableStream, not read into memory: the same pipeline (token, timeoutMs until the headers, token refresh, retries while the reply is an error) as download(). */
   downloadStream(options: RequestOptions): Promise<ReadableStream<Uint8Array>>;
   asUser(userAccessToken: string): FeishuClient;

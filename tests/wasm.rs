@@ -65,7 +65,10 @@ async fn fetch_transport_round_trip() {
     let post = HttpRequest {
         method: Method::Post,
         body: Body::Json("{\"a\":1}".into()),
-        headers: vec![("x-emu-echo".into(), "1".into())],
+        headers: vec![
+            ("authorization".into(), "Bearer u-wasm".into()),
+            ("x-emu-echo".into(), "1".into()),
+        ],
         ..get(format!("{base}/open-apis/x"), None)
     };
     let body = String::from_utf8(t.send(post).await.unwrap().body).unwrap();

@@ -163,4 +163,33 @@ export const migrationTests = [
       assertEqual(lines.length, 1, lines.join('\n'));
     },
   },
+  {
+    name: 'downloads resolve to bytes with writeFile(path) (Node, Deno) and getReadableStream() (a Node Readable in Node)',
+    async fn(ctx) {
+      await control(ctx.emuUrl, '/__emu/reset');
+      const client = new ctx.Client({ ...APP, domain: ctx.emuUrl, logLevel: 'none' });
+      const file = await client.download({ path: 'im/v1/images/{image_key}', pathParams: { image_key: 'k1' } });
+      assert(file instanceof Uint8Array && file.length > 4);
+      const stream = file.getReadableStream();
+      if (ctx.runtime === 'node') {
+        assert(typeof stream.pipe === 'function', 'a Node Readable');
+        const chunks = [];
+        for await (const c of stream) chunks.push(...c);
+        assertEqual(chunks.length, file.length);
+        const { tmpdir } = await import('node:os');
+        const { readFile, rm } = await import('node:fs/promises');
+        const path = `${tmpdir()}/feishu-edge-download-${Date.now()}.png`;
+        await file.writeFile(path);
+        assertEqual([...(await readFile(path))], [...file]);
+        await rm(path);
+      } else {
+        const { value } = await stream.getReader().read();
+        assertEqual(value.length, file.length);
+        if (ctx.runtime !== 'deno') {
+          const err = await assertRejects(file.writeFile('/tmp/x'));
+          assertEqual(err.kind, 'config');
+        }
+      }
+    },
+  },
 ];
