@@ -20,14 +20,6 @@ function fileEntries(files) {
 
 const CORE = Symbol('feishu-edge core');
 
-/** A Node built-in where the runtime has one (Node, Deno, workerd with nodejs_compat). */
-async function builtin(name) {
-  const get = globalThis.process?.getBuiltinModule;
-  if (typeof get === 'function') return get(name);
-  const specifier = `node:${name}`; // a variable: bundlers for other runtimes leave it alone
-  return import(specifier);
-}
-
 /**
  * Downloaded bytes with the official SDK's methods: `writeFile(path)` (Node, Deno) and
  * `getReadableStream()` (a Node Readable in Node, so `.pipe()` works; a web ReadableStream
@@ -37,10 +29,13 @@ function asFile(bytes) {
   return Object.assign(bytes, {
     async writeFile(path) {
       if (globalThis.Deno?.writeFile) return globalThis.Deno.writeFile(path, bytes);
-      if (!globalThis.process?.versions?.node) {
-        throw new FeishuError({ kind: 'config', message: 'writeFile needs a file system (Node or Deno): use the bytes, or getReadableStream()' });
+      // Node's built-ins without an import (an import would load them, or break bundling, in
+      // every runtime): process.getBuiltinModule, Node 20.16+.
+      const fs = globalThis.process?.getBuiltinModule?.('fs/promises');
+      if (!fs) {
+        throw new FeishuError({ kind: 'config', message: 'writeFile needs a file system (Node 20.16+ or Deno): use the bytes, or getReadableStream()' });
       }
-      return (await builtin('fs/promises')).writeFile(path, bytes);
+      return fs.writeFile(path, bytes);
     },
     getReadableStream() {
       const stream = globalThis.process?.versions?.node && !globalThis.Deno ? globalThis.process.getBuiltinModule?.('stream') : undefined;

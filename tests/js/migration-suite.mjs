@@ -176,8 +176,9 @@ export const migrationTests = [
         const chunks = [];
         for await (const c of stream) chunks.push(...c);
         assertEqual(chunks.length, file.length);
-        const { tmpdir } = await import('node:os');
-        const { readFile, rm } = await import('node:fs/promises');
+        // Built-ins without an import (workerd's module scan would refuse `node:` imports).
+        const { tmpdir } = globalThis.process.getBuiltinModule('os');
+        const { readFile, rm } = globalThis.process.getBuiltinModule('fs/promises');
         const path = `${tmpdir()}/feishu-edge-download-${Date.now()}.png`;
         await file.writeFile(path);
         assertEqual([...(await readFile(path))], [...file]);
