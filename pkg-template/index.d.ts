@@ -372,6 +372,26 @@ export declare class EventDispatcher<C extends FeishuClient | undefined = undefi
   unregister(...eventTypes: string[]): this;
 }
 
+/** Options of the official Node adapters. */
+export interface AdapterOptions {
+  /** Accepted for compatibility: challenges are answered after the same checks as `handle()` either way. */
+  autoChallenge?: boolean;
+  /** Where the body-parser warning goes (default: console). */
+  logger?: Pick<Logger, 'warn'>;
+}
+/**
+ * The official Node server adapters (the Node entry only). They verify over the raw bytes; mount
+ * them before body parsers (a parsed body is verified re-serialized and fails closed when the
+ * bytes differ), or keep the raw body as `req.rawBody`.
+ *
+ * @example
+ * http.createServer(adaptDefault('/webhook/event', dispatcher)).listen(3000);
+ */
+export declare function adaptDefault(path: string, dispatcher: WebhookEndpoint, options?: AdapterOptions): (req: any, res: any) => Promise<void>;
+export declare function adaptExpress(dispatcher: WebhookEndpoint, options?: AdapterOptions): (req: any, res: any) => Promise<void>;
+export declare function adaptKoa(path: string, dispatcher: WebhookEndpoint, options?: AdapterOptions): (ctx: any, next: () => Promise<unknown>) => Promise<void>;
+export declare function adaptKoaRouter(dispatcher: WebhookEndpoint, options?: AdapterOptions): (ctx: any, next: () => Promise<unknown>) => Promise<void>;
+
 /**
  * The official SDK's `AESCipher`. `decrypt` is synchronous where the runtime's crypto is
  * (node:crypto); `decryptAsync` works everywhere.

@@ -16,3 +16,5 @@ export * from './card.js';
 export { FeishuStateObject, durableObjectStore, denoKvStore, redisStore } from './stores.js';
 export { withTenantToken, withUserAccessToken, withTenantKey, withHelpDeskCredential, withAll } from './catalog.js';
 export { sendWebhook, messageBody } from './helpers.js';
+// The official Node server adapters (Node only).
+export { adaptDefault, adaptExpress, adaptKoa, adaptKoaRouter } from './adapters.js';
