@@ -13,4 +13,4 @@ export { WSClient } from './ws.js';
 export * from './card.js';
 export { FeishuStateObject, durableObjectStore, denoKvStore, redisStore } from './stores.js';
 export { withTenantToken, withUserAccessToken, withTenantKey, withHelpDeskCredential, withAll } from './catalog.js';
-export { sendWebhook, messageBody } from './helpers.js';
+export { sendWebhook, messageBody, messageCard } from './helpers.js';

@@ -2,6 +2,7 @@
 // the unversioned aliases (client.im.message...), <method>WithIterator for paginated methods, and
 // <method>Items (this SDK's item iterator). Built lazily from the generated compact table: nothing
 // is materialized until a namespace is touched, and then only that namespace.
+import { byCardData } from './wasm/feishu_edge_bg.js';
 import { NAMESPACES, ALIASES, table } from './catalog-data.js';
 import { HELPERS, oauthFor } from './helpers.js';
 
@@ -90,10 +91,15 @@ function pagingOf(spec, payload = {}, options, extra) {
   return { ...requestOf(spec, payload, options), data: payload.data, ...extra };
 }
 
+// The official SDK's template-card variants of three im methods; the body is the core's.
+const BY_CARD = { 'POST im/v1/messages': 'createByCard', 'POST im/v1/messages/{message_id}/reply': 'replyByCard', 'PUT im/v1/messages/{message_id}': 'updateByCard' };
+
 function resourceObject(client, methods) {
   const obj = {};
   for (const [name, spec] of methods) {
     obj[name] = (payload, options) => call(client, spec, payload, options);
+    const byCard = BY_CARD[`${spec.method} ${spec.path}`];
+    if (byCard) obj[byCard] = async (payload = {}, options) => call(client, spec, { ...payload, data: byCardData(JSON.stringify(payload.data ?? {})) }, options);
     if (spec.binary) obj[`${name}Stream`] = (payload = {}, options) => client.downloadStream({ ...requestOf(spec, payload, options), data: payload.data });
     if (!spec.paginated) continue;
     // The official SDK's page iterator: `for await (const page of await x.listWithIterator(...))`,

@@ -1,10 +1,15 @@
 // Task-level helpers: the common jobs in one call, composed from catalog methods. The decisions
 // (id and message type inference, bot signing, upload planning, OAuth) are the Rust core's.
-import { messageBodyJson, receiveIdType, botSign, uploadPlan, postBotWebhook } from './wasm/feishu_edge_bg.js';
+import { messageBodyJson, receiveIdType, botSign, uploadPlan, postBotWebhook, defaultCardJson } from './wasm/feishu_edge_bg.js';
 import { coreOf } from './internal.js';
 
 const dataOf = (envelope) => envelope.data;
 const uuid = () => (globalThis.crypto?.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}`);
+
+/** The official SDK's `messageCard`: `defaultCard({ title, content })` → the card's JSON text. */
+export const messageCard = Object.freeze({
+  defaultCard: ({ title = '', content = '' } = {}) => defaultCardJson(String(title), String(content)),
+});
 
 /** `{ msg_type, content }` for a string, a card (or Card), {image_key}, {file_key}, a post, or {msg_type, content}. */
 export function messageBody(content) {

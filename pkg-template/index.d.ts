@@ -711,6 +711,9 @@ export interface OfficialCache {
   set(key: string | symbol, value: any, expireTime?: number): Promise<any> | any;
 }
 
+/** The official SDK's `messageCard`: `defaultCard({ title, content })` → a schema 1.0 card's JSON text, as the official SDK writes it. */
+export declare const messageCard: { readonly defaultCard: (variables: { title?: string; content?: string }) => string };
+
 /** The official SDK's name for `FeishuClient`. */
 export { FeishuClient as Client };
 

@@ -168,6 +168,45 @@ pub fn message_body(content_json: &str) -> Result<MessageBody> {
     Err(Error::InvalidRequest("cannot tell the message type: pass a string, a card, {image_key}, {file_key}, a post, or {msg_type, content}".into()))
 }
 
+/// The body of the official `createByCard` / `replyByCard` / `updateByCard`: `data` with
+/// `template_id` and `template_variable` becomes `{msg_type: "interactive", content:
+/// '{"type":"template","data":{template_id, template_variable}}', ...rest}`, as the official
+/// SDK sends it; `data.card` (a card, or its JSON) is sent as the card instead.
+///
+/// ```
+/// use feishu_edge::api::helpers::by_card_data;
+/// let d = by_card_data(r#"{"receive_id":"oc_1","template_id":"ctp_1","template_variable":{"a":1}}"#).unwrap();
+/// assert_eq!(d, r#"{"msg_type":"interactive","content":"{\"type\":\"template\",\"data\":{\"template_id\":\"ctp_1\",\"template_variable\":{\"a\":1}}}","receive_id":"oc_1"}"#);
+/// ```
+pub fn by_card_data(data_json: &str) -> Result<String> {
+    let data = RawFields::parse(data_json)
+        .ok_or_else(|| Error::InvalidRequest("data must be an object".into()))?;
+    let content = match (data.get("card"), data.str("template_id")) {
+        (Some(card), _) => crate::json::unquote(card).unwrap_or_else(|| card.to_string()),
+        (None, Some(id)) => {
+            let mut t = crate::json::ObjectWriter::default();
+            t.field("template_id", &quote(&id));
+            if let Some(vars) = data.get("template_variable") {
+                t.field("template_variable", vars);
+            }
+            let mut c = crate::json::ObjectWriter::default();
+            c.field("type", "\"template\"");
+            c.field("data", &t.finish());
+            c.finish()
+        }
+        (None, None) => {
+            return Err(Error::InvalidRequest(
+                "data needs template_id (with template_variable) or card".into(),
+            ))
+        }
+    };
+    let mut out = crate::json::ObjectWriter::default();
+    out.field("msg_type", "\"interactive\"");
+    out.field("content", &quote(&content));
+    out.fields(&data, &["template_id", "template_variable", "card"]);
+    Ok(out.finish())
+}
+
 /// The custom-bot signature: `base64(HMAC-SHA256(key = timestamp + "\n" + secret, message = ""))`.
 ///
 /// ```

@@ -397,3 +397,19 @@ pub fn table_card(title: &str, columns: &[&str], rows: &[Vec<String>]) -> Card {
         .template(defaults::TEMPLATE)
         .push(table(columns, rows))
 }
+
+/// The official SDK's `messageCard.defaultCard({ title, content })`: a schema 1.0 card with a
+/// blue header and one markdown element, as the same JSON text.
+///
+/// ```
+/// let c = feishu_edge::card::default_card("Hi", "**bold**");
+/// assert_eq!(c, r#"{"config":{"wide_screen_mode":true},"elements":[{"tag":"markdown","content":"**bold**"}],"header":{"template":"blue","title":{"content":"Hi","tag":"plain_text"}}}"#);
+/// ```
+pub fn default_card(title: &str, content: &str) -> String {
+    use crate::json::quote;
+    format!(
+        r#"{{"config":{{"wide_screen_mode":true}},"elements":[{{"tag":"markdown","content":{}}}],"header":{{"template":"blue","title":{{"content":{},"tag":"plain_text"}}}}}}"#,
+        quote(content),
+        quote(title)
+    )
+}

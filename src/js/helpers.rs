@@ -18,6 +18,26 @@ pub fn message_body(content_json: &str) -> Result<JsValue, JsValue> {
     js_sys::JSON::parse(&json)
 }
 
+/// The body of the official `…ByCard` methods (see `api::helpers::by_card_data`), as JSON.
+#[wasm_bindgen(js_name = byCardData)]
+pub fn by_card_data(data_json: &str) -> Result<JsValue, JsValue> {
+    // A card given whole is checked like every card we send.
+    if let Some(card) =
+        crate::json::RawFields::parse(data_json).and_then(|d| d.get("card").map(str::to_string))
+    {
+        let card = crate::json::unquote(&card).unwrap_or(card);
+        crate::card::checked_message_body(&card).map_err(|e| to_js(&e))?;
+    }
+    let json = helpers::by_card_data(data_json).map_err(|e| to_js(&e))?;
+    js_sys::JSON::parse(&json)
+}
+
+/// The official `messageCard.defaultCard({ title, content })`, as JSON text.
+#[wasm_bindgen(js_name = defaultCardJson)]
+pub fn default_card_json(title: &str, content: &str) -> String {
+    crate::card::default_card(title, content)
+}
+
 /// The `receive_id_type` an id implies.
 #[wasm_bindgen(js_name = receiveIdType)]
 pub fn receive_id_type(id: &str) -> String {

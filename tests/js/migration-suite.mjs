@@ -193,4 +193,23 @@ export const migrationTests = [
       }
     },
   },
+  {
+    name: 'messageCard.defaultCard gives the official JSON; createByCard / replyByCard / updateByCard send the official body; a whole card is validated first',
+    async fn(ctx) {
+      // The official SDK's output for the same variables (its defaultCard is JSON.stringify of this literal).
+      const official = JSON.stringify({ config: { wide_screen_mode: true }, elements: [{ tag: 'markdown', content: 'a **b**' }], header: { template: 'blue', title: { content: 'T "1"', tag: 'plain_text' } } });
+      assertEqual(ctx.messageCard.defaultCard({ title: 'T "1"', content: 'a **b**' }), official);
+      await control(ctx.emuUrl, '/__emu/reset');
+      const client = new ctx.Client({ ...APP, domain: ctx.emuUrl, logLevel: 'none' });
+      await client.im.v1.message.createByCard({ params: { receive_id_type: 'chat_id' }, data: { receive_id: 'oc_1', template_id: 'ctp_1', template_variable: { name: 'x' } } });
+      await client.im.message.replyByCard({ path: { message_id: 'om_1' }, data: { template_id: 'ctp_2' } });
+      const log = await control(ctx.emuUrl, '/__emu/log');
+      const sent = log.requests.filter((r) => r.path.startsWith('im/v1/messages')).map((r) => r.body);
+      assertEqual(sent[0], { msg_type: 'interactive', content: JSON.stringify({ type: 'template', data: { template_id: 'ctp_1', template_variable: { name: 'x' } } }), receive_id: 'oc_1' });
+      assertEqual(JSON.parse(sent[1].content), { type: 'template', data: { template_id: 'ctp_2' } });
+      const bad = new ctx.Card().add({ tag: 'nonsense' });
+      const err = await assertRejects(client.im.v1.message.updateByCard({ path: { message_id: 'om_1' }, data: { card: bad } }));
+      assertEqual(err.kind, 'invalid_card');
+    },
+  },
 ];
