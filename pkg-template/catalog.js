@@ -40,7 +40,30 @@ function catalogIndex() {
   return index;
 }
 
-const isFile = (v) => (typeof Blob !== 'undefined' && v instanceof Blob) || v instanceof ArrayBuffer || ArrayBuffer.isView(v) || (v && typeof v === 'object' && 'data' in v && (v.data instanceof Blob || ArrayBuffer.isView(v.data) || v.data instanceof ArrayBuffer));
+// A stream (a Node Readable such as fs.createReadStream(path), or a web ReadableStream).
+const isStream = (v) => !!v && typeof v === 'object' && (typeof v.getReader === 'function' || (typeof v.pipe === 'function' && typeof v[Symbol.asyncIterator] === 'function'));
+const isFile = (v) => isStream(v) || (typeof Blob !== 'undefined' && v instanceof Blob) || v instanceof ArrayBuffer || ArrayBuffer.isView(v) || (v && typeof v === 'object' && 'data' in v && (v.data instanceof Blob || ArrayBuffer.isView(v.data) || v.data instanceof ArrayBuffer || isStream(v.data)));
+
+/**
+ * A stream as a Blob `fetch` can send in a multipart body (read whole: no runtime streams a
+ * multipart request body), keeping a file stream's name.
+ */
+async function blobOf(value) {
+  if (!isStream(value)) return value;
+  const chunks = [];
+  for await (const chunk of typeof value.getReader === 'function' ? readerChunks(value) : value) chunks.push(chunk);
+  const blob = new Blob(chunks);
+  const name = typeof value.path === 'string' ? value.path.split(/[\\/]/).pop() : undefined;
+  return name ? { data: blob, filename: name } : blob;
+}
+async function* readerChunks(stream) {
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    yield value;
+  }
+}
 
 /** Per-call options: ours ({ userAccessToken, tenantKey, accessToken, headers, timeoutMs, idempotent })
  *  and the official helpers' shapes ({ headers: { Authorization } }, { lark: {...} }). */
@@ -70,19 +93,24 @@ function requestOf(spec, payload = {}, options) {
   return { ...opts, method: spec.method, path: spec.path, pathParams: payload.path, params: payload.params, headers };
 }
 
+async function upload(client, spec, req, data) {
+  const fields = {};
+  const files = {};
+  for (const [k, v] of Object.entries(data ?? {})) {
+    if (v === undefined || v === null) continue;
+    // The schema's file fields always go as files (a string there is refused by name).
+    if (isStream(v?.data)) {
+      const blob = await blobOf(v.data);
+      files[k] = { ...v, data: blob.data ?? blob };
+    } else if (isFile(v) || spec.fileFields.includes(k)) files[k] = await blobOf(v);
+    else fields[k] = typeof v === 'object' ? JSON.stringify(v) : v;
+  }
+  return client.upload({ ...req, fields, files });
+}
+
 function call(client, spec, payload = {}, options) {
   const req = requestOf(spec, payload, options);
-  if (spec.multipart) {
-    const fields = {};
-    const files = {};
-    for (const [k, v] of Object.entries(payload.data ?? {})) {
-      if (v === undefined || v === null) continue;
-      // The schema's file fields always go as files (a string there is refused by name).
-      if (isFile(v) || spec.fileFields.includes(k)) files[k] = v;
-      else fields[k] = typeof v === 'object' ? JSON.stringify(v) : v;
-    }
-    return client.upload({ ...req, fields, files });
-  }
+  if (spec.multipart) return upload(client, spec, req, payload.data);
   if (spec.binary) return client.download({ ...req, data: payload.data });
   return client.request({ ...req, data: payload.data });
 }
