@@ -3,7 +3,7 @@
 // <method>Items (this SDK's item iterator). Built lazily from the generated compact table: nothing
 // is materialized until a namespace is touched, and then only that namespace.
 import { byCardData } from './wasm/feishu_edge_bg.js';
-import { NAMESPACES, ALIASES, table } from './catalog-data.js';
+import { NAMESPACES, ALIASES, BY_CARD, table } from './catalog-data.js';
 import { HELPERS, oauthFor } from './helpers.js';
 
 const METHODS = { G: 'GET', P: 'POST', U: 'PUT', A: 'PATCH', D: 'DELETE', H: 'HEAD' };
@@ -119,8 +119,6 @@ function pagingOf(spec, payload = {}, options, extra) {
   return { ...requestOf(spec, payload, options), data: payload.data, ...extra };
 }
 
-// The official SDK's template-card variants of three im methods; the body is the core's.
-const BY_CARD = { 'POST im/v1/messages': 'createByCard', 'POST im/v1/messages/{message_id}/reply': 'replyByCard', 'PUT im/v1/messages/{message_id}': 'updateByCard' };
 
 function resourceObject(client, methods) {
   const obj = {};

@@ -136,6 +136,9 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
 export type TokenType = 'tenant' | 'app' | 'user' | 'none';
 type Scalar = string | number | boolean;
 
+/** The official SDK's `client.request` shape: `url` (with or without `/open-apis`) for `path`. */
+export type OfficialRequestOptions = Omit<RequestOptions, 'path'> & { url: string };
+
 export interface RequestOptions {
   /** Default 'GET'. */
   method?: HttpMethod | Lowercase<HttpMethod>;
@@ -185,7 +188,7 @@ export declare class FeishuClient {
   constructor(options?: FeishuClientOptions);
   readonly appId: string;
   readonly tokens: TokenAccess;
-  request<TData = any>(options: RequestOptions): Promise<Envelope<TData>>;
+  request<TData = any>(options: RequestOptions | OfficialRequestOptions): Promise<Envelope<TData>>;
   paginate<TItem = any>(options: PaginateOptions): AsyncIterableIterator<TItem>;
   pages<TItem = any>(options: PaginateOptions): AsyncIterableIterator<TItem[]>;
   paginateAll<TItem = any>(options: PaginateOptions): Promise<TItem[]>;
@@ -709,6 +712,16 @@ export declare enum LoggerLevel { fatal = 0, error = 1, warn = 2, info = 3, debu
 export interface OfficialCache {
   get(key: string | symbol): Promise<any> | any;
   set(key: string | symbol, value: any, expireTime?: number): Promise<any> | any;
+}
+
+/** The `data` of the official `…ByCard` methods: a template card, or a card of your own (validated). */
+export interface ByCardData {
+  template_id?: string;
+  template_variable?: Record<string, unknown>;
+  card?: unknown;
+  receive_id?: string;
+  uuid?: string;
+  reply_in_thread?: boolean;
 }
 
 /** The official SDK's `messageCard`: `defaultCard({ title, content })` → a schema 1.0 card's JSON text, as the official SDK writes it. */

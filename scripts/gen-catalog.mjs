@@ -16,6 +16,8 @@ const rows = read('catalog/open-api-endpoints.tsv').trim().split('\n').slice(1).
 });
 rows.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 const aliases = Object.fromEntries(read('catalog/aliases.tsv').trim().split('\n').slice(1).map((l) => l.split('\t')));
+// The im methods with the official `…ByCard` variants (typed here, installed by catalog.js).
+const BY_CARD = { 'POST im/v1/messages': 'createByCard', 'POST im/v1/messages/{message_id}/reply': 'replyByCard', 'PUT im/v1/messages/{message_id}': 'updateByCard' };
 const HELPER_NAMESPACES = ['im', 'contact', 'calendar', 'drive', 'docx', 'sheets', 'bitable', 'wiki', 'task', 'approval', 'vc', 'board'];
 
 const METHOD_CODE = { GET: 'G', POST: 'P', PUT: 'U', PATCH: 'A', DELETE: 'D', HEAD: 'H' };
@@ -43,6 +45,8 @@ const namespaces = [...new Set(rows.map((r) => r.ns))];
 const js = `// ${HEADER}
 export const NAMESPACES = ${JSON.stringify(namespaces)};
 export const ALIASES = ${JSON.stringify(aliases)};
+// The official SDK's template-card variants: "METHOD path" → name.
+export const BY_CARD = ${JSON.stringify(BY_CARD)};
 // The table is materialized when a catalog method is first touched: a function body is only
 // pre-parsed at import.
 export function table() {
@@ -129,7 +133,7 @@ ${Object.entries(schema.events).map(([type, shape]) => `  ${JSON.stringify(type)
 }
 `;
 let dts = `// ${HEADER}
-import type { Envelope, CallOptions, QueryValue, FileInput } from './index.js';
+import type { Envelope, CallOptions, QueryValue, FileInput, ByCardData, DownloadedFile } from './index.js';
 import type * as T from './api-types.js';
 import type * as S from './catalog-shapes.js';
 
@@ -157,7 +161,7 @@ function schemaMethod(r, known, pathParams) {
   const sig = (name, result, extra = '') => `    ${ident(name)}(payload${optional}: ${payload}${extra}, options?: CallOptions): ${result};\n`;
   let out = `    /** ${r.method} /open-apis/${r.path} */\n`;
   if (r.response === 'binary') {
-    out += sig(r.fn, 'Promise<Uint8Array>');
+    out += sig(r.fn, 'Promise<DownloadedFile>');
     out += `    /** The file as a ReadableStream (one attempt, not read into memory). */\n${sig(r.fn + 'Stream', 'Promise<ReadableStream<Uint8Array>>')}`;
     return out;
   }
@@ -188,6 +192,13 @@ for (const [ns, versions] of byNs) {
         const known = schema.methods[r.name];
         if (!known) throw new Error(`${r.name} is in the endpoint table but not in catalog/schema.json: run npm run refresh-schema`);
         dts += schemaMethod(r, known, p);
+        // The official SDK's template-card variants of three im methods (catalog.js adds them).
+        const byCard = BY_CARD[`${r.method} ${r.path}`];
+        if (byCard) {
+          const path = p.length ? `path: { ${p.map((n) => `${n}: string | number`).join('; ')} }` : 'path?: Record<string, string | number>';
+          dts += `    /** ${r.method} /open-apis/${r.path} with a template card (\`template_id\`, \`template_variable\`) or a \`card\`, as the official SDK's ${byCard}. */\n`;
+          dts += `    ${byCard}(payload: { ${path}; params?: Record<string, QueryValue>; data: ByCardData; headers?: Record<string, string> }, options?: CallOptions): Promise<Envelope<T.ImMessage>>;\n`;
+        }
       }
       dts += `  };\n`;
     }

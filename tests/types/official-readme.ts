@@ -1,0 +1,21 @@
+// The official README's programs as TypeScript, compiled with tsc --strict against feishu-edge
+// with only the import changed (issue 17). tests/js/official-readme.mjs runs them.
+import * as lark from 'feishu-edge';
+
+export async function programs(domain: string, encrypted: string): Promise<void> {
+  const client = new lark.Client({ appId: 'cli_xxx', appSecret: 'secret', appType: lark.AppType.SelfBuild, domain: lark.Domain.Feishu, loggerLevel: lark.LoggerLevel.info });
+  await client.im.message.create({ params: { receive_id_type: 'chat_id' }, data: { receive_id: 'oc_xxx', content: JSON.stringify({ text: 'hello world' }), msg_type: 'text' } });
+  await client.im.message.create({ params: { receive_id_type: 'chat_id' }, data: { receive_id: 'oc_xxx', content: JSON.stringify({ text: 'hi' }), msg_type: 'text' } }, lark.withTenantToken('t-xxx'));
+  await client.request({ method: 'POST', url: '/open-apis/im/v1/messages', data: { receive_id: 'oc_xxx', content: JSON.stringify({ text: 'hi' }), msg_type: 'text' }, params: { receive_id_type: 'chat_id' } });
+  for await (const items of await client.contact.user.listWithIterator({ params: { department_id: '0', page_size: 20 } })) console.log(items);
+  await client.im.message.create({ params: { receive_id_type: 'chat_id' }, data: { receive_id: 'oc_xxx', content: lark.messageCard.defaultCard({ title: 'sample title', content: 'sample content' }), msg_type: 'interactive' } });
+  await client.im.message.createByCard({ params: { receive_id_type: 'chat_id' }, data: { receive_id: 'oc_xxx', template_id: 'ctp_xxx', template_variable: { title: 'v' } } });
+  const image = await client.im.image.get({ path: { image_key: 'img_xxx' } });
+  await image.writeFile('./image.png');
+  const isv = new lark.Client({ appId: 'cli_xxx', appSecret: 'secret', appType: lark.AppType.ISV, domain, disableTokenCache: true });
+  await isv.im.message.create({ params: { receive_id_type: 'chat_id' }, data: { receive_id: 'oc_xxx', content: '{}', msg_type: 'text' } }, lark.withAll([lark.withTenantToken('t-xxx'), lark.withTenantKey('tk')]));
+  const dispatcher = new lark.EventDispatcher({ encryptKey: 'ek' }).register({ 'im.message.receive_v1': async (data) => { console.log(data.message.chat_id); } });
+  dispatcher.unregister('im.message.receive_v1');
+  new lark.WSClient({ appId: 'cli_xxx', appSecret: 'secret', domain: lark.Domain.Lark, loggerLevel: lark.LoggerLevel.debug, autoReconnect: true });
+  console.log(new lark.AESCipher('key').decrypt(encrypted));
+}
