@@ -90,6 +90,23 @@ const tests = [
       }
     },
   },
+  {
+    name: 'fixtures.event covers the schema 1.0 types the official SDK types (24 in 1.74.0: app_ticket, add_bot, message…): each dispatched to its handler',
+    async fn() {
+      const legacy = JSON.parse(await readSchema()).legacyEvents;
+      assert(legacy.length >= 20 && legacy.includes('app_ticket') && legacy.includes('add_bot'), String(legacy));
+      const got = new Map();
+      const d = new EventDispatcher({ encryptKey: KEY, verificationToken: TOKEN, logLevel: 'none' })
+        .register(Object.fromEntries(legacy.map((t) => [t, (data, ctx) => { got.set(t, [data.event_type, ctx.schema]); }])));
+      for (const t of legacy) {
+        const push = fixtures.event(t, { extra: 1 }, { token: TOKEN });
+        assertEqual([push.type, push.event.type, push.event.extra], ['event_callback', t, 1]);
+        assertEqual((await d.handle(request(push))).status, 200, t);
+      }
+      assertEqual(got.size, legacy.length);
+      for (const [t, v] of got) assertEqual(v, [t, '1.0']);
+    },
+  },
 ];
 
 async function readSchema() {
