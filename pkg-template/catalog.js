@@ -105,7 +105,10 @@ async function upload(client, spec, req, data) {
     } else if (isFile(v) || spec.fileFields.includes(k)) files[k] = await blobOf(v);
     else fields[k] = typeof v === 'object' ? JSON.stringify(v) : v;
   }
-  return client.upload({ ...req, fields, files });
+  // The official SDK resolves an upload to the reply's data (`const { image_key } = await …`);
+  // ours to the envelope: both hold (the envelope's own keys win a clash).
+  const envelope = await client.upload({ ...req, fields, files });
+  return { ...envelope.data, ...envelope };
 }
 
 function call(client, spec, payload = {}, options) {

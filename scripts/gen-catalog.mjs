@@ -165,7 +165,8 @@ function schemaMethod(r, known, pathParams) {
     out += `    /** The file as a ReadableStream (one attempt, not read into memory). */\n${sig(r.fn + 'Stream', 'Promise<ReadableStream<Uint8Array>>')}`;
     return out;
   }
-  out += sig(r.fn, `Promise<Envelope<${res}> & { data: ${res} }>`);
+  // An upload also carries its data's fields at the top, as the official SDK resolves to them.
+  out += sig(r.fn, r.body === 'multipart' ? `Promise<Envelope<${res}> & { data: ${res} } & ${res}>` : `Promise<Envelope<${res}> & { data: ${res} }>`);
   if (r.paginated) {
     const item = pageItems(known.r);
     out += sig(r.fn + 'WithIterator', `Promise<AsyncIterable<Omit<${res}, 'has_more' | 'page_token'>>>`);

@@ -3,7 +3,7 @@
 // swapped. What reached the emulator (method, path, query, body; token requests aside) and what
 // came back must match. Issue 17's "How to check it"; more programs are to come.
 import { tmpdir } from 'node:os';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, writeFileSync, createReadStream, rmSync } from 'node:fs';
 import * as official from '@larksuiteoapi/node-sdk';
 import { runTests, assertEqual } from './harness.mjs';
 
@@ -49,6 +49,14 @@ const PROGRAMS = {
     const bytes = [...readFileSync(path)];
     rmSync(path);
     return bytes;
+  },
+  'upload (a file stream)': async (lark, domain) => {
+    const client = new lark.Client({ ...APP, domain, logger: quiet });
+    const path = `${tmpdir()}/readme-upload-${Date.now()}-${Math.random()}.png`;
+    writeFileSync(path, Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]));
+    const { image_key } = await client.im.image.create({ data: { image_type: 'message', image: createReadStream(path) } });
+    rmSync(path);
+    return image_key;
   },
   'AESCipher': async (lark) => {
     const encrypted = await ours.encryptEventAsync({ challenge: 'x', type: 'url_verification' }, 'test key', new Uint8Array(16).fill(7));

@@ -21,6 +21,8 @@ const tests = [
         const b = await client.im.v1.image.create({ data: { image_type: 'message', image: new Response(bytes).body } });
         const c = await client.im.v1.file.create({ data: { file_type: 'stream', file_name: 'notes.bin', file: bytes } });
         assertEqual([a.code, b.code, c.code], [0, 0, 0]);
+        // The official shape too: the reply's data at the top (`const { image_key } = await …`).
+        assertEqual([a.image_key, a.data.image_key, typeof c.file_key], [a.data.image_key, a.image_key, 'string']);
         const forms = (await emu.calls()).map((r) => r.form);
         assertEqual(forms.map((f) => (f.image ?? f.file).size), [10, 10, 10]);
         assertEqual(forms[0].image.filename, path.split('/').pop());

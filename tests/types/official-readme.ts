@@ -10,7 +10,8 @@ export async function programs(domain: string, encrypted: string): Promise<void>
   for await (const items of await client.contact.user.listWithIterator({ params: { department_id: '0', page_size: 20 } })) console.log(items);
   await client.im.message.create({ params: { receive_id_type: 'chat_id' }, data: { receive_id: 'oc_xxx', content: lark.messageCard.defaultCard({ title: 'sample title', content: 'sample content' }), msg_type: 'interactive' } });
   await client.im.message.createByCard({ params: { receive_id_type: 'chat_id' }, data: { receive_id: 'oc_xxx', template_id: 'ctp_xxx', template_variable: { title: 'v' } } });
-  const image = await client.im.image.get({ path: { image_key: 'img_xxx' } });
+  const { image_key } = await client.im.image.create({ data: { image_type: 'message', image: new Blob([]) } });
+  const image = await client.im.image.get({ path: { image_key: image_key ?? 'img_xxx' } });
   await image.writeFile('./image.png');
   const isv = new lark.Client({ appId: 'cli_xxx', appSecret: 'secret', appType: lark.AppType.ISV, domain, disableTokenCache: true });
   await isv.im.message.create({ params: { receive_id_type: 'chat_id' }, data: { receive_id: 'oc_xxx', content: '{}', msg_type: 'text' } }, lark.withAll([lark.withTenantToken('t-xxx'), lark.withTenantKey('tk')]));
