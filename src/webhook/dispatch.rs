@@ -401,10 +401,13 @@ impl Dispatcher {
         if !handler.handles(&event) {
             return Consumed::Ack;
         }
-        let budget = self.budget();
-        let lease = match self.claim(self.dedupe.as_deref(), &event, &budget).await {
+        let lease = match self
+            .claim_or_reply(self.dedupe.as_deref(), &event, &None)
+            .await
+        {
             Ok(lease) => lease,
-            Err(Claim::Duplicate) => return Consumed::Ack,
+            // Handled before: ack; another delivery holds it: deliver it again later.
+            Err(reply) if reply.duplicate => return Consumed::Ack,
             Err(_) => return Consumed::Retry,
         };
         let outcome = handler.call(&event).await;
@@ -499,13 +502,6 @@ impl Dispatcher {
             }),
             Err(_) => Err(Reply::refused(Reason::EventInProgress, event_type.clone())),
         }
-    }
-
-    /// The store budget of one delivery.
-    fn budget(&self) -> Budget {
-        self.dedupe
-            .as_ref()
-            .map_or_else(|| Budget::new(0), |d| d.budget())
     }
 
     /// `Ok(lease)` when the handler may run (`None`: unguarded); `Err` with the reason not to.
