@@ -10568,3 +10568,49 @@ export interface AccessData {
   pv?: number;
   uv?: number;
 }
+export interface Operator3 {
+  open_id: string;
+  user_id: string;
+}
+export interface Users4 {
+  name: string;
+  open_id: string;
+  user_id: string;
+}
+export interface Start4 {
+  time_stamp: string;
+}
+export interface Applicants {
+  open_id: string;
+}
+export interface AppUninstalledEvent {
+  ts: string;
+  uuid: string;
+  token: string;
+  type: string;
+  app_id: string;
+  tenant_key: string;
+}
+export interface BeforeStatus {
+  is_active: boolean;
+  is_frozen: boolean;
+  is_resigned: boolean;
+}
+export interface AddBotEvent {
+  ts: string;
+  uuid: string;
+  token: string;
+  type: string;
+  app_id: string;
+  chat_i18n_names: { en_us: string; zh_cn: string; };
+  chat_name: string;
+  chat_owner_employee_id: string;
+  chat_owner_name: string;
+  chat_owner_open_id: string;
+  open_chat_id: string;
+  operator_employee_id: string;
+  operator_name: string;
+  operator_open_id: string;
+  owner_is_bot: boolean;
+  tenant_key: string;
+}

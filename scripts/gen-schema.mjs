@@ -206,9 +206,12 @@ for (const [name, e] of Object.entries(methods)) {
   if (base && base !== e && base.m === e.m && base.p === e.p) delete methods[name];
 }
 const eventShapes = Object.fromEntries([...events].sort(([a], [b]) => (a < b ? -1 : 1)));
-// The schema 1.0 event types the SDK types (its IOtherEventHandles), by name.
+// The schema 1.0 event types the SDK types (its IOtherEventHandles): name → handler data shape.
 const otherHandles = dts.statements.find((st) => ts.isInterfaceDeclaration(st) && st.name.text === 'IOtherEventHandles');
-const legacyEvents = (otherHandles?.members ?? []).map((m) => m.name?.getText(dts).replace(/^['"]|['"]$/g, '')).filter(Boolean).sort();
+const legacyEvents = Object.fromEntries((otherHandles?.members ?? [])
+  .filter((m) => ts.isPropertySignature(m) && m.name && m.type && ts.isFunctionTypeNode(m.type))
+  .map((m) => [m.name.getText(dts).replace(/^['"]|['"]$/g, ''), shapeOf(m.type.parameters[0]?.type)])
+  .sort(([a], [b]) => (a < b ? -1 : 1)));
 const schema = { source: `${SDK}@${installed}`, note: 'Facts read from the package above by scripts/gen-schema.mjs: do not edit.', methods, events: eventShapes, legacyEvents, shapes };
 const schemaText = `${JSON.stringify(schema)}\n`;
 
@@ -229,4 +232,4 @@ if (check && stale.length) {
   console.log(`schema: 0 passed, 1 failed (stale: ${stale.join(', ')}; run npm run refresh-schema)`);
   process.exit(1);
 }
-console.log(`schema: 1 passed, 0 failed (${Object.keys(methods).length} methods, ${Object.keys(eventShapes).length} events, ${shapes.length} shapes from ${SDK}@${installed}${check ? ', up to date' : ''})`);
+console.log(`schema: 1 passed, 0 failed (${Object.keys(methods).length} methods, ${Object.keys(eventShapes).length} events, ${Object.keys(legacyEvents).length} schema 1.0 events, ${shapes.length} shapes from ${SDK}@${installed}${check ? ', up to date' : ''})`);

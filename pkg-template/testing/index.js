@@ -80,9 +80,13 @@ export const fixtures = {
    */
   event(type, overrides = {}, { token, eventId = nextId('ev'), appId = 'cli_emu', tenantKey = 'tk_test' } = {}) {
     const shape = loadSchema().events[type];
-    if (shape === undefined && (loadSchema().legacyEvents ?? []).includes(type)) {
-      // A schema 1.0 type (app_ticket, add_bot, message…): the 1.0 envelope, `overrides` merged into `event`.
-      return { uuid: eventId, token, ts: String(Date.now() / 1000), type: 'event_callback', event: deepMerge({ type, app_id: appId, tenant_key: tenantKey }, overrides) };
+    const legacy = loadSchema().legacyEvents?.[type];
+    if (shape === undefined && legacy !== undefined) {
+      // A schema 1.0 type (app_ticket, add_bot, message…): the 1.0 envelope, every documented
+      // field of `event` filled, `overrides` merged into `event`.
+      const body = sample(legacy, 'event');
+      for (const k of ENVELOPE_KEYS) delete body[k];
+      return { uuid: eventId, token, ts: String(Date.now() / 1000), type: 'event_callback', event: deepMerge({ ...body, type, app_id: appId, tenant_key: tenantKey }, overrides) };
     }
     if (shape === undefined) throw new TypeError(`fixtures.event: no event type ${JSON.stringify(type)} in the schema (catalog/schema.json lists them)`);
     const body = sample(shape, 'event');

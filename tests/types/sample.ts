@@ -77,6 +77,14 @@ export async function webhooks(client: FeishuClient, request: Request, ctx: { wa
   d.register({ 'im.message.receive_v1': 'not a function' });
   // @ts-expect-error: the message event has no such field
   d.register({ 'im.message.receive_v1': (data) => data.message.no_such_field.length });
+  // Schema 1.0 types are typed as in the official SDK (its IOtherEventHandles).
+  d.register({
+    app_ticket: (data) => { const ticket: string = data.app_ticket; void ticket; },
+    message: (data) => { const text: string = data.text_without_at_bot; const chat: string = data.open_chat_id; void [text, chat]; },
+    add_bot: (data) => { void data.chat_name; },
+  });
+  // @ts-expect-error: app_ticket carries no such field
+  d.register({ app_ticket: (data) => data.no_such_field });
   return d.handle(request, { waitUntil: ctx.waitUntil.bind(ctx) });
 }
 
