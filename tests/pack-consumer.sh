@@ -18,5 +18,7 @@ tsc -p tsconfig.json
 echo "tsc --strict on the consumer: $(( ($(date +%s%N) - started) / 1000000 )) ms"
 node -e "import('feishu-edge').then(m => { if (typeof m.FeishuClient !== 'function' || typeof m.FeishuError !== 'function') process.exit(1); console.log('installed package imports: ok') })"
 echo "types: 3 passed, 0 failed"
-# README.md's code: every JS/TS block compiled with tsc --strict, the Node quick start run.
+# README.md's code: every JS/TS block compiled with tsc --strict.
 node "$ROOT/tests/readme/check.mjs" "$ROOT"
+# README.md's complete programs, each run in its runtime (workerd, Deno, Node) against the emulator.
+node "$ROOT/tests/readme/runtimes.mjs" "$ROOT"

@@ -50,10 +50,21 @@ export interface Emulator {
   faults(...rules: FaultRule[]): Promise<unknown>;
   revokeTokens(): Promise<unknown>;
   reset(overrides?: Record<string, unknown>): Promise<unknown>;
+  /** Pushes an event over the long connection to one open connection, in `fragments` parts: resolves with the decoded ack. */
+  pushEvent(payload: object | string, options?: { fragments?: number; timeoutMs?: number; messageId?: string; type?: string }): Promise<{ code: number; data: unknown; headers: Record<string, string>; seqId: string; bizRt: number }>;
+  /** Long-connection faults: `'drop'`, `'silent'`, `'refuse'` (`{ status, code }`), `'endpoint'` (`{ code }`). */
+  wsFault(kind: 'drop' | 'silent' | 'refuse' | 'endpoint', options?: Record<string, unknown>): Promise<unknown>;
+  /** The long connection's counters. */
+  wsStatus(): Promise<{ connections: number; silent: number; pending: number; [counter: string]: number }>;
   close(): Promise<void>;
 }
 
-export declare function createEmulator(options?: { appId?: string; appSecret?: string; port?: number; tokenExpire?: number; chats?: number; [setting: string]: unknown }): Promise<Emulator>;
+/**
+ * Starts a loopback emulator (Node, Deno). `acceptTokens`: tokens a test passes itself
+ * (`withTenantToken('t-xxx')`), accepted as tenant tokens; `pages`: `{ [path]: { total, key? } }`
+ * answers that path page by page.
+ */
+export declare function createEmulator(options?: { appId?: string; appSecret?: string; port?: number; tokenExpire?: number; chats?: number; acceptTokens?: string[]; pages?: Record<string, { total: number; key?: string }>; [setting: string]: unknown }): Promise<Emulator>;
 
 export declare function signedRequest(
   url: string,
