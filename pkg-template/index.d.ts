@@ -439,7 +439,7 @@ export interface WSClientOptions {
   domain?: Domain | string;
   /** The official `LoggerLevel` (`logLevel` wins when both are given). */
   loggerLevel?: LoggerLevel;
-  /** A WebSocket constructor where the runtime has none (Node before 22: the `ws` package). */
+  /** A WebSocket constructor where the runtime has none (Node before 22: the `ws` package, which the Node entry also finds by itself when the project has it). */
   WebSocket?: abstract new (url: string, options?: any) => any;
   /** Passed to a `WebSocket` constructor that takes options (the `ws` package's). */
   agent?: unknown;

@@ -4,10 +4,13 @@
 import { createRequire } from 'node:module';
 import { start } from './instantiate.js';
 import { nodeCryptoHost } from './crypto-node.js';
+import { setFallbackSocket } from './ws.js';
 
 const require = createRequire(import.meta.url);
 const wasm = require('node:fs').readFileSync(new URL('./wasm/feishu_edge_bg.wasm', import.meta.url));
 start(new WebAssembly.Module(wasm), nodeCryptoHost(() => require('node:crypto')));
+// WSClient on Node 18/20 (no global WebSocket): the project's `ws` package, loaded on first use.
+setFallbackSocket(() => { try { return require('ws'); } catch { return null; } });
 
 export * from './client.js';
 export * from './webhook.js';

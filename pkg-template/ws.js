@@ -58,6 +58,13 @@ function openSocket(WS, url, agent, on) {
   };
 }
 
+/** Set by the Node entry: loads the project's `ws` package, or returns null. */
+let loadFallbackSocket = null;
+/** @internal The Node entry's fallback for runtimes without a global WebSocket. */
+export function setFallbackSocket(load) {
+  loadFallbackSocket = load;
+}
+
 /**
  * Receives events and card callbacks over the long connection (no public URL). The official
  * client's shape: `new WSClient({ appId, appSecret })`, `await ws.start({ eventDispatcher })`,
@@ -71,7 +78,12 @@ export class WSClient {
     if (typeof window !== 'undefined' && typeof document !== 'undefined' && !globalThis.Deno) {
       throw new FeishuError({ kind: 'config', message: 'WSClient does not run in a browser: it needs the app secret, which must never ship to a browser. Run it on a server (Node, Deno) and receive events there.' });
     }
-    const { WebSocket, agent, logger, logLevel, loggerLevel, dedupeStore, fetch, onReady, onError, onReconnecting, onReconnected, ...rest } = options;
+    const { agent, logger, logLevel, loggerLevel, dedupeStore, fetch, onReady, onError, onReconnecting, onReconnected, ...rest } = options;
+    let { WebSocket } = options;
+    delete rest.WebSocket;
+    // Node before 22 has no global WebSocket: the `ws` package, when the project has it (the
+    // official SDK depends on it), as the official client uses it.
+    if (!WebSocket && typeof globalThis.WebSocket !== 'function' && typeof globalThis.WebSocketPair !== 'function') WebSocket = loadFallbackSocket?.() ?? undefined;
     if (agent !== undefined && typeof WebSocket !== 'function') {
       throw new FeishuError({ kind: 'config', message: 'WSClient option `agent` is passed to a WebSocket constructor that takes options (the `ws` package): pass that constructor as `WebSocket` too' });
     }
@@ -80,7 +92,7 @@ export class WSClient {
     const level = logLevel ?? (loggerLevel == null ? undefined : String(loggerLevel));
     this.#core = new WasmWsClient(JSON.stringify(config, (_, v) => (v === undefined ? null : v)), logger, level, dedupeStore, fetch, Math.random());
     if (!WebSocket && typeof globalThis.WebSocket !== 'function' && typeof globalThis.WebSocketPair !== 'function') {
-      throw new FeishuError({ kind: 'config', message: 'this runtime has no global WebSocket (Node before 22): pass one as the `WebSocket` option, e.g. `import WebSocket from \'ws\'`' });
+      throw new FeishuError({ kind: 'config', message: 'this runtime has no global WebSocket (Node before 22) and the `ws` package is not installed: `npm install ws`, or pass a WebSocket constructor as the `WebSocket` option' });
     }
     this.#options = { WebSocket, agent, onReady, onError, onReconnecting, onReconnected };
   }

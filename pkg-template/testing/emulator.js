@@ -39,6 +39,30 @@ function route(method, path) {
   return null;
 }
 
+/** A multipart/form-data body's parts: { name, filename (null without one), type, bytes }; null when it has no boundary. */
+function multipartParts(raw, contentType) {
+  const m = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
+  if (!m) return null;
+  const boundary = Buffer.from(`--${m[1] ?? m[2]}`);
+  const parts = [];
+  let at = raw.indexOf(boundary);
+  while (at >= 0 && parts.length < 1000) {
+    const start = at + boundary.length;
+    if (raw[start] === 0x2d && raw[start + 1] === 0x2d) break; // the closing `--boundary--`
+    const headEnd = raw.indexOf('\r\n\r\n', start);
+    const next = headEnd < 0 ? -1 : raw.indexOf(boundary, headEnd + 4);
+    if (next < 0) break;
+    const head = raw.subarray(start, headEnd).toString('utf8');
+    const disposition = /content-disposition:[^\r\n]*/i.exec(head)?.[0] ?? '';
+    const name = /\bname="([^"]*)"/i.exec(disposition)?.[1];
+    if (name !== undefined) {
+      parts.push({ name, filename: /\bfilename="([^"]*)"/i.exec(disposition)?.[1] ?? null, type: /content-type:\s*([^\r\n]*)/i.exec(head)?.[1]?.trim() ?? '', bytes: raw.subarray(headEnd + 4, next - 2) });
+    }
+    at = next;
+  }
+  return parts;
+}
+
 /** The query as an object (repeated keys as arrays). */
 function queryOf(url) {
   const out = {};
@@ -172,10 +196,16 @@ export function startEmulator(options = {}) {
     let body = null;
     let form = null;
     if (contentType.startsWith('multipart/form-data')) {
-      const fd = await new Request('http://x', { method: 'POST', body: raw, headers: { 'content-type': contentType } }).formData();
+      // As the platform reads it: a field the method types as a file is a file, with or without
+      // a filename (the official SDK sends a Buffer without one).
+      const d = route(req.method, path)?.schema.d;
+      const shape = d === undefined ? {} : loadSchema().shapes[d] ?? {};
+      const fileFields = new Set(Object.entries(shape).filter(([, v]) => v === 'f').map(([k]) => k.replace(/\?$/, '')));
       form = {};
-      for (const [k, v] of fd.entries()) {
-        form[k] = typeof v === 'string' ? v : { filename: v.name, size: v.size, type: v.type, bytes: [...new Uint8Array(await v.arrayBuffer())].slice(0, 16) };
+      for (const part of multipartParts(raw, contentType) ?? []) {
+        form[part.name] = part.filename !== null || fileFields.has(part.name)
+          ? { filename: part.filename ?? '', size: part.bytes.length, type: part.type, bytes: [...part.bytes.subarray(0, 16)] }
+          : part.bytes.toString('utf8');
       }
     } else if (raw.length) {
       try { body = JSON.parse(raw.toString()); } catch { body = raw.toString(); }
@@ -184,7 +214,7 @@ export function startEmulator(options = {}) {
       method: req.method, path, query: url.search, body, form,
       authorization: req.headers.authorization ?? null,
       helpdeskAuthorization: req.headers['x-lark-helpdesk-authorization'] ?? null,
-      contentType: contentType || null, at: Date.now(),
+      contentType: contentType || null, headers: { ...req.headers }, at: Date.now(),
     };
     state.log.push(entry);
 
@@ -336,6 +366,11 @@ export function startEmulator(options = {}) {
       if (key === 'missing') return send(404, { code: 234003, msg: 'image not found' });
       const bytes = Buffer.from([0x89, 0x50, 0x4e, 0x47, ...Buffer.from(key)]);
       return send(200, bytes, { 'content-type': 'image/png', 'content-disposition': `attachment; filename="${key}.png"` });
+    }
+    if (r?.schema.k?.includes('b')) {
+      // Every other download answers with bytes, as the platform does: its name and the id.
+      const id = decodeURIComponent(path.split('/').filter((p) => !/^(download|resources)$/.test(p)).pop());
+      return send(200, Buffer.from(`${r.name}:${id}`), { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${id.replace(/[^\w.-]/g, '_')}"` });
     }
     if (r) {
       const modelled = resource(method, path, body, r);

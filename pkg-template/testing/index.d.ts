@@ -8,10 +8,12 @@ export interface RecordedCall {
   /** The query string, with its leading '?'. */
   query: string;
   body: any;
-  /** Multipart fields; files as { filename, size, type, bytes (first 16) }. */
+  /** Multipart fields; files as { filename, size, type, bytes (first 16) } (a field the method types as a file is one even without a filename, as the platform reads it). */
   form: Record<string, any> | null;
   authorization: string | null;
   contentType: string | null;
+  /** Every request header, names in lower case. */
+  headers: Record<string, string | string[] | undefined>;
   at: number;
 }
 
