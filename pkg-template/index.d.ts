@@ -630,6 +630,14 @@ export interface CardActionInfo {
   /** The token for updating the card. */
   token: string | null;
   tenantKey: string | null;
+  /** Where the card was (v2): `im_message`, `im_top_notice`… */
+  host: string | null;
+  /** How it was delivered (v2): `url_preview` for a link preview's card. */
+  deliveryType: string | null;
+  /** The previewed link (v2, link previews). */
+  url: string | null;
+  /** The link preview's token (v2, link previews). */
+  previewToken: string | null;
 }
 
 export declare function parseAction(payload: string | object): CardActionInfo | null;

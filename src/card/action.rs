@@ -40,6 +40,14 @@ pub struct CardAction {
     pub token: Option<String>,
     /// The tenant.
     pub tenant_key: Option<String>,
+    /// Where the card was (v2): `im_message`, `im_top_notice`...
+    pub host: Option<String>,
+    /// How it was delivered (v2): `url_preview` for a link preview's card.
+    pub delivery_type: Option<String>,
+    /// The previewed link (v2, link previews).
+    pub url: Option<String>,
+    /// The link preview's token (v2, link previews).
+    pub preview_token: Option<String>,
 }
 
 fn obj<'a>(fields: &RawFields<'a>, key: &str) -> Option<RawFields<'a>> {
@@ -101,9 +109,13 @@ pub fn parse_action(json: &str) -> Option<CardAction> {
             out.union_id = op.str("union_id");
             out.tenant_key = out.tenant_key.or_else(|| op.str("tenant_key"));
         }
+        out.host = fields.str("host");
+        out.delivery_type = fields.str("delivery_type");
         if let Some(ctx) = obj(&fields, "context") {
             out.open_message_id = ctx.str("open_message_id");
             out.open_chat_id = ctx.str("open_chat_id");
+            out.url = ctx.str("url");
+            out.preview_token = ctx.str("preview_token");
         }
     } else {
         out.open_id = fields.str("open_id");

@@ -40,6 +40,10 @@ fn action_json(a: &CardAction) -> String {
         ("token", &a.token),
         ("tenantKey", &a.tenant_key),
         ("timezone", &a.timezone),
+        ("host", &a.host),
+        ("deliveryType", &a.delivery_type),
+        ("url", &a.url),
+        ("previewToken", &a.preview_token),
     ];
     for (key, value) in text {
         w.field(key, &crate::json::quote_or_null(value.as_deref()));

@@ -84,6 +84,24 @@ export const cardTests = [
       const v2 = ctx.parseAction({ event_type: 'card.action.trigger', token: 'c-2', operator: { open_id: 'ou_v' }, action: { tag: 'button', form_value: { reason: 'x' } }, context: { open_message_id: 'om_v', open_chat_id: 'oc_v' } });
       assertEqual([v2.flow, v2.openId, v2.formValue, v2.openChatId, v2.token], ['v2', 'ou_v', { reason: 'x' }, 'oc_v', 'c-2']);
       assertEqual(ctx.parseAction({ nothing: true }), null);
+      // The platform's documented card.action.trigger sample: every field kept.
+      const sample = {
+        schema: '2.0',
+        header: { event_id: 'f7984f25108f8137722bb63cee927e66', token: 'v', create_time: '1603977298000000', event_type: 'card.action.trigger', tenant_key: 'tk_s', app_id: 'cli_s' },
+        event: {
+          operator: { tenant_key: 'tk_s', user_id: 'u_s', open_id: 'ou_s', union_id: 'on_s' },
+          token: 'c-s',
+          action: { value: { key: 'value' }, tag: 'date_picker', timezone: 'Asia/Shanghai', form_value: { field: 'x' }, name: 'picker', input_value: 'typed', option: '2026-12-04', options: ['a'], checked: true },
+          host: 'im_message',
+          delivery_type: 'url_preview',
+          context: { url: 'https://example.com/doc', preview_token: 'pt_s', open_message_id: 'om_s', open_chat_id: 'oc_s' },
+        },
+      };
+      assertEqual(ctx.parseAction(sample), {
+        flow: 'v2', tag: 'date_picker', option: '2026-12-04', inputValue: 'typed', name: 'picker', openId: 'ou_s', userId: 'u_s', unionId: 'on_s',
+        openMessageId: 'om_s', openChatId: 'oc_s', token: 'c-s', tenantKey: 'tk_s', timezone: 'Asia/Shanghai', host: 'im_message', deliveryType: 'url_preview',
+        url: 'https://example.com/doc', previewToken: 'pt_s', value: { key: 'value' }, formValue: { field: 'x' }, options: ['a'], checked: true,
+      });
       const multi = ctx.parseAction({ event_type: 'card.action.trigger', operator: { open_id: 'ou_m' }, action: { tag: 'multi_select_static', options: ['a', 'b'] } });
       assertEqual([multi.options, multi.checked, multi.timezone], [['a', 'b'], null, null]);
       const checker = ctx.parseAction({ event_type: 'card.action.trigger', operator: { open_id: 'ou_c' }, action: { tag: 'checker', checked: false } });
