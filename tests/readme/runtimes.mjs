@@ -1,5 +1,5 @@
 // Runs README.md's complete programs in the runtime they are written for, against the emulator:
-// the Workers blocks in workerd (Miniflare, with real KV and Durable Object bindings), the Deno
+// the browser page in Chromium, the Workers blocks in workerd (Miniflare, with real KV and Durable Object bindings), the Deno
 // blocks in Deno with exactly the permissions the README names, the Node blocks in Node. A block
 // is marked by the line `<!-- run: <scenario> -->` above it; every marked block has a scenario
 // here and every scenario a block, so neither can go missing silently. The other blocks are
@@ -11,6 +11,10 @@ import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Miniflare } from 'miniflare';
+import { chromium } from 'playwright-core';
+import http from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, normalize } from 'node:path';
 
 const root = process.argv[2];
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -211,7 +215,46 @@ globalThis.fetch = (input, init) => {
   },
 };
 
-const marked = [...readme.matchAll(/^<!-- run: ([a-z-]+) -->\n```(?:js|ts)\n([\s\S]*?)^```$/gm)].map((m) => ({ name: m[1], code: m[2] }));
+/** Serves the consumer directory (the page and node_modules/feishu-edge) on loopback. */
+async function staticServer() {
+  const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
+  const server = http.createServer(async (req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^\/+/, '');
+    if (path.startsWith('..')) return res.writeHead(404).end();
+    let body;
+    try {
+      body = await readFile(resolve(path));
+    } catch {
+      return res.writeHead(404).end();
+    }
+    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(body);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return server;
+}
+
+scenarios['browser-quickstart'] = async (code) => {
+  writeFileSync('readme-browser.html', code);
+  const server = await staticServer();
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`http://127.0.0.1:${server.address().port}/readme-browser.html`);
+    await page.waitForFunction(() => document.getElementById('card').textContent.length > 0, null, { timeout: 20000 }).catch(() => {});
+    const text = await page.textContent('#card');
+    assert(!errors.length, `page errors: ${errors.join('; ')}`);
+    const card = JSON.parse(text);
+    assert(card.schema === '2.0' && card.header.title.content === 'Deploy finished', `the page shows ${text.slice(0, 200)}`);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+  return 'the card built and validated in Chromium from the browser entry, through an import map';
+};
+
+const marked = [...readme.matchAll(/^<!-- run: ([a-z-]+) -->\n```(?:js|ts|html)\n([\s\S]*?)^```$/gm)].map((m) => ({ name: m[1], code: m[2] }));
 let passed = 0, failed = 0;
 const names = new Set(marked.map((b) => b.name));
 for (const name of Object.keys(scenarios)) {
