@@ -457,7 +457,7 @@ impl token::TokenHost for Client {
     fn tokens(&self) -> &TokenCache {
         &self.inner.tokens
     }
-    fn call(&self, req: ApiRequest) -> crate::LocalBoxFuture<'_, Result<ApiResponse>> {
+    fn call(&self, req: ApiRequest) -> crate::runtime::LocalBoxFuture<'_, Result<ApiResponse>> {
         Box::pin(self.request(req))
     }
     fn handle(&self) -> Rc<dyn token::TokenHost> {
@@ -466,7 +466,7 @@ impl token::TokenHost for Client {
 }
 
 impl crate::request::Caller for Client {
-    fn call(&self, req: ApiRequest) -> crate::LocalBoxFuture<'_, Result<ApiResponse>> {
+    fn call(&self, req: ApiRequest) -> crate::runtime::LocalBoxFuture<'_, Result<ApiResponse>> {
         Box::pin(self.request(req))
     }
 }
@@ -475,7 +475,7 @@ impl crate::webhook::dispatch::AppTicketSink for Client {
     fn app_id(&self) -> &str {
         &self.config().app_id
     }
-    fn store_app_ticket<'a>(&'a self, ticket: &'a str) -> crate::LocalBoxFuture<'a, Result<()>> {
+    fn store_app_ticket<'a>(&'a self, ticket: &'a str) -> crate::runtime::LocalBoxFuture<'a, Result<()>> {
         Box::pin(Client::store_app_ticket(self, ticket))
     }
 }

@@ -10,7 +10,7 @@
 //! The futures of a synchronous provider (RustCrypto, `node:crypto`) are ready when created, so
 //! a caller may take their result at once ([`now`]); WebCrypto's resolve later.
 
-use crate::LocalBoxFuture;
+use crate::runtime::LocalBoxFuture;
 use std::rc::Rc;
 
 /// A primitive's future.

@@ -58,5 +58,4 @@ pub use transport::{
     TransportError,
 };
 
-/// A boxed future that need not be `Send` (wasm is single-threaded).
-pub type LocalBoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + 'a>>;
+pub use runtime::LocalBoxFuture;

@@ -1,7 +1,14 @@
 //! The clock and timer seam. Token expiry is absolute epoch time (the token cache may be shared
 //! between isolates), so the core asks the runtime for wall-clock time and for sleeps.
 
-use crate::LocalBoxFuture;
+/// A boxed future that need not be `Send` (wasm is single-threaded): what the seams return.
+///
+/// ```
+/// use feishu_edge::runtime::LocalBoxFuture;
+/// let ready: LocalBoxFuture<'static, u32> = Box::pin(async { 7 });
+/// # let _ = ready;
+/// ```
+pub type LocalBoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + 'a>>;
 
 /// Wall clock, sleeping and randomness for backoff jitter.
 ///

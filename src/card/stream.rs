@@ -14,7 +14,7 @@ use crate::request::ApiRequest;
 use crate::request::Caller;
 use crate::runtime::Runtime;
 use crate::transport::Method;
-use crate::LocalBoxFuture;
+use crate::runtime::LocalBoxFuture;
 use futures_util::future::{select, Either};
 
 /// An async source of text chunks: `None` at the end, `Err(message)` if it failed.

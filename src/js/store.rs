@@ -6,7 +6,7 @@
 use super::{describe, method, settle};
 use crate::error::{Error, Result};
 use crate::token::TokenStore;
-use crate::LocalBoxFuture;
+use crate::runtime::LocalBoxFuture;
 use js_sys::{Object, Reflect};
 use wasm_bindgen::JsValue;
 

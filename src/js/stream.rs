@@ -6,7 +6,7 @@ use super::{describe, settle};
 use crate::card::stream::{stream_card, ChunkSource, StreamOptions};
 use crate::error::Error;
 use crate::options::OptionReader;
-use crate::LocalBoxFuture;
+use crate::runtime::LocalBoxFuture;
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 

@@ -18,7 +18,7 @@ use crate::webhook::{
     Consumed, Delivery, Dispatcher, Event, EventHandler, EventQueue, Flow, Headers, Reason,
     WebhookOptions,
 };
-use crate::LocalBoxFuture;
+use crate::runtime::LocalBoxFuture;
 use js_sys::{Function, Promise, Uint8Array};
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -30,7 +30,7 @@ use std::rc::Rc;
 /// ```
 pub trait Caller {
     /// Sends a JSON call through the whole pipeline and checks its envelope.
-    fn call(&self, req: ApiRequest) -> crate::LocalBoxFuture<'_, Result<ApiResponse>>;
+    fn call(&self, req: ApiRequest) -> crate::runtime::LocalBoxFuture<'_, Result<ApiResponse>>;
 }
 
 /// Which access token a call carries.

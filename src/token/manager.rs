@@ -10,7 +10,7 @@ use crate::error::{Error, Result, APP_TICKET_INVALID_CODE};
 use crate::json::{quote, ObjectWriter, RawFields};
 use crate::log::{log_at, Level};
 use crate::request::{ApiRequest, ApiResponse, Auth};
-use crate::LocalBoxFuture;
+use crate::runtime::LocalBoxFuture;
 use futures_util::future::{FutureExt, Shared};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;

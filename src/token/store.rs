@@ -3,7 +3,7 @@
 
 use crate::error::Result;
 use crate::runtime::Runtime;
-use crate::LocalBoxFuture;
+use crate::runtime::LocalBoxFuture;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;

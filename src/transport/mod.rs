@@ -1,7 +1,7 @@
 //! The HTTP seam. The core builds [`HttpRequest`]s and reads [`HttpResponse`]s; a [`Transport`]
 //! moves them. wasm builds use the global `fetch` (see `js::fetch`), tests use their own.
 
-use crate::LocalBoxFuture;
+use crate::runtime::LocalBoxFuture;
 use std::rc::Rc;
 
 /// HTTP method.

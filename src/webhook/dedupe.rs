@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::log::{log_at, Level, Logger};
 use crate::runtime::Runtime;
 use crate::token::TokenStore;
-use crate::LocalBoxFuture;
+use crate::runtime::LocalBoxFuture;
 use std::cell::Cell;
 use std::rc::Rc;
 

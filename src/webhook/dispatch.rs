@@ -11,7 +11,7 @@ use crate::json::{quote, ObjectWriter, RawFields};
 use crate::log::{log_at, Level, Logger, NoLogger};
 use crate::runtime::{within, Runtime};
 use crate::token::TokenStore;
-use crate::LocalBoxFuture;
+use crate::runtime::LocalBoxFuture;
 use std::rc::Rc;
 
 /// What a handler returns: the reply body as JSON (`None` → `{}`; only card callbacks' replies

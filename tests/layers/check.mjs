@@ -1,21 +1,43 @@
-// The layering rule, checked: no dependency cycle between the crate's top-level modules
-// (src/<module>), counting every `crate::<module>` a module's non-test code names. Prints the
-// graph; fails on a cycle.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+// The layering rule, checked. The crate's top-level modules sit on the floors below, declared
+// once, here; a module may name (`crate::<module>`, or a name the crate root re-exports) only
+// modules on lower floors. The crate root (src/lib.rs) is read too: it declares the modules and
+// re-exports, and defines nothing itself. Every module of src/ must be on a floor and declared
+// in lib.rs. README.md's layout section prints the floors between the markers below
+// (`node tests/layers/check.mjs --write` rewrites them); a stale copy fails.
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const src = fileURLToPath(new URL('../../src', import.meta.url));
+/** Bottom first. */
+const FLOORS = [
+  ['error', 'json', 'log', 'runtime'],
+  ['config', 'crypto', 'options', 'transport'],
+  ['request'],
+  ['token'],
+  ['webhook', 'ws'],
+  ['client'],
+  ['api'],
+  ['card'],
+  ['js'],
+];
+const floorOf = new Map(FLOORS.flatMap((mods, i) => mods.map((m) => [m, i])));
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const src = join(root, 'src');
+const failures = [];
+
+// ---- The crate root: module declarations and re-exports only.
+const lib = readFileSync(join(src, 'lib.rs'), 'utf8').replace(/\/\/[^\n]*/g, '');
+const declared = new Set([...lib.matchAll(/^\s*pub mod ([a-z_]+);/gm)].map((m) => m[1]));
+const reexported = new Map(); // name → module
+for (const [, mod, list] of lib.matchAll(/pub use ([a-z_]+)::(\{[^}]*\}|[A-Za-z_]+);/g)) {
+  for (const name of list.replace(/[{}\s]/g, '').split(',').filter(Boolean)) reexported.set(name, mod);
+}
+const items = lib.replace(/#!?\[[^\]]*\]/g, '').replace(/pub mod [a-z_]+;|pub use [^;]+;/g, '').trim();
+if (items) failures.push(`the crate root defines items of its own (move them to a module): ${items.slice(0, 120)}`);
+
+// ---- Every module's non-test code: which modules it names.
 const graph = new Map();
-// Names the crate root re-exports (src/lib.rs), by the module that defines them.
-const ROOT = {
-  Error: 'error', Result: 'error', ApiError: 'error', Config: 'config', Region: 'config', AppType: 'config',
-  RetryPolicy: 'config', Client: 'client', ApiRequest: 'request', ApiResponse: 'request', Auth: 'request',
-  Download: 'request', Paginator: 'request', Runtime: 'runtime', TokenStore: 'token', MemoryStore: 'token',
-  Logger: 'log', Level: 'log', Body: 'transport', FileData: 'transport', HttpRequest: 'transport',
-  HttpResponse: 'transport', Method: 'transport', Part: 'transport', ResponseStream: 'transport',
-  Transport: 'transport', TransportError: 'transport',
-};
 const walk = (dir) => {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
@@ -27,37 +49,48 @@ const walk = (dir) => {
     const tests = code.indexOf('#[cfg(test)]');
     if (tests >= 0) code = code.slice(0, tests);
     code = code.replace(/\/\/[^\n]*/g, '');
-    const deps = graph.get(top) ?? new Set();
+    const deps = graph.get(top) ?? new Map();
     for (const [, name] of code.matchAll(/crate::([A-Za-z_]+)/g)) {
-      const dep = ROOT[name] ?? name;
-      if (dep !== top) deps.add(dep);
+      const dep = reexported.get(name) ?? name;
+      if (dep !== top && !deps.has(dep)) deps.set(dep, relative(root, path));
     }
     graph.set(top, deps);
   }
 };
 walk(src);
-for (const [m, deps] of graph) for (const d of deps) if (!graph.has(d)) deps.delete(d);
 
-// Tarjan's strongly connected components: any with more than one module is a cycle.
-let index = 0;
-const idx = new Map(), low = new Map(), stack = [], on = new Set(), cycles = [];
-const visit = (v) => {
-  idx.set(v, index); low.set(v, index++); stack.push(v); on.add(v);
-  for (const w of graph.get(v)) {
-    if (!idx.has(w)) { visit(w); low.set(v, Math.min(low.get(v), low.get(w))); }
-    else if (on.has(w)) low.set(v, Math.min(low.get(v), idx.get(w)));
+for (const m of graph.keys()) {
+  if (!floorOf.has(m)) failures.push(`src/${m} is on no floor: add it to FLOORS in tests/layers/check.mjs`);
+  if (!declared.has(m)) failures.push(`src/${m} is not declared in src/lib.rs`);
+}
+for (const m of floorOf.keys()) if (!graph.has(m)) failures.push(`FLOORS names ${m}, which src/ does not have`);
+for (const [m, deps] of graph) {
+  for (const [d, file] of deps) {
+    if (!graph.has(d)) { failures.push(`${file} names crate::${d}, which is neither a module nor a re-export of the crate root`); continue; }
+    if (floorOf.get(d) >= floorOf.get(m)) failures.push(`${file}: ${m} (floor ${floorOf.get(m)}) names ${d} (floor ${floorOf.get(d)}), which is not below it`);
   }
-  if (low.get(v) === idx.get(v)) {
-    const comp = [];
-    let w;
-    do { w = stack.pop(); on.delete(w); comp.push(w); } while (w !== v);
-    if (comp.length > 1) cycles.push(comp);
-  }
-};
-for (const v of graph.keys()) if (!idx.has(v)) visit(v);
+}
 
-for (const [m, deps] of [...graph].sort()) console.log(`${m.padEnd(10)} -> ${[...deps].sort().join(', ') || '(none)'}`);
-const ok = cycles.length === 0;
-console.log(`${ok ? 'ok' : 'not ok'} - no dependency cycle between src/ modules${ok ? '' : `: ${cycles.map((c) => c.join(' ↔ ')).join('; ')}`}`);
+// ---- The README prints the floors.
+const printed = FLOORS.map((mods, i) => `floor ${i}: ${mods.join(', ')}`).reverse().join('\n');
+const START = '<!-- layers: generated by tests/layers/check.mjs --write -->';
+const END = '<!-- /layers -->';
+const readmePath = join(root, 'README.md');
+const readme = readFileSync(readmePath, 'utf8');
+const block = `${START}\n\`\`\`\n${printed}\n\`\`\`\n${END}`;
+const at = readme.indexOf(START), end = readme.indexOf(END);
+if (process.argv.includes('--write')) {
+  if (at < 0 || end < 0) throw new Error(`README.md has no ${START} … ${END} markers`);
+  writeFileSync(readmePath, readme.slice(0, at) + block + readme.slice(end + END.length));
+} else if (at < 0 || end < 0 || readme.slice(at, end + END.length) !== block) {
+  failures.push('README.md\'s layout section does not print the floors as declared: run node tests/layers/check.mjs --write');
+}
+
+for (const [m, deps] of [...graph].sort(([a], [b]) => floorOf.get(a) - floorOf.get(b) || (a < b ? -1 : 1))) {
+  console.log(`${String(floorOf.get(m)).padStart(2)} ${m.padEnd(10)} -> ${[...deps.keys()].sort().join(', ') || '(none)'}`);
+}
+for (const f of failures) console.log(`not ok - ${f}`);
+const ok = failures.length === 0;
+if (ok) console.log(`ok - ${graph.size} modules, each naming only modules on lower floors; the crate root only declares and re-exports; README.md prints the floors`);
 console.log(`layers: ${ok ? 1 : 0} passed, ${ok ? 0 : 1} failed`);
 process.exit(ok ? 0 : 1);
