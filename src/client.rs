@@ -475,7 +475,10 @@ impl crate::webhook::dispatch::AppTicketSink for Client {
     fn app_id(&self) -> &str {
         &self.config().app_id
     }
-    fn store_app_ticket<'a>(&'a self, ticket: &'a str) -> crate::runtime::LocalBoxFuture<'a, Result<()>> {
+    fn store_app_ticket<'a>(
+        &'a self,
+        ticket: &'a str,
+    ) -> crate::runtime::LocalBoxFuture<'a, Result<()>> {
         Box::pin(Client::store_app_ticket(self, ticket))
     }
 }

@@ -179,14 +179,15 @@ pub async fn user_access_token(client: &Client, open_id: &str) -> Result<Option<
         Some(f) => f,
         None => {
             let (owner, k, id) = (client.clone(), key.clone(), open_id.to_string());
-            let f: crate::runtime::LocalBoxFuture<'static, Result<Option<String>>> = Box::pin(async move {
-                let result = load_or_refresh(&owner, &id).await;
-                TokenHost::tokens(&owner)
-                    .user_inflight
-                    .borrow_mut()
-                    .remove(&k);
-                result
-            });
+            let f: crate::runtime::LocalBoxFuture<'static, Result<Option<String>>> =
+                Box::pin(async move {
+                    let result = load_or_refresh(&owner, &id).await;
+                    TokenHost::tokens(&owner)
+                        .user_inflight
+                        .borrow_mut()
+                        .remove(&k);
+                    result
+                });
             let shared = f.shared();
             tokens
                 .user_inflight

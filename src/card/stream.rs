@@ -12,9 +12,9 @@ use crate::error::{Error, Result};
 use crate::json::{quote, RawFields};
 use crate::request::ApiRequest;
 use crate::request::Caller;
+use crate::runtime::LocalBoxFuture;
 use crate::runtime::Runtime;
 use crate::transport::Method;
-use crate::runtime::LocalBoxFuture;
 use futures_util::future::{select, Either};
 
 /// An async source of text chunks: `None` at the end, `Err(message)` if it failed.

@@ -7,10 +7,10 @@ use super::{describe, prop};
 use crate::error::{Error, Result};
 use crate::json::{quote, RawFields};
 use crate::request::envelope::is_file_reply;
+use crate::runtime::LocalBoxFuture;
 use crate::transport::{
     Body, FileData, HttpRequest, HttpResponse, Part, ResponseStream, Transport, TransportError,
 };
-use crate::runtime::LocalBoxFuture;
 use js_sys::{Array, Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;

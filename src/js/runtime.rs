@@ -1,7 +1,7 @@
 //! `Date.now()`, `setTimeout` (gloo-timers) and `Math.random()`.
 
-use crate::runtime::Runtime;
 use crate::runtime::LocalBoxFuture;
+use crate::runtime::Runtime;
 
 /// The JS runtime's clock and timers; works in Workers, Deno, Node and browsers.
 #[derive(Debug, Default, Clone, Copy)]

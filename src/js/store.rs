@@ -5,8 +5,8 @@
 
 use super::{describe, method, settle};
 use crate::error::{Error, Result};
-use crate::token::TokenStore;
 use crate::runtime::LocalBoxFuture;
+use crate::token::TokenStore;
 use js_sys::{Object, Reflect};
 use wasm_bindgen::JsValue;
 

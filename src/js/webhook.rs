@@ -12,13 +12,13 @@ use super::store::JsKvStore;
 use super::{describe, method, settle};
 use crate::error::Error;
 use crate::json::{quote, quote_or_null};
+use crate::runtime::LocalBoxFuture;
 use crate::webhook::crypto;
 use crate::webhook::dispatch::{HandlerFailure, HandlerResult, Report};
 use crate::webhook::{
     Consumed, Delivery, Dispatcher, Event, EventHandler, EventQueue, Flow, Headers, Reason,
     WebhookOptions,
 };
-use crate::runtime::LocalBoxFuture;
 use js_sys::{Function, Promise, Uint8Array};
 use std::cell::RefCell;
 use std::rc::Rc;

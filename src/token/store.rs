@@ -2,8 +2,8 @@
 //! keys are namespaced (`feishu-edge:<app_id>:…`, `feishu-edge:event:…`).
 
 use crate::error::Result;
-use crate::runtime::Runtime;
 use crate::runtime::LocalBoxFuture;
+use crate::runtime::Runtime;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;

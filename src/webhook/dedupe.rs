@@ -14,9 +14,9 @@
 
 use crate::error::{Error, Result};
 use crate::log::{log_at, Level, Logger};
+use crate::runtime::LocalBoxFuture;
 use crate::runtime::Runtime;
 use crate::token::TokenStore;
-use crate::runtime::LocalBoxFuture;
 use std::cell::Cell;
 use std::rc::Rc;
 

@@ -9,9 +9,9 @@ use crate::crypto::{default_crypto, Crypto};
 use crate::error::Result;
 use crate::json::{quote, ObjectWriter, RawFields};
 use crate::log::{log_at, Level, Logger, NoLogger};
+use crate::runtime::LocalBoxFuture;
 use crate::runtime::{within, Runtime};
 use crate::token::TokenStore;
-use crate::runtime::LocalBoxFuture;
 use std::rc::Rc;
 
 /// What a handler returns: the reply body as JSON (`None` → `{}`; only card callbacks' replies
