@@ -1,6 +1,6 @@
 // Task-level helpers: the common jobs in one call, composed from catalog methods. The decisions
 // (id and message type inference, bot signing, upload planning, OAuth) are the Rust core's.
-import { messageBodyJson, receiveIdType, botSign, uploadPlan, postBotWebhook, defaultCardJson } from './wasm/feishu_edge_bg.js';
+import { messageBodyJson, receiveIdType, botSign, uploadPlan, uploadInParts, postBotWebhook, defaultCardJson } from './wasm/feishu_edge_bg.js';
 import { coreOf } from './internal.js';
 
 const dataOf = (envelope) => envelope.data;
@@ -102,12 +102,12 @@ export const HELPERS = {
     listFolder(client, folderToken, { pageSize = 50, maxItems } = {}) {
       return client.paginate({ path: 'drive/v1/files', params: { folder_token: folderToken }, itemsKey: 'files', pageSize, maxItems });
     },
-    /** Uploads a file into a folder; above `chunkedAbove` (20 MB) in parts: prepare → parts → finish. */
-    async uploadFile(client, folderToken, file, fileName, { chunkedAbove = 20 * 1024 * 1024 } = {}) {
+    /** Uploads a file into a folder; above `chunkedAbove` (default: the core's 20 MB) in parts: prepare → parts → finish. */
+    async uploadFile(client, folderToken, file, fileName, { chunkedAbove } = {}) {
       const bytes = await asBytes(file);
       const size = sizeOf(bytes);
       const meta = { file_name: fileName, parent_type: 'explorer', parent_node: folderToken, size };
-      if (size <= chunkedAbove) {
+      if (!uploadInParts(size, chunkedAbove)) {
         return dataOf(await client.drive.v1.file.uploadAll({ data: { ...meta, file: { data: bytes, filename: fileName } } })).file_token;
       }
       const { upload_id: uploadId, block_size: blockSize } = dataOf(await client.drive.v1.file.uploadPrepare({ data: meta }));

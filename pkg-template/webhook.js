@@ -14,34 +14,27 @@ function headerReader(headers) {
   return (name) => (lower[name] == null ? undefined : String(lower[name]));
 }
 
-/** The size of a body before it is copied into wasm (a string has at least one byte per unit). */
-function sizeOf(body) {
-  if (typeof body === 'string') return body.length;
-  if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return body.byteLength;
-  return 0;
-}
-
 /**
- * Reads a request body chunk by chunk: stops (and cancels the stream) past `max` bytes or after
- * `timeoutMs`, so neither a huge nor a trickling body is held. Resolves to the bytes, or to the
- * name of the refusal.
+ * Reads a request body chunk by chunk, never holding much more than `limit` bytes: past it the
+ * stream is cancelled and what was read is returned, for the core to refuse (the size rule is
+ * the core's, `parse`). After `timeoutMs` (or when the stream breaks) resolves to
+ * 'body_timeout' instead, so a trickling body is not waited on.
  */
-async function readBody(request, max, timeoutMs) {
+async function readBody(request, limit, timeoutMs) {
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks = [];
   let size = 0;
   let timer;
   const deadline = timeoutMs > 0 ? new Promise((resolve) => { timer = setTimeout(resolve, timeoutMs, 'body_timeout'); }) : undefined;
-  const stop = (reason) => { reader.cancel().catch(() => {}); return reason; };
   try {
     for (;;) {
       const step = deadline ? await Promise.race([reader.read(), deadline]) : await reader.read();
-      if (step === 'body_timeout') return stop(step);
+      if (step === 'body_timeout') { reader.cancel().catch(() => {}); return step; }
       if (step.done) break;
       size += step.value.byteLength;
-      if (size > max) return stop('body_too_large');
       chunks.push(step.value);
+      if (size > limit) { reader.cancel().catch(() => {}); break; }
     }
   } catch {
     // The stream broke (the sender went away): the body did not arrive, like a timeout.
@@ -109,7 +102,6 @@ class WebhookEndpoint {
     if (rawBody !== null && typeof rawBody === 'object' && !(rawBody instanceof ArrayBuffer) && !ArrayBuffer.isView(rawBody)) {
       return this.invoke(JSON.stringify(rawBody), headers ?? Object.getPrototypeOf(rawBody)?.headers, options).then((r) => JSON.parse(r.body));
     }
-    if (sizeOf(rawBody) > this.#core.maxBodyBytes) return Promise.resolve(this.#core.refusal('body_too_large'));
     const get = headerReader(headers);
     // A string crosses as its UTF-8 bytes, encoded natively (wasm-bindgen's string copy is a JS loop).
     const body = typeof rawBody === 'string' ? utf8.encode(rawBody) : rawBody;
@@ -123,9 +115,7 @@ class WebhookEndpoint {
   async handle(request, options = {}) {
     const core = this.#core;
     if (request.method !== 'POST') return this.#refuse('method_not_allowed');
-    const max = core.maxBodyBytes;
-    if (Number(request.headers.get('content-length') ?? 0) > max) return this.#refuse('body_too_large');
-    const body = await readBody(request, max, core.bodyTimeoutMs);
+    const body = await readBody(request, core.maxBodyBytes, core.bodyTimeoutMs);
     if (typeof body === 'string') return this.#refuse(body);
     const result = await this.invoke(body, request.headers, options);
     return reply(result.status, result.body);

@@ -83,6 +83,13 @@ pub fn post_bot_webhook(
     }))
 }
 
+/// Whether a file of `size` bytes is uploaded in parts: above `above` bytes when given, else
+/// above [`helpers::CHUNKED_UPLOAD_THRESHOLD`] (the one owner of the 20 MB rule).
+#[wasm_bindgen(js_name = uploadInParts)]
+pub fn upload_in_parts(size: f64, above: Option<f64>) -> bool {
+    size > above.unwrap_or(helpers::CHUNKED_UPLOAD_THRESHOLD as f64)
+}
+
 /// Part lengths for a chunked upload, in order.
 #[wasm_bindgen(js_name = uploadPlan)]
 pub fn upload_plan(size: f64, block_size: f64) -> Vec<f64> {

@@ -12,7 +12,6 @@ use crate::log::{log_at, Level};
 use crate::request::{ApiRequest, ApiResponse, Auth};
 use crate::runtime::LocalBoxFuture;
 use futures_util::future::{FutureExt, Shared};
-use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
@@ -26,12 +25,12 @@ pub enum TokenKind {
 }
 
 /// A token as cached in memory and in the store (JSON: `{"token","expiresAt"}`, epoch seconds).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Its one codec is [`CachedToken::to_json`] / [`CachedToken::from_json`].
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CachedToken {
     /// The token.
     pub token: String,
     /// Epoch seconds at which the platform stops accepting it.
-    #[serde(rename = "expiresAt")]
     pub expires_at: u64,
 }
 
