@@ -14,7 +14,19 @@ export function nodeCryptoHost(module) {
     cipher.final();
     return out;
   };
+  // One ECB decipher kept for the last key (an app's events share it): it has no state
+  // between blocks, so it serves every event; the core does the CBC chaining and the padding.
+  let kept = null;
+  const same = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+  const ecbDecrypt = (key, data) => {
+    if (!kept || !same(kept.key, key)) {
+      const copy = key.slice(); // `key` is a view of wasm memory
+      kept = { key: copy, decipher: nc().createDecipheriv('aes-256-ecb', copy, null).setAutoPadding(false) };
+    }
+    return kept.decipher.update(data);
+  };
   return {
+    aesEcbDecrypt: ecbDecrypt,
     sha256: hash('sha256'),
     sha1: hash('sha1'),
     hmacSha256: (key, data) => nc().createHmac('sha256', key).update(data).digest(),

@@ -104,8 +104,19 @@ class WebhookEndpoint {
     }
     const get = headerReader(headers);
     // A string crosses as its UTF-8 bytes, encoded natively (wasm-bindgen's string copy is a JS loop).
-    const body = typeof rawBody === 'string' ? utf8.encode(rawBody) : rawBody;
-    return this.#core.invoke(body, get('x-lark-request-timestamp'), get('x-lark-request-nonce'), get('x-lark-signature'), get('content-type'), options.waitUntil, options.queue);
+    const body = typeof rawBody === 'string' ? utf8.encode(rawBody) : rawBody instanceof ArrayBuffer ? new Uint8Array(rawBody) : rawBody;
+    const core = this.#core;
+    const [ts, nonce, sig, type] = [get('x-lark-request-timestamp'), get('x-lark-request-nonce'), get('x-lark-signature'), get('content-type')];
+    if (!options.waitUntil && !options.queue && body instanceof Uint8Array) {
+      // Synchronous host crypto, no store: checked in one call, no promise until the handler.
+      const now = core.invokeNow(body, ts, nonce, sig, type);
+      if (now !== undefined) {
+        if (!Array.isArray(now)) return Promise.resolve(now);
+        const [returned, id] = now;
+        return Promise.resolve(returned).then((v) => core.finishNow(id, true, v), (e) => core.finishNow(id, false, e));
+      }
+    }
+    return core.invoke(body, ts, nonce, sig, type, options.waitUntil, options.queue);
   }
 
   /**

@@ -103,8 +103,18 @@ fn key_is(raw: &str, key: &str) -> bool {
 
 /// A JSON object's fields in order, values left as raw JSON text: they pass through byte for
 /// byte (numbers exactly as the caller wrote them).
+/// Keys are borrowed unless they hold escapes.
 #[derive(Debug, Default)]
-pub struct RawFields<'a>(pub Vec<(String, &'a str)>);
+pub struct RawFields<'a>(pub Vec<(Cow<'a, str>, &'a str)>);
+
+/// Why [`RawFields::parse_within`] refused a text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Not a JSON object.
+    Invalid,
+    /// Brackets nest deeper than allowed.
+    TooDeep,
+}
 
 impl<'a> RawFields<'a> {
     /// The raw value of field `key`; the last one if repeated, as `JSON.parse` would.
@@ -117,17 +127,46 @@ impl<'a> RawFields<'a> {
     }
     /// Parses a JSON object; `None` for anything else.
     pub fn parse(text: &'a str) -> Option<RawFields<'a>> {
+        Self::parse_within(text, MAX_DEPTH).ok()
+    }
+    /// Parses a JSON object whose brackets nest at most `max_depth` levels (the object itself
+    /// is one), checked while reading: no separate scan, no deep recursion on hostile input.
+    ///
+    /// ```
+    /// use feishu_edge::json::{RawFields, Refusal};
+    /// assert!(RawFields::parse_within(r#"{"a":[1]}"#, 2).is_ok());
+    /// assert_eq!(RawFields::parse_within(r#"{"a":[[1]]}"#, 2).err(), Some(Refusal::TooDeep));
+    /// assert_eq!(RawFields::parse_within("[1]", 2).err(), Some(Refusal::Invalid));
+    /// assert_eq!(RawFields::parse_within("[[[1]]]", 2).err(), Some(Refusal::TooDeep));
+    /// ```
+    pub fn parse_within(text: &'a str, max_depth: usize) -> Result<RawFields<'a>, Refusal> {
         let mut p = Parser::new(text);
+        p.max = max_depth.min(MAX_DEPTH);
         let mut out = Vec::new();
-        p.ws();
-        p.eat(b'{')?;
-        p.list(b'}', |p| {
-            let key = unescape(p.member_key()?)?.into_owned();
-            out.push((key, p.raw_value()?));
-            Some(())
-        })?;
-        p.end()?;
-        Some(RawFields(out))
+        let read = (|| {
+            p.ws();
+            if p.peek()? != b'{' {
+                // Not an object; still say whether it was too deep (a hostile array).
+                let _ = p.skip(0);
+                return None;
+            }
+            p.i += 1;
+            if p.max == 0 {
+                p.too_deep = true;
+                return None;
+            }
+            p.list(b'}', |p| {
+                let key = unescape(p.member_key()?)?;
+                out.push((key, p.raw_value()?));
+                Some(())
+            })?;
+            p.end()
+        })();
+        match (read, p.too_deep) {
+            (Some(()), _) => Ok(RawFields(out)),
+            (None, true) => Err(Refusal::TooDeep),
+            (None, false) => Err(Refusal::Invalid),
+        }
     }
 }
 
@@ -187,11 +226,20 @@ pub fn string_array(items: &[&str]) -> String {
 struct Parser<'a> {
     text: &'a str,
     i: usize,
+    /// How many brackets may be open at once.
+    max: usize,
+    /// Set when reading stopped at `max`.
+    too_deep: bool,
 }
 
 impl<'a> Parser<'a> {
     fn new(text: &'a str) -> Self {
-        Parser { text, i: 0 }
+        Parser {
+            text,
+            i: 0,
+            max: MAX_DEPTH,
+            too_deep: false,
+        }
     }
     fn peek(&self) -> Option<u8> {
         self.text.as_bytes().get(self.i).copied()
@@ -308,7 +356,10 @@ impl<'a> Parser<'a> {
     /// Checks one value and moves past it, building nothing.
     fn skip(&mut self, depth: usize) -> Option<()> {
         match self.peek()? {
-            b'{' | b'[' if depth >= MAX_DEPTH => None,
+            b'{' | b'[' if depth >= self.max => {
+                self.too_deep = true;
+                None
+            }
             b'{' => {
                 self.i += 1;
                 self.list(b'}', |p| {
@@ -331,7 +382,7 @@ impl<'a> Parser<'a> {
     fn value(&mut self, depth: usize) -> Option<Json<'a>> {
         self.ws();
         Some(match self.peek()? {
-            b'{' | b'[' if depth >= MAX_DEPTH => return None,
+            b'{' | b'[' if depth >= self.max => return None,
             b'{' => {
                 self.i += 1;
                 let mut members = Vec::new();
@@ -470,7 +521,7 @@ impl ObjectWriter {
     /// Appends every pair except the keys in `skip`.
     pub fn fields(&mut self, fields: &RawFields<'_>, skip: &[&str]) {
         for (k, v) in &fields.0 {
-            if !skip.contains(&k.as_str()) {
+            if !skip.contains(&k.as_ref()) {
                 self.field(k, v);
             }
         }
@@ -525,46 +576,6 @@ pub fn quote_or_null(s: Option<&str>) -> String {
     s.map_or_else(|| "null".into(), quote)
 }
 
-/// Whether brackets nest deeper than `max` (strings and escapes are skipped). Runs before
-/// parsing so hostile input cannot make the parser recurse deeply.
-pub fn too_deep(text: &str, max: usize) -> bool {
-    let bytes = text.as_bytes();
-    let mut depth = 0usize;
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        i += 1;
-        match b {
-            b'"' => {
-                // Skip the string: to the next unescaped quote, a run at a time.
-                loop {
-                    let Some(run) = bytes
-                        .get(i..)
-                        .and_then(|r| r.iter().position(|&c| c == b'"' || c == b'\\'))
-                    else {
-                        return false;
-                    };
-                    i += run;
-                    if bytes.get(i) == Some(&b'\\') {
-                        i += 2;
-                    } else {
-                        i += 1;
-                        break;
-                    }
-                }
-            }
-            b'{' | b'[' => {
-                depth += 1;
-                if depth > max {
-                    return true;
-                }
-            }
-            b'}' | b']' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    false
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -584,13 +595,18 @@ mod tests {
 
     #[test]
     fn depth_guard() {
-        assert!(!too_deep(r#"{"a":[[1]]}"#, 3));
-        assert!(too_deep(r#"{"a":[[[1]]]}"#, 3));
-        assert!(
-            !too_deep(r#"{"a":"[[[[[[[[\"[[["}"#, 2),
+        let within = |t: &str, max| RawFields::parse_within(t, max).err();
+        assert_eq!(within(r#"{"a":[[1]]}"#, 3), None);
+        assert_eq!(within(r#"{"a":[[[1]]]}"#, 3), Some(Refusal::TooDeep));
+        assert_eq!(
+            within(r#"{"a":"[[[[[[[[\"[[["}"#, 2),
+            None,
             "brackets inside strings do not count"
         );
-        assert!(too_deep(&"[".repeat(100_000), 64));
+        let deep = format!("{{\"a\":{}", "[".repeat(100_000));
+        assert_eq!(within(&deep, 64), Some(Refusal::TooDeep));
+        assert_eq!(within(r#"{"a":[1]"#, 64), Some(Refusal::Invalid));
+        assert_eq!(within("{}", 0), Some(Refusal::TooDeep));
     }
 
     #[test]

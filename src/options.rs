@@ -132,7 +132,7 @@ impl<'a> OptionReader<'a> {
     /// Refuses keys outside `known`, suggesting the closest known one.
     pub fn finish(self, known: &[&str]) -> Result<()> {
         for (key, _) in &self.fields.0 {
-            if known.contains(&key.as_str()) {
+            if known.contains(&key.as_ref()) {
                 continue;
             }
             let hint = closest(key, known)

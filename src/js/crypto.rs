@@ -35,6 +35,10 @@ extern "C" {
         iv: &[u8],
         data: &[u8],
     ) -> Result<JsValue, JsValue>;
+    /// Optional (node:crypto): AES-256-ECB decryption of whole blocks with a decipher the host
+    /// keeps per key; the core chains the blocks (CBC) itself.
+    #[wasm_bindgen(method, catch, js_name = aesEcbDecrypt)]
+    fn aes_ecb_decrypt(this: &HostCrypto, key: &[u8], data: &[u8]) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch, js_name = aesCbcEncrypt)]
     fn aes_cbc_encrypt(
         this: &HostCrypto,
@@ -48,11 +52,12 @@ extern "C" {
 /// core's default ([`crate::crypto::install`]).
 #[wasm_bindgen(js_name = installCrypto)]
 pub fn install_crypto(host: HostCrypto) {
-    crate::crypto::install(Rc::new(JsCrypto(host)));
+    let ecb = js_sys::Reflect::has(&host, &JsValue::from_str("aesEcbDecrypt")).unwrap_or(false);
+    crate::crypto::install(Rc::new(JsCrypto(host, ecb)));
 }
 
-/// [`Crypto`] over the installed host object.
-pub struct JsCrypto(HostCrypto);
+/// [`Crypto`] over the installed host object; `true` when it offers `aesEcbDecrypt`.
+pub struct JsCrypto(HostCrypto, bool);
 
 /// The primitive's bytes: at once when it returned them, after the promise otherwise.
 async fn bytes(result: Result<JsValue, JsValue>) -> Result<Vec<u8>, CryptoError> {
@@ -108,6 +113,21 @@ impl Crypto for JsCrypto {
         iv: &'a [u8; 16],
         data: &'a [u8],
     ) -> CryptoFuture<'a, Vec<u8>> {
+        if self.1 {
+            // The host deciphers the blocks; CBC is each one XORed with the block before it
+            // (the IV for the first).
+            let called = whole_blocks(data).map(|_| self.0.aes_ecb_decrypt(key, data));
+            return Box::pin(async move {
+                let mut out = same_length(bytes(called?).await?, data.len())?;
+                for (i, byte) in out.iter_mut().enumerate() {
+                    *byte ^= match i < 16 {
+                        true => iv[i],
+                        false => data[i - 16],
+                    };
+                }
+                Ok(out)
+            });
+        }
         let called = whole_blocks(data).map(|_| self.0.aes_cbc_decrypt(key, iv, data));
         Box::pin(async move { same_length(bytes(called?).await?, data.len()) })
     }
@@ -145,6 +165,21 @@ where
             "{name}() is synchronous and this runtime's crypto (WebCrypto) is not: use `await {name}Async(...)`"
         )))),
     }
+}
+
+thread_local! {
+    static SYNCHRONOUS: std::cell::OnceCell<bool> = const { std::cell::OnceCell::new() };
+}
+
+/// Whether the installed host crypto answers at once (`node:crypto`), not with promises
+/// (WebCrypto): the synchronous webhook path needs it. Asked once.
+pub(crate) fn host_is_synchronous() -> bool {
+    SYNCHRONOUS.with(|s| {
+        *s.get_or_init(|| match crate::crypto::default_crypto() {
+            Ok(c) => crate::crypto::now(c.sha256(&[b""])).is_some(),
+            Err(_) => false,
+        })
+    })
 }
 
 /// The installed provider, or the `config` error that says none is.

@@ -16,7 +16,7 @@ use crate::runtime::LocalBoxFuture;
 use crate::webhook::crypto;
 use crate::webhook::dispatch::{HandlerFailure, HandlerResult, Report};
 use crate::webhook::{
-    Consumed, Delivery, Dispatcher, Event, EventHandler, EventQueue, Flow, Headers, Reason,
+    Begun, Consumed, Delivery, Dispatcher, Event, EventHandler, EventQueue, Flow, Headers, Reason,
     WebhookOptions,
 };
 use js_sys::{Function, Promise, Uint8Array};
@@ -103,61 +103,76 @@ fn reporter(on_error: Option<Function>, error: JsValue, data: JsValue) -> Option
     }))
 }
 
-impl EventHandler for JsHandlers {
+impl JsHandlers {
+    /// Calls the event's handler with its data and context: what it returned (or threw), and
+    /// the data object (for the error report).
+    fn start(&self, event: &Event) -> (Result<JsValue, JsValue>, JsValue) {
+        let data = js_sys::JSON::parse(&event.payload).unwrap_or(JsValue::NULL);
+        let started = match self.find(&event.event_type) {
+            Some(f) => f.call2(&JsValue::UNDEFINED, &data, &handler_context(event)),
+            None => Err(JsValue::from_str("no handler")),
+        };
+        (started, data)
+    }
+
+    /// The outcome of a settled handler: an event's reply is always `{}` (what its handler
+    /// returns is never read: an ORM's BigInt or a cyclic object must not turn a finished
+    /// handler into a failure); a card callback's is its value as JSON.
+    fn outcome(
+        &self,
+        card: bool,
+        settled: Result<JsValue, JsValue>,
+        data: JsValue,
+    ) -> HandlerResult {
+        let value = match settled {
+            Ok(v) => v,
+            Err(e) => {
+                let failure = HandlerFailure::failed(describe(&e));
+                return Err(match reporter(self.on_error.clone(), e, data) {
+                    Some(report) => failure.report(report),
+                    None => failure,
+                });
+            }
+        };
+        if !card || value.is_undefined() || value.is_null() {
+            return Ok(None);
+        }
+        match js_sys::JSON::stringify(&value) {
+            Ok(json) => Ok(json.as_string()),
+            Err(e) => {
+                let detail = format!(
+                    "the card handler's reply cannot be serialized as JSON ({})",
+                    describe(&e)
+                );
+                let error = to_js(&Error::Webhook(Reason::ReplyNotSerializable));
+                let _ = js_sys::Reflect::set(
+                    &error,
+                    &JsValue::from_str("message"),
+                    &JsValue::from_str(&detail),
+                );
+                let failure = HandlerFailure::unsendable_reply(detail);
+                Err(match reporter(self.on_error.clone(), error, data) {
+                    Some(report) => failure.report(report),
+                    None => failure,
+                })
+            }
+        }
+    }
+}
+
+impl EventHandler for Rc<JsHandlers> {
     fn handles(&self, event: &Event) -> bool {
         self.find(&event.event_type).is_some()
     }
     fn call(&self, event: &Event) -> LocalBoxFuture<'static, HandlerResult> {
-        let data = js_sys::JSON::parse(&event.payload).unwrap_or(JsValue::NULL);
-        let started = match self.find(&event.event_type) {
-            Some(f) => {
-                let ctx = handler_context(event);
-                f.call2(&JsValue::UNDEFINED, &data, &ctx)
-            }
-            None => Err(JsValue::from_str("no handler")),
-        };
-        let on_error = self.on_error.clone();
-        let card = event.is_card_callback();
+        let (started, data) = self.start(event);
+        let (handlers, card) = (self.clone(), event.is_card_callback());
         Box::pin(async move {
-            let outcome = match started {
+            let settled = match started {
                 Ok(value) => settle(value).await,
                 Err(e) => Err(e),
             };
-            let value = match outcome {
-                Ok(v) => v,
-                Err(e) => {
-                    let failure = HandlerFailure::failed(describe(&e));
-                    return Err(match reporter(on_error, e, data) {
-                        Some(report) => failure.report(report),
-                        None => failure,
-                    });
-                }
-            };
-            // An event's reply is always `{}`: what its handler returns is never read (an ORM's
-            // BigInt or a cyclic object must not turn a finished handler into a failure).
-            if !card || value.is_undefined() || value.is_null() {
-                return Ok(None);
-            }
-            match js_sys::JSON::stringify(&value) {
-                Ok(json) => Ok(json.as_string()),
-                Err(e) => {
-                    let detail = format!(
-                        "the card handler's reply cannot be serialized as JSON ({})",
-                        describe(&e)
-                    );
-                    let error = to_js(&Error::Webhook(Reason::ReplyNotSerializable));
-                    let _ = js_sys::Reflect::set(
-                        &error,
-                        &JsValue::from_str("message"),
-                        &JsValue::from_str(&detail),
-                    );
-                    let failure = HandlerFailure::unsendable_reply(detail);
-                    Err(match reporter(on_error, error, data) {
-                        Some(report) => failure.report(report),
-                        None => failure,
-                    })
-                }
-            }
+            handlers.outcome(card, settled, data)
         })
     }
 }
@@ -185,6 +200,9 @@ impl EventQueue for JsQueue {
 pub struct WasmDispatcher {
     dispatcher: Rc<Dispatcher>,
     handlers: Rc<JsHandlers>,
+    /// Events `invokeNow` handed to their handler, by id, until `finishNow` settles them.
+    pending: RefCell<Vec<(u32, Event, JsValue)>>,
+    next_id: std::cell::Cell<u32>,
 }
 
 fn bytes_of(body: &JsValue) -> Result<Vec<u8>, Error> {
@@ -200,6 +218,17 @@ fn bytes_of(body: &JsValue) -> Result<Vec<u8>, Error> {
     Err(Error::InvalidRequest(
         "the body must be a string, Uint8Array or ArrayBuffer".into(),
     ))
+}
+
+/// The result object of a refusal.
+fn refused(reason: Reason) -> JsValue {
+    webhook_result(
+        reason.status(),
+        &reason.body(),
+        None,
+        Some(reason.as_str()),
+        false,
+    )
 }
 
 fn result_of(reply: &crate::webhook::Reply) -> JsValue {
@@ -245,6 +274,8 @@ impl WasmDispatcher {
                 on_error,
                 ..Default::default()
             }),
+            pending: RefCell::default(),
+            next_id: std::cell::Cell::new(0),
         })
     }
 
@@ -305,14 +336,7 @@ impl WasmDispatcher {
     /// The result object of a refusal the glue detected before the body reached wasm
     /// (`method_not_allowed`, `body_too_large`, `body_timeout`, `empty_body`).
     pub fn refusal(&self, reason: &str) -> JsValue {
-        let reason = Reason::from_name(reason).unwrap_or(Reason::EmptyBody);
-        webhook_result(
-            reason.status(),
-            &reason.body(),
-            None,
-            Some(reason.as_str()),
-            false,
-        )
+        refused(Reason::from_name(reason).unwrap_or(Reason::EmptyBody))
     }
 
     /// Handles one request: resolves to `{status, body, eventType, reason, duplicate}`. With a
@@ -355,10 +379,80 @@ impl WasmDispatcher {
                 (None, None) => Delivery::Reply,
             };
             let reply = dispatcher
-                .invoke(&bytes, &headers, &*handlers, delivery)
+                .invoke(&bytes, &headers, &handlers, delivery)
                 .await;
             Ok(result_of(&reply))
         }))
+    }
+
+    /// The synchronous path of `invoke` (no `waitUntil`, no queue), where the host crypto is
+    /// synchronous and there is no de-duplication store: verifies, decrypts, checks and shapes
+    /// in this call. Returns the result object when the request is answered, or
+    /// `[handlerReturn, id]` when a handler runs (its return value, perhaps a promise: pass its
+    /// outcome to `finishNow(id, …)`), or `undefined` when `invoke` must run instead.
+    #[wasm_bindgen(js_name = invokeNow)]
+    pub fn invoke_now(
+        &self,
+        body: &[u8],
+        timestamp: Option<String>,
+        nonce: Option<String>,
+        signature: Option<String>,
+        content_type: Option<String>,
+    ) -> JsValue {
+        if !super::crypto::host_is_synchronous() {
+            return JsValue::UNDEFINED;
+        }
+        let headers = Headers {
+            timestamp,
+            nonce,
+            signature,
+            content_type,
+        };
+        let event = match self.dispatcher.begin_now(body, &headers, &self.handlers) {
+            None => return JsValue::UNDEFINED,
+            Some(Begun::Reply(reply)) => return result_of(&reply),
+            Some(Begun::Handle(event)) => event,
+        };
+        let (started, data) = self.handlers.start(&event);
+        match started {
+            Ok(returned) => {
+                let id = self.next_id.get().wrapping_add(1);
+                self.next_id.set(id);
+                self.pending.borrow_mut().push((id, event, data));
+                js_sys::Array::of2(&returned, &JsValue::from_f64(f64::from(id))).into()
+            }
+            // It threw before returning: settled now.
+            Err(e) => self.settle_now(&event, Err(e), data),
+        }
+    }
+
+    /// Settles event `id` of `invokeNow` with its handler's outcome (`ok`: the value it
+    /// returned or resolved to; otherwise what it threw or rejected with): the result object.
+    #[wasm_bindgen(js_name = finishNow)]
+    pub fn finish_now(&self, id: f64, ok: bool, value: JsValue) -> JsValue {
+        let taken = {
+            let mut pending = self.pending.borrow_mut();
+            let at = pending.iter().position(|(i, _, _)| f64::from(*i) == id);
+            at.map(|at| pending.swap_remove(at))
+        };
+        match taken {
+            Some((_, event, data)) => {
+                self.settle_now(&event, if ok { Ok(value) } else { Err(value) }, data)
+            }
+            None => refused(Reason::HandlerFailed),
+        }
+    }
+
+    fn settle_now(
+        &self,
+        event: &Event,
+        settled: Result<JsValue, JsValue>,
+        data: JsValue,
+    ) -> JsValue {
+        let outcome = self
+            .handlers
+            .outcome(event.is_card_callback(), settled, data);
+        result_of(&self.dispatcher.finish_now(event, outcome))
     }
 
     /// Handles delivery `id` of the long connection `ws` (its payload never leaves wasm):
@@ -372,7 +466,7 @@ impl WasmDispatcher {
         let (payload, fallback) = (ws.take(id as u64).unwrap_or_default(), ws.dedupe());
         super::to_promise(Box::pin(async move {
             let reply = dispatcher
-                .deliver(&payload, &*handlers, Some(fallback))
+                .deliver(&payload, &handlers, Some(fallback))
                 .await;
             Ok(match reply.status == 200 && reply.body != "{}" {
                 true => JsValue::from_str(&reply.body),
@@ -387,7 +481,7 @@ impl WasmDispatcher {
         let (dispatcher, handlers) = (self.dispatcher.clone(), self.handlers.clone());
         super::to_promise(Box::pin(async move {
             let text = message.as_string().unwrap_or_default();
-            let outcome = dispatcher.consume(&text, &*handlers).await;
+            let outcome = dispatcher.consume(&text, &handlers).await;
             Ok(JsValue::from_str(match outcome {
                 Consumed::Ack => "ack",
                 Consumed::Retry => "retry",

@@ -158,13 +158,13 @@ impl RequestOptions<'_> {
         }
         let mut req = ApiRequest::new(method, self.path);
         for (k, v) in self.path_params.iter().flat_map(|f| &f.0) {
-            req.path_params.push((k.clone(), scalar(k, v)?));
+            req.path_params.push((k.to_string(), scalar(k, v)?));
         }
         for (k, v) in self.params.iter().flat_map(|f| &f.0) {
             push_query(&mut req.query, k, v)?;
         }
         for (k, v) in self.headers.iter().flat_map(|f| &f.0) {
-            req.headers.push((k.clone(), scalar(k, v)?));
+            req.headers.push((k.to_string(), scalar(k, v)?));
         }
         if let Some(data) = self.data {
             req = req.json_str(data);
@@ -203,7 +203,7 @@ impl RequestOptions<'_> {
         self.fields
             .iter()
             .flat_map(|f| &f.0)
-            .map(|(k, v)| Ok((k.clone(), scalar(k, v)?)))
+            .map(|(k, v)| Ok((k.to_string(), scalar(k, v)?)))
             .collect()
     }
 }

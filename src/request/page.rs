@@ -68,7 +68,7 @@ pub fn parse_page_with(
         None => {
             let mut arrays = data.0.iter().filter(|(_, v)| v.starts_with('['));
             match (arrays.next(), arrays.next()) {
-                (Some((k, _)), None) => Some(k.as_str()),
+                (Some((k, _)), None) => Some(k.as_ref()),
                 _ => None,
             }
         }

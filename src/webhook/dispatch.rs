@@ -138,6 +138,15 @@ pub trait EventQueue {
     fn send(&self, message: String) -> LocalBoxFuture<'static, Result<(), String>>;
 }
 
+/// What [`Dispatcher::begin_now`] decided.
+#[derive(Debug)]
+pub enum Begun {
+    /// The answer; no handler runs (a challenge, a refusal, an event no handler takes).
+    Reply(Reply),
+    /// A verified event for its handler: settle the outcome with [`Dispatcher::finish_now`].
+    Handle(Event),
+}
+
 /// What happens to a verified event after the checks.
 #[derive(Clone, Copy)]
 pub enum Delivery<'a> {
@@ -292,42 +301,20 @@ impl Dispatcher {
         delivery: Delivery<'_>,
     ) -> Reply {
         if !self.config.verifies_http() {
-            log_at!(
-                self.logger,
-                Level::Error,
-                "an HTTP request reached an EventDispatcher with neither encryptKey nor verificationToken; refused (configure the keys, or use it with the long connection only)"
-            );
-            return Reply::refused(Reason::NoKeys, None);
+            return self.no_keys();
         }
         let now = self.runtime.now_ms() / 1000;
         let parsed = parse(&self.config, &*self.crypto, body, headers, now, self.flow).await;
-        let event = match parsed {
-            Ok(Inbound::Challenge { challenge }) => {
-                return Reply::ok(format!("{{\"challenge\":{}}}", quote(&challenge)), None)
-            }
-            Ok(Inbound::Event(e)) => e,
-            Err(reason) => {
-                log_at!(
-                    self.logger,
-                    Level::Warn,
-                    "webhook refused: {}",
-                    reason.as_str()
-                );
-                return Reply::refused(reason, None);
-            }
+        let event = match self.admit(parsed) {
+            Ok(event) => event,
+            Err(reply) => return reply,
         };
-        let event_type = Some(event.event_type.clone()).filter(|t| !t.is_empty());
+        let event_type = event_type_of(&event);
         if event.event_type == "app_ticket" {
             self.store_app_ticket(&event).await;
         }
         if !handler.handles(&event) {
-            log_at!(
-                self.logger,
-                Level::Debug,
-                "no handler for {}: acknowledged without dispatch",
-                event.event_type
-            );
-            return Reply::ok("{}".into(), event_type);
+            return self.unhandled(&event);
         }
         let is_card = event.is_card_callback();
         if let (Delivery::Enqueue(queue), false) = (delivery, is_card) {
@@ -360,6 +347,121 @@ impl Dispatcher {
                 reply_of(settled, is_card, event_type)
             }
         }
+    }
+
+    /// The synchronous path of [`Dispatcher::invoke`] with [`Delivery::Reply`], sans-IO: when
+    /// the crypto is synchronous and there is no de-duplication store, the request is verified,
+    /// decrypted, checked and shaped in this call. [`Begun::Handle`] hands the event to the
+    /// caller, who runs the handler and gives its outcome to [`Dispatcher::finish_now`]; the
+    /// reply is the same as `invoke`'s. `None`: the work needs the asynchronous path (a store,
+    /// an asynchronous host crypto, an `app_ticket` for a client).
+    ///
+    /// ```
+    /// # #[cfg(feature = "rustcrypto")] {
+    /// use feishu_edge::webhook::{Begun, Dispatcher, Flow, Headers, WebhookConfig};
+    /// use feishu_edge::webhook::{EventHandler, HandlerResult};
+    /// struct Everything;
+    /// impl EventHandler for Everything {
+    ///     fn handles(&self, _: &feishu_edge::webhook::Event) -> bool { true }
+    ///     fn call(&self, _: &feishu_edge::webhook::Event) -> feishu_edge::LocalBoxFuture<'static, HandlerResult> { Box::pin(async { Ok(None) }) }
+    /// }
+    /// let config = WebhookConfig::new().verification_token("t");
+    /// let d = Dispatcher::new(config, Flow::Event, std::rc::Rc::new(feishu_edge::runtime::StdRuntime)).unwrap();
+    /// let body = br#"{"schema":"2.0","header":{"event_id":"e1","event_type":"im.message.receive_v1","token":"t"},"event":{}}"#;
+    /// let Some(Begun::Handle(event)) = d.begin_now(body, &Headers::default(), &Everything) else { panic!() };
+    /// assert_eq!(d.finish_now(&event, Ok(None)).status, 200);
+    /// # }
+    /// ```
+    pub fn begin_now(
+        &self,
+        body: &[u8],
+        headers: &Headers,
+        handler: &dyn EventHandler,
+    ) -> Option<Begun> {
+        if self.dedupe.is_some() {
+            return None;
+        }
+        if !self.config.verifies_http() {
+            return Some(Begun::Reply(self.no_keys()));
+        }
+        let now = self.runtime.now_ms() / 1000;
+        let parsed = crate::crypto::now(parse(
+            &self.config,
+            &*self.crypto,
+            body,
+            headers,
+            now,
+            self.flow,
+        ))?;
+        let event = match self.admit(parsed) {
+            Ok(event) => event,
+            Err(reply) => return Some(Begun::Reply(reply)),
+        };
+        if event.event_type == "app_ticket" {
+            crate::crypto::now(self.store_app_ticket(&event))?;
+        }
+        if !handler.handles(&event) {
+            return Some(Begun::Reply(self.unhandled(&event)));
+        }
+        Some(Begun::Handle(event))
+    }
+
+    /// The reply to an event [`Dispatcher::begin_now`] handed over, from its handler's
+    /// outcome: as [`Dispatcher::invoke`] answers inline (failures logged, then reported).
+    pub fn finish_now(&self, event: &Event, outcome: HandlerResult) -> Reply {
+        // Without a store nothing in the settling waits: it is ready in one poll.
+        let settled =
+            crate::crypto::now(
+                self.finish_with(None)
+                    .run(outcome, &event.event_type, None, false),
+            )
+            .unwrap_or(Err(Reason::HandlerFailed));
+        reply_of(settled, event.is_card_callback(), event_type_of(event))
+    }
+
+    /// A request an endpoint without keys refuses (only the long connection may use it).
+    fn no_keys(&self) -> Reply {
+        log_at!(
+            self.logger,
+            Level::Error,
+            "an HTTP request reached an EventDispatcher with neither encryptKey nor verificationToken; refused (configure the keys, or use it with the long connection only)"
+        );
+        Reply::refused(Reason::NoKeys, None)
+    }
+
+    /// The verified event, or the reply that ends the request: a challenge's answer or a
+    /// refusal (logged).
+    fn admit(
+        &self,
+        parsed: std::result::Result<Inbound, Reason>,
+    ) -> std::result::Result<Event, Reply> {
+        match parsed {
+            Ok(Inbound::Challenge { challenge }) => Err(Reply::ok(
+                format!("{{\"challenge\":{}}}", quote(&challenge)),
+                None,
+            )),
+            Ok(Inbound::Event(e)) => Ok(e),
+            Err(reason) => {
+                log_at!(
+                    self.logger,
+                    Level::Warn,
+                    "webhook refused: {}",
+                    reason.as_str()
+                );
+                Err(Reply::refused(reason, None))
+            }
+        }
+    }
+
+    /// An event no handler takes: acknowledged.
+    fn unhandled(&self, event: &Event) -> Reply {
+        log_at!(
+            self.logger,
+            Level::Debug,
+            "no handler for {}: acknowledged without dispatch",
+            event.event_type
+        );
+        Reply::ok("{}".into(), event_type_of(event))
     }
 
     /// Puts a verified event on the queue, within the store deadline: a queue that neither
@@ -582,6 +684,11 @@ impl Dispatcher {
 
 /// The reply to an inline delivery once settled: a card callback's reply is its handler's, an
 /// event's is `{}`, a failure its refusal.
+/// The event type a reply names (none for legacy card callbacks, which carry none).
+fn event_type_of(event: &Event) -> Option<String> {
+    Some(event.event_type.clone()).filter(|t| !t.is_empty())
+}
+
 fn reply_of(
     settled: std::result::Result<Option<String>, Reason>,
     is_card: bool,

@@ -22,8 +22,8 @@ mod parse;
 
 pub use dedupe::{Budget, Claim, Dedupe, Lease};
 pub use dispatch::{
-    Consumed, Delivery, Dispatcher, EventHandler, EventQueue, HandlerFailure, HandlerResult, Reply,
-    Report,
+    Begun, Consumed, Delivery, Dispatcher, EventHandler, EventQueue, HandlerFailure, HandlerResult,
+    Reply, Report,
 };
 pub use event_types::EVENT_TYPES;
 pub use parse::{parse, parse_trusted, Event, Inbound, Schema, MAX_UNSIGNED_BYTES};

@@ -10,7 +10,7 @@ use super::crypto::{
 };
 use super::{Flow, Headers, Reason, WebhookConfig};
 use crate::crypto::Crypto;
-use crate::json::{quote, too_deep, ObjectWriter, RawFields};
+use crate::json::{quote, ObjectWriter, RawFields, Refusal};
 
 /// The event's schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,10 +98,7 @@ pub fn parse_trusted(config: &WebhookConfig, body: &[u8]) -> Result<Inbound, Rea
         return Err(Reason::BodyTooLarge);
     }
     let text = std::str::from_utf8(body).map_err(|_| Reason::InvalidUtf8)?;
-    if too_deep(text, config.max_depth) {
-        return Err(Reason::JsonTooDeep);
-    }
-    let fields = RawFields::parse(text).ok_or(Reason::InvalidJson)?;
+    let fields = object_within(text, config.max_depth, Reason::InvalidJson)?;
     if fields.get("encrypt").is_some() {
         return Err(Reason::UnknownEventShape);
     }
@@ -158,10 +155,7 @@ pub async fn parse(
         None => None,
     };
     let text = std::str::from_utf8(body).map_err(|_| Reason::InvalidUtf8)?;
-    if too_deep(text, config.max_depth) {
-        return Err(Reason::JsonTooDeep);
-    }
-    let outer = RawFields::parse(text).ok_or(Reason::InvalidJson)?;
+    let outer = object_within(text, config.max_depth, Reason::InvalidJson)?;
     let encrypted = outer.get("encrypt").is_some();
     let legacy_card = flow == Flow::Card && !encrypted && outer.get("schema").is_none();
 
@@ -254,6 +248,15 @@ async fn signer_of(
     Err(Reason::SignatureMismatch)
 }
 
+/// A JSON object nested at most `max_depth` levels deep (checked while reading), or the refusal:
+/// [`Reason::JsonTooDeep`], or `invalid` for anything that is not an object.
+fn object_within(text: &str, max_depth: usize, invalid: Reason) -> Result<RawFields<'_>, Reason> {
+    RawFields::parse_within(text, max_depth).map_err(|r| match r {
+        Refusal::TooDeep => Reason::JsonTooDeep,
+        Refusal::Invalid => invalid,
+    })
+}
+
 /// Decrypts (when `encrypt` is present) and recognises the request's shape.
 async fn classify(
     config: &WebhookConfig,
@@ -281,13 +284,10 @@ async fn classify(
             };
             plaintext = String::from_utf8(decrypt_with_key(crypto, &cipher, &aes_key).await?)
                 .map_err(|_| Reason::InvalidPlaintext)?;
-            if too_deep(&plaintext, config.max_depth) {
-                return Err(Reason::JsonTooDeep);
-            }
             // Only the decrypted plaintext says what the request is. The platform puts nothing
             // beside `encrypt`; fields there are whatever the sender chose, so they are dropped
             // (the official SDK lets them override the decrypted ones).
-            RawFields::parse(&plaintext).ok_or(Reason::InvalidPlaintext)?
+            object_within(&plaintext, config.max_depth, Reason::InvalidPlaintext)?
         }
     };
     shape(config, fields, legacy_card, true)

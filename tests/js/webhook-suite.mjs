@@ -48,6 +48,36 @@ export const webhookTests = [
     },
   },
   {
+    name: 'inline, without a store (the synchronous path where the crypto is): 60 concurrent card callbacks settle in any order, each with its own reply; sync throws, rejections and unserializable replies keep their outcomes',
+    async fn(ctx) {
+      const reports = [];
+      const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+      const cards = new ctx.CardActionHandler({ encryptKey: KEY, verificationToken: TOKEN, onError: (e) => { reports.push(e?.reason ?? String(e?.message ?? e)); } }, async (data) => {
+        const n = data.action.value.n;
+        if (n === 'throw') throw new Error('sync-ish throw');
+        if (n === 'bigint') return { toast: { type: 'info', content: 'x' }, n: 1n };
+        await sleep((n * 7) % 23);
+        return { toast: { type: 'success', content: `reply ${n}` } };
+      });
+      const action = (n, i) => ({ schema: '2.0', header: { event_id: `ev_conc_${i}_${Math.random()}`, event_type: 'card.action.trigger', token: TOKEN, create_time: '1' }, event: { operator: { open_id: 'ou_c' }, action: { tag: 'button', value: { n } } } });
+      const results = await Promise.all(Array.from({ length: 60 }, async (_, i) => {
+        const { body, headers } = await ctx.signEventAsync(action(i, i), { encryptKey: KEY });
+        return [i, await cards.invoke(body, headers)];
+      }));
+      for (const [i, r] of results) assertEqual([r.status, JSON.parse(r.body).toast.content], [200, `reply ${i}`], `callback ${i}`);
+      const events = new ctx.EventDispatcher({ encryptKey: KEY, verificationToken: TOKEN, onError: () => { reports.push('event'); } })
+        .register({ 'im.message.receive_v1': (data) => { if (data.message.message_id) throw new Error('thrown before returning'); } });
+      const thrown = await events.invoke(...Object.values(await ctx.signEventAsync(messageEvent('ev_sync_throw'), { encryptKey: KEY })));
+      assertEqual([thrown.status, thrown.reason], [500, 'handler_failed']);
+      const rejected = await cards.invoke(...Object.values(await ctx.signEventAsync(action('throw', 'x'), { encryptKey: KEY })));
+      assertEqual([rejected.status, rejected.reason], [500, 'handler_failed']);
+      const unsendable = await cards.invoke(...Object.values(await ctx.signEventAsync(action('bigint', 'y'), { encryptKey: KEY })));
+      assertEqual([unsendable.status, unsendable.reason], [500, 'reply_not_serializable']);
+      await sleep(10);
+      assertEqual(reports.sort(), ['event', 'reply_not_serializable', 'sync-ish throw'].sort());
+    },
+  },
+  {
     name: 'tampered body, wrong signature, stale timestamp and wrong token are rejected with their reasons',
     async fn(ctx) {
       let dispatched = 0;
