@@ -9,9 +9,17 @@ const utf8 = new TextEncoder();
 /** Reads headers from a web Headers object or a plain record (Node's req.headers). */
 function headerReader(headers) {
   if (headers && typeof headers.get === 'function') return (name) => headers.get(name) ?? undefined;
-  const lower = {};
-  for (const [k, v] of Object.entries(headers ?? {})) lower[k.toLowerCase()] = Array.isArray(v) ? v[0] : v;
-  return (name) => (lower[name] == null ? undefined : String(lower[name]));
+  const record = headers ?? {};
+  let lower; // built only when a name is not there in lower case (Node's are)
+  return (name) => {
+    let v = Object.hasOwn(record, name) ? record[name] : undefined;
+    if (v === undefined) {
+      lower ??= Object.fromEntries(Object.entries(record).map(([k, x]) => [k.toLowerCase(), x]));
+      v = lower[name];
+    }
+    if (Array.isArray(v)) v = v[0];
+    return v == null ? undefined : String(v);
+  };
 }
 
 /**

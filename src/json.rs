@@ -123,7 +123,10 @@ impl<'a> RawFields<'a> {
     }
     /// The field `key` as a string, if it is one.
     pub fn str(&self, key: &str) -> Option<String> {
-        self.get(key).and_then(unquote)
+        // The raw value was checked when the object was read: only its escapes need decoding.
+        let raw = self.get(key)?;
+        let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
+        unescape(inner).map(Cow::into_owned)
     }
     /// Parses a JSON object; `None` for anything else.
     pub fn parse(text: &'a str) -> Option<RawFields<'a>> {

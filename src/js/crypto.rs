@@ -119,12 +119,9 @@ impl Crypto for JsCrypto {
             let called = whole_blocks(data).map(|_| self.0.aes_ecb_decrypt(key, data));
             return Box::pin(async move {
                 let mut out = same_length(bytes(called?).await?, data.len())?;
-                for (i, byte) in out.iter_mut().enumerate() {
-                    *byte ^= match i < 16 {
-                        true => iv[i],
-                        false => data[i - 16],
-                    };
-                }
+                let (first, rest) = out.split_at_mut(16);
+                first.iter_mut().zip(iv).for_each(|(b, x)| *b ^= x);
+                rest.iter_mut().zip(data).for_each(|(b, x)| *b ^= x);
                 Ok(out)
             });
         }

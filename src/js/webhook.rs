@@ -29,16 +29,22 @@ fn object(json: &str) -> JsValue {
     js_sys::JSON::parse(json).unwrap_or(JsValue::NULL)
 }
 
-/// The handler's context: `{eventType, eventId, tenantKey, appId, schema}`.
-fn handler_context(event: &Event) -> JsValue {
-    object(&format!(
-        r#"{{"eventType":{},"eventId":{},"tenantKey":{},"appId":{},"schema":{}}}"#,
+/// The handler's data and context `{eventType, eventId, tenantKey, appId, schema}`, read by
+/// one `JSON.parse`.
+fn handler_arguments(event: &Event) -> (JsValue, JsValue) {
+    let both = object(&format!(
+        r#"[{},{{"eventType":{},"eventId":{},"tenantKey":{},"appId":{},"schema":{}}}]"#,
+        event.payload,
         quote(&event.event_type),
         quote_or_null(event.event_id.as_deref()),
         quote_or_null(event.tenant_key.as_deref()),
         quote_or_null(event.app_id.as_deref()),
         quote(event.schema.as_str())
-    ))
+    ));
+    match both.dyn_into::<js_sys::Array>() {
+        Ok(both) => (both.get(0), both.get(1)),
+        Err(_) => (JsValue::NULL, JsValue::NULL),
+    }
 }
 
 /// `{status, body, eventType, reason, duplicate}`.
@@ -107,11 +113,11 @@ impl JsHandlers {
     /// Calls the event's handler with its data and context: what it returned (or threw), and
     /// the data object (for the error report).
     fn start(&self, event: &Event) -> (Result<JsValue, JsValue>, JsValue) {
-        let data = js_sys::JSON::parse(&event.payload).unwrap_or(JsValue::NULL);
-        let started = match self.find(&event.event_type) {
-            Some(f) => f.call2(&JsValue::UNDEFINED, &data, &handler_context(event)),
-            None => Err(JsValue::from_str("no handler")),
+        let Some(f) = self.find(&event.event_type) else {
+            return (Err(JsValue::from_str("no handler")), JsValue::NULL);
         };
+        let (data, context) = handler_arguments(event);
+        let started = f.call2(&JsValue::UNDEFINED, &data, &context);
         (started, data)
     }
 

@@ -267,12 +267,12 @@ async fn classify(
     let plaintext;
     let fields = match outer.get("encrypt") {
         None => outer,
-        Some(raw) => {
+        Some(_) => {
             let key = config
                 .encrypt_key
                 .as_ref()
                 .ok_or(Reason::EncryptedButNoKey)?;
-            let cipher = crate::json::unquote(raw).ok_or(Reason::InvalidJson)?;
+            let cipher = outer.str("encrypt").ok_or(Reason::InvalidJson)?;
             let aes_key = match key.derived().get() {
                 Some(k) => *k,
                 None => {
