@@ -5,6 +5,9 @@ import { FeishuError, coreOf, ready, setDispatcherCore } from './internal.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 const utf8 = new TextEncoder();
+// A string body on the synchronous path is encoded into this buffer (encodeInto allocates
+// nothing; the core copies the bytes at once). Bodies too big for it are encoded afresh.
+const scratch = new Uint8Array(64 * 1024);
 
 /** Reads headers from a web Headers object or a plain record (Node's req.headers). */
 function headerReader(headers) {
@@ -111,19 +114,21 @@ class WebhookEndpoint {
       return this.invoke(JSON.stringify(rawBody), headers ?? Object.getPrototypeOf(rawBody)?.headers, options).then((r) => JSON.parse(r.body));
     }
     const get = headerReader(headers);
-    // A string crosses as its UTF-8 bytes, encoded natively (wasm-bindgen's string copy is a JS loop).
-    const body = typeof rawBody === 'string' ? utf8.encode(rawBody) : rawBody instanceof ArrayBuffer ? new Uint8Array(rawBody) : rawBody;
     const core = this.#core;
     const [ts, nonce, sig, type] = [get('x-lark-request-timestamp'), get('x-lark-request-nonce'), get('x-lark-signature'), get('content-type')];
-    if (!options.waitUntil && !options.queue && body instanceof Uint8Array) {
+    // A string crosses as its UTF-8 bytes, encoded natively (wasm-bindgen's string copy is a JS loop).
+    const text = typeof rawBody === 'string';
+    if (!options.waitUntil && !options.queue && (text || rawBody instanceof Uint8Array)) {
       // Synchronous host crypto, no store: checked in one call, no promise until the handler.
-      const now = core.invokeNow(body, ts, nonce, sig, type);
+      const bytes = text && rawBody.length * 3 <= scratch.length ? scratch.subarray(0, utf8.encodeInto(rawBody, scratch).written) : text ? utf8.encode(rawBody) : rawBody;
+      const now = core.invokeNow(bytes, ts, nonce, sig, type);
       if (now !== undefined) {
         if (!Array.isArray(now)) return Promise.resolve(now);
         const [returned, id] = now;
         return Promise.resolve(returned).then((v) => core.finishNow(id, true, v), (e) => core.finishNow(id, false, e));
       }
     }
+    const body = text ? utf8.encode(rawBody) : rawBody instanceof ArrayBuffer ? new Uint8Array(rawBody) : rawBody;
     return core.invoke(body, ts, nonce, sig, type, options.waitUntil, options.queue);
   }
 

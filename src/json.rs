@@ -104,7 +104,7 @@ fn key_is(raw: &str, key: &str) -> bool {
 /// A JSON object's fields in order, values left as raw JSON text: they pass through byte for
 /// byte (numbers exactly as the caller wrote them).
 /// Keys are borrowed unless they hold escapes.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct RawFields<'a>(pub Vec<(Cow<'a, str>, &'a str)>);
 
 /// Why [`RawFields::parse_within`] refused a text.
@@ -143,9 +143,39 @@ impl<'a> RawFields<'a> {
     /// assert_eq!(RawFields::parse_within("[[[1]]]", 2).err(), Some(Refusal::TooDeep));
     /// ```
     pub fn parse_within(text: &'a str, max_depth: usize) -> Result<RawFields<'a>, Refusal> {
+        Nested::parse_within(text, max_depth, &[]).map(|n| n.fields)
+    }
+}
+
+/// An object read together with some of its object-valued members, in one pass over the text
+/// (the webhook envelope's `header` and `event` are not read twice).
+#[derive(Debug, Default)]
+pub struct Nested<'a> {
+    /// The object's own fields.
+    pub fields: RawFields<'a>,
+    children: Vec<(&'a str, RawFields<'a>)>,
+}
+
+impl<'a> Nested<'a> {
+    /// Like [`RawFields::parse_within`]; the members named in `open` whose values are objects
+    /// are read into fields too.
+    ///
+    /// ```
+    /// use feishu_edge::json::Nested;
+    /// let n = Nested::parse_within(r#"{"header":{"id":"1"},"n":2}"#, 8, &["header"]).unwrap();
+    /// assert_eq!(n.object("header").and_then(|h| h.str("id")).as_deref(), Some("1"));
+    /// assert!(Nested::parse_within(r#"{"header":{"a":[1]}}"#, 3, &["header"]).is_ok());
+    /// assert!(Nested::parse_within(r#"{"header":{"a":[[1]]}}"#, 3, &["header"]).is_err());
+    /// assert_eq!(n.fields.get("n"), Some("2"));
+    /// ```
+    pub fn parse_within(
+        text: &'a str,
+        max_depth: usize,
+        open: &[&str],
+    ) -> Result<Nested<'a>, Refusal> {
         let mut p = Parser::new(text);
         p.max = max_depth.min(MAX_DEPTH);
-        let mut out = Vec::new();
+        let mut out = Nested::default();
         let read = (|| {
             p.ws();
             if p.peek()? != b'{' {
@@ -153,22 +183,36 @@ impl<'a> RawFields<'a> {
                 let _ = p.skip(0);
                 return None;
             }
-            p.i += 1;
-            if p.max == 0 {
-                p.too_deep = true;
-                return None;
-            }
-            p.list(b'}', |p| {
-                let key = unescape(p.member_key()?)?;
-                out.push((key, p.raw_value()?));
-                Some(())
+            out.fields = p.object_fields(0, |p, key| {
+                if open.contains(&key.as_ref()) && p.peek() == Some(b'{') {
+                    let start = p.i;
+                    let child = p.object_fields(1, |p, _| p.raw_value_at(2))?;
+                    let raw = p.text.get(start..p.i)?;
+                    out.children.push((raw, child));
+                    return Some(raw);
+                }
+                p.raw_value()
             })?;
             p.end()
         })();
         match (read, p.too_deep) {
-            (Some(()), _) => Ok(RawFields(out)),
+            (Some(()), _) => Ok(out),
             (None, true) => Err(Refusal::TooDeep),
             (None, false) => Err(Refusal::Invalid),
+        }
+    }
+    /// The fields of member `key` (the last if repeated), when it is an object: read in the
+    /// first pass when it was named in `open`, read now otherwise.
+    pub fn object(&self, key: &str) -> Option<Cow<'_, RawFields<'a>>> {
+        let raw = self.fields.get(key)?;
+        match self
+            .children
+            .iter()
+            .rev()
+            .find(|(r, _)| std::ptr::eq(*r, raw))
+        {
+            Some((_, child)) => Some(Cow::Borrowed(child)),
+            None => RawFields::parse(raw).map(Cow::Owned),
         }
     }
 }
@@ -350,10 +394,34 @@ impl<'a> Parser<'a> {
         self.ws();
         Some(key)
     }
-    /// One value, checked and skipped, as its raw text.
+    /// An object (at `{`) nested in `depth` others, as fields whose values `value` reads.
+    fn object_fields(
+        &mut self,
+        depth: usize,
+        mut value: impl FnMut(&mut Self, &Cow<'a, str>) -> Option<&'a str>,
+    ) -> Option<RawFields<'a>> {
+        if depth >= self.max {
+            self.too_deep = true;
+            return None;
+        }
+        self.eat(b'{')?;
+        let mut out = Vec::new();
+        self.list(b'}', |p| {
+            let key = unescape(p.member_key()?)?;
+            let raw = value(p, &key)?;
+            out.push((key, raw));
+            Some(())
+        })?;
+        Some(RawFields(out))
+    }
+    /// One member value of a top-level object, checked and skipped, as its raw text.
     fn raw_value(&mut self) -> Option<&'a str> {
+        self.raw_value_at(1)
+    }
+    /// One value inside `depth` open brackets, checked and skipped, as its raw text.
+    fn raw_value_at(&mut self, depth: usize) -> Option<&'a str> {
         let start = self.i;
-        self.skip(1)?;
+        self.skip(depth)?;
         self.text.get(start..self.i)
     }
     /// Checks one value and moves past it, building nothing.

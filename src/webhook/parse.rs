@@ -10,7 +10,7 @@ use super::crypto::{
 };
 use super::{Flow, Headers, Reason, WebhookConfig};
 use crate::crypto::Crypto;
-use crate::json::{quote, ObjectWriter, RawFields, Refusal};
+use crate::json::{quote, Nested, ObjectWriter, Refusal};
 
 /// The event's schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,11 +98,11 @@ pub fn parse_trusted(config: &WebhookConfig, body: &[u8]) -> Result<Inbound, Rea
         return Err(Reason::BodyTooLarge);
     }
     let text = std::str::from_utf8(body).map_err(|_| Reason::InvalidUtf8)?;
-    let fields = object_within(text, config.max_depth, Reason::InvalidJson)?;
-    if fields.get("encrypt").is_some() {
+    let body = object_within(text, config.max_depth, Reason::InvalidJson)?;
+    if body.fields.get("encrypt").is_some() {
         return Err(Reason::UnknownEventShape);
     }
-    shape(config, fields, false, false)
+    shape(config, body, false, false)
 }
 
 /// The largest body accepted without a signature while an encrypt key is set. Only a URL
@@ -156,8 +156,8 @@ pub async fn parse(
     };
     let text = std::str::from_utf8(body).map_err(|_| Reason::InvalidUtf8)?;
     let outer = object_within(text, config.max_depth, Reason::InvalidJson)?;
-    let encrypted = outer.get("encrypt").is_some();
-    let legacy_card = flow == Flow::Card && !encrypted && outer.get("schema").is_none();
+    let encrypted = outer.fields.get("encrypt").is_some();
+    let legacy_card = flow == Flow::Card && !encrypted && outer.fields.get("schema").is_none();
 
     // Trust model: the strongest configured mechanism must vouch for the request.
     // - Legacy card callbacks (plain, no schema) are signed with SHA-1 over the verification
@@ -248,10 +248,12 @@ async fn signer_of(
     Err(Reason::SignatureMismatch)
 }
 
-/// A JSON object nested at most `max_depth` levels deep (checked while reading), or the refusal:
+/// A JSON object nested at most `max_depth` levels deep (checked while reading), `header` and
+/// `event` read too, or the refusal:
 /// [`Reason::JsonTooDeep`], or `invalid` for anything that is not an object.
-fn object_within(text: &str, max_depth: usize, invalid: Reason) -> Result<RawFields<'_>, Reason> {
-    RawFields::parse_within(text, max_depth).map_err(|r| match r {
+fn object_within(text: &str, max_depth: usize, invalid: Reason) -> Result<Nested<'_>, Reason> {
+    // The envelope's `header` and `event` are read in the same pass.
+    Nested::parse_within(text, max_depth, &["header", "event"]).map_err(|r| match r {
         Refusal::TooDeep => Reason::JsonTooDeep,
         Refusal::Invalid => invalid,
     })
@@ -261,18 +263,18 @@ fn object_within(text: &str, max_depth: usize, invalid: Reason) -> Result<RawFie
 async fn classify(
     config: &WebhookConfig,
     crypto: &dyn Crypto,
-    outer: RawFields<'_>,
+    outer: Nested<'_>,
     legacy_card: bool,
 ) -> Result<Inbound, Reason> {
     let plaintext;
-    let fields = match outer.get("encrypt") {
+    let body = match outer.fields.get("encrypt") {
         None => outer,
         Some(_) => {
             let key = config
                 .encrypt_key
                 .as_ref()
                 .ok_or(Reason::EncryptedButNoKey)?;
-            let cipher = outer.str("encrypt").ok_or(Reason::InvalidJson)?;
+            let cipher = outer.fields.str("encrypt").ok_or(Reason::InvalidJson)?;
             let aes_key = match key.derived().get() {
                 Some(k) => *k,
                 None => {
@@ -290,17 +292,18 @@ async fn classify(
             object_within(&plaintext, config.max_depth, Reason::InvalidPlaintext)?
         }
     };
-    shape(config, fields, legacy_card, true)
+    shape(config, body, legacy_card, true)
 }
 
 /// Recognises a (decrypted) body's shape and builds the handler data; checks the body's
 /// verification token when `check_tokens`.
 fn shape(
     config: &WebhookConfig,
-    fields: RawFields<'_>,
+    body: Nested<'_>,
     legacy_card: bool,
     check_tokens: bool,
 ) -> Result<Inbound, Reason> {
+    let fields = &body.fields;
     let check_token = |config: &WebhookConfig, found: Option<&str>| match check_tokens {
         true => check_token(config, found),
         false => Ok(()),
@@ -311,7 +314,7 @@ fn shape(
         let challenge = fields.str("challenge").ok_or(Reason::UnknownEventShape)?;
         return Ok(Inbound::Challenge { challenge });
     }
-    let object = |key: &str| fields.get(key).and_then(RawFields::parse);
+    let object = |key: &str| body.object(key);
 
     if fields.get("schema").is_some() {
         let header = object("header").ok_or(Reason::UnknownEventShape)?;
@@ -319,7 +322,7 @@ fn shape(
         check_token(config, header.str("token").as_deref())?;
         let mut payload = ObjectWriter::default();
         payload.field("event_type", &quote(&event_type));
-        payload.fields(&fields, &["header", "event"]);
+        payload.fields(fields, &["header", "event"]);
         payload.fields(&header, &[]);
         if let Some(event) = object("event") {
             payload.fields(&event, &[]);
@@ -339,7 +342,7 @@ fn shape(
         let mut payload = ObjectWriter::default();
         payload.field("event_type", &quote(&event_type));
         payload.fields(&event, &[]);
-        payload.fields(&fields, &["event"]);
+        payload.fields(fields, &["event"]);
         return Ok(Inbound::Event(Event {
             schema: Schema::V1,
             event_id: fields.str("uuid"),
