@@ -607,6 +607,18 @@ impl ObjectWriter {
 /// A JSON string literal for `s` (`"`, `\\` and control characters escaped).
 pub fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
+    push_quoted(&mut out, s);
+    out
+}
+
+/// Appends the JSON string literal for `s` to `out` (no allocation of its own).
+///
+/// ```
+/// let mut out = String::from("[");
+/// feishu_edge::json::push_quoted(&mut out, "a\"b");
+/// assert_eq!(out, r#"["a\"b""#);
+/// ```
+pub fn push_quoted(out: &mut String, s: &str) {
     out.push('"');
     let mut rest = s;
     // Plain runs are copied whole; only the characters that need it are escaped.
@@ -634,7 +646,6 @@ pub fn quote(s: &str) -> String {
     }
     out.push_str(rest);
     out.push('"');
-    out
 }
 
 /// A JSON string literal for `s`, or `null`.

@@ -11,7 +11,7 @@ use super::runtime::JsRuntime;
 use super::store::JsKvStore;
 use super::{describe, method, settle};
 use crate::error::Error;
-use crate::json::{quote, quote_or_null};
+use crate::json::push_quoted;
 use crate::runtime::LocalBoxFuture;
 use crate::webhook::crypto;
 use crate::webhook::dispatch::{HandlerFailure, HandlerResult, Report};
@@ -29,19 +29,28 @@ fn object(json: &str) -> JsValue {
     js_sys::JSON::parse(json).unwrap_or(JsValue::NULL)
 }
 
+/// Appends `"key":` and the quoted value (or `null`) to a JSON text being written.
+fn push_member(out: &mut String, key: &str, value: Option<&str>) {
+    out.push_str(key);
+    match value {
+        Some(v) => push_quoted(out, v),
+        None => out.push_str("null"),
+    }
+}
+
 /// The handler's data and context `{eventType, eventId, tenantKey, appId, schema}`, read by
 /// one `JSON.parse`.
 fn handler_arguments(event: &Event) -> (JsValue, JsValue) {
-    let both = object(&format!(
-        r#"[{},{{"eventType":{},"eventId":{},"tenantKey":{},"appId":{},"schema":{}}}]"#,
-        event.payload,
-        quote(&event.event_type),
-        quote_or_null(event.event_id.as_deref()),
-        quote_or_null(event.tenant_key.as_deref()),
-        quote_or_null(event.app_id.as_deref()),
-        quote(event.schema.as_str())
-    ));
-    match both.dyn_into::<js_sys::Array>() {
+    let mut text = String::with_capacity(event.payload.len() + 160);
+    text.push('[');
+    text.push_str(&event.payload);
+    push_member(&mut text, r#",{"eventType":"#, Some(&event.event_type));
+    push_member(&mut text, r#","eventId":"#, event.event_id.as_deref());
+    push_member(&mut text, r#","tenantKey":"#, event.tenant_key.as_deref());
+    push_member(&mut text, r#","appId":"#, event.app_id.as_deref());
+    push_member(&mut text, r#","schema":"#, Some(event.schema.as_str()));
+    text.push_str("}]");
+    match object(&text).dyn_into::<js_sys::Array>() {
         Ok(both) => (both.get(0), both.get(1)),
         Err(_) => (JsValue::NULL, JsValue::NULL),
     }
@@ -55,12 +64,18 @@ fn webhook_result(
     reason: Option<&str>,
     duplicate: bool,
 ) -> JsValue {
-    object(&format!(
-        r#"{{"status":{status},"body":{},"eventType":{},"reason":{},"duplicate":{duplicate}}}"#,
-        quote(body),
-        quote_or_null(event_type),
-        quote_or_null(reason)
-    ))
+    let mut text = String::with_capacity(body.len() + 120);
+    text.push_str(r#"{"status":"#);
+    text.push_str(&status.to_string());
+    push_member(&mut text, r#","body":"#, Some(body));
+    push_member(&mut text, r#","eventType":"#, event_type);
+    push_member(&mut text, r#","reason":"#, reason);
+    text.push_str(if duplicate {
+        r#","duplicate":true}"#
+    } else {
+        r#","duplicate":false}"#
+    });
+    object(&text)
 }
 
 /// Registered JS handlers: by event type, or one for everything (card callbacks), and the
