@@ -396,8 +396,8 @@ export declare function adaptKoa(path: string, dispatcher: WebhookEndpoint, opti
 export declare function adaptKoaRouter(dispatcher: WebhookEndpoint, options?: AdapterOptions): (ctx: any, next: () => Promise<unknown>) => Promise<void>;
 
 /**
- * The official SDK's `AESCipher`. `decrypt` is synchronous where the runtime's crypto is
- * (node:crypto); `decryptAsync` works everywhere.
+ * The official SDK's `AESCipher`, with its synchronous `decrypt` (and `decryptAsync`). Node and
+ * Deno entries only, like the other synchronous helpers: elsewhere use `decryptEventAsync`.
  *
  * @example
  * const plaintext = new AESCipher(encryptKey).decrypt(body.encrypt);
@@ -485,10 +485,10 @@ export interface SignatureInput {
 }
 
 /**
- * The low-level helpers compute in the Rust core with the runtime's primitives. The plain names
- * are synchronous where the runtime's crypto is (node:crypto: Node, Deno, workerd with
- * `nodejs_compat`); with WebCrypto only (workerd without it, browsers) they throw
- * `FeishuError` (kind `config`): use the `...Async` names, which work everywhere.
+ * The low-level helpers compute in the Rust core with the runtime's primitives. The rule: the
+ * `…Async` names are in every entry and work in every runtime; the synchronous names are
+ * exported by the Node and Deno entries only, where the crypto is always synchronous (in
+ * workerd or a browser, importing one fails the build instead of throwing in production).
  *
  * @example
  * const ok = await verifySignatureAsync({ timestamp, nonce, key: encryptKey, body, signature });

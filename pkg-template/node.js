@@ -19,5 +19,7 @@ export * from './card.js';
 export { FeishuStateObject, durableObjectStore, denoKvStore, redisStore } from './stores.js';
 export { withTenantToken, withUserAccessToken, withTenantKey, withHelpDeskCredential, withAll } from './catalog.js';
 export { sendWebhook, messageBody, messageCard } from './helpers.js';
+// The synchronous low-level helpers: node:crypto is always synchronous here.
+export * from './sync-helpers.js';
 // The official Node server adapters (Node only).
 export { adaptDefault, adaptExpress, adaptKoa, adaptKoaRouter } from './adapters.js';

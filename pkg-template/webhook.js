@@ -1,6 +1,6 @@
 // Webhooks: EventDispatcher (event URL) and CardActionHandler (card request URL), both
 // Request → Response, plus the low-level signature and encryption helpers.
-import { WasmDispatcher, computeSignature as sign, decryptEvent as decrypt, encryptEventRaw } from './wasm/feishu_edge_bg.js';
+import { WasmDispatcher, decryptEvent as decrypt } from './wasm/feishu_edge_bg.js';
 import { FeishuError, coreOf, ready, setDispatcherCore } from './internal.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
@@ -195,109 +195,37 @@ export class CardActionHandler extends WebhookEndpoint {
   }
 }
 
-// The low-level helpers compute in the Rust core with the host's primitives. Where the host's
-// crypto is synchronous (node:crypto: Node, Deno, workerd with nodejs_compat) the plain names
-// return values; where it is WebCrypto only they throw FeishuError('config') and the `...Async`
-// names, which work everywhere, are the ones to use.
+// The low-level helpers compute in the Rust core with the host's primitives. Here, in every
+// entry, they are asynchronous (WebCrypto answers with promises). The synchronous names live in
+// sync-helpers.js, exported only by the Node and Deno entries, where the crypto always is
+// synchronous: code that imports them does not build for workerd or a browser, rather than
+// throwing there in production.
+import { signatureOf, verified, sealed, signing } from './helpers-core.js';
 
 /** hex SHA-256(timestamp + nonce + key + body); `algorithm: 'sha1'` for legacy card callbacks. */
-export function computeSignature(input) {
-  return signatureOf(input, false);
-}
-/** `computeSignature` in every runtime (a promise). */
 export async function computeSignatureAsync(input) {
   return signatureOf(input, true);
 }
-function signatureOf({ timestamp, nonce, key, body, algorithm }, wait) {
-  ready();
-  return sign(String(timestamp), String(nonce), key, body, algorithm, undefined, wait);
-}
-
 /** Checks `signature` against the body in constant time. */
-export function verifySignature(input) {
-  return verified(input, false);
-}
-/** `verifySignature` in every runtime (a promise). */
 export async function verifySignatureAsync(input) {
   return verified(input, true);
 }
-function verified({ timestamp, nonce, key, body, signature, algorithm }, wait) {
-  ready();
-  return sign(String(timestamp), String(nonce), key, body, algorithm, String(signature ?? ''), wait);
-}
-
-/** Decrypts an `encrypt` value; throws FeishuError (kind 'webhook', with `reason`). */
-export function decryptEvent(encrypt, encryptKey) {
-  ready();
-  return decrypt(encrypt, encryptKey, false);
-}
-/** `decryptEvent` in every runtime (a promise). */
+/** Decrypts an `encrypt` value; rejects with FeishuError (kind 'webhook', with `reason`). */
 export async function decryptEventAsync(encrypt, encryptKey) {
   ready();
   return decrypt(encrypt, encryptKey, true);
 }
-
-/**
- * The official SDK's `AESCipher`: `new AESCipher(encryptKey).decrypt(encrypted)` → the
- * plaintext. `decrypt` is synchronous where the runtime's crypto is (as `decryptEvent`);
- * `decryptAsync` works everywhere.
- */
-export class AESCipher {
-  #key;
-  constructor(key) {
-    this.#key = String(key);
-  }
-  decrypt(encrypted) {
-    return decryptEvent(encrypted, this.#key);
-  }
-  decryptAsync(encrypted) {
-    return decryptEventAsync(encrypted, this.#key);
-  }
-}
-
 /** Encrypts a payload (object, string or bytes) the way the platform does (random IV unless given). */
-export function encryptEvent(payload, encryptKey, iv) {
-  return sealed(payload, encryptKey, iv, false);
-}
-/** `encryptEvent` in every runtime (a promise). */
 export async function encryptEventAsync(payload, encryptKey, iv) {
   return sealed(payload, encryptKey, iv, true);
 }
-function sealed(payload, encryptKey, iv = crypto.getRandomValues(new Uint8Array(16)), wait) {
-  ready();
-  const plain = typeof payload === 'string' || payload instanceof Uint8Array ? payload : JSON.stringify(payload);
-  return encryptEventRaw(plain, encryptKey, iv, wait);
-}
-
 /**
  * Builds the body and headers the platform would send: encrypted and SHA-256-signed with an
  * encrypt key; plain (and SHA-1-signed with `legacyCard`) otherwise.
  */
-export function signEvent(payload, options = {}) {
-  const steps = signing(payload, options);
-  let step = steps.next();
-  while (!step.done) step = steps.next(step.value.call(false));
-  return step.value;
-}
-/** `signEvent` in every runtime (a promise). */
 export async function signEventAsync(payload, options = {}) {
   const steps = signing(payload, options);
   let step = steps.next();
   while (!step.done) step = steps.next(await step.value.call(true));
   return step.value;
-}
-// The recipe once, for both: each crypto step is yielded and run synchronously or awaited.
-function* signing(payload, { encryptKey, verificationToken, timestamp = Math.floor(Date.now() / 1000), nonce = Math.random().toString(36).slice(2), legacyCard = false, iv } = {}) {
-  const plain = typeof payload === 'string' ? payload : JSON.stringify(payload);
-  const headers = { 'content-type': 'application/json; charset=utf-8' };
-  let body = plain;
-  if (encryptKey && !legacyCard) body = JSON.stringify({ encrypt: yield { call: (wait) => sealed(plain, encryptKey, iv, wait) } });
-  const key = legacyCard ? verificationToken : encryptKey;
-  if (key) {
-    headers['x-lark-request-timestamp'] = String(timestamp);
-    headers['x-lark-request-nonce'] = nonce;
-    const input = { timestamp, nonce, key, body, algorithm: legacyCard ? 'sha1' : 'sha256' };
-    headers['x-lark-signature'] = yield { call: (wait) => signatureOf(input, wait) };
-  }
-  return { body, headers };
 }

@@ -1,10 +1,21 @@
 // feishu-edge/testing: an offline Open Platform for your tests, and webhook requests signed and
 // encrypted the way the platform sends them. Not part of the main bundle.
-import { signEvent, signEventAsync, encryptEvent, encryptEventAsync } from 'feishu-edge';
+import * as edge from 'feishu-edge';
+import { signEventAsync, encryptEventAsync } from 'feishu-edge';
 import { startEmulator } from './emulator.js';
 import { loadSchema, sample, deepMerge } from './schema.js';
 
-export { encryptEvent, encryptEventAsync };
+export { encryptEventAsync };
+
+/** The package's synchronous helper `name`: its Node and Deno entries have them, others not. */
+function synchronous(name) {
+  if (typeof edge[name] !== 'function') throw new TypeError(`${name} is synchronous and only the Node and Deno entries have it: use the Async variant here`);
+  return edge[name];
+}
+/** `encryptEvent` (Node and Deno). */
+export function encryptEvent(payload, encryptKey, iv) {
+  return synchronous('encryptEvent')(payload, encryptKey, iv);
+}
 
 /**
  * Starts a loopback emulator of the Open Platform (Node, Deno): token endpoints, messages,
@@ -55,7 +66,7 @@ export async function createEmulator({ appId = 'cli_emu', appSecret = 'emu_secre
 
 /** A web Request as the platform would POST it: encrypted and signed with `encryptKey`, or plain (signed legacy card callbacks with `legacyCard`). */
 export function signedRequest(url, body, options = {}) {
-  const signed = signEvent(body, options);
+  const signed = synchronous('signEvent')(body, options);
   return new Request(url, { method: 'POST', headers: signed.headers, body: signed.body });
 }
 

@@ -10,5 +10,6 @@ const wasm = require('node:fs').readFileSync(new URL('./wasm/feishu_edge_bg.wasm
 start(new WebAssembly.Module(wasm), nodeCryptoHost(() => require('node:crypto')));
 
 export * from './webhook.js';
+export * from './sync-helpers.js';
 export * from './card.js';
 export { FeishuStateObject, durableObjectStore, denoKvStore, redisStore } from './stores.js';

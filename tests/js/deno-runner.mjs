@@ -1,10 +1,10 @@
-// Runs the JS suites against the built package in Deno, through the `deno` export (bundler.js:
+// Runs the JS suites against the built package in Deno, through the `deno` export (deno.js: bundler.js plus the synchronous helpers;
 // the wasm is imported as an ES module, no file-read permission needed for it).
 import { runTests } from './harness.mjs';
 import { selectTests, parseCatalog } from './suites.mjs';
-import * as hook from '../../pkg/webhook/bundler.js';
+import * as hook from '../../pkg/webhook/deno.js';
 
-const pkg = await import('../../pkg/bundler.js');
+const pkg = await import('../../pkg/deno.js');
 const emuUrl = Deno.env.get('EMU_URL');
 if (!emuUrl) throw new Error('EMU_URL must point at a running emulator (scripts/test starts one)');
 /** Every 25th catalog row (Node checks them all). */

@@ -3,7 +3,7 @@
 import { runTests } from './harness.mjs';
 import { chaosRun, storeContract, expectExact } from './chaos.mjs';
 
-const pkg = await import('../../pkg/bundler.js');
+const pkg = await import('../../pkg/deno.js');
 const emuUrl = Deno.env.get('EMU_URL');
 if (!emuUrl) throw new Error('EMU_URL must point at a running emulator (scripts/test starts one)');
 const dir = await Deno.makeTempDir({ prefix: 'feishu-edge-kv-' });

@@ -132,7 +132,7 @@ const scenarios = {
   },
   async 'deno-quickstart'(code, emu) {
     const file = join(dir, 'quickstart.ts');
-    writeFileSync(file, rewrite(code, 'bundler.js'));
+    writeFileSync(file, rewrite(code, 'deno.js'));
     // The permissions the README names: --allow-net and --allow-env, nothing else.
     const { code: exit, out } = await runToEnd(deno, ['run', '--quiet', '--allow-net', '--allow-env'], envOf(emu), file);
     assert(exit === 0, `deno exited ${exit}: ${out}`);
@@ -142,7 +142,7 @@ const scenarios = {
   },
   async 'deno-long-connection'(code, emu) {
     const file = join(dir, 'long-connection.ts');
-    writeFileSync(file, rewrite(code, 'bundler.js'));
+    writeFileSync(file, rewrite(code, 'deno.js'));
     const p = start(deno, ['run', '--quiet', '--allow-net', '--allow-env'], envOf(emu), file);
     try {
       await until('the Deno bot to connect', async () => (await emu.wsStatus()).connections === 1);

@@ -1,0 +1,4 @@
+// Deno entry: the bundler entry (the wasm imported as a module) plus the synchronous helpers,
+// since Deno's node:crypto is always synchronous.
+export * from './bundler.js';
+export * from './sync-helpers.js';
