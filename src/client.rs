@@ -278,12 +278,78 @@ impl Client {
 
     /// Runs the pipeline up to a reply that is not retried: tokens, timeouts, token refresh on
     /// the invalid-token codes, and the retry policy. Returns the reply of the last attempt,
-    /// unchecked unless a retry decision needed to read it.
+    /// unchecked unless a retry decision needed to read it. The I/O and the waits are here;
+    /// what each reply means is [`Attempts::judge`]'s.
     async fn execute(&self, req: &ApiRequest, stream: bool) -> Result<HttpResponse> {
         let inner = &self.inner;
-        let policy = inner.config.retry;
+        self.check_sendable(req)?;
         let auth = self.effective_auth(&req.auth);
-        let idempotent = req.is_idempotent();
+        let url = req.url(inner.config.base_url_str())?;
+        let path_for_log = url.split('?').next().unwrap_or("").to_string();
+        let what = format!("{} {}", req.method.as_str(), path_for_log);
+        let mut attempts = Attempts::new(
+            &inner.config.retry,
+            req.is_idempotent(),
+            inner.runtime.now_ms(),
+        );
+        loop {
+            let token = self.token_for(req, &auth, &url).await?;
+            let refreshable = token.is_some() && self.managed_kind(&auth).is_some();
+            let http = self.http_request(req, url.clone(), token, stream);
+            let debug = inner.logger.enabled(Level::Debug);
+            let sent_at = if debug { inner.runtime.now_ms() } else { 0 };
+            let outcome = inner.transport.send(http).await;
+            if let (true, Ok(resp)) = (debug, &outcome) {
+                let elapsed = inner.runtime.now_ms().saturating_sub(sent_at);
+                let log_id = envelope::log_id(resp).unwrap_or_default();
+                inner.logger.log(
+                    Level::Debug,
+                    &format!(
+                        "{what} -> {} in {elapsed} ms (log id {log_id})",
+                        resp.status
+                    ),
+                );
+            }
+            let now = inner.runtime.now_ms();
+            match attempts.judge(outcome, &url, refreshable, now, inner.runtime.jitter()) {
+                Next::Reply(resp) => return Ok(resp),
+                Next::Refresh(error) => {
+                    log_at!(
+                        inner.logger,
+                        Level::Warn,
+                        "{what}: token rejected (code {}), fetching a new one",
+                        error.code().unwrap_or(0)
+                    );
+                    if let Some(kind) = self.managed_kind(&auth) {
+                        token::manager_invalidate(self, &kind).await;
+                    }
+                }
+                Next::RetryAfter(delay, error) => {
+                    log_at!(
+                        inner.logger,
+                        Level::Warn,
+                        "{what}: {} (attempt {}); retrying in {delay} ms",
+                        error.kind(),
+                        attempts.count
+                    );
+                    inner.runtime.sleep(delay).await;
+                }
+                Next::Fail(error) => {
+                    log_at!(
+                        inner.logger,
+                        Level::Debug,
+                        "{what}: giving up after {} attempt(s): {error}",
+                        attempts.count
+                    );
+                    return Err(error);
+                }
+            }
+        }
+    }
+
+    /// Refuses, before anything is sent, a request `fetch` or the platform would: a GET or HEAD
+    /// with a body, a header `fetch` refuses, the help desk credential without its options.
+    fn check_sendable(&self, req: &ApiRequest) -> Result<()> {
         if matches!(req.method, crate::Method::Get | crate::Method::Head)
             && !matches!(req.body, crate::Body::Empty)
         {
@@ -295,108 +361,97 @@ impl Client {
         for (name, value) in &req.headers {
             crate::transport::check_header(name, value)?;
         }
-        if req.helpdesk && inner.config.helpdesk_credential.is_none() {
+        if req.helpdesk && self.inner.config.helpdesk_credential.is_none() {
             return Err(Error::InvalidRequest(
                 "withHelpDeskCredential() needs helpDeskId and helpDeskToken in the client options"
                     .into(),
             ));
         }
-        let url = req.url(inner.config.base_url_str())?;
-        let path_for_log = url.split('?').next().unwrap_or("").to_string();
-        let started = inner.runtime.now_ms();
-        let mut attempts = 0u32;
-        let mut refreshed_token = false;
-        loop {
-            attempts += 1;
-            let token = self.token_for(req, &auth, &url).await?;
-            let sent_managed_token = token.is_some();
-            let http = self.http_request(req, url.clone(), token, stream);
-            let debug = inner.logger.enabled(Level::Debug);
-            let sent_at = if debug { inner.runtime.now_ms() } else { 0 };
-            let outcome = inner.transport.send(http).await;
-            let error = match outcome {
-                Ok(resp) => {
-                    if debug {
-                        let elapsed = inner.runtime.now_ms().saturating_sub(sent_at);
-                        inner.logger.log(
-                            Level::Debug,
-                            &format!(
-                                "{} {} -> {} in {elapsed} ms (log id {})",
-                                req.method.as_str(),
-                                path_for_log,
-                                resp.status,
-                                envelope::log_id(&resp).unwrap_or_default()
-                            ),
-                        );
-                    }
-                    if (300..400).contains(&resp.status) || resp.status == 0 {
-                        return Err(redirect_refused(&resp, &url));
-                    }
-                    let failed =
-                        !(200..300).contains(&resp.status) || looks_like_error_envelope(&resp);
-                    if !failed {
-                        return Ok(resp);
-                    }
-                    match envelope::check(resp.clone()) {
-                        Ok(_) => return Ok(resp),
-                        Err(e) if e.is_token_invalid() || e.retryable() => e,
-                        Err(_) => return Ok(resp),
-                    }
+        Ok(())
+    }
+}
+
+/// What the pipeline does after an attempt.
+#[derive(Debug)]
+enum Next {
+    /// Hand this reply to the caller (a success, or a failure that is not retried: the caller's
+    /// envelope check makes it the error).
+    Reply(HttpResponse),
+    /// The managed token was rejected: fetch a new one and send again (once per call).
+    Refresh(Error),
+    /// Wait this many milliseconds, then send again.
+    RetryAfter(u64, Error),
+    /// Give up with this error.
+    Fail(Error),
+}
+
+/// One call's attempts, sans-IO: given each attempt's outcome and the time, says what comes
+/// next. No sending, no waiting, no logging.
+struct Attempts<'p> {
+    policy: &'p crate::config::RetryPolicy,
+    idempotent: bool,
+    started: u64,
+    /// Attempts counted against the policy (a token refresh does not count).
+    count: u32,
+    refreshed_token: bool,
+}
+
+impl<'p> Attempts<'p> {
+    fn new(policy: &'p crate::config::RetryPolicy, idempotent: bool, now: u64) -> Self {
+        Attempts {
+            policy,
+            idempotent,
+            started: now,
+            count: 0,
+            refreshed_token: false,
+        }
+    }
+
+    /// Judges one attempt's outcome. `refreshable`: the attempt carried a managed token that
+    /// can be fetched anew.
+    fn judge(
+        &mut self,
+        outcome: std::result::Result<HttpResponse, TransportError>,
+        url: &str,
+        refreshable: bool,
+        now: u64,
+        jitter: f64,
+    ) -> Next {
+        self.count += 1;
+        let error = match outcome {
+            Ok(resp) => {
+                if (300..400).contains(&resp.status) || resp.status == 0 {
+                    return Next::Fail(redirect_refused(&resp, url));
                 }
-                Err(TransportError::Timeout(ms)) => Error::Timeout { ms },
-                Err(TransportError::Network(m)) => Error::Network(m),
-            };
-            if error.is_token_invalid() && !refreshed_token && sent_managed_token {
-                if let Some(kind) = self.managed_kind(&auth) {
-                    refreshed_token = true;
-                    attempts -= 1;
-                    log_at!(
-                        inner.logger,
-                        Level::Warn,
-                        "{} {}: token rejected (code {}), fetching a new one",
-                        req.method.as_str(),
-                        path_for_log,
-                        error.code().unwrap_or(0)
-                    );
-                    token::manager_invalidate(self, &kind).await;
-                    continue;
+                let failed = !(200..300).contains(&resp.status) || looks_like_error_envelope(&resp);
+                if !failed {
+                    return Next::Reply(resp);
                 }
-            }
-            let waited = inner.runtime.now_ms().saturating_sub(started);
-            match decide(
-                &policy,
-                &error,
-                attempts,
-                waited,
-                idempotent,
-                inner.runtime.jitter(),
-            ) {
-                RetryDecision::RetryAfter(delay) => {
-                    log_at!(
-                        inner.logger,
-                        Level::Warn,
-                        "{} {}: {} (attempt {attempts}); retrying in {delay} ms",
-                        req.method.as_str(),
-                        path_for_log,
-                        error.kind()
-                    );
-                    inner.runtime.sleep(delay).await;
-                }
-                RetryDecision::Stop => {
-                    log_at!(
-                        inner.logger,
-                        Level::Debug,
-                        "{} {}: giving up after {attempts} attempt(s): {error}",
-                        req.method.as_str(),
-                        path_for_log
-                    );
-                    return Err(if idempotent {
-                        error
-                    } else {
-                        error.unconfirmed()
-                    });
+                match envelope::check(resp.clone()) {
+                    Err(e) if e.is_token_invalid() || e.retryable() => e,
+                    _ => return Next::Reply(resp),
                 }
             }
+            Err(TransportError::Timeout(ms)) => Error::Timeout { ms },
+            Err(TransportError::Network(m)) => Error::Network(m),
+        };
+        if error.is_token_invalid() && refreshable && !self.refreshed_token {
+            self.refreshed_token = true;
+            self.count -= 1;
+            return Next::Refresh(error);
+        }
+        let waited = now.saturating_sub(self.started);
+        match decide(
+            self.policy,
+            &error,
+            self.count,
+            waited,
+            self.idempotent,
+            jitter,
+        ) {
+            RetryDecision::RetryAfter(delay) => Next::RetryAfter(delay, error),
+            RetryDecision::Stop if self.idempotent => Next::Fail(error),
+            RetryDecision::Stop => Next::Fail(error.unconfirmed()),
         }
     }
 }
@@ -480,5 +535,63 @@ impl crate::webhook::dispatch::AppTicketSink for Client {
         ticket: &'a str,
     ) -> crate::runtime::LocalBoxFuture<'a, Result<()>> {
         Box::pin(Client::store_app_ticket(self, ticket))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(status: u16, body: &str) -> std::result::Result<HttpResponse, TransportError> {
+        Ok(HttpResponse {
+            status,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: body.as_bytes().to_vec(),
+            stream: None,
+        })
+    }
+
+    #[test]
+    fn attempts_judge_each_outcome_without_io() {
+        let policy = crate::config::RetryPolicy::default();
+        let url = "https://open.feishu.cn/open-apis/im/v1/chats";
+        let mut a = Attempts::new(&policy, true, 0);
+        assert!(matches!(
+            a.judge(reply(200, r#"{"code":0}"#), url, true, 0, 0.5),
+            Next::Reply(_)
+        ));
+        // A rejected managed token: refreshed once, not counted; the second time it is an error.
+        let mut a = Attempts::new(&policy, true, 0);
+        let rejected = r#"{"code":99991663,"msg":"invalid token"}"#;
+        assert!(matches!(
+            a.judge(reply(400, rejected), url, true, 0, 0.5),
+            Next::Refresh(_)
+        ));
+        assert_eq!(a.count, 0);
+        assert!(matches!(
+            a.judge(reply(400, rejected), url, true, 0, 0.5),
+            Next::Fail(e) if e.is_token_invalid()
+        ));
+        // A 5xx on an idempotent call waits and retries until the policy's attempts are spent.
+        let mut a = Attempts::new(&policy, true, 0);
+        assert!(matches!(
+            a.judge(reply(503, "busy"), url, false, 0, 0.5),
+            Next::RetryAfter(..)
+        ));
+        assert!(matches!(
+            a.judge(reply(503, "busy"), url, false, 10, 0.5),
+            Next::RetryAfter(..)
+        ));
+        assert!(matches!(
+            a.judge(reply(503, "busy"), url, false, 20, 0.5),
+            Next::Fail(_)
+        ));
+        // A redirect is refused at once, never followed.
+        let mut a = Attempts::new(&policy, true, 0);
+        assert!(matches!(
+            a.judge(reply(302, ""), url, true, 0, 0.5),
+            Next::Fail(e) if !e.retryable()
+        ));
+        assert_eq!(a.count, 1);
     }
 }

@@ -213,6 +213,45 @@ struct Place<'p> {
     column_only: bool,
 }
 
+/// What [`Walk::members`] learned of an element.
+struct Members<'v, 'a> {
+    tag: Option<String>,
+    element_id: Option<String>,
+    /// A bit per field present (see `bit`).
+    present: u16,
+    children_seen: bool,
+    /// Submit buttons seen before the element's children (a form needs one of its own).
+    submits_before: usize,
+    /// Children met before the tag: walked once the tag is known.
+    deferred: Option<(&'static str, &'v Json<'a>)>,
+}
+
+/// The spec of an element's tag, or the error: no tag, a tag out of place, an unknown tag.
+fn spec_of(tag: Option<&str>, place: Place<'_>) -> Result<&'static Spec, CardError> {
+    let path = place.path;
+    let Some(tag) = tag else {
+        return Err(err(
+            CardErrorKind::MissingField,
+            path,
+            format!("{path} has no `tag`"),
+        ));
+    };
+    if place.column_only && tag != "column" {
+        return Err(err(
+            CardErrorKind::InvalidField,
+            path,
+            format!("{path}: a column set holds only `column` elements"),
+        ));
+    }
+    SPECS.iter().find(|s| s.tag == tag).ok_or_else(|| {
+        err(
+            CardErrorKind::UnknownTag,
+            path,
+            format!("{path}: unknown tag `{tag}`"),
+        )
+    })
+}
+
 /// A string member's value (`None` when absent or null), or the error naming it.
 fn string_member<'a>(value: &Json<'a>, path: &str, key: &str) -> Result<Option<String>, CardError> {
     match value {
@@ -253,12 +292,53 @@ impl Walk {
     /// One element: its own members in order (children walked as soon as the tag is known),
     /// then the checks that need all of them.
     fn element(&mut self, value: &Json<'_>, place: Place<'_>) -> Result<(), CardError> {
-        let Place {
-            path,
-            in_form,
-            column_only,
-            ..
-        } = place;
+        let members = self.enter(value, place.path)?;
+        let mut read = self.members(members, place)?;
+        let label = read
+            .element_id
+            .as_deref()
+            .or(read.tag.as_deref())
+            .unwrap_or("element")
+            .to_string();
+        let spec = spec_of(read.tag.as_deref(), place)?;
+        if let Some((key, value)) = read.deferred.filter(|(k, _)| spec.children == Some(*k)) {
+            self.children(spec, key, value, place, &mut read)?;
+        }
+        let path = place.path;
+        let tag = spec.tag;
+        if let Some(missing) = spec.required.iter().find(|f| read.present & bit(f) == 0) {
+            return Err(err(
+                CardErrorKind::MissingField,
+                path,
+                format!("{path} ({label}): `{tag}` needs `{missing}`"),
+            ));
+        }
+        if let Some(id) = read.element_id.take() {
+            self.register_id(id, path)?;
+        }
+        if place.in_form && FORM_FIELDS.contains(&tag) && read.present & bit("name") == 0 {
+            return Err(err(
+                CardErrorKind::MissingField,
+                path,
+                format!("{path} ({label}): `{tag}` inside a form needs `name`"),
+            ));
+        }
+        if tag == "form" && (!read.children_seen || self.submits == read.submits_before) {
+            return Err(err(
+                CardErrorKind::MissingSubmit,
+                path,
+                format!("{path} ({label}): a form needs a button with form_action_type \"submit\""),
+            ));
+        }
+        Ok(())
+    }
+
+    /// An element's members, once it is known to be an object and within the element budget.
+    fn enter<'v, 'a>(
+        &mut self,
+        value: &'v Json<'a>,
+        path: &str,
+    ) -> Result<&'v [(&'a str, Json<'a>)], CardError> {
         let Json::Object(members) = value else {
             return Err(err(
                 CardErrorKind::NotAnObject,
@@ -274,19 +354,30 @@ impl Walk {
                 format!("more than {MAX_ELEMENTS} elements (at {path})"),
             ));
         }
-        let mut tag: Option<String> = None;
-        let mut element_id: Option<String> = None;
-        let mut present = 0u16;
-        let mut children_seen = false;
-        let mut submits_before = self.submits;
-        let mut deferred: Option<(&'static str, &Json<'_>)> = None;
+        Ok(members)
+    }
+
+    /// Reads the members in order: the tag, the id, which fields are present, submit buttons;
+    /// children are walked as soon as the tag says they belong, or kept for later.
+    fn members<'v, 'a>(
+        &mut self,
+        members: &'v [(&'a str, Json<'a>)],
+        place: Place<'_>,
+    ) -> Result<Members<'v, 'a>, CardError> {
+        let path = place.path;
+        let mut read = Members {
+            tag: None,
+            element_id: None,
+            present: 0,
+            children_seen: false,
+            submits_before: self.submits,
+            deferred: None,
+        };
         for (raw_key, value) in members {
-            let key = crate::json::Json::String(raw_key)
-                .as_str()
-                .unwrap_or_default();
+            let key = Json::String(raw_key).as_str().unwrap_or_default();
             match key.as_ref() {
-                "tag" => tag = string_member(value, path, "tag")?,
-                "element_id" => element_id = string_member(value, path, "element_id")?,
+                "tag" => read.tag = string_member(value, path, "tag")?,
+                "element_id" => read.element_id = string_member(value, path, "element_id")?,
                 "form_action_type" => {
                     if string_member(value, path, "form_action_type")?.as_deref() == Some("submit")
                     {
@@ -299,112 +390,66 @@ impl Walk {
                     } else {
                         "columns"
                     };
-                    present |= bit(k);
-                    match tag
+                    read.present |= bit(k);
+                    let spec = read
+                        .tag
                         .as_deref()
                         .and_then(|t| SPECS.iter().find(|s| s.tag == t))
-                        .filter(|s| s.children == Some(k))
-                    {
-                        Some(spec) => {
-                            children_seen = true;
-                            let (child_path, child) = child_place(spec.tag, k, place)?;
-                            if spec.tag == "form" {
-                                submits_before = self.submits;
-                            }
-                            self.elements(
-                                value,
-                                Place {
-                                    path: &child_path,
-                                    ..child
-                                },
-                            )?;
-                        }
+                        .filter(|s| s.children == Some(k));
+                    match spec {
+                        Some(spec) => self.children(spec, k, value, place, &mut read)?,
                         // The tag is not known yet (or takes no children): come back to it.
-                        None => deferred = Some((k, value)),
+                        None => read.deferred = Some((k, value)),
                     }
                 }
                 other => {
                     if !value.is_null() {
-                        present |= bit(other);
+                        read.present |= bit(other);
                     }
                 }
             }
         }
-        let label = element_id
-            .as_deref()
-            .or(tag.as_deref())
-            .unwrap_or("element")
-            .to_string();
-        let Some(tag) = tag else {
-            return Err(err(
-                CardErrorKind::MissingField,
-                path,
-                format!("{path} has no `tag`"),
-            ));
-        };
-        if column_only && tag != "column" {
-            return Err(err(
-                CardErrorKind::InvalidField,
-                path,
-                format!("{path}: a column set holds only `column` elements"),
-            ));
+        Ok(read)
+    }
+
+    /// Walks the children under `key` of an element of `spec` (a form counts its submit
+    /// buttons from here).
+    fn children(
+        &mut self,
+        spec: &Spec,
+        key: &str,
+        value: &Json<'_>,
+        place: Place<'_>,
+        read: &mut Members<'_, '_>,
+    ) -> Result<(), CardError> {
+        read.children_seen = true;
+        let (child_path, child) = child_place(spec.tag, key, place)?;
+        if spec.tag == "form" {
+            read.submits_before = self.submits;
         }
-        let Some(spec) = SPECS.iter().find(|s| s.tag == tag) else {
+        self.elements(
+            value,
+            Place {
+                path: &child_path,
+                ..child
+            },
+        )
+    }
+
+    /// Records an element id: well-formed and not used before.
+    fn register_id(&mut self, id: String, path: &str) -> Result<(), CardError> {
+        if !valid_element_id(&id) {
             return Err(err(
-                CardErrorKind::UnknownTag,
+                CardErrorKind::InvalidElementId,
                 path,
-                format!("{path}: unknown tag `{tag}`"),
-            ));
-        };
-        if let Some((key, value)) = deferred.filter(|(k, _)| spec.children == Some(*k)) {
-            children_seen = true;
-            let (child_path, child) = child_place(spec.tag, key, place)?;
-            if spec.tag == "form" {
-                submits_before = self.submits;
-            }
-            self.elements(
-                value,
-                Place {
-                    path: &child_path,
-                    ..child
-                },
-            )?;
-        }
-        if let Some(missing) = spec.required.iter().find(|f| present & bit(f) == 0) {
-            return Err(err(
-                CardErrorKind::MissingField,
-                path,
-                format!("{path} ({label}): `{tag}` needs `{missing}`"),
+                format!("{path}: element_id `{id}` must start with a letter, hold only letters, digits and `_`, and be at most 20 characters"),
             ));
         }
-        if let Some(id) = element_id {
-            if !valid_element_id(&id) {
-                return Err(err(
-                    CardErrorKind::InvalidElementId,
-                    path,
-                    format!("{path}: element_id `{id}` must start with a letter, hold only letters, digits and `_`, and be at most 20 characters"),
-                ));
-            }
-            if let Some((_, first)) = self.ids.iter().find(|(seen, _)| *seen == id) {
-                let message = format!("{path}: element_id `{id}` is already used by {first}");
-                return Err(err(CardErrorKind::DuplicateElementId, path, message));
-            }
-            self.ids.push((id, path.to_string()));
+        if let Some((_, first)) = self.ids.iter().find(|(seen, _)| *seen == id) {
+            let message = format!("{path}: element_id `{id}` is already used by {first}");
+            return Err(err(CardErrorKind::DuplicateElementId, path, message));
         }
-        if in_form && FORM_FIELDS.contains(&tag.as_str()) && present & bit("name") == 0 {
-            return Err(err(
-                CardErrorKind::MissingField,
-                path,
-                format!("{path} ({label}): `{tag}` inside a form needs `name`"),
-            ));
-        }
-        if tag == "form" && (!children_seen || self.submits == submits_before) {
-            return Err(err(
-                CardErrorKind::MissingSubmit,
-                path,
-                format!("{path} ({label}): a form needs a button with form_action_type \"submit\""),
-            ));
-        }
+        self.ids.push((id, path.to_string()));
         Ok(())
     }
 

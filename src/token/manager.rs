@@ -295,9 +295,28 @@ impl<'a> TokenBody<'a> {
     }
 }
 
+/// Fetches a token of `kind` from the platform: the request its app type needs, sent, its
+/// reply read.
 async fn fetch(host: &dyn TokenHost, kind: &TokenKind) -> Result<CachedToken> {
-    let inner = host;
-    let cfg = &inner.config();
+    let req = token_request(host, kind).await?;
+    let resp = send_token_request(host, req).await?;
+    let now = host.runtime().now_ms() / 1000;
+    let token = read_token_reply(&resp, kind, now)?;
+    log_at!(
+        host.logger(),
+        Level::Info,
+        "fetched a new {} (expires in {} s)",
+        kind_name(kind),
+        token.expires_at.saturating_sub(now)
+    );
+    Ok(token)
+}
+
+/// The token endpoint and body for `kind`: self-built apps send their credentials; a
+/// marketplace app's app token needs the pushed `app_ticket` (a resend is asked for when there
+/// is none), and its tenant tokens the app token and the tenant key.
+async fn token_request(host: &dyn TokenHost, kind: &TokenKind) -> Result<ApiRequest> {
+    let cfg = host.config();
     let ticket;
     let app_token;
     let (path, body) = match (cfg.app_type, kind) {
@@ -310,7 +329,7 @@ async fn fetch(host: &dyn TokenHost, kind: &TokenKind) -> Result<CachedToken> {
             TokenBody::credentials(cfg),
         ),
         (AppType::Marketplace, TokenKind::App) => {
-            ticket = match inner.store().get(&ticket_key(&cfg.app_id)).await? {
+            ticket = match host.store().get(&ticket_key(&cfg.app_id)).await? {
                 Some(t) if !t.is_empty() => t,
                 _ => {
                     resend_app_ticket(host).await;
@@ -340,23 +359,36 @@ async fn fetch(host: &dyn TokenHost, kind: &TokenKind) -> Result<CachedToken> {
             )
         }
     };
-    let req = ApiRequest::post(path)
+    Ok(ApiRequest::post(path)
         .auth(Auth::None)
         .idempotent(true)
-        .json_str(body.to_json());
-    let resp = match Box::pin(host.call(req)).await {
+        .json_str(body.to_json()))
+}
+
+/// Sends a token request. A rejected `app_ticket` (10012) is dropped from the store and a new
+/// one asked for before the error goes back.
+async fn send_token_request(host: &dyn TokenHost, req: ApiRequest) -> Result<ApiResponse> {
+    match Box::pin(host.call(req)).await {
         Err(e) if e.code() == Some(APP_TICKET_INVALID_CODE) => {
             log_at!(
-                inner.logger(),
+                host.logger(),
                 Level::Warn,
                 "app_ticket rejected (10012); dropping it and asking for a resend"
             );
-            let _ = inner.store().delete(&ticket_key(&cfg.app_id)).await;
+            let _ = host
+                .store()
+                .delete(&ticket_key(&host.config().app_id))
+                .await;
             resend_app_ticket(host).await;
-            return Err(e);
+            Err(e)
         }
-        other => other?,
-    };
+        other => other,
+    }
+}
+
+/// The token in a token endpoint's reply, expiring `expire` seconds (default 7200) after
+/// `now_secs`; an error naming the field when there is none.
+fn read_token_reply(resp: &ApiResponse, kind: &TokenKind, now_secs: u64) -> Result<CachedToken> {
     let reply = std::str::from_utf8(&resp.body)
         .ok()
         .and_then(RawFields::parse)
@@ -375,15 +407,9 @@ async fn fetch(host: &dyn TokenHost, kind: &TokenKind) -> Result<CachedToken> {
         .get("expire")
         .and_then(|r| r.parse().ok())
         .unwrap_or(7200);
-    log_at!(
-        inner.logger(),
-        Level::Info,
-        "fetched a new {} (expires in {expire} s)",
-        kind_name(kind)
-    );
     Ok(CachedToken {
         token,
-        expires_at: inner.runtime().now_ms() / 1000 + expire,
+        expires_at: now_secs + expire,
     })
 }
 

@@ -120,7 +120,9 @@ enum Signer {
 }
 
 /// Verifies and parses one webhook request. `now_secs` is the current Unix time; the
-/// primitives come from `crypto`.
+/// primitives come from `crypto`. The steps: refusals that need no parsing, the signature over
+/// the raw bytes (with an encrypt key), the body read, what vouches for it ([`trusted`]), then
+/// decryption and shape ([`classify`]), and the rule for unsigned challenges.
 pub async fn parse(
     config: &WebhookConfig,
     crypto: &dyn Crypto,
@@ -129,17 +131,7 @@ pub async fn parse(
     now_secs: u64,
     flow: Flow,
 ) -> Result<Inbound, Reason> {
-    if body.len() > config.max_body_bytes {
-        return Err(Reason::BodyTooLarge);
-    }
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(Reason::EmptyBody);
-    }
-    if let Some(ct) = &headers.content_type {
-        if !ct.to_ascii_lowercase().contains("json") {
-            return Err(Reason::UnsupportedContentType);
-        }
-    }
+    precheck(config, body, headers)?;
     // With an encrypt key, the signature over the raw bytes comes first: an unauthenticated
     // body costs one hash (or nothing, when unsigned and larger than a challenge) and is
     // never parsed or decrypted.
@@ -158,46 +150,7 @@ pub async fn parse(
     let outer = object_within(text, config.max_depth, Reason::InvalidJson)?;
     let encrypted = outer.fields.get("encrypt").is_some();
     let legacy_card = flow == Flow::Card && !encrypted && outer.fields.get("schema").is_none();
-
-    // Trust model: the strongest configured mechanism must vouch for the request.
-    // - Legacy card callbacks (plain, no schema) are signed with SHA-1 over the verification
-    //   token: without a token they cannot be verified, whatever else is configured.
-    // - Everything else is signed with SHA-256 over the encrypt key when one is set; only a
-    //   URL challenge may come unsigned (see below).
-    // - With only a verification token, the token in the body is the check (no replay
-    //   protection); with nothing configured, construction required `allow_unverified`.
-    let signed = match early {
-        Some(signer) => {
-            let needed = match (legacy_card, &config.verification_token) {
-                (false, _) => Signer::Key,
-                (true, Some(_)) => Signer::Token,
-                (true, None) => return Err(Reason::UnverifiableRequest),
-            };
-            match signer {
-                None => false,
-                Some(s) if s == needed => true,
-                Some(_) => return Err(Reason::SignatureMismatch),
-            }
-        }
-        None => match (legacy_card, &config.verification_token) {
-            (true, Some(token)) => {
-                match signature_headers(headers, now_secs, config.tolerance_secs)? {
-                    None => false,
-                    Some((ts, nonce, given)) => {
-                        let expected = card_signature(crypto, ts, nonce, token.expose(), body)
-                            .await
-                            .map_err(|_| Reason::CryptoFailed)?;
-                        if !signature_matches(&expected, given) {
-                            return Err(Reason::SignatureMismatch);
-                        }
-                        true
-                    }
-                }
-            }
-            _ if config.allow_unverified || config.verification_token.is_some() => true,
-            _ => return Err(Reason::UnverifiableRequest),
-        },
-    };
+    let signed = trusted(config, crypto, early, legacy_card, body, headers, now_secs).await?;
     let inbound = classify(config, crypto, outer, legacy_card).await;
     if signed {
         return inbound;
@@ -212,6 +165,71 @@ pub async fn parse(
     match inbound {
         Ok(challenge @ Inbound::Challenge { .. }) if proven => Ok(challenge),
         _ => Err(Reason::MissingSignature),
+    }
+}
+
+/// The refusals that need no parsing: too large, empty, not JSON by its content type.
+fn precheck(config: &WebhookConfig, body: &[u8], headers: &Headers) -> Result<(), Reason> {
+    if body.len() > config.max_body_bytes {
+        return Err(Reason::BodyTooLarge);
+    }
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(Reason::EmptyBody);
+    }
+    match &headers.content_type {
+        Some(ct) if !ct.to_ascii_lowercase().contains("json") => {
+            Err(Reason::UnsupportedContentType)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Whether the request is vouched for (`false`: unsigned, which only a proven challenge
+/// survives), under the trust model: the strongest configured mechanism must vouch for it.
+/// - Legacy card callbacks (plain, no schema) are signed with SHA-1 over the verification
+///   token: without a token they cannot be verified, whatever else is configured.
+/// - Everything else is signed with SHA-256 over the encrypt key when one is set (`early`:
+///   who signed the raw bytes); only a URL challenge may come unsigned.
+/// - With only a verification token, the token in the body is the check (no replay
+///   protection); with nothing configured, construction required `allow_unverified`.
+async fn trusted(
+    config: &WebhookConfig,
+    crypto: &dyn Crypto,
+    early: Option<Option<Signer>>,
+    legacy_card: bool,
+    body: &[u8],
+    headers: &Headers,
+    now_secs: u64,
+) -> Result<bool, Reason> {
+    if let Some(signer) = early {
+        let needed = match (legacy_card, &config.verification_token) {
+            (false, _) => Signer::Key,
+            (true, Some(_)) => Signer::Token,
+            (true, None) => return Err(Reason::UnverifiableRequest),
+        };
+        return match signer {
+            None => Ok(false),
+            Some(s) if s == needed => Ok(true),
+            Some(_) => Err(Reason::SignatureMismatch),
+        };
+    }
+    match (legacy_card, &config.verification_token) {
+        (true, Some(token)) => {
+            let Some((ts, nonce, given)) =
+                signature_headers(headers, now_secs, config.tolerance_secs)?
+            else {
+                return Ok(false);
+            };
+            let expected = card_signature(crypto, ts, nonce, token.expose(), body)
+                .await
+                .map_err(|_| Reason::CryptoFailed)?;
+            match signature_matches(&expected, given) {
+                true => Ok(true),
+                false => Err(Reason::SignatureMismatch),
+            }
+        }
+        _ if config.allow_unverified || config.verification_token.is_some() => Ok(true),
+        _ => Err(Reason::UnverifiableRequest),
     }
 }
 
@@ -354,7 +372,7 @@ fn shape(
     }
     if legacy_card {
         let mut payload = ObjectWriter::default();
-        payload.fields(&fields, &[]);
+        payload.fields(fields, &[]);
         return Ok(Inbound::Event(Event {
             schema: Schema::LegacyCard,
             event_type: String::new(),
