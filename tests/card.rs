@@ -437,7 +437,7 @@ fn streaming(fail_at: Option<usize>) -> (Result<String, Error>, Vec<(String, Str
         reply_to: Some("om_q".into()),
         ..Default::default()
     };
-    let result = block_on(stream_card(&client, &source, &opts));
+    let result = block_on(stream_card(&client, &**client.runtime(), &source, &opts));
     let calls = kit
         .0
         .borrow()
@@ -537,7 +537,7 @@ fn stream_options_are_checked() {
         ..Default::default()
     };
     assert!(matches!(
-        block_on(stream_card(&client, &source, &both)),
+        block_on(stream_card(&client, &**client.runtime(), &source, &both)),
         Err(Error::InvalidRequest(_))
     ));
     let no_element = StreamOptions {
@@ -546,7 +546,7 @@ fn stream_options_are_checked() {
         ..Default::default()
     };
     assert!(
-        matches!(block_on(stream_card(&client, &source, &no_element)), Err(Error::InvalidRequest(m)) if m.contains("md"))
+        matches!(block_on(stream_card(&client, &**client.runtime(), &source, &no_element)), Err(Error::InvalidRequest(m)) if m.contains("md"))
     );
     assert_eq!(
         feishu_edge::card::stream::receive_id_type("ou_x"),

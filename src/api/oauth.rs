@@ -1,33 +1,31 @@
 //! OAuth for user access tokens: authorization code → token, refresh, and (when asked) tokens
 //! kept per user in the client's token store and refreshed before they expire.
 
+//!
+//! The work goes through the client's narrow interface ([`TokenHost`]: settings, store, clock,
+//! the pipeline), like the token manager; the token manager owns the in-flight refreshes and
+//! the copies kept after failed saves. The public functions take a [`Client`].
+
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::json::{quote, ObjectWriter, RawFields};
 use crate::request::{ApiRequest, Auth};
 use crate::token::TokenHost;
-use serde::{Deserialize, Serialize};
+use std::rc::Rc;
 
-/// A user's tokens, as kept in the store (`feishu-edge:<app_id>:user:<open_id>`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A user's tokens, as kept in the store (`feishu-edge:<app_id>:user:<open_id>`). Its one
+/// codec is [`UserToken::to_json`] / [`UserToken::from_json`].
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserToken {
     /// The user access token.
     pub access_token: String,
     /// The refresh token, when the app has `offline_access`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
     /// Epoch seconds at which the access token expires.
-    #[serde(rename = "expiresAt")]
     pub expires_at: u64,
     /// Epoch seconds at which the refresh token expires.
-    #[serde(
-        rename = "refreshExpiresAt",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub refresh_expires_at: Option<u64>,
     /// Granted scopes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
 }
 
@@ -91,7 +89,11 @@ impl UserToken {
 
 /// Exchanges a grant at the accounts host (`authen/v2/oauth/token`).
 pub async fn exchange(client: &Client, grant: Grant<'_>) -> Result<UserToken> {
-    let cfg = client.config();
+    exchange_with(client, grant).await
+}
+
+async fn exchange_with(host: &dyn TokenHost, grant: Grant<'_>) -> Result<UserToken> {
+    let cfg = host.config();
     let (grant_type, code, redirect_uri, refresh_token) = match grant {
         Grant::Code { code, redirect_uri } => {
             ("authorization_code", Some(code), redirect_uri, None)
@@ -112,8 +114,8 @@ pub async fn exchange(client: &Client, grant: Grant<'_>) -> Result<UserToken> {
         }
     }
     let url = format!("{}open-apis/authen/v2/oauth/token", cfg.accounts_base());
-    let resp = client
-        .request(
+    let resp = host
+        .call(
             ApiRequest::post(url)
                 .auth(Auth::None)
                 .json_str(body.finish()),
@@ -124,7 +126,7 @@ pub async fn exchange(client: &Client, grant: Grant<'_>) -> Result<UserToken> {
         .and_then(RawFields::parse)
         .unwrap_or_default();
     let seconds = |k: &str| reply.get(k).and_then(|r| r.parse::<u64>().ok());
-    let now = TokenHost::runtime(client).now_ms() / 1000;
+    let now = host.runtime().now_ms() / 1000;
     let access_token = reply
         .str("access_token")
         .filter(|t| !t.is_empty())
@@ -144,26 +146,27 @@ pub async fn exchange(client: &Client, grant: Grant<'_>) -> Result<UserToken> {
     })
 }
 
-fn key(client: &Client, open_id: &str) -> String {
-    format!("feishu-edge:{}:user:{open_id}", client.config().app_id)
+fn key(host: &dyn TokenHost, open_id: &str) -> String {
+    format!("feishu-edge:{}:user:{open_id}", host.config().app_id)
 }
 
 /// Keeps a user's tokens in the client's token store.
 pub async fn save(client: &Client, open_id: &str, token: &UserToken) -> Result<()> {
+    save_with(client, open_id, token).await
+}
+
+async fn save_with(host: &dyn TokenHost, open_id: &str, token: &UserToken) -> Result<()> {
     let json = token.to_json();
-    let now = TokenHost::runtime(client).now_ms() / 1000;
+    let now = host.runtime().now_ms() / 1000;
     let ttl = token
         .refresh_expires_at
         .unwrap_or(token.expires_at)
         .saturating_sub(now)
         .max(60);
-    let key = key(client, open_id);
-    client.store().put(&key, &json, Some(ttl)).await?;
+    let key = key(host, open_id);
+    host.store().put(&key, &json, Some(ttl)).await?;
     // The store has the latest now: an older copy kept after a failed save is obsolete.
-    TokenHost::tokens(client)
-        .unsaved_users
-        .borrow_mut()
-        .remove(&key);
+    host.tokens().forget_unsaved(&key);
     Ok(())
 }
 
@@ -171,57 +174,33 @@ pub async fn save(client: &Client, open_id: &str, token: &UserToken) -> Result<(
 /// the refresh margin; `None` when nothing usable is stored. Concurrent callers for the same
 /// user share one refresh: a refresh token is sent once, not once per caller.
 pub async fn user_access_token(client: &Client, open_id: &str) -> Result<Option<String>> {
-    use futures_util::future::FutureExt;
     let key = key(client, open_id);
-    let tokens = TokenHost::tokens(client);
-    let existing = tokens.user_inflight.borrow().get(&key).cloned();
-    let shared = match existing {
-        Some(f) => f,
-        None => {
-            let (owner, k, id) = (client.clone(), key.clone(), open_id.to_string());
-            let f: crate::runtime::LocalBoxFuture<'static, Result<Option<String>>> =
-                Box::pin(async move {
-                    let result = load_or_refresh(&owner, &id).await;
-                    TokenHost::tokens(&owner)
-                        .user_inflight
-                        .borrow_mut()
-                        .remove(&k);
-                    result
-                });
-            let shared = f.shared();
-            tokens
-                .user_inflight
-                .borrow_mut()
-                .insert(key, shared.clone());
-            shared
-        }
-    };
-    shared.await
+    let id = open_id.to_string();
+    crate::token::one_refresh_per_user(client, &key, move |owner| {
+        Box::pin(async move { load_or_refresh(owner, &id).await })
+    })
+    .await
 }
 
 /// How many times a refreshed user token's save is tried (once at the refresh, then once per
 /// later call) before it is only kept in memory.
 const MAX_SAVE_ATTEMPTS: u32 = 4;
 
-async fn load_or_refresh(client: &Client, open_id: &str) -> Result<Option<String>> {
-    let key = key(client, open_id);
-    let now = TokenHost::runtime(client).now_ms() / 1000;
-    let unsaved = TokenHost::tokens(client)
-        .unsaved_users
-        .borrow()
-        .get(&key)
-        .cloned();
-    let json = match unsaved {
+async fn load_or_refresh(host: Rc<dyn TokenHost>, open_id: &str) -> Result<Option<String>> {
+    let host = &*host;
+    let key = key(host, open_id);
+    let now = host.runtime().now_ms() / 1000;
+    let json = match host.tokens().unsaved(&key) {
         // The store does not have the latest refresh token: this copy is the only one.
-        Some((json, _, failures)) => {
+        Some((json, failures)) => {
             if failures < MAX_SAVE_ATTEMPTS {
                 if let Some(token) = UserToken::from_json(&json) {
-                    persist(client, open_id, &token, failures).await;
+                    persist(host, open_id, &token, failures).await;
                 }
             }
             json
         }
-        None => match client.store().get(&key).await? {
+        None => match host.store().get(&key).await? {
             Some(json) => json,
             None => return Ok(None),
         },
@@ -229,7 +208,7 @@ async fn load_or_refresh(client: &Client, open_id: &str) -> Result<Option<String
     let Some(token) = UserToken::from_json(&json) else {
         return Ok(None);
     };
-    if now + client.config().refresh_margin_secs < token.expires_at {
+    if now + host.config().refresh_margin_secs < token.expires_at {
         return Ok(Some(token.access_token));
     }
     let Some(refresh) = token
@@ -239,38 +218,35 @@ async fn load_or_refresh(client: &Client, open_id: &str) -> Result<Option<String
     else {
         return Ok(None);
     };
-    let fresh = exchange(client, Grant::Refresh(refresh)).await?;
-    persist(client, open_id, &fresh, 0).await;
+    let fresh = exchange_with(host, Grant::Refresh(refresh)).await?;
+    persist(host, open_id, &fresh, 0).await;
     Ok(Some(fresh.access_token))
 }
 
 /// Saves a refreshed token, which the caller gets whatever the store does: the platform has
 /// already invalidated the old refresh token, so a failed save keeps the new one in memory
 /// (serving the next calls, which try the save again) and is logged as an error.
-async fn persist(client: &Client, open_id: &str, token: &UserToken, failures: u32) {
-    let key = key(client, open_id);
-    let tokens = TokenHost::tokens(client);
-    match save(client, open_id, token).await {
-        Ok(()) => {}
-        Err(e) => {
-            let failures = failures + 1;
-            let logger = TokenHost::logger(client);
-            if failures < MAX_SAVE_ATTEMPTS {
-                crate::log::log_at!(
-                    logger,
-                    crate::log::Level::Error,
-                    "could not save a refreshed user token (attempt {failures} of {MAX_SAVE_ATTEMPTS}); it is kept in memory and the next call tries again: {e}"
-                );
-            } else {
-                crate::log::log_at!(
-                    logger,
-                    crate::log::Level::Error,
-                    "could not save a refreshed user token after {failures} attempts; only this process has it, and the user must authorize again if it restarts: {e}"
-                );
-            }
-            let now = TokenHost::runtime(client).now_ms() / 1000;
-            let expires = token.refresh_expires_at.unwrap_or(token.expires_at);
-            tokens.keep_unsaved(key, token.to_json(), expires, failures, now);
-        }
+async fn persist(host: &dyn TokenHost, open_id: &str, token: &UserToken, failures: u32) {
+    let Err(e) = save_with(host, open_id, token).await else {
+        return;
+    };
+    let failures = failures + 1;
+    let logger = host.logger();
+    if failures < MAX_SAVE_ATTEMPTS {
+        crate::log::log_at!(
+            logger,
+            crate::log::Level::Error,
+            "could not save a refreshed user token (attempt {failures} of {MAX_SAVE_ATTEMPTS}); it is kept in memory and the next call tries again: {e}"
+        );
+    } else {
+        crate::log::log_at!(
+            logger,
+            crate::log::Level::Error,
+            "could not save a refreshed user token after {failures} attempts; only this process has it, and the user must authorize again if it restarts: {e}"
+        );
     }
+    let now = host.runtime().now_ms() / 1000;
+    let expires = token.refresh_expires_at.unwrap_or(token.expires_at);
+    host.tokens()
+        .keep_unsaved(key(host, open_id), token.to_json(), expires, failures, now);
 }

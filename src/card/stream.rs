@@ -7,7 +7,6 @@
 //! (`PATCH .../settings`), also when the source fails; the card then shows a note.
 
 use super::{escape_markdown, markdown, Card};
-use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::json::{quote, RawFields};
 use crate::request::ApiRequest;
@@ -149,17 +148,17 @@ fn initial_card(opts: &StreamOptions) -> Result<String> {
 }
 
 /// Streams `source` into a new card sent to `receive_id` (or replying to `reply_to`); resolves
-/// to the card id once the text is complete and streaming mode is closed.
+/// to the card id once the text is complete and streaming mode is closed. It needs only the
+/// narrow interfaces: a [`Caller`] (a [`crate::Client`] is one) and a clock.
+///
+/// ```no_run
+/// # async fn run(client: &feishu_edge::Client, source: &dyn feishu_edge::card::stream::ChunkSource) -> feishu_edge::Result<()> {
+/// use feishu_edge::card::stream::{stream_card, StreamOptions};
+/// let opts = StreamOptions { reply_to: Some("om_1".into()), ..Default::default() };
+/// let card_id = stream_card(client, &**client.runtime(), source, &opts).await?;
+/// # let _ = card_id; Ok(()) }
+/// ```
 pub async fn stream_card(
-    client: &Client,
-    source: &dyn ChunkSource,
-    opts: &StreamOptions,
-) -> Result<String> {
-    stream_with(client, &**client.runtime(), source, opts).await
-}
-
-/// [`stream_card`] over the narrow interfaces it needs: a [`Caller`] and a clock.
-pub async fn stream_with(
     caller: &dyn Caller,
     runtime: &dyn Runtime,
     source: &dyn ChunkSource,

@@ -58,7 +58,7 @@ impl WasmClient {
         let client = self.core();
         super::to_promise(Box::pin(async move {
             let opts = stream_options(&options_json).map_err(|e| to_js(&e))?;
-            let card_id = stream_card(&client, &JsChunks(next), &opts)
+            let card_id = stream_card(&client, &**client.runtime(), &JsChunks(next), &opts)
                 .await
                 .map_err(|e| to_js(&e))?;
             Ok(JsValue::from_str(&card_id))

@@ -67,6 +67,38 @@ type TokenFuture = Shared<LocalBoxFuture<'static, Result<CachedToken>>>;
 /// A user-token refresh in flight, shared by everyone asking for that user meanwhile.
 pub(crate) type UserTokenFuture = Shared<LocalBoxFuture<'static, Result<Option<String>>>>;
 
+/// Runs `work` once per user `key` at a time: callers asking for the same user while it runs
+/// share its result (a refresh token is sent once, not once per caller).
+pub(crate) async fn one_refresh_per_user(
+    host: &dyn TokenHost,
+    key: &str,
+    work: impl FnOnce(std::rc::Rc<dyn TokenHost>) -> LocalBoxFuture<'static, Result<Option<String>>>,
+) -> Result<Option<String>> {
+    use futures_util::future::FutureExt;
+    let tokens = host.tokens();
+    let existing = tokens.user_inflight.borrow().get(key).cloned();
+    let shared = match existing {
+        Some(f) => f,
+        None => {
+            let owner = host.handle();
+            let run = work(owner.clone());
+            let k = key.to_string();
+            let f: LocalBoxFuture<'static, Result<Option<String>>> = Box::pin(async move {
+                let result = run.await;
+                owner.tokens().user_inflight.borrow_mut().remove(&k);
+                result
+            });
+            let shared = f.shared();
+            tokens
+                .user_inflight
+                .borrow_mut()
+                .insert(key.to_string(), shared.clone());
+            shared
+        }
+    };
+    shared.await
+}
+
 /// What the token manager needs from its client: settings, seams, its cache, and one way to
 /// send a call. [`crate::Client`] is one; the manager knows nothing else of it.
 pub(crate) trait TokenHost {
@@ -93,14 +125,25 @@ pub(crate) struct TokenCache {
     /// serve the revoked token: no `delete`, or an eventually consistent one).
     distrust_store: RefCell<HashSet<String>>,
     /// OAuth refreshes in flight, by user.
-    pub(crate) user_inflight: RefCell<HashMap<String, UserTokenFuture>>,
+    user_inflight: RefCell<HashMap<String, UserTokenFuture>>,
     /// Refreshed user tokens the store did not take, by store key: `(stored form, expiry,
     /// failed saves)`. Refresh tokens are single use, so this may be the only copy: it serves
     /// the next calls, and each of them tries the save again (a bounded number of times).
-    pub(crate) unsaved_users: RefCell<HashMap<String, (String, u64, u32)>>,
+    unsaved_users: RefCell<HashMap<String, (String, u64, u32)>>,
 }
 
 impl TokenCache {
+    /// The user token kept after failed saves under `key`: `(stored form, failed saves)`.
+    pub(crate) fn unsaved(&self, key: &str) -> Option<(String, u32)> {
+        let unsaved = self.unsaved_users.borrow();
+        unsaved
+            .get(key)
+            .map(|(json, _, failures)| (json.clone(), *failures))
+    }
+    /// Forgets the kept copy under `key` (the store has the latest now).
+    pub(crate) fn forget_unsaved(&self, key: &str) {
+        self.unsaved_users.borrow_mut().remove(key);
+    }
     /// Keeps a user token the store would not take (bounded like the token cache).
     pub(crate) fn keep_unsaved(
         &self,

@@ -14,5 +14,6 @@ pub use store::{
 
 #[cfg(feature = "client")]
 pub(crate) use manager::{
-    get as manager_get, invalidate as manager_invalidate, ticket_key as ticket_key_of,
+    get as manager_get, invalidate as manager_invalidate, one_refresh_per_user,
+    ticket_key as ticket_key_of,
 };
