@@ -26,6 +26,7 @@ function catalogIndex() {
     const dot = name.indexOf('.');
     const resource = name.slice(0, dot);
     const spec = {
+      endpoint: `${ns}.${version}.${name}`,
       method: METHODS[code[0]],
       path: rel[0] === '/' ? rel.slice(1) : `${ns}/${version}/${rel}`,
       paginated: code.includes('p'),
@@ -65,33 +66,12 @@ async function* readerChunks(stream) {
   }
 }
 
-/** Per-call options: ours ({ userAccessToken, tenantKey, accessToken, headers, timeoutMs, idempotent })
- *  and the official helpers' shapes ({ headers: { Authorization } }, { lark: {...} }). */
-function callOptions(options = {}) {
-  const { headers, lark, ...rest } = options;
-  const out = { ...rest };
-  const h = { ...headers };
-  const auth = h.Authorization ?? h.authorization;
-  if (auth && /^Bearer /.test(auth)) {
-    out.accessToken ??= auth.slice(7);
-    delete h.Authorization;
-    delete h.authorization;
-  }
-  if (lark) {
-    for (const [k, v] of Object.entries(lark)) {
-      if (/user.?access.?token/i.test(k)) out.userAccessToken ??= v;
-      else if (/tenant.?key/i.test(k)) out.tenantKey ??= v;
-    }
-  }
-  if (Object.keys(h).length) out.headers = h;
-  return out;
-}
-
-function requestOf(spec, payload = {}, options) {
-  const opts = callOptions(options);
-  const headers = payload.headers || opts.headers ? { ...payload.headers, ...opts.headers } : undefined;
-  return { ...opts, method: spec.method, path: spec.path, pathParams: payload.path, params: payload.params, headers };
-}
+/**
+ * A catalog call as the core reads it (src/api/call.rs): the method (name, HTTP method and path
+ * from the generated table), the payload and the options as given. How it becomes a request
+ * (payload parts, headers, the official option shapes) is the core's decision.
+ */
+const target = (spec, payload = {}, options, data = payload.data) => ({ endpoint: spec.endpoint, method: spec.method, path: spec.path, payload: { path: payload.path, params: payload.params, data, headers: payload.headers }, options });
 
 async function upload(client, spec, req, data) {
   const fields = {};
@@ -112,14 +92,9 @@ async function upload(client, spec, req, data) {
 }
 
 function call(client, spec, payload = {}, options) {
-  const req = requestOf(spec, payload, options);
-  if (spec.multipart) return upload(client, spec, req, payload.data);
-  if (spec.binary) return client.download({ ...req, data: payload.data });
-  return client.request({ ...req, data: payload.data });
-}
-
-function pagingOf(spec, payload = {}, options, extra) {
-  return { ...requestOf(spec, payload, options), data: payload.data, ...extra };
+  if (spec.multipart) return upload(client, spec, target(spec, payload, options, undefined), payload.data);
+  if (spec.binary) return client.download(target(spec, payload, options));
+  return client.request(target(spec, payload, options));
 }
 
 
@@ -129,20 +104,20 @@ function resourceObject(client, methods) {
     obj[name] = (payload, options) => call(client, spec, payload, options);
     const byCard = BY_CARD[`${spec.method} ${spec.path}`];
     if (byCard) obj[byCard] = async (payload = {}, options) => call(client, spec, { ...payload, data: byCardData(JSON.stringify(payload.data ?? {})) }, options);
-    if (spec.binary) obj[`${name}Stream`] = (payload = {}, options) => client.downloadStream({ ...requestOf(spec, payload, options), data: payload.data });
+    if (spec.binary) obj[`${name}Stream`] = (payload = {}, options) => client.downloadStream(target(spec, payload, options));
     if (!spec.paginated) continue;
     // The official SDK's page iterator: `for await (const page of await x.listWithIterator(...))`,
     // each page being `data` without its paging fields. Failures throw FeishuError (the official
     // SDK yields null).
     obj[`${name}WithIterator`] = async (payload, options) => {
-      const req = pagingOf(spec, payload, options, { keepData: true });
+      const req = { ...target(spec, payload, options), keepData: true };
       return {
         async *[Symbol.asyncIterator]() {
           yield* client._pageData(req);
         },
       };
     };
-    obj[`${name}Items`] = (payload = {}, options) => client.paginate(pagingOf(spec, payload, options, { maxItems: payload.maxItems }));
+    obj[`${name}Items`] = (payload = {}, options) => client.paginate({ ...target(spec, payload, options), maxItems: payload.maxItems });
   }
   return obj;
 }

@@ -156,7 +156,7 @@ export class FeishuClient {
   /** A multipart upload: `fields` are text, `files` are Blob / Uint8Array / ArrayBuffer / {data, filename, contentType}. */
   upload(options) {
     const { files, ...rest } = options;
-    return this.#core.upload(JSON.stringify({ method: 'POST', ...rest }), fileEntries(files));
+    return this.#core.upload(JSON.stringify(rest.endpoint ? rest : { method: 'POST', ...rest }), fileEntries(files));
   }
 
   /** A binary download; resolves to the bytes. */

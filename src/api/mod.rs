@@ -11,6 +11,7 @@
 
 #[rustfmt::skip]
 pub mod generated;
+pub mod call;
 pub mod helpers;
 pub mod oauth;
 

@@ -42,6 +42,15 @@ pub struct WasmClient {
     client: Client,
 }
 
+/// Request options as the JS side wrote them, or, for a catalog method (`{"endpoint": name,
+/// "payload", "options"}`), the request the core builds from its table ([`crate::api::call`]).
+fn catalog_call(options_json: String) -> Result<String, Error> {
+    if !options_json.contains("\"endpoint\"") {
+        return Ok(options_json);
+    }
+    Ok(crate::api::call::request_options(&options_json)?.unwrap_or(options_json))
+}
+
 #[wasm_bindgen]
 impl WasmClient {
     /// `options_json`: the JSON-able client options; `fetch`, `token_store`, `logger` as given.
@@ -80,6 +89,7 @@ impl WasmClient {
     pub fn request(&self, options_json: String) -> Promise {
         let client = self.client.clone();
         promise(async move {
+            let options_json = catalog_call(options_json)?;
             let req = RequestOptions::parse(&options_json)?.into_request()?;
             let resp = client.request(req).await?;
             parse_body(&resp.body)
@@ -125,6 +135,7 @@ impl WasmClient {
     pub fn upload(&self, options_json: String, files: Array) -> Promise {
         let client = self.client.clone();
         promise(async move {
+            let options_json = catalog_call(options_json)?;
             let opts = RequestOptions::parse(&options_json)?;
             let mut parts: Vec<Part> = opts
                 .text_fields()?
@@ -163,6 +174,7 @@ impl WasmClient {
     pub fn download_stream(&self, options_json: String) -> Promise {
         let client = self.client.clone();
         promise(async move {
+            let options_json = catalog_call(options_json)?;
             let req = RequestOptions::parse(&options_json)?.into_request()?;
             Ok(match client.download_stream(req).await? {
                 (_, Some(stream)) => stream.0,
@@ -175,6 +187,7 @@ impl WasmClient {
     pub fn download(&self, options_json: String) -> Promise {
         let client = self.client.clone();
         promise(async move {
+            let options_json = catalog_call(options_json)?;
             let req = RequestOptions::parse(&options_json)?.into_request()?;
             let d = client.download(req).await?;
             Ok(Uint8Array::from(&d.bytes[..]).into())
@@ -188,7 +201,8 @@ impl WasmClient {
         paging_json: &str,
     ) -> Result<WasmPaginator, JsValue> {
         let make = || -> Result<Paginator, Error> {
-            let req = RequestOptions::parse(options_json)?.into_request()?;
+            let options_json = catalog_call(options_json.to_string())?;
+            let req = RequestOptions::parse(&options_json)?.into_request()?;
             let p = OptionReader::parse("paging options", paging_json)?;
             let options = PageOptions {
                 items_key: p.string("itemsKey")?,
