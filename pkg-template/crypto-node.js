@@ -21,7 +21,7 @@ export function nodeCryptoHost(module) {
   const ecbDecrypt = (key, data) => {
     if (!kept || !same(kept.key, key)) {
       const copy = key.slice(); // `key` is a view of wasm memory
-      kept = { key: copy, decipher: nc().createDecipheriv('aes-256-ecb', copy, null).setAutoPadding(false) };
+      kept = { key: copy, decipher: nc().createDecipheriv('aes-256-ecb', copy, new Uint8Array(0)).setAutoPadding(false) }; // an empty IV: workerd's node:crypto refuses null
     }
     return kept.decipher.update(data);
   };

@@ -53,11 +53,12 @@ extern "C" {
 #[wasm_bindgen(js_name = installCrypto)]
 pub fn install_crypto(host: HostCrypto) {
     let ecb = js_sys::Reflect::has(&host, &JsValue::from_str("aesEcbDecrypt")).unwrap_or(false);
-    crate::crypto::install(Rc::new(JsCrypto(host, ecb)));
+    crate::crypto::install(Rc::new(JsCrypto(host, std::cell::Cell::new(ecb))));
 }
 
-/// [`Crypto`] over the installed host object; `true` when it offers `aesEcbDecrypt`.
-pub struct JsCrypto(HostCrypto, bool);
+/// [`Crypto`] over the installed host object; `true` while its `aesEcbDecrypt` is used (it is
+/// given up for `aesCbcDecrypt` the first time it fails).
+pub struct JsCrypto(HostCrypto, std::cell::Cell<bool>);
 
 /// The primitive's bytes: at once when it returned them, after the promise otherwise.
 async fn bytes(result: Result<JsValue, JsValue>) -> Result<Vec<u8>, CryptoError> {
@@ -113,10 +114,16 @@ impl Crypto for JsCrypto {
         iv: &'a [u8; 16],
         data: &'a [u8],
     ) -> CryptoFuture<'a, Vec<u8>> {
-        if self.1 {
+        if self.1.get() {
             // The host deciphers the blocks; CBC is each one XORed with the block before it
-            // (the IV for the first).
-            let called = whole_blocks(data).map(|_| self.0.aes_ecb_decrypt(key, data));
+            // (the IV for the first). A host whose ECB fails is not asked again.
+            let called = match whole_blocks(data).map(|_| self.0.aes_ecb_decrypt(key, data)) {
+                Ok(Err(_)) => {
+                    self.1.set(false);
+                    return self.aes256_cbc_decrypt(key, iv, data);
+                }
+                other => other,
+            };
             return Box::pin(async move {
                 let mut out = same_length(bytes(called?).await?, data.len())?;
                 let (first, rest) = out.split_at_mut(16);
