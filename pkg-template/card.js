@@ -34,7 +34,7 @@ export const button = (label, opts = {}) => {
   const b = { tag: 'button', text: plain(label), type };
   if (value !== undefined) b.behaviors = [{ type: 'callback', value }];
   if (url !== undefined) b.behaviors = [{ type: 'open_url', default_url: url }];
-  if (submit) { b.form_action_type = 'submit'; b.name = name ?? 'submit'; } else if (name !== undefined) b.name = name;
+  if (submit) { b.form_action_type = 'submit'; b.name = name ?? defaults().submitName; } else if (name !== undefined) b.name = name;
   if (confirm) b.confirm = { title: plain(confirm.title), text: plain(confirm.text) };
   return withOpts(b, rest);
 };
@@ -71,9 +71,9 @@ export const datePicker = (name, opts = {}) => {
 };
 /** A table: `columns` are titles (or `{ name, displayName, dataType }`), `rows` arrays or objects. */
 export const table = (cols, rows, opts = {}) => {
-  const { tablePageSize, tableDataType } = defaults();
+  const { tablePageSize, tableDataType, columnKeyPrefix } = defaults();
   const { pageSize = tablePageSize, ...rest } = opts;
-  const defs = cols.map((c, i) => (typeof c === 'string' ? { name: `c${i}`, display_name: c, data_type: tableDataType } : { name: c.name, display_name: c.displayName ?? c.name, data_type: c.dataType ?? tableDataType }));
+  const defs = cols.map((c, i) => (typeof c === 'string' ? { name: `${columnKeyPrefix}${i}`, display_name: c, data_type: tableDataType } : { name: c.name, display_name: c.displayName ?? c.name, data_type: c.dataType ?? tableDataType }));
   const body = rows.map((r) => (Array.isArray(r) ? Object.fromEntries(defs.map((d, i) => [d.name, r[i] ?? ''])) : r));
   return withOpts({ tag: 'table', page_size: pageSize, columns: defs, rows: body }, rest);
 };

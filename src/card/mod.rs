@@ -71,6 +71,10 @@ pub mod defaults {
     pub const TABLE_DATA_TYPE: &str = "text";
     /// The header colour of the ready-made cards.
     pub const TEMPLATE: &str = "blue";
+    /// A submit button's `name` when none is given.
+    pub const SUBMIT_NAME: &str = "submit";
+    /// The prefix of a table's generated column keys (`c0`, `c1`…).
+    pub const COLUMN_KEY_PREFIX: &str = "c";
     /// An alert card's header colour by level (`info` and unknown levels: [`TEMPLATE`]).
     pub const ALERT_TEMPLATES: [(&str, &str); 4] = [
         ("success", "green"),
@@ -98,7 +102,7 @@ pub mod defaults {
             .map(|(l, t)| format!(r#""{l}":"{t}""#))
             .collect();
         format!(
-            r#"{{"buttonType":"{BUTTON_TYPE}","columnWidth":"{COLUMN_WIDTH}","columnWeight":{COLUMN_WEIGHT},"flexMode":"{FLEX_MODE}","panelExpanded":{PANEL_EXPANDED},"tablePageSize":{TABLE_PAGE_SIZE},"tableDataType":"{TABLE_DATA_TYPE}","template":"{TEMPLATE}","alertTemplates":{{{}}}}}"#,
+            r#"{{"buttonType":"{BUTTON_TYPE}","columnWidth":"{COLUMN_WIDTH}","columnWeight":{COLUMN_WEIGHT},"flexMode":"{FLEX_MODE}","panelExpanded":{PANEL_EXPANDED},"tablePageSize":{TABLE_PAGE_SIZE},"tableDataType":"{TABLE_DATA_TYPE}","template":"{TEMPLATE}","submitName":"{SUBMIT_NAME}","columnKeyPrefix":"{COLUMN_KEY_PREFIX}","alertTemplates":{{{}}}}}"#,
             alerts.join(",")
         )
     }
@@ -197,7 +201,9 @@ pub fn button(text: &str, action: ButtonAction) -> Element {
             "behaviors",
             format!(r#"[{{"type":"open_url","default_url":{}}}]"#, quote(&url)),
         ),
-        ButtonAction::Submit => b.text("form_action_type", "submit").text("name", "submit"),
+        ButtonAction::Submit => b
+            .text("form_action_type", "submit")
+            .text("name", defaults::SUBMIT_NAME),
     }
 }
 /// Adds a confirmation dialog to a button.
@@ -268,7 +274,7 @@ pub fn date_picker(name: &str, placeholder: &str) -> Element {
 }
 /// A table with text columns; each row holds one string per column.
 pub fn table(columns: &[&str], rows: &[Vec<String>]) -> Element {
-    let key = |i: usize| format!("c{i}");
+    let key = |i: usize| format!("{}{i}", defaults::COLUMN_KEY_PREFIX);
     let cols: Vec<String> = columns
         .iter()
         .enumerate()
