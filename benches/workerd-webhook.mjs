@@ -97,7 +97,10 @@ export async function workerdWebhook({ rounds = 7, events = 2000 } = {}) {
     ['feishu-edge, nodejs_compat', packageWorker(`${ROOT}/pkg`), ['nodejs_compat']],
     ['webcrypto by hand', referenceWorker],
   ];
-  if (process.env.BASELINE_PKG) subjects.push(['baseline', packageWorker(process.env.BASELINE_PKG)]);
+  if (process.env.BASELINE_PKG) {
+    subjects.push(['baseline', packageWorker(process.env.BASELINE_PKG)]);
+    subjects.push(['baseline, nodejs_compat', packageWorker(process.env.BASELINE_PKG), ['nodejs_compat']]);
+  }
   const workers = [];
   for (const [name, script, flags] of subjects) workers.push([name, await worker(name.replace(/\W+/g, '-'), script, flags)]);
   const micros = Object.fromEntries(subjects.map(([n]) => [n, []]));
@@ -113,7 +116,8 @@ export async function workerdWebhook({ rounds = 7, events = 2000 } = {}) {
     rounds, events, perEventMicros: perEvent,
     vsWebCrypto: perEvent['webcrypto by hand'] / perEvent['feishu-edge'],
     nodejsCompatSpeedup: perEvent['feishu-edge'] / perEvent['feishu-edge, nodejs_compat'],
-    ...(perEvent.baseline ? { vsBaseline: perEvent.baseline / perEvent['feishu-edge'], nodejsCompatVsBaseline: perEvent.baseline / perEvent['feishu-edge, nodejs_compat'] } : {}),
+    // Each configuration against the previous build in the same configuration.
+    ...(perEvent.baseline ? { vsBaseline: perEvent.baseline / perEvent['feishu-edge'], nodejsCompatVsBaseline: perEvent['baseline, nodejs_compat'] / perEvent['feishu-edge, nodejs_compat'] } : {}),
   };
 }
 
