@@ -108,13 +108,19 @@ function replyOf(r) {
 
 const DEFAULTS = { appId: 'cli_emu', appSecret: 'emu_secret_value', appTicket: 'ticket-emu', tokenExpire: 7200, chats: 5 };
 
-export function startEmulator(options = {}) {
-  const state = { config: { ...DEFAULTS, ...options }, log: [], faults: [], tokens: new Map(), counts: {}, seq: 0, cards: new Map(), messages: new Map(), models: new Map() };
-  let origin = '';
-  const lc = longConnection(state, () => origin);
-  const reset = () => {
-    lc.reset();
-    state.config = { ...DEFAULTS, ...options };
+/** The emulated platform: its state and the handlers of one emulator's requests. */
+class Platform {
+  constructor(options) {
+    this.options = options;
+    this.state = { config: { ...DEFAULTS, ...options }, log: [], faults: [], tokens: new Map(), counts: {}, seq: 0, cards: new Map(), messages: new Map(), models: new Map() };
+    this.origin = '';
+    this.lc = longConnection(this.state, () => this.origin);
+  }
+
+  reset() {
+    const state = this.state;
+    this.lc.reset();
+    state.config = { ...DEFAULTS, ...this.options };
     state.log = [];
     state.faults = [];
     state.tokens = new Map();
@@ -122,15 +128,19 @@ export function startEmulator(options = {}) {
     state.cards = new Map();
     state.messages = new Map();
     state.models = new Map();
-  };
-  const count = (k) => (state.counts[k] = (state.counts[k] ?? 0) + 1);
+  }
 
-  const server = http.createServer(async (req, res) => {
+  count(k) {
+    return (this.state.counts[k] = (this.state.counts[k] ?? 0) + 1);
+  }
+
+  /** One HTTP request: a control path, the long connection's endpoint, or the Open API. */
+  async serve(req, res) {
     const chunks = [];
     for await (const c of req) chunks.push(c);
     const raw = Buffer.concat(chunks);
     const url = new URL(req.url, 'http://emu');
-    const logId = `emu-log-${++state.seq}`;
+    const logId = `emu-log-${++this.state.seq}`;
     const send = (status, body, headers = {}) => {
       const isString = typeof body === 'string' || Buffer.isBuffer(body);
       res.writeHead(status, {
@@ -146,51 +156,51 @@ export function startEmulator(options = {}) {
     };
     if (req.method === 'OPTIONS') return send(204, '');
     try {
-      if (url.pathname.startsWith('/__emu/')) return await control(url, raw, send);
+      if (url.pathname.startsWith('/__emu/')) return await this.control(url, raw, send);
       if (url.pathname === '/callback/ws/endpoint' && req.method === 'POST') {
         let body = null;
         try { body = JSON.parse(raw.toString()); } catch { /* answered as bad credentials */ }
-        return lc.endpoint(body, send);
+        return this.lc.endpoint(body, send);
       }
-      return await api(req, url, raw, send);
+      return await this.api(req, url, raw, send);
     } catch (e) {
       return send(500, { code: -1, msg: `emulator bug: ${e?.stack ?? e}` });
     }
-  });
+  }
 
-  async function control(url, raw, send) {
+  async control(url, raw, send) {
     const body = raw.length ? JSON.parse(raw.toString()) : {};
     switch (url.pathname) {
       case '/__emu/ws/push':
         try {
-          return send(200, await lc.pushEvent(body.payload, body));
+          return send(200, await this.lc.pushEvent(body.payload, body));
         } catch (e) {
           return send(504, { error: String(e?.message ?? e) });
         }
-      case '/__emu/ws/burst': return send(200, await lc.burst(body));
-      case '/__emu/ws/fault': { const { kind, ...rest } = body; lc.fault(kind, rest); return send(200, { ok: true }); }
-      case '/__emu/ws/raw': lc.sendRaw(body.text ?? Buffer.from(body.base64 ?? '', 'base64')); return send(200, { ok: true });
-      case '/__emu/ws/status': return send(200, lc.status());
-      case '/__emu/reset': reset(); Object.assign(state.config, body); return send(200, { ok: true });
-      case '/__emu/config': Object.assign(state.config, body); return send(200, { ok: true });
-      case '/__emu/clear-log': state.log = []; state.counts = {}; return send(200, { ok: true });
-      case '/__emu/faults': state.faults.push(...(body.rules ?? [])); return send(200, { ok: true });
-      case '/__emu/revoke': for (const t of state.tokens.values()) t.revoked = true; return send(200, { ok: true });
-      case '/__emu/log': return send(200, { requests: state.log, counts: state.counts, tokensIssued: [...state.tokens.keys()] });
-      case '/__emu/cards': return send(200, Object.fromEntries(state.cards));
+      case '/__emu/ws/burst': return send(200, await this.lc.burst(body));
+      case '/__emu/ws/fault': { const { kind, ...rest } = body; this.lc.fault(kind, rest); return send(200, { ok: true }); }
+      case '/__emu/ws/raw': this.lc.sendRaw(body.text ?? Buffer.from(body.base64 ?? '', 'base64')); return send(200, { ok: true });
+      case '/__emu/ws/status': return send(200, this.lc.status());
+      case '/__emu/reset': this.reset(); Object.assign(this.state.config, body); return send(200, { ok: true });
+      case '/__emu/config': Object.assign(this.state.config, body); return send(200, { ok: true });
+      case '/__emu/clear-log': this.state.log = []; this.state.counts = {}; return send(200, { ok: true });
+      case '/__emu/faults': this.state.faults.push(...(body.rules ?? [])); return send(200, { ok: true });
+      case '/__emu/revoke': for (const t of this.state.tokens.values()) t.revoked = true; return send(200, { ok: true });
+      case '/__emu/log': return send(200, { requests: this.state.log, counts: this.state.counts, tokensIssued: [...this.state.tokens.keys()] });
+      case '/__emu/cards': return send(200, Object.fromEntries(this.state.cards));
       default: return send(404, { code: -1, msg: 'unknown control path' });
     }
   }
 
-  function takeFault(path) {
-    const i = state.faults.findIndex((f) => !f.match || path.includes(f.match));
+  takeFault(path) {
+    const i = this.state.faults.findIndex((f) => !f.match || path.includes(f.match));
     if (i < 0) return null;
-    const f = state.faults[i];
-    if (f.count === undefined || --f.count <= 0) state.faults.splice(i, 1);
+    const f = this.state.faults[i];
+    if (f.count === undefined || --f.count <= 0) this.state.faults.splice(i, 1);
     return f;
   }
 
-  async function api(req, url, raw, send) {
+  async api(req, url, raw, send) {
     const path = url.pathname.replace(/^\/open-apis\//, '');
     const contentType = req.headers['content-type'] ?? '';
     let body = null;
@@ -216,9 +226,9 @@ export function startEmulator(options = {}) {
       helpdeskAuthorization: req.headers['x-lark-helpdesk-authorization'] ?? null,
       contentType: contentType || null, headers: { ...req.headers }, at: Date.now(),
     };
-    state.log.push(entry);
+    this.state.log.push(entry);
 
-    const fault = takeFault(path);
+    const fault = this.takeFault(path);
     if (fault) {
       if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
       switch (fault.kind) {
@@ -237,58 +247,58 @@ export function startEmulator(options = {}) {
 
     // `x-emu-echo: 1` skips the emulated behaviour: the request is echoed (catalog tests).
     const echoOnly = req.headers['x-emu-echo'] === '1';
-    if (path.startsWith('auth/v3/') && !echoOnly) return auth(path, body, send);
+    if (path.startsWith('auth/v3/') && !echoOnly) return this.auth(path, body, send);
 
-    if (!echoOnly && path === 'authen/v2/oauth/token') return oauthToken(body, send);
-    if (!echoOnly && path.startsWith('bot/v2/hook/')) return customBot(body, send);
+    if (!echoOnly && path === 'authen/v2/oauth/token') return this.oauthToken(body, send);
+    if (!echoOnly && path.startsWith('bot/v2/hook/')) return this.customBot(body, send);
     const token = (entry.authorization ?? '').replace(/^Bearer /, '');
     // `acceptTokens`: tokens a test passes itself (withTenantToken('t-xxx')), valid as tenant tokens.
-    const known = state.tokens.get(token) ?? (state.config.acceptTokens?.includes(token) ? { kind: 'tenant', revoked: false } : undefined);
+    const known = this.state.tokens.get(token) ?? (this.state.config.acceptTokens?.includes(token) ? { kind: 'tenant', revoked: false } : undefined);
     const isUser = token.startsWith('u-');
     if (!isUser && (!known || known.revoked)) {
       return send(400, { code: 99991663, msg: 'Invalid access token for authorization. Please make a request with token attached.' });
     }
-    return endpoint(req.method, path, url, body, form, send, echoOnly);
+    return this.endpoint(req.method, path, url, body, form, send, echoOnly);
   }
 
-  function issue(kind) {
+  issue(kind) {
     const token = `${kind}-emu-${randomUUID()}`;
-    state.tokens.set(token, { kind, revoked: false });
+    this.state.tokens.set(token, { kind, revoked: false });
     return token;
   }
 
-  function auth(path, body, send) {
-    const c = state.config;
+  auth(path, body, send) {
+    const c = this.state.config;
     const creds = body?.app_id === c.appId && body?.app_secret === c.appSecret;
     switch (path) {
       case 'auth/v3/tenant_access_token/internal':
-        count('tenantToken');
+        this.count('tenantToken');
         if (!creds) return send(400, { code: 10014, msg: 'app secret invalid' });
-        return send(200, { code: 0, msg: 'ok', tenant_access_token: issue('t'), expire: c.tokenExpire });
+        return send(200, { code: 0, msg: 'ok', tenant_access_token: this.issue('t'), expire: c.tokenExpire });
       case 'auth/v3/app_access_token/internal':
-        count('appToken');
+        this.count('appToken');
         if (!creds) return send(400, { code: 10014, msg: 'app secret invalid' });
-        return send(200, { code: 0, msg: 'ok', app_access_token: issue('a'), expire: c.tokenExpire });
+        return send(200, { code: 0, msg: 'ok', app_access_token: this.issue('a'), expire: c.tokenExpire });
       case 'auth/v3/app_access_token':
-        count('appToken');
+        this.count('appToken');
         if (!creds) return send(400, { code: 10014, msg: 'app secret invalid' });
         if (body.app_ticket !== c.appTicket) return send(400, { code: 10012, msg: 'app_ticket is invalid' });
-        return send(200, { code: 0, msg: 'ok', app_access_token: issue('a'), expire: c.tokenExpire });
+        return send(200, { code: 0, msg: 'ok', app_access_token: this.issue('a'), expire: c.tokenExpire });
       case 'auth/v3/tenant_access_token': {
-        count('tenantToken');
-        const app = state.tokens.get(body?.app_access_token);
+        this.count('tenantToken');
+        const app = this.state.tokens.get(body?.app_access_token);
         if (!app || app.revoked || !body?.tenant_key) return send(400, { code: 99991664, msg: 'invalid app access token' });
-        return send(200, { code: 0, msg: 'ok', tenant_access_token: issue(`t-${body.tenant_key}`), expire: c.tokenExpire });
+        return send(200, { code: 0, msg: 'ok', tenant_access_token: this.issue(`t-${body.tenant_key}`), expire: c.tokenExpire });
       }
       case 'auth/v3/app_ticket/resend':
-        count('ticketResend');
+        this.count('ticketResend');
         return send(200, { code: 0, msg: 'ok' });
       default: return send(404, { code: 404, msg: 'unknown auth endpoint' });
     }
   }
 
-  function endpoint(method, path, url, body, form, send, echoOnly = false) {
-    if (echoOnly) return echo(method, path, url, body, form, send);
+  endpoint(method, path, url, body, form, send, echoOnly = false) {
+    if (echoOnly) return this.echo(method, path, url, body, form, send);
     const r = route(method, path);
     if (r) {
       const bad = invalid(r, queryOf(url), body);
@@ -298,7 +308,7 @@ export function startEmulator(options = {}) {
       }
     }
     const answer = (data) => send(200, { code: 0, msg: 'success', data: r ? deepMerge(replyOf(r), data) : data });
-    const paged = state.config.pages?.[path];
+    const paged = this.state.config.pages?.[path];
     if (paged) {
       // Generic paging for configured paths: { total, key } items named `${path}#i`.
       const size = Number(url.searchParams.get('page_size') ?? 20);
@@ -312,11 +322,11 @@ export function startEmulator(options = {}) {
       return send(200, Buffer.from(`resource:${decodeURIComponent(path.split('/')[5])}:${url.searchParams.get('type')}`), { 'content-type': 'application/octet-stream' });
     }
     if (method === 'POST' && path === 'drive/v1/files/upload_prepare') {
-      state.uploads = { id: `up_${state.seq}`, parts: [], meta: body };
-      return send(200, { code: 0, msg: 'success', data: { upload_id: state.uploads.id, block_size: state.config.driveBlockSize ?? 4 * 1024 * 1024, block_num: 0 } });
+      this.state.uploads = { id: `up_${this.state.seq}`, parts: [], meta: body };
+      return send(200, { code: 0, msg: 'success', data: { upload_id: this.state.uploads.id, block_size: this.state.config.driveBlockSize ?? 4 * 1024 * 1024, block_num: 0 } });
     }
     if (method === 'POST' && path === 'drive/v1/files/upload_part') {
-      state.uploads.parts.push({ seq: Number(form.seq), size: Number(form.size), bytes: form.file.size, uploadId: form.upload_id });
+      this.state.uploads.parts.push({ seq: Number(form.seq), size: Number(form.size), bytes: form.file.size, uploadId: form.upload_id });
       return send(200, { code: 0, msg: 'success', data: {} });
     }
     if (method === 'POST' && path === 'drive/v1/files/upload_finish') {
@@ -329,7 +339,7 @@ export function startEmulator(options = {}) {
       return send(200, { code: 0, msg: 'success', data: { open_id: 'ou_oauth_user', name: 'OAuth User' } });
     }
     if (method === 'GET' && path === 'im/v1/chats') {
-      const total = state.config.chats;
+      const total = this.state.config.chats;
       const size = Math.min(Number(url.searchParams.get('page_size') ?? 20), 100);
       const start = Number(url.searchParams.get('page_token') ?? 0);
       const items = [];
@@ -343,18 +353,18 @@ export function startEmulator(options = {}) {
     const cardkitCall = (method === 'POST' && path === 'cardkit/v1/cards')
       || (method === 'PUT' && /^cardkit\/v1\/cards\/[^/]+\/elements\/[^/]+\/content$/.test(path))
       || (method === 'PATCH' && /^cardkit\/v1\/cards\/[^/]+\/settings$/.test(path));
-    if (cardkitCall) return cardkit(method, path, body, send);
+    if (cardkitCall) return this.cardkit(method, path, body, send);
     if (method === 'POST' && /^im\/v1\/messages\/[^/]+\/reply$/.test(path)) {
-      const parent = state.messages.get(decodeURIComponent(path.split('/')[3]));
+      const parent = this.state.messages.get(decodeURIComponent(path.split('/')[3]));
       const parentId = decodeURIComponent(path.split('/')[3]);
-      return answer(message(body, { parent_id: parentId, root_id: parent?.root_id || parentId, chat_id: parent?.chat_id ?? `oc_${randomUUID().slice(0, 8)}`, thread_id: body?.reply_in_thread ? `omt_${randomUUID().slice(0, 8)}` : '' }));
+      return answer(this.message(body, { parent_id: parentId, root_id: parent?.root_id || parentId, chat_id: parent?.chat_id ?? `oc_${randomUUID().slice(0, 8)}`, thread_id: body?.reply_in_thread ? `omt_${randomUUID().slice(0, 8)}` : '' }));
     }
     if (method === 'POST' && path === 'im/v1/messages') {
       const chat = url.searchParams.get('receive_id_type') === 'chat_id' ? body?.receive_id : `oc_p2p_${String(body?.receive_id ?? '').slice(0, 12)}`;
-      return answer(message(body, { chat_id: chat }));
+      return answer(this.message(body, { chat_id: chat }));
     }
     if (method === 'GET' && /^im\/v1\/messages\/[^/]+$/.test(path)) {
-      const m = state.messages.get(decodeURIComponent(path.split('/')[3]));
+      const m = this.state.messages.get(decodeURIComponent(path.split('/')[3]));
       if (!m) return send(400, { code: 230001, msg: 'message not found (the emulator knows the messages it was sent)' });
       return answer({ items: [m] });
     }
@@ -373,23 +383,23 @@ export function startEmulator(options = {}) {
       return send(200, Buffer.from(`${r.name}:${id}`), { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${id.replace(/[^\w.-]/g, '_')}"` });
     }
     if (r) {
-      const modelled = resource(method, path, body, r);
+      const modelled = this.resource(method, path, body, r);
       if (modelled) return answer(modelled);
       return answer({});
     }
     // The sheets v2 cell-value methods are real but outside the schema: echoed.
     if (/^sheets\/v2\/spreadsheets\/[^/]+\/(values|values_append|values_prepend|values_batch_get|values_batch_update|values_image)(\/|$)/.test(path)) {
-      return echo(method, path, url, body, form, send);
+      return this.echo(method, path, url, body, form, send);
     }
     // Like the platform: a path no method has is a 404, never a success (a typo must fail).
     return send(404, '404 page not found', { 'content-type': 'text/plain' });
   }
 
   /** Create / get / update / delete / list on a kept resource; null when `path` is not one. */
-  function resource(method, path, body, r) {
+  resource(method, path, body, r) {
     for (const m of MODELS) {
-      const store = state.models.get(m.key) ?? new Map();
-      state.models.set(m.key, store);
+      const store = this.state.models.get(m.key) ?? new Map();
+      this.state.models.set(m.key, store);
       const template = () => replyOf(r)[m.key] ?? replyOf(r).items?.[0] ?? {};
       if (m.base.test(path)) {
         if (method === 'POST') {
@@ -425,21 +435,21 @@ export function startEmulator(options = {}) {
   }
 
   /** A sent message, with the fields the platform returns, kept for later reads. */
-  function message(body, fields) {
+  message(body, fields) {
     const now = String(Date.now());
     const id = `om_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
     const m = {
       message_id: id, root_id: '', parent_id: '', thread_id: '', msg_type: body?.msg_type ?? 'text',
       create_time: now, update_time: now, deleted: false, updated: false,
-      sender: { id: state.config.appId, id_type: 'app_id', sender_type: 'app', tenant_key: 'tk_emu' },
+      sender: { id: this.state.config.appId, id_type: 'app_id', sender_type: 'app', tenant_key: 'tk_emu' },
       body: { content: body?.content ?? '' }, mentions: [], upper_message_id: '',
       ...fields,
     };
-    state.messages.set(id, m);
+    this.state.messages.set(id, m);
     return m;
   }
 
-  function echo(method, path, url, body, form, send) {
+  echo(method, path, url, body, form, send) {
     const record = { method, path, query: url.search, body, form };
     // Binary endpoints: `?__binary=1` answers with bytes (the echo as JSON text), as downloads do.
     if (url.searchParams.get('__binary') === '1') return send(200, Buffer.from(JSON.stringify(record)), { 'content-type': 'application/octet-stream' });
@@ -447,9 +457,9 @@ export function startEmulator(options = {}) {
   }
 
   // OAuth v2 token endpoint (on the accounts host: the same origin here).
-  function oauthToken(body, send) {
-    count('oauthToken');
-    const c = state.config;
+  oauthToken(body, send) {
+    this.count('oauthToken');
+    const c = this.state.config;
     if (body?.client_id !== c.appId || body?.client_secret !== c.appSecret) return send(400, { code: 20002, error: 'invalid_client', msg: 'client secret invalid' });
     const issue = (n) => send(200, { code: 0, access_token: `u-oauth-${n}`, refresh_token: `r-oauth-${n}`, expires_in: c.oauthExpire ?? 7200, refresh_token_expires_in: 604800, scope: 'auth:user.id:read', token_type: 'Bearer' });
     if (body.grant_type === 'authorization_code' && body.code === 'code-ok') return issue(1);
@@ -458,8 +468,8 @@ export function startEmulator(options = {}) {
   }
 
   // Group custom bots: checks the sign when a secret is configured.
-  function customBot(body, send) {
-    const secret = state.config.botSecret;
+  customBot(body, send) {
+    const secret = this.state.config.botSecret;
     if (secret) {
       const expected = createHmac('sha256', `${body?.timestamp}\n${secret}`).update('').digest('base64');
       if (body?.sign !== expected) return send(200, { code: 19021, msg: 'sign match fail or timestamp is not within one hour from current time' });
@@ -469,20 +479,20 @@ export function startEmulator(options = {}) {
 
   // CardKit: card entities whose elements take streamed content with strictly increasing
   // sequences; a repeated uuid is acknowledged without being applied again.
-  function cardkit(method, path, body, send) {
+  cardkit(method, path, body, send) {
     const parts = path.split('/').map(decodeURIComponent); // cardkit v1 cards {id} ...
     if (method === 'POST' && parts.length === 3) {
       if (body?.type !== 'card_json' || typeof body?.data !== 'string') return send(400, { code: 300301, msg: 'type must be card_json and data a string' });
       let card;
       try { card = JSON.parse(body.data); } catch { return send(400, { code: 300302, msg: 'data is not JSON' }); }
-      const id = `card_emu_${state.cards.size + 1}`;
+      const id = `card_emu_${this.state.cards.size + 1}`;
       const elements = {};
       const walk = (list) => { for (const el of list ?? []) { if (el.element_id) elements[el.element_id] = el.content ?? ''; walk(el.elements); for (const c of el.columns ?? []) walk(c.elements); } };
       walk(card.body?.elements);
-      state.cards.set(id, { card, elements, streaming: card.config?.streaming_mode === true, sequences: [], uuids: [], updates: 0, settingsCalls: 0 });
+      this.state.cards.set(id, { card, elements, streaming: card.config?.streaming_mode === true, sequences: [], uuids: [], updates: 0, settingsCalls: 0 });
       return send(200, { code: 0, msg: 'success', data: { card_id: id } });
     }
-    const entry = state.cards.get(parts[3]);
+    const entry = this.state.cards.get(parts[3]);
     if (!entry) return send(400, { code: 300311, msg: 'card not found' });
     const apply = (fn) => {
       if (entry.uuids.includes(body?.uuid)) return send(200, { code: 0, msg: 'success (repeated uuid, not applied again)', data: {} });
@@ -507,14 +517,19 @@ export function startEmulator(options = {}) {
     }
     return send(404, { code: 404, msg: 'unknown cardkit call' });
   }
+}
 
+export function startEmulator(options = {}) {
+  const platform = new Platform(options);
+  const server = http.createServer((req, res) => platform.serve(req, res));
+  const { lc, state } = platform;
   return new Promise((resolve) => {
     server.on('upgrade', (req, socket) => lc.upgrade(req, socket));
     server.listen(options.port ?? 0, '127.0.0.1', () => {
       const { port } = server.address();
-      origin = `http://127.0.0.1:${port}`;
+      platform.origin = `http://127.0.0.1:${port}`;
       const close = () => new Promise((r) => { lc.reset(); server.closeAllConnections?.(); server.close(() => r()); });
-      resolve({ url: origin, port, state, close, pushEvent: lc.pushEvent, wsFault: lc.fault, wsStatus: lc.status, wsSendRaw: lc.sendRaw });
+      resolve({ url: platform.origin, port, state, close, pushEvent: lc.pushEvent, wsFault: lc.fault, wsStatus: lc.status, wsSendRaw: lc.sendRaw });
     });
   });
 }
