@@ -66,11 +66,43 @@ fn write(
             out.field(to, raw);
         }
     }
-    // Headers: the payload's, then the call options' (an `Authorization: Bearer …` header there
-    // is the official helpers' way of naming a token: it becomes `accessToken`).
+    let (headers, bearer) = headers_of(payload, options)?;
+    if let Some(headers) = headers {
+        out.field("headers", &headers);
+    }
+    let (user, tenant) = lark_tokens(options)?;
+    // Named tokens the options do not already give in our shape.
+    for (key, value) in [
+        ("accessToken", bearer),
+        ("userAccessToken", user),
+        ("tenantKey", tenant),
+    ] {
+        if let (None, Some(v)) = (options.get(key), value) {
+            out.field(key, &quote(&v));
+        }
+    }
+    for (key, raw) in &options.0 {
+        if !matches!(key.as_ref(), "headers" | "lark") {
+            out.field(key, raw);
+        }
+    }
+    for (key, raw) in &call.0 {
+        if !CALL_KEYS.contains(&key.as_ref()) {
+            out.field(key, raw);
+        }
+    }
+    Ok(out.finish())
+}
+
+/// The payload's headers, then the call options' (`None` when there are none), and the token of
+/// an `Authorization: Bearer …` header among them: the official helpers' way of naming a token,
+/// which becomes `accessToken`.
+fn headers_of(
+    payload: &RawFields<'_>,
+    options: &RawFields<'_>,
+) -> Result<(Option<String>, Option<String>)> {
     let mut headers = ObjectWriter::default();
-    let mut count = 0;
-    let mut bearer = None;
+    let (mut count, mut bearer) = (0, None);
     for source in [
         &object(payload, "headers", "headers")?,
         &object(options, "headers", "headers")?,
@@ -87,42 +119,26 @@ fn write(
             count += 1;
         }
     }
-    if count > 0 {
-        out.field("headers", &headers.finish());
-    }
-    let mut named = |key: &str, value: Option<String>| {
-        if let (false, Some(v)) = (options.get(key).is_some(), value) {
-            out.field(key, &quote(&v));
-        }
-    };
-    named("accessToken", bearer);
-    // The official `{ lark: { user_access_token, tenant_key } }`.
+    Ok(((count > 0).then(|| headers.finish()), bearer))
+}
+
+/// The user access token and tenant key of the official `{ lark: { user_access_token,
+/// tenant_key } }` option (key names matched loosely, as the official helpers write them).
+fn lark_tokens(options: &RawFields<'_>) -> Result<(Option<String>, Option<String>)> {
     let lark = object(options, "lark", "`lark`")?;
-    let lark_value = |pattern: fn(&str) -> bool| {
+    let value = |wanted: &[&str]| {
         lark.0
             .iter()
-            .find(|(k, _)| pattern(&k.to_ascii_lowercase()))
+            .find(|(k, _)| {
+                let k = k.to_ascii_lowercase();
+                wanted.iter().all(|w| k.contains(w))
+            })
             .and_then(|(_, raw)| crate::json::unquote(raw))
     };
-    named(
-        "userAccessToken",
-        lark_value(|k| k.contains("user") && k.contains("access") && k.contains("token")),
-    );
-    named(
-        "tenantKey",
-        lark_value(|k| k.contains("tenant") && k.contains("key")),
-    );
-    for (key, raw) in &options.0 {
-        if !matches!(key.as_ref(), "headers" | "lark") {
-            out.field(key, raw);
-        }
-    }
-    for (key, raw) in &call.0 {
-        if !CALL_KEYS.contains(&key.as_ref()) {
-            out.field(key, raw);
-        }
-    }
-    Ok(out.finish())
+    Ok((
+        value(&["user", "access", "token"]),
+        value(&["tenant", "key"]),
+    ))
 }
 
 #[cfg(test)]
