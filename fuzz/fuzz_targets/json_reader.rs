@@ -1,7 +1,7 @@
 //! The crate's JSON reader against serde_json on any text: the same verdict on validity, the
 //! same object members, the same decoded strings, and `quote` round-trips.
 #![no_main]
-use feishu_edge::json::{is_valid, quote, unquote, Json, RawFields};
+use feishu_edge::json::{is_valid, quote, unquote, Json, Nested, RawFields};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -21,6 +21,21 @@ fuzz_target!(|data: &[u8]| {
         for (key, raw) in &fields.0 {
             assert!(map.contains_key(key.as_ref()), "member {key:?} of {text:?}");
             assert!(is_valid(raw));
+        }
+    }
+    // The one-pass reader agrees with reading twice: the same fields, and each opened member's
+    // fields are those a second read of its raw text gives.
+    let nested = Nested::parse_within(text, 128, &["header", "event"]);
+    assert_eq!(nested.is_ok(), RawFields::parse(text).is_some(), "one-pass verdict on {text:?}");
+    if let Ok(n) = &nested {
+        for key in ["header", "event"] {
+            let again = n.fields.get(key).and_then(RawFields::parse);
+            let opened = n.object(key);
+            assert_eq!(
+                opened.map(|f| f.0.clone()),
+                again.map(|f| f.0),
+                "member {key} of {text:?}"
+            );
         }
     }
     if let Ok(serde_json::Value::String(s)) = &theirs {
