@@ -584,3 +584,50 @@ pub fn encrypt_event(
         Ok(JsValue::from_str(&sealed))
     })
 }
+
+/// The request the platform would send (`signEvent`): `{ body, headers }`, or with `wait` and
+/// an asynchronous host a promise of it. The recipe is the core's
+/// ([`crypto::signed_request`]).
+#[wasm_bindgen(js_name = signEventRaw)]
+#[allow(clippy::too_many_arguments)]
+pub fn sign_event(
+    plaintext: String,
+    encrypt_key: Option<String>,
+    verification_token: Option<String>,
+    legacy_card: bool,
+    timestamp: String,
+    nonce: String,
+    iv: &[u8],
+    wait: bool,
+) -> Result<JsValue, JsValue> {
+    let iv: [u8; 16] = iv
+        .try_into()
+        .map_err(|_| to_js(&Error::InvalidRequest("iv must be 16 bytes".into())))?;
+    let crypto = provider()?;
+    now_or_promise("signEvent", wait, async move {
+        let how = crypto::Signing {
+            encrypt_key: encrypt_key.as_deref().filter(|k| !k.is_empty()),
+            verification_token: verification_token.as_deref().filter(|t| !t.is_empty()),
+            legacy_card,
+            timestamp: &timestamp,
+            nonce: &nonce,
+            iv,
+        };
+        let (body, headers) = crypto::signed_request(&*crypto, plaintext.as_bytes(), &how)
+            .await
+            .map_err(|e| to_js(&Error::Config(e.to_string())))?;
+        let mut text = String::from(r#"{"body":"#);
+        push_quoted(&mut text, &body);
+        text.push_str(r#","headers":{"#);
+        for (i, (name, value)) in headers.iter().enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            push_quoted(&mut text, name);
+            text.push(':');
+            push_quoted(&mut text, value);
+        }
+        text.push_str("}}");
+        Ok(object(&text))
+    })
+}

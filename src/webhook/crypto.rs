@@ -164,6 +164,73 @@ pub async fn encrypt(
     Ok(B64.encode(out))
 }
 
+/// How [`signed_request`] signs: with the encrypt key (the body encrypted first), or as a legacy
+/// card callback with the verification token.
+#[derive(Debug, Clone, Copy)]
+pub struct Signing<'a> {
+    /// The encrypt key: the body is sent encrypted and signed with SHA-256 over it.
+    pub encrypt_key: Option<&'a str>,
+    /// The verification token: a legacy card callback is signed with SHA-1 over it.
+    pub verification_token: Option<&'a str>,
+    /// Sign as a legacy card callback (plain, SHA-1 over the token).
+    pub legacy_card: bool,
+    /// `X-Lark-Request-Timestamp`.
+    pub timestamp: &'a str,
+    /// `X-Lark-Request-Nonce`.
+    pub nonce: &'a str,
+    /// The AES IV of the encrypted body.
+    pub iv: [u8; 16],
+}
+
+/// The request the platform would send for `plaintext`, as `(body, headers)`: with an encrypt
+/// key, `{"encrypt":…}` signed with SHA-256 over the key; as a legacy card callback, the
+/// plaintext signed with SHA-1 over the verification token; otherwise the plaintext, unsigned.
+/// For tests and users' own test suites (the formulas are the ones [`parse`](super::parse)
+/// checks).
+///
+/// ```
+/// # #[cfg(feature = "rustcrypto")] {
+/// use feishu_edge::{crypto::{now, RustCrypto}, webhook::crypto::{signed_request, Signing}};
+/// let how = Signing { encrypt_key: Some("k"), verification_token: None, legacy_card: false, timestamp: "1", nonce: "n", iv: [0; 16] };
+/// let (body, headers) = now(signed_request(&RustCrypto, b"{}", &how)).unwrap().unwrap();
+/// assert!(body.starts_with(r#"{"encrypt":""#));
+/// assert_eq!(headers.iter().map(|(k, _)| *k).collect::<Vec<_>>(), ["content-type", "x-lark-request-timestamp", "x-lark-request-nonce", "x-lark-signature"]);
+/// # }
+/// ```
+pub async fn signed_request(
+    crypto: &dyn Crypto,
+    plaintext: &[u8],
+    how: &Signing<'_>,
+) -> Result<(String, Vec<(&'static str, String)>), CryptoError> {
+    let mut headers = vec![(
+        "content-type",
+        "application/json; charset=utf-8".to_string(),
+    )];
+    let body = match (how.encrypt_key, how.legacy_card) {
+        (Some(key), false) => format!(
+            r#"{{"encrypt":{}}}"#,
+            crate::json::quote(&encrypt(crypto, plaintext, key, how.iv).await?)
+        ),
+        _ => String::from_utf8_lossy(plaintext).into_owned(),
+    };
+    let (ts, nonce) = (how.timestamp, how.nonce);
+    let signature = match (how.legacy_card, how.encrypt_key, how.verification_token) {
+        (false, Some(key), _) => {
+            Some(event_signature(crypto, ts, nonce, key, body.as_bytes()).await?)
+        }
+        (true, _, Some(token)) => {
+            Some(card_signature(crypto, ts, nonce, token, body.as_bytes()).await?)
+        }
+        _ => None,
+    };
+    if let Some(signature) = signature {
+        headers.push(("x-lark-request-timestamp", ts.to_string()));
+        headers.push(("x-lark-request-nonce", nonce.to_string()));
+        headers.push(("x-lark-signature", signature));
+    }
+    Ok((body, headers))
+}
+
 #[cfg(test)]
 #[cfg(feature = "rustcrypto")]
 mod tests {
