@@ -27,7 +27,7 @@ function withLatency(store, maxMs) {
  * Runs the chaos scenario; resolves to figures:
  * { events, deliveries, exactlyOnce, lost, duplicated, failedAttempts, ms }.
  */
-export async function chaosRun(ctx, store, { events = 1000, seed = 7, scale = 1000, maxLatencyMs = 100, prefix = 'chaos' } = {}) {
+export async function chaosRun(ctx, store, { events = 1000, seed = 7, scale = 1000, maxLatencyMs = 100, prefix = 'chaos', dispatcherOptions = {} } = {}) {
   const rand = rng(seed);
   const runId = `${prefix}_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
   const plans = Array.from({ length: events }, (_, i) => ({ id: `${runId}_${i}`, copies: 1 + Math.floor(rand() * 5), failFirst: Math.floor(rand() * 3), attempts: 0, successes: 0 }));
@@ -40,7 +40,7 @@ export async function chaosRun(ctx, store, { events = 1000, seed = 7, scale = 10
     if (plan.attempts <= plan.failFirst) throw new Error('planned failure');
     plan.successes++;
   };
-  const dispatchers = Array.from({ length: 3 }, () => new ctx.EventDispatcher({ encryptKey: KEY, verificationToken: TOKEN, dedupeStore: slow, logLevel: 'none' })
+  const dispatchers = Array.from({ length: 3 }, () => new ctx.EventDispatcher({ encryptKey: KEY, verificationToken: TOKEN, dedupeStore: slow, logLevel: 'none', ...dispatcherOptions })
     .register({ 'im.message.receive_v1': handler }));
   let deliveries = 0, gaveUp = 0;
   const chain = async (event, copy) => {
