@@ -1,7 +1,7 @@
 // What the low-level helpers share, synchronous (`wait: false`) or asynchronous: the calls into
 // the core. Not a public module: webhook.js exports the `…Async` helpers over it, and
 // sync-helpers.js the synchronous ones (Node and Deno entries only).
-import { computeSignature as sign, encryptEventRaw, signEventRaw } from './wasm/feishu_edge_bg.js';
+import { computeSignature as sign, encryptEventRaw } from './wasm/feishu_edge_bg.js';
 import { ready } from './internal.js';
 
 export function signatureOf({ timestamp, nonce, key, body, algorithm }, wait) {
@@ -20,9 +20,18 @@ export function sealed(payload, encryptKey, iv = crypto.getRandomValues(new Uint
   return encryptEventRaw(plain, encryptKey, iv, wait);
 }
 
-/** The request the platform would send for `payload`: `{ body, headers }` (the recipe is the core's). */
-export function signed(payload, { encryptKey, verificationToken, timestamp = Math.floor(Date.now() / 1000), nonce = Math.random().toString(36).slice(2), legacyCard = false, iv = crypto.getRandomValues(new Uint8Array(16)) } = {}, wait) {
-  ready();
+// The signing recipe once, for both: each crypto step is yielded and run synchronously or awaited.
+export function* signing(payload, { encryptKey, verificationToken, timestamp = Math.floor(Date.now() / 1000), nonce = Math.random().toString(36).slice(2), legacyCard = false, iv } = {}) {
   const plain = typeof payload === 'string' ? payload : JSON.stringify(payload);
-  return signEventRaw(plain, encryptKey || undefined, verificationToken || undefined, !!legacyCard, String(timestamp), String(nonce), iv, wait);
+  const headers = { 'content-type': 'application/json; charset=utf-8' };
+  let body = plain;
+  if (encryptKey && !legacyCard) body = JSON.stringify({ encrypt: yield { call: (wait) => sealed(plain, encryptKey, iv, wait) } });
+  const key = legacyCard ? verificationToken : encryptKey;
+  if (key) {
+    headers['x-lark-request-timestamp'] = String(timestamp);
+    headers['x-lark-request-nonce'] = nonce;
+    const input = { timestamp, nonce, key, body, algorithm: legacyCard ? 'sha1' : 'sha256' };
+    headers['x-lark-signature'] = yield { call: (wait) => signatureOf(input, wait) };
+  }
+  return { body, headers };
 }

@@ -3,7 +3,7 @@
 // want of it. Every entry has the `…Async` names (webhook.js), which work in every runtime.
 import { decryptEvent as decrypt } from './wasm/feishu_edge_bg.js';
 import { ready } from './internal.js';
-import { signatureOf, verified, sealed, signed } from './helpers-core.js';
+import { signatureOf, verified, sealed, signing } from './helpers-core.js';
 
 /** hex SHA-256(timestamp + nonce + key + body); `algorithm: 'sha1'` for legacy card callbacks. */
 export function computeSignature(input) {
@@ -31,7 +31,10 @@ export function encryptEvent(payload, encryptKey, iv) {
  * encrypt key; plain (and SHA-1-signed with `legacyCard`) otherwise.
  */
 export function signEvent(payload, options = {}) {
-  return signed(payload, options, false);
+  const steps = signing(payload, options);
+  let step = steps.next();
+  while (!step.done) step = steps.next(step.value.call(false));
+  return step.value;
 }
 
 /**

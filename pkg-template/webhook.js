@@ -200,7 +200,7 @@ export class CardActionHandler extends WebhookEndpoint {
 // sync-helpers.js, exported only by the Node and Deno entries, where the crypto always is
 // synchronous: code that imports them does not build for workerd or a browser, rather than
 // throwing there in production.
-import { signatureOf, verified, sealed, signed } from './helpers-core.js';
+import { signatureOf, verified, sealed, signing } from './helpers-core.js';
 
 /** hex SHA-256(timestamp + nonce + key + body); `algorithm: 'sha1'` for legacy card callbacks. */
 export async function computeSignatureAsync(input) {
@@ -224,5 +224,8 @@ export async function encryptEventAsync(payload, encryptKey, iv) {
  * encrypt key; plain (and SHA-1-signed with `legacyCard`) otherwise.
  */
 export async function signEventAsync(payload, options = {}) {
-  return signed(payload, options, true);
+  const steps = signing(payload, options);
+  let step = steps.next();
+  while (!step.done) step = steps.next(await step.value.call(true));
+  return step.value;
 }
