@@ -66,6 +66,8 @@ function reply(status, body) {
 
 class WebhookEndpoint {
   #core;
+  /** Whether the core's synchronous path can take requests here (asked once). */
+  #synchronous;
   #client;
 
   constructor(options, card) {
@@ -118,7 +120,8 @@ class WebhookEndpoint {
     const [ts, nonce, sig, type] = [get('x-lark-request-timestamp'), get('x-lark-request-nonce'), get('x-lark-signature'), get('content-type')];
     // A string crosses as its UTF-8 bytes, encoded natively (wasm-bindgen's string copy is a JS loop).
     const text = typeof rawBody === 'string';
-    if (!options.waitUntil && !options.queue && (text || rawBody instanceof Uint8Array)) {
+    this.#synchronous ??= core.synchronous;
+    if (this.#synchronous && !options.waitUntil && !options.queue && (text || rawBody instanceof Uint8Array)) {
       // Synchronous host crypto, no store: checked in one call, no promise until the handler.
       const bytes = text && rawBody.length * 3 <= scratch.length ? scratch.subarray(0, utf8.encodeInto(rawBody, scratch).written) : text ? utf8.encode(rawBody) : rawBody;
       const now = core.invokeNow(bytes, ts, nonce, sig, type);
@@ -127,6 +130,7 @@ class WebhookEndpoint {
         const [returned, id] = now;
         return Promise.resolve(returned).then((v) => core.finishNow(id, true, v), (e) => core.finishNow(id, false, e));
       }
+      // Declined after all (an app_ticket for a client waits on its store): the asynchronous path.
     }
     const body = text ? utf8.encode(rawBody) : rawBody instanceof ArrayBuffer ? new Uint8Array(rawBody) : rawBody;
     return core.invoke(body, ts, nonce, sig, type, options.waitUntil, options.queue);

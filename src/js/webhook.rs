@@ -406,6 +406,13 @@ impl WasmDispatcher {
         }))
     }
 
+    /// Whether `invokeNow` can answer at all: the host crypto is synchronous and there is no
+    /// de-duplication store (so the glue encodes a body once, for the path that will take it).
+    #[wasm_bindgen(getter)]
+    pub fn synchronous(&self) -> bool {
+        self.dispatcher.may_begin_now() && super::crypto::host_is_synchronous()
+    }
+
     /// The synchronous path of `invoke` (no `waitUntil`, no queue), where the host crypto is
     /// synchronous and there is no de-duplication store: verifies, decrypts, checks and shapes
     /// in this call. Returns the result object when the request is answered, or

@@ -378,7 +378,7 @@ impl Dispatcher {
         headers: &Headers,
         handler: &dyn EventHandler,
     ) -> Option<Begun> {
-        if self.dedupe.is_some() {
+        if !self.may_begin_now() {
             return None;
         }
         if !self.config.verifies_http() {
@@ -404,6 +404,12 @@ impl Dispatcher {
             return Some(Begun::Reply(self.unhandled(&event)));
         }
         Some(Begun::Handle(event))
+    }
+
+    /// Whether [`Dispatcher::begin_now`] can answer here at all: not with a de-duplication
+    /// store (its claims wait on the store). The crypto may still make it decline.
+    pub fn may_begin_now(&self) -> bool {
+        self.dedupe.is_none()
     }
 
     /// The reply to an event [`Dispatcher::begin_now`] handed over, from its handler's
