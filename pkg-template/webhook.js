@@ -117,7 +117,7 @@ class WebhookEndpoint {
     }
     const get = headerReader(headers);
     const core = this.#core;
-    const [ts, nonce, sig, type] = [get('x-lark-request-timestamp'), get('x-lark-request-nonce'), get('x-lark-signature'), get('content-type')];
+    const ts = get('x-lark-request-timestamp'), nonce = get('x-lark-request-nonce'), sig = get('x-lark-signature'), type = get('content-type');
     // A string crosses as its UTF-8 bytes, encoded natively (wasm-bindgen's string copy is a JS loop).
     const text = typeof rawBody === 'string';
     this.#synchronous ??= core.synchronous;

@@ -159,17 +159,13 @@ impl Reason {
             }
         }
     }
-    /// The reason with this stable name (the JS layer reports refusals it detects while
-    /// reading a body by name).
+    /// The reason with this stable name, among the two the JS layer detects before a body
+    /// reaches the core: a request that is not a POST, and a body that did not arrive in time
+    /// (the size rule is `parse`'s).
     pub fn from_name(name: &str) -> Option<Reason> {
-        [
-            Reason::MethodNotAllowed,
-            Reason::BodyTooLarge,
-            Reason::BodyTimeout,
-            Reason::EmptyBody,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == name)
+        [Reason::MethodNotAllowed, Reason::BodyTimeout]
+            .into_iter()
+            .find(|r| r.as_str() == name)
     }
     /// The JSON error body: `{"error": name, "message": sentence}`.
     pub fn body(self) -> String {

@@ -355,9 +355,9 @@ impl WasmDispatcher {
     }
 
     /// The result object of a refusal the glue detected before the body reached wasm
-    /// (`method_not_allowed`, `body_too_large`, `body_timeout`, `empty_body`).
+    /// (`method_not_allowed`, `body_timeout`).
     pub fn refusal(&self, reason: &str) -> JsValue {
-        refused(Reason::from_name(reason).unwrap_or(Reason::EmptyBody))
+        refused(Reason::from_name(reason).unwrap_or(Reason::BodyTimeout))
     }
 
     /// Handles one request: resolves to `{status, body, eventType, reason, duplicate}`. With a
