@@ -174,13 +174,13 @@ impl Client {
 
     /// Sends a JSON call and checks its envelope.
     pub async fn request(&self, req: ApiRequest) -> Result<ApiResponse> {
-        let resp = self.execute(&req, false).await?;
+        let resp = self.execute(req, false).await?;
         envelope::check(resp)
     }
 
     /// Sends a call whose success is raw bytes (on failure the JSON envelope becomes the error).
     pub async fn download(&self, req: ApiRequest) -> Result<Download> {
-        let resp = self.execute(&req, false).await?;
+        let resp = self.execute(req, false).await?;
         envelope::check_binary(resp)
     }
 
@@ -192,7 +192,7 @@ impl Client {
         &self,
         req: ApiRequest,
     ) -> Result<(Download, Option<ResponseStream>)> {
-        let mut resp = self.execute(&req, true).await?;
+        let mut resp = self.execute(req, true).await?;
         let stream = resp.stream.take();
         Ok((envelope::check_binary(resp)?, stream))
     }
@@ -218,29 +218,46 @@ impl Client {
         }
     }
 
-    /// The token a call sends. A URL outside the configured base URL's origin gets none unless
-    /// the call itself named one (`accessToken` / `userAccessToken`): the app's tenant, app and
-    /// `asUser` tokens never leave for another host.
-    async fn token_for(&self, req: &ApiRequest, auth: &Auth, url: &str) -> Result<Option<String>> {
+    /// The token a call sends, if it is known without waiting: `Ok(Err(kind))` when a managed
+    /// token must be fetched (or read from the store) first. A URL outside the configured base
+    /// URL's origin gets none unless the call itself named one (`accessToken` /
+    /// `userAccessToken`): the app's tenant, app and `asUser` tokens never leave for another host.
+    fn token_now(
+        &self,
+        req: &ApiRequest,
+        auth: &Auth,
+        url: &str,
+    ) -> Result<std::result::Result<Option<String>, TokenKind>> {
         let explicit = matches!(req.auth, Auth::Token(_) | Auth::User(_));
         if !explicit && !crate::request::same_origin(url, self.inner.config.base_url_str()) {
-            return Ok(None);
+            return Ok(Ok(None));
         }
         Ok(match auth {
-            Auth::None => None,
-            Auth::User(t) | Auth::Token(t) => Some(t.clone()),
+            Auth::None => Ok(None),
+            Auth::User(t) | Auth::Token(t) => Ok(Some(t.clone())),
             Auth::Tenant if self.inner.config.app_type == AppType::Marketplace => {
                 return Err(Error::InvalidRequest(
                     "marketplace apps must pass tenantKey for tenant-token calls".into(),
                 ))
             }
             // disableTokenCache: no managed token; the call carries what it was given.
-            _ if self.inner.config.disable_token_cache => None,
+            _ if self.inner.config.disable_token_cache => Ok(None),
             other => match self.managed_kind(other) {
-                Some(kind) => Some(token::manager_get(self, kind).await?),
-                None => None,
+                Some(kind) => match token::cached(self, &kind) {
+                    Some(t) => Ok(Some(t)),
+                    None => Err(kind),
+                },
+                None => Ok(None),
             },
         })
+    }
+
+    /// Carries out a call's [`Step::Token`]: a managed token, fetched anew after a rejection.
+    pub(crate) async fn obtain(&self, work: TokenWork) -> Result<String> {
+        if work.refresh {
+            token::manager_invalidate(self, &work.kind).await;
+        }
+        token::manager_get(self, work.kind).await
     }
 
     fn http_request(
@@ -276,32 +293,56 @@ impl Client {
         }
     }
 
-    /// Runs the pipeline up to a reply that is not retried: tokens, timeouts, token refresh on
-    /// the invalid-token codes, and the retry policy. Returns the reply of the last attempt,
-    /// unchecked unless a retry decision needed to read it. The I/O and the waits are here;
-    /// what each reply means is [`Attempts::judge`]'s.
-    async fn execute(&self, req: &ApiRequest, stream: bool) -> Result<HttpResponse> {
-        let inner = &self.inner;
-        self.check_sendable(req)?;
-        let auth = self.effective_auth(&req.auth);
-        let url = req.url(inner.config.base_url_str())?;
-        let path_for_log = url.split('?').next().unwrap_or("").to_string();
-        let what = format!("{} {}", req.method.as_str(), path_for_log);
-        let mut attempts = Attempts::new(
-            &inner.config.retry,
-            req.is_idempotent(),
-            inner.runtime.now_ms(),
-        );
+    /// Runs the pipeline up to a reply that is not retried: the async driver of [`Call`] over
+    /// the client's transport and clock. (The npm package drives the same state machine from
+    /// JS, which performs the `fetch` and the waits itself.)
+    async fn execute(&self, req: ApiRequest, stream: bool) -> Result<HttpResponse> {
+        let mut call = self.begin(req, stream)?;
+        let mut outcome = None;
         loop {
-            let token = self.token_for(req, &auth, &url).await?;
-            let refreshable = token.is_some() && self.managed_kind(&auth).is_some();
-            let http = self.http_request(req, url.clone(), token, stream);
-            let debug = inner.logger.enabled(Level::Debug);
-            let sent_at = if debug { inner.runtime.now_ms() } else { 0 };
-            let outcome = inner.transport.send(http).await;
-            if let (true, Ok(resp)) = (debug, &outcome) {
-                let elapsed = inner.runtime.now_ms().saturating_sub(sent_at);
+            match self.step(&mut call, outcome.take()) {
+                Step::Send(http) => outcome = Some(self.inner.transport.send(http).await),
+                Step::Token(work) => call.set_token(self.obtain(work).await?),
+                Step::Wait(ms) => self.inner.runtime.sleep(ms).await,
+                Step::Reply(resp) => return Ok(resp),
+                Step::Fail(error) => return Err(error),
+            }
+        }
+    }
+
+    /// Starts a call: refuses what cannot be sent and resolves its URL. Nothing is sent; drive
+    /// it with [`Client::step`].
+    pub(crate) fn begin(&self, req: ApiRequest, stream: bool) -> Result<Call> {
+        self.check_sendable(&req)?;
+        let auth = self.effective_auth(&req.auth);
+        let url = req.url(self.inner.config.base_url_str())?;
+        let attempts = Attempts::new(req.is_idempotent(), self.inner.runtime.now_ms());
+        Ok(Call {
+            req,
+            auth,
+            url,
+            stream,
+            attempts,
+            token: None,
+            sent_at: 0,
+            timeout_ms: None,
+        })
+    }
+
+    /// The call's next step, synchronously: given the last attempt's outcome (or `None` to
+    /// start, after a wait, or after a token was set), what to send, wait for or fetch, or how
+    /// the call ends. The decisions are [`Attempts::judge`]'s; this adds the token and the logs.
+    pub(crate) fn step(
+        &self,
+        call: &mut Call,
+        outcome: Option<std::result::Result<HttpResponse, TransportError>>,
+    ) -> Step {
+        let inner = &self.inner;
+        if let Some(outcome) = outcome {
+            if let (true, Ok(resp)) = (inner.logger.enabled(Level::Debug), &outcome) {
+                let elapsed = inner.runtime.now_ms().saturating_sub(call.sent_at);
                 let log_id = envelope::log_id(resp).unwrap_or_default();
+                let what = call.what();
                 inner.logger.log(
                     Level::Debug,
                     &format!(
@@ -310,41 +351,75 @@ impl Client {
                     ),
                 );
             }
+            let kind = self.managed_kind(&call.auth);
+            let refreshable = matches!(call.token, Some(Some(_))) && kind.is_some();
             let now = inner.runtime.now_ms();
-            match attempts.judge(outcome, &url, refreshable, now, inner.runtime.jitter()) {
-                Next::Reply(resp) => return Ok(resp),
+            let policy = &inner.config.retry;
+            let jitter = inner.runtime.jitter();
+            match call
+                .attempts
+                .judge(policy, outcome, &call.url, refreshable, now, jitter)
+            {
+                Next::Reply(resp) => return Step::Reply(resp),
                 Next::Refresh(error) => {
                     log_at!(
                         inner.logger,
                         Level::Warn,
-                        "{what}: token rejected (code {}), fetching a new one",
+                        "{}: token rejected (code {}), fetching a new one",
+                        call.what(),
                         error.code().unwrap_or(0)
                     );
-                    if let Some(kind) = self.managed_kind(&auth) {
-                        token::manager_invalidate(self, &kind).await;
+                    call.token = None;
+                    if let Some(kind) = kind {
+                        return Step::Token(TokenWork {
+                            kind,
+                            refresh: true,
+                        });
                     }
                 }
                 Next::RetryAfter(delay, error) => {
                     log_at!(
                         inner.logger,
                         Level::Warn,
-                        "{what}: {} (attempt {}); retrying in {delay} ms",
+                        "{}: {} (attempt {}); retrying in {delay} ms",
+                        call.what(),
                         error.kind(),
-                        attempts.count
+                        call.attempts.count
                     );
-                    inner.runtime.sleep(delay).await;
+                    call.token = None;
+                    return Step::Wait(delay);
                 }
                 Next::Fail(error) => {
                     log_at!(
                         inner.logger,
                         Level::Debug,
-                        "{what}: giving up after {} attempt(s): {error}",
-                        attempts.count
+                        "{}: giving up after {} attempt(s): {error}",
+                        call.what(),
+                        call.attempts.count
                     );
-                    return Err(error);
+                    return Step::Fail(error);
                 }
             }
         }
+        if call.token.is_none() {
+            match self.token_now(&call.req, &call.auth, &call.url) {
+                Err(error) => return Step::Fail(error),
+                Ok(Err(kind)) => {
+                    return Step::Token(TokenWork {
+                        kind,
+                        refresh: false,
+                    })
+                }
+                Ok(Ok(token)) => call.token = Some(token),
+            }
+        }
+        if inner.logger.enabled(Level::Debug) {
+            call.sent_at = inner.runtime.now_ms();
+        }
+        let token = call.token.clone().flatten();
+        let http = self.http_request(&call.req, call.url.clone(), token, call.stream);
+        call.timeout_ms = http.timeout_ms;
+        Step::Send(http)
     }
 
     /// Refuses, before anything is sent, a request `fetch` or the platform would: a GET or HEAD
@@ -371,6 +446,64 @@ impl Client {
     }
 }
 
+/// One call in flight, sans-IO: the request, its URL, the token its next attempt carries and
+/// its attempts so far. Made by [`Client::begin`], advanced by [`Client::step`].
+pub(crate) struct Call {
+    req: ApiRequest,
+    auth: Auth,
+    url: String,
+    stream: bool,
+    attempts: Attempts,
+    /// The token the next attempt carries (`Some(None)`: none); `None` until known.
+    token: Option<Option<String>>,
+    /// When the last attempt was sent (kept only for the debug log).
+    sent_at: u64,
+    /// The last attempt's timeout.
+    timeout_ms: Option<u64>,
+}
+
+impl Call {
+    /// The token a [`Step::Token`] asked for.
+    pub(crate) fn set_token(&mut self, token: String) {
+        self.token = Some(Some(token));
+    }
+    /// The URL the call is sent to (for a network failure's message: its origin).
+    #[cfg(all(target_arch = "wasm32", feature = "js"))]
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+    /// The last attempt's timeout (for a timeout's error).
+    #[cfg(all(target_arch = "wasm32", feature = "js"))]
+    pub(crate) fn timeout_ms(&self) -> u64 {
+        self.timeout_ms.unwrap_or(0)
+    }
+    /// `GET /open-apis/…` without the query, for logs.
+    fn what(&self) -> String {
+        let path = self.url.split('?').next().unwrap_or("");
+        format!("{} {path}", self.req.method.as_str())
+    }
+}
+
+/// What a call needs next; see [`Client::step`].
+pub(crate) enum Step {
+    /// Send this, then step with its outcome.
+    Send(HttpRequest),
+    /// Get this token ([`Client::obtain`]), hand it to [`Call::set_token`], then step.
+    Token(TokenWork),
+    /// Wait this many milliseconds, then step.
+    Wait(u64),
+    /// The call's reply (unchecked: the caller's envelope check makes a failure its error).
+    Reply(HttpResponse),
+    /// The call failed.
+    Fail(Error),
+}
+
+/// A managed token a call waits for; `refresh`: the platform rejected the last one.
+pub(crate) struct TokenWork {
+    kind: TokenKind,
+    refresh: bool,
+}
+
 /// What the pipeline does after an attempt.
 #[derive(Debug)]
 enum Next {
@@ -387,8 +520,7 @@ enum Next {
 
 /// One call's attempts, sans-IO: given each attempt's outcome and the time, says what comes
 /// next. No sending, no waiting, no logging.
-struct Attempts<'p> {
-    policy: &'p crate::config::RetryPolicy,
+struct Attempts {
     idempotent: bool,
     started: u64,
     /// Attempts counted against the policy (a token refresh does not count).
@@ -396,10 +528,9 @@ struct Attempts<'p> {
     refreshed_token: bool,
 }
 
-impl<'p> Attempts<'p> {
-    fn new(policy: &'p crate::config::RetryPolicy, idempotent: bool, now: u64) -> Self {
+impl Attempts {
+    fn new(idempotent: bool, now: u64) -> Self {
         Attempts {
-            policy,
             idempotent,
             started: now,
             count: 0,
@@ -411,6 +542,7 @@ impl<'p> Attempts<'p> {
     /// can be fetched anew.
     fn judge(
         &mut self,
+        policy: &crate::config::RetryPolicy,
         outcome: std::result::Result<HttpResponse, TransportError>,
         url: &str,
         refreshable: bool,
@@ -441,14 +573,7 @@ impl<'p> Attempts<'p> {
             return Next::Refresh(error);
         }
         let waited = now.saturating_sub(self.started);
-        match decide(
-            self.policy,
-            &error,
-            self.count,
-            waited,
-            self.idempotent,
-            jitter,
-        ) {
+        match decide(policy, &error, self.count, waited, self.idempotent, jitter) {
             RetryDecision::RetryAfter(delay) => Next::RetryAfter(delay, error),
             RetryDecision::Stop if self.idempotent => Next::Fail(error),
             RetryDecision::Stop => Next::Fail(error.unconfirmed()),
@@ -555,43 +680,113 @@ mod tests {
     fn attempts_judge_each_outcome_without_io() {
         let policy = crate::config::RetryPolicy::default();
         let url = "https://open.feishu.cn/open-apis/im/v1/chats";
-        let mut a = Attempts::new(&policy, true, 0);
+        let mut a = Attempts::new(true, 0);
         assert!(matches!(
-            a.judge(reply(200, r#"{"code":0}"#), url, true, 0, 0.5),
+            a.judge(&policy, reply(200, r#"{"code":0}"#), url, true, 0, 0.5),
             Next::Reply(_)
         ));
         // A rejected managed token: refreshed once, not counted; the second time it is an error.
-        let mut a = Attempts::new(&policy, true, 0);
+        let mut a = Attempts::new(true, 0);
         let rejected = r#"{"code":99991663,"msg":"invalid token"}"#;
         assert!(matches!(
-            a.judge(reply(400, rejected), url, true, 0, 0.5),
+            a.judge(&policy, reply(400, rejected), url, true, 0, 0.5),
             Next::Refresh(_)
         ));
         assert_eq!(a.count, 0);
         assert!(matches!(
-            a.judge(reply(400, rejected), url, true, 0, 0.5),
+            a.judge(&policy, reply(400, rejected), url, true, 0, 0.5),
             Next::Fail(e) if e.is_token_invalid()
         ));
         // A 5xx on an idempotent call waits and retries until the policy's attempts are spent.
-        let mut a = Attempts::new(&policy, true, 0);
+        let mut a = Attempts::new(true, 0);
         assert!(matches!(
-            a.judge(reply(503, "busy"), url, false, 0, 0.5),
+            a.judge(&policy, reply(503, "busy"), url, false, 0, 0.5),
             Next::RetryAfter(..)
         ));
         assert!(matches!(
-            a.judge(reply(503, "busy"), url, false, 10, 0.5),
+            a.judge(&policy, reply(503, "busy"), url, false, 10, 0.5),
             Next::RetryAfter(..)
         ));
         assert!(matches!(
-            a.judge(reply(503, "busy"), url, false, 20, 0.5),
+            a.judge(&policy, reply(503, "busy"), url, false, 20, 0.5),
             Next::Fail(_)
         ));
         // A redirect is refused at once, never followed.
-        let mut a = Attempts::new(&policy, true, 0);
+        let mut a = Attempts::new(true, 0);
         assert!(matches!(
-            a.judge(reply(302, ""), url, true, 0, 0.5),
+            a.judge(&policy, reply(302, ""), url, true, 0, 0.5),
             Next::Fail(e) if !e.retryable()
         ));
         assert_eq!(a.count, 1);
+    }
+
+    struct NoTransport;
+    impl Transport for NoTransport {
+        fn send(
+            &self,
+            _: HttpRequest,
+        ) -> crate::runtime::LocalBoxFuture<'_, std::result::Result<HttpResponse, TransportError>>
+        {
+            Box::pin(std::future::pending())
+        }
+    }
+
+    /// The whole pipeline as a state machine, stepped by hand: no transport, no waits.
+    #[test]
+    fn a_call_steps_through_token_send_refresh_and_reply_without_io() {
+        let client = Client::builder(Config::new("cli_a", "secret"))
+            .transport(Rc::new(NoTransport))
+            .runtime(Rc::new(crate::runtime::ManualClock(std::cell::Cell::new(
+                0,
+            ))))
+            .build()
+            .unwrap();
+        let mut call = client.begin(ApiRequest::get("im/v1/chats"), false).unwrap();
+        // No token in memory: the call asks for one before sending anything.
+        assert!(matches!(
+            client.step(&mut call, None),
+            Step::Token(TokenWork { refresh: false, .. })
+        ));
+        call.set_token("t-1".into());
+        let sent = match client.step(&mut call, None) {
+            Step::Send(http) => http,
+            _ => panic!("expected a request"),
+        };
+        assert!(sent
+            .headers
+            .contains(&("Authorization".into(), "Bearer t-1".into())));
+        // The platform rejects the token: a new one is fetched (refresh), then the call resends.
+        let rejected = reply(200, r#"{"code":99991663,"msg":"invalid token"}"#);
+        assert!(matches!(
+            client.step(&mut call, Some(rejected)),
+            Step::Token(TokenWork { refresh: true, .. })
+        ));
+        call.set_token("t-2".into());
+        assert!(
+            matches!(client.step(&mut call, None), Step::Send(h) if h.headers.iter().any(|(_, v)| v == "Bearer t-2"))
+        );
+        // A 503 on a GET: wait, then send again with the token still known; then the reply.
+        assert!(matches!(
+            client.step(&mut call, Some(reply(503, "busy"))),
+            Step::Wait(_)
+        ));
+        assert!(
+            matches!(client.step(&mut call, None), Step::Token(_)),
+            "t-2 came from outside the cache, so it is asked for again"
+        );
+        call.set_token("t-2".into());
+        assert!(matches!(client.step(&mut call, None), Step::Send(_)));
+        assert!(
+            matches!(client.step(&mut call, Some(reply(200, r#"{"code":0,"data":{}}"#))), Step::Reply(r) if r.status == 200)
+        );
+        // A timeout on a POST is not retried (it may have been applied): it fails, unconfirmed.
+        let mut post = client
+            .begin(ApiRequest::post("im/v1/messages").auth(Auth::None), false)
+            .unwrap();
+        assert!(matches!(client.step(&mut post, None), Step::Send(_)));
+        assert!(matches!(
+            client.step(&mut post, Some(Err(TransportError::Timeout(5)))),
+            Step::Fail(_)
+        ));
     }
 }

@@ -40,6 +40,80 @@ fn invalid(msg: &str) -> Error {
 #[wasm_bindgen]
 pub struct WasmClient {
     client: Client,
+    /// The transport's `fetch`, for the calls JS drives ([`WasmCall`]).
+    fetch: Function,
+}
+
+/// How a driven call's reply becomes its result.
+#[derive(Clone, Copy)]
+enum Reading {
+    /// The `{code, msg, data}` envelope, checked and parsed.
+    Envelope,
+    /// A binary download's bytes (a JSON reply is the error).
+    Bytes,
+}
+
+/// One call of the core's sans-IO pipeline ([`crate::client::Call`]), driven from JS by the
+/// package's `drive`: `fetch` is awaited in JS, not inside a wasm future; every decision (what
+/// to send, what a reply means, whether to wait and retry, when to refresh the token) is the
+/// core's [`Client::step`].
+#[wasm_bindgen]
+pub struct WasmCall {
+    client: Client,
+    call: crate::client::Call,
+    reading: Reading,
+}
+
+#[wasm_bindgen]
+impl WasmCall {
+    /// The next action after `input`: `undefined` (start, or after a wait), a token string
+    /// (after a token promise), or `fetchOnce`'s reply array. Returns a request array, a wait
+    /// in ms, a token promise, or the result; throws the call's error.
+    pub fn act(&mut self, input: JsValue) -> Result<JsValue, JsValue> {
+        let outcome = if let Some(token) = input.as_string() {
+            self.call.set_token(token);
+            None
+        } else if Array::is_array(&input) {
+            Some(Ok(super::fetch::read(input.unchecked_ref())))
+        } else {
+            None
+        };
+        self.next(outcome)
+    }
+
+    /// The next action after `fetch` threw `error` (a timeout or a network failure).
+    pub fn failed(&mut self, error: JsValue) -> Result<JsValue, JsValue> {
+        let failure = super::fetch::failure(&error, self.call.url(), self.call.timeout_ms());
+        self.next(Some(Err(failure)))
+    }
+
+    fn next(
+        &mut self,
+        outcome: Option<Result<crate::transport::HttpResponse, crate::transport::TransportError>>,
+    ) -> Result<JsValue, JsValue> {
+        use crate::client::Step;
+        use crate::request::envelope;
+        let result = match self.client.step(&mut self.call, outcome) {
+            Step::Send(http) => match super::fetch::request_parts(&http) {
+                Ok(parts) => Ok(parts.into()),
+                // Not sendable as built (a header fetch refuses): an attempt that failed.
+                Err(e) => return self.next(Some(Err(e))),
+            },
+            Step::Token(work) => {
+                let client = self.client.clone();
+                Ok(promise(async move { client.obtain(work).await.map(JsValue::from) }).into())
+            }
+            Step::Wait(ms) => Ok(JsValue::from_f64(ms as f64)),
+            Step::Reply(resp) => match self.reading {
+                Reading::Envelope => envelope::check(resp).and_then(|r| parse_body(&r.body)),
+                Reading::Bytes => {
+                    envelope::check_binary(resp).map(|d| Uint8Array::from(&d.bytes[..]).into())
+                }
+            },
+            Step::Fail(error) => Err(error),
+        };
+        result.map_err(|e| to_js(&e))
+    }
 }
 
 /// Request options as the JS side wrote them, or, for a catalog method (`{"endpoint": name,
@@ -62,12 +136,13 @@ impl WasmClient {
         logger: JsValue,
         log_level: Option<String>,
     ) -> Result<WasmClient, JsValue> {
-        let build = || -> Result<Client, Error> {
+        let build = || -> Result<(Client, Function), Error> {
             let config = ClientOptions::into_config_json(options_json)?;
             let transport = match fetch {
                 Some(f) => FetchTransport::with_function(f),
                 None => FetchTransport::global()?,
             };
+            let fetch = transport.function();
             let mut builder = Client::builder(config)
                 .logger(Rc::new(JsLogger::from_options(
                     logger,
@@ -78,22 +153,18 @@ impl WasmClient {
             if !token_store.is_null() && !token_store.is_undefined() {
                 builder = builder.store(Rc::new(JsKvStore::new(token_store, "tokenStore")?));
             }
-            builder.build()
+            Ok((builder.build()?, fetch))
         };
         build()
-            .map(|client| WasmClient { client })
+            .map(|(client, fetch)| WasmClient { client, fetch })
             .map_err(|e| to_js(&e))
     }
 
     /// `client.request(options)`: resolves to the parsed envelope.
     pub fn request(&self, options_json: String) -> Promise {
-        let client = self.client.clone();
-        promise(async move {
-            let options_json = catalog_call(options_json)?;
-            let req = RequestOptions::parse(&options_json)?.into_request()?;
-            let resp = client.request(req).await?;
-            parse_body(&resp.body)
-        })
+        let req = catalog_call(options_json)
+            .and_then(|json| RequestOptions::parse(&json)?.into_request());
+        self.drive(req, Reading::Envelope)
     }
 
     /// `im.send` / `im.reply`: `target` is `{receiveId, receiveIdType?}` or `{replyTo,
@@ -107,8 +178,7 @@ impl WasmClient {
     ) -> Promise {
         use crate::api::helpers::{message_request, MessageTarget};
         use crate::card::checked_message_body as message_body;
-        let client = self.client.clone();
-        promise(async move {
+        let req = (|| {
             let t = OptionReader::parse("message target", &target_json)?;
             let target = match (t.string("replyTo")?, t.string("receiveId")?) {
                 (Some(message_id), None) => MessageTarget::ReplyTo {
@@ -126,15 +196,18 @@ impl WasmClient {
                 }
             };
             t.finish(&["replyTo", "inThread", "receiveId", "receiveIdType"])?;
-            let req = message_request(&target, &message_body(&content_json)?, uuid.as_deref());
-            parse_body(&client.request(req).await?.body)
-        })
+            Ok(message_request(
+                &target,
+                &message_body(&content_json)?,
+                uuid.as_deref(),
+            ))
+        })();
+        self.drive(req, Reading::Envelope)
     }
 
     /// `client.upload(options)`: `files` is an array of `[field, data, filename, contentType]`.
     pub fn upload(&self, options_json: String, files: Array) -> Promise {
-        let client = self.client.clone();
-        promise(async move {
+        let req = (|| {
             let options_json = catalog_call(options_json)?;
             let opts = RequestOptions::parse(&options_json)?;
             let mut parts: Vec<Part> = opts
@@ -162,10 +235,9 @@ impl WasmClient {
                     data: FileData::Js(entry.get(1)),
                 });
             }
-            let req = opts.into_request()?;
-            let resp = client.request(req.multipart(parts)).await?;
-            parse_body(&resp.body)
-        })
+            Ok(opts.into_request()?.multipart(parts))
+        })();
+        self.drive(req, Reading::Envelope)
     }
 
     /// `client.downloadStream(options)`: resolves to the reply's `ReadableStream` (or, when the
@@ -185,13 +257,25 @@ impl WasmClient {
 
     /// `client.download(options)`: resolves to a `Uint8Array`.
     pub fn download(&self, options_json: String) -> Promise {
-        let client = self.client.clone();
-        promise(async move {
-            let options_json = catalog_call(options_json)?;
-            let req = RequestOptions::parse(&options_json)?.into_request()?;
-            let d = client.download(req).await?;
-            Ok(Uint8Array::from(&d.bytes[..]).into())
-        })
+        let req = catalog_call(options_json)
+            .and_then(|json| RequestOptions::parse(&json)?.into_request());
+        self.drive(req, Reading::Bytes)
+    }
+
+    /// Starts a call driven from JS (`drive`): a request that cannot be built or sent rejects.
+    fn drive(&self, req: Result<crate::ApiRequest, Error>, reading: Reading) -> Promise {
+        match req.and_then(|req| self.client.begin(req, false)) {
+            Ok(call) => {
+                let client = self.client.clone();
+                let call = WasmCall {
+                    client,
+                    call,
+                    reading,
+                };
+                super::fetch::drive(call.into(), &self.fetch)
+            }
+            Err(e) => Promise::reject(&to_js(&e)),
+        }
     }
 
     /// A page walker; `paging_json` holds `itemsKey`, `pageSize`, `maxItems`.
@@ -263,6 +347,7 @@ impl WasmClient {
     pub fn as_user(&self, user_access_token: &str) -> WasmClient {
         WasmClient {
             client: self.client.as_user(user_access_token),
+            fetch: self.fetch.clone(),
         }
     }
 

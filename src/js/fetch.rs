@@ -45,6 +45,10 @@ impl FetchTransport {
         announce_headers();
         Ok(FetchTransport { fetch: f })
     }
+    /// The `fetch` function requests go through.
+    pub fn function(&self) -> Function {
+        self.fetch.clone()
+    }
     /// Uses the given `fetch`-compatible function.
     pub fn with_function(fetch: Function) -> FetchTransport {
         announce_headers();
@@ -132,6 +136,35 @@ export async function fetchOnce(fetchFn, url, method, headersJson, body, timeout
   }
 }
 export function isTimedOut(e) { return e === TIMED_OUT; }
+// Drives one call of the core's sans-IO pipeline (WasmCall): `act` says what to do next — an
+// array is a request to send, a number a wait in ms, a promise a token to wait for; anything
+// else is the result. What a reply means is decided in the core; this performs the I/O.
+export async function drive(call, fetchFn) {
+  try {
+    let next = call.act(undefined);
+    for (;;) {
+      if (Array.isArray(next)) {
+        let reply;
+        try {
+          reply = await fetchOnce(fetchFn, next[0], next[1], next[2], next[3], next[4], false);
+        } catch (e) {
+          next = call.failed(e);
+          continue;
+        }
+        next = call.act(reply);
+      } else if (typeof next === 'number') {
+        await new Promise((resolve) => setTimeout(resolve, next));
+        next = call.act(undefined);
+      } else if (next instanceof Promise) {
+        next = call.act(await next);
+      } else {
+        return next;
+      }
+    }
+  } finally {
+    call.free();
+  }
+}
 "#)]
 extern "C" {
     #[wasm_bindgen(js_name = fetchOnce)]
@@ -148,6 +181,8 @@ extern "C" {
     fn is_timed_out(e: &JsValue) -> bool;
     #[wasm_bindgen(js_name = keepHeaders)]
     fn keep_headers(names: &str);
+    /// Runs a [`super::client::WasmCall`] to its end: the promise of its result.
+    pub(crate) fn drive(call: JsValue, fetch: &Function) -> Promise;
 }
 
 /// Tells the JS side which response headers to read (once per isolate).
@@ -188,7 +223,7 @@ fn headers_json(req: &HttpRequest) -> std::result::Result<String, JsValue> {
     Ok(w.finish())
 }
 
-fn read(reply: &Array) -> HttpResponse {
+pub(crate) fn read(reply: &Array) -> HttpResponse {
     let status = reply.get(0).as_f64().unwrap_or(0.0) as u16;
     let body = reply
         .get(1)
@@ -209,6 +244,30 @@ fn read(reply: &Array) -> HttpResponse {
         headers,
         body,
         stream: None,
+    }
+}
+
+/// A request as `fetchOnce`'s arguments: `[url, method, headers as JSON, body, timeout ms]`.
+pub(crate) fn request_parts(req: &HttpRequest) -> std::result::Result<Array, TransportError> {
+    let network = |e: JsValue| TransportError::Network(network_failure(&e, &req.url));
+    let headers = headers_json(req).map_err(network)?;
+    let body = body_value(&req.body).map_err(network)?;
+    let timeout = req.timeout_ms.map(|ms| ms as f64).unwrap_or(0.0);
+    let parts = Array::of3(
+        &JsValue::from_str(&req.url),
+        &JsValue::from_str(req.method.as_str()),
+        &JsValue::from_str(&headers),
+    );
+    parts.push(&body);
+    parts.push(&JsValue::from_f64(timeout));
+    Ok(parts)
+}
+
+/// What `fetchOnce` threw, as the transport's error: its timeout, or a network failure.
+pub(crate) fn failure(e: &JsValue, url: &str, timeout_ms: u64) -> TransportError {
+    match is_timed_out(e) {
+        true => TransportError::Timeout(timeout_ms),
+        false => TransportError::Network(network_failure(e, url)),
     }
 }
 
@@ -276,20 +335,11 @@ impl Transport for FetchTransport {
                 req.stream,
             ))
             .await;
+            let failed = |e: JsValue| failure(&e, &req.url, req.timeout_ms.unwrap_or(0));
             match reply {
-                Ok(r) if req.stream => {
-                    finish(&r.unchecked_into())
-                        .await
-                        .map_err(|e| match is_timed_out(&e) {
-                            true => TransportError::Timeout(req.timeout_ms.unwrap_or(0)),
-                            false => network(e),
-                        })
-                }
+                Ok(r) if req.stream => finish(&r.unchecked_into()).await.map_err(failed),
                 Ok(r) => Ok(read(&r.unchecked_into())),
-                Err(e) if is_timed_out(&e) => {
-                    Err(TransportError::Timeout(req.timeout_ms.unwrap_or(0)))
-                }
-                Err(e) => Err(network(e)),
+                Err(e) => Err(failed(e)),
             }
         })
     }

@@ -183,16 +183,23 @@ pub(crate) fn ticket_key(app_id: &str) -> String {
     format!("feishu-edge:{app_id}:app_ticket")
 }
 
+/// The token of `kind` this client holds in memory, if it is still fresh: no store, no wait.
+pub(crate) fn cached(host: &dyn TokenHost, kind: &TokenKind) -> Option<String> {
+    let key = store_key(&host.config().app_id, kind);
+    let now = host.runtime().now_ms() / 1000;
+    let local = host.tokens().local.borrow();
+    let t = local.get(&key)?;
+    t.fresh(now, host.config().refresh_margin_secs)
+        .then(|| t.token.clone())
+}
+
 /// Returns a valid token of `kind`, fetching it at most once however many callers ask at once.
 pub(crate) async fn get(host: &dyn TokenHost, kind: TokenKind) -> Result<String> {
+    if let Some(t) = cached(host, &kind) {
+        return Ok(t);
+    }
     let inner = host;
     let key = store_key(&inner.config().app_id, &kind);
-    let now = inner.runtime().now_ms() / 1000;
-    if let Some(t) = inner.tokens().local.borrow().get(&key) {
-        if t.fresh(now, inner.config().refresh_margin_secs) {
-            return Ok(t.token.clone());
-        }
-    }
     let existing = inner.tokens().inflight.borrow().get(&key).cloned();
     let fut = match existing {
         Some(f) => f,

@@ -14,6 +14,6 @@ pub use store::{
 
 #[cfg(feature = "client")]
 pub(crate) use manager::{
-    get as manager_get, invalidate as manager_invalidate, one_refresh_per_user,
+    cached, get as manager_get, invalidate as manager_invalidate, one_refresh_per_user,
     ticket_key as ticket_key_of,
 };
