@@ -62,23 +62,30 @@ pub struct WasmCall {
     client: Client,
     call: crate::client::Call,
     reading: Reading,
+    /// The body of the request the last `act` asked to send.
+    body: JsValue,
 }
 
 #[wasm_bindgen]
 impl WasmCall {
     /// The next action after `input`: `undefined` (start, or after a wait), a token string
-    /// (after a token promise), or `fetchOnce`'s reply array. Returns a request array, a wait
-    /// in ms, a token promise, or the result; throws the call's error.
+    /// (after a token promise), or `fetchOnce`'s reply array. Returns a request line (see
+    /// `request_line`), a wait in ms, a token promise, or the result; throws the call's error.
     pub fn act(&mut self, input: JsValue) -> Result<JsValue, JsValue> {
-        let outcome = if let Some(token) = input.as_string() {
-            self.call.set_token(token);
-            None
-        } else if Array::is_array(&input) {
+        let outcome = if Array::is_array(&input) {
             Some(Ok(super::fetch::read(input.unchecked_ref())))
         } else {
+            if let Some(token) = input.as_string() {
+                self.call.set_token(token);
+            }
             None
         };
         self.next(outcome)
+    }
+
+    /// The body of the request the last `act` asked to send (`undefined`: none).
+    pub fn body(&mut self) -> JsValue {
+        std::mem::take(&mut self.body)
     }
 
     /// The next action after `fetch` threw `error` (a timeout or a network failure).
@@ -94,8 +101,11 @@ impl WasmCall {
         use crate::client::Step;
         use crate::request::envelope;
         let result = match self.client.step(&mut self.call, outcome) {
-            Step::Send(http) => match super::fetch::request_parts(&http) {
-                Ok(parts) => Ok(parts.into()),
+            Step::Send(http) => match super::fetch::request_line(&http) {
+                Ok((line, body)) => {
+                    self.body = body;
+                    Ok(line.into())
+                }
                 // Not sendable as built (a header fetch refuses): an attempt that failed.
                 Err(e) => return self.next(Some(Err(e))),
             },
@@ -271,6 +281,7 @@ impl WasmClient {
                     client,
                     call,
                     reading,
+                    body: JsValue::UNDEFINED,
                 };
                 super::fetch::drive(call.into(), &self.fetch)
             }

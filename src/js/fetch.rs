@@ -5,7 +5,7 @@
 
 use super::{describe, prop};
 use crate::error::{Error, Result};
-use crate::json::{quote, RawFields};
+use crate::json::quote;
 use crate::request::envelope::is_file_reply;
 use crate::runtime::LocalBoxFuture;
 use crate::transport::{
@@ -100,7 +100,7 @@ let WANTED = [];
 export function keepHeaders(namesJson) { WANTED = JSON.parse(namesJson); }
 export const TIMED_OUT = { feishuEdgeTimeout: true };
 // One call per request: builds the init, arms the abort timer, reads the whole body.
-// Resolves to [status, bytes, WANTED header values as JSON]; rejects with TIMED_OUT on timeout. With
+// Resolves to [status, bytes, the WANTED header values, one per line (an absent one empty)]; rejects with TIMED_OUT on timeout. With
 // `stream`, the body is left unread and a last slot holds finish(read): the core decides
 // whether the reply is a file, then finish(true) reads it whole (still under the timer) or
 // finish(false) hands over its ReadableStream (the timer stops at the headers).
@@ -117,9 +117,9 @@ export async function fetchOnce(fetchFn, url, method, headersJson, body, timeout
   const stop = () => { if (timer !== undefined) clearTimeout(timer); };
   try {
     const res = await fetchFn(url, init);
-    const kept = {};
-    for (const name of WANTED) { const v = res.headers.get(name); if (v !== null) kept[name] = v; }
-    const out = [res.status, null, JSON.stringify(kept)];
+    let kept = '';
+    for (let i = 0; i < WANTED.length; i++) kept += (i ? '\n' : '') + (res.headers.get(WANTED[i]) ?? '');
+    const out = [res.status, null, kept];
     if (stream) {
       handedOver = true;
       out.push(async (read) => {
@@ -136,17 +136,20 @@ export async function fetchOnce(fetchFn, url, method, headersJson, body, timeout
   }
 }
 export function isTimedOut(e) { return e === TIMED_OUT; }
-// Drives one call of the core's sans-IO pipeline (WasmCall): `act` says what to do next — an
-// array is a request to send, a number a wait in ms, a promise a token to wait for; anything
+// Drives one call of the core's sans-IO pipeline (WasmCall): `act` says what to do next — a
+// string is a request to send, a number a wait in ms, a promise a token to wait for; anything
 // else is the result. What a reply means is decided in the core; this performs the I/O.
 export async function drive(call, fetchFn) {
   try {
     let next = call.act(undefined);
     for (;;) {
-      if (Array.isArray(next)) {
+      if (typeof next === 'string') {
+        // "method\nurl\ntimeout ms\nheaders as JSON" (none of them holds a line break)
+        const [method, url, timeoutMs, headersJson] = next.split('\n');
+        const body = method === 'GET' || method === 'HEAD' ? undefined : call.body();
         let reply;
         try {
-          reply = await fetchOnce(fetchFn, next[0], next[1], next[2], next[3], next[4], false);
+          reply = await fetchOnce(fetchFn, url, method, headersJson, body, +timeoutMs, false);
         } catch (e) {
           next = call.failed(e);
           continue;
@@ -230,15 +233,14 @@ pub(crate) fn read(reply: &Array) -> HttpResponse {
         .dyn_into::<Uint8Array>()
         .map(|b| b.to_vec())
         .unwrap_or_default();
+    // Header values cannot hold a line break (fetch refuses them), so one per line is exact.
     let kept = reply.get(2).as_string().unwrap_or_default();
-    let headers = RawFields::parse(&kept)
-        .map(|fields| {
-            WANTED_HEADERS
-                .iter()
-                .filter_map(|name| fields.str(name).map(|v| (name.to_string(), v)))
-                .collect()
-        })
-        .unwrap_or_default();
+    let headers = WANTED_HEADERS
+        .iter()
+        .zip(kept.split('\n'))
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect();
     HttpResponse {
         status,
         headers,
@@ -247,20 +249,24 @@ pub(crate) fn read(reply: &Array) -> HttpResponse {
     }
 }
 
-/// A request as `fetchOnce`'s arguments: `[url, method, headers as JSON, body, timeout ms]`.
-pub(crate) fn request_parts(req: &HttpRequest) -> std::result::Result<Array, TransportError> {
+/// A request as `drive` reads it: `method\nurl\ntimeout ms\nheaders as JSON` (a URL and
+/// JSON text hold no raw line break), and its body as a JS value.
+pub(crate) fn request_line(
+    req: &HttpRequest,
+) -> std::result::Result<(String, JsValue), TransportError> {
     let network = |e: JsValue| TransportError::Network(network_failure(&e, &req.url));
     let headers = headers_json(req).map_err(network)?;
     let body = body_value(&req.body).map_err(network)?;
-    let timeout = req.timeout_ms.map(|ms| ms as f64).unwrap_or(0.0);
-    let parts = Array::of3(
-        &JsValue::from_str(&req.url),
-        &JsValue::from_str(req.method.as_str()),
-        &JsValue::from_str(&headers),
-    );
-    parts.push(&body);
-    parts.push(&JsValue::from_f64(timeout));
-    Ok(parts)
+    let method = req.method.as_str();
+    let timeout = req.timeout_ms.unwrap_or(0).to_string();
+    let mut line = String::with_capacity(method.len() + req.url.len() + headers.len() + 24);
+    for part in [method, &req.url, &timeout, &headers] {
+        if !line.is_empty() {
+            line.push('\n');
+        }
+        line.push_str(part);
+    }
+    Ok((line, body))
 }
 
 /// What `fetchOnce` threw, as the transport's error: its timeout, or a network failure.
