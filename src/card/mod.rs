@@ -14,6 +14,8 @@
 //! ```
 
 pub mod action;
+pub mod describe;
+mod shape;
 #[cfg(feature = "client")]
 pub mod stream;
 mod validate;
@@ -52,8 +54,8 @@ pub fn escape_markdown(text: &str) -> String {
     out
 }
 
-/// The choices both card builders make when not told otherwise: this crate's and the npm
-/// package's `card.js`, which reads them through [`defaults::json`]. The one place they live.
+/// The choices the card builder makes when not told otherwise (this crate's builders and the
+/// npm package's, which builds through [`describe`]). The one place they live.
 pub mod defaults {
     /// A button's `type`.
     pub const BUTTON_TYPE: &str = "default";
@@ -90,43 +92,37 @@ pub mod defaults {
             .find(|(l, _)| *l == level)
             .map_or(TEMPLATE, |(_, t)| t)
     }
-
-    /// All of the above as one JSON object, for the JS builder.
-    ///
-    /// ```
-    /// assert!(feishu_edge::card::defaults::json().contains(r#""buttonType":"default""#));
-    /// ```
-    pub fn json() -> String {
-        let alerts: Vec<String> = ALERT_TEMPLATES
-            .iter()
-            .map(|(l, t)| format!(r#""{l}":"{t}""#))
-            .collect();
-        format!(
-            r#"{{"buttonType":"{BUTTON_TYPE}","columnWidth":"{COLUMN_WIDTH}","columnWeight":{COLUMN_WEIGHT},"flexMode":"{FLEX_MODE}","panelExpanded":{PANEL_EXPANDED},"tablePageSize":{TABLE_PAGE_SIZE},"tableDataType":"{TABLE_DATA_TYPE}","template":"{TEMPLATE}","submitName":"{SUBMIT_NAME}","columnKeyPrefix":"{COLUMN_KEY_PREFIX}","alertTemplates":{{{}}}}}"#,
-            alerts.join(",")
-        )
-    }
 }
 
 /// One element: ordered fields of raw JSON, so output is deterministic.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Element {
-    fields: Vec<(String, String)>,
+    fields: Vec<(std::borrow::Cow<'static, str>, String)>,
 }
 
 impl Element {
     /// An element with this tag.
     pub fn new(tag: &str) -> Element {
-        Element {
-            fields: vec![("tag".into(), quote(tag))],
-        }
+        Element::tagged(quote(tag))
+    }
+    /// An element whose `tag` is this JSON string literal.
+    pub(crate) fn tagged(tag: String) -> Element {
+        let mut fields = Vec::with_capacity(6);
+        fields.push(("tag".into(), tag));
+        Element { fields }
     }
     /// Sets a field to already serialized JSON (replacing it if set).
-    pub fn raw(mut self, key: &str, json: impl Into<String>) -> Element {
-        let json = json.into();
-        match self.fields.iter_mut().find(|(k, _)| k == key) {
+    pub fn raw(self, key: &str, json: impl Into<String>) -> Element {
+        self.set(std::borrow::Cow::Owned(key.to_string()), json.into())
+    }
+    /// [`Element::raw`] for a key known when compiling (no copy of the key).
+    pub(crate) fn put(self, key: &'static str, json: impl Into<String>) -> Element {
+        self.set(std::borrow::Cow::Borrowed(key), json.into())
+    }
+    fn set(mut self, key: std::borrow::Cow<'static, str>, json: String) -> Element {
+        match self.fields.iter_mut().find(|(k, _)| *k == key) {
             Some(slot) => slot.1 = json,
-            None => self.fields.push((key.to_string(), json)),
+            None => self.fields.push((key, json)),
         }
         self
     }
@@ -136,44 +132,58 @@ impl Element {
     }
     /// Sets the element id (needed to stream into or update an element).
     pub fn element_id(self, id: &str) -> Element {
-        self.text("element_id", id)
+        self.put("element_id", quote(id))
     }
     /// The element as JSON.
     pub fn to_json(&self) -> String {
-        let mut w = ObjectWriter::default();
-        for (k, v) in &self.fields {
-            w.field(k, v);
+        let mut out = String::new();
+        self.write(&mut out);
+        out
+    }
+    /// Appends the element's JSON to `out`.
+    pub(crate) fn write(&self, out: &mut String) {
+        let size: usize = self.fields.iter().map(|(k, v)| k.len() + v.len() + 4).sum();
+        out.reserve(size + 2);
+        out.push('{');
+        for (i, (k, v)) in self.fields.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            crate::json::push_quoted(out, k);
+            out.push(':');
+            out.push_str(v);
         }
-        w.finish()
+        out.push('}');
     }
 }
 
-fn plain(text: &str) -> String {
-    format!(r#"{{"tag":"plain_text","content":{}}}"#, quote(text))
-}
-
 fn list(elements: &[Element]) -> String {
-    let parts: Vec<String> = elements.iter().map(Element::to_json).collect();
-    format!("[{}]", parts.join(","))
+    let mut out = String::from("[");
+    for (i, e) in elements.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        e.write(&mut out);
+    }
+    out.push(']');
+    out
 }
 
 /// A Markdown block.
 pub fn markdown(content: &str) -> Element {
-    Element::new("markdown").text("content", content)
+    shape::markdown(&quote(content))
 }
 /// Plain text.
 pub fn plain_text(content: &str) -> Element {
-    Element::new("div").raw("text", plain(content))
+    shape::text(&quote(content))
 }
 /// A divider.
 pub fn divider() -> Element {
-    Element::new("hr")
+    shape::divider()
 }
 /// An image by `img_key` (from an image upload).
 pub fn image(img_key: &str, alt: &str) -> Element {
-    Element::new("img")
-        .text("img_key", img_key)
-        .raw("alt", plain(alt))
+    shape::image(&quote(img_key), &quote(alt))
 }
 
 /// What a button does.
@@ -189,132 +199,91 @@ pub enum ButtonAction {
 
 /// A button.
 pub fn button(text: &str, action: ButtonAction) -> Element {
-    let b = Element::new("button")
-        .raw("text", plain(text))
-        .text("type", defaults::BUTTON_TYPE);
-    match action {
-        ButtonAction::Callback(value) => b.raw(
-            "behaviors",
-            format!(r#"[{{"type":"callback","value":{value}}}]"#),
-        ),
-        ButtonAction::Url(url) => b.raw(
-            "behaviors",
-            format!(r#"[{{"type":"open_url","default_url":{}}}]"#, quote(&url)),
-        ),
-        ButtonAction::Submit => b
-            .text("form_action_type", "submit")
-            .text("name", defaults::SUBMIT_NAME),
-    }
+    let url;
+    let b = match &action {
+        ButtonAction::Callback(value) => shape::Button {
+            value: Some(value),
+            ..Default::default()
+        },
+        ButtonAction::Url(u) => {
+            url = quote(u);
+            shape::Button {
+                url: Some(&url),
+                ..Default::default()
+            }
+        }
+        ButtonAction::Submit => shape::Button {
+            submit: true,
+            ..Default::default()
+        },
+    };
+    let label = quote(text);
+    shape::button(&shape::Button { label: &label, ..b })
 }
 /// Adds a confirmation dialog to a button.
 pub fn confirm(button: Element, title: &str, text: &str) -> Element {
-    button.raw(
-        "confirm",
-        format!(r#"{{"title":{},"text":{}}}"#, plain(title), plain(text)),
-    )
+    shape::confirm(button, &quote(title), &quote(text))
+}
+/// One column of a [`column_set`] (equal weights).
+pub fn column(elements: Vec<Element>) -> Element {
+    shape::column(list(&elements))
 }
 /// Columns side by side, equal weights.
 pub fn column_set(columns: Vec<Vec<Element>>) -> Element {
-    let cols: Vec<String> = columns
-        .iter()
-        .map(|c| {
-            format!(
-                r#"{{"tag":"column","width":{},"weight":{},"elements":{}}}"#,
-                quote(defaults::COLUMN_WIDTH),
-                defaults::COLUMN_WEIGHT,
-                list(c)
-            )
-        })
-        .collect();
-    Element::new("column_set")
-        .text("flex_mode", defaults::FLEX_MODE)
-        .raw("columns", format!("[{}]", cols.join(",")))
+    let cols: Vec<Element> = columns.into_iter().map(column).collect();
+    shape::column_set(list(&cols))
 }
 /// A collapsible panel.
 pub fn collapsible_panel(title: &str, expanded: bool, elements: Vec<Element>) -> Element {
-    Element::new("collapsible_panel")
-        .raw("expanded", expanded.to_string())
-        .raw(
-            "header",
-            format!(
-                r#"{{"title":{{"tag":"markdown","content":{}}}}}"#,
-                quote(title)
-            ),
-        )
-        .raw("elements", list(&elements))
+    shape::panel(&quote(title), Some(&expanded.to_string()), list(&elements))
 }
 /// A form (give it a [`ButtonAction::Submit`] button).
 pub fn form(name: &str, elements: Vec<Element>) -> Element {
-    Element::new("form")
-        .text("name", name)
-        .raw("elements", list(&elements))
+    shape::form(&quote(name), list(&elements))
 }
 /// A text input.
 pub fn input(name: &str, label: &str) -> Element {
-    Element::new("input")
-        .text("name", name)
-        .raw("label", plain(label))
+    shape::input(&quote(name), Some(&quote(label)), None, None)
 }
 /// A single-choice menu of `(text, value)` options.
 pub fn select_static(name: &str, placeholder: &str, options: &[(&str, &str)]) -> Element {
-    let opts: Vec<String> = options
-        .iter()
-        .map(|(t, v)| format!(r#"{{"text":{},"value":{}}}"#, plain(t), quote(v)))
-        .collect();
-    Element::new("select_static")
-        .text("name", name)
-        .raw("placeholder", plain(placeholder))
-        .raw("options", format!("[{}]", opts.join(",")))
+    let options: Vec<(String, String)> =
+        options.iter().map(|(t, v)| (quote(t), quote(v))).collect();
+    shape::select(&quote(name), Some(&quote(placeholder)), &options, false)
 }
 /// A date picker.
 pub fn date_picker(name: &str, placeholder: &str) -> Element {
-    Element::new("date_picker")
-        .text("name", name)
-        .raw("placeholder", plain(placeholder))
+    shape::date_picker(&quote(name), Some(&quote(placeholder)), None)
 }
-/// A table with text columns; each row holds one string per column.
+/// A table with text columns; each row holds one string per column (a missing cell is empty).
 pub fn table(columns: &[&str], rows: &[Vec<String>]) -> Element {
-    let key = |i: usize| format!("{}{i}", defaults::COLUMN_KEY_PREFIX);
-    let cols: Vec<String> = columns
+    let columns: Vec<shape::TableColumn<'_>> = columns
         .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            format!(
-                r#"{{"name":"{}","display_name":{},"data_type":{}}}"#,
-                key(i),
-                quote(c),
-                quote(defaults::TABLE_DATA_TYPE)
-            )
-        })
+        .map(|c| shape::TableColumn::Titled(quote(c)))
         .collect();
-    let rows: Vec<String> = rows
+    let cells: Vec<Vec<String>> = rows
         .iter()
-        .map(|r| {
-            let mut w = ObjectWriter::default();
-            for (i, cell) in r.iter().enumerate().take(columns.len()) {
-                w.field(&key(i), &quote(cell));
-            }
-            w.finish()
-        })
+        .map(|r| r.iter().map(|c| quote(c)).collect())
         .collect();
-    Element::new("table")
-        .raw("page_size", defaults::TABLE_PAGE_SIZE.to_string())
-        .raw("columns", format!("[{}]", cols.join(",")))
-        .raw("rows", format!("[{}]", rows.join(",")))
+    let rows: Vec<shape::TableRow<'_>> = cells
+        .iter()
+        .map(|r| shape::TableRow::Cells(r.iter().map(String::as_str).collect()))
+        .collect();
+    shape::table(&columns, &rows, None)
 }
 /// A chart with a VChart spec (passed through as JSON).
 pub fn chart(spec_json: &str) -> Element {
-    Element::new("chart").raw("chart_spec", spec_json)
+    shape::chart(spec_json)
 }
 /// A person, by open id.
 pub fn person(user_id: &str) -> Element {
-    Element::new("person").text("user_id", user_id)
+    shape::person(&quote(user_id))
 }
 
 /// A card under construction. `to_json` validates.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Card {
-    header: Vec<(String, String)>,
+    header: shape::Header,
     config: Vec<(String, String)>,
     elements: Vec<Element>,
 }
@@ -324,22 +293,20 @@ impl Card {
     pub fn new() -> Card {
         Card::default()
     }
-    fn header_field(mut self, key: &str, json: String) -> Card {
-        self.header.retain(|(k, _)| k != key);
-        self.header.push((key.into(), json));
+    /// The header title.
+    pub fn title(mut self, title: &str) -> Card {
+        self.header.title = Some(quote(title));
         self
     }
-    /// The header title.
-    pub fn title(self, title: &str) -> Card {
-        self.header_field("title", plain(title))
-    }
     /// The header subtitle.
-    pub fn subtitle(self, subtitle: &str) -> Card {
-        self.header_field("subtitle", plain(subtitle))
+    pub fn subtitle(mut self, subtitle: &str) -> Card {
+        self.header.subtitle = Some(quote(subtitle));
+        self
     }
     /// The header colour: blue, wathet, turquoise, green, yellow, orange, red, carmine, violet, purple, indigo, grey.
-    pub fn template(self, colour: &str) -> Card {
-        self.header_field("template", quote(colour))
+    pub fn template(mut self, colour: &str) -> Card {
+        self.header.template = Some(quote(colour));
+        self
     }
     /// A config field (`streaming_mode`, `update_multi`, `summary`, `width_mode`...), as JSON.
     pub fn config(mut self, key: &str, json: &str) -> Card {
@@ -354,27 +321,15 @@ impl Card {
     }
     /// The card JSON, validated.
     pub fn to_json(&self) -> Result<String, CardError> {
-        let mut card = ObjectWriter::default();
-        card.field("schema", "\"2.0\"");
-        if !self.config.is_empty() {
+        let config = (!self.config.is_empty()).then(|| {
             let mut c = ObjectWriter::default();
             for (k, v) in &self.config {
                 c.field(k, v);
             }
-            card.field("config", &c.finish());
-        }
-        if !self.header.is_empty() {
-            let mut h = ObjectWriter::default();
-            for (k, v) in &self.header {
-                h.field(k, v);
-            }
-            card.field("header", &h.finish());
-        }
-        card.field(
-            "body",
-            &format!(r#"{{"elements":{}}}"#, list(&self.elements)),
-        );
-        let json = card.finish();
+            c.finish()
+        });
+        let header = (!self.header.is_empty()).then(|| shape::header(&self.header));
+        let json = shape::card(config.as_deref(), header.as_deref(), &list(&self.elements));
         validate(&json)?;
         Ok(json)
     }

@@ -46,6 +46,56 @@ export const cardTests = [
     },
   },
   {
+    name: 'one builder: the factories and the fluent Card build through the core, the same elements either way; bad arguments are FeishuErrors naming the element',
+    async fn(ctx) {
+      const { Card, FeishuError } = ctx;
+      // Every factory standalone equals its fluent form (the fluent one is described, built in one call).
+      const calls = [
+        ['markdown', ['**a**', { elementId: 'a1', text_align: 'center' }]],
+        ['text', [42]],
+        ['divider', []],
+        ['image', ['img_1']],
+        ['button', ['Go', { url: 'https://example.com', type: 'primary_filled', size: 'small' }]],
+        ['button', ['Send', { submit: true, name: 'go' }]],
+        ['button', ['Zero', { submit: 0, name: 'n', value: null }]],
+        ['columns', [[ctx.markdown('l')], ctx.column([ctx.markdown('r')], { weight: 2 })]],
+        ['panel', ['More', [ctx.divider()], { expanded: true, border: { color: 'grey' } }]],
+        ['form', ['f', [ctx.button('OK', { submit: true })]]],
+        ['input', ['why', { placeholder: 'because', required: true, max_length: 10 }]],
+        ['select', ['env', [{ text: 'Production', value: 'prod' }, 'dev'], { multiple: true, placeholder: 'pick' }]],
+        ['datePicker', ['day', { initialDate: '2026-12-04' }]],
+        ['table', [[{ name: 'n', displayName: 'Name' }, 'Score'], [['a', 1], ['b'], { n: 'c', c1: 3 }], { pageSize: 5 }]],
+        ['chart', [{ type: 'line' }, { aspect_ratio: '16:9' }]],
+        ['person', ['ou_1', { size: 'small' }]],
+      ];
+      for (const [name, args] of calls) {
+        const standalone = ctx[name](...args);
+        const fluent = new Card()[name](...args).toJSON().body.elements[0];
+        assertEqual(fluent, standalone, name);
+      }
+      assertEqual(ctx.button('Zero', { submit: 0, name: 'n', value: null }), { tag: 'button', text: { tag: 'plain_text', content: 'Zero' }, type: 'default', behaviors: [{ type: 'callback', value: null }], name: 'n' });
+      assertEqual(ctx.table([{ name: 'n', displayName: 'Name' }, 'Score'], [['a', 1], ['b']]).rows, [{ n: 'a', c1: 1 }, { n: 'b', c1: '' }]);
+      assertEqual(ctx.select('env', ['dev'], { multiple: true }).tag, 'multi_select_static');
+      assertEqual(ctx.markdown('x', { elementId: 'e1', tag: 'lark_md' }), { tag: 'lark_md', content: 'x', element_id: 'e1' }, 'options are copied over, as assignment would');
+      // Bad arguments: a FeishuError naming the element, thrown by the factory or by toJSON/toString.
+      const fails = (fn, path, words) => {
+        try {
+          fn();
+        } catch (e) {
+          assert(e instanceof FeishuError, String(e));
+          assertEqual([e.kind, e.path], ['invalid_card', path]);
+          assert(e.message.includes(words), e.message);
+          return;
+        }
+        throw new Error(`expected a failure at ${path}`);
+      };
+      fails(() => ctx.select('env', 'prod'), '', '`options` must be an array');
+      fails(() => ctx.markdown('x', 'not options'), '', 'options must be an object');
+      fails(() => String(new Card().markdown('ok').table('not columns', [])), 'body.elements[1]', '`columns` must be an array');
+      fails(() => JSON.stringify(new Card().divider().panel('p', [ctx.divider()]).form('f', null)), 'body.elements[2]', '`elements` must be an array');
+    },
+  },
+  {
     name: 'validation failures are FeishuErrors naming the element; the 30 KB limit is enforced',
     async fn(ctx) {
       const { Card, FeishuError, markdown } = ctx;
