@@ -6,7 +6,10 @@
 export function nodeCryptoHost(module) {
   let loaded = typeof module === 'function' ? null : module;
   const nc = () => (loaded ??= module());
-  const hash = (algorithm) => (a, b, c, d) => nc().createHash(algorithm).update(a).update(b).update(c).update(d).digest();
+  // One part (the core joins them): node:crypto's one-shot `hash` where it has one (Node 20.12+).
+  const hash = (algorithm) => (a, b, c, d) => (b.length + c.length + d.length === 0 && typeof nc().hash === 'function'
+    ? nc().hash(algorithm, a, 'buffer')
+    : nc().createHash(algorithm).update(a).update(b).update(c).update(d).digest());
   // Whole blocks, no padding (the core pads and checks): update() returns every block.
   const cbc = (decrypt) => (key, iv, data) => {
     const cipher = (decrypt ? nc().createDecipheriv : nc().createCipheriv)('aes-256-cbc', key, iv).setAutoPadding(false);

@@ -13,7 +13,8 @@ use wasm_bindgen_futures::JsFuture;
 #[wasm_bindgen]
 extern "C" {
     /// `{ sha256(a, b, c, d), sha1(a, b, c, d), hmacSha256(key, data), aesCbcDecrypt(key, iv,
-    /// data), aesCbcEncrypt(key, iv, data) }`: hashes take four parts (hashed as one), ciphers
+    /// data), aesCbcEncrypt(key, iv, data) }`: hashes take four parts hashed as one (the core
+    /// passes them joined in the first, the others empty), ciphers
     /// work on whole blocks without padding.
     pub type HostCrypto;
     #[wasm_bindgen(method, catch)]
@@ -84,25 +85,28 @@ fn host_error(e: JsValue) -> CryptoError {
     CryptoError(super::describe(&e))
 }
 
-/// Up to four parts, the missing ones empty.
-fn four<'a>(parts: &'a [&'a [u8]]) -> Result<[&'a [u8]; 4], CryptoError> {
+/// Calls a hash primitive with the parts joined into one (a host with a one-shot hash, like
+/// node:crypto's `hash`, then needs no hash object and no updates).
+fn joined(
+    parts: &[&[u8]],
+    hash: impl FnOnce(&[u8]) -> Result<JsValue, JsValue>,
+) -> Result<JsValue, JsValue> {
     match parts {
-        [a] => Ok([a, &[], &[], &[]]),
-        [a, b] => Ok([a, b, &[], &[]]),
-        [a, b, c] => Ok([a, b, c, &[]]),
-        [a, b, c, d] => Ok([a, b, c, d]),
-        _ => Err(CryptoError("a hash takes one to four parts".into())),
+        [one] => hash(one),
+        _ => hash(&parts.concat()),
     }
 }
 
 impl Crypto for JsCrypto {
     fn sha256<'a>(&'a self, parts: &'a [&'a [u8]]) -> CryptoFuture<'a, [u8; 32]> {
-        let called = four(parts).map(|[a, b, c, d]| self.0.sha256(a, b, c, d));
-        Box::pin(async move { array(called?).await })
+        // One part crosses, the others empty: a host with a one-shot hash (node:crypto's
+        // `hash`) takes it without a hash object and four updates.
+        let called = joined(parts, |one| self.0.sha256(one, &[], &[], &[]));
+        Box::pin(array(called))
     }
     fn sha1<'a>(&'a self, parts: &'a [&'a [u8]]) -> CryptoFuture<'a, [u8; 20]> {
-        let called = four(parts).map(|[a, b, c, d]| self.0.sha1(a, b, c, d));
-        Box::pin(async move { array(called?).await })
+        let called = joined(parts, |one| self.0.sha1(one, &[], &[], &[]));
+        Box::pin(array(called))
     }
     fn hmac_sha256<'a>(&'a self, key: &'a [u8], data: &'a [u8]) -> CryptoFuture<'a, [u8; 32]> {
         let called = self.0.hmac_sha256(key, data);
