@@ -117,6 +117,14 @@ pub enum Refusal {
 }
 
 impl<'a> RawFields<'a> {
+    /// About how many bytes these fields take written as an object (keys, values, punctuation).
+    pub fn written_len(&self) -> usize {
+        self.0
+            .iter()
+            .map(|(k, v)| k.len() + v.len() + 4)
+            .sum::<usize>()
+            + 2
+    }
     /// The raw value of field `key`; the last one if repeated, as `JSON.parse` would.
     pub fn get(&self, key: &str) -> Option<&'a str> {
         self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| *v)
@@ -579,17 +587,31 @@ impl Default for ObjectWriter {
 }
 
 impl ObjectWriter {
+    /// A writer with room for `bytes` of output (no regrowth while writing what was sized).
+    pub fn with_capacity(bytes: usize) -> Self {
+        let mut out = String::with_capacity(bytes.max(2));
+        out.push('{');
+        ObjectWriter { out, empty: true }
+    }
     /// Appends `"key": raw`.
     pub fn field(&mut self, key: &str, raw_json: &str) {
         if !self.empty {
             self.out.push(',');
         }
         self.empty = false;
-        self.out.push_str(&quote(key));
+        push_quoted(&mut self.out, key);
         self.out.push(':');
         self.out.push_str(raw_json);
     }
     /// Appends every pair except the keys in `skip`.
+    ///
+    /// ```
+    /// use feishu_edge::json::{ObjectWriter, RawFields};
+    /// let f = RawFields::parse(r#"{"a":1,"b":[2]}"#).unwrap();
+    /// let mut w = ObjectWriter::with_capacity(f.written_len());
+    /// w.fields(&f, &["a"]);
+    /// assert_eq!(w.finish(), r#"{"b":[2]}"#);
+    /// ```
     pub fn fields(&mut self, fields: &RawFields<'_>, skip: &[&str]) {
         for (k, v) in &fields.0 {
             if !skip.contains(&k.as_ref()) {

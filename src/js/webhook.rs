@@ -56,7 +56,7 @@ fn handler_arguments(event: &Event) -> (JsValue, JsValue) {
     }
 }
 
-/// `{status, body, eventType, reason, duplicate}`.
+/// `{status, body, eventType, reason, duplicate}` (built by the JS literal: one call, no JSON).
 fn webhook_result(
     status: u16,
     body: &str,
@@ -64,18 +64,7 @@ fn webhook_result(
     reason: Option<&str>,
     duplicate: bool,
 ) -> JsValue {
-    let mut text = String::with_capacity(body.len() + 120);
-    text.push_str(r#"{"status":"#);
-    text.push_str(&status.to_string());
-    push_member(&mut text, r#","body":"#, Some(body));
-    push_member(&mut text, r#","eventType":"#, event_type);
-    push_member(&mut text, r#","reason":"#, reason);
-    text.push_str(if duplicate {
-        r#","duplicate":true}"#
-    } else {
-        r#","duplicate":false}"#
-    });
-    object(&text)
+    result_object(status, body, event_type, reason, duplicate)
 }
 
 /// Registered JS handlers: by event type, or one for everything (card callbacks), and the
@@ -106,8 +95,20 @@ impl JsHandlers {
 export function reportSafely(onError, error, data) {
   try { return Promise.resolve(onError(error, data)).then(() => {}, () => {}); } catch { return Promise.resolve(); }
 }
+// The result object of invoke, from the core's values.
+export function resultObject(status, body, eventType, reason, duplicate) {
+  return { status, body, eventType: eventType ?? null, reason: reason ?? null, duplicate };
+}
 "#)]
 extern "C" {
+    #[wasm_bindgen(js_name = resultObject)]
+    fn result_object(
+        status: u16,
+        body: &str,
+        event_type: Option<&str>,
+        reason: Option<&str>,
+        duplicate: bool,
+    ) -> JsValue;
     #[wasm_bindgen(js_name = reportSafely)]
     fn report_safely(on_error: &Function, error: &JsValue, data: &JsValue) -> Promise;
 }

@@ -338,7 +338,7 @@ fn shape(
         let header = object("header").ok_or(Reason::UnknownEventShape)?;
         let event_type = header.str("event_type").ok_or(Reason::UnknownEventShape)?;
         check_token(config, header.str("token").as_deref())?;
-        let mut payload = ObjectWriter::default();
+        let mut payload = ObjectWriter::with_capacity(fields.written_len() + event_type.len() + 16);
         payload.field("event_type", &quote(&event_type));
         payload.fields(fields, &["header", "event"]);
         payload.fields(&header, &[]);
@@ -357,7 +357,7 @@ fn shape(
     if let Some(event) = object("event") {
         let event_type = event.str("type").ok_or(Reason::UnknownEventShape)?;
         check_token(config, fields.str("token").as_deref())?;
-        let mut payload = ObjectWriter::default();
+        let mut payload = ObjectWriter::with_capacity(fields.written_len() + event_type.len() + 16);
         payload.field("event_type", &quote(&event_type));
         payload.fields(&event, &[]);
         payload.fields(fields, &["event"]);
