@@ -56,17 +56,6 @@ fn handler_arguments(event: &Event) -> (JsValue, JsValue) {
     }
 }
 
-/// `{status, body, eventType, reason, duplicate}` (built by the JS literal: one call, no JSON).
-fn webhook_result(
-    status: u16,
-    body: &str,
-    event_type: Option<&str>,
-    reason: Option<&str>,
-    duplicate: bool,
-) -> JsValue {
-    result_object(status, body, event_type, reason, duplicate)
-}
-
 /// Registered JS handlers: by event type, or one for everything (card callbacks), and the
 /// `onError(error, event)` callback every handler failure is reported to.
 #[derive(Default)]
@@ -101,8 +90,9 @@ export function resultObject(status, body, eventType, reason, duplicate) {
 }
 "#)]
 extern "C" {
+    /// `{status, body, eventType, reason, duplicate}`, built by the JS literal: one call, no JSON.
     #[wasm_bindgen(js_name = resultObject)]
-    fn result_object(
+    fn webhook_result(
         status: u16,
         body: &str,
         event_type: Option<&str>,
