@@ -353,12 +353,12 @@ impl Client {
             }
             let kind = self.managed_kind(&call.auth);
             let refreshable = matches!(call.token, Some(Some(_))) && kind.is_some();
-            let now = inner.runtime.now_ms();
             let policy = &inner.config.retry;
-            let jitter = inner.runtime.jitter();
+            // The clock and the jitter are read only when a failure is judged.
+            let clock = || (inner.runtime.now_ms(), inner.runtime.jitter());
             match call
                 .attempts
-                .judge(policy, outcome, &call.url, refreshable, now, jitter)
+                .judge(policy, outcome, &call.url, refreshable, clock)
             {
                 Next::Reply(resp) => return Step::Reply(resp),
                 Next::Refresh(error) => {
@@ -539,15 +539,15 @@ impl Attempts {
     }
 
     /// Judges one attempt's outcome. `refreshable`: the attempt carried a managed token that
-    /// can be fetched anew.
+    /// can be fetched anew. `clock` gives the time and a jitter in [0, 1); it is read only to
+    /// judge a failure (a success costs no clock read).
     fn judge(
         &mut self,
         policy: &crate::config::RetryPolicy,
         outcome: std::result::Result<HttpResponse, TransportError>,
         url: &str,
         refreshable: bool,
-        now: u64,
-        jitter: f64,
+        clock: impl FnOnce() -> (u64, f64),
     ) -> Next {
         self.count += 1;
         let error = match outcome {
@@ -572,6 +572,7 @@ impl Attempts {
             self.count -= 1;
             return Next::Refresh(error);
         }
+        let (now, jitter) = clock();
         let waited = now.saturating_sub(self.started);
         match decide(policy, &error, self.count, waited, self.idempotent, jitter) {
             RetryDecision::RetryAfter(delay) => Next::RetryAfter(delay, error),
@@ -682,39 +683,39 @@ mod tests {
         let url = "https://open.feishu.cn/open-apis/im/v1/chats";
         let mut a = Attempts::new(true, 0);
         assert!(matches!(
-            a.judge(&policy, reply(200, r#"{"code":0}"#), url, true, 0, 0.5),
+            a.judge(&policy, reply(200, r#"{"code":0}"#), url, true, || (0, 0.5)),
             Next::Reply(_)
         ));
         // A rejected managed token: refreshed once, not counted; the second time it is an error.
         let mut a = Attempts::new(true, 0);
         let rejected = r#"{"code":99991663,"msg":"invalid token"}"#;
         assert!(matches!(
-            a.judge(&policy, reply(400, rejected), url, true, 0, 0.5),
+            a.judge(&policy, reply(400, rejected), url, true, || (0, 0.5)),
             Next::Refresh(_)
         ));
         assert_eq!(a.count, 0);
         assert!(matches!(
-            a.judge(&policy, reply(400, rejected), url, true, 0, 0.5),
+            a.judge(&policy, reply(400, rejected), url, true, || (0, 0.5)),
             Next::Fail(e) if e.is_token_invalid()
         ));
         // A 5xx on an idempotent call waits and retries until the policy's attempts are spent.
         let mut a = Attempts::new(true, 0);
         assert!(matches!(
-            a.judge(&policy, reply(503, "busy"), url, false, 0, 0.5),
+            a.judge(&policy, reply(503, "busy"), url, false, || (0, 0.5)),
             Next::RetryAfter(..)
         ));
         assert!(matches!(
-            a.judge(&policy, reply(503, "busy"), url, false, 10, 0.5),
+            a.judge(&policy, reply(503, "busy"), url, false, || (10, 0.5)),
             Next::RetryAfter(..)
         ));
         assert!(matches!(
-            a.judge(&policy, reply(503, "busy"), url, false, 20, 0.5),
+            a.judge(&policy, reply(503, "busy"), url, false, || (20, 0.5)),
             Next::Fail(_)
         ));
         // A redirect is refused at once, never followed.
         let mut a = Attempts::new(true, 0);
         assert!(matches!(
-            a.judge(&policy, reply(302, ""), url, true, 0, 0.5),
+            a.judge(&policy, reply(302, ""), url, true, || (0, 0.5)),
             Next::Fail(e) if !e.retryable()
         ));
         assert_eq!(a.count, 1);

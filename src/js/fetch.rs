@@ -144,9 +144,9 @@ export async function drive(call, fetchFn) {
     let next = call.act(undefined);
     for (;;) {
       if (typeof next === 'string') {
-        // "method\nurl\ntimeout ms\nheaders as JSON" (none of them holds a line break)
-        const [method, url, timeoutMs, headersJson] = next.split('\n');
-        const body = method === 'GET' || method === 'HEAD' ? undefined : call.body();
+        // "method\nurl\ntimeout ms\nbody (1 or 0)\nheaders as JSON" (none holds a line break)
+        const [method, url, timeoutMs, hasBody, headersJson] = next.split('\n');
+        const body = hasBody === '1' ? call.body() : undefined;
         let reply;
         try {
           reply = await fetchOnce(fetchFn, url, method, headersJson, body, +timeoutMs, false);
@@ -249,8 +249,8 @@ pub(crate) fn read(reply: &Array) -> HttpResponse {
     }
 }
 
-/// A request as `drive` reads it: `method\nurl\ntimeout ms\nheaders as JSON` (a URL and
-/// JSON text hold no raw line break), and its body as a JS value.
+/// A request as `drive` reads it: `method\nurl\ntimeout ms\n1 or 0 (a body)\nheaders as
+/// JSON` (a URL and JSON text hold no raw line break), and its body as a JS value.
 pub(crate) fn request_line(
     req: &HttpRequest,
 ) -> std::result::Result<(String, JsValue), TransportError> {
@@ -260,7 +260,12 @@ pub(crate) fn request_line(
     let method = req.method.as_str();
     let timeout = req.timeout_ms.unwrap_or(0).to_string();
     let mut line = String::with_capacity(method.len() + req.url.len() + headers.len() + 24);
-    for part in [method, &req.url, &timeout, &headers] {
+    let has_body = if matches!(req.body, Body::Empty) {
+        "0"
+    } else {
+        "1"
+    };
+    for part in [method, &req.url, &timeout, has_body, &headers] {
         if !line.is_empty() {
             line.push('\n');
         }
