@@ -25,6 +25,7 @@ function coreFor(dispatcher, adapter) {
  */
 function readBody(req, limit, timeoutMs) {
   if (Number(req.headers?.['content-length']) > limit) return Promise.resolve({ reason: 'body_too_large' });
+  if (req.destroyed) return Promise.resolve({ reason: 'body_timeout' });
   return new Promise((resolve) => {
     const chunks = [];
     let size = 0, timer;
@@ -52,7 +53,8 @@ async function rawBody(req, core, parsed, logger, kept = req.rawBody) {
   if (typeof kept === 'string' || kept instanceof Uint8Array) return kept;
   // express.raw(): the platform's bytes, as they came.
   if (parsed instanceof Uint8Array) return parsed;
-  if (!req.readableEnded && !req.complete) return readBody(req, core.maxBodyBytes, core.bodyTimeoutMs);
+  // Unread, or received but not read yet (`complete` says only that the parser saw it all).
+  if (!req.readableEnded) return readBody(req, core.maxBodyBytes, core.bodyTimeoutMs);
   if (parsed !== undefined && parsed !== null) {
     (logger ?? console).warn?.('[feishu-edge] the request body was parsed before the adapter: verifying its re-serialized JSON, which fails when the platform\'s bytes differ. Mount the adapter before body parsers, or use express.raw({ type: \'application/json\' }), or keep the raw body: express.json({ verify: (req, res, buf) => { req.rawBody = buf } }).');
     return typeof parsed === 'string' ? parsed : JSON.stringify(parsed);

@@ -207,6 +207,18 @@ const tests = [
     },
   },
   {
+    name: 'adaptDefault called once the body has arrived but before anyone read it (req.complete): the body is still read',
+    async fn() {
+      const seen = [];
+      const handle = adaptDefault('/webhook/event', dispatcher(seen));
+      const s = await serve((req, res) => { setTimeout(() => handle(req, res), 100); });
+      try {
+        assertEqual((await post(`${s.url}/webhook/event`, event('ev_late_read'))).status, 200);
+        assertEqual(seen, ['ev_late_read']);
+      } finally { await s.close(); }
+    },
+  },
+  {
     name: 'adaptExpress behind express.raw() on Express 4 and 5: the Buffer is the raw bytes, verified as such (a correctly signed event passes)',
     async fn() {
       for (const [label, framework] of [['express4', express4], ['express5', express]]) {
