@@ -379,13 +379,15 @@ export declare class EventDispatcher<C extends FeishuClient | undefined = undefi
 export interface AdapterOptions {
   /** Accepted for compatibility: challenges are answered after the same checks as `handle()` either way. */
   autoChallenge?: boolean;
-  /** Where the body-parser warning goes (default: console). */
-  logger?: Pick<Logger, 'warn'>;
+  /** Where the body-parser warning and an adapter's failure (answered 500) go (default: console). */
+  logger?: Pick<Logger, 'warn' | 'error'>;
 }
 /**
  * The official Node server adapters (the Node entry only). They verify over the raw bytes; mount
  * them before body parsers (a parsed body is verified re-serialized and fails closed when the
- * bytes differ), or keep the raw body as `req.rawBody`.
+ * bytes differ), behind `express.raw()`, or keep the raw body as `req.rawBody`. An unread body
+ * is read under the dispatcher's `maxBodyBytes` (413) and `bodyTimeoutMs` (408); no request's
+ * failure (a client gone mid-body, a throwing dispatcher) becomes an unhandled rejection.
  *
  * @example
  * http.createServer(adaptDefault('/webhook/event', dispatcher)).listen(3000);

@@ -159,13 +159,20 @@ impl Reason {
             }
         }
     }
-    /// The reason with this stable name, among the two the JS layer detects before a body
-    /// reaches the core: a request that is not a POST, and a body that did not arrive in time
-    /// (the size rule is `parse`'s).
+    /// The reason with this stable name, among those the JS layer detects before a body
+    /// reaches the core: a request that is not a POST, a body that did not arrive in time, a
+    /// body the Node adapters stopped reading past `max_body_bytes` (or whose `Content-Length`
+    /// says it is larger; the rule for a body that reaches the core is `parse`'s), and an
+    /// adapter's failure around the handling.
     pub fn from_name(name: &str) -> Option<Reason> {
-        [Reason::MethodNotAllowed, Reason::BodyTimeout]
-            .into_iter()
-            .find(|r| r.as_str() == name)
+        [
+            Reason::MethodNotAllowed,
+            Reason::BodyTimeout,
+            Reason::BodyTooLarge,
+            Reason::HandlerFailed,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == name)
     }
     /// The JSON error body: `{"error": name, "message": sentence}`.
     pub fn body(self) -> String {
@@ -174,5 +181,29 @@ impl Reason {
             self.as_str(),
             self.message().replace('`', "'")
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Reason;
+
+    #[test]
+    fn the_glue_names_its_refusals() {
+        for (name, status) in [
+            ("method_not_allowed", 405),
+            ("body_timeout", 408),
+            ("body_too_large", 413),
+            ("handler_failed", 500),
+        ] {
+            let reason = Reason::from_name(name);
+            assert_eq!(
+                reason.map(|r| (r.as_str(), r.status())),
+                Some((name, status))
+            );
+        }
+        // The core's own verdicts are not the glue's to claim.
+        assert_eq!(Reason::from_name("signature_mismatch"), None);
+        assert_eq!(Reason::from_name("nonsense"), None);
     }
 }

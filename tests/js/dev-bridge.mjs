@@ -4,13 +4,15 @@
 // back as the ack. Then the local server goes away (ack 500, a clear line), and Ctrl-C.
 import http from 'node:http';
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runTests, assert, assertEqual } from './harness.mjs';
 import { messageEvent } from './webhook-suite.mjs';
 
-const { EventDispatcher } = await import('../../pkg/node.js');
+// FEISHU_EDGE_PKG: another built package's bridge to test (e.g. the released one), default pkg/.
+const PKG = process.env.FEISHU_EDGE_PKG ?? fileURLToPath(new URL('../../pkg', import.meta.url));
+const { EventDispatcher } = await import(pathToFileURL(`${PKG}/node.js`).href);
 const { createEmulator } = await import('../../pkg/testing/index.js');
-const BIN = fileURLToPath(new URL('../../pkg/bin/feishu-edge.js', import.meta.url));
+const BIN = `${PKG}/bin/feishu-edge.js`;
 const KEY = 'ek_bridge_key';
 const TOKEN = 'vt_bridge_token';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -52,6 +54,20 @@ const until = async (what, check, ms = 8000) => {
     await sleep(25);
   }
 };
+
+/**
+ * A local server that answers as `behave(req, res)` says, counting requests; `close()` ends
+ * every connection, answered or not.
+ */
+async function scripted(behave) {
+  const server = http.createServer((req, res) => { server.hits++; req.resume(); behave(req, res); });
+  server.hits = 0;
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { server, url: `http://127.0.0.1:${server.address().port}/webhook`, close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }) };
+}
+
+/** The ack code the bridge's console line for event `id` says it sent. */
+const ackSaid = (lines, id) => Number(lines.find((l) => l.includes(` ${id} `))?.match(/acked (\d{3})/)?.[1]);
 
 const tests = [
   {
@@ -98,6 +114,58 @@ const tests = [
       const code = await new Promise((r) => child.on('exit', r));
       assertEqual(code, 2);
       assert(text.includes('usage: feishu-edge dev --forward <url>'), text);
+    },
+  },
+  {
+    name: 'dev bridge: a local answer later than the early-ack deadline (a late 500, or none) reaches the platform as ack 500, and the console line says the ack the platform got',
+    async fn() {
+      const emu = await createEmulator();
+      await emu.reset({ wsClientConfig: { PingInterval: 5, ReconnectInterval: 0.3, ReconnectNonce: 0.1 } });
+      let mode = 'ok';
+      const local = await scripted((req, res) => {
+        if (mode === 'late500') setTimeout(() => res.writeHead(500).end('{"error":"late"}'), 2700);
+        else if (mode === 'ok') res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        // 'never': no answer at all
+      });
+      const b = bridge(emu, local.url);
+      try {
+        await until('the bridge to connect', () => b.lines.some((l) => l.includes('connected: forwarding')));
+        for (const [id, m, code] of [['ev_late_500', 'late500', 500], ['ev_no_answer', 'never', 500], ['ev_in_time', 'ok', 200]]) {
+          mode = m;
+          const ack = await emu.pushEvent(messageEvent(id, ''));
+          assertEqual(ack.code, code, `${id}: the ack the platform got`);
+          await until(`the line for ${id}`, () => b.lines.some((l) => l.includes(` ${id} `)));
+          assertEqual(ackSaid(b.lines, id), ack.code, `${id}: the console line says the ack sent\n${b.lines.join('\n')}`);
+        }
+        assert(b.lines.some((l) => l.includes('ev_no_answer late') && l.includes('did not answer within')), b.lines.join('\n'));
+      } finally {
+        b.child.kill('SIGKILL');
+        await local.close();
+        await emu.close();
+      }
+    },
+  },
+  {
+    name: 'dev bridge: a redirect from the local server is not followed (the signed event goes nowhere else), it is reported and acked 500',
+    async fn() {
+      const emu = await createEmulator();
+      await emu.reset({ wsClientConfig: { PingInterval: 5, ReconnectInterval: 0.3, ReconnectNonce: 0.1 } });
+      const elsewhere = await scripted((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+      const local = await scripted((req, res) => res.writeHead(307, { location: elsewhere.url }).end());
+      const b = bridge(emu, local.url);
+      try {
+        await until('the bridge to connect', () => b.lines.some((l) => l.includes('connected: forwarding')));
+        const ack = await emu.pushEvent(messageEvent('ev_redirected', ''));
+        await until('the line', () => b.lines.some((l) => l.includes(' ev_redirected ')));
+        assertEqual([local.server.hits, elsewhere.server.hits, ack.code], [1, 0, 500]);
+        assertEqual(ackSaid(b.lines, 'ev_redirected'), 500);
+        assert(b.lines.some((l) => l.includes('ev_redirected 307') && l.includes(`a redirect to ${elsewhere.url}, not followed`)), b.lines.join('\n'));
+      } finally {
+        b.child.kill('SIGKILL');
+        await local.close();
+        await elsewhere.close();
+        await emu.close();
+      }
     },
   },
 ];
