@@ -268,12 +268,15 @@ impl Client {
         stream: bool,
     ) -> HttpRequest {
         let mut headers = req.headers.clone();
+        // Like the managed tokens (`token_now`), the help desk credential is the client's, not
+        // the call's: it never leaves the API origin.
+        let base = self.inner.config.base_url_str();
         if let Some(credential) = self
             .inner
             .config
             .helpdesk_credential
             .as_ref()
-            .filter(|_| req.helpdesk)
+            .filter(|_| req.helpdesk && crate::request::same_origin(&url, base))
         {
             headers.push((
                 "X-Lark-Helpdesk-Authorization".into(),
@@ -350,6 +353,14 @@ impl Client {
                         resp.status
                     ),
                 );
+            }
+            // A reply the transport stopped reading at the size limit: refused, not retried.
+            if let Some(error) = outcome
+                .as_ref()
+                .ok()
+                .and_then(|resp| envelope::oversized(resp, inner.config.max_reply_bytes))
+            {
+                return Step::Fail(error);
             }
             let kind = self.managed_kind(&call.auth);
             let refreshable = matches!(call.token, Some(Some(_))) && kind.is_some();
