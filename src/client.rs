@@ -732,6 +732,38 @@ mod tests {
         assert_eq!(a.count, 1);
     }
 
+    /// The help desk credential, like a managed token, never leaves the API origin.
+    #[test]
+    fn the_help_desk_credential_stays_on_the_api_origin() {
+        let mut config = Config::new("cli_a", "secret");
+        config.helpdesk_credential = Some(crate::config::Secret::new("aGQ6dA=="));
+        let client = Client::builder(config)
+            .transport(Rc::new(NoTransport))
+            .runtime(Rc::new(crate::runtime::ManualClock(std::cell::Cell::new(
+                0,
+            ))))
+            .build()
+            .unwrap();
+        let sent = |url: &str| {
+            let req = crate::request::options::RequestOptions::parse(&format!(
+                r#"{{"url":"{url}","helpDeskCredential":true,"tokenType":"none"}}"#
+            ))
+            .unwrap()
+            .into_request()
+            .unwrap();
+            let mut call = client.begin(req, false).unwrap();
+            match client.step(&mut call, None) {
+                Step::Send(http) => http
+                    .headers
+                    .iter()
+                    .any(|(k, _)| k == "X-Lark-Helpdesk-Authorization"),
+                _ => panic!("expected a request"),
+            }
+        };
+        assert!(sent("https://open.feishu.cn/open-apis/helpdesk/v1/tickets"));
+        assert!(!sent("https://other.example/helpdesk/v1/tickets"));
+    }
+
     struct NoTransport;
     impl Transport for NoTransport {
         fn send(

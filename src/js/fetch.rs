@@ -297,7 +297,9 @@ pub(crate) fn read(reply: &Array) -> HttpResponse {
 /// [`OVERSIZED_REPLY`] mark with the size seen (the core makes it the call's error).
 fn body_of(value: &JsValue, headers: &mut Vec<(String, String)>) -> Vec<u8> {
     if let Some(seen) = value.as_f64() {
-        headers.push((OVERSIZED_REPLY.to_string(), format!("{seen}")));
+        // As a whole number: formatting an f64 would pull float printing into the wasm.
+        let seen = if seen >= 0.0 { seen as u64 } else { 0 };
+        headers.push((OVERSIZED_REPLY.to_string(), seen.to_string()));
         return Vec::new();
     }
     value

@@ -64,7 +64,7 @@ pub const OVERSIZED_REPLY: &str = "feishu-edge-oversized-reply";
 pub fn oversized(resp: &HttpResponse, limit: u64) -> Option<Error> {
     let seen = resp.header(OVERSIZED_REPLY)?;
     let msg = format!(
-        "the reply body ({seen} bytes or more) is larger than maxReplyBytes ({limit} bytes) and was not read; raise the client option maxReplyBytes, or fetch files with a download"
+        "the reply body is larger than maxReplyBytes ({limit} bytes; {seen} bytes declared or read) and was not read further; raise the client option maxReplyBytes, or fetch files with a download"
     );
     let failure = Box::new(ApiError {
         code: None,
