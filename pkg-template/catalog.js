@@ -91,7 +91,8 @@ async function upload(client, spec, req, data) {
   return { ...envelope.data, ...envelope };
 }
 
-function call(client, spec, payload = {}, options) {
+// async: a payload that cannot be read (null, a BigInt) rejects instead of throwing.
+async function call(client, spec, payload = {}, options) {
   if (spec.multipart) return upload(client, spec, target(spec, payload, options, undefined), payload.data);
   if (spec.binary) return client.download(target(spec, payload, options));
   return client.request(target(spec, payload, options));

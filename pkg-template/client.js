@@ -20,6 +20,15 @@ function fileEntries(files) {
 
 const CORE = Symbol('feishu-edge core');
 
+/** A promise-returning call that never throws: what it throws (a BigInt or a cycle in the options) rejects. */
+function settled(work) {
+  try {
+    return work();
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
 /**
  * Downloaded bytes with the official SDK's methods: `writeFile(path)` (Node, Deno) and
  * `getReadableStream()` (a Node Readable in Node, so `.pipe()` works; a web ReadableStream
@@ -99,9 +108,9 @@ export class FeishuClient {
     const core = this.#core;
     setCore(this, core);
     this.#tokens = Object.freeze({
-      tenantAccessToken: (tenantKey) => core.tenantAccessToken(tenantKey),
-      appAccessToken: () => core.appAccessToken(),
-      storeAppTicket: (ticket) => core.storeAppTicket(String(ticket)),
+      tenantAccessToken: (tenantKey) => settled(() => core.tenantAccessToken(tenantKey)),
+      appAccessToken: () => settled(() => core.appAccessToken()),
+      storeAppTicket: (ticket) => settled(() => core.storeAppTicket(String(ticket))),
     });
   }
 
@@ -117,7 +126,7 @@ export class FeishuClient {
 
   /** Any Open API call; resolves to the `{code, msg, data}` envelope. */
   request(options) {
-    return this.#core.request(JSON.stringify(options));
+    return settled(() => this.#core.request(JSON.stringify(options)));
   }
 
   /** One paginated walk in the core; yields each page's items, or its whole `data` with `keepData`. */
@@ -155,13 +164,15 @@ export class FeishuClient {
 
   /** A multipart upload: `fields` are text, `files` are Blob / Uint8Array / ArrayBuffer / {data, filename, contentType}. */
   upload(options) {
-    const { files, ...rest } = options;
-    return this.#core.upload(JSON.stringify(rest.endpoint ? rest : { method: 'POST', ...rest }), fileEntries(files));
+    return settled(() => {
+      const { files, ...rest } = options;
+      return this.#core.upload(JSON.stringify(rest.endpoint ? rest : { method: 'POST', ...rest }), fileEntries(files));
+    });
   }
 
   /** A binary download; resolves to the bytes. */
   download(options) {
-    return this.#core.download(JSON.stringify(options)).then(asFile);
+    return settled(() => this.#core.download(JSON.stringify(options))).then(asFile);
   }
 
   /**
@@ -169,6 +180,10 @@ export class FeishuClient {
    * `receiveId` or replying to `replyTo`; resolves to the card id once streaming is closed.
    */
   streamCard(source, options = {}) {
+    return settled(() => this.#streamCard(source, options ?? {}));
+  }
+
+  #streamCard(source, options) {
     const iterator = chunksOf(source);
     let failure;
     const next = async () => {

@@ -121,8 +121,10 @@ export interface FeishuClientOptions {
   httpInstance?: never;
   /** Where tokens (and app tickets) are cached; default: this isolate's memory. */
   tokenStore?: KVLike;
-  /** Per-request timeout (default 10000; 0 disables). The request is aborted. */
+  /** Per-request timeout (default 10000; 0 disables). The request is aborted, and the call ends then even when a custom `fetch` ignores the abort signal. */
   timeoutMs?: number;
+  /** The largest JSON reply body read, in bytes (default 16 MiB; 0: no limit). A larger reply (by its Content-Length, or once the read passes the limit) is not read further: the call fails with a FeishuError (kind 'invalid_response', or 'http' for a non-2xx) naming the limit. Downloads are not limited. */
+  maxReplyBytes?: number;
   retry?: RetryOptions;
   /** Default: console. */
   logger?: Logger;
@@ -258,6 +260,10 @@ export interface WebhookOptions {
   client?: FeishuClient;
   logger?: Logger;
   logLevel?: LogLevel;
+  /** The official `LoggerLevel` (`logLevel` wins when both are given). */
+  loggerLevel?: LoggerLevel;
+  /** The official dispatchers' cache (where they keep pushed app_tickets): accepted and not used: pushed app_tickets go to the token store of `client` (a client built with the same `cache` keeps them in it). */
+  cache?: OfficialCache;
 }
 
 /**
@@ -351,7 +357,7 @@ export interface QueueBatchLike {
   readonly messages: ReadonlyArray<{ readonly body: unknown; ack(): void; retry(): void }>;
 }
 
-type RawBody = string | Uint8Array | ArrayBuffer;
+type RawBody = string | ArrayBuffer | ArrayBufferView;
 type HeaderSource = Headers | Record<string, string | string[] | undefined>;
 
 declare class WebhookEndpoint {
@@ -365,6 +371,10 @@ declare class WebhookEndpoint {
   consume(batch: QueueBatchLike): Promise<{ acked: number; retried: number }>;
   /** True when de-duplication is exact: the dedupeStore has an atomic `putIfAbsent`. */
   readonly exactlyOnce: boolean;
+  /** The encrypt key given in the options ('' when none), as the official dispatchers expose it (for `generateChallenge`). */
+  readonly encryptKey: string;
+  /** The verification token given in the options ('' when none). */
+  readonly verificationToken: string;
 }
 
 export declare class EventDispatcher<C extends FeishuClient | undefined = undefined> extends WebhookEndpoint {

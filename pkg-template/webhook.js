@@ -70,14 +70,26 @@ class WebhookEndpoint {
   #synchronous;
   #client;
 
+  #maxBody;
+  #encryptKey;
+  #verificationToken;
+
   constructor(options, card) {
     ready(FeishuError);
-    const { dedupeStore, client, logger, logLevel, onError, ...rest } = options ?? {};
+    // `loggerLevel` and `cache` are the official SDK's: the level maps like the client's; the
+    // official dispatchers keep pushed app_tickets in `cache`, which here is the client's
+    // token store (pass `client`), so the cache itself is accepted and not used.
+    const { dedupeStore, client, logger, logLevel, loggerLevel, cache: _cache, onError, ...rest } = options ?? {};
     if (onError !== undefined && typeof onError !== 'function') throw new TypeError('options.onError must be a function (error, event) => void');
+    const level = logLevel ?? (loggerLevel == null ? undefined : String(loggerLevel));
     // undefined crosses as null: `encryptKey: env.UNSET` is "given but empty", which the core
     // warns about, not "never given".
-    this.#core = new WasmDispatcher(JSON.stringify(rest, (_, v) => (v === undefined ? null : v)), card, dedupeStore, logger, logLevel, onError);
+    this.#core = new WasmDispatcher(JSON.stringify(rest, (_, v) => (v === undefined ? null : v)), card, dedupeStore, logger, level, onError);
     setDispatcherCore(this, this.#core);
+    // The core's limit, read once: bodies are measured against it before they cross into wasm.
+    this.#maxBody = this.#core.maxBodyBytes;
+    this.#encryptKey = typeof rest.encryptKey === 'string' ? rest.encryptKey : '';
+    this.#verificationToken = typeof rest.verificationToken === 'string' ? rest.verificationToken : '';
     this.#client = client;
     if (client) {
       // The feishu-edge/webhook build has no client pipeline (and no setClient).
@@ -105,25 +117,56 @@ class WebhookEndpoint {
     return this.#core.exactlyOnce;
   }
 
+  /** The encrypt key this endpoint was built with ('' when none), as the official dispatchers expose it. */
+  get encryptKey() {
+    return this.#encryptKey;
+  }
+
+  /** The verification token this endpoint was built with ('' when none). */
+  get verificationToken() {
+    return this.#verificationToken;
+  }
+
+  /** The size of the wasm memory in bytes (for tests of what crosses into it). */
+  get [Symbol.for('feishu-edge.wasmMemoryBytes')]() {
+    return this.#core.memoryBytes;
+  }
+
   /**
    * Verifies and dispatches a raw body: resolves to {status, body, eventType, reason, duplicate}.
    * Given a parsed object instead (the official custom-adapter shape, `headers` on its
    * prototype), it is verified as re-serialized JSON (a signature over other bytes fails
-   * closed) and resolves to the reply body, as the official dispatcher does.
+   * closed) and resolves to the reply body, as the official dispatcher does. Never throws: a
+   * body that cannot be read (a BigInt, a cycle) rejects.
    */
   invoke(rawBody, headers, options = {}) {
-    if (rawBody !== null && typeof rawBody === 'object' && !(rawBody instanceof ArrayBuffer) && !ArrayBuffer.isView(rawBody)) {
-      return this.invoke(JSON.stringify(rawBody), headers ?? Object.getPrototypeOf(rawBody)?.headers, options).then((r) => JSON.parse(r.body));
+    try {
+      return this.#invoke(rawBody, headers, options ?? {});
+    } catch (e) {
+      return Promise.reject(e);
     }
-    const get = headerReader(headers);
+  }
+
+  #invoke(rawBody, headers, options) {
+    if (rawBody !== null && typeof rawBody === 'object' && !(rawBody instanceof ArrayBuffer) && !ArrayBuffer.isView(rawBody)) {
+      const text = JSON.stringify(rawBody);
+      return this.#invoke(text, headers ?? Object.getPrototypeOf(rawBody)?.headers, options).then((r) => JSON.parse(r.body));
+    }
     const core = this.#core;
+    // No body crosses into wasm before it is measured against the core's limit: a string by
+    // its length (UTF-8 takes at least one byte per UTF-16 unit, at most three), bytes by theirs.
+    const text = typeof rawBody === 'string';
+    const limit = this.#maxBody;
+    if (text ? rawBody.length > limit : rawBody?.byteLength > limit) return Promise.resolve(core.refusal('body_too_large'));
+    const view = !text && ArrayBuffer.isView(rawBody) && !(rawBody instanceof Uint8Array) ? new Uint8Array(rawBody.buffer, rawBody.byteOffset, rawBody.byteLength) : rawBody;
+    const get = headerReader(headers);
     const ts = get('x-lark-request-timestamp'), nonce = get('x-lark-request-nonce'), sig = get('x-lark-signature'), type = get('content-type');
     // A string crosses as its UTF-8 bytes, encoded natively (wasm-bindgen's string copy is a JS loop).
-    const text = typeof rawBody === 'string';
     this.#synchronous ??= core.synchronous;
-    if (this.#synchronous && !options.waitUntil && !options.queue && (text || rawBody instanceof Uint8Array)) {
+    if (this.#synchronous && !options.waitUntil && !options.queue && (text || view instanceof Uint8Array)) {
       // Synchronous host crypto, no store: checked in one call, no promise until the handler.
-      const bytes = text && rawBody.length * 3 <= scratch.length ? scratch.subarray(0, utf8.encodeInto(rawBody, scratch).written) : text ? utf8.encode(rawBody) : rawBody;
+      const bytes = text && rawBody.length * 3 <= scratch.length ? scratch.subarray(0, utf8.encodeInto(rawBody, scratch).written) : text ? utf8.encode(rawBody) : view;
+      if (bytes.byteLength > limit) return Promise.resolve(core.refusal('body_too_large'));
       const now = core.invokeNow(bytes, ts, nonce, sig, type);
       if (now !== undefined) {
         if (!Array.isArray(now)) return Promise.resolve(now);
@@ -132,7 +175,8 @@ class WebhookEndpoint {
       }
       // Declined after all (an app_ticket for a client waits on its store): the asynchronous path.
     }
-    const body = text ? utf8.encode(rawBody) : rawBody instanceof ArrayBuffer ? new Uint8Array(rawBody) : rawBody;
+    const body = text ? utf8.encode(rawBody) : view instanceof ArrayBuffer ? new Uint8Array(view) : view;
+    if (body?.byteLength > limit) return Promise.resolve(core.refusal('body_too_large'));
     return core.invoke(body, ts, nonce, sig, type, options.waitUntil, options.queue);
   }
 

@@ -268,12 +268,15 @@ impl Client {
         stream: bool,
     ) -> HttpRequest {
         let mut headers = req.headers.clone();
+        // Like the managed tokens (`token_now`), the help desk credential is the client's, not
+        // the call's: it never leaves the API origin.
+        let base = self.inner.config.base_url_str();
         if let Some(credential) = self
             .inner
             .config
             .helpdesk_credential
             .as_ref()
-            .filter(|_| req.helpdesk)
+            .filter(|_| req.helpdesk && crate::request::same_origin(&url, base))
         {
             headers.push((
                 "X-Lark-Helpdesk-Authorization".into(),
@@ -350,6 +353,14 @@ impl Client {
                         resp.status
                     ),
                 );
+            }
+            // A reply the transport stopped reading at the size limit: refused, not retried.
+            if let Some(error) = outcome
+                .as_ref()
+                .ok()
+                .and_then(|resp| envelope::oversized(resp, inner.config.max_reply_bytes))
+            {
+                return Step::Fail(error);
             }
             let kind = self.managed_kind(&call.auth);
             let refreshable = matches!(call.token, Some(Some(_))) && kind.is_some();
@@ -719,6 +730,38 @@ mod tests {
             Next::Fail(e) if !e.retryable()
         ));
         assert_eq!(a.count, 1);
+    }
+
+    /// The help desk credential, like a managed token, never leaves the API origin.
+    #[test]
+    fn the_help_desk_credential_stays_on_the_api_origin() {
+        let mut config = Config::new("cli_a", "secret");
+        config.helpdesk_credential = Some(crate::config::Secret::new("aGQ6dA=="));
+        let client = Client::builder(config)
+            .transport(Rc::new(NoTransport))
+            .runtime(Rc::new(crate::runtime::ManualClock(std::cell::Cell::new(
+                0,
+            ))))
+            .build()
+            .unwrap();
+        let sent = |url: &str| {
+            let req = crate::request::options::RequestOptions::parse(&format!(
+                r#"{{"url":"{url}","helpDeskCredential":true,"tokenType":"none"}}"#
+            ))
+            .unwrap()
+            .into_request()
+            .unwrap();
+            let mut call = client.begin(req, false).unwrap();
+            match client.step(&mut call, None) {
+                Step::Send(http) => http
+                    .headers
+                    .iter()
+                    .any(|(k, _)| k == "X-Lark-Helpdesk-Authorization"),
+                _ => panic!("expected a request"),
+            }
+        };
+        assert!(sent("https://open.feishu.cn/open-apis/helpdesk/v1/tickets"));
+        assert!(!sent("https://other.example/helpdesk/v1/tickets"));
     }
 
     struct NoTransport;

@@ -152,6 +152,9 @@ pub struct Config {
     pub app_type: AppType,
     /// Per-request timeout; `None` waits as long as the transport does.
     pub timeout_ms: Option<u64>,
+    /// The largest JSON reply body read, in bytes (0: no limit); a larger one is refused
+    /// unread. Downloads are not limited. Default [`DEFAULT_MAX_REPLY_BYTES`].
+    pub max_reply_bytes: u64,
     /// Retry policy for every call.
     pub retry: RetryPolicy,
     /// Refresh tokens this many seconds before they expire (the official SDKs use 180).
@@ -174,6 +177,7 @@ impl Config {
             app_secret: Secret::new(app_secret),
             app_type: AppType::SelfBuilt,
             timeout_ms: Some(10_000),
+            max_reply_bytes: DEFAULT_MAX_REPLY_BYTES,
             retry: RetryPolicy::default(),
             refresh_margin_secs: 180,
             disable_token_cache: false,
@@ -330,6 +334,10 @@ mod tests {
     }
 }
 
+/// The default [`Config::max_reply_bytes`]: 16 MiB, far above any Open API JSON reply and well
+/// inside a Worker's 128 MB.
+pub const DEFAULT_MAX_REPLY_BYTES: u64 = 16 << 20;
+
 /// The JSON-able part of the JS client options (`appId`, `region`, `retry`, ...).
 #[derive(Debug, Default)]
 pub struct ClientOptions {
@@ -345,6 +353,8 @@ pub struct ClientOptions {
     pub app_type: Option<String>,
     /// Per-request timeout; 0 disables it.
     pub timeout_ms: Option<u64>,
+    /// See [`Config::max_reply_bytes`]; 0 disables the limit.
+    pub max_reply_bytes: Option<u64>,
     /// Retry policy overrides.
     pub retry: Option<RetryOptions>,
     /// See [`Config::disable_token_cache`].
@@ -368,13 +378,14 @@ pub struct RetryOptions {
 
 /// Every client option, the ones the JS layer keeps (functions and stores) included, so an
 /// unknown one can be matched against them all.
-pub const CLIENT_OPTION_NAMES: [&str; 18] = [
+pub const CLIENT_OPTION_NAMES: [&str; 19] = [
     "appId",
     "appSecret",
     "region",
     "baseUrl",
     "appType",
     "timeoutMs",
+    "maxReplyBytes",
     "retry",
     "fetch",
     "tokenStore",
@@ -486,6 +497,7 @@ impl ClientOptions {
             base_url,
             app_type,
             timeout_ms: r.whole("timeoutMs", "milliseconds")?,
+            max_reply_bytes: r.whole("maxReplyBytes", "bytes")?,
             retry,
             disable_token_cache: r.boolean("disableTokenCache")?,
             helpdesk,
@@ -512,6 +524,7 @@ impl ClientOptions {
         if let Some(ms) = self.timeout_ms {
             c.timeout_ms = (ms > 0).then_some(ms);
         }
+        c.max_reply_bytes = self.max_reply_bytes.unwrap_or(c.max_reply_bytes);
         c.disable_token_cache = self.disable_token_cache.unwrap_or(false);
         if let Some((id, token)) = self.helpdesk {
             use base64::Engine;

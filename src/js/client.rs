@@ -83,6 +83,14 @@ impl WasmCall {
         self.next(outcome)
     }
 
+    /// The reply size limit of this call: the client's, none for a download.
+    fn max_reply(&self) -> u64 {
+        match self.reading {
+            Reading::Envelope => self.client.config().max_reply_bytes,
+            Reading::Bytes => 0,
+        }
+    }
+
     /// The body of the request the last `act` asked to send (`undefined`: none).
     pub fn body(&mut self) -> JsValue {
         std::mem::take(&mut self.body)
@@ -101,7 +109,7 @@ impl WasmCall {
         use crate::client::Step;
         use crate::request::envelope;
         let result = match self.client.step(&mut self.call, outcome) {
-            Step::Send(http) => match super::fetch::request_line(&http) {
+            Step::Send(http) => match super::fetch::request_line(&http, self.max_reply()) {
                 Ok((line, body)) => {
                     self.body = body;
                     Ok(line.into())
@@ -151,7 +159,8 @@ impl WasmClient {
             let transport = match fetch {
                 Some(f) => FetchTransport::with_function(f),
                 None => FetchTransport::global()?,
-            };
+            }
+            .max_reply_bytes(config.max_reply_bytes);
             let fetch = transport.function();
             let mut builder = Client::builder(config)
                 .logger(Rc::new(JsLogger::from_options(

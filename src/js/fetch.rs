@@ -1,12 +1,13 @@
 //! The [`Transport`] on `fetch`: the global one (no `window` needed: Workers, Deno, Node 18+)
-//! or one passed in from JS. Timeouts abort the request through an `AbortController`. The
-//! JS side of a request is one small function (`fetchOnce`), so a call crosses the boundary
-//! once each way.
+//! or one passed in from JS. A timeout aborts the request through an `AbortController` and
+//! ends the call whether or not the `fetch` listens to the signal. A JSON reply is read only
+//! up to the client's `maxReplyBytes`. The JS side of a request is one small function
+//! (`fetchOnce`), so a call crosses the boundary once each way.
 
 use super::{describe, prop};
 use crate::error::{Error, Result};
 use crate::json::quote;
-use crate::request::envelope::is_file_reply;
+use crate::request::envelope::{is_file_reply, OVERSIZED_REPLY};
 use crate::runtime::LocalBoxFuture;
 use crate::transport::{
     Body, FileData, HttpRequest, HttpResponse, Part, ResponseStream, Transport, TransportError,
@@ -30,6 +31,8 @@ const WANTED_HEADERS: [&str; 6] = [
 /// `fetch`-backed transport.
 pub struct FetchTransport {
     fetch: Function,
+    /// The largest reply body read whole (0: no limit); see [`crate::Config::max_reply_bytes`].
+    max_reply: u64,
 }
 
 impl FetchTransport {
@@ -43,7 +46,10 @@ impl FetchTransport {
                 )
             })?;
         announce_headers();
-        Ok(FetchTransport { fetch: f })
+        Ok(FetchTransport {
+            fetch: f,
+            max_reply: crate::config::DEFAULT_MAX_REPLY_BYTES,
+        })
     }
     /// The `fetch` function requests go through.
     pub fn function(&self) -> Function {
@@ -52,7 +58,15 @@ impl FetchTransport {
     /// Uses the given `fetch`-compatible function.
     pub fn with_function(fetch: Function) -> FetchTransport {
         announce_headers();
-        FetchTransport { fetch }
+        FetchTransport {
+            fetch,
+            max_reply: crate::config::DEFAULT_MAX_REPLY_BYTES,
+        }
+    }
+    /// Reads reply bodies (all but streamed files) only up to `bytes` (0: no limit).
+    pub fn max_reply_bytes(mut self, bytes: u64) -> FetchTransport {
+        self.max_reply = bytes;
+        self
     }
 }
 
@@ -99,34 +113,67 @@ fn form_data(parts: &[Part]) -> std::result::Result<FormData, JsValue> {
 let WANTED = [];
 export function keepHeaders(namesJson) { WANTED = JSON.parse(namesJson); }
 export const TIMED_OUT = { feishuEdgeTimeout: true };
-// One call per request: builds the init, arms the abort timer, reads the whole body.
-// Resolves to [status, bytes, the WANTED header values, one per line (an absent one empty)]; rejects with TIMED_OUT on timeout. With
-// `stream`, the body is left unread and a last slot holds finish(read): the core decides
-// whether the reply is a file, then finish(true) reads it whole (still under the timer) or
-// finish(false) hands over its ReadableStream (the timer stops at the headers).
-export async function fetchOnce(fetchFn, url, method, headersJson, body, timeoutMs, stream) {
+const ignore = () => {};
+// Reads a body whole, but never past `limit` bytes (0: no limit): a declared Content-Length
+// over it is not read at all, and a body that passes it is cancelled there. Resolves to the
+// bytes, or to the number of bytes declared or read when the limit was passed.
+async function readBody(res, limit) {
+  if (!(limit > 0) || !res.body) return new Uint8Array(await res.arrayBuffer());
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (declared > limit) { res.body.cancel().catch(ignore); return declared; }
+  const reader = res.body.getReader();
+  const chunks = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const chunk = value instanceof Uint8Array ? value : new Uint8Array(value);
+    size += chunk.byteLength;
+    if (size > limit) { reader.cancel().catch(ignore); return size; }
+    chunks.push(chunk);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) { out.set(c, at); at += c.byteLength; }
+  return out;
+}
+// One call per request: builds the init, arms the timer, reads the body (up to maxReply bytes).
+// Resolves to [status, bytes (or the size past maxReply), the WANTED header values, one per
+// line (an absent one empty)]; rejects with TIMED_OUT on timeout. The timeout ends the call
+// whether or not fetchFn honours the abort signal: the fetch and the body read race it, and
+// what settles late is ignored. With `stream`, the body is left unread and a last slot holds
+// finish(read): the core decides whether the reply is a file, then finish(true) reads it whole
+// (still under the timer) or finish(false) hands over its ReadableStream (the timer stops at
+// the headers).
+export async function fetchOnce(fetchFn, url, method, headersJson, body, timeoutMs, stream, maxReply) {
   // Redirects are handed to the core, which refuses them: workerd's fetch would resend the
   // Authorization header to another origin.
   const init = { method, headers: JSON.parse(headersJson), body, redirect: 'manual' };
-  let timer, timedOut = false, handedOver = false;
+  let timer, deadline, timedOut = false, handedOver = false;
   if (timeoutMs > 0) {
     const controller = new AbortController();
     init.signal = controller.signal;
-    timer = setTimeout(() => { timedOut = true; controller.abort(); }, timeoutMs);
+    deadline = new Promise((_, reject) => {
+      timer = setTimeout(() => { timedOut = true; reject(TIMED_OUT); controller.abort(); }, timeoutMs);
+    });
+    deadline.catch(ignore);
   }
   const stop = () => { if (timer !== undefined) clearTimeout(timer); };
+  // A late rejection of what lost the race is handled here, not left unhandled.
+  const within = (work) => { if (!deadline) return work; work.catch(ignore); return Promise.race([work, deadline]); };
   try {
-    const res = await fetchFn(url, init);
+    const res = await within((async () => fetchFn(url, init))());
     let kept = '';
     for (let i = 0; i < WANTED.length; i++) kept += (i ? '\n' : '') + (res.headers.get(WANTED[i]) ?? '');
     const out = [res.status, null, kept];
     if (stream) {
       handedOver = true;
       out.push(async (read) => {
-        try { return read ? new Uint8Array(await res.arrayBuffer()) : res.body; } catch (e) { throw timedOut ? TIMED_OUT : e; } finally { stop(); }
+        try { return read ? await within(readBody(res, maxReply)) : res.body; } catch (e) { throw timedOut ? TIMED_OUT : e; } finally { stop(); }
       });
     } else {
-      out[1] = new Uint8Array(await res.arrayBuffer());
+      out[1] = await within(readBody(res, maxReply));
     }
     return out;
   } catch (e) {
@@ -144,12 +191,12 @@ export async function drive(call, fetchFn) {
     let next = call.act(undefined);
     for (;;) {
       if (typeof next === 'string') {
-        // "method\nurl\ntimeout ms\nbody (1 or 0)\nheaders as JSON" (none holds a line break)
-        const [method, url, timeoutMs, hasBody, headersJson] = next.split('\n');
+        // "method\nurl\ntimeout ms\nbody (1 or 0)\nmax reply bytes\nheaders as JSON" (none holds a line break)
+        const [method, url, timeoutMs, hasBody, maxReply, headersJson] = next.split('\n');
         const body = hasBody === '1' ? call.body() : undefined;
         let reply;
         try {
-          reply = await fetchOnce(fetchFn, url, method, headersJson, body, +timeoutMs, false);
+          reply = await fetchOnce(fetchFn, url, method, headersJson, body, +timeoutMs, false, +maxReply);
         } catch (e) {
           next = call.failed(e);
           continue;
@@ -179,6 +226,7 @@ extern "C" {
         body: &JsValue,
         timeout_ms: f64,
         stream: bool,
+        max_reply: f64,
     ) -> Promise;
     #[wasm_bindgen(js_name = isTimedOut)]
     fn is_timed_out(e: &JsValue) -> bool;
@@ -228,19 +276,15 @@ fn headers_json(req: &HttpRequest) -> std::result::Result<String, JsValue> {
 
 pub(crate) fn read(reply: &Array) -> HttpResponse {
     let status = reply.get(0).as_f64().unwrap_or(0.0) as u16;
-    let body = reply
-        .get(1)
-        .dyn_into::<Uint8Array>()
-        .map(|b| b.to_vec())
-        .unwrap_or_default();
     // Header values cannot hold a line break (fetch refuses them), so one per line is exact.
     let kept = reply.get(2).as_string().unwrap_or_default();
-    let headers = WANTED_HEADERS
+    let mut headers: Vec<(String, String)> = WANTED_HEADERS
         .iter()
         .zip(kept.split('\n'))
         .filter(|(_, value)| !value.is_empty())
         .map(|(name, value)| (name.to_string(), value.to_string()))
         .collect();
+    let body = body_of(&reply.get(1), &mut headers);
     HttpResponse {
         status,
         headers,
@@ -249,23 +293,41 @@ pub(crate) fn read(reply: &Array) -> HttpResponse {
     }
 }
 
-/// A request as `drive` reads it: `method\nurl\ntimeout ms\n1 or 0 (a body)\nheaders as
-/// JSON` (a URL and JSON text hold no raw line break), and its body as a JS value.
+/// A body `fetchOnce` read: its bytes, or, when it passed the size limit, none and the
+/// [`OVERSIZED_REPLY`] mark with the size seen (the core makes it the call's error).
+fn body_of(value: &JsValue, headers: &mut Vec<(String, String)>) -> Vec<u8> {
+    if let Some(seen) = value.as_f64() {
+        // As a whole number: formatting an f64 would pull float printing into the wasm.
+        let seen = if seen >= 0.0 { seen as u64 } else { 0 };
+        headers.push((OVERSIZED_REPLY.to_string(), seen.to_string()));
+        return Vec::new();
+    }
+    value
+        .dyn_ref::<Uint8Array>()
+        .map(|b| b.to_vec())
+        .unwrap_or_default()
+}
+
+/// A request as `drive` reads it: `method\nurl\ntimeout ms\n1 or 0 (a body)\nmax reply
+/// bytes (0: no limit)\nheaders as JSON` (a URL and JSON text hold no raw line break), and its
+/// body as a JS value.
 pub(crate) fn request_line(
     req: &HttpRequest,
+    max_reply: u64,
 ) -> std::result::Result<(String, JsValue), TransportError> {
     let network = |e: JsValue| TransportError::Network(network_failure(&e, &req.url));
     let headers = headers_json(req).map_err(network)?;
     let body = body_value(&req.body).map_err(network)?;
     let method = req.method.as_str();
     let timeout = req.timeout_ms.unwrap_or(0).to_string();
-    let mut line = String::with_capacity(method.len() + req.url.len() + headers.len() + 24);
+    let max_reply = max_reply.to_string();
+    let mut line = String::with_capacity(method.len() + req.url.len() + headers.len() + 48);
     let has_body = if matches!(req.body, Body::Empty) {
         "0"
     } else {
         "1"
     };
-    for part in [method, &req.url, &timeout, has_body, &headers] {
+    for part in [method, &req.url, &timeout, has_body, &max_reply, &headers] {
         if !line.is_empty() {
             line.push('\n');
         }
@@ -294,12 +356,7 @@ async fn finish(reply: &Array) -> std::result::Result<HttpResponse, JsValue> {
     .await?;
     match file {
         true => resp.stream = Some(ResponseStream(body)),
-        false => {
-            resp.body = body
-                .dyn_into::<Uint8Array>()
-                .map(|b| b.to_vec())
-                .unwrap_or_default()
-        }
+        false => resp.body = body_of(&body, &mut resp.headers),
     }
     Ok(resp)
 }
@@ -344,6 +401,7 @@ impl Transport for FetchTransport {
                 &body,
                 timeout,
                 req.stream,
+                self.max_reply as f64,
             ))
             .await;
             let failed = |e: JsValue| failure(&e, &req.url, req.timeout_ms.unwrap_or(0));

@@ -346,9 +346,21 @@ impl WasmDispatcher {
     }
 
     /// The result object of a refusal the glue detected before the body reached wasm
-    /// (`method_not_allowed`, `body_timeout`).
+    /// (`method_not_allowed`, `body_timeout`, and `body_too_large`: a body measured against
+    /// [`WasmDispatcher::max_body_bytes`] is refused without crossing).
     pub fn refusal(&self, reason: &str) -> JsValue {
-        refused(Reason::from_name(reason).unwrap_or(Reason::BodyTimeout))
+        let reason = match reason {
+            "body_too_large" => Some(Reason::BodyTooLarge),
+            other => Reason::from_name(other),
+        };
+        refused(reason.unwrap_or(Reason::BodyTimeout))
+    }
+
+    /// The size of this isolate's wasm memory in bytes (it never shrinks: tests check that a
+    /// refused body did not grow it).
+    #[wasm_bindgen(getter, js_name = memoryBytes)]
+    pub fn memory_bytes(&self) -> f64 {
+        (core::arch::wasm32::memory_size::<0>() as f64) * 65536.0
     }
 
     /// Handles one request: resolves to `{status, body, eventType, reason, duplicate}`. With a

@@ -46,6 +46,39 @@ impl ApiResponse {
     }
 }
 
+/// The header a transport adds to a reply whose body it stopped reading at the limit
+/// ([`crate::Config::max_reply_bytes`]): its value is the size declared or read so far. Not a
+/// header a server can send: transports copy only the headers the core reads.
+pub const OVERSIZED_REPLY: &str = "feishu-edge-oversized-reply";
+
+/// The error of a reply the transport refused to read past `limit` bytes
+/// ([`OVERSIZED_REPLY`]): `invalid_response` for a 2xx, `http` otherwise, naming the limit and
+/// the option that sets it. `None` for any other reply.
+///
+/// ```
+/// let r = feishu_edge::HttpResponse { status: 200, headers: vec![("feishu-edge-oversized-reply".into(), "20000000".into())], ..Default::default() };
+/// let e = feishu_edge::request::envelope::oversized(&r, 16 << 20).unwrap();
+/// assert_eq!(e.kind(), "invalid_response");
+/// assert!(e.to_string().contains("maxReplyBytes") && e.to_string().contains("16777216"));
+/// ```
+pub fn oversized(resp: &HttpResponse, limit: u64) -> Option<Error> {
+    let seen = resp.header(OVERSIZED_REPLY)?;
+    let msg = format!(
+        "the reply body is larger than maxReplyBytes ({limit} bytes; {seen} bytes declared or read) and was not read further; raise the client option maxReplyBytes, or fetch files with a download"
+    );
+    let failure = Box::new(ApiError {
+        code: None,
+        msg,
+        log_id: log_id(resp),
+        http_status: resp.status,
+        rate_limit_reset_secs: None,
+    });
+    Some(match (200..300).contains(&resp.status) {
+        true => Error::InvalidResponse(failure),
+        false => Error::Http(failure),
+    })
+}
+
 /// A successful binary reply.
 #[derive(Debug, Clone)]
 pub struct Download {

@@ -299,3 +299,187 @@ export const hardeningTests = [
     },
   },
 ];
+
+// Issue 23 (the request pipeline, invoke() and the dispatchers' options).
+const MEMORY = Symbol.for('feishu-edge.wasmMemoryBytes');
+/** The wasm memory's size (the package's internal getter), else the process's RSS (Node, Deno). */
+const memoryOf = (d) => d[MEMORY] ?? globalThis.process?.memoryUsage?.().rss ?? globalThis.Deno?.memoryUsage?.().rss;
+const withinMs = (promise, ms) => Promise.race([promise.then((v) => ({ v }), (e) => ({ e })), sleep(ms).then(() => 'hung')]);
+/** A JSON reply of `chunks` chunks of `size` bytes, counting how many were pulled. */
+const countedReply = (chunks, size, headers = {}) => {
+  const state = { pulled: 0 };
+  const chunk = new Uint8Array(size).fill(32);
+  const body = new ReadableStream({
+    start(c) { c.enqueue(new TextEncoder().encode('{"code":0,"data":{"pad":"')); },
+    pull(c) { if (state.pulled++ >= chunks) { c.enqueue(new TextEncoder().encode('"}}')); c.close(); } else c.enqueue(chunk.slice()); },
+  }, { highWaterMark: 0 });
+  return { state, response: new Response(body, { status: 200, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } }) };
+};
+const OK = () => new Response('{"code":0,"msg":"ok","data":{}}', { status: 200, headers: { 'content-type': 'application/json' } });
+
+hardeningTests.push(
+  {
+    name: 'I23 R1: a refused 64 MiB invoke() body never enters the wasm memory (string, Uint8Array, ArrayBuffer, DataView, Buffer, parsed object)',
+    async fn(ctx) {
+      const d = new ctx.EventDispatcher({ encryptKey: KEY, verificationToken: TOKEN, ...quiet });
+      await d.invoke('{}', {});
+      const size = 64 << 20;
+      const before = memoryOf(d);
+      assert(typeof before === 'number', 'no way to read the memory');
+      const forms = [
+        ['Uint8Array', () => new Uint8Array(size)],
+        ['string', () => 'x'.repeat(size)],
+        ['ArrayBuffer', () => new ArrayBuffer(size)],
+        ['DataView', () => new DataView(new ArrayBuffer(size))],
+        ['Int32Array', () => new Int32Array(size / 4)],
+      ];
+      if (globalThis.Buffer) forms.push(['Buffer', () => globalThis.Buffer.alloc(size)]);
+      const unchanged = (form) => {
+        const grown = memoryOf(d) - before;
+        assert(grown < (1 << 20), `after the ${form} the memory grew by ${grown} bytes`);
+      };
+      for (const [form, make] of forms) {
+        const r = await d.invoke(make(), {});
+        unchanged(form);
+        assertEqual([r.status, r.reason], [413, 'body_too_large'], form);
+      }
+      const parsed = await d.invoke({ pad: 'x'.repeat(size) }, {});
+      unchanged('parsed object');
+      assertEqual(parsed.error, 'body_too_large');
+      // A string over the limit in UTF-8 but not in UTF-16 units is measured too.
+      const wide = await d.invoke('\u4e2d'.repeat((1 << 20) / 2), {});
+      assertEqual([wide.status, wide.reason], [413, 'body_too_large']);
+    },
+  },
+  {
+    name: 'I23 R1: a 2^32-1-byte invoke() body answers 413, without a trap',
+    async fn(ctx) {
+      const d = new ctx.EventDispatcher({ encryptKey: KEY, verificationToken: TOKEN, ...quiet });
+      let body;
+      // The largest the runtime allocates (pages never touched: no memory is used).
+      for (const n of [2 ** 32 - 1, 2 ** 31, 2 ** 30]) { try { body = new Uint8Array(n); break; } catch { /* too large here */ } }
+      assert(body, 'could not allocate 1 GiB');
+      const r = await d.invoke(body, {});
+      assertEqual([r.status, r.reason], [413, 'body_too_large'], `${body.byteLength} bytes`);
+      // The dispatcher still works.
+      const ok = await d.invoke(...(await signed(ctx, messageEvent(uniq('ev_after'), TOKEN))));
+      assertEqual(ok.status, 200);
+    },
+  },
+  {
+    name: 'I23 R1: a JSON reply over maxReplyBytes is refused (typed, naming the limit), read no further, not retried; downloads are not limited',
+    async fn(ctx) {
+      let sent = 0, last;
+      const client = new ctx.FeishuClient({ ...APP, baseUrl: 'http://127.0.0.1:9', maxReplyBytes: 1 << 20, ...quiet, fetch: async () => { sent++; last = countedReply(20, 1 << 20); return last.response; } });
+      const err = await assertRejects(client.request({ method: 'GET', path: 'im/v1/chats', accessToken: 't-1' }));
+      assert(err instanceof ctx.FeishuError && err.kind === 'invalid_response', String(err));
+      assert(err.message.includes('maxReplyBytes') && err.message.includes(String(1 << 20)), err.message);
+      assertEqual(sent, 1, 'not retried');
+      assert(last.state.pulled <= 3, `${last.state.pulled} MiB were read`);
+      // A declared Content-Length over the limit is not read at all (the default limit: 16 MiB).
+      let declared;
+      const dflt = new ctx.FeishuClient({ ...APP, baseUrl: 'http://127.0.0.1:9', ...quiet, fetch: async () => { declared = countedReply(150, 1 << 20, { 'content-length': String(150 << 20) }); return declared.response; } });
+      const big = await assertRejects(dflt.request({ method: 'GET', path: 'im/v1/chats', accessToken: 't-1' }));
+      assert(big.message.includes(String(16 << 20)), big.message);
+      assert(declared.state.pulled <= 1, `${declared.state.pulled} chunks were read`);
+      // The token request goes through the same limit.
+      const tokens = new ctx.FeishuClient({ ...APP, baseUrl: 'http://127.0.0.1:9', maxReplyBytes: 4096, ...quiet, fetch: async () => countedReply(4, 4096).response });
+      const tokenErr = await assertRejects(tokens.tokens.tenantAccessToken());
+      assert(tokenErr.message.includes('maxReplyBytes'), tokenErr.message);
+      // A download of 64 KiB with a 4 KiB limit is whole.
+      const files = new ctx.FeishuClient({ ...APP, baseUrl: 'http://127.0.0.1:9', maxReplyBytes: 4096, ...quiet, fetch: async () => new Response(new Uint8Array(65536).fill(7), { status: 200, headers: { 'content-type': 'application/octet-stream' } }) });
+      const bytes = await files.download({ path: 'im/v1/images/img_1', accessToken: 't-1' });
+      assertEqual(bytes.byteLength, 65536);
+    },
+  },
+  {
+    name: 'I23 L4: timeoutMs ends a call whose fetch ignores the abort signal (never answers, or a body that never ends), with no unhandled rejection',
+    async fn(ctx) {
+      const unhandled = [];
+      const onUnhandled = (e) => { unhandled.push(e?.reason ?? e); e?.preventDefault?.(); };
+      globalThis.process?.on?.('unhandledRejection', onUnhandled);
+      globalThis.addEventListener?.('unhandledrejection', onUnhandled);
+      try {
+        const stalls = [
+          () => new Promise(() => {}),
+          async () => new Response(new ReadableStream({ pull: () => new Promise(() => {}) }), { status: 200, headers: { 'content-type': 'application/json' } }),
+          () => new Promise((_, reject) => setTimeout(() => reject(new Error('late failure')), 400)),
+        ];
+        for (const fetch of stalls) {
+          const client = new ctx.FeishuClient({ ...APP, baseUrl: 'http://127.0.0.1:9', timeoutMs: 150, retry: { maxAttempts: 1 }, ...quiet, fetch });
+          const started = Date.now();
+          const outcome = await withinMs(client.request({ method: 'GET', path: 'im/v1/chats', accessToken: 't-1' }), 3000);
+          assert(outcome !== 'hung', `${fetch} hung past 3 s`);
+          assert(outcome.e instanceof ctx.FeishuError && outcome.e.kind === 'timeout', String(outcome.e ?? outcome.v));
+          assert(Date.now() - started < 1500, `took ${Date.now() - started} ms`);
+        }
+        await sleep(500);
+        assertEqual(unhandled.map(String), []);
+      } finally {
+        globalThis.process?.off?.('unhandledRejection', onUnhandled);
+        globalThis.removeEventListener?.('unhandledrejection', onUnhandled);
+      }
+    },
+  },
+  {
+    name: 'I23 L8: the help desk credential never goes to another origin; it still goes to the API origin',
+    async fn(ctx) {
+      const seen = [];
+      const fetch = async (url, init) => { seen.push([new URL(url).host, Object.keys(init.headers).map((h) => h.toLowerCase())]); return OK(); };
+      const client = new ctx.FeishuClient({ ...APP, baseUrl: 'http://127.0.0.1:9', helpDeskId: 'hd_1', helpDeskToken: 'hd_secret', ...quiet, fetch });
+      await client.request({ method: 'GET', url: 'https://other.example/helpdesk/v1/tickets', helpDeskCredential: true, tokenType: 'none' });
+      await client.request({ method: 'GET', path: 'helpdesk/v1/tickets', helpDeskCredential: true, tokenType: 'none' });
+      assertEqual(seen.map(([host, headers]) => [host, headers.includes('x-lark-helpdesk-authorization')]), [['other.example', false], ['127.0.0.1:9', true]]);
+    },
+  },
+  {
+    name: 'I23 M5: the dispatchers take the official options (loggerLevel, logger, cache) and expose encryptKey and verificationToken, never logging them',
+    async fn(ctx) {
+      const { lines, logger } = recorder();
+      const cache = { async get() { return undefined; }, async set() { return true; } };
+      const d = new ctx.EventDispatcher({ encryptKey: KEY, verificationToken: TOKEN, loggerLevel: ctx.LoggerLevel.debug, logger, cache, dedupeStore: latentStore() })
+        .register({ 'im.message.receive_v1': () => {} });
+      const h = new ctx.CardActionHandler({ encryptKey: KEY, verificationToken: TOKEN, loggerLevel: ctx.LoggerLevel.error, logger, cache }, () => ({}));
+      assertEqual([d.encryptKey, d.verificationToken, h.encryptKey, h.verificationToken], [KEY, TOKEN, KEY, TOKEN]);
+      assertEqual([new ctx.EventDispatcher({ verificationToken: TOKEN, ...quiet }).encryptKey], ['']);
+      const request = await signed(ctx, messageEvent(uniq('ev_m5'), TOKEN));
+      await d.invoke(...request);
+      await d.invoke(...request);
+      // loggerLevel debug: the duplicate's info line is logged; error: the handler's lines are not.
+      assert(lines.some(([level, line]) => level === 'info' && line.includes('duplicate')), JSON.stringify(lines));
+      const count = lines.length;
+      await h.invoke(...(await signed(ctx, cardAction(uniq('ev_m5c')))));
+      assertEqual(lines.slice(count).filter(([level]) => level !== 'error'), []);
+      for (const [, line] of lines) assert(!line.includes(KEY) && !line.includes(TOKEN), line);
+      for (const shown of [JSON.stringify(d), Object.keys(d).join(','), JSON.stringify(h)]) assert(!shown.includes(KEY) && !shown.includes(TOKEN), shown);
+    },
+  },
+  {
+    name: 'I23: promise-returning functions reject instead of throwing (BigInt, cycles, missing arguments)',
+    async fn(ctx) {
+      const cyclic = { a: 1 };
+      cyclic.self = cyclic;
+      const d = new ctx.EventDispatcher({ encryptKey: KEY, verificationToken: TOKEN, ...quiet });
+      const client = new ctx.FeishuClient({ ...APP, baseUrl: 'http://127.0.0.1:9', ...quiet, fetch: async () => OK() });
+      const calls = {
+        'invoke(BigInt)': () => d.invoke({ a: 10n }, {}),
+        'invoke(cycle)': () => d.invoke(cyclic, {}),
+        'invoke(10n)': () => d.invoke(10n, {}),
+        'handle(undefined)': () => d.handle(undefined),
+        'consume(BigInt)': () => d.consume({ messages: [{ body: { a: 10n }, ack() {}, retry() {} }] }),
+        'request(BigInt)': () => client.request({ path: 'x', data: { a: 10n } }),
+        'request(cycle)': () => client.request({ path: 'x', data: cyclic }),
+        'upload(undefined)': () => client.upload(undefined),
+        'download(BigInt)': () => client.download({ path: 'x', params: { a: 10n } }),
+        'streamCard(42)': () => client.streamCard(42, { receiveId: 'oc_1' }),
+        'im.v1.message.create(null)': () => client.im.v1.message.create(null),
+      };
+      for (const [name, call] of Object.entries(calls)) {
+        let returned;
+        try { returned = call(); } catch (e) { throw new Error(`${name} threw synchronously: ${e}`); }
+        assert(returned instanceof Promise, `${name} returned ${returned}`);
+        await returned.catch(() => {});
+      }
+    },
+  },
+);
