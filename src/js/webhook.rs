@@ -346,14 +346,11 @@ impl WasmDispatcher {
     }
 
     /// The result object of a refusal the glue detected before the body reached wasm
-    /// (`method_not_allowed`, `body_timeout`, and `body_too_large`: a body measured against
-    /// [`WasmDispatcher::max_body_bytes`] is refused without crossing).
+    /// (`method_not_allowed`, `body_timeout`, `body_too_large`: a body measured against
+    /// [`WasmDispatcher::max_body_bytes`] is refused without crossing, and `handler_failed`,
+    /// an adapter's dispatch that threw).
     pub fn refusal(&self, reason: &str) -> JsValue {
-        let reason = match reason {
-            "body_too_large" => Some(Reason::BodyTooLarge),
-            other => Reason::from_name(other),
-        };
-        refused(reason.unwrap_or(Reason::BodyTimeout))
+        refused(Reason::from_name(reason).unwrap_or(Reason::BodyTimeout))
     }
 
     /// The size of this isolate's wasm memory in bytes (it never shrinks: tests check that a
