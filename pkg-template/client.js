@@ -1,7 +1,7 @@
 // The public JS API: thin classes over the wasm core. Options cross into wasm as one JSON
 // string; functions (fetch, logger) and KV-shaped stores cross as themselves.
 import { WasmClient } from './wasm/feishu_edge_bg.js';
-import { FeishuError, ready, setCore, env } from './internal.js';
+import { FeishuError, ready, setCore, env, nodeBuiltin } from './internal.js';
 import { installCatalog, installOAuth } from './catalog.js';
 
 export { FeishuError };
@@ -38,16 +38,14 @@ function asFile(bytes) {
   return Object.assign(bytes, {
     async writeFile(path) {
       if (globalThis.Deno?.writeFile) return globalThis.Deno.writeFile(path, bytes);
-      // Node's built-ins without an import (an import would load them, or break bundling, in
-      // every runtime): process.getBuiltinModule, Node 20.16+.
-      const fs = globalThis.process?.getBuiltinModule?.('fs/promises');
+      const fs = nodeBuiltin('fs/promises');
       if (!fs) {
-        throw new FeishuError({ kind: 'config', message: 'writeFile needs a file system (Node 20.16+ or Deno): use the bytes, or getReadableStream()' });
+        throw new FeishuError({ kind: 'config', message: 'writeFile needs a file system (Node or Deno): use the bytes, or getReadableStream()' });
       }
       return fs.writeFile(path, bytes);
     },
     getReadableStream() {
-      const stream = globalThis.process?.versions?.node && !globalThis.Deno ? globalThis.process.getBuiltinModule?.('stream') : undefined;
+      const stream = globalThis.process?.versions?.node && !globalThis.Deno ? nodeBuiltin('stream') : undefined;
       return stream ? stream.Readable.from([bytes]) : new Response(bytes).body;
     },
   });

@@ -39,6 +39,30 @@ export function env(name) {
   return undefined;
 }
 
+/**
+ * A Node built-in module without an import (an import would load it, or break bundling, in
+ * every runtime): `process.getBuiltinModule` (Node 20.16+, Deno), else the Node entry's
+ * `require` (Node 18 and older 20s). Undefined where neither exists (workerd, browsers).
+ */
+let entryRequire = null;
+export function nodeBuiltin(name) {
+  try {
+    return globalThis.process?.getBuiltinModule?.(name) ?? entryRequire?.(name) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+/** @internal The Node entry hands its `require` over (used only on first need). */
+export const setNodeRequire = (require) => { entryRequire = require; };
+
+/** Fills `bytes` with random values: the runtime's WebCrypto, or node:crypto (Node 18). */
+export function randomFill(bytes) {
+  if (globalThis.crypto?.getRandomValues) return globalThis.crypto.getRandomValues(bytes);
+  const nc = nodeBuiltin('node:crypto');
+  if (!nc) throw new FeishuError({ kind: 'config', message: 'this runtime has no random source (globalThis.crypto or node:crypto)' });
+  return nc.randomFillSync(bytes);
+}
+
 /** The wasm core behind a FeishuClient. */
 export const coreOf = (client) => cores.get(client);
 export const setCore = (client, core) => cores.set(client, core);

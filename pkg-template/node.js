@@ -5,10 +5,13 @@ import { createRequire } from 'node:module';
 import { start } from './instantiate.js';
 import { nodeCryptoHost } from './crypto-node.js';
 import { setFallbackSocket } from './ws.js';
+import { setNodeRequire } from './internal.js';
 
 const require = createRequire(import.meta.url);
 const wasm = require('node:fs').readFileSync(new URL('./wasm/feishu_edge_bg.wasm', import.meta.url));
 start(new WebAssembly.Module(wasm), nodeCryptoHost(() => require('node:crypto')));
+// Built-ins the facades load on first use (downloads' writeFile and streams, a random IV on Node 18).
+setNodeRequire(require);
 // WSClient on Node 18/20 (no global WebSocket): the project's `ws` package, loaded on first use.
 setFallbackSocket(() => { try { return require('ws'); } catch { return null; } });
 

@@ -182,8 +182,10 @@ export const migrationTests = [
         for await (const c of stream) chunks.push(...c);
         assertEqual(chunks.length, file.length);
         // Built-ins without an import (workerd's module scan would refuse `node:` imports).
-        const { tmpdir } = globalThis.process.getBuiltinModule('os');
-        const { readFile, rm } = globalThis.process.getBuiltinModule('fs/promises');
+        // (ctx.nodeRequire: the Node runner's require, for Node 18 without getBuiltinModule.)
+        const builtin = (name) => globalThis.process.getBuiltinModule?.(name) ?? ctx.nodeRequire(name);
+        const { tmpdir } = builtin('os');
+        const { readFile, rm } = builtin('fs/promises');
         const path = `${tmpdir()}/feishu-edge-download-${Date.now()}.png`;
         await file.writeFile(path);
         assertEqual([...(await readFile(path))], [...file]);
