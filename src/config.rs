@@ -162,6 +162,9 @@ pub struct Config {
     /// `base64(helpDeskId:helpDeskToken)`, sent as `X-Lark-Helpdesk-Authorization: Bearer …` by
     /// calls that ask for it (`withHelpDeskCredential()`).
     pub helpdesk_credential: Option<Secret>,
+    /// Keyless authentication (the official `clientAssertionProvider`): tenant tokens come from
+    /// exchanging the provider's assertions, and no app secret is needed.
+    pub client_assertion: Option<crate::token::assertion::ClientAssertion>,
     api_base: String,
     accounts_base: String,
 }
@@ -178,6 +181,7 @@ impl Config {
             refresh_margin_secs: 180,
             disable_token_cache: false,
             helpdesk_credential: None,
+            client_assertion: None,
             api_base: Region::Feishu.api_base().to_string(),
             accounts_base: Region::Feishu.accounts_base().to_string(),
         }
@@ -215,6 +219,26 @@ impl Config {
         Ok(self)
     }
 
+    /// Uses another OAuth (accounts) host, the official `oauthBaseUrl`: the keyless token
+    /// exchange and the user OAuth go there.
+    pub fn oauth_base_url(mut self, url: &str) -> Result<Config> {
+        let trimmed = url.trim().trim_end_matches('/');
+        let with_scheme = if trimmed.contains("://") {
+            trimmed.to_string()
+        } else {
+            format!("https://{trimmed}")
+        };
+        let host = crate::token::assertion::audience(&with_scheme)?;
+        if with_scheme.contains('@') || host.is_empty() {
+            return Err(Error::Config(
+                "oauthBaseUrl must be an http(s) URL with a host and no user name or password"
+                    .into(),
+            ));
+        }
+        self.accounts_base = format!("{with_scheme}/");
+        Ok(self)
+    }
+
     /// Sets the app type.
     pub fn app_type(mut self, app_type: AppType) -> Config {
         self.app_type = app_type;
@@ -237,8 +261,14 @@ impl Config {
         if self.app_id.trim().is_empty() {
             missing.push("appId (or FEISHU_APP_ID)");
         }
-        if self.app_secret.expose().trim().is_empty() {
+        if self.app_secret.expose().trim().is_empty() && self.client_assertion.is_none() {
             missing.push("appSecret (or FEISHU_APP_SECRET)");
+        }
+        if self.client_assertion.is_some() && self.app_type == AppType::Marketplace {
+            return Err(crate::token::assertion::error(
+                crate::token::assertion::codes::NOT_CONFIGURED,
+                "ClientAssertion mode is not supported for ISV apps",
+            ));
         }
         if !missing.is_empty() {
             return Err(Error::Config(format!("missing {}", missing.join(" and "))));
@@ -351,6 +381,8 @@ pub struct ClientOptions {
     pub disable_token_cache: Option<bool>,
     /// The help desk's id and token (the official `helpDeskId` / `helpDeskToken`).
     pub helpdesk: Option<(String, String)>,
+    /// The official `oauthBaseUrl`.
+    pub oauth_base_url: Option<String>,
 }
 
 /// Overrides of [`RetryPolicy`] fields.
@@ -368,7 +400,7 @@ pub struct RetryOptions {
 
 /// Every client option, the ones the JS layer keeps (functions and stores) included, so an
 /// unknown one can be matched against them all.
-pub const CLIENT_OPTION_NAMES: [&str; 18] = [
+pub const CLIENT_OPTION_NAMES: [&str; 20] = [
     "appId",
     "appSecret",
     "region",
@@ -387,6 +419,8 @@ pub const CLIENT_OPTION_NAMES: [&str; 18] = [
     "helpDeskId",
     "helpDeskToken",
     "httpInstance",
+    "clientAssertionProvider",
+    "oauthBaseUrl",
 ];
 
 /// Where the client's host comes from: `region`, `baseUrl`, or the official `domain`
@@ -489,6 +523,7 @@ impl ClientOptions {
             retry,
             disable_token_cache: r.boolean("disableTokenCache")?,
             helpdesk,
+            oauth_base_url: r.string("oauthBaseUrl")?.filter(|s| !s.is_empty()),
         };
         r.finish(&CLIENT_OPTION_NAMES)?;
         Ok(options)
@@ -496,10 +531,20 @@ impl ClientOptions {
 
     /// Builds the [`Config`].
     pub fn into_config(self) -> Result<Config> {
+        self.into_config_with(None)
+    }
+
+    /// Builds the [`Config`] of a keyless client when `assertion` is given (no app secret
+    /// needed).
+    pub fn into_config_with(
+        self,
+        assertion: Option<crate::token::assertion::ClientAssertion>,
+    ) -> Result<Config> {
         let mut c = Config::new(
             self.app_id.unwrap_or_default(),
             self.app_secret.unwrap_or_default(),
         );
+        c.client_assertion = assertion;
         if let Some(r) = self.region {
             c = c.region(Region::parse(&r)?);
         }
@@ -508,6 +553,9 @@ impl ClientOptions {
         }
         if let Some(t) = self.app_type {
             c = c.app_type(AppType::parse(&t)?);
+        }
+        if let Some(url) = self.oauth_base_url {
+            c = c.oauth_base_url(&url)?;
         }
         if let Some(ms) = self.timeout_ms {
             c.timeout_ms = (ms > 0).then_some(ms);
