@@ -392,6 +392,7 @@ pub fn judge_poll(reply: &str, switched: bool, interval_ms: u64) -> Poll {
 /// assert!(normalize_addons(r#"{"security":{}}"#).is_err());
 /// assert!(normalize_addons(r#"{}"#).is_err());
 /// assert_eq!(normalize_addons(r#"{"preset":false}"#).unwrap(), r#"{"preset":false}"#);
+/// assert_eq!(normalize_addons(r#"{"callbacks":{"items":["c"]},"preset":true}"#).unwrap(), r#"{"preset":true,"callbacks":{"items":["c"]}}"#);
 /// ```
 pub fn normalize_addons(json: &str) -> Result<String> {
     let v: Value = serde_json::from_str(json).map_err(|e| invalid(format!("addons: {e}")))?;
@@ -499,7 +500,15 @@ pub fn normalize_addons(json: &str) -> Result<String> {
             "addons must contain at least one scope, event or callback",
         ));
     }
-    serde_json::to_string(&Value::Object(out)).map_err(|e| invalid(format!("addons: {e}")))
+    // The official order of the top-level fields (the nested ones are already in order).
+    let mut w = crate::json::ObjectWriter::default();
+    for key in ["preset", "scopes", "events", "callbacks"] {
+        if let Some(v) = out.get(key) {
+            let raw = serde_json::to_string(v).map_err(|e| invalid(format!("addons: {e}")))?;
+            w.field(key, &raw);
+        }
+    }
+    Ok(w.finish())
 }
 
 #[cfg(test)]

@@ -69,47 +69,28 @@ impl AssertionProvider for JsAssertionProvider {
     }
 }
 
-/// The long connection's endpoint request in keyless mode: asks `provider` for an assertion
-/// bound to the Open API host of `origin` and resolves to `{ url, body, headers }` (the GDPR
-/// proxy's URL and `X-Target-Service` header when the provider routes through one). Rejects
-/// with the official codes (7101 empty, 7102 provider failure).
-#[wasm_bindgen(js_name = wsAssertionEndpoint)]
-pub fn ws_assertion_endpoint(provider: JsValue, app_id: String, origin: String) -> js_sys::Promise {
-    super::to_promise(Box::pin(async move {
-        let run = async {
-            let p = crate::token::assertion::ClientAssertion(std::rc::Rc::new(
-                JsAssertionProvider::new(provider)?,
-            ));
-            let aud = assertion::audience(&origin)?;
-            let token = assertion::retrieve(&p, &aud).await?;
-            let (url, header) = match &token.target {
-                Some(t) => (
-                    assertion::proxy_url(t, assertion::WS_ENDPOINT_PATH)?,
-                    Some((assertion::X_TARGET_SERVICE, aud.clone())),
-                ),
-                None => (
-                    format!(
-                        "{}{}",
-                        origin.trim_end_matches('/'),
-                        assertion::WS_ENDPOINT_PATH
-                    ),
-                    None,
-                ),
-            };
-            let out = js_sys::Object::new();
-            let headers = js_sys::Object::new();
-            if let Some((name, value)) = header {
-                let _ = js_sys::Reflect::set(&headers, &name.into(), &value.into());
-            }
-            let _ = js_sys::Reflect::set(&out, &"url".into(), &url.into());
-            let _ = js_sys::Reflect::set(
-                &out,
-                &"body".into(),
-                &assertion::ws_endpoint_body(&app_id, &token.value).into(),
-            );
-            let _ = js_sys::Reflect::set(&out, &"headers".into(), &headers);
-            Ok::<JsValue, Error>(out.into())
-        };
-        run.await.map_err(|e| super::error::to_js(&e))
-    }))
+/// The long connection's endpoint request in keyless mode, from the one built with the secret
+/// (`endpoint_url`): an assertion bound to the Open API host, the body carrying it instead of
+/// the secret, and the GDPR proxy's URL and `X-Target-Service` header when the provider routes
+/// through one. Fails with the official codes (7101 empty, 7102 provider failure).
+pub(crate) async fn ws_keyless(
+    provider: JsValue,
+    app_id: &str,
+    endpoint_url: &str,
+) -> Result<(String, String, Option<(String, String)>)> {
+    let p = assertion::ClientAssertion(std::rc::Rc::new(JsAssertionProvider::new(provider)?));
+    let aud = assertion::audience(endpoint_url)?;
+    let token = assertion::retrieve(&p, &aud).await?;
+    let (url, header) = match &token.target {
+        Some(t) => (
+            assertion::proxy_url(t, assertion::WS_ENDPOINT_PATH)?,
+            Some((assertion::X_TARGET_SERVICE.to_string(), aud)),
+        ),
+        None => (endpoint_url.to_string(), None),
+    };
+    Ok((
+        url,
+        assertion::ws_endpoint_body(app_id, &token.value),
+        header,
+    ))
 }
