@@ -164,7 +164,7 @@ pub struct Config {
     pub helpdesk_credential: Option<Secret>,
     /// Keyless authentication (the official `clientAssertionProvider`): tenant tokens come from
     /// exchanging the provider's assertions, and no app secret is needed.
-    pub client_assertion: Option<crate::token::assertion::ClientAssertion>,
+    pub client_assertion: Option<assertion::ClientAssertion>,
     api_base: String,
     accounts_base: String,
 }
@@ -228,7 +228,7 @@ impl Config {
         } else {
             format!("https://{trimmed}")
         };
-        let host = crate::token::assertion::audience(&with_scheme)?;
+        let host = assertion::audience(&with_scheme)?;
         if with_scheme.contains('@') || host.is_empty() {
             return Err(Error::Config(
                 "oauthBaseUrl must be an http(s) URL with a host and no user name or password"
@@ -265,8 +265,8 @@ impl Config {
             missing.push("appSecret (or FEISHU_APP_SECRET)");
         }
         if self.client_assertion.is_some() && self.app_type == AppType::Marketplace {
-            return Err(crate::token::assertion::error(
-                crate::token::assertion::codes::NOT_CONFIGURED,
+            return Err(assertion::error(
+                assertion::codes::NOT_CONFIGURED,
                 "ClientAssertion mode is not supported for ISV apps",
             ));
         }
@@ -536,10 +536,7 @@ impl ClientOptions {
 
     /// Builds the [`Config`] of a keyless client when `assertion` is given (no app secret
     /// needed).
-    pub fn into_config_with(
-        self,
-        assertion: Option<crate::token::assertion::ClientAssertion>,
-    ) -> Result<Config> {
+    pub fn into_config_with(self, assertion: Option<assertion::ClientAssertion>) -> Result<Config> {
         let mut c = Config::new(
             self.app_id.unwrap_or_default(),
             self.app_secret.unwrap_or_default(),
@@ -576,5 +573,111 @@ impl ClientOptions {
         }
         c.validate()?;
         Ok(c)
+    }
+}
+
+/// Keyless authentication's provider and its official codes (the exchange itself is the token
+/// manager's, `token::assertion`).
+pub mod assertion {
+    use crate::error::{Error, Result};
+    use crate::runtime::LocalBoxFuture;
+    use std::rc::Rc;
+
+    /// The official error codes of the assertion chain (`ClientAssertionError.code`).
+    pub mod codes {
+        /// The mode is not available here (marketplace apps, app access tokens).
+        pub const NOT_CONFIGURED: i64 = 7100;
+        /// The provider returned no assertion.
+        pub const TOKEN_EMPTY: i64 = 7101;
+        /// The provider failed.
+        pub const RETRIEVE_FAILED: i64 = 7102;
+        /// Neither an app secret nor a provider.
+        pub const SECRET_AND_ASSERTION_EMPTY: i64 = 7104;
+    }
+
+    /// Where a GDPR proxy wants the request sent (`targetInfo`).
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct TargetInfo {
+        /// The proxy's origin (https only).
+        pub target_service: String,
+        /// A path prefix on the proxy.
+        pub target_prefix: String,
+    }
+
+    /// What a provider returns.
+    #[derive(Clone, PartialEq, Eq)]
+    pub struct AssertionToken {
+        /// The signed assertion.
+        pub value: String,
+        /// Proxy routing, when the provider asks for it.
+        pub target: Option<TargetInfo>,
+    }
+
+    impl std::fmt::Debug for AssertionToken {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("AssertionToken")
+                .field("value", &"[redacted]")
+                .field("target", &self.target)
+                .finish()
+        }
+    }
+
+    /// Signs assertions for an audience host (`retrieveToken(aud)`).
+    pub trait AssertionProvider {
+        /// An assertion for `aud` (a host, with its port when it has one). Errors should be
+        /// [`Error::ClientAssertion`] (see [`retrieve`], which maps everything else).
+        fn retrieve(&self, aud: &str) -> LocalBoxFuture<'_, Result<AssertionToken>>;
+    }
+
+    /// The provider a client was configured with.
+    #[derive(Clone)]
+    pub struct ClientAssertion(pub Rc<dyn AssertionProvider>);
+
+    impl std::fmt::Debug for ClientAssertion {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("ClientAssertion(provider)")
+        }
+    }
+
+    /// The assertion chain's error with the official code and message.
+    pub fn error(code: i64, msg: impl Into<String>) -> Error {
+        Error::ClientAssertion {
+            code,
+            msg: msg.into(),
+        }
+    }
+
+    /// The audience of a URL: its host with the port, as `new URL(url).host` (a URL without a
+    /// scheme is read as https).
+    ///
+    /// ```
+    /// use feishu_edge::config::assertion::audience;
+    /// assert_eq!(audience("https://accounts.feishu.cn/").unwrap(), "accounts.feishu.cn");
+    /// assert_eq!(audience("http://127.0.0.1:8080/open-apis/").unwrap(), "127.0.0.1:8080");
+    /// assert_eq!(audience("open.feishu.cn").unwrap(), "open.feishu.cn");
+    /// assert!(audience("https:///x").is_err());
+    /// ```
+    pub fn audience(url: &str) -> Result<String> {
+        let rest = match url.find("://") {
+            Some(i) => url.get(i + 3..).unwrap_or(""),
+            None => url,
+        };
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let host = authority.rsplit('@').next().unwrap_or("");
+        let host = host
+            .strip_suffix(":443")
+            .filter(|_| url.starts_with("https://") || !url.contains("://"))
+            .or_else(|| {
+                host.strip_suffix(":80")
+                    .filter(|_| url.starts_with("http://"))
+            })
+            .unwrap_or(host);
+        if host.is_empty() {
+            return Err(Error::Config(format!(
+                "invalid url: {}",
+                crate::config::without_userinfo(url)
+            )));
+        }
+        Ok(host.to_ascii_lowercase())
     }
 }

@@ -28,7 +28,6 @@ pub mod error;
 pub mod json;
 pub mod log;
 pub mod options;
-pub mod registration;
 #[cfg(feature = "client")]
 pub mod request;
 pub mod runtime;

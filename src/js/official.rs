@@ -1,8 +1,8 @@
 //! The core of the official SDK's `registerApp` for the package's `official.js`: every URL,
-//! form, default and judgment comes from [`crate::registration`]; JS sends, waits, gzips.
+//! form, default and judgment comes from [`crate::api::registration`]; JS sends, waits, gzips.
 
 use super::error::to_js;
-use crate::registration::{self as reg, Poll};
+use crate::api::registration::{self as reg, Poll};
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 

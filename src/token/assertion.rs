@@ -7,10 +7,11 @@
 //! This module holds the exchange's shapes and judgments: the audience, the request (URL, body,
 //! the GDPR proxy's `X-Target-Service` header), the reply's reading, and the error codes.
 
+pub use crate::config::assertion::{
+    audience, codes, error, AssertionProvider, AssertionToken, ClientAssertion, TargetInfo,
+};
 use crate::error::{Error, Result};
 use crate::json::{quote, ObjectWriter};
-use crate::runtime::LocalBoxFuture;
-use std::rc::Rc;
 
 /// The OAuth token endpoint's path, below the accounts host.
 pub const OAUTH_TOKEN_PATH: &str = "/oauth/v3/token";
@@ -24,70 +25,6 @@ pub const CLIENT_ASSERTION_TYPE_JWT_BEARER: &str =
 /// The header naming the audience when the request goes through a GDPR proxy.
 pub const X_TARGET_SERVICE: &str = "X-Target-Service";
 
-/// The official error codes of the assertion chain (`ClientAssertionError.code`).
-pub mod codes {
-    /// The mode is not available here (marketplace apps, app access tokens).
-    pub const NOT_CONFIGURED: i64 = 7100;
-    /// The provider returned no assertion.
-    pub const TOKEN_EMPTY: i64 = 7101;
-    /// The provider failed.
-    pub const RETRIEVE_FAILED: i64 = 7102;
-    /// Neither an app secret nor a provider.
-    pub const SECRET_AND_ASSERTION_EMPTY: i64 = 7104;
-}
-
-/// Where a GDPR proxy wants the request sent (`targetInfo`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TargetInfo {
-    /// The proxy's origin (https only).
-    pub target_service: String,
-    /// A path prefix on the proxy.
-    pub target_prefix: String,
-}
-
-/// What a provider returns.
-#[derive(Clone, PartialEq, Eq)]
-pub struct AssertionToken {
-    /// The signed assertion.
-    pub value: String,
-    /// Proxy routing, when the provider asks for it.
-    pub target: Option<TargetInfo>,
-}
-
-impl std::fmt::Debug for AssertionToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AssertionToken")
-            .field("value", &"[redacted]")
-            .field("target", &self.target)
-            .finish()
-    }
-}
-
-/// Signs assertions for an audience host (`retrieveToken(aud)`).
-pub trait AssertionProvider {
-    /// An assertion for `aud` (a host, with its port when it has one). Errors should be
-    /// [`Error::ClientAssertion`] (see [`retrieve`], which maps everything else).
-    fn retrieve(&self, aud: &str) -> LocalBoxFuture<'_, Result<AssertionToken>>;
-}
-
-/// The provider a client was configured with.
-#[derive(Clone)]
-pub struct ClientAssertion(pub Rc<dyn AssertionProvider>);
-
-impl std::fmt::Debug for ClientAssertion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ClientAssertion(provider)")
-    }
-}
-
-/// The assertion chain's error with the official code and message.
-pub fn error(code: i64, msg: impl Into<String>) -> Error {
-    Error::ClientAssertion {
-        code,
-        msg: msg.into(),
-    }
-}
-
 /// Asks the provider, judging its answer as the official SDK does: a failure is 7102 with the
 /// provider's message, an empty assertion 7101.
 pub async fn retrieve(provider: &ClientAssertion, aud: &str) -> Result<AssertionToken> {
@@ -100,40 +37,6 @@ pub async fn retrieve(provider: &ClientAssertion, aud: &str) -> Result<Assertion
         return Err(error(codes::TOKEN_EMPTY, "client assertion token is empty"));
     }
     Ok(token)
-}
-
-/// The audience of a URL: its host with the port, as `new URL(url).host` (a URL without a
-/// scheme is read as https).
-///
-/// ```
-/// use feishu_edge::token::assertion::audience;
-/// assert_eq!(audience("https://accounts.feishu.cn/").unwrap(), "accounts.feishu.cn");
-/// assert_eq!(audience("http://127.0.0.1:8080/open-apis/").unwrap(), "127.0.0.1:8080");
-/// assert_eq!(audience("open.feishu.cn").unwrap(), "open.feishu.cn");
-/// assert!(audience("https:///x").is_err());
-/// ```
-pub fn audience(url: &str) -> Result<String> {
-    let rest = match url.find("://") {
-        Some(i) => url.get(i + 3..).unwrap_or(""),
-        None => url,
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = authority.rsplit('@').next().unwrap_or("");
-    let host = host
-        .strip_suffix(":443")
-        .filter(|_| url.starts_with("https://") || !url.contains("://"))
-        .or_else(|| {
-            host.strip_suffix(":80")
-                .filter(|_| url.starts_with("http://"))
-        })
-        .unwrap_or(host);
-    if host.is_empty() {
-        return Err(Error::Config(format!(
-            "invalid url: {}",
-            crate::config::without_userinfo(url)
-        )));
-    }
-    Ok(host.to_ascii_lowercase())
 }
 
 /// The URL a request for `path` goes to through a GDPR proxy: https only, no user info, no

@@ -39,7 +39,7 @@ fn invalid(msg: impl Into<String>) -> Error {
 /// does), or a whole origin with its scheme (a loopback emulator).
 ///
 /// ```
-/// use feishu_edge::registration::endpoint_url;
+/// use feishu_edge::api::registration::endpoint_url;
 /// assert_eq!(endpoint_url(None, false), "https://accounts.feishu.cn/oauth/v1/app/registration");
 /// assert_eq!(endpoint_url(Some("http://127.0.0.1:9/"), true), "http://127.0.0.1:9/oauth/v1/app/registration");
 /// assert_eq!(endpoint_url(None, true), "https://accounts.larksuite.com/oauth/v1/app/registration");
@@ -82,7 +82,7 @@ fn form(pairs: &[(&str, &str)]) -> String {
 /// The `begin` form body (`application/x-www-form-urlencoded`).
 ///
 /// ```
-/// assert_eq!(feishu_edge::registration::begin_form(), "action=begin&archetype=PersonalAgent&auth_method=client_secret&request_user_info=open_id");
+/// assert_eq!(feishu_edge::api::registration::begin_form(), "action=begin&archetype=PersonalAgent&auth_method=client_secret&request_user_info=open_id");
 /// ```
 pub fn begin_form() -> String {
     form(&[
@@ -338,7 +338,7 @@ pub enum Poll {
 /// Judges one poll reply (`switched`: the Lark switch happened already).
 ///
 /// ```
-/// use feishu_edge::registration::{judge_poll, Poll};
+/// use feishu_edge::api::registration::{judge_poll, Poll};
 /// assert_eq!(judge_poll(r#"{"error":"slow_down"}"#, false, 5000), Poll::SlowDown(10000));
 /// assert_eq!(judge_poll(r#"{"user_info":{"tenant_brand":"lark"}}"#, false, 5000), Poll::SwitchDomain);
 /// assert!(matches!(judge_poll(r#"{"client_id":"cli_a","client_secret":"s"}"#, false, 5000), Poll::Success { .. }));
@@ -387,7 +387,7 @@ pub fn judge_poll(reply: &str, switched: bool, interval_ms: u64) -> Poll {
 /// the JSON that is gzipped and base64url-encoded into the `addons` parameter.
 ///
 /// ```
-/// use feishu_edge::registration::normalize_addons;
+/// use feishu_edge::api::registration::normalize_addons;
 /// assert_eq!(normalize_addons(r#"{"scopes":{"tenant":["im:message"]}}"#).unwrap(), r#"{"scopes":{"tenant":["im:message"]}}"#);
 /// assert!(normalize_addons(r#"{"security":{}}"#).is_err());
 /// assert!(normalize_addons(r#"{}"#).is_err());
