@@ -230,7 +230,7 @@ import lark, {
   type ClientAssertionProvider, type Cache, type RegisterAppResult,
 } from 'feishu-edge';
 
-export async function officialNames(): Promise<void> {
+export async function officialRuntimeNames(): Promise<void> {
   const provider: ClientAssertionProvider = { retrieveToken: async (aud: string) => ({ value: `jwt-for-${aud}` }) };
   const keyless = new OfficialClient({ appId: 'cli_a', clientAssertionProvider: provider, oauthBaseUrl: 'https://accounts.feishu.cn' });
   new OfficialWSClient({ appId: 'cli_a', clientAssertionProvider: { retrieveToken: () => ({ value: 'x', targetInfo: { targetService: 'https://p' } }) } });
