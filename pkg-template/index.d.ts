@@ -822,9 +822,32 @@ export declare const defaultHttpInstance: {
   interceptors: { request: { use(...args: unknown[]): never }; response: { use(...args: unknown[]): never } };
   [method: string]: unknown;
 };
-/** Not provided: constructing it throws a `FeishuError` naming the `client.aily.v1.*` methods to call instead. */
+/** The official Aily helper over the client's Aily API: a failed run rejects with a `FeishuError` whose `status` is the official number (-1 error, 1 expired, 2 cancelled, 3 failed, 4 other). */
 export declare class Aily {
   constructor(params: { client: FeishuClient; cache?: Cache });
+  client: FeishuClient;
+  cache: Cache;
+  completions: {
+    create(params: AilyCompletionParams, options?: CallOptions): Promise<AilyMessage>;
+    createWithStream(params: AilyCompletionParams, options?: CallOptions): Promise<AsyncIterable<AilyMessage>>;
+    sessionRecords: { get(): Promise<Record<string, string>>; update(records: Record<string, string>): Promise<void> };
+  };
+}
+/** What `aily.completions.create` takes (the official `ICreateParams`). */
+export interface AilyCompletionParams {
+  ailyAppId: string;
+  message: string;
+  sessionId?: string;
+  sessionInfo?: { channel_context?: string; metadata?: string };
+  messageInfo?: { file_ids?: string[]; quote_message_id?: string; mentions?: unknown[] };
+  skillId?: string;
+  runInfo?: { skill_input?: string; metadata?: string };
+}
+/** An Aily message as the API returns it. */
+export interface AilyMessage {
+  id?: string; session_id?: string; run_id?: string; content_type?: string; content?: string; status?: string;
+  sender?: { entity_id?: string; identity_provider?: string; sender_type?: string; aily_id?: string };
+  [key: string]: unknown;
 }
 /** `registerApp` options (the official ones, plus `fetch`). */
 export interface RegisterAppOptions {

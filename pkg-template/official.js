@@ -1,7 +1,7 @@
 // The rest of the official node-sdk's runtime names (1.74.0), so its code moves by changing
 // the import: the cache, the logger, the error classes of keyless authentication,
-// generateChallenge, registerApp, and the names feishu-edge refuses with what to use instead
-// (defaultHttpInstance, Aily). The decisions (registerApp's URLs, forms and judgments, the
+// generateChallenge, registerApp, Aily over the client's Aily API, and defaultHttpInstance,
+// refused with what to use instead. The decisions (registerApp's URLs, forms and judgments, the
 // keyless exchange) are the core's; these are thin.
 import {
   decryptEvent as decrypt,
@@ -134,16 +134,114 @@ export const defaultHttpInstance = Object.assign(
   },
 );
 
+/** The official Aily session-record cache key. */
+const CAilySessionRecord = Symbol('aily-session-record');
+
+/** The official default Aily cache: records merged per key, in memory. */
+class SessionCache {
+  constructor() { this.sessions = new Map(); }
+  async set(key, value) {
+    this.sessions.set(key.toString(), { ...(this.sessions.get(key.toString()) ?? {}), ...value });
+    return true;
+  }
+  async get(key) { return this.sessions.get(key.toString()); }
+}
+
+/** How a run ended, as the official numbers it (`EExecStatus`): what a failed completion reports. */
+const RUN_END = { COMPLETED: 0, EXPIRED: 1, CANCELLED: 2, FAILED: 3 };
+/** The official poll interval of a run's status. */
+const RUN_POLL_MS = 500;
+
+function ailyFailure(status, message) {
+  const e = new FeishuError({ kind: 'api', message: `aily: ${message}` });
+  e.status = status;
+  return e;
+}
+
 /**
- * The official `Aily` helper is not provided: feishu-edge refuses it when constructed, naming
- * the Aily API methods to call instead.
+ * The official `Aily` helper over the client's Aily API: `new Aily({ client, cache? })`,
+ * `aily.completions.create({ ailyAppId, message, sessionId?, sessionInfo?, messageInfo?,
+ * runInfo?, skillId? }, options?)` → the assistant's reply message;
+ * `completions.createWithStream(...)` → an async iterable of the reply's partial messages;
+ * `completions.sessionRecords.get()` / `.update(records)` (your session ids → Aily session ids,
+ * in `cache`). A failed run rejects with a FeishuError whose `status` is the official number
+ * (-1 error, 1 expired, 2 cancelled, 3 failed, 4 other); API failures are the client's errors.
  */
 export class Aily {
-  constructor() {
-    throw new FeishuError({
-      kind: 'config',
-      message: 'Aily (the official SDK\'s session/run polling helper) is not provided by feishu-edge: call the Aily API directly, client.aily.v1.ailySession.create, client.aily.v1.ailySessionAilyMessage.create, client.aily.v1.ailySessionRun.create / .get, and client.aily.v1.ailySessionAilyMessage.listWithIterator',
-    });
+  constructor(params) {
+    this.client = params.client;
+    this.cache = params.cache ?? new SessionCache();
+    this.completions = {
+      create: (p, o) => this.#create(p, o),
+      createWithStream: (p, o) => this.#createWithStream(p, o),
+      sessionRecords: { get: () => this.#records(), update: (r) => this.#update(r) },
+    };
+  }
+
+  async #records() { return (await this.cache.get(CAilySessionRecord)) ?? {}; }
+  async #update(records) { await this.cache.set(CAilySessionRecord, records); }
+
+  async #sessionId(sessionId, payload, options) {
+    const records = await this.#records();
+    if (sessionId && sessionId in records) return records[sessionId];
+    const created = await this.client.aily.v1.ailySession.create({ data: payload }, options);
+    const id = created.data?.session?.id;
+    if (!id) throw ailyFailure(-1, 'the session reply has no session id');
+    if (sessionId) await this.#update({ [sessionId]: id });
+    return id;
+  }
+
+  async #run(params, options) {
+    const { sessionId, ailyAppId, message, sessionInfo, messageInfo, runInfo, skillId } = params;
+    const ailySessionId = await this.#sessionId(sessionId, sessionInfo, options);
+    const sent = await this.client.aily.v1.ailySessionAilyMessage.create({
+      path: { aily_session_id: ailySessionId },
+      data: { ...messageInfo, content: message, idempotent_id: `${Date.now()}`, content_type: 'MDX' },
+    }, options);
+    const messageId = sent.data?.message?.id;
+    const run = await this.client.aily.v1.ailySessionRun.create({ path: { aily_session_id: ailySessionId }, data: { app_id: ailyAppId, skill_id: skillId, ...runInfo } }, options);
+    const runId = run.data?.run?.id;
+    if (!runId) throw ailyFailure(-1, 'run id is empty');
+    for (;;) {
+      await new Promise((r) => setTimeout(r, RUN_POLL_MS));
+      const state = await this.client.aily.v1.ailySessionRun.get({ path: { aily_session_id: ailySessionId, run_id: runId } }, options);
+      const status = state.data?.run?.status;
+      if (status === 'QUEUED' || status === 'IN_PROGRESS') continue;
+      if (status === 'COMPLETED') return { ailySessionId, runId, messageId };
+      throw ailyFailure(RUN_END[status] ?? 4, `the run ended ${status ?? 'without a status'}`);
+    }
+  }
+
+  async #create(params, options) {
+    const { ailySessionId, runId } = await this.#run(params, options);
+    let reply;
+    const pages = await this.client.aily.v1.ailySessionAilyMessage.listWithIterator({ path: { aily_session_id: ailySessionId }, params: { run_id: runId, with_partial_message: false } }, options);
+    for await (const page of pages) {
+      for (const m of page?.messages ?? []) if (m.sender?.sender_type === 'ASSISTANT') reply = m;
+    }
+    if (!reply) throw ailyFailure(-1, 'no aily reply');
+    return reply;
+  }
+
+  async #createWithStream(params, options) {
+    const { ailySessionId, runId, messageId } = await this.#run(params, options);
+    const client = this.client;
+    return {
+      async *[Symbol.asyncIterator]() {
+        let started = false;
+        const pages = await client.aily.v1.ailySessionAilyMessage.listWithIterator({ path: { aily_session_id: ailySessionId }, params: { run_id: runId, with_partial_message: true } }, options);
+        for await (const page of pages) {
+          for (const m of page?.messages ?? []) {
+            if (started) {
+              yield m;
+              if (m.status === 'COMPLETED') return;
+            } else if (m.id === messageId && m.status === 'COMPLETED') {
+              started = true;
+            }
+          }
+        }
+      },
+    };
   }
 }
 

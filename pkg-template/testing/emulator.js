@@ -163,8 +163,8 @@ class Platform {
         try { body = JSON.parse(raw.toString()); } catch { /* answered as bad credentials */ }
         return this.lc.endpoint(keylessEndpointBody(this, req, body), send);
       }
-      // Keyless token exchange and registerApp's device flow (official-flows.js).
-      if (officialFlow(url.pathname)) return serveOfficialFlow(this, req, url, raw, send);
+      // Keyless token exchange, registerApp's device flow, the Aily model (official-flows.js).
+      if (officialFlow(this, url.pathname)) return serveOfficialFlow(this, req, url, raw, send);
       return await this.api(req, url, raw, send);
     } catch (e) {
       return send(500, { code: -1, msg: `emulator bug: ${e?.stack ?? e}` });
@@ -184,7 +184,7 @@ class Platform {
       case '/__emu/ws/fault': { const { kind, ...rest } = body; this.lc.fault(kind, rest); return send(200, { ok: true }); }
       case '/__emu/ws/raw': this.lc.sendRaw(body.text ?? Buffer.from(body.base64 ?? '', 'base64')); return send(200, { ok: true });
       case '/__emu/ws/status': return send(200, this.lc.status());
-      case '/__emu/reset': this.state.registration = undefined; this.reset(); Object.assign(this.state.config, body); return send(200, { ok: true });
+      case '/__emu/reset': this.state.registration = this.state.aily = undefined; this.reset(); Object.assign(this.state.config, body); return send(200, { ok: true });
       case '/__emu/config': Object.assign(this.state.config, body); return send(200, { ok: true });
       case '/__emu/clear-log': this.state.log = []; this.state.counts = {}; return send(200, { ok: true });
       case '/__emu/faults': this.state.faults.push(...(body.rules ?? [])); return send(200, { ok: true });

@@ -13,6 +13,12 @@
 // …], clientId, clientSecret, openId }`: each poll takes the next step (`lark` answers with a
 // Lark tenant's user_info, once); when the steps run out, the credentials. Every poll is
 // recorded (GET /__emu/log → registration.polls, with the host it reached and when).
+//
+// The Aily helper's calls (sessions, messages, runs) are modelled when `config.aily` is set
+// (POST /__emu/config { aily: { statuses: ['IN_PROGRESS', 'COMPLETED'], reply: 'text' } }):
+// a run reports the statuses in turn (the last one stays), and its messages are the user's
+// and the assistant's reply (a partial one first, when partial messages are asked for).
+// Without it, those methods answer as every other method does.
 import { randomUUID } from 'node:crypto';
 
 /** The assertion this emulator accepts for a request that reached `host`. */
@@ -26,11 +32,16 @@ export function keylessEndpointBody(platform, req, body) {
   return { ...body, AppSecret: ok ? platform.state.config.appSecret : '', ClientAssertion: undefined };
 }
 
-/** Whether this module answers the path. */
-export const handles = (pathname) => pathname === '/oauth/v3/token' || pathname === '/oauth/v1/app/registration';
+const AILY = /^\/open-apis\/aily\/v1\/sessions(?:\/([^/]+)\/(messages|runs)(?:\/([^/]+))?)?$/;
+
+/** Whether this module answers the request. */
+export const handles = (platform, pathname) => pathname === '/oauth/v3/token' || pathname === '/oauth/v1/app/registration'
+  || (Boolean(platform.state.config.aily) && AILY.test(pathname));
 
 /** Answers one request of these flows. */
 export function serveOfficialFlow(platform, req, url, raw, send) {
+  const aily = AILY.exec(url.pathname);
+  if (aily) return ailyModel(platform, req, url, raw, send, aily);
   if (req.method !== 'POST') return send(405, { error: 'invalid_request', error_description: 'POST only' });
   if (url.pathname === '/oauth/v3/token') return tokenExchange(platform, req, raw, send);
   return registration(platform, req, raw, send);
@@ -100,3 +111,56 @@ export const registrationLog = (platform) => {
   const s = platform.state.registration;
   return s ? { begins: s.begins, polls: s.polls } : { begins: [], polls: [] };
 };
+
+function ailyModel(platform, req, url, raw, send, [, sessionId, kind, itemId]) {
+  const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+  const known = platform.state.tokens.get(token);
+  if (!known || known.revoked) return send(400, { code: 99991663, msg: 'Invalid access token for authorization. Please make a request with token attached.' });
+  const config = platform.state.config.aily;
+  const model = (platform.state.aily ??= { sessions: new Map(), runs: new Map(), seq: 0 });
+  const id = (prefix) => `${prefix}_${++model.seq}`;
+  let body = {};
+  try { body = JSON.parse(raw.toString() || '{}'); } catch { /* answered as a bad request below */ }
+  platform.state.log.push({ method: req.method, path: url.pathname.replace(/^\/open-apis\//, ''), query: url.search, body, at: Date.now() });
+  const ok = (data) => send(200, { code: 0, msg: 'success', data });
+  const now = String(Date.now());
+  if (!sessionId) {
+    if (req.method !== 'POST') return send(404, { code: 404, msg: 'not found' });
+    const session = { id: id('session'), created_at: now, modified_at: now, metadata: body.metadata, messages: [] };
+    model.sessions.set(session.id, session);
+    return ok({ session: { id: session.id, created_at: now, modified_at: now } });
+  }
+  const session = model.sessions.get(sessionId);
+  if (!session) return send(400, { code: 2320001, msg: 'aily session not found' });
+  if (kind === 'messages' && req.method === 'POST') {
+    if (typeof body.content !== 'string' || !body.idempotent_id) return send(400, { code: 99992402, msg: 'field validation failed: content and idempotent_id are required' });
+    const message = { id: id('message'), session_id: sessionId, content: body.content, content_type: body.content_type, status: 'COMPLETED', sender: { sender_type: 'USER', entity_id: 'ou_emu' }, created_at: now };
+    session.messages.push(message);
+    return ok({ message });
+  }
+  if (kind === 'runs' && req.method === 'POST' && !itemId) {
+    if (!body.app_id) return send(400, { code: 99992402, msg: 'field validation failed: app_id is required' });
+    const run = { id: id('run'), session_id: sessionId, app_id: body.app_id, polls: 0, question: session.messages.at(-1) };
+    model.runs.set(run.id, run);
+    return ok({ run: { id: run.id, session_id: sessionId, app_id: body.app_id, status: 'QUEUED', created_at: now } });
+  }
+  if (kind === 'runs' && req.method === 'GET' && itemId) {
+    const run = model.runs.get(itemId);
+    if (!run) return send(400, { code: 2320002, msg: 'aily run not found' });
+    const statuses = config.statuses ?? ['IN_PROGRESS', 'COMPLETED'];
+    const status = statuses[Math.min(run.polls++, statuses.length - 1)];
+    return ok({ run: { id: run.id, session_id: sessionId, app_id: run.app_id, status, created_at: now } });
+  }
+  if (kind === 'messages' && req.method === 'GET' && !itemId) {
+    const run = model.runs.get(url.searchParams.get('run_id'));
+    const reply = config.reply ?? 'Hello from Aily';
+    const assistant = (content, status) => ({ id: `${run.id}_reply`, session_id: sessionId, run_id: run.id, content, content_type: 'MDX', status, sender: { sender_type: 'ASSISTANT', entity_id: run.app_id }, created_at: now });
+    const messages = !run ? [] : [
+      ...(run.question ? [run.question] : []),
+      ...(url.searchParams.get('with_partial_message') === 'true' ? [assistant(reply.slice(0, Math.ceil(reply.length / 2)), 'IN_PROGRESS')] : []),
+      assistant(reply, 'COMPLETED'),
+    ];
+    return ok({ messages, has_more: false, page_token: '' });
+  }
+  return send(404, { code: 404, msg: 'not modelled' });
+}

@@ -10,8 +10,7 @@
 //! waits and compresses.
 
 use crate::error::{Error, Result};
-use crate::json::RawFields;
-use serde_json::{Map, Value};
+use crate::json::{Json, ObjectWriter, RawFields};
 
 /// The Feishu accounts host.
 pub const DEFAULT_FEISHU_DOMAIN: &str = "accounts.feishu.cn";
@@ -135,14 +134,15 @@ pub struct UrlOptions {
 /// Reads the options of `registerApp` that shape the URL, checking them as the official SDK
 /// does (`appId` a non-empty string, at most six avatar URLs, each a non-empty string).
 pub fn url_options(json: &str) -> Result<UrlOptions> {
-    let v: Value =
-        serde_json::from_str(json).map_err(|e| invalid(format!("registerApp options: {e}")))?;
+    let v = Json::parse(json).ok_or_else(|| invalid("registerApp options are not JSON"))?;
     let get = |k: &str| v.get(k).filter(|x| !x.is_null());
-    let string = |x: Option<&Value>| x.and_then(Value::as_str).map(str::to_string);
+    let string = |x: Option<&Json<'_>>| x.and_then(Json::as_str).map(|s| s.into_owned());
     let app_id = match get("appId") {
         None => None,
-        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
-        Some(_) => return Err(invalid("appId must be a non-empty string")),
+        Some(x) => match x.as_str() {
+            Some(s) if !s.is_empty() => Some(s.into_owned()),
+            _ => return Err(invalid("appId must be a non-empty string")),
+        },
     };
     let preset = get("appPreset");
     let avatars = match preset
@@ -151,9 +151,9 @@ pub fn url_options(json: &str) -> Result<UrlOptions> {
     {
         None => None,
         Some(a) => {
-            let list: Vec<&Value> = match a {
-                Value::Array(items) => items.iter().collect(),
-                one => vec![one],
+            let list: Vec<&Json<'_>> = match a.as_array() {
+                Some(items) => items.iter().collect(),
+                None => vec![a],
             };
             if list.is_empty() {
                 return Err(invalid("appPreset.avatar must contain at least 1 URL"));
@@ -167,7 +167,7 @@ pub fn url_options(json: &str) -> Result<UrlOptions> {
             let mut out = Vec::with_capacity(list.len());
             for (i, item) in list.iter().enumerate() {
                 match item.as_str() {
-                    Some(s) if !s.is_empty() => out.push(s.to_string()),
+                    Some(s) if !s.is_empty() => out.push(s.into_owned()),
                     _ => {
                         return Err(invalid(format!(
                             "appPreset.avatar[{i}] must be a non-empty string"
@@ -184,7 +184,7 @@ pub fn url_options(json: &str) -> Result<UrlOptions> {
         name: string(preset.and_then(|p| p.get("name"))),
         desc: string(preset.and_then(|p| p.get("desc"))),
         addons: string(get("encodedAddons")),
-        create_only: get("createOnly") == Some(&Value::Bool(true)),
+        create_only: get("createOnly").and_then(Json::as_bool) == Some(true),
         app_id,
     })
 }
@@ -383,8 +383,9 @@ pub fn judge_poll(reply: &str, switched: bool, interval_ms: u64) -> Poll {
 }
 
 /// Checks `addons` and rebuilds it from its known fields only (`preset`, `scopes.{tenant,user}`,
-/// `events.items.{tenant,user}`, `callbacks.items`), as the official SDK does; the result is
-/// the JSON that is gzipped and base64url-encoded into the `addons` parameter.
+/// `events.items.{tenant,user}`, `callbacks.items`), in the official order, as the official SDK
+/// does; the result is the JSON that is gzipped and base64url-encoded into the `addons`
+/// parameter.
 ///
 /// ```
 /// use feishu_edge::api::registration::normalize_addons;
@@ -395,120 +396,87 @@ pub fn judge_poll(reply: &str, switched: bool, interval_ms: u64) -> Poll {
 /// assert_eq!(normalize_addons(r#"{"callbacks":{"items":["c"]},"preset":true}"#).unwrap(), r#"{"preset":true,"callbacks":{"items":["c"]}}"#);
 /// ```
 pub fn normalize_addons(json: &str) -> Result<String> {
-    let v: Value = serde_json::from_str(json).map_err(|e| invalid(format!("addons: {e}")))?;
+    let v = Json::parse(json).ok_or_else(|| invalid("addons is not JSON"))?;
     let mut count = 0usize;
-    let object = |v: &Value, path: &str| -> Result<Map<String, Value>> {
-        v.as_object()
-            .cloned()
-            .ok_or_else(|| invalid(format!("{path} must be an object")))
-    };
-    let allowed = |o: &Map<String, Value>, keys: &[&str], path: &str| -> Result<()> {
-        for k in o.keys() {
-            if !keys.contains(&k.as_str()) {
-                return Err(invalid(format!(
-                    "{path}.{k} is not allowed; allowed keys: {}",
-                    keys.join(", ")
-                )));
-            }
-        }
-        Ok(())
-    };
-    let mut strings = |v: Option<&Value>, path: &str| -> Result<Option<Value>> {
-        match v {
-            None => Ok(None),
-            Some(Value::Array(items)) => {
-                for (i, item) in items.iter().enumerate() {
-                    if !item.as_str().is_some_and(|s| !s.is_empty()) {
-                        return Err(invalid(format!("{path}[{i}] must be a non-empty string")));
-                    }
-                }
-                count += items.len();
-                Ok(Some(Value::Array(items.clone())))
-            }
-            Some(_) => Err(invalid(format!("{path} must be an array of strings"))),
-        }
-    };
-    let addons = object(&v, "addons")?;
-    allowed(
-        &addons,
-        &["preset", "scopes", "events", "callbacks"],
-        "addons",
-    )?;
-    let mut out = Map::new();
-    let put = |m: &mut Map<String, Value>, k: &str, v: Option<Value>| {
-        if let Some(v) = v {
-            m.insert(k.to_string(), v);
-        }
-    };
-    if let Some(p) = addons.get("preset") {
+    let mut out = ObjectWriter::default();
+    check_object(&v, &["preset", "scopes", "events", "callbacks"], "addons")?;
+    let preset = v.get("preset");
+    if let Some(p) = preset {
         let b = p
             .as_bool()
             .ok_or_else(|| invalid("addons.preset must be a boolean"))?;
-        out.insert("preset".into(), Value::Bool(b));
+        out.field("preset", if b { "true" } else { "false" });
     }
-    if let Some(s) = addons.get("scopes") {
-        let s = object(s, "addons.scopes")?;
-        allowed(&s, &["tenant", "user"], "addons.scopes")?;
-        let mut m = Map::new();
-        put(
-            &mut m,
-            "tenant",
-            strings(s.get("tenant"), "addons.scopes.tenant")?,
-        );
-        put(
-            &mut m,
-            "user",
-            strings(s.get("user"), "addons.scopes.user")?,
-        );
-        out.insert("scopes".into(), Value::Object(m));
+    let pair = |o: &Json<'_>, path: &str, count: &mut usize| -> Result<String> {
+        check_object(o, &["tenant", "user"], path)?;
+        let mut w = ObjectWriter::default();
+        for k in ["tenant", "user"] {
+            if let Some(list) = strings(o.get(k), &format!("{path}.{k}"), count)? {
+                w.field(k, &list);
+            }
+        }
+        Ok(w.finish())
+    };
+    if let Some(scopes) = v.get("scopes") {
+        out.field("scopes", &pair(scopes, "addons.scopes", &mut count)?);
     }
-    if let Some(e) = addons.get("events") {
-        let e = object(e, "addons.events")?;
-        allowed(&e, &["items"], "addons.events")?;
-        if let Some(items) = e.get("items") {
-            let items = object(items, "addons.events.items")?;
-            allowed(&items, &["tenant", "user"], "addons.events.items")?;
-            let mut m = Map::new();
-            put(
-                &mut m,
-                "tenant",
-                strings(items.get("tenant"), "addons.events.items.tenant")?,
-            );
-            put(
-                &mut m,
-                "user",
-                strings(items.get("user"), "addons.events.items.user")?,
-            );
-            let mut wrap = Map::new();
-            wrap.insert("items".into(), Value::Object(m));
-            out.insert("events".into(), Value::Object(wrap));
+    if let Some(events) = v.get("events") {
+        check_object(events, &["items"], "addons.events")?;
+        if let Some(items) = events.get("items") {
+            let mut w = ObjectWriter::default();
+            w.field("items", &pair(items, "addons.events.items", &mut count)?);
+            out.field("events", &w.finish());
         }
     }
-    if let Some(c) = addons.get("callbacks") {
-        let c = object(c, "addons.callbacks")?;
-        allowed(&c, &["items"], "addons.callbacks")?;
-        let mut m = Map::new();
-        put(
-            &mut m,
-            "items",
-            strings(c.get("items"), "addons.callbacks.items")?,
-        );
-        out.insert("callbacks".into(), Value::Object(m));
+    if let Some(callbacks) = v.get("callbacks") {
+        check_object(callbacks, &["items"], "addons.callbacks")?;
+        let mut w = ObjectWriter::default();
+        if let Some(list) = strings(callbacks.get("items"), "addons.callbacks.items", &mut count)? {
+            w.field("items", &list);
+        }
+        out.field("callbacks", &w.finish());
     }
-    if count == 0 && addons.get("preset") != Some(&Value::Bool(false)) {
+    if count == 0 && preset.and_then(Json::as_bool) != Some(false) {
         return Err(invalid(
             "addons must contain at least one scope, event or callback",
         ));
     }
-    // The official order of the top-level fields (the nested ones are already in order).
-    let mut w = crate::json::ObjectWriter::default();
-    for key in ["preset", "scopes", "events", "callbacks"] {
-        if let Some(v) = out.get(key) {
-            let raw = serde_json::to_string(v).map_err(|e| invalid(format!("addons: {e}")))?;
-            w.field(key, &raw);
+    Ok(out.finish())
+}
+
+/// An object whose keys are all in `allowed`.
+fn check_object(v: &Json<'_>, allowed: &[&str], path: &str) -> Result<()> {
+    let Json::Object(members) = v else {
+        return Err(invalid(format!("{path} must be an object")));
+    };
+    for (raw_key, _) in members {
+        let key = crate::json::unquote(&format!("\"{raw_key}\"")).unwrap_or_default();
+        if !allowed.contains(&key.as_str()) {
+            return Err(invalid(format!(
+                "{path}.{key} is not allowed; allowed keys: {}",
+                allowed.join(", ")
+            )));
         }
     }
-    Ok(w.finish())
+    Ok(())
+}
+
+/// An optional array of non-empty strings, as JSON text; counts its items.
+fn strings(v: Option<&Json<'_>>, path: &str, count: &mut usize) -> Result<Option<String>> {
+    let Some(v) = v else { return Ok(None) };
+    let items = v
+        .as_array()
+        .ok_or_else(|| invalid(format!("{path} must be an array of strings")))?;
+    let mut texts = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        match item.as_str() {
+            Some(s) if !s.is_empty() => texts.push(s.into_owned()),
+            _ => return Err(invalid(format!("{path}[{i}] must be a non-empty string"))),
+        }
+    }
+    *count += texts.len();
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    Ok(Some(crate::json::string_array(&refs)))
 }
 
 #[cfg(test)]

@@ -154,11 +154,28 @@ tests.push(
     },
   },
   {
-    name: 'Aily is refused with a clear FeishuError naming the Aily API methods',
-    fn() {
-      let err;
-      try { new ours.Aily({ client: new ours.Client({ appId: 'a', appSecret: 'b' }) }); } catch (e) { err = e; }
-      assert(err instanceof ours.FeishuError && /client\.aily\.v1\.ailySession\.create/.test(err.message), String(err));
+    name: 'Aily: completions.create / createWithStream / sessionRecords over the Aily API, as the official Aily on the same emulator',
+    async fn() {
+      const run = async (sdk, client) => {
+        await control('/__emu/reset', { aily: { statuses: ['QUEUED', 'IN_PROGRESS', 'COMPLETED'], reply: 'Hello from Aily' } });
+        const aily = new sdk.Aily({ client });
+        const reply = await aily.completions.create({ ailyAppId: 'spring_1', sessionId: 'mine', message: 'hi' });
+        const records = await aily.completions.sessionRecords.get();
+        const stream = await aily.completions.createWithStream({ ailyAppId: 'spring_1', sessionId: 'mine', message: 'again' });
+        const parts = [];
+        for await (const m of stream) parts.push([m.status, m.content]);
+        const log = (await control('/__emu/log')).requests.filter((q) => q.path.startsWith('aily/')).map((q) => `${q.method} ${q.path.replace(/_\d+/g, '_N')}${q.query}`.replace(/run_\d+/, 'run_N'));
+        return { reply: [reply.content, reply.sender.sender_type, reply.status], records: Object.keys(records), parts, log };
+      };
+      const theirs = await run(official, new official.Client({ appId: 'cli_emu', appSecret: 'emu_secret_value', domain: emu.url, loggerLevel: official.LoggerLevel.error }));
+      const mine = await run(ours, new ours.Client({ appId: 'cli_emu', appSecret: 'emu_secret_value', domain: emu.url, logger: quiet }));
+      assertEqual(mine.reply, ['Hello from Aily', 'ASSISTANT', 'COMPLETED']);
+      assertEqual(mine.parts, [['IN_PROGRESS', 'Hello from'], ['COMPLETED', 'Hello from Aily']]);
+      assertEqual(mine, theirs);
+      await control('/__emu/reset', { aily: { statuses: ['FAILED'] } });
+      const aily = new ours.Aily({ client: new ours.Client({ appId: 'cli_emu', appSecret: 'emu_secret_value', domain: emu.url, logger: quiet }) });
+      await assertRejects(aily.completions.create({ ailyAppId: 'spring_1', message: 'hi' }), (e) => assertEqual([e instanceof ours.FeishuError, e.status], [true, 3]));
+      await control('/__emu/reset');
     },
   },
   {

@@ -248,7 +248,9 @@ export async function officialRuntimeNames(): Promise<void> {
   await defaultHttpInstance.post('/x').catch(() => id);
   // @ts-expect-error onQRCodeReady is required
   await registerApp({});
-  new Aily({ client: keyless });
+  const answer = await new Aily({ client: keyless }).completions.create({ ailyAppId: 'spring_1', message: 'hi' });
+  const content: string | undefined = answer.content;
+  for await (const part of await new Aily({ client: keyless }).completions.createWithStream({ ailyAppId: 'spring_1', message: content ?? '' })) void part.status;
   const viaDefault: typeof OfficialClient = lark.Client;
   void viaDefault;
 }
