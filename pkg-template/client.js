@@ -95,13 +95,13 @@ export class FeishuClient {
       this.#fetch = options.fetch;
     } else {
       this.#fetch = options.fetch;
-      const { fetch, tokenStore, logger, logLevel, cache, loggerLevel, ...rest } = options;
+      const { fetch, tokenStore, logger, logLevel, cache, loggerLevel, clientAssertionProvider, ...rest } = options;
       const config = { ...rest, appId: rest.appId ?? env('FEISHU_APP_ID'), appSecret: rest.appSecret ?? env('FEISHU_APP_SECRET') };
       if (config.baseUrl === undefined && config.domain === undefined) config.baseUrl = env('FEISHU_BASE_URL');
       // An axios instance does not cross as JSON: the core refuses the option by name.
       if (config.httpInstance !== undefined) config.httpInstance = true;
       const level = logLevel ?? (loggerLevel == null ? undefined : String(loggerLevel));
-      this.#core = new WasmClient(JSON.stringify(config), fetch, tokenStore ?? (cache ? cacheStore(cache) : undefined), logger, level);
+      this.#core = new WasmClient(JSON.stringify(config), fetch, tokenStore ?? (cache ? cacheStore(cache) : undefined), logger, level, clientAssertionProvider);
     }
     const core = this.#core;
     setCore(this, core);

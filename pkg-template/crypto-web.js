@@ -40,11 +40,14 @@ export const webCryptoHost = {
   async aesCbcDecrypt(raw, iv, data) {
     const key = aesKey(raw);
     const first = iv.slice();
-    const blocks = new Uint8Array(data.length + 16);
+    // `data` is a view of wasm memory: after an await it may be detached (the memory grew
+    // while other work ran), so its length is read before.
+    const n = data.length;
+    const blocks = new Uint8Array(n + 16);
     blocks.set(data);
     const k = await key;
-    const padding = await subtle().encrypt({ name: 'AES-CBC', iv: blocks.subarray(data.length - 16, data.length) }, k, new Uint8Array(0));
-    blocks.set(new Uint8Array(padding), data.length);
+    const padding = await subtle().encrypt({ name: 'AES-CBC', iv: blocks.subarray(n - 16, n) }, k, new Uint8Array(0));
+    blocks.set(new Uint8Array(padding), n);
     return subtle().decrypt({ name: 'AES-CBC', iv: first }, k, blocks);
   },
   async aesCbcEncrypt(raw, iv, data) {

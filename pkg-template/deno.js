@@ -2,3 +2,6 @@
 // since Deno's node:crypto is always synchronous.
 export * from './bundler.js';
 export * from './sync-helpers.js';
+// `import lark from 'feishu-edge'`: every name, the synchronous helpers included.
+import * as lark from './deno.js';
+export default lark;

@@ -119,6 +119,10 @@ export interface FeishuClientOptions {
   loggerLevel?: LoggerLevel;
   /** Not used: requests go through the runtime's fetch (pass `fetch` to customize); giving it is a `config` error saying so. */
   httpInstance?: never;
+  /** Keyless authentication (the official option): tenant tokens come from exchanging the provider's assertions at the OAuth token endpoint; no `appSecret` needed. Self-built apps only. */
+  clientAssertionProvider?: ClientAssertionProvider;
+  /** The OAuth (accounts) host of the keyless exchange and of user OAuth (the official option); default: the region's accounts host, or `baseUrl`'s origin. */
+  oauthBaseUrl?: string;
   /** Where tokens (and app tickets) are cached; default: this isolate's memory. */
   tokenStore?: KVLike;
   /** Per-request timeout (default 10000; 0 disables). The request is aborted, and the call ends then even when a custom `fetch` ignores the abort signal. */
@@ -203,7 +207,8 @@ export declare class FeishuClient {
 
 export type FeishuErrorKind =
   | 'api' | 'http' | 'invalid_response' | 'timeout' | 'network'
-  | 'config' | 'invalid_request' | 'store' | 'app_ticket_missing' | 'webhook' | 'invalid_card' | 'stream';
+  | 'config' | 'invalid_request' | 'store' | 'app_ticket_missing' | 'webhook' | 'invalid_card' | 'stream'
+  | 'client_assertion' | 'access_token';
 
 export declare class FeishuError extends Error {
   readonly name: 'FeishuError';
@@ -442,6 +447,8 @@ export declare class WSClient {
 export interface WSClientOptions {
   /** Falls back to FEISHU_APP_ID. */
   appId?: string;
+  /** Keyless: the endpoint request carries the provider's assertion (for the Open API host) instead of the app secret. */
+  clientAssertionProvider?: ClientAssertionProvider;
   /** Falls back to FEISHU_APP_SECRET. */
   appSecret?: string;
   region?: 'feishu' | 'lark';
@@ -758,3 +765,124 @@ export * from './api-types.js';
 export declare function messageBody(content: import('./api-types.js').MessageContent): { msg_type: string; content: string };
 /** Posts to a group custom bot (incoming webhook), signed when `secret` is set; one attempt, `timeoutMs` (default 10 000), failures are `FeishuError`s. */
 export declare function sendWebhook(url: string, content: import('./api-types.js').MessageContent, options?: { secret?: string; fetch?: typeof fetch; timestamp?: number; timeoutMs?: number }): Promise<{ code?: number; msg?: string; [key: string]: unknown }>;
+
+// The official node-sdk's other runtime names (official.js).
+
+/** GDPR proxy routing a provider may return: the request goes to `targetService` (https) with `X-Target-Service: <aud>`. */
+export interface TargetInfo { targetService: string; targetPrefix?: string }
+/** What a client assertion provider returns. */
+export interface ClientAssertionToken { value: string; targetInfo?: TargetInfo }
+/** Signs a short-lived assertion for the audience host `aud` (sync or async). */
+export interface ClientAssertionProvider { retrieveToken(aud: string): ClientAssertionToken | Promise<ClientAssertionToken> }
+/** Keyless authentication failed: codes 7100 (not available: ISV apps), 7101 (empty assertion), 7102 (provider failed), 7104, or the token exchange's. A `FeishuError` of kind `client_assertion` is an instance. */
+export declare class ClientAssertionError extends FeishuError {
+  constructor(code: number, msg: string);
+  code: number;
+  msg: string;
+}
+/** A refused OAuth token reply (the official class). */
+export declare class AccessTokenError extends FeishuError {
+  constructor(statusCode: number, code: number, error: string, errorDescription: string);
+  statusCode: number;
+  code: number;
+  error: string;
+  errorDescription: string;
+}
+/** The official cache keys (namespaced by app id). */
+export declare const CAppTicket: unique symbol;
+export declare const CTenantAccessToken: unique symbol;
+/** The official cache interface. */
+export interface Cache {
+  set(key: string | symbol, value: any, expire?: number, options?: { namespace?: string }): Promise<boolean>;
+  get(key: string | symbol, options?: { namespace?: string }): Promise<any>;
+}
+/** The official in-memory cache (absolute expiry in ms); usable as a client's `cache`. */
+export declare class DefaultCache implements Cache {
+  values: Map<string | symbol, { value: any; expiredTime?: number }>;
+  get(key: string | symbol, options?: { namespace?: string }): Promise<any>;
+  set(key: string | symbol, value: any, expiredTime?: number, options?: { namespace?: string }): Promise<boolean>;
+}
+/** The official shared cache instance. */
+export declare const internalCache: DefaultCache;
+/** The official logger shape (each method takes any arguments). */
+export interface OfficialLogger {
+  error(...msg: any[]): void | Promise<void>;
+  warn(...msg: any[]): void | Promise<void>;
+  info(...msg: any[]): void | Promise<void>;
+  debug(...msg: any[]): void | Promise<void>;
+  trace(...msg: any[]): void | Promise<void>;
+}
+/** The official console logger. */
+export declare const defaultLogger: OfficialLogger;
+/** The official level filter: a line passes when its level is at most `level`; its arguments reach the logger as one array. */
+export declare class LoggerProxy {
+  constructor(level: LoggerLevel, logger: OfficialLogger);
+  error(...msg: any[]): void;
+  warn(...msg: any[]): void;
+  info(...msg: any[]): void;
+  debug(...msg: any[]): void;
+  trace(...msg: any[]): void;
+}
+/** The official `generateChallenge`: whether a body (plain or encrypted) is a `url_verification`, and its challenge. */
+export declare function generateChallenge(data: any, options: { encryptKey?: string }): { isChallenge: boolean; challenge: { challenge: any } };
+/** The official axios instance's name: refused when used (feishu-edge sends with `fetch`; pass your own as the client's `fetch`). */
+export declare const defaultHttpInstance: {
+  (config?: unknown): Promise<never>;
+  request(config?: unknown): Promise<never>;
+  get(url: string, config?: unknown): Promise<never>;
+  post(url: string, data?: unknown, config?: unknown): Promise<never>;
+  interceptors: { request: { use(...args: unknown[]): never }; response: { use(...args: unknown[]): never } };
+  [method: string]: unknown;
+};
+/** The official Aily helper over the client's Aily API: a failed run rejects with a `FeishuError` whose `status` is the official number (-1 error, 1 expired, 2 cancelled, 3 failed, 4 other). */
+export declare class Aily {
+  constructor(params: { client: FeishuClient; cache?: Cache });
+  client: FeishuClient;
+  cache: Cache;
+  completions: {
+    create(params: AilyCompletionParams, options?: CallOptions): Promise<AilyMessage>;
+    createWithStream(params: AilyCompletionParams, options?: CallOptions): Promise<AsyncIterable<AilyMessage>>;
+    sessionRecords: { get(): Promise<Record<string, string>>; update(records: Record<string, string>): Promise<void> };
+  };
+}
+/** What `aily.completions.create` takes (the official `ICreateParams`). */
+export interface AilyCompletionParams {
+  ailyAppId: string;
+  message: string;
+  sessionId?: string;
+  sessionInfo?: { channel_context?: string; metadata?: string };
+  messageInfo?: { file_ids?: string[]; quote_message_id?: string; mentions?: unknown[] };
+  skillId?: string;
+  runInfo?: { skill_input?: string; metadata?: string };
+}
+/** An Aily message as the API returns it. */
+export interface AilyMessage {
+  id?: string; session_id?: string; run_id?: string; content_type?: string; content?: string; status?: string;
+  sender?: { entity_id?: string; identity_provider?: string; sender_type?: string; aily_id?: string };
+  [key: string]: unknown;
+}
+/** `registerApp` options (the official ones, plus `fetch`). */
+export interface RegisterAppOptions {
+  /** The accounts host (default accounts.feishu.cn), or an origin with its scheme (a loopback emulator). */
+  domain?: string;
+  /** The Lark accounts host polled after a Lark tenant answers (default accounts.larksuite.com). */
+  larkDomain?: string;
+  source?: string;
+  signal?: AbortSignal;
+  onQRCodeReady: (info: { url: string; expireIn: number }) => void;
+  onStatusChange?: (info: { status: 'polling' | 'slow_down' | 'domain_switched'; interval?: number }) => void;
+  appPreset?: { avatar?: string | string[]; name?: string; desc?: string };
+  addons?: { preset?: boolean; scopes?: { tenant?: string[]; user?: string[] }; events?: { items?: { tenant?: string[]; user?: string[] } }; callbacks?: { items?: string[] } };
+  /** An existing app (`cli_…`) to update instead of creating one. */
+  appId?: string;
+  createOnly?: boolean;
+  /** Replaces the global fetch (ours). */
+  fetch?: typeof fetch;
+}
+export interface RegisterAppResult { client_id: string; client_secret: string; user_info?: { open_id?: string; tenant_brand?: 'feishu' | 'lark' } }
+/** Creates (or updates) an app through the platform's device flow; rejects with `{ code, description }`. */
+export declare function registerApp(options: RegisterAppOptions): Promise<RegisterAppResult>;
+
+/** `import lark from 'feishu-edge'`: every name of the entry. */
+declare const lark: typeof import('./index.js');
+export default lark;

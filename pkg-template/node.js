@@ -26,3 +26,8 @@ export { sendWebhook, messageBody, messageCard } from './helpers.js';
 export * from './sync-helpers.js';
 // The official Node server adapters (Node only).
 export { adaptDefault, adaptExpress, adaptKoa, adaptKoaRouter } from './adapters.js';
+// The official node-sdk's other runtime names (official.js).
+export * from './official.js';
+// `import lark from 'feishu-edge'` (code written against the CommonJS node-sdk): every name.
+import * as lark from './node.js';
+export default lark;

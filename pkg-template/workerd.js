@@ -13,3 +13,8 @@ export * from './card.js';
 export { FeishuStateObject, durableObjectStore, denoKvStore, redisStore } from './stores.js';
 export { withTenantToken, withUserAccessToken, withTenantKey, withHelpDeskCredential, withAll } from './catalog.js';
 export { sendWebhook, messageBody, messageCard } from './helpers.js';
+// The official node-sdk's other runtime names (official.js).
+export * from './official.js';
+// `import lark from 'feishu-edge'` (code written against the CommonJS node-sdk): every name.
+import * as lark from './workerd.js';
+export default lark;

@@ -78,7 +78,7 @@ export class WSClient {
     if (typeof window !== 'undefined' && typeof document !== 'undefined' && !globalThis.Deno) {
       throw new FeishuError({ kind: 'config', message: 'WSClient does not run in a browser: it needs the app secret, which must never ship to a browser. Run it on a server (Node, Deno) and receive events there.' });
     }
-    const { agent, logger, logLevel, loggerLevel, dedupeStore, fetch, onReady, onError, onReconnecting, onReconnected, ...rest } = options;
+    const { agent, logger, logLevel, loggerLevel, dedupeStore, fetch, onReady, onError, onReconnecting, onReconnected, clientAssertionProvider, ...rest } = options;
     let { WebSocket } = options;
     delete rest.WebSocket;
     // Node before 22 has no global WebSocket: the `ws` package, when the project has it (the
@@ -89,12 +89,13 @@ export class WSClient {
     }
     const config = { ...rest, appId: rest.appId ?? env('FEISHU_APP_ID'), appSecret: rest.appSecret ?? env('FEISHU_APP_SECRET') };
     if (config.baseUrl === undefined && config.domain === undefined) config.baseUrl = env('FEISHU_BASE_URL');
+    if (clientAssertionProvider) config.clientAssertion = true; // keyless: an assertion instead of the secret
     const level = logLevel ?? (loggerLevel == null ? undefined : String(loggerLevel));
     this.#core = new WasmWsClient(JSON.stringify(config, (_, v) => (v === undefined ? null : v)), logger, level, dedupeStore, fetch, Math.random());
     if (!WebSocket && typeof globalThis.WebSocket !== 'function' && typeof globalThis.WebSocketPair !== 'function') {
       throw new FeishuError({ kind: 'config', message: 'this runtime has no global WebSocket (Node before 22) and the `ws` package is not installed: `npm install ws`, or pass a WebSocket constructor as the `WebSocket` option' });
     }
-    this.#options = { WebSocket, agent, onReady, onError, onReconnecting, onReconnected };
+    this.#options = { WebSocket, agent, onReady, onError, onReconnecting, onReconnected, clientAssertionProvider, appId: config.appId };
   }
 
   /**
@@ -137,7 +138,7 @@ export class WSClient {
   #run(actions) {
     for (const a of actions) {
       switch (a.type) {
-        case 'fetch': this.#core.fetchEndpoint().then((next) => this.#run(next)); break;
+        case 'fetch': this.#core.fetchEndpoint(this.#options.clientAssertionProvider, this.#options.appId).then((next) => this.#run(next)); break;
         case 'connect': this.#connect(a.url, a.generation); break;
         case 'send': try { this.#socket?.send(a.bytes); } catch { /* closing: the core learns from the close */ } break;
         case 'close': if (a.generation === this.#generation) { this.#socket?.close(); this.#socket = null; } break;

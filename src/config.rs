@@ -165,6 +165,9 @@ pub struct Config {
     /// `base64(helpDeskId:helpDeskToken)`, sent as `X-Lark-Helpdesk-Authorization: Bearer …` by
     /// calls that ask for it (`withHelpDeskCredential()`).
     pub helpdesk_credential: Option<Secret>,
+    /// Keyless authentication (the official `clientAssertionProvider`): tenant tokens come from
+    /// exchanging the provider's assertions, and no app secret is needed.
+    pub client_assertion: Option<assertion::ClientAssertion>,
     api_base: String,
     accounts_base: String,
 }
@@ -182,6 +185,7 @@ impl Config {
             refresh_margin_secs: 180,
             disable_token_cache: false,
             helpdesk_credential: None,
+            client_assertion: None,
             api_base: Region::Feishu.api_base().to_string(),
             accounts_base: Region::Feishu.accounts_base().to_string(),
         }
@@ -219,6 +223,26 @@ impl Config {
         Ok(self)
     }
 
+    /// Uses another OAuth (accounts) host, the official `oauthBaseUrl`: the keyless token
+    /// exchange and the user OAuth go there.
+    pub fn oauth_base_url(mut self, url: &str) -> Result<Config> {
+        let trimmed = url.trim().trim_end_matches('/');
+        let with_scheme = if trimmed.contains("://") {
+            trimmed.to_string()
+        } else {
+            format!("https://{trimmed}")
+        };
+        let host = assertion::audience(&with_scheme)?;
+        if with_scheme.contains('@') || host.is_empty() {
+            return Err(Error::Config(
+                "oauthBaseUrl must be an http(s) URL with a host and no user name or password"
+                    .into(),
+            ));
+        }
+        self.accounts_base = format!("{with_scheme}/");
+        Ok(self)
+    }
+
     /// Sets the app type.
     pub fn app_type(mut self, app_type: AppType) -> Config {
         self.app_type = app_type;
@@ -241,8 +265,14 @@ impl Config {
         if self.app_id.trim().is_empty() {
             missing.push("appId (or FEISHU_APP_ID)");
         }
-        if self.app_secret.expose().trim().is_empty() {
+        if self.app_secret.expose().trim().is_empty() && self.client_assertion.is_none() {
             missing.push("appSecret (or FEISHU_APP_SECRET)");
+        }
+        if self.client_assertion.is_some() && self.app_type == AppType::Marketplace {
+            return Err(assertion::error(
+                assertion::codes::NOT_CONFIGURED,
+                "ClientAssertion mode is not supported for ISV apps",
+            ));
         }
         if !missing.is_empty() {
             return Err(Error::Config(format!("missing {}", missing.join(" and "))));
@@ -361,6 +391,8 @@ pub struct ClientOptions {
     pub disable_token_cache: Option<bool>,
     /// The help desk's id and token (the official `helpDeskId` / `helpDeskToken`).
     pub helpdesk: Option<(String, String)>,
+    /// The official `oauthBaseUrl`.
+    pub oauth_base_url: Option<String>,
 }
 
 /// Overrides of [`RetryPolicy`] fields.
@@ -378,7 +410,7 @@ pub struct RetryOptions {
 
 /// Every client option, the ones the JS layer keeps (functions and stores) included, so an
 /// unknown one can be matched against them all.
-pub const CLIENT_OPTION_NAMES: [&str; 19] = [
+pub const CLIENT_OPTION_NAMES: [&str; 21] = [
     "appId",
     "appSecret",
     "region",
@@ -398,6 +430,8 @@ pub const CLIENT_OPTION_NAMES: [&str; 19] = [
     "helpDeskId",
     "helpDeskToken",
     "httpInstance",
+    "clientAssertionProvider",
+    "oauthBaseUrl",
 ];
 
 /// Where the client's host comes from: `region`, `baseUrl`, or the official `domain`
@@ -501,6 +535,7 @@ impl ClientOptions {
             retry,
             disable_token_cache: r.boolean("disableTokenCache")?,
             helpdesk,
+            oauth_base_url: r.string("oauthBaseUrl")?.filter(|s| !s.is_empty()),
         };
         r.finish(&CLIENT_OPTION_NAMES)?;
         Ok(options)
@@ -508,10 +543,17 @@ impl ClientOptions {
 
     /// Builds the [`Config`].
     pub fn into_config(self) -> Result<Config> {
+        self.into_config_with(None)
+    }
+
+    /// Builds the [`Config`] of a keyless client when `assertion` is given (no app secret
+    /// needed).
+    pub fn into_config_with(self, assertion: Option<assertion::ClientAssertion>) -> Result<Config> {
         let mut c = Config::new(
             self.app_id.unwrap_or_default(),
             self.app_secret.unwrap_or_default(),
         );
+        c.client_assertion = assertion;
         if let Some(r) = self.region {
             c = c.region(Region::parse(&r)?);
         }
@@ -520,6 +562,9 @@ impl ClientOptions {
         }
         if let Some(t) = self.app_type {
             c = c.app_type(AppType::parse(&t)?);
+        }
+        if let Some(url) = self.oauth_base_url {
+            c = c.oauth_base_url(&url)?;
         }
         if let Some(ms) = self.timeout_ms {
             c.timeout_ms = (ms > 0).then_some(ms);
@@ -541,5 +586,111 @@ impl ClientOptions {
         }
         c.validate()?;
         Ok(c)
+    }
+}
+
+/// Keyless authentication's provider and its official codes (the exchange itself is the token
+/// manager's, `token::assertion`).
+pub mod assertion {
+    use crate::error::{Error, Result};
+    use crate::runtime::LocalBoxFuture;
+    use std::rc::Rc;
+
+    /// The official error codes of the assertion chain (`ClientAssertionError.code`).
+    pub mod codes {
+        /// The mode is not available here (marketplace apps, app access tokens).
+        pub const NOT_CONFIGURED: i64 = 7100;
+        /// The provider returned no assertion.
+        pub const TOKEN_EMPTY: i64 = 7101;
+        /// The provider failed.
+        pub const RETRIEVE_FAILED: i64 = 7102;
+        /// Neither an app secret nor a provider.
+        pub const SECRET_AND_ASSERTION_EMPTY: i64 = 7104;
+    }
+
+    /// Where a GDPR proxy wants the request sent (`targetInfo`).
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct TargetInfo {
+        /// The proxy's origin (https only).
+        pub target_service: String,
+        /// A path prefix on the proxy.
+        pub target_prefix: String,
+    }
+
+    /// What a provider returns.
+    #[derive(Clone, PartialEq, Eq)]
+    pub struct AssertionToken {
+        /// The signed assertion.
+        pub value: String,
+        /// Proxy routing, when the provider asks for it.
+        pub target: Option<TargetInfo>,
+    }
+
+    impl std::fmt::Debug for AssertionToken {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("AssertionToken")
+                .field("value", &"[redacted]")
+                .field("target", &self.target)
+                .finish()
+        }
+    }
+
+    /// Signs assertions for an audience host (`retrieveToken(aud)`).
+    pub trait AssertionProvider {
+        /// An assertion for `aud` (a host, with its port when it has one). Errors should be
+        /// [`Error::ClientAssertion`] (see [`retrieve`], which maps everything else).
+        fn retrieve(&self, aud: &str) -> LocalBoxFuture<'_, Result<AssertionToken>>;
+    }
+
+    /// The provider a client was configured with.
+    #[derive(Clone)]
+    pub struct ClientAssertion(pub Rc<dyn AssertionProvider>);
+
+    impl std::fmt::Debug for ClientAssertion {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("ClientAssertion(provider)")
+        }
+    }
+
+    /// The assertion chain's error with the official code and message.
+    pub fn error(code: i64, msg: impl Into<String>) -> Error {
+        Error::ClientAssertion {
+            code,
+            msg: msg.into(),
+        }
+    }
+
+    /// The audience of a URL: its host with the port, as `new URL(url).host` (a URL without a
+    /// scheme is read as https).
+    ///
+    /// ```
+    /// use feishu_edge::config::assertion::audience;
+    /// assert_eq!(audience("https://accounts.feishu.cn/").unwrap(), "accounts.feishu.cn");
+    /// assert_eq!(audience("http://127.0.0.1:8080/open-apis/").unwrap(), "127.0.0.1:8080");
+    /// assert_eq!(audience("open.feishu.cn").unwrap(), "open.feishu.cn");
+    /// assert!(audience("https:///x").is_err());
+    /// ```
+    pub fn audience(url: &str) -> Result<String> {
+        let rest = match url.find("://") {
+            Some(i) => url.get(i + 3..).unwrap_or(""),
+            None => url,
+        };
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let host = authority.rsplit('@').next().unwrap_or("");
+        let host = host
+            .strip_suffix(":443")
+            .filter(|_| url.starts_with("https://") || !url.contains("://"))
+            .or_else(|| {
+                host.strip_suffix(":80")
+                    .filter(|_| url.starts_with("http://"))
+            })
+            .unwrap_or(host);
+        if host.is_empty() {
+            return Err(Error::Config(format!(
+                "invalid url: {}",
+                crate::config::without_userinfo(url)
+            )));
+        }
+        Ok(host.to_ascii_lowercase())
     }
 }

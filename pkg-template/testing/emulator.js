@@ -15,6 +15,7 @@ import { Buffer } from 'node:buffer';
 import { createHmac, randomUUID } from 'node:crypto';
 import { loadSchema, sample, deepMerge, violation } from './schema.js';
 import { longConnection } from './long-connection.js';
+import { handles as officialFlow, serveOfficialFlow, keylessEndpointBody, registrationLog } from './official-flows.js';
 
 /** The schema's methods as matchers: (HTTP method, path) → the method's name and schema. */
 let routes;
@@ -160,8 +161,10 @@ class Platform {
       if (url.pathname === '/callback/ws/endpoint' && req.method === 'POST') {
         let body = null;
         try { body = JSON.parse(raw.toString()); } catch { /* answered as bad credentials */ }
-        return this.lc.endpoint(body, send);
+        return this.lc.endpoint(keylessEndpointBody(this, req, body), send);
       }
+      // Keyless token exchange, registerApp's device flow, the Aily model (official-flows.js).
+      if (officialFlow(this, url.pathname)) return serveOfficialFlow(this, req, url, raw, send);
       return await this.api(req, url, raw, send);
     } catch (e) {
       return send(500, { code: -1, msg: `emulator bug: ${e?.stack ?? e}` });
@@ -181,12 +184,12 @@ class Platform {
       case '/__emu/ws/fault': { const { kind, ...rest } = body; this.lc.fault(kind, rest); return send(200, { ok: true }); }
       case '/__emu/ws/raw': this.lc.sendRaw(body.text ?? Buffer.from(body.base64 ?? '', 'base64')); return send(200, { ok: true });
       case '/__emu/ws/status': return send(200, this.lc.status());
-      case '/__emu/reset': this.reset(); Object.assign(this.state.config, body); return send(200, { ok: true });
+      case '/__emu/reset': this.state.registration = this.state.aily = undefined; this.reset(); Object.assign(this.state.config, body); return send(200, { ok: true });
       case '/__emu/config': Object.assign(this.state.config, body); return send(200, { ok: true });
       case '/__emu/clear-log': this.state.log = []; this.state.counts = {}; return send(200, { ok: true });
       case '/__emu/faults': this.state.faults.push(...(body.rules ?? [])); return send(200, { ok: true });
       case '/__emu/revoke': for (const t of this.state.tokens.values()) t.revoked = true; return send(200, { ok: true });
-      case '/__emu/log': return send(200, { requests: this.state.log, counts: this.state.counts, tokensIssued: [...this.state.tokens.keys()] });
+      case '/__emu/log': return send(200, { requests: this.state.log, counts: this.state.counts, tokensIssued: [...this.state.tokens.keys()], registration: registrationLog(this) });
       case '/__emu/cards': return send(200, Object.fromEntries(this.state.cards));
       default: return send(404, { code: -1, msg: 'unknown control path' });
     }

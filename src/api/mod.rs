@@ -14,6 +14,7 @@ pub mod generated;
 pub mod call;
 pub mod helpers;
 pub mod oauth;
+pub mod registration;
 
 use crate::request::ApiRequest;
 use crate::transport::Method;

@@ -86,6 +86,15 @@ pub enum Error {
     /// processed it (a timeout, a network error, a 5xx): the inner error, never retryable,
     /// because sending it again could do it twice. `kind`, `code` and the rest are the inner's.
     Unconfirmed(Box<Error>),
+    /// Keyless authentication failed (the official `ClientAssertionError`): the provider, or
+    /// the OAuth exchange of its assertion. `code` is the official one (7100–7104) or the
+    /// exchange reply's (0 when it had none).
+    ClientAssertion {
+        /// The code.
+        code: i64,
+        /// What went wrong (never the assertion).
+        msg: String,
+    },
 }
 
 impl Error {
@@ -133,6 +142,9 @@ impl Error {
 
     /// The platform's code, when there was one.
     pub fn code(&self) -> Option<i64> {
+        if let Error::ClientAssertion { code, .. } = self.cause() {
+            return Some(*code);
+        }
         self.api().and_then(|e| e.code)
     }
     /// The failed reply's details, for the three kinds that had a reply.
@@ -175,6 +187,7 @@ impl Error {
             Error::Webhook(_) => "webhook",
             Error::Card(_) => "invalid_card",
             Error::Stream(_) => "stream",
+            Error::ClientAssertion { .. } => "client_assertion",
             Error::Unconfirmed(inner) => inner.kind(),
         }
     }
@@ -211,6 +224,9 @@ impl fmt::Display for Error {
             Error::Webhook(r) => write!(f, "webhook refused ({}): {}", r.as_str(), r.message()),
             Error::Card(e) => write!(f, "invalid card ({}): {}", e.kind.as_str(), e.message),
             Error::Stream(m) => write!(f, "the streamed text source failed: {m}"),
+            Error::ClientAssertion { code, msg } => {
+                write!(f, "client assertion error {code}: {msg}")
+            }
             Error::Unconfirmed(inner) => write!(
                 f,
                 "{inner} (the call is not idempotent and may have been processed: not retried)"

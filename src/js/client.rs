@@ -153,9 +153,19 @@ impl WasmClient {
         token_store: JsValue,
         logger: JsValue,
         log_level: Option<String>,
+        client_assertion_provider: JsValue,
     ) -> Result<WasmClient, JsValue> {
         let build = || -> Result<(Client, Function), Error> {
-            let config = ClientOptions::into_config_json(options_json)?;
+            let assertion = if client_assertion_provider.is_null()
+                || client_assertion_provider.is_undefined()
+            {
+                None
+            } else {
+                Some(crate::token::assertion::ClientAssertion(Rc::new(
+                    super::assertion::JsAssertionProvider::new(client_assertion_provider)?,
+                )))
+            };
+            let config = ClientOptions::from_json(options_json)?.into_config_with(assertion)?;
             let transport = match fetch {
                 Some(f) => FetchTransport::with_function(f),
                 None => FetchTransport::global()?,

@@ -54,6 +54,10 @@ pub fn to_js(err: &Error) -> JsValue {
             .unwrap_or(JsValue::NULL),
     );
     match err.cause() {
+        Error::ClientAssertion { code, msg } => {
+            set(&info, "code", JsValue::from_f64(*code as f64));
+            set(&info, "msg", JsValue::from_str(msg));
+        }
         Error::Webhook(reason) => set(&info, "reason", JsValue::from_str(reason.as_str())),
         Error::Card(e) => {
             set(&info, "reason", JsValue::from_str(e.kind.as_str()));

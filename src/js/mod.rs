@@ -2,6 +2,8 @@
 //! Workers-KV-shaped stores, console-like loggers, `Date.now`/`setTimeout`) and the exported
 //! classes the package's `client.js` wraps. Nothing here holds logic the core could own.
 
+#[cfg(feature = "client")]
+pub mod assertion;
 pub mod card;
 #[cfg(feature = "client")]
 pub mod client;
@@ -12,6 +14,8 @@ pub mod fetch;
 #[cfg(feature = "client")]
 pub mod helpers;
 pub mod logger;
+#[cfg(feature = "client")]
+pub mod official;
 pub mod runtime;
 pub mod store;
 #[cfg(feature = "client")]

@@ -160,7 +160,7 @@ impl WasmWsClient {
 
     /// Performs the endpoint request (10 s timeout): resolves to the next actions.
     #[wasm_bindgen(js_name = fetchEndpoint)]
-    pub fn fetch_endpoint(&self) -> Promise {
+    pub fn fetch_endpoint(&self, client_assertion_provider: JsValue, app_id: String) -> Promise {
         let (url, body) = self.conn.borrow().endpoint_request();
         let payloads = self.payloads.clone();
         let (conn, transport, logger) = (
@@ -169,10 +169,26 @@ impl WasmWsClient {
             self.logger.clone(),
         );
         super::to_promise(Box::pin(async move {
+            let mut headers = vec![("locale".to_string(), "zh".to_string())];
+            // Keyless: the assertion replaces the secret (`token::assertion`).
+            let (url, body) = if client_assertion_provider.is_object() {
+                match super::assertion::ws_keyless(client_assertion_provider, &app_id, &url).await {
+                    Ok((url, body, header)) => {
+                        headers.extend(header);
+                        (url, body)
+                    }
+                    Err(e) => {
+                        let actions = conn.borrow_mut().endpoint_failed(now(), e);
+                        return Ok(actions_to_js(&*logger, &payloads, actions).into());
+                    }
+                }
+            } else {
+                (url, body)
+            };
             let req = HttpRequest {
                 method: Method::Post,
                 url,
-                headers: vec![("locale".into(), "zh".into())],
+                headers,
                 body: Body::Json(body.into()),
                 timeout_ms: Some(ENDPOINT_TIMEOUT_MS),
                 stream: false,

@@ -348,10 +348,21 @@ impl<'a> TokenBody<'a> {
 /// Fetches a token of `kind` from the platform: the request its app type needs, sent, its
 /// reply read.
 async fn fetch(host: &dyn TokenHost, kind: &TokenKind) -> Result<CachedToken> {
-    let req = token_request(host, kind).await?;
-    let resp = send_token_request(host, req).await?;
-    let now = host.runtime().now_ms() / 1000;
-    let token = read_token_reply(&resp, kind, now)?;
+    let now;
+    let token = match host.config().client_assertion.clone() {
+        // Keyless: the provider's assertion exchanged at the OAuth token endpoint.
+        Some(provider) => {
+            let token = super::assertion_exchange::fetch(host, kind, &provider).await?;
+            now = host.runtime().now_ms() / 1000;
+            token
+        }
+        None => {
+            let req = token_request(host, kind).await?;
+            let resp = send_token_request(host, req).await?;
+            now = host.runtime().now_ms() / 1000;
+            read_token_reply(&resp, kind, now)?
+        }
+    };
     log_at!(
         host.logger(),
         Level::Info,

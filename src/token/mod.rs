@@ -1,5 +1,8 @@
 //! Access tokens: the KV-shaped [`TokenStore`] and the single-flight manager.
 
+pub mod assertion;
+#[cfg(feature = "client")]
+mod assertion_exchange;
 #[cfg(feature = "client")]
 mod manager;
 mod store;

@@ -42,8 +42,10 @@ pub const ACK_AFTER_MS: u64 = 2_500;
 
 /// Every `WSClient` option, the ones the JS layer keeps (functions, constructors, stores)
 /// included, so an unknown one can be matched against them all.
-pub const WS_OPTION_NAMES: [&str; 19] = [
+pub const WS_OPTION_NAMES: [&str; 21] = [
     "appId",
+    "clientAssertion",
+    "clientAssertionProvider",
     "appSecret",
     "region",
     "baseUrl",
@@ -82,6 +84,9 @@ pub fn options_from_json(json: &str) -> crate::Result<ConnectionOptions> {
     let (region, base_url) = crate::config::host_options(&r)?;
     let handshake = r.whole("handshakeTimeoutMs", "milliseconds")?;
     let auto_reconnect = r.boolean("autoReconnect")?;
+    // Keyless (`clientAssertionProvider`): the endpoint request carries an assertion instead
+    // of the secret (see `token::assertion`), so no secret is required.
+    let keyless = r.boolean("clientAssertion")?.unwrap_or(false);
     let app_type = match r.raw("appType") {
         Some("0") => None,
         Some("1") => Some("marketplace".to_string()),
@@ -102,7 +107,10 @@ pub fn options_from_json(json: &str) -> crate::Result<ConnectionOptions> {
             ));
         }
     }
-    config.validate()?;
+    match config.validate() {
+        Err(_) if keyless && !app_id.trim().is_empty() => {}
+        checked => checked?,
+    }
     // The endpoint lives on the Open API host, beside `/open-apis/`.
     let api = config.base_url_str();
     let origin = api.strip_suffix("open-apis/").unwrap_or(api);

@@ -222,3 +222,35 @@ export async function officialNames(token: string): Promise<void> {
   new Client({ appId: 'cli_a', appSecret: 's', httpInstance: {} });
   void feishu;
 }
+
+// The official node-sdk's other names (official.js): kinds and signatures as the official's.
+import lark, {
+  Client as OfficialClient, WSClient as OfficialWSClient, ClientAssertionError, AccessTokenError, DefaultCache, internalCache, CAppTicket,
+  CTenantAccessToken, LoggerProxy, defaultLogger, LoggerLevel as Levels, generateChallenge, registerApp, defaultHttpInstance, Aily,
+  type ClientAssertionProvider, type Cache, type RegisterAppResult,
+} from 'feishu-edge';
+
+export async function officialRuntimeNames(): Promise<void> {
+  const provider: ClientAssertionProvider = { retrieveToken: async (aud: string) => ({ value: `jwt-for-${aud}` }) };
+  const keyless = new OfficialClient({ appId: 'cli_a', clientAssertionProvider: provider, oauthBaseUrl: 'https://accounts.feishu.cn' });
+  new OfficialWSClient({ appId: 'cli_a', clientAssertionProvider: { retrieveToken: () => ({ value: 'x', targetInfo: { targetService: 'https://p' } }) } });
+  const e: ClientAssertionError = new ClientAssertionError(7101, 'empty');
+  const code: number = e.code;
+  const a = new AccessTokenError(400, 1, 'invalid_client', 'bad');
+  const status: number = a.statusCode;
+  const cache: Cache = new DefaultCache();
+  await cache.set(CAppTicket, 't', Date.now() + 1000, { namespace: 'cli_a' });
+  const t: unknown = await internalCache.get(CTenantAccessToken, { namespace: 'cli_a' });
+  new LoggerProxy(Levels.info, defaultLogger).info('x', code, status, t);
+  const { isChallenge }: { isChallenge: boolean } = generateChallenge({ type: 'url_verification', challenge: 'c' }, { encryptKey: '' });
+  const r: RegisterAppResult = await registerApp({ onQRCodeReady: ({ url, expireIn }) => console.log(url, expireIn, isChallenge), addons: { scopes: { tenant: ['im:message'] } } });
+  const id: string = r.client_id;
+  await defaultHttpInstance.post('/x').catch(() => id);
+  // @ts-expect-error onQRCodeReady is required
+  await registerApp({});
+  const answer = await new Aily({ client: keyless }).completions.create({ ailyAppId: 'spring_1', message: 'hi' });
+  const content: string | undefined = answer.content;
+  for await (const part of await new Aily({ client: keyless }).completions.createWithStream({ ailyAppId: 'spring_1', message: content ?? '' })) void part.status;
+  const viaDefault: typeof OfficialClient = lark.Client;
+  void viaDefault;
+}
