@@ -241,6 +241,10 @@ impl MemoryStore {
     }
 }
 
+/// How the value of a de-duplication claim (an event whose handler is running) begins: a
+/// [`MemoryStore`] never evicts one to make room.
+pub const CLAIM_PREFIX: &str = "claim:";
+
 /// How the keys of event ids (de-duplication) begin.
 const EVENT_PREFIX: &str = "feishu-edge:event:";
 
@@ -254,7 +258,7 @@ fn make_room_for_event(map: &mut Entries, capacity: usize, now: u64) -> bool {
     if map.len() < capacity {
         return true;
     }
-    let claim = |v: &str| v.starts_with(crate::webhook::dedupe::CLAIM_PREFIX);
+    let claim = |v: &str| v.starts_with(CLAIM_PREFIX);
     let mut order: Vec<(u64, String)> = map
         .iter()
         .filter(|(_, (v, _))| !claim(v))

@@ -22,9 +22,7 @@ use std::rc::Rc;
 
 /// The value a committed event id holds.
 const DONE: &str = "done";
-/// How the value of a claim (an event whose handler is running) begins: a memory store never
-/// evicts one to make room (see [`crate::MemoryStore`]).
-pub(crate) const CLAIM_PREFIX: &str = "claim:";
+use crate::token::CLAIM_PREFIX;
 
 /// The time the store calls of one delivery's claim may take together (a lost `putIfAbsent`
 /// and the read that tells "handled" from "in progress"), so a slow store cannot stretch a

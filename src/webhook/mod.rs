@@ -15,7 +15,7 @@
 //! ```
 
 pub mod crypto;
-pub(crate) mod dedupe;
+mod dedupe;
 pub mod dispatch;
 mod event_types;
 mod parse;

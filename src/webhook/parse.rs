@@ -83,10 +83,7 @@ pub enum Inbound {
     Event(Event),
 }
 
-/// The largest event an authenticated channel (the long connection) carries: its one size
-/// rule, applied where messages are joined and again here, whatever `maxBodyBytes` (an HTTP
-/// body limit) says.
-pub const MAX_TRUSTED_EVENT_BYTES: usize = 4 << 20;
+pub use crate::config::MAX_TRUSTED_EVENT_BYTES;
 
 /// Parses an event that arrived over an authenticated channel (the long connection, where the
 /// socket is the authentication): the same UTF-8, depth and shape checks and the same handler
