@@ -773,11 +773,11 @@ impl Connection {
         self.state = State::Reconnecting;
         let established =
             self.delivered || now.saturating_sub(self.opened_at) >= ESTABLISHED_AFTER_MS;
-        // An established connection's loss: a random wait below the platform's nonce (at
-        // least some spread). One that dropped at once was a failed attempt: it backs off.
+        // An established connection's loss: a random wait below the platform's nonce, as the
+        // official clients do. One that dropped at once was a failed attempt: it backs off.
         let first = if established {
             self.streak = 0;
-            self.jitter(self.config.reconnect_nonce_ms.max(FIRST_RETRY_MS))
+            self.jitter(self.config.reconnect_nonce_ms)
         } else {
             self.streak = self.streak.saturating_add(1);
             self.backoff(0)

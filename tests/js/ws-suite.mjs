@@ -343,6 +343,36 @@ export const wsTests = [
     },
   },
   {
+    name: 'WSClient (issue 23 M3): a WebSocket constructor that throws is a failed attempt, retried (no unhandled rejection), its message (quoting the ticket) never logged',
+    skip: skipBrowser,
+    async fn(ctx) {
+      let made = 0, socket;
+      class Socket {
+        constructor(url) {
+          if (++made === 1) throw new SyntaxError(`Invalid URL: ${url}`);
+          this.l = {}; socket = this; setTimeout(() => this.emit('open', {}), 0);
+        }
+        addEventListener(k, f) { (this.l[k] ??= []).push(f); }
+        emit(k, e) { for (const f of this.l[k] ?? []) f(e); }
+        send() {}
+        close() {}
+      }
+      const fetch = async () => new Response(JSON.stringify({ code: 0, data: { URL: 'wss://fake.invalid/ws/v2?service_id=1&ticket=SECRET_TICKET_3', ClientConfig: FAST } }));
+      const lines = [], errors = [];
+      const log = (l) => lines.push(l);
+      const ws = new ctx.WSClient({ ...APP, logger: { error: log, warn: log, info: log, debug: log }, logLevel: 'debug', WebSocket: Socket, fetch, onError: (e) => errors.push(e) });
+      await ws.start({ eventDispatcher: new ctx.EventDispatcher({}) });
+      try {
+        assertEqual([made, errors.length, ws.getConnectionStatus().state], [2, 1, 'open']);
+        assert(socket !== undefined);
+        const text = lines.join('\n') + errors.map((e) => e.message).join('\n');
+        assert(!text.includes('SECRET_TICKET'), text);
+      } finally {
+        await ws.close();
+      }
+    },
+  },
+  {
     name: 'WSClient (issue 23 L1): one size rule: a 1.5 MiB event is handled; a 5 MiB one is acked 500 (pushed again), never acked 200 unhandled',
     skip: skipBrowser,
     async fn(ctx) {
