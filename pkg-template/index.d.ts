@@ -440,7 +440,7 @@ export declare class WSClient {
   /** Connects; resolves once open. Rejects with a FeishuError carrying the platform's code on a fatal refusal (bad credentials, too many connections). */
   start(params: { eventDispatcher: EventDispatcher<any> }): Promise<void>;
   getConnectionStatus(): WSConnectionStatus;
-  /** No reconnect and no timer afterwards: the process can exit. */
+  /** Aborts what is in flight; no reconnect and no timer afterwards: the process can exit. A pending `start()` rejects. Waits at most 1 s for handlers still running. */
   close(): Promise<void>;
 }
 
@@ -464,6 +464,8 @@ export interface WSClientOptions {
   agent?: unknown;
   /** How long a handshake may take (default 10 000 ms). */
   handshakeTimeoutMs?: number;
+  /** How long the endpoint request may take, its reply's body included, whether or not `fetch` honours the abort signal (default 10 000 ms). */
+  timeoutMs?: number;
   /** Reconnect after the connection drops (default true). */
   autoReconnect?: boolean;
   /** De-duplicates re-pushed events across processes (default: this process's memory). Needs `delete`; exact with an atomic `putIfAbsent`. */

@@ -16,6 +16,7 @@ const ACK_AFTER_MS = 2400;
  */
 function openSocket(WS, url, agent, on) {
   let socket, done = false;
+  const dialing = new AbortController();
   const closed = (why) => { if (!done) { done = true; on.closed(why); } };
   const attach = (s) => {
     socket = s;
@@ -25,7 +26,7 @@ function openSocket(WS, url, agent, on) {
     s.addEventListener('error', (e) => closed(e?.message ?? 'socket error'));
   };
   if (!WS && typeof globalThis.WebSocketPair === 'function') {
-    fetch(url.replace(/^ws/, 'http'), { headers: { Upgrade: 'websocket' } }).then((res) => {
+    fetch(url.replace(/^ws/, 'http'), { headers: { Upgrade: 'websocket' }, signal: dialing.signal }).then((res) => {
       if (done) return res.webSocket?.close();
       if (!res.webSocket) {
         done = true;
@@ -37,7 +38,14 @@ function openSocket(WS, url, agent, on) {
     }, (e) => closed(e?.message ?? 'fetch failed'));
   } else {
     const Socket = WS ?? globalThis.WebSocket;
-    const s = agent === undefined ? new Socket(url) : new Socket(url, { agent });
+    let s;
+    try {
+      s = agent === undefined ? new Socket(url) : new Socket(url, { agent });
+    } catch {
+      // A URL the socket refuses is a failed attempt (its message would quote the ticket).
+      queueMicrotask(() => closed('the WebSocket constructor refused the endpoint URL'));
+      return { send() {}, close() { done = true; } };
+    }
     if (typeof s.on === 'function') {
       s.on('unexpected-response', (req, res) => {
         done = true;
@@ -53,9 +61,38 @@ function openSocket(WS, url, agent, on) {
     send(bytes) { socket?.send(bytes); },
     close() {
       done = true;
+      dialing.abort();
       try { (socket?.terminate ?? socket?.close)?.call(socket); } catch { /* already closed */ }
     },
   };
+}
+
+/**
+ * A reply's body as bytes, reading at most `max` of them (a larger body is an error, its
+ * stream cancelled): a Response, or what a custom `fetch` returns that has `arrayBuffer` or
+ * `text`.
+ */
+async function readLimited(res, max) {
+  if (!res || typeof res !== 'object') throw new Error('fetch returned no response');
+  const reader = res.body?.getReader?.();
+  if (reader) {
+    const chunks = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > max) { reader.cancel().catch(() => {}); throw new Error(`the reply is larger than ${max} bytes`); }
+      chunks.push(value);
+    }
+    const out = new Uint8Array(size);
+    let at = 0;
+    for (const c of chunks) { out.set(c, at); at += c.byteLength; }
+    return out;
+  }
+  const bytes = typeof res.arrayBuffer === 'function' ? new Uint8Array(await res.arrayBuffer()) : new TextEncoder().encode(String(await res.text?.() ?? ''));
+  if (bytes.byteLength > max) throw new Error(`the reply is larger than ${max} bytes`);
+  return bytes;
 }
 
 /** Set by the Node entry: loads the project's `ws` package, or returns null. */
@@ -71,7 +108,9 @@ export function setFallbackSocket(load) {
  * `ws.getConnectionStatus()`, `await ws.close()`.
  */
 export class WSClient {
-  #core; #options; #dispatcher; #socket = null; #generation = -1; #timer; #armedAt; #starting = null; #deliver;
+  #core; #options; #dispatcher; #socket = null; #generation = -1; #timer; #armedAt; #deliver;
+  /** start() calls waiting to settle; the endpoint request in flight (its AbortController). */
+  #waiters = []; #endpoint = null; #fetch; #maxFrame;
 
   constructor(options = {}) {
     ready(FeishuError);
@@ -91,7 +130,10 @@ export class WSClient {
     if (config.baseUrl === undefined && config.domain === undefined) config.baseUrl = env('FEISHU_BASE_URL');
     if (clientAssertionProvider) config.clientAssertion = true; // keyless: an assertion instead of the secret
     const level = logLevel ?? (loggerLevel == null ? undefined : String(loggerLevel));
-    this.#core = new WasmWsClient(JSON.stringify(config, (_, v) => (v === undefined ? null : v)), logger, level, dedupeStore, fetch, Math.random());
+    this.#core = new WasmWsClient(JSON.stringify(config, (_, v) => (v === undefined ? null : v)), logger, level, dedupeStore, Math.random());
+    if (fetch !== undefined && typeof fetch !== 'function') throw new FeishuError({ kind: 'config', message: 'WSClient option `fetch` must be a function' });
+    this.#fetch = fetch;
+    this.#maxFrame = this.#core.maxFrameBytes;
     if (!WebSocket && typeof globalThis.WebSocket !== 'function' && typeof globalThis.WebSocketPair !== 'function') {
       throw new FeishuError({ kind: 'config', message: 'this runtime has no global WebSocket (Node before 22) and the `ws` package is not installed: `npm install ws`, or pass a WebSocket constructor as the `WebSocket` option' });
     }
@@ -104,11 +146,13 @@ export class WSClient {
    */
   start({ eventDispatcher, deliver } = {}) {
     const core = eventDispatcher && dispatcherCoreOf(eventDispatcher);
-    if (!core && typeof deliver !== 'function') throw new TypeError('start({ eventDispatcher }) needs an EventDispatcher');
+    if (!core && typeof deliver !== 'function') return Promise.reject(new TypeError('start({ eventDispatcher }) needs an EventDispatcher'));
     this.#dispatcher = core;
     this.#deliver = deliver;
     if (this.#core.status().state === 'open') return Promise.resolve();
-    const started = new Promise((resolve, reject) => { this.#starting = { resolve, reject }; });
+    // Every call settles: once connected (or reconnected), or rejected when refused for good
+    // or closed first. A call while connecting or reconnecting waits for that attempt.
+    const started = new Promise((resolve, reject) => { this.#waiters.push({ resolve, reject }); });
     this.#run(this.#core.start());
     return started;
   }
@@ -118,11 +162,28 @@ export class WSClient {
     return this.#core.status();
   }
 
-  /** Closes the connection: no reconnect and no timer afterwards, so the process can exit. */
+  /**
+   * Closes the connection: aborts the endpoint request or handshake in flight, no reconnect
+   * and no timer afterwards, so the process can exit. A `start()` still pending rejects.
+   * Resolves once the handlers still running have finished, or after `closeWaitMs` (1 s) at
+   * most; their acks are not sent (the platform pushes those events again).
+   */
   async close() {
     this.#run(this.#core.close());
+    this.#endpoint?.abort();
+    this.#endpoint = null;
+    this.#socket?.close();
+    this.#socket = null;
     clearTimeout(this.#timer);
     this.#timer = this.#armedAt = undefined;
+    clearInterval(this.#sweep);
+    this.#sweep = undefined;
+    if (this.#waiters.length) this.#settle(this.#core.closedError());
+    const running = [...this.#busy];
+    if (!running.length) return;
+    let timer;
+    await Promise.race([Promise.allSettled(running), new Promise((r) => { timer = setTimeout(r, this.#core.closeWaitMs); })]);
+    clearTimeout(timer);
   }
 
   #callback(name, ...args) {
@@ -130,22 +191,22 @@ export class WSClient {
   }
 
   #settle(error) {
-    const pending = this.#starting;
-    this.#starting = null;
-    if (error) pending?.reject(error); else pending?.resolve();
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) if (error) w.reject(error); else w.resolve();
   }
 
   #run(actions) {
     for (const a of actions) {
       switch (a.type) {
-        case 'fetch': this.#core.fetchEndpoint(this.#options.clientAssertionProvider, this.#options.appId).then((next) => this.#run(next)); break;
+        case 'fetch': this.#fetchEndpoint().then((next) => this.#run(next)); break;
         case 'connect': this.#connect(a.url, a.generation); break;
         case 'send': try { this.#socket?.send(a.bytes); } catch { /* closing: the core learns from the close */ } break;
         case 'close': if (a.generation === this.#generation) { this.#socket?.close(); this.#socket = null; } break;
         case 'deliver': this.#handle(a.id); break;
         case 'ready': this.#settle(); this.#callback('onReady'); break;
         case 'reconnecting': this.#callback('onReconnecting'); break;
-        case 'reconnected': this.#callback('onReconnected'); break;
+        case 'reconnected': this.#settle(); this.#callback('onReconnected'); break;
         case 'error': this.#callback('onError', a.error); break;
         case 'failed': this.#settle(a.error); this.#callback('onError', a.error); break;
         default: break;
@@ -163,13 +224,61 @@ export class WSClient {
     this.#timer = at === undefined ? undefined : setTimeout(() => { this.#timer = undefined; this.#armedAt = undefined; this.#run(this.#core.tick()); }, Math.max(0, at - Date.now()));
   }
 
+  /**
+   * The endpoint request, as the core describes it: aborted by close(), and ended at the
+   * core's deadline (reply body included) whether or not the `fetch` honours the signal.
+   * Resolves to the core's next actions; never rejects.
+   */
+  async #fetchEndpoint() {
+    const core = this.#core;
+    const req = core.endpointRequest();
+    const controller = new AbortController();
+    this.#endpoint = controller;
+    let timer, timedOut = false;
+    const deadline = new Promise((_, reject) => {
+      timer = setTimeout(() => { timedOut = true; controller.abort(); reject(new Error('timed out')); }, req.timeoutMs);
+    });
+    try {
+      const fetchFn = this.#fetch ?? globalThis.fetch;
+      const headers = { 'content-type': 'application/json; charset=utf-8', locale: 'zh' };
+      let { url, body } = req;
+      const provider = this.#options.clientAssertionProvider;
+      if (provider) {
+        // Keyless: the core asks the provider and builds the request (or says what follows).
+        const keyless = await Promise.race([core.keylessEndpoint(provider, this.#options.appId), deadline]);
+        if (controller.signal.aborted && !timedOut) return [];
+        if (Array.isArray(keyless)) return keyless;
+        ({ url, body } = keyless);
+        if (keyless.header) headers[keyless.header[0]] = keyless.header[1];
+      }
+      const init = { method: 'POST', headers, body, signal: controller.signal };
+      const res = await Promise.race([Promise.resolve().then(() => fetchFn(url, init)), deadline]);
+      const body = await Promise.race([readLimited(res, req.maxBytes), deadline]);
+      if (controller.signal.aborted && !timedOut) return [];
+      const reset = res.headers?.get?.('x-ogw-ratelimit-reset');
+      return core.endpointReply(Number(res.status) || 0, reset == null ? undefined : String(reset), body);
+    } catch (e) {
+      if (controller.signal.aborted && !timedOut) return []; // closed
+      return core.endpointFailed(timedOut, timedOut ? '' : String(e?.message ?? e));
+    } finally {
+      clearTimeout(timer);
+      if (this.#endpoint === controller) this.#endpoint = null;
+    }
+  }
+
   #connect(url, generation) {
     this.#generation = generation;
     const core = this.#core;
     const live = () => generation === this.#generation;
     this.#socket = openSocket(this.#options.WebSocket, url, this.#options.agent, {
       open: () => this.#run(core.opened(generation)),
-      message: (data) => live() && this.#run(typeof data === 'string' ? core.text(generation) : core.message(generation, data)),
+      message: (data) => {
+        if (!live()) return;
+        // Checked before anything crosses into wasm: an oversized message is never copied.
+        const size = typeof data === 'string' ? data.length : data.byteLength;
+        if (size > this.#maxFrame) return this.#run(core.oversized(generation, size));
+        this.#run(typeof data === 'string' ? core.text(generation) : core.message(generation, data));
+      },
       refused: (status, headers) => {
         const code = headers.get('handshake-autherrcode');
         this.#run(core.refused(generation, status, code == null ? undefined : Number(code), headers.get('handshake-msg') ?? ''));
@@ -187,16 +296,21 @@ export class WSClient {
       // event; a payload that is not an event is acked 200 (no push will ever make it one).
       // A string: a card callback's reply.
       ? this.#dispatcher.deliverTrusted(core, id).then((r) => (typeof r === 'string' ? { code: 200, reply: r } : { code: r >= 500 ? 500 : 200 }))
-      : Promise.resolve(this.#deliver(core.takePayload(id))).then((r) => ({ code: r?.code ?? 200, reply: r?.reply }));
+      : new Promise((r) => r(this.#deliver(core.takePayload(id)))).then((r) => ({ code: r?.code ?? 200, reply: r?.reply }));
+    const settled = work.then(() => {}, () => {});
+    this.#busy.add(settled);
+    settled.then(() => this.#busy.delete(settled));
     const outcome = await this.#within(work.catch(() => ({ code: 500 })));
     const ack = core.ack(id, outcome.code, Date.now() - started, outcome.reply);
-    if (ack) this.#socket?.send(ack);
+    try { if (ack) this.#socket?.send(ack); } catch { /* closing: the platform pushes it again */ }
   }
 
   // The early ack: one sweep timer while handlers run (not one timer per event), resolving
   // those still running at 2.4–2.5 s with 200.
   #running = new Set();
   #sweep;
+  /** Every handler still running (acked early or not), for close() to wait on. */
+  #busy = new Set();
   #within(work) {
     return new Promise((resolve) => {
       const entry = { started: Date.now(), resolve };

@@ -408,6 +408,11 @@ pub struct RetryOptions {
     pub budget_ms: Option<u64>,
 }
 
+/// The largest event an authenticated channel (the long connection) carries: its one size
+/// rule, applied where its messages are joined and again where the event is parsed, whatever
+/// `maxBodyBytes` (an HTTP body limit) says.
+pub const MAX_TRUSTED_EVENT_BYTES: usize = 4 << 20;
+
 /// Every client option, the ones the JS layer keeps (functions and stores) included, so an
 /// unknown one can be matched against them all.
 pub const CLIENT_OPTION_NAMES: [&str; 21] = [

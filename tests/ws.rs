@@ -314,3 +314,184 @@ fn close_leaves_nothing_and_auto_reconnect_off_stops() {
     assert_eq!(kinds(&c.closed(generation, 200, "dropped")), vec!["error"]);
     assert_eq!((c.state(), c.next_deadline()), (State::Closed, None));
 }
+
+/// An endpoint reply with this `ClientConfig` (seconds).
+fn ok_with(config: &str) -> Vec<u8> {
+    format!(r#"{{"code":0,"msg":"ok","data":{{"URL":"wss://emu/ws/v2?service_id=33&ticket=t","ClientConfig":{config}}}}}"#).into_bytes()
+}
+
+#[test]
+fn a_zero_reconnect_interval_removes_no_floor() {
+    // Issue 23 M4: ReconnectInterval 0 (or missing) and retryable refusals: still 0.5 s,
+    // doubling, with jitter.
+    for config in [
+        r#"{"PingInterval":10,"ReconnectInterval":0,"ReconnectNonce":0}"#,
+        r#"{"PingInterval":10}"#,
+    ] {
+        let mut c = conn();
+        c.start(0);
+        let mut now = 0;
+        let mut waits = Vec::new();
+        for _ in 0..6 {
+            let Action::Connect { generation, .. } =
+                c.endpoint_reply(now, 200, &ok_with(config)).remove(0)
+            else {
+                panic!()
+            };
+            assert_eq!(
+                kinds(&c.refused(generation, now, 514, Some(1), "auth")),
+                vec!["error"]
+            );
+            let at = c.next_deadline().unwrap();
+            waits.push(at - now);
+            assert_eq!(kinds(&c.tick(at)), vec!["fetch"]);
+            now = at;
+        }
+        for (i, w) in waits.iter().enumerate() {
+            let step = 500 << i;
+            assert!((step..step + step / 2).contains(w), "{config}: {waits:?}");
+        }
+    }
+}
+
+#[test]
+fn an_accept_then_drop_loop_backs_off_and_an_established_connection_resets_it() {
+    let cfg = r#"{"PingInterval":10,"ReconnectInterval":0,"ReconnectNonce":0}"#;
+    let mut c = conn();
+    c.start(0);
+    let mut now = 0;
+    let mut waits = Vec::new();
+    for _ in 0..5 {
+        let Action::Connect { generation, .. } =
+            c.endpoint_reply(now, 200, &ok_with(cfg)).remove(0)
+        else {
+            panic!()
+        };
+        c.opened(generation, now + 10);
+        // A pong arrives, then the socket drops at once.
+        let pong = frame::encode(&Frame::control(33, "pong"));
+        c.message(generation, now + 11, &pong);
+        assert!(
+            kinds(&c.closed(generation, now + 20, "closed with code 1006"))
+                .contains(&"reconnecting")
+        );
+        let at = c.next_deadline().unwrap();
+        waits.push(at - (now + 20));
+        assert_eq!(kinds(&c.tick(at)), vec!["fetch"]);
+        now = at;
+    }
+    for (i, w) in waits.iter().enumerate() {
+        let step = 500 << i;
+        assert!((step..step + step / 2).contains(w), "{waits:?}");
+    }
+    // A connection that stayed open 10 s starts afresh: a short random wait.
+    let Action::Connect { generation, .. } = c.endpoint_reply(now, 200, &ok_with(cfg)).remove(0)
+    else {
+        panic!()
+    };
+    c.opened(generation, now);
+    c.closed(generation, now + 10_000, "dropped");
+    assert!(c.next_deadline().unwrap() < now + 10_000 + 500);
+}
+
+#[test]
+fn a_rate_limit_from_the_endpoint_is_retried_after_its_reset_hint() {
+    // Issue 23 M2: 99991400 with HTTP 429, 400 or 200, and a bare 429, are retried.
+    let limited = br#"{"code":99991400,"msg":"request trigger frequency limit"}"#;
+    for (status, body, hint) in [
+        (429, &limited[..], Some(7)),
+        (400, limited, None),
+        (200, limited, Some(2)),
+        (429, b"too many", Some(3)),
+    ] {
+        let mut c = conn();
+        c.start(0);
+        let actions = c.endpoint_reply_with(1_000, status, hint, body);
+        assert_eq!(kinds(&actions), vec!["error"], "{status}");
+        assert_eq!(c.state(), State::Connecting);
+        let wait = c.next_deadline().unwrap() - 1_000;
+        let floor = hint.map_or(500, |h| h * 1000);
+        assert!(
+            (floor..floor + floor / 2 + 1).contains(&wait),
+            "{status}: {wait}"
+        );
+        assert_eq!(kinds(&c.tick(1_000 + wait)), vec!["fetch"]);
+    }
+    // A hint is bounded.
+    let mut c = conn();
+    c.start(0);
+    c.endpoint_reply_with(0, 429, Some(1 << 40), limited);
+    assert!(c.next_deadline().unwrap() <= feishu_edge::ws::MAX_RATE_LIMIT_WAIT_MS * 3 / 2);
+    // Credentials still stop it.
+    let mut c = conn();
+    c.start(0);
+    let bad = br#"{"code":10003,"msg":"invalid app_secret"}"#;
+    assert_eq!(kinds(&c.endpoint_reply(0, 200, bad)), vec!["failed"]);
+}
+
+#[test]
+fn an_endpoint_url_a_socket_would_refuse_is_a_failed_attempt_and_never_logged() {
+    // Issue 23 M3.
+    for url in [
+        "wss://emu/ws v2?ticket=SECRET",
+        "wss://emu/ws/v2?ticket=SECRET#frag",
+        "wss://emu/ws/v2?ticket=SECRET\n",
+        "wss://?ticket=SECRET",
+        "https://emu/ws/v2?ticket=SECRET",
+    ] {
+        let mut c = conn();
+        c.start(0);
+        let body = format!(
+            r#"{{"code":0,"data":{{"URL":{}}}}}"#,
+            serde_json::to_string(url).unwrap()
+        );
+        let actions = c.endpoint_reply(0, 200, body.as_bytes());
+        assert_eq!(kinds(&actions), vec!["error"], "{url:?}");
+        for a in &actions {
+            assert!(!format!("{a:?}").contains("SECRET"), "{a:?}");
+        }
+        assert!(c.next_deadline().unwrap() >= 500);
+    }
+    // A runtime's error quoting the URL is logged without the ticket.
+    let mut c = conn();
+    c.start(0);
+    let Action::Connect { generation, .. } = c.endpoint_reply(0, 200, OK).remove(0) else {
+        panic!()
+    };
+    let actions = c.closed(
+        generation,
+        5,
+        "Invalid URL: wss://emu/ws/v2?device_id=d&ticket=t",
+    );
+    let text = format!("{actions:?}");
+    assert!(
+        !text.contains("ticket=t") && text.contains("wss://emu/"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_event_refused_for_its_size_is_acked_500_and_an_oversized_message_is_dropped_unread() {
+    // Issue 23 L1: over the one size rule (4 MiB joined), the parts are acked 500.
+    use feishu_edge::ws::reassembly::MAX_MESSAGE_BYTES;
+    let mut c = conn();
+    let generation = open(&mut c);
+    let half = vec![b' '; MAX_MESSAGE_BYTES / 2 + 10];
+    assert!(c
+        .message(generation, 200, &event_frame("big", 2, 0, &half))
+        .is_empty());
+    let actions = c.message(generation, 201, &event_frame("big", 2, 1, &half));
+    assert_eq!(kinds(&actions), vec!["send"]);
+    let Some(Action::Send(bytes)) = actions.iter().find(|a| matches!(a, Action::Send(_))) else {
+        panic!()
+    };
+    let ack = frame::decode(bytes).unwrap();
+    assert_eq!(ack.header("message_id"), Some("big"));
+    assert_eq!(ack.payload.as_deref(), Some(&br#"{"code":500}"#[..]));
+    // R1: the host reports a message over max_frame_bytes() without handing it over.
+    assert!(c.max_frame_bytes() > MAX_MESSAGE_BYTES);
+    let actions = c.oversized(generation, 300, 60 << 20);
+    assert!(kinds(&actions).is_empty());
+    assert!(matches!(&actions[..], [Action::Log(..)]));
+    assert_eq!(c.state(), State::Open);
+}

@@ -107,7 +107,8 @@ export function longConnection(state, origin) {
   const tickets = new Set();
   const sockets = new Set();
   const pending = new Map();
-  const faults = { refuse: [], endpoint: [] };
+  const faults = { refuse: [], endpoint: [], acceptDrop: [] };
+  const hanging = new Set();
   let seq = 0, next = 0, serviceId = 4242;
   const clientConfig = () => ({ ...DEFAULT_CONFIG, ...state.config.wsClientConfig });
   const counts = { endpoint: 0, handshakes: 0, refused: 0, pings: 0, acks: 0 };
@@ -117,7 +118,10 @@ export function longConnection(state, origin) {
     const fault = faults.endpoint[0];
     if (fault) {
       if (--fault.count <= 0) faults.endpoint.shift();
-      return send(200, { code: fault.code, msg: fault.msg ?? 'emulated endpoint refusal', data: {} });
+      // No answer until reset: an endpoint request that hangs.
+      if (fault.hang) return hanging.add(send);
+      if (fault.url !== undefined) return send(fault.status ?? 200, { code: 0, msg: 'ok', data: { URL: fault.url, ClientConfig: clientConfig() } }, fault.headers);
+      return send(fault.status ?? 200, { code: fault.code, msg: fault.msg ?? 'emulated endpoint refusal', data: {} }, fault.headers);
     }
     if (body?.AppID !== state.config.appId || body?.AppSecret !== state.config.appSecret) {
       return send(200, { code: 10003, msg: 'invalid app_id or app_secret', data: {} });
@@ -146,6 +150,12 @@ export function longConnection(state, origin) {
     const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
     socket.setNoDelay?.(true);
+    const drop = faults.acceptDrop[0];
+    if (drop) {
+      // Accepted, then dropped at once.
+      if (--drop.count <= 0) faults.acceptDrop.shift();
+      return socket.destroy();
+    }
     const conn = { socket, silent: false, id: ++next, send: (bytes) => { if (!conn.silent && !socket.destroyed) socket.write(wsFrame(2, bytes)); } };
     sockets.add(conn);
     const gone = () => { sockets.delete(conn); if (!socket.destroyed) socket.destroy(); };
@@ -230,13 +240,16 @@ export function longConnection(state, origin) {
   /**
    * Faults: `drop` (close every socket at once), `silent` (keep them open, answer nothing),
    * `refuse` ({ status = 514, code, count = 1 }: the next handshakes), `endpoint` ({ code,
-   * count = 1 }: the next endpoint replies).
+   * count = 1, status = 200, headers, url, hang }: the next endpoint replies; `url`: a code 0
+   * reply with that URL; `hang`: no answer until reset), `accept-drop` ({ count = 1 }: the
+   * next handshakes complete and the socket closes at once).
    */
   function fault(kind, options = {}) {
     if (kind === 'drop') for (const c of [...sockets]) c.socket.destroy();
     else if (kind === 'silent') for (const c of sockets) c.silent = true;
     else if (kind === 'refuse') faults.refuse.push({ count: 1, ...options });
     else if (kind === 'endpoint') faults.endpoint.push({ count: 1, ...options });
+    else if (kind === 'accept-drop') faults.acceptDrop.push({ count: 1, ...options });
     else throw new Error(`unknown long-connection fault ${kind}`);
   }
 
@@ -246,7 +259,9 @@ export function longConnection(state, origin) {
 
   function reset() {
     for (const c of [...sockets]) c.socket.destroy();
-    faults.refuse = []; faults.endpoint = [];
+    faults.refuse = []; faults.endpoint = []; faults.acceptDrop = [];
+    for (const send of hanging) { try { send(503, { code: -1, msg: 'emulator reset' }); } catch { /* gone */ } }
+    hanging.clear();
     for (const w of pending.values()) clearTimeout(w.timer);
     pending.clear();
     for (const k of Object.keys(counts)) counts[k] = 0;

@@ -1,12 +1,13 @@
 //! The exported `WasmWsClient` behind `WSClient`: the long connection's state machine
 //! ([`crate::ws::Connection`]) with the JS seams attached. JS owns the socket and the one timer
-//! and performs the actions this returns; the endpoint request goes through the fetch
-//! transport; logs go to the logger here. Actions cross as small objects:
+//! and performs the actions this returns, the endpoint request included (so `close()` can
+//! abort it and its timeout holds whether or not a custom `fetch` honours the abort signal:
+//! the core gives the request, its deadline and the reply's size bound, and reads the reply);
+//! logs go to the logger here. Actions cross as small objects:
 //! `{type: 'fetch' | 'connect' | 'send' | 'close' | 'deliver' | 'ready' | 'reconnecting' |
 //! 'reconnected' | 'error' | 'failed', …}`.
 
 use super::error::to_js;
-use super::fetch::FetchTransport;
 use super::logger::JsLogger;
 use super::runtime::JsRuntime;
 use super::store::JsKvStore;
@@ -14,22 +15,17 @@ use crate::error::Error;
 use crate::log::Logger;
 use crate::runtime::Runtime;
 use crate::token::{MemoryStore, TokenStore};
-use crate::transport::{Body, HttpRequest, Method, Transport, TransportError};
 use crate::webhook::Dedupe;
 use crate::ws::{Action, Connection};
-use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-
-/// How long the endpoint request may take.
-const ENDPOINT_TIMEOUT_MS: u64 = 10_000;
 
 /// The long connection's core, for `WSClient`.
 #[wasm_bindgen]
 pub struct WasmWsClient {
     conn: Rc<RefCell<Connection>>,
-    transport: Rc<FetchTransport>,
     logger: Rc<JsLogger>,
     dedupe: Rc<Dedupe>,
     /// Joined payloads awaiting their handler, by delivery id: they stay in wasm memory (a
@@ -122,16 +118,11 @@ impl WasmWsClient {
         logger: JsValue,
         log_level: Option<String>,
         dedupe_store: JsValue,
-        fetch: Option<Function>,
         seed: f64,
     ) -> Result<WasmWsClient, JsValue> {
         let build = || -> Result<WasmWsClient, Error> {
             let mut options = crate::ws::options_from_json(options_json)?;
             options.seed = seed.to_bits() ^ now();
-            let transport = match fetch {
-                Some(f) => FetchTransport::with_function(f),
-                None => FetchTransport::global()?,
-            };
             let runtime: Rc<dyn Runtime> = Rc::new(JsRuntime);
             let store: Rc<dyn TokenStore> = if dedupe_store.is_null() || dedupe_store.is_undefined()
             {
@@ -143,7 +134,6 @@ impl WasmWsClient {
             let dedupe = Dedupe::new(store, runtime, 120, 8 * 3600, 2_000).logger(logger.clone());
             Ok(WasmWsClient {
                 conn: Rc::new(RefCell::new(Connection::new(options))),
-                transport: Rc::new(transport),
                 logger,
                 dedupe: Rc::new(dedupe),
                 payloads: Default::default(),
@@ -158,54 +148,111 @@ impl WasmWsClient {
         self.to_js(actions)
     }
 
-    /// Performs the endpoint request (10 s timeout): resolves to the next actions.
-    #[wasm_bindgen(js_name = fetchEndpoint)]
-    pub fn fetch_endpoint(&self, client_assertion_provider: JsValue, app_id: String) -> Promise {
-        let (url, body) = self.conn.borrow().endpoint_request();
-        let payloads = self.payloads.clone();
-        let (conn, transport, logger) = (
+    /// The endpoint request: `{url, body, timeoutMs, maxBytes}` (POST, JSON, header
+    /// `locale: zh`). The body holds the app secret: send it, never log it. The whole call, the
+    /// reply's body included, must end within `timeoutMs`; a reply over `maxBytes` is a
+    /// failed attempt.
+    #[wasm_bindgen(js_name = endpointRequest)]
+    pub fn endpoint_request(&self) -> JsValue {
+        let conn = self.conn.borrow();
+        let (url, body) = conn.endpoint_request();
+        let (timeout_ms, max_bytes) = conn.endpoint_limits();
+        let o = Object::new();
+        set(&o, "url", &JsValue::from_str(&url));
+        set(&o, "body", &JsValue::from_str(&body));
+        set(&o, "timeoutMs", &JsValue::from_f64(timeout_ms as f64));
+        set(&o, "maxBytes", &JsValue::from_f64(max_bytes as f64));
+        o.into()
+    }
+
+    /// The endpoint answered: its status, its `x-ogw-ratelimit-reset` header (seconds, when
+    /// present) and its body (at most `maxBytes`).
+    #[wasm_bindgen(js_name = endpointReply)]
+    pub fn endpoint_reply(&self, status: u16, reset: Option<String>, body: &[u8]) -> Array {
+        let reset_secs = reset.and_then(|r| r.trim().parse::<u64>().ok());
+        let actions = self
+            .conn
+            .borrow_mut()
+            .endpoint_reply_with(now(), status, reset_secs, body);
+        self.to_js(actions)
+    }
+
+    /// The endpoint request failed: it ran out of time (`timed_out`), or the network or the
+    /// `fetch` failed (`message`).
+    #[wasm_bindgen(js_name = endpointFailed)]
+    pub fn endpoint_failed(&self, timed_out: bool, message: String) -> Array {
+        let error = match timed_out {
+            true => Error::Timeout {
+                ms: self.conn.borrow().endpoint_limits().0,
+            },
+            false => Error::Network(format!(
+                "the long-connection endpoint request failed: {message}"
+            )),
+        };
+        let actions = self.conn.borrow_mut().endpoint_failed(now(), error);
+        self.to_js(actions)
+    }
+
+    /// The most bytes a socket message may have: a larger one goes to `oversized`, not
+    /// `message` or `text`, and is never copied in.
+    #[wasm_bindgen(getter, js_name = maxFrameBytes)]
+    pub fn max_frame_bytes(&self) -> f64 {
+        self.conn.borrow().max_frame_bytes() as f64
+    }
+
+    /// A message of `len` bytes over `maxFrameBytes` arrived: dropped unread, logged.
+    pub fn oversized(&self, generation: f64, len: f64) -> Array {
+        let actions =
+            self.conn
+                .borrow_mut()
+                .oversized(generation as u64, now(), len.max(0.0) as u64);
+        self.to_js(actions)
+    }
+
+    /// How long `close()` waits for handlers still running (ms).
+    #[wasm_bindgen(getter, js_name = closeWaitMs)]
+    pub fn close_wait_ms(&self) -> f64 {
+        crate::ws::CLOSE_WAIT_MS as f64
+    }
+
+    /// The error a `start()` still pending when `close()` runs rejects with.
+    #[wasm_bindgen(js_name = closedError)]
+    pub fn closed_error(&self) -> JsValue {
+        to_js(&Error::Network(
+            "the WSClient was closed before it connected".into(),
+        ))
+    }
+
+    /// Keyless (`clientAssertionProvider`): asks the provider for an assertion bound to the
+    /// Open API host and resolves to the endpoint request carrying it instead of the secret,
+    /// `{url, body, header}` (`header`: the GDPR proxy's `[name, value]`, or undefined); when
+    /// the provider fails, resolves to the core's next actions (an array) instead.
+    #[wasm_bindgen(js_name = keylessEndpoint)]
+    pub fn keyless_endpoint(&self, provider: JsValue, app_id: String) -> Promise {
+        let (url, _) = self.conn.borrow().endpoint_request();
+        let (conn, logger, payloads) = (
             self.conn.clone(),
-            self.transport.clone(),
             self.logger.clone(),
+            self.payloads.clone(),
         );
         super::to_promise(Box::pin(async move {
-            let mut headers = vec![("locale".to_string(), "zh".to_string())];
-            // Keyless: the assertion replaces the secret (`token::assertion`).
-            let (url, body) = if client_assertion_provider.is_object() {
-                match super::assertion::ws_keyless(client_assertion_provider, &app_id, &url).await {
-                    Ok((url, body, header)) => {
-                        headers.extend(header);
-                        (url, body)
+            match super::assertion::ws_keyless(provider, &app_id, &url).await {
+                Ok((url, body, header)) => {
+                    let o = Object::new();
+                    set(&o, "url", &JsValue::from_str(&url));
+                    set(&o, "body", &JsValue::from_str(&body));
+                    if let Some((name, value)) = header {
+                        let pair =
+                            Array::of2(&JsValue::from_str(&name), &JsValue::from_str(&value));
+                        set(&o, "header", &pair);
                     }
-                    Err(e) => {
-                        let actions = conn.borrow_mut().endpoint_failed(now(), e);
-                        return Ok(actions_to_js(&*logger, &payloads, actions).into());
-                    }
+                    Ok(o.into())
                 }
-            } else {
-                (url, body)
-            };
-            let req = HttpRequest {
-                method: Method::Post,
-                url,
-                headers,
-                body: Body::Json(body.into()),
-                timeout_ms: Some(ENDPOINT_TIMEOUT_MS),
-                stream: false,
-            };
-            let reply = transport.send(req).await;
-            let actions = match reply {
-                Ok(resp) => conn
-                    .borrow_mut()
-                    .endpoint_reply(now(), resp.status, &resp.body),
-                Err(TransportError::Timeout(ms)) => conn
-                    .borrow_mut()
-                    .endpoint_failed(now(), Error::Timeout { ms }),
-                Err(TransportError::Network(m)) => {
-                    conn.borrow_mut().endpoint_failed(now(), Error::Network(m))
+                Err(e) => {
+                    let actions = conn.borrow_mut().endpoint_failed(now(), e);
+                    Ok(actions_to_js(&*logger, &payloads, actions).into())
                 }
-            };
-            Ok(actions_to_js(&*logger, &payloads, actions).into())
+            }
         }))
     }
 

@@ -12,7 +12,8 @@ pub use manager::{CachedToken, TokenKind};
 #[cfg(feature = "client")]
 pub(crate) use manager::{TokenCache, TokenHost};
 pub use store::{
-    put_if_absent_by_get_then_put, Deadline, MemoryStore, TokenStore, MEMORY_STORE_CAPACITY,
+    put_if_absent_by_get_then_put, Deadline, MemoryStore, TokenStore, CLAIM_PREFIX,
+    MEMORY_STORE_CAPACITY,
 };
 
 #[cfg(feature = "client")]

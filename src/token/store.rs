@@ -128,12 +128,15 @@ pub const MEMORY_STORE_CAPACITY: usize = 10_000;
 /// The default store: hash maps in this isolate's memory, honouring TTLs, bounded in size.
 ///
 /// Lookups are constant time. App-level state (a marketplace `app_ticket`, app and tenant
-/// tokens) and everything else (user tokens, event ids) are kept apart, each bounded at
-/// `capacity`: a flood of users or events can never evict the `app_ticket` every tenant call
-/// needs. When a part is full, its expired entries are dropped first, then the eighth closest to
-/// expiry, so short-lived keys go before long-lived ones. A flood of more than `capacity` live
-/// event ids can forget some: use a shared store for exact de-duplication. `put_if_absent` is
-/// atomic (one isolate, one thread).
+/// tokens), event ids (de-duplication) and everything else (user tokens) are kept apart, each
+/// bounded at `capacity`: a flood of users or events can never evict the `app_ticket` every
+/// tenant call needs. When a part is full, its expired entries are dropped first, then the
+/// eighth closest to expiry, so short-lived keys go before long-lived ones. Event ids differ:
+/// a claim (an event whose handler is still running) is never evicted; the handled ids that
+/// expire first go, and when only claims are left a new claim is refused (`put_if_absent`
+/// answers `false`: the event reads as in progress and is pushed again later, never run
+/// unguarded). A flood of more than `capacity` handled ids can forget the oldest: use a
+/// shared store for exact de-duplication. `put_if_absent` is atomic (one isolate, one thread).
 ///
 /// ```
 /// use feishu_edge::{MemoryStore, TokenStore};
@@ -150,7 +153,9 @@ pub struct MemoryStore {
     capacity: usize,
     /// App-level state: `app_ticket`, app and tenant tokens.
     app: RefCell<Entries>,
-    /// Per-user and per-event entries.
+    /// Event ids: claims and handled ids (`feishu-edge:event:…`).
+    events: RefCell<Entries>,
+    /// Per-user entries and anything else.
     other: RefCell<Entries>,
 }
 
@@ -181,13 +186,14 @@ impl MemoryStore {
             runtime,
             capacity: capacity.max(8),
             app: RefCell::new(HashMap::new()),
+            events: RefCell::new(HashMap::new()),
             other: RefCell::new(HashMap::new()),
         }
     }
 
     /// How many entries it holds (expired ones included until they are swept).
     pub fn len(&self) -> usize {
-        self.app.borrow().len() + self.other.borrow().len()
+        self.app.borrow().len() + self.events.borrow().len() + self.other.borrow().len()
     }
 
     /// True when it holds nothing.
@@ -198,6 +204,8 @@ impl MemoryStore {
     fn part(&self, key: &str) -> &RefCell<Entries> {
         if is_app_level(key) {
             &self.app
+        } else if key.starts_with(EVENT_PREFIX) {
+            &self.events
         } else {
             &self.other
         }
@@ -215,14 +223,58 @@ impl MemoryStore {
         }
     }
 
-    fn insert(&self, key: &str, value: &str, ttl_secs: Option<u64>, now: u64) {
+    /// Stores the entry; `false` (nothing written) when the event part is full of claims.
+    fn insert(&self, key: &str, value: &str, ttl_secs: Option<u64>, now: u64) -> bool {
         let expires = ttl_secs.map(|t| now.saturating_add(t.saturating_mul(1000)));
         let mut entries = self.part(key).borrow_mut();
         if !entries.contains_key(key) {
-            make_room(&mut entries, self.capacity, now, |(_, expires)| *expires);
+            if key.starts_with(EVENT_PREFIX) {
+                if !make_room_for_event(&mut entries, self.capacity, now) {
+                    return false;
+                }
+            } else {
+                make_room(&mut entries, self.capacity, now, |(_, expires)| *expires);
+            }
         }
         entries.insert(key.to_string(), (value.to_string(), expires));
+        true
     }
+}
+
+/// How the value of a de-duplication claim (an event whose handler is running) begins: a
+/// [`MemoryStore`] never evicts one to make room.
+pub const CLAIM_PREFIX: &str = "claim:";
+
+/// How the keys of event ids (de-duplication) begin.
+const EVENT_PREFIX: &str = "feishu-edge:event:";
+
+/// Makes room for one more event id: drops expired entries, then the eighth of the handled ids
+/// (not claims) that expire first. `false` when only claims are left: no claim is evicted.
+fn make_room_for_event(map: &mut Entries, capacity: usize, now: u64) -> bool {
+    if map.len() < capacity {
+        return true;
+    }
+    map.retain(|_, (_, e)| e.is_none_or(|e| e > now));
+    if map.len() < capacity {
+        return true;
+    }
+    let claim = |v: &str| v.starts_with(CLAIM_PREFIX);
+    let mut order: Vec<(u64, String)> = map
+        .iter()
+        .filter(|(_, (v, _))| !claim(v))
+        .map(|(k, (_, e))| (e.unwrap_or(u64::MAX), k.clone()))
+        .collect();
+    if order.is_empty() {
+        return false;
+    }
+    let count = (capacity / 8).clamp(1, order.len());
+    if count < order.len() {
+        order.select_nth_unstable(count - 1);
+    }
+    for (_, key) in order.into_iter().take(count) {
+        map.remove(&key);
+    }
+    true
 }
 
 /// Makes room in a map bounded at `capacity`: drops the entries that expired by `now`, and if
@@ -260,8 +312,13 @@ impl TokenStore for MemoryStore {
         Box::pin(std::future::ready(Ok(value)))
     }
     fn put(&self, key: &str, value: &str, ttl_secs: Option<u64>) -> LocalBoxFuture<'_, Result<()>> {
-        self.insert(key, value, ttl_secs, self.runtime.now_ms());
-        Box::pin(std::future::ready(Ok(())))
+        let result = match self.insert(key, value, ttl_secs, self.runtime.now_ms()) {
+            true => Ok(()),
+            false => Err(crate::Error::Store(
+                "the memory store's event ids are all events still being handled".into(),
+            )),
+        };
+        Box::pin(std::future::ready(result))
     }
     fn delete(&self, key: &str) -> LocalBoxFuture<'_, Result<()>> {
         self.part(key).borrow_mut().remove(key);
@@ -274,10 +331,7 @@ impl TokenStore for MemoryStore {
         ttl_secs: Option<u64>,
     ) -> LocalBoxFuture<'_, Result<bool>> {
         let now = self.runtime.now_ms();
-        let wrote = self.live(key, now).is_none();
-        if wrote {
-            self.insert(key, value, ttl_secs, now);
-        }
+        let wrote = self.live(key, now).is_none() && self.insert(key, value, ttl_secs, now);
         Box::pin(std::future::ready(Ok(wrote)))
     }
     fn atomic(&self) -> bool {
@@ -329,7 +383,7 @@ mod tests {
         assert!(run(store.get("feishu-edge:cli_a:tenant_access_token:tk"))
             .unwrap()
             .is_some());
-        assert!(store.len() <= 1002);
+        assert!(store.len() <= 2 * 1000 + 2, "each part bounded");
         assert!(is_app_level("feishu-edge:cli_a:app_access_token"));
         assert!(!is_app_level("feishu-edge:cli_a:user:ou_app_ticket"));
         assert!(!is_app_level("app_ticket"));
@@ -351,5 +405,37 @@ mod tests {
         clock.0.set(3_001);
         assert!(run(store.put_if_absent("lease", "c", Some(1))).unwrap());
         assert_eq!(run(store.get("lease")).unwrap().as_deref(), Some("c"));
+    }
+
+    #[test]
+    fn a_flood_of_handled_events_never_evicts_a_running_one() {
+        let clock = Rc::new(ManualClock(Cell::new(1_000)));
+        let store = MemoryStore::with_capacity(clock.clone(), 64);
+        let key = |i: u64| format!("feishu-edge:event:cli_a:2.0:ev_{i}");
+        // An event whose handler is running: a claim with a 120 s lease.
+        assert!(run(store.put_if_absent(&key(0), "claim:1:2:3", Some(120))).unwrap());
+        // Many more events, handled and committed for 8 h, each a fresh key.
+        for i in 1..1_000 {
+            assert!(run(store.put_if_absent(&key(i), "claim:x", Some(120))).unwrap());
+            run(store.put(&key(i), "done", Some(28_800))).unwrap();
+            assert!(store.len() <= 64);
+        }
+        // The running one is still claimed: a re-push is not run a second time.
+        assert!(!run(store.put_if_absent(&key(0), "claim:again", Some(120))).unwrap());
+        assert_eq!(
+            run(store.get(&key(0))).unwrap().as_deref(),
+            Some("claim:1:2:3")
+        );
+        // Only claims left: a new event is refused (it reads as in progress), none evicted.
+        let full = MemoryStore::with_capacity(clock.clone(), 8);
+        for i in 0..8 {
+            assert!(run(full.put_if_absent(&key(i), "claim:r", Some(120))).unwrap());
+        }
+        assert!(!run(full.put_if_absent(&key(100), "claim:n", Some(120))).unwrap());
+        assert!(run(full.put(&key(101), "done", Some(60))).is_err());
+        assert_eq!(full.len(), 8);
+        // Once the leases run out, room is made again.
+        clock.0.set(1_000 + 121_000);
+        assert!(run(full.put_if_absent(&key(100), "claim:n", Some(120))).unwrap());
     }
 }

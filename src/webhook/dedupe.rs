@@ -22,6 +22,7 @@ use std::rc::Rc;
 
 /// The value a committed event id holds.
 const DONE: &str = "done";
+use crate::token::CLAIM_PREFIX;
 
 /// The time the store calls of one delivery's claim may take together (a lost `putIfAbsent`
 /// and the read that tells "handled" from "in progress"), so a slow store cannot stretch a
@@ -184,7 +185,7 @@ impl Dedupe {
         // Unique per claim: time and randomness across isolates, a counter within one.
         static CLAIMS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let value = format!(
-            "claim:{}:{}:{}",
+            "{CLAIM_PREFIX}{}:{}:{}",
             self.runtime.now_ms(),
             (self.runtime.jitter() * 1e9) as u64,
             CLAIMS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
@@ -432,5 +433,20 @@ mod tests {
             200,
         );
         assert_eq!(run(d.claim("e", &d.budget())), Claim::Duplicate);
+    }
+
+    #[test]
+    fn a_memory_store_full_of_running_events_answers_in_progress_never_unguarded() {
+        let clock = Rc::new(ManualClock(Cell::new(1_000)));
+        let store = Rc::new(MemoryStore::with_capacity(clock.clone(), 8));
+        let d = Dedupe::new(store, clock.clone(), 120, 28_800, 2_000);
+        for i in 0..8 {
+            assert!(matches!(
+                run(d.claim(&format!("feishu-edge:event:a:2.0:e{i}"), &d.budget())),
+                Claim::Owned(_)
+            ));
+        }
+        let new = "feishu-edge:event:a:2.0:new";
+        assert_eq!(run(d.claim(new, &d.budget())), Claim::InProgress);
     }
 }

@@ -557,6 +557,21 @@ impl Dispatcher {
         let event = match super::parse::parse_trusted(&self.config, payload) {
             Ok(Inbound::Event(e)) => e,
             Ok(Inbound::Challenge { .. }) => return Reply::ok("{}".into(), None),
+            // Refused for its size: 500, so the platform pushes it again (never acked 200
+            // unhandled).
+            Err(Reason::BodyTooLarge) => {
+                log_at!(
+                    self.logger,
+                    Level::Error,
+                    "long connection: refused an event of {} bytes (at most {}); acked 500",
+                    payload.len(),
+                    super::MAX_TRUSTED_EVENT_BYTES
+                );
+                return Reply {
+                    status: 500,
+                    ..Reply::refused(Reason::BodyTooLarge, None)
+                };
+            }
             Err(reason) => {
                 log_at!(
                     self.logger,

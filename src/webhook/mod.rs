@@ -26,7 +26,9 @@ pub use dispatch::{
     Reply, Report,
 };
 pub use event_types::EVENT_TYPES;
-pub use parse::{parse, parse_trusted, Event, Inbound, Schema, MAX_UNSIGNED_BYTES};
+pub use parse::{
+    parse, parse_trusted, Event, Inbound, Schema, MAX_TRUSTED_EVENT_BYTES, MAX_UNSIGNED_BYTES,
+};
 
 use crate::config::Secret;
 

@@ -83,9 +83,12 @@ pub enum Inbound {
     Event(Event),
 }
 
+pub use crate::config::MAX_TRUSTED_EVENT_BYTES;
+
 /// Parses an event that arrived over an authenticated channel (the long connection, where the
-/// socket is the authentication): the same size, UTF-8, depth and shape checks and the same
-/// handler data as [`parse`], no signature, decryption or token.
+/// socket is the authentication): the same UTF-8, depth and shape checks and the same handler
+/// data as [`parse`], no signature, decryption or token; its size limit is
+/// [`MAX_TRUSTED_EVENT_BYTES`].
 ///
 /// ```
 /// use feishu_edge::webhook::{parse_trusted, Inbound, WebhookConfig};
@@ -94,7 +97,7 @@ pub enum Inbound {
 /// assert_eq!((e.event_type.as_str(), e.event_id.as_deref()), ("im.message.receive_v1", Some("e1")));
 /// ```
 pub fn parse_trusted(config: &WebhookConfig, body: &[u8]) -> Result<Inbound, Reason> {
-    if body.len() > config.max_body_bytes {
+    if body.len() > MAX_TRUSTED_EVENT_BYTES {
         return Err(Reason::BodyTooLarge);
     }
     let text = std::str::from_utf8(body).map_err(|_| Reason::InvalidUtf8)?;

@@ -16,7 +16,7 @@
 //! ```
 
 use super::frame::{self, Frame, METHOD_CONTROL, METHOD_DATA};
-use super::reassembly::{Part, Reassembly};
+use super::reassembly::{Dropped, Part, Reassembly, MAX_MESSAGE_BYTES};
 use crate::config::Secret;
 use crate::error::{ApiError, Error};
 use crate::json::{quote, ObjectWriter, RawFields};
@@ -29,9 +29,22 @@ pub const RETRYABLE_ENDPOINT_CODES: [i64; 2] = [1, 1_000_040_343];
 pub const TOO_MANY_CONNECTIONS: i64 = 1_000_040_350;
 /// Pings without any inbound frame after which a socket counts as dead.
 pub const LIVENESS_PINGS: u64 = 3;
-/// The wait after a first failed attempt; each further failure doubles it, up to the
-/// platform's reconnect interval.
+/// The wait after a first failed attempt; each further failure doubles it (plus up to half of
+/// it in jitter), whatever the platform's `ClientConfig` says.
 pub const FIRST_RETRY_MS: u64 = 500;
+/// Failed attempts keep growing up to the platform's reconnect interval, but never stop
+/// growing below this (a `ReconnectInterval` of 0 removes no floor).
+pub const MIN_RETRY_CEILING_MS: u64 = 30_000;
+/// A connection counts as established (its loss starts the back-off afresh) once an event
+/// arrived on it or it stayed open this long; one that opens and drops sooner is a failed
+/// attempt, so an accept-then-drop loop backs off like any other failure.
+pub const ESTABLISHED_AFTER_MS: u64 = 10_000;
+/// The endpoint's rate-limit code (HTTP 429, 400 or 200): retried, after the reset hint.
+pub const RATE_LIMITED: i64 = 99_991_400;
+/// The longest wait a rate limit's reset hint may impose.
+pub const MAX_RATE_LIMIT_WAIT_MS: u64 = 600_000;
+/// The most bytes of an endpoint reply that are read (a larger reply is a failed attempt).
+pub const MAX_ENDPOINT_REPLY_BYTES: usize = 64 << 10;
 /// The most deliveries awaiting an ack that are remembered.
 const MAX_UNACKED: usize = 4096;
 
@@ -203,6 +216,8 @@ pub struct ConnectionOptions {
     pub origin: String,
     /// How long a handshake may take (default 10 s).
     pub handshake_timeout_ms: u64,
+    /// How long the endpoint request may take, reply body included (default 10 s).
+    pub endpoint_timeout_ms: u64,
     /// Reconnect after a drop (default true).
     pub auto_reconnect: bool,
     /// Seeds the jitter.
@@ -217,6 +232,7 @@ impl ConnectionOptions {
             app_secret: Secret::new(app_secret),
             origin: origin.to_string(),
             handshake_timeout_ms: 10_000,
+            endpoint_timeout_ms: 10_000,
             auto_reconnect: true,
             seed: 0x9e37_79b9_7f4a_7c15,
         }
@@ -258,6 +274,11 @@ pub struct Connection {
     last_inbound: u64,
     next_ping: u64,
     attempts: u32,
+    /// Failed attempts since the last established connection: the back-off's exponent.
+    streak: u32,
+    /// When the open socket opened, and whether an event arrived on it.
+    opened_at: u64,
+    delivered: bool,
     ever_open: bool,
     last_connect: Option<u64>,
     reassembly: Reassembly,
@@ -280,6 +301,9 @@ impl Connection {
             last_inbound: 0,
             next_ping: 0,
             attempts: 0,
+            streak: 0,
+            opened_at: 0,
+            delivered: false,
             ever_open: false,
             last_connect: None,
             reassembly: Reassembly::default(),
@@ -333,12 +357,33 @@ impl Connection {
         self.state = State::Connecting;
         self.ever_open = false;
         self.attempts = 0;
+        self.streak = 0;
         self.phase = Phase::Fetching;
         vec![Action::FetchEndpoint]
     }
 
+    /// How long the endpoint request may take (reply body included), and the most bytes of
+    /// its reply to read.
+    pub fn endpoint_limits(&self) -> (u64, usize) {
+        (self.opts.endpoint_timeout_ms, MAX_ENDPOINT_REPLY_BYTES)
+    }
+
     /// The endpoint answered (any HTTP status).
     pub fn endpoint_reply(&mut self, now: u64, status: u16, body: &[u8]) -> Vec<Action> {
+        self.endpoint_reply_with(now, status, None, body)
+    }
+
+    /// The endpoint answered; `reset_secs` is its rate-limit reset hint
+    /// (`x-ogw-ratelimit-reset`), when it sent one. A rate limit (HTTP 429, or code
+    /// [`RATE_LIMITED`] with any status) is retried no sooner than the hint; bad credentials
+    /// and the other refusals stop for good.
+    pub fn endpoint_reply_with(
+        &mut self,
+        now: u64,
+        status: u16,
+        reset_secs: Option<u64>,
+        body: &[u8],
+    ) -> Vec<Action> {
         if self.phase != Phase::Fetching {
             return Vec::new();
         }
@@ -346,15 +391,17 @@ impl Connection {
             .ok()
             .and_then(RawFields::parse)
             .filter(|f| f.get("code").is_some());
+        let hint_ms = reset_secs.map_or(0, |s| s.saturating_mul(1000).min(MAX_RATE_LIMIT_WAIT_MS));
         let Some(fields) = fields else {
             let e = Error::Http(Box::new(ApiError {
                 code: None,
                 msg: "the long-connection endpoint answered without an envelope".into(),
                 log_id: None,
                 http_status: status,
-                rate_limit_reset_secs: None,
+                rate_limit_reset_secs: reset_secs,
             }));
-            return self.retry(now, e);
+            let hint = if status == 429 { hint_ms } else { 0 };
+            return self.retry_after(now, e, hint);
         };
         let code = fields
             .get("code")
@@ -369,11 +416,11 @@ impl Connection {
                 msg,
                 log_id: None,
                 http_status: status,
-                rate_limit_reset_secs: None,
+                rate_limit_reset_secs: reset_secs,
             })
         };
         match (code, url) {
-            (0, Some(url)) if url.starts_with("ws://") || url.starts_with("wss://") => {
+            (0, Some(url)) if socket_url_ok(&url) => {
                 if let Some(cfg) = data.as_ref().and_then(|d| d.get("ClientConfig")) {
                     self.config = self.config.updated(cfg);
                 }
@@ -388,10 +435,16 @@ impl Connection {
                 };
                 vec![Action::Connect { url, generation }]
             }
+            // The URL is a one-time credential: the error names the fault, never the URL.
             (0, _) => self.retry(
                 now,
-                Error::InvalidResponse(api("the endpoint reply has no ws(s) URL".into())),
+                Error::InvalidResponse(api(
+                    "the endpoint reply has no valid ws(s) URL (none, or one with spaces, controls or a fragment)".into(),
+                )),
             ),
+            (c, _) if c == RATE_LIMITED || status == 429 => {
+                self.retry_after(now, Error::Api(api(msg)), hint_ms)
+            }
             (c, _) if RETRYABLE_ENDPOINT_CODES.contains(&c) || status >= 500 => {
                 self.retry(now, Error::Api(api(msg)))
             }
@@ -416,6 +469,8 @@ impl Connection {
         }
         self.phase = Phase::Open { generation };
         self.state = State::Open;
+        self.opened_at = now;
+        self.delivered = false;
         self.last_inbound = now;
         self.next_ping = now + self.config.ping_ms;
         self.attempts = 0;
@@ -459,6 +514,8 @@ impl Connection {
 
     /// The socket of `generation` closed or failed (before or after opening).
     pub fn closed(&mut self, generation: u64, now: u64, why: &str) -> Vec<Action> {
+        // A runtime's message may quote the URL, whose ticket is a credential.
+        let why = &redact_urls(why);
         match self.phase {
             Phase::Dialing { generation: g, .. } if g == generation => self.retry(
                 now,
@@ -534,6 +591,17 @@ impl Connection {
         let joined = match self.reassembly.add(part, now) {
             Ok(Some(joined)) => joined,
             Ok(None) => return Vec::new(),
+            // Refused for its size: acked 500 (the platform pushes it again later), never
+            // acked 200 unhandled.
+            Err(e @ (Dropped::MessageTooLarge | Dropped::TooMuchPending)) => {
+                return vec![
+                    Action::Log(
+                        Level::Error,
+                        format!("long connection: refused message {id} ({e}, at most {MAX_MESSAGE_BYTES} bytes per event); acked 500"),
+                    ),
+                    Action::Send(ack_frame(frame, 500, 0, None)),
+                ];
+            }
             Err(e) => {
                 return vec![Action::Log(
                     Level::Warn,
@@ -547,6 +615,7 @@ impl Connection {
                 format!("long connection: {MAX_UNACKED} deliveries await their ack; message {id} left for the platform to push again"),
             )];
         }
+        self.delivered = true;
         self.next_delivery += 1;
         let delivery = self.next_delivery;
         self.unacked.insert(delivery, (generation, frame));
@@ -554,6 +623,30 @@ impl Connection {
             id: delivery,
             payload: joined,
         }]
+    }
+
+    /// The most bytes a socket message may have: the host checks a message's length against
+    /// it before handing it over, and reports a larger one through [`Connection::oversized`]
+    /// without copying it.
+    pub fn max_frame_bytes(&self) -> usize {
+        frame::MAX_FRAME_BYTES
+    }
+
+    /// A message of `len` bytes, over [`Connection::max_frame_bytes`], arrived (binary or
+    /// text): dropped unread, as a frame that does not decode is (unacked, the platform pushes
+    /// it again), and logged.
+    pub fn oversized(&mut self, generation: u64, now: u64, len: u64) -> Vec<Action> {
+        if self.phase != (Phase::Open { generation }) {
+            return Vec::new();
+        }
+        self.last_inbound = now;
+        vec![Action::Log(
+            Level::Error,
+            format!(
+                "long connection: dropped a message of {len} bytes unread (at most {} bytes)",
+                frame::MAX_FRAME_BYTES
+            ),
+        )]
     }
 
     /// A text message arrived (the platform sends none): ignored, logged.
@@ -578,20 +671,11 @@ impl Connection {
         biz_rt_ms: u64,
         reply: Option<&[u8]>,
     ) -> Option<Vec<u8>> {
-        let (generation, mut frame) = self.unacked.remove(&id)?;
+        let (generation, frame) = self.unacked.remove(&id)?;
         if self.phase != (Phase::Open { generation }) {
             return None;
         }
-        frame.headers.push(("biz_rt".into(), biz_rt_ms.to_string()));
-        let mut payload = ObjectWriter::default();
-        payload.field("code", &code.to_string());
-        if let Some(reply) = reply {
-            use base64::Engine;
-            let encoded = base64::engine::general_purpose::STANDARD.encode(reply);
-            payload.field("data", &quote(&encoded));
-        }
-        frame.payload = Some(payload.finish().into_bytes());
-        Some(frame::encode(&frame))
+        Some(ack_frame(frame, code, biz_rt_ms, reply))
     }
 
     /// Time passed: pings, liveness, retries, handshake and fragment deadlines.
@@ -687,7 +771,17 @@ impl Connection {
             Action::Reconnecting,
         ];
         self.state = State::Reconnecting;
-        let first = self.jitter(self.config.reconnect_nonce_ms);
+        let established =
+            self.delivered || now.saturating_sub(self.opened_at) >= ESTABLISHED_AFTER_MS;
+        // An established connection's loss: a random wait below the platform's nonce, as the
+        // official clients do. One that dropped at once was a failed attempt: it backs off.
+        let first = if established {
+            self.streak = 0;
+            self.jitter(self.config.reconnect_nonce_ms)
+        } else {
+            self.streak = self.streak.saturating_add(1);
+            self.backoff(0)
+        };
         self.wait(now, first);
         out.push(Action::Log(
             Level::Info,
@@ -699,6 +793,23 @@ impl Connection {
     /// An attempt failed: wait and try again (forever, until closed), or stop when
     /// reconnecting is off.
     fn retry(&mut self, now: u64, error: Error) -> Vec<Action> {
+        self.retry_after(now, error, 0)
+    }
+
+    /// The wait after the `streak`-th failure in a row: 0.5 s doubling up to the platform's
+    /// interval (at least [`MIN_RETRY_CEILING_MS`]), never below `hint_ms`, plus up to half
+    /// of it in jitter so a fleet does not retry in step.
+    fn backoff(&mut self, hint_ms: u64) -> u64 {
+        let ceiling = self.config.reconnect_interval_ms.max(MIN_RETRY_CEILING_MS);
+        let step = FIRST_RETRY_MS
+            .saturating_mul(1 << self.streak.saturating_sub(1).min(20))
+            .min(ceiling)
+            .max(hint_ms);
+        step + self.jitter(step / 2)
+    }
+
+    /// [`Connection::retry`], no sooner than `hint_ms` (a rate limit's reset hint).
+    fn retry_after(&mut self, now: u64, error: Error, hint_ms: u64) -> Vec<Action> {
         if !self.opts.auto_reconnect {
             self.state = if self.ever_open {
                 State::Closed
@@ -709,13 +820,10 @@ impl Connection {
             return vec![Action::Failed(error)];
         }
         self.attempts = self.attempts.saturating_add(1);
-        // Failed attempts back off exponentially from 0.5 s up to the platform's interval,
-        // with jitter so a fleet does not retry in step (a busy endpoint at start-up is retried
-        // in seconds, not after the 120 s default interval).
-        let step = FIRST_RETRY_MS
-            .saturating_mul(1 << (self.attempts - 1).min(20))
-            .min(self.config.reconnect_interval_ms);
-        let delay = step + self.jitter(self.config.reconnect_nonce_ms.min(step / 2));
+        self.streak = self.streak.saturating_add(1);
+        // Failed attempts back off exponentially from 0.5 s (a busy endpoint at start-up is
+        // retried in seconds, not after the 120 s default interval), whatever the config.
+        let delay = self.backoff(hint_ms);
         self.state = if self.ever_open {
             State::Reconnecting
         } else {
@@ -754,6 +862,52 @@ impl Connection {
         self.rng ^= self.rng >> 27;
         self.rng.wrapping_mul(0x2545_f491_4f6c_dd1d) % max
     }
+}
+
+/// The ack of `frame`: echoed with `biz_rt` and a payload `{"code", "data": base64(reply)}`.
+fn ack_frame(mut frame: Frame, code: u16, biz_rt_ms: u64, reply: Option<&[u8]>) -> Vec<u8> {
+    frame.headers.push(("biz_rt".into(), biz_rt_ms.to_string()));
+    let mut payload = ObjectWriter::default();
+    payload.field("code", &code.to_string());
+    if let Some(reply) = reply {
+        use base64::Engine;
+        let encoded = base64::engine::general_purpose::STANDARD.encode(reply);
+        payload.field("data", &quote(&encoded));
+    }
+    frame.payload = Some(payload.finish().into_bytes());
+    frame::encode(&frame)
+}
+
+/// True for a URL a socket can be given: `ws://` or `wss://`, a host, and only visible ASCII
+/// without a fragment (a space or a `#` makes WebSocket constructors throw).
+fn socket_url_ok(url: &str) -> bool {
+    let rest = url
+        .strip_prefix("wss://")
+        .or_else(|| url.strip_prefix("ws://"));
+    let Some(rest) = rest else {
+        return false;
+    };
+    let host_len = rest.find(['/', '?']).unwrap_or(rest.len());
+    host_len > 0 && url.len() <= 8192 && url.bytes().all(|b| b.is_ascii_graphic() && b != b'#')
+}
+
+/// `text` with every URL in it cut to its scheme and host (a socket URL carries a one-time
+/// ticket, and runtimes quote the URL in their errors).
+fn redact_urls(text: &str) -> String {
+    let words: Vec<String> = text
+        .split(' ')
+        .map(|word| match word.split_once("://") {
+            Some((scheme, rest)) => {
+                let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+                match host.len() < rest.len() {
+                    true => format!("{scheme}://{host}/…"),
+                    false => word.to_string(),
+                }
+            }
+            None => word.to_string(),
+        })
+        .collect();
+    words.join(" ")
 }
 
 /// A query parameter's raw value.

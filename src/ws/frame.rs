@@ -9,8 +9,10 @@
 //! assert_eq!((back.service, back.header("type")), (7, Some("ping")));
 //! ```
 
-/// The largest frame decoded (bytes): a platform message is split into parts well below this.
-pub const MAX_FRAME_BYTES: usize = 4 << 20;
+/// The largest frame decoded (bytes): a whole event of the largest size the long connection
+/// takes ([`super::reassembly::MAX_MESSAGE_BYTES`]) and its headers; a platform message is
+/// split into parts well below this.
+pub const MAX_FRAME_BYTES: usize = (4 << 20) + (64 << 10);
 /// The most headers a frame may carry.
 pub const MAX_HEADERS: usize = 64;
 

@@ -32,20 +32,27 @@ pub mod frame;
 pub mod reassembly;
 
 pub use conn::{
-    Action, ClientConfig, Connection, ConnectionOptions, State, Status, LIVENESS_PINGS,
-    RETRYABLE_ENDPOINT_CODES, TOO_MANY_CONNECTIONS,
+    Action, ClientConfig, Connection, ConnectionOptions, State, Status, ESTABLISHED_AFTER_MS,
+    FIRST_RETRY_MS, LIVENESS_PINGS, MAX_ENDPOINT_REPLY_BYTES, MAX_RATE_LIMIT_WAIT_MS,
+    MIN_RETRY_CEILING_MS, RATE_LIMITED, RETRYABLE_ENDPOINT_CODES, TOO_MANY_CONNECTIONS,
 };
 
 /// After this long a handler still running is acknowledged anyway (code 200) and keeps
 /// running: the platform pushes again anything not acknowledged within 3 s.
 pub const ACK_AFTER_MS: u64 = 2_500;
 
+/// `close()` waits at most this long for handlers still running (their acks are not sent:
+/// the socket is closed first), then resolves; nothing of the client's keeps a process alive
+/// afterwards.
+pub const CLOSE_WAIT_MS: u64 = 1_000;
+
 /// Every `WSClient` option, the ones the JS layer keeps (functions, constructors, stores)
 /// included, so an unknown one can be matched against them all.
-pub const WS_OPTION_NAMES: [&str; 21] = [
+pub const WS_OPTION_NAMES: [&str; 22] = [
     "appId",
     "clientAssertion",
     "clientAssertionProvider",
+    "timeoutMs",
     "appSecret",
     "region",
     "baseUrl",
@@ -67,7 +74,7 @@ pub const WS_OPTION_NAMES: [&str; 21] = [
 ];
 
 /// Reads the JSON-able `WSClient` options (`appId`, `appSecret`, `region` or `baseUrl` /
-/// `domain`, `handshakeTimeoutMs`, `autoReconnect`) into [`ConnectionOptions`], naming any
+/// `domain`, `handshakeTimeoutMs`, `timeoutMs` (the endpoint request's), `autoReconnect`) into [`ConnectionOptions`], naming any
 /// mistake. The long connection serves self-built apps only.
 ///
 /// ```
@@ -83,6 +90,7 @@ pub fn options_from_json(json: &str) -> crate::Result<ConnectionOptions> {
     let app_secret = r.string("appSecret")?.unwrap_or_default();
     let (region, base_url) = crate::config::host_options(&r)?;
     let handshake = r.whole("handshakeTimeoutMs", "milliseconds")?;
+    let endpoint_timeout = r.whole("timeoutMs", "milliseconds")?;
     let auto_reconnect = r.boolean("autoReconnect")?;
     // Keyless (`clientAssertionProvider`): the endpoint request carries an assertion instead
     // of the secret (see `token::assertion`), so no secret is required.
@@ -117,6 +125,9 @@ pub fn options_from_json(json: &str) -> crate::Result<ConnectionOptions> {
     let mut options = ConnectionOptions::new(&app_id, &app_secret, origin);
     if let Some(ms) = handshake {
         options.handshake_timeout_ms = ms.max(1);
+    }
+    if let Some(ms) = endpoint_timeout {
+        options.endpoint_timeout_ms = ms.clamp(1, 600_000);
     }
     if let Some(auto) = auto_reconnect {
         options.auto_reconnect = auto;

@@ -14,8 +14,8 @@ use std::collections::HashMap;
 
 /// The most parts one message may have.
 pub const MAX_PARTS: u64 = 64;
-/// The most bytes one joined message may have.
-pub const MAX_MESSAGE_BYTES: usize = 4 << 20;
+/// The most bytes one joined message may have: the long connection's one event size rule.
+pub const MAX_MESSAGE_BYTES: usize = crate::config::MAX_TRUSTED_EVENT_BYTES;
 /// The most bytes held across all incomplete messages.
 pub const MAX_PENDING_BYTES: usize = 16 << 20;
 /// The most incomplete messages held at once.

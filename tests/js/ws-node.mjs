@@ -22,6 +22,7 @@ const until = async (what, check, ms = 8000) => {
   }
 };
 
+const figures = [];
 const canonical = (v) => (Array.isArray(v) ? v.map(canonical) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical(v[k])])) : v);
 
 const tests = [
@@ -95,6 +96,56 @@ const tests = [
     },
   },
   {
+    name: 'issue 23 L3: close() with the endpoint request in flight, or with a handler still running, leaves nothing: the process exits within 1.8 s',
+    async fn() {
+      const emu = await createEmulator();
+      const pkgUrl = JSON.stringify(new URL('../../pkg/node.js', import.meta.url).href);
+      // Prints how long the process lingered after close() was called.
+      const scripts = {
+        endpoint: `
+          const ws = new WSClient({ appId: 'cli_emu', appSecret: 'emu_secret_value', baseUrl: URL_, WebSocket, logLevel: 'none' });
+          ws.start({ eventDispatcher: new EventDispatcher({}) }).catch(() => {});
+          await new Promise((r) => setTimeout(r, 300));
+          t0 = Date.now();
+          await ws.close();`,
+        handler: `
+          const ws = new WSClient({ appId: 'cli_emu', appSecret: 'emu_secret_value', baseUrl: URL_, WebSocket, logLevel: 'none' });
+          await ws.start({ eventDispatcher: new EventDispatcher({ logLevel: 'none' }).register({ 'im.message.receive_v1': () => {
+            t0 = Date.now();
+            ws.close();
+            console.log('handling');
+            return new Promise(() => {}); // never ends, and holds no timer
+          } }) });
+          console.log('ready');`,
+      };
+      try {
+        for (const [what, body] of Object.entries(scripts)) {
+          if (what === 'endpoint') emu.wsFault('endpoint', { hang: true });
+          const script = `import WebSocket from 'ws';
+            const { WSClient, EventDispatcher } = await import(${pkgUrl});
+            let t0;
+            process.on('exit', () => console.log('lingered ' + (Date.now() - t0)));
+            const URL_ = ${JSON.stringify(emu.url)};
+            ${body}`;
+          const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('.', import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'] });
+          let out = '';
+          child.stdout.on('data', (b) => { out += b; });
+          if (what === 'handler') {
+            await until('the child to connect', () => out.includes('ready'));
+            emu.pushEvent(fixtures.messageReceive({}), { timeoutMs: 5000 }).catch(() => {});
+          }
+          const code = await Promise.race([new Promise((r) => child.on('exit', r)), sleep(15000).then(() => 'still running')]);
+          if (code === 'still running') child.kill('SIGKILL');
+          const lingered = Number(/lingered (\d+)/.exec(out)?.[1]);
+          assert(code === 0 && lingered < 1800, `${what}: exit ${code}, lingered ${lingered} ms after close(): ${out}`);
+          figures.push(`close() with ${what === 'endpoint' ? 'an endpoint request in flight' : 'a handler running'}: the process exited ${lingered} ms after close()`);
+        }
+      } finally {
+        await emu.close();
+      }
+    },
+  },
+  {
     name: 'Node 18/20 without a global WebSocket: the project\'s `ws` package serves, as in the official client (its README program runs unchanged); `agent` reaches it',
     async fn() {
       const { Agent } = await import('node:http');
@@ -127,4 +178,5 @@ const tests = [
 
 const result = await runTests('ws-node', tests, {});
 console.log(result.lines.join('\n'));
+for (const f of figures) console.log(`figure - ${f}`);
 process.exit(result.failed ? 1 : 0);

@@ -267,6 +267,235 @@ export const wsTests = [
       assertEqual([res.status, (await res.json()).error], [500, 'no_keys']);
     },
   },
+  // ---- issue 23 (hardening)
+  {
+    name: 'WSClient (issue 23 M4): ReconnectInterval 0 with handshakes refused retryably: attempts back off from 0.5 s (at most 6 endpoint requests in 3 s)',
+    skip: skipBrowser,
+    async fn(ctx) {
+      await reset(ctx, { PingInterval: 1, ReconnectCount: -1, ReconnectInterval: 0, ReconnectNonce: 0 });
+      await control(ctx, '/__emu/ws/fault', { kind: 'refuse', status: 514, code: 1, count: 1e6 });
+      const errors = [];
+      const ws = new ctx.WSClient({ ...APP, baseUrl: ctx.emuUrl, logLevel: 'none', WebSocket: ctx.WebSocket, onError: (e) => errors.push(e) });
+      const started = ws.start({ eventDispatcher: new ctx.EventDispatcher({}) }).then(() => 'resolved', (e) => e);
+      await sleep(3000);
+      const { endpoint, handshakes } = await status(ctx);
+      await ws.close();
+      const settled = await Promise.race([started, sleep(2000).then(() => 'still pending')]);
+      await reset(ctx);
+      assert(endpoint >= 2 && endpoint <= 6, `${endpoint} endpoint requests (${handshakes} handshakes) in 3 s`);
+      assert(settled instanceof ctx.FeishuError, `start() settles when closed: ${settled}`);
+    },
+  },
+  {
+    name: 'WSClient (issue 23 M4/L9): a socket that opens and drops at once backs off too (at most 7 handshakes in 4 s)',
+    skip: skipBrowser,
+    async fn(ctx) {
+      await reset(ctx, { PingInterval: 1, ReconnectCount: -1, ReconnectInterval: 0, ReconnectNonce: 0 });
+      await control(ctx, '/__emu/ws/fault', { kind: 'accept-drop', count: 1e6 });
+      const ws = new ctx.WSClient({ ...APP, baseUrl: ctx.emuUrl, logLevel: 'none', WebSocket: ctx.WebSocket });
+      ws.start({ eventDispatcher: new ctx.EventDispatcher({}) }).catch(() => {});
+      await sleep(4000);
+      const { handshakes, endpoint } = await status(ctx);
+      await ws.close();
+      await reset(ctx);
+      assert(handshakes >= 2 && handshakes <= 7, `${handshakes} handshakes (${endpoint} endpoint requests) in 4 s`);
+    },
+  },
+  {
+    name: 'WSClient (issue 23 M2): a rate limit from the endpoint (99991400 with HTTP 429 and a reset hint, then with 400) is retried, after the hint, not fatal',
+    skip: skipBrowser,
+    async fn(ctx) {
+      await reset(ctx);
+      await control(ctx, '/__emu/ws/fault', { kind: 'endpoint', code: 99991400, status: 429, headers: { 'x-ogw-ratelimit-reset': '2' }, msg: 'request trigger frequency limit' });
+      await control(ctx, '/__emu/ws/fault', { kind: 'endpoint', code: 99991400, status: 400, msg: 'request trigger frequency limit' });
+      const t0 = Date.now();
+      const { ws, calls } = await connected(ctx, new ctx.EventDispatcher({}));
+      const took = Date.now() - t0;
+      try {
+        assertEqual(ws.getConnectionStatus().state, 'open');
+        assertEqual(calls.filter((c) => c[0] === 'error').map((c) => c[1].code), [99991400, 99991400]);
+        assert(took >= 2000, `the reset hint (2 s) was honoured: connected after ${took} ms`);
+      } finally {
+        await ws.close();
+      }
+    },
+  },
+  {
+    name: 'WSClient (issue 23 M3): an endpoint URL the socket refuses (a space, a #fragment) is a failed attempt, retried, and the ticket is never logged',
+    skip: skipBrowser,
+    async fn(ctx) {
+      await reset(ctx);
+      const bad = (ctx.emuUrl.replace(/^http/, 'ws'));
+      await control(ctx, '/__emu/ws/fault', { kind: 'endpoint', url: `${bad}/ws/v2?service_id=1&ticket=SECRET_TICKET_1#frag` });
+      await control(ctx, '/__emu/ws/fault', { kind: 'endpoint', url: `${bad}/ws v2?service_id=1&ticket=SECRET_TICKET_2` });
+      const lines = [];
+      const logger = { error: (l) => lines.push(l), warn: (l) => lines.push(l), info: (l) => lines.push(l), debug: (l) => lines.push(l) };
+      const { ws, calls } = await connected(ctx, new ctx.EventDispatcher({}), { logger, logLevel: 'debug' });
+      try {
+        assertEqual(ws.getConnectionStatus().state, 'open');
+        const errors = calls.filter((c) => c[0] === 'error').map((c) => c[1]);
+        assertEqual(errors.length, 2);
+        const text = lines.join('\n') + errors.map((e) => `${e.message} ${e.msg}`).join('\n');
+        assert(!text.includes('SECRET_TICKET'), text);
+      } finally {
+        await ws.close();
+      }
+    },
+  },
+  {
+    name: 'WSClient (issue 23 M3): a WebSocket constructor that throws is a failed attempt, retried (no unhandled rejection), its message (quoting the ticket) never logged',
+    skip: skipBrowser,
+    async fn(ctx) {
+      let made = 0, socket;
+      class Socket {
+        constructor(url) {
+          if (++made === 1) throw new SyntaxError(`Invalid URL: ${url}`);
+          this.l = {}; socket = this; setTimeout(() => this.emit('open', {}), 0);
+        }
+        addEventListener(k, f) { (this.l[k] ??= []).push(f); }
+        emit(k, e) { for (const f of this.l[k] ?? []) f(e); }
+        send() {}
+        close() {}
+      }
+      const fetch = async () => new Response(JSON.stringify({ code: 0, data: { URL: 'wss://fake.invalid/ws/v2?service_id=1&ticket=SECRET_TICKET_3', ClientConfig: FAST } }));
+      const lines = [], errors = [];
+      const log = (l) => lines.push(l);
+      const ws = new ctx.WSClient({ ...APP, logger: { error: log, warn: log, info: log, debug: log }, logLevel: 'debug', WebSocket: Socket, fetch, onError: (e) => errors.push(e) });
+      await ws.start({ eventDispatcher: new ctx.EventDispatcher({}) });
+      try {
+        assertEqual([made, errors.length, ws.getConnectionStatus().state], [2, 1, 'open']);
+        assert(socket !== undefined);
+        const text = lines.join('\n') + errors.map((e) => e.message).join('\n');
+        assert(!text.includes('SECRET_TICKET'), text);
+      } finally {
+        await ws.close();
+      }
+    },
+  },
+  {
+    name: 'WSClient (issue 23 L1): one size rule: a 1.5 MiB event is handled; a 5 MiB one is acked 500 (pushed again), never acked 200 unhandled',
+    skip: skipBrowser,
+    async fn(ctx) {
+      await reset(ctx);
+      const seen = [];
+      const d = new ctx.EventDispatcher({}).register({ 'im.message.receive_v1': (data) => { seen.push(data.message.content.length); } });
+      const { ws } = await connected(ctx, d);
+      try {
+        const big = (n) => { const e = messageEvent(uniq('ev_big'), ''); e.event.message.content = 'x'.repeat(n); return e; };
+        const ack = await push(ctx, big(1.5 * 1024 * 1024), { fragments: 2 });
+        assertEqual([ack.code, seen], [200, [1.5 * 1024 * 1024]]);
+        const refused = await push(ctx, big(5 * 1024 * 1024), { fragments: 4, timeoutMs: 3000 });
+        assertEqual([refused.code, seen.length], [500, 1]);
+        assertEqual(ws.getConnectionStatus().state, 'open');
+      } finally {
+        await ws.close();
+      }
+    },
+  },
+  {
+    name: 'WSClient (issue 23 L2): every start() settles: two concurrent calls, a call pending at close(), a call while reconnecting',
+    skip: skipBrowser,
+    async fn(ctx) {
+      const within = (p, ms = 6000) => Promise.race([p.then(() => 'resolved', (e) => e), sleep(ms).then(() => 'pending')]);
+      await reset(ctx);
+      const d = new ctx.EventDispatcher({});
+      const opts = { ...APP, baseUrl: ctx.emuUrl, logLevel: 'none', WebSocket: ctx.WebSocket };
+      // Two at once: both resolve.
+      const a = new ctx.WSClient(opts);
+      const both = await Promise.all([within(a.start({ eventDispatcher: d })), within(a.start({ eventDispatcher: d }))]);
+      assertEqual(both, ['resolved', 'resolved']);
+      // While reconnecting: resolves once reconnected.
+      await control(ctx, '/__emu/ws/fault', { kind: 'endpoint', code: 1, count: 2 });
+      await control(ctx, '/__emu/ws/fault', { kind: 'drop' });
+      await until('reconnecting', () => a.getConnectionStatus().state === 'reconnecting');
+      assertEqual(await within(a.start({ eventDispatcher: d })), 'resolved');
+      assertEqual(a.getConnectionStatus().state, 'open');
+      await a.close();
+      // Pending when close() runs (the endpoint does not answer): rejects.
+      await control(ctx, '/__emu/ws/fault', { kind: 'endpoint', hang: true });
+      const b = new ctx.WSClient(opts);
+      const pending = within(b.start({ eventDispatcher: d }));
+      await sleep(200);
+      await b.close();
+      const settled = await pending;
+      assert(settled instanceof ctx.FeishuError, `settled: ${settled}`);
+      assertEqual(b.getConnectionStatus().state, 'closed');
+      await reset(ctx);
+    },
+  },
+  {
+    name: 'WSClient (issue 23 L4): timeoutMs ends the endpoint request even when a custom fetch ignores the signal (never settles, or its body never ends)',
+    skip: skipBrowser,
+    async fn(ctx) {
+      await reset(ctx);
+      let calls = 0;
+      const fetch = (url, init) => {
+        calls++;
+        if (calls === 1) return new Promise(() => {});
+        if (calls === 2) return Promise.resolve(new Response(new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode('{"code":0,')); } }), { status: 200 }));
+        return globalThis.fetch(url, init);
+      };
+      const t0 = Date.now();
+      const { ws, calls: seen } = await connected(ctx, new ctx.EventDispatcher({}), { fetch, timeoutMs: 300 });
+      try {
+        const errors = seen.filter((c) => c[0] === 'error').map((c) => c[1].kind);
+        assertEqual([calls, errors], [3, ['timeout', 'timeout']]);
+        assert(Date.now() - t0 < 5000, `took ${Date.now() - t0} ms`);
+      } finally {
+        await ws.close();
+      }
+    },
+  },
+  {
+    name: 'WSClient (issue 23 R1): a 60 MiB message is checked in JS and never copied into wasm (dropped unread, logged; the connection stays open)',
+    skip: skipBrowser,
+    async fn(ctx) {
+      const BIG = 60 * 1024 * 1024;
+      const big = new Uint8Array(BIG).fill(7).buffer;
+      let socket;
+      class FakeSocket {
+        constructor() { this.l = {}; socket = this; setTimeout(() => this.emit('open', {}), 0); }
+        addEventListener(k, f) { (this.l[k] ??= []).push(f); }
+        emit(k, e) { for (const f of this.l[k] ?? []) f(e); }
+        send() {}
+        close() {}
+      }
+      const fetch = async () => new Response(JSON.stringify({ code: 0, data: { URL: 'wss://fake.invalid/ws/v2?service_id=1&ticket=t', ClientConfig: FAST } }));
+      const lines = [];
+      const ws = new ctx.WSClient({ ...APP, logger: { error: (l) => lines.push(l), warn: (l) => lines.push(l) }, WebSocket: FakeSocket, fetch });
+      await ws.start({ eventDispatcher: new ctx.EventDispatcher({}) });
+      const rss = () => globalThis.process?.memoryUsage?.().rss ?? globalThis.Deno?.memoryUsage?.().rss;
+      const before = rss();
+      socket.emit('message', { data: big });
+      socket.emit('message', { data: 'x'.repeat(BIG / 8 + 1) });
+      const after = rss();
+      await ws.close();
+      assertEqual(lines.filter((l) => l.includes('unread')).length, 2, lines.join('\n'));
+      if (before !== undefined) assert(after - before < 30e6, `memory grew by ${((after - before) / 1e6).toFixed(1)} MB`);
+      assertEqual(ws.getConnectionStatus().state, 'closed');
+    },
+  },
+  {
+    name: 'WSClient (issue 23 M1): after more than 10,000 events, a re-push of an event whose handler still runs is acked 500, not run again',
+    skip: skipBrowser,
+    async fn(ctx) {
+      await reset(ctx);
+      let runs = 0, release;
+      const slowId = uniq('ev_slow_m1');
+      const d = new ctx.EventDispatcher({}).register({ 'im.message.receive_v1': (data) => { if (data.event_id === slowId) { runs++; return new Promise((r) => { release = r; }); } } });
+      const { ws } = await connected(ctx, d);
+      try {
+        const slow = messageEvent(slowId, '');
+        assertEqual((await push(ctx, slow)).code, 200); // acked early, still running
+        await control(ctx, '/__emu/ws/burst', { count: 10_300, concurrency: 100 });
+        const again = await push(ctx, slow);
+        assertEqual([again.code, runs], [500, 1]);
+      } finally {
+        release?.();
+        await ws.close();
+      }
+    },
+  },
   {
     name: 'WSClient: refuses to run in a browser, where the app secret must never be',
     skip: (ctx) => ctx.runtime !== 'browser',
