@@ -28,7 +28,7 @@ fn open(c: &mut Connection) -> u64 {
     let actions = c.opened(generation, 100);
     assert!(matches!(
         actions[..],
-        [Action::Send(_), Action::Ready | Action::Reconnected]
+        [Action::Send(_), Action::Log(..), Action::Ready | Action::Reconnected]
     ));
     generation
 }

@@ -11,7 +11,7 @@
 //! let reply = br#"{"code":0,"data":{"URL":"wss://x/ws/v2?service_id=7","ClientConfig":{"PingInterval":90}}}"#;
 //! let Action::Connect { generation, .. } = c.endpoint_reply(1, 200, reply).remove(0) else { panic!() };
 //! let actions = c.opened(generation, 2);
-//! assert!(matches!(actions[..], [Action::Send(_), Action::Ready]));
+//! assert!(matches!(actions[..], [Action::Send(_), Action::Log(..), Action::Ready]));
 //! assert_eq!((c.state(), c.next_deadline()), (State::Open, Some(90_002)));
 //! ```
 
@@ -477,12 +477,17 @@ impl Connection {
         self.last_connect = Some(now);
         self.reassembly.clear();
         self.unacked.retain(|_, (g, _)| *g == generation);
-        let hello = if std::mem::replace(&mut self.ever_open, true) {
-            Action::Reconnected
+        let (hello, line) = if std::mem::replace(&mut self.ever_open, true) {
+            (Action::Reconnected, "long connection open again: receiving events")
         } else {
-            Action::Ready
+            (Action::Ready, "long connection open: receiving events")
         };
-        vec![Action::Send(self.ping()), hello]
+        // Said at info level: a bot that says nothing looks dead.
+        vec![
+            Action::Send(self.ping()),
+            Action::Log(Level::Info, line.to_string()),
+            hello,
+        ]
     }
 
     /// The handshake of `generation` was refused with HTTP `status` (where the runtime shows
