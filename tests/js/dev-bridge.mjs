@@ -83,7 +83,7 @@ const tests = [
         const ack = await emu.pushEvent(event);
         assertEqual(ack.code, 200);
         assertEqual(local.seen.map((d) => d.event_id), ['ev_bridge_1']);
-        const card = { schema: '2.0', header: { event_id: 'ev_bridge_card', event_type: 'card.action.trigger', app_id: 'cli_emu' }, event: { operator: { open_id: 'ou_1' }, action: { tag: 'button', value: { k: 7 } } } };
+        const card = { schema: '2.0', header: { event_id: 'ev_bridge_card', event_type: 'card.action.trigger', app_id: 'cli_0123456789abcdef' }, event: { operator: { open_id: 'ou_1' }, action: { tag: 'button', value: { k: 7 } } } };
         const cardAck = await emu.pushEvent(card);
         assertEqual([cardAck.code, cardAck.data], [200, { toast: { type: 'success', content: 'clicked 7' } }]);
         await until('one line per event', () => b.lines.filter((l) => /ev_bridge_(1|card) 200 \d+ ms/.test(l)).length === 2);
