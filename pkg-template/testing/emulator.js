@@ -160,6 +160,11 @@ class Platform {
       });
       res.end(isString ? body : JSON.stringify(body));
     };
+    if (this.options.onRequest) {
+      // `feishu-edge emulator --verbose`: one line per request.
+      const began = Date.now();
+      res.on('finish', () => { try { this.options.onRequest({ method: req.method, path: url.pathname, status: res.statusCode, ms: Date.now() - began }); } catch { /* a logger's failure is not the emulator's */ } });
+    }
     if (req.method === 'OPTIONS') return send(204, '');
     try {
       if (url.pathname.startsWith('/__emu/')) return await this.control(url, raw, send);
@@ -748,7 +753,8 @@ export function startEmulator(options = {}) {
   const platform = new Platform(options);
   const server = http.createServer((req, res) => platform.serve(req, res));
   const { lc, state } = platform;
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject); // a port in use, say
     server.on('upgrade', (req, socket) => lc.upgrade(req, socket));
     server.listen(options.port ?? 0, '127.0.0.1', () => {
       const { port } = server.address();
