@@ -51,6 +51,10 @@ const target = options.forward;
 const cardTarget = options.card ?? target;
 
 const env = process.env;
+if (!env.FEISHU_APP_ID || !env.FEISHU_APP_SECRET) {
+  console.error(`feishu-edge dev: set FEISHU_APP_ID and FEISHU_APP_SECRET (the app whose long connection the bridge holds; for the emulator, the ones \`npx feishu-edge emulator\` prints, with FEISHU_BASE_URL)`);
+  process.exit(2);
+}
 const encryptKey = env.FEISHU_ENCRYPT_KEY || undefined;
 const token = env.FEISHU_VERIFICATION_TOKEN || undefined;
 let WebSocket = globalThis.WebSocket;
@@ -144,10 +148,6 @@ async function readCapped(res, limit) {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-if (!env.FEISHU_APP_ID || !env.FEISHU_APP_SECRET) {
-  console.error(`feishu-edge dev: set FEISHU_APP_ID and FEISHU_APP_SECRET (the app whose long connection the bridge holds; for the emulator, the ones \`npx feishu-edge emulator\` prints, with FEISHU_BASE_URL)`);
-  process.exit(2);
-}
 let ws;
 try {
   ws = new WSClient({

@@ -200,13 +200,13 @@ const tests = [
     async fn() {
       const emu = await createEmulator();
       const seen = [];
-      const ws = new lark.WSClient({ appId: emu.appId, appSecret: emu.appSecret, domain: emu.url, logger: quiet });
+      const errors = [];
+      const ws = new lark.WSClient({ appId: emu.appId, appSecret: emu.appSecret, domain: emu.url, logger: { ...quiet, error: (...a) => errors.push(a.join(' ')) } });
       const control = async (path, body) => {
         const res = await fetch(emu.url + path, { method: 'POST', body: JSON.stringify(body) });
         return { status: res.status, ...(await res.json()) };
       };
       try {
-        assertEqual((await control('/__emu/ws/message', { text: 'nobody listens' })).status, 409, 'no client yet: 409');
         await ws.start({
           eventDispatcher: new lark.EventDispatcher({ logger: quiet }).register({
             'im.message.receive_v1': async (d) => { seen.push(['message', d]); },
@@ -214,7 +214,7 @@ const tests = [
             'card.action.trigger': async (d) => { seen.push(['card', d]); return { toast: { type: 'info', content: 'seen' } }; },
           }),
         });
-        await until('the official client to connect', async () => (await emu.wsStatus()).connections === 1, 5000);
+        await until(`the official client to connect with app id ${emu.appId} (it said: ${errors.join('; ') || 'nothing'})`, async () => (await emu.wsStatus()).connections === 1, 5000);
         const pushed = await control('/__emu/ws/message', { chat_id: 'oc_pushed', text: 'hello bot', open_id: 'ou_alice' });
         assertEqual([pushed.status, pushed.ack.code], [200, 200]);
         const [, msg] = seen.find(([k]) => k === 'message');
@@ -228,6 +228,9 @@ const tests = [
         assertEqual((await control('/__emu/ws/event', { event_type: 'no.such.event' })).status, 400);
         const card = await control('/__emu/ws/card', { value: { action: 'ok' } });
         assertEqual([card.ack.code, seen.find(([k]) => k === 'card')[1].action.value], [200, { action: 'ok' }]);
+        ws.close({ force: true });
+        await until('the client to leave', async () => (await emu.wsStatus()).connections === 0, 3000);
+        assertEqual((await control('/__emu/ws/message', { text: 'nobody listens' })).status, 409, 'no client: 409');
       } finally {
         ws.close({ force: true });
         await emu.close();
