@@ -24,6 +24,12 @@ export function encryptEvent(payload, encryptKey, iv) {
 export async function createEmulator({ appId = DEFAULT_APP_ID, appSecret = 'emu_secret_value', port, ...config } = {}) {
   const emu = await startEmulator({ appId, appSecret, port, ...config });
   const control = async (path, body) => (await fetch(emu.url + path, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) })).json();
+  const pushControl = async (path, body) => {
+    const res = await fetch(emu.url + path, { method: 'POST', body: JSON.stringify(body) });
+    const out = await res.json();
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${out.error ?? JSON.stringify(out)}`);
+    return out;
+  };
   return {
     url: emu.url,
     appId,
@@ -60,6 +66,15 @@ export async function createEmulator({ appId = DEFAULT_APP_ID, appSecret = 'emu_
     wsFault: (kind, options) => emu.wsFault(kind, options),
     /** `{ connections, pings, acks, handshakes, refused, endpoint }`. */
     wsStatus: () => emu.wsStatus(),
+    /** The messages the emulator keeps (sent by the app, or pushed by pushMessage), of one chat or all, oldest first. */
+    messages: async (chatId) => (await control(`/__emu/messages${chatId ? `?chat_id=${encodeURIComponent(chatId)}` : ''}`)).items,
+    /**
+     * A user's message in a chat, kept in its history and pushed over the long connection:
+     * resolves with `{ event_id, message_id, ack }` (rejects when no client is connected or no ack comes).
+     */
+    pushMessage: (message = {}) => pushControl('/__emu/ws/message', message),
+    /** A card button click (`card.action.trigger`) pushed over the long connection: `ack.data` is the handler's reply. */
+    pushCard: (click = {}) => pushControl('/__emu/ws/card', click),
     close: () => emu.close(),
   };
 }

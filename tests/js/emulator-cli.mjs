@@ -238,6 +238,34 @@ const tests = [
     },
   },
   {
+    name: 'a bot end to end on the kit: emu.pushMessage reaches our WSClient, the bot replies through FeishuClient, emu.messages lists both; emu.pushCard returns the toast',
+    async fn() {
+      const { WSClient, EventDispatcher } = await import(pathToFileURL(`${PKG}/node.js`).href);
+      const { default: WebSocket } = await import('ws');
+      const emu = await createEmulator();
+      const client = new FeishuClient({ ...emu.clientOptions, logLevel: 'none' });
+      const bot = new EventDispatcher({ client }).register({
+        'im.message.receive_v1': (data, ctx) => ctx.client.im.reply(data.message.message_id, `echo: ${JSON.parse(data.message.content).text}`),
+        'card.action.trigger': (data) => ({ toast: { type: 'success', content: `got ${data.action.value.n}` } }),
+      });
+      const ws = new WSClient({ ...emu.clientOptions, WebSocket, logLevel: 'none' });
+      try {
+        await ws.start({ eventDispatcher: bot });
+        const pushed = await emu.pushMessage({ chat_id: 'oc_kit', text: 'ping' });
+        assertEqual(pushed.ack.code, 200);
+        await until('the reply', async () => (await emu.messages('oc_kit')).length === 2);
+        const [asked, answered] = await emu.messages('oc_kit');
+        assertEqual([asked.message_id, asked.sender.sender_type, JSON.parse(asked.body.content).text], [pushed.message_id, 'user', 'ping']);
+        assertEqual([answered.parent_id, answered.sender.sender_type, JSON.parse(answered.body.content).text], [pushed.message_id, 'app', 'echo: ping']);
+        const click = await emu.pushCard({ value: { n: 3 } });
+        assertEqual(click.ack.data, { toast: { type: 'success', content: 'got 3' } });
+      } finally {
+        await ws.close();
+        await emu.close();
+      }
+    },
+  },
+  {
     name: 'faults over the control route: a rate limit, a 5xx and latency reach a client as the platform sends them',
     async fn() {
       const emu = await cli();
