@@ -3,7 +3,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const APP = { appId: 'cli_emu', appSecret: 'emu_secret_value' };
+export const APP = { appId: 'cli_0123456789abcdef', appSecret: 'emu_secret_value' };
 
 export const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);

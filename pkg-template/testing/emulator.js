@@ -12,7 +12,7 @@
 // Node and Deno (node:http). feishu-edge/testing wraps it as createEmulator().
 import http from 'node:http';
 import { Buffer } from 'node:buffer';
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { loadSchema, sample, deepMerge, violation } from './schema.js';
 import { longConnection } from './long-connection.js';
 import { handles as officialFlow, serveOfficialFlow, keylessEndpointBody, registrationLog } from './official-flows.js';
@@ -107,13 +107,16 @@ function replyOf(r) {
   return data;
 }
 
-const DEFAULTS = { appId: 'cli_emu', appSecret: 'emu_secret_value', appTicket: 'ticket-emu', tokenExpire: 7200, chats: 5 };
+// The app id has the platform's shape (`cli_` + 16 hex digits): the official WSClient refuses
+// any other before it connects.
+export const DEFAULT_APP_ID = 'cli_0123456789abcdef';
+const DEFAULTS = { appId: DEFAULT_APP_ID, appSecret: 'emu_secret_value', appTicket: 'ticket-emu', tokenExpire: 7200, chats: 5 };
 
 /** The emulated platform: its state and the handlers of one emulator's requests. */
 class Platform {
   constructor(options) {
     this.options = options;
-    this.state = { config: { ...DEFAULTS, ...options }, log: [], faults: [], tokens: new Map(), counts: {}, seq: 0, cards: new Map(), messages: new Map(), models: new Map() };
+    this.state = { config: { ...DEFAULTS, ...options }, log: [], faults: [], tokens: new Map(), counts: {}, seq: 0, cards: new Map(), messages: new Map(), models: new Map(), resources: new Map() };
     this.origin = '';
     this.lc = longConnection(this.state, () => this.origin);
   }
@@ -129,6 +132,7 @@ class Platform {
     state.cards = new Map();
     state.messages = new Map();
     state.models = new Map();
+    state.resources = new Map();
   }
 
   count(k) {
@@ -137,9 +141,11 @@ class Platform {
 
   /** One HTTP request: a control path, the long connection's endpoint, or the Open API. */
   async serve(req, res) {
-    const chunks = [];
-    for await (const c of req) chunks.push(c);
-    const raw = Buffer.concat(chunks);
+    const raw = await readBounded(req, this.state.config.maxBodyBytes ?? MAX_BODY_BYTES);
+    if (raw === null) {
+      res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
+      return res.end(JSON.stringify({ code: 99991400, msg: `request body larger than ${this.state.config.maxBodyBytes ?? MAX_BODY_BYTES} bytes (the emulator's limit)` }));
+    }
     const url = new URL(req.url, 'http://emu');
     const logId = `emu-log-${++this.state.seq}`;
     const send = (status, body, headers = {}) => {
@@ -155,6 +161,11 @@ class Platform {
       });
       res.end(isString ? body : JSON.stringify(body));
     };
+    if (this.options.onRequest) {
+      // `feishu-edge emulator --verbose`: one line per request.
+      const began = Date.now();
+      res.on('finish', () => { try { this.options.onRequest({ method: req.method, path: url.pathname, status: res.statusCode, ms: Date.now() - began }); } catch { /* a logger's failure is not the emulator's */ } });
+    }
     if (req.method === 'OPTIONS') return send(204, '');
     try {
       if (url.pathname.startsWith('/__emu/')) return await this.control(url, raw, send);
@@ -172,7 +183,10 @@ class Platform {
   }
 
   async control(url, raw, send) {
-    const body = raw.length ? JSON.parse(raw.toString()) : {};
+    let body;
+    try { body = raw.length ? JSON.parse(raw.toString()) : {}; } catch { return send(400, { code: -1, msg: 'a control request takes a JSON body' }); }
+    if (body === null || typeof body !== 'object') return send(400, { code: -1, msg: 'a control request takes a JSON object' });
+    if (await this.controlMore(url, body, send)) return undefined;
     switch (url.pathname) {
       case '/__emu/ws/push':
         try {
@@ -217,7 +231,7 @@ class Platform {
       form = {};
       for (const part of multipartParts(raw, contentType) ?? []) {
         form[part.name] = part.filename !== null || fileFields.has(part.name)
-          ? { filename: part.filename ?? '', size: part.bytes.length, type: part.type, bytes: [...part.bytes.subarray(0, 16)] }
+          ? withData({ filename: part.filename ?? '', size: part.bytes.length, type: part.type, bytes: [...part.bytes.subarray(0, 16)] }, part.bytes)
           : part.bytes.toString('utf8');
       }
     } else if (raw.length) {
@@ -311,6 +325,8 @@ class Platform {
       }
     }
     const answer = (data) => send(200, { code: 0, msg: 'success', data: r ? deepMerge(replyOf(r), data) : data });
+    // The chat history and the uploaded resources: the block after this class.
+    if (this.history(method, path, url, body, form, send)) return undefined;
     const paged = this.state.config.pages?.[path];
     if (paged) {
       // Generic paging for configured paths: { total, key } items named `${path}#i`.
@@ -370,9 +386,6 @@ class Platform {
       const m = this.state.messages.get(decodeURIComponent(path.split('/')[3]));
       if (!m) return send(400, { code: 230001, msg: 'message not found (the emulator knows the messages it was sent)' });
       return answer({ items: [m] });
-    }
-    if (method === 'POST' && path === 'im/v1/images') {
-      return send(200, { code: 0, msg: 'success', data: { image_key: `img_v3_${form?.image?.size ?? 0}` } });
     }
     if (method === 'GET' && path.startsWith('im/v1/images/')) {
       const key = decodeURIComponent(path.slice('im/v1/images/'.length));
@@ -448,7 +461,7 @@ class Platform {
       body: { content: body?.content ?? '' }, mentions: [], upper_message_id: '',
       ...fields,
     };
-    this.state.messages.set(id, m);
+    this.keepMessage(m);
     return m;
   }
 
@@ -522,11 +535,229 @@ class Platform {
   }
 }
 
+// ---- The chat history, the uploaded resources and the push routes (issue 24) ---------------
+// Messages sent to a chat (create, reply, and those pushed by /__emu/ws/message) are listed
+// back by GET im/v1/messages and read by GET im/v1/messages/:id; images and files uploaded
+// (im/v1/images, im/v1/files) download with the same bytes (im/v1/images/:key,
+// im/v1/files/:key, im/v1/messages/:id/resources/:key?type=image|file). Keys the emulator
+// never issued keep the old answers (made-up bytes), so tests written before it still pass.
+
+/** The largest request body the emulator reads (the platform takes files up to 30 MB): 413 above. */
+const MAX_BODY_BYTES = 40 * 1024 * 1024;
+/** Uploaded resources kept (the oldest go first). */
+const MAX_RESOURCES = 500;
+/** Messages kept (the oldest go first). */
+const MAX_MESSAGES = 20000;
+
+/** The request's body, or null once it passes `limit` bytes (the rest is not read). */
+async function readBounded(req, limit) {
+  const chunks = [];
+  let size = 0;
+  for await (const c of req) {
+    size += c.length;
+    if (size > limit) { req.resume(); return null; }
+    chunks.push(c);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** A file part's log entry, carrying its whole bytes as `data` (not enumerable: not in the log's JSON). */
+function withData(entry, bytes) {
+  return Object.defineProperty(entry, 'data', { value: bytes, enumerable: false });
+}
+
+/** A content type from the first bytes of an image. */
+function imageType(b) {
+  if (b[0] === 0x89 && b[1] === 0x50) return 'image/png';
+  if (b[0] === 0xff && b[1] === 0xd8) return 'image/jpeg';
+  if (b.subarray(0, 3).toString('latin1') === 'GIF') return 'image/gif';
+  if (b.subarray(8, 12).toString('latin1') === 'WEBP') return 'image/webp';
+  return 'application/octet-stream';
+}
+
+// The envelope fields that live in an event's `header`, not in its body (as fixtures.event).
+const HEADER_KEYS = ['event_id', 'token', 'create_time', 'event_type', 'tenant_key', 'ts', 'uuid', 'type', 'app_id'];
+
+/** A schema 2.0 event of `type` as the platform pushes it, every documented field filled; null for an unknown type. */
+function eventEnvelope(type, overrides, { appId, tenantKey = 'tk_emu', eventId = `ev_${randomUUID().replace(/-/g, '')}` } = {}) {
+  const shape = loadSchema().events[type];
+  if (shape === undefined) return null;
+  const body = sample(shape, 'event');
+  for (const k of HEADER_KEYS) delete body[k];
+  if ('tenant_key' in body) body.tenant_key = tenantKey;
+  return { schema: '2.0', header: { event_id: eventId, event_type: type, create_time: String(Date.now()), token: '', app_id: appId, tenant_key: tenantKey }, event: deepMerge(body, overrides ?? {}) };
+}
+
+const paramError = (send, field, what) => send(400, { code: 99992402, msg: `field validation failed: ${field}: ${what}`, error: { field_violations: [{ field, description: what }] } });
+
+Object.assign(Platform.prototype, {
+  /** Keeps a message (the oldest go past MAX_MESSAGES). */
+  keepMessage(m) {
+    const kept = this.state.messages;
+    kept.set(m.message_id, m);
+    if (kept.size > MAX_MESSAGES) kept.delete(kept.keys().next().value);
+    return m;
+  },
+
+  /** Keeps an uploaded resource; returns its key (the same bytes, the same key). */
+  keepResource(kind, bytes, meta) {
+    const key = `${kind === 'image' ? 'img_v3_' : 'file_v3_'}${createHash('sha256').update(bytes).digest('hex').slice(0, 24)}`;
+    const kept = this.state.resources;
+    kept.delete(key);
+    kept.set(key, { kind, bytes: Buffer.from(bytes), ...meta });
+    if (kept.size > MAX_RESOURCES) kept.delete(kept.keys().next().value);
+    return key;
+  },
+
+  sendResource(send, r, key) {
+    const name = (r.name || key).replace(/[^\w.-]/g, '_');
+    return send(200, r.bytes, { 'content-type': r.type || 'application/octet-stream', 'content-length': String(r.bytes.length), 'content-disposition': `attachment; filename="${name}"` });
+  },
+
+  /** The history and resources' calls: true when answered, false to let the rest answer. */
+  history(method, path, url, body, form, send) {
+    const q = url.searchParams;
+    const ok = (data) => { send(200, { code: 0, msg: 'success', data }); return true; };
+    if (method === 'POST' && path === 'im/v1/images') {
+      const file = form?.image;
+      if (!file?.data) return paramError(send, 'image', 'is required (a file part)') ?? true;
+      return ok({ image_key: this.keepResource('image', file.data, { type: imageType(file.data), name: file.filename || '', imageType: form.image_type }) });
+    }
+    if (method === 'POST' && path === 'im/v1/files') {
+      const file = form?.file;
+      if (!file?.data) return paramError(send, 'file', 'is required (a file part)') ?? true;
+      return ok({ file_key: this.keepResource('file', file.data, { type: file.type && file.type !== 'application/octet-stream' ? file.type : 'application/octet-stream', name: form.file_name || file.filename || '', fileType: form.file_type, duration: form.duration }) });
+    }
+    if (method === 'GET' && /^im\/v1\/(images|files)\/[^/]+$/.test(path)) {
+      const key = decodeURIComponent(path.split('/')[3]);
+      const r = this.state.resources.get(key);
+      if (!r) return false;
+      return this.sendResource(send, r, key) ?? true;
+    }
+    if (method === 'GET' && /^im\/v1\/messages\/[^/]+\/resources\/[^/]+$/.test(path)) {
+      const key = decodeURIComponent(path.split('/')[5]);
+      const r = this.state.resources.get(key);
+      if (!r) return false;
+      // The platform: type=image for images, type=file for files, audio and video.
+      const type = q.get('type');
+      if (type !== (r.kind === 'image' ? 'image' : 'file')) return paramError(send, 'type', `must be ${r.kind === 'image' ? 'image' : 'file'} for ${key}, got ${JSON.stringify(type)}`) ?? true;
+      return this.sendResource(send, r, key) ?? true;
+    }
+    if (method === 'GET' && path === 'im/v1/messages') return this.listMessages(q, send) ?? true;
+    const one = /^im\/v1\/messages\/([^/]+)$/.exec(path);
+    const kept = one && this.state.messages.get(decodeURIComponent(one[1]));
+    if (kept && (method === 'PATCH' || method === 'PUT')) {
+      // PATCH: a card's new content; PUT: an edited text or post.
+      Object.assign(kept, { body: { content: body?.content ?? kept.body.content }, msg_type: body?.msg_type ?? kept.msg_type, updated: true, update_time: String(Date.now()) });
+      return method === 'PATCH' ? ok({}) : ok(kept);
+    }
+    if (kept && method === 'DELETE') {
+      Object.assign(kept, { deleted: true, body: { content: 'This message was recalled' }, update_time: String(Date.now()) });
+      return ok({});
+    }
+    return false;
+  },
+
+  /** GET im/v1/messages: a chat's (or a thread's) messages, oldest first unless ByCreateTimeDesc, paged. */
+  listMessages(q, send) {
+    const kind = q.get('container_id_type');
+    const id = q.get('container_id');
+    if (kind !== 'chat' && kind !== 'thread') return paramError(send, 'container_id_type', `invalid value ${JSON.stringify(kind)} (chat or thread)`);
+    if (!id) return paramError(send, 'container_id', 'is required');
+    const size = q.has('page_size') ? Number(q.get('page_size')) : 20;
+    if (!Number.isInteger(size) || size < 1 || size > 50) return paramError(send, 'page_size', 'must be between 1 and 50');
+    const token = q.get('page_token') || '';
+    const start = token ? /^emu_pt_(\d{1,9})$/.exec(token)?.[1] : '0';
+    if (start === undefined) return paramError(send, 'page_token', 'is not a page token this emulator issued');
+    const from = Number(q.get('start_time') || 0) * 1000;
+    const to = q.get('end_time') ? Number(q.get('end_time')) * 1000 + 999 : Infinity;
+    let items = [...this.state.messages.values()].filter((m) => (kind === 'chat' ? m.chat_id === id : m.thread_id === id)
+      && Number(m.create_time) >= from && Number(m.create_time) <= to);
+    if (q.get('sort_type') === 'ByCreateTimeDesc') items.reverse();
+    const at = Number(start);
+    const page = items.slice(at, at + size);
+    const more = at + size < items.length;
+    items = page.map((m) => structuredClone(m));
+    return send(200, { code: 0, msg: 'success', data: { has_more: more, page_token: more ? `emu_pt_${at + size}` : '', items } });
+  },
+
+  /**
+   * The control routes of this block; true when answered.
+   * POST /__emu/ws/event   { event_type, event?, tenant_key?, timeoutMs? }: an event of any type of the schema
+   * POST /__emu/ws/message { chat_id?, text?, msg_type?, content?, open_id?, chat_type?, timeoutMs? }: a user's message, kept in the chat's history
+   * POST /__emu/ws/card    { value?, tag?, form_value?, open_id?, message_id?, chat_id?, timeoutMs? }: a card button click
+   * each pushed over the long connection; the answer is { event_id, message_id?, ack: { code, data } }
+   * GET  /__emu/messages?chat_id=: the messages kept (every chat without chat_id)
+   * GET  /__emu/info: { url, appId, connections } (no secret)
+   */
+  async controlMore(url, body, send) {
+    const c = this.state.config;
+    const push = async (payload, extra = {}) => {
+      if (this.lc.status().connections === 0) return send(409, { error: 'no open long connection to push to: start a client (WSClient, feishu-edge dev) first', ...extra });
+      try {
+        const ack = await this.lc.pushEvent(payload, { timeoutMs: Math.min(Number(body.timeoutMs) || 10000, 60000) });
+        return send(200, { event_id: payload.header.event_id, ...extra, ack: { code: ack.code, data: ack.data } });
+      } catch (e) {
+        return send(504, { error: String(e?.message ?? e), ...extra });
+      }
+    };
+    const text = (v, fallback) => (typeof v === 'string' && v ? v.slice(0, 256) : fallback);
+    switch (url.pathname) {
+      case '/__emu/info':
+        send(200, { url: this.origin, appId: c.appId, connections: this.lc.status().connections });
+        return true;
+      case '/__emu/messages': {
+        const chat = url.searchParams.get('chat_id');
+        send(200, { items: [...this.state.messages.values()].filter((m) => !chat || m.chat_id === chat) });
+        return true;
+      }
+      case '/__emu/ws/event': {
+        const type = body.event_type;
+        const payload = typeof type === 'string' ? eventEnvelope(type, body.event, { appId: c.appId, tenantKey: text(body.tenant_key, 'tk_emu') }) : null;
+        if (!payload) send(400, { error: `event_type ${JSON.stringify(type)} is not an event type of the schema (catalog/schema.json lists them)` });
+        else await push(payload);
+        return true;
+      }
+      case '/__emu/ws/message': {
+        const chatId = text(body.chat_id, 'oc_emu_chat');
+        const openId = text(body.open_id, 'ou_emu_user');
+        const msgType = text(body.msg_type, 'text');
+        const content = typeof body.content === 'string' ? body.content : JSON.stringify(body.content ?? { text: typeof body.text === 'string' ? body.text : 'hello' });
+        const m = this.message({ msg_type: msgType, content }, { chat_id: chatId, sender: { id: openId, id_type: 'open_id', sender_type: 'user', tenant_key: 'tk_emu' } });
+        const id = openId.replace(/^ou_/, '');
+        const payload = eventEnvelope('im.message.receive_v1', {
+          sender: { sender_id: { open_id: openId, union_id: `on_${id}`, user_id: `u_${id}` }, sender_type: 'user', tenant_key: 'tk_emu' },
+          message: { message_id: m.message_id, root_id: '', parent_id: '', thread_id: '', chat_id: chatId, chat_type: text(body.chat_type, 'group'), message_type: msgType, content, create_time: m.create_time, update_time: m.update_time, mentions: [] },
+        }, { appId: c.appId });
+        await push(payload, { message_id: m.message_id });
+        return true;
+      }
+      case '/__emu/ws/card': {
+        const openId = text(body.open_id, 'ou_emu_user');
+        const id = openId.replace(/^ou_/, '');
+        const action = { tag: text(body.tag, 'button'), value: body.value && typeof body.value === 'object' ? body.value : {} };
+        if (body.form_value && typeof body.form_value === 'object') action.form_value = body.form_value;
+        const payload = eventEnvelope('card.action.trigger', {}, { appId: c.appId }) ?? { schema: '2.0', header: { event_id: `ev_${randomUUID().replace(/-/g, '')}`, event_type: 'card.action.trigger', create_time: String(Date.now()), token: '', app_id: c.appId, tenant_key: 'tk_emu' } };
+        payload.event = {
+          operator: { tenant_key: 'tk_emu', user_id: `u_${id}`, open_id: openId, union_id: `on_${id}` },
+          token: `c-${randomUUID()}`, action, host: 'im_message',
+          context: { open_message_id: text(body.message_id, 'om_emu_card'), open_chat_id: text(body.chat_id, 'oc_emu_chat') },
+        };
+        await push(payload);
+        return true;
+      }
+      default: return false;
+    }
+  },
+});
+// ---- end of issue 24's block ---------------------------------------------------------------
+
 export function startEmulator(options = {}) {
   const platform = new Platform(options);
   const server = http.createServer((req, res) => platform.serve(req, res));
   const { lc, state } = platform;
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject); // a port in use, say
     server.on('upgrade', (req, socket) => lc.upgrade(req, socket));
     server.listen(options.port ?? 0, '127.0.0.1', () => {
       const { port } = server.address();

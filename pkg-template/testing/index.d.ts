@@ -58,6 +58,12 @@ export interface Emulator {
   wsFault(kind: 'drop' | 'silent' | 'refuse' | 'endpoint', options?: Record<string, unknown>): Promise<unknown>;
   /** The long connection's counters. */
   wsStatus(): Promise<{ connections: number; silent: number; pending: number; [counter: string]: number }>;
+  /** The messages kept (sent by the app, or pushed by pushMessage), of one chat or all, oldest first, in the platform's item shape. */
+  messages(chatId?: string): Promise<Array<{ message_id: string; chat_id: string; msg_type: string; body: { content: string }; create_time: string; sender: { id: string; id_type: string; sender_type: string }; parent_id: string; root_id: string; thread_id: string; deleted: boolean; [field: string]: unknown }>>;
+  /** A user's message, kept in the chat's history and pushed over the long connection (rejects when no client is connected). */
+  pushMessage(message?: { chat_id?: string; text?: string; msg_type?: string; content?: string | object; open_id?: string; chat_type?: string; timeoutMs?: number }): Promise<{ event_id: string; message_id: string; ack: { code: number; data: unknown } }>;
+  /** A card button click (card.action.trigger) pushed over the long connection; `ack.data` is the handler's reply. */
+  pushCard(click?: { value?: Record<string, unknown>; tag?: string; form_value?: Record<string, unknown>; open_id?: string; message_id?: string; chat_id?: string; timeoutMs?: number }): Promise<{ event_id: string; ack: { code: number; data: unknown } }>;
   close(): Promise<void>;
 }
 

@@ -2,7 +2,7 @@
 // encrypted the way the platform sends them. Not part of the main bundle.
 import * as edge from 'feishu-edge';
 import { signEventAsync, encryptEventAsync } from 'feishu-edge';
-import { startEmulator } from './emulator.js';
+import { startEmulator, DEFAULT_APP_ID } from './emulator.js';
 import { loadSchema, sample, deepMerge } from './schema.js';
 
 export { encryptEventAsync };
@@ -21,9 +21,15 @@ export function encryptEvent(payload, encryptKey, iv) {
  * Starts a loopback emulator of the Open Platform (Node, Deno): token endpoints, messages,
  * CardKit, uploads, an echo for every other method, request recording and fault switches.
  */
-export async function createEmulator({ appId = 'cli_emu', appSecret = 'emu_secret_value', port, ...config } = {}) {
+export async function createEmulator({ appId = DEFAULT_APP_ID, appSecret = 'emu_secret_value', port, ...config } = {}) {
   const emu = await startEmulator({ appId, appSecret, port, ...config });
   const control = async (path, body) => (await fetch(emu.url + path, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) })).json();
+  const pushControl = async (path, body) => {
+    const res = await fetch(emu.url + path, { method: 'POST', body: JSON.stringify(body) });
+    const out = await res.json();
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${out.error ?? JSON.stringify(out)}`);
+    return out;
+  };
   return {
     url: emu.url,
     appId,
@@ -60,6 +66,15 @@ export async function createEmulator({ appId = 'cli_emu', appSecret = 'emu_secre
     wsFault: (kind, options) => emu.wsFault(kind, options),
     /** `{ connections, pings, acks, handshakes, refused, endpoint }`. */
     wsStatus: () => emu.wsStatus(),
+    /** The messages the emulator keeps (sent by the app, or pushed by pushMessage), of one chat or all, oldest first. */
+    messages: async (chatId) => (await control(`/__emu/messages${chatId ? `?chat_id=${encodeURIComponent(chatId)}` : ''}`)).items,
+    /**
+     * A user's message in a chat, kept in its history and pushed over the long connection:
+     * resolves with `{ event_id, message_id, ack }` (rejects when no client is connected or no ack comes).
+     */
+    pushMessage: (message = {}) => pushControl('/__emu/ws/message', message),
+    /** A card button click (`card.action.trigger`) pushed over the long connection: `ack.data` is the handler's reply. */
+    pushCard: (click = {}) => pushControl('/__emu/ws/card', click),
     close: () => emu.close(),
   };
 }
@@ -89,7 +104,7 @@ export const fixtures = {
    * every documented field filled with a plausible value; `overrides` are deep-merged into the
    * event body.
    */
-  event(type, overrides = {}, { token, eventId = nextId('ev'), appId = 'cli_emu', tenantKey = 'tk_test' } = {}) {
+  event(type, overrides = {}, { token, eventId = nextId('ev'), appId = DEFAULT_APP_ID, tenantKey = 'tk_test' } = {}) {
     const shape = loadSchema().events[type];
     const legacy = loadSchema().legacyEvents?.[type];
     if (shape === undefined && legacy !== undefined) {
@@ -109,14 +124,14 @@ export const fixtures = {
       event: deepMerge(body, overrides),
     };
   },
-  messageReceive({ text = 'hello', chatId = 'oc_test_chat', messageId = nextId('om'), openId = 'ou_test_user', chatType = 'group', token, eventId = nextId('ev'), appId = 'cli_emu', tenantKey = 'tk_test' } = {}) {
+  messageReceive({ text = 'hello', chatId = 'oc_test_chat', messageId = nextId('om'), openId = 'ou_test_user', chatType = 'group', token, eventId = nextId('ev'), appId = DEFAULT_APP_ID, tenantKey = 'tk_test' } = {}) {
     const now = String(Date.now());
     return fixtures.event('im.message.receive_v1', {
       sender: { sender_id: { open_id: openId, union_id: `on_${openId.replace(/^ou_/, '')}`, user_id: `u_${openId.replace(/^ou_/, '')}` }, sender_type: 'user', tenant_key: tenantKey },
       message: { message_id: messageId, root_id: '', parent_id: '', thread_id: '', chat_id: chatId, chat_type: chatType, message_type: 'text', content: JSON.stringify({ text }), create_time: now, update_time: now, mentions: [] },
     }, { token, eventId, appId, tenantKey });
   },
-  cardAction({ value = {}, openId = 'ou_test_user', messageId = 'om_card', chatId = 'oc_test_chat', token, eventId = nextId('ev'), tag = 'button', formValue, appId = 'cli_emu', tenantKey = 'tk_test', action: extra = {} } = {}) {
+  cardAction({ value = {}, openId = 'ou_test_user', messageId = 'om_card', chatId = 'oc_test_chat', token, eventId = nextId('ev'), tag = 'button', formValue, appId = DEFAULT_APP_ID, tenantKey = 'tk_test', action: extra = {} } = {}) {
     const action = { tag, value, ...extra };
     if (formValue) action.form_value = formValue;
     const id = openId.replace(/^ou_/, '');
@@ -134,7 +149,7 @@ export const fixtures = {
     };
   },
   /** Schema 1.0, as the platform pushes it. */
-  appTicket({ appId = 'cli_emu', ticket = 'ticket-emu', token } = {}) {
+  appTicket({ appId = DEFAULT_APP_ID, ticket = 'ticket-emu', token } = {}) {
     return { uuid: nextId('u'), token, ts: String(Date.now() / 1000), type: 'event_callback', event: { app_id: appId, app_ticket: ticket, type: 'app_ticket' } };
   },
   urlVerification({ challenge = nextId('challenge'), token } = {}) {

@@ -22,7 +22,7 @@ const { EventDispatcher, CardActionHandler, signEvent, computeSignature, adaptDe
 const SERVER = fileURLToPath(new URL('./adapters-server.mjs', import.meta.url));
 const KEY = 'ek_adapters';
 const TOKEN = 'vt_adapters';
-const event = (id) => ({ schema: '2.0', header: { event_id: id, event_type: 'im.message.receive_v1', token: TOKEN, app_id: 'cli_emu' }, event: { message: { message_id: 'om_1' } } });
+const event = (id) => ({ schema: '2.0', header: { event_id: id, event_type: 'im.message.receive_v1', token: TOKEN, app_id: 'cli_0123456789abcdef' }, event: { message: { message_id: 'om_1' } } });
 
 async function serve(handler) {
   const server = http.createServer(handler);

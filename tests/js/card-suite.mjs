@@ -2,7 +2,7 @@
 // escaping, callback parsing, and CardKit streaming against the emulator.
 import { assert, assertEqual, assertRejects } from './harness.mjs';
 
-const APP = { appId: 'cli_emu', appSecret: 'emu_secret_value' };
+const APP = { appId: 'cli_0123456789abcdef', appSecret: 'emu_secret_value' };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const control = async (emuUrl, path, body) => (await fetch(emuUrl + path, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) })).json();
 

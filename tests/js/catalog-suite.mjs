@@ -3,7 +3,7 @@
 // of the request. ctx.catalogRows: the TSV's rows, read by the runner (not the generated table).
 import { assert, assertEqual } from './harness.mjs';
 
-const APP = { appId: 'cli_emu', appSecret: 'emu_secret_value' };
+const APP = { appId: 'cli_0123456789abcdef', appSecret: 'emu_secret_value' };
 const control = async (emuUrl, path, body) => (await fetch(emuUrl + path, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) })).json();
 const encode = (s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 

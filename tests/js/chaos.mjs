@@ -96,7 +96,7 @@ export async function storeContract(ctx, store, { atomic = true, ttl = true } = 
   const emu = ctx.emuUrl;
   await fetch(`${emu}/__emu/reset`, { method: 'POST', body: '{}' });
   const scoped = { get: (key) => store.get(k + key), put: (key, v, o) => store.put(k + key, v, o), delete: (key) => store.delete(k + key) };
-  const app = { appId: 'cli_emu', appSecret: 'emu_secret_value', baseUrl: emu, tokenStore: scoped, logLevel: 'none' };
+  const app = { appId: 'cli_0123456789abcdef', appSecret: 'emu_secret_value', baseUrl: emu, tokenStore: scoped, logLevel: 'none' };
   const a = new ctx.FeishuClient(app);
   const b = new ctx.FeishuClient(app);
   assertEqual(await a.tokens.tenantAccessToken(), await b.tokens.tenantAccessToken(), 'shared token');

@@ -2,7 +2,7 @@
 // ctx: { FeishuClient, FeishuError, emuUrl, runtime, kv? (a real KV binding in workerd), hasEnv }
 import { assert, assertEqual, assertRejects } from './harness.mjs';
 
-const APP = { appId: 'cli_emu', appSecret: 'emu_secret_value' };
+const APP = { appId: 'cli_0123456789abcdef', appSecret: 'emu_secret_value' };
 
 function emulator(emuUrl) {
   const call = async (path, body) => {
@@ -141,7 +141,7 @@ export const clientTests = [
       const store = kv ?? memoryKv();
       const a = new FeishuClient({ ...APP, baseUrl: emuUrl, logLevel: 'none', tokenStore: store });
       await a.request({ path: 'im/v1/chats' });
-      const raw = await store.get('feishu-edge:cli_emu:tenant_access_token');
+      const raw = await store.get('feishu-edge:cli_0123456789abcdef:tenant_access_token');
       assert(raw, 'the store holds the token');
       const stored = JSON.parse(raw);
       assert(stored.token.startsWith('t-emu-') && stored.expiresAt > Date.now() / 1000 + 7000, raw);
@@ -151,7 +151,7 @@ export const clientTests = [
       assertEqual((await emu.log()).counts.tenantToken, 1, 'second client, same store: no new token request');
       await emu.revoke();
       await b.request({ path: 'im/v1/chats' });
-      const replaced = JSON.parse(await store.get('feishu-edge:cli_emu:tenant_access_token'));
+      const replaced = JSON.parse(await store.get('feishu-edge:cli_0123456789abcdef:tenant_access_token'));
       assert(replaced.token !== stored.token, 'a revoked token is replaced in the store too');
     },
   },
@@ -231,7 +231,7 @@ export const clientTests = [
       await emu.reset();
       const client = new FeishuClient({ ...APP, baseUrl: emuUrl, logLevel: 'none' });
       const res = await client.upload({ path: 'im/v1/images', fields: { image_type: 'message' }, files: { image: new Uint8Array([1, 2, 3, 4, 5]) } });
-      assertEqual(res.data.image_key, 'img_v3_5');
+      assert(/^img_v3_\w+$/.test(res.data.image_key), res.data.image_key);
       await client.upload({ path: 'im/v1/files', fields: { file_type: 'stream', file_name: 'a.txt' }, files: { file: { data: new Blob(['hello']), filename: 'a.txt', contentType: 'text/plain' } } });
       await client.upload({ path: 'drive/v1/medias/upload_all', fields: { size: 3 }, files: { file: new Uint8Array([7, 8, 9]).buffer } });
       const [img, file, media] = await emu.apiCalls();
@@ -240,6 +240,7 @@ export const clientTests = [
       assertEqual([file.form.file.filename, file.form.file.type, file.form.file.size, file.form.file_name], ['a.txt', 'text/plain', 5, 'a.txt']);
       assertEqual([media.form.size, media.form.file.bytes], ['3', [7, 8, 9]]);
       assert(img.contentType.startsWith('multipart/form-data; boundary='), img.contentType);
+      assertEqual([...await client.download({ path: 'im/v1/images/{image_key}', pathParams: { image_key: res.data.image_key } })], [1, 2, 3, 4, 5], 'the image downloads with its bytes');
       const bytes = await client.download({ path: 'im/v1/images/{image_key}', pathParams: { image_key: 'abc' } });
       assert(bytes instanceof Uint8Array, 'Uint8Array');
       assertEqual([...bytes], [0x89, 0x50, 0x4e, 0x47, 0x61, 0x62, 0x63]);
@@ -315,7 +316,7 @@ export const clientTests = [
       setEnv({ FEISHU_APP_ID: APP.appId, FEISHU_APP_SECRET: APP.appSecret, FEISHU_BASE_URL: emuUrl });
       try {
         const client = new FeishuClient({ logLevel: 'none' });
-        assertEqual(client.appId, 'cli_emu');
+        assertEqual(client.appId, 'cli_0123456789abcdef');
         assertEqual((await client.request({ path: 'im/v1/chats' })).code, 0);
       } finally {
         setEnv({ FEISHU_APP_ID: undefined, FEISHU_APP_SECRET: undefined, FEISHU_BASE_URL: undefined });

@@ -3,7 +3,7 @@
 // platform's parameter error for a call that breaks a method's schema.
 import { assert, assertEqual, assertRejects } from './harness.mjs';
 
-const APP = { appId: 'cli_emu', appSecret: 'emu_secret_value' };
+const APP = { appId: 'cli_0123456789abcdef', appSecret: 'emu_secret_value' };
 const fresh = async (ctx) => {
   await fetch(`${ctx.emuUrl}/__emu/reset`, { method: 'POST', body: '{}' });
   return new ctx.FeishuClient({ ...APP, baseUrl: ctx.emuUrl, logLevel: 'none' });

@@ -3,7 +3,7 @@
 // file belongs is refused by name, and a network error says where it was going and why.
 import { assert, assertEqual, assertRejects } from './harness.mjs';
 
-const APP = { appId: 'cli_emu', appSecret: 'emu_secret_value' };
+const APP = { appId: 'cli_0123456789abcdef', appSecret: 'emu_secret_value' };
 const thrown = (fn) => { try { fn(); } catch (e) { return e; } throw new Error('expected a throw'); };
 
 export const errorTests = [

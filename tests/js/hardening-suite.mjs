@@ -7,7 +7,7 @@ import { latentStore } from './trust-suite.mjs';
 
 const KEY = 'ek_hardening_key';
 const TOKEN = 'vt_hardening_token';
-const APP = { appId: 'cli_emu', appSecret: 'emu_secret_value' };
+const APP = { appId: 'cli_0123456789abcdef', appSecret: 'emu_secret_value' };
 const quiet = { logLevel: 'none' };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const uniq = (p) => `${p}_${Date.now()}_${Math.random().toString(36).slice(2)}`;
@@ -15,7 +15,7 @@ const control = async (emuUrl, path, body) => (await fetch(emuUrl + path, body =
 const signed = async (ctx, payload) => Object.values(await ctx.signEventAsync(payload, { encryptKey: KEY }));
 const cardAction = (eventId) => ({
   schema: '2.0',
-  header: { event_id: eventId, event_type: 'card.action.trigger', create_time: '1700000000000', token: TOKEN, app_id: 'cli_emu', tenant_key: 'tk_1' },
+  header: { event_id: eventId, event_type: 'card.action.trigger', create_time: '1700000000000', token: TOKEN, app_id: 'cli_0123456789abcdef', tenant_key: 'tk_1' },
   event: { operator: { open_id: 'ou_op' }, action: { tag: 'button', value: { k: 1 } }, context: { open_message_id: 'om_1', open_chat_id: 'oc_1' } },
 });
 /** Return values no JSON.stringify accepts: what an ORM hands back, a cycle, a throwing toJSON. */
@@ -151,7 +151,7 @@ export const hardeningTests = [
         .register({ 'im.message.receive_v1': () => { runs++; } });
       const event = messageEvent(uniq('ev_budget'), TOKEN);
       // Another delivery's claim is already there (a duplicate in flight).
-      await store.putIfAbsent(`feishu-edge:event:cli_emu:2.0:${event.header.event_id}`, 'claim:other', { expirationTtl: 120 });
+      await store.putIfAbsent(`feishu-edge:event:cli_0123456789abcdef:2.0:${event.header.event_id}`, 'claim:other', { expirationTtl: 120 });
       const started = Date.now();
       const r = await d.invoke(...(await signed(ctx, event)));
       const took = Date.now() - started;
@@ -254,7 +254,7 @@ export const hardeningTests = [
       await make().invoke(...(await signed(ctx, a)));
       await make().invoke(...(await signed(ctx, b)));
       assertEqual(runs, 2);
-      assert(store.map.has(`feishu-edge:event:cli_emu:2.0:${id}`) && store.map.has(`feishu-edge:event:cli_other:2.0:${id}`), JSON.stringify([...store.map.keys()]));
+      assert(store.map.has(`feishu-edge:event:cli_0123456789abcdef:2.0:${id}`) && store.map.has(`feishu-edge:event:cli_other:2.0:${id}`), JSON.stringify([...store.map.keys()]));
     },
   },
   {

@@ -3,7 +3,7 @@
 // simple helper sends.
 import { assert, assertEqual, assertRejects } from './harness.mjs';
 
-const APP = { appId: 'cli_emu', appSecret: 'emu_secret_value' };
+const APP = { appId: 'cli_0123456789abcdef', appSecret: 'emu_secret_value' };
 const control = async (emuUrl, path, body) => (await fetch(emuUrl + path, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) })).json();
 const calls = async (emuUrl) => (await control(emuUrl, '/__emu/log')).requests.filter((r) => !r.path.startsWith('auth/v3/'));
 const fresh = async (ctx, config = {}) => {
@@ -41,7 +41,7 @@ export const helperTests = [
       await client.im.reply('om_1', 'thanks', { inThread: true });
       await client.im.updateCard('om_2', new ctx.Card().markdown('updated'));
       await client.im.recall('om_3');
-      assertEqual(await client.im.uploadImage(new Uint8Array([1, 2, 3])), 'img_v3_3');
+      assert(/^img_v3_\w+$/.test(await client.im.uploadImage(new Uint8Array([1, 2, 3]))), 'an image key');
       await client.im.uploadFile(new Uint8Array([9, 9]), 'report.pdf', { fileType: 'pdf' });
       const bytes = await client.im.downloadResource('om_4', 'file_k', 'image');
       assertEqual(new TextDecoder().decode(bytes), 'resource:file_k:image');
@@ -102,7 +102,7 @@ export const helperTests = [
       const client = await fresh(ctx, { oauthExpire: 100 });
       const url = new URL(client.oauth.authorizeUrl({ redirectUri: 'https://app.example/cb', scopes: ['contact:user.base:readonly', 'offline_access'], state: 'st-1' }));
       assertEqual([url.origin + url.pathname, url.searchParams.get('client_id'), url.searchParams.get('redirect_uri'), url.searchParams.get('scope'), url.searchParams.get('state'), url.searchParams.get('response_type')],
-        [`${ctx.emuUrl}/open-apis/authen/v1/authorize`, 'cli_emu', 'https://app.example/cb', 'contact:user.base:readonly offline_access', 'st-1', 'code']);
+        [`${ctx.emuUrl}/open-apis/authen/v1/authorize`, 'cli_0123456789abcdef', 'https://app.example/cb', 'contact:user.base:readonly offline_access', 'st-1', 'code']);
       const token = await client.oauth.exchangeCode('code-ok', { redirectUri: 'https://app.example/cb', store: true });
       assertEqual([token.access_token, token.refresh_token, token.openId], ['u-oauth-1', 'r-oauth-1', 'ou_oauth_user']);
       assert(token.expiresAt > Date.now() / 1000, 'absolute expiry');
@@ -114,7 +114,7 @@ export const helperTests = [
       const err = await assertRejects(client.oauth.exchangeCode('code-bad', { redirectUri: 'x' }));
       assertEqual([err.kind, err.code], ['api', 20003]);
       const grant = (await control(ctx.emuUrl, '/__emu/log')).requests.find((r) => r.path === 'authen/v2/oauth/token');
-      assertEqual([grant.body.grant_type, grant.body.client_id, grant.authorization], ['authorization_code', 'cli_emu', null]);
+      assertEqual([grant.body.grant_type, grant.body.client_id, grant.authorization], ['authorization_code', 'cli_0123456789abcdef', null]);
     },
   },
   {

@@ -4,7 +4,7 @@
 // environment. ctx as in client-suite.
 import { assert, assertEqual, assertRejects } from './harness.mjs';
 
-const APP = { appId: 'cli_emu', appSecret: 'emu_secret_value' };
+const APP = { appId: 'cli_0123456789abcdef', appSecret: 'emu_secret_value' };
 const control = async (emuUrl, path, body) => (await fetch(emuUrl + path, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) })).json();
 const messageOf = (f) => { try { f(); } catch (e) { return e; } return null; };
 
@@ -144,7 +144,7 @@ export const migrationTests = [
       }
       let runs = 0;
       const d = new ctx.EventDispatcher({ verificationToken: 'vt', logLevel: 'none' }).register({ 'im.message.receive_v1': () => { runs++; }, 'card.action.trigger': () => ({ toast: { type: 'info', content: 'ok' } }) });
-      const event = (type) => ({ schema: '2.0', header: { event_id: `ev_${type}_${Math.random()}`, event_type: type, token: 'vt', app_id: 'cli_emu' }, event: {} });
+      const event = (type) => ({ schema: '2.0', header: { event_id: `ev_${type}_${Math.random()}`, event_type: type, token: 'vt', app_id: 'cli_0123456789abcdef' }, event: {} });
       // The official custom adapter: the parsed body with the request's headers on its prototype.
       const data = Object.assign(Object.create({ headers: { 'content-type': 'application/json' } }), event('card.action.trigger'));
       assertEqual(await d.invoke(data), { toast: { type: 'info', content: 'ok' } });

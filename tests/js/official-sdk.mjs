@@ -9,7 +9,7 @@ import { loadSchema, sample, violation } from '../../pkg/testing/schema.js';
 
 const emu = await startEmulator();
 const schema = loadSchema();
-const client = new lark.Client({ appId: 'cli_emu', appSecret: 'emu_secret_value', domain: emu.url, loggerLevel: lark.LoggerLevel.error });
+const client = new lark.Client({ appId: 'cli_0123456789abcdef', appSecret: 'emu_secret_value', domain: emu.url, loggerLevel: lark.LoggerLevel.error });
 let seed = 2024;
 const rand = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
 const candidates = Object.entries(schema.methods).filter(([, m]) => !/[bm]/.test(m.k ?? ''));

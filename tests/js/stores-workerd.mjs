@@ -64,7 +64,7 @@ try {
     const ids = ['q_ev_1', 'q_ev_2', 'q_ev_3'].map((id) => `${id}_${Date.now()}`);
     const statuses = [];
     for (const id of ids) {
-      const event = { schema: '2.0', header: { event_id: id, event_type: 'im.message.receive_v1', token: 't', app_id: 'cli_emu', tenant_key: 'tk' }, event: { message: { message_id: `om_${id}` } } };
+      const event = { schema: '2.0', header: { event_id: id, event_type: 'im.message.receive_v1', token: 't', app_id: 'cli_0123456789abcdef', tenant_key: 'tk' }, event: { message: { message_id: `om_${id}` } } };
       const { body, headers } = (await pkg.signEventAsync(event, { encryptKey: 'ek_queue_key' }));
       // Delivered twice: the duplicate is queued too, and de-duplicated by the consumer.
       for (let i = 0; i < 2; i++) statuses.push((await mf.dispatchFetch('http://worker/webhook', { method: 'POST', body, headers })).status);

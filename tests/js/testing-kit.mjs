@@ -25,7 +25,7 @@ const tests = [
       let seen;
       const d = new EventDispatcher({ encryptKey: KEY, verificationToken: TOKEN }).register({ 'im.message.receive_v1': (data) => { seen = data; } });
       assertEqual((await d.handle(request(push))).status, 200);
-      assertEqual([seen.sender.sender_id.union_id, seen.tenant_key, seen.app_id], [sender.sender_id.union_id, 'tk_test', 'cli_emu']);
+      assertEqual([seen.sender.sender_id.union_id, seen.tenant_key, seen.app_id], [sender.sender_id.union_id, 'tk_test', 'cli_0123456789abcdef']);
     },
   },
   {
@@ -34,9 +34,9 @@ const tests = [
       let ctxSeen, action;
       const h = new CardActionHandler({ encryptKey: KEY, verificationToken: TOKEN }, (data, ctx) => { ctxSeen = ctx; action = parseAction(data); return {}; });
       const push = fixtures.cardAction({ value: { k: 1 }, token: TOKEN, tag: 'multi_select_static', action: { options: ['a', 'b'] } });
-      assertEqual([push.event.host, push.event.operator.tenant_key, push.header.app_id, push.header.tenant_key], ['im_message', 'tk_test', 'cli_emu', 'tk_test']);
+      assertEqual([push.event.host, push.event.operator.tenant_key, push.header.app_id, push.header.tenant_key], ['im_message', 'tk_test', 'cli_0123456789abcdef', 'tk_test']);
       assertEqual((await h.handle(request(push))).status, 200);
-      assertEqual([ctxSeen.appId, ctxSeen.tenantKey], ['cli_emu', 'tk_test']);
+      assertEqual([ctxSeen.appId, ctxSeen.tenantKey], ['cli_0123456789abcdef', 'tk_test']);
       assertEqual([action.tenantKey, action.options, action.unionId], ['tk_test', ['a', 'b'], 'on_test_user']);
     },
   },

@@ -5,7 +5,7 @@ import { messageEvent } from './webhook-suite.mjs';
 
 const KEY = 'ek_trust_key';
 const TOKEN = 'vt_trust_token';
-const APP = { appId: 'cli_emu', appSecret: 'emu_secret_value' };
+const APP = { appId: 'cli_0123456789abcdef', appSecret: 'emu_secret_value' };
 const quiet = { logLevel: 'none' };
 const post = (body, headers = {}) => new Request('https://bot.example/webhook', { method: 'POST', body, headers });
 const control = async (emuUrl, path, body) => (await fetch(emuUrl + path, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) })).json();
@@ -71,7 +71,7 @@ export const trustTests = [
       await client.tokens.storeAppTicket('real-ticket');
       const card = new ctx.CardActionHandler({ encryptKey: KEY, client, ...quiet }, () => ({}));
       const events = new ctx.EventDispatcher({ encryptKey: KEY, client, ...quiet });
-      const forged = JSON.stringify({ uuid: 'u2', token: 'x', ts: '1', type: 'event_callback', event: { type: 'app_ticket', app_id: 'cli_emu', app_ticket: 'forged' } });
+      const forged = JSON.stringify({ uuid: 'u2', token: 'x', ts: '1', type: 'event_callback', event: { type: 'app_ticket', app_id: 'cli_0123456789abcdef', app_ticket: 'forged' } });
       assertEqual((await card.invoke(forged, {})).status, 401);
       assertEqual((await events.invoke(forged, {})).status, 401);
       await client.tokens.appAccessToken().catch(() => {}); // the emulator knows no such ticket: only what was sent matters

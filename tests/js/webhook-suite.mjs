@@ -8,7 +8,7 @@ const TOKEN = 'vt_suite_token';
 
 export const messageEvent = (eventId = 'ev_1', token = TOKEN) => ({
   schema: '2.0',
-  header: { event_id: eventId, event_type: 'im.message.receive_v1', create_time: '1700000000000', token, app_id: 'cli_emu', tenant_key: 'tk_1' },
+  header: { event_id: eventId, event_type: 'im.message.receive_v1', create_time: '1700000000000', token, app_id: 'cli_0123456789abcdef', tenant_key: 'tk_1' },
   event: {
     sender: { sender_id: { open_id: 'ou_sender', user_id: 'u1' }, sender_type: 'user', tenant_key: 'tk_1' },
     message: { message_id: 'om_1', chat_id: 'oc_1', chat_type: 'group', message_type: 'text', content: JSON.stringify({ text: 'hello bot' }), create_time: '1700000000000' },
@@ -143,12 +143,12 @@ export const webhookTests = [
       const emu = ctx.emuUrl;
       await fetch(`${emu}/__emu/reset`, { method: 'POST', body: '{}' });
       const store = ctx.kv ?? memoryKv();
-      const client = new ctx.FeishuClient({ appId: 'cli_emu', appSecret: 'emu_secret_value', appType: 'marketplace', baseUrl: emu, tokenStore: store, logLevel: 'none' });
+      const client = new ctx.FeishuClient({ appId: 'cli_0123456789abcdef', appSecret: 'emu_secret_value', appType: 'marketplace', baseUrl: emu, tokenStore: store, logLevel: 'none' });
       const d = new ctx.EventDispatcher({ encryptKey: KEY, verificationToken: TOKEN, client });
-      const ticket = { uuid: `u_${Date.now()}`, token: TOKEN, ts: '1700000000.1', type: 'event_callback', event: { app_id: 'cli_emu', app_ticket: 'ticket-emu', type: 'app_ticket' } };
+      const ticket = { uuid: `u_${Date.now()}`, token: TOKEN, ts: '1700000000.1', type: 'event_callback', event: { app_id: 'cli_0123456789abcdef', app_ticket: 'ticket-emu', type: 'app_ticket' } };
       const res = await d.handle(await signedRequest(ctx, ticket));
       assertEqual(res.status, 200);
-      assertEqual(await store.get('feishu-edge:cli_emu:app_ticket'), 'ticket-emu');
+      assertEqual(await store.get('feishu-edge:cli_0123456789abcdef:app_ticket'), 'ticket-emu');
       const token = await client.tokens.tenantAccessToken('tenant-x');
       assert(token.startsWith('t-tenant-x-emu-'), token);
     },

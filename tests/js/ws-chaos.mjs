@@ -39,7 +39,7 @@ export async function wsChaos({ events = 1000, clients = 1, store, seed = 11, co
   let pushes = 0, repushed = 0, drops = 0, silences = 0, next = 0;
   const started = Date.now();
   const one = async (i) => {
-    const event = { schema: '2.0', header: { event_id: `chaos_ws_${seed}_${i}`, event_type: 'im.message.receive_v1', app_id: 'cli_emu', tenant_key: 'tk' }, event: { message: { message_id: `om_${i}` } } };
+    const event = { schema: '2.0', header: { event_id: `chaos_ws_${seed}_${i}`, event_type: 'im.message.receive_v1', app_id: 'cli_0123456789abcdef', tenant_key: 'tk' }, event: { message: { message_id: `om_${i}` } } };
     for (let attempt = 0; ; attempt++) {
       if (attempt) repushed++;
       // Faults at random, about one push in forty.

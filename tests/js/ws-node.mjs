@@ -77,7 +77,7 @@ const tests = [
       const script = `
         import WebSocket from 'ws';
         const { WSClient, EventDispatcher } = await import(${JSON.stringify(new URL('../../pkg/node.js', import.meta.url).href)});
-        const ws = new WSClient({ appId: 'cli_emu', appSecret: 'emu_secret_value', baseUrl: ${JSON.stringify(emu.url)}, WebSocket, logLevel: 'none' });
+        const ws = new WSClient({ appId: 'cli_0123456789abcdef', appSecret: 'emu_secret_value', baseUrl: ${JSON.stringify(emu.url)}, WebSocket, logLevel: 'none' });
         await ws.start({ eventDispatcher: new EventDispatcher({}) });
         await ws.close();
         console.log('closed');`;

@@ -5,7 +5,7 @@
 import { assert, assertEqual, assertRejects } from './harness.mjs';
 import { messageEvent } from './webhook-suite.mjs';
 
-const APP = { appId: 'cli_emu', appSecret: 'emu_secret_value' };
+const APP = { appId: 'cli_0123456789abcdef', appSecret: 'emu_secret_value' };
 const FAST = { PingInterval: 1, ReconnectCount: -1, ReconnectInterval: 0.3, ReconnectNonce: 0.1 };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const uniq = (p) => `${p}_${Date.now()}_${Math.random().toString(36).slice(2)}`;
@@ -29,7 +29,7 @@ const until = async (what, check, ms = 8000) => {
 };
 const cardEvent = (eventId) => ({
   schema: '2.0',
-  header: { event_id: eventId, event_type: 'card.action.trigger', create_time: '1700000000000', app_id: 'cli_emu', tenant_key: 'tk_1' },
+  header: { event_id: eventId, event_type: 'card.action.trigger', create_time: '1700000000000', app_id: 'cli_0123456789abcdef', tenant_key: 'tk_1' },
   event: { operator: { open_id: 'ou_op' }, action: { tag: 'button', value: { k: 1 } }, context: { open_message_id: 'om_1' } },
 });
 

@@ -94,7 +94,7 @@ const tests = [
     name: 'tokens live in the KV namespace; forged requests are refused',
     async fn({ mf }) {
       const kv = await mf.getKVNamespace('TOKENS');
-      const stored = JSON.parse(await kv.get('feishu-edge:cli_emu:tenant_access_token'));
+      const stored = JSON.parse(await kv.get('feishu-edge:cli_0123456789abcdef:tenant_access_token'));
       assert(stored.token.startsWith('t-emu-') && stored.expiresAt > Date.now() / 1000, 'token in KV');
       const forged = await send(mf, '/webhook/event', fixtures.messageReceive({ token: TOKEN }), { encryptKey: 'not the key' });
       assertEqual([forged.status, (await forged.json()).error], [401, 'signature_mismatch']);
