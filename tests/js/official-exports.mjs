@@ -132,11 +132,11 @@ tests.push(
     name: 'a Client takes DefaultCache (and internalCache) as its official `cache` option',
     async fn() {
       const cache = new ours.DefaultCache();
-      const client = new ours.Client({ appId: 'cli_emu', appSecret: 'emu_secret_value', domain: emu.url, cache, logger: quiet });
+      const client = new ours.Client({ appId: 'cli_0123456789abcdef', appSecret: 'emu_secret_value', domain: emu.url, cache, logger: quiet });
       const r = await client.im.v1.chat.list({ params: { page_size: 1 } });
       assertEqual(r.code, 0);
       assert([...cache.values.values()].some((e) => typeof e.value === 'string' && e.value.includes('t-emu-')), 'the tenant token is in the cache');
-      const shared = new ours.Client({ appId: 'cli_emu', appSecret: 'emu_secret_value', domain: emu.url, cache: ours.internalCache, logger: quiet });
+      const shared = new ours.Client({ appId: 'cli_0123456789abcdef', appSecret: 'emu_secret_value', domain: emu.url, cache: ours.internalCache, logger: quiet });
       assertEqual((await shared.im.v1.chat.list({ params: { page_size: 1 } })).code, 0);
     },
   },
@@ -169,13 +169,13 @@ tests.push(
           .replace('&with_partial_message=false', ''));
         return { reply: [reply.content, reply.sender.sender_type, reply.status], records: Object.keys(records), parts, log };
       };
-      const theirs = await run(official, new official.Client({ appId: 'cli_emu', appSecret: 'emu_secret_value', domain: emu.url, loggerLevel: official.LoggerLevel.error }));
-      const mine = await run(ours, new ours.Client({ appId: 'cli_emu', appSecret: 'emu_secret_value', domain: emu.url, logger: quiet }));
+      const theirs = await run(official, new official.Client({ appId: 'cli_0123456789abcdef', appSecret: 'emu_secret_value', domain: emu.url, loggerLevel: official.LoggerLevel.error }));
+      const mine = await run(ours, new ours.Client({ appId: 'cli_0123456789abcdef', appSecret: 'emu_secret_value', domain: emu.url, logger: quiet }));
       assertEqual(mine.reply, ['Hello from Aily', 'ASSISTANT', 'COMPLETED']);
       assertEqual(mine.parts, [['IN_PROGRESS', 'Hello fr'], ['COMPLETED', 'Hello from Aily']]);
       assertEqual(mine, theirs);
       await control('/__emu/reset', { aily: { statuses: ['FAILED'] } });
-      const aily = new ours.Aily({ client: new ours.Client({ appId: 'cli_emu', appSecret: 'emu_secret_value', domain: emu.url, logger: quiet }) });
+      const aily = new ours.Aily({ client: new ours.Client({ appId: 'cli_0123456789abcdef', appSecret: 'emu_secret_value', domain: emu.url, logger: quiet }) });
       await assertRejects(aily.completions.create({ ailyAppId: 'spring_1', message: 'hi' }), (e) => assertEqual([e instanceof ours.FeishuError, e.status], [true, 3]));
       await control('/__emu/reset');
     },
@@ -198,7 +198,7 @@ tests.push(
     async fn() {
       await control('/__emu/reset');
       const seen = [];
-      const client = new ours.Client({ appId: 'cli_emu', clientAssertionProvider: provider(seen), domain: emu.url, logger: quiet });
+      const client = new ours.Client({ appId: 'cli_0123456789abcdef', clientAssertionProvider: provider(seen), domain: emu.url, logger: quiet });
       const r = await client.im.v1.chat.list({ params: { page_size: 1 } });
       assertEqual(r.code, 0);
       await client.im.v1.chat.list({ params: { page_size: 1 } });
@@ -207,13 +207,13 @@ tests.push(
       assertEqual(log.counts.assertionExchange, 1);
       assertEqual(log.counts.tenantToken, undefined, 'no secret-based token request');
       const exchange = log.requests.find((q) => q.path === 'oauth/v3/token');
-      assertEqual([exchange.body.grant_type, exchange.body.client_id], ['urn:ietf:params:oauth:grant-type:jwt-bearer', 'cli_emu']);
+      assertEqual([exchange.body.grant_type, exchange.body.client_id], ['urn:ietf:params:oauth:grant-type:jwt-bearer', 'cli_0123456789abcdef']);
     },
   },
   {
     name: 'keyless Client: the official errors (7102 provider failure, 7101 empty, the exchange refused, ISV refused)',
     async fn() {
-      const make = (p, extra = {}) => new ours.Client({ appId: 'cli_emu', clientAssertionProvider: p, domain: emu.url, logger: quiet, retry: { maxAttempts: 1 }, ...extra });
+      const make = (p, extra = {}) => new ours.Client({ appId: 'cli_0123456789abcdef', clientAssertionProvider: p, domain: emu.url, logger: quiet, retry: { maxAttempts: 1 }, ...extra });
       const call = (c) => c.im.v1.chat.list({ params: { page_size: 1 } });
       await assertRejects(call(make({ retrieveToken() { throw new Error('signer down'); } })), (e) => {
         assert(e instanceof ours.ClientAssertionError && e instanceof ours.FeishuError, String(e));
@@ -229,7 +229,7 @@ tests.push(
       try { make(provider(), { appType: ours.AppType.ISV }); } catch (e) { isv = e; }
       assert(isv instanceof ours.ClientAssertionError && isv.code === 7100, String(isv));
       let none;
-      try { new ours.Client({ appId: 'cli_emu', domain: emu.url }); } catch (e) { none = e; }
+      try { new ours.Client({ appId: 'cli_0123456789abcdef', domain: emu.url }); } catch (e) { none = e; }
       assert(none && /appSecret/.test(none.message), 'no secret and no provider is refused');
     },
   },
@@ -238,14 +238,14 @@ tests.push(
     async fn() {
       await control('/__emu/reset');
       const seen = [];
-      const ws = new ours.WSClient({ appId: 'cli_emu', clientAssertionProvider: provider(seen), domain: emu.url, logger: quiet, autoReconnect: false });
+      const ws = new ours.WSClient({ appId: 'cli_0123456789abcdef', clientAssertionProvider: provider(seen), domain: emu.url, logger: quiet, autoReconnect: false });
       const dispatcher = new ours.EventDispatcher({}).register({});
       await ws.start({ eventDispatcher: dispatcher });
       assertEqual(ws.getConnectionStatus().state, 'open');
       assertEqual(seen, [host]);
       assertEqual((await control('/__emu/log')).counts.wsAssertion, 1);
       await ws.close();
-      const bad = new ours.WSClient({ appId: 'cli_emu', clientAssertionProvider: { retrieveToken: async () => ({ value: 'forged' }) }, domain: emu.url, logger: quiet, autoReconnect: false });
+      const bad = new ours.WSClient({ appId: 'cli_0123456789abcdef', clientAssertionProvider: { retrieveToken: async () => ({ value: 'forged' }) }, domain: emu.url, logger: quiet, autoReconnect: false });
       await assertRejects(bad.start({ eventDispatcher: dispatcher }));
       await bad.close();
     },
