@@ -253,10 +253,10 @@ export class WSClient {
       }
       const init = { method: 'POST', headers, body, signal: controller.signal };
       const res = await Promise.race([Promise.resolve().then(() => fetchFn(url, init)), deadline]);
-      const body = await Promise.race([readLimited(res, req.maxBytes), deadline]);
+      const reply = await Promise.race([readLimited(res, req.maxBytes), deadline]);
       if (controller.signal.aborted && !timedOut) return [];
       const reset = res.headers?.get?.('x-ogw-ratelimit-reset');
-      return core.endpointReply(Number(res.status) || 0, reset == null ? undefined : String(reset), body);
+      return core.endpointReply(Number(res.status) || 0, reset == null ? undefined : String(reset), reply);
     } catch (e) {
       if (controller.signal.aborted && !timedOut) return []; // closed
       return core.endpointFailed(timedOut, timedOut ? '' : String(e?.message ?? e));
