@@ -103,13 +103,13 @@ const tests = [
       // Prints how long the process lingered after close() was called.
       const scripts = {
         endpoint: `
-          const ws = new WSClient({ appId: 'cli_emu', appSecret: 'emu_secret_value', baseUrl: URL_, WebSocket, logLevel: 'none' });
+          const ws = new WSClient({ appId: 'cli_0123456789abcdef', appSecret: 'emu_secret_value', baseUrl: URL_, WebSocket, logLevel: 'none' });
           ws.start({ eventDispatcher: new EventDispatcher({}) }).catch(() => {});
           await new Promise((r) => setTimeout(r, 300));
           t0 = Date.now();
           await ws.close();`,
         handler: `
-          const ws = new WSClient({ appId: 'cli_emu', appSecret: 'emu_secret_value', baseUrl: URL_, WebSocket, logLevel: 'none' });
+          const ws = new WSClient({ appId: 'cli_0123456789abcdef', appSecret: 'emu_secret_value', baseUrl: URL_, WebSocket, logLevel: 'none' });
           await ws.start({ eventDispatcher: new EventDispatcher({ logLevel: 'none' }).register({ 'im.message.receive_v1': () => {
             t0 = Date.now();
             ws.close();
