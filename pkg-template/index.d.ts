@@ -119,6 +119,13 @@ export interface FeishuClientOptions {
   loggerLevel?: LoggerLevel;
   /** Not used: requests go through the runtime's fetch (pass `fetch` to customize); giving it is a `config` error saying so. */
   httpInstance?: never;
+  /**
+   * The error contract for a 2xx reply whose envelope `code` is not 0 (after the retries and
+   * the token refresh): `true` rejects with a FeishuError (kind 'api'); `false` resolves with the
+   * envelope, as the official SDK does (`if (res.code !== 0) …`). Default: `true` on
+   * `FeishuClient`, `false` on `Client`. A non-2xx reply rejects either way.
+   */
+  rejectOnApiError?: boolean;
   /** Where tokens (and app tickets) are cached; default: this isolate's memory. */
   tokenStore?: KVLike;
   /** Per-request timeout (default 10000; 0 disables). The request is aborted, and the call ends then even when a custom `fetch` ignores the abort signal. */
@@ -221,6 +228,16 @@ export declare class FeishuError extends Error {
   readonly reason?: WebhookRejection | CardValidationReason;
   /** For kind 'invalid_card': the offending element's JSON path. */
   readonly path?: string;
+  /** The reply the call failed on, where an axios error has it (absent when there was none: a timeout, a network error). */
+  readonly response?: FeishuErrorResponse;
+}
+
+/** A failed call's reply: `data` is the parsed body (the envelope), or its text when it is not JSON. */
+export interface FeishuErrorResponse {
+  readonly status: number;
+  readonly data: any;
+  /** Lower-case names. */
+  readonly headers: Record<string, string>;
 }
 
 // ---- Webhooks ----
@@ -747,8 +764,14 @@ export interface ByCardData {
 /** The official SDK's `messageCard`: `defaultCard({ title, content })` → a schema 1.0 card's JSON text, as the official SDK writes it. */
 export declare const messageCard: { readonly defaultCard: (variables: { title?: string; content?: string }) => string };
 
-/** The official SDK's name for `FeishuClient`. */
-export { FeishuClient as Client };
+/**
+ * The official SDK's client: a FeishuClient with the official error contract (a 2xx reply whose
+ * `code` is not 0 resolves with the envelope; `rejectOnApiError: true` makes it reject).
+ */
+export declare class Client extends FeishuClient {
+  constructor(options?: FeishuClientOptions);
+  asUser(userAccessToken: string): Client;
+}
 
 export interface FeishuClient extends Catalog {}
 

@@ -165,6 +165,11 @@ pub struct Config {
     /// `base64(helpDeskId:helpDeskToken)`, sent as `X-Lark-Helpdesk-Authorization: Bearer …` by
     /// calls that ask for it (`withHelpDeskCredential()`).
     pub helpdesk_credential: Option<Secret>,
+    /// The JS client's error contract (`rejectOnApiError`): `true` (the default, and
+    /// `FeishuClient`'s) rejects a 2xx reply whose envelope `code` is not 0 with a typed error;
+    /// `false` (the official `Client`'s) resolves it with the envelope. See
+    /// [`crate::request::envelope::settle`]. The Rust API always returns the error.
+    pub reject_on_api_error: bool,
     api_base: String,
     accounts_base: String,
 }
@@ -182,6 +187,7 @@ impl Config {
             refresh_margin_secs: 180,
             disable_token_cache: false,
             helpdesk_credential: None,
+            reject_on_api_error: true,
             api_base: Region::Feishu.api_base().to_string(),
             accounts_base: Region::Feishu.accounts_base().to_string(),
         }
@@ -361,6 +367,8 @@ pub struct ClientOptions {
     pub disable_token_cache: Option<bool>,
     /// The help desk's id and token (the official `helpDeskId` / `helpDeskToken`).
     pub helpdesk: Option<(String, String)>,
+    /// See [`Config::reject_on_api_error`].
+    pub reject_on_api_error: Option<bool>,
 }
 
 /// Overrides of [`RetryPolicy`] fields.
@@ -378,7 +386,7 @@ pub struct RetryOptions {
 
 /// Every client option, the ones the JS layer keeps (functions and stores) included, so an
 /// unknown one can be matched against them all.
-pub const CLIENT_OPTION_NAMES: [&str; 19] = [
+pub const CLIENT_OPTION_NAMES: [&str; 20] = [
     "appId",
     "appSecret",
     "region",
@@ -398,6 +406,7 @@ pub const CLIENT_OPTION_NAMES: [&str; 19] = [
     "helpDeskId",
     "helpDeskToken",
     "httpInstance",
+    "rejectOnApiError",
 ];
 
 /// Where the client's host comes from: `region`, `baseUrl`, or the official `domain`
@@ -501,6 +510,7 @@ impl ClientOptions {
             retry,
             disable_token_cache: r.boolean("disableTokenCache")?,
             helpdesk,
+            reject_on_api_error: r.boolean("rejectOnApiError")?,
         };
         r.finish(&CLIENT_OPTION_NAMES)?;
         Ok(options)
@@ -526,6 +536,7 @@ impl ClientOptions {
         }
         c.max_reply_bytes = self.max_reply_bytes.unwrap_or(c.max_reply_bytes);
         c.disable_token_cache = self.disable_token_cache.unwrap_or(false);
+        c.reject_on_api_error = self.reject_on_api_error.unwrap_or(true);
         if let Some((id, token)) = self.helpdesk {
             use base64::Engine;
             let credential =

@@ -12,6 +12,8 @@ pub mod fetch;
 #[cfg(feature = "client")]
 pub mod helpers;
 pub mod logger;
+#[cfg(feature = "client")]
+pub mod response;
 pub mod runtime;
 pub mod store;
 #[cfg(feature = "client")]

@@ -1,0 +1,53 @@
+//! A failed call's reply on its error, where an axios error has it: `e.response.status`,
+//! `e.response.data` (the parsed envelope, or the body's text when it is not JSON) and
+//! `e.response.headers` (lower-case names), so catch blocks written for the official node-sdk
+//! (`JSON.stringify(e.response.data)`) read it. Built only when a call fails on a reply.
+
+use super::error::to_js;
+use crate::error::Error;
+use crate::request::envelope::OVERSIZED_REPLY;
+use crate::transport::HttpResponse;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(inline_js = r#"
+export function withResponse(error, status, text, reply, keptJson) {
+  let data = text;
+  if (text !== '') {
+    try { data = JSON.parse(text); } catch { /* not JSON: its text, as axios keeps it */ }
+  }
+  // fetchOnce's reply holds the Headers at [3]; without them, the headers the core kept.
+  const all = Array.isArray(reply) ? reply[3] : undefined;
+  let headers;
+  if (all && typeof all.forEach === 'function') {
+    headers = {};
+    all.forEach((value, name) => { headers[name] = value; });
+  } else {
+    headers = JSON.parse(keptJson);
+  }
+  if (error !== null && typeof error === 'object') {
+    Object.defineProperty(error, 'response', { value: { status, data, headers }, enumerable: true, configurable: true, writable: true });
+  }
+  return error;
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = withResponse)]
+    fn with_response(
+        error: JsValue,
+        status: u16,
+        text: &str,
+        reply: &JsValue,
+        kept: &str,
+    ) -> JsValue;
+}
+
+/// `error` as the JS error, with `response` from the reply it failed on (`reply`: the array
+/// `fetchOnce` resolved to, or `undefined`).
+pub(crate) fn rejected(error: &Error, resp: &HttpResponse, reply: &JsValue) -> JsValue {
+    let text = String::from_utf8_lossy(&resp.body);
+    let mut kept = crate::json::ObjectWriter::default();
+    for (name, value) in resp.headers.iter().filter(|(n, _)| n != OVERSIZED_REPLY) {
+        kept.field(name, &crate::json::quote(value));
+    }
+    with_response(to_js(error), resp.status, &text, reply, &kept.finish())
+}
