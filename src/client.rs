@@ -748,6 +748,50 @@ mod tests {
         assert_eq!(a.count, 1);
     }
 
+    /// Only the final outcome reaches the caller's error contract: a 2xx envelope whose code is
+    /// still not 0 after the retries is the call's reply (`envelope::settle` says what it
+    /// means), a non-2xx at the end of its retries fails with that reply beside the error.
+    #[test]
+    fn a_final_reply_is_handed_over_after_the_retries() {
+        let client = Client::builder(Config::new("cli_a", "secret"))
+            .transport(Rc::new(NoTransport))
+            .runtime(Rc::new(crate::runtime::ManualClock(std::cell::Cell::new(
+                0,
+            ))))
+            .build()
+            .unwrap();
+        let limited = || reply(200, r#"{"code":99991400,"msg":"rate limited"}"#);
+        let mut call = client
+            .begin(ApiRequest::get("im/v1/chats").auth(Auth::None), false)
+            .unwrap();
+        assert!(matches!(client.step(&mut call, None), Step::Send(_)));
+        let mut last = None;
+        for _ in 0..10 {
+            match client.step(&mut call, Some(limited())) {
+                Step::Wait(_) => assert!(matches!(client.step(&mut call, None), Step::Send(_))),
+                other => {
+                    last = Some(other);
+                    break;
+                }
+            }
+        }
+        let resp = match last {
+            Some(Step::Reply(resp)) => resp,
+            _ => panic!("expected the final reply"),
+        };
+        assert!(envelope::settle(resp.clone(), true).is_err_and(|e| e.code() == Some(99991400)));
+        assert!(envelope::settle(resp, false).is_ok());
+        // A 503 on a POST is not retried: the error (unconfirmed) and the reply.
+        let mut post = client
+            .begin(ApiRequest::post("im/v1/messages").auth(Auth::None), false)
+            .unwrap();
+        assert!(matches!(client.step(&mut post, None), Step::Send(_)));
+        assert!(matches!(
+            client.step(&mut post, Some(reply(503, r#"{"code":1,"msg":"busy"}"#))),
+            Step::Rejected(Error::Unconfirmed(_), r) if r.status == 503
+        ));
+    }
+
     /// The help desk credential, like a managed token, never leaves the API origin.
     #[test]
     fn the_help_desk_credential_stays_on_the_api_origin() {
