@@ -23,7 +23,11 @@ pub(crate) fn promise<F>(fut: F) -> Promise
 where
     F: Future<Output = Result<JsValue, Error>> + 'static,
 {
-    super::to_promise(Box::pin(async move { fut.await.map_err(|e| to_js(&e)) }))
+    // A failure on a reply the core read itself (a token request, a page) carries what it kept
+    // of it as `response` (issue 24's error contract).
+    super::to_promise(Box::pin(async move {
+        fut.await.map_err(|e| super::response::rebuilt(&e))
+    }))
 }
 
 /// Parses a UTF-8 JSON body into a JS value with the engine's own `JSON.parse`.

@@ -51,3 +51,34 @@ pub(crate) fn rejected(error: &Error, resp: &HttpResponse, reply: &JsValue) -> J
     }
     with_response(to_js(error), resp.status, &text, reply, &kept.finish())
 }
+
+/// `error` as the JS error, with a `response` rebuilt from what the error kept when the reply
+/// itself is gone (a token request or a page the core sent and read): the status, `{ code,
+/// msg }` for an envelope (the text for anything else), the log id. None for an error without
+/// a reply (a timeout, a network failure, a refusal before sending).
+pub(crate) fn rebuilt(error: &Error) -> JsValue {
+    let js = to_js(error);
+    let Some(api) = error.api() else {
+        return js;
+    };
+    let data = match (error.cause(), api.code) {
+        (Error::Api(_), Some(code)) => {
+            let mut w = crate::json::ObjectWriter::default();
+            w.field("code", &code.to_string());
+            w.field("msg", &crate::json::quote(&api.msg));
+            w.finish()
+        }
+        _ => crate::json::quote(&api.msg),
+    };
+    let mut headers = crate::json::ObjectWriter::default();
+    if let Some(id) = &api.log_id {
+        headers.field("x-tt-logid", &crate::json::quote(id));
+    }
+    with_response(
+        js,
+        api.http_status,
+        &data,
+        &JsValue::UNDEFINED,
+        &headers.finish(),
+    )
+}

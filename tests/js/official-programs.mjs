@@ -91,6 +91,17 @@ const sendAndCatch = async (lark, print) => {
   }
 };
 
+/** A wrong app id: the token request fails; the catch block reads that reply. */
+const wrongApp = async (lark, print) => {
+  const client = new lark.Client({ appId: 'cli_not_this_app', appSecret: 'nope', domain: emu.url, logger: quiet });
+  try {
+    await client.im.v1.message.create({ params: { receive_id_type: 'chat_id' }, data: text('hello') });
+    print('sent?');
+  } catch (e) {
+    print(`HTTP ${e.response.status}: ${JSON.stringify(e.response.data)}`);
+  }
+};
+
 /** client.request with a status check and a catch, as in many internal tools. */
 const rawRequest = async (lark, print) => {
   const client = new lark.Client({ ...APP, domain: emu.url, logger: quiet });
@@ -271,6 +282,10 @@ const tests = [
   {
     name: 'program: catch (e) reads e.response, HTTP 500 with an envelope — same output',
     fn: () => sideBySide(sendAndCatch, [{ match: 'im/v1/messages', kind: 'server_error' }]),
+  },
+  {
+    name: 'program: a wrong app id — the token request\'s failure is caught with e.response.data, same output',
+    fn: () => sideBySide(wrongApp),
   },
   {
     name: 'program: client.request with a code check and a catch, on 200/code and on 400 — same output',
