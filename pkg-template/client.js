@@ -218,8 +218,9 @@ export class FeishuClient {
 
   /** A client whose calls use this user access token (tokens stay shared with this client). */
   asUser(userAccessToken) {
-    // The same class (a Client stays a Client) and the same error contract (in the core).
-    return new this.constructor({ [CORE]: this.#core.asUser(String(userAccessToken)), fetch: this.#fetch, lenient: this.#lenient });
+    // A Client stays a Client; the error contract is the core's (asUser keeps it).
+    const Class = this instanceof Client ? Client : FeishuClient;
+    return new Class({ [CORE]: this.#core.asUser(String(userAccessToken)), fetch: this.#fetch, lenient: this.#lenient });
   }
 
   /** @internal This client with FeishuClient's error contract, the same tokens (the package's helpers call through it). */

@@ -93,6 +93,8 @@ export interface DownloadedFile extends Uint8Array {
   writeFile(path: string): Promise<void>;
   /** A Node Readable in Node (so `.pipe()` works), a web ReadableStream elsewhere. */
   getReadableStream(): ReadableStream<Uint8Array> & { pipe<T>(destination: T): T };
+  /** The reply's headers (lower-case names), as the official result's `headers`. */
+  readonly headers: Record<string, string>;
 }
 
 export interface FeishuClientOptions {

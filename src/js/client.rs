@@ -145,7 +145,7 @@ impl WasmCall {
                     let file = envelope::is_file_reply(resp.status, resp.header("content-type"));
                     let kept = (!file).then(|| resp.clone());
                     match (envelope::check_binary(resp), kept) {
-                        (Ok(d), _) => Ok(Uint8Array::from(&d.bytes[..]).into()),
+                        (Ok(d), _) => Ok(super::response::downloaded(&d.bytes, &self.reply)),
                         (Err(e), Some(resp)) => {
                             return Err(super::response::rejected(&e, &resp, &self.reply))
                         }

@@ -10,6 +10,19 @@ use crate::transport::HttpResponse;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(inline_js = r#"
+// A Headers object as a plain one (lower-case names), as axios gives them.
+function plain(all) {
+  const headers = {};
+  all.forEach((value, name) => { headers[name] = value; });
+  return headers;
+}
+// A download's bytes with the reply's headers beside them (the official result's `headers`).
+export function withHeaders(bytes, reply) {
+  const all = Array.isArray(reply) ? reply[3] : undefined;
+  const headers = all && typeof all.forEach === 'function' ? plain(all) : {};
+  Object.defineProperty(bytes, 'headers', { value: headers, enumerable: false, configurable: true, writable: true });
+  return bytes;
+}
 export function withResponse(error, status, text, reply, keptJson) {
   let data = text;
   if (text !== '') {
@@ -17,13 +30,7 @@ export function withResponse(error, status, text, reply, keptJson) {
   }
   // fetchOnce's reply holds the Headers at [3]; without them, the headers the core kept.
   const all = Array.isArray(reply) ? reply[3] : undefined;
-  let headers;
-  if (all && typeof all.forEach === 'function') {
-    headers = {};
-    all.forEach((value, name) => { headers[name] = value; });
-  } else {
-    headers = JSON.parse(keptJson);
-  }
+  const headers = all && typeof all.forEach === 'function' ? plain(all) : JSON.parse(keptJson);
   if (error !== null && typeof error === 'object') {
     Object.defineProperty(error, 'response', { value: { status, data, headers }, enumerable: true, configurable: true, writable: true });
   }
@@ -31,6 +38,8 @@ export function withResponse(error, status, text, reply, keptJson) {
 }
 "#)]
 extern "C" {
+    #[wasm_bindgen(js_name = withHeaders)]
+    fn with_headers(bytes: JsValue, reply: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = withResponse)]
     fn with_response(
         error: JsValue,
@@ -39,6 +48,11 @@ extern "C" {
         reply: &JsValue,
         kept: &str,
     ) -> JsValue;
+}
+
+/// A download's bytes with `headers`: the reply's (`reply`: the array `fetchOnce` resolved to).
+pub(crate) fn downloaded(bytes: &[u8], reply: &JsValue) -> JsValue {
+    with_headers(js_sys::Uint8Array::from(bytes).into(), reply)
 }
 
 /// `error` as the JS error, with `response` from the reply it failed on (`reply`: the array

@@ -163,7 +163,7 @@ async function downloader(lark, print) {
     await once(out, 'finish');
     const a = readFileSync(join(dir, 'a.bin'));
     const b = readFileSync(join(dir, 'b.bin'));
-    print(`downloaded ${a.length} bytes twice, same: ${a.equals(b)}`);
+    print(`downloaded ${a.length} bytes twice, same: ${a.equals(b)}; type ${first.headers['content-type']}, ${second.headers['content-disposition'] ?? 'no name'}`);
     try {
       await client.im.v1.messageResource.get({ path: { message_id: 'om_dl', file_key: 'file_v3_missing' }, params: { type: 'file' } });
       print('missing file downloaded?');
