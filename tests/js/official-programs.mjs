@@ -442,6 +442,27 @@ tests.push(
     },
   },
   {
+    name: 'documented differences: a failed page ends the official iterator with an empty page and an error log; ours throws (on Client too) and logs nothing at error',
+    async fn() {
+      const seen = {};
+      for (const [name, lark] of SDKS) {
+        const errors = [];
+        const client = new lark.Client({ ...APP, domain: emu.url, logger: { ...quiet, error: (...a) => errors.push(a) } });
+        await emu.faults({ match: 'im/v1/chats', kind: 'api_error', status: 400, code: 232011, msg: 'no permission' });
+        const pages = [];
+        let thrown = null;
+        try {
+          for await (const page of await client.im.v1.chat.listWithIterator({ params: { page_size: 20 } })) pages.push(page);
+        } catch (e) {
+          thrown = [e.kind, e.code, e.response?.status];
+        }
+        seen[name] = { pages, thrown, logged: errors.length > 0 };
+      }
+      assertEqual(seen.official, { pages: [{}], thrown: null, logged: true }, 'the control');
+      assertEqual(seen['feishu-edge'], { pages: [], thrown: ['api', 232011, 400], logged: false }, 'ours');
+    },
+  },
+  {
     name: 'documented difference: a keyless EventDispatcher behind adaptDefault — the official SDK accepts unsigned events, ours refuses (500 no_keys) and the refusal names the one-line fix',
     async fn() {
       const replies = {};
