@@ -132,7 +132,7 @@ function versionObject(client, resources) {
   return obj;
 }
 
-function namespaceObject(client, ns) {
+function namespaceObject(client, ns, helperClient) {
   const versions = catalogIndex().get(ns);
   const obj = {};
   const built = new Map();
@@ -142,7 +142,7 @@ function namespaceObject(client, ns) {
   };
   for (const v of versions.keys()) Object.defineProperty(obj, v, { enumerable: true, get: () => version(v) });
   for (const [name, helper] of Object.entries(HELPERS[ns] ?? {})) {
-    Object.defineProperty(obj, name, { enumerable: false, value: (...args) => helper(client, ...args) });
+    Object.defineProperty(obj, name, { enumerable: false, value: (...args) => helper(helperClient(client), ...args) });
   }
   const alias = ALIASES[ns];
   if (alias) {
@@ -153,8 +153,11 @@ function namespaceObject(client, ns) {
   return obj;
 }
 
-/** Adds the namespaces (client.im, client.drive, ...) to a client class, lazily per instance. */
-export function installCatalog(ClientClass) {
+/**
+ * Adds the namespaces (client.im, client.drive, ...) to a client class, lazily per instance.
+ * `helperClient(client)`: the client the package's helpers (client.im.send, …) call through.
+ */
+export function installCatalog(ClientClass, helperClient = (client) => client) {
   const cache = new WeakMap();
   for (const ns of NAMESPACES) {
     Object.defineProperty(ClientClass.prototype, ns, {
@@ -162,19 +165,19 @@ export function installCatalog(ClientClass) {
       get() {
         let spaces = cache.get(this);
         if (!spaces) cache.set(this, (spaces = {}));
-        return (spaces[ns] ??= namespaceObject(this, ns));
+        return (spaces[ns] ??= namespaceObject(this, ns, helperClient));
       },
     });
   }
 }
 
 /** Adds client.oauth (lazily per instance). */
-export function installOAuth(ClientClass) {
+export function installOAuth(ClientClass, helperClient = (client) => client) {
   const cache = new WeakMap();
   Object.defineProperty(ClientClass.prototype, 'oauth', {
     configurable: true,
     get() {
-      if (!cache.has(this)) cache.set(this, oauthFor(this));
+      if (!cache.has(this)) cache.set(this, oauthFor(helperClient(this)));
       return cache.get(this);
     },
   });

@@ -19,6 +19,7 @@ function fileEntries(files) {
 }
 
 const CORE = Symbol('feishu-edge core');
+const STRICT = Symbol('feishu-edge strict view');
 
 /** A promise-returning call that never throws: what it throws (a BigInt or a cycle in the options) rejects. */
 function settled(work) {
@@ -87,13 +88,17 @@ export class FeishuClient {
   #core;
   #tokens;
   #fetch;
+  /** The official error contract (rejectOnApiError: false): the core decides; this only says whether a strict view differs. */
+  #lenient;
 
   constructor(options = {}) {
     ready(FeishuError);
     if (options[CORE]) {
       this.#core = options[CORE];
       this.#fetch = options.fetch;
+      this.#lenient = options.lenient === true;
     } else {
+      this.#lenient = options.rejectOnApiError === false;
       this.#fetch = options.fetch;
       const { fetch, tokenStore, logger, logLevel, cache, loggerLevel, clientAssertionProvider, ...rest } = options;
       const config = { ...rest, appId: rest.appId ?? env('FEISHU_APP_ID'), appSecret: rest.appSecret ?? env('FEISHU_APP_SECRET') };
@@ -213,12 +218,37 @@ export class FeishuClient {
 
   /** A client whose calls use this user access token (tokens stay shared with this client). */
   asUser(userAccessToken) {
-    return new FeishuClient({ [CORE]: this.#core.asUser(String(userAccessToken)), fetch: this.#fetch });
+    // A Client stays a Client; the error contract is the core's (asUser keeps it).
+    const Class = this instanceof Client ? Client : FeishuClient;
+    return new Class({ [CORE]: this.#core.asUser(String(userAccessToken)), fetch: this.#fetch, lenient: this.#lenient });
+  }
+
+  /** @internal This client with FeishuClient's error contract, the same tokens (the package's helpers call through it). */
+  get [STRICT]() {
+    if (!this.#lenient) return this;
+    let strict = stricts.get(this);
+    if (!strict) stricts.set(this, (strict = new FeishuClient({ [CORE]: this.#core.strict(), fetch: this.#fetch })));
+    return strict;
   }
 }
 
-installCatalog(FeishuClient);
-installOAuth(FeishuClient);
+// ---- The error contract (issue 24) ----
+const stricts = new WeakMap();
+/** The client the package's own helpers call through: they return `data`, so a failure must reject. */
+const strictOf = (client) => client[STRICT] ?? client;
 
-/** The official SDK's name for `FeishuClient`: `new Client({ appId, appSecret, appType, domain, loggerLevel, cache, … })`. */
-export const Client = FeishuClient;
+/**
+ * The official SDK's client: `new Client({ appId, appSecret, appType, domain, loggerLevel, cache, … })`.
+ * A `FeishuClient` with the official error contract: a 2xx reply whose `code` is not 0 resolves
+ * with the envelope (`if (res.code !== 0) …`), after the core's retries and token refresh;
+ * `rejectOnApiError: true` makes it reject as `FeishuClient` does.
+ */
+export class Client extends FeishuClient {
+  constructor(options = {}) {
+    super(options?.[CORE] || options?.rejectOnApiError !== undefined ? options : { ...options, rejectOnApiError: false });
+  }
+}
+// ---- end of the error contract ----
+
+installCatalog(FeishuClient, strictOf);
+installOAuth(FeishuClient, strictOf);

@@ -93,6 +93,8 @@ export interface DownloadedFile extends Uint8Array {
   writeFile(path: string): Promise<void>;
   /** A Node Readable in Node (so `.pipe()` works), a web ReadableStream elsewhere. */
   getReadableStream(): ReadableStream<Uint8Array> & { pipe<T>(destination: T): T };
+  /** The reply's headers (lower-case names), as the official result's `headers`. */
+  readonly headers: Record<string, string>;
 }
 
 export interface FeishuClientOptions {
@@ -123,6 +125,13 @@ export interface FeishuClientOptions {
   clientAssertionProvider?: ClientAssertionProvider;
   /** The OAuth (accounts) host of the keyless exchange and of user OAuth (the official option); default: the region's accounts host, or `baseUrl`'s origin. */
   oauthBaseUrl?: string;
+  /**
+   * The error contract for a 2xx reply whose envelope `code` is not 0 (after the retries and
+   * the token refresh): `true` rejects with a FeishuError (kind 'api'); `false` resolves with the
+   * envelope, as the official SDK does (`if (res.code !== 0) …`). Default: `true` on
+   * `FeishuClient`, `false` on `Client`. A non-2xx reply rejects either way.
+   */
+  rejectOnApiError?: boolean;
   /** Where tokens (and app tickets) are cached; default: this isolate's memory. */
   tokenStore?: KVLike;
   /** Per-request timeout (default 10000; 0 disables). The request is aborted, and the call ends then even when a custom `fetch` ignores the abort signal. */
@@ -226,6 +235,16 @@ export declare class FeishuError extends Error {
   readonly reason?: WebhookRejection | CardValidationReason;
   /** For kind 'invalid_card': the offending element's JSON path. */
   readonly path?: string;
+  /** The reply the call failed on, where an axios error has it (absent when there was none: a timeout, a network error). */
+  readonly response?: FeishuErrorResponse;
+}
+
+/** A failed call's reply: `data` is the parsed body (the envelope), or its text when it is not JSON. */
+export interface FeishuErrorResponse {
+  readonly status: number;
+  readonly data: any;
+  /** Lower-case names. */
+  readonly headers: Record<string, string>;
 }
 
 // ---- Webhooks ----
@@ -756,8 +775,14 @@ export interface ByCardData {
 /** The official SDK's `messageCard`: `defaultCard({ title, content })` → a schema 1.0 card's JSON text, as the official SDK writes it. */
 export declare const messageCard: { readonly defaultCard: (variables: { title?: string; content?: string }) => string };
 
-/** The official SDK's name for `FeishuClient`. */
-export { FeishuClient as Client };
+/**
+ * The official SDK's client: a FeishuClient with the official error contract (a 2xx reply whose
+ * `code` is not 0 resolves with the envelope; `rejectOnApiError: true` makes it reject).
+ */
+export declare class Client extends FeishuClient {
+  constructor(options?: FeishuClientOptions);
+  asUser(userAccessToken: string): Client;
+}
 
 export interface FeishuClient extends Catalog {}
 

@@ -308,7 +308,7 @@ impl Client {
                 Step::Token(work) => call.set_token(self.obtain(work).await?),
                 Step::Wait(ms) => self.inner.runtime.sleep(ms).await,
                 Step::Reply(resp) => return Ok(resp),
-                Step::Fail(error) => return Err(error),
+                Step::Fail(error) | Step::Rejected(error, _) => return Err(error),
             }
         }
     }
@@ -400,7 +400,7 @@ impl Client {
                     call.token = None;
                     return Step::Wait(delay);
                 }
-                Next::Fail(error) => {
+                Next::Fail(error, reply) => {
                     log_at!(
                         inner.logger,
                         Level::Debug,
@@ -408,7 +408,14 @@ impl Client {
                         call.what(),
                         call.attempts.count
                     );
-                    return Step::Fail(error);
+                    return match reply {
+                        // A 2xx envelope whose code is still not 0 (a rate limit or a rejected
+                        // token at the end of its retries) is a final reply like any other: the
+                        // caller's contract says what it means (`envelope::settle`).
+                        Some(resp) if (200..300).contains(&resp.status) => Step::Reply(resp),
+                        Some(resp) => Step::Rejected(error, resp),
+                        None => Step::Fail(error),
+                    };
                 }
             }
         }
@@ -503,10 +510,19 @@ pub(crate) enum Step {
     Token(TokenWork),
     /// Wait this many milliseconds, then step.
     Wait(u64),
-    /// The call's reply (unchecked: the caller's envelope check makes a failure its error).
+    /// The call's final reply, unchecked: the caller settles it under its contract
+    /// ([`envelope::settle`], or [`envelope::check_binary`] for a download).
     Reply(HttpResponse),
-    /// The call failed.
+    /// The call failed without a reply (a timeout, a network failure, a refusal).
     Fail(Error),
+    /// The call failed on this reply (a non-2xx at the end of its retries): the error, and the
+    /// reply for the caller to show (`e.response` in JS).
+    Rejected(
+        Error,
+        // Read by the wasm skin only (natively the error is the result).
+        #[cfg_attr(not(all(target_arch = "wasm32", feature = "js")), allow(dead_code))]
+        HttpResponse,
+    ),
 }
 
 /// A managed token a call waits for; `refresh`: the platform rejected the last one.
@@ -525,8 +541,8 @@ enum Next {
     Refresh(Error),
     /// Wait this many milliseconds, then send again.
     RetryAfter(u64, Error),
-    /// Give up with this error.
-    Fail(Error),
+    /// Give up with this error (and the last reply, when the attempt had one).
+    Fail(Error, Option<HttpResponse>),
 }
 
 /// One call's attempts, sans-IO: given each attempt's outcome and the time, says what comes
@@ -561,22 +577,22 @@ impl Attempts {
         clock: impl FnOnce() -> (u64, f64),
     ) -> Next {
         self.count += 1;
-        let error = match outcome {
+        let (error, reply) = match outcome {
             Ok(resp) => {
                 if (300..400).contains(&resp.status) || resp.status == 0 {
-                    return Next::Fail(redirect_refused(&resp, url));
+                    return Next::Fail(redirect_refused(&resp, url), None);
                 }
                 let failed = !(200..300).contains(&resp.status) || looks_like_error_envelope(&resp);
                 if !failed {
                     return Next::Reply(resp);
                 }
-                match envelope::check(resp.clone()) {
-                    Err(e) if e.is_token_invalid() || e.retryable() => e,
+                match envelope::verdict(&resp, true) {
+                    Err(e) if e.is_token_invalid() || e.retryable() => (e, Some(resp)),
                     _ => return Next::Reply(resp),
                 }
             }
-            Err(TransportError::Timeout(ms)) => Error::Timeout { ms },
-            Err(TransportError::Network(m)) => Error::Network(m),
+            Err(TransportError::Timeout(ms)) => (Error::Timeout { ms }, None),
+            Err(TransportError::Network(m)) => (Error::Network(m), None),
         };
         if error.is_token_invalid() && refreshable && !self.refreshed_token {
             self.refreshed_token = true;
@@ -587,8 +603,8 @@ impl Attempts {
         let waited = now.saturating_sub(self.started);
         match decide(policy, &error, self.count, waited, self.idempotent, jitter) {
             RetryDecision::RetryAfter(delay) => Next::RetryAfter(delay, error),
-            RetryDecision::Stop if self.idempotent => Next::Fail(error),
-            RetryDecision::Stop => Next::Fail(error.unconfirmed()),
+            RetryDecision::Stop if self.idempotent => Next::Fail(error, reply),
+            RetryDecision::Stop => Next::Fail(error.unconfirmed(), reply),
         }
     }
 }
@@ -707,7 +723,7 @@ mod tests {
         assert_eq!(a.count, 0);
         assert!(matches!(
             a.judge(&policy, reply(400, rejected), url, true, || (0, 0.5)),
-            Next::Fail(e) if e.is_token_invalid()
+            Next::Fail(e, Some(_)) if e.is_token_invalid()
         ));
         // A 5xx on an idempotent call waits and retries until the policy's attempts are spent.
         let mut a = Attempts::new(true, 0);
@@ -721,15 +737,59 @@ mod tests {
         ));
         assert!(matches!(
             a.judge(&policy, reply(503, "busy"), url, false, || (20, 0.5)),
-            Next::Fail(_)
+            Next::Fail(_, Some(_))
         ));
         // A redirect is refused at once, never followed.
         let mut a = Attempts::new(true, 0);
         assert!(matches!(
             a.judge(&policy, reply(302, ""), url, true, || (0, 0.5)),
-            Next::Fail(e) if !e.retryable()
+            Next::Fail(e, None) if !e.retryable()
         ));
         assert_eq!(a.count, 1);
+    }
+
+    /// Only the final outcome reaches the caller's error contract: a 2xx envelope whose code is
+    /// still not 0 after the retries is the call's reply (`envelope::settle` says what it
+    /// means), a non-2xx at the end of its retries fails with that reply beside the error.
+    #[test]
+    fn a_final_reply_is_handed_over_after_the_retries() {
+        let client = Client::builder(Config::new("cli_a", "secret"))
+            .transport(Rc::new(NoTransport))
+            .runtime(Rc::new(crate::runtime::ManualClock(std::cell::Cell::new(
+                0,
+            ))))
+            .build()
+            .unwrap();
+        let limited = || reply(200, r#"{"code":99991400,"msg":"rate limited"}"#);
+        let mut call = client
+            .begin(ApiRequest::get("im/v1/chats").auth(Auth::None), false)
+            .unwrap();
+        assert!(matches!(client.step(&mut call, None), Step::Send(_)));
+        let mut last = None;
+        for _ in 0..10 {
+            match client.step(&mut call, Some(limited())) {
+                Step::Wait(_) => assert!(matches!(client.step(&mut call, None), Step::Send(_))),
+                other => {
+                    last = Some(other);
+                    break;
+                }
+            }
+        }
+        let resp = match last {
+            Some(Step::Reply(resp)) => resp,
+            _ => panic!("expected the final reply"),
+        };
+        assert!(envelope::settle(resp.clone(), true).is_err_and(|e| e.code() == Some(99991400)));
+        assert!(envelope::settle(resp, false).is_ok());
+        // A 503 on a POST is not retried: the error (unconfirmed) and the reply.
+        let mut post = client
+            .begin(ApiRequest::post("im/v1/messages").auth(Auth::None), false)
+            .unwrap();
+        assert!(matches!(client.step(&mut post, None), Step::Send(_)));
+        assert!(matches!(
+            client.step(&mut post, Some(reply(503, r#"{"code":1,"msg":"busy"}"#))),
+            Step::Rejected(Error::Unconfirmed(_), r) if r.status == 503
+        ));
     }
 
     /// The help desk credential, like a managed token, never leaves the API origin.

@@ -168,6 +168,11 @@ pub struct Config {
     /// Keyless authentication (the official `clientAssertionProvider`): tenant tokens come from
     /// exchanging the provider's assertions, and no app secret is needed.
     pub client_assertion: Option<assertion::ClientAssertion>,
+    /// The JS client's error contract (`rejectOnApiError`): `true` (the default, and
+    /// `FeishuClient`'s) rejects a 2xx reply whose envelope `code` is not 0 with a typed error;
+    /// `false` (the official `Client`'s) resolves it with the envelope. See
+    /// [`crate::request::envelope::settle`]. The Rust API always returns the error.
+    pub reject_on_api_error: bool,
     api_base: String,
     accounts_base: String,
 }
@@ -186,6 +191,7 @@ impl Config {
             disable_token_cache: false,
             helpdesk_credential: None,
             client_assertion: None,
+            reject_on_api_error: true,
             api_base: Region::Feishu.api_base().to_string(),
             accounts_base: Region::Feishu.accounts_base().to_string(),
         }
@@ -393,6 +399,8 @@ pub struct ClientOptions {
     pub helpdesk: Option<(String, String)>,
     /// The official `oauthBaseUrl`.
     pub oauth_base_url: Option<String>,
+    /// See [`Config::reject_on_api_error`].
+    pub reject_on_api_error: Option<bool>,
 }
 
 /// Overrides of [`RetryPolicy`] fields.
@@ -415,7 +423,7 @@ pub const MAX_TRUSTED_EVENT_BYTES: usize = 4 << 20;
 
 /// Every client option, the ones the JS layer keeps (functions and stores) included, so an
 /// unknown one can be matched against them all.
-pub const CLIENT_OPTION_NAMES: [&str; 21] = [
+pub const CLIENT_OPTION_NAMES: [&str; 22] = [
     "appId",
     "appSecret",
     "region",
@@ -437,6 +445,7 @@ pub const CLIENT_OPTION_NAMES: [&str; 21] = [
     "httpInstance",
     "clientAssertionProvider",
     "oauthBaseUrl",
+    "rejectOnApiError",
 ];
 
 /// Where the client's host comes from: `region`, `baseUrl`, or the official `domain`
@@ -541,6 +550,7 @@ impl ClientOptions {
             disable_token_cache: r.boolean("disableTokenCache")?,
             helpdesk,
             oauth_base_url: r.string("oauthBaseUrl")?.filter(|s| !s.is_empty()),
+            reject_on_api_error: r.boolean("rejectOnApiError")?,
         };
         r.finish(&CLIENT_OPTION_NAMES)?;
         Ok(options)
@@ -576,6 +586,7 @@ impl ClientOptions {
         }
         c.max_reply_bytes = self.max_reply_bytes.unwrap_or(c.max_reply_bytes);
         c.disable_token_cache = self.disable_token_cache.unwrap_or(false);
+        c.reject_on_api_error = self.reject_on_api_error.unwrap_or(true);
         if let Some((id, token)) = self.helpdesk {
             use base64::Engine;
             let credential =

@@ -155,7 +155,7 @@ impl Reason {
                 "the card handler ran, but its reply cannot be serialized as JSON"
             }
             Reason::NoKeys => {
-                "this dispatcher has neither encryptKey nor verificationToken: it serves the long connection only and refuses HTTP requests"
+                "this dispatcher has neither encryptKey nor verificationToken: it serves the long connection only and refuses HTTP requests (unsigned events are not accepted); fix: new EventDispatcher({ encryptKey }) with the Encrypt Key of the app's Events and Callbacks page (or verificationToken)"
             }
         }
     }

@@ -23,7 +23,11 @@ pub(crate) fn promise<F>(fut: F) -> Promise
 where
     F: Future<Output = Result<JsValue, Error>> + 'static,
 {
-    super::to_promise(Box::pin(async move { fut.await.map_err(|e| to_js(&e)) }))
+    // A failure on a reply the core read itself (a token request, a page) carries what it kept
+    // of it as `response` (issue 24's error contract).
+    super::to_promise(Box::pin(async move {
+        fut.await.map_err(|e| super::response::rebuilt(&e))
+    }))
 }
 
 /// Parses a UTF-8 JSON body into a JS value with the engine's own `JSON.parse`.
@@ -42,6 +46,8 @@ pub struct WasmClient {
     client: Client,
     /// The transport's `fetch`, for the calls JS drives ([`WasmCall`]).
     fetch: Function,
+    /// The error contract of this view's calls (see [`crate::Config::reject_on_api_error`]).
+    reject: bool,
 }
 
 /// How a driven call's reply becomes its result.
@@ -64,6 +70,10 @@ pub struct WasmCall {
     reading: Reading,
     /// The body of the request the last `act` asked to send.
     body: JsValue,
+    /// The error contract ([`crate::request::envelope::settle`]).
+    reject: bool,
+    /// The last reply as `fetchOnce` gave it (an error's `response.headers` come from it).
+    reply: JsValue,
 }
 
 #[wasm_bindgen]
@@ -73,7 +83,9 @@ impl WasmCall {
     /// `request_line`), a wait in ms, a token promise, or the result; throws the call's error.
     pub fn act(&mut self, input: JsValue) -> Result<JsValue, JsValue> {
         let outcome = if Array::is_array(&input) {
-            Some(Ok(super::fetch::read(input.unchecked_ref())))
+            let resp = super::fetch::read(input.unchecked_ref());
+            self.reply = input;
+            Some(Ok(resp))
         } else {
             if let Some(token) = input.as_string() {
                 self.call.set_token(token);
@@ -122,12 +134,29 @@ impl WasmCall {
                 Ok(promise(async move { client.obtain(work).await.map(JsValue::from) }).into())
             }
             Step::Wait(ms) => Ok(JsValue::from_f64(ms as f64)),
+            // ---- The error contract (issue 24): the core's verdict under this client's contract;
+            // a failure on a reply carries it as `response` (status, data, headers). ----
             Step::Reply(resp) => match self.reading {
-                Reading::Envelope => envelope::check(resp).and_then(|r| parse_body(&r.body)),
+                Reading::Envelope => match envelope::verdict(&resp, self.reject) {
+                    Ok(()) => parse_body(&resp.body),
+                    Err(e) => return Err(super::response::rejected(&e, &resp, &self.reply)),
+                },
                 Reading::Bytes => {
-                    envelope::check_binary(resp).map(|d| Uint8Array::from(&d.bytes[..]).into())
+                    let file = envelope::is_file_reply(resp.status, resp.header("content-type"));
+                    let kept = (!file).then(|| resp.clone());
+                    match (envelope::check_binary(resp), kept) {
+                        (Ok(d), _) => Ok(super::response::downloaded(&d.bytes, &self.reply)),
+                        (Err(e), Some(resp)) => {
+                            return Err(super::response::rejected(&e, &resp, &self.reply))
+                        }
+                        (Err(e), None) => Err(e),
+                    }
                 }
             },
+            Step::Rejected(error, resp) => {
+                return Err(super::response::rejected(&error, &resp, &self.reply))
+            }
+            // ---- end of the error contract ----
             Step::Fail(error) => Err(error),
         };
         result.map_err(|e| to_js(&e))
@@ -185,7 +214,11 @@ impl WasmClient {
             Ok((builder.build()?, fetch))
         };
         build()
-            .map(|(client, fetch)| WasmClient { client, fetch })
+            .map(|(client, fetch)| WasmClient {
+                reject: client.config().reject_on_api_error,
+                client,
+                fetch,
+            })
             .map_err(|e| to_js(&e))
     }
 
@@ -301,6 +334,8 @@ impl WasmClient {
                     call,
                     reading,
                     body: JsValue::UNDEFINED,
+                    reject: self.reject,
+                    reply: JsValue::UNDEFINED,
                 };
                 super::fetch::drive(call.into(), &self.fetch)
             }
@@ -378,6 +413,17 @@ impl WasmClient {
         WasmClient {
             client: self.client.as_user(user_access_token),
             fetch: self.fetch.clone(),
+            reject: self.reject,
+        }
+    }
+
+    /// This client (the same tokens) with `FeishuClient`'s contract: a 2xx reply whose code
+    /// is not 0 rejects. The package's own helpers (`client.im.send`, …) call through it.
+    pub fn strict(&self) -> WasmClient {
+        WasmClient {
+            client: self.client.clone(),
+            fetch: self.fetch.clone(),
+            reject: true,
         }
     }
 

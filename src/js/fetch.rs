@@ -140,9 +140,10 @@ async function readBody(res, limit) {
 }
 // One call per request: builds the init, arms the timer, reads the body (up to maxReply bytes).
 // Resolves to [status, bytes (or the size past maxReply), the WANTED header values, one per
-// line (an absent one empty)]; rejects with TIMED_OUT on timeout. The timeout ends the call
+// line (an absent one empty), the Headers (read only for a failed call's e.response)]; rejects
+// with TIMED_OUT on timeout. The timeout ends the call
 // whether or not fetchFn honours the abort signal: the fetch and the body read race it, and
-// what settles late is ignored. With `stream`, the body is left unread and a last slot holds
+// what settles late is ignored. With `stream`, the body is left unread and a last slot ([4]) holds
 // finish(read): the core decides whether the reply is a file, then finish(true) reads it whole
 // (still under the timer) or finish(false) hands over its ReadableStream (the timer stops at
 // the headers).
@@ -166,7 +167,7 @@ export async function fetchOnce(fetchFn, url, method, headersJson, body, timeout
     const res = await within((async () => fetchFn(url, init))());
     let kept = '';
     for (let i = 0; i < WANTED.length; i++) kept += (i ? '\n' : '') + (res.headers.get(WANTED[i]) ?? '');
-    const out = [res.status, null, kept];
+    const out = [res.status, null, kept, res.headers];
     if (stream) {
       handedOver = true;
       out.push(async (read) => {
@@ -348,7 +349,7 @@ pub(crate) fn failure(e: &JsValue, url: &str, timeout_ms: u64) -> TransportError
 /// stream), any other is read whole, the core's rule ([`is_file_reply`]) deciding.
 async fn finish(reply: &Array) -> std::result::Result<HttpResponse, JsValue> {
     let mut resp = read(reply);
-    let finish: Function = reply.get(3).dyn_into()?;
+    let finish: Function = reply.get(4).dyn_into()?;
     let file = is_file_reply(resp.status, resp.header("content-type"));
     let body = JsFuture::from(Promise::from(
         finish.call1(&JsValue::NULL, &JsValue::from_bool(!file))?,

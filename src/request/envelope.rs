@@ -159,6 +159,32 @@ fn excerpt(body: &[u8]) -> String {
 
 /// Checks a JSON reply: `Ok` only for a 2xx status with an object body whose `code` is 0.
 pub fn check(resp: HttpResponse) -> Result<ApiResponse> {
+    settle(resp, true)
+}
+
+/// What a final JSON reply means under a caller's error contract: [`check`]'s verdict, except
+/// that with `reject_api_errors` false a 2xx envelope whose `code` is not 0 is the result, not
+/// an error: the official node-sdk's contract, where code written for it reads `res.code`.
+/// Any other failure (a non-2xx, a body that is not an envelope) is an error either way.
+///
+/// ```
+/// use feishu_edge::{HttpResponse, request::envelope::settle};
+/// let r = |status| HttpResponse { status, body: br#"{"code":230002,"msg":"no"}"#.to_vec(), ..Default::default() };
+/// assert!(settle(r(200), true).is_err());
+/// assert_eq!(settle(r(200), false).unwrap().body, r(200).body);
+/// assert_eq!(settle(r(400), false).unwrap_err().code(), Some(230002));
+/// ```
+pub fn settle(resp: HttpResponse, reject_api_errors: bool) -> Result<ApiResponse> {
+    verdict(&resp, reject_api_errors)?;
+    Ok(ApiResponse {
+        status: resp.status,
+        log_id: log_id(&resp),
+        body: resp.body,
+    })
+}
+
+/// [`settle`]'s verdict without taking the reply: `Ok(())` when its body is the result.
+pub fn verdict(resp: &HttpResponse, reject_api_errors: bool) -> Result<()> {
     let ok_status = (200..300).contains(&resp.status);
     let starts_as_object = resp.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
     let head = if starts_as_object {
@@ -170,18 +196,17 @@ pub fn check(resp: HttpResponse) -> Result<ApiResponse> {
         Some(Head { code, msg }) => {
             let code_value = code.unwrap_or(0);
             if code_value != 0 {
+                if ok_status && !reject_api_errors {
+                    return Ok(());
+                }
                 let msg = msg.unwrap_or_default();
-                return Err(Error::Api(failure(&resp, Some(code_value), msg)));
+                return Err(Error::Api(failure(resp, Some(code_value), msg)));
             }
             if !ok_status {
                 let msg = msg.unwrap_or_else(|| format!("HTTP {}", resp.status));
-                return Err(Error::Http(failure(&resp, code, msg)));
+                return Err(Error::Http(failure(resp, code, msg)));
             }
-            Ok(ApiResponse {
-                status: resp.status,
-                log_id: log_id(&resp),
-                body: resp.body,
-            })
+            Ok(())
         }
         None => {
             let what = if resp.body.is_empty() {
@@ -192,9 +217,9 @@ pub fn check(resp: HttpResponse) -> Result<ApiResponse> {
                 format!("not JSON: \"{}\"", excerpt(&resp.body))
             };
             if ok_status {
-                Err(Error::InvalidResponse(failure(&resp, None, what)))
+                Err(Error::InvalidResponse(failure(resp, None, what)))
             } else {
-                Err(Error::Http(failure(&resp, None, what)))
+                Err(Error::Http(failure(resp, None, what)))
             }
         }
     }

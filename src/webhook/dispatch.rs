@@ -430,7 +430,7 @@ impl Dispatcher {
         log_at!(
             self.logger,
             Level::Error,
-            "an HTTP request reached an EventDispatcher with neither encryptKey nor verificationToken; refused (configure the keys, or use it with the long connection only)"
+            "an HTTP request reached an EventDispatcher with neither encryptKey nor verificationToken; refused: feishu-edge does not accept unsigned events (the official SDK does). Fix: new EventDispatcher({{ encryptKey }}) with the Encrypt Key of the app's Events and Callbacks page (or verificationToken); a keyless dispatcher serves the long connection only"
         );
         Reply::refused(Reason::NoKeys, None)
     }

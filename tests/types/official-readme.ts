@@ -19,4 +19,21 @@ export async function programs(domain: string, encrypted: string): Promise<void>
   dispatcher.unregister('im.message.receive_v1');
   new lark.WSClient({ appId: 'cli_xxx', appSecret: 'secret', domain: lark.Domain.Lark, loggerLevel: lark.LoggerLevel.debug, autoReconnect: true });
   console.log(new lark.AESCipher('key').decrypt(encrypted));
+  // The error contract (issue 24): `res.code` checks and axios-style catch blocks.
+  const res = await client.im.message.create({ params: { receive_id_type: 'chat_id' }, data: { receive_id: 'oc_xxx', content: '{}', msg_type: 'text' } });
+  if (res.code !== 0) console.error(res.code, res.msg);
+  try {
+    await client.request({ method: 'GET', url: '/open-apis/im/v1/chats' });
+  } catch (e: any) {
+    console.error(e.response.status, JSON.stringify(e.response.data));
+  }
+  try {
+    await client.im.chat.list({});
+  } catch (e) {
+    if (e instanceof lark.FeishuError) console.error(e.kind, e.code, e.response?.status, e.response?.data, e.response?.headers['x-tt-logid']);
+  }
+  const strict: lark.FeishuClient = new lark.Client({ appId: 'cli_xxx', appSecret: 'secret', rejectOnApiError: true });
+  const user: lark.Client = new lark.Client({ appId: 'cli_xxx', appSecret: 'secret' }).asUser('u-xxx');
+  const lenient = new lark.FeishuClient({ appId: 'cli_xxx', appSecret: 'secret', rejectOnApiError: false });
+  console.log(strict.appId, user.appId, lenient.appId);
 }
