@@ -16,6 +16,7 @@ pub mod helpers;
 pub mod logger;
 #[cfg(feature = "client")]
 pub mod official;
+#[cfg(feature = "client")]
 pub mod response;
 pub mod runtime;
 pub mod store;
