@@ -78,8 +78,6 @@ pub struct Param {
 pub struct Helper {
     /// `namespace.name`, as on the JS client (`contact.getUser`).
     pub name: &'static str,
-    /// What it does (the JS typings and the README show it).
-    pub doc: &'static str,
     /// The method it calls.
     pub endpoint: &'static Endpoint,
     /// What the call answers with.
@@ -109,7 +107,6 @@ pub struct Helper {
 /// The bare row [`HELPERS`] entries start from (`..BASE`): no arguments, no query, no body.
 pub(crate) const BASE: Helper = Helper {
     name: "",
-    doc: "",
     endpoint: &crate::api::generated::IM_V1_MESSAGE_CREATE,
     kind: Kind::Json,
     args: &[],

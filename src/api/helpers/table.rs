@@ -92,28 +92,35 @@ const VALUE_RANGE: Value = Object(&[(
 /// Every table-driven helper, by namespace.
 pub const HELPERS: &[Helper] = &[
     // ---- im
+    // Recalls (deletes) a sent message.
     Helper {
         name: "im.recall",
-        doc: "Recalls (deletes) a sent message.",
         endpoint: &g::IM_V1_MESSAGE_DELETE,
         args: &[arg("messageId")],
         path: &[("message_id", Arg("messageId"))],
         ..BASE
     },
+    // A message's image or file, as bytes (`type`: 'image' or 'file').
     Helper {
         name: "im.downloadResource",
-        doc: "A message's image or file, as bytes (`type`: 'image' or 'file').",
         endpoint: &g::IM_V1_MESSAGE_RESOURCE_GET,
         kind: Kind::Download,
-        args: &[arg("messageId"), arg("fileKey"), or("type", Const(r#""file""#))],
-        path: &[("message_id", Arg("messageId")), ("file_key", Arg("fileKey"))],
+        args: &[
+            arg("messageId"),
+            arg("fileKey"),
+            or("type", Const(r#""file""#)),
+        ],
+        path: &[
+            ("message_id", Arg("messageId")),
+            ("file_key", Arg("fileKey")),
+        ],
         query: Object(&[("type", Arg("type"))]),
         ..BASE
     },
     // ---- contact
+    // A user; the id type comes from the id (ou_ open_id, on_ union_id, otherwise user_id).
     Helper {
         name: "contact.getUser",
-        doc: "A user; the id type comes from the id (ou_ open_id, on_ union_id, otherwise user_id).",
         endpoint: &g::CONTACT_V3_USER_GET,
         args: &[arg("userId")],
         options: Some(&[or("userIdType", Derived(UserIdType, "userId"))]),
@@ -122,31 +129,38 @@ pub const HELPERS: &[Helper] = &[
         result: &["user"],
         ..BASE
     },
+    // Several users by id.
     Helper {
         name: "contact.batchGetUsers",
-        doc: "Several users by id.",
         endpoint: &g::CONTACT_V3_USER_BATCH,
         args: &[arg("userIds")],
         options: Some(&[or("userIdType", Const(r#""open_id""#))]),
-        query: Object(&[("user_ids", Arg("userIds")), ("user_id_type", Arg("userIdType"))]),
+        query: Object(&[
+            ("user_ids", Arg("userIds")),
+            ("user_id_type", Arg("userIdType")),
+        ]),
         result: &["items"],
         or_empty: true,
         ..BASE
     },
+    // `{ emails?, mobiles? }` → their user ids.
     Helper {
         name: "contact.userIdsBy",
-        doc: "`{ emails?, mobiles? }` → their user ids.",
         endpoint: &g::CONTACT_V3_USER_BATCH_GET_ID,
-        options: Some(&[arg("emails"), arg("mobiles"), or("userIdType", Const(r#""open_id""#))]),
+        options: Some(&[
+            arg("emails"),
+            arg("mobiles"),
+            or("userIdType", Const(r#""open_id""#)),
+        ]),
         query: Object(&[("user_id_type", Arg("userIdType"))]),
         body: Object(&[("emails", Arg("emails")), ("mobiles", Arg("mobiles"))]),
         result: &["user_list"],
         or_empty: true,
         ..BASE
     },
+    // A department's children (the root: '0'), item by item.
     Helper {
         name: "contact.departmentChildren",
-        doc: "A department's children (the root: '0'), item by item.",
         endpoint: &g::CONTACT_V3_DEPARTMENT_CHILDREN,
         kind: Kind::Pages,
         args: &[or("departmentId", Const(r#""0""#))],
@@ -156,16 +170,16 @@ pub const HELPERS: &[Helper] = &[
         ..BASE
     },
     // ---- calendar
+    // The app's (or, as a user, the user's) primary calendar.
     Helper {
         name: "calendar.primaryCalendar",
-        doc: "The app's (or, as a user, the user's) primary calendar.",
         endpoint: &g::CALENDAR_V4_CALENDAR_PRIMARY,
         result: &["calendars", "0", "calendar"],
         ..BASE
     },
+    // Creates an event in a calendar.
     Helper {
         name: "calendar.createEvent",
-        doc: "Creates an event in a calendar.",
         endpoint: &g::CALENDAR_V4_CALENDAR_EVENT_CREATE,
         args: &[arg("calendarId"), arg("event")],
         path: &[CALENDAR],
@@ -173,18 +187,18 @@ pub const HELPERS: &[Helper] = &[
         result: &["event"],
         ..BASE
     },
+    // An event.
     Helper {
         name: "calendar.getEvent",
-        doc: "An event.",
         endpoint: &g::CALENDAR_V4_CALENDAR_EVENT_GET,
         args: &[arg("calendarId"), arg("eventId")],
         path: &[CALENDAR, EVENT],
         result: &["event"],
         ..BASE
     },
+    // Changes an event's fields.
     Helper {
         name: "calendar.updateEvent",
-        doc: "Changes an event's fields.",
         endpoint: &g::CALENDAR_V4_CALENDAR_EVENT_PATCH,
         args: &[arg("calendarId"), arg("eventId"), arg("patch")],
         path: &[CALENDAR, EVENT],
@@ -192,17 +206,17 @@ pub const HELPERS: &[Helper] = &[
         result: &["event"],
         ..BASE
     },
+    // Deletes an event.
     Helper {
         name: "calendar.deleteEvent",
-        doc: "Deletes an event.",
         endpoint: &g::CALENDAR_V4_CALENDAR_EVENT_DELETE,
         args: &[arg("calendarId"), arg("eventId")],
         path: &[CALENDAR, EVENT],
         ..BASE
     },
+    // A calendar's events (between `startTime` and `endTime`), item by item.
     Helper {
         name: "calendar.listEvents",
-        doc: "A calendar's events (between `startTime` and `endTime`), item by item.",
         endpoint: &g::CALENDAR_V4_CALENDAR_EVENT_LIST,
         kind: Kind::Pages,
         args: &[arg("calendarId")],
@@ -215,9 +229,9 @@ pub const HELPERS: &[Helper] = &[
         ]),
         ..BASE
     },
+    // Invites attendees to an event.
     Helper {
         name: "calendar.addAttendees",
-        doc: "Invites attendees to an event.",
         endpoint: &g::CALENDAR_V4_CALENDAR_EVENT_ATTENDEE_CREATE,
         args: &[arg("calendarId"), arg("eventId"), arg("attendees")],
         options: Some(&[or("needNotification", Const("true"))]),
@@ -230,9 +244,9 @@ pub const HELPERS: &[Helper] = &[
         or_empty: true,
         ..BASE
     },
+    // Busy intervals of a user or a room between `timeMin` and `timeMax`.
     Helper {
         name: "calendar.freeBusy",
-        doc: "Busy intervals of a user or a room between `timeMin` and `timeMax`.",
         endpoint: &g::CALENDAR_V4_FREEBUSY_LIST,
         options: Some(&[arg("timeMin"), arg("timeMax"), arg("userId"), arg("roomId")]),
         body: Object(&[
@@ -246,9 +260,9 @@ pub const HELPERS: &[Helper] = &[
         ..BASE
     },
     // ---- drive
+    // A folder's files, item by item.
     Helper {
         name: "drive.listFolder",
-        doc: "A folder's files, item by item.",
         endpoint: &g::DRIVE_V1_FILE_LIST,
         kind: Kind::Pages,
         args: &[arg("folderToken")],
@@ -257,21 +271,25 @@ pub const HELPERS: &[Helper] = &[
         items_key: Some("files"),
         ..BASE
     },
+    // A file's bytes.
     Helper {
         name: "drive.downloadFile",
-        doc: "A file's bytes.",
         endpoint: &g::DRIVE_V1_FILE_DOWNLOAD,
         kind: Kind::Download,
         args: &[arg("fileToken")],
         path: &[FILE],
         ..BASE
     },
+    // Copies a file into a folder under a new name.
     Helper {
         name: "drive.copyFile",
-        doc: "Copies a file into a folder under a new name.",
         endpoint: &g::DRIVE_V1_FILE_COPY,
         args: &[arg("fileToken")],
-        options: Some(&[arg("name"), or("type", Const(r#""file""#)), arg("folderToken")]),
+        options: Some(&[
+            arg("name"),
+            or("type", Const(r#""file""#)),
+            arg("folderToken"),
+        ]),
         path: &[FILE],
         body: Object(&[
             ("name", Arg("name")),
@@ -281,9 +299,9 @@ pub const HELPERS: &[Helper] = &[
         result: &["file"],
         ..BASE
     },
+    // Moves a file into a folder.
     Helper {
         name: "drive.moveFile",
-        doc: "Moves a file into a folder.",
         endpoint: &g::DRIVE_V1_FILE_MOVE,
         args: &[arg("fileToken")],
         options: Some(&[or("type", Const(r#""file""#)), arg("folderToken")]),
@@ -291,9 +309,9 @@ pub const HELPERS: &[Helper] = &[
         body: Object(&[("type", Arg("type")), ("folder_token", Arg("folderToken"))]),
         ..BASE
     },
+    // Deletes a file.
     Helper {
         name: "drive.deleteFile",
-        doc: "Deletes a file.",
         endpoint: &g::DRIVE_V1_FILE_DELETE,
         args: &[arg("fileToken")],
         options: Some(&[or("type", Const(r#""file""#))]),
@@ -302,27 +320,30 @@ pub const HELPERS: &[Helper] = &[
         ..BASE
     },
     // ---- docx
+    // Creates a document (in a folder when given).
     Helper {
         name: "docx.createDocument",
-        doc: "Creates a document (in a folder when given).",
         endpoint: &g::DOCX_V1_DOCUMENT_CREATE,
         options: Some(&[arg("title"), arg("folderToken")]),
-        body: Object(&[("title", Arg("title")), ("folder_token", Arg("folderToken"))]),
+        body: Object(&[
+            ("title", Arg("title")),
+            ("folder_token", Arg("folderToken")),
+        ]),
         result: &["document"],
         ..BASE
     },
+    // A document's plain text.
     Helper {
         name: "docx.rawContent",
-        doc: "A document's plain text.",
         endpoint: &g::DOCX_V1_DOCUMENT_RAW_CONTENT,
         args: &[arg("documentId")],
         path: &[("document_id", Arg("documentId"))],
         result: &["content"],
         ..BASE
     },
+    // A document's blocks, item by item.
     Helper {
         name: "docx.listBlocks",
-        doc: "A document's blocks, item by item.",
         endpoint: &g::DOCX_V1_DOCUMENT_BLOCK_LIST,
         kind: Kind::Pages,
         args: &[arg("documentId")],
@@ -331,29 +352,35 @@ pub const HELPERS: &[Helper] = &[
         query: Object(&[PAGE_SIZE]),
         ..BASE
     },
+    // Adds child blocks under a block (at `index`, else at the end).
     Helper {
         name: "docx.appendBlocks",
-        doc: "Adds child blocks under a block (at `index`, else at the end).",
         endpoint: &g::DOCX_V1_DOCUMENT_BLOCK_CHILDREN_CREATE,
         args: &[arg("documentId"), arg("blockId"), arg("children")],
         options: Some(&[arg("index")]),
-        path: &[("document_id", Arg("documentId")), ("block_id", Arg("blockId"))],
+        path: &[
+            ("document_id", Arg("documentId")),
+            ("block_id", Arg("blockId")),
+        ],
         body: Object(&[("children", Arg("children")), ("index", Arg("index"))]),
         ..BASE
     },
     // ---- sheets
+    // Creates a spreadsheet (in a folder when given).
     Helper {
         name: "sheets.createSpreadsheet",
-        doc: "Creates a spreadsheet (in a folder when given).",
         endpoint: &g::SHEETS_V3_SPREADSHEET_CREATE,
         options: Some(&[arg("title"), arg("folderToken")]),
-        body: Object(&[("title", Arg("title")), ("folder_token", Arg("folderToken"))]),
+        body: Object(&[
+            ("title", Arg("title")),
+            ("folder_token", Arg("folderToken")),
+        ]),
         result: &["spreadsheet"],
         ..BASE
     },
+    // A spreadsheet's sheets.
     Helper {
         name: "sheets.listSheets",
-        doc: "A spreadsheet's sheets.",
         endpoint: &g::SHEETS_V3_SPREADSHEET_SHEET_QUERY,
         args: &[arg("spreadsheetToken")],
         path: &[SPREADSHEET],
@@ -361,27 +388,27 @@ pub const HELPERS: &[Helper] = &[
         or_empty: true,
         ..BASE
     },
+    // The values of a range (`sheetId!A1:B2`).
     Helper {
         name: "sheets.readValues",
-        doc: "The values of a range (`sheetId!A1:B2`).",
         endpoint: &SHEETS_V2_VALUES_GET,
         args: &[arg("spreadsheetToken"), arg("range")],
         path: &[SPREADSHEET, ("range", Arg("range"))],
         result: &["valueRange"],
         ..BASE
     },
+    // Writes values into a range.
     Helper {
         name: "sheets.writeValues",
-        doc: "Writes values into a range.",
         endpoint: &SHEETS_V2_VALUES_UPDATE,
         args: &[arg("spreadsheetToken"), arg("range"), arg("values")],
         path: &[SPREADSHEET],
         body: VALUE_RANGE,
         ..BASE
     },
+    // Appends rows after a range's data.
     Helper {
         name: "sheets.appendValues",
-        doc: "Appends rows after a range's data.",
         endpoint: &SHEETS_V2_VALUES_APPEND,
         args: &[arg("spreadsheetToken"), arg("range"), arg("values")],
         options: Some(&[arg("insertDataOption")]),
@@ -390,9 +417,9 @@ pub const HELPERS: &[Helper] = &[
         body: VALUE_RANGE,
         ..BASE
     },
+    // The values of several ranges.
     Helper {
         name: "sheets.batchReadValues",
-        doc: "The values of several ranges.",
         endpoint: &SHEETS_V2_VALUES_BATCH_GET,
         args: &[arg("spreadsheetToken"), arg("ranges")],
         path: &[SPREADSHEET],
@@ -401,9 +428,9 @@ pub const HELPERS: &[Helper] = &[
         or_empty: true,
         ..BASE
     },
+    // Writes several ranges (`[{ range, values }]`).
     Helper {
         name: "sheets.batchWriteValues",
-        doc: "Writes several ranges (`[{ range, values }]`).",
         endpoint: &SHEETS_V2_VALUES_BATCH_UPDATE,
         args: &[arg("spreadsheetToken"), arg("valueRanges")],
         path: &[SPREADSHEET],
@@ -411,9 +438,9 @@ pub const HELPERS: &[Helper] = &[
         ..BASE
     },
     // ---- bitable
+    // A base's tables, item by item.
     Helper {
         name: "bitable.listTables",
-        doc: "A base's tables, item by item.",
         endpoint: &g::BITABLE_V1_APP_TABLE_LIST,
         kind: Kind::Pages,
         args: &[arg("appToken")],
@@ -422,9 +449,9 @@ pub const HELPERS: &[Helper] = &[
         query: Object(&[PAGE_SIZE]),
         ..BASE
     },
+    // A table's fields, item by item.
     Helper {
         name: "bitable.listFields",
-        doc: "A table's fields, item by item.",
         endpoint: &g::BITABLE_V1_APP_TABLE_FIELD_LIST,
         kind: Kind::Pages,
         args: &[arg("appToken"), arg("tableId")],
@@ -433,9 +460,9 @@ pub const HELPERS: &[Helper] = &[
         query: Object(&[PAGE_SIZE]),
         ..BASE
     },
+    // A table's records, item by item (other options are query parameters: view_id, filter…).
     Helper {
         name: "bitable.listRecords",
-        doc: "A table's records, item by item (other options are query parameters: view_id, filter…).",
         endpoint: &g::BITABLE_V1_APP_TABLE_RECORD_LIST,
         kind: Kind::Pages,
         args: &[arg("appToken"), arg("tableId")],
@@ -444,9 +471,9 @@ pub const HELPERS: &[Helper] = &[
         query: Object(&[("...", Rest), PAGE_SIZE]),
         ..BASE
     },
+    // Records matching a search body (filter, sort, field_names...), page by page.
     Helper {
         name: "bitable.searchRecords",
-        doc: "Records matching a search body (filter, sort, field_names...), page by page.",
         endpoint: &g::BITABLE_V1_APP_TABLE_RECORD_SEARCH,
         kind: Kind::Pages,
         args: &[arg("appToken"), arg("tableId"), or("search", Const("{}"))],
@@ -457,9 +484,9 @@ pub const HELPERS: &[Helper] = &[
         idempotent: true,
         ..BASE
     },
+    // Creates records (each its fields, or `{ fields }`).
     Helper {
         name: "bitable.batchCreateRecords",
-        doc: "Creates records (each its fields, or `{ fields }`).",
         endpoint: &g::BITABLE_V1_APP_TABLE_RECORD_BATCH_CREATE,
         args: &[arg("appToken"), arg("tableId"), arg("records")],
         path: &APP_TABLE,
@@ -468,9 +495,9 @@ pub const HELPERS: &[Helper] = &[
         or_empty: true,
         ..BASE
     },
+    // Updates records (`[{ record_id, fields }]`).
     Helper {
         name: "bitable.batchUpdateRecords",
-        doc: "Updates records (`[{ record_id, fields }]`).",
         endpoint: &g::BITABLE_V1_APP_TABLE_RECORD_BATCH_UPDATE,
         args: &[arg("appToken"), arg("tableId"), arg("records")],
         path: &APP_TABLE,
@@ -479,9 +506,9 @@ pub const HELPERS: &[Helper] = &[
         or_empty: true,
         ..BASE
     },
+    // Deletes records by id.
     Helper {
         name: "bitable.batchDeleteRecords",
-        doc: "Deletes records by id.",
         endpoint: &g::BITABLE_V1_APP_TABLE_RECORD_BATCH_DELETE,
         args: &[arg("appToken"), arg("tableId"), arg("recordIds")],
         path: &APP_TABLE,
@@ -491,18 +518,18 @@ pub const HELPERS: &[Helper] = &[
         ..BASE
     },
     // ---- wiki
+    // The wiki spaces, item by item.
     Helper {
         name: "wiki.listSpaces",
-        doc: "The wiki spaces, item by item.",
         endpoint: &g::WIKI_V2_SPACE_LIST,
         kind: Kind::Pages,
         options: Some(&PAGING_50),
         query: Object(&[PAGE_SIZE]),
         ..BASE
     },
+    // A space's nodes (under `parentNodeToken`), item by item.
     Helper {
         name: "wiki.listNodes",
-        doc: "A space's nodes (under `parentNodeToken`), item by item.",
         endpoint: &g::WIKI_V2_SPACE_NODE_LIST,
         kind: Kind::Pages,
         args: &[arg("spaceId")],
@@ -511,9 +538,9 @@ pub const HELPERS: &[Helper] = &[
         query: Object(&[("parent_node_token", Arg("parentNodeToken")), PAGE_SIZE]),
         ..BASE
     },
+    // A wiki node by token (`objType` for a document's token).
     Helper {
         name: "wiki.getNode",
-        doc: "A wiki node by token (`objType` for a document's token).",
         endpoint: &g::WIKI_V2_SPACE_GET_NODE,
         args: &[arg("token")],
         options: Some(&[arg("objType")]),
@@ -522,54 +549,61 @@ pub const HELPERS: &[Helper] = &[
         ..BASE
     },
     // ---- task
+    // Creates a task.
     Helper {
         name: "task.createTask",
-        doc: "Creates a task.",
         endpoint: &g::TASK_V2_TASK_CREATE,
         args: &[arg("task")],
         body: Arg("task"),
         result: &["task"],
         ..BASE
     },
+    // A task.
     Helper {
         name: "task.getTask",
-        doc: "A task.",
         endpoint: &g::TASK_V2_TASK_GET,
         args: &[arg("taskGuid")],
         path: &[TASK],
         result: &["task"],
         ..BASE
     },
+    // The tasks, item by item (other options are query parameters).
     Helper {
         name: "task.listTasks",
-        doc: "The tasks, item by item (other options are query parameters).",
         endpoint: &g::TASK_V2_TASK_LIST,
         kind: Kind::Pages,
         options: Some(&PAGING_50),
         query: Object(&[("...", Rest), PAGE_SIZE]),
         ..BASE
     },
+    // Changes a task's fields (`updateFields`: by default the keys given).
     Helper {
         name: "task.updateTask",
-        doc: "Changes a task's fields (`updateFields`: by default the keys given).",
         endpoint: &g::TASK_V2_TASK_PATCH,
-        args: &[arg("taskGuid"), arg("task"), or("updateFields", Derived(Keys, "task"))],
+        args: &[
+            arg("taskGuid"),
+            arg("task"),
+            or("updateFields", Derived(Keys, "task")),
+        ],
         path: &[TASK],
-        body: Object(&[("task", Arg("task")), ("update_fields", Arg("updateFields"))]),
+        body: Object(&[
+            ("task", Arg("task")),
+            ("update_fields", Arg("updateFields")),
+        ]),
         result: &["task"],
         ..BASE
     },
+    // Deletes a task.
     Helper {
         name: "task.deleteTask",
-        doc: "Deletes a task.",
         endpoint: &g::TASK_V2_TASK_DELETE,
         args: &[arg("taskGuid")],
         path: &[TASK],
         ..BASE
     },
+    // Comments on a task.
     Helper {
         name: "task.addComment",
-        doc: "Comments on a task.",
         endpoint: &g::TASK_V2_COMMENT_CREATE,
         args: &[arg("taskGuid"), arg("content")],
         body: Object(&[
@@ -580,9 +614,9 @@ pub const HELPERS: &[Helper] = &[
         result: &["comment"],
         ..BASE
     },
+    // A task's comments, item by item.
     Helper {
         name: "task.listComments",
-        doc: "A task's comments, item by item.",
         endpoint: &g::TASK_V2_COMMENT_LIST,
         kind: Kind::Pages,
         args: &[arg("taskGuid")],
@@ -595,11 +629,16 @@ pub const HELPERS: &[Helper] = &[
         ..BASE
     },
     // ---- approval
+    // Starts an approval (`form` as its JSON text or as the list itself); resolves to the instance code.
     Helper {
         name: "approval.createInstance",
-        doc: "Starts an approval (`form` as its JSON text or as the list itself); resolves to the instance code.",
         endpoint: &g::APPROVAL_V4_INSTANCE_CREATE,
-        options: Some(&[arg("approvalCode"), arg("userId"), arg("openId"), arg("form")]),
+        options: Some(&[
+            arg("approvalCode"),
+            arg("userId"),
+            arg("openId"),
+            arg("form"),
+        ]),
         body: Object(&[
             ("approval_code", Arg("approvalCode")),
             ("user_id", Arg("userId")),
@@ -609,21 +648,26 @@ pub const HELPERS: &[Helper] = &[
         result: &["instance_code"],
         ..BASE
     },
+    // An approval instance.
     Helper {
         name: "approval.getInstance",
-        doc: "An approval instance.",
         endpoint: &g::APPROVAL_V4_INSTANCE_GET,
         args: &[arg("instanceCode")],
         path: &[("instance_id", Arg("instanceCode"))],
         ..BASE
     },
+    // An approval's instance codes (between `startTime` and `endTime`), item by item.
     Helper {
         name: "approval.listInstances",
-        doc: "An approval's instance codes (between `startTime` and `endTime`), item by item.",
         endpoint: &g::APPROVAL_V4_INSTANCE_LIST,
         kind: Kind::Pages,
         args: &[arg("approvalCode")],
-        options: Some(&[arg("startTime"), arg("endTime"), PAGING_100[0], PAGING_100[1]]),
+        options: Some(&[
+            arg("startTime"),
+            arg("endTime"),
+            PAGING_100[0],
+            PAGING_100[1],
+        ]),
         query: Object(&[
             ("approval_code", Arg("approvalCode")),
             ("start_time", Arg("startTime")),
@@ -633,26 +677,26 @@ pub const HELPERS: &[Helper] = &[
         items_key: Some("instance_code_list"),
         ..BASE
     },
+    // Approves a task (`{ approval_code, instance_code, user_id, task_id, comment? }`).
     Helper {
         name: "approval.approveTask",
-        doc: "Approves a task (`{ approval_code, instance_code, user_id, task_id, comment? }`).",
         endpoint: &g::APPROVAL_V4_TASK_APPROVE,
         args: &[arg("task")],
         body: Arg("task"),
         ..BASE
     },
+    // Rejects a task (as approveTask).
     Helper {
         name: "approval.rejectTask",
-        doc: "Rejects a task (as approveTask).",
         endpoint: &g::APPROVAL_V4_TASK_REJECT,
         args: &[arg("task")],
         body: Arg("task"),
         ..BASE
     },
     // ---- vc
+    // Reserves a meeting until `endTime`.
     Helper {
         name: "vc.reserveMeeting",
-        doc: "Reserves a meeting until `endTime`.",
         endpoint: &g::VC_V1_RESERVE_APPLY,
         options: Some(&[arg("endTime"), arg("ownerId"), arg("meetingSettings")]),
         body: Object(&[
@@ -663,18 +707,18 @@ pub const HELPERS: &[Helper] = &[
         result: &["reserve"],
         ..BASE
     },
+    // A reservation.
     Helper {
         name: "vc.getReservation",
-        doc: "A reservation.",
         endpoint: &g::VC_V1_RESERVE_GET,
         args: &[arg("reserveId")],
         path: &[RESERVE],
         result: &["reserve"],
         ..BASE
     },
+    // Changes a reservation.
     Helper {
         name: "vc.updateReservation",
-        doc: "Changes a reservation.",
         endpoint: &g::VC_V1_RESERVE_UPDATE,
         args: &[arg("reserveId"), arg("update")],
         path: &[RESERVE],
@@ -682,17 +726,17 @@ pub const HELPERS: &[Helper] = &[
         result: &["reserve"],
         ..BASE
     },
+    // Cancels a reservation.
     Helper {
         name: "vc.deleteReservation",
-        doc: "Cancels a reservation.",
         endpoint: &g::VC_V1_RESERVE_DELETE,
         args: &[arg("reserveId")],
         path: &[RESERVE],
         ..BASE
     },
+    // A meeting (with its participants when asked).
     Helper {
         name: "vc.getMeeting",
-        doc: "A meeting (with its participants when asked).",
         endpoint: &g::VC_V1_MEETING_GET,
         args: &[arg("meetingId")],
         options: Some(&[or("withParticipants", Const("false"))]),
@@ -702,9 +746,9 @@ pub const HELPERS: &[Helper] = &[
         ..BASE
     },
     // ---- board
+    // A whiteboard's nodes.
     Helper {
         name: "board.listNodes",
-        doc: "A whiteboard's nodes.",
         endpoint: &g::BOARD_V1_WHITEBOARD_NODE_LIST,
         args: &[arg("whiteboardId")],
         path: &[("whiteboard_id", Arg("whiteboardId"))],
@@ -712,9 +756,9 @@ pub const HELPERS: &[Helper] = &[
         or_empty: true,
         ..BASE
     },
+    // A whiteboard as an image (bytes).
     Helper {
         name: "board.exportImage",
-        doc: "A whiteboard as an image (bytes).",
         endpoint: &g::BOARD_V1_WHITEBOARD_DOWNLOAD_AS_IMAGE,
         kind: Kind::Download,
         args: &[arg("whiteboardId")],
