@@ -2,7 +2,7 @@
 //! catalog endpoint it calls, how its arguments map into the path, the query and the body (with
 //! the defaults), whether it pages, and which field of `data` it returns. [`Helper::prepare`]
 //! turns the row and the arguments (a JSON array, as the JS helpers take them) into the request;
-//! [`Client::helper`] runs it. The JS package's helpers are this same table run by this same
+//! [`Client::helper`](crate::Client::helper) runs it. The JS package's helpers are this same table run by this same
 //! code: `client.contact.getUser('ou_1')` sends `{ endpoint: 'contact.getUser', helperArgs:
 //! ['ou_1'] }` as a catalog call ([`crate::api::call::request_options`]).
 //!
@@ -58,9 +58,9 @@ pub enum Derive {
 pub enum Kind {
     /// The envelope: the helper returns a field of its `data`.
     Json,
-    /// Pages: the helper yields the items ([`Client::helper_pages`]).
+    /// Pages: the helper yields the items ([`Client::helper_pages`](crate::Client::helper_pages)).
     Pages,
-    /// Bytes ([`Client::helper_download`]).
+    /// Bytes ([`Client::helper_download`](crate::Client::helper_download)).
     Download,
 }
 

@@ -28,12 +28,12 @@ const fn arg(name: &'static str) -> Param {
 const fn or(name: &'static str, default: Value) -> Param {
     Param { name, default }
 }
-/// The two options of every paging helper.
-const fn paging(page_size: &'static str) -> [Param; 2] {
-    [or("pageSize", Const(page_size)), arg("maxItems")]
-}
-const PAGING_50: [Param; 2] = paging("50");
-const PAGING_100: [Param; 2] = paging("100");
+// The two options of every paging helper: the page size (its default) and where to stop.
+const MAX_ITEMS: Param = arg("maxItems");
+const SIZE_50: Param = or("pageSize", Const("50"));
+const SIZE_100: Param = or("pageSize", Const("100"));
+const PAGING_50: [Param; 2] = [SIZE_50, MAX_ITEMS];
+const PAGING_100: [Param; 2] = [SIZE_100, MAX_ITEMS];
 const PAGE_SIZE: (&str, Value) = ("page_size", Arg("pageSize"));
 
 /// The sheets v2 value endpoints (not in the v3 catalog the schema covers).
@@ -164,7 +164,7 @@ pub const HELPERS: &[Helper] = &[
         endpoint: &g::CONTACT_V3_DEPARTMENT_CHILDREN,
         kind: Kind::Pages,
         args: &[or("departmentId", Const(r#""0""#))],
-        options: Some(&[or("fetchChild", Const("false")), PAGING_50[0], PAGING_50[1]]),
+        options: Some(&[or("fetchChild", Const("false")), SIZE_50, MAX_ITEMS]),
         path: &[("department_id", Arg("departmentId"))],
         query: Object(&[("fetch_child", Arg("fetchChild")), PAGE_SIZE]),
         ..BASE
@@ -220,7 +220,7 @@ pub const HELPERS: &[Helper] = &[
         endpoint: &g::CALENDAR_V4_CALENDAR_EVENT_LIST,
         kind: Kind::Pages,
         args: &[arg("calendarId")],
-        options: Some(&[arg("startTime"), arg("endTime"), PAGING_50[0], PAGING_50[1]]),
+        options: Some(&[arg("startTime"), arg("endTime"), SIZE_50, MAX_ITEMS]),
         path: &[CALENDAR],
         query: Object(&[
             ("start_time", Arg("startTime")),
@@ -347,7 +347,7 @@ pub const HELPERS: &[Helper] = &[
         endpoint: &g::DOCX_V1_DOCUMENT_BLOCK_LIST,
         kind: Kind::Pages,
         args: &[arg("documentId")],
-        options: Some(&paging("200")),
+        options: Some(&[or("pageSize", Const("200")), MAX_ITEMS]),
         path: &[("document_id", Arg("documentId"))],
         query: Object(&[PAGE_SIZE]),
         ..BASE
@@ -533,7 +533,7 @@ pub const HELPERS: &[Helper] = &[
         endpoint: &g::WIKI_V2_SPACE_NODE_LIST,
         kind: Kind::Pages,
         args: &[arg("spaceId")],
-        options: Some(&[arg("parentNodeToken"), PAGING_50[0], PAGING_50[1]]),
+        options: Some(&[arg("parentNodeToken"), SIZE_50, MAX_ITEMS]),
         path: &[("space_id", Arg("spaceId"))],
         query: Object(&[("parent_node_token", Arg("parentNodeToken")), PAGE_SIZE]),
         ..BASE
@@ -662,12 +662,7 @@ pub const HELPERS: &[Helper] = &[
         endpoint: &g::APPROVAL_V4_INSTANCE_LIST,
         kind: Kind::Pages,
         args: &[arg("approvalCode")],
-        options: Some(&[
-            arg("startTime"),
-            arg("endTime"),
-            PAGING_100[0],
-            PAGING_100[1],
-        ]),
+        options: Some(&[arg("startTime"), arg("endTime"), SIZE_100, MAX_ITEMS]),
         query: Object(&[
             ("approval_code", Arg("approvalCode")),
             ("start_time", Arg("startTime")),
