@@ -3,6 +3,7 @@
 // decisions (id and message type inference, bot signing, upload planning, OAuth).
 import { messageBodyJson, receiveIdType, botSign, uploadPlan, uploadInParts, postBotWebhook, defaultCardJson } from './wasm/feishu_edge_bg.js';
 import { coreOf } from './internal.js';
+import { blobOf } from './catalog.js';
 import { HELPER_ROWS } from './generated/helpers-data.js';
 
 const dataOf = (envelope) => envelope.data;
@@ -28,19 +29,30 @@ const slice = (data, start, end) => (data instanceof Blob ? data.slice(start, en
  * builds the call from the row and the arguments (`{ endpoint: 'contact.getUser', helperArgs }`
  * is a catalog call); the row says only how to page and which field of `data` to return.
  */
-function rowHelper(name, { kind, options, itemsKey, result = [], orEmpty }) {
+function rowHelper(name, { kind, options, itemsKey, file, result = [], orEmpty }) {
+  const read = ({ data }) => {
+    const value = result.reduce((v, step) => v?.[step], data);
+    return orEmpty ? value ?? [] : value;
+  };
   return (client, ...args) => {
     const call = { endpoint: name, helperArgs: args };
     if (kind === 'pages') return client.paginate({ ...call, itemsKey, maxItems: args[options]?.maxItems });
     if (kind === 'download') return client.download(call);
-    return client.request(call).then(({ data }) => {
-      const value = result.reduce((v, step) => v?.[step], data);
-      return orEmpty ? value ?? [] : value;
-    });
+    if (kind === 'upload') return uploadRow(client, call, file, args).then(read);
+    return client.request(call).then(read);
   };
 }
 
-/** The helpers that are more than one table call: bytes, the card rules, the chunked upload. */
+/** An upload row: the bytes go as the file (a stream read whole, as the catalog's uploads do), `null` in the arguments. */
+async function uploadRow(client, call, [at, field, nameAt], args) {
+  const blob = await blobOf(args[at]);
+  const data = blob?.data ?? blob;
+  const filename = nameAt === undefined ? blob?.filename : args[nameAt];
+  const helperArgs = args.map((arg, i) => (i === at ? null : arg));
+  return client.upload({ ...call, helperArgs, files: { [field]: filename === undefined ? data : { data, filename } } });
+}
+
+/** The helpers that are more than one table row: message inference, the card rules, the chunked upload. */
 const SPECIAL = {
   im: {
     /** Sends a message; the id type comes from the id, the message type from the content. */
@@ -57,14 +69,6 @@ const SPECIAL = {
       // Validated like im.send (a schema 2.0 card that String(card) refuses is refused here too).
       const { content } = messageBody({ msg_type: 'interactive', content: typeof card === 'string' ? card : JSON.stringify(card) });
       return dataOf(await client.im.v1.message.patch({ path: { message_id: messageId }, data: { content } }));
-    },
-    async uploadImage(client, image, { imageType = 'message' } = {}) {
-      return dataOf(await client.im.v1.image.create({ data: { image_type: imageType, image } })).image_key;
-    },
-    async uploadFile(client, file, fileName, { fileType = 'stream', duration } = {}) {
-      const data = { file_type: fileType, file_name: fileName, file: { data: file, filename: fileName } };
-      if (duration !== undefined) data.duration = duration;
-      return dataOf(await client.im.v1.file.create({ data })).file_key;
     },
   },
   drive: {

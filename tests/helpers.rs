@@ -18,8 +18,9 @@ const JS_DATA: &str = "pkg-template/generated/helpers-data.js";
 fn js_data() -> String {
     let mut out = String::from(
         "// Generated from src/api/helpers/table.rs by tests/helpers.rs (`FEISHU_REGEN=1 cargo test --test helpers`): do not edit.\n\
-         // namespace → helper → { kind?: 'pages' | 'download', options?: index of the options argument,\n\
-         // itemsKey?, result?: the field path in `data`, orEmpty?: `?? []` }. The core builds each call\n\
+         // namespace → helper → { kind?: 'pages' | 'download' | 'upload', options?: index of the options\n\
+         // argument, itemsKey?, file?: [index of the bytes, multipart field, index of the file name?],\n\
+         // result?: the field path in `data`, orEmpty?: `?? []` }. The core builds each call\n\
          // from the same row (`{ endpoint: 'ns.name', helperArgs }`).\n\
          export const HELPER_ROWS = {\n",
     );
@@ -45,6 +46,18 @@ fn js_data() -> String {
                     fields.push(format!("options: {}", h.args.len()));
                 }
                 Kind::Download => fields.push("kind: 'download'".to_string()),
+                Kind::Upload => fields.push("kind: 'upload'".to_string()),
+            }
+            if let Some(file) = h.file {
+                let at = |name: &str| h.args.iter().position(|p| p.name == name);
+                let mut spec = vec![
+                    at(file.arg).map(|i| i.to_string()).unwrap_or_default(),
+                    format!("'{}'", file.field),
+                ];
+                if let Some(i) = file.filename.and_then(at) {
+                    spec.push(i.to_string());
+                }
+                fields.push(format!("file: [{}]", spec.join(", ")));
             }
             if let Some(key) = h.items_key {
                 fields.push(format!("itemsKey: '{key}'"));
@@ -168,6 +181,13 @@ fn every_row_names_a_catalog_method_and_binds_its_path() {
                 "{}: {p} unbound",
                 h.name
             );
+        }
+        // Uploads, and only they, name their file among their arguments.
+        let multipart = h.endpoint.body == feishu_edge::api::BodyKind::Multipart;
+        assert_eq!(h.kind == Kind::Upload, multipart, "{}", h.name);
+        assert_eq!(h.file.is_some(), multipart, "{}", h.name);
+        if let Some(file) = h.file {
+            assert!(h.args.iter().any(|p| p.name == file.arg), "{}", h.name);
         }
         // Arguments and options have distinct names.
         let mut names: Vec<&str> = h
@@ -333,6 +353,59 @@ fn paging_helpers_walk_pages_with_their_defaults() {
         .prepare(r#"["app", "tbl"]"#)
         .unwrap();
     assert_eq!(p.request.idempotent, Some(true));
+}
+
+#[test]
+fn uploads_send_text_fields_then_the_file() {
+    let (client, t) = client(|_| {
+        json(r#"{"code":0,"msg":"ok","data":{"file_key":"file_1","image_key":"img_1"}}"#)
+    });
+    let key = block_on(client.helper_upload(
+        "im.uploadFile",
+        r#"[null, "report.pdf", {"fileType": "pdf", "duration": 10}]"#,
+        vec![1u8, 2, 3],
+    ))
+    .unwrap();
+    assert_eq!(key, r#""file_1""#);
+    let key = block_on(client.helper_upload("im.uploadImage", "[null]", vec![9u8])).unwrap();
+    assert_eq!(key, r#""img_1""#);
+    let seen = t.seen.borrow();
+    let parts = |r: &HttpRequest| -> Vec<String> {
+        match &r.body {
+            Body::Multipart(parts) => parts
+                .iter()
+                .map(|p| match p {
+                    feishu_edge::Part::Text { name, value } => format!("{name}={value}"),
+                    feishu_edge::Part::File {
+                        name,
+                        filename,
+                        data,
+                        ..
+                    } => match data {
+                        feishu_edge::FileData::Bytes(b) => format!("{name}:{filename}:{}", b.len()),
+                    },
+                })
+                .collect(),
+            other => panic!("not multipart: {other:?}"),
+        }
+    };
+    assert_eq!(seen[0].url, "http://emu.test/open-apis/im/v1/files");
+    assert_eq!(
+        parts(&seen[0]),
+        [
+            "file_type=pdf",
+            "file_name=report.pdf",
+            "duration=10",
+            "file:report.pdf:3"
+        ]
+    );
+    assert_eq!(parts(&seen[1]), ["image_type=message", "image:image:1"]);
+    drop(seen);
+    let invalid = block_on(client.helper_upload("contact.getUser", r#"["ou_1"]"#, vec![]));
+    assert!(matches!(
+        invalid,
+        Err(feishu_edge::Error::InvalidRequest(_))
+    ));
 }
 
 #[test]

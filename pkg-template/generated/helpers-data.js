@@ -1,10 +1,13 @@
 // Generated from src/api/helpers/table.rs by tests/helpers.rs (`FEISHU_REGEN=1 cargo test --test helpers`): do not edit.
-// namespace → helper → { kind?: 'pages' | 'download', options?: index of the options argument,
-// itemsKey?, result?: the field path in `data`, orEmpty?: `?? []` }. The core builds each call
+// namespace → helper → { kind?: 'pages' | 'download' | 'upload', options?: index of the options
+// argument, itemsKey?, file?: [index of the bytes, multipart field, index of the file name?],
+// result?: the field path in `data`, orEmpty?: `?? []` }. The core builds each call
 // from the same row (`{ endpoint: 'ns.name', helperArgs }`).
 export const HELPER_ROWS = {
   im: {
     recall: {},
+    uploadImage: { kind: 'upload', file: [0, 'image'], result: ['image_key'] },
+    uploadFile: { kind: 'upload', file: [0, 'file', 1], result: ['file_key'] },
     downloadResource: { kind: 'download' },
   },
   contact: {

@@ -41,23 +41,26 @@ pub fn request_options(call_json: &str) -> Result<Option<String>> {
     if let Some(args) = call.get("helperArgs") {
         let helper = crate::api::helpers::find_helper(&name)
             .ok_or_else(|| Error::InvalidRequest(format!("no helper named {name}")))?;
-        let payload = helper.payload(args)?;
+        let (payload, fields) = helper.payload(args)?;
         let payload = RawFields::parse(&payload).ok_or_else(|| {
             Error::InvalidRequest(format!("{name}: the payload is not an object"))
         })?;
         let options = object(&call, "options", "the call options")?;
         let endpoint = helper.endpoint;
-        let extra: &[(&str, &str)] = match helper.idempotent {
-            true => &[("idempotent", "true")],
-            false => &[],
-        };
+        let mut extra: Vec<(&str, &str)> = Vec::new();
+        if helper.idempotent {
+            extra.push(("idempotent", "true"));
+        }
+        if let Some(fields) = &fields {
+            extra.push(("fields", fields));
+        }
         return Ok(Some(write(
             endpoint.method.as_str(),
             endpoint.path,
             &call,
             &payload,
             &options,
-            extra,
+            &extra,
         )?));
     }
     let (Some(method), Some(path)) = (call.str("method"), call.str("path")) else {

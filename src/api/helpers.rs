@@ -15,7 +15,7 @@ use base64::Engine;
 
 mod run;
 mod table;
-pub use run::{find_helper, Derive, Helper, Kind, Param, Prepared, Value};
+pub use run::{find_helper, Derive, FileArg, Helper, Kind, Param, Prepared, Value};
 pub use table::HELPERS;
 
 /// The `receive_id_type` an id implies: `ou_` open_id, `on_` union_id, `oc_` chat_id, an `@`

@@ -230,6 +230,21 @@ export const helperTests = [
     },
   },
   {
+    name: 'upload rows: a web stream read whole, a Blob, the file name and duration as fields',
+    async fn(ctx) {
+      const client = await fresh(ctx);
+      const stream = new Response(new Uint8Array([1, 2, 3])).body;
+      assertEqual(typeof (await client.im.uploadFile(stream, 'clip.mp4', { fileType: 'mp4', duration: 10 })), 'string');
+      assertEqual(typeof (await client.im.uploadImage(new Blob([new Uint8Array(4)]), { imageType: 'avatar' })), 'string');
+      const log = await calls(ctx.emuUrl);
+      const file = log.find((r) => r.path === 'im/v1/files').form;
+      assertEqual([file.file_type, file.file_name, file.duration, file.file.filename, file.file.size], ['mp4', 'clip.mp4', '10', 'clip.mp4', 3]);
+      const image = log.find((r) => r.path === 'im/v1/images').form;
+      assertEqual([image.image_type, image.image.size], ['avatar', 4]);
+      await assertRejects(client.im.uploadImage('/etc/passwd'), (e) => assertEqual(e.kind, 'invalid_request'));
+    },
+  },
+  {
     name: 'table helpers refuse what they cannot bind before sending (a missing path id, options that are not an object)',
     async fn(ctx) {
       const client = await fresh(ctx);

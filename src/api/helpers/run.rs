@@ -62,6 +62,21 @@ pub enum Kind {
     Pages,
     /// Bytes ([`Client::helper_download`](crate::Client::helper_download)).
     Download,
+    /// A multipart upload of one file ([`Client::helper_upload`](crate::Client::helper_upload)):
+    /// the body's fields are the text parts; the file's bytes are not among the JSON arguments
+    /// (`null` in their place).
+    Upload,
+}
+
+/// The file of an [`Kind::Upload`] helper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileArg {
+    /// The positional argument that holds the bytes.
+    pub arg: &'static str,
+    /// The multipart field the file goes in.
+    pub field: &'static str,
+    /// The argument naming the file, if one does (else the field's name is the file name).
+    pub filename: Option<&'static str>,
 }
 
 /// A positional argument or an option: its name and its default.
@@ -95,6 +110,8 @@ pub struct Helper {
     pub body: Value,
     /// Whether a POST may be retried (a search).
     pub idempotent: bool,
+    /// The file of an upload.
+    pub file: Option<FileArg>,
     /// The field of `data` holding a page's items (pages only; default: `items`).
     pub items_key: Option<&'static str>,
     /// The field path in `data` the helper returns (empty: `data` itself); an all-digit step
@@ -115,6 +132,7 @@ pub(crate) const BASE: Helper = Helper {
     query: Value::Absent,
     body: Value::Absent,
     idempotent: false,
+    file: None,
     items_key: None,
     result: &[],
     or_empty: false,
@@ -129,6 +147,10 @@ pub struct Prepared {
     pub request: ApiRequest,
     /// The paging options (items key, `maxItems`) when the helper pages.
     pub page: PageOptions,
+    /// An upload's text fields, in order.
+    pub fields: Vec<(String, String)>,
+    /// An upload's file: its field and its file name.
+    pub file: Option<(String, String)>,
 }
 
 /// Looks a helper up by its `namespace.name`.
@@ -291,8 +313,9 @@ impl Helper {
         Ok(bound)
     }
 
-    /// The catalog payload (`{ path, params, data }`) of a call with `args_json`.
-    pub(crate) fn payload(&'static self, args_json: &str) -> Result<String> {
+    /// The catalog payload (`{ path, params, data }`) of a call with `args_json`, and an
+    /// upload's text fields (its body, which then is not the payload's `data`).
+    pub(crate) fn payload(&'static self, args_json: &str) -> Result<(String, Option<String>)> {
         let bound = self.bind(args_json)?;
         let mut payload = ObjectWriter::default();
         let path = bound.eval(&Value::Object(self.path))?.unwrap_or_default();
@@ -300,10 +323,14 @@ impl Helper {
         if let Some(query) = bound.eval(&self.query)? {
             payload.field("params", &query);
         }
-        if let Some(body) = bound.eval(&self.body)? {
+        let body = bound.eval(&self.body)?;
+        if self.kind == Kind::Upload {
+            return Ok((payload.finish(), body));
+        }
+        if let Some(body) = body {
             payload.field("data", &body);
         }
-        Ok(payload.finish())
+        Ok((payload.finish(), None))
     }
 
     /// The request, paging and result reading of a call with `args_json` (a JSON array:
@@ -326,19 +353,31 @@ impl Helper {
         );
         let options = crate::api::call::request_options(&call)?
             .ok_or_else(|| Error::InvalidRequest(format!("{}: not a helper call", self.name)))?;
-        let request = crate::request::options::RequestOptions::parse(&options)?.into_request()?;
+        let options = crate::request::options::RequestOptions::parse(&options)?;
+        let fields = options.text_fields()?;
+        let request = options.into_request()?;
         let mut page = PageOptions {
             items_key: self.items_key.map(str::to_string),
             ..PageOptions::default()
         };
+        let bound = self.bind(args_json)?;
         if self.kind == Kind::Pages {
-            let bound = self.bind(args_json)?;
             page.max_items = bound.get("maxItems").and_then(|n| n.trim().parse().ok());
         }
+        let file = self.file.map(|f| {
+            let name = f
+                .filename
+                .and_then(|arg| bound.get(arg))
+                .and_then(crate::json::unquote)
+                .unwrap_or_else(|| f.field.to_string());
+            (f.field.to_string(), name)
+        });
         Ok(Prepared {
             helper: self,
             request,
             page,
+            fields,
+            file,
         })
     }
 }
@@ -437,5 +476,51 @@ impl crate::Client {
             return Err(kind_error(helper, "helper"));
         }
         self.download(helper.prepare(args_json)?.request).await
+    }
+
+    /// An upload helper (`im.uploadImage`, `im.uploadFile`) with its file's bytes; the JSON
+    /// arguments hold `null` where the JS helper takes the bytes. Resolves to the result (the
+    /// new key) as JSON text.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: feishu_edge::Client, png: Vec<u8>, pdf: Vec<u8>) -> feishu_edge::Result<()> {
+    /// let key = client.helper_upload("im.uploadImage", "[null]", png).await?; // "\"img_v3_…\""
+    /// let key = client
+    ///     .helper_upload("im.uploadFile", r#"[null, "report.pdf", {"fileType": "pdf"}]"#, pdf)
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn helper_upload(
+        &self,
+        name: &str,
+        args_json: &str,
+        bytes: impl Into<std::rc::Rc<[u8]>>,
+    ) -> Result<String> {
+        use crate::transport::{FileData, Part};
+        let helper = lookup(name)?;
+        let (Kind::Upload, Some(_)) = (helper.kind, helper.file) else {
+            return Err(kind_error(helper, "helper"));
+        };
+        let prepared = helper.prepare(args_json)?;
+        let mut parts: Vec<Part> = prepared
+            .fields
+            .iter()
+            .map(|(name, value)| Part::Text {
+                name: name.clone(),
+                value: value.clone(),
+            })
+            .collect();
+        if let Some((field, filename)) = &prepared.file {
+            parts.push(Part::File {
+                name: field.clone(),
+                filename: filename.clone(),
+                content_type: None,
+                data: FileData::Bytes(bytes.into()),
+            });
+        }
+        let reply = self
+            .request(prepared.request.clone().multipart(parts))
+            .await?;
+        prepared.result(&reply.body)
     }
 }

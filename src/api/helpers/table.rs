@@ -14,7 +14,7 @@
 //! assert!(HELPERS.windows(2).all(|w| w[0].name != w[1].name));
 //! ```
 
-use super::run::{Derive::*, Helper, Kind, Param, Value, Value::*, BASE};
+use super::run::{Derive::*, FileArg, Helper, Kind, Param, Value, Value::*, BASE};
 use crate::api::generated as g;
 use crate::api::{BodyKind, Endpoint, ResponseKind};
 use crate::transport::Method;
@@ -98,6 +98,42 @@ pub const HELPERS: &[Helper] = &[
         endpoint: &g::IM_V1_MESSAGE_DELETE,
         args: &[arg("messageId")],
         path: &[("message_id", Arg("messageId"))],
+        ..BASE
+    },
+    // Uploads an image for messages; resolves to its image_key.
+    Helper {
+        name: "im.uploadImage",
+        endpoint: &g::IM_V1_IMAGE_CREATE,
+        kind: Kind::Upload,
+        args: &[arg("image")],
+        options: Some(&[or("imageType", Const(r#""message""#))]),
+        body: Object(&[("image_type", Arg("imageType"))]),
+        file: Some(FileArg {
+            arg: "image",
+            field: "image",
+            filename: None,
+        }),
+        result: &["image_key"],
+        ..BASE
+    },
+    // Uploads a file for messages (`fileType`: stream, pdf, doc, mp4, opus…); resolves to its file_key.
+    Helper {
+        name: "im.uploadFile",
+        endpoint: &g::IM_V1_FILE_CREATE,
+        kind: Kind::Upload,
+        args: &[arg("file"), arg("fileName")],
+        options: Some(&[or("fileType", Const(r#""stream""#)), arg("duration")]),
+        body: Object(&[
+            ("file_type", Arg("fileType")),
+            ("file_name", Arg("fileName")),
+            ("duration", Arg("duration")),
+        ]),
+        file: Some(FileArg {
+            arg: "file",
+            field: "file",
+            filename: Some("fileName"),
+        }),
+        result: &["file_key"],
         ..BASE
     },
     // A message's image or file, as bytes (`type`: 'image' or 'file').
