@@ -49,7 +49,7 @@ const isFile = (v) => isStream(v) || (typeof Blob !== 'undefined' && v instanceo
  * A stream as a Blob `fetch` can send in a multipart body (read whole: no runtime streams a
  * multipart request body), keeping a file stream's name.
  */
-async function blobOf(value) {
+export async function blobOf(value) {
   if (!isStream(value)) return value;
   const chunks = [];
   for await (const chunk of typeof value.getReader === 'function' ? readerChunks(value) : value) chunks.push(chunk);

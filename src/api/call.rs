@@ -9,12 +9,23 @@ use crate::error::{Error, Result};
 use crate::json::{quote, ObjectWriter, RawFields};
 
 /// Keys of a catalog call that are not request options of their own.
-const CALL_KEYS: [&str; 5] = ["endpoint", "method", "path", "payload", "options"];
+const CALL_KEYS: [&str; 6] = [
+    "endpoint",
+    "method",
+    "path",
+    "payload",
+    "options",
+    "helperArgs",
+];
 
 /// The request options (`client.request`'s JSON shape) for a catalog call written as
 /// `{ "endpoint": name, "method", "path", "payload": {...}, "options": {...}, ...more }`: the
 /// method and path of the table, the payload's parts, the call options normalized. Other keys
 /// pass through (`fields` of an upload, say). `None` when `call_json` names no endpoint.
+///
+/// A task-level helper's call is `{ "endpoint": "contact.getUser", "helperArgs": [...] }`: the
+/// helper's row (see [`crate::api::helpers::HELPERS`]) gives the method, the path and the
+/// payload, from the arguments as the JS helper takes them.
 ///
 /// ```
 /// let json = r#"{"endpoint":"im.v1.message.reply","method":"POST","path":"im/v1/messages/{message_id}/reply","payload":{"path":{"message_id":"om_1"},"data":{"msg_type":"text"}},"options":{"headers":{"Authorization":"Bearer t-1","X-A":"b"}}}"#;
@@ -27,6 +38,31 @@ pub fn request_options(call_json: &str) -> Result<Option<String>> {
     let Some(name) = call.str("endpoint") else {
         return Ok(None);
     };
+    if let Some(args) = call.get("helperArgs") {
+        let helper = crate::api::helpers::find_helper(&name)
+            .ok_or_else(|| Error::InvalidRequest(format!("no helper named {name}")))?;
+        let (payload, fields) = helper.payload(args)?;
+        let payload = RawFields::parse(&payload).ok_or_else(|| {
+            Error::InvalidRequest(format!("{name}: the payload is not an object"))
+        })?;
+        let options = object(&call, "options", "the call options")?;
+        let endpoint = helper.endpoint;
+        let mut extra: Vec<(&str, &str)> = Vec::new();
+        if helper.idempotent {
+            extra.push(("idempotent", "true"));
+        }
+        if let Some(fields) = &fields {
+            extra.push(("fields", fields));
+        }
+        return Ok(Some(write(
+            endpoint.method.as_str(),
+            endpoint.path,
+            &call,
+            &payload,
+            &options,
+            &extra,
+        )?));
+    }
     let (Some(method), Some(path)) = (call.str("method"), call.str("path")) else {
         return Err(Error::InvalidRequest(format!(
             "the catalog call {name} has no method and path"
@@ -34,7 +70,7 @@ pub fn request_options(call_json: &str) -> Result<Option<String>> {
     };
     let payload = object(&call, "payload", "the payload")?;
     let options = object(&call, "options", "the call options")?;
-    Ok(Some(write(&method, &path, &call, &payload, &options)?))
+    Ok(Some(write(&method, &path, &call, &payload, &options, &[])?))
 }
 
 /// Member `key` as an object's fields: empty when absent or null, an error naming `what` when
@@ -53,6 +89,7 @@ fn write(
     call: &RawFields<'_>,
     payload: &RawFields<'_>,
     options: &RawFields<'_>,
+    extra: &[(&str, &str)],
 ) -> Result<String> {
     let mut out = ObjectWriter::default();
     out.field("method", &quote(method));
@@ -88,6 +125,11 @@ fn write(
     }
     for (key, raw) in &call.0 {
         if !CALL_KEYS.contains(&key.as_ref()) {
+            out.field(key, raw);
+        }
+    }
+    for (key, raw) in extra {
+        if call.get(key).is_none() && options.get(key).is_none() {
             out.field(key, raw);
         }
     }

@@ -1,11 +1,22 @@
 //! The pure decisions behind the task-level helpers: id and message type inference, custom-bot
 //! signing, chunked-upload planning, and the OAuth authorization URL. The helpers compose
 //! catalog calls around these.
+//!
+//! The helpers that are one catalog call (`contact.getUser`, `drive.listFolder`…) are rows of
+//! [`HELPERS`], run by one generic caller ([`Helper::prepare`], and on a client
+//! [`Client::helper`](crate::Client::helper), [`Client::helper_pages`](crate::Client::helper_pages),
+//! [`Client::helper_download`](crate::Client::helper_download)); the JS package runs the same
+//! rows through the same code.
 
 use crate::error::{Error, Result};
 use crate::json::{quote, RawFields};
 use crate::request::url_encode;
 use base64::Engine;
+
+mod run;
+mod table;
+pub use run::{find_helper, Derive, FileArg, Helper, Kind, Param, Prepared, Value};
+pub use table::HELPERS;
 
 /// The `receive_id_type` an id implies: `ou_` open_id, `on_` union_id, `oc_` chat_id, an `@`
 /// email, anything else user_id.

@@ -190,4 +190,69 @@ export const helperTests = [
       assertEqual(failures, []);
     },
   },
+  {
+    name: 'every helper is on its namespace; table helpers return the field their row names, as the catalog call has it',
+    async fn(ctx) {
+      const client = await fresh(ctx);
+      const names = {
+        im: 'send reply updateCard recall uploadImage uploadFile downloadResource',
+        contact: 'getUser batchGetUsers userIdsBy departmentChildren',
+        calendar: 'primaryCalendar createEvent getEvent updateEvent deleteEvent listEvents addAttendees freeBusy',
+        drive: 'listFolder uploadFile downloadFile copyFile moveFile deleteFile',
+        docx: 'createDocument rawContent listBlocks appendBlocks',
+        sheets: 'createSpreadsheet listSheets readValues writeValues appendValues batchReadValues batchWriteValues',
+        bitable: 'listTables listFields listRecords searchRecords batchCreateRecords batchUpdateRecords batchDeleteRecords',
+        wiki: 'listSpaces listNodes getNode',
+        task: 'createTask getTask listTasks updateTask deleteTask addComment listComments',
+        approval: 'createInstance getInstance listInstances approveTask rejectTask',
+        vc: 'reserveMeeting getReservation updateReservation deleteReservation getMeeting',
+        board: 'listNodes exportImage',
+      };
+      const missing = Object.entries(names).flatMap(([ns, list]) => list.split(' ').filter((n) => typeof client[ns][n] !== 'function').map((n) => `${ns}.${n}`));
+      assertEqual(missing, []);
+      const user = (await client.contact.v3.user.get({ path: { user_id: 'ou_1' }, params: { user_id_type: 'open_id' } })).data.user;
+      // The emulator's samples differ call by call (ids): the same shape, the same field.
+      const shape = (v) => (v && typeof v === 'object' ? Object.keys(v).sort() : typeof v);
+      assertEqual(shape(await client.contact.getUser('ou_1')), shape(user));
+      assert(shape(user).length > 3, 'the user itself');
+      const primary = (await client.calendar.v4.calendar.primary({})).data;
+      assertEqual(shape(await client.calendar.primaryCalendar()), shape(primary.calendars?.[0]?.calendar));
+      const instance = await client.approval.getInstance('ins1');
+      assertEqual(shape(instance), shape((await client.approval.v4.instance.get({ path: { instance_id: 'ins1' } })).data), 'a row without a result field returns data');
+      assertEqual(typeof (await client.approval.createInstance({ approvalCode: 'ap1', form: '[]' })), 'string');
+      assert(Array.isArray(await client.sheets.listSheets('sht1')), 'a list');
+      // A positional argument left undefined takes its default; iterators stay lazy and synchronous.
+      await control(ctx.emuUrl, '/__emu/clear-log', {});
+      const it = client.contact.departmentChildren(undefined, { fetchChild: true, maxItems: 1 });
+      assertEqual(typeof it[Symbol.asyncIterator], 'function');
+      for await (const _ of it) break;
+      assertEqual((await calls(ctx.emuUrl)).map((r) => [r.path, r.query]), [['contact/v3/departments/0/children', '?fetch_child=true&page_size=50']]);
+    },
+  },
+  {
+    name: 'upload rows: a web stream read whole, a Blob, the file name and duration as fields',
+    async fn(ctx) {
+      const client = await fresh(ctx);
+      const stream = new Response(new Uint8Array([1, 2, 3])).body;
+      assertEqual(typeof (await client.im.uploadFile(stream, 'clip.mp4', { fileType: 'mp4', duration: 10 })), 'string');
+      assertEqual(typeof (await client.im.uploadImage(new Blob([new Uint8Array(4)]), { imageType: 'avatar' })), 'string');
+      const log = await calls(ctx.emuUrl);
+      const file = log.find((r) => r.path === 'im/v1/files').form;
+      assertEqual([file.file_type, file.file_name, file.duration, file.file.filename, file.file.size], ['mp4', 'clip.mp4', '10', 'clip.mp4', 3]);
+      const image = log.find((r) => r.path === 'im/v1/images').form;
+      assertEqual([image.image_type, image.image.size], ['avatar', 4]);
+      await assertRejects(client.im.uploadImage('/etc/passwd'), (e) => assertEqual(e.kind, 'invalid_request'));
+    },
+  },
+  {
+    name: 'table helpers refuse what they cannot bind before sending (a missing path id, options that are not an object)',
+    async fn(ctx) {
+      const client = await fresh(ctx);
+      await control(ctx.emuUrl, '/__emu/clear-log', {});
+      await assertRejects(client.contact.getUser(), (e) => assertEqual(e.kind, 'invalid_request'));
+      await assertRejects(client.contact.getUser('ou_1', 7), (e) => assertEqual(e.kind, 'invalid_request'));
+      await assertRejects(client.task.updateTask('tg1', 'not an object'), (e) => assertEqual(e.kind, 'invalid_request'));
+      assertEqual(await calls(ctx.emuUrl), []);
+    },
+  },
 ];
