@@ -12,25 +12,6 @@ pub fn validate_card(card_json: &str) -> Result<(), JsValue> {
     card::validate(card_json).map_err(|e| to_js(&Error::Card(Box::new(e))))
 }
 
-/// One element from its description (`[factory, ...arguments]`, see `card::describe`), as JSON.
-#[wasm_bindgen(js_name = cardElementJson)]
-pub fn card_element_json(description: &str) -> Result<String, JsValue> {
-    card::describe::element_json(description).map_err(|e| to_js(&Error::Card(Box::new(e))))
-}
-
-/// A card from its description (`{config, header, elements}`), as JSON; validated when asked.
-#[wasm_bindgen(js_name = cardJson)]
-pub fn card_json(description: &str, validate: bool) -> Result<String, JsValue> {
-    card::describe::card_json(description, validate).map_err(|e| to_js(&Error::Card(Box::new(e))))
-}
-
-/// The header colour of the ready-made cards: an alert level's, or (none, `info`, unknown) the
-/// plain one.
-#[wasm_bindgen(js_name = cardTemplate)]
-pub fn card_template(level: Option<String>) -> String {
-    card::defaults::alert_template(level.as_deref().unwrap_or("")).to_string()
-}
-
 /// Escapes text so a `markdown` element shows it literally.
 #[wasm_bindgen(js_name = escapeMarkdown)]
 pub fn escape_markdown(text: &str) -> String {
