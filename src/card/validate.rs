@@ -3,6 +3,7 @@
 
 use super::{CardError, CardErrorKind};
 use crate::json::{raw_items, Json, RawFields};
+use std::borrow::Cow;
 
 /// The platform refuses cards whose JSON is larger than this.
 pub const MAX_CARD_BYTES: usize = 30 * 1024;
@@ -196,18 +197,57 @@ fn valid_element_id(id: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// What the walk learns: the element ids, the element count and the submit buttons seen.
+fn spec(tag: &str) -> Option<&'static Spec> {
+    SPECS.iter().find(|s| s.tag == tag)
+}
+
+/// Where an element sits (`body.elements[3].elements[0]`): written out only for an error.
+#[derive(Clone, Copy)]
+enum At<'p> {
+    Root(&'static str),
+    Index(&'p At<'p>, usize),
+    Key(&'p At<'p>, &'static str),
+}
+
+impl At<'_> {
+    fn render(&self) -> String {
+        let mut out = String::new();
+        self.write(&mut out);
+        out
+    }
+    fn write(&self, out: &mut String) {
+        match self {
+            At::Root(name) => out.push_str(name),
+            At::Index(parent, i) => {
+                parent.write(out);
+                out.push('[');
+                out.push_str(&i.to_string());
+                out.push(']');
+            }
+            At::Key(parent, key) => {
+                parent.write(out);
+                out.push('.');
+                out.push_str(key);
+            }
+        }
+    }
+}
+
+/// What the walk learns: the element ids (with where they sit when `paths`), the element count
+/// and the submit buttons seen.
 #[derive(Default)]
-struct Walk {
-    ids: Vec<(String, String)>,
+struct Walk<'a> {
+    ids: Vec<(Cow<'a, str>, String)>,
     count: usize,
     submits: usize,
+    /// Write out each id's path (the second walk, for a duplicate id's message).
+    paths: bool,
 }
 
 /// Where an element sits.
 #[derive(Clone, Copy)]
 struct Place<'p> {
-    path: &'p str,
+    at: At<'p>,
     depth: usize,
     in_form: bool,
     column_only: bool,
@@ -215,8 +255,8 @@ struct Place<'p> {
 
 /// What [`Walk::members`] learned of an element.
 struct Members<'v, 'a> {
-    tag: Option<String>,
-    element_id: Option<String>,
+    tag: Option<Cow<'a, str>>,
+    element_id: Option<Cow<'a, str>>,
     /// A bit per field present (see `bit`).
     present: u16,
     children_seen: bool,
@@ -226,107 +266,117 @@ struct Members<'v, 'a> {
     deferred: Option<(&'static str, &'v Json<'a>)>,
 }
 
+impl Members<'_, '_> {
+    /// The element's name in messages: its id, else its tag.
+    fn label(&self) -> &str {
+        self.element_id
+            .as_deref()
+            .or(self.tag.as_deref())
+            .unwrap_or("element")
+    }
+}
+
 /// The spec of an element's tag, or the error: no tag, a tag out of place, an unknown tag.
 fn spec_of(tag: Option<&str>, place: Place<'_>) -> Result<&'static Spec, CardError> {
-    let path = place.path;
     let Some(tag) = tag else {
+        let path = place.at.render();
         return Err(err(
             CardErrorKind::MissingField,
-            path,
+            &path,
             format!("{path} has no `tag`"),
         ));
     };
     if place.column_only && tag != "column" {
+        let path = place.at.render();
         return Err(err(
             CardErrorKind::InvalidField,
-            path,
+            &path,
             format!("{path}: a column set holds only `column` elements"),
         ));
     }
-    SPECS.iter().find(|s| s.tag == tag).ok_or_else(|| {
+    spec(tag).ok_or_else(|| {
+        let path = place.at.render();
         err(
             CardErrorKind::UnknownTag,
-            path,
+            &path,
             format!("{path}: unknown tag `{tag}`"),
         )
     })
 }
 
 /// A string member's value (`None` when absent or null), or the error naming it.
-fn string_member<'a>(value: &Json<'a>, path: &str, key: &str) -> Result<Option<String>, CardError> {
+fn string_member<'a>(
+    value: &Json<'a>,
+    at: &At<'_>,
+    key: &str,
+) -> Result<Option<Cow<'a, str>>, CardError> {
     match value {
         Json::Null => Ok(None),
-        v => v.as_str().map(|s| Some(s.into_owned())).ok_or_else(|| {
+        v => v.as_str().map(Some).ok_or_else(|| {
+            let path = at.render();
             err(
                 CardErrorKind::InvalidField,
-                path,
+                &path,
                 format!("{path}: `{key}` must be a string"),
             )
         }),
     }
 }
 
-impl Walk {
-    fn elements(&mut self, value: &Json<'_>, place: Place<'_>) -> Result<(), CardError> {
+impl<'a> Walk<'a> {
+    fn elements(&mut self, value: &Json<'a>, place: Place<'_>) -> Result<(), CardError> {
         let Json::Array(items) = value else {
-            let p = place.path;
+            let p = place.at.render();
             return Err(err(
                 CardErrorKind::InvalidField,
-                p,
+                &p,
                 format!("{p} must be an array of elements"),
             ));
         };
         for (i, item) in items.iter().enumerate() {
-            let path = format!("{}[{i}]", place.path);
-            self.element(
-                item,
-                Place {
-                    path: &path,
-                    ..place
-                },
-            )?;
+            let at = At::Index(&place.at, i);
+            self.element(item, Place { at, ..place })?;
         }
         Ok(())
     }
 
     /// One element: its own members in order (children walked as soon as the tag is known),
     /// then the checks that need all of them.
-    fn element(&mut self, value: &Json<'_>, place: Place<'_>) -> Result<(), CardError> {
-        let members = self.enter(value, place.path)?;
+    fn element(&mut self, value: &Json<'a>, place: Place<'_>) -> Result<(), CardError> {
+        let members = self.enter(value, &place.at)?;
         let mut read = self.members(members, place)?;
-        let label = read
-            .element_id
-            .as_deref()
-            .or(read.tag.as_deref())
-            .unwrap_or("element")
-            .to_string();
         let spec = spec_of(read.tag.as_deref(), place)?;
         if let Some((key, value)) = read.deferred.filter(|(k, _)| spec.children == Some(*k)) {
             self.children(spec, key, value, place, &mut read)?;
         }
-        let path = place.path;
         let tag = spec.tag;
         if let Some(missing) = spec.required.iter().find(|f| read.present & bit(f) == 0) {
+            let path = place.at.render();
+            let label = read.label();
             return Err(err(
                 CardErrorKind::MissingField,
-                path,
+                &path,
                 format!("{path} ({label}): `{tag}` needs `{missing}`"),
             ));
         }
         if let Some(id) = read.element_id.take() {
-            self.register_id(id, path)?;
+            self.register_id(id, &place.at)?;
         }
         if place.in_form && FORM_FIELDS.contains(&tag) && read.present & bit("name") == 0 {
+            let path = place.at.render();
+            let label = read.label();
             return Err(err(
                 CardErrorKind::MissingField,
-                path,
+                &path,
                 format!("{path} ({label}): `{tag}` inside a form needs `name`"),
             ));
         }
         if tag == "form" && (!read.children_seen || self.submits == read.submits_before) {
+            let path = place.at.render();
+            let label = read.label();
             return Err(err(
                 CardErrorKind::MissingSubmit,
-                path,
+                &path,
                 format!("{path} ({label}): a form needs a button with form_action_type \"submit\""),
             ));
         }
@@ -334,23 +384,25 @@ impl Walk {
     }
 
     /// An element's members, once it is known to be an object and within the element budget.
-    fn enter<'v, 'a>(
+    fn enter<'v>(
         &mut self,
         value: &'v Json<'a>,
-        path: &str,
+        at: &At<'_>,
     ) -> Result<&'v [(&'a str, Json<'a>)], CardError> {
         let Json::Object(members) = value else {
+            let path = at.render();
             return Err(err(
                 CardErrorKind::NotAnObject,
-                path,
+                &path,
                 format!("{path} is not an object"),
             ));
         };
         self.count += 1;
         if self.count > MAX_ELEMENTS {
+            let path = at.render();
             return Err(err(
                 CardErrorKind::TooManyElements,
-                path,
+                &path,
                 format!("more than {MAX_ELEMENTS} elements (at {path})"),
             ));
         }
@@ -359,12 +411,12 @@ impl Walk {
 
     /// Reads the members in order: the tag, the id, which fields are present, submit buttons;
     /// children are walked as soon as the tag says they belong, or kept for later.
-    fn members<'v, 'a>(
+    fn members<'v>(
         &mut self,
         members: &'v [(&'a str, Json<'a>)],
         place: Place<'_>,
     ) -> Result<Members<'v, 'a>, CardError> {
-        let path = place.path;
+        let at = &place.at;
         let mut read = Members {
             tag: None,
             element_id: None,
@@ -376,11 +428,10 @@ impl Walk {
         for (raw_key, value) in members {
             let key = Json::String(raw_key).as_str().unwrap_or_default();
             match key.as_ref() {
-                "tag" => read.tag = string_member(value, path, "tag")?,
-                "element_id" => read.element_id = string_member(value, path, "element_id")?,
+                "tag" => read.tag = string_member(value, at, "tag")?,
+                "element_id" => read.element_id = string_member(value, at, "element_id")?,
                 "form_action_type" => {
-                    if string_member(value, path, "form_action_type")?.as_deref() == Some("submit")
-                    {
+                    if string_member(value, at, "form_action_type")?.as_deref() == Some("submit") {
                         self.submits += 1;
                     }
                 }
@@ -394,7 +445,7 @@ impl Walk {
                     let spec = read
                         .tag
                         .as_deref()
-                        .and_then(|t| SPECS.iter().find(|s| s.tag == t))
+                        .and_then(spec)
                         .filter(|s| s.children == Some(k));
                     match spec {
                         Some(spec) => self.children(spec, k, value, place, &mut read)?,
@@ -417,44 +468,51 @@ impl Walk {
     fn children(
         &mut self,
         spec: &Spec,
-        key: &str,
-        value: &Json<'_>,
+        key: &'static str,
+        value: &Json<'a>,
         place: Place<'_>,
-        read: &mut Members<'_, '_>,
+        read: &mut Members<'_, 'a>,
     ) -> Result<(), CardError> {
         read.children_seen = true;
-        let (child_path, child) = child_place(spec.tag, key, place)?;
+        let child = child_place(spec.tag, place)?;
         if spec.tag == "form" {
             read.submits_before = self.submits;
         }
         self.elements(
             value,
             Place {
-                path: &child_path,
+                at: At::Key(&place.at, key),
                 ..child
             },
         )
     }
 
     /// Records an element id: well-formed and not used before.
-    fn register_id(&mut self, id: String, path: &str) -> Result<(), CardError> {
+    fn register_id(&mut self, id: Cow<'a, str>, at: &At<'_>) -> Result<(), CardError> {
         if !valid_element_id(&id) {
+            let path = at.render();
             return Err(err(
                 CardErrorKind::InvalidElementId,
-                path,
+                &path,
                 format!("{path}: element_id `{id}` must start with a letter, hold only letters, digits and `_`, and be at most 20 characters"),
             ));
         }
         if let Some((_, first)) = self.ids.iter().find(|(seen, _)| *seen == id) {
+            let path = at.render();
             let message = format!("{path}: element_id `{id}` is already used by {first}");
-            return Err(err(CardErrorKind::DuplicateElementId, path, message));
+            return Err(err(CardErrorKind::DuplicateElementId, &path, message));
         }
-        self.ids.push((id, path.to_string()));
+        let path = if self.paths {
+            at.render()
+        } else {
+            String::new()
+        };
+        self.ids.push((id, path));
         Ok(())
     }
 
     /// The card: `schema`, `header` (title required when present), `body.elements`.
-    fn card(&mut self, card: &Json<'_>) -> Result<(), CardError> {
+    fn card(&mut self, card: &Json<'a>) -> Result<(), CardError> {
         let Json::Object(members) = card else {
             return Err(err(
                 CardErrorKind::NotAnObject,
@@ -480,7 +538,7 @@ impl Walk {
                     if let Some(elements) = value.get("elements") {
                         body = Some(true);
                         let place = Place {
-                            path: "body.elements",
+                            at: At::Root("body.elements"),
                             depth: 0,
                             in_form: false,
                             column_only: false,
@@ -541,18 +599,14 @@ fn header(value: &Json<'_>) -> Result<(), CardError> {
     }
 }
 
-/// Checks entering a container's children and returns their path and place.
-fn child_place<'p>(
-    tag: &str,
-    key: &str,
-    parent: Place<'p>,
-) -> Result<(String, Place<'p>), CardError> {
-    let path = parent.path;
+/// Checks entering a container's children and returns their place (the path is the caller's).
+fn child_place<'p>(tag: &str, parent: Place<'p>) -> Result<Place<'p>, CardError> {
     let is_form = tag == "form";
     if is_form && parent.in_form {
+        let path = parent.at.render();
         return Err(err(
             CardErrorKind::NestedForm,
-            path,
+            &path,
             format!("{path}: a form cannot contain another form"),
         ));
     }
@@ -563,24 +617,24 @@ fn child_place<'p>(
         parent.depth + 1
     };
     if depth > MAX_NESTING {
+        let path = parent.at.render();
         return Err(err(
             CardErrorKind::TooDeep,
-            path,
+            &path,
             format!("{path}: containers nest deeper than {MAX_NESTING} levels"),
         ));
     }
-    Ok((
-        format!("{path}.{key}"),
-        Place {
-            path: parent.path,
-            depth,
-            in_form: parent.in_form || is_form,
-            column_only: tag == "column_set",
-        },
-    ))
+    Ok(Place {
+        at: parent.at,
+        depth,
+        in_form: parent.in_form || is_form,
+        column_only: tag == "column_set",
+    })
 }
 
-fn walk(card_json: &str) -> Result<Walk, CardError> {
+/// Walks the card once; a duplicate id walks it again writing paths out, to name where the id
+/// was first used.
+fn walk(card_json: &str) -> Result<Vec<String>, CardError> {
     let card = Json::parse(card_json).ok_or_else(|| {
         err(
             CardErrorKind::NotAnObject,
@@ -589,8 +643,21 @@ fn walk(card_json: &str) -> Result<Walk, CardError> {
         )
     })?;
     let mut walk = Walk::default();
-    walk.card(&card)?;
-    Ok(walk)
+    match walk.card(&card) {
+        Ok(()) => Ok(walk
+            .ids
+            .into_iter()
+            .map(|(id, _)| id.into_owned())
+            .collect()),
+        Err(e) if e.kind == CardErrorKind::DuplicateElementId => {
+            let mut again = Walk {
+                paths: true,
+                ..Walk::default()
+            };
+            Err(again.card(&card).err().unwrap_or(e))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Validates a whole card: schema 2.0, a header with a title (when present), `body.elements`,
@@ -647,9 +714,7 @@ pub fn checked_message_body(content_json: &str) -> crate::Result<crate::api::hel
 
 /// Every `element_id` in the card, in document order (empty if the card is invalid).
 pub fn element_ids(card_json: &str) -> Vec<String> {
-    walk(card_json)
-        .map(|w| w.ids.into_iter().map(|(id, _)| id).collect())
-        .unwrap_or_default()
+    walk(card_json).unwrap_or_default()
 }
 
 /// The largest top-level element, described for the size error (only computed on that path).

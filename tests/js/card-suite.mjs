@@ -47,7 +47,7 @@ export const cardTests = [
     },
   },
   {
-    name: 'one builder: the factories and the fluent Card build through the core, the same elements either way; bad arguments are FeishuErrors naming the element',
+    name: 'one builder: the factories and the fluent Card build the same elements either way; bad arguments are FeishuErrors naming the element',
     async fn(ctx) {
       const { Card, FeishuError } = ctx;
       // Every factory standalone equals its fluent form (the fluent one is described, built in one call).
