@@ -732,3 +732,50 @@ fn golden_factories_match_the_rust_builders() {
         "{path} is stale: UPDATE_GOLDEN=1 cargo test --test card golden"
     );
 }
+
+/// Validation reads the text in place (no tree): the JSON grammar is still the whole text's,
+/// whatever the card rules say, and long texts with escapes pass.
+#[test]
+fn validation_checks_the_json_while_walking() {
+    let card = |elements: &str| format!(r#"{{"schema":"2.0","body":{{"elements":[{elements}]}}}}"#);
+    let long = "ab\\\"cd\\\\ \\u00e9 ".repeat(200);
+    assert!(validate(&card(&format!(
+        r#"{{"tag":"markdown","content":"{long}"}}"#
+    )))
+    .is_ok());
+    let not_json = |text: &str| {
+        let e = validate(text).unwrap_err();
+        assert_eq!(
+            (e.kind, e.message.as_str()),
+            (CardErrorKind::NotAnObject, "the card is not valid JSON"),
+            "{text}"
+        );
+    };
+    // A raw control character, a bad escape, a trailing comma: not JSON, even where a rule
+    // would fail first (the unknown tag comes before the bad text).
+    not_json(&card("{\"tag\":\"markdown\",\"content\":\"a\u{1}b\"}"));
+    not_json(&card(r#"{"tag":"markdown","content":"a\qb"}"#));
+    not_json(&card(r#"{"tag":"blink"},{"tag":"hr"},"#));
+    not_json(&format!("{} x", card(r#"{"tag":"hr"}"#)));
+    // Columns nest without counting as levels: past the JSON depth limit it is not JSON.
+    let deep = r#"{"tag":"column","elements":["#.repeat(70) + &"]}".repeat(70);
+    not_json(&card(&deep));
+    // The last of a repeated `elements` counts; a duplicate id names the first use.
+    let repeated =
+        r#"{"schema":"2.0","body":{"elements":[{"tag":"blink"}],"elements":[{"tag":"hr"}]}}"#;
+    assert!(validate(repeated).is_ok());
+    let dup = card(
+        r#"{"tag":"hr","element_id":"a"},{"tag":"column_set","columns":[{"tag":"column","elements":[{"tag":"hr","element_id":"a"}]}]}"#,
+    );
+    let e = validate(&dup).unwrap_err();
+    assert_eq!(e.path, "body.elements[1].columns[0].elements[0]");
+    assert!(
+        e.message.ends_with("already used by body.elements[0]"),
+        "{}",
+        e.message
+    );
+    assert_eq!(
+        element_ids(&card(r#"{"tag":"hr","element_id":"a\u0062"}"#)),
+        ["ab"]
+    );
+}

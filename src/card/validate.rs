@@ -246,6 +246,34 @@ impl From<CardError> for Stop {
     }
 }
 
+/// The length of the leading run of `bytes` holding no `"`, no `\` and no byte below 0x20:
+/// eight bytes at a time (texts are most of a card).
+fn plain_run(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // A high bit in some byte of the result iff some byte of `x` is below `n` (n <= 0x80).
+    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH;
+    let mut i = 0;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        // (a chunk that is somehow not 8 bytes reads as zeros: stops here, the bytes go one by one)
+        let x = <[u8; 8]>::try_from(chunk).map_or(0, u64::from_le_bytes);
+        let hit = below(x ^ (ONES * u64::from(b'"')), 1)
+            | below(x ^ (ONES * u64::from(b'\\')), 1)
+            | below(x, 0x20);
+        if hit != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while let Some(&b) = bytes.get(i) {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
 /// A forward reader over the card's text that checks the JSON as it goes (the grammar and
 /// depth limit of [`crate::json`]) and builds nothing: the walk reads the members it needs in
 /// place and skips the rest.
@@ -287,6 +315,7 @@ impl<'a> Scan<'a> {
         let start = self.i;
         let bytes = self.text.as_bytes();
         loop {
+            self.i += bytes.get(self.i..).map_or(0, plain_run);
             match bytes.get(self.i).copied() {
                 Some(b'"') => {
                     let inner = self.text.get(start..self.i).ok_or(Stop::Syntax)?;
@@ -307,7 +336,6 @@ impl<'a> Scan<'a> {
                         _ => return Err(Stop::Syntax),
                     }
                 }
-                Some(0x20..) => self.i += 1,
                 _ => return Err(Stop::Syntax),
             }
         }
