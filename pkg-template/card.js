@@ -7,6 +7,9 @@ import { FeishuError, ready } from './internal.js';
 import * as shapes from './generated/card-shapes.js';
 
 const { FLUENT, DEFAULTS, cardHeader, cardObject, alertTemplate, atElement } = shapes;
+// The core reads the card as UTF-8 bytes: TextEncoder copies them natively (a string argument
+// would cross one character at a time).
+const utf8 = new TextEncoder();
 
 export { markdown, text, divider, image, button, column, columns, panel, form, input, select, datePicker, table, chart, person } from './generated/card-shapes.js';
 
@@ -54,7 +57,7 @@ export class Card {
   toString() {
     const json = JSON.stringify(this.toJSON());
     ready(FeishuError);
-    validateCardJson(json);
+    validateCardJson(utf8.encode(json));
     return json;
   }
 
@@ -84,7 +87,7 @@ export class Card {
 /** Validates a Card or a card object; throws FeishuError (kind 'invalid_card'). */
 export function validateCard(card) {
   ready(FeishuError);
-  validateCardJson(typeof card === 'string' ? card : JSON.stringify(card));
+  validateCardJson(utf8.encode(typeof card === 'string' ? card : JSON.stringify(card)));
 }
 
 export const textCard = (title, body) => new Card().header(title, { template: DEFAULTS.TEMPLATE }).markdown(body);

@@ -7,9 +7,19 @@ use crate::json::{quote, ObjectWriter};
 use wasm_bindgen::prelude::*;
 
 /// Throws `FeishuError` (kind `invalid_card`, with `reason` and `path`) if the card is invalid.
+/// The card comes as UTF-8 bytes (`TextEncoder.encode`: a native copy, where a string argument
+/// is copied into wasm one character at a time).
 #[wasm_bindgen(js_name = validateCardJson)]
-pub fn validate_card(card_json: &str) -> Result<(), JsValue> {
-    card::validate(card_json).map_err(|e| to_js(&Error::Card(Box::new(e))))
+pub fn validate_card(card_json: &[u8]) -> Result<(), JsValue> {
+    let result = match std::str::from_utf8(card_json) {
+        Ok(text) => card::validate(text),
+        Err(_) => Err(card::CardError {
+            kind: card::CardErrorKind::NotAnObject,
+            path: String::new(),
+            message: "the card is not valid JSON".into(),
+        }),
+    };
+    result.map_err(|e| to_js(&Error::Card(Box::new(e))))
 }
 
 /// Escapes text so a `markdown` element shows it literally.
