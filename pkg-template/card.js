@@ -25,8 +25,8 @@ export class Card {
   }
 
   /** The header: title, and optionally subtitle, template (colour), icon, tags. */
-  header(title, { subtitle, template, icon, tags } = {}) {
-    this.#header = cardHeader(title, { subtitle, template, icon, tags });
+  header(title, options) {
+    this.#header = cardHeader(title, options);
     return this;
   }
 
