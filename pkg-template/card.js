@@ -1,38 +1,17 @@
-// Card JSON 2.0 in JS: a typed facade over the core's one builder (src/card: the element
-// shapes, names and defaults live there). A factory names itself and passes its arguments as a
-// description (`["button", "OK", { value }]`); a fluent Card keeps descriptions and turns them
-// into JSON in one wasm call, validated there by String(card).
-import { validateCardJson, escapeMarkdown as escape, parseActionJson, cardElementJson, cardJson, cardTemplate } from './wasm/feishu_edge_bg.js';
+// Card JSON 2.0 in JS. The factories (generated/card-shapes.js, compiled from the crate's one
+// source of shapes, src/card/shapes.json) build plain objects: no wasm call. A fluent Card keeps
+// those objects; JSON.stringify(card) serializes them as they are, and String(card),
+// card.validate() and sending a card validate the JSON text in the core (one wasm call).
+import { validateCardJson, escapeMarkdown as escape, parseActionJson } from './wasm/feishu_edge_bg.js';
 import { FeishuError, ready } from './internal.js';
+import * as shapes from './generated/card-shapes.js';
 
-// The fluent methods (every factory but `column`, which only makes sense inside `columns`).
-const FACTORY_NAMES = ['markdown', 'text', 'divider', 'image', 'button', 'columns', 'panel', 'form', 'input', 'select', 'datePicker', 'table', 'chart', 'person'];
+const { FLUENT, DEFAULTS, cardHeader, cardObject, alertTemplate, atElement } = shapes;
+// The core reads the card as UTF-8 bytes: TextEncoder copies them natively (a string argument
+// would cross one character at a time).
+const utf8 = new TextEncoder();
 
-/** A standalone factory: the element as a plain object, built by the core. */
-const factory = (name) => (...args) => {
-  ready(FeishuError);
-  return JSON.parse(cardElementJson(JSON.stringify([name, ...args])));
-};
-
-export const markdown = factory('markdown');
-export const text = factory('text');
-export const divider = factory('divider');
-export const image = factory('image');
-/** A button: `{ value }` sends a callback, `{ url }` opens a link, `{ submit: true }` submits its form. */
-export const button = factory('button');
-export const column = factory('column');
-/** Columns side by side: each argument is a column's elements (or a `column(...)`). */
-export const columns = factory('columns');
-export const panel = factory('panel');
-export const form = factory('form');
-export const input = factory('input');
-/** A select menu; `options` are `[{ text, value }]` or plain strings. */
-export const select = factory('select');
-export const datePicker = factory('datePicker');
-/** A table: `columns` are titles (or `{ name, displayName, dataType }`), `rows` arrays or objects. */
-export const table = factory('table');
-export const chart = factory('chart');
-export const person = factory('person');
+export { markdown, text, divider, image, button, column, columns, panel, form, input, select, datePicker, table, chart, person } from './generated/card-shapes.js';
 
 /** A card under construction: `new Card().header('Title').markdown('**hi**').button('OK', { value: {} })`. */
 export class Card {
@@ -46,8 +25,8 @@ export class Card {
   }
 
   /** The header: title, and optionally subtitle, template (colour), icon, tags. */
-  header(title, { subtitle, template, icon, tags } = {}) {
-    this.#header = [title, { subtitle, template, icon, tags }];
+  header(title, options) {
+    this.#header = cardHeader(title, options);
     return this;
   }
 
@@ -63,31 +42,44 @@ export class Card {
     return this;
   }
 
-  #json(validate) {
-    ready(FeishuError);
-    return cardJson(JSON.stringify({ config: this.#config, header: this.#header, elements: this.#elements }), validate);
-  }
-
-  /** The card as a plain object (what JSON.stringify(card) serializes). */
+  /** The card as a plain object (what JSON.stringify(card) serializes); not validated. */
   toJSON() {
-    return JSON.parse(this.#json(false));
+    return cardObject(this.#config, this.#header, this.#elements.slice());
   }
 
   /** Throws FeishuError (kind 'invalid_card', with `reason` and `path`) if the platform would refuse it. */
   validate() {
-    this.#json(true);
+    this.toString();
     return this;
   }
 
-  /** The validated card JSON. */
+  /** The card JSON, validated in the core. */
   toString() {
-    return this.#json(true);
+    const json = JSON.stringify(this.toJSON());
+    ready(FeishuError);
+    validateCardJson(utf8.encode(json));
+    return json;
   }
 
   static {
-    // card.markdown(...), card.button(...)...: each factory as a fluent method, kept as a description.
-    for (const name of FACTORY_NAMES) {
-      Object.defineProperty(Card.prototype, name, { value(...args) { this.#elements.push([name, ...args]); return this; }, writable: true, configurable: true });
+    // card.markdown(...), card.button(...)...: each factory as a fluent method; a bad argument
+    // fails naming the element (`body.elements[3]`).
+    for (const name of FLUENT) {
+      const make = shapes[name];
+      Object.defineProperty(Card.prototype, name, {
+        value(...args) {
+          let element;
+          try {
+            element = make(...args);
+          } catch (err) {
+            throw atElement(err, this.#elements.length);
+          }
+          this.#elements.push(element);
+          return this;
+        },
+        writable: true,
+        configurable: true,
+      });
     }
   }
 }
@@ -95,13 +87,13 @@ export class Card {
 /** Validates a Card or a card object; throws FeishuError (kind 'invalid_card'). */
 export function validateCard(card) {
   ready(FeishuError);
-  validateCardJson(typeof card === 'string' ? card : JSON.stringify(card));
+  validateCardJson(utf8.encode(typeof card === 'string' ? card : JSON.stringify(card)));
 }
 
-export const textCard = (title, body) => new Card().header(title, { template: cardTemplate() }).markdown(body);
+export const textCard = (title, body) => new Card().header(title, { template: DEFAULTS.TEMPLATE }).markdown(body);
 /** `level`: 'info' (blue), 'success' (green), 'warning' (orange), 'error' (red). */
-export const alertCard = (title, body, level = 'info') => new Card().header(title, { template: cardTemplate(String(level)) }).markdown(body);
-export const tableCard = (title, cols, rows) => new Card().header(title, { template: cardTemplate() }).table(cols, rows);
+export const alertCard = (title, body, level = 'info') => new Card().header(title, { template: alertTemplate(String(level)) }).markdown(body);
+export const tableCard = (title, cols, rows) => new Card().header(title, { template: DEFAULTS.TEMPLATE }).table(cols, rows);
 
 /** Escapes text so a markdown element shows it literally. */
 export function escapeMarkdown(value) {

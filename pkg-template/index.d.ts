@@ -606,7 +606,7 @@ export declare function table(columns: Array<string | { name: string; displayNam
 export declare function chart(spec: Record<string, unknown>, options?: ElementOptions): CardElement;
 export declare function person(userId: string, options?: ElementOptions): CardElement;
 
-/** A card under construction. JSON.stringify(card) gives its JSON; String(card) validates too. */
+/** A card under construction. The factories build plain objects in JS (no wasm call); JSON.stringify(card) gives its JSON as is; String(card) and validate() check it in the core first. */
 export declare class Card {
   constructor(options?: { title?: string; config?: Record<string, unknown> } & HeaderOptions);
   header(title: string, options?: HeaderOptions): this;

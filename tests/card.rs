@@ -588,3 +588,194 @@ fn children_before_the_tag_are_still_validated() {
         vec!["late"]
     );
 }
+
+/// The Rust builders and the npm package's factories (generated from the same
+/// src/card/shapes.json) write the same JSON: each Rust builder call beside the JS call that
+/// must build the same bytes, written to tests/js/generated/card-golden.mjs, which the JS card
+/// suite checks in Node, Deno, workerd and Chromium. A change here or in the shapes fails until
+/// the fixture is regenerated (`UPDATE_GOLDEN=1 cargo test --test card golden`).
+#[test]
+fn golden_factories_match_the_rust_builders() {
+    let hard_text = "tab\there \"quoted\" back\\slash\nnew 中文 é \u{1} \u{7f} \u{2028} </b>";
+    // (the JS call: {"fn", "args"}, nested calls as {"$call": …}; the Rust builders' JSON)
+    let cases: Vec<(String, String)> = vec![
+        (r#"{"fn":"markdown","args":["**hi** & <b>"]}"#.into(), markdown("**hi** & <b>").to_json()),
+        (
+            r#"{"fn":"markdown","args":["x",{"elementId":"m1"}]}"#.into(),
+            markdown("x").element_id("m1").to_json(),
+        ),
+        (
+            format!(r#"{{"fn":"markdown","args":[{}]}}"#, feishu_edge::json::quote(hard_text)),
+            markdown(hard_text).to_json(),
+        ),
+        (
+            r#"{"fn":"markdown","args":["&#42;a&#42;"]}"#.into(),
+            markdown(&escape_markdown("*a*")).to_json(),
+        ),
+        (r#"{"fn":"text","args":["plain 中文"]}"#.into(), plain_text("plain 中文").to_json()),
+        (r#"{"fn":"divider","args":[]}"#.into(), divider().to_json()),
+        (
+            r#"{"fn":"image","args":["img_v3_1",{"alt":"logo"}]}"#.into(),
+            image("img_v3_1", "logo").to_json(),
+        ),
+        (
+            r#"{"fn":"button","args":["OK",{"value":{"op":1,"n":[1,2.5,null],"s":"x"}}]}"#.into(),
+            button("OK", ButtonAction::Callback(r#"{"op":1,"n":[1,2.5,null],"s":"x"}"#.into())).to_json(),
+        ),
+        (
+            r#"{"fn":"button","args":["Docs",{"url":"https://example.com/a?b=1&c=%20"}]}"#.into(),
+            button("Docs", ButtonAction::Url("https://example.com/a?b=1&c=%20".into())).to_json(),
+        ),
+        (
+            r#"{"fn":"button","args":["Send",{"submit":true}]}"#.into(),
+            button("Send", ButtonAction::Submit).to_json(),
+        ),
+        (
+            r#"{"fn":"button","args":["Del",{"value":{"op":"del"},"confirm":{"title":"Sure?","text":"Gone"}}]}"#.into(),
+            confirm(button("Del", ButtonAction::Callback(r#"{"op":"del"}"#.into())), "Sure?", "Gone").to_json(),
+        ),
+        (
+            r#"{"fn":"button","args":["P",{"value":{},"type":"primary","elementId":"b1"}]}"#.into(),
+            button("P", ButtonAction::Callback("{}".into())).text("type", "primary").element_id("b1").to_json(),
+        ),
+        (
+            r#"{"fn":"column","args":[[{"$call":{"fn":"markdown","args":["l"]}}]]}"#.into(),
+            column(vec![markdown("l")]).to_json(),
+        ),
+        (
+            r#"{"fn":"columns","args":[[{"$call":{"fn":"markdown","args":["l"]}}],[{"$call":{"fn":"person","args":["ou_1"]}}]]}"#.into(),
+            column_set(vec![vec![markdown("l")], vec![person("ou_1")]]).to_json(),
+        ),
+        (
+            r#"{"fn":"panel","args":["More",[{"$call":{"fn":"divider","args":[]}}],{"expanded":true}]}"#.into(),
+            collapsible_panel("More", true, vec![divider()]).to_json(),
+        ),
+        (
+            r#"{"fn":"panel","args":["Less",[{"$call":{"fn":"markdown","args":["x"]}}]]}"#.into(),
+            collapsible_panel("Less", defaults::PANEL_EXPANDED, vec![markdown("x")]).to_json(),
+        ),
+        (
+            r#"{"fn":"form","args":["f1",[{"$call":{"fn":"input","args":["reason",{"label":"Why"}]}},{"$call":{"fn":"button","args":["Send",{"submit":true}]}}]]}"#.into(),
+            form("f1", vec![input("reason", "Why"), button("Send", ButtonAction::Submit)]).to_json(),
+        ),
+        (
+            r#"{"fn":"select","args":["env",[{"text":"Production","value":"prod"},{"text":"Dev","value":"dev"}],{"placeholder":"pick"}]}"#.into(),
+            select_static("env", "pick", &[("Production", "prod"), ("Dev", "dev")]).to_json(),
+        ),
+        (
+            r#"{"fn":"datePicker","args":["day",{"placeholder":"When"}]}"#.into(),
+            date_picker("day", "When").to_json(),
+        ),
+        (
+            r#"{"fn":"table","args":[["Name","Score"],[["a","1"],["b"]]]}"#.into(),
+            table(&["Name", "Score"], &[vec!["a".into(), "1".into()], vec!["b".into()]]).to_json(),
+        ),
+        (
+            r#"{"fn":"chart","args":[{"type":"bar","data":[{"x":1,"y":-0.5}]}]}"#.into(),
+            chart(r#"{"type":"bar","data":[{"x":1,"y":-0.5}]}"#).to_json(),
+        ),
+        (r#"{"fn":"person","args":["ou_1"]}"#.into(), person("ou_1").to_json()),
+        (
+            r#"{"fn":"Card","args":[{"title":"Release","header":{"subtitle":"ready","template":"green"},"config":{"update_multi":true},"elements":[{"$call":{"fn":"markdown","args":["a",{"elementId":"a1"}]}},{"$call":{"fn":"button","args":["Go",{"value":{"k":1}}]}}]}]}"#.into(),
+            Card::new()
+                .title("Release")
+                .subtitle("ready")
+                .template("green")
+                .config("update_multi", "true")
+                .push(markdown("a").element_id("a1"))
+                .push(button("Go", ButtonAction::Callback(r#"{"k":1}"#.into())))
+                .to_json()
+                .unwrap(),
+        ),
+        (
+            r#"{"fn":"Card","args":[{"elements":[{"$call":{"fn":"divider","args":[]}}]}]}"#.into(),
+            Card::new().push(divider()).to_json().unwrap(),
+        ),
+        (r#"{"fn":"textCard","args":["Hi","body"]}"#.into(), text_card("Hi", "body").to_json().unwrap()),
+        (
+            r#"{"fn":"alertCard","args":["Down","db","error"]}"#.into(),
+            alert_card("Down", "db", "error").to_json().unwrap(),
+        ),
+        (
+            r#"{"fn":"alertCard","args":["Note","n","info"]}"#.into(),
+            alert_card("Note", "n", "info").to_json().unwrap(),
+        ),
+        (
+            r#"{"fn":"tableCard","args":["T",["a","b"],[["1","2"]]]}"#.into(),
+            table_card("T", &["a", "b"], &[vec!["1".into(), "2".into()]]).to_json().unwrap(),
+        ),
+    ];
+    let mut text = String::from(
+        "// Generated by tests/card.rs (golden_factories_match_the_rust_builders; UPDATE_GOLDEN=1 cargo test --test card golden rewrites it) from the Rust card builders: do not edit.\n// Each JS factory call must build exactly this JSON (checked by tests/js/card-suite.mjs).\nexport default [\n",
+    );
+    for (call, json) in &cases {
+        assert!(feishu_edge::json::is_valid(call), "{call}");
+        assert!(feishu_edge::json::is_valid(json), "{json}");
+        text.push_str(&format!(
+            "  {{ call: {call}, json: {} }},\n",
+            feishu_edge::json::quote(json)
+        ));
+    }
+    text.push_str("];\n");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/js/generated/card-golden.mjs"
+    );
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/js/generated"))
+            .unwrap();
+        std::fs::write(path, &text).unwrap();
+    }
+    let current = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        current == text,
+        "{path} is stale: UPDATE_GOLDEN=1 cargo test --test card golden"
+    );
+}
+
+/// Validation reads the text in place (no tree): the JSON grammar is still the whole text's,
+/// whatever the card rules say, and long texts with escapes pass.
+#[test]
+fn validation_checks_the_json_while_walking() {
+    let card = |elements: &str| format!(r#"{{"schema":"2.0","body":{{"elements":[{elements}]}}}}"#);
+    let long = "ab\\\"cd\\\\ \\u00e9 ".repeat(200);
+    assert!(validate(&card(&format!(
+        r#"{{"tag":"markdown","content":"{long}"}}"#
+    )))
+    .is_ok());
+    let not_json = |text: &str| {
+        let e = validate(text).unwrap_err();
+        assert_eq!(
+            (e.kind, e.message.as_str()),
+            (CardErrorKind::NotAnObject, "the card is not valid JSON"),
+            "{text}"
+        );
+    };
+    // A raw control character, a bad escape, a trailing comma: not JSON, even where a rule
+    // would fail first (the unknown tag comes before the bad text).
+    not_json(&card("{\"tag\":\"markdown\",\"content\":\"a\u{1}b\"}"));
+    not_json(&card(r#"{"tag":"markdown","content":"a\qb"}"#));
+    not_json(&card(r#"{"tag":"blink"},{"tag":"hr"},"#));
+    not_json(&format!("{} x", card(r#"{"tag":"hr"}"#)));
+    // Columns nest without counting as levels: past the JSON depth limit it is not JSON.
+    let deep = r#"{"tag":"column","elements":["#.repeat(70) + &"]}".repeat(70);
+    not_json(&card(&deep));
+    // The last of a repeated `elements` counts; a duplicate id names the first use.
+    let repeated =
+        r#"{"schema":"2.0","body":{"elements":[{"tag":"blink"}],"elements":[{"tag":"hr"}]}}"#;
+    assert!(validate(repeated).is_ok());
+    let dup = card(
+        r#"{"tag":"hr","element_id":"a"},{"tag":"column_set","columns":[{"tag":"column","elements":[{"tag":"hr","element_id":"a"}]}]}"#,
+    );
+    let e = validate(&dup).unwrap_err();
+    assert_eq!(e.path, "body.elements[1].columns[0].elements[0]");
+    assert!(
+        e.message.ends_with("already used by body.elements[0]"),
+        "{}",
+        e.message
+    );
+    assert_eq!(
+        element_ids(&card(r#"{"tag":"hr","element_id":"a\u0062"}"#)),
+        ["ab"]
+    );
+}

@@ -1,8 +1,7 @@
 //! Card callbacks (untrusted) through parse_action, any JSON through card validation, and any
-//! text as a builder description (the JSON built from one is always valid JSON).
+//! text through the element walker (wrapped as a card body).
 #![no_main]
-use feishu_edge::card::{describe, element_ids, parse_action, validate};
-use feishu_edge::json::is_valid;
+use feishu_edge::card::{element_ids, parse_action, validate};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -16,16 +15,6 @@ fuzz_target!(|data: &[u8]| {
             sorted.sort();
             sorted.dedup();
             assert_eq!(sorted.len(), ids.len());
-        }
-        if let Ok(json) = describe::element_json(text) {
-            assert!(is_valid(&json) || !is_valid(text), "{text} built {json}");
-        }
-        if let Ok(json) = describe::card_json(text, false) {
-            assert!(is_valid(&json), "{text} built {json}");
-        }
-        let wrapped = format!(r#"{{"header":["t",{{}}],"elements":[{text}]}}"#);
-        if let Ok(json) = describe::card_json(&wrapped, true) {
-            assert!(is_valid(&json), "{text} built {json}");
         }
         // Wrapped as a card body, the same text exercises the element walker.
         let _ = validate(&format!(r#"{{"schema":"2.0","body":{{"elements":[{text}]}}}}"#));

@@ -14,7 +14,8 @@
 //! ```
 
 pub mod action;
-pub mod describe;
+#[path = "generated/shapes.rs"]
+mod names;
 mod shape;
 #[cfg(feature = "client")]
 pub mod stream;
@@ -55,35 +56,33 @@ pub fn escape_markdown(text: &str) -> String {
 }
 
 /// The choices the card builder makes when not told otherwise (this crate's builders and the
-/// npm package's, which builds through [`describe`]). The one place they live.
+/// npm package's factories, both from `src/card/shapes.json`).
 pub mod defaults {
+    use super::names::default as d;
     /// A button's `type`.
-    pub const BUTTON_TYPE: &str = "default";
+    pub const BUTTON_TYPE: &str = d::BUTTON_TYPE;
     /// A column's `width` and `weight` (equal shares).
-    pub const COLUMN_WIDTH: &str = "weighted";
+    pub const COLUMN_WIDTH: &str = d::COLUMN_WIDTH;
     /// See [`COLUMN_WIDTH`].
-    pub const COLUMN_WEIGHT: u32 = 1;
+    pub const COLUMN_WEIGHT: u32 = d::COLUMN_WEIGHT;
     /// A column set's `flex_mode`.
-    pub const FLEX_MODE: &str = "none";
+    pub const FLEX_MODE: &str = d::FLEX_MODE;
     /// A collapsible panel starts folded.
-    pub const PANEL_EXPANDED: bool = false;
+    pub const PANEL_EXPANDED: bool = d::PANEL_EXPANDED;
     /// A table's `page_size`.
-    pub const TABLE_PAGE_SIZE: u32 = 10;
+    pub const TABLE_PAGE_SIZE: u32 = d::TABLE_PAGE_SIZE;
     /// A table column's `data_type`.
-    pub const TABLE_DATA_TYPE: &str = "text";
+    pub const TABLE_DATA_TYPE: &str = d::TABLE_DATA_TYPE;
     /// The header colour of the ready-made cards.
-    pub const TEMPLATE: &str = "blue";
+    pub const TEMPLATE: &str = d::TEMPLATE;
     /// A submit button's `name` when none is given.
-    pub const SUBMIT_NAME: &str = "submit";
+    pub const SUBMIT_NAME: &str = d::SUBMIT_NAME;
+    /// A header tag's colour when none is given.
+    pub const TAG_COLOR: &str = d::TAG_COLOR;
     /// The prefix of a table's generated column keys (`c0`, `c1`…).
-    pub const COLUMN_KEY_PREFIX: &str = "c";
+    pub const COLUMN_KEY_PREFIX: &str = d::COLUMN_KEY_PREFIX;
     /// An alert card's header colour by level (`info` and unknown levels: [`TEMPLATE`]).
-    pub const ALERT_TEMPLATES: [(&str, &str); 4] = [
-        ("success", "green"),
-        ("warning", "orange"),
-        ("error", "red"),
-        ("danger", "red"),
-    ];
+    pub const ALERT_TEMPLATES: [(&str, &str); 4] = d::ALERT_TEMPLATES;
 
     /// The header colour for an alert level.
     pub fn alert_template(level: &str) -> &'static str {
@@ -257,19 +256,12 @@ pub fn date_picker(name: &str, placeholder: &str) -> Element {
 }
 /// A table with text columns; each row holds one string per column (a missing cell is empty).
 pub fn table(columns: &[&str], rows: &[Vec<String>]) -> Element {
-    let columns: Vec<shape::TableColumn<'_>> = columns
-        .iter()
-        .map(|c| shape::TableColumn::Titled(quote(c)))
-        .collect();
+    let titles: Vec<String> = columns.iter().map(|c| quote(c)).collect();
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| r.iter().map(|c| quote(c)).collect())
         .collect();
-    let rows: Vec<shape::TableRow<'_>> = cells
-        .iter()
-        .map(|r| shape::TableRow::Cells(r.iter().map(String::as_str).collect()))
-        .collect();
-    shape::table(&columns, &rows, None)
+    shape::table(&titles, &cells, None)
 }
 /// A chart with a VChart spec (passed through as JSON).
 pub fn chart(spec_json: &str) -> Element {

@@ -1,25 +1,25 @@
-//! The element shapes: every tag and field name the card builders write, in one place. The
-//! Rust builders ([`super::markdown`], [`super::button`]…) and the npm package's builder (its
-//! factories hand a description to [`super::describe`]) both build through these functions.
-//! Every argument is raw JSON: values passed through untouched (a button's `value`, a name, a
-//! chart spec) as given, text shown on the card as a JSON string literal.
+//! The element shapes: every tag and field name the card builders write, from the one source
+//! (`src/card/shapes.json`, through [`super::names`]; the npm package's factories are generated
+//! from the same file, and tests/card.rs pins both to the same JSON). Every argument is raw
+//! JSON: values passed through untouched (a button's `value`, a name, a chart spec) as given,
+//! text shown on the card as a JSON string literal.
 
+use super::names::{default as d, field as f, tag, value as v};
 use super::{defaults, Element};
 use crate::json::{quote, ObjectWriter};
 
-/// A value as JavaScript's `String(value)` writes it: a string's text, `null`, a number or
-/// boolean as written (objects and arrays as their JSON).
-pub(crate) fn text_of(raw: &str) -> String {
-    crate::json::unquote(raw).unwrap_or_else(|| raw.trim().to_string())
+/// `{k1: v1, k2: v2...}` of raw JSON values.
+fn object(fields: &[(&str, &str)]) -> String {
+    let mut w = ObjectWriter::default();
+    for (k, value) in fields {
+        w.field(k, value);
+    }
+    w.finish()
 }
 
 /// `{"tag":"plain_text","content":…}` around a JSON string literal.
 pub(crate) fn plain(literal: &str) -> String {
-    let mut out = String::with_capacity(literal.len() + 32);
-    out.push_str(r#"{"tag":"plain_text","content":"#);
-    out.push_str(literal);
-    out.push('}');
-    out
+    object(&[(f::TAG, &quote(tag::PLAIN_TEXT)), (f::CONTENT, literal)])
 }
 
 /// A JSON array of raw items.
@@ -36,21 +36,21 @@ pub(crate) fn list<S: AsRef<str>>(items: &[S]) -> String {
 }
 
 pub(crate) fn markdown(content: &str) -> Element {
-    Element::tagged(quote("markdown")).put("content", content)
+    Element::tagged(quote(tag::MARKDOWN)).put(f::CONTENT, content)
 }
 
 pub(crate) fn text(content: &str) -> Element {
-    Element::tagged(quote("div")).put("text", plain(content))
+    Element::tagged(quote(tag::TEXT)).put(f::TEXT, plain(content))
 }
 
 pub(crate) fn divider() -> Element {
-    Element::tagged(quote("hr"))
+    Element::tagged(quote(tag::DIVIDER))
 }
 
 pub(crate) fn image(img_key: &str, alt: &str) -> Element {
-    Element::tagged(quote("img"))
-        .put("img_key", img_key)
-        .put("alt", plain(alt))
+    Element::tagged(quote(tag::IMAGE))
+        .put(f::IMG_KEY, img_key)
+        .put(f::ALT, plain(alt))
 }
 
 /// A button's parts; `None` leaves a field out (or takes its default).
@@ -72,31 +72,27 @@ pub(crate) struct Button<'a> {
 }
 
 pub(crate) fn button(b: &Button<'_>) -> Element {
-    let mut e = Element::tagged(quote("button")).put("text", plain(b.label));
+    let mut e = Element::tagged(quote(tag::BUTTON)).put(f::TEXT, plain(b.label));
     e = match b.kind {
-        Some(kind) => e.put("type", kind),
-        None => e.put("type", quote(defaults::BUTTON_TYPE)),
+        Some(kind) => e.put(f::TYPE, kind),
+        None => e.put(f::TYPE, quote(defaults::BUTTON_TYPE)),
     };
     if let Some(value) = b.value {
-        e = e.raw(
-            "behaviors",
-            format!(r#"[{{"type":"callback","value":{value}}}]"#),
-        );
+        let behavior = object(&[(f::TYPE, &quote(v::CALLBACK)), (f::VALUE, value)]);
+        e = e.put(f::BEHAVIORS, list(&[behavior]));
     }
     if let Some(url) = b.url {
-        e = e.raw(
-            "behaviors",
-            format!(r#"[{{"type":"open_url","default_url":{url}}}]"#),
-        );
+        let behavior = object(&[(f::TYPE, &quote(v::OPEN_URL)), (f::DEFAULT_URL, url)]);
+        e = e.put(f::BEHAVIORS, list(&[behavior]));
     }
     if b.submit {
-        e = e.put("form_action_type", quote("submit"));
+        e = e.put(f::FORM_ACTION_TYPE, quote(v::SUBMIT));
         e = match b.name {
-            Some(name) => e.put("name", name),
-            None => e.put("name", quote(defaults::SUBMIT_NAME)),
+            Some(name) => e.put(f::NAME, name),
+            None => e.put(f::NAME, quote(defaults::SUBMIT_NAME)),
         };
     } else if let Some(name) = b.name {
-        e = e.put("name", name);
+        e = e.put(f::NAME, name);
     }
     if let Some((title, text)) = &b.confirm {
         e = confirm(e, title, text);
@@ -106,41 +102,39 @@ pub(crate) fn button(b: &Button<'_>) -> Element {
 
 pub(crate) fn confirm(button: Element, title: &str, text: &str) -> Element {
     button.put(
-        "confirm",
-        format!(r#"{{"title":{},"text":{}}}"#, plain(title), plain(text)),
+        f::CONFIRM,
+        object(&[(f::TITLE, &plain(title)), (f::TEXT, &plain(text))]),
     )
 }
 
 /// One column of equal weight; `elements` is a JSON array.
 pub(crate) fn column(elements: String) -> Element {
-    Element::tagged(quote("column"))
-        .put("width", quote(defaults::COLUMN_WIDTH))
-        .put("weight", defaults::COLUMN_WEIGHT.to_string())
-        .put("elements", elements)
+    Element::tagged(quote(tag::COLUMN))
+        .put(f::WIDTH, quote(defaults::COLUMN_WIDTH))
+        .put(f::WEIGHT, defaults::COLUMN_WEIGHT.to_string())
+        .put(f::ELEMENTS, elements)
 }
 
 /// Columns side by side; `columns` is a JSON array of column elements.
 pub(crate) fn column_set(columns: String) -> Element {
-    Element::tagged(quote("column_set"))
-        .put("flex_mode", quote(defaults::FLEX_MODE))
-        .put("columns", columns)
+    Element::tagged(quote(tag::COLUMNS))
+        .put(f::FLEX_MODE, quote(defaults::FLEX_MODE))
+        .put(f::COLUMNS, columns)
 }
 
 pub(crate) fn panel(title: &str, expanded: Option<&str>, elements: String) -> Element {
     let expanded = expanded.map_or_else(|| defaults::PANEL_EXPANDED.to_string(), str::to_string);
-    Element::tagged(quote("collapsible_panel"))
-        .put("expanded", expanded)
-        .put(
-            "header",
-            format!(r#"{{"title":{{"tag":"markdown","content":{title}}}}}"#),
-        )
-        .put("elements", elements)
+    let title = object(&[(f::TAG, &quote(tag::MARKDOWN)), (f::CONTENT, title)]);
+    Element::tagged(quote(tag::PANEL))
+        .put(f::EXPANDED, expanded)
+        .put(f::HEADER, object(&[(f::TITLE, &title)]))
+        .put(f::ELEMENTS, elements)
 }
 
 pub(crate) fn form(name: &str, elements: String) -> Element {
-    Element::tagged(quote("form"))
-        .put("name", name)
-        .put("elements", elements)
+    Element::tagged(quote(tag::FORM))
+        .put(f::NAME, name)
+        .put(f::ELEMENTS, elements)
 }
 
 pub(crate) fn input(
@@ -149,15 +143,15 @@ pub(crate) fn input(
     placeholder: Option<&str>,
     required: Option<&str>,
 ) -> Element {
-    let mut e = Element::tagged(quote("input")).put("name", name);
+    let mut e = Element::tagged(quote(tag::INPUT)).put(f::NAME, name);
     if let Some(label) = label {
-        e = e.put("label", plain(label));
+        e = e.put(f::LABEL, plain(label));
     }
     if let Some(placeholder) = placeholder {
-        e = e.put("placeholder", plain(placeholder));
+        e = e.put(f::PLACEHOLDER, plain(placeholder));
     }
     if let Some(required) = required {
-        e = e.put("required", required);
+        e = e.put(f::REQUIRED, required);
     }
     e
 }
@@ -170,116 +164,73 @@ pub(crate) fn select(
     multiple: bool,
 ) -> Element {
     let tag = if multiple {
-        "multi_select_static"
+        tag::MULTI_SELECT
     } else {
-        "select_static"
+        tag::SELECT
     };
-    let mut e = Element::tagged(quote(tag)).put("name", name);
+    let mut e = Element::tagged(quote(tag)).put(f::NAME, name);
     if let Some(placeholder) = placeholder {
-        e = e.put("placeholder", plain(placeholder));
+        e = e.put(f::PLACEHOLDER, plain(placeholder));
     }
     let options: Vec<String> = options
         .iter()
-        .map(|(text, value)| format!(r#"{{"text":{},"value":{value}}}"#, plain(text)))
+        .map(|(text, value)| object(&[(f::TEXT, &plain(text)), (f::VALUE, value)]))
         .collect();
-    e.put("options", list(&options))
+    e.put(f::OPTIONS, list(&options))
 }
 
 pub(crate) fn date_picker(name: &str, placeholder: Option<&str>, initial: Option<&str>) -> Element {
-    let mut e = Element::tagged(quote("date_picker")).put("name", name);
+    let mut e = Element::tagged(quote(tag::DATE_PICKER)).put(f::NAME, name);
     if let Some(placeholder) = placeholder {
-        e = e.put("placeholder", plain(placeholder));
+        e = e.put(f::PLACEHOLDER, plain(placeholder));
     }
     if let Some(initial) = initial {
-        e = e.put("initial_date", initial);
+        e = e.put(f::INITIAL_DATE, initial);
     }
     e
 }
 
-/// A table column: a title (a JSON string literal, keyed `c0`, `c1`… by position), or its raw
-/// parts.
-pub(crate) enum TableColumn<'a> {
-    Titled(String),
-    Named {
-        name: Option<&'a str>,
-        display_name: Option<&'a str>,
-        data_type: Option<&'a str>,
-    },
-}
-
-/// A table row: raw cells by column position (a missing cell is `""`), or a raw object.
-pub(crate) enum TableRow<'a> {
-    Cells(Vec<&'a str>),
-    Object(&'a str),
-}
-
-pub(crate) fn table(
-    columns: &[TableColumn<'_>],
-    rows: &[TableRow<'_>],
-    page_size: Option<&str>,
-) -> Element {
-    // (key for the row objects, the column's JSON)
-    let defs: Vec<(String, String)> = columns
+/// A table: column titles (JSON string literals, keyed `c0`, `c1`… by position) and rows of raw
+/// cells by column position (a missing or `null` cell is `""`).
+pub(crate) fn table(titles: &[String], rows: &[Vec<String>], page_size: Option<&str>) -> Element {
+    let keys: Vec<String> = (0..titles.len())
+        .map(|i| format!("{}{i}", defaults::COLUMN_KEY_PREFIX))
+        .collect();
+    let columns: Vec<String> = titles
         .iter()
-        .enumerate()
-        .map(|(i, c)| match c {
-            TableColumn::Titled(title) => {
-                let key = format!("{}{i}", defaults::COLUMN_KEY_PREFIX);
-                let mut w = ObjectWriter::default();
-                w.field("name", &quote(&key));
-                w.field("display_name", title);
-                w.field("data_type", &quote(defaults::TABLE_DATA_TYPE));
-                (key, w.finish())
-            }
-            TableColumn::Named {
-                name,
-                display_name,
-                data_type,
-            } => {
-                let mut w = ObjectWriter::default();
-                if let Some(name) = name {
-                    w.field("name", name);
-                }
-                if let Some(display) = display_name.or(*name) {
-                    w.field("display_name", display);
-                }
-                w.field(
-                    "data_type",
-                    &data_type.map_or_else(|| quote(defaults::TABLE_DATA_TYPE), str::to_string),
-                );
-                let key = name.map_or_else(|| "undefined".to_string(), text_of);
-                (key, w.finish())
-            }
+        .zip(&keys)
+        .map(|(title, key)| {
+            object(&[
+                (f::NAME, &quote(key)),
+                (f::DISPLAY_NAME, title),
+                (f::DATA_TYPE, &quote(defaults::TABLE_DATA_TYPE)),
+            ])
         })
         .collect();
     let rows: Vec<String> = rows
         .iter()
-        .map(|row| match row {
-            TableRow::Object(raw) => raw.to_string(),
-            TableRow::Cells(cells) => {
-                let mut w = ObjectWriter::default();
-                for (i, (key, _)) in defs.iter().enumerate() {
-                    let cell = cells.get(i).map(|c| c.trim()).filter(|c| *c != "null");
-                    w.field(key, cell.unwrap_or("\"\""));
-                }
-                w.finish()
+        .map(|cells| {
+            let mut w = ObjectWriter::default();
+            for (i, key) in keys.iter().enumerate() {
+                let cell = cells.get(i).map(|c| c.trim()).filter(|c| *c != "null");
+                w.field(key, cell.unwrap_or("\"\""));
             }
+            w.finish()
         })
         .collect();
     let page_size = page_size.map_or_else(|| defaults::TABLE_PAGE_SIZE.to_string(), str::to_string);
-    let columns: Vec<&str> = defs.iter().map(|(_, json)| json.as_str()).collect();
-    Element::tagged(quote("table"))
-        .put("page_size", page_size)
-        .put("columns", list(&columns))
-        .put("rows", list(&rows))
+    Element::tagged(quote(tag::TABLE))
+        .put(f::PAGE_SIZE, page_size)
+        .put(f::COLUMNS, list(&columns))
+        .put(f::ROWS, list(&rows))
 }
 
 pub(crate) fn chart(spec: &str) -> Element {
-    Element::tagged(quote("chart")).put("chart_spec", spec)
+    Element::tagged(quote(tag::CHART)).put(f::CHART_SPEC, spec)
 }
 
 pub(crate) fn person(user_id: &str) -> Element {
-    Element::tagged(quote("person")).put("user_id", user_id)
+    Element::tagged(quote(tag::PERSON)).put(f::USER_ID, user_id)
 }
 
 /// A card header: raw JSON parts, texts as JSON string literals; `tags` are `(text, colour)`.
@@ -301,29 +252,30 @@ impl Header {
 pub(crate) fn header(h: &Header) -> String {
     let mut w = ObjectWriter::default();
     if let Some(title) = &h.title {
-        w.field("title", &plain(title));
+        w.field(f::TITLE, &plain(title));
     }
     if let Some(subtitle) = &h.subtitle {
-        w.field("subtitle", &plain(subtitle));
+        w.field(f::SUBTITLE, &plain(subtitle));
     }
     if let Some(template) = &h.template {
-        w.field("template", template);
+        w.field(f::TEMPLATE, template);
     }
     if let Some(icon) = &h.icon {
-        w.field("icon", icon);
+        w.field(f::ICON, icon);
     }
     if let Some(tags) = &h.tags {
         let tags: Vec<String> = tags
             .iter()
             .map(|(text, color)| {
-                format!(
-                    r#"{{"tag":"text_tag","text":{},"color":{}}}"#,
-                    plain(text),
-                    color.as_deref().unwrap_or(r#""neutral""#)
-                )
+                let color = color.clone().unwrap_or_else(|| quote(d::TAG_COLOR));
+                object(&[
+                    (f::TAG, &quote(tag::TEXT_TAG)),
+                    (f::TEXT, &plain(text)),
+                    (f::COLOR, &color),
+                ])
             })
             .collect();
-        w.field("text_tag_list", &list(&tags));
+        w.field(f::TEXT_TAG_LIST, &list(&tags));
     }
     w.finish()
 }
@@ -331,13 +283,13 @@ pub(crate) fn header(h: &Header) -> String {
 /// The card: `{"schema":"2.0", config?, header?, "body":{"elements":…}}` (raw parts).
 pub(crate) fn card(config: Option<&str>, header: Option<&str>, elements: &str) -> String {
     let mut card = ObjectWriter::default();
-    card.field("schema", "\"2.0\"");
+    card.field(f::SCHEMA, &quote(v::SCHEMA));
     if let Some(config) = config {
-        card.field("config", config);
+        card.field(f::CONFIG, config);
     }
     if let Some(header) = header {
-        card.field("header", header);
+        card.field(f::HEADER, header);
     }
-    card.field("body", &format!(r#"{{"elements":{elements}}}"#));
+    card.field(f::BODY, &object(&[(f::ELEMENTS, elements)]));
     card.finish()
 }

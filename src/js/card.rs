@@ -7,28 +7,19 @@ use crate::json::{quote, ObjectWriter};
 use wasm_bindgen::prelude::*;
 
 /// Throws `FeishuError` (kind `invalid_card`, with `reason` and `path`) if the card is invalid.
+/// The card comes as UTF-8 bytes (`TextEncoder.encode`: a native copy, where a string argument
+/// is copied into wasm one character at a time).
 #[wasm_bindgen(js_name = validateCardJson)]
-pub fn validate_card(card_json: &str) -> Result<(), JsValue> {
-    card::validate(card_json).map_err(|e| to_js(&Error::Card(Box::new(e))))
-}
-
-/// One element from its description (`[factory, ...arguments]`, see `card::describe`), as JSON.
-#[wasm_bindgen(js_name = cardElementJson)]
-pub fn card_element_json(description: &str) -> Result<String, JsValue> {
-    card::describe::element_json(description).map_err(|e| to_js(&Error::Card(Box::new(e))))
-}
-
-/// A card from its description (`{config, header, elements}`), as JSON; validated when asked.
-#[wasm_bindgen(js_name = cardJson)]
-pub fn card_json(description: &str, validate: bool) -> Result<String, JsValue> {
-    card::describe::card_json(description, validate).map_err(|e| to_js(&Error::Card(Box::new(e))))
-}
-
-/// The header colour of the ready-made cards: an alert level's, or (none, `info`, unknown) the
-/// plain one.
-#[wasm_bindgen(js_name = cardTemplate)]
-pub fn card_template(level: Option<String>) -> String {
-    card::defaults::alert_template(level.as_deref().unwrap_or("")).to_string()
+pub fn validate_card(card_json: &[u8]) -> Result<(), JsValue> {
+    let result = match std::str::from_utf8(card_json) {
+        Ok(text) => card::validate(text),
+        Err(_) => Err(card::CardError {
+            kind: card::CardErrorKind::NotAnObject,
+            path: String::new(),
+            message: "the card is not valid JSON".into(),
+        }),
+    };
+    result.map_err(|e| to_js(&Error::Card(Box::new(e))))
 }
 
 /// Escapes text so a `markdown` element shows it literally.

@@ -1,6 +1,7 @@
 // Cards through the built package in Node, Deno and workerd: builder snapshots, validation,
 // escaping, callback parsing, and CardKit streaming against the emulator.
 import { assert, assertEqual, assertRejects } from './harness.mjs';
+import golden from './generated/card-golden.mjs';
 
 const APP = { appId: 'cli_0123456789abcdef', appSecret: 'emu_secret_value' };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -46,7 +47,7 @@ export const cardTests = [
     },
   },
   {
-    name: 'one builder: the factories and the fluent Card build through the core, the same elements either way; bad arguments are FeishuErrors naming the element',
+    name: 'one builder: the factories and the fluent Card build the same elements either way; bad arguments are FeishuErrors naming the element',
     async fn(ctx) {
       const { Card, FeishuError } = ctx;
       // Every factory standalone equals its fluent form (the fluent one is described, built in one call).
@@ -93,6 +94,34 @@ export const cardTests = [
       fails(() => ctx.markdown('x', 'not options'), '', 'options must be an object');
       fails(() => String(new Card().markdown('ok').table('not columns', [])), 'body.elements[1]', '`columns` must be an array');
       fails(() => JSON.stringify(new Card().divider().panel('p', [ctx.divider()]).form('f', null)), 'body.elements[2]', '`elements` must be an array');
+    },
+  },
+  {
+    name: 'the factories (generated from src/card/shapes.json) build the same bytes as the Rust builders, without wasm',
+    async fn(ctx) {
+      // Each call of the fixture tests/card.rs writes from the Rust builders.
+      const run = (call) => {
+        const args = call.args.map(function arg(a) {
+          if (Array.isArray(a)) return a.map(arg);
+          if (a && typeof a === 'object') return a.$call ? run(a.$call) : Object.fromEntries(Object.entries(a).map(([k, v]) => [k, arg(v)]));
+          return a;
+        });
+        if (call.fn !== 'Card') return ctx[call.fn](...args);
+        const [{ title, header, config, elements }] = args;
+        const c = new ctx.Card({ config });
+        if (title !== undefined) c.header(title, header);
+        return c.add(...elements);
+      };
+      assert(golden.length >= 25, `${golden.length} cases`);
+      for (const { call, json } of golden) {
+        const built = run(call);
+        assertEqual(JSON.stringify(built), JSON.stringify(JSON.parse(json)), call.fn);
+        if (JSON.stringify(built) !== json) throw new Error(`${call.fn}: ${JSON.stringify(built)} is not byte for byte ${json}`);
+        if (built instanceof ctx.Card) assertEqual(String(built) === json, true, `${call.fn}: String(card) validates and keeps the bytes`);
+      }
+      // The factories are plain JS: an element is a fresh plain object every call.
+      const a = ctx.markdown('x');
+      assert(a !== ctx.markdown('x') && Object.getPrototypeOf(a) === Object.prototype, 'plain objects');
     },
   },
   {
