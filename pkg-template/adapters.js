@@ -84,13 +84,17 @@ async function answer(dispatcher, core, req, parsed, logger, kept) {
  * passes. (Node's `Connection: close` would destroy the socket at once, and a socket closed
  * with unread bytes resets the connection, which can lose the answer on the way.)
  */
+const DRAIN_WITHOUT_DEADLINE_MS = 5000;
 function hangUp(req, res, ms) {
   res.once('finish', () => {
     const socket = req.socket;
     if (!socket || socket.destroyed) return;
     req.resume();
     socket.end();
-    const timer = setTimeout(() => socket.destroy(), ms > 0 ? ms : 0);
+    // With no read deadline (`bodyTimeoutMs: 0`) the client still gets a moment to stop
+    // sending, so closing does not reset the connection; the timer never holds the process.
+    const timer = setTimeout(() => socket.destroy(), ms > 0 ? ms : DRAIN_WITHOUT_DEADLINE_MS);
+    timer.unref?.();
     socket.once('close', () => clearTimeout(timer));
   });
 }

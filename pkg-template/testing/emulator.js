@@ -113,6 +113,15 @@ export const DEFAULT_APP_ID = 'cli_0123456789abcdef';
 const DEFAULTS = { appId: DEFAULT_APP_ID, appSecret: 'emu_secret_value', appTicket: 'ticket-emu', tokenExpire: 7200, chats: 5 };
 
 /** The emulated platform: its state and the handlers of one emulator's requests. */
+/** True when the request's Host (and Origin, when a page sends one) name a loopback host. */
+function fromLoopback(req) {
+  const loopback = (host) => /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/i.test(host ?? '');
+  if (!loopback(req.headers.host)) return false;
+  const origin = req.headers.origin;
+  if (origin === undefined || origin === 'null') return origin === undefined;
+  try { return loopback(new URL(origin).host); } catch { return false; }
+}
+
 class Platform {
   constructor(options) {
     this.options = options;
@@ -141,6 +150,12 @@ class Platform {
 
   /** One HTTP request: a control path, the long connection's endpoint, or the Open API. */
   async serve(req, res) {
+    // Loopback callers only: a web page the developer visits (or a DNS-rebound name) must not
+    // drive a long-running emulator (`npx feishu-edge emulator`) and, through it, a dev bridge.
+    if (!fromLoopback(req)) {
+      res.writeHead(403, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
+      return res.end(JSON.stringify({ code: 403, msg: 'the emulator answers loopback callers only (Host and Origin must be 127.0.0.1, localhost or [::1])' }));
+    }
     const raw = await readBounded(req, this.state.config.maxBodyBytes ?? MAX_BODY_BYTES);
     if (raw === null) {
       res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
