@@ -348,9 +348,9 @@ impl WasmDispatcher {
     /// The result object of a refusal the glue detected before the body reached wasm
     /// (`method_not_allowed`, `body_timeout`, `body_too_large`: a body measured against
     /// [`WasmDispatcher::max_body_bytes`] is refused without crossing, and `handler_failed`,
-    /// an adapter's dispatch that threw).
+    /// an adapter's dispatch that threw). A name it does not know is the glue's mistake: 500.
     pub fn refusal(&self, reason: &str) -> JsValue {
-        refused(Reason::from_name(reason).unwrap_or(Reason::BodyTimeout))
+        refused(Reason::from_name(reason).unwrap_or(Reason::HandlerFailed))
     }
 
     /// The size of this isolate's wasm memory in bytes (it never shrinks: tests check that a
