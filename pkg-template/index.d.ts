@@ -459,6 +459,8 @@ export declare class WSClient {
   /** Connects; resolves once open. Rejects with a FeishuError carrying the platform's code on a fatal refusal (bad credentials, too many connections). */
   start(params: { eventDispatcher: EventDispatcher<any> }): Promise<void>;
   getConnectionStatus(): WSConnectionStatus;
+  /** After how long (ms) a handler still running is acked 200 anyway (2400; the ack goes out within 100 ms after); it keeps running. The platform pushes again what is not acked within 3 s. */
+  readonly ackDeadlineMs: number;
   /** Aborts what is in flight; no reconnect and no timer afterwards: the process can exit. A pending `start()` rejects. Waits at most 1 s for handlers still running. */
   close(): Promise<void>;
 }

@@ -5,8 +5,8 @@
 import { WasmWsClient } from './wasm/feishu_edge_bg.js';
 import { FeishuError, ready, env, dispatcherCoreOf } from './internal.js';
 
-/** After this long (checked every 100 ms) a handler still running is acked anyway (the platform re-pushes after 3 s). */
-const ACK_AFTER_MS = 2400;
+/** How often the handlers still running are checked against the core's `ackAfterMs`. */
+const SWEEP_MS = 100;
 
 /**
  * Opens a socket and reports to `on`: `open()`, `message(bytes | string)`, `refused(status,
@@ -14,7 +14,7 @@ const ACK_AFTER_MS = 2400;
  * shows a refusal's status and headers), the `ws` package (its 'unexpected-response' shows
  * them too), and the standard WebSocket (a refusal is only a failed connection).
  */
-function openSocket(WS, url, agent, on) {
+function openSocket(WS, url, agent, maxPayload, on) {
   let socket, done = false;
   const dialing = new AbortController();
   const closed = (why) => { if (!done) { done = true; on.closed(why); } };
@@ -27,20 +27,33 @@ function openSocket(WS, url, agent, on) {
   };
   if (!WS && typeof globalThis.WebSocketPair === 'function') {
     fetch(url.replace(/^ws/, 'http'), { headers: { Upgrade: 'websocket' }, signal: dialing.signal }).then((res) => {
-      if (done) return res.webSocket?.close();
-      if (!res.webSocket) {
-        done = true;
-        return on.refused(res.status, res.headers);
+      const ws = res?.webSocket;
+      if (done) {
+        // Closed while dialing: a socket must be accepted before it can be closed.
+        try { ws?.accept(); ws?.close(); } catch { /* gone already */ }
+        return;
       }
-      res.webSocket.accept();
-      attach(res.webSocket);
+      if (!ws) {
+        done = true;
+        return on.refused(res?.status, res?.headers ?? new Headers());
+      }
+      try {
+        ws.accept();
+      } catch (e) {
+        return closed(e?.message ?? 'the socket could not be accepted');
+      }
+      attach(ws);
       on.open();
-    }, (e) => closed(e?.message ?? 'fetch failed'));
+    }, (e) => closed(e?.message ?? 'fetch failed')).catch((e) => on.failed(e));
   } else {
     const Socket = WS ?? globalThis.WebSocket;
     let s;
     try {
-      s = agent === undefined ? new Socket(url) : new Socket(url, { agent });
+      // The `ws` package (it has `on`; it takes options) buffers a message up to 100 MiB by
+      // default: `maxPayload` refuses one over the core's limit before it is buffered. The
+      // standard WebSocket takes no options.
+      const takesOptions = agent !== undefined || typeof Socket.prototype?.on === 'function';
+      s = takesOptions ? new Socket(url, { ...(agent === undefined ? {} : { agent }), maxPayload }) : new Socket(url);
     } catch {
       // A URL the socket refuses is a failed attempt (its message would quote the ticket).
       queueMicrotask(() => closed('the WebSocket constructor refused the endpoint URL'));
@@ -72,18 +85,29 @@ function openSocket(WS, url, agent, on) {
  * stream cancelled): a Response, or what a custom `fetch` returns that has `arrayBuffer` or
  * `text`.
  */
-async function readLimited(res, max) {
+async function readLimited(res, max, signal) {
   if (!res || typeof res !== 'object') throw new Error('fetch returned no response');
   const reader = res.body?.getReader?.();
   if (reader) {
+    // The deadline (or close()) wins a race with this read: cancel the stream then.
+    const cancel = () => reader.cancel().catch(() => {});
+    if (signal?.aborted) { cancel(); throw new Error('aborted'); }
+    signal?.addEventListener('abort', cancel, { once: true });
     const chunks = [];
     let size = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > max) { reader.cancel().catch(() => {}); throw new Error(`the reply is larger than ${max} bytes`); }
-      chunks.push(value);
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        size += value.byteLength;
+        if (size > max) throw new Error(`the reply is larger than ${max} bytes`);
+        chunks.push(value);
+      }
+    } catch (e) {
+      cancel();
+      throw e;
+    } finally {
+      signal?.removeEventListener('abort', cancel);
     }
     const out = new Uint8Array(size);
     let at = 0;
@@ -130,13 +154,14 @@ export class WSClient {
     if (config.baseUrl === undefined && config.domain === undefined) config.baseUrl = env('FEISHU_BASE_URL');
     if (clientAssertionProvider) config.clientAssertion = true; // keyless: an assertion instead of the secret
     const level = logLevel ?? (loggerLevel == null ? undefined : String(loggerLevel));
-    this.#core = new WasmWsClient(JSON.stringify(config, (_, v) => (v === undefined ? null : v)), logger, level, dedupeStore, Math.random());
+    // Checked before the core exists: a constructor that throws leaves nothing behind.
     if (fetch !== undefined && typeof fetch !== 'function') throw new FeishuError({ kind: 'config', message: 'WSClient option `fetch` must be a function' });
-    this.#fetch = fetch;
-    this.#maxFrame = this.#core.maxFrameBytes;
     if (!WebSocket && typeof globalThis.WebSocket !== 'function' && typeof globalThis.WebSocketPair !== 'function') {
       throw new FeishuError({ kind: 'config', message: 'this runtime has no global WebSocket (Node before 22) and the `ws` package is not installed: `npm install ws`, or pass a WebSocket constructor as the `WebSocket` option' });
     }
+    this.#core = new WasmWsClient(JSON.stringify(config, (_, v) => (v === undefined ? null : v)), logger, level, dedupeStore, Math.random());
+    this.#fetch = fetch;
+    this.#maxFrame = this.#core.maxFrameBytes;
     this.#options = { WebSocket, agent, onReady, onError, onReconnecting, onReconnected, clientAssertionProvider, appId: config.appId };
   }
 
@@ -155,6 +180,15 @@ export class WSClient {
     const started = new Promise((resolve, reject) => { this.#waiters.push({ resolve, reject }); });
     this.#run(this.#core.start());
     return started;
+  }
+
+  /**
+   * After how long (ms) a handler still running is acked 200 anyway (it keeps running; the
+   * platform pushes again what is not acked within 3 s). Checked every 100 ms, so the ack goes
+   * out within 100 ms after this.
+   */
+  get ackDeadlineMs() {
+    return this.#core.ackAfterMs;
   }
 
   /** `{ state: 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed' | 'failed', lastConnectTime, nextConnectTime, reconnectAttempts, lastFrameTime }`. */
@@ -199,11 +233,11 @@ export class WSClient {
   #run(actions) {
     for (const a of actions) {
       switch (a.type) {
-        case 'fetch': this.#fetchEndpoint().then((next) => this.#run(next)); break;
+        case 'fetch': this.#fetchEndpoint().then((next) => this.#run(next)).catch((e) => this.#callback('onError', e)); break;
         case 'connect': this.#connect(a.url, a.generation); break;
         case 'send': try { this.#socket?.send(a.bytes); } catch { /* closing: the core learns from the close */ } break;
         case 'close': if (a.generation === this.#generation) { this.#socket?.close(); this.#socket = null; } break;
-        case 'deliver': this.#handle(a.id); break;
+        case 'deliver': this.#handle(a.id).catch((e) => this.#callback('onError', e)); break;
         case 'ready': this.#settle(); this.#callback('onReady'); break;
         case 'reconnecting': this.#callback('onReconnecting'); break;
         case 'reconnected': this.#settle(); this.#callback('onReconnected'); break;
@@ -226,40 +260,46 @@ export class WSClient {
 
   /**
    * The endpoint request, as the core describes it: aborted by close(), and ended at the
-   * core's deadline (reply body included) whether or not the `fetch` honours the signal.
+   * core's deadline (reply body included) whether or not the `fetch` (or the keyless
+   * provider) honours the signal. Its outcome goes back with the core's attempt number, so
+   * the outcome of an attempt abandoned by close() (and a start() since) changes nothing.
    * Resolves to the core's next actions; never rejects.
    */
   async #fetchEndpoint() {
     const core = this.#core;
-    const req = core.endpointRequest();
     const controller = new AbortController();
     this.#endpoint = controller;
-    let timer, timedOut = false;
+    let timer, timedOut = false, attempt = 0;
+    // Rejects at the deadline, or at once when close() aborts (which clears the timer too).
     const deadline = new Promise((_, reject) => {
-      timer = setTimeout(() => { timedOut = true; controller.abort(); reject(new Error('timed out')); }, req.timeoutMs);
+      controller.signal.addEventListener('abort', () => { clearTimeout(timer); reject(new Error('aborted')); }, { once: true });
     });
+    deadline.catch(() => {});
     try {
+      const req = core.endpointRequest();
+      attempt = req.attempt;
+      timer = setTimeout(() => { timedOut = true; controller.abort(); }, req.timeoutMs);
       const fetchFn = this.#fetch ?? globalThis.fetch;
       const headers = { 'content-type': 'application/json; charset=utf-8', locale: 'zh' };
       let { url, body } = req;
       const provider = this.#options.clientAssertionProvider;
       if (provider) {
-        // Keyless: the core asks the provider and builds the request (or says what follows).
-        const keyless = await Promise.race([core.keylessEndpoint(provider, this.#options.appId), deadline]);
-        if (controller.signal.aborted && !timedOut) return [];
-        if (Array.isArray(keyless)) return keyless;
+        // Keyless: the core asks the provider and builds the request (or keeps its error).
+        const keyless = await Promise.race([core.keylessEndpoint(attempt, provider, this.#options.appId), deadline]);
+        if (keyless.failed) return core.keylessFailed(attempt);
         ({ url, body } = keyless);
         if (keyless.header) headers[keyless.header[0]] = keyless.header[1];
       }
       const init = { method: 'POST', headers, body, signal: controller.signal };
       const res = await Promise.race([Promise.resolve().then(() => fetchFn(url, init)), deadline]);
-      const reply = await Promise.race([readLimited(res, req.maxBytes), deadline]);
-      if (controller.signal.aborted && !timedOut) return [];
+      const reply = await Promise.race([readLimited(res, req.maxBytes, controller.signal), deadline]);
       const reset = res.headers?.get?.('x-ogw-ratelimit-reset');
-      return core.endpointReply(Number(res.status) || 0, reset == null ? undefined : String(reset), reply);
+      // A status that is not an HTTP status (a custom fetch's) is a failed attempt (the core's check), never wrapped.
+      return core.endpointReply(attempt, res.status == null ? 0 : Number(res.status), reset == null ? undefined : String(reset), reply);
     } catch (e) {
-      if (controller.signal.aborted && !timedOut) return []; // closed
-      return core.endpointFailed(timedOut, timedOut ? '' : String(e?.message ?? e));
+      if (!attempt) throw e; // the core gave no request: onError (by the caller's catch)
+      if (controller.signal.aborted && !timedOut) return []; // closed: the core has moved on
+      return core.endpointFailed(attempt, timedOut, timedOut ? '' : String(e?.message ?? e));
     } finally {
       clearTimeout(timer);
       if (this.#endpoint === controller) this.#endpoint = null;
@@ -270,7 +310,7 @@ export class WSClient {
     this.#generation = generation;
     const core = this.#core;
     const live = () => generation === this.#generation;
-    this.#socket = openSocket(this.#options.WebSocket, url, this.#options.agent, {
+    this.#socket = openSocket(this.#options.WebSocket, url, this.#options.agent, this.#maxFrame, {
       open: () => this.#run(core.opened(generation)),
       message: (data) => {
         if (!live()) return;
@@ -284,10 +324,11 @@ export class WSClient {
         this.#run(core.refused(generation, status, code == null ? undefined : Number(code), headers.get('handshake-msg') ?? ''));
       },
       closed: (why) => this.#run(core.closed(generation, why)),
+      failed: (e) => this.#callback('onError', e),
     });
   }
 
-  /** Runs the handler; acks with its outcome, or at 2.5 s with 200 while it keeps running. */
+  /** Runs the handler; acks with its outcome, or at `ackDeadlineMs` with 200 while it keeps running. */
   async #handle(id) {
     const started = Date.now();
     const core = this.#core;
@@ -306,7 +347,7 @@ export class WSClient {
   }
 
   // The early ack: one sweep timer while handlers run (not one timer per event), resolving
-  // those still running at 2.4–2.5 s with 200.
+  // those still running after the core's `ackAfterMs` (2.4 s; within 100 ms after) with 200.
   #running = new Set();
   #sweep;
   /** Every handler still running (acked early or not), for close() to wait on. */
@@ -315,11 +356,12 @@ export class WSClient {
     return new Promise((resolve) => {
       const entry = { started: Date.now(), resolve };
       this.#running.add(entry);
+      const after = this.#core.ackAfterMs;
       this.#sweep ??= setInterval(() => {
         const now = Date.now();
-        for (const e of this.#running) if (now - e.started >= ACK_AFTER_MS) { this.#running.delete(e); e.resolve({ code: 200 }); }
+        for (const e of this.#running) if (now - e.started >= after) { this.#running.delete(e); e.resolve({ code: 200 }); }
         if (!this.#running.size) { clearInterval(this.#sweep); this.#sweep = undefined; }
-      }, 100);
+      }, SWEEP_MS);
       work.then((outcome) => { if (this.#running.delete(entry)) resolve(outcome); });
     });
   }

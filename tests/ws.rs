@@ -28,7 +28,11 @@ fn open(c: &mut Connection) -> u64 {
     let actions = c.opened(generation, 100);
     assert!(matches!(
         actions[..],
-        [Action::Send(_), Action::Log(..), Action::Ready | Action::Reconnected]
+        [
+            Action::Send(_),
+            Action::Log(..),
+            Action::Ready | Action::Reconnected
+        ]
     ));
     generation
 }
@@ -494,4 +498,30 @@ fn an_event_refused_for_its_size_is_acked_500_and_an_oversized_message_is_droppe
     assert!(kinds(&actions).is_empty());
     assert!(matches!(&actions[..], [Action::Log(..)]));
     assert_eq!(c.state(), State::Open);
+}
+
+#[test]
+fn each_endpoint_attempt_has_its_own_number_and_close_ends_it() {
+    let mut c = conn();
+    assert_eq!(c.endpoint_attempt(), None);
+    c.start(0);
+    let first = c.endpoint_attempt().expect("fetching");
+    c.close();
+    assert_eq!(c.endpoint_attempt(), None, "close() abandons the attempt");
+    c.start(10);
+    let second = c.endpoint_attempt().expect("fetching again");
+    assert_ne!(first, second, "a start() after close() is a new attempt");
+    // A retry after a failure is a new attempt too.
+    let waiting = c.endpoint_failed(20, feishu_edge::Error::Timeout { ms: 1 });
+    assert!(kinds(&waiting).contains(&"error"), "{waiting:?}");
+    assert_eq!(c.endpoint_attempt(), None);
+    let at = c.next_deadline().expect("a retry is due");
+    assert!(matches!(c.tick(at)[..], [Action::FetchEndpoint]));
+    let third = c.endpoint_attempt().expect("fetching");
+    assert!(third > second);
+    assert!(matches!(
+        c.endpoint_reply(at, 200, OK)[..],
+        [Action::Connect { .. }]
+    ));
+    assert_eq!(c.endpoint_attempt(), None);
 }

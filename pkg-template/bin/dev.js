@@ -3,7 +3,7 @@
 // URL (`--card`, default the same URL, with a warning), as the platform would POST them
 // (encrypted and signed with FEISHU_ENCRYPT_KEY, carrying FEISHU_VERIFICATION_TOKEN, when
 // set); the local reply becomes the ack. A Worker under `wrangler dev` gets real events from a
-// real app, unchanged, with no tunnel. Only a 200 within LOCAL_DEADLINE_MS is acked 200; a
+// real app, unchanged, with no tunnel. Only a 200 within localDeadlineMs is acked 200; a
 // late, missing, redirected or failed answer is acked 500 (the platform pushes the event
 // again), and the console line says the ack that was sent. Redirects are never followed.
 // Started by bin/feishu-edge.js (`feishu-edge dev`).
@@ -67,11 +67,14 @@ if (!WebSocket) {
 
 const stamp = () => new Date().toISOString().slice(11, 23);
 /**
- * How long the local server's answer is waited for. The long connection acks a handler still
- * running at 2.4 s with 200 (ws.js, before the platform's 3 s): the bridge gives up first and
- * acks 500, so a late answer is never acked as a success.
+ * How much sooner than the long connection's early ack the bridge gives up on the local server.
+ * The long connection acks a handler still running at `ws.ackDeadlineMs` (2.4 s, before the
+ * platform's 3 s) with 200: the bridge gives up first (at 2 s) and acks 500, so a late answer
+ * is never acked as a success.
  */
-const LOCAL_DEADLINE_MS = 2000;
+const DEADLINE_MARGIN_MS = 400;
+/** How long the local server's answer is waited for: set from the WSClient below (2 s). */
+let localDeadlineMs;
 
 /** A card callback (schema 2.0; the long connection carries no legacy card callbacks). */
 const isCardCallback = (event) => event?.header?.event_type === 'card.action.trigger';
@@ -100,7 +103,7 @@ async function forward(payload) {
   const { body, headers } = signEvent(token || encryptKey ? event : text, { encryptKey });
   // `local`: what the local server did; `why`: said when the ack is not 200.
   let local = 'unreachable', reply, why = '';
-  const signal = AbortSignal.timeout(LOCAL_DEADLINE_MS);
+  const signal = AbortSignal.timeout(localDeadlineMs);
   try {
     const res = await fetch(url, { method: 'POST', body, headers, redirect: 'manual', signal });
     if (res.status >= 300 && res.status < 400) {
@@ -115,7 +118,7 @@ async function forward(payload) {
   } catch (e) {
     if (signal.aborted) {
       local = 'late';
-      why = `the local server at ${url} did not answer within ${LOCAL_DEADLINE_MS} ms; the long connection acks within 3 s`;
+      why = `the local server at ${url} did not answer within ${localDeadlineMs} ms; the long connection acks within 3 s`;
     } else {
       why = `the local server at ${url} did not answer: ${e?.cause?.code ?? e?.message ?? e}`;
     }
@@ -167,12 +170,18 @@ try {
 if (!options.card) {
   console.log(`${stamp()} note: card callbacks (card.action.trigger) go to ${target} too; if your card handler has its own URL (worker-example: /webhook/card), pass --card <url>`);
 }
-const stop = async () => { await ws.close(); console.log(`${stamp()} closed`); process.exit(0); };
+localDeadlineMs = ws.ackDeadlineMs - DEADLINE_MARGIN_MS;
+// Ctrl-C while connecting rejects the pending start() ("closed before it connected"): that is
+// the stop, not a refusal, and it exits 0.
+let stopping = false;
+const stop = async () => { stopping = true; await ws.close(); console.log(`${stamp()} closed`); process.exit(0); };
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
 try {
   await ws.start({ deliver: forward });
 } catch (e) {
-  console.error(`${stamp()} the platform refused the connection: ${e.message}`);
-  process.exit(1);
+  if (!stopping) {
+    console.error(`${stamp()} the platform refused the connection: ${e.message}`);
+    process.exit(1);
+  }
 }

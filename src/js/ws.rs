@@ -31,6 +31,9 @@ pub struct WasmWsClient {
     /// Joined payloads awaiting their handler, by delivery id: they stay in wasm memory (a
     /// dispatcher takes them from here; JS copies one out only for a `deliver` callback).
     payloads: Rc<Payloads>,
+    /// The keyless provider's failure, by endpoint attempt, until JS reports it with
+    /// `keylessFailed` (or drops it: a stale attempt's failure changes nothing).
+    keyless_error: Rc<RefCell<Option<(u64, Error)>>>,
 }
 
 type Payloads = RefCell<std::collections::HashMap<u64, Vec<u8>>>;
@@ -137,6 +140,7 @@ impl WasmWsClient {
                 logger,
                 dedupe: Rc::new(dedupe),
                 payloads: Default::default(),
+                keyless_error: Default::default(),
             })
         };
         build().map_err(|e| to_js(&e))
@@ -148,16 +152,20 @@ impl WasmWsClient {
         self.to_js(actions)
     }
 
-    /// The endpoint request: `{url, body, timeoutMs, maxBytes}` (POST, JSON, header
+    /// The endpoint request: `{attempt, url, body, timeoutMs, maxBytes}` (POST, JSON, header
     /// `locale: zh`). The body holds the app secret: send it, never log it. The whole call, the
     /// reply's body included, must end within `timeoutMs`; a reply over `maxBytes` is a
-    /// failed attempt.
+    /// failed attempt. `attempt` goes with the outcome (`endpointReply`, `endpointFailed`,
+    /// `keylessFailed`): an attempt no longer in flight (closed, or started again since) is
+    /// ignored; it is 0 when none is in flight.
     #[wasm_bindgen(js_name = endpointRequest)]
     pub fn endpoint_request(&self) -> JsValue {
         let conn = self.conn.borrow();
         let (url, body) = conn.endpoint_request();
         let (timeout_ms, max_bytes) = conn.endpoint_limits();
         let o = Object::new();
+        let attempt = conn.endpoint_attempt().unwrap_or(0);
+        set(&o, "attempt", &JsValue::from_f64(attempt as f64));
         set(&o, "url", &JsValue::from_str(&url));
         set(&o, "body", &JsValue::from_str(&body));
         set(&o, "timeoutMs", &JsValue::from_f64(timeout_ms as f64));
@@ -165,22 +173,51 @@ impl WasmWsClient {
         o.into()
     }
 
-    /// The endpoint answered: its status, its `x-ogw-ratelimit-reset` header (seconds, when
-    /// present) and its body (at most `maxBytes`).
+    /// Whether `attempt` is the endpoint attempt in flight.
+    fn live(&self, attempt: f64) -> bool {
+        self.conn
+            .borrow()
+            .endpoint_attempt()
+            .is_some_and(|a| a as f64 == attempt)
+    }
+
+    /// Endpoint attempt `attempt` answered: its status, its `x-ogw-ratelimit-reset` header
+    /// (seconds, when present) and its body (at most `maxBytes`). A status that is not an HTTP
+    /// status (an integer 0..=999: a custom `fetch` may return anything) is a failed attempt.
     #[wasm_bindgen(js_name = endpointReply)]
-    pub fn endpoint_reply(&self, status: u16, reset: Option<String>, body: &[u8]) -> Array {
+    pub fn endpoint_reply(
+        &self,
+        attempt: f64,
+        status: f64,
+        reset: Option<String>,
+        body: &[u8],
+    ) -> Array {
+        if !self.live(attempt) {
+            return Array::new();
+        }
+        if !(status.fract() == 0.0 && (0.0..=999.0).contains(&status)) {
+            let error = Error::Network(format!(
+                "the long-connection endpoint request failed: the fetch returned a response whose status is not an HTTP status ({})",
+                status
+            ));
+            let actions = self.conn.borrow_mut().endpoint_failed(now(), error);
+            return self.to_js(actions);
+        }
         let reset_secs = reset.and_then(|r| r.trim().parse::<u64>().ok());
-        let actions = self
-            .conn
-            .borrow_mut()
-            .endpoint_reply_with(now(), status, reset_secs, body);
+        let actions =
+            self.conn
+                .borrow_mut()
+                .endpoint_reply_with(now(), status as u16, reset_secs, body);
         self.to_js(actions)
     }
 
-    /// The endpoint request failed: it ran out of time (`timed_out`), or the network or the
-    /// `fetch` failed (`message`).
+    /// Endpoint attempt `attempt` failed: it ran out of time (`timed_out`), or the network or
+    /// the `fetch` failed (`message`).
     #[wasm_bindgen(js_name = endpointFailed)]
-    pub fn endpoint_failed(&self, timed_out: bool, message: String) -> Array {
+    pub fn endpoint_failed(&self, attempt: f64, timed_out: bool, message: String) -> Array {
+        if !self.live(attempt) {
+            return Array::new();
+        }
         let error = match timed_out {
             true => Error::Timeout {
                 ms: self.conn.borrow().endpoint_limits().0,
@@ -209,6 +246,12 @@ impl WasmWsClient {
         self.to_js(actions)
     }
 
+    /// After how long (ms) a handler still running is acked 200 anyway (it keeps running).
+    #[wasm_bindgen(getter, js_name = ackAfterMs)]
+    pub fn ack_after_ms(&self) -> f64 {
+        crate::ws::ACK_AFTER_MS as f64
+    }
+
     /// How long `close()` waits for handlers still running (ms).
     #[wasm_bindgen(getter, js_name = closeWaitMs)]
     pub fn close_wait_ms(&self) -> f64 {
@@ -226,15 +269,13 @@ impl WasmWsClient {
     /// Keyless (`clientAssertionProvider`): asks the provider for an assertion bound to the
     /// Open API host and resolves to the endpoint request carrying it instead of the secret,
     /// `{url, body, header}` (`header`: the GDPR proxy's `[name, value]`, or undefined); when
-    /// the provider fails, resolves to the core's next actions (an array) instead.
+    /// the provider fails, resolves to `{failed: true}` and keeps the error for
+    /// `keylessFailed(attempt)` (the connection is not touched here: JS may have closed or
+    /// started again meanwhile).
     #[wasm_bindgen(js_name = keylessEndpoint)]
-    pub fn keyless_endpoint(&self, provider: JsValue, app_id: String) -> Promise {
+    pub fn keyless_endpoint(&self, attempt: f64, provider: JsValue, app_id: String) -> Promise {
         let (url, _) = self.conn.borrow().endpoint_request();
-        let (conn, logger, payloads) = (
-            self.conn.clone(),
-            self.logger.clone(),
-            self.payloads.clone(),
-        );
+        let kept = self.keyless_error.clone();
         super::to_promise(Box::pin(async move {
             match super::assertion::ws_keyless(provider, &app_id, &url).await {
                 Ok((url, body, header)) => {
@@ -249,11 +290,27 @@ impl WasmWsClient {
                     Ok(o.into())
                 }
                 Err(e) => {
-                    let actions = conn.borrow_mut().endpoint_failed(now(), e);
-                    Ok(actions_to_js(&*logger, &payloads, actions).into())
+                    *kept.borrow_mut() = Some((attempt as u64, e));
+                    let o = Object::new();
+                    set(&o, "failed", &JsValue::TRUE);
+                    Ok(o.into())
                 }
             }
         }))
+    }
+
+    /// The keyless provider failed for endpoint attempt `attempt` (`keylessEndpoint` resolved
+    /// to `{failed: true}`): its error, as the attempt's failure, when still in flight.
+    #[wasm_bindgen(js_name = keylessFailed)]
+    pub fn keyless_failed(&self, attempt: f64) -> Array {
+        let kept = self.keyless_error.borrow_mut().take();
+        match kept {
+            Some((a, error)) if a as f64 == attempt && self.live(attempt) => {
+                let actions = self.conn.borrow_mut().endpoint_failed(now(), error);
+                self.to_js(actions)
+            }
+            _ => Array::new(),
+        }
     }
 
     /// The socket of `generation` opened.

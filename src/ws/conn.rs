@@ -242,10 +242,20 @@ impl ConnectionOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     Idle,
-    Waiting { at: u64 },
-    Fetching,
-    Dialing { generation: u64, deadline: u64 },
-    Open { generation: u64 },
+    Waiting {
+        at: u64,
+    },
+    /// The endpoint request of attempt `attempt` is in flight.
+    Fetching {
+        attempt: u64,
+    },
+    Dialing {
+        generation: u64,
+        deadline: u64,
+    },
+    Open {
+        generation: u64,
+    },
 }
 
 /// A snapshot for `getConnectionStatus()`.
@@ -270,6 +280,8 @@ pub struct Connection {
     state: State,
     phase: Phase,
     generation: u64,
+    /// The last endpoint attempt's number (see [`Connection::endpoint_attempt`]).
+    endpoint_attempts: u64,
     service_id: i32,
     last_inbound: u64,
     next_ping: u64,
@@ -297,6 +309,7 @@ impl Connection {
             state: State::Idle,
             phase: Phase::Idle,
             generation: 0,
+            endpoint_attempts: 0,
             service_id: 0,
             last_inbound: 0,
             next_ping: 0,
@@ -358,8 +371,27 @@ impl Connection {
         self.ever_open = false;
         self.attempts = 0;
         self.streak = 0;
-        self.phase = Phase::Fetching;
+        self.phase = self.fetching();
         vec![Action::FetchEndpoint]
+    }
+
+    /// A new endpoint attempt's phase (its number one more than the last).
+    fn fetching(&mut self) -> Phase {
+        self.endpoint_attempts += 1;
+        Phase::Fetching {
+            attempt: self.endpoint_attempts,
+        }
+    }
+
+    /// The endpoint attempt in flight (each [`Action::FetchEndpoint`] starts a new one), or
+    /// `None` when none is. A host that performs the request asynchronously keeps the number
+    /// with it and reports the outcome only while it is still the one in flight: a reply or
+    /// failure of an attempt abandoned by [`Connection::close`] (and a `start` since) is stale.
+    pub fn endpoint_attempt(&self) -> Option<u64> {
+        match self.phase {
+            Phase::Fetching { attempt } => Some(attempt),
+            _ => None,
+        }
     }
 
     /// How long the endpoint request may take (reply body included), and the most bytes of
@@ -384,7 +416,7 @@ impl Connection {
         reset_secs: Option<u64>,
         body: &[u8],
     ) -> Vec<Action> {
-        if self.phase != Phase::Fetching {
+        if self.endpoint_attempt().is_none() {
             return Vec::new();
         }
         let fields = std::str::from_utf8(body)
@@ -456,7 +488,7 @@ impl Connection {
 
     /// The endpoint request failed (timeout, network).
     pub fn endpoint_failed(&mut self, now: u64, error: Error) -> Vec<Action> {
-        if self.phase != Phase::Fetching {
+        if self.endpoint_attempt().is_none() {
             return Vec::new();
         }
         self.retry(now, error)
@@ -478,7 +510,10 @@ impl Connection {
         self.reassembly.clear();
         self.unacked.retain(|_, (g, _)| *g == generation);
         let (hello, line) = if std::mem::replace(&mut self.ever_open, true) {
-            (Action::Reconnected, "long connection open again: receiving events")
+            (
+                Action::Reconnected,
+                "long connection open again: receiving events",
+            )
         } else {
             (Action::Ready, "long connection open: receiving events")
         };
@@ -695,7 +730,7 @@ impl Connection {
         }
         match self.phase {
             Phase::Waiting { at } if now >= at => {
-                self.phase = Phase::Fetching;
+                self.phase = self.fetching();
                 out.push(Action::FetchEndpoint);
             }
             Phase::Dialing {
@@ -730,7 +765,7 @@ impl Connection {
                 self.next_ping
                     .min(self.last_inbound + LIVENESS_PINGS * self.config.ping_ms),
             ),
-            Phase::Idle | Phase::Fetching => None,
+            Phase::Idle | Phase::Fetching { .. } => None,
         };
         match (phase, self.reassembly.next_expiry()) {
             (Some(a), Some(b)) => Some(a.min(b)),

@@ -38,8 +38,10 @@ pub use conn::{
 };
 
 /// After this long a handler still running is acknowledged anyway (code 200) and keeps
-/// running: the platform pushes again anything not acknowledged within 3 s.
-pub const ACK_AFTER_MS: u64 = 2_500;
+/// running: the platform pushes again anything not acknowledged within 3 s. The JS host checks
+/// every 100 ms, so the early ack goes out between 2.4 s and 2.5 s (`WSClient`'s
+/// `ackDeadlineMs`; the dev bridge's local deadline is derived from it).
+pub const ACK_AFTER_MS: u64 = 2_400;
 
 /// `close()` waits at most this long for handlers still running (their acks are not sent:
 /// the socket is closed first), then resolves; nothing of the client's keeps a process alive

@@ -133,6 +133,27 @@ const tests = [
     },
   },
   {
+    name: 'dev bridge (review 8): Ctrl-C while connecting (the endpoint does not answer) is a stop: exit 0, no "refused" line',
+    async fn() {
+      const emu = await createEmulator();
+      const fault = await fetch(`${emu.url}/__emu/ws/fault`, { method: 'POST', body: JSON.stringify({ kind: 'endpoint', hang: true }) });
+      assertEqual(fault.status, 200);
+      const b = bridge(emu, 'http://127.0.0.1:9/webhook');
+      try {
+        await until('the bridge to start', () => b.lines.some((l) => l.includes('note: card callbacks')));
+        await sleep(300);
+        b.child.kill('SIGINT');
+        const exit = await Promise.race([b.exited, sleep(3000).then(() => 'still running')]);
+        assertEqual(exit, { code: 0, signal: null });
+        assert(!b.lines.some((l) => l.includes('refused')), b.lines.join('\n'));
+        assert(b.lines.some((l) => l.endsWith(' closed')), b.lines.join('\n'));
+      } finally {
+        b.child.kill('SIGKILL');
+        await emu.close();
+      }
+    },
+  },
+  {
     name: 'dev bridge: --card sends card callbacks to the card URL (the worker-example\'s /webhook/card) and events to --forward; the toast and card come back in the ack the emulator got',
     async fn() {
       const emu = await createEmulator();

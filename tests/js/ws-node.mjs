@@ -27,6 +27,26 @@ const canonical = (v) => (Array.isArray(v) ? v.map(canonical) : v && typeof v ==
 
 const tests = [
   {
+    name: 'review 12: the `ws` package gets maxPayload (the core\'s frame limit, not its 100 MiB default), so a larger frame is refused before it is buffered',
+    async fn() {
+      const emu = await createEmulator({ appId: APP_ID, appSecret: SECRET });
+      const seen = [];
+      class Recording extends WebSocket {
+        constructor(url, options) { seen.push(options); super(url, options); }
+      }
+      const ws = new WSClient({ appId: APP_ID, appSecret: SECRET, baseUrl: emu.url, logLevel: 'none', WebSocket: Recording });
+      try {
+        await ws.start({ eventDispatcher: new EventDispatcher({}) });
+        assertEqual(seen.length, 1);
+        const max = seen[0]?.maxPayload;
+        assert(Number.isInteger(max) && max >= 1024 * 1024 && max < 100 * 1024 * 1024, `maxPayload ${max}`);
+      } finally {
+        await ws.close();
+        await emu.close();
+      }
+    },
+  },
+  {
     name: 'the official node-sdk WSClient connects to the emulator, receives a fragmented event and acks it',
     async fn() {
       const emu = await createEmulator({ appId: APP_ID, appSecret: SECRET });

@@ -49,6 +49,18 @@ async function connected(ctx, dispatcher, extra = {}) {
 
 const skipBrowser = (ctx) => ctx.runtime === 'browser';
 
+/** A socket that opens at once and never speaks (no emulator needed). */
+class OpeningSocket {
+  constructor() { this.l = {}; setTimeout(() => this.emit('open', {}), 0); }
+  addEventListener(k, f) { (this.l[k] ??= []).push(f); }
+  emit(k, e) { for (const f of this.l[k] ?? []) f(e); }
+  send() {}
+  close() {}
+}
+/** An endpoint reply that opens an OpeningSocket. */
+const endpointOk = () => JSON.stringify({ code: 0, data: { URL: 'wss://fake.invalid/ws/v2?service_id=1&ticket=t', ClientConfig: FAST } });
+const settledWithin = (p, ms) => Promise.race([p.then(() => 'resolved', (e) => e), sleep(ms).then(() => 'pending')]);
+
 export const wsTests = [
   {
     name: 'WSClient: an event arrives with the data an HTTP handler gets, split in parts or whole, acked 200 with a non-negative biz_rt',
@@ -114,7 +126,7 @@ export const wsTests = [
     },
   },
   {
-    name: 'WSClient: a handler still running at 2.5 s is acked 200 and keeps running; its later failure goes to onError',
+    name: 'WSClient: a handler still running at ackDeadlineMs (2.4 s) is acked 200 and keeps running; its later failure goes to onError',
     skip: skipBrowser,
     async fn(ctx) {
       await reset(ctx);
@@ -124,6 +136,7 @@ export const wsTests = [
         .register({ 'im.message.receive_v1': async () => { await sleep(3200); finished = true; throw new Error('late failure'); } });
       const { ws } = await connected(ctx, d);
       try {
+        assertEqual(ws.ackDeadlineMs, 2400);
         const started = Date.now();
         const ack = await push(ctx, messageEvent(uniq('ev_slow'), ''));
         const took = Date.now() - started;
@@ -444,6 +457,75 @@ export const wsTests = [
       } finally {
         await ws.close();
       }
+    },
+  },
+  {
+    name: 'WSClient (review 1): close() ends an endpoint request whose fetch ignores the signal; its deadline never fails the attempt of a start() after it',
+    skip: skipBrowser,
+    async fn(ctx) {
+      let calls = 0;
+      // The first request never settles (its signal ignored). The second starts at 400 ms and
+      // answers at 800 ms, within its own deadline (1000 ms), after the first one's (600 ms).
+      const fetch = () => (++calls === 1 ? new Promise(() => {}) : sleep(400).then(() => new Response(endpointOk())));
+      const errors = [];
+      const ws = new ctx.WSClient({ ...APP, logLevel: 'none', WebSocket: OpeningSocket, fetch, timeoutMs: 600, autoReconnect: false, onError: (e) => errors.push(e) });
+      const d = new ctx.EventDispatcher({});
+      const t0 = Date.now();
+      const first = settledWithin(ws.start({ eventDispatcher: d }), 3000);
+      await sleep(50);
+      await ws.close();
+      assert((await first) instanceof ctx.FeishuError, 'the pending start() rejects');
+      await sleep(400 - (Date.now() - t0));
+      const second = await settledWithin(ws.start({ eventDispatcher: d }), 3000);
+      try {
+        assertEqual([second, calls, errors.map((e) => e.message)], ['resolved', 2, []]);
+        assertEqual(ws.getConnectionStatus().state, 'open');
+      } finally {
+        await ws.close();
+      }
+    },
+  },
+  {
+    name: 'WSClient (review 1): keyless: a provider that fails after close() changes nothing; a start() after it connects (and settles)',
+    skip: skipBrowser,
+    async fn(ctx) {
+      let asked = 0;
+      const provider = { retrieveToken: async () => {
+        if (++asked === 1) { await sleep(200); throw new Error('the provider is down'); }
+        return { value: 'assertion' };
+      } };
+      // The second attempt's request is still in flight when the first provider fails.
+      const fetch = () => sleep(500).then(() => new Response(endpointOk()));
+      const errors = [];
+      const ws = new ctx.WSClient({ appId: APP.appId, clientAssertionProvider: provider, logLevel: 'none', WebSocket: OpeningSocket, fetch, autoReconnect: false, onError: (e) => errors.push(e) });
+      const d = new ctx.EventDispatcher({});
+      const first = settledWithin(ws.start({ eventDispatcher: d }), 3000);
+      await sleep(50);
+      await ws.close();
+      assert((await first) instanceof ctx.FeishuError, 'the pending start() rejects');
+      const second = await settledWithin(ws.start({ eventDispatcher: d }), 3000);
+      try {
+        assertEqual([second, asked, errors.map((e) => e.message)], ['resolved', 2, []]);
+        assertEqual(ws.getConnectionStatus().state, 'open');
+      } finally {
+        await ws.close();
+      }
+      // A provider failure of the attempt in flight still fails it, with its typed error.
+      const down = new ctx.WSClient({ appId: APP.appId, clientAssertionProvider: { retrieveToken: async () => { throw new Error('the provider is down'); } }, logLevel: 'none', WebSocket: OpeningSocket, fetch, autoReconnect: false });
+      const refused = await settledWithin(down.start({ eventDispatcher: d }), 3000);
+      await down.close();
+      assert(refused instanceof Error && refused !== 'pending', `settled: ${refused}`);
+    },
+  },
+  {
+    name: 'WSClient (review 14): an endpoint status that is not an HTTP status (65736, which would wrap to 200) is a failed attempt',
+    skip: skipBrowser,
+    async fn(ctx) {
+      const fetch = async () => ({ status: 65736, headers: new Headers(), text: async () => endpointOk() });
+      const ws = new ctx.WSClient({ ...APP, logLevel: 'none', WebSocket: OpeningSocket, fetch, autoReconnect: false });
+      const settled = await settledWithin(ws.start({ eventDispatcher: new ctx.EventDispatcher({}) }), 3000);
+      await ws.close();
+      assert(settled instanceof ctx.FeishuError && /not an HTTP status/.test(settled.message), `settled: ${settled}`);
     },
   },
   {
