@@ -38,6 +38,8 @@ const provider = (seen = []) => ({
   },
 });
 const quiet = { error() {}, warn() {}, info() {}, debug() {}, trace() {} };
+/** `p`, or a rejection after `ms` (a test of a bound fails instead of hanging). */
+const within = (p, ms) => Promise.race([p, new Promise((_, reject) => setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms).unref())]);
 
 const tests = [];
 const pending = [];
@@ -334,7 +336,7 @@ tests.push(
     async fn() {
       const c = new ours.Client({ appId: 'cli_0123456789abcdef', clientAssertionProvider: { retrieveToken: () => new Promise(() => {}) }, domain: emu.url, logger: quiet, retry: { maxAttempts: 1 }, timeoutMs: 300 });
       const started = Date.now();
-      await assertRejects(c.im.v1.chat.list({ params: { page_size: 1 } }), (e) => {
+      await assertRejects(within(c.im.v1.chat.list({ params: { page_size: 1 } }), 5000), (e) => {
         assert(e instanceof ours.ClientAssertionError, String(e));
         assertEqual(e.code, 7102);
         assert(/no answer within 300 ms/.test(e.msg), e.msg);
@@ -394,7 +396,7 @@ tests.push(
         const p = ours.registerApp({ domain: emu.url, fetch: fetchImpl, signal: ac.signal, onQRCodeReady: () => { qr++; } });
         while (hung === undefined) await new Promise((r) => setTimeout(r, 10));
         ac.abort();
-        await assertRejects(p, (e) => assertEqual(e, { code: 'abort', description: 'Registration was aborted' }));
+        await assertRejects(within(p, 3000), (e) => assertEqual(e, { code: 'abort', description: 'Registration was aborted' }));
         assert(hung?.aborted === true, `the ${stage} fetch was given a signal that aborted`);
         assertEqual(qr, stage === 'begin' ? 0 : 1);
       }
@@ -404,11 +406,11 @@ tests.push(
     name: 'registerApp: a reply over 64 KiB is refused, a request without a reply is abandoned after 10 s',
     async fn() {
       const big = () => Promise.resolve(new Response(JSON.stringify({ verification_uri_complete: 'https://a/p', pad: 'x'.repeat(70 * 1024) })));
-      await assertRejects(ours.registerApp({ domain: emu.url, fetch: big, onQRCodeReady() {} }), (e) => assert(/larger than 65536 bytes/.test(e.message), e.message));
+      await assertRejects(within(ours.registerApp({ domain: emu.url, fetch: big, onQRCodeReady() {} }), 5000), (e) => assert(/larger than 65536 bytes/.test(e.message), e.message));
       let signal;
       const silent = (url, init) => { signal = init.signal; return new Promise(() => {}); };
       const started = Date.now();
-      await assertRejects(ours.registerApp({ domain: emu.url, fetch: silent, onQRCodeReady() {} }), (e) => assert(/no reply within 10000 ms/.test(e.message), e.message));
+      await assertRejects(within(ours.registerApp({ domain: emu.url, fetch: silent, onQRCodeReady() {} }), 15_000), (e) => assert(/no reply within 10000 ms/.test(e.message), e.message));
       const ms = Date.now() - started;
       assert(ms >= 9900 && ms < 15000, `abandoned after ${ms} ms`);
       assert(signal?.aborted, 'the request was aborted');
