@@ -6,7 +6,7 @@
 import {
   decryptEvent as decrypt,
   registrationEndpoint, registrationBeginForm, registrationPollForm, registrationCheck,
-  registrationBegun, registrationJudge, registrationAddons,
+  registrationBegun, registrationJudge, registrationAddons, registrationLimits,
 } from './wasm/feishu_edge_bg.js';
 import { FeishuError, ready } from './internal.js';
 import { LoggerLevel } from './client.js';
@@ -254,10 +254,71 @@ async function gzipBase64Url(text) {
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-/** One form POST of the device flow; its JSON reply whatever the status (RFC 8628 errors are 400s). */
-async function postForm(url, body, fetchImpl) {
-  const res = await fetchImpl(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
-  return res.text();
+/**
+ * A reply's text, reading at most `max` bytes (a larger body is an error, its stream
+ * cancelled): a Response, or what a custom `fetch` returns that has `arrayBuffer` or `text`.
+ */
+async function readText(res, max) {
+  if (!res || typeof res !== 'object') throw new Error('fetch returned no response');
+  const reader = res.body?.getReader?.();
+  let bytes;
+  if (reader) {
+    const chunks = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > max) { reader.cancel().catch(() => {}); throw new Error(`the registration reply is larger than ${max} bytes`); }
+      chunks.push(value);
+    }
+    bytes = new Uint8Array(size);
+    let at = 0;
+    for (const c of chunks) { bytes.set(c, at); at += c.byteLength; }
+  } else {
+    bytes = typeof res.arrayBuffer === 'function' ? new Uint8Array(await res.arrayBuffer()) : new TextEncoder().encode(String(await res.text?.() ?? ''));
+    if (bytes.byteLength > max) throw new Error(`the registration reply is larger than ${max} bytes`);
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+const abortError = () => ({ code: 'abort', description: 'Registration was aborted' });
+
+/**
+ * One form POST of the device flow; its JSON reply whatever the status (RFC 8628 errors are
+ * 400s). Bounded by the core's limits: abandoned (the fetch aborted) after `timeoutMs`, a
+ * reply over `maxBytes` refused; the caller's `signal` aborts it too (rejecting with the
+ * official `{ code: 'abort' }`).
+ */
+async function postForm(url, body, fetchImpl, signal) {
+  const { timeoutMs, maxBytes } = registrationLimits();
+  if (signal?.aborted) throw abortError();
+  const controller = new AbortController();
+  let timer;
+  let onAbort;
+  const stop = new Promise((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new Error(`the registration request got no reply within ${timeoutMs} ms`));
+      controller.abort();
+    }, timeoutMs);
+    onAbort = () => {
+      reject(abortError());
+      controller.abort();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  const work = (async () => {
+    const res = await fetchImpl(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body, signal: controller.signal });
+    return readText(res, maxBytes);
+  })();
+  work.catch(() => {});
+  stop.catch(() => {});
+  try {
+    return await Promise.race([work, stop]);
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  }
 }
 
 /**
@@ -277,7 +338,7 @@ export function registerApp(options) {
     const urlOptions = { source, appPreset, createOnly, appId };
     registrationCheck(JSON.stringify(urlOptions));
     if (addons !== undefined) urlOptions.encodedAddons = await gzipBase64Url(registrationAddons(JSON.stringify(addons)));
-    const begun = registrationBegun(await postForm(registrationEndpoint(domain, false), registrationBeginForm(), fetchImpl), JSON.stringify(urlOptions));
+    const begun = registrationBegun(await postForm(registrationEndpoint(domain, false), registrationBeginForm(), fetchImpl, signal), JSON.stringify(urlOptions));
     onQRCodeReady({ url: begun.url, expireIn: begun.expireIn });
     return poll(begun, { url: registrationEndpoint(domain, false), larkUrl: registrationEndpoint(larkDomain, true), signal, onStatusChange, fetchImpl });
   })();
@@ -309,7 +370,7 @@ function poll(begun, ctx) {
     const once = async () => {
       if (settled) return;
       try {
-        const reply = await postForm(url, registrationPollForm(begun.deviceCode), ctx.fetchImpl);
+        const reply = await postForm(url, registrationPollForm(begun.deviceCode), ctx.fetchImpl, ctx.signal);
         if (settled) return;
         const step = registrationJudge(reply, switched, interval);
         switch (step.kind) {

@@ -29,6 +29,18 @@ pub const DEFAULT_INTERVAL_SECS: u64 = 5;
 pub const DEFAULT_EXPIRES_SECS: u64 = 600;
 /// What `slow_down` adds to the interval, in ms.
 pub const SLOW_DOWN_STEP_MS: u64 = 5000;
+/// The shortest poll interval believed from a reply (seconds): `interval: 0` must not poll in
+/// a tight loop.
+pub const MIN_INTERVAL_SECS: u64 = 1;
+/// The longest poll interval (seconds), `slow_down` included.
+pub const MAX_INTERVAL_SECS: u64 = 60;
+/// The longest code lifetime believed from a reply (seconds): 30 minutes (a larger
+/// `expires_in` would also overflow a JS timer, ending the flow at once).
+pub const MAX_EXPIRES_SECS: u64 = 30 * 60;
+/// How long one `begin` or `poll` request may take (ms) before it is abandoned.
+pub const REQUEST_TIMEOUT_MS: u64 = 10_000;
+/// The largest `begin` or `poll` reply read (bytes); a larger one fails the flow.
+pub const MAX_REPLY_BYTES: u64 = 64 * 1024;
 
 fn invalid(msg: impl Into<String>) -> Error {
     Error::InvalidRequest(msg.into())
@@ -189,7 +201,9 @@ pub fn url_options(json: &str) -> Result<UrlOptions> {
     })
 }
 
-/// Reads `begin`'s reply and builds the QR URL: `from=sdk`, `source`, `tp=sdk`, the preset,
+/// Reads `begin`'s reply and builds the QR URL (the interval bounded to
+/// [`MIN_INTERVAL_SECS`]..=[`MAX_INTERVAL_SECS`], the lifetime to [`MAX_EXPIRES_SECS`], a
+/// missing or zero one [`DEFAULT_EXPIRES_SECS`]): `from=sdk`, `source`, `tp=sdk`, the preset,
 /// `addons`, `createOnly=true`, `clientID`.
 pub fn begun(reply: &str, o: &UrlOptions) -> Result<Begun> {
     let f = RawFields::parse(reply)
@@ -212,8 +226,13 @@ pub fn begun(reply: &str, o: &UrlOptions) -> Result<Begun> {
             .filter(|r| *r != "null")
             .and_then(|r| r.parse::<u64>().ok())
     };
-    let interval = seconds("interval").unwrap_or(DEFAULT_INTERVAL_SECS);
-    let expires = seconds("expires_in").unwrap_or(DEFAULT_EXPIRES_SECS);
+    let interval = seconds("interval")
+        .unwrap_or(DEFAULT_INTERVAL_SECS)
+        .clamp(MIN_INTERVAL_SECS, MAX_INTERVAL_SECS);
+    let expires = seconds("expires_in")
+        .filter(|s| *s > 0)
+        .unwrap_or(DEFAULT_EXPIRES_SECS)
+        .min(MAX_EXPIRES_SECS);
     let source = match &o.source {
         Some(s) => format!("{SDK_NAME}/{s}"),
         None => SDK_NAME.to_string(),
@@ -373,7 +392,11 @@ pub fn judge_poll(reply: &str, switched: bool, interval_ms: u64) -> Poll {
     };
     match f.str("error").as_deref() {
         Some("authorization_pending") => Poll::Pending { report: true },
-        Some("slow_down") => Poll::SlowDown(interval_ms.saturating_add(SLOW_DOWN_STEP_MS)),
+        Some("slow_down") => Poll::SlowDown(
+            interval_ms
+                .saturating_add(SLOW_DOWN_STEP_MS)
+                .clamp(MIN_INTERVAL_SECS * 1000, MAX_INTERVAL_SECS * 1000),
+        ),
         None | Some("") => Poll::Pending { report: false },
         Some(code) => Poll::Fail {
             code: code.to_string(),
@@ -506,6 +529,46 @@ mod tests {
         assert_eq!(
             b.url,
             "https://accounts.feishu.cn/page?user_code=AB&from=sdk&source=node-sdk%2Fbot&tp=sdk&avatar=https%3A%2F%2Fa%2F1.png&name=My+bot&createOnly=true&clientID=cli_x"
+        );
+    }
+
+    #[test]
+    fn reply_timings_are_bounded() {
+        let o = UrlOptions::default();
+        let timing = |reply: &str| {
+            let b = begun(reply, &o).unwrap();
+            (b.interval_ms, b.expire_ms, b.expire_secs)
+        };
+        let uri = r#""verification_uri_complete":"https://a/p""#;
+        assert_eq!(
+            timing(&format!(r#"{{{uri},"interval":0,"expires_in":99999999}}"#)),
+            (1000, 1_800_000, 1800)
+        );
+        assert_eq!(
+            timing(&format!(r#"{{{uri},"interval":3600,"expires_in":0}}"#)),
+            (60_000, 600_000, 600)
+        );
+        assert_eq!(
+            timing(&format!(
+                r#"{{{uri},"interval":18446744073709551615,"expires_in":18446744073709551615}}"#
+            )),
+            (60_000, 1_800_000, 1800)
+        );
+        assert_eq!(
+            timing(&format!(r#"{{{uri},"interval":7,"expires_in":300}}"#)),
+            (7000, 300_000, 300)
+        );
+        assert_eq!(
+            judge_poll(r#"{"error":"slow_down"}"#, false, 58_000),
+            Poll::SlowDown(60_000)
+        );
+        assert_eq!(
+            judge_poll(r#"{"error":"slow_down"}"#, false, u64::MAX),
+            Poll::SlowDown(60_000)
+        );
+        assert_eq!(
+            judge_poll(r#"{"error":"slow_down"}"#, false, 0),
+            Poll::SlowDown(5000)
         );
     }
 

@@ -69,10 +69,16 @@ impl AssertionProvider for JsAssertionProvider {
     }
 }
 
+/// How long the long connection waits for the provider (ms), as for the endpoint's reply.
+pub(crate) const WS_PROVIDER_TIMEOUT_MS: u64 = 10_000;
+
 /// The long connection's endpoint request in keyless mode, from the one built with the secret
 /// (`endpoint_url`): an assertion bound to the Open API host, the body carrying it instead of
 /// the secret, and the GDPR proxy's URL and `X-Target-Service` header when the provider routes
-/// through one. Fails with the official codes (7101 empty, 7102 provider failure).
+/// through one. Fails with the official codes: 7100 when `provider` has no `retrieveToken`
+/// (a configuration fault: [`assertion::is_permanent`], no retry mends it), 7101 empty, 7102
+/// provider failure, an unusable `targetInfo`, or no answer within
+/// [`WS_PROVIDER_TIMEOUT_MS`].
 pub(crate) async fn ws_keyless(
     provider: JsValue,
     app_id: &str,
@@ -80,7 +86,9 @@ pub(crate) async fn ws_keyless(
 ) -> Result<(String, String, Option<(String, String)>)> {
     let p = assertion::ClientAssertion(std::rc::Rc::new(JsAssertionProvider::new(provider)?));
     let aud = assertion::audience(endpoint_url)?;
-    let token = assertion::retrieve(&p, &aud).await?;
+    let token =
+        assertion::retrieve_within(&p, &aud, &super::runtime::JsRuntime, WS_PROVIDER_TIMEOUT_MS)
+            .await?;
     let (url, header) = match &token.target {
         Some(t) => (
             assertion::proxy_url(t, assertion::WS_ENDPOINT_PATH)?,

@@ -17,6 +17,24 @@ pub fn registration_endpoint(domain: Option<String>, lark: bool) -> String {
     reg::endpoint_url(domain.as_deref(), lark)
 }
 
+/// The bounds of each `begin` / `poll` request: `{ timeoutMs, maxBytes }` (abandoned after
+/// `timeoutMs`, a reply over `maxBytes` refused).
+#[wasm_bindgen(js_name = registrationLimits)]
+pub fn registration_limits() -> JsValue {
+    let out = Object::new();
+    set(
+        &out,
+        "timeoutMs",
+        JsValue::from_f64(reg::REQUEST_TIMEOUT_MS as f64),
+    );
+    set(
+        &out,
+        "maxBytes",
+        JsValue::from_f64(reg::MAX_REPLY_BYTES as f64),
+    );
+    out.into()
+}
+
 /// The `begin` form body.
 #[wasm_bindgen(js_name = registrationBeginForm)]
 pub fn registration_begin_form() -> String {

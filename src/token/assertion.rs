@@ -12,6 +12,7 @@ pub use crate::config::assertion::{
 };
 use crate::error::{Error, Result};
 use crate::json::{quote, ObjectWriter};
+use crate::runtime::Runtime;
 
 /// The OAuth token endpoint's path, below the accounts host.
 pub const OAUTH_TOKEN_PATH: &str = "/oauth/v3/token";
@@ -39,8 +40,98 @@ pub async fn retrieve(provider: &ClientAssertion, aud: &str) -> Result<Assertion
     Ok(token)
 }
 
-/// The URL a request for `path` goes to through a GDPR proxy: https only, no user info, no
-/// path traversal in the prefix.
+/// [`retrieve`], waiting at most `timeout_ms` (0: no limit) for the provider: a provider that
+/// never answers fails with 7102 instead of holding up every call waiting on the token.
+pub async fn retrieve_within(
+    provider: &ClientAssertion,
+    aud: &str,
+    runtime: &dyn Runtime,
+    timeout_ms: u64,
+) -> Result<AssertionToken> {
+    crate::runtime::within(runtime, timeout_ms, Box::pin(retrieve(provider, aud)))
+        .await
+        .unwrap_or_else(|| {
+            Err(error(
+                codes::RETRIEVE_FAILED,
+                format!("client assertion provider gave no answer within {timeout_ms} ms"),
+            ))
+        })
+}
+
+/// Whether an error of the assertion chain is a configuration fault that no retry mends: 7100
+/// (no usable provider, or a mode that has no assertion path) and 7104 (neither a secret nor
+/// a provider). A long connection should stop on these rather than retry.
+///
+/// ```
+/// use feishu_edge::token::assertion::{error, is_permanent};
+/// assert!(is_permanent(&error(7100, "no retrieveToken")));
+/// assert!(!is_permanent(&error(7102, "provider failed")));
+/// ```
+pub fn is_permanent(e: &Error) -> bool {
+    matches!(
+        e.cause(),
+        Error::ClientAssertion { code, .. }
+            if *code == codes::NOT_CONFIGURED || *code == codes::SECRET_AND_ASSERTION_EMPTY
+    )
+}
+
+/// A `targetInfo` the SDK will not send the assertion to: 7102 (the provider's answer is not
+/// usable), naming the rule, never the assertion nor the target (it may hold userinfo).
+fn bad_target(why: &str) -> Error {
+    error(
+        codes::RETRIEVE_FAILED,
+        format!("client assertion provider returned an unusable targetInfo: {why}"),
+    )
+}
+
+/// The authority of an `https://` URL: up to the first `/`, `\`, `?` or `#` (as WHATWG URL
+/// parsers split it).
+fn authority_of(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("https://")?;
+    rest.split(['/', '\\', '?', '#']).next()
+}
+
+/// A host with an optional port, in plain ASCII: letters, digits, `-`, `.`, `_`, or an IPv6
+/// literal in brackets; then nothing, or `:` and 1–5 digits.
+fn plain_authority(a: &str) -> bool {
+    let (host_ok, rest) = match a.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((inner, rest)) => (
+                !inner.is_empty()
+                    && inner
+                        .bytes()
+                        .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.'),
+                rest,
+            ),
+            None => return false,
+        },
+        None => {
+            let (host, rest) = match a.find(':') {
+                Some(i) => (a.get(..i).unwrap_or(""), a.get(i..).unwrap_or("")),
+                None => (a, ""),
+            };
+            (
+                !host.is_empty()
+                    && host
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_')),
+                rest,
+            )
+        }
+    };
+    let port_ok = match rest.strip_prefix(':') {
+        Some(p) => (1..=5).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()),
+        None => rest.is_empty(),
+    };
+    host_ok && port_ok
+}
+
+/// The URL a request for `path` goes to through a GDPR proxy. The assertion is a credential,
+/// so the URL must reach the host the provider named and no other: `targetService` is an
+/// https origin (its path, if any, is ignored) with a plain host, no userinfo; `targetPrefix`
+/// is empty or a path starting with `/`, without `@ \ ? #`, whitespace, control characters,
+/// percent-encoded dots, slashes or backslashes, or `.`/`..` segments; and the URL built is
+/// checked to have `targetService`'s authority exactly. Anything else fails with 7102.
 ///
 /// ```
 /// use feishu_edge::token::assertion::{proxy_url, TargetInfo};
@@ -48,6 +139,8 @@ pub async fn retrieve(provider: &ClientAssertion, aud: &str) -> Result<Assertion
 /// assert_eq!(proxy_url(&t, "/oauth/v3/token").unwrap(), "https://proxy.example/eu/oauth/v3/token");
 /// let bad = TargetInfo { target_service: "http://proxy.example".into(), target_prefix: String::new() };
 /// assert!(proxy_url(&bad, "/x").is_err());
+/// let glued = TargetInfo { target_service: "proxy.example".into(), target_prefix: "@evil.example".into() };
+/// assert!(proxy_url(&glued, "/x").is_err());
 /// ```
 pub fn proxy_url(target: &TargetInfo, path: &str) -> Result<String> {
     let service = if target.target_service.contains("://") {
@@ -55,24 +148,60 @@ pub fn proxy_url(target: &TargetInfo, path: &str) -> Result<String> {
     } else {
         format!("https://{}", target.target_service)
     };
-    let Some(rest) = service.strip_prefix("https://") else {
-        return Err(error(0, "targetService must use https"));
+    // A backslash ends the authority for a WHATWG parser but not for an RFC 3986 one: the two
+    // would disagree on the host, so the provider named none clearly.
+    if service
+        .chars()
+        .any(|c| c == '\\' || c.is_whitespace() || c.is_control())
+    {
+        return Err(bad_target(
+            "targetService must not contain \\, whitespace or control characters",
+        ));
+    }
+    let Some(authority) = authority_of(&service) else {
+        return Err(bad_target("targetService must use https"));
     };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     if authority.contains('@') {
-        return Err(error(0, "targetService must not contain userinfo"));
+        return Err(bad_target("targetService must not contain userinfo"));
     }
     if authority.is_empty() {
-        return Err(error(0, "targetService has no host"));
+        return Err(bad_target("targetService has no host"));
     }
-    let mut joined = format!("{}{path}", target.target_prefix);
+    if !plain_authority(authority) {
+        return Err(bad_target(
+            "targetService must be a plain host (letters, digits, - . _) with an optional port",
+        ));
+    }
+    let prefix = target.target_prefix.as_str();
+    if !prefix.is_empty() && !prefix.starts_with('/') {
+        return Err(bad_target("targetPrefix must be empty or start with /"));
+    }
+    if prefix
+        .chars()
+        .any(|c| matches!(c, '@' | '\\' | '?' | '#') || c.is_whitespace() || c.is_control())
+    {
+        return Err(bad_target(
+            "targetPrefix must not contain @ \\ ? #, whitespace or control characters",
+        ));
+    }
+    let lower = prefix.to_ascii_lowercase();
+    if ["%2e", "%2f", "%5c"].iter().any(|enc| lower.contains(enc)) {
+        return Err(bad_target(
+            "targetPrefix must not contain percent-encoded dots, slashes or backslashes",
+        ));
+    }
+    let mut joined = format!("{prefix}{path}");
     while joined.contains("//") {
         joined = joined.replace("//", "/");
     }
-    if joined.split('/').any(|s| s == "..") {
-        return Err(error(0, "targetPrefix must not contain path traversal"));
+    if joined.split('/').any(|s| s == ".." || s == ".") {
+        return Err(bad_target("targetPrefix must not contain path traversal"));
     }
-    Ok(format!("https://{authority}{joined}"))
+    let url = format!("https://{authority}{joined}");
+    if authority_of(&url) != Some(authority) {
+        return Err(bad_target("the proxy URL would not reach targetService"));
+    }
+    Ok(url)
 }
 
 /// The exchange's JSON body (`grant_type`, `client_assertion_type`, `client_assertion`,
@@ -174,6 +303,99 @@ mod tests {
         };
         assert!(proxy_url(&traversal, "/y").is_err());
         assert!(!format!("{plain:?}").contains('x'));
+    }
+
+    fn target(service: &str, prefix: &str) -> TargetInfo {
+        TargetInfo {
+            target_service: service.into(),
+            target_prefix: prefix.into(),
+        }
+    }
+
+    #[test]
+    fn proxy_url_reaches_only_the_named_host() {
+        let ok = |s: &str, p: &str| proxy_url(&target(s, p), "/oauth/v3/token").unwrap();
+        assert_eq!(
+            ok("proxy.example", ""),
+            "https://proxy.example/oauth/v3/token"
+        );
+        assert_eq!(
+            ok("https://proxy.example:8443/ignored", "/eu"),
+            "https://proxy.example:8443/eu/oauth/v3/token"
+        );
+        assert_eq!(
+            ok("https://[::1]:8443", "/a/b/"),
+            "https://[::1]:8443/a/b/oauth/v3/token"
+        );
+        for (service, prefix) in [
+            // The prefix glued onto the host: another host, or userinfo.
+            ("proxy.example", "eu"),
+            ("proxy.example", "@evil.example"),
+            ("proxy.example", ".evil.example"),
+            ("proxy.example", ":443@evil.example"),
+            ("proxy.example", "/a@evil.example"),
+            ("proxy.example", "\\evil.example"),
+            ("proxy.example", "/x\\..\\y"),
+            ("proxy.example", "/x?y"),
+            ("proxy.example", "/x#y"),
+            ("proxy.example", "/x y"),
+            ("proxy.example", "/x\ty"),
+            ("proxy.example", "/x\u{7f}"),
+            ("proxy.example", "/%2e%2e/x"),
+            ("proxy.example", "/%2E./x"),
+            ("proxy.example", "/a%2fb"),
+            ("proxy.example", "/../x"),
+            ("proxy.example", "/./x"),
+            ("proxy.example", "/a/.."),
+            // The service itself.
+            ("http://proxy.example", ""),
+            ("https://user:pw@proxy.example", ""),
+            ("https://", ""),
+            ("https://proxy.example\\@evil.example", ""),
+            ("https://proxy.example\\.evil", ""),
+            ("https://proxy.example:", ""),
+            ("https://proxy.example:99999x", ""),
+            ("https://proxy .example", ""),
+            ("https://pröxy.example", ""),
+            ("https://[::1", ""),
+        ] {
+            let e = proxy_url(&target(service, prefix), "/oauth/v3/token")
+                .expect_err(&format!("{service:?} + {prefix:?} must be refused"));
+            assert!(
+                matches!(e, Error::ClientAssertion { code, .. } if code == codes::RETRIEVE_FAILED),
+                "{service:?} + {prefix:?}: {e:?}"
+            );
+            assert!(!e.to_string().contains("evil") && !e.to_string().contains("pw"));
+        }
+    }
+
+    #[test]
+    fn permanent_errors() {
+        assert!(is_permanent(&error(codes::NOT_CONFIGURED, "x")));
+        assert!(is_permanent(&error(codes::SECRET_AND_ASSERTION_EMPTY, "x")));
+        assert!(!is_permanent(&error(codes::RETRIEVE_FAILED, "x")));
+        assert!(!is_permanent(&error(codes::TOKEN_EMPTY, "x")));
+        assert!(!is_permanent(&Error::Network("x".into())));
+    }
+
+    struct Hangs;
+    impl AssertionProvider for Hangs {
+        fn retrieve(&self, _: &str) -> crate::runtime::LocalBoxFuture<'_, Result<AssertionToken>> {
+            Box::pin(std::future::pending())
+        }
+    }
+
+    #[test]
+    fn a_provider_that_hangs_times_out() {
+        let p = ClientAssertion(std::rc::Rc::new(Hangs));
+        let rt = crate::runtime::StdRuntime;
+        let e = futures_executor::block_on(retrieve_within(&p, "accounts.feishu.cn", &rt, 20))
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::ClientAssertion { code, .. } if code == codes::RETRIEVE_FAILED),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("20 ms"));
     }
 
     #[test]

@@ -30,7 +30,15 @@ pub(crate) async fn fetch(
     }
     let accounts = cfg.accounts_base();
     let aud = assertion::audience(accounts)?;
-    let token = assertion::retrieve(provider, &aud).await?;
+    // The provider is asked inside the single-flight token fetch: one that hangs would hold
+    // up every call, so it gets the client's request timeout.
+    let token = assertion::retrieve_within(
+        provider,
+        &aud,
+        &**host.runtime(),
+        cfg.timeout_ms.unwrap_or(0),
+    )
+    .await?;
     let (url, header) = assertion::exchange_target(accounts, &aud, &token)?;
     let mut req = ApiRequest::post(url)
         .auth(Auth::None)
@@ -61,15 +69,28 @@ pub(crate) async fn fetch(
             .unwrap_or_else(|| "oauth token response missing access token".into());
         return Err(assertion::error(code, msg));
     };
-    let expires_in: u64 = reply
-        .get("expires_in")
-        .and_then(|r| r.trim_matches('"').parse().ok())
-        .unwrap_or(0);
     let now = host.runtime().now_ms() / 1000;
     Ok(CachedToken {
         token: access_token,
-        expires_at: now + expires_in,
+        expires_at: now.saturating_add(lifetime(reply.get("expires_in"))),
     })
+}
+
+/// The default lifetime (seconds) of an exchanged token whose reply has no usable
+/// `expires_in`: the tenant token's (`expire`, 7200 s by default in the token manager).
+pub(crate) const DEFAULT_EXPIRES_SECS: u64 = 7200;
+/// The longest lifetime (seconds) believed from a reply: a day.
+pub(crate) const MAX_EXPIRES_SECS: u64 = 24 * 3600;
+
+/// A token's lifetime from the reply's raw `expires_in` (a number, or a numeric string): a
+/// missing, zero or unreadable value is [`DEFAULT_EXPIRES_SECS`], as the tenant token's missing
+/// `expire` is (a zero would make the token always stale, repeating the exchange on every call);
+/// at most [`MAX_EXPIRES_SECS`].
+fn lifetime(raw: Option<&str>) -> u64 {
+    raw.and_then(|r| r.trim_matches('"').parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(DEFAULT_EXPIRES_SECS)
+        .min(MAX_EXPIRES_SECS)
 }
 
 /// A refused exchange as the official `ClientAssertionError` (the reply's code, or 0); a
@@ -91,5 +112,29 @@ fn exchange_failure(e: Error) -> Error {
             },
         ),
         None => e,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lifetimes_are_bounded() {
+        assert_eq!(lifetime(Some("3600")), 3600);
+        assert_eq!(lifetime(Some("\"3600\"")), 3600);
+        assert_eq!(lifetime(None), DEFAULT_EXPIRES_SECS);
+        assert_eq!(lifetime(Some("0")), DEFAULT_EXPIRES_SECS);
+        assert_eq!(lifetime(Some("-5")), DEFAULT_EXPIRES_SECS);
+        assert_eq!(lifetime(Some("null")), DEFAULT_EXPIRES_SECS);
+        assert_eq!(lifetime(Some("18446744073709551615")), MAX_EXPIRES_SECS);
+        assert_eq!(
+            lifetime(Some("99999999999999999999999")),
+            DEFAULT_EXPIRES_SECS
+        );
+        assert_eq!(
+            u64::MAX.saturating_add(lifetime(Some("18446744073709551615"))),
+            u64::MAX
+        );
     }
 }

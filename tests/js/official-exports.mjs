@@ -38,6 +38,8 @@ const provider = (seen = []) => ({
   },
 });
 const quiet = { error() {}, warn() {}, info() {}, debug() {}, trace() {} };
+/** `p`, or a rejection after `ms` (a test of a bound fails instead of hanging). */
+const within = (p, ms) => Promise.race([p, new Promise((_, reject) => setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms).unref())]);
 
 const tests = [];
 const pending = [];
@@ -268,9 +270,10 @@ tests.push(
       };
       const r = await run(ours);
       assertEqual(r.result, { client_id: 'cli_new', client_secret: 'sec_new', user_info: { open_id: 'ou_emu_registrant', tenant_brand: 'feishu' } });
-      assertEqual(r.statuses, [{ status: 'polling' }, { status: 'slow_down', interval: 5 }]);
+      // The emulator's interval 0 is held to 1 s (no tight loop); slow_down adds 5 s to it.
+      assertEqual(r.statuses, [{ status: 'polling' }, { status: 'slow_down', interval: 6 }]);
       assertEqual(r.polls, 3);
-      assert(r.ms >= 5000, `slow_down added 5 s to the interval (took ${r.ms} ms)`);
+      assert(r.ms >= 7000, `polls 1 s apart, then slow_down added 5 s to the interval (took ${r.ms} ms)`);
       assertEqual(r.qr.length, 1);
       assertEqual(r.qr[0].expireIn, 600);
       const url = new URL(r.qr[0].url);
@@ -303,6 +306,114 @@ tests.push(
       await assertRejects(ours.registerApp({ domain: emu.url, addons: { security: {} }, onQRCodeReady() {} }), (e) => assert(/addons\.security is not allowed/.test(e.message), e.message));
       await assertRejects(ours.registerApp({ domain: emu.url, appId: '', onQRCodeReady() {} }), (e) => assert(/appId must be a non-empty string/.test(e.message), e.message));
       await assertRejects(ours.registerApp({ domain: emu.url, appPreset: { avatar: [1, 2, 3, 4, 5, 6, 7] }, onQRCodeReady() {} }), (e) => assert(/at most 6/.test(e.message), e.message));
+    },
+  },
+  {
+    name: 'keyless: a targetInfo that would take the assertion to another host is refused (7102) and nothing is sent',
+    async fn() {
+      const urls = [];
+      const spy = async (input, init) => { urls.push(typeof input === 'string' ? input : input.url); return fetch(input, init); };
+      for (const targetInfo of [
+        { targetService: 'proxy.example', targetPrefix: 'eu' },
+        { targetService: 'proxy.example', targetPrefix: '@evil.example' },
+        { targetService: 'proxy.example', targetPrefix: '.evil.example' },
+        { targetService: 'proxy.example', targetPrefix: '/%2e%2e/x' },
+        { targetService: 'https://proxy.example\\@evil.example' },
+        { targetService: 'http://proxy.example' },
+      ]) {
+        const c = new ours.Client({ appId: 'cli_0123456789abcdef', clientAssertionProvider: { retrieveToken: async () => ({ value: 'the-assertion', targetInfo }) }, domain: emu.url, logger: quiet, retry: { maxAttempts: 1 }, fetch: spy });
+        await assertRejects(c.im.v1.chat.list({ params: { page_size: 1 } }), (e) => {
+          assert(e instanceof ours.ClientAssertionError && e.kind === 'client_assertion', String(e));
+          assertEqual(e.code, 7102, JSON.stringify(targetInfo));
+          assert(!/the-assertion|evil/.test(e.message + e.msg), e.message);
+        });
+      }
+      assertEqual(urls, [], 'no request went anywhere');
+    },
+  },
+  {
+    name: 'keyless: a provider that never answers fails with 7102 after timeoutMs (the single-flight token fetch is not held)',
+    async fn() {
+      const c = new ours.Client({ appId: 'cli_0123456789abcdef', clientAssertionProvider: { retrieveToken: () => new Promise(() => {}) }, domain: emu.url, logger: quiet, retry: { maxAttempts: 1 }, timeoutMs: 300 });
+      const started = Date.now();
+      await assertRejects(within(c.im.v1.chat.list({ params: { page_size: 1 } }), 5000), (e) => {
+        assert(e instanceof ours.ClientAssertionError, String(e));
+        assertEqual(e.code, 7102);
+        assert(/no answer within 300 ms/.test(e.msg), e.msg);
+      });
+      assert(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+    },
+  },
+  {
+    name: 'keyless: an exchanged token without a positive expires_in is kept (7200 s), not exchanged again on every call',
+    async fn() {
+      for (const tokenExpire of [0, null, 1e30]) {
+        await control('/__emu/reset', { tokenExpire });
+        const c = new ours.Client({ appId: 'cli_0123456789abcdef', clientAssertionProvider: provider(), domain: emu.url, logger: quiet });
+        for (let i = 0; i < 3; i++) assertEqual((await c.im.v1.chat.list({ params: { page_size: 1 } })).code, 0);
+        assertEqual((await control('/__emu/log')).counts.assertionExchange, 1, `expires_in ${tokenExpire}`);
+      }
+      await control('/__emu/reset');
+    },
+  },
+  {
+    name: 'keyless WSClient: a provider without retrieveToken fails with 7100 (a configuration fault)',
+    async fn() {
+      const ws = new ours.WSClient({ appId: 'cli_0123456789abcdef', clientAssertionProvider: { nothing: true }, domain: emu.url, logger: quiet, autoReconnect: false });
+      await assertRejects(ws.start({ eventDispatcher: new ours.EventDispatcher({}).register({}) }), (e) => {
+        assert(e instanceof ours.ClientAssertionError, String(e));
+        assertEqual(e.code, 7100);
+      });
+      await ws.close();
+    },
+  },
+  {
+    name: 'registerApp: interval 0 polls 1 s apart, a huge expires_in is held to 30 min (not an at-once expiry)',
+    async fn() {
+      await control('/__emu/reset', { registration: { interval: 0, expiresIn: 1e9, steps: ['authorization_pending', 'authorization_pending'] } });
+      let qr;
+      const r = await ours.registerApp({ domain: emu.url, onQRCodeReady: (i) => { qr = i; } });
+      assertEqual(r.client_id, 'cli_emu_registered');
+      assertEqual(qr.expireIn, 1800);
+      const polls = (await control('/__emu/log')).registration.polls.map((p) => p.at);
+      assertEqual(polls.length, 3);
+      for (let i = 1; i < polls.length; i++) assert(polls[i] - polls[i - 1] >= 900, `polls ${polls[i] - polls[i - 1]} ms apart`);
+    },
+  },
+  {
+    name: 'registerApp: the signal aborts the request in flight (begin and poll), each with its own signal',
+    async fn() {
+      await control('/__emu/reset', { registration: { interval: 1, steps: ['authorization_pending'] } });
+      for (const stage of ['begin', 'poll']) {
+        let hung;
+        const fetchImpl = (url, init) => {
+          if (!String(init.body).startsWith(`action=${stage}`)) return fetch(url, init);
+          hung = init.signal ?? null;
+          return new Promise((_, reject) => init.signal?.addEventListener('abort', () => reject(new Error('aborted'))));
+        };
+        const ac = new AbortController();
+        let qr = 0;
+        const p = ours.registerApp({ domain: emu.url, fetch: fetchImpl, signal: ac.signal, onQRCodeReady: () => { qr++; } });
+        while (hung === undefined) await new Promise((r) => setTimeout(r, 10));
+        ac.abort();
+        await assertRejects(within(p, 3000), (e) => assertEqual(e, { code: 'abort', description: 'Registration was aborted' }));
+        assert(hung?.aborted === true, `the ${stage} fetch was given a signal that aborted`);
+        assertEqual(qr, stage === 'begin' ? 0 : 1);
+      }
+    },
+  },
+  {
+    name: 'registerApp: a reply over 64 KiB is refused, a request without a reply is abandoned after 10 s',
+    async fn() {
+      const big = () => Promise.resolve(new Response(JSON.stringify({ verification_uri_complete: 'https://a/p', pad: 'x'.repeat(70 * 1024) })));
+      await assertRejects(within(ours.registerApp({ domain: emu.url, fetch: big, onQRCodeReady() {} }), 5000), (e) => assert(/larger than 65536 bytes/.test(e.message), e.message));
+      let signal;
+      const silent = (url, init) => { signal = init.signal; return new Promise(() => {}); };
+      const started = Date.now();
+      await assertRejects(within(ours.registerApp({ domain: emu.url, fetch: silent, onQRCodeReady() {} }), 15_000), (e) => assert(/no reply within 10000 ms/.test(e.message), e.message));
+      const ms = Date.now() - started;
+      assert(ms >= 9900 && ms < 15000, `abandoned after ${ms} ms`);
+      assert(signal?.aborted, 'the request was aborted');
     },
   },
 );
