@@ -306,7 +306,14 @@ impl WasmWsClient {
         let kept = self.keyless_error.borrow_mut().take();
         match kept {
             Some((a, error)) if a as f64 == attempt && self.live(attempt) => {
-                let actions = self.conn.borrow_mut().endpoint_failed(now(), error);
+                // A provider that is not one (7100) or no credential at all (7104) never
+                // gets better by retrying: the client stops and `start()` rejects.
+                let mut conn = self.conn.borrow_mut();
+                let actions = match crate::token::assertion::is_permanent(&error) {
+                    true => conn.endpoint_impossible(error),
+                    false => conn.endpoint_failed(now(), error),
+                };
+                drop(conn);
                 self.to_js(actions)
             }
             _ => Array::new(),

@@ -470,7 +470,7 @@ fn read_token_reply(resp: &ApiResponse, kind: &TokenKind, now_secs: u64) -> Resu
         .unwrap_or(7200);
     Ok(CachedToken {
         token,
-        expires_at: now_secs + expire,
+        expires_at: now_secs.saturating_add(expire),
     })
 }
 

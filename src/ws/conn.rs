@@ -494,6 +494,16 @@ impl Connection {
         self.retry(now, error)
     }
 
+    /// The endpoint request cannot succeed however often it is tried (a configuration error
+    /// found while building it, such as a keyless provider without `retrieveToken`): the
+    /// client stops, as for refused credentials.
+    pub fn endpoint_impossible(&mut self, error: Error) -> Vec<Action> {
+        if self.endpoint_attempt().is_none() {
+            return Vec::new();
+        }
+        self.fail(error)
+    }
+
     /// The socket of `generation` is open.
     pub fn opened(&mut self, generation: u64, now: u64) -> Vec<Action> {
         if !matches!(self.phase, Phase::Dialing { generation: g, .. } if g == generation) {

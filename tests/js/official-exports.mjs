@@ -357,14 +357,17 @@ tests.push(
     },
   },
   {
-    name: 'keyless WSClient: a provider without retrieveToken fails with 7100 (a configuration fault)',
+    name: 'keyless WSClient: a provider without retrieveToken fails with 7100 (a configuration fault), also with autoReconnect on (never retried)',
     async fn() {
-      const ws = new ours.WSClient({ appId: 'cli_0123456789abcdef', clientAssertionProvider: { nothing: true }, domain: emu.url, logger: quiet, autoReconnect: false });
-      await assertRejects(ws.start({ eventDispatcher: new ours.EventDispatcher({}).register({}) }), (e) => {
-        assert(e instanceof ours.ClientAssertionError, String(e));
-        assertEqual(e.code, 7100);
-      });
-      await ws.close();
+      for (const autoReconnect of [false, true]) {
+        const ws = new ours.WSClient({ appId: 'cli_0123456789abcdef', clientAssertionProvider: { nothing: true }, domain: emu.url, logger: quiet, autoReconnect });
+        await assertRejects(ws.start({ eventDispatcher: new ours.EventDispatcher({}).register({}) }), (e) => {
+          assert(e instanceof ours.ClientAssertionError, String(e));
+          assertEqual(e.code, 7100);
+        });
+        assertEqual(ws.getConnectionStatus().state, 'failed', `autoReconnect ${autoReconnect}`);
+        await ws.close();
+      }
     },
   },
   {
