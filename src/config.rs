@@ -654,7 +654,7 @@ pub mod assertion {
     /// Signs assertions for an audience host (`retrieveToken(aud)`).
     pub trait AssertionProvider {
         /// An assertion for `aud` (a host, with its port when it has one). Errors should be
-        /// [`Error::ClientAssertion`] (see [`retrieve`], which maps everything else).
+        /// [`Error::ClientAssertion`] (see `token::assertion::retrieve`, which maps everything else).
         fn retrieve(&self, aud: &str) -> LocalBoxFuture<'_, Result<AssertionToken>>;
     }
 

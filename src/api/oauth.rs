@@ -2,7 +2,7 @@
 //! kept per user in the client's token store and refreshed before they expire.
 
 //!
-//! The work goes through the client's narrow interface ([`TokenHost`]: settings, store, clock,
+//! The work goes through the client's narrow interface (`TokenHost`: settings, store, clock,
 //! the pipeline), like the token manager; the token manager owns the in-flight refreshes and
 //! the copies kept after failed saves. The public functions take a [`Client`].
 

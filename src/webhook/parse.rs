@@ -124,8 +124,8 @@ enum Signer {
 
 /// Verifies and parses one webhook request. `now_secs` is the current Unix time; the
 /// primitives come from `crypto`. The steps: refusals that need no parsing, the signature over
-/// the raw bytes (with an encrypt key), the body read, what vouches for it ([`trusted`]), then
-/// decryption and shape ([`classify`]), and the rule for unsigned challenges.
+/// the raw bytes (with an encrypt key), the body read, what vouches for it (`trusted`), then
+/// decryption and shape (`classify`), and the rule for unsigned challenges.
 pub async fn parse(
     config: &WebhookConfig,
     crypto: &dyn Crypto,
