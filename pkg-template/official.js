@@ -8,7 +8,7 @@ import {
   registrationEndpoint, registrationBeginForm, registrationPollForm, registrationCheck,
   registrationBegun, registrationJudge, registrationAddons, registrationLimits,
 } from './wasm/feishu_edge_bg.js';
-import { FeishuError, ready } from './internal.js';
+import { FeishuError, ready, readLimited } from './internal.js';
 import { LoggerLevel } from './client.js';
 
 /** The official cache keys: the app ticket and the tenant token (namespaced by app id). */
@@ -254,34 +254,6 @@ async function gzipBase64Url(text) {
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-/**
- * A reply's text, reading at most `max` bytes (a larger body is an error, its stream
- * cancelled): a Response, or what a custom `fetch` returns that has `arrayBuffer` or `text`.
- */
-async function readText(res, max) {
-  if (!res || typeof res !== 'object') throw new Error('fetch returned no response');
-  const reader = res.body?.getReader?.();
-  let bytes;
-  if (reader) {
-    const chunks = [];
-    let size = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > max) { reader.cancel().catch(() => {}); throw new Error(`the registration reply is larger than ${max} bytes`); }
-      chunks.push(value);
-    }
-    bytes = new Uint8Array(size);
-    let at = 0;
-    for (const c of chunks) { bytes.set(c, at); at += c.byteLength; }
-  } else {
-    bytes = typeof res.arrayBuffer === 'function' ? new Uint8Array(await res.arrayBuffer()) : new TextEncoder().encode(String(await res.text?.() ?? ''));
-    if (bytes.byteLength > max) throw new Error(`the registration reply is larger than ${max} bytes`);
-  }
-  return new TextDecoder().decode(bytes);
-}
-
 const abortError = () => ({ code: 'abort', description: 'Registration was aborted' });
 
 /**
@@ -309,7 +281,7 @@ async function postForm(url, body, fetchImpl, signal) {
   });
   const work = (async () => {
     const res = await fetchImpl(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body, signal: controller.signal });
-    return readText(res, maxBytes);
+    return new TextDecoder().decode(await readLimited(res, maxBytes));
   })();
   work.catch(() => {});
   stop.catch(() => {});

@@ -3,7 +3,7 @@
 // (src/ws); this file owns the socket, the one timer and the handler race, and performs the
 // core's actions.
 import { WasmWsClient } from './wasm/feishu_edge_bg.js';
-import { FeishuError, ready, env, dispatcherCoreOf } from './internal.js';
+import { FeishuError, ready, env, dispatcherCoreOf, readLimited } from './internal.js';
 
 /** How often the handlers still running are checked against the core's `ackAfterMs`. */
 const SWEEP_MS = 100;
@@ -78,45 +78,6 @@ function openSocket(WS, url, agent, maxPayload, on) {
       try { (socket?.terminate ?? socket?.close)?.call(socket); } catch { /* already closed */ }
     },
   };
-}
-
-/**
- * A reply's body as bytes, reading at most `max` of them (a larger body is an error, its
- * stream cancelled): a Response, or what a custom `fetch` returns that has `arrayBuffer` or
- * `text`.
- */
-async function readLimited(res, max, signal) {
-  if (!res || typeof res !== 'object') throw new Error('fetch returned no response');
-  const reader = res.body?.getReader?.();
-  if (reader) {
-    // The deadline (or close()) wins a race with this read: cancel the stream then.
-    const cancel = () => reader.cancel().catch(() => {});
-    if (signal?.aborted) { cancel(); throw new Error('aborted'); }
-    signal?.addEventListener('abort', cancel, { once: true });
-    const chunks = [];
-    let size = 0;
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        size += value.byteLength;
-        if (size > max) throw new Error(`the reply is larger than ${max} bytes`);
-        chunks.push(value);
-      }
-    } catch (e) {
-      cancel();
-      throw e;
-    } finally {
-      signal?.removeEventListener('abort', cancel);
-    }
-    const out = new Uint8Array(size);
-    let at = 0;
-    for (const c of chunks) { out.set(c, at); at += c.byteLength; }
-    return out;
-  }
-  const bytes = typeof res.arrayBuffer === 'function' ? new Uint8Array(await res.arrayBuffer()) : new TextEncoder().encode(String(await res.text?.() ?? ''));
-  if (bytes.byteLength > max) throw new Error(`the reply is larger than ${max} bytes`);
-  return bytes;
 }
 
 /** Set by the Node entry: loads the project's `ws` package, or returns null. */
