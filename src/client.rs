@@ -15,21 +15,21 @@ use crate::token::{self, Deadline, MemoryStore, TokenCache, TokenKind, TokenStor
 /// is then fetched from the platform; a write is skipped with a warning).
 pub const STORE_TIMEOUT_MS: u64 = 2_000;
 use crate::transport::{HttpRequest, HttpResponse, ResponseStream, Transport, TransportError};
-use std::rc::Rc;
+use std::sync::Arc;
 
 struct Inner {
     config: Config,
-    transport: Rc<dyn Transport>,
-    runtime: Rc<dyn Runtime>,
-    store: Rc<dyn TokenStore>,
-    logger: Rc<dyn Logger>,
+    transport: Arc<dyn Transport>,
+    runtime: Arc<dyn Runtime>,
+    store: Arc<dyn TokenStore>,
+    logger: Arc<dyn Logger>,
     tokens: TokenCache,
 }
 
 /// A Feishu / Lark Open Platform client. Cloning is cheap and clones share tokens.
 ///
 /// ```no_run
-/// # async fn demo(transport: std::rc::Rc<dyn feishu_edge::Transport>) -> feishu_edge::Result<()> {
+/// # async fn demo(transport: std::sync::Arc<dyn feishu_edge::Transport>) -> feishu_edge::Result<()> {
 /// use feishu_edge::{ApiRequest, Client, Config};
 /// let client = Client::builder(Config::new("cli_a", "secret")).transport(transport).build()?;
 /// let reply = client.request(ApiRequest::get("im/v1/chats").query("page_size", "20")).await?;
@@ -38,37 +38,37 @@ struct Inner {
 /// ```
 #[derive(Clone)]
 pub struct Client {
-    inner: Rc<Inner>,
-    user_token: Option<Rc<str>>,
+    inner: Arc<Inner>,
+    user_token: Option<Arc<str>>,
 }
 
 /// Assembles a [`Client`]; only the transport is required outside wasm.
 pub struct ClientBuilder {
     config: Config,
-    transport: Option<Rc<dyn Transport>>,
-    runtime: Option<Rc<dyn Runtime>>,
-    store: Option<Rc<dyn TokenStore>>,
-    logger: Option<Rc<dyn Logger>>,
+    transport: Option<Arc<dyn Transport>>,
+    runtime: Option<Arc<dyn Runtime>>,
+    store: Option<Arc<dyn TokenStore>>,
+    logger: Option<Arc<dyn Logger>>,
 }
 
 impl ClientBuilder {
     /// Sets the transport (wasm default: global `fetch`).
-    pub fn transport(mut self, t: Rc<dyn Transport>) -> Self {
+    pub fn transport(mut self, t: Arc<dyn Transport>) -> Self {
         self.transport = Some(t);
         self
     }
     /// Sets the clock and timers (defaults: `Date.now`/`setTimeout` in wasm, the OS natively).
-    pub fn runtime(mut self, r: Rc<dyn Runtime>) -> Self {
+    pub fn runtime(mut self, r: Arc<dyn Runtime>) -> Self {
         self.runtime = Some(r);
         self
     }
     /// Sets the token store (default: [`MemoryStore`]).
-    pub fn store(mut self, s: Rc<dyn TokenStore>) -> Self {
+    pub fn store(mut self, s: Arc<dyn TokenStore>) -> Self {
         self.store = Some(s);
         self
     }
     /// Sets the logger (default: none).
-    pub fn logger(mut self, l: Rc<dyn Logger>) -> Self {
+    pub fn logger(mut self, l: Arc<dyn Logger>) -> Self {
         self.logger = Some(l);
         self
     }
@@ -84,17 +84,17 @@ impl ClientBuilder {
             None => default_transport()?,
         };
         // A store of the caller's gets a deadline: one that hangs cannot hang a call.
-        let store: Rc<dyn TokenStore> = match self.store {
-            Some(s) => Rc::new(Deadline::new(s, runtime.clone(), STORE_TIMEOUT_MS)),
-            None => Rc::new(MemoryStore::new(runtime.clone())),
+        let store: Arc<dyn TokenStore> = match self.store {
+            Some(s) => Arc::new(Deadline::new(s, runtime.clone(), STORE_TIMEOUT_MS)),
+            None => Arc::new(MemoryStore::new(runtime.clone())),
         };
         Ok(Client {
-            inner: Rc::new(Inner {
+            inner: Arc::new(Inner {
                 config: self.config,
                 transport,
                 runtime,
                 store,
-                logger: self.logger.unwrap_or_else(|| Rc::new(NoLogger)),
+                logger: self.logger.unwrap_or_else(|| Arc::new(NoLogger)),
                 tokens: TokenCache::default(),
             }),
             user_token: None,
@@ -106,16 +106,16 @@ impl ClientBuilder {
 // package's skin passes `js::runtime::JsRuntime` and `js::fetch::FetchTransport`), so the core
 // never reaches up into the skin.
 #[cfg(not(target_arch = "wasm32"))]
-fn default_runtime() -> Result<Rc<dyn Runtime>> {
-    Ok(Rc::new(crate::runtime::StdRuntime))
+fn default_runtime() -> Result<Arc<dyn Runtime>> {
+    Ok(Arc::new(crate::runtime::StdRuntime))
 }
 #[cfg(target_arch = "wasm32")]
-fn default_runtime() -> Result<Rc<dyn Runtime>> {
+fn default_runtime() -> Result<Arc<dyn Runtime>> {
     Err(Error::Config(
         "no runtime: on wasm32, pass one to ClientBuilder::runtime (with the `js` feature: feishu_edge::js::runtime::JsRuntime)".into(),
     ))
 }
-fn default_transport() -> Result<Rc<dyn Transport>> {
+fn default_transport() -> Result<Arc<dyn Transport>> {
     Err(Error::Config(
         "no transport: pass one to ClientBuilder::transport (with the `js` feature on wasm32: feishu_edge::js::fetch::FetchTransport)".into(),
     ))
@@ -139,17 +139,17 @@ impl Client {
     }
 
     /// The clock and timers.
-    pub fn runtime(&self) -> &Rc<dyn Runtime> {
+    pub fn runtime(&self) -> &Arc<dyn Runtime> {
         &self.inner.runtime
     }
 
     /// The token store (the webhook layer writes `app_ticket`s into it).
-    pub fn store(&self) -> &Rc<dyn TokenStore> {
+    pub fn store(&self) -> &Arc<dyn TokenStore> {
         &self.inner.store
     }
 
     /// A client whose calls default to `user_access_token` (calls naming another token keep it).
-    pub fn as_user(&self, user_access_token: impl Into<Rc<str>>) -> Client {
+    pub fn as_user(&self, user_access_token: impl Into<Arc<str>>) -> Client {
         Client {
             inner: self.inner.clone(),
             user_token: Some(user_access_token.into()),
@@ -199,7 +199,7 @@ impl Client {
 
     /// Walks a paginated endpoint.
     pub fn paginate(&self, req: ApiRequest, options: PageOptions) -> Paginator {
-        Paginator::new(Rc::new(self.clone()), req, options)
+        Paginator::new(Arc::new(self.clone()), req, options)
     }
 
     fn effective_auth(&self, auth: &Auth) -> Auth {
@@ -653,28 +653,28 @@ impl token::TokenHost for Client {
     fn config(&self) -> &Config {
         &self.inner.config
     }
-    fn store(&self) -> &Rc<dyn TokenStore> {
+    fn store(&self) -> &Arc<dyn TokenStore> {
         &self.inner.store
     }
-    fn runtime(&self) -> &Rc<dyn Runtime> {
+    fn runtime(&self) -> &Arc<dyn Runtime> {
         &self.inner.runtime
     }
-    fn logger(&self) -> &Rc<dyn Logger> {
+    fn logger(&self) -> &Arc<dyn Logger> {
         &self.inner.logger
     }
     fn tokens(&self) -> &TokenCache {
         &self.inner.tokens
     }
-    fn call(&self, req: ApiRequest) -> crate::runtime::LocalBoxFuture<'_, Result<ApiResponse>> {
+    fn call(&self, req: ApiRequest) -> crate::runtime::BoxFuture<'_, Result<ApiResponse>> {
         Box::pin(self.request(req))
     }
-    fn handle(&self) -> Rc<dyn token::TokenHost> {
-        Rc::new(self.clone())
+    fn handle(&self) -> Arc<dyn token::TokenHost> {
+        Arc::new(self.clone())
     }
 }
 
 impl crate::request::Caller for Client {
-    fn call(&self, req: ApiRequest) -> crate::runtime::LocalBoxFuture<'_, Result<ApiResponse>> {
+    fn call(&self, req: ApiRequest) -> crate::runtime::BoxFuture<'_, Result<ApiResponse>> {
         Box::pin(self.request(req))
     }
 }
@@ -686,7 +686,7 @@ impl crate::webhook::dispatch::AppTicketSink for Client {
     fn store_app_ticket<'a>(
         &'a self,
         ticket: &'a str,
-    ) -> crate::runtime::LocalBoxFuture<'a, Result<()>> {
+    ) -> crate::runtime::BoxFuture<'a, Result<()>> {
         Box::pin(Client::store_app_ticket(self, ticket))
     }
 }
@@ -754,10 +754,10 @@ mod tests {
     #[test]
     fn a_final_reply_is_handed_over_after_the_retries() {
         let client = Client::builder(Config::new("cli_a", "secret"))
-            .transport(Rc::new(NoTransport))
-            .runtime(Rc::new(crate::runtime::ManualClock(std::cell::Cell::new(
-                0,
-            ))))
+            .transport(Arc::new(NoTransport))
+            .runtime(Arc::new(crate::runtime::ManualClock(
+                crate::runtime::TestMs::new(0),
+            )))
             .build()
             .unwrap();
         let limited = || reply(200, r#"{"code":99991400,"msg":"rate limited"}"#);
@@ -798,10 +798,10 @@ mod tests {
         let mut config = Config::new("cli_a", "secret");
         config.helpdesk_credential = Some(crate::config::Secret::new("aGQ6dA=="));
         let client = Client::builder(config)
-            .transport(Rc::new(NoTransport))
-            .runtime(Rc::new(crate::runtime::ManualClock(std::cell::Cell::new(
-                0,
-            ))))
+            .transport(Arc::new(NoTransport))
+            .runtime(Arc::new(crate::runtime::ManualClock(
+                crate::runtime::TestMs::new(0),
+            )))
             .build()
             .unwrap();
         let sent = |url: &str| {
@@ -829,20 +829,39 @@ mod tests {
         fn send(
             &self,
             _: HttpRequest,
-        ) -> crate::runtime::LocalBoxFuture<'_, std::result::Result<HttpResponse, TransportError>>
+        ) -> crate::runtime::BoxFuture<'_, std::result::Result<HttpResponse, TransportError>>
         {
             Box::pin(std::future::pending())
         }
+    }
+
+    /// A tokio server shares one client across tasks: the client, its error and the futures
+    /// of its calls are `Send` (checked by the compiler; the test only has to build).
+    #[test]
+    fn the_client_and_its_futures_are_send_and_sync() {
+        fn send_sync<T: Send + Sync + 'static>(_: &T) {}
+        fn send<T: Send>(_: T) {}
+        let client = Client::builder(Config::new("cli_a", "secret"))
+            .transport(Arc::new(NoTransport))
+            .build()
+            .unwrap();
+        send_sync(&client);
+        send_sync(&crate::Error::InvalidRequest(String::new()));
+        send(client.request(ApiRequest::get("im/v1/chats")));
+        send(client.tenant_access_token(None));
+        send(client.download(ApiRequest::get("im/v1/files/f")));
+        let pages = client.paginate(ApiRequest::get("im/v1/chats"), Default::default());
+        send(pages.collect_all::<serde_json::Value>());
     }
 
     /// The whole pipeline as a state machine, stepped by hand: no transport, no waits.
     #[test]
     fn a_call_steps_through_token_send_refresh_and_reply_without_io() {
         let client = Client::builder(Config::new("cli_a", "secret"))
-            .transport(Rc::new(NoTransport))
-            .runtime(Rc::new(crate::runtime::ManualClock(std::cell::Cell::new(
-                0,
-            ))))
+            .transport(Arc::new(NoTransport))
+            .runtime(Arc::new(crate::runtime::ManualClock(
+                crate::runtime::TestMs::new(0),
+            )))
             .build()
             .unwrap();
         let mut call = client.begin(ApiRequest::get("im/v1/chats"), false).unwrap();

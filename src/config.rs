@@ -103,12 +103,12 @@ impl Default for RetryPolicy {
 
 /// An app secret: never printed, not even by `{:?}`.
 #[derive(Clone)]
-pub struct Secret(String, std::cell::OnceCell<[u8; 32]>);
+pub struct Secret(String, std::sync::OnceLock<[u8; 32]>);
 
 impl Secret {
     /// Wraps a secret.
     pub fn new(s: impl Into<String>) -> Self {
-        Secret(s.into(), std::cell::OnceCell::new())
+        Secret(s.into(), std::sync::OnceLock::new())
     }
     /// The secret itself, for building the token request body.
     pub fn expose(&self) -> &str {
@@ -116,7 +116,7 @@ impl Secret {
     }
     /// A key derived from the secret once and kept with it (the webhook's AES key, SHA-256 of
     /// the encrypt key, is computed on the first encrypted event only).
-    pub(crate) fn derived(&self) -> &std::cell::OnceCell<[u8; 32]> {
+    pub(crate) fn derived(&self) -> &std::sync::OnceLock<[u8; 32]> {
         &self.1
     }
 }
@@ -609,8 +609,8 @@ impl ClientOptions {
 /// manager's, `token::assertion`).
 pub mod assertion {
     use crate::error::{Error, Result};
-    use crate::runtime::LocalBoxFuture;
-    use std::rc::Rc;
+    use crate::runtime::BoxFuture;
+    use std::sync::Arc;
 
     /// The official error codes of the assertion chain (`ClientAssertionError.code`).
     pub mod codes {
@@ -652,15 +652,15 @@ pub mod assertion {
     }
 
     /// Signs assertions for an audience host (`retrieveToken(aud)`).
-    pub trait AssertionProvider {
+    pub trait AssertionProvider: crate::runtime::MaybeSend + crate::runtime::MaybeSync {
         /// An assertion for `aud` (a host, with its port when it has one). Errors should be
         /// [`Error::ClientAssertion`] (see `token::assertion::retrieve`, which maps everything else).
-        fn retrieve(&self, aud: &str) -> LocalBoxFuture<'_, Result<AssertionToken>>;
+        fn retrieve(&self, aud: &str) -> BoxFuture<'_, Result<AssertionToken>>;
     }
 
     /// The provider a client was configured with.
     #[derive(Clone)]
-    pub struct ClientAssertion(pub Rc<dyn AssertionProvider>);
+    pub struct ClientAssertion(pub Arc<dyn AssertionProvider>);
 
     impl std::fmt::Debug for ClientAssertion {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -10,11 +10,11 @@
 //! The futures of a synchronous provider (RustCrypto, `node:crypto`) are ready when created, so
 //! a caller may take their result at once ([`now`]); WebCrypto's resolve later.
 
-use crate::runtime::LocalBoxFuture;
-use std::rc::Rc;
+use crate::runtime::BoxFuture;
+use std::sync::Arc;
 
 /// A primitive's future.
-pub type CryptoFuture<'a, T> = LocalBoxFuture<'a, Result<T, CryptoError>>;
+pub type CryptoFuture<'a, T> = BoxFuture<'a, Result<T, CryptoError>>;
 
 /// A primitive failed in the host (an exception from `node:crypto` or WebCrypto).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +36,7 @@ impl std::fmt::Display for CryptoError {
 /// assert_eq!(digest[..4], [0xba, 0x78, 0x16, 0xbf]); // SHA-256("abc")
 /// # }
 /// ```
-pub trait Crypto {
+pub trait Crypto: crate::runtime::MaybeSend + crate::runtime::MaybeSync {
     /// SHA-256 of the parts' concatenation.
     fn sha256<'a>(&'a self, parts: &'a [&'a [u8]]) -> CryptoFuture<'a, [u8; 32]>;
     /// SHA-1 of the parts' concatenation (legacy card callbacks only).
@@ -85,23 +85,23 @@ pub fn now<F: std::future::Future>(future: F) -> Option<F::Output> {
 }
 
 thread_local! {
-    static INSTALLED: std::cell::RefCell<Option<Rc<dyn Crypto>>> = const { std::cell::RefCell::new(None) };
+    static INSTALLED: std::cell::RefCell<Option<Arc<dyn Crypto>>> = const { std::cell::RefCell::new(None) };
 }
 
 /// Makes `crypto` the default provider (the npm package's runtime entries install the host's).
-pub fn install(crypto: Rc<dyn Crypto>) {
+pub fn install(crypto: Arc<dyn Crypto>) {
     INSTALLED.with(|i| *i.borrow_mut() = Some(crypto));
 }
 
 /// The provider a dispatcher or client uses when none is given: the installed one (the host's,
 /// in the npm package), else RustCrypto with the `rustcrypto` feature; with neither, a `config`
 /// error that says what to do.
-pub fn default_crypto() -> crate::Result<Rc<dyn Crypto>> {
+pub fn default_crypto() -> crate::Result<Arc<dyn Crypto>> {
     if let Some(installed) = INSTALLED.with(|i| i.borrow().clone()) {
         return Ok(installed);
     }
     #[cfg(feature = "rustcrypto")]
-    return Ok(Rc::new(RustCrypto));
+    return Ok(Arc::new(RustCrypto));
     #[cfg(not(feature = "rustcrypto"))]
     Err(crate::Error::Config(
         "no crypto provider: enable the `rustcrypto` feature or pass an implementation of feishu_edge::crypto::Crypto".into(),

@@ -58,4 +58,4 @@ pub use transport::{
     TransportError,
 };
 
-pub use runtime::LocalBoxFuture;
+pub use runtime::{BoxFuture, LocalBoxFuture};

@@ -44,7 +44,7 @@ impl Level {
 }
 
 /// Receives log lines at or above its own threshold.
-pub trait Logger {
+pub trait Logger: crate::runtime::MaybeSend + crate::runtime::MaybeSync {
     /// Whether `level` would be written (lets callers skip formatting).
     fn enabled(&self, level: Level) -> bool;
     /// Writes one line.

@@ -10,15 +10,88 @@
 /// ```
 pub type LocalBoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + 'a>>;
 
+/// A boxed future the seams return: `Send` natively, so a [`crate::Client`] works from
+/// `tokio::spawn` on a multi-thread runtime; not `Send` on wasm32, where JS values live in one
+/// thread and nothing needs it.
+///
+/// ```
+/// use feishu_edge::runtime::BoxFuture;
+/// let ready: BoxFuture<'static, u32> = Box::pin(async { 7 });
+/// # fn is_send<T: Send>(_: &T) {}
+/// # #[cfg(not(target_arch = "wasm32"))] is_send(&ready);
+/// ```
+#[cfg(not(target_arch = "wasm32"))]
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+/// A boxed future the seams return (wasm32: not `Send`).
+#[cfg(target_arch = "wasm32")]
+pub type BoxFuture<'a, T> = LocalBoxFuture<'a, T>;
+
+/// `Send` natively, nothing on wasm32: the bound the seams ([`crate::Transport`],
+/// [`crate::TokenStore`], [`Runtime`], [`crate::Logger`], [`crate::crypto::Crypto`]) carry, so
+/// they can be shared across threads natively and hold JS values on wasm.
+///
+/// ```
+/// fn shareable<T: feishu_edge::runtime::MaybeSend>(_: T) {}
+/// shareable(5u8);
+/// ```
+#[cfg(not(target_arch = "wasm32"))]
+pub trait MaybeSend: Send {}
+#[cfg(not(target_arch = "wasm32"))]
+impl<T: Send + ?Sized> MaybeSend for T {}
+/// `Send` natively, nothing on wasm32.
+#[cfg(target_arch = "wasm32")]
+pub trait MaybeSend {}
+#[cfg(target_arch = "wasm32")]
+impl<T: ?Sized> MaybeSend for T {}
+
+/// `Sync` natively, nothing on wasm32 (see [`MaybeSend`]).
+///
+/// ```
+/// fn shareable<T: feishu_edge::runtime::MaybeSync>(_: &T) {}
+/// shareable(&5u8);
+/// ```
+#[cfg(not(target_arch = "wasm32"))]
+pub trait MaybeSync: Sync {}
+#[cfg(not(target_arch = "wasm32"))]
+impl<T: Sync + ?Sized> MaybeSync for T {}
+/// `Sync` natively, nothing on wasm32.
+#[cfg(target_arch = "wasm32")]
+pub trait MaybeSync {}
+#[cfg(target_arch = "wasm32")]
+impl<T: ?Sized> MaybeSync for T {}
+
+/// Interior mutability that is `Sync` natively (a `Mutex`) and costs nothing extra on wasm32:
+/// the seams' shared state. `borrow`/`borrow_mut` lock; a guard is never held across an
+/// `.await` (natively the compiler refuses it: the guard is not `Send`).
+#[derive(Debug, Default)]
+pub(crate) struct Lock<T>(std::sync::Mutex<T>);
+
+impl<T> Lock<T> {
+    pub(crate) const fn new(value: T) -> Self {
+        Lock(std::sync::Mutex::new(value))
+    }
+    /// Reads (or writes) the value; a poisoned lock still gives it (no panic crosses here).
+    pub(crate) fn borrow(&self) -> std::sync::MutexGuard<'_, T> {
+        match self.0.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+    /// The same as [`Lock::borrow`], named for writers.
+    pub(crate) fn borrow_mut(&self) -> std::sync::MutexGuard<'_, T> {
+        self.borrow()
+    }
+}
+
 /// Wall clock, sleeping and randomness for backoff jitter.
 ///
 /// wasm builds use `Date.now()`, `setTimeout` (gloo-timers) and `Math.random()`; native builds
 /// use [`StdRuntime`]; tests plug in a virtual clock.
-pub trait Runtime {
+pub trait Runtime: MaybeSend + MaybeSync {
     /// Milliseconds since the Unix epoch.
     fn now_ms(&self) -> u64;
     /// A future that resolves after `ms` milliseconds.
-    fn sleep(&self, ms: u64) -> LocalBoxFuture<'static, ()>;
+    fn sleep(&self, ms: u64) -> BoxFuture<'static, ()>;
     /// A number in `[0, 1)` used to spread retries apart.
     fn jitter(&self) -> f64;
 }
@@ -33,7 +106,7 @@ pub trait Runtime {
 /// let ready = Box::pin(std::future::ready(7));
 /// assert_eq!(futures_executor::block_on(within(&StdRuntime, 10, ready)), Some(7));
 /// ```
-pub async fn within<T>(runtime: &dyn Runtime, ms: u64, work: LocalBoxFuture<'_, T>) -> Option<T> {
+pub async fn within<T>(runtime: &dyn Runtime, ms: u64, work: BoxFuture<'_, T>) -> Option<T> {
     let mut work = work;
     if let Some(done) = futures_util::FutureExt::now_or_never(&mut work) {
         return Some(done);
@@ -66,7 +139,7 @@ impl Runtime for StdRuntime {
             .map(|d| d.as_millis() as u64)
             .unwrap_or(0)
     }
-    fn sleep(&self, ms: u64) -> LocalBoxFuture<'static, ()> {
+    fn sleep(&self, ms: u64) -> BoxFuture<'static, ()> {
         Box::pin(ThreadSleep {
             ms,
             shared: Default::default(),
@@ -129,14 +202,31 @@ impl std::future::Future for ThreadSleep {
 
 /// A clock tests set by hand. Its sleeps never end, so deadlines raced against it never fire.
 #[cfg(test)]
-pub(crate) struct ManualClock(pub(crate) std::cell::Cell<u64>);
+pub(crate) struct ManualClock(pub(crate) TestMs);
+
+/// A millisecond count tests read and set (`Cell`'s calls, `Sync`).
+#[cfg(test)]
+pub(crate) struct TestMs(std::sync::atomic::AtomicU64);
+
+#[cfg(test)]
+impl TestMs {
+    pub(crate) fn new(ms: u64) -> Self {
+        TestMs(std::sync::atomic::AtomicU64::new(ms))
+    }
+    pub(crate) fn get(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+    pub(crate) fn set(&self, ms: u64) {
+        self.0.store(ms, std::sync::atomic::Ordering::SeqCst)
+    }
+}
 
 #[cfg(test)]
 impl Runtime for ManualClock {
     fn now_ms(&self) -> u64 {
         self.0.get()
     }
-    fn sleep(&self, _: u64) -> LocalBoxFuture<'static, ()> {
+    fn sleep(&self, _: u64) -> BoxFuture<'static, ()> {
         Box::pin(std::future::pending())
     }
     fn jitter(&self) -> f64 {

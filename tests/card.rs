@@ -5,12 +5,14 @@
 use feishu_edge::card::stream::{stream_card, ChunkSource, StreamOptions};
 use feishu_edge::card::*;
 use feishu_edge::{
-    Body, Client, Config, Error, HttpRequest, HttpResponse, LocalBoxFuture, Runtime, Transport,
+    Body, BoxFuture, Client, Config, Error, HttpRequest, HttpResponse, Runtime, Transport,
     TransportError,
 };
 use futures_executor::block_on;
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+mod support;
+use std::sync::Arc;
+#[allow(unused_imports)]
+use support::{Locked, Slot};
 
 #[test]
 fn builder_snapshot() {
@@ -348,12 +350,12 @@ fn parse_action_both_flows() {
 /// Virtual time: a sleep moves the clock when it is polled (a timer that loses a `select`
 /// without being polled never fires).
 #[derive(Default)]
-struct Clock(Rc<Cell<u64>>);
+struct Clock(Arc<Slot<u64>>);
 impl Runtime for Clock {
     fn now_ms(&self) -> u64 {
         1_700_000_000_000 + self.0.get()
     }
-    fn sleep(&self, ms: u64) -> LocalBoxFuture<'static, ()> {
+    fn sleep(&self, ms: u64) -> BoxFuture<'static, ()> {
         let now = self.0.clone();
         Box::pin(async move { now.set(now.get() + ms) })
     }
@@ -363,9 +365,9 @@ impl Runtime for Clock {
 }
 
 #[derive(Default)]
-struct CardKit(RefCell<Vec<(String, String)>>);
+struct CardKit(Locked<Vec<(String, String)>>);
 impl Transport for CardKit {
-    fn send(&self, req: HttpRequest) -> LocalBoxFuture<'_, Result<HttpResponse, TransportError>> {
+    fn send(&self, req: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
         let body = match &req.body {
             Body::Json(s) => s.to_string(),
             _ => String::new(),
@@ -397,13 +399,13 @@ impl Transport for CardKit {
 
 /// Chunks from a list; `fail_at` turns one into an error. Each chunk "takes" 5 virtual ms.
 struct Chunks {
-    items: RefCell<Vec<String>>,
+    items: Locked<Vec<String>>,
     fail_at: Option<usize>,
-    served: Cell<usize>,
-    clock: Rc<Clock>,
+    served: Slot<usize>,
+    clock: Arc<Clock>,
 }
 impl ChunkSource for Chunks {
-    fn next(&self) -> LocalBoxFuture<'static, Option<Result<String, String>>> {
+    fn next(&self) -> BoxFuture<'static, Option<Result<String, String>>> {
         let i = self.served.get();
         self.served.set(i + 1);
         self.clock.0.set(self.clock.0.get() + 5);
@@ -418,8 +420,8 @@ impl ChunkSource for Chunks {
 }
 
 fn streaming(fail_at: Option<usize>) -> (Result<String, Error>, Vec<(String, String)>, String) {
-    let kit = Rc::new(CardKit::default());
-    let clock = Rc::new(Clock::default());
+    let kit = Arc::new(CardKit::default());
+    let clock = Arc::new(Clock::default());
     let client = Client::builder(Config::new("cli", "s"))
         .transport(kit.clone())
         .runtime(clock.clone())
@@ -428,9 +430,9 @@ fn streaming(fail_at: Option<usize>) -> (Result<String, Error>, Vec<(String, Str
     let words: Vec<String> = (0..200).map(|i| format!("w{i} ")).collect();
     let expected = words.concat();
     let source = Chunks {
-        items: RefCell::new(words),
+        items: Locked::new(words),
         fail_at,
-        served: Cell::new(0),
+        served: Slot::new(0),
         clock,
     };
     let opts = StreamOptions {
@@ -520,16 +522,16 @@ fn a_failing_source_still_closes_the_card() {
 
 #[test]
 fn stream_options_are_checked() {
-    let kit = Rc::new(CardKit::default());
+    let kit = Arc::new(CardKit::default());
     let client = Client::builder(Config::new("cli", "s"))
         .transport(kit)
         .build()
         .unwrap();
     let source = Chunks {
-        items: RefCell::new(vec![]),
+        items: Locked::new(vec![]),
         fail_at: None,
-        served: Cell::new(0),
-        clock: Rc::new(Clock::default()),
+        served: Slot::new(0),
+        clock: Arc::new(Clock::default()),
     };
     let both = StreamOptions {
         reply_to: Some("om".into()),

@@ -5,11 +5,13 @@
 
 use feishu_edge::api::helpers::{find_helper, Kind, HELPERS};
 use feishu_edge::{
-    Body, Client, Config, HttpRequest, HttpResponse, LocalBoxFuture, Transport, TransportError,
+    Body, BoxFuture, Client, Config, HttpRequest, HttpResponse, Transport, TransportError,
 };
 use futures_executor::block_on;
-use std::cell::RefCell;
-use std::rc::Rc;
+mod support;
+use std::sync::Arc;
+#[allow(unused_imports)]
+use support::{Locked, Slot};
 
 const JS_DATA: &str = "pkg-template/generated/helpers-data.js";
 
@@ -104,8 +106,8 @@ fn the_js_table_is_generated_from_the_rust_one() {
 
 /// Records every API request; answers a token call, or `reply(request)`.
 struct Scripted {
-    seen: RefCell<Vec<HttpRequest>>,
-    reply: Box<dyn Fn(&HttpRequest) -> HttpResponse>,
+    seen: Locked<Vec<HttpRequest>>,
+    reply: Box<dyn Fn(&HttpRequest) -> HttpResponse + Send + Sync>,
 }
 
 fn json(body: &str) -> HttpResponse {
@@ -118,7 +120,7 @@ fn json(body: &str) -> HttpResponse {
 }
 
 impl Transport for Scripted {
-    fn send(&self, req: HttpRequest) -> LocalBoxFuture<'_, Result<HttpResponse, TransportError>> {
+    fn send(&self, req: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
         Box::pin(async move {
             if req.url.contains("/auth/v3/") {
                 return Ok(json(
@@ -132,9 +134,11 @@ impl Transport for Scripted {
     }
 }
 
-fn client(reply: impl Fn(&HttpRequest) -> HttpResponse + 'static) -> (Client, Rc<Scripted>) {
-    let t = Rc::new(Scripted {
-        seen: RefCell::default(),
+fn client(
+    reply: impl Fn(&HttpRequest) -> HttpResponse + Send + Sync + 'static,
+) -> (Client, Arc<Scripted>) {
+    let t = Arc::new(Scripted {
+        seen: Locked::default(),
         reply: Box::new(reply),
     });
     let config = Config::new("cli_test", "secret")

@@ -3,24 +3,26 @@
 
 use feishu_edge::request::PageOptions;
 use feishu_edge::{
-    ApiRequest, AppType, Auth, Client, Config, Error, HttpRequest, HttpResponse, Level,
-    LocalBoxFuture, Logger, MemoryStore, Runtime, TokenStore, Transport, TransportError,
+    ApiRequest, AppType, Auth, BoxFuture, Client, Config, Error, HttpRequest, HttpResponse, Level,
+    Logger, MemoryStore, Runtime, TokenStore, Transport, TransportError,
 };
 use futures_executor::block_on;
 use futures_util::future::join_all;
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+mod support;
+use std::sync::Arc;
+#[allow(unused_imports)]
+use support::{Locked, Slot};
 
 /// A clock that only moves when someone sleeps.
 #[derive(Default)]
 struct VirtualClock {
-    now: Cell<u64>,
+    now: Slot<u64>,
 }
 impl Runtime for VirtualClock {
     fn now_ms(&self) -> u64 {
         1_700_000_000_000 + self.now.get()
     }
-    fn sleep(&self, ms: u64) -> LocalBoxFuture<'static, ()> {
+    fn sleep(&self, ms: u64) -> BoxFuture<'static, ()> {
         self.now.set(self.now.get() + ms);
         Box::pin(std::future::ready(()))
     }
@@ -29,15 +31,16 @@ impl Runtime for VirtualClock {
     }
 }
 
-type Handler = Box<dyn Fn(&HttpRequest, usize) -> Result<HttpResponse, TransportError>>;
+type Handler =
+    Box<dyn Fn(&HttpRequest, usize) -> Result<HttpResponse, TransportError> + Send + Sync>;
 
 /// Records every request; answers with `handler(request, index among non-token calls)`.
 struct Scripted {
-    seen: RefCell<Vec<HttpRequest>>,
-    token_calls: Cell<usize>,
-    api_calls: Cell<usize>,
+    seen: Locked<Vec<HttpRequest>>,
+    token_calls: Slot<usize>,
+    api_calls: Slot<usize>,
     handler: Handler,
-    token: RefCell<String>,
+    token: Locked<String>,
 }
 
 /// Yields once, so that concurrent callers really overlap.
@@ -71,7 +74,7 @@ fn json(status: u16, body: &str) -> HttpResponse {
 }
 
 impl Transport for Scripted {
-    fn send(&self, req: HttpRequest) -> LocalBoxFuture<'_, Result<HttpResponse, TransportError>> {
+    fn send(&self, req: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
         Box::pin(async move {
             YieldOnce(false).await;
             self.seen.borrow_mut().push(req.clone());
@@ -96,19 +99,19 @@ impl Transport for Scripted {
     }
 }
 
-fn setup(handler: Handler) -> (Client, Rc<Scripted>, Rc<VirtualClock>) {
+fn setup(handler: Handler) -> (Client, Arc<Scripted>, Arc<VirtualClock>) {
     setup_with(Config::new("cli_test", "app-secret-XYZ"), handler)
 }
 
-fn setup_with(config: Config, handler: Handler) -> (Client, Rc<Scripted>, Rc<VirtualClock>) {
-    let t = Rc::new(Scripted {
-        seen: RefCell::default(),
-        token_calls: Cell::new(0),
-        api_calls: Cell::new(0),
+fn setup_with(config: Config, handler: Handler) -> (Client, Arc<Scripted>, Arc<VirtualClock>) {
+    let t = Arc::new(Scripted {
+        seen: Locked::default(),
+        token_calls: Slot::new(0),
+        api_calls: Slot::new(0),
         handler,
-        token: RefCell::default(),
+        token: Locked::default(),
     });
-    let clock = Rc::new(VirtualClock::default());
+    let clock = Arc::new(VirtualClock::default());
     let client = Client::builder(config.base_url("http://emu.test").unwrap())
         .transport(t.clone())
         .runtime(clock.clone())
@@ -120,9 +123,9 @@ fn setup_with(config: Config, handler: Handler) -> (Client, Rc<Scripted>, Rc<Vir
 /// A client with `client`'s configuration and transport, on another clock and token store.
 fn sibling(
     client: &Client,
-    transport: &Rc<Scripted>,
-    runtime: Rc<dyn Runtime>,
-    store: Rc<dyn TokenStore>,
+    transport: &Arc<Scripted>,
+    runtime: Arc<dyn Runtime>,
+    store: Arc<dyn TokenStore>,
 ) -> Client {
     Client::builder(client.config().clone())
         .transport(transport.clone())
@@ -267,8 +270,8 @@ fn errors_carry_code_msg_log_id() {
 
 #[test]
 fn shared_store_serves_second_client() {
-    let clock: Rc<dyn Runtime> = Rc::new(VirtualClock::default());
-    let store: Rc<dyn TokenStore> = Rc::new(MemoryStore::new(clock.clone()));
+    let clock: Arc<dyn Runtime> = Arc::new(VirtualClock::default());
+    let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::new(clock.clone()));
     let (a, ta, _) = setup(Box::new(|_, _| ok()));
     let a = sibling(&a, &ta, clock.clone(), store.clone());
     block_on(a.request(ApiRequest::get("x"))).unwrap();
@@ -437,7 +440,7 @@ fn downloads_return_bytes_or_typed_errors() {
     );
 }
 
-struct Capture(RefCell<String>);
+struct Capture(Locked<String>);
 impl Logger for Capture {
     fn enabled(&self, _: Level) -> bool {
         true
@@ -451,7 +454,7 @@ impl Logger for Capture {
 
 #[test]
 fn secrets_never_reach_logs() {
-    let log = Rc::new(Capture(RefCell::default()));
+    let log = Arc::new(Capture(Locked::default()));
     let (c, t, _) = setup(Box::new(|req, i| {
         if i == 0 && req.headers.iter().any(|(_, v)| v == "Bearer t-1") {
             Ok(json(400, r#"{"code":99991663,"msg":"invalid"}"#))
@@ -520,21 +523,21 @@ fn im_helpers_build_the_right_requests() {
 /// A store whose `delete` does nothing (no delete method, or an eventually consistent one).
 struct Sticky(MemoryStore);
 impl TokenStore for Sticky {
-    fn get(&self, key: &str) -> LocalBoxFuture<'_, feishu_edge::Result<Option<String>>> {
+    fn get(&self, key: &str) -> BoxFuture<'_, feishu_edge::Result<Option<String>>> {
         self.0.get(key)
     }
-    fn put(&self, k: &str, v: &str, t: Option<u64>) -> LocalBoxFuture<'_, feishu_edge::Result<()>> {
+    fn put(&self, k: &str, v: &str, t: Option<u64>) -> BoxFuture<'_, feishu_edge::Result<()>> {
         self.0.put(k, v, t)
     }
-    fn delete(&self, _: &str) -> LocalBoxFuture<'_, feishu_edge::Result<()>> {
+    fn delete(&self, _: &str) -> BoxFuture<'_, feishu_edge::Result<()>> {
         Box::pin(std::future::ready(Ok(())))
     }
 }
 
 #[test]
 fn a_revoked_token_is_replaced_even_when_the_store_keeps_serving_it() {
-    let clock: Rc<dyn Runtime> = Rc::new(VirtualClock::default());
-    let store: Rc<dyn TokenStore> = Rc::new(Sticky(MemoryStore::new(clock.clone())));
+    let clock: Arc<dyn Runtime> = Arc::new(VirtualClock::default());
+    let store: Arc<dyn TokenStore> = Arc::new(Sticky(MemoryStore::new(clock.clone())));
     let (c, t, _) = setup(Box::new(|req, _| {
         if req.headers.iter().any(|(_, v)| v == "Bearer t-1") {
             Ok(json(
@@ -559,7 +562,7 @@ fn a_revoked_token_is_replaced_even_when_the_store_keeps_serving_it() {
         "the fresh token was written back"
     );
     // A second client reading the same store gets the fresh token, not the revoked one.
-    let other = sibling(&client, &t, Rc::new(VirtualClock::default()), store);
+    let other = sibling(&client, &t, Arc::new(VirtualClock::default()), store);
     block_on(other.request(ApiRequest::get("c"))).unwrap();
     assert_eq!(t.token_calls.get(), 2);
 }
@@ -655,8 +658,8 @@ fn ten_concurrent_user_token_reads_refresh_once() {
 
 #[test]
 fn thirty_thousand_tenants_stay_bounded_and_fast() {
-    let clock: Rc<dyn Runtime> = Rc::new(VirtualClock::default());
-    let store = Rc::new(MemoryStore::new(clock.clone()));
+    let clock: Arc<dyn Runtime> = Arc::new(VirtualClock::default());
+    let store = Arc::new(MemoryStore::new(clock.clone()));
     let (c, t, _) = setup_with(
         Config::new("cli_isv", "s").app_type(AppType::Marketplace),
         Box::new(|_, _| ok()),
@@ -688,13 +691,13 @@ fn thirty_thousand_tenants_stay_bounded_and_fast() {
 /// A store whose writes fail while `broken` is set.
 struct Flaky {
     inner: MemoryStore,
-    broken: Rc<Cell<bool>>,
+    broken: Arc<Slot<bool>>,
 }
 impl TokenStore for Flaky {
-    fn get(&self, key: &str) -> LocalBoxFuture<'_, feishu_edge::Result<Option<String>>> {
+    fn get(&self, key: &str) -> BoxFuture<'_, feishu_edge::Result<Option<String>>> {
         self.inner.get(key)
     }
-    fn put(&self, k: &str, v: &str, t: Option<u64>) -> LocalBoxFuture<'_, feishu_edge::Result<()>> {
+    fn put(&self, k: &str, v: &str, t: Option<u64>) -> BoxFuture<'_, feishu_edge::Result<()>> {
         if self.broken.get() {
             return Box::pin(std::future::ready(Err(feishu_edge::Error::Store(
                 "write refused".into(),
@@ -702,7 +705,7 @@ impl TokenStore for Flaky {
         }
         self.inner.put(k, v, t)
     }
-    fn delete(&self, key: &str) -> LocalBoxFuture<'_, feishu_edge::Result<()>> {
+    fn delete(&self, key: &str) -> BoxFuture<'_, feishu_edge::Result<()>> {
         self.inner.delete(key)
     }
 }
@@ -730,9 +733,9 @@ fn a_refreshed_user_token_survives_a_failing_store() {
             ok()
         }
     }));
-    let clock = Rc::new(VirtualClock::default());
-    let broken = Rc::new(Cell::new(false));
-    let store = Rc::new(Flaky {
+    let clock = Arc::new(VirtualClock::default());
+    let broken = Arc::new(Slot::new(false));
+    let store = Arc::new(Flaky {
         inner: MemoryStore::new(clock.clone()),
         broken: broken.clone(),
     });

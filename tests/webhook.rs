@@ -27,10 +27,12 @@ use feishu_edge::webhook::dispatch::{HandlerResult, NoHandlers};
 use feishu_edge::webhook::{
     Delivery, Dispatcher, Event, EventHandler, Flow, Headers, Reason, Schema, WebhookConfig,
 };
-use feishu_edge::{LocalBoxFuture, MemoryStore, Runtime, TokenStore};
+use feishu_edge::{BoxFuture, MemoryStore, Runtime, TokenStore};
 use futures_executor::block_on;
-use std::cell::RefCell;
-use std::rc::Rc;
+mod support;
+use std::sync::Arc;
+#[allow(unused_imports)]
+use support::{Locked, Slot};
 
 const NOW: u64 = 1_700_000_000;
 const KEY: &str = "ek_test_key";
@@ -41,7 +43,7 @@ impl Runtime for Fixed {
     fn now_ms(&self) -> u64 {
         NOW * 1000
     }
-    fn sleep(&self, _: u64) -> LocalBoxFuture<'static, ()> {
+    fn sleep(&self, _: u64) -> BoxFuture<'static, ()> {
         Box::pin(std::future::ready(()))
     }
     fn jitter(&self) -> f64 {
@@ -52,7 +54,7 @@ impl Runtime for Fixed {
 /// Records calls; answers with a fixed reply, or fails.
 #[derive(Default)]
 struct Recorder {
-    seen: Rc<RefCell<Vec<Event>>>,
+    seen: Arc<Locked<Vec<Event>>>,
     reply: Option<String>,
     fail: bool,
 }
@@ -60,7 +62,7 @@ impl EventHandler for Recorder {
     fn handles(&self, event: &Event) -> bool {
         event.event_type != "unregistered.type"
     }
-    fn call(&self, event: &Event) -> LocalBoxFuture<'static, HandlerResult> {
+    fn call(&self, event: &Event) -> BoxFuture<'static, HandlerResult> {
         self.seen.borrow_mut().push(event.clone());
         let result = if self.fail {
             Err(feishu_edge::webhook::HandlerFailure::failed("boom"))
@@ -101,7 +103,7 @@ fn config() -> WebhookConfig {
 }
 
 fn dispatcher(flow: Flow) -> Dispatcher {
-    Dispatcher::new(config(), flow, Rc::new(Fixed)).unwrap()
+    Dispatcher::new(config(), flow, Arc::new(Fixed)).unwrap()
 }
 
 #[test]
@@ -141,8 +143,8 @@ fn encrypted_signed_v2_event_dispatches_with_the_official_sdk_shape() {
 
 #[test]
 fn duplicate_event_ids_are_acknowledged_not_dispatched() {
-    let clock: Rc<dyn Runtime> = Rc::new(Fixed);
-    let store: Rc<dyn TokenStore> = Rc::new(MemoryStore::new(clock.clone()));
+    let clock: Arc<dyn Runtime> = Arc::new(Fixed);
+    let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::new(clock.clone()));
     let d = Dispatcher::new(config(), Flow::Event, clock)
         .unwrap()
         .dedupe(store.clone());
@@ -199,7 +201,7 @@ fn challenges_plain_and_encrypted_need_the_token() {
     let cfg_token_only = Dispatcher::new(
         WebhookConfig::new().verification_token(TOKEN),
         Flow::Event,
-        Rc::new(Fixed),
+        Arc::new(Fixed),
     )
     .unwrap();
     let r = block_on(cfg_token_only.invoke(
@@ -246,7 +248,7 @@ fn challenges_plain_and_encrypted_need_the_token() {
             .encrypt_key("mazhe.nerd")
             .verification_token("iRdCP2WwXNBXRM3mGLqhrgch3cn0gbT6"),
         Flow::Event,
-        Rc::new(Fixed),
+        Arc::new(Fixed),
     )
     .unwrap();
     let r = block_on(d.invoke(
@@ -266,7 +268,7 @@ fn legacy_card_callbacks_use_sha1_and_return_the_handler_reply() {
     let d = Dispatcher::new(
         WebhookConfig::new().verification_token(TOKEN),
         Flow::Card,
-        Rc::new(Fixed),
+        Arc::new(Fixed),
     )
     .unwrap();
     let body = r#"{"open_id":"ou_x","open_message_id":"om_1","token":"c-123","action":{"tag":"button","value":{"k":"v"}}}"#;
@@ -308,8 +310,8 @@ fn v2_card_action_reply_is_the_handler_answer_even_with_defer() {
         reply: Some(r#"{"toast":{"type":"info","content":"hi"}}"#.into()),
         ..Default::default()
     };
-    let deferred = RefCell::new(0);
-    let defer = |_f: LocalBoxFuture<'static, ()>| *deferred.borrow_mut() += 1;
+    let deferred = Locked::new(0);
+    let defer = |_f: BoxFuture<'static, ()>| *deferred.borrow_mut() += 1;
     let r = block_on(dispatcher(Flow::Card).invoke(
         body.as_bytes(),
         &signed(&body, NOW),
@@ -325,8 +327,8 @@ fn v2_card_action_reply_is_the_handler_answer_even_with_defer() {
 #[test]
 fn events_are_deferred_when_asked_and_failures_are_500() {
     let body = sealed(&v2_event("ev-d", TOKEN));
-    let pending = RefCell::new(Vec::new());
-    let defer = |f: LocalBoxFuture<'static, ()>| pending.borrow_mut().push(f);
+    let pending = Locked::new(Vec::new());
+    let defer = |f: BoxFuture<'static, ()>| pending.borrow_mut().push(f);
     let h = Recorder {
         fail: true,
         ..Default::default()
@@ -702,7 +704,7 @@ fn bad_input_table() {
     let no_key = Dispatcher::new(
         WebhookConfig::new().verification_token(TOKEN),
         Flow::Event,
-        Rc::new(Fixed),
+        Arc::new(Fixed),
     )
     .unwrap();
     let r = block_on(no_key.invoke(
@@ -738,14 +740,14 @@ fn base64_decode(s: &str) -> Vec<u8> {
 #[derive(Default)]
 struct Flaky {
     fail_first: usize,
-    calls: Rc<std::cell::Cell<usize>>,
-    successes: Rc<std::cell::Cell<usize>>,
+    calls: Arc<Slot<usize>>,
+    successes: Arc<Slot<usize>>,
 }
 impl EventHandler for Flaky {
     fn handles(&self, _: &Event) -> bool {
         true
     }
-    fn call(&self, _: &Event) -> LocalBoxFuture<'static, HandlerResult> {
+    fn call(&self, _: &Event) -> BoxFuture<'static, HandlerResult> {
         let n = self.calls.get() + 1;
         self.calls.set(n);
         if n <= self.fail_first {
@@ -761,14 +763,14 @@ impl EventHandler for Flaky {
 #[test]
 fn neither_key_is_refused_unless_unverified_is_allowed() {
     // A card request URL is HTTP only: refused at construction.
-    let err = Dispatcher::new(WebhookConfig::new(), Flow::Card, Rc::new(Fixed))
+    let err = Dispatcher::new(WebhookConfig::new(), Flow::Card, Arc::new(Fixed))
         .err()
         .expect("refused");
     assert_eq!(err.kind(), "config");
     assert!(err.to_string().contains("allowUnverified"), "{err}");
     // An event dispatcher may serve the long connection, so it constructs, and refuses every
     // HTTP request, signed or not, without running a handler.
-    let keyless = Dispatcher::new(WebhookConfig::new(), Flow::Event, Rc::new(Fixed)).unwrap();
+    let keyless = Dispatcher::new(WebhookConfig::new(), Flow::Event, Arc::new(Fixed)).unwrap();
     let h = Recorder::default();
     for body in [v2_event("e", TOKEN), sealed(&v2_event("e", TOKEN))] {
         let r = block_on(keyless.invoke(body.as_bytes(), &signed(&body, NOW), &h, Delivery::Reply));
@@ -778,7 +780,7 @@ fn neither_key_is_refused_unless_unverified_is_allowed() {
     let open = Dispatcher::new(
         WebhookConfig::new().allow_unverified(true),
         Flow::Card,
-        Rc::new(Fixed),
+        Arc::new(Fixed),
     )
     .unwrap();
     let h = Recorder::default();
@@ -795,7 +797,7 @@ fn an_unsigned_card_callback_never_reaches_the_handler_with_only_an_encrypt_key(
     let d = Dispatcher::new(
         WebhookConfig::new().encrypt_key(KEY),
         Flow::Card,
-        Rc::new(Fixed),
+        Arc::new(Fixed),
     )
     .unwrap();
     let h = Recorder::default();
@@ -825,7 +827,7 @@ fn an_unsigned_card_callback_never_reaches_the_handler_with_only_an_encrypt_key(
     let d = Dispatcher::new(
         WebhookConfig::new().encrypt_key(KEY),
         Flow::Event,
-        Rc::new(Fixed),
+        Arc::new(Fixed),
     )
     .unwrap();
     let plain = v2_event("ev-u", "anything");
@@ -851,7 +853,7 @@ fn an_unsigned_card_callback_never_reaches_the_handler_with_only_an_encrypt_key(
 
 #[test]
 fn a_failed_event_is_handled_on_the_platforms_retry_and_then_never_again() {
-    let store: Rc<dyn TokenStore> = Rc::new(MemoryStore::new(Rc::new(Fixed)));
+    let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::new(Arc::new(Fixed)));
     let d = dispatcher(Flow::Event).dedupe(store);
     let h = Flaky {
         fail_first: 1,
@@ -872,15 +874,15 @@ fn a_failed_event_is_handled_on_the_platforms_retry_and_then_never_again() {
 
 #[test]
 fn a_deferred_failure_releases_the_claim() {
-    let store: Rc<dyn TokenStore> = Rc::new(MemoryStore::new(Rc::new(Fixed)));
+    let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::new(Arc::new(Fixed)));
     let d = dispatcher(Flow::Event).dedupe(store);
     let h = Flaky {
         fail_first: 1,
         ..Default::default()
     };
     let body = sealed(&v2_event("ev-defer", TOKEN));
-    let pending = RefCell::new(Vec::new());
-    let defer = |f: LocalBoxFuture<'static, ()>| pending.borrow_mut().push(f);
+    let pending = Locked::new(Vec::new());
+    let defer = |f: BoxFuture<'static, ()>| pending.borrow_mut().push(f);
     let r = block_on(d.invoke(
         body.as_bytes(),
         &signed(&body, NOW),
@@ -905,21 +907,21 @@ fn a_deferred_failure_releases_the_claim() {
 /// Wraps a store with a delay before each answer (real threads sleep: concurrency is real).
 struct Slow<S>(S, u64);
 impl<S: TokenStore> TokenStore for Slow<S> {
-    fn get(&self, key: &str) -> LocalBoxFuture<'_, feishu_edge::Result<Option<String>>> {
+    fn get(&self, key: &str) -> BoxFuture<'_, feishu_edge::Result<Option<String>>> {
         let (f, ms) = (self.0.get(key), self.1);
         Box::pin(async move {
             feishu_edge::runtime::StdRuntime.sleep(ms).await;
             f.await
         })
     }
-    fn put(&self, k: &str, v: &str, t: Option<u64>) -> LocalBoxFuture<'_, feishu_edge::Result<()>> {
+    fn put(&self, k: &str, v: &str, t: Option<u64>) -> BoxFuture<'_, feishu_edge::Result<()>> {
         let (f, ms) = (self.0.put(k, v, t), self.1);
         Box::pin(async move {
             feishu_edge::runtime::StdRuntime.sleep(ms).await;
             f.await
         })
     }
-    fn delete(&self, key: &str) -> LocalBoxFuture<'_, feishu_edge::Result<()>> {
+    fn delete(&self, key: &str) -> BoxFuture<'_, feishu_edge::Result<()>> {
         self.0.delete(key)
     }
     fn put_if_absent(
@@ -927,7 +929,7 @@ impl<S: TokenStore> TokenStore for Slow<S> {
         k: &str,
         v: &str,
         t: Option<u64>,
-    ) -> LocalBoxFuture<'_, feishu_edge::Result<bool>> {
+    ) -> BoxFuture<'_, feishu_edge::Result<bool>> {
         let (f, ms) = (self.0.put_if_absent(k, v, t), self.1);
         Box::pin(async move {
             feishu_edge::runtime::StdRuntime.sleep(ms).await;
@@ -941,9 +943,9 @@ impl<S: TokenStore> TokenStore for Slow<S> {
 
 #[test]
 fn five_concurrent_deliveries_through_three_dispatchers_dispatch_once() {
-    let store: Rc<dyn TokenStore> = Rc::new(Slow(MemoryStore::new(Rc::new(Fixed)), 50));
+    let store: Arc<dyn TokenStore> = Arc::new(Slow(MemoryStore::new(Arc::new(Fixed)), 50));
     // The real clock: store calls race their deadline for real.
-    let rt: Rc<dyn Runtime> = Rc::new(feishu_edge::runtime::StdRuntime);
+    let rt: Arc<dyn Runtime> = Arc::new(feishu_edge::runtime::StdRuntime);
     let ds: Vec<Dispatcher> = (0..3)
         .map(|_| {
             Dispatcher::new(config(), Flow::Event, rt.clone())
@@ -967,13 +969,13 @@ fn five_concurrent_deliveries_through_three_dispatchers_dispatch_once() {
 /// A store that never answers.
 struct Hanging;
 impl TokenStore for Hanging {
-    fn get(&self, _: &str) -> LocalBoxFuture<'_, feishu_edge::Result<Option<String>>> {
+    fn get(&self, _: &str) -> BoxFuture<'_, feishu_edge::Result<Option<String>>> {
         Box::pin(std::future::pending())
     }
-    fn put(&self, _: &str, _: &str, _: Option<u64>) -> LocalBoxFuture<'_, feishu_edge::Result<()>> {
+    fn put(&self, _: &str, _: &str, _: Option<u64>) -> BoxFuture<'_, feishu_edge::Result<()>> {
         Box::pin(std::future::pending())
     }
-    fn delete(&self, _: &str) -> LocalBoxFuture<'_, feishu_edge::Result<()>> {
+    fn delete(&self, _: &str) -> BoxFuture<'_, feishu_edge::Result<()>> {
         Box::pin(std::future::pending())
     }
 }
@@ -985,10 +987,10 @@ fn a_hanging_store_fails_open_and_never_hangs_the_reply() {
     let d = Dispatcher::new(
         config,
         Flow::Event,
-        Rc::new(feishu_edge::runtime::StdRuntime),
+        Arc::new(feishu_edge::runtime::StdRuntime),
     )
     .unwrap()
-    .dedupe(Rc::new(Hanging));
+    .dedupe(Arc::new(Hanging));
     let h = Flaky::default();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -1006,9 +1008,9 @@ fn a_hanging_store_fails_open_and_never_hangs_the_reply() {
     );
 }
 
-struct VecQueue(Rc<RefCell<Vec<String>>>, bool);
+struct VecQueue(Arc<Locked<Vec<String>>>, bool);
 impl feishu_edge::webhook::EventQueue for VecQueue {
-    fn send(&self, message: String) -> LocalBoxFuture<'static, Result<(), String>> {
+    fn send(&self, message: String) -> BoxFuture<'static, Result<(), String>> {
         let result = if self.1 {
             Err("queue unavailable".to_string())
         } else {
@@ -1022,14 +1024,14 @@ impl feishu_edge::webhook::EventQueue for VecQueue {
 #[test]
 fn queued_events_are_acknowledged_then_consumed_with_retries() {
     use feishu_edge::webhook::Consumed;
-    let store: Rc<dyn TokenStore> = Rc::new(MemoryStore::new(Rc::new(Fixed)));
+    let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::new(Arc::new(Fixed)));
     let d = dispatcher(Flow::Event).dedupe(store);
     let h = Flaky {
         fail_first: 1,
         ..Default::default()
     };
     let body = sealed(&v2_event("ev-q", TOKEN));
-    let sent = Rc::new(RefCell::new(Vec::new()));
+    let sent = Arc::new(Locked::new(Vec::new()));
     let q = VecQueue(sent.clone(), false);
     let r = block_on(d.invoke(
         body.as_bytes(),
@@ -1079,7 +1081,7 @@ fn a_replayed_ciphertext_cannot_carry_a_forged_challenge() {
     let key_only = Dispatcher::new(
         WebhookConfig::new().encrypt_key(KEY),
         Flow::Event,
-        Rc::new(Fixed),
+        Arc::new(Fixed),
     )
     .unwrap();
     let captured = encrypt(v2_event("ev-cap", TOKEN).as_bytes(), KEY, [3; 16]);
@@ -1156,7 +1158,7 @@ fn unauthenticated_bodies_are_refused_before_parsing() {
     let token_only = Dispatcher::new(
         WebhookConfig::new().verification_token(TOKEN),
         Flow::Event,
-        Rc::new(Fixed),
+        Arc::new(Fixed),
     )
     .unwrap();
     let r = block_on(token_only.invoke(
@@ -1171,8 +1173,8 @@ fn unauthenticated_bodies_are_refused_before_parsing() {
 /// Issue 15, N11: de-duplication keys are scoped by app and by schema.
 #[test]
 fn dedupe_keys_are_scoped_by_app_and_schema() {
-    let clock: Rc<dyn Runtime> = Rc::new(Fixed);
-    let store: Rc<dyn TokenStore> = Rc::new(MemoryStore::new(clock.clone()));
+    let clock: Arc<dyn Runtime> = Arc::new(Fixed);
+    let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::new(clock.clone()));
     let make = |app: &str| {
         Dispatcher::new(config().app_id(app), Flow::Event, clock.clone())
             .unwrap()
@@ -1206,7 +1208,7 @@ fn dedupe_keys_are_scoped_by_app_and_schema() {
 /// Issue 15, N10: an encrypt key given blank is a warning naming the weaker mode.
 #[test]
 fn a_blank_encrypt_key_is_warned_about_once() {
-    struct Lines(RefCell<Vec<String>>);
+    struct Lines(Locked<Vec<String>>);
     impl feishu_edge::Logger for Lines {
         fn log(&self, _: feishu_edge::Level, message: &str) {
             self.0.borrow_mut().push(message.to_string());
@@ -1215,12 +1217,12 @@ fn a_blank_encrypt_key_is_warned_about_once() {
             true
         }
     }
-    let lines = Rc::new(Lines(RefCell::new(Vec::new())));
+    let lines = Arc::new(Lines(Locked::new(Vec::new())));
     let config = feishu_edge::webhook::WebhookOptions::config_from_json(
         r#"{"encryptKey":null,"verificationToken":"vt"}"#,
     )
     .unwrap();
-    let _d = Dispatcher::new(config, Flow::Event, Rc::new(Fixed))
+    let _d = Dispatcher::new(config, Flow::Event, Arc::new(Fixed))
         .unwrap()
         .logger(lines.clone());
     let seen = lines.0.borrow();
@@ -1238,10 +1240,10 @@ fn a_blank_encrypt_key_is_warned_about_once() {
 #[test]
 fn trusted_deliveries_share_the_pipeline() {
     use feishu_edge::webhook::Dedupe;
-    let clock: Rc<dyn Runtime> = Rc::new(Fixed);
+    let clock: Arc<dyn Runtime> = Arc::new(Fixed);
     let keyless = Dispatcher::new(WebhookConfig::new(), Flow::Event, clock.clone()).unwrap();
-    let memory = Rc::new(Dedupe::new(
-        Rc::new(MemoryStore::new(clock.clone())),
+    let memory = Arc::new(Dedupe::new(
+        Arc::new(MemoryStore::new(clock.clone())),
         clock.clone(),
         120,
         28_800,

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::json::{quote, ObjectWriter, RawFields};
 use crate::request::{ApiRequest, Auth};
 use crate::token::TokenHost;
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// A user's tokens, as kept in the store (`feishu-edge:<app_id>:user:<open_id>`). Its one
 /// codec is [`UserToken::to_json`] / [`UserToken::from_json`].
@@ -186,7 +186,7 @@ pub async fn user_access_token(client: &Client, open_id: &str) -> Result<Option<
 /// later call) before it is only kept in memory.
 const MAX_SAVE_ATTEMPTS: u32 = 4;
 
-async fn load_or_refresh(host: Rc<dyn TokenHost>, open_id: &str) -> Result<Option<String>> {
+async fn load_or_refresh(host: Arc<dyn TokenHost>, open_id: &str) -> Result<Option<String>> {
     let host = &*host;
     let key = key(host, open_id);
     let now = host.runtime().now_ms() / 1000;

@@ -11,15 +11,15 @@ use crate::error::{Error, Result};
 use crate::json::{quote, RawFields};
 use crate::request::ApiRequest;
 use crate::request::Caller;
-use crate::runtime::LocalBoxFuture;
+use crate::runtime::BoxFuture;
 use crate::runtime::Runtime;
 use crate::transport::Method;
 use futures_util::future::{select, Either};
 
 /// An async source of text chunks: `None` at the end, `Err(message)` if it failed.
-pub trait ChunkSource {
+pub trait ChunkSource: crate::runtime::MaybeSend + crate::runtime::MaybeSync {
     /// The next chunk.
-    fn next(&self) -> LocalBoxFuture<'static, Option<std::result::Result<String, String>>>;
+    fn next(&self) -> BoxFuture<'static, Option<std::result::Result<String, String>>>;
 }
 
 /// Where and how to stream.

@@ -4,7 +4,7 @@
 
 use super::{describe, method, prop, settle};
 use crate::error::{Error, Result};
-use crate::runtime::LocalBoxFuture;
+use crate::runtime::BoxFuture;
 use crate::token::assertion::{self, codes, AssertionProvider, AssertionToken, TargetInfo};
 use wasm_bindgen::prelude::*;
 
@@ -53,7 +53,7 @@ fn read_token(v: &JsValue) -> AssertionToken {
 }
 
 impl AssertionProvider for JsAssertionProvider {
-    fn retrieve(&self, aud: &str) -> LocalBoxFuture<'_, Result<AssertionToken>> {
+    fn retrieve(&self, aud: &str) -> BoxFuture<'_, Result<AssertionToken>> {
         let aud = JsValue::from_str(aud);
         Box::pin(async move {
             let f = method(&self.0, "retrieveToken").ok_or_else(|| {
@@ -84,7 +84,7 @@ pub(crate) async fn ws_keyless(
     app_id: &str,
     endpoint_url: &str,
 ) -> Result<(String, String, Option<(String, String)>)> {
-    let p = assertion::ClientAssertion(std::rc::Rc::new(JsAssertionProvider::new(provider)?));
+    let p = assertion::ClientAssertion(std::sync::Arc::new(JsAssertionProvider::new(provider)?));
     let aud = assertion::audience(endpoint_url)?;
     let token =
         assertion::retrieve_within(&p, &aud, &super::runtime::JsRuntime, WS_PROVIDER_TIMEOUT_MS)

@@ -16,7 +16,7 @@ use crate::Client;
 use js_sys::{Array, Function, Promise, Uint8Array};
 use std::cell::RefCell;
 use std::future::Future;
-use std::rc::Rc;
+use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 
 pub(crate) fn promise<F>(fut: F) -> Promise
@@ -190,7 +190,7 @@ impl WasmClient {
             {
                 None
             } else {
-                Some(crate::token::assertion::ClientAssertion(Rc::new(
+                Some(crate::token::assertion::ClientAssertion(Arc::new(
                     super::assertion::JsAssertionProvider::new(client_assertion_provider)?,
                 )))
             };
@@ -202,14 +202,14 @@ impl WasmClient {
             .max_reply_bytes(config.max_reply_bytes);
             let fetch = transport.function();
             let mut builder = Client::builder(config)
-                .logger(Rc::new(JsLogger::from_options(
+                .logger(Arc::new(JsLogger::from_options(
                     logger,
                     log_level.as_deref(),
                 )))
-                .runtime(Rc::new(super::runtime::JsRuntime))
-                .transport(Rc::new(transport));
+                .runtime(Arc::new(super::runtime::JsRuntime))
+                .transport(Arc::new(transport));
             if !token_store.is_null() && !token_store.is_undefined() {
-                builder = builder.store(Rc::new(JsKvStore::new(token_store, "tokenStore")?));
+                builder = builder.store(Arc::new(JsKvStore::new(token_store, "tokenStore")?));
             }
             Ok((builder.build()?, fetch))
         };
@@ -366,7 +366,7 @@ impl WasmClient {
         };
         make()
             .map(|p| WasmPaginator {
-                state: Rc::new(RefCell::new(Some(p))),
+                state: Arc::new(RefCell::new(Some(p))),
             })
             .map_err(|e| to_js(&e))
     }
@@ -442,7 +442,7 @@ impl WasmClient {
 /// One paginated walk; `next()` resolves to an array of items, or `undefined` at the end.
 #[wasm_bindgen]
 pub struct WasmPaginator {
-    state: Rc<RefCell<Option<Paginator>>>,
+    state: Arc<RefCell<Option<Paginator>>>,
 }
 
 #[wasm_bindgen]

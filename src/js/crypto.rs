@@ -5,7 +5,7 @@
 
 use crate::crypto::{whole_blocks, Crypto, CryptoError, CryptoFuture};
 use js_sys::{Promise, Uint8Array};
-use std::rc::Rc;
+use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -54,7 +54,7 @@ extern "C" {
 #[wasm_bindgen(js_name = installCrypto)]
 pub fn install_crypto(host: HostCrypto) {
     let ecb = js_sys::Reflect::has(&host, &JsValue::from_str("aesEcbDecrypt")).unwrap_or(false);
-    crate::crypto::install(Rc::new(JsCrypto(host, std::cell::Cell::new(ecb))));
+    crate::crypto::install(Arc::new(JsCrypto(host, std::cell::Cell::new(ecb))));
 }
 
 /// [`Crypto`] over the installed host object; `true` while its `aesEcbDecrypt` is used (it is
@@ -191,6 +191,6 @@ pub(crate) fn host_is_synchronous() -> bool {
 }
 
 /// The installed provider, or the `config` error that says none is.
-pub(crate) fn provider() -> Result<Rc<dyn Crypto>, JsValue> {
+pub(crate) fn provider() -> Result<Arc<dyn Crypto>, JsValue> {
     crate::crypto::default_crypto().map_err(|e| super::error::to_js(&e))
 }

@@ -8,7 +8,7 @@ use super::{describe, prop};
 use crate::error::{Error, Result};
 use crate::json::quote;
 use crate::request::envelope::{is_file_reply, OVERSIZED_REPLY};
-use crate::runtime::LocalBoxFuture;
+use crate::runtime::BoxFuture;
 use crate::transport::{
     Body, FileData, HttpRequest, HttpResponse, Part, ResponseStream, Transport, TransportError,
 };
@@ -388,7 +388,7 @@ impl Transport for FetchTransport {
     fn send(
         &self,
         req: HttpRequest,
-    ) -> LocalBoxFuture<'_, std::result::Result<HttpResponse, TransportError>> {
+    ) -> BoxFuture<'_, std::result::Result<HttpResponse, TransportError>> {
         Box::pin(async move {
             let network = |e: JsValue| TransportError::Network(network_failure(&e, &req.url));
             let headers = headers_json(&req).map_err(network)?;

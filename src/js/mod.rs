@@ -41,7 +41,7 @@ pub(crate) fn method(target: &JsValue, name: &str) -> Option<js_sys::Function> {
 /// Every exported async function's promise goes through this one `future_to_promise`: each
 /// generic instantiation would copy a whole state machine into its own closure.
 pub(crate) fn to_promise(
-    future: crate::runtime::LocalBoxFuture<'static, Result<JsValue, JsValue>>,
+    future: crate::runtime::BoxFuture<'static, Result<JsValue, JsValue>>,
 ) -> js_sys::Promise {
     wasm_bindgen_futures::future_to_promise(future)
 }

@@ -1,6 +1,6 @@
 //! `Date.now()`, `setTimeout` (gloo-timers) and `Math.random()`.
 
-use crate::runtime::LocalBoxFuture;
+use crate::runtime::BoxFuture;
 use crate::runtime::Runtime;
 
 /// The JS runtime's clock and timers; works in Workers, Deno, Node and browsers.
@@ -11,7 +11,7 @@ impl Runtime for JsRuntime {
     fn now_ms(&self) -> u64 {
         js_sys::Date::now() as u64
     }
-    fn sleep(&self, ms: u64) -> LocalBoxFuture<'static, ()> {
+    fn sleep(&self, ms: u64) -> BoxFuture<'static, ()> {
         let ms = u32::try_from(ms).unwrap_or(u32::MAX);
         Box::pin(gloo_timers::future::TimeoutFuture::new(ms))
     }

@@ -5,7 +5,7 @@
 
 use super::{describe, method, settle};
 use crate::error::{Error, Result};
-use crate::runtime::LocalBoxFuture;
+use crate::runtime::BoxFuture;
 use crate::token::TokenStore;
 use js_sys::{Object, Reflect};
 use wasm_bindgen::JsValue;
@@ -56,7 +56,7 @@ impl JsKvStore {
 }
 
 impl TokenStore for JsKvStore {
-    fn get(&self, key: &str) -> LocalBoxFuture<'_, Result<Option<String>>> {
+    fn get(&self, key: &str) -> BoxFuture<'_, Result<Option<String>>> {
         let key = JsValue::from_str(key);
         Box::pin(async move {
             let v = self.call("get", &[key]).await?;
@@ -76,7 +76,7 @@ impl TokenStore for JsKvStore {
             }
         })
     }
-    fn put(&self, key: &str, value: &str, ttl_secs: Option<u64>) -> LocalBoxFuture<'_, Result<()>> {
+    fn put(&self, key: &str, value: &str, ttl_secs: Option<u64>) -> BoxFuture<'_, Result<()>> {
         let args = [key.into(), value.into(), ttl_options(ttl_secs)];
         Box::pin(async move { self.call("put", &args).await.map(|_| ()) })
     }
@@ -85,7 +85,7 @@ impl TokenStore for JsKvStore {
         key: &str,
         value: &str,
         ttl_secs: Option<u64>,
-    ) -> LocalBoxFuture<'_, Result<bool>> {
+    ) -> BoxFuture<'_, Result<bool>> {
         if !self.atomic {
             return Box::pin(crate::token::put_if_absent_by_get_then_put(
                 self,
@@ -100,7 +100,7 @@ impl TokenStore for JsKvStore {
     fn atomic(&self) -> bool {
         self.atomic
     }
-    fn delete(&self, key: &str) -> LocalBoxFuture<'_, Result<()>> {
+    fn delete(&self, key: &str) -> BoxFuture<'_, Result<()>> {
         let key = JsValue::from_str(key);
         Box::pin(async move { self.call("delete", &[key]).await.map(|_| ()) })
     }

@@ -6,7 +6,7 @@ use super::{describe, settle};
 use crate::card::stream::{stream_card, ChunkSource, StreamOptions};
 use crate::error::Error;
 use crate::options::OptionReader;
-use crate::runtime::LocalBoxFuture;
+use crate::runtime::BoxFuture;
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 
@@ -14,7 +14,7 @@ use wasm_bindgen::prelude::*;
 struct JsChunks(Function);
 
 impl ChunkSource for JsChunks {
-    fn next(&self) -> LocalBoxFuture<'static, Option<Result<String, String>>> {
+    fn next(&self) -> BoxFuture<'static, Option<Result<String, String>>> {
         let called = self.0.call0(&JsValue::UNDEFINED);
         Box::pin(async move {
             let value = match called {

@@ -12,7 +12,7 @@ use super::store::JsKvStore;
 use super::{describe, method, settle};
 use crate::error::Error;
 use crate::json::push_quoted;
-use crate::runtime::LocalBoxFuture;
+use crate::runtime::BoxFuture;
 use crate::webhook::crypto;
 use crate::webhook::dispatch::{HandlerFailure, HandlerResult, Report};
 use crate::webhook::{
@@ -21,7 +21,7 @@ use crate::webhook::{
 };
 use js_sys::{Function, Promise, Uint8Array};
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 
 /// A JS object from the JSON text the core wrote (the boundary's one encoding for data).
@@ -172,11 +172,11 @@ impl JsHandlers {
     }
 }
 
-impl EventHandler for Rc<JsHandlers> {
+impl EventHandler for Arc<JsHandlers> {
     fn handles(&self, event: &Event) -> bool {
         self.find(&event.event_type).is_some()
     }
-    fn call(&self, event: &Event) -> LocalBoxFuture<'static, HandlerResult> {
+    fn call(&self, event: &Event) -> BoxFuture<'static, HandlerResult> {
         let (started, data) = self.start(event);
         let (handlers, card) = (self.clone(), event.is_card_callback());
         Box::pin(async move {
@@ -193,7 +193,7 @@ impl EventHandler for Rc<JsHandlers> {
 struct JsQueue(JsValue);
 
 impl EventQueue for JsQueue {
-    fn send(&self, message: String) -> LocalBoxFuture<'static, Result<(), String>> {
+    fn send(&self, message: String) -> BoxFuture<'static, Result<(), String>> {
         let sent = match method(&self.0, "send") {
             Some(f) => f.call1(&self.0, &JsValue::from_str(&message)),
             None => Err(JsValue::from_str("options.queue has no send(body) method")),
@@ -210,8 +210,8 @@ impl EventQueue for JsQueue {
 /// The dispatcher behind `EventDispatcher` and `CardActionHandler`.
 #[wasm_bindgen]
 pub struct WasmDispatcher {
-    dispatcher: Rc<Dispatcher>,
-    handlers: Rc<JsHandlers>,
+    dispatcher: Arc<Dispatcher>,
+    handlers: Arc<JsHandlers>,
     /// Events `invokeNow` handed to their handler, by id, until `finishNow` settles them.
     pending: RefCell<Vec<(u32, Event, JsValue)>>,
     next_id: std::cell::Cell<u32>,
@@ -268,11 +268,11 @@ impl WasmDispatcher {
         let build = || -> Result<Dispatcher, Error> {
             let config = WebhookOptions::config_from_json(options_json)?;
             let flow = if card { Flow::Card } else { Flow::Event };
-            let mut d = Dispatcher::new(config, flow, Rc::new(JsRuntime))?.logger(Rc::new(
+            let mut d = Dispatcher::new(config, flow, Arc::new(JsRuntime))?.logger(Arc::new(
                 JsLogger::from_options(logger, log_level.as_deref()),
             ));
             if !dedupe_store.is_null() && !dedupe_store.is_undefined() {
-                d = d.dedupe(Rc::new(JsKvStore::with_delete(
+                d = d.dedupe(Arc::new(JsKvStore::with_delete(
                     dedupe_store,
                     "dedupeStore",
                 )?));
@@ -281,8 +281,8 @@ impl WasmDispatcher {
         };
         let dispatcher = build().map_err(|e| to_js(&e))?;
         Ok(WasmDispatcher {
-            dispatcher: Rc::new(dispatcher),
-            handlers: Rc::new(JsHandlers {
+            dispatcher: Arc::new(dispatcher),
+            handlers: Arc::new(JsHandlers {
                 on_error,
                 ..Default::default()
             }),
@@ -295,7 +295,7 @@ impl WasmDispatcher {
     #[cfg(feature = "client")]
     #[wasm_bindgen(js_name = setClient)]
     pub fn set_client(&mut self, client: &WasmClient) -> Result<(), JsValue> {
-        let d = Rc::get_mut(&mut self.dispatcher).ok_or_else(|| {
+        let d = Arc::get_mut(&mut self.dispatcher).ok_or_else(|| {
             to_js(&Error::InvalidRequest(
                 "set the client before handling requests".into(),
             ))
@@ -384,7 +384,7 @@ impl WasmDispatcher {
         super::to_promise(Box::pin(async move {
             let bytes = bytes_of(&body).map_err(|e| to_js(&e))?;
             let defer = wait_until.map(|wait| {
-                move |work: LocalBoxFuture<'static, ()>| {
+                move |work: BoxFuture<'static, ()>| {
                     let promise = super::to_promise(Box::pin(async move {
                         work.await;
                         Ok(JsValue::UNDEFINED)

@@ -19,21 +19,21 @@ use crate::webhook::Dedupe;
 use crate::ws::{Action, Connection};
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 
 /// The long connection's core, for `WSClient`.
 #[wasm_bindgen]
 pub struct WasmWsClient {
-    conn: Rc<RefCell<Connection>>,
-    logger: Rc<JsLogger>,
-    dedupe: Rc<Dedupe>,
+    conn: Arc<RefCell<Connection>>,
+    logger: Arc<JsLogger>,
+    dedupe: Arc<Dedupe>,
     /// Joined payloads awaiting their handler, by delivery id: they stay in wasm memory (a
     /// dispatcher takes them from here; JS copies one out only for a `deliver` callback).
-    payloads: Rc<Payloads>,
+    payloads: Arc<Payloads>,
     /// The keyless provider's failure, by endpoint attempt, until JS reports it with
     /// `keylessFailed` (or drops it: a stale attempt's failure changes nothing).
-    keyless_error: Rc<RefCell<Option<(u64, Error)>>>,
+    keyless_error: Arc<RefCell<Option<(u64, Error)>>>,
 }
 
 type Payloads = RefCell<std::collections::HashMap<u64, Vec<u8>>>;
@@ -58,7 +58,7 @@ impl WasmWsClient {
     }
 
     /// The per-process (or `dedupeStore`) de-duplication for dispatchers without a store.
-    pub(crate) fn dedupe(&self) -> Rc<Dedupe> {
+    pub(crate) fn dedupe(&self) -> Arc<Dedupe> {
         self.dedupe.clone()
     }
 }
@@ -126,19 +126,19 @@ impl WasmWsClient {
         let build = || -> Result<WasmWsClient, Error> {
             let mut options = crate::ws::options_from_json(options_json)?;
             options.seed = seed.to_bits() ^ now();
-            let runtime: Rc<dyn Runtime> = Rc::new(JsRuntime);
-            let store: Rc<dyn TokenStore> = if dedupe_store.is_null() || dedupe_store.is_undefined()
-            {
-                Rc::new(MemoryStore::new(runtime.clone()))
-            } else {
-                Rc::new(JsKvStore::with_delete(dedupe_store, "dedupeStore")?)
-            };
-            let logger = Rc::new(JsLogger::from_options(logger, log_level.as_deref()));
+            let runtime: Arc<dyn Runtime> = Arc::new(JsRuntime);
+            let store: Arc<dyn TokenStore> =
+                if dedupe_store.is_null() || dedupe_store.is_undefined() {
+                    Arc::new(MemoryStore::new(runtime.clone()))
+                } else {
+                    Arc::new(JsKvStore::with_delete(dedupe_store, "dedupeStore")?)
+                };
+            let logger = Arc::new(JsLogger::from_options(logger, log_level.as_deref()));
             let dedupe = Dedupe::new(store, runtime, 120, 8 * 3600, 2_000).logger(logger.clone());
             Ok(WasmWsClient {
-                conn: Rc::new(RefCell::new(Connection::new(options))),
+                conn: Arc::new(RefCell::new(Connection::new(options))),
                 logger,
-                dedupe: Rc::new(dedupe),
+                dedupe: Arc::new(dedupe),
                 payloads: Default::default(),
                 keyless_error: Default::default(),
             })

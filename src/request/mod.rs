@@ -17,7 +17,7 @@ pub(crate) use url::origin_of;
 use crate::error::{Error, Result};
 use crate::transport::{Body, Method, Part};
 use serde_json::Value;
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// The narrow interface the layers above a client (pagination, the token manager, OAuth, card
 /// streaming) send calls through: one checked call. [`crate::Client`] implements it; tests and
@@ -28,9 +28,9 @@ use std::rc::Rc;
 /// let reply = caller.call(feishu_edge::ApiRequest::get("im/v1/chats")).await?;
 /// # Ok(()) }
 /// ```
-pub trait Caller {
+pub trait Caller: crate::runtime::MaybeSend + crate::runtime::MaybeSync {
     /// Sends a JSON call through the whole pipeline and checks its envelope.
-    fn call(&self, req: ApiRequest) -> crate::runtime::LocalBoxFuture<'_, Result<ApiResponse>>;
+    fn call(&self, req: ApiRequest) -> crate::runtime::BoxFuture<'_, Result<ApiResponse>>;
 }
 
 /// Which access token a call carries.
@@ -145,7 +145,7 @@ impl ApiRequest {
         self
     }
     /// Sends an already serialized JSON body.
-    pub fn json_str(mut self, json: impl Into<Rc<str>>) -> Self {
+    pub fn json_str(mut self, json: impl Into<Arc<str>>) -> Self {
         self.body = Body::Json(json.into());
         self
     }

@@ -4,7 +4,7 @@ use super::ApiRequest;
 use super::Caller;
 use crate::error::{Error, Result};
 use crate::json::RawFields;
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// How to walk the pages.
 #[derive(Debug, Clone, Default)]
@@ -105,7 +105,7 @@ pub fn parse_page_with(
 /// # Ok(()) }
 /// ```
 pub struct Paginator {
-    caller: Rc<dyn Caller>,
+    caller: Arc<dyn Caller>,
     request: ApiRequest,
     options: PageOptions,
     next_token: Option<String>,
@@ -117,7 +117,7 @@ pub struct Paginator {
 
 impl Paginator {
     /// Walks `request`'s pages through `caller` (a [`crate::Client`], or any [`Caller`]).
-    pub fn new(caller: Rc<dyn Caller>, request: ApiRequest, options: PageOptions) -> Paginator {
+    pub fn new(caller: Arc<dyn Caller>, request: ApiRequest, options: PageOptions) -> Paginator {
         Paginator {
             caller,
             request,

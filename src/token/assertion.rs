@@ -380,14 +380,14 @@ mod tests {
 
     struct Hangs;
     impl AssertionProvider for Hangs {
-        fn retrieve(&self, _: &str) -> crate::runtime::LocalBoxFuture<'_, Result<AssertionToken>> {
+        fn retrieve(&self, _: &str) -> crate::runtime::BoxFuture<'_, Result<AssertionToken>> {
             Box::pin(std::future::pending())
         }
     }
 
     #[test]
     fn a_provider_that_hangs_times_out() {
-        let p = ClientAssertion(std::rc::Rc::new(Hangs));
+        let p = ClientAssertion(std::sync::Arc::new(Hangs));
         let rt = crate::runtime::StdRuntime;
         let e = futures_executor::block_on(retrieve_within(&p, "accounts.feishu.cn", &rt, 20))
             .unwrap_err();

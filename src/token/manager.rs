@@ -10,9 +10,9 @@ use crate::error::{Error, Result, APP_TICKET_INVALID_CODE};
 use crate::json::{quote, ObjectWriter, RawFields};
 use crate::log::{log_at, Level};
 use crate::request::{ApiRequest, ApiResponse, Auth};
-use crate::runtime::LocalBoxFuture;
+use crate::runtime::BoxFuture;
 use futures_util::future::{FutureExt, Shared};
-use std::cell::RefCell;
+
 use std::collections::{HashMap, HashSet};
 
 /// Which token.
@@ -63,16 +63,16 @@ impl CachedToken {
     }
 }
 
-type TokenFuture = Shared<LocalBoxFuture<'static, Result<CachedToken>>>;
+type TokenFuture = Shared<BoxFuture<'static, Result<CachedToken>>>;
 /// A user-token refresh in flight, shared by everyone asking for that user meanwhile.
-pub(crate) type UserTokenFuture = Shared<LocalBoxFuture<'static, Result<Option<String>>>>;
+pub(crate) type UserTokenFuture = Shared<BoxFuture<'static, Result<Option<String>>>>;
 
 /// Runs `work` once per user `key` at a time: callers asking for the same user while it runs
 /// share its result (a refresh token is sent once, not once per caller).
 pub(crate) async fn one_refresh_per_user(
     host: &dyn TokenHost,
     key: &str,
-    work: impl FnOnce(std::rc::Rc<dyn TokenHost>) -> LocalBoxFuture<'static, Result<Option<String>>>,
+    work: impl FnOnce(std::sync::Arc<dyn TokenHost>) -> BoxFuture<'static, Result<Option<String>>>,
 ) -> Result<Option<String>> {
     use futures_util::future::FutureExt;
     let tokens = host.tokens();
@@ -83,7 +83,7 @@ pub(crate) async fn one_refresh_per_user(
             let owner = host.handle();
             let run = work(owner.clone());
             let k = key.to_string();
-            let f: LocalBoxFuture<'static, Result<Option<String>>> = Box::pin(async move {
+            let f: BoxFuture<'static, Result<Option<String>>> = Box::pin(async move {
                 let result = run.await;
                 owner.tokens().user_inflight.borrow_mut().remove(&k);
                 result
@@ -101,16 +101,16 @@ pub(crate) async fn one_refresh_per_user(
 
 /// What the token manager needs from its client: settings, seams, its cache, and one way to
 /// send a call. [`crate::Client`] is one; the manager knows nothing else of it.
-pub(crate) trait TokenHost {
+pub(crate) trait TokenHost: crate::runtime::MaybeSend + crate::runtime::MaybeSync {
     fn config(&self) -> &crate::Config;
-    fn store(&self) -> &std::rc::Rc<dyn super::TokenStore>;
-    fn runtime(&self) -> &std::rc::Rc<dyn crate::Runtime>;
-    fn logger(&self) -> &std::rc::Rc<dyn crate::Logger>;
+    fn store(&self) -> &std::sync::Arc<dyn super::TokenStore>;
+    fn runtime(&self) -> &std::sync::Arc<dyn crate::Runtime>;
+    fn logger(&self) -> &std::sync::Arc<dyn crate::Logger>;
     fn tokens(&self) -> &TokenCache;
     /// Sends a call through the client's pipeline (envelope checked).
-    fn call(&self, req: ApiRequest) -> LocalBoxFuture<'_, Result<ApiResponse>>;
+    fn call(&self, req: ApiRequest) -> BoxFuture<'_, Result<ApiResponse>>;
     /// An owned handle, for work that outlives the caller (a shared fetch).
-    fn handle(&self) -> std::rc::Rc<dyn TokenHost>;
+    fn handle(&self) -> std::sync::Arc<dyn TokenHost>;
 }
 
 /// The most tokens one client keeps in memory (one per tenant for marketplace apps).
@@ -119,17 +119,17 @@ const LOCAL_CAPACITY: usize = 10_000;
 /// Per-client memory cache, in-flight fetches, and keys whose store entry must not be trusted.
 #[derive(Default)]
 pub(crate) struct TokenCache {
-    local: RefCell<HashMap<String, CachedToken>>,
-    inflight: RefCell<HashMap<String, TokenFuture>>,
+    local: crate::runtime::Lock<HashMap<String, CachedToken>>,
+    inflight: crate::runtime::Lock<HashMap<String, TokenFuture>>,
     /// Keys the platform said were invalid: the next load skips the store (which may still
     /// serve the revoked token: no `delete`, or an eventually consistent one).
-    distrust_store: RefCell<HashSet<String>>,
+    distrust_store: crate::runtime::Lock<HashSet<String>>,
     /// OAuth refreshes in flight, by user.
-    user_inflight: RefCell<HashMap<String, UserTokenFuture>>,
+    user_inflight: crate::runtime::Lock<HashMap<String, UserTokenFuture>>,
     /// Refreshed user tokens the store did not take, by store key: `(stored form, expiry,
     /// failed saves)`. Refresh tokens are single use, so this may be the only copy: it serves
     /// the next calls, and each of them tries the save again (a bounded number of times).
-    unsaved_users: RefCell<HashMap<String, (String, u64, u32)>>,
+    unsaved_users: crate::runtime::Lock<HashMap<String, (String, u64, u32)>>,
 }
 
 impl TokenCache {
@@ -194,7 +194,13 @@ pub(crate) fn cached(host: &dyn TokenHost, kind: &TokenKind) -> Option<String> {
 }
 
 /// Returns a valid token of `kind`, fetching it at most once however many callers ask at once.
-pub(crate) async fn get(host: &dyn TokenHost, kind: TokenKind) -> Result<String> {
+/// Boxed with its type spelled out: a tenant token's fetch asks for the app token (recursion),
+/// and only a named future type lets the compiler prove the whole chain `Send`.
+pub(crate) fn get(host: &dyn TokenHost, kind: TokenKind) -> BoxFuture<'_, Result<String>> {
+    Box::pin(get_inner(host, kind))
+}
+
+async fn get_inner(host: &dyn TokenHost, kind: TokenKind) -> Result<String> {
     if let Some(t) = cached(host, &kind) {
         return Ok(t);
     }
@@ -206,7 +212,7 @@ pub(crate) async fn get(host: &dyn TokenHost, kind: TokenKind) -> Result<String>
         None => {
             let owner = host.handle();
             let k = key.clone();
-            let f: LocalBoxFuture<'static, Result<CachedToken>> = Box::pin(async move {
+            let f: BoxFuture<'static, Result<CachedToken>> = Box::pin(async move {
                 let result = load_or_fetch(&*owner, &kind, &k).await;
                 let inner = &*owner;
                 inner.tokens().inflight.borrow_mut().remove(&k);
@@ -409,7 +415,7 @@ async fn token_request(host: &dyn TokenHost, kind: &TokenKind) -> Result<ApiRequ
             let tenant_key = tenant_key.as_deref().ok_or_else(|| {
                 Error::InvalidRequest("marketplace apps need a tenantKey for tenant tokens".into())
             })?;
-            app_token = Box::pin(get(host, TokenKind::App)).await?;
+            app_token = get(host, TokenKind::App).await?;
             (
                 "auth/v3/tenant_access_token",
                 TokenBody {

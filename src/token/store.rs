@@ -2,11 +2,11 @@
 //! keys are namespaced (`feishu-edge:<app_id>:…`, `feishu-edge:event:…`).
 
 use crate::error::Result;
-use crate::runtime::LocalBoxFuture;
+use crate::runtime::BoxFuture;
 use crate::runtime::Runtime;
-use std::cell::RefCell;
+
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// Where tokens, app tickets and event ids live. Shaped like Workers KV so a KV namespace, a
 /// Durable Object, Deno KV or Redis can share them across isolates.
@@ -14,20 +14,20 @@ use std::rc::Rc;
 /// `put_if_absent` is the one operation that makes de-duplication exact: a store that can do it
 /// atomically overrides it and returns `true` from [`TokenStore::atomic`]. The default is a
 /// get-then-put, which two concurrent callers can both win (best effort).
-pub trait TokenStore {
+pub trait TokenStore: crate::runtime::MaybeSend + crate::runtime::MaybeSync {
     /// The value under `key`, if present and not expired.
-    fn get(&self, key: &str) -> LocalBoxFuture<'_, Result<Option<String>>>;
+    fn get(&self, key: &str) -> BoxFuture<'_, Result<Option<String>>>;
     /// Stores `value`, to expire after `ttl_secs` when given.
-    fn put(&self, key: &str, value: &str, ttl_secs: Option<u64>) -> LocalBoxFuture<'_, Result<()>>;
+    fn put(&self, key: &str, value: &str, ttl_secs: Option<u64>) -> BoxFuture<'_, Result<()>>;
     /// Removes `key`.
-    fn delete(&self, key: &str) -> LocalBoxFuture<'_, Result<()>>;
+    fn delete(&self, key: &str) -> BoxFuture<'_, Result<()>>;
     /// Stores `value` only when `key` holds nothing; `Ok(true)` when this call wrote it.
     fn put_if_absent(
         &self,
         key: &str,
         value: &str,
         ttl_secs: Option<u64>,
-    ) -> LocalBoxFuture<'_, Result<bool>> {
+    ) -> BoxFuture<'_, Result<bool>> {
         Box::pin(put_if_absent_by_get_then_put(
             self,
             key.to_string(),
@@ -62,20 +62,20 @@ pub async fn put_if_absent_by_get_then_put<S: TokenStore + ?Sized>(
 ///
 /// ```
 /// use feishu_edge::token::{Deadline, MemoryStore, TokenStore};
-/// use std::rc::Rc;
-/// let rt = Rc::new(feishu_edge::runtime::StdRuntime);
-/// let store = Deadline::new(Rc::new(MemoryStore::new(rt.clone())), rt, 2_000);
+/// use std::sync::Arc;
+/// let rt = Arc::new(feishu_edge::runtime::StdRuntime);
+/// let store = Deadline::new(Arc::new(MemoryStore::new(rt.clone())), rt, 2_000);
 /// futures_executor::block_on(async { store.put("k", "v", None).await.unwrap() });
 /// ```
 pub struct Deadline {
-    store: Rc<dyn TokenStore>,
-    runtime: Rc<dyn Runtime>,
+    store: Arc<dyn TokenStore>,
+    runtime: Arc<dyn Runtime>,
     timeout_ms: u64,
 }
 
 impl Deadline {
     /// Wraps `store`; `runtime` provides the timer.
-    pub fn new(store: Rc<dyn TokenStore>, runtime: Rc<dyn Runtime>, timeout_ms: u64) -> Deadline {
+    pub fn new(store: Arc<dyn TokenStore>, runtime: Arc<dyn Runtime>, timeout_ms: u64) -> Deadline {
         Deadline {
             store,
             runtime,
@@ -83,10 +83,7 @@ impl Deadline {
         }
     }
 
-    fn within<'a, T: 'a>(
-        &'a self,
-        call: LocalBoxFuture<'a, Result<T>>,
-    ) -> LocalBoxFuture<'a, Result<T>> {
+    fn within<'a, T: 'a>(&'a self, call: BoxFuture<'a, Result<T>>) -> BoxFuture<'a, Result<T>> {
         if self.timeout_ms == 0 {
             return call;
         }
@@ -100,13 +97,13 @@ impl Deadline {
 }
 
 impl TokenStore for Deadline {
-    fn get(&self, key: &str) -> LocalBoxFuture<'_, Result<Option<String>>> {
+    fn get(&self, key: &str) -> BoxFuture<'_, Result<Option<String>>> {
         self.within(self.store.get(key))
     }
-    fn put(&self, key: &str, value: &str, ttl_secs: Option<u64>) -> LocalBoxFuture<'_, Result<()>> {
+    fn put(&self, key: &str, value: &str, ttl_secs: Option<u64>) -> BoxFuture<'_, Result<()>> {
         self.within(self.store.put(key, value, ttl_secs))
     }
-    fn delete(&self, key: &str) -> LocalBoxFuture<'_, Result<()>> {
+    fn delete(&self, key: &str) -> BoxFuture<'_, Result<()>> {
         self.within(self.store.delete(key))
     }
     fn put_if_absent(
@@ -114,7 +111,7 @@ impl TokenStore for Deadline {
         key: &str,
         value: &str,
         ttl_secs: Option<u64>,
-    ) -> LocalBoxFuture<'_, Result<bool>> {
+    ) -> BoxFuture<'_, Result<bool>> {
         self.within(self.store.put_if_absent(key, value, ttl_secs))
     }
     fn atomic(&self) -> bool {
@@ -140,8 +137,8 @@ pub const MEMORY_STORE_CAPACITY: usize = 10_000;
 ///
 /// ```
 /// use feishu_edge::{MemoryStore, TokenStore};
-/// use std::rc::Rc;
-/// let store = MemoryStore::new(Rc::new(feishu_edge::runtime::StdRuntime));
+/// use std::sync::Arc;
+/// let store = MemoryStore::new(Arc::new(feishu_edge::runtime::StdRuntime));
 /// futures_executor::block_on(async {
 ///     store.put("k", "v", Some(60)).await.unwrap();
 ///     assert_eq!(store.get("k").await.unwrap().as_deref(), Some("v"));
@@ -149,14 +146,14 @@ pub const MEMORY_STORE_CAPACITY: usize = 10_000;
 /// });
 /// ```
 pub struct MemoryStore {
-    runtime: Rc<dyn Runtime>,
+    runtime: Arc<dyn Runtime>,
     capacity: usize,
     /// App-level state: `app_ticket`, app and tenant tokens.
-    app: RefCell<Entries>,
+    app: crate::runtime::Lock<Entries>,
     /// Event ids: claims and handled ids (`feishu-edge:event:…`).
-    events: RefCell<Entries>,
+    events: crate::runtime::Lock<Entries>,
     /// Per-user entries and anything else.
-    other: RefCell<Entries>,
+    other: crate::runtime::Lock<Entries>,
 }
 
 type Entries = HashMap<String, (String, Option<u64>)>;
@@ -175,19 +172,19 @@ fn is_app_level(key: &str) -> bool {
 
 impl MemoryStore {
     /// An empty store of [`MEMORY_STORE_CAPACITY`] entries reading expiry from `runtime`'s clock.
-    pub fn new(runtime: Rc<dyn Runtime>) -> MemoryStore {
+    pub fn new(runtime: Arc<dyn Runtime>) -> MemoryStore {
         Self::with_capacity(runtime, MEMORY_STORE_CAPACITY)
     }
 
     /// An empty store that keeps at most `capacity` app-level entries and `capacity` others
     /// (at least 8 each).
-    pub fn with_capacity(runtime: Rc<dyn Runtime>, capacity: usize) -> MemoryStore {
+    pub fn with_capacity(runtime: Arc<dyn Runtime>, capacity: usize) -> MemoryStore {
         MemoryStore {
             runtime,
             capacity: capacity.max(8),
-            app: RefCell::new(HashMap::new()),
-            events: RefCell::new(HashMap::new()),
-            other: RefCell::new(HashMap::new()),
+            app: crate::runtime::Lock::new(HashMap::new()),
+            events: crate::runtime::Lock::new(HashMap::new()),
+            other: crate::runtime::Lock::new(HashMap::new()),
         }
     }
 
@@ -201,7 +198,7 @@ impl MemoryStore {
         self.len() == 0
     }
 
-    fn part(&self, key: &str) -> &RefCell<Entries> {
+    fn part(&self, key: &str) -> &crate::runtime::Lock<Entries> {
         if is_app_level(key) {
             &self.app
         } else if key.starts_with(EVENT_PREFIX) {
@@ -307,11 +304,11 @@ pub(crate) fn make_room<V>(
 }
 
 impl TokenStore for MemoryStore {
-    fn get(&self, key: &str) -> LocalBoxFuture<'_, Result<Option<String>>> {
+    fn get(&self, key: &str) -> BoxFuture<'_, Result<Option<String>>> {
         let value = self.live(key, self.runtime.now_ms());
         Box::pin(std::future::ready(Ok(value)))
     }
-    fn put(&self, key: &str, value: &str, ttl_secs: Option<u64>) -> LocalBoxFuture<'_, Result<()>> {
+    fn put(&self, key: &str, value: &str, ttl_secs: Option<u64>) -> BoxFuture<'_, Result<()>> {
         let result = match self.insert(key, value, ttl_secs, self.runtime.now_ms()) {
             true => Ok(()),
             false => Err(crate::Error::Store(
@@ -320,7 +317,7 @@ impl TokenStore for MemoryStore {
         };
         Box::pin(std::future::ready(result))
     }
-    fn delete(&self, key: &str) -> LocalBoxFuture<'_, Result<()>> {
+    fn delete(&self, key: &str) -> BoxFuture<'_, Result<()>> {
         self.part(key).borrow_mut().remove(key);
         Box::pin(std::future::ready(Ok(())))
     }
@@ -329,7 +326,7 @@ impl TokenStore for MemoryStore {
         key: &str,
         value: &str,
         ttl_secs: Option<u64>,
-    ) -> LocalBoxFuture<'_, Result<bool>> {
+    ) -> BoxFuture<'_, Result<bool>> {
         let now = self.runtime.now_ms();
         let wrote = self.live(key, now).is_none() && self.insert(key, value, ttl_secs, now);
         Box::pin(std::future::ready(Ok(wrote)))
@@ -343,7 +340,6 @@ impl TokenStore for MemoryStore {
 mod tests {
     use super::*;
     use crate::runtime::ManualClock;
-    use std::cell::Cell;
 
     fn run<T>(f: impl std::future::Future<Output = T>) -> T {
         futures_executor::block_on(f)
@@ -351,7 +347,7 @@ mod tests {
 
     #[test]
     fn bounded_under_a_flood_of_keys() {
-        let clock = Rc::new(ManualClock(Cell::new(1_000)));
+        let clock = Arc::new(ManualClock(crate::runtime::TestMs::new(1_000)));
         let store = MemoryStore::with_capacity(clock.clone(), 1000);
         for i in 0..100_000u64 {
             run(store.put(&format!("user:{i}"), "t", Some(3600 + i))).unwrap();
@@ -364,7 +360,7 @@ mod tests {
 
     #[test]
     fn a_flood_of_user_tokens_never_evicts_the_app_ticket() {
-        let clock = Rc::new(ManualClock(Cell::new(1_000)));
+        let clock = Arc::new(ManualClock(crate::runtime::TestMs::new(1_000)));
         let store = MemoryStore::with_capacity(clock.clone(), 1000);
         let ticket = "feishu-edge:cli_a:app_ticket";
         run(store.put(ticket, "t", Some(3 * 3600))).unwrap();
@@ -391,7 +387,7 @@ mod tests {
 
     #[test]
     fn expired_entries_go_first_and_put_if_absent_respects_expiry() {
-        let clock = Rc::new(ManualClock(Cell::new(0)));
+        let clock = Arc::new(ManualClock(crate::runtime::TestMs::new(0)));
         let store = MemoryStore::with_capacity(clock.clone(), 8);
         run(store.put("keep", "v", None)).unwrap();
         for i in 0..7 {
@@ -409,7 +405,7 @@ mod tests {
 
     #[test]
     fn a_flood_of_handled_events_never_evicts_a_running_one() {
-        let clock = Rc::new(ManualClock(Cell::new(1_000)));
+        let clock = Arc::new(ManualClock(crate::runtime::TestMs::new(1_000)));
         let store = MemoryStore::with_capacity(clock.clone(), 64);
         let key = |i: u64| format!("feishu-edge:event:cli_a:2.0:ev_{i}");
         // An event whose handler is running: a claim with a 120 s lease.

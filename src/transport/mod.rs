@@ -1,8 +1,8 @@
 //! The HTTP seam. The core builds [`HttpRequest`]s and reads [`HttpResponse`]s; a [`Transport`]
 //! moves them. wasm builds use the global `fetch` (see `js::fetch`), tests use their own.
 
-use crate::runtime::LocalBoxFuture;
-use std::rc::Rc;
+use crate::runtime::BoxFuture;
+use std::sync::Arc;
 
 /// HTTP method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -59,7 +59,7 @@ impl Method {
 #[derive(Debug, Clone)]
 pub enum FileData {
     /// Bytes held by Rust.
-    Bytes(Rc<[u8]>),
+    Bytes(Arc<[u8]>),
     /// A JS value usable as a `FormData` entry (wasm with the `js` feature only).
     #[cfg(all(target_arch = "wasm32", feature = "js"))]
     Js(wasm_bindgen::JsValue),
@@ -95,9 +95,9 @@ pub enum Body {
     #[default]
     Empty,
     /// `application/json; charset=utf-8`.
-    Json(Rc<str>),
+    Json(Arc<str>),
     /// `multipart/form-data`; the transport writes the boundary.
-    Multipart(Rc<[Part]>),
+    Multipart(Arc<[Part]>),
 }
 
 /// What the core asks a transport to send.
@@ -179,14 +179,14 @@ pub enum TransportError {
 /// A native transport, sketched on a blocking client (`ureq`-like, the shape of most):
 ///
 /// ```
-/// use feishu_edge::{HttpRequest, HttpResponse, LocalBoxFuture, Transport, TransportError};
+/// use feishu_edge::{HttpRequest, HttpResponse, BoxFuture, Transport, TransportError};
 /// # mod http { pub struct Reply { pub status: u16, pub body: Vec<u8> }
 /// #   pub enum Failure { Status(Reply), Io(String) }
 /// #   pub fn send(_: &str, _: &str) -> Result<Reply, Failure> {
 /// #       Err(Failure::Status(Reply { status: 400, body: br#"{"code":99991663,"msg":"invalid token"}"#.to_vec() })) } }
 /// struct Native;
 /// impl Transport for Native {
-///     fn send(&self, req: HttpRequest) -> LocalBoxFuture<'_, Result<HttpResponse, TransportError>> {
+///     fn send(&self, req: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
 ///         Box::pin(async move {
 ///             let reply = match http::send(req.method.as_str(), &req.url) {
 ///                 Ok(reply) => reply,
@@ -202,9 +202,9 @@ pub enum TransportError {
 /// let reply = futures_executor::block_on(Native.send(req)).unwrap();
 /// assert_eq!(reply.status, 400);
 /// ```
-pub trait Transport {
+pub trait Transport: crate::runtime::MaybeSend + crate::runtime::MaybeSync {
     /// Sends `req`, honouring `req.timeout_ms` by cancelling the request.
-    fn send(&self, req: HttpRequest) -> LocalBoxFuture<'_, Result<HttpResponse, TransportError>>;
+    fn send(&self, req: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>>;
 }
 
 /// Refuses a header `fetch` would refuse locally (a name that is not an HTTP token; a value

@@ -14,11 +14,11 @@
 
 use crate::error::{Error, Result};
 use crate::log::{log_at, Level, Logger};
-use crate::runtime::LocalBoxFuture;
+use crate::runtime::BoxFuture;
 use crate::runtime::Runtime;
 use crate::token::TokenStore;
-use std::cell::Cell;
-use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 /// The value a committed event id holds.
 const DONE: &str = "done";
@@ -34,7 +34,7 @@ use crate::token::CLAIM_PREFIX;
 /// ```
 #[derive(Debug)]
 pub struct Budget {
-    left_ms: Cell<u64>,
+    left_ms: AtomicU64,
     unlimited: bool,
 }
 
@@ -42,13 +42,13 @@ impl Budget {
     /// A budget of `ms` milliseconds (0: no limit).
     pub fn new(ms: u64) -> Budget {
         Budget {
-            left_ms: Cell::new(ms),
+            left_ms: AtomicU64::new(ms),
             unlimited: ms == 0,
         }
     }
     /// What is left, in milliseconds.
     pub fn left_ms(&self) -> u64 {
-        self.left_ms.get()
+        self.left_ms.load(Ordering::Relaxed)
     }
 }
 
@@ -78,9 +78,9 @@ pub struct Lease {
 /// ```
 /// use feishu_edge::webhook::{Claim, Dedupe};
 /// use feishu_edge::{MemoryStore, runtime::StdRuntime};
-/// use std::rc::Rc;
-/// let rt = Rc::new(StdRuntime);
-/// let d = Dedupe::new(Rc::new(MemoryStore::new(rt.clone())), rt, 120, 28_800, 2_000);
+/// use std::sync::Arc;
+/// let rt = Arc::new(StdRuntime);
+/// let d = Dedupe::new(Arc::new(MemoryStore::new(rt.clone())), rt, 120, 28_800, 2_000);
 /// let key = Dedupe::key(Some("cli_a"), "2.0", "ev_1");
 /// assert_eq!(key, "feishu-edge:event:cli_a:2.0:ev_1");
 /// futures_executor::block_on(async {
@@ -91,9 +91,9 @@ pub struct Lease {
 /// });
 /// ```
 pub struct Dedupe {
-    store: Rc<dyn TokenStore>,
-    runtime: Rc<dyn Runtime>,
-    logger: Rc<dyn Logger>,
+    store: Arc<dyn TokenStore>,
+    runtime: Arc<dyn Runtime>,
+    logger: Arc<dyn Logger>,
     lease_secs: u64,
     done_secs: u64,
     budget_ms: u64,
@@ -104,8 +104,8 @@ impl Dedupe {
     /// store calls take at most `budget_ms` together, a commit or a release at most
     /// `budget_ms` (0: no limit).
     pub fn new(
-        store: Rc<dyn TokenStore>,
-        runtime: Rc<dyn Runtime>,
+        store: Arc<dyn TokenStore>,
+        runtime: Arc<dyn Runtime>,
         lease_secs: u64,
         done_secs: u64,
         budget_ms: u64,
@@ -113,7 +113,7 @@ impl Dedupe {
         Dedupe {
             store,
             runtime,
-            logger: Rc::new(crate::log::NoLogger),
+            logger: Arc::new(crate::log::NoLogger),
             lease_secs: lease_secs.max(1),
             done_secs: done_secs.max(lease_secs),
             budget_ms,
@@ -135,15 +135,11 @@ impl Dedupe {
     }
 
     /// One store call, charged to `budget`: fails when the budget is spent before it answers.
-    async fn timed<'a, T>(
-        &self,
-        budget: &Budget,
-        call: LocalBoxFuture<'a, Result<T>>,
-    ) -> Result<T> {
+    async fn timed<'a, T>(&self, budget: &Budget, call: BoxFuture<'a, Result<T>>) -> Result<T> {
         if budget.unlimited {
             return call.await;
         }
-        let left = budget.left_ms.get();
+        let left = budget.left_ms.load(Ordering::Relaxed);
         let started = self.runtime.now_ms();
         let outcome = match left {
             // Nothing left: only an answer that is already there counts.
@@ -151,7 +147,9 @@ impl Dedupe {
             _ => crate::runtime::within(&*self.runtime, left, call).await,
         };
         let spent = self.runtime.now_ms().saturating_sub(started);
-        budget.left_ms.set(left.saturating_sub(spent));
+        budget
+            .left_ms
+            .store(left.saturating_sub(spent), Ordering::Relaxed);
         outcome.unwrap_or_else(|| {
             Err(Error::Store(format!(
                 "no answer within this delivery's store budget ({} ms)",
@@ -161,7 +159,7 @@ impl Dedupe {
     }
 
     /// Logs store failures here.
-    pub fn logger(mut self, logger: Rc<dyn Logger>) -> Self {
+    pub fn logger(mut self, logger: Arc<dyn Logger>) -> Self {
         self.logger = logger;
         self
     }
@@ -301,13 +299,13 @@ mod tests {
     /// A store that never answers.
     struct Hanging;
     impl TokenStore for Hanging {
-        fn get(&self, _: &str) -> LocalBoxFuture<'_, Result<Option<String>>> {
+        fn get(&self, _: &str) -> BoxFuture<'_, Result<Option<String>>> {
             Box::pin(std::future::pending())
         }
-        fn put(&self, _: &str, _: &str, _: Option<u64>) -> LocalBoxFuture<'_, Result<()>> {
+        fn put(&self, _: &str, _: &str, _: Option<u64>) -> BoxFuture<'_, Result<()>> {
             Box::pin(std::future::pending())
         }
-        fn delete(&self, _: &str) -> LocalBoxFuture<'_, Result<()>> {
+        fn delete(&self, _: &str) -> BoxFuture<'_, Result<()>> {
             Box::pin(std::future::pending())
         }
     }
@@ -318,9 +316,9 @@ mod tests {
 
     #[test]
     fn claim_release_claim_commit_duplicate() {
-        let clock = Rc::new(ManualClock(Cell::new(1_000)));
+        let clock = Arc::new(ManualClock(crate::runtime::TestMs::new(1_000)));
         let d = Dedupe::new(
-            Rc::new(MemoryStore::new(clock.clone())),
+            Arc::new(MemoryStore::new(clock.clone())),
             clock.clone(),
             120,
             28_800,
@@ -352,8 +350,8 @@ mod tests {
 
     #[test]
     fn a_hanging_store_fails_open_within_the_deadline() {
-        let rt = Rc::new(crate::runtime::StdRuntime);
-        let d = Dedupe::new(Rc::new(Hanging), rt, 120, 28_800, 50);
+        let rt = Arc::new(crate::runtime::StdRuntime);
+        let d = Dedupe::new(Arc::new(Hanging), rt, 120, 28_800, 50);
         let started = std::time::Instant::now();
         assert_eq!(run(d.claim("e", &d.budget())), Claim::Unguarded);
         let lease = Lease {
@@ -367,32 +365,27 @@ mod tests {
     /// A store that answers every call after `ms`, holding one key that is already claimed.
     struct Slow {
         ms: u64,
-        rt: Rc<crate::runtime::StdRuntime>,
+        rt: Arc<crate::runtime::StdRuntime>,
     }
     impl TokenStore for Slow {
-        fn get(&self, _: &str) -> LocalBoxFuture<'_, Result<Option<String>>> {
+        fn get(&self, _: &str) -> BoxFuture<'_, Result<Option<String>>> {
             let sleep = self.rt.sleep(self.ms);
             Box::pin(async move {
                 sleep.await;
                 Ok(Some(DONE.to_string()))
             })
         }
-        fn put(&self, _: &str, _: &str, _: Option<u64>) -> LocalBoxFuture<'_, Result<()>> {
+        fn put(&self, _: &str, _: &str, _: Option<u64>) -> BoxFuture<'_, Result<()>> {
             let sleep = self.rt.sleep(self.ms);
             Box::pin(async move {
                 sleep.await;
                 Ok(())
             })
         }
-        fn delete(&self, _: &str) -> LocalBoxFuture<'_, Result<()>> {
+        fn delete(&self, _: &str) -> BoxFuture<'_, Result<()>> {
             self.put("", "", None)
         }
-        fn put_if_absent(
-            &self,
-            _: &str,
-            _: &str,
-            _: Option<u64>,
-        ) -> LocalBoxFuture<'_, Result<bool>> {
+        fn put_if_absent(&self, _: &str, _: &str, _: Option<u64>) -> BoxFuture<'_, Result<bool>> {
             let sleep = self.rt.sleep(self.ms);
             Box::pin(async move {
                 sleep.await;
@@ -406,8 +399,8 @@ mod tests {
 
     #[test]
     fn a_slow_store_costs_a_duplicate_one_budget_not_one_deadline_per_call() {
-        let rt = Rc::new(crate::runtime::StdRuntime);
-        let store = Rc::new(Slow {
+        let rt = Arc::new(crate::runtime::StdRuntime);
+        let store = Arc::new(Slow {
             ms: 150,
             rt: rt.clone(),
         });
@@ -423,11 +416,11 @@ mod tests {
         );
         // With room for both calls, the duplicate is recognised.
         let d = Dedupe::new(
-            Rc::new(Slow {
+            Arc::new(Slow {
                 ms: 20,
-                rt: Rc::new(crate::runtime::StdRuntime),
+                rt: Arc::new(crate::runtime::StdRuntime),
             }),
-            Rc::new(crate::runtime::StdRuntime),
+            Arc::new(crate::runtime::StdRuntime),
             120,
             28_800,
             200,
@@ -437,8 +430,8 @@ mod tests {
 
     #[test]
     fn a_memory_store_full_of_running_events_answers_in_progress_never_unguarded() {
-        let clock = Rc::new(ManualClock(Cell::new(1_000)));
-        let store = Rc::new(MemoryStore::with_capacity(clock.clone(), 8));
+        let clock = Arc::new(ManualClock(crate::runtime::TestMs::new(1_000)));
+        let store = Arc::new(MemoryStore::with_capacity(clock.clone(), 8));
         let d = Dedupe::new(store, clock.clone(), 120, 28_800, 2_000);
         for i in 0..8 {
             assert!(matches!(

@@ -9,10 +9,10 @@ use crate::crypto::{default_crypto, Crypto};
 use crate::error::Result;
 use crate::json::{quote, ObjectWriter, RawFields};
 use crate::log::{log_at, Level, Logger, NoLogger};
-use crate::runtime::LocalBoxFuture;
+use crate::runtime::BoxFuture;
 use crate::runtime::{within, Runtime};
 use crate::token::TokenStore;
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// What a handler returns: the reply body as JSON (`None` → `{}`; only card callbacks' replies
 /// are sent, an event's reply is always `{}`), or why there is no reply.
@@ -22,7 +22,11 @@ pub type HandlerResult = Result<Option<String>, HandlerFailure>;
 /// the event's claim is released or committed. The future it returns is awaited, for at most
 /// [`REPORT_TIMEOUT_MS`], only where no reply waits (deferred and queued work); an inline
 /// reply never waits for it (the future is dropped unpolled, so start the work in the closure).
-pub type Report = Box<dyn FnOnce() -> LocalBoxFuture<'static, ()>>;
+#[cfg(not(target_arch = "wasm32"))]
+pub type Report = Box<dyn FnOnce() -> BoxFuture<'static, ()> + Send>;
+/// Tells the user's error callback (wasm32: need not be `Send`).
+#[cfg(target_arch = "wasm32")]
+pub type Report = Box<dyn FnOnce() -> BoxFuture<'static, ()>>;
 
 /// How long an awaited error report may take.
 pub const REPORT_TIMEOUT_MS: u64 = 2_000;
@@ -77,20 +81,20 @@ impl std::fmt::Debug for HandlerFailure {
 }
 
 /// The user's handlers, as the dispatcher sees them.
-pub trait EventHandler {
+pub trait EventHandler: crate::runtime::MaybeSend + crate::runtime::MaybeSync {
     /// Whether some handler takes this event.
     fn handles(&self, event: &Event) -> bool;
     /// Runs the handler. The future owns what it needs so it can outlive the request.
-    fn call(&self, event: &Event) -> LocalBoxFuture<'static, HandlerResult>;
+    fn call(&self, event: &Event) -> BoxFuture<'static, HandlerResult>;
 }
 
 /// Where pushed `app_ticket`s go: the token manager of the marketplace app they are for.
 /// [`crate::Client`] is one; the dispatcher needs nothing else from a client.
-pub trait AppTicketSink {
+pub trait AppTicketSink: crate::runtime::MaybeSend + crate::runtime::MaybeSync {
     /// The app the tickets are for (tickets for other apps are ignored).
     fn app_id(&self) -> &str;
     /// Stores a fresh ticket.
-    fn store_app_ticket<'a>(&'a self, ticket: &'a str) -> LocalBoxFuture<'a, Result<()>>;
+    fn store_app_ticket<'a>(&'a self, ticket: &'a str) -> BoxFuture<'a, Result<()>>;
 }
 
 /// The HTTP answer to a webhook request.
@@ -130,12 +134,12 @@ impl Reply {
 }
 
 /// Runs deferred work past the reply (Workers' `ctx.waitUntil`).
-pub type Defer<'a> = &'a dyn Fn(LocalBoxFuture<'static, ()>);
+pub type Defer<'a> = &'a dyn Fn(BoxFuture<'static, ()>);
 
 /// A producer of a queue of verified events (Cloudflare Queues, or anything with `send`).
-pub trait EventQueue {
+pub trait EventQueue: crate::runtime::MaybeSend + crate::runtime::MaybeSync {
     /// Enqueues one message (a JSON object as text); fails when the queue did not take it.
-    fn send(&self, message: String) -> LocalBoxFuture<'static, Result<(), String>>;
+    fn send(&self, message: String) -> BoxFuture<'static, Result<(), String>>;
 }
 
 /// What [`Dispatcher::begin_now`] decided.
@@ -172,7 +176,7 @@ pub enum Consumed {
 /// ```
 /// use feishu_edge::webhook::{Delivery, Dispatcher, Flow, Headers, WebhookConfig};
 /// use feishu_edge::webhook::dispatch::NoHandlers;
-/// let d = Dispatcher::new(WebhookConfig::new().verification_token("vt"), Flow::Event, std::rc::Rc::new(feishu_edge::runtime::StdRuntime)).unwrap();
+/// let d = Dispatcher::new(WebhookConfig::new().verification_token("vt"), Flow::Event, std::sync::Arc::new(feishu_edge::runtime::StdRuntime)).unwrap();
 /// let body = br#"{"challenge":"c","token":"vt","type":"url_verification"}"#;
 /// let reply = futures_executor::block_on(d.invoke(body, &Headers::default(), &NoHandlers, Delivery::Reply));
 /// assert_eq!((reply.status, reply.body.as_str()), (200, r#"{"challenge":"c"}"#));
@@ -180,11 +184,11 @@ pub enum Consumed {
 pub struct Dispatcher {
     config: WebhookConfig,
     flow: Flow,
-    runtime: Rc<dyn Runtime>,
-    crypto: Rc<dyn Crypto>,
-    dedupe: Option<Rc<Dedupe>>,
-    app_tickets: Option<Rc<dyn AppTicketSink>>,
-    logger: Rc<dyn Logger>,
+    runtime: Arc<dyn Runtime>,
+    crypto: Arc<dyn Crypto>,
+    dedupe: Option<Arc<Dedupe>>,
+    app_tickets: Option<Arc<dyn AppTicketSink>>,
+    logger: Arc<dyn Logger>,
 }
 
 /// A handler set with no handlers (every event is acknowledged, nothing runs).
@@ -194,7 +198,7 @@ impl EventHandler for NoHandlers {
     fn handles(&self, _: &Event) -> bool {
         false
     }
-    fn call(&self, _: &Event) -> LocalBoxFuture<'static, HandlerResult> {
+    fn call(&self, _: &Event) -> BoxFuture<'static, HandlerResult> {
         Box::pin(std::future::ready(Ok(None)))
     }
 }
@@ -207,7 +211,7 @@ impl Dispatcher {
     /// An event dispatcher with neither key is allowed: it serves the long connection (whose
     /// socket is the authentication) and answers every HTTP request 500 `no_keys`. A card
     /// request URL is HTTP only, so there neither key is refused here.
-    pub fn new(config: WebhookConfig, flow: Flow, runtime: Rc<dyn Runtime>) -> Result<Dispatcher> {
+    pub fn new(config: WebhookConfig, flow: Flow, runtime: Arc<dyn Runtime>) -> Result<Dispatcher> {
         match flow {
             Flow::Card => config.validate()?,
             Flow::Event => config.validate_settings()?,
@@ -219,13 +223,13 @@ impl Dispatcher {
             crypto: default_crypto()?,
             dedupe: None,
             app_tickets: None,
-            logger: Rc::new(NoLogger),
+            logger: Arc::new(NoLogger),
         })
     }
     /// De-duplicates event ids in `store` (claim → handle → commit, see [`Dedupe`]).
-    pub fn dedupe(mut self, store: Rc<dyn TokenStore>) -> Self {
+    pub fn dedupe(mut self, store: Arc<dyn TokenStore>) -> Self {
         let c = &self.config;
-        self.dedupe = Some(Rc::new(
+        self.dedupe = Some(Arc::new(
             Dedupe::new(
                 store,
                 self.runtime.clone(),
@@ -238,19 +242,19 @@ impl Dispatcher {
         self
     }
     /// Computes signatures and decrypts with `crypto` (the host's, on wasm).
-    pub fn crypto(mut self, crypto: Rc<dyn Crypto>) -> Self {
+    pub fn crypto(mut self, crypto: Arc<dyn Crypto>) -> Self {
         self.crypto = crypto;
         self
     }
     /// Writes pushed `app_ticket`s into this client's token store (any [`AppTicketSink`]).
     pub fn client(mut self, client: impl AppTicketSink + 'static) -> Self {
-        self.app_tickets = Some(Rc::new(client));
+        self.app_tickets = Some(Arc::new(client));
         self
     }
     /// Logs rejections, duplicates and handler failures (never bodies or secrets), and now,
     /// once, a configuration warning (an encrypt key given blank). Set it before
     /// [`Dispatcher::dedupe`] for the store's warnings to use it too.
-    pub fn logger(mut self, logger: Rc<dyn Logger>) -> Self {
+    pub fn logger(mut self, logger: Arc<dyn Logger>) -> Self {
         if let Some(warning) = self.config.blank_key_warning() {
             logger.log(Level::Warn, warning);
         }
@@ -259,7 +263,7 @@ impl Dispatcher {
     }
     /// Sets (or replaces) the client that stores `app_ticket`s.
     pub fn set_client(&mut self, client: impl AppTicketSink + 'static) {
-        self.app_tickets = Some(Rc::new(client));
+        self.app_tickets = Some(Arc::new(client));
     }
     /// Logs a warning when `event_type` is no event the schema knows (a misspelled name would
     /// register a handler that never runs), naming the closest known one; true when known.
@@ -363,10 +367,10 @@ impl Dispatcher {
     /// struct Everything;
     /// impl EventHandler for Everything {
     ///     fn handles(&self, _: &feishu_edge::webhook::Event) -> bool { true }
-    ///     fn call(&self, _: &feishu_edge::webhook::Event) -> feishu_edge::LocalBoxFuture<'static, HandlerResult> { Box::pin(async { Ok(None) }) }
+    ///     fn call(&self, _: &feishu_edge::webhook::Event) -> feishu_edge::BoxFuture<'static, HandlerResult> { Box::pin(async { Ok(None) }) }
     /// }
     /// let config = WebhookConfig::new().verification_token("t");
-    /// let d = Dispatcher::new(config, Flow::Event, std::rc::Rc::new(feishu_edge::runtime::StdRuntime)).unwrap();
+    /// let d = Dispatcher::new(config, Flow::Event, std::sync::Arc::new(feishu_edge::runtime::StdRuntime)).unwrap();
     /// let body = br#"{"schema":"2.0","header":{"event_id":"e1","event_type":"im.message.receive_v1","token":"t"},"event":{}}"#;
     /// let Some(Begun::Handle(event)) = d.begin_now(body, &Headers::default(), &Everything) else { panic!() };
     /// assert_eq!(d.finish_now(&event, Ok(None)).status, 200);
@@ -534,7 +538,7 @@ impl Dispatcher {
         self.finish_with(self.dedupe.clone())
     }
 
-    fn finish_with(&self, dedupe: Option<Rc<Dedupe>>) -> Finish {
+    fn finish_with(&self, dedupe: Option<Arc<Dedupe>>) -> Finish {
         Finish {
             logger: self.logger.clone(),
             runtime: self.runtime.clone(),
@@ -552,7 +556,7 @@ impl Dispatcher {
         &self,
         payload: &[u8],
         handler: &dyn EventHandler,
-        fallback: Option<Rc<Dedupe>>,
+        fallback: Option<Arc<Dedupe>>,
     ) -> Reply {
         let event = match super::parse::parse_trusted(&self.config, payload) {
             Ok(Inbound::Event(e)) => e,
@@ -726,9 +730,9 @@ fn reply_of(
 /// cannot be sent), releases it on failure so the retry is handled, logs failures, and only
 /// then tells the error callback.
 struct Finish {
-    logger: Rc<dyn Logger>,
-    runtime: Rc<dyn Runtime>,
-    dedupe: Option<Rc<Dedupe>>,
+    logger: Arc<dyn Logger>,
+    runtime: Arc<dyn Runtime>,
+    dedupe: Option<Arc<Dedupe>>,
 }
 
 impl Finish {

@@ -494,7 +494,7 @@ impl crate::Client {
         &self,
         name: &str,
         args_json: &str,
-        bytes: impl Into<std::rc::Rc<[u8]>>,
+        bytes: impl Into<std::sync::Arc<[u8]>>,
     ) -> Result<String> {
         use crate::transport::{FileData, Part};
         let helper = lookup(name)?;
