@@ -3,10 +3,13 @@
 // modules on lower floors. The crate root (src/lib.rs) is read too: it declares the modules and
 // re-exports, and defines nothing itself. Every module of src/ must be on a floor and declared
 // in lib.rs. README.md's layout section prints the floors between the markers below
-// (`node tests/layers/check.mjs --write` rewrites them); a stale copy fails.
+// (`node tests/layers/check.mjs --write` rewrites them); a stale copy fails. A driver module
+// (a `src/<module>/**` of DRIVERS in scripts/check-core-sans-io.mjs: src/js, src/native) sits
+// on the top floor, so no module of the core can name it.
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DRIVERS } from '../../scripts/check-core-sans-io.mjs';
 
 /** Bottom first. */
 const FLOORS = [
@@ -64,6 +67,12 @@ for (const m of graph.keys()) {
   if (!declared.has(m)) failures.push(`src/${m} is not declared in src/lib.rs`);
 }
 for (const m of floorOf.keys()) if (!graph.has(m)) failures.push(`FLOORS names ${m}, which src/ does not have`);
+for (const driver of DRIVERS) {
+  const m = /^src\/([a-z_]+)\/\*\*$/.exec(driver)?.[1];
+  if (m && graph.has(m) && floorOf.get(m) !== FLOORS.length - 1) {
+    failures.push(`src/${m} is a driver (DRIVERS in scripts/check-core-sans-io.mjs) but on floor ${floorOf.get(m)}: put it on the top floor (${FLOORS.length - 1}) in tests/layers/check.mjs, so no core module names it`);
+  }
+}
 for (const [m, deps] of graph) {
   for (const [d, file] of deps) {
     if (!graph.has(d)) { failures.push(`${file} names crate::${d}, which is neither a module nor a re-export of the crate root`); continue; }
