@@ -20,6 +20,7 @@ export function nodeCryptoHost(module) {
   // One ECB decipher kept for the last key (an app's events share it): it has no state
   // between blocks, so it serves every event; the core does the CBC chaining and the padding.
   let kept = null;
+  const empty = new Uint8Array(0);
   const same = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
   const ecbDecrypt = (key, data) => {
     if (!kept || !same(kept.key, key)) {
@@ -28,9 +29,13 @@ export function nodeCryptoHost(module) {
     }
     return kept.decipher.update(data);
   };
+  const sha256 = hash('sha256');
   return {
     aesEcbDecrypt: ecbDecrypt,
-    sha256: hash('sha256'),
+    // The same, written into `out` (a view of wasm memory): one crossing, nothing handed back.
+    aesEcbDecryptInto: (key, data, out) => out.set(ecbDecrypt(key, data)),
+    sha256Into: (data, out) => out.set(sha256(data, empty, empty, empty)),
+    sha256,
     sha1: hash('sha1'),
     hmacSha256: (key, data) => nc().createHmac('sha256', key).update(data).digest(),
     aesCbcDecrypt: cbc(true),

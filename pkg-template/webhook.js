@@ -5,9 +5,30 @@ import { FeishuError, coreOf, ready, setDispatcherCore } from './internal.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 const utf8 = new TextEncoder();
-// A string body on the synchronous path is encoded into this buffer (encodeInto allocates
-// nothing; the core copies the bytes at once). Bodies too big for it are encoded afresh.
+// The synchronous path packs a request (body and headers) into this buffer (encodeInto
+// allocates nothing; the core copies the bytes at once). Bigger requests get their own.
 const scratch = new Uint8Array(64 * 1024);
+
+/**
+ * The body (a string or bytes) and the header values as one view of UTF-8 bytes, and each one's
+ * length in it (-1: the header is absent). Requests that fit reuse `scratch`: the core copies
+ * the view before anything else runs.
+ */
+function packRequest(body, headers) {
+  const text = typeof body === 'string';
+  let room = text ? body.length * 3 : body.byteLength;
+  for (const h of headers) room += h == null ? 0 : String(h).length * 3;
+  const out = room <= scratch.length ? scratch : new Uint8Array(room);
+  let at = text ? utf8.encodeInto(body, out).written : (out.set(body), body.byteLength);
+  const lengths = [at, -1, -1, -1, -1];
+  headers.forEach((h, i) => {
+    if (h == null) return;
+    const n = utf8.encodeInto(String(h), out.subarray(at)).written;
+    lengths[i + 1] = n;
+    at += n;
+  });
+  return { bytes: out.subarray(0, at), lengths };
+}
 
 /** Reads headers from a web Headers object or a plain record (Node's req.headers). */
 function headerReader(headers) {
@@ -147,6 +168,8 @@ class WebhookEndpoint {
     }
   }
 
+  #slots = 0;
+
   #invoke(rawBody, headers, options) {
     if (rawBody !== null && typeof rawBody === 'object' && !(rawBody instanceof ArrayBuffer) && !ArrayBuffer.isView(rawBody)) {
       const text = JSON.stringify(rawBody);
@@ -164,14 +187,17 @@ class WebhookEndpoint {
     // A string crosses as its UTF-8 bytes, encoded natively (wasm-bindgen's string copy is a JS loop).
     this.#synchronous ??= core.synchronous;
     if (this.#synchronous && !options.waitUntil && !options.queue && (text || view instanceof Uint8Array)) {
-      // Synchronous host crypto, no store: checked in one call, no promise until the handler.
-      const bytes = text && rawBody.length * 3 <= scratch.length ? scratch.subarray(0, utf8.encodeInto(rawBody, scratch).written) : text ? utf8.encode(rawBody) : view;
-      if (bytes.byteLength > limit) return Promise.resolve(core.refusal('body_too_large'));
-      const now = core.invokeNow(bytes, ts, nonce, sig, type);
+      // Synchronous host crypto, no store: verified, decrypted and handled in one call. The body
+      // and the four headers cross as one view (numbers say where each ends), no promise until
+      // a handler returns one.
+      const packed = packRequest(text ? rawBody : view, [ts, nonce, sig, type]);
+      if (packed.lengths[0] > limit) return Promise.resolve(core.refusal('body_too_large'));
+      const slot = ++this.#slots;
+      const [b, t, n, s, c] = packed.lengths;
+      const now = core.invokeNow(slot, packed.bytes, b, t, n, s, c);
       if (now !== undefined) {
-        if (!Array.isArray(now)) return Promise.resolve(now);
-        const [returned, id] = now;
-        return Promise.resolve(returned).then((v) => core.finishNow(id, true, v), (e) => core.finishNow(id, false, e));
+        if (typeof now?.then !== 'function') return Promise.resolve(now);
+        return Promise.resolve(now).then((v) => core.finishNow(slot, true, v), (e) => core.finishNow(slot, false, e));
       }
       // Declined after all (an app_ticket for a client waits on its store): the asynchronous path.
     }

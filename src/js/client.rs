@@ -68,8 +68,6 @@ pub struct WasmCall {
     client: Client,
     call: crate::client::Call,
     reading: Reading,
-    /// The body of the request the last `act` asked to send.
-    body: JsValue,
     /// The error contract ([`crate::request::envelope::settle`]).
     reject: bool,
     /// The last reply as `fetchOnce` gave it (an error's `response.headers` come from it).
@@ -78,12 +76,22 @@ pub struct WasmCall {
 
 #[wasm_bindgen]
 impl WasmCall {
-    /// The next action after `input`: `undefined` (start, or after a wait), a token string
-    /// (after a token promise), or `fetchOnce`'s reply array. Returns a request line (see
-    /// `request_line`), a wait in ms, a token promise, or the result; throws the call's error.
-    pub fn act(&mut self, input: JsValue) -> Result<JsValue, JsValue> {
+    /// The next step after `input`: `fetchOnce`'s reply array (with its status, body and kept
+    /// header bytes and their lengths passed beside it, so none is read back across the
+    /// boundary), a token
+    /// string (after a token promise) or `undefined` (after a wait). Returns a `Send`, a wait
+    /// in ms, a token promise, a `Failure`, or the result.
+    pub fn act(
+        &mut self,
+        input: JsValue,
+        status: f64,
+        body: JsValue,
+        body_len: f64,
+        kept: JsValue,
+        kept_len: f64,
+    ) -> JsValue {
         let outcome = if Array::is_array(&input) {
-            let resp = super::fetch::read(input.unchecked_ref());
+            let resp = super::fetch::read_sized(status, &body, body_len, &kept, kept_len);
             self.reply = input;
             Some(Ok(resp))
         } else {
@@ -92,7 +100,7 @@ impl WasmCall {
             }
             None
         };
-        self.next(outcome)
+        self.settle(outcome)
     }
 
     /// The reply size limit of this call: the client's, none for a download.
@@ -103,15 +111,24 @@ impl WasmCall {
         }
     }
 
-    /// The body of the request the last `act` asked to send (`undefined`: none).
-    pub fn body(&mut self) -> JsValue {
-        std::mem::take(&mut self.body)
-    }
-
-    /// The next action after `fetch` threw `error` (a timeout or a network failure).
-    pub fn failed(&mut self, error: JsValue) -> Result<JsValue, JsValue> {
+    /// The next step after `fetch` threw `error` (a timeout or a network failure).
+    pub fn failed(&mut self, error: JsValue) -> JsValue {
         let failure = super::fetch::failure(&error, self.call.url(), self.call.timeout_ms());
-        self.next(Some(Err(failure)))
+        self.settle(Some(Err(failure)))
+    }
+}
+
+impl WasmCall {
+    /// The next step as `drive` reads it (an error becomes a `Failure`: returning a value,
+    /// not throwing, keeps the crossing to one call).
+    fn settle(
+        &mut self,
+        outcome: Option<Result<crate::transport::HttpResponse, crate::transport::TransportError>>,
+    ) -> JsValue {
+        match self.next(outcome) {
+            Ok(step) => step,
+            Err(error) => super::fetch::failed_step(error),
+        }
     }
 
     fn next(
@@ -122,10 +139,7 @@ impl WasmCall {
         use crate::request::envelope;
         let result = match self.client.step(&mut self.call, outcome) {
             Step::Send(http) => match super::fetch::request_line(&http, self.max_reply()) {
-                Ok((line, body)) => {
-                    self.body = body;
-                    Ok(line.into())
-                }
+                Ok((line, body)) => Ok(super::fetch::send_step(&line, body)),
                 // Not sendable as built (a header fetch refuses): an attempt that failed.
                 Err(e) => return self.next(Some(Err(e))),
             },
@@ -333,11 +347,13 @@ impl WasmClient {
                     client,
                     call,
                     reading,
-                    body: JsValue::UNDEFINED,
                     reject: self.reject,
                     reply: JsValue::UNDEFINED,
                 };
-                super::fetch::drive(call.into(), &self.fetch)
+                let mut call = call;
+                // The first step is taken here: one crossing fewer per call.
+                let first = call.settle(None);
+                super::fetch::drive(call.into(), first, &self.fetch)
             }
             Err(e) => Promise::reject(&to_js(&e)),
         }

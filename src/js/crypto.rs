@@ -40,6 +40,18 @@ extern "C" {
     /// keeps per key; the core chains the blocks (CBC) itself.
     #[wasm_bindgen(method, catch, js_name = aesEcbDecrypt)]
     fn aes_ecb_decrypt(this: &HostCrypto, key: &[u8], data: &[u8]) -> Result<JsValue, JsValue>;
+    /// Optional (synchronous hosts): SHA-256 of `data` written into `out` (32 bytes of wasm
+    /// memory): one crossing, no value handed back.
+    #[wasm_bindgen(method, catch, js_name = sha256Into)]
+    fn sha256_into(this: &HostCrypto, data: &[u8], out: &mut [u8]) -> Result<(), JsValue>;
+    /// Optional (synchronous hosts): `aesEcbDecrypt` written into `out` (as long as `data`).
+    #[wasm_bindgen(method, catch, js_name = aesEcbDecryptInto)]
+    fn aes_ecb_decrypt_into(
+        this: &HostCrypto,
+        key: &[u8],
+        data: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), JsValue>;
     #[wasm_bindgen(method, catch, js_name = aesCbcEncrypt)]
     fn aes_cbc_encrypt(
         this: &HostCrypto,
@@ -53,13 +65,18 @@ extern "C" {
 /// core's default ([`crate::crypto::install`]).
 #[wasm_bindgen(js_name = installCrypto)]
 pub fn install_crypto(host: HostCrypto) {
-    let ecb = js_sys::Reflect::has(&host, &JsValue::from_str("aesEcbDecrypt")).unwrap_or(false);
-    crate::crypto::install(Arc::new(JsCrypto(host, std::cell::Cell::new(ecb))));
+    let has = |name: &str| js_sys::Reflect::has(&host, &JsValue::from_str(name)).unwrap_or(false);
+    let (ecb, into) = (
+        has("aesEcbDecrypt"),
+        has("sha256Into") && has("aesEcbDecryptInto"),
+    );
+    crate::crypto::install(Arc::new(JsCrypto(host, std::cell::Cell::new(ecb), into)));
 }
 
 /// [`Crypto`] over the installed host object; `true` while its `aesEcbDecrypt` is used (it is
-/// given up for `aesCbcDecrypt` the first time it fails).
-pub struct JsCrypto(HostCrypto, std::cell::Cell<bool>);
+/// given up for `aesCbcDecrypt` the first time it fails); `true` when the host writes digests
+/// and deciphered blocks straight into wasm memory (`sha256Into`, `aesEcbDecryptInto`).
+pub struct JsCrypto(HostCrypto, std::cell::Cell<bool>, bool);
 
 /// The primitive's bytes: at once when it returned them, after the promise otherwise.
 async fn bytes(result: Result<JsValue, JsValue>) -> Result<Vec<u8>, CryptoError> {
@@ -101,6 +118,14 @@ impl Crypto for JsCrypto {
     fn sha256<'a>(&'a self, parts: &'a [&'a [u8]]) -> CryptoFuture<'a, [u8; 32]> {
         // One part crosses, the others empty: a host with a one-shot hash (node:crypto's
         // `hash`) takes it without a hash object and four updates.
+        if self.2 {
+            let mut out = [0u8; 32];
+            let done = match parts {
+                [one] => self.0.sha256_into(one, &mut out),
+                _ => self.0.sha256_into(&parts.concat(), &mut out),
+            };
+            return Box::pin(std::future::ready(done.map(|()| out).map_err(host_error)));
+        }
         let called = joined(parts, |one| self.0.sha256(one, &[], &[], &[]));
         Box::pin(array(called))
     }
@@ -118,6 +143,20 @@ impl Crypto for JsCrypto {
         iv: &'a [u8; 16],
         data: &'a [u8],
     ) -> CryptoFuture<'a, Vec<u8>> {
+        if self.1.get() && self.2 {
+            // Written into wasm memory at once (a synchronous host), then chained as below.
+            if whole_blocks(data).is_ok() {
+                let mut out = vec![0u8; data.len()];
+                if self.0.aes_ecb_decrypt_into(key, data, &mut out).is_ok() {
+                    let (first, rest) = out.split_at_mut(16);
+                    first.iter_mut().zip(iv).for_each(|(b, x)| *b ^= x);
+                    rest.iter_mut().zip(data).for_each(|(b, x)| *b ^= x);
+                    return Box::pin(std::future::ready(Ok(out)));
+                }
+                self.1.set(false);
+                return self.aes256_cbc_decrypt(key, iv, data);
+            }
+        }
         if self.1.get() {
             // The host deciphers the blocks; CBC is each one XORed with the block before it
             // (the IV for the first). A host whose ECB fails is not asked again.

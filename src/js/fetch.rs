@@ -113,6 +113,7 @@ fn form_data(parts: &[Part]) -> std::result::Result<FormData, JsValue> {
 let WANTED = [];
 export function keepHeaders(namesJson) { WANTED = JSON.parse(namesJson); }
 export const TIMED_OUT = { feishuEdgeTimeout: true };
+const utf8 = new TextEncoder();
 const ignore = () => {};
 // Reads a body whole, but never past `limit` bytes (0: no limit): a declared Content-Length
 // over it is not read at all, and a body that passes it is cancelled there. Resolves to the
@@ -167,7 +168,7 @@ export async function fetchOnce(fetchFn, url, method, headersJson, body, timeout
     const res = await within((async () => fetchFn(url, init))());
     let kept = '';
     for (let i = 0; i < WANTED.length; i++) kept += (i ? '\n' : '') + (res.headers.get(WANTED[i]) ?? '');
-    const out = [res.status, null, kept, res.headers];
+    const out = [res.status, null, utf8.encode(kept), res.headers];
     if (stream) {
       handedOver = true;
       out.push(async (read) => {
@@ -184,36 +185,39 @@ export async function fetchOnce(fetchFn, url, method, headersJson, body, timeout
   }
 }
 export function isTimedOut(e) { return e === TIMED_OUT; }
-// Drives one call of the core's sans-IO pipeline (WasmCall): `act` says what to do next — a
-// string is a request to send, a number a wait in ms, a promise a token to wait for; anything
-// else is the result. What a reply means is decided in the core; this performs the I/O.
-export async function drive(call, fetchFn) {
-  try {
-    let next = call.act(undefined);
-    for (;;) {
-      if (typeof next === 'string') {
-        // "method\nurl\ntimeout ms\nbody (1 or 0)\nmax reply bytes\nheaders as JSON" (none holds a line break)
-        const [method, url, timeoutMs, hasBody, maxReply, headersJson] = next.split('\n');
-        const body = hasBody === '1' ? call.body() : undefined;
-        let reply;
-        try {
-          reply = await fetchOnce(fetchFn, url, method, headersJson, body, +timeoutMs, false, +maxReply);
-        } catch (e) {
-          next = call.failed(e);
-          continue;
-        }
-        next = call.act(reply);
-      } else if (typeof next === 'number') {
-        await new Promise((resolve) => setTimeout(resolve, next));
-        next = call.act(undefined);
-      } else if (next instanceof Promise) {
-        next = call.act(await next);
-      } else {
-        return next;
+// A request to send (`line`: "method\nurl\ntimeout ms\nbody (1 or 0)\nmax reply bytes\nheaders
+// as JSON", none holding a line break) and its body; and a failed call's error.
+class Send { constructor(line, body) { this.line = line; this.body = body; } }
+export function sendStep(line, body) { return new Send(line, body); }
+class Failure { constructor(error) { this.error = error; } }
+export function failure(error) { return new Failure(error); }
+// Drives one call of the core's sans-IO pipeline (WasmCall) from its first step: a Send is a
+// request to send, a number a wait in ms, a promise a token to wait for, a Failure the call's
+// error; anything else is the result. What a reply means is decided in the core; this
+// performs the I/O, crossing into wasm once per reply (its parts as values, no strings).
+export async function drive(call, next, fetchFn) {
+  for (;;) {
+    if (next instanceof Send) {
+      const [method, url, timeoutMs, hasBody, maxReply, headersJson] = next.line.split('\n');
+      let reply;
+      try {
+        reply = await fetchOnce(fetchFn, url, method, headersJson, hasBody === '1' ? next.body : undefined, +timeoutMs, false, +maxReply);
+      } catch (e) {
+        next = call.failed(e);
+        continue;
       }
+      const [status, body, kept] = reply;
+      next = call.act(reply, status, body, typeof body === 'number' ? -1 : body.byteLength, kept, kept.byteLength);
+    } else if (typeof next === 'number') {
+      await new Promise((resolve) => setTimeout(resolve, next));
+      next = call.act(undefined, 0, undefined, 0, undefined, 0);
+    } else if (next instanceof Promise) {
+      next = call.act(await next, 0, undefined, 0, undefined, 0);
+    } else if (next instanceof Failure) {
+      throw next.error;
+    } else {
+      return next;
     }
-  } finally {
-    call.free();
   }
 }
 "#)]
@@ -233,8 +237,15 @@ extern "C" {
     fn is_timed_out(e: &JsValue) -> bool;
     #[wasm_bindgen(js_name = keepHeaders)]
     fn keep_headers(names: &str);
-    /// Runs a [`super::client::WasmCall`] to its end: the promise of its result.
-    pub(crate) fn drive(call: JsValue, fetch: &Function) -> Promise;
+    /// Runs a [`super::client::WasmCall`] to its end from its first step: the promise of its
+    /// result.
+    pub(crate) fn drive(call: JsValue, first: JsValue, fetch: &Function) -> Promise;
+    /// A request to send and its body, as `drive` reads it.
+    #[wasm_bindgen(js_name = sendStep)]
+    pub(crate) fn send_step(line: &str, body: JsValue) -> JsValue;
+    /// The call's error, as `drive` throws it.
+    #[wasm_bindgen(js_name = failure)]
+    pub(crate) fn failed_step(error: JsValue) -> JsValue;
 }
 
 /// Tells the JS side which response headers to read (once per isolate).
@@ -276,21 +287,64 @@ fn headers_json(req: &HttpRequest) -> std::result::Result<String, JsValue> {
 }
 
 pub(crate) fn read(reply: &Array) -> HttpResponse {
-    let status = reply.get(0).as_f64().unwrap_or(0.0) as u16;
+    read_parts(
+        reply.get(0).as_f64().unwrap_or(0.0),
+        &reply.get(1),
+        &reply.get(2),
+    )
+}
+
+/// A reply from `fetchOnce`'s parts: the status, the body (bytes, or the size past the limit)
+/// and the kept header values as UTF-8 bytes, one per line. Bytes cross by copy, never as
+/// strings (a string would cross back into the allocator).
+pub(crate) fn read_parts(status: f64, body: &JsValue, kept: &JsValue) -> HttpResponse {
+    let length = |v: &JsValue| {
+        v.dyn_ref::<Uint8Array>()
+            .map_or(-1.0, |b| f64::from(b.length()))
+    };
+    read_sized(status, body, length(body), kept, length(kept))
+}
+
+/// [`read_parts`] with the byte lengths given (-1: the body is the size past the limit, a
+/// number): each part is copied in one crossing.
+pub(crate) fn read_sized(
+    status: f64,
+    body: &JsValue,
+    body_len: f64,
+    kept: &JsValue,
+    kept_len: f64,
+) -> HttpResponse {
+    let status = status as u16;
     // Header values cannot hold a line break (fetch refuses them), so one per line is exact.
-    let kept = reply.get(2).as_string().unwrap_or_default();
+    let kept = String::from_utf8_lossy(&copied(kept, kept_len)).into_owned();
     let mut headers: Vec<(String, String)> = WANTED_HEADERS
         .iter()
         .zip(kept.split('\n'))
         .filter(|(_, value)| !value.is_empty())
         .map(|(name, value)| (name.to_string(), value.to_string()))
         .collect();
-    let body = body_of(&reply.get(1), &mut headers);
+    let body = if body_len < 0.0 {
+        body_of(body, &mut headers)
+    } else {
+        copied(body, body_len)
+    };
     HttpResponse {
         status,
         headers,
         body,
         stream: None,
+    }
+}
+
+/// The bytes of a `Uint8Array` of `len` bytes (nothing when it is not one of that length).
+fn copied(bytes: &JsValue, len: f64) -> Vec<u8> {
+    if !(len >= 1.0) || len > f64::from(u32::MAX) {
+        return Vec::new();
+    }
+    let mut out = vec![0u8; len as usize];
+    match super::copy_bytes(bytes, &mut out) {
+        Ok(()) => out,
+        Err(_) => Vec::new(),
     }
 }
 

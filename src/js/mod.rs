@@ -28,6 +28,21 @@ pub mod ws;
 
 use wasm_bindgen::{JsCast, JsValue};
 
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
+// Copies a Uint8Array whose length the caller knows into `out` (a view of wasm memory):
+// one crossing, where reading its length and copying it would take several.
+export function copyBytes(src, out) {
+  if (!(src instanceof Uint8Array) || src.length !== out.length) throw new RangeError('length');
+  out.set(src);
+}
+"#)]
+extern "C" {
+    /// Copies `src`, a `Uint8Array` of exactly `out.len()` bytes, into `out` in one crossing;
+    /// anything else is an error (never a partial copy).
+    #[wasm_bindgen(catch, js_name = copyBytes)]
+    pub(crate) fn copy_bytes(src: &JsValue, out: &mut [u8]) -> Result<(), JsValue>;
+}
+
 /// Reads a property, `undefined` when missing or when the getter throws.
 pub(crate) fn prop(target: &JsValue, name: &str) -> JsValue {
     js_sys::Reflect::get(target, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)

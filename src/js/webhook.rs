@@ -41,6 +41,14 @@ fn push_member(out: &mut String, key: &str, value: Option<&str>) {
 /// The handler's data and context `{eventType, eventId, tenantKey, appId, schema}`, read by
 /// one `JSON.parse`.
 fn handler_arguments(event: &Event) -> (JsValue, JsValue) {
+    match object(&handler_text(event)).dyn_into::<js_sys::Array>() {
+        Ok(both) => (both.get(0), both.get(1)),
+        Err(_) => (JsValue::NULL, JsValue::NULL),
+    }
+}
+
+/// `[payload, context]` as JSON text: the handler's two arguments.
+fn handler_text(event: &Event) -> String {
     let mut text = String::with_capacity(event.payload.len() + 160);
     text.push('[');
     text.push_str(&event.payload);
@@ -50,10 +58,7 @@ fn handler_arguments(event: &Event) -> (JsValue, JsValue) {
     push_member(&mut text, r#","appId":"#, event.app_id.as_deref());
     push_member(&mut text, r#","schema":"#, Some(event.schema.as_str()));
     text.push_str("}]");
-    match object(&text).dyn_into::<js_sys::Array>() {
-        Ok(both) => (both.get(0), both.get(1)),
-        Err(_) => (JsValue::NULL, JsValue::NULL),
-    }
+    text
 }
 
 /// Registered JS handlers: by event type, or one for everything (card callbacks), and the
@@ -85,12 +90,25 @@ export function reportSafely(onError, error, data) {
   try { return Promise.resolve(onError(error, data)).then(() => {}, () => {}); } catch { return Promise.resolve(); }
 }
 // The result object of invoke, from the core's values.
+// Parses `[data, context]` and calls the handler with them: one crossing per event.
+export function callHandler(f, text) {
+  const [data, context] = JSON.parse(text);
+  return f(data, context);
+}
+// Whether a handler's return value is to be awaited (any thenable, as `await` would).
+export function isThenable(v) {
+  return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof v.then === 'function';
+}
 export function resultObject(status, body, eventType, reason, duplicate) {
   return { status, body, eventType: eventType ?? null, reason: reason ?? null, duplicate };
 }
 "#)]
 extern "C" {
     /// `{status, body, eventType, reason, duplicate}`, built by the JS literal: one call, no JSON.
+    #[wasm_bindgen(catch, js_name = callHandler)]
+    fn call_handler(f: &Function, text: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = isThenable)]
+    fn is_thenable(value: &JsValue) -> bool;
     #[wasm_bindgen(js_name = resultObject)]
     fn webhook_result(
         status: u16,
@@ -118,6 +136,15 @@ fn reporter(on_error: Option<Function>, error: JsValue, data: JsValue) -> Option
 impl JsHandlers {
     /// Calls the event's handler with its data and context: what it returned (or threw), and
     /// the data object (for the error report).
+    /// Calls the event's handler with its data and context, parsed and called in one crossing
+    /// (the data is rebuilt only if a failure is reported): what it returned or threw.
+    fn start_now(&self, event: &Event) -> Result<JsValue, JsValue> {
+        let Some(f) = self.find(&event.event_type) else {
+            return Err(JsValue::from_str("no handler"));
+        };
+        call_handler(&f, &handler_text(event))
+    }
+
     fn start(&self, event: &Event) -> (Result<JsValue, JsValue>, JsValue) {
         let Some(f) = self.find(&event.event_type) else {
             return (Err(JsValue::from_str("no handler")), JsValue::NULL);
@@ -213,8 +240,8 @@ pub struct WasmDispatcher {
     dispatcher: Arc<Dispatcher>,
     handlers: Arc<JsHandlers>,
     /// Events `invokeNow` handed to their handler, by id, until `finishNow` settles them.
-    pending: RefCell<Vec<(u32, Event, JsValue)>>,
-    next_id: std::cell::Cell<u32>,
+    /// Events of `invokeNow` whose handlers returned a thenable, by the glue's slot number.
+    pending: RefCell<Vec<(f64, Event)>>,
 }
 
 fn bytes_of(body: &JsValue) -> Result<Vec<u8>, Error> {
@@ -287,7 +314,6 @@ impl WasmDispatcher {
                 ..Default::default()
             }),
             pending: RefCell::default(),
-            next_id: std::cell::Cell::new(0),
         })
     }
 
@@ -414,69 +440,97 @@ impl WasmDispatcher {
     }
 
     /// The synchronous path of `invoke` (no `waitUntil`, no queue), where the host crypto is
-    /// synchronous and there is no de-duplication store: verifies, decrypts, checks and shapes
-    /// in this call. Returns the result object when the request is answered, or
-    /// `[handlerReturn, id]` when a handler runs (its return value, perhaps a promise: pass its
-    /// outcome to `finishNow(id, …)`), or `undefined` when `invoke` must run instead.
+    /// synchronous and there is no de-duplication store: verifies, decrypts, checks, runs the
+    /// handler and shapes in this call, so one request crosses into wasm once (twice when its
+    /// handler returns a promise).
+    ///
+    /// `packed` holds the body, then the timestamp, nonce, signature and content-type headers'
+    /// UTF-8 bytes, back to back; `lengths` their byte lengths (-1: the header is absent).
+    /// Returns the result object when the request is answered; the handler's thenable when it
+    /// returned one (pass its outcome to `finishNow(slot, …)`); `undefined` when `invoke` must
+    /// run instead.
     #[wasm_bindgen(js_name = invokeNow)]
+    #[allow(clippy::too_many_arguments)]
     pub fn invoke_now(
         &self,
-        body: &[u8],
-        timestamp: Option<String>,
-        nonce: Option<String>,
-        signature: Option<String>,
-        content_type: Option<String>,
+        slot: f64,
+        packed: Uint8Array,
+        body: i32,
+        timestamp: i32,
+        nonce: i32,
+        signature: i32,
+        content_type: i32,
     ) -> JsValue {
         if !super::crypto::host_is_synchronous() {
             return JsValue::UNDEFINED;
         }
+        // The glue measured the body against the limit; the lengths must add up to the view.
+        // Numbers cross for free; a list would be copied in through the allocator.
+        let sizes =
+            [body, timestamp, nonce, signature, content_type].map(|n| usize::try_from(n).ok());
+        let total: usize = sizes.iter().map(|n| n.unwrap_or(0)).sum();
+        let mut bytes = vec![0u8; total];
+        if sizes[0].is_none() || super::copy_bytes(&packed, &mut bytes).is_err() {
+            // Not what the glue sends: the general path checks it all.
+            return JsValue::UNDEFINED;
+        }
+        let mut at = 0;
+        let mut fields = sizes.iter().map(|n| {
+            let n = (*n)?;
+            let field = &bytes[at..at + n];
+            at += n;
+            Some(field)
+        });
+        let body = fields.next().flatten().unwrap_or_default();
+        let mut text = || {
+            fields
+                .next()
+                .flatten()
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+        };
         let headers = Headers {
-            timestamp,
-            nonce,
-            signature,
-            content_type,
+            timestamp: text(),
+            nonce: text(),
+            signature: text(),
+            content_type: text(),
         };
         let event = match self.dispatcher.begin_now(body, &headers, &self.handlers) {
             None => return JsValue::UNDEFINED,
             Some(Begun::Reply(reply)) => return result_of(&reply),
             Some(Begun::Handle(event)) => event,
         };
-        let (started, data) = self.handlers.start(&event);
-        match started {
-            Ok(returned) => {
-                let id = self.next_id.get().wrapping_add(1);
-                self.next_id.set(id);
-                self.pending.borrow_mut().push((id, event, data));
-                js_sys::Array::of2(&returned, &JsValue::from_f64(f64::from(id))).into()
+        match self.handlers.start_now(&event) {
+            Ok(returned) if is_thenable(&returned) => {
+                self.pending.borrow_mut().push((slot, event));
+                returned
             }
+            Ok(returned) => self.settle_now(&event, Ok(returned)),
             // It threw before returning: settled now.
-            Err(e) => self.settle_now(&event, Err(e), data),
+            Err(e) => self.settle_now(&event, Err(e)),
         }
     }
 
-    /// Settles event `id` of `invokeNow` with its handler's outcome (`ok`: the value it
-    /// returned or resolved to; otherwise what it threw or rejected with): the result object.
+    /// Settles `slot` of `invokeNow` with its handler's outcome (`ok`: the value it resolved
+    /// to; otherwise what it rejected with): the result object.
     #[wasm_bindgen(js_name = finishNow)]
-    pub fn finish_now(&self, id: f64, ok: bool, value: JsValue) -> JsValue {
+    pub fn finish_now(&self, slot: f64, ok: bool, value: JsValue) -> JsValue {
         let taken = {
             let mut pending = self.pending.borrow_mut();
-            let at = pending.iter().position(|(i, _, _)| f64::from(*i) == id);
+            let at = pending.iter().position(|(i, _)| *i == slot);
             at.map(|at| pending.swap_remove(at))
         };
         match taken {
-            Some((_, event, data)) => {
-                self.settle_now(&event, if ok { Ok(value) } else { Err(value) }, data)
-            }
+            Some((_, event)) => self.settle_now(&event, if ok { Ok(value) } else { Err(value) }),
             None => refused(Reason::HandlerFailed),
         }
     }
 
-    fn settle_now(
-        &self,
-        event: &Event,
-        settled: Result<JsValue, JsValue>,
-        data: JsValue,
-    ) -> JsValue {
+    fn settle_now(&self, event: &Event, settled: Result<JsValue, JsValue>) -> JsValue {
+        // The handler's data object again, for `onError`, only when a failure is reported.
+        let data = match (&settled, &self.handlers.on_error) {
+            (Err(_), Some(_)) => handler_arguments(event).0,
+            _ => JsValue::UNDEFINED,
+        };
         let outcome = self
             .handlers
             .outcome(event.is_card_callback(), settled, data);

@@ -13,7 +13,8 @@ import { DRIVERS } from '../../scripts/check-core-sans-io.mjs';
 
 /** Bottom first. */
 const FLOORS = [
-  ['error', 'json', 'log', 'runtime'],
+  ['runtime'],
+  ['error', 'json', 'log'],
   ['config', 'crypto', 'options', 'transport'],
   ['request'],
   ['token'],
