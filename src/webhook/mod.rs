@@ -18,11 +18,11 @@ pub mod crypto;
 mod dedupe;
 pub mod dispatch;
 mod event_types;
-#[cfg(feature = "http")]
+#[cfg(all(feature = "http", not(target_arch = "wasm32")))]
 pub mod http;
 mod parse;
 
-#[cfg(feature = "http")]
+#[cfg(all(feature = "http", not(target_arch = "wasm32")))]
 pub use self::http::{EventDispatcher, StderrLogger};
 pub use dedupe::{Budget, Claim, Dedupe, Lease};
 pub use dispatch::{

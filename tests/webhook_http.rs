@@ -1,6 +1,6 @@
 //! The `http` feature's `webhook::EventDispatcher` natively: requests signed and encrypted with
 //! the core's own formulas (RustCrypto), served on a multi-thread tokio runtime from spawned
-//! tasks. `cargo test --features http --test http`.
+//! tasks. `cargo test --features http --test webhook_http`.
 #![cfg(not(target_arch = "wasm32"))]
 
 use bytes::Bytes;
