@@ -133,7 +133,12 @@ impl Reply {
     }
 }
 
-/// Runs deferred work past the reply (Workers' `ctx.waitUntil`).
+/// Runs deferred work past the reply (Workers' `ctx.waitUntil`). `Sync` natively, so a
+/// [`Delivery`] (and the future of [`Dispatcher::invoke`]) is `Send`.
+#[cfg(not(target_arch = "wasm32"))]
+pub type Defer<'a> = &'a (dyn Fn(BoxFuture<'static, ()>) + Sync);
+/// Runs deferred work past the reply (wasm32: need not be `Sync`).
+#[cfg(target_arch = "wasm32")]
 pub type Defer<'a> = &'a dyn Fn(BoxFuture<'static, ()>);
 
 /// A producer of a queue of verified events (Cloudflare Queues, or anything with `send`).

@@ -18,8 +18,12 @@ pub mod crypto;
 mod dedupe;
 pub mod dispatch;
 mod event_types;
+#[cfg(all(feature = "http", not(target_arch = "wasm32")))]
+pub mod http;
 mod parse;
 
+#[cfg(all(feature = "http", not(target_arch = "wasm32")))]
+pub use self::http::{EventDispatcher, StderrLogger};
 pub use dedupe::{Budget, Claim, Dedupe, Lease};
 pub use dispatch::{
     Begun, Consumed, Delivery, Dispatcher, EventHandler, EventQueue, HandlerFailure, HandlerResult,
