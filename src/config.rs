@@ -453,9 +453,11 @@ pub const CLIENT_OPTION_NAMES: [&str; 22] = [
 /// environment variable in `wrangler.toml` is `""`).
 ///
 /// ```
+/// # #[cfg(feature = "internals")] {
 /// use feishu_edge::config::{host_options, Region};
 /// let r = feishu_edge::options::OptionReader::parse("o", r#"{"domain":1,"baseUrl":""}"#).unwrap();
 /// assert_eq!(host_options(&r).unwrap(), (Some(Region::Lark), None));
+/// # }
 /// ```
 pub fn host_options(
     r: &crate::options::OptionReader<'_>,

@@ -4,12 +4,16 @@
 //! numbers stay exactly as written; objects are written by concatenating raw values.
 //!
 //! ```
+//! # #[cfg(feature = "internals")] {
 //! use feishu_edge::json::{Json, RawFields};
 //! let f = RawFields::parse(r#"{"a": 1.50, "b": {"c": "\u00e9"}}"#).unwrap();
 //! assert_eq!(f.get("a"), Some("1.50"));
 //! let b = Json::parse(f.get("b").unwrap()).unwrap();
 //! assert_eq!(b.get("c").and_then(|c| c.as_str()).as_deref(), Some("é"));
+//! # }
 //! ```
+// Public only with the `internals` feature (the fuzz targets); some readers serve them alone.
+#![cfg_attr(not(feature = "internals"), allow(dead_code))]
 
 use std::borrow::Cow;
 
@@ -144,11 +148,13 @@ impl<'a> RawFields<'a> {
     /// is one), checked while reading: no separate scan, no deep recursion on hostile input.
     ///
     /// ```
+    /// # #[cfg(feature = "internals")] {
     /// use feishu_edge::json::{RawFields, Refusal};
     /// assert!(RawFields::parse_within(r#"{"a":[1]}"#, 2).is_ok());
     /// assert_eq!(RawFields::parse_within(r#"{"a":[[1]]}"#, 2).err(), Some(Refusal::TooDeep));
     /// assert_eq!(RawFields::parse_within("[1]", 2).err(), Some(Refusal::Invalid));
     /// assert_eq!(RawFields::parse_within("[[[1]]]", 2).err(), Some(Refusal::TooDeep));
+    /// # }
     /// ```
     pub fn parse_within(text: &'a str, max_depth: usize) -> Result<RawFields<'a>, Refusal> {
         Nested::parse_within(text, max_depth, &[]).map(|n| n.fields)
@@ -169,12 +175,14 @@ impl<'a> Nested<'a> {
     /// are read into fields too.
     ///
     /// ```
+    /// # #[cfg(feature = "internals")] {
     /// use feishu_edge::json::Nested;
     /// let n = Nested::parse_within(r#"{"header":{"id":"1"},"n":2}"#, 8, &["header"]).unwrap();
     /// assert_eq!(n.object("header").and_then(|h| h.str("id")).as_deref(), Some("1"));
     /// assert!(Nested::parse_within(r#"{"header":{"a":[1]}}"#, 3, &["header"]).is_ok());
     /// assert!(Nested::parse_within(r#"{"header":{"a":[[1]]}}"#, 3, &["header"]).is_err());
     /// assert_eq!(n.fields.get("n"), Some("2"));
+    /// # }
     /// ```
     pub fn parse_within(
         text: &'a str,
@@ -228,8 +236,10 @@ impl<'a> Nested<'a> {
 /// The decoded value of a JSON string literal (`"..."`, surrounding whitespace allowed).
 ///
 /// ```
+/// # #[cfg(feature = "internals")] {
 /// assert_eq!(feishu_edge::json::unquote(r#" "a\nb" "#).as_deref(), Some("a\nb"));
 /// assert_eq!(feishu_edge::json::unquote("1"), None);
+/// # }
 /// ```
 pub fn unquote(raw_json: &str) -> Option<String> {
     let mut p = Parser::new(raw_json);
@@ -242,7 +252,9 @@ pub fn unquote(raw_json: &str) -> Option<String> {
 /// The raw texts of an array's items; `None` unless `raw_json` is an array.
 ///
 /// ```
+/// # #[cfg(feature = "internals")] {
 /// assert_eq!(feishu_edge::json::raw_items(r#"[1, "a", {"b":[]}]"#), Some(vec!["1", "\"a\"", r#"{"b":[]}"#]));
+/// # }
 /// ```
 pub fn raw_items(raw_json: &str) -> Option<Vec<&str>> {
     let mut p = Parser::new(raw_json);
@@ -606,11 +618,13 @@ impl ObjectWriter {
     /// Appends every pair except the keys in `skip`.
     ///
     /// ```
+    /// # #[cfg(feature = "internals")] {
     /// use feishu_edge::json::{ObjectWriter, RawFields};
     /// let f = RawFields::parse(r#"{"a":1,"b":[2]}"#).unwrap();
     /// let mut w = ObjectWriter::with_capacity(f.written_len());
     /// w.fields(&f, &["a"]);
     /// assert_eq!(w.finish(), r#"{"b":[2]}"#);
+    /// # }
     /// ```
     pub fn fields(&mut self, fields: &RawFields<'_>, skip: &[&str]) {
         for (k, v) in &fields.0 {
@@ -636,9 +650,11 @@ pub fn quote(s: &str) -> String {
 /// Appends the JSON string literal for `s` to `out` (no allocation of its own).
 ///
 /// ```
+/// # #[cfg(feature = "internals")] {
 /// let mut out = String::from("[");
 /// feishu_edge::json::push_quoted(&mut out, "a\"b");
 /// assert_eq!(out, r#"["a\"b""#);
+/// # }
 /// ```
 pub fn push_quoted(out: &mut String, s: &str) {
     out.push('"');
@@ -673,8 +689,10 @@ pub fn push_quoted(out: &mut String, s: &str) {
 /// A JSON string literal for `s`, or `null`.
 ///
 /// ```
+/// # #[cfg(feature = "internals")] {
 /// assert_eq!(feishu_edge::json::quote_or_null(None), "null");
 /// assert_eq!(feishu_edge::json::quote_or_null(Some("a")), r#""a""#);
+/// # }
 /// ```
 pub fn quote_or_null(s: Option<&str>) -> String {
     s.map_or_else(|| "null".into(), quote)

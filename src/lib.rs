@@ -25,9 +25,15 @@ pub mod client;
 pub mod config;
 pub mod crypto;
 pub mod error;
+#[cfg(feature = "internals")]
 pub mod json;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod json;
 pub mod log;
+#[cfg(feature = "internals")]
 pub mod options;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod options;
 /// The README's Rust examples as doctests (compiled only by `cargo test --doc` with the
 /// features they use).
 #[cfg(all(doctest, feature = "reqwest", feature = "http"))]

@@ -3,11 +3,15 @@
 //! and what was expected.
 //!
 //! ```
+//! # #[cfg(feature = "internals")] {
 //! use feishu_edge::options::OptionReader;
 //! let err = OptionReader::parse("client options", r#"{"baseURL":"http://x"}"#).unwrap()
 //!     .finish(&["appId", "baseUrl"]).unwrap_err();
 //! assert!(err.to_string().contains("did you mean `baseUrl`"));
+//! # }
 //! ```
+// Public only with the `internals` feature (the fuzz targets); some readers serve them alone.
+#![cfg_attr(not(feature = "internals"), allow(dead_code))]
 
 use crate::error::{Error, Result};
 use crate::json::RawFields;
@@ -40,9 +44,11 @@ fn describe(key: &str, raw: &str) -> String {
 /// True for option names whose values must not appear in messages.
 ///
 /// ```
+/// # #[cfg(feature = "internals")] {
 /// use feishu_edge::options::may_hold_a_secret;
 /// assert!(may_hold_a_secret("appSecret") && may_hold_a_secret("encryptKey") && may_hold_a_secret("verificationToken"));
 /// assert!(!may_hold_a_secret("timeoutMs"));
+/// # }
 /// ```
 pub fn may_hold_a_secret(key: &str) -> bool {
     let k = key.to_ascii_lowercase();

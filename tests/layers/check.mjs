@@ -32,12 +32,12 @@ const failures = [];
 
 // ---- The crate root: module declarations and re-exports only.
 const lib = readFileSync(join(src, 'lib.rs'), 'utf8').replace(/\/\/[^\n]*/g, '');
-const declared = new Set([...lib.matchAll(/^\s*pub mod ([a-z_]+);/gm)].map((m) => m[1]));
+const declared = new Set([...lib.matchAll(/^\s*pub(?:\(crate\))? mod ([a-z_]+);/gm)].map((m) => m[1]));
 const reexported = new Map(); // name → module
 for (const [, mod, list] of lib.matchAll(/pub use ([a-z_]+)::(\{[^}]*\}|[A-Za-z_]+);/g)) {
   for (const name of list.replace(/[{}\s]/g, '').split(',').filter(Boolean)) reexported.set(name, mod);
 }
-const items = lib.replace(/#!?\[[^\]]*\]/g, '').replace(/pub mod [a-z_]+;|pub use [^;]+;/g, '').trim();
+const items = lib.replace(/#!?\[[^\]]*\]/g, '').replace(/pub(?:\(crate\))? mod [a-z_]+;|pub use [^;]+;/g, '').trim();
 if (items) failures.push(`the crate root defines items of its own (move them to a module): ${items.slice(0, 120)}`);
 
 // ---- Every module's non-test code: which modules it names.
