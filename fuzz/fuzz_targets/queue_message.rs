@@ -4,16 +4,16 @@
 use feishu_edge::runtime::StdRuntime;
 use feishu_edge::webhook::dispatch::HandlerResult;
 use feishu_edge::webhook::{Consumed, Dispatcher, Event, EventHandler, Flow, WebhookConfig};
-use feishu_edge::LocalBoxFuture;
+use feishu_edge::BoxFuture;
 use libfuzzer_sys::fuzz_target;
-use std::rc::Rc;
+use std::sync::Arc;
 
 struct Accept;
 impl EventHandler for Accept {
     fn handles(&self, _: &Event) -> bool {
         true
     }
-    fn call(&self, event: &Event) -> LocalBoxFuture<'static, HandlerResult> {
+    fn call(&self, event: &Event) -> BoxFuture<'static, HandlerResult> {
         assert!(feishu_edge::json::RawFields::parse(&event.payload).is_some());
         Box::pin(std::future::ready(Ok(None)))
     }
@@ -22,7 +22,7 @@ impl EventHandler for Accept {
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     thread_local! {
-        static D: Dispatcher = Dispatcher::new(WebhookConfig::new().encrypt_key("k"), Flow::Event, Rc::new(StdRuntime)).unwrap();
+        static D: Dispatcher = Dispatcher::new(WebhookConfig::new().encrypt_key("k"), Flow::Event, Arc::new(StdRuntime)).unwrap();
     }
     D.with(|d| {
         let outcome = futures_executor::block_on(d.consume(text, &Accept));
