@@ -19,11 +19,13 @@ export function bundleSizes() {
   const edge = workerBundle(`${ROOT}/worker-example`, `${ROOT}/target/bench-worker`);
   // A Worker that only verifies events and card callbacks, on feishu-edge/webhook.
   const webhookOnly = workerBundle(`${ROOT}/benches/webhook-worker`, `${ROOT}/target/bench-webhook-worker`);
+  // A Durable Object holding the long connection, on feishu-edge/ws (the main wasm and the long connection's).
+  const longConnection = workerBundle(`${ROOT}/benches/ws-worker`, `${ROOT}/target/bench-ws-worker`);
   const officialOut = `${ROOT}/target/bench-official`;
   mkdirSync(officialOut, { recursive: true });
   execFileSync(bin('esbuild'), [`${ROOT}/benches/official-bot/index.js`, '--bundle', '--minify', '--platform=node', '--format=esm', '--log-level=error', `--outfile=${officialOut}/index.js`]);
   const official = gz([`${officialOut}/index.js`]);
-  return { edgeWorker: edge, webhookOnlyWorker: webhookOnly, officialNodeBundle: official, ratio: edge.gzip / official.gzip };
+  return { edgeWorker: edge, webhookOnlyWorker: webhookOnly, longConnectionWorker: longConnection, officialNodeBundle: official, ratio: edge.gzip / official.gzip };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) console.log(bundleSizes());

@@ -15,8 +15,22 @@ import { workerdStart } from './workerd-start.mjs';
 import { typeCheck } from './types.mjs';
 
 const kb = (b) => `${(b / 1024).toFixed(1)} KB`;
-// `--table-only` rewrites the README table from benches/results.json without measuring again.
-const results = process.argv.includes('--table-only') ? JSON.parse(readFileSync(`${ROOT}/benches/results.json`, 'utf8')) : { date: new Date().toISOString(), node: process.version, size: size(), coldStart: coldStart(), overhead: await overhead(), tokens: await tokenConcurrency(), webhook: await webhookThroughput(), card: cardBuild(), bundle: bundleSizes(), memory: memory(), workerd: await workerdStart(), workerdWebhook: await workerdWebhook(), types: typeCheck() };
+// `--table-only` rewrites the README table from benches/results.json without measuring again;
+// `--only=size,bundle,coldStart` measures those parts again and keeps the others' figures.
+const measures = { size, coldStart, overhead, tokens: tokenConcurrency, webhook: webhookThroughput, card: cardBuild, bundle: bundleSizes, memory, workerd: workerdStart, workerdWebhook, types: typeCheck };
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+for (const k of only ?? []) if (!(k in measures)) throw new Error(`--only: unknown part ${k}; known: ${Object.keys(measures).join(', ')}`);
+const saved = () => JSON.parse(readFileSync(`${ROOT}/benches/results.json`, 'utf8'));
+let results;
+if (process.argv.includes('--table-only')) results = saved();
+else if (only) {
+  results = saved();
+  for (const k of only) results[k] = await measures[k]();
+  results.remeasured = { date: new Date().toISOString(), node: process.version, parts: only };
+} else {
+  results = { date: new Date().toISOString(), node: process.version };
+  for (const [k, measure] of Object.entries(measures)) results[k] = await measure();
+}
 if (!process.argv.includes('--table-only')) writeFileSync(`${ROOT}/benches/results.json`, JSON.stringify(results, null, 2) + '\n');
 const { size: s, coldStart: c, overhead: o, tokens: t, webhook: w, card: k, bundle: b, memory: m, workerd: wd, workerdWebhook: ww, types: ty } = results;
 const table = `| measure | feishu-edge | official SDK | ratio |
@@ -39,6 +53,7 @@ const readme = `${ROOT}/README.md`;
 const text = readFileSync(readme, 'utf8');
 const start = '<!-- bench:start -->', end = '<!-- bench:end -->';
 if (text.includes(start) && text.includes(end)) {
-  const note = `Measured ${results.date.slice(0, 10)} on Node ${results.node}, by \`node benches/run.mjs\` (raw numbers: \`benches/results.json\`).`;
+  const again = results.remeasured ? ` The rows of ${results.remeasured.parts.join(', ')} measured again ${results.remeasured.date.slice(0, 10)} on Node ${results.remeasured.node}, by \`node benches/run.mjs --only=${results.remeasured.parts.join(',')}\`.` : '';
+  const note = `Measured ${results.date.slice(0, 10)} on Node ${results.node}, by \`node benches/run.mjs\` (raw numbers: \`benches/results.json\`).${again}`;
   writeFileSync(readme, text.slice(0, text.indexOf(start) + start.length) + `\n${note}\n\n${table}\n` + text.slice(text.indexOf(end)));
 }

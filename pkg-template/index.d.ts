@@ -449,6 +449,10 @@ export declare class AESCipher {
  * platform, so no public URL is needed (self-built apps). The official client's shape: code
  * written for `@larksuiteoapi/node-sdk`'s `WSClient` moves by changing its import.
  *
+ * Its machine is a wasm of its own: Node's entry reads it on the first construction; in Deno,
+ * on Workers and with bundlers import `WSClient` from `feishu-edge/ws`, which carries it (from
+ * the main entry, the constructor throws a `config` FeishuError until that entry is imported).
+ *
  * @example
  * const ws = new WSClient({ appId, appSecret, onReconnecting: () => console.log('reconnecting') });
  * await ws.start({ eventDispatcher: new EventDispatcher({}).register({ 'im.message.receive_v1': (data) => {} }) });

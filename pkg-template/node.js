@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import { start } from './instantiate.js';
 import { nodeCryptoHost } from './crypto-node.js';
-import { setFallbackSocket } from './ws.js';
+import { setFallbackSocket, setWsLoader, startWs } from './ws.js';
 import { setNodeRequire } from './internal.js';
 
 const require = createRequire(import.meta.url);
@@ -14,6 +14,8 @@ start(new WebAssembly.Module(wasm), nodeCryptoHost(() => require('node:crypto'))
 setNodeRequire(require);
 // WSClient on Node 18/20 (no global WebSocket): the project's `ws` package, loaded on first use.
 setFallbackSocket(() => { try { return require('ws'); } catch { return null; } });
+// The long connection's wasm, read and instantiated by the first WSClient only.
+setWsLoader(() => startWs(new WebAssembly.Module(require('node:fs').readFileSync(new URL('./wasm-ws/feishu_edge_bg.wasm', import.meta.url)))));
 
 export * from './client.js';
 export * from './webhook.js';

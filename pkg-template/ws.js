@@ -2,8 +2,45 @@
 // endpoint reply means, pings, liveness, reconnect timing, frames, acks) are the Rust core's
 // (src/ws); this file owns the socket, the one timer and the handler race, and performs the
 // core's actions.
-import { WasmWsClient } from './wasm/feishu_edge_bg.js';
+//
+// The machine is a wasm of its own (wasm-ws/), instantiated by the first WSClient: a program
+// that never constructs one never instantiates it, and a bundle that never imports an entry
+// able to load it (`feishu-edge/ws`, or the Node entry) does not carry it. Payloads go to the
+// main wasm's dispatcher, with the connection's de-duplication (WasmWsDedupe) from there too.
+import { WasmWsDedupe } from './wasm/feishu_edge_bg.js';
+import * as wsGlue from './wasm-ws/feishu_edge_bg.js';
+import { imports as wsImports } from './wasm-ws/imports.js';
 import { FeishuError, ready, env, dispatcherCoreOf, readLimited } from './internal.js';
+
+/**
+ * Set by an entry that can load the long connection's wasm: instantiates it (with
+ * `startWs`), or has already. Node's reads the file on first use; `feishu-edge/ws`'s imports
+ * the module.
+ */
+let loadWs = null;
+let wsReady = false;
+/** @internal */
+export function setWsLoader(load) {
+  loadWs = load;
+}
+/** @internal Instantiates the long connection's wasm from its compiled module. */
+export function startWs(module) {
+  const instance = new WebAssembly.Instance(module, wsImports);
+  wsGlue.__wbg_set_wasm(instance.exports);
+  instance.exports.__wbindgen_start();
+}
+/** The long connection's wasm, instantiated on first use. */
+function wsCore() {
+  if (!wsReady) {
+    if (!loadWs) {
+      throw new FeishuError({ kind: 'config', message: "WSClient: this entry does not load the long connection's wasm (Workers, Deno and bundlers do not carry it unless asked): import { WSClient } from 'feishu-edge/ws'" });
+    }
+    loadWs();
+    wsGlue.registerErrorClass(FeishuError);
+    wsReady = true;
+  }
+  return wsGlue;
+}
 
 /** How often the handlers still running are checked against the core's `ackAfterMs`. */
 const SWEEP_MS = 100;
@@ -93,7 +130,7 @@ export function setFallbackSocket(load) {
  * `ws.getConnectionStatus()`, `await ws.close()`.
  */
 export class WSClient {
-  #core; #options; #dispatcher; #socket = null; #generation = -1; #timer; #armedAt; #deliver;
+  #core; #dedupe; #options; #dispatcher; #socket = null; #generation = -1; #timer; #armedAt; #deliver;
   /** start() calls waiting to settle; the endpoint request in flight (its AbortController). */
   #waiters = []; #endpoint = null; #fetch; #maxFrame;
 
@@ -120,7 +157,14 @@ export class WSClient {
     if (!WebSocket && typeof globalThis.WebSocket !== 'function' && typeof globalThis.WebSocketPair !== 'function') {
       throw new FeishuError({ kind: 'config', message: 'this runtime has no global WebSocket (Node before 22) and the `ws` package is not installed: `npm install ws`, or pass a WebSocket constructor as the `WebSocket` option' });
     }
-    this.#core = new WasmWsClient(JSON.stringify(config, (_, v) => (v === undefined ? null : v)), logger, level, dedupeStore, Math.random());
+    const { WasmWsClient } = wsCore();
+    this.#core = new WasmWsClient(JSON.stringify(config, (_, v) => (v === undefined ? null : v)), logger, level, Math.random());
+    try {
+      this.#dedupe = new WasmWsDedupe(dedupeStore, logger, level);
+    } catch (e) {
+      this.#core.free();
+      throw e;
+    }
     this.#fetch = fetch;
     this.#maxFrame = this.#core.maxFrameBytes;
     this.#options = { WebSocket, agent, onReady, onError, onReconnecting, onReconnected, clientAssertionProvider, appId: config.appId };
@@ -297,7 +341,7 @@ export class WSClient {
       // A status: 500 (pushed again) when the handler failed or another delivery holds the
       // event; a payload that is not an event is acked 200 (no push will ever make it one).
       // A string: a card callback's reply.
-      ? this.#dispatcher.deliverTrusted(core, id).then((r) => (typeof r === 'string' ? { code: 200, reply: r } : { code: r >= 500 ? 500 : 200 }))
+      ? this.#dispatcher.deliverTrusted(this.#dedupe, core.takePayload(id) ?? new Uint8Array(0)).then((r) => (typeof r === 'string' ? { code: 200, reply: r } : { code: r >= 500 ? 500 : 200 }))
       : new Promise((r) => r(this.#deliver(core.takePayload(id)))).then((r) => ({ code: r?.code ?? 200, reply: r?.reply }));
     const settled = work.then(() => {}, () => {});
     this.#busy.add(settled);

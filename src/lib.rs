@@ -45,12 +45,13 @@ pub mod token;
 #[cfg(feature = "client")]
 pub mod transport;
 pub mod webhook;
+#[cfg(feature = "ws")]
 pub mod ws;
 
 /// The wasm-bindgen skin (the npm package's exports), behind the default `js` feature: a Rust
 /// program on wasm32 (a workers-rs Worker) can take the core alone with
 /// `default-features = false`.
-#[cfg(all(target_arch = "wasm32", feature = "js"))]
+#[cfg(all(target_arch = "wasm32", feature = "js-base"))]
 pub mod js;
 
 #[cfg(feature = "client")]

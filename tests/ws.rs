@@ -1,6 +1,6 @@
 //! Native tests of the long connection's state machine, codec and acks (issue 16): what each
 //! endpoint reply, handshake refusal, frame and silence leads to.
-#![cfg(not(target_arch = "wasm32"))]
+#![cfg(all(not(target_arch = "wasm32"), feature = "ws"))]
 
 use feishu_edge::ws::frame::{self, Frame, METHOD_CONTROL, METHOD_DATA};
 use feishu_edge::ws::{Action, Connection, ConnectionOptions, State};

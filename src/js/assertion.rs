@@ -70,6 +70,7 @@ impl AssertionProvider for JsAssertionProvider {
 }
 
 /// How long the long connection waits for the provider (ms), as for the endpoint's reply.
+#[cfg(feature = "ws")]
 pub(crate) const WS_PROVIDER_TIMEOUT_MS: u64 = 10_000;
 
 /// The long connection's endpoint request in keyless mode, from the one built with the secret
@@ -79,6 +80,7 @@ pub(crate) const WS_PROVIDER_TIMEOUT_MS: u64 = 10_000;
 /// (a configuration fault: [`assertion::is_permanent`], no retry mends it), 7101 empty, 7102
 /// provider failure, an unusable `targetInfo`, or no answer within
 /// [`WS_PROVIDER_TIMEOUT_MS`].
+#[cfg(feature = "ws")]
 pub(crate) async fn ws_keyless(
     provider: JsValue,
     app_id: &str,

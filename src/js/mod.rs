@@ -2,29 +2,38 @@
 //! Workers-KV-shaped stores, console-like loggers, `Date.now`/`setTimeout`) and the exported
 //! classes the package's `client.js` wraps. Nothing here holds logic the core could own.
 
-#[cfg(feature = "client")]
+// `js-base` alone (the long connection's own wasm) takes the seams (errors, loggers, the
+// clock, the keyless provider) and `ws`; `js` adds the webhook side's exports, `client` the
+// client's.
+#[cfg(any(all(feature = "js", feature = "client"), feature = "ws"))]
 pub mod assertion;
+#[cfg(feature = "js")]
 pub mod card;
-#[cfg(feature = "client")]
+#[cfg(all(feature = "js", feature = "client"))]
 pub mod client;
+#[cfg(feature = "js")]
 pub mod crypto;
 pub mod error;
-#[cfg(feature = "client")]
+#[cfg(all(feature = "js", feature = "client"))]
 pub mod fetch;
-#[cfg(feature = "client")]
+#[cfg(all(feature = "js", feature = "client"))]
 pub mod helpers;
 pub mod logger;
-#[cfg(feature = "client")]
+#[cfg(all(feature = "js", feature = "client"))]
 pub mod official;
-#[cfg(feature = "client")]
+#[cfg(all(feature = "js", feature = "client"))]
 pub mod response;
 pub mod runtime;
+#[cfg(feature = "js")]
 pub mod store;
-#[cfg(feature = "client")]
+#[cfg(all(feature = "js", feature = "client"))]
 pub mod stream;
+#[cfg(feature = "js")]
 pub mod webhook;
-#[cfg(feature = "client")]
+#[cfg(feature = "ws")]
 pub mod ws;
+#[cfg(all(feature = "js", feature = "client"))]
+pub mod ws_dedupe;
 
 use wasm_bindgen::{JsCast, JsValue};
 

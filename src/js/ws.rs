@@ -1,5 +1,7 @@
 //! The exported `WasmWsClient` behind `WSClient`: the long connection's state machine
-//! ([`crate::ws::Connection`]) with the JS seams attached. JS owns the socket and the one timer
+//! ([`crate::ws::Connection`]) with the JS seams attached. It is the whole of the npm
+//! package's long-connection wasm (features `js-base,ws`); payloads go to the main wasm's
+//! dispatcher (`deliverTrusted`, with its `WasmWsDedupe`). JS owns the socket and the one timer
 //! and performs the actions this returns, the endpoint request included (so `close()` can
 //! abort it and its timeout holds whether or not a custom `fetch` honours the abort signal:
 //! the core gives the request, its deadline and the reply's size bound, and reads the reply);
@@ -10,12 +12,9 @@
 use super::error::to_js;
 use super::logger::JsLogger;
 use super::runtime::JsRuntime;
-use super::store::JsKvStore;
 use crate::error::Error;
 use crate::log::Logger;
 use crate::runtime::Runtime;
-use crate::token::{MemoryStore, TokenStore};
-use crate::webhook::Dedupe;
 use crate::ws::{Action, Connection};
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use std::cell::RefCell;
@@ -27,9 +26,8 @@ use wasm_bindgen::prelude::*;
 pub struct WasmWsClient {
     conn: Arc<RefCell<Connection>>,
     logger: Arc<JsLogger>,
-    dedupe: Arc<Dedupe>,
-    /// Joined payloads awaiting their handler, by delivery id: they stay in wasm memory (a
-    /// dispatcher takes them from here; JS copies one out only for a `deliver` callback).
+    /// Joined payloads awaiting their handler, by delivery id, until JS takes each (for the
+    /// dispatcher, or a `deliver` callback).
     payloads: Arc<Payloads>,
     /// The keyless provider's failure, by endpoint attempt, until JS reports it with
     /// `keylessFailed` (or drops it: a stale attempt's failure changes nothing).
@@ -50,16 +48,6 @@ impl WasmWsClient {
     /// The actions as JS objects; log lines are written here.
     fn to_js(&self, actions: Vec<Action>) -> Array {
         actions_to_js(&*self.logger, &self.payloads, actions)
-    }
-
-    /// Takes delivery `id`'s payload (once).
-    pub(crate) fn take(&self, id: u64) -> Option<Vec<u8>> {
-        self.payloads.borrow_mut().remove(&id)
-    }
-
-    /// The per-process (or `dedupeStore`) de-duplication for dispatchers without a store.
-    pub(crate) fn dedupe(&self) -> Arc<Dedupe> {
-        self.dedupe.clone()
     }
 }
 
@@ -113,32 +101,21 @@ fn actions_to_js(logger: &dyn Logger, payloads: &Payloads, actions: Vec<Action>)
 
 #[wasm_bindgen]
 impl WasmWsClient {
-    /// `options_json`: the JSON-able `WSClient` options; `dedupe_store` as given (or none: this
-    /// process's memory); `seed` spreads reconnect jitter.
+    /// `options_json`: the JSON-able `WSClient` options; `seed` spreads reconnect jitter.
     #[wasm_bindgen(constructor)]
     pub fn new(
         options_json: &str,
         logger: JsValue,
         log_level: Option<String>,
-        dedupe_store: JsValue,
         seed: f64,
     ) -> Result<WasmWsClient, JsValue> {
         let build = || -> Result<WasmWsClient, Error> {
             let mut options = crate::ws::options_from_json(options_json)?;
             options.seed = seed.to_bits() ^ now();
-            let runtime: Arc<dyn Runtime> = Arc::new(JsRuntime);
-            let store: Arc<dyn TokenStore> =
-                if dedupe_store.is_null() || dedupe_store.is_undefined() {
-                    Arc::new(MemoryStore::new(runtime.clone()))
-                } else {
-                    Arc::new(JsKvStore::with_delete(dedupe_store, "dedupeStore")?)
-                };
             let logger = Arc::new(JsLogger::from_options(logger, log_level.as_deref()));
-            let dedupe = Dedupe::new(store, runtime, 120, 8 * 3600, 2_000).logger(logger.clone());
             Ok(WasmWsClient {
                 conn: Arc::new(RefCell::new(Connection::new(options))),
                 logger,
-                dedupe: Arc::new(dedupe),
                 payloads: Default::default(),
                 keyless_error: Default::default(),
             })
@@ -198,7 +175,8 @@ impl WasmWsClient {
         if !(status.fract() == 0.0 && (0.0..=999.0).contains(&status)) {
             let error = Error::Network(format!(
                 "the long-connection endpoint request failed: the fetch returned a response whose status is not an HTTP status ({})",
-                status
+                // JS's number text: Rust's float formatting would cost this wasm 10 KB gzip
+                String::from(js_sys::Number::from(status).to_string_with_radix(10).unwrap_or_default())
             ));
             let actions = self.conn.borrow_mut().endpoint_failed(now(), error);
             return self.to_js(actions);
@@ -396,11 +374,12 @@ impl WasmWsClient {
         Some(Uint8Array::from(&bytes[..]))
     }
 
-    /// Delivery `id`'s payload, copied out (for a `deliver` callback; a dispatcher takes it
-    /// inside wasm).
+    /// Delivery `id`'s payload, taken out (once): for the dispatcher, or a `deliver`
+    /// callback.
     #[wasm_bindgen(js_name = takePayload)]
     pub fn take_payload(&self, id: f64) -> Option<Uint8Array> {
-        self.take(id as u64).map(|p| Uint8Array::from(&p[..]))
+        let payload = self.payloads.borrow_mut().remove(&(id as u64))?;
+        Some(Uint8Array::from(&payload[..]))
     }
 
     /// Closes for good.

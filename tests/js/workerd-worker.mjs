@@ -1,6 +1,9 @@
 // A Worker that runs one JS test per request against the built package's workerd entry.
 // GET /count → number of tests; GET /run?i=N → that test's result. env.TOKENS is a real KV namespace.
-import * as pkg from '../../pkg/workerd.js';
+import * as main from '../../pkg/workerd.js';
+// WSClient comes through `feishu-edge/ws` (the long connection's wasm, which the main entry leaves out).
+import * as ws from '../../pkg/ws-workerd.js';
+const pkg = { ...main, ...ws };
 import * as hook from '../../pkg/webhook/workerd.js';
 import { runTests } from './harness.mjs';
 import { selectTests, parseCatalog } from './suites.mjs';

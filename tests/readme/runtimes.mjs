@@ -41,7 +41,9 @@ function assert(ok, message) {
 
 /** The block with its package imports pointed at the installed package's entry for `entry`. */
 function rewrite(code, entry) {
-  return code.replace(/from '(?:npm:)?feishu-edge(\/webhook)?'/g, (_, sub) => `from '${pathToFileURL(join(pkg, sub ? `webhook/${entry}` : entry)).href}'`);
+  // `feishu-edge/ws`: ws-workerd.js on workerd, ws-bundler.js in Deno (package.json's exports).
+  const file = (sub) => (sub === '/webhook' ? `webhook/${entry}` : sub === '/ws' ? (entry === 'workerd.js' ? 'ws-workerd.js' : 'ws-bundler.js') : entry);
+  return code.replace(/from '(?:npm:)?feishu-edge(\/webhook|\/ws)?'/g, (_, sub) => `from '${pathToFileURL(join(pkg, file(sub))).href}'`);
 }
 
 /** A child process with its output collected; `exited` resolves to its exit code. */
