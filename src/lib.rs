@@ -37,6 +37,11 @@ pub mod transport;
 pub mod webhook;
 pub mod ws;
 
+/// The native drivers on tokio, behind the `ws-tokio` feature: [`WsClient`], the long
+/// connection (events and card callbacks over a socket the app opens; no public URL).
+#[cfg(all(feature = "ws-tokio", not(target_arch = "wasm32")))]
+pub mod native;
+
 /// The wasm-bindgen skin (the npm package's exports), behind the default `js` feature: a Rust
 /// program on wasm32 (a workers-rs Worker) can take the core alone with
 /// `default-features = false`.
@@ -48,6 +53,8 @@ pub use client::Client;
 pub use config::{AppType, Config, Region, RetryPolicy};
 pub use error::{ApiError, Error, Result};
 pub use log::{Level, Logger};
+#[cfg(all(feature = "ws-tokio", not(target_arch = "wasm32")))]
+pub use native::{Notice, WsClient, WsClientBuilder};
 #[cfg(feature = "client")]
 pub use request::{ApiRequest, ApiResponse, Auth, Download, Paginator};
 pub use runtime::Runtime;

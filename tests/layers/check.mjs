@@ -22,7 +22,7 @@ const FLOORS = [
   ['client'],
   ['api'],
   ['card'],
-  ['js'],
+  ['js', 'native'],
 ];
 const floorOf = new Map(FLOORS.flatMap((mods, i) => mods.map((m) => [m, i])));
 
