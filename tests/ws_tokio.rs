@@ -14,7 +14,9 @@
 //! 3. bounds: a frame that does not decode and a text message are dropped, the socket kept; a
 //!    message over `max_frame_bytes` is refused before it is buffered and the socket made again.
 //! 4. bad credentials: `start()` fails at once with the platform's code, after one endpoint
-//!    request, and nothing retries.
+//!    request, and nothing retries; so does a handshake refused for too many connections (its
+//!    code read from the refusal's headers). An endpoint request that hangs is a failed attempt
+//!    at its deadline, then the client connects.
 //!
 //! Throughout, no log line carries the app secret or the socket's ticket.
 #![cfg(not(target_arch = "wasm32"))]
@@ -517,6 +519,63 @@ async fn the_long_connection_against_the_emulator() {
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     assert_eq!(emu.endpoint_requests().await - before, 1);
     wrong.close().await;
+
+    // A handshake refused for too many connections (514, Handshake-Autherrcode 1000040350):
+    // refused for good, from the refusal's headers.
+    let before = emu.endpoint_requests().await;
+    emu.post(
+        "/__emu/ws/fault",
+        json!({ "kind": "refuse", "status": 514, "code": 1_000_040_350, "msg": "too many connections" }),
+    )
+    .await;
+    let crowded = WsClient::builder(emu.config())
+        .logger(lines.clone())
+        .build()
+        .unwrap();
+    let e = tokio::time::timeout(Duration::from_secs(5), crowded.start(dispatcher.clone()))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(
+        (e.code(), e.api().map(|a| a.http_status)),
+        (Some(1_000_040_350), Some(514)),
+        "{e}"
+    );
+    assert!(e.to_string().contains("too many connections"), "{e}");
+    assert_eq!(crowded.state(), State::Failed);
+    assert_eq!(emu.endpoint_requests().await - before, 1);
+    crowded.close().await;
+
+    // An endpoint request that hangs: over its deadline, a failed attempt, then connected.
+    let notices5 = Arc::new(Mutex::new(Vec::<String>::new()));
+    emu.post(
+        "/__emu/ws/fault",
+        json!({ "kind": "endpoint", "hang": true }),
+    )
+    .await;
+    let patient = {
+        let notices = notices5.clone();
+        WsClient::builder(emu.config())
+            .endpoint_timeout_ms(300)
+            .logger(lines.clone())
+            .on_notice(move |n: Notice<'_>| notices.lock().unwrap().push(format!("{n:?}")))
+            .build()
+            .unwrap()
+    };
+    let began = Instant::now();
+    tokio::time::timeout(Duration::from_secs(5), patient.start(dispatcher.clone()))
+        .await
+        .unwrap()
+        .unwrap();
+    let took = began.elapsed().as_millis();
+    assert!((800..3_000).contains(&took), "connected after {took} ms");
+    {
+        let n = notices5.lock().unwrap();
+        assert_eq!(n.len(), 2, "{n:?}");
+        assert!(n[0].starts_with("Error(Timeout { ms: 300 })"), "{n:?}");
+        assert_eq!(n[1], "Ready");
+    }
+    patient.close().await;
 
     // ---- Nothing secret in the logs.
     assert_eq!(notices.lock().unwrap()[0], "Ready");

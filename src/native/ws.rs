@@ -10,18 +10,18 @@
 //! `WSClient`.
 //!
 //! ```no_run
-//! use feishu_edge::webhook::{self, EventDispatcher, WebhookConfig};
+//! use feishu_edge::webhook::{Event, EventDispatcher, WebhookConfig};
 //! use feishu_edge::{Config, WsClient};
 //!
 //! #[tokio::main]
 //! async fn main() -> feishu_edge::Result<()> {
 //!     let dispatcher = EventDispatcher::for_long_connection(WebhookConfig::new())?
-//!         .on("im.message.receive_v1", |event: webhook::Event| async move {
+//!         .on("im.message.receive_v1", |event: Event| async move {
 //!             println!("{}", event.payload);
 //!             Ok::<(), feishu_edge::Error>(())
 //!         });
 //!     let ws = WsClient::new(Config::new("cli_a1b2c3d4e5f6a7b8", "app secret"))?;
-//!     ws.start(dispatcher).await?; // connected: events flow
+//!     ws.start(dispatcher).await?; // returns once connected
 //!     tokio::signal::ctrl_c().await.ok();
 //!     ws.close().await;
 //!     Ok(())
