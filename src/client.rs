@@ -42,7 +42,25 @@ pub struct Client {
     user_token: Option<Arc<str>>,
 }
 
-/// Assembles a [`Client`]; only the transport is required outside wasm.
+/// Assembles a [`Client`]. Natively with the `reqwest` feature nothing more is required (the
+/// built-in transport and tokio's timers); without it, a transport; on wasm32, a transport and a
+/// runtime.
+///
+/// ```no_run
+/// # async fn demo(url: &str) -> feishu_edge::Result<()> {
+/// // Cargo.toml: feishu-edge = { version = "…", features = ["reqwest"] }, on a tokio runtime
+/// use feishu_edge::{ApiRequest, Client, Config};
+/// let client = Client::builder(Config::new("cli_a", "secret").base_url(url)?).build()?;
+/// let reply = client
+///     .request(
+///         ApiRequest::post("im/v1/messages")
+///             .query("receive_id_type", "chat_id")
+///             .json(&serde_json::json!({ "receive_id": "oc_1", "msg_type": "text", "content": "{\"text\":\"hi\"}" }))?,
+///     )
+///     .await?;
+/// let message: serde_json::Value = reply.data()?;
+/// # Ok(()) }
+/// ```
 pub struct ClientBuilder {
     config: Config,
     transport: Option<Arc<dyn Transport>>,
@@ -52,12 +70,14 @@ pub struct ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// Sets the transport (wasm default: global `fetch`).
+    /// Sets the transport (default natively with the `reqwest` feature:
+    /// `transport::reqwest::ReqwestTransport`; none otherwise).
     pub fn transport(mut self, t: Arc<dyn Transport>) -> Self {
         self.transport = Some(t);
         self
     }
-    /// Sets the clock and timers (defaults: `Date.now`/`setTimeout` in wasm, the OS natively).
+    /// Sets the clock and timers (default natively: the OS's, tokio's timers with the `reqwest`
+    /// feature; none on wasm32).
     pub fn runtime(mut self, r: Arc<dyn Runtime>) -> Self {
         self.runtime = Some(r);
         self
@@ -81,7 +101,7 @@ impl ClientBuilder {
         };
         let transport = match self.transport {
             Some(t) => t,
-            None => default_transport()?,
+            None => default_transport(&self.config)?,
         };
         // A store of the caller's gets a deadline: one that hangs cannot hang a call.
         let store: Arc<dyn TokenStore> = match self.store {
@@ -102,20 +122,36 @@ impl ClientBuilder {
     }
 }
 
-// Natively, the OS clock; on wasm32 the caller passes the clock and the transport (the npm
-// package's skin passes `js::runtime::JsRuntime` and `js::fetch::FetchTransport`), so the core
-// never reaches up into the skin.
-#[cfg(not(target_arch = "wasm32"))]
+// Natively, the OS clock (tokio's timers with the `reqwest` feature) and, with the `reqwest`
+// feature, the built-in transport; on wasm32 the caller passes the clock and the transport (the
+// npm package's skin passes `js::runtime::JsRuntime` and `js::fetch::FetchTransport`), so the
+// core never reaches up into the skin. One function each, its body chosen by target and feature.
+#[allow(clippy::needless_return)]
 fn default_runtime() -> Result<Arc<dyn Runtime>> {
-    Ok(Arc::new(crate::runtime::StdRuntime))
-}
-#[cfg(target_arch = "wasm32")]
-fn default_runtime() -> Result<Arc<dyn Runtime>> {
+    #[cfg(all(not(target_arch = "wasm32"), feature = "reqwest"))]
+    return Ok(Arc::new(crate::transport::reqwest::TokioRuntime));
+    #[cfg(all(not(target_arch = "wasm32"), not(feature = "reqwest")))]
+    return Ok(Arc::new(crate::runtime::StdRuntime));
+    #[cfg(target_arch = "wasm32")]
     Err(Error::Config(
         "no runtime: on wasm32, pass one to ClientBuilder::runtime (with the `js` feature: feishu_edge::js::runtime::JsRuntime)".into(),
     ))
 }
-fn default_transport() -> Result<Arc<dyn Transport>> {
+#[allow(clippy::needless_return)]
+#[cfg_attr(
+    any(target_arch = "wasm32", not(feature = "reqwest")),
+    allow(unused_variables)
+)]
+fn default_transport(config: &Config) -> Result<Arc<dyn Transport>> {
+    #[cfg(all(not(target_arch = "wasm32"), feature = "reqwest"))]
+    return Ok(Arc::new(
+        crate::transport::reqwest::ReqwestTransport::new()?.max_reply_bytes(config.max_reply_bytes),
+    ));
+    #[cfg(all(not(target_arch = "wasm32"), not(feature = "reqwest")))]
+    return Err(Error::Config(
+        "no transport: pass one to ClientBuilder::transport, or turn on the crate's `reqwest` feature for the built-in one (reqwest on tokio)".into(),
+    ));
+    #[cfg(target_arch = "wasm32")]
     Err(Error::Config(
         "no transport: pass one to ClientBuilder::transport (with the `js` feature on wasm32: feishu_edge::js::fetch::FetchTransport)".into(),
     ))
@@ -852,6 +888,22 @@ mod tests {
         send(client.download(ApiRequest::get("im/v1/files/f")));
         let pages = client.paginate(ApiRequest::get("im/v1/chats"), Default::default());
         send(pages.collect_all::<serde_json::Value>());
+    }
+
+    /// Natively a client needs a transport, or the `reqwest` feature, which brings one (and
+    /// tokio's clock): the error without either says so.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn natively_the_reqwest_feature_is_the_default_transport() {
+        let built = Client::builder(Config::new("cli_a", "secret")).build();
+        #[cfg(feature = "reqwest")]
+        assert!(built.is_ok());
+        #[cfg(not(feature = "reqwest"))]
+        assert!(
+            matches!(&built, Err(Error::Config(m)) if m.contains("`reqwest` feature")),
+            "{:?}",
+            built.err()
+        );
     }
 
     /// The whole pipeline as a state machine, stepped by hand: no transport, no waits.

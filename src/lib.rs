@@ -28,6 +28,10 @@ pub mod error;
 pub mod json;
 pub mod log;
 pub mod options;
+/// The README's Rust examples as doctests (compiled only by `cargo test --doc` with the
+/// features they use).
+#[cfg(all(doctest, feature = "reqwest", feature = "http"))]
+pub mod readme;
 #[cfg(feature = "client")]
 pub mod request;
 pub mod runtime;

@@ -86,7 +86,8 @@ impl<T> Lock<T> {
 /// Wall clock, sleeping and randomness for backoff jitter.
 ///
 /// wasm builds use `Date.now()`, `setTimeout` (gloo-timers) and `Math.random()`; native builds
-/// use [`StdRuntime`]; tests plug in a virtual clock.
+/// use [`StdRuntime`] (`transport::reqwest::TokioRuntime` with the `reqwest` feature); tests
+/// plug in a virtual clock.
 pub trait Runtime: MaybeSend + MaybeSync {
     /// Milliseconds since the Unix epoch.
     fn now_ms(&self) -> u64;

@@ -46,10 +46,9 @@ impl ApiResponse {
     }
 }
 
-/// The header a transport adds to a reply whose body it stopped reading at the limit
-/// ([`crate::Config::max_reply_bytes`]): its value is the size declared or read so far. Not a
-/// header a server can send: transports copy only the headers the core reads.
-pub const OVERSIZED_REPLY: &str = "feishu-edge-oversized-reply";
+// What a transport marks and decides, defined beside the transports (`crate::transport`, a
+// floor below) and still named here, where replies are read.
+pub use crate::transport::{is_file_reply, OVERSIZED_REPLY};
 
 /// The error of a reply the transport refused to read past `limit` bytes
 /// ([`OVERSIZED_REPLY`]): `invalid_response` for a 2xx, `http` otherwise, naming the limit and
@@ -223,18 +222,6 @@ pub fn verdict(resp: &HttpResponse, reject_api_errors: bool) -> Result<()> {
             }
         }
     }
-}
-
-/// Whether a reply is a file (2xx and not JSON), not an envelope: the one rule, used by
-/// [`check_binary`] and by transports deciding whether to stream a body.
-///
-/// ```
-/// use feishu_edge::request::envelope::is_file_reply;
-/// assert!(is_file_reply(200, Some("image/png")) && is_file_reply(200, None));
-/// assert!(!is_file_reply(200, Some("application/json; charset=utf-8")) && !is_file_reply(404, Some("image/png")));
-/// ```
-pub fn is_file_reply(status: u16, content_type: Option<&str>) -> bool {
-    (200..300).contains(&status) && !content_type.is_some_and(|c| c.contains("json"))
 }
 
 /// Checks a binary reply: bytes on a 2xx non-JSON reply, otherwise the envelope's error.

@@ -1,5 +1,9 @@
 //! The HTTP seam. The core builds [`HttpRequest`]s and reads [`HttpResponse`]s; a [`Transport`]
-//! moves them. wasm builds use the global `fetch` (see `js::fetch`), tests use their own.
+//! moves them. wasm builds use the global `fetch` (see `js::fetch`); native builds with the
+//! `reqwest` feature use `reqwest::ReqwestTransport`; tests use their own.
+
+#[cfg(all(feature = "reqwest", not(target_arch = "wasm32")))]
+pub mod reqwest;
 
 use crate::runtime::BoxFuture;
 use std::sync::Arc;
@@ -155,6 +159,26 @@ impl HttpResponse {
     }
 }
 
+/// The header a transport adds to a reply whose body it stopped reading at the limit
+/// ([`crate::Config::max_reply_bytes`]): its value is the size declared or read so far. Not a
+/// header a server can send: transports drop it from what they copy. (Also named
+/// `request::envelope::OVERSIZED_REPLY`, where the core makes it the call's error.)
+pub const OVERSIZED_REPLY: &str = "feishu-edge-oversized-reply";
+
+/// Whether a reply is a file (2xx and not JSON), not an envelope: the one rule, used by
+/// `request::envelope::check_binary` and by transports deciding whether to stream a body or
+/// hold it to the reply size limit. (Also named `request::envelope::is_file_reply`.)
+///
+/// ```
+/// use feishu_edge::request::envelope::is_file_reply;
+/// assert!(is_file_reply(200, Some("image/png")) && is_file_reply(200, None));
+/// assert!(!is_file_reply(200, Some("application/json; charset=utf-8")) && !is_file_reply(404, Some("image/png")));
+/// assert!(feishu_edge::transport::is_file_reply(200, None));
+/// ```
+pub fn is_file_reply(status: u16, content_type: Option<&str>) -> bool {
+    (200..300).contains(&status) && !content_type.is_some_and(|c| c.contains("json"))
+}
+
 /// Failures below HTTP.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransportError {
@@ -164,7 +188,8 @@ pub enum TransportError {
     Network(String),
 }
 
-/// Sends one HTTP request. Not `Send`: wasm is single-threaded and JS values are not `Send`.
+/// Sends one HTTP request. `Send + Sync` natively (a client is shared across threads); nothing
+/// more on wasm32, which is single-threaded and whose JS values are not `Send`.
 ///
 /// The contract the pipeline relies on:
 /// - **Every reply is `Ok(HttpResponse)`, whatever its status.** A 400 or a 500 carries the
