@@ -68,7 +68,7 @@ pub trait Crypto: crate::runtime::MaybeSend + crate::runtime::MaybeSync {
 /// assert!(feishu_edge::crypto::whole_blocks(&[0; 15]).is_err());
 /// ```
 pub fn whole_blocks(data: &[u8]) -> Result<(), CryptoError> {
-    match !data.is_empty() && data.len() % 16 == 0 {
+    match !data.is_empty() && data.len().is_multiple_of(16) {
         true => Ok(()),
         false => Err(CryptoError("AES-CBC input is not whole blocks".into())),
     }

@@ -36,7 +36,7 @@ pub mod options;
 pub(crate) mod options;
 /// The README's Rust examples as doctests (compiled only by `cargo test --doc` with the
 /// features they use).
-#[cfg(all(doctest, feature = "reqwest", feature = "http"))]
+#[cfg(all(doctest, feature = "reqwest", feature = "http", feature = "ws-tokio"))]
 pub mod readme;
 #[cfg(feature = "client")]
 pub mod request;
@@ -47,6 +47,11 @@ pub mod transport;
 pub mod webhook;
 #[cfg(feature = "ws")]
 pub mod ws;
+
+/// The native drivers on tokio, behind the `ws-tokio` feature: [`WsClient`], the long
+/// connection (events and card callbacks over a socket the app opens; no public URL).
+#[cfg(all(feature = "ws-tokio", not(target_arch = "wasm32")))]
+pub mod native;
 
 /// The wasm-bindgen skin (the npm package's exports), behind the default `js` feature: a Rust
 /// program on wasm32 (a workers-rs Worker) can take the core alone with
@@ -59,6 +64,8 @@ pub use client::Client;
 pub use config::{AppType, Config, Region, RetryPolicy};
 pub use error::{ApiError, Error, Result};
 pub use log::{Level, Logger};
+#[cfg(all(feature = "ws-tokio", not(target_arch = "wasm32")))]
+pub use native::{Notice, WsClient, WsClientBuilder};
 #[cfg(feature = "client")]
 pub use request::{ApiRequest, ApiResponse, Auth, Download, Paginator};
 pub use runtime::Runtime;

@@ -177,9 +177,38 @@ impl EventDispatcher {
         Self::with_flow(config, Flow::Card)
     }
 
+    /// The dispatcher of the long connection alone ([`crate::WsClient`], the `ws-tokio`
+    /// feature): no encrypt key or verification token is needed, since the socket is the
+    /// authentication (events arrive decrypted). Over HTTP it would answer every request 500
+    /// `no_keys`; a dispatcher made with [`EventDispatcher::new`] serves both.
+    ///
+    /// ```
+    /// use feishu_edge::webhook::{self, EventDispatcher, WebhookConfig};
+    /// let d = EventDispatcher::for_long_connection(WebhookConfig::new())
+    ///     .unwrap()
+    ///     .on("im.message.receive_v1", |_event: webhook::Event| async { Ok::<(), feishu_edge::Error>(()) });
+    /// # let _ = d;
+    /// ```
+    #[cfg(feature = "ws-tokio")]
+    pub fn for_long_connection(config: WebhookConfig) -> crate::Result<EventDispatcher> {
+        Self::unchecked(config, Flow::Event)
+    }
+
+    /// The long connection's delivery (the `ws-tokio` feature's `WsClient`): one event that
+    /// arrived over the authenticated socket, through [`Dispatcher::deliver`] with these
+    /// handlers and this dispatcher's de-duplication store.
+    #[cfg(feature = "ws-tokio")]
+    pub(crate) async fn deliver_trusted(&self, payload: &[u8]) -> Reply {
+        self.core.deliver(payload, &self.handlers, None).await
+    }
+
     fn with_flow(config: WebhookConfig, flow: Flow) -> crate::Result<EventDispatcher> {
         // HTTP only: an endpoint that could authenticate nothing is refused here, not per request.
         config.validate()?;
+        Self::unchecked(config, flow)
+    }
+
+    fn unchecked(config: WebhookConfig, flow: Flow) -> crate::Result<EventDispatcher> {
         let runtime = Arc::new(StdRuntime);
         let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::new(runtime.clone()));
         let core = Dispatcher::new(config, flow, runtime)?

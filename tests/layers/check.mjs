@@ -22,7 +22,7 @@ const FLOORS = [
   ['client'],
   ['api'],
   ['card'],
-  ['js', 'readme'],
+  ['js', 'native', 'readme'],
 ];
 const floorOf = new Map(FLOORS.flatMap((mods, i) => mods.map((m) => [m, i])));
 
