@@ -29,6 +29,7 @@ export async function countCrossings(pkgDir = `${ROOT}/pkg`, { emulator } = {}) 
   const glue = await import(`${pkgDir}/wasm/feishu_edge_bg.js`);
   const { imports } = await import(`${pkgDir}/wasm/imports.js`);
   const { nodeCryptoHost } = await import(`${pkgDir}/crypto-node.js`);
+  const { FeishuError } = await import(`${pkgDir}/internal.js`);
 
   const counts = { in: 0, out: 0, names: [] };
   const countingImports = {};
@@ -48,7 +49,7 @@ export async function countCrossings(pkgDir = `${ROOT}/pkg`, { emulator } = {}) 
   }
   glue.__wbg_set_wasm(countingExports);
   instance.exports.__wbindgen_start();
-  glue.installCrypto(nodeCryptoHost(() => require('node:crypto')));
+  glue.install(FeishuError, nodeCryptoHost(() => require('node:crypto')));
 
   /** The crossings of `work()` (its last run of `runs`, after warm-up runs). */
   async function measure(work, runs = 5) {

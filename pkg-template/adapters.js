@@ -10,11 +10,15 @@
 // checks as `handle()` whether or not it is set (the official adapters answer anyone).
 import { dispatcherCoreOf } from './internal.js';
 
-/** The wasm core behind the dispatcher: its body limit, read deadline and refusals. */
+/**
+ * The wasm core behind the dispatcher: its body limit and read deadline (its settings, read
+ * once per adapter) and its refusals.
+ */
 function coreFor(dispatcher, adapter) {
   const core = dispatcherCoreOf(dispatcher);
   if (!core) throw new TypeError(`${adapter} needs an EventDispatcher or CardActionHandler from feishu-edge`);
-  return core;
+  const { maxBodyBytes, bodyTimeoutMs } = core.settings;
+  return { maxBodyBytes, bodyTimeoutMs, refusal: (reason) => core.refusal(reason) };
 }
 
 /**

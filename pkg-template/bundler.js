@@ -1,11 +1,12 @@
 // Deno and bundlers (webpack asyncWebAssembly, Vite with a wasm plugin): the wasm is imported
 // as an ES module (WebAssembly/ES module integration), instantiated by wasm-bindgen's entry.
 import './wasm/feishu_edge.js';
-import { installCrypto } from './wasm/feishu_edge_bg.js';
+import { install } from './wasm/feishu_edge_bg.js';
+import { FeishuError } from './internal.js';
 import { hostCrypto } from './crypto-web.js';
 
 // Deno has node:crypto built in (synchronous); bundled for browsers, WebCrypto.
-installCrypto(hostCrypto());
+install(FeishuError, hostCrypto());
 
 export * from './client.js';
 export * from './webhook.js';

@@ -3,7 +3,7 @@
 // those objects; JSON.stringify(card) serializes them as they are, and String(card),
 // card.validate() and sending a card validate the JSON text in the core (one wasm call).
 import { validateCardJson, escapeMarkdown as escape, parseActionJson } from './wasm/feishu_edge_bg.js';
-import { FeishuError, ready } from './internal.js';
+import { FeishuError } from './internal.js';
 import * as shapes from './generated/card-shapes.js';
 
 const { FLUENT, DEFAULTS, cardHeader, cardObject, alertTemplate, atElement } = shapes;
@@ -56,7 +56,6 @@ export class Card {
   /** The card JSON, validated in the core. */
   toString() {
     const json = JSON.stringify(this.toJSON());
-    ready(FeishuError);
     validateCardJson(utf8.encode(json));
     return json;
   }
@@ -86,7 +85,6 @@ export class Card {
 
 /** Validates a Card or a card object; throws FeishuError (kind 'invalid_card'). */
 export function validateCard(card) {
-  ready(FeishuError);
   validateCardJson(utf8.encode(typeof card === 'string' ? card : JSON.stringify(card)));
 }
 

@@ -1,7 +1,7 @@
 // The public JS API: thin classes over the wasm core. Options cross into wasm as one JSON
 // string; functions (fetch, logger) and KV-shaped stores cross as themselves.
 import { WasmClient } from './wasm/feishu_edge_bg.js';
-import { FeishuError, ready, setCore, env, nodeBuiltin } from './internal.js';
+import { FeishuError, setCore, env, nodeBuiltin } from './internal.js';
 import { installCatalog, installOAuth } from './catalog.js';
 
 export { FeishuError };
@@ -92,7 +92,6 @@ export class FeishuClient {
   #lenient;
 
   constructor(options = {}) {
-    ready(FeishuError);
     if (options[CORE]) {
       this.#core = options[CORE];
       this.#fetch = options.fetch;
@@ -111,8 +110,8 @@ export class FeishuClient {
     const core = this.#core;
     setCore(this, core);
     this.#tokens = Object.freeze({
-      tenantAccessToken: (tenantKey) => settled(() => core.tenantAccessToken(tenantKey)),
-      appAccessToken: () => settled(() => core.appAccessToken()),
+      tenantAccessToken: (tenantKey) => settled(() => core.accessToken(false, tenantKey)),
+      appAccessToken: () => settled(() => core.accessToken(true, undefined)),
       storeAppTicket: (ticket) => settled(() => core.storeAppTicket(String(ticket))),
     });
   }
@@ -137,7 +136,8 @@ export class FeishuClient {
     const { itemsKey, pageSize, maxItems, keepData: _ignored, ...request } = options;
     const walker = this.#core.paginator(JSON.stringify(request), JSON.stringify({ itemsKey, pageSize, maxItems, keepData }));
     try {
-      for (let items = await walker.next(); items !== undefined; items = await walker.next()) yield keepData ? walker.pageData() : items;
+      // Each page: its items, or with keepData its whole data.
+      for (let page = await walker.next(); page !== undefined; page = await walker.next()) yield page;
     } finally {
       walker.free();
     }
@@ -175,7 +175,7 @@ export class FeishuClient {
 
   /** A binary download; resolves to the bytes. */
   download(options) {
-    return settled(() => this.#core.download(JSON.stringify(options))).then(asFile);
+    return settled(() => this.#core.download(JSON.stringify(options), false)).then(asFile);
   }
 
   /**
@@ -212,7 +212,7 @@ export class FeishuClient {
    * the reply is an error); failures are FeishuErrors.
    */
   async downloadStream(options) {
-    const body = await this.#core.downloadStream(JSON.stringify(options));
+    const body = await this.#core.download(JSON.stringify(options), true);
     return body instanceof Uint8Array ? new Response(body).body : body;
   }
 
@@ -220,14 +220,14 @@ export class FeishuClient {
   asUser(userAccessToken) {
     // A Client stays a Client; the error contract is the core's (asUser keeps it).
     const Class = this instanceof Client ? Client : FeishuClient;
-    return new Class({ [CORE]: this.#core.asUser(String(userAccessToken)), fetch: this.#fetch, lenient: this.#lenient });
+    return new Class({ [CORE]: this.#core.view(String(userAccessToken)), fetch: this.#fetch, lenient: this.#lenient });
   }
 
   /** @internal This client with FeishuClient's error contract, the same tokens (the package's helpers call through it). */
   get [STRICT]() {
     if (!this.#lenient) return this;
     let strict = stricts.get(this);
-    if (!strict) stricts.set(this, (strict = new FeishuClient({ [CORE]: this.#core.strict(), fetch: this.#fetch })));
+    if (!strict) stricts.set(this, (strict = new FeishuClient({ [CORE]: this.#core.view(undefined), fetch: this.#fetch })));
     return strict;
   }
 }

@@ -2,20 +2,17 @@
 // the core. Not a public module: webhook.js exports the `…Async` helpers over it, and
 // sync-helpers.js the synchronous ones (Node and Deno entries only).
 import { computeSignature as sign, encryptEventRaw } from './wasm/feishu_edge_bg.js';
-import { ready, randomFill } from './internal.js';
+import { randomFill } from './internal.js';
 
 export function signatureOf({ timestamp, nonce, key, body, algorithm }, wait) {
-  ready();
   return sign(String(timestamp), String(nonce), key, body, algorithm, undefined, wait);
 }
 
 export function verified({ timestamp, nonce, key, body, signature, algorithm }, wait) {
-  ready();
   return sign(String(timestamp), String(nonce), key, body, algorithm, String(signature ?? ''), wait);
 }
 
 export function sealed(payload, encryptKey, iv = randomFill(new Uint8Array(16)), wait) {
-  ready();
   const plain = typeof payload === 'string' || payload instanceof Uint8Array ? payload : JSON.stringify(payload);
   return encryptEventRaw(plain, encryptKey, iv, wait);
 }

@@ -1,7 +1,7 @@
 // Task-level helpers: the common jobs in one call. Most are rows of the core's table, run by one
 // generic caller (rowHelper); the few special ones compose catalog methods around the core's
 // decisions (id and message type inference, bot signing, upload planning, OAuth).
-import { messageBodyJson, receiveIdType, botSign, uploadPlan, uploadInParts, postBotWebhook, defaultCardJson } from './wasm/feishu_edge_bg.js';
+import { messageBodyJson, uploadPlan, postBotWebhook, defaultCardJson } from './wasm/feishu_edge_bg.js';
 import { coreOf } from './internal.js';
 import { blobOf } from './catalog.js';
 import { HELPER_ROWS } from './generated/helpers-data.js';
@@ -77,11 +77,12 @@ const SPECIAL = {
       const bytes = await asBytes(file);
       const size = sizeOf(bytes);
       const meta = { file_name: fileName, parent_type: 'explorer', parent_node: folderToken, size };
-      if (!uploadInParts(size, chunkedAbove)) {
+      // The core's plan: undefined for one request; in parts, the lengths once the block size is known.
+      if (!uploadPlan(size, chunkedAbove, undefined)) {
         return dataOf(await client.drive.v1.file.uploadAll({ data: { ...meta, file: { data: bytes, filename: fileName } } })).file_token;
       }
       const { upload_id: uploadId, block_size: blockSize } = dataOf(await client.drive.v1.file.uploadPrepare({ data: meta }));
-      const parts = uploadPlan(size, blockSize);
+      const parts = uploadPlan(size, chunkedAbove, blockSize);
       let offset = 0;
       for (let seq = 0; seq < parts.length; seq++) {
         const chunk = slice(bytes, offset, offset + parts[seq]);
@@ -111,16 +112,11 @@ export function oauthFor(client) {
     },
     /** The redirect's `code` → `{ access_token, refresh_token?, expiresAt, ... }`; with `store: true` kept per user. */
     async exchangeCode(code, { redirectUri, store = false } = {}) {
-      const token = await core.oauthExchange(code, redirectUri, undefined);
-      if (store) {
-        const info = await client.authen.v1.userInfo.get({}, { userAccessToken: token.access_token });
-        token.openId = info.data.open_id;
-        await core.oauthSave(token.openId, JSON.stringify(token));
-      }
-      return token;
+      // With `store`, the core reads the user's open id with the new token and keeps the tokens under it.
+      return core.oauthExchange(code, redirectUri, undefined, Boolean(store));
     },
     refresh(refreshToken) {
-      return core.oauthExchange(undefined, undefined, refreshToken);
+      return core.oauthExchange(undefined, undefined, refreshToken, false);
     },
     async userInfo(userAccessToken) {
       return (await client.authen.v1.userInfo.get({}, { userAccessToken })).data;
@@ -143,9 +139,6 @@ export async function sendWebhook(url, content, { secret, fetch: fetchFn, timest
   const parsed = JSON.parse(body);
   if (msg_type === 'interactive') payload.card = parsed;
   else payload.content = msg_type === 'post' ? { post: parsed } : parsed;
-  if (secret) {
-    payload.timestamp = String(timestamp);
-    payload.sign = await botSign(timestamp, secret);
-  }
-  return postBotWebhook(String(url), JSON.stringify(payload), Number(timeoutMs), fetchFn);
+  // With a secret, the core signs it (adding `timestamp` and `sign`).
+  return postBotWebhook(String(url), JSON.stringify(payload), Number(timeoutMs), fetchFn, secret ? String(secret) : undefined, Number(timestamp));
 }

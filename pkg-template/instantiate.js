@@ -2,8 +2,12 @@
 // Every runtime entry (node.js, workerd.js, browser.js) goes through here.
 import * as glue from './wasm/feishu_edge_bg.js';
 import { imports } from './wasm/imports.js';
+import { FeishuError } from './internal.js';
 
-/** Synchronous start from an already compiled module (Node, workerd), with the host's crypto. */
+/**
+ * Synchronous start from an already compiled module (Node, workerd), with the host's crypto
+ * (installed with the FeishuError class the core throws).
+ */
 export function start(module, crypto) {
   finish(new WebAssembly.Instance(module, imports), crypto);
 }
@@ -20,5 +24,5 @@ export async function startStreaming(response, crypto) {
 function finish(instance, crypto) {
   glue.__wbg_set_wasm(instance.exports);
   instance.exports.__wbindgen_start();
-  glue.installCrypto(crypto);
+  glue.install(FeishuError, crypto);
 }

@@ -1,7 +1,5 @@
 // Package-internal helpers shared by the public modules, and FeishuError (exported by the
 // entries through client.js and webhook.js).
-import { registerErrorClass } from './wasm/feishu_edge_bg.js';
-
 const cores = new WeakMap();
 
 /** Every failure the SDK reports. `kind` says which: see index.d.ts. */
@@ -66,14 +64,6 @@ export function randomFill(bytes) {
 /** The wasm core behind a FeishuClient. */
 export const coreOf = (client) => cores.get(client);
 export const setCore = (client, core) => cores.set(client, core);
-
-/** Registers the FeishuError class with the wasm side once (lazily: wasm must be ready). */
-export function ready() {
-  if (!ready.done) {
-    registerErrorClass(FeishuError);
-    ready.done = true;
-  }
-}
 
 /**
  * A reply's body as bytes, reading at most `max` of them (a larger body is an error, its

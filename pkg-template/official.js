@@ -3,12 +3,8 @@
 // generateChallenge, registerApp, Aily over the client's Aily API, and defaultHttpInstance,
 // refused with what to use instead. The decisions (registerApp's URLs, forms and judgments, the
 // keyless exchange) are the core's; these are thin.
-import {
-  decryptEvent as decrypt,
-  registrationEndpoint, registrationBeginForm, registrationPollForm, registrationCheck,
-  registrationBegun, registrationJudge, registrationAddons, registrationLimits,
-} from './wasm/feishu_edge_bg.js';
-import { FeishuError, ready, readLimited } from './internal.js';
+import { decryptEvent as decrypt, WasmRegistration } from './wasm/feishu_edge_bg.js';
+import { FeishuError, readLimited } from './internal.js';
 import { LoggerLevel } from './client.js';
 
 /** The official cache keys: the app ticket and the tenant token (namespaced by app id). */
@@ -107,7 +103,6 @@ export function generateChallenge(data, options) {
   if ('encrypt' in data && !options?.encryptKey) {
     throw new FeishuError({ kind: 'config', message: 'auto-challenge need encryptKey, please check for missing in dispatcher' });
   }
-  ready();
   const target = 'encrypt' in data ? JSON.parse(decrypt(data.encrypt, options.encryptKey, false)) : data;
   return { isChallenge: target.type === 'url_verification', challenge: { challenge: target.challenge } };
 }
@@ -257,13 +252,12 @@ async function gzipBase64Url(text) {
 const abortError = () => ({ code: 'abort', description: 'Registration was aborted' });
 
 /**
- * One form POST of the device flow; its JSON reply whatever the status (RFC 8628 errors are
- * 400s). Bounded by the core's limits: abandoned (the fetch aborted) after `timeoutMs`, a
- * reply over `maxBytes` refused; the caller's `signal` aborts it too (rejecting with the
- * official `{ code: 'abort' }`).
+ * One form POST of the device flow (`send`: `{ url, form, timeoutMs, maxBytes }`, the core's);
+ * its JSON reply whatever the status (RFC 8628 errors are 400s). Abandoned (the fetch aborted)
+ * after `timeoutMs`, a reply over `maxBytes` refused; the caller's `signal` aborts it too
+ * (rejecting with the official `{ code: 'abort' }`).
  */
-async function postForm(url, body, fetchImpl, signal) {
-  const { timeoutMs, maxBytes } = registrationLimits();
+async function postForm({ url, form, timeoutMs, maxBytes }, fetchImpl, signal) {
   if (signal?.aborted) throw abortError();
   const controller = new AbortController();
   let timer;
@@ -280,7 +274,7 @@ async function postForm(url, body, fetchImpl, signal) {
     signal?.addEventListener('abort', onAbort, { once: true });
   });
   const work = (async () => {
-    const res = await fetchImpl(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body, signal: controller.signal });
+    const res = await fetchImpl(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form, signal: controller.signal });
     return new TextDecoder().decode(await readLimited(res, maxBytes));
   })();
   work.catch(() => {});
@@ -300,73 +294,65 @@ async function postForm(url, body, fetchImpl, signal) {
  * and resolves to `{ client_id, client_secret, user_info }`, or rejects with `{ code,
  * description }` (`access_denied`, `expired_token`, `abort`, or the platform's error).
  * `domain` / `larkDomain` take a host (or an origin with its scheme, e.g. a loopback
- * emulator); `fetch` (ours) replaces the global fetch.
+ * emulator); `fetch` (ours) replaces the global fetch. The core's WasmRegistration decides
+ * each step; this only performs them.
  */
 export function registerApp(options) {
   return (async () => {
-    ready();
     const { domain, larkDomain, source, signal, onQRCodeReady, onStatusChange, appPreset, addons, createOnly, appId } = options ?? {};
     const fetchImpl = options?.fetch ?? globalThis.fetch;
-    const urlOptions = { source, appPreset, createOnly, appId };
-    registrationCheck(JSON.stringify(urlOptions));
-    if (addons !== undefined) urlOptions.encodedAddons = await gzipBase64Url(registrationAddons(JSON.stringify(addons)));
-    const begun = registrationBegun(await postForm(registrationEndpoint(domain, false), registrationBeginForm(), fetchImpl, signal), JSON.stringify(urlOptions));
-    onQRCodeReady({ url: begun.url, expireIn: begun.expireIn });
-    return poll(begun, { url: registrationEndpoint(domain, false), larkUrl: registrationEndpoint(larkDomain, true), signal, onStatusChange, fetchImpl });
+    const flow = new WasmRegistration(JSON.stringify({ source, appPreset, createOnly, appId }), addons === undefined ? undefined : JSON.stringify(addons), domain, larkDomain);
+    try {
+      return await run(flow, { signal, onQRCodeReady, onStatusChange, fetchImpl });
+    } finally {
+      flow.free();
+    }
   })();
 }
 
-function poll(begun, ctx) {
-  return new Promise((resolve, reject) => {
-    let { url } = ctx;
-    let interval = begun.intervalMs;
-    let switched = false;
-    let settled = false;
-    let pollTimer = null;
-    const cleanup = () => {
-      clearTimeout(pollTimer);
-      clearTimeout(expireTimer);
-      ctx.signal?.removeEventListener('abort', onAbort);
-    };
-    const finish = (fn, value) => {
-      if (settled) return;
-      settled = true;
-      cleanup();
-      fn(value);
-    };
-    const onAbort = () => finish(reject, { code: 'abort', description: 'Registration was aborted' });
-    const expireTimer = setTimeout(() => finish(reject, { code: 'expired_token', description: 'Polling timed out' }), begun.expireMs);
-    if (ctx.signal?.aborted) return onAbort();
-    ctx.signal?.addEventListener('abort', onAbort, { once: true });
-    const next = () => { if (!settled) pollTimer = setTimeout(once, interval); };
-    const once = async () => {
-      if (settled) return;
-      try {
-        const reply = await postForm(url, registrationPollForm(begun.deviceCode), ctx.fetchImpl, ctx.signal);
-        if (settled) return;
-        const step = registrationJudge(reply, switched, interval);
-        switch (step.kind) {
-          case 'switch':
-            url = ctx.larkUrl;
-            switched = true;
-            ctx.onStatusChange?.({ status: 'domain_switched' });
-            return once();
-          case 'success':
-            return finish(resolve, { client_id: step.clientId, client_secret: step.clientSecret, user_info: step.userInfo === undefined ? undefined : JSON.parse(step.userInfo) });
-          case 'fail':
-            return finish(reject, { code: step.code, description: step.description });
-          case 'slow_down':
-            interval = step.intervalMs;
-            ctx.onStatusChange?.({ status: 'slow_down', interval: interval / 1000 });
-            break;
-          default:
-            if (step.report) ctx.onStatusChange?.({ status: 'polling' });
-        }
-        next();
-      } catch (e) {
-        finish(reject, e);
+/**
+ * Performs the flow's actions until it is done. Once the URL is shown, the flow ends on its
+ * expiry or on `signal`, whichever comes first, whatever is in flight.
+ */
+async function run(flow, { signal, onQRCodeReady, onStatusChange, fetchImpl }) {
+  let end;
+  const ended = new Promise((_, reject) => { end = reject; });
+  ended.catch(() => {});
+  /** `p`, unless the flow ends first. */
+  const unlessEnded = (p) => {
+    p.catch(() => {});
+    return Promise.race([p, ended]);
+  };
+  let expireTimer;
+  let pollTimer;
+  const onAbort = () => end(abortError());
+  try {
+    let reply;
+    for (;;) {
+      const action = flow.step(reply);
+      reply = undefined;
+      if (action.send) {
+        reply = await unlessEnded(postForm(action.send, fetchImpl, signal));
+      } else if (action.gzip !== undefined) {
+        reply = await gzipBase64Url(action.gzip);
+      } else if (action.ready) {
+        onQRCodeReady({ url: action.ready.url, expireIn: action.ready.expireIn });
+        expireTimer = setTimeout(() => end({ code: 'expired_token', description: 'Polling timed out' }), action.ready.expireMs);
+        if (signal?.aborted) throw abortError();
+        signal?.addEventListener('abort', onAbort, { once: true });
+      } else if (action.report) {
+        onStatusChange?.(action.report);
+      } else if (action.wait !== undefined) {
+        await unlessEnded(new Promise((resolve) => { pollTimer = setTimeout(resolve, action.wait); }));
+      } else if (action.done) {
+        return action.done;
+      } else {
+        throw action.fail;
       }
-    };
-    once();
-  });
+    }
+  } finally {
+    clearTimeout(expireTimer);
+    clearTimeout(pollTimer);
+    signal?.removeEventListener('abort', onAbort);
+  }
 }

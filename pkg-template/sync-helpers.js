@@ -2,7 +2,6 @@
 // host crypto is node:crypto, always synchronous, so they return values and never throw for
 // want of it. Every entry has the `…Async` names (webhook.js), which work in every runtime.
 import { decryptEvent as decrypt } from './wasm/feishu_edge_bg.js';
-import { ready } from './internal.js';
 import { signatureOf, verified, sealed, signing } from './helpers-core.js';
 
 /** hex SHA-256(timestamp + nonce + key + body); `algorithm: 'sha1'` for legacy card callbacks. */
@@ -17,7 +16,6 @@ export function verifySignature(input) {
 
 /** Decrypts an `encrypt` value; throws FeishuError (kind 'webhook', with `reason`). */
 export function decryptEvent(encrypt, encryptKey) {
-  ready();
   return decrypt(encrypt, encryptKey, false);
 }
 
@@ -50,7 +48,6 @@ export class AESCipher {
     return decryptEvent(encrypted, this.#key);
   }
   decryptAsync(encrypted) {
-    ready();
     return Promise.resolve().then(() => decrypt(encrypted, this.#key, true));
   }
 }

@@ -1,7 +1,7 @@
 // Webhooks: EventDispatcher (event URL) and CardActionHandler (card request URL), both
 // Request → Response, plus the low-level signature and encryption helpers.
 import { WasmDispatcher, decryptEvent as decrypt } from './wasm/feishu_edge_bg.js';
-import { FeishuError, coreOf, ready, setDispatcherCore } from './internal.js';
+import { FeishuError, coreOf, setDispatcherCore } from './internal.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 const utf8 = new TextEncoder();
@@ -87,16 +87,14 @@ function reply(status, body) {
 
 class WebhookEndpoint {
   #core;
-  /** Whether the core's synchronous path can take requests here (asked once). */
-  #synchronous;
+  /** The core's settings (read once): `maxBodyBytes`, `bodyTimeoutMs`, `exactlyOnce`, `synchronous` (its synchronous path can take requests here). */
+  #settings;
   #client;
 
-  #maxBody;
   #encryptKey;
   #verificationToken;
 
   constructor(options, card) {
-    ready(FeishuError);
     // `loggerLevel` and `cache` are the official SDK's: the level maps like the client's; the
     // official dispatchers keep pushed app_tickets in `cache`, which here is the client's
     // token store (pass `client`), so the cache itself is accepted and not used.
@@ -107,8 +105,6 @@ class WebhookEndpoint {
     // warns about, not "never given".
     this.#core = new WasmDispatcher(JSON.stringify(rest, (_, v) => (v === undefined ? null : v)), card, dedupeStore, logger, level, onError);
     setDispatcherCore(this, this.#core);
-    // The core's limit, read once: bodies are measured against it before they cross into wasm.
-    this.#maxBody = this.#core.maxBodyBytes;
     this.#encryptKey = typeof rest.encryptKey === 'string' ? rest.encryptKey : '';
     this.#verificationToken = typeof rest.verificationToken === 'string' ? rest.verificationToken : '';
     this.#client = client;
@@ -119,14 +115,15 @@ class WebhookEndpoint {
       if (!core) throw new TypeError('options.client must be a FeishuClient');
       this.#core.setClient(core);
     }
+    // The core's settings, read once: bodies are measured against its limit before they cross into wasm.
+    this.#settings = this.#core.settings;
   }
 
   _register(type, handler) {
     if (typeof handler !== 'function') throw new TypeError(`the handler for ${type} must be a function`);
     const client = this.#client;
     const wrapped = client ? (data, ctx) => handler(data, { ...ctx, client }) : handler;
-    if (type === null) this.#core.registerAll(wrapped);
-    else this.#core.register(type, wrapped);
+    this.#core.register(type, wrapped);
   }
 
   _unregister(type) {
@@ -135,7 +132,7 @@ class WebhookEndpoint {
 
   /** True when de-duplication is exact: the dedupeStore has an atomic putIfAbsent. */
   get exactlyOnce() {
-    return this.#core.exactlyOnce;
+    return this.#settings.exactlyOnce;
   }
 
   /** The encrypt key this endpoint was built with ('' when none), as the official dispatchers expose it. */
@@ -150,7 +147,7 @@ class WebhookEndpoint {
 
   /** The size of the wasm memory in bytes (for tests of what crosses into it). */
   get [Symbol.for('feishu-edge.wasmMemoryBytes')]() {
-    return this.#core.memoryBytes;
+    return this.#core.settings.memoryBytes;
   }
 
   /**
@@ -179,14 +176,13 @@ class WebhookEndpoint {
     // No body crosses into wasm before it is measured against the core's limit: a string by
     // its length (UTF-8 takes at least one byte per UTF-16 unit, at most three), bytes by theirs.
     const text = typeof rawBody === 'string';
-    const limit = this.#maxBody;
+    const { maxBodyBytes: limit, synchronous } = this.#settings;
     if (text ? rawBody.length > limit : rawBody?.byteLength > limit) return Promise.resolve(core.refusal('body_too_large'));
     const view = !text && ArrayBuffer.isView(rawBody) && !(rawBody instanceof Uint8Array) ? new Uint8Array(rawBody.buffer, rawBody.byteOffset, rawBody.byteLength) : rawBody;
     const get = headerReader(headers);
     const ts = get('x-lark-request-timestamp'), nonce = get('x-lark-request-nonce'), sig = get('x-lark-signature'), type = get('content-type');
     // A string crosses as its UTF-8 bytes, encoded natively (wasm-bindgen's string copy is a JS loop).
-    this.#synchronous ??= core.synchronous;
-    if (this.#synchronous && !options.waitUntil && !options.queue && (text || view instanceof Uint8Array)) {
+    if (synchronous && !options.waitUntil && !options.queue && (text || view instanceof Uint8Array)) {
       // Synchronous host crypto, no store: verified, decrypted and handled in one call. The body
       // and the four headers cross as one view (numbers say where each ends), no promise until
       // a handler returns one.
@@ -211,9 +207,8 @@ class WebhookEndpoint {
    * with `queue` (anything with `send(body)`), they are queued for `consume`.
    */
   async handle(request, options = {}) {
-    const core = this.#core;
     if (request.method !== 'POST') return this.#refuse('method_not_allowed');
-    const body = await readBody(request, core.maxBodyBytes, core.bodyTimeoutMs);
+    const body = await readBody(request, this.#settings.maxBodyBytes, this.#settings.bodyTimeoutMs);
     if (typeof body === 'string') return this.#refuse(body);
     const result = await this.invoke(body, request.headers, options);
     return reply(result.status, result.body);
@@ -286,7 +281,6 @@ export async function verifySignatureAsync(input) {
 }
 /** Decrypts an `encrypt` value; rejects with FeishuError (kind 'webhook', with `reason`). */
 export async function decryptEventAsync(encrypt, encryptKey) {
-  ready();
   return decrypt(encrypt, encryptKey, true);
 }
 /** Encrypts a payload (object, string or bytes) the way the platform does (random IV unless given). */

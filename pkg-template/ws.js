@@ -10,7 +10,7 @@
 import { WasmWsDedupe } from './wasm/feishu_edge_bg.js';
 import * as wsGlue from './wasm-ws/feishu_edge_bg.js';
 import { imports as wsImports } from './wasm-ws/imports.js';
-import { FeishuError, ready, env, dispatcherCoreOf, readLimited } from './internal.js';
+import { FeishuError, env, dispatcherCoreOf, readLimited } from './internal.js';
 
 /**
  * Set by an entry that can load the long connection's wasm: instantiates it (with
@@ -36,7 +36,7 @@ function wsCore() {
       throw new FeishuError({ kind: 'config', message: "WSClient: this entry does not load the long connection's wasm (Workers, Deno and bundlers do not carry it unless asked): import { WSClient } from 'feishu-edge/ws'" });
     }
     loadWs();
-    wsGlue.registerErrorClass(FeishuError);
+    wsGlue.install(FeishuError);
     wsReady = true;
   }
   return wsGlue;
@@ -135,7 +135,6 @@ export class WSClient {
   #waiters = []; #endpoint = null; #fetch; #maxFrame;
 
   constructor(options = {}) {
-    ready(FeishuError);
     if (typeof window !== 'undefined' && typeof document !== 'undefined' && !globalThis.Deno) {
       throw new FeishuError({ kind: 'config', message: 'WSClient does not run in a browser: it needs the app secret, which must never ship to a browser. Run it on a server (Node, Deno) and receive events there.' });
     }

@@ -1,9 +1,10 @@
 // feishu-edge/webhook for Deno and bundlers: events and card callbacks only.
 import './wasm/feishu_edge.js';
-import { installCrypto } from './wasm/feishu_edge_bg.js';
+import { install } from './wasm/feishu_edge_bg.js';
+import { FeishuError } from './internal.js';
 import { hostCrypto } from './crypto-web.js';
 
-installCrypto(hostCrypto());
+install(FeishuError, hostCrypto());
 
 export * from './webhook.js';
 export * from './card.js';

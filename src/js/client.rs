@@ -78,9 +78,9 @@ pub struct WasmCall {
 impl WasmCall {
     /// The next step after `input`: `fetchOnce`'s reply array (with its status, body and kept
     /// header bytes and their lengths passed beside it, so none is read back across the
-    /// boundary), a token
-    /// string (after a token promise) or `undefined` (after a wait). Returns a `Send`, a wait
-    /// in ms, a token promise, a `Failure`, or the result.
+    /// boundary), a token string (after a token promise), `undefined` (after a wait), or, with
+    /// `status` -1, what `fetch` threw (a timeout or a network failure). Returns a `Send`, a
+    /// wait in ms, a token promise, a `Failure`, or the result.
     pub fn act(
         &mut self,
         input: JsValue,
@@ -90,6 +90,10 @@ impl WasmCall {
         kept: JsValue,
         kept_len: f64,
     ) -> JsValue {
+        if status < 0.0 {
+            let failure = super::fetch::failure(&input, self.call.url(), self.call.timeout_ms());
+            return self.settle(Some(Err(failure)));
+        }
         let outcome = if Array::is_array(&input) {
             let resp = super::fetch::read_sized(status, &body, body_len, &kept, kept_len);
             self.reply = input;
@@ -109,12 +113,6 @@ impl WasmCall {
             Reading::Envelope => self.client.config().max_reply_bytes,
             Reading::Bytes => 0,
         }
-    }
-
-    /// The next step after `fetch` threw `error` (a timeout or a network failure).
-    pub fn failed(&mut self, error: JsValue) -> JsValue {
-        let failure = super::fetch::failure(&error, self.call.url(), self.call.timeout_ms());
-        self.settle(Some(Err(failure)))
     }
 }
 
@@ -316,10 +314,16 @@ impl WasmClient {
         self.drive(req, Reading::Envelope)
     }
 
-    /// `client.downloadStream(options)`: resolves to the reply's `ReadableStream` (or, when the
-    /// body was read whole, a `Uint8Array`). The same pipeline and errors as `download`.
-    #[wasm_bindgen(js_name = downloadStream)]
-    pub fn download_stream(&self, options_json: String) -> Promise {
+    /// `client.download(options)` (`stream` false): resolves to a `Uint8Array`;
+    /// `client.downloadStream(options)` (`stream` true): resolves to the reply's
+    /// `ReadableStream` (or, when the body was read whole, a `Uint8Array`), through the same
+    /// pipeline with the same errors.
+    pub fn download(&self, options_json: String, stream: bool) -> Promise {
+        if !stream {
+            let req = catalog_call(options_json)
+                .and_then(|json| RequestOptions::parse(&json)?.into_request());
+            return self.drive(req, Reading::Bytes);
+        }
         let client = self.client.clone();
         promise(async move {
             let options_json = catalog_call(options_json)?;
@@ -329,13 +333,6 @@ impl WasmClient {
                 (d, None) => Uint8Array::from(&d.bytes[..]).into(),
             })
         })
-    }
-
-    /// `client.download(options)`: resolves to a `Uint8Array`.
-    pub fn download(&self, options_json: String) -> Promise {
-        let req = catalog_call(options_json)
-            .and_then(|json| RequestOptions::parse(&json)?.into_request());
-        self.drive(req, Reading::Bytes)
     }
 
     /// Starts a call driven from JS (`drive`): a request that cannot be built or sent rejects.
@@ -387,27 +384,18 @@ impl WasmClient {
             .map_err(|e| to_js(&e))
     }
 
-    /// A valid tenant access token.
-    #[wasm_bindgen(js_name = tenantAccessToken)]
-    pub fn tenant_access_token(&self, tenant_key: Option<String>) -> Promise {
+    /// A valid access token: the app's (`app` true), else the tenant's (of `tenant_key` for a
+    /// marketplace app).
+    #[wasm_bindgen(js_name = accessToken)]
+    pub fn access_token(&self, app: bool, tenant_key: Option<String>) -> Promise {
         let client = self.client.clone();
         promise(async move {
-            client
-                .tenant_access_token(tenant_key.as_deref())
-                .await
-                .map(|t| JsValue::from_str(&t))
-        })
-    }
-
-    /// A valid app access token.
-    #[wasm_bindgen(js_name = appAccessToken)]
-    pub fn app_access_token(&self) -> Promise {
-        let client = self.client.clone();
-        promise(async move {
-            client
-                .app_access_token()
-                .await
-                .map(|t| JsValue::from_str(&t))
+            let token = if app {
+                client.app_access_token().await
+            } else {
+                client.tenant_access_token(tenant_key.as_deref()).await
+            };
+            token.map(|t| JsValue::from_str(&t))
         })
     }
 
@@ -423,23 +411,22 @@ impl WasmClient {
         })
     }
 
-    /// A client whose calls default to this user token.
-    #[wasm_bindgen(js_name = asUser)]
-    pub fn as_user(&self, user_access_token: &str) -> WasmClient {
-        WasmClient {
-            client: self.client.as_user(user_access_token),
-            fetch: self.fetch.clone(),
-            reject: self.reject,
-        }
-    }
-
-    /// This client (the same tokens) with `FeishuClient`'s contract: a 2xx reply whose code
-    /// is not 0 rejects. The package's own helpers (`client.im.send`, …) call through it.
-    pub fn strict(&self) -> WasmClient {
-        WasmClient {
-            client: self.client.clone(),
-            fetch: self.fetch.clone(),
-            reject: true,
+    /// A view of this client (the same tokens and transport): with `user_access_token`, one
+    /// whose calls default to that user token (the error contract kept); without, this client
+    /// with `FeishuClient`'s contract, a 2xx reply whose code is not 0 rejecting (the
+    /// package's own helpers, `client.im.send`, …, call through it).
+    pub fn view(&self, user_access_token: Option<String>) -> WasmClient {
+        match user_access_token {
+            Some(token) => WasmClient {
+                client: self.client.as_user(token.as_str()),
+                fetch: self.fetch.clone(),
+                reject: self.reject,
+            },
+            None => WasmClient {
+                client: self.client.clone(),
+                fetch: self.fetch.clone(),
+                reject: true,
+            },
         }
     }
 
@@ -455,7 +442,8 @@ impl WasmClient {
     }
 }
 
-/// One paginated walk; `next()` resolves to an array of items, or `undefined` at the end.
+/// One paginated walk; `next()` resolves to each page (an array of its items, or with
+/// `keepData` its whole `data` without paging fields), then to `undefined` at the end.
 #[wasm_bindgen]
 pub struct WasmPaginator {
     state: Arc<RefCell<Option<Paginator>>>,
@@ -463,15 +451,7 @@ pub struct WasmPaginator {
 
 #[wasm_bindgen]
 impl WasmPaginator {
-    /// The last page's whole `data` without paging fields (when `keepData` was asked for).
-    #[wasm_bindgen(js_name = pageData)]
-    pub fn page_data(&self) -> JsValue {
-        let data = self.state.borrow_mut().as_mut().and_then(|p| p.page_data());
-        data.and_then(|d| js_sys::JSON::parse(&d).ok())
-            .unwrap_or(JsValue::UNDEFINED)
-    }
-
-    /// The next page's items.
+    /// The next page: its items, or with `keepData` its whole `data` without paging fields.
     pub fn next(&self) -> Promise {
         let state = self.state.clone();
         promise(async move {
@@ -480,9 +460,13 @@ impl WasmPaginator {
                 Error::InvalidRequest("the previous page is still loading".into())
             })?;
             let result = p.next_page().await;
+            let data = p.page_data();
             *state.borrow_mut() = Some(p);
             match result? {
                 None => Ok(JsValue::UNDEFINED),
+                Some(_) if data.is_some() => Ok(data
+                    .and_then(|d| js_sys::JSON::parse(&d).ok())
+                    .unwrap_or(JsValue::UNDEFINED)),
                 Some(items) => {
                     let mut json =
                         String::with_capacity(items.iter().map(|i| i.len() + 1).sum::<usize>() + 2);

@@ -61,10 +61,9 @@ extern "C" {
     ) -> Result<JsValue, JsValue>;
 }
 
-/// Called by the runtime entry with its provider, before anything else runs: it becomes the
-/// core's default ([`crate::crypto::install`]).
-#[wasm_bindgen(js_name = installCrypto)]
-pub fn install_crypto(host: HostCrypto) {
+/// The runtime entry's provider becomes the core's default ([`crate::crypto::install`]);
+/// called by [`super::error::install`].
+pub(crate) fn install_crypto(host: HostCrypto) {
     let has = |name: &str| js_sys::Reflect::has(&host, &JsValue::from_str(name)).unwrap_or(false);
     let (ecb, into) = (
         has("aesEcbDecrypt"),

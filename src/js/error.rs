@@ -1,5 +1,5 @@
-//! Turning [`Error`] into the package's `FeishuError` (a JS `Error` subclass registered by
-//! `client.js`), with `kind`, `code`, `msg`, `logId`, `httpStatus` and `retryable`.
+//! Turning [`Error`] into the package's `FeishuError` (a JS `Error` subclass the runtime
+//! entry installs), with `kind`, `code`, `msg`, `logId`, `httpStatus` and `retryable`.
 
 use crate::error::Error;
 use js_sys::{Function, Object, Reflect};
@@ -10,10 +10,19 @@ thread_local! {
     static ERROR_CLASS: RefCell<Option<Function>> = const { RefCell::new(None) };
 }
 
-/// Called once by the package's JS wrapper with its `FeishuError` class.
-#[wasm_bindgen(js_name = registerErrorClass)]
-pub fn register_error_class(class: Function) {
-    ERROR_CLASS.with(|c| *c.borrow_mut() = Some(class));
+/// Called once by the runtime entry, right after instantiating, before anything else runs:
+/// `errorClass`, the package's `FeishuError` class, is what the core throws; `crypto`, the
+/// host's provider, becomes the core's default ([`crate::crypto::install`]) — the long
+/// connection's own wasm (no feature `js`) takes none.
+#[wasm_bindgen]
+pub fn install(error_class: Function, crypto: JsValue) {
+    ERROR_CLASS.with(|c| *c.borrow_mut() = Some(error_class));
+    #[cfg(feature = "js")]
+    if !crypto.is_undefined() && !crypto.is_null() {
+        super::crypto::install_crypto(wasm_bindgen::JsCast::unchecked_into(crypto));
+    }
+    #[cfg(not(feature = "js"))]
+    let _ = crypto;
 }
 
 fn set(target: &Object, key: &str, value: JsValue) {

@@ -203,7 +203,8 @@ export async function drive(call, next, fetchFn) {
       try {
         reply = await fetchOnce(fetchFn, url, method, headersJson, hasBody === '1' ? next.body : undefined, +timeoutMs, false, +maxReply);
       } catch (e) {
-        next = call.failed(e);
+        // The status -1 marks the input as what fetch threw (a timeout or a network failure).
+        next = call.act(e, -1, undefined, 0, undefined, 0);
         continue;
       }
       const [status, body, kept] = reply;

@@ -38,34 +38,46 @@ pub fn default_card_json(title: &str, content: &str) -> String {
     crate::card::default_card(title, content)
 }
 
-/// The `receive_id_type` an id implies.
-#[wasm_bindgen(js_name = receiveIdType)]
-pub fn receive_id_type(id: &str) -> String {
-    helpers::receive_id_type(id).to_string()
-}
-
-/// The custom-bot signature for a timestamp (seconds) and secret: a promise of it.
-#[wasm_bindgen(js_name = botSign)]
-pub fn bot_sign(timestamp: f64, secret: String) -> Result<JsValue, JsValue> {
-    let crypto = super::crypto::provider()?;
-    super::crypto::now_or_promise("botSign", true, async move {
-        let sign = helpers::bot_sign(&*crypto, timestamp.max(0.0) as u64, &secret)
-            .await
-            .map_err(|e| to_js(&e))?;
-        Ok(JsValue::from_str(&sign))
-    })
-}
-
-/// Posts a custom-bot payload (JSON text) with a timeout through `fetch` (or the global one):
-/// resolves to the reply object, rejects with a `FeishuError`.
+/// Posts a custom-bot payload (JSON text of an object) with a timeout through `fetch` (or the
+/// global one): resolves to the reply object, rejects with a `FeishuError`. With a `secret`,
+/// the payload is signed first: `timestamp` (seconds, as a string) and `sign` are added to it.
 #[wasm_bindgen(js_name = postBotWebhook)]
 pub fn post_bot_webhook(
     url: String,
     payload_json: String,
     timeout_ms: f64,
     fetch: Option<js_sys::Function>,
+    secret: Option<String>,
+    timestamp: f64,
 ) -> js_sys::Promise {
     super::to_promise(Box::pin(async move {
+        let mut payload_json = payload_json;
+        if let Some(secret) = secret.filter(|s| !s.is_empty()) {
+            let crypto = super::crypto::provider()?;
+            let seconds = if timestamp.is_finite() {
+                timestamp.max(0.0) as u64
+            } else {
+                0
+            };
+            let sign = helpers::bot_sign(&*crypto, seconds, &secret)
+                .await
+                .map_err(|e| to_js(&e))?;
+            let Some(head) = payload_json.trim_end().strip_suffix('}') else {
+                return Err(to_js(&crate::Error::InvalidRequest(
+                    "the bot webhook payload is not a JSON object".into(),
+                )));
+            };
+            let sep = if head.trim_end().ends_with('{') {
+                ""
+            } else {
+                ","
+            };
+            payload_json = format!(
+                r#"{head}{sep}"timestamp":{},"sign":{}}}"#,
+                quote(&seconds.to_string()),
+                quote(&sign)
+            );
+        }
         let transport = match fetch {
             Some(f) => super::fetch::FetchTransport::with_function(f),
             None => super::fetch::FetchTransport::global().map_err(|e| to_js(&e))?,
@@ -83,20 +95,22 @@ pub fn post_bot_webhook(
     }))
 }
 
-/// Whether a file of `size` bytes is uploaded in parts: above `above` bytes when given, else
-/// above [`helpers::CHUNKED_UPLOAD_THRESHOLD`] (the one owner of the 20 MB rule).
-#[wasm_bindgen(js_name = uploadInParts)]
-pub fn upload_in_parts(size: f64, above: Option<f64>) -> bool {
-    size > above.unwrap_or(helpers::CHUNKED_UPLOAD_THRESHOLD as f64)
-}
-
-/// Part lengths for a chunked upload, in order.
+/// How a file of `size` bytes is uploaded: `undefined` when whole (at most `above` bytes when
+/// given, else at most [`helpers::CHUNKED_UPLOAD_THRESHOLD`], the one owner of the 20 MB
+/// rule); else in parts, whose lengths, in order, are returned once the upload's `block_size`
+/// is known (before, with none, an empty array: prepare the upload first).
 #[wasm_bindgen(js_name = uploadPlan)]
-pub fn upload_plan(size: f64, block_size: f64) -> Vec<f64> {
-    helpers::upload_plan(size.max(0.0) as u64, block_size.max(0.0) as u64)
-        .into_iter()
-        .map(|(_, len)| len as f64)
-        .collect()
+pub fn upload_plan(size: f64, above: Option<f64>, block_size: Option<f64>) -> Option<Vec<f64>> {
+    if size <= above.unwrap_or(helpers::CHUNKED_UPLOAD_THRESHOLD as f64) {
+        return None;
+    }
+    Some(match block_size {
+        None => Vec::new(),
+        Some(block) => helpers::upload_plan(size.max(0.0) as u64, block.max(0.0) as u64)
+            .into_iter()
+            .map(|(_, len)| len as f64)
+            .collect(),
+    })
 }
 
 #[wasm_bindgen]
@@ -117,19 +131,37 @@ impl WasmClient {
     }
 }
 
+/// The open id of a user access token's user (`authen/v1/user_info`).
+async fn open_id_of(client: &crate::Client, user_access_token: &str) -> crate::Result<String> {
+    let endpoint = crate::api::generated::AUTHEN_V1_USER_INFO_GET;
+    let reply = client
+        .as_user(user_access_token)
+        .request(crate::ApiRequest::new(endpoint.method, endpoint.path))
+        .await?;
+    crate::json::RawFields::parse(std::str::from_utf8(&reply.body).unwrap_or(""))
+        .and_then(|f| f.get("data").map(str::to_string))
+        .and_then(|d| crate::json::RawFields::parse(&d)?.str("open_id"))
+        .ok_or_else(|| {
+            crate::Error::invalid_response("user_info: the reply has no open_id", None, 200)
+        })
+}
+
 fn user_token_js(t: &crate::api::oauth::UserToken) -> JsValue {
     js_sys::JSON::parse(&t.to_json()).unwrap_or(JsValue::NULL)
 }
 
 #[wasm_bindgen]
 impl WasmClient {
-    /// OAuth: code (with its redirect URI) or refresh token → the user's tokens.
+    /// OAuth: code (with its redirect URI) or refresh token → the user's tokens. With `store`,
+    /// the user's open id is read with the new token (`authen/v1/user_info`), set on the
+    /// result as `openId`, and the tokens are kept in the token store under it.
     #[wasm_bindgen(js_name = oauthExchange)]
     pub fn oauth_exchange(
         &self,
         code: Option<String>,
         redirect_uri: Option<String>,
         refresh_token: Option<String>,
+        store: bool,
     ) -> js_sys::Promise {
         let client = self.core();
         super::to_promise(Box::pin(async move {
@@ -146,27 +178,18 @@ impl WasmClient {
                     )))
                 }
             };
-            exchange(&client, grant)
-                .await
-                .map(|t| user_token_js(&t))
-                .map_err(|e| to_js(&e))
-        }))
-    }
-
-    /// Stores a user's tokens (the object `oauthExchange` resolved to) under their open id.
-    #[wasm_bindgen(js_name = oauthSave)]
-    pub fn oauth_save(&self, open_id: String, token_json: String) -> js_sys::Promise {
-        let client = self.core();
-        super::to_promise(Box::pin(async move {
-            let token = crate::api::oauth::UserToken::from_json(&token_json).ok_or_else(|| {
-                to_js(&crate::Error::InvalidRequest(
-                    "not a user token: expected {access_token, expiresAt, refresh_token?, refreshExpiresAt?, scope?}".into(),
-                ))
-            })?;
-            crate::api::oauth::save(&client, &open_id, &token)
-                .await
-                .map(|_| JsValue::UNDEFINED)
-                .map_err(|e| to_js(&e))
+            let token = exchange(&client, grant).await.map_err(|e| to_js(&e))?;
+            let out = user_token_js(&token);
+            if store {
+                let open_id = open_id_of(&client, &token.access_token)
+                    .await
+                    .map_err(|e| to_js(&e))?;
+                crate::api::oauth::save(&client, &open_id, &token)
+                    .await
+                    .map_err(|e| to_js(&e))?;
+                let _ = js_sys::Reflect::set(&out, &"openId".into(), &open_id.into());
+            }
+            Ok(out)
         }))
     }
 
@@ -180,11 +203,5 @@ impl WasmClient {
                 .map_err(|e| to_js(&e))?;
             Ok(t.map(|t| JsValue::from_str(&t)).unwrap_or(JsValue::NULL))
         }))
-    }
-
-    /// The accounts (OAuth) base URL.
-    #[wasm_bindgen(getter, js_name = accountsBase)]
-    pub fn accounts_base(&self) -> String {
-        self.core().config().accounts_base().to_string()
     }
 }

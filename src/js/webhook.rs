@@ -332,8 +332,13 @@ impl WasmDispatcher {
 
     /// Registers (or replaces) the handler of one event type (in the main build, a name the
     /// schema does not know is logged as a warning, with the closest known one; the
-    /// webhook-only build leaves the list of event types out, 2.6 KB gzip).
-    pub fn register(&self, event_type: String, handler: Function) {
+    /// webhook-only build leaves the list of event types out, 2.6 KB gzip); with no event type
+    /// (`null`), the handler every event and callback goes to (card request URLs).
+    pub fn register(&self, event_type: Option<String>, handler: Function) {
+        let Some(event_type) = event_type else {
+            *self.handlers.catch_all.borrow_mut() = Some(handler);
+            return;
+        };
         #[cfg(feature = "client")]
         self.dispatcher.check_event_type(&event_type);
         let mut map = self.handlers.by_type.borrow_mut();
@@ -349,43 +354,51 @@ impl WasmDispatcher {
             .retain(|(t, _)| *t != event_type);
     }
 
-    /// Sends every event and callback to `handler` (card request URLs).
-    #[wasm_bindgen(js_name = registerAll)]
-    pub fn register_all(&self, handler: Function) {
-        *self.handlers.catch_all.borrow_mut() = Some(handler);
-    }
-
-    /// The largest body accepted, in bytes (the glue stops reading past it).
-    #[wasm_bindgen(getter, js_name = maxBodyBytes)]
-    pub fn max_body_bytes(&self) -> f64 {
-        self.dispatcher.config().max_body_bytes as f64
-    }
-
-    /// How long reading a body may take, in ms (0: no deadline).
-    #[wasm_bindgen(getter, js_name = bodyTimeoutMs)]
-    pub fn body_timeout_ms(&self) -> f64 {
-        self.dispatcher.config().body_timeout_ms as f64
-    }
-
-    /// True when de-duplication is exact (a store with an atomic `putIfAbsent`).
-    #[wasm_bindgen(getter, js_name = exactlyOnce)]
-    pub fn exactly_once(&self) -> bool {
-        self.dispatcher.exactly_once()
-    }
-
     /// The result object of a refusal the glue detected before the body reached wasm
     /// (`method_not_allowed`, `body_timeout`, `body_too_large`: a body measured against
-    /// [`WasmDispatcher::max_body_bytes`] is refused without crossing, and `handler_failed`,
+    /// `settings.maxBodyBytes` is refused without crossing, and `handler_failed`,
     /// an adapter's dispatch that threw). A name it does not know is the glue's mistake: 500.
     pub fn refusal(&self, reason: &str) -> JsValue {
         refused(Reason::from_name(reason).unwrap_or(Reason::HandlerFailed))
     }
 
-    /// The size of this isolate's wasm memory in bytes (it never shrinks: tests check that a
-    /// refused body did not grow it).
-    #[wasm_bindgen(getter, js_name = memoryBytes)]
-    pub fn memory_bytes(&self) -> f64 {
-        (core::arch::wasm32::memory_size::<0>() as f64) * 65536.0
+    /// The dispatcher's settings, in one crossing (the glue reads them once): `{ maxBodyBytes`
+    /// (the largest body accepted; the glue stops reading past it), `bodyTimeoutMs` (how long
+    /// reading a body may take, 0: no deadline), `exactlyOnce` (de-duplication is exact: a
+    /// store with an atomic `putIfAbsent`), `synchronous` (`invokeNow` can answer at all: the
+    /// host crypto is synchronous and there is no de-duplication store, so the glue encodes a
+    /// body once, for the path that will take it), `memoryBytes` (the size of this isolate's
+    /// wasm memory now; it never shrinks: tests check that a refused body did not grow it) }`.
+    #[wasm_bindgen(getter)]
+    pub fn settings(&self) -> JsValue {
+        let config = self.dispatcher.config();
+        let o = js_sys::Object::new();
+        let set = |k: &str, v: JsValue| {
+            let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), &v);
+        };
+        set(
+            "maxBodyBytes",
+            JsValue::from_f64(config.max_body_bytes as f64),
+        );
+        set(
+            "bodyTimeoutMs",
+            JsValue::from_f64(config.body_timeout_ms as f64),
+        );
+        set(
+            "exactlyOnce",
+            JsValue::from_bool(self.dispatcher.exactly_once()),
+        );
+        set(
+            "synchronous",
+            JsValue::from_bool(
+                self.dispatcher.may_begin_now() && super::crypto::host_is_synchronous(),
+            ),
+        );
+        set(
+            "memoryBytes",
+            JsValue::from_f64((core::arch::wasm32::memory_size::<0>() as f64) * 65536.0),
+        );
+        o.into()
     }
 
     /// Handles one request: resolves to `{status, body, eventType, reason, duplicate}`. With a
@@ -432,13 +445,6 @@ impl WasmDispatcher {
                 .await;
             Ok(result_of(&reply))
         }))
-    }
-
-    /// Whether `invokeNow` can answer at all: the host crypto is synchronous and there is no
-    /// de-duplication store (so the glue encodes a body once, for the path that will take it).
-    #[wasm_bindgen(getter)]
-    pub fn synchronous(&self) -> bool {
-        self.dispatcher.may_begin_now() && super::crypto::host_is_synchronous()
     }
 
     /// The synchronous path of `invoke` (no `waitUntil`, no queue), where the host crypto is

@@ -17,8 +17,8 @@ const pkg = fileURLToPath(new URL('../../pkg', import.meta.url));
 
 /** Today's figures. Only ever lower them. */
 const CEILINGS = {
-  'feishu-edge': { webhook: { in: 1, out: 7 }, webhookAsync: { in: 2, out: 7 }, call: { in: 3, out: 10 }, wasmExports: 103 },
-  'feishu-edge/webhook': { webhook: { in: 1, out: 7 }, webhookAsync: { in: 2, out: 7 }, wasmExports: 34 },
+  'feishu-edge': { webhook: { in: 1, out: 7 }, webhookAsync: { in: 2, out: 7 }, call: { in: 3, out: 10 }, wasmExports: 60 },
+  'feishu-edge/webhook': { webhook: { in: 1, out: 7 }, webhookAsync: { in: 2, out: 7 }, wasmExports: 28 },
 };
 
 const emu = process.env.EMU_URL ? { url: process.env.EMU_URL, close() {} } : await startEmulator();
