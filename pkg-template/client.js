@@ -3,6 +3,7 @@
 import { WasmClient } from './wasm/feishu_edge_bg.js';
 import { FeishuError, setCore, env, nodeBuiltin } from './internal.js';
 import { installCatalog, installOAuth } from './catalog.js';
+import { ENV } from './generated/protocol.js';
 
 export { FeishuError };
 
@@ -100,8 +101,8 @@ export class FeishuClient {
       this.#lenient = options.rejectOnApiError === false;
       this.#fetch = options.fetch;
       const { fetch, tokenStore, logger, logLevel, cache, loggerLevel, clientAssertionProvider, ...rest } = options;
-      const config = { ...rest, appId: rest.appId ?? env('FEISHU_APP_ID'), appSecret: rest.appSecret ?? env('FEISHU_APP_SECRET') };
-      if (config.baseUrl === undefined && config.domain === undefined) config.baseUrl = env('FEISHU_BASE_URL');
+      const config = { ...rest, appId: rest.appId ?? env(ENV.appId), appSecret: rest.appSecret ?? env(ENV.appSecret) };
+      if (config.baseUrl === undefined && config.domain === undefined) config.baseUrl = env(ENV.baseUrl);
       // An axios instance does not cross as JSON: the core refuses the option by name.
       if (config.httpInstance !== undefined) config.httpInstance = true;
       const level = logLevel ?? (loggerLevel == null ? undefined : String(loggerLevel));

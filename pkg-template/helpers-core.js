@@ -3,6 +3,7 @@
 // sync-helpers.js the synchronous ones (Node and Deno entries only).
 import { computeSignature as sign, encryptEventRaw } from './wasm/feishu_edge_bg.js';
 import { randomFill } from './internal.js';
+import { HEADERS } from './generated/protocol.js';
 
 export function signatureOf({ timestamp, nonce, key, body, algorithm }, wait) {
   return sign(String(timestamp), String(nonce), key, body, algorithm, undefined, wait);
@@ -25,10 +26,10 @@ export function* signing(payload, { encryptKey, verificationToken, timestamp = M
   if (encryptKey && !legacyCard) body = JSON.stringify({ encrypt: yield { call: (wait) => sealed(plain, encryptKey, iv, wait) } });
   const key = legacyCard ? verificationToken : encryptKey;
   if (key) {
-    headers['x-lark-request-timestamp'] = String(timestamp);
-    headers['x-lark-request-nonce'] = nonce;
+    headers[HEADERS.timestamp] = String(timestamp);
+    headers[HEADERS.nonce] = nonce;
     const input = { timestamp, nonce, key, body, algorithm: legacyCard ? 'sha1' : 'sha256' };
-    headers['x-lark-signature'] = yield { call: (wait) => signatureOf(input, wait) };
+    headers[HEADERS.signature] = yield { call: (wait) => signatureOf(input, wait) };
   }
   return { body, headers };
 }

@@ -2,6 +2,7 @@
 // Request → Response, plus the low-level signature and encryption helpers.
 import { WasmDispatcher, decryptEvent as decrypt } from './wasm/feishu_edge_bg.js';
 import { FeishuError, coreOf, setDispatcherCore } from './internal.js';
+import { HEADERS } from './generated/protocol.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 const utf8 = new TextEncoder();
@@ -180,7 +181,7 @@ class WebhookEndpoint {
     if (text ? rawBody.length > limit : rawBody?.byteLength > limit) return Promise.resolve(core.refusal('body_too_large'));
     const view = !text && ArrayBuffer.isView(rawBody) && !(rawBody instanceof Uint8Array) ? new Uint8Array(rawBody.buffer, rawBody.byteOffset, rawBody.byteLength) : rawBody;
     const get = headerReader(headers);
-    const ts = get('x-lark-request-timestamp'), nonce = get('x-lark-request-nonce'), sig = get('x-lark-signature'), type = get('content-type');
+    const ts = get(HEADERS.timestamp), nonce = get(HEADERS.nonce), sig = get(HEADERS.signature), type = get('content-type');
     // A string crosses as its UTF-8 bytes, encoded natively (wasm-bindgen's string copy is a JS loop).
     if (synchronous && !options.waitUntil && !options.queue && (text || view instanceof Uint8Array)) {
       // Synchronous host crypto, no store: verified, decrypted and handled in one call. The body

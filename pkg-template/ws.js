@@ -11,6 +11,7 @@ import { WasmWsDedupe } from './wasm/feishu_edge_bg.js';
 import * as wsGlue from './wasm-ws/feishu_edge_bg.js';
 import { imports as wsImports } from './wasm-ws/imports.js';
 import { FeishuError, env, dispatcherCoreOf, readLimited } from './internal.js';
+import { ENV, HEADERS } from './generated/protocol.js';
 
 /**
  * Set by an entry that can load the long connection's wasm: instantiates it (with
@@ -147,8 +148,8 @@ export class WSClient {
     if (agent !== undefined && typeof WebSocket !== 'function') {
       throw new FeishuError({ kind: 'config', message: 'WSClient option `agent` is passed to a WebSocket constructor that takes options (the `ws` package): pass that constructor as `WebSocket` too' });
     }
-    const config = { ...rest, appId: rest.appId ?? env('FEISHU_APP_ID'), appSecret: rest.appSecret ?? env('FEISHU_APP_SECRET') };
-    if (config.baseUrl === undefined && config.domain === undefined) config.baseUrl = env('FEISHU_BASE_URL');
+    const config = { ...rest, appId: rest.appId ?? env(ENV.appId), appSecret: rest.appSecret ?? env(ENV.appSecret) };
+    if (config.baseUrl === undefined && config.domain === undefined) config.baseUrl = env(ENV.baseUrl);
     if (clientAssertionProvider) config.clientAssertion = true; // keyless: an assertion instead of the secret
     const level = logLevel ?? (loggerLevel == null ? undefined : String(loggerLevel));
     // Checked before the core exists: a constructor that throws leaves nothing behind.
@@ -297,7 +298,7 @@ export class WSClient {
       const init = { method: 'POST', headers, body, signal: controller.signal };
       const res = await Promise.race([Promise.resolve().then(() => fetchFn(url, init)), deadline]);
       const reply = await Promise.race([readLimited(res, req.maxBytes, controller.signal), deadline]);
-      const reset = res.headers?.get?.('x-ogw-ratelimit-reset');
+      const reset = res.headers?.get?.(HEADERS.rateLimitReset);
       // A status that is not an HTTP status (a custom fetch's) is a failed attempt (the core's check), never wrapped.
       return core.endpointReply(attempt, res.status == null ? 0 : Number(res.status), reset == null ? undefined : String(reset), reply);
     } catch (e) {

@@ -370,6 +370,27 @@ mod tests {
     }
 }
 
+/// The environment variables a client (and `WSClient`) reads when its options leave the
+/// credentials or the host out: `(option, variable)`. The npm package takes its copy from
+/// generated data (`generated/protocol.js`).
+///
+/// ```
+/// assert!(feishu_edge::config::ENV_VARIABLES.contains(&("appId", "FEISHU_APP_ID")));
+/// ```
+pub const ENV_VARIABLES: [(&str, &str); 3] = [
+    ("appId", "FEISHU_APP_ID"),
+    ("appSecret", "FEISHU_APP_SECRET"),
+    ("baseUrl", "FEISHU_BASE_URL"),
+];
+
+/// The reply header with the seconds until a rate limit resets (`99991400` / HTTP 429): a
+/// retry waits at least that long.
+///
+/// ```
+/// assert_eq!(feishu_edge::config::RATE_LIMIT_RESET_HEADER, "x-ogw-ratelimit-reset");
+/// ```
+pub const RATE_LIMIT_RESET_HEADER: &str = "x-ogw-ratelimit-reset";
+
 /// The default [`Config::max_reply_bytes`]: 16 MiB, far above any Open API JSON reply and well
 /// inside a Worker's 128 MB.
 pub const DEFAULT_MAX_REPLY_BYTES: u64 = 16 << 20;

@@ -23,7 +23,7 @@ const WANTED_HEADERS: [&str; 6] = [
     "location",
     "x-tt-logid",
     "x-request-id",
-    "x-ogw-ratelimit-reset",
+    crate::config::RATE_LIMIT_RESET_HEADER,
     "content-type",
     "content-disposition",
 ];

@@ -853,7 +853,7 @@ async fn fetch(
         let status = res.status().as_u16();
         let reset_secs = res
             .headers()
-            .get("x-ogw-ratelimit-reset")
+            .get(crate::config::RATE_LIMIT_RESET_HEADER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
         let too_large = || format!("the reply is larger than {max_bytes} bytes");

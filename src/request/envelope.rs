@@ -129,7 +129,7 @@ fn failure(resp: &HttpResponse, code: Option<i64>, msg: String) -> Box<ApiError>
         log_id: log_id(resp),
         http_status: resp.status,
         rate_limit_reset_secs: resp
-            .header("x-ogw-ratelimit-reset")
+            .header(crate::config::RATE_LIMIT_RESET_HEADER)
             .and_then(|v| v.trim().parse().ok()),
     })
 }

@@ -463,9 +463,9 @@ fn headers_of(map: &HeaderMap) -> Headers {
             .map(str::to_string)
     };
     Headers {
-        timestamp: get("x-lark-request-timestamp"),
-        nonce: get("x-lark-request-nonce"),
-        signature: get("x-lark-signature"),
+        timestamp: get(super::TIMESTAMP_HEADER),
+        nonce: get(super::NONCE_HEADER),
+        signature: get(super::SIGNATURE_HEADER),
         content_type: get("content-type"),
     }
 }

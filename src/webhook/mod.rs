@@ -222,6 +222,27 @@ pub struct WebhookOptions {
     pub store_timeout_ms: Option<u64>,
 }
 
+/// The request header carrying an event's signing time (seconds): one of the three signature
+/// headers the platform sends with an event or card request.
+///
+/// ```
+/// assert_eq!(feishu_edge::webhook::TIMESTAMP_HEADER, "x-lark-request-timestamp");
+/// ```
+pub const TIMESTAMP_HEADER: &str = "x-lark-request-timestamp";
+/// The request header carrying an event's nonce.
+///
+/// ```
+/// assert_eq!(feishu_edge::webhook::NONCE_HEADER, "x-lark-request-nonce");
+/// ```
+pub const NONCE_HEADER: &str = "x-lark-request-nonce";
+/// The request header carrying an event's signature (hex SHA-256 of timestamp, nonce, key and
+/// body).
+///
+/// ```
+/// assert_eq!(feishu_edge::webhook::SIGNATURE_HEADER, "x-lark-signature");
+/// ```
+pub const SIGNATURE_HEADER: &str = "x-lark-signature";
+
 /// Every webhook option, the ones the JS layer keeps (functions, stores, the client) included.
 pub const WEBHOOK_OPTION_NAMES: [&str; 16] = [
     "appId",
