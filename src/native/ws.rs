@@ -773,13 +773,14 @@ fn perform(shared: &Arc<Shared>, io: &mut Io, action: Action) {
             io.tasks
                 .spawn(handle(dispatcher, id, payload, io.outcomes.clone()));
         }
+        // Told before `start` returns, so a program sees `Ready` by the time it is connected.
         Action::Ready => {
-            settle(shared, Ok(()));
             notify(shared, Notice::Ready);
+            settle(shared, Ok(()));
         }
         Action::Reconnected => {
-            settle(shared, Ok(()));
             notify(shared, Notice::Reconnected);
+            settle(shared, Ok(()));
         }
         Action::Reconnecting => notify(shared, Notice::Reconnecting),
         Action::Error(e) => notify(shared, Notice::Error(&e)),
@@ -788,8 +789,8 @@ fn perform(shared: &Arc<Shared>, io: &mut Io, action: Action) {
                 let line = format!("long connection refused for good, no more attempts: {e}");
                 shared.logger.log(Level::Error, &line);
             }
-            settle(shared, Err(e.clone()));
             notify(shared, Notice::Failed(&e));
+            settle(shared, Err(e.clone()));
         }
         Action::Log(level, line) => {
             if shared.logger.enabled(level) {
