@@ -33,7 +33,11 @@ export function nodeCryptoHost(module) {
   return {
     aesEcbDecrypt: ecbDecrypt,
     // The same, written into `out` (a view of wasm memory): one crossing, nothing handed back.
-    aesEcbDecryptInto: (key, data, out) => out.set(ecbDecrypt(key, data)),
+    aesEcbDecryptInto: (key, data, out) => {
+      const blocks = ecbDecrypt(key, data);
+      if (blocks.length !== out.length) throw new RangeError('AES-ECB returned the wrong length');
+      out.set(blocks);
+    },
     sha256Into: (data, out) => out.set(sha256(data, empty, empty, empty)),
     sha256,
     sha1: hash('sha1'),

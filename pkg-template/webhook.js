@@ -193,7 +193,11 @@ class WebhookEndpoint {
       const [b, t, n, s, c] = packed.lengths;
       const now = core.invokeNow(slot, packed.bytes, b, t, n, s, c);
       if (now !== undefined) {
-        if (typeof now?.then !== 'function') return Promise.resolve(now);
+        // The core returned the handler's thenable (its `then` may be a getter that throws:
+        // then Promise.resolve rejects, and finishNow answers 500), or the result object.
+        let thenable;
+        try { thenable = typeof now?.then === 'function'; } catch { thenable = true; }
+        if (!thenable) return Promise.resolve(now);
         return Promise.resolve(now).then((v) => core.finishNow(slot, true, v), (e) => core.finishNow(slot, false, e));
       }
       // Declined after all (an app_ticket for a client waits on its store): the asynchronous path.

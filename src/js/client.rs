@@ -72,6 +72,8 @@ pub struct WasmCall {
     reject: bool,
     /// The last reply as `fetchOnce` gave it (an error's `response.headers` come from it).
     reply: JsValue,
+    /// Whether the last step asked for more (a send, a wait, a token) rather than ending.
+    pending: bool,
 }
 
 #[wasm_bindgen]
@@ -123,10 +125,17 @@ impl WasmCall {
         &mut self,
         outcome: Option<Result<crate::transport::HttpResponse, crate::transport::TransportError>>,
     ) -> JsValue {
-        match self.next(outcome) {
+        let step = match self.next(outcome) {
             Ok(step) => step,
             Err(error) => super::fetch::failed_step(error),
+        };
+        if !self.pending {
+            // The call is over: its reply (body, headers) is let go now, not when the wrapper is
+            // finalized (Workers without `enable_weak_ref` have no finalizers; `drive` frees
+            // the call there).
+            self.reply = JsValue::UNDEFINED;
         }
+        step
     }
 
     fn next(
@@ -135,17 +144,25 @@ impl WasmCall {
     ) -> Result<JsValue, JsValue> {
         use crate::client::Step;
         use crate::request::envelope;
+        self.pending = false;
         let result = match self.client.step(&mut self.call, outcome) {
             Step::Send(http) => match super::fetch::request_line(&http, self.max_reply()) {
-                Ok((line, body)) => Ok(super::fetch::send_step(&line, body)),
+                Ok((line, body)) => {
+                    self.pending = true;
+                    Ok(super::fetch::send_step(&line, body))
+                }
                 // Not sendable as built (a header fetch refuses): an attempt that failed.
                 Err(e) => return self.next(Some(Err(e))),
             },
             Step::Token(work) => {
+                self.pending = true;
                 let client = self.client.clone();
                 Ok(promise(async move { client.obtain(work).await.map(JsValue::from) }).into())
             }
-            Step::Wait(ms) => Ok(JsValue::from_f64(ms as f64)),
+            Step::Wait(ms) => {
+                self.pending = true;
+                Ok(JsValue::from_f64(ms as f64))
+            }
             // ---- The error contract (issue 24): the core's verdict under this client's contract;
             // a failure on a reply carries it as `response` (status, data, headers). ----
             Step::Reply(resp) => match self.reading {
@@ -346,6 +363,7 @@ impl WasmClient {
                     reading,
                     reject: self.reject,
                     reply: JsValue::UNDEFINED,
+                    pending: true,
                 };
                 let mut call = call;
                 // The first step is taken here: one crossing fewer per call.

@@ -195,30 +195,36 @@ export function failure(error) { return new Failure(error); }
 // request to send, a number a wait in ms, a promise a token to wait for, a Failure the call's
 // error; anything else is the result. What a reply means is decided in the core; this
 // performs the I/O, crossing into wasm once per reply (its parts as values, no strings).
+// Where the runtime has no FinalizationRegistry (Workers without `enable_weak_ref`), nothing
+// would ever free a call: `drive` frees it (one crossing more there, none elsewhere).
+const FREE_CALLS = typeof FinalizationRegistry === 'undefined';
 export async function drive(call, next, fetchFn) {
-  for (;;) {
-    if (next instanceof Send) {
-      const [method, url, timeoutMs, hasBody, maxReply, headersJson] = next.line.split('\n');
-      let reply;
-      try {
-        reply = await fetchOnce(fetchFn, url, method, headersJson, hasBody === '1' ? next.body : undefined, +timeoutMs, false, +maxReply);
-      } catch (e) {
-        // The status -1 marks the input as what fetch threw (a timeout or a network failure).
-        next = call.act(e, -1, undefined, 0, undefined, 0);
-        continue;
+  try {
+    for (;;) {
+      if (next instanceof Send) {
+        const [method, url, timeoutMs, hasBody, maxReply, headersJson] = next.line.split('\n');
+        let reply;
+        try {
+          reply = await fetchOnce(fetchFn, url, method, headersJson, hasBody === '1' ? next.body : undefined, +timeoutMs, false, +maxReply);
+        } catch (e) {
+          next = call.act(e, -1, undefined, 0, undefined, 0);
+          continue;
+        }
+        const [status, body, kept] = reply;
+        next = call.act(reply, status, body, typeof body === 'number' ? -1 : body.byteLength, kept, kept.byteLength);
+      } else if (typeof next === 'number') {
+        await new Promise((resolve) => setTimeout(resolve, next));
+        next = call.act(undefined, 0, undefined, 0, undefined, 0);
+      } else if (next instanceof Promise) {
+        next = call.act(await next, 0, undefined, 0, undefined, 0);
+      } else if (next instanceof Failure) {
+        throw next.error;
+      } else {
+        return next;
       }
-      const [status, body, kept] = reply;
-      next = call.act(reply, status, body, typeof body === 'number' ? -1 : body.byteLength, kept, kept.byteLength);
-    } else if (typeof next === 'number') {
-      await new Promise((resolve) => setTimeout(resolve, next));
-      next = call.act(undefined, 0, undefined, 0, undefined, 0);
-    } else if (next instanceof Promise) {
-      next = call.act(await next, 0, undefined, 0, undefined, 0);
-    } else if (next instanceof Failure) {
-      throw next.error;
-    } else {
-      return next;
     }
+  } finally {
+    if (FREE_CALLS) call.free();
   }
 }
 "#)]

@@ -97,7 +97,9 @@ export function callHandler(f, text) {
 }
 // Whether a handler's return value is to be awaited (any thenable, as `await` would).
 export function isThenable(v) {
-  return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof v.then === 'function';
+  if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return false;
+  // A then getter that throws: awaited all the same, so the rejection settles it (a 500).
+  try { return typeof v.then === 'function'; } catch { return true; }
 }
 export function resultObject(status, body, eventType, reason, duplicate) {
   return { status, body, eventType: eventType ?? null, reason: reason ?? null, duplicate };

@@ -553,6 +553,16 @@ fn settle(shared: &Shared, outcome: Result<()>) {
     }
 }
 
+/// Writes a line through the program's logger; a logger that panics loses the line, never the
+/// connection's driver (which `start` and `close` wait on).
+fn log(shared: &Shared, level: Level, line: &str) {
+    let _ = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        if shared.logger.enabled(level) {
+            shared.logger.log(level, line);
+        }
+    }));
+}
+
 fn notify(shared: &Shared, notice: Notice<'_>) {
     if let Some(f) = &shared.notice {
         // A callback that panics is not the connection's failure.
@@ -785,18 +795,12 @@ fn perform(shared: &Arc<Shared>, io: &mut Io, action: Action) {
         Action::Reconnecting => notify(shared, Notice::Reconnecting),
         Action::Error(e) => notify(shared, Notice::Error(&e)),
         Action::Failed(e) => {
-            if shared.logger.enabled(Level::Error) {
-                let line = format!("long connection refused for good, no more attempts: {e}");
-                shared.logger.log(Level::Error, &line);
-            }
+            let line = format!("long connection refused for good, no more attempts: {e}");
+            log(shared, Level::Error, &line);
             notify(shared, Notice::Failed(&e));
             settle(shared, Err(e.clone()));
         }
-        Action::Log(level, line) => {
-            if shared.logger.enabled(level) {
-                shared.logger.log(level, &line);
-            }
-        }
+        Action::Log(level, line) => log(shared, level, &line),
     }
 }
 
@@ -805,10 +809,11 @@ fn perform(shared: &Arc<Shared>, io: &mut Io, action: Action) {
 fn send(shared: &Shared, io: &mut Io, frame: Vec<u8>) {
     let Some(open) = &io.open else { return };
     if let Err(mpsc::error::TrySendError::Full(_)) = open.send.try_send(frame) {
-        let line = "long connection: the socket takes no frames; one was dropped";
-        if shared.logger.enabled(Level::Warn) {
-            shared.logger.log(Level::Warn, line);
-        }
+        log(
+            shared,
+            Level::Warn,
+            "long connection: the socket takes no frames; one was dropped",
+        );
     }
 }
 
