@@ -196,6 +196,95 @@ async fn fifty_tasks_share_one_client_one_token_and_page_through_what_they_sent(
     assert_eq!(listed, ids, "the pages list every message sent, once");
     assert_eq!(emu.calls("GET", "im/v1/messages").await, 3);
     assert_eq!(emu.log().await["counts"]["tenantToken"], 1);
+
+    // The same program serves a signed, encrypted event through the `http` entry; its handler
+    // answers in the chat with the shared client (still one token).
+    #[cfg(feature = "http")]
+    serve_a_signed_event(&emu, &client, chat).await;
+}
+
+/// A bot's event URL in the same program: `EventDispatcher` (the `http` feature) verifies and
+/// decrypts a signed event, and its handler replies through the client the tasks share.
+#[cfg(feature = "http")]
+async fn serve_a_signed_event(emu: &Emulator, client: &Client, chat: &str) {
+    use feishu_edge::crypto::{now, RustCrypto};
+    use feishu_edge::webhook::{crypto, Event, EventDispatcher, WebhookConfig};
+    const KEY: &str = "ek_tokio_program";
+    let replier = client.clone();
+    let dispatcher = EventDispatcher::new(WebhookConfig::new().encrypt_key(KEY))
+        .unwrap()
+        .on("im.message.receive_v1", move |event: Event| {
+            let client = replier.clone();
+            async move {
+                let data: Value = serde_json::from_str(&event.payload).unwrap_or_default();
+                let chat = data["message"]["chat_id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                let text = json!({ "text": "pong" }).to_string();
+                let req = ApiRequest::post("im/v1/messages")
+                    .query("receive_id_type", "chat_id")
+                    .json(&json!({ "receive_id": chat, "msg_type": "text", "content": text }))?;
+                client.request(req).await.map(|_| ())
+            }
+        });
+    let plain = json!({
+        "schema": "2.0",
+        "header": { "event_id": "ev_tokio_program", "event_type": "im.message.receive_v1",
+                    "create_time": "1700000000000", "app_id": APP_ID, "tenant_key": "tk" },
+        "event": { "message": { "message_id": "om_ping", "chat_id": chat, "message_type": "text",
+                                "content": "{\"text\":\"ping\"}" } },
+    })
+    .to_string();
+    let sealed = now(crypto::encrypt(&RustCrypto, plain.as_bytes(), KEY, [7; 16]))
+        .unwrap()
+        .unwrap();
+    let body = json!({ "encrypt": sealed }).to_string();
+    let ts = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
+    let signature = now(crypto::event_signature(
+        &RustCrypto,
+        &ts,
+        "n-1",
+        KEY,
+        body.as_bytes(),
+    ))
+    .unwrap()
+    .unwrap();
+    let signed = |signature: &str| {
+        http::Request::post("/webhook/event")
+            .header("content-type", "application/json")
+            .header(feishu_edge::webhook::TIMESTAMP_HEADER, ts.as_str())
+            .header(feishu_edge::webhook::NONCE_HEADER, "n-1")
+            .header(feishu_edge::webhook::SIGNATURE_HEADER, signature)
+            .body(bytes::Bytes::from(body.clone()))
+            .unwrap()
+    };
+    // Served from a spawned task: `handle`'s future is Send.
+    let forged = {
+        let d = std::sync::Arc::new(dispatcher);
+        let (d1, d2) = (d.clone(), d.clone());
+        let bad = signed(&"0".repeat(64));
+        let good = signed(&signature);
+        let forged = tokio::spawn(async move { d1.handle(bad).await })
+            .await
+            .unwrap();
+        let served = tokio::spawn(async move { d2.handle(good).await })
+            .await
+            .unwrap();
+        assert_eq!(served.status(), 200, "{:?}", served.body());
+        forged
+    };
+    assert_eq!(forged.status(), 401, "a forged signature is refused");
+    assert_eq!(
+        emu.calls("POST", "im/v1/messages").await,
+        51,
+        "the handler replied once, through the shared client"
+    );
+    assert_eq!(emu.log().await["counts"]["tenantToken"], 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
