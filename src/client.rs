@@ -789,13 +789,7 @@ mod tests {
     /// means), a non-2xx at the end of its retries fails with that reply beside the error.
     #[test]
     fn a_final_reply_is_handed_over_after_the_retries() {
-        let client = Client::builder(Config::new("cli_a", "secret"))
-            .transport(Arc::new(NoTransport))
-            .runtime(Arc::new(crate::runtime::ManualClock(
-                crate::runtime::TestMs::new(0),
-            )))
-            .build()
-            .unwrap();
+        let client = stepped_client();
         let limited = || reply(200, r#"{"code":99991400,"msg":"rate limited"}"#);
         let mut call = client
             .begin(ApiRequest::get("im/v1/chats").auth(Auth::None), false)
@@ -860,6 +854,17 @@ mod tests {
         assert!(!sent("https://other.example/helpdesk/v1/tickets"));
     }
 
+    /// A client that never sends and whose clock stands still: its calls are stepped by hand.
+    fn stepped_client() -> Client {
+        Client::builder(Config::new("cli_a", "secret"))
+            .transport(Arc::new(NoTransport))
+            .runtime(Arc::new(crate::runtime::ManualClock(
+                crate::runtime::TestMs::new(0),
+            )))
+            .build()
+            .unwrap()
+    }
+
     struct NoTransport;
     impl Transport for NoTransport {
         fn send(
@@ -909,13 +914,7 @@ mod tests {
     /// The whole pipeline as a state machine, stepped by hand: no transport, no waits.
     #[test]
     fn a_call_steps_through_token_send_refresh_and_reply_without_io() {
-        let client = Client::builder(Config::new("cli_a", "secret"))
-            .transport(Arc::new(NoTransport))
-            .runtime(Arc::new(crate::runtime::ManualClock(
-                crate::runtime::TestMs::new(0),
-            )))
-            .build()
-            .unwrap();
+        let client = stepped_client();
         let mut call = client.begin(ApiRequest::get("im/v1/chats"), false).unwrap();
         // No token in memory: the call asks for one before sending anything.
         assert!(matches!(
