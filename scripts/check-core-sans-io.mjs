@@ -28,6 +28,7 @@ const ALLOWED_PATH = join(root, 'scripts', 'core-sans-io-allowed.json');
  * They need not exist yet. A file moved here leaves the core (and the allow-list).
  */
 export const DRIVERS = [
+  'src/drive/**', // the async Rust driver: runs the core's steps over Transport, Runtime, stores
   'src/js/**', // the wasm driver (wasm-bindgen, fetch, host crypto, JS stores)
   'src/native/**', // the native drivers (tokio)
   'src/transport/reqwest.rs', // the native HTTP transport

@@ -24,6 +24,8 @@ pub mod card;
 pub mod client;
 pub mod config;
 pub mod crypto;
+/// The async Rust driver over the core's machines (see the module docs).
+pub(crate) mod drive;
 pub mod error;
 #[cfg(feature = "internals")]
 pub mod json;

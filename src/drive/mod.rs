@@ -1,0 +1,8 @@
+//! The async Rust driver: it waits so the core does not. Each file runs one of the core's
+//! machines (a call, a token refresh, a page walk, a webhook intake) over the host seams the
+//! user chose ([`crate::Transport`], [`crate::Runtime`], [`crate::TokenStore`],
+//! [`crate::crypto::Crypto`]): natively on tokio (with `src/native/`), on workers-rs, and in
+//! the wasm package for what its JS driver does not step itself.
+//!
+//! The core (every other module but `js` and `native`) decides; nothing here decides: a
+//! driver only carries out the step it is given and hands the outcome back.
