@@ -6,3 +6,9 @@
 //!
 //! The core (every other module but `js` and `native`) decides; nothing here decides: a
 //! driver only carries out the step it is given and hands the outcome back.
+
+#[cfg(feature = "client")]
+mod page;
+#[cfg(feature = "client")]
+mod helpers;
+mod assertion;
