@@ -12,3 +12,7 @@ mod page;
 #[cfg(feature = "client")]
 mod helpers;
 mod assertion;
+#[cfg(feature = "client")]
+mod oauth;
+#[cfg(feature = "client")]
+mod stream;
