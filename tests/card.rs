@@ -2,7 +2,6 @@
 //! streaming protocol (scripted transport).
 #![cfg(not(target_arch = "wasm32"))]
 
-use std::future::IntoFuture;
 use feishu_edge::card::stream::{stream_card, ChunkSource, StreamOptions};
 use feishu_edge::card::*;
 use feishu_edge::{
@@ -10,6 +9,7 @@ use feishu_edge::{
     TransportError,
 };
 use futures_executor::block_on;
+use std::future::IntoFuture;
 mod support;
 use std::sync::Arc;
 #[allow(unused_imports)]

@@ -1,7 +1,6 @@
 #![cfg(not(target_arch = "wasm32"))]
 //! Native tests of the request pipeline against a scripted transport and a virtual clock.
 
-use std::future::IntoFuture;
 use feishu_edge::request::PageOptions;
 use feishu_edge::{
     ApiRequest, AppType, Auth, BoxFuture, Client, Config, Error, HttpRequest, HttpResponse, Level,
@@ -9,6 +8,7 @@ use feishu_edge::{
 };
 use futures_executor::block_on;
 use futures_util::future::join_all;
+use std::future::IntoFuture;
 mod support;
 use std::sync::Arc;
 #[allow(unused_imports)]
@@ -485,19 +485,20 @@ fn secrets_never_reach_logs() {
 #[test]
 fn im_helpers_build_the_right_requests() {
     let (client, t, _) = setup(Box::new(|_, _| ok()));
-    block_on(feishu_edge::api::helpers::send_message(
-        &client,
-        "ou_9",
-        r#"{"image_key":"img_1"}"#,
-        Some("u-1"),
-    ).into_future())
+    block_on(
+        feishu_edge::api::helpers::send_message(
+            &client,
+            "ou_9",
+            r#"{"image_key":"img_1"}"#,
+            Some("u-1"),
+        )
+        .into_future(),
+    )
     .unwrap();
-    block_on(feishu_edge::api::helpers::reply_message(
-        &client,
-        "om_1",
-        r#""thanks""#,
-        true,
-    ).into_future())
+    block_on(
+        feishu_edge::api::helpers::reply_message(&client, "om_1", r#""thanks""#, true)
+            .into_future(),
+    )
     .unwrap();
     let seen = t.seen.borrow();
     let api: Vec<&HttpRequest> = seen.iter().filter(|r| !r.url.contains("auth/v3")).collect();

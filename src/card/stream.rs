@@ -11,8 +11,8 @@ use super::{escape_markdown, markdown, Card};
 use crate::error::{Error, Result};
 use crate::json::{quote, RawFields};
 use crate::request::ApiRequest;
-use crate::request::Caller;
 use crate::request::ApiResponse;
+use crate::request::Caller;
 use crate::runtime::BoxFuture;
 use crate::runtime::Runtime;
 use crate::transport::Method;
@@ -409,7 +409,9 @@ impl CardStream {
             Phase::Creating => {
                 let card_id = reply.and_then(|created| {
                     data_field(&created.body, "card_id").ok_or_else(|| {
-                        Error::InvalidRequest("cardkit/v1/cards answered without data.card_id".into())
+                        Error::InvalidRequest(
+                            "cardkit/v1/cards answered without data.card_id".into(),
+                        )
                     })
                 });
                 match card_id {
@@ -487,5 +489,154 @@ impl CardStream {
     fn over(&mut self, result: Result<String>) -> Option<Result<String>> {
         self.phase = Phase::Over;
         Some(result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(body: &str) -> Result<ApiResponse> {
+        Ok(ApiResponse {
+            status: 200,
+            log_id: None,
+            body: body.as_bytes().to_vec(),
+        })
+    }
+
+    fn call(step: StreamStep) -> ApiRequest {
+        match step {
+            StreamStep::Call(req) => req,
+            other => panic!("expected a call, got {other:?}"),
+        }
+    }
+
+    fn body(req: &ApiRequest) -> String {
+        match &req.body {
+            crate::transport::Body::Json(j) => j.to_string(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Created and sent: the plan then asks for the first chunk.
+    fn started(opts: &StreamOptions) -> CardStream {
+        let mut s = CardStream::new(opts).unwrap();
+        assert_eq!(call(s.step(0)).path, "cardkit/v1/cards");
+        assert!(s
+            .on_reply(ok(r#"{"code":0,"data":{"card_id":"c1"}}"#), 0)
+            .is_none());
+        let send = call(s.step(0));
+        assert!(
+            body(&send).contains(r#"\"card_id\":\"c1\""#),
+            "{}",
+            body(&send)
+        );
+        assert!(s.on_reply(ok(r#"{"code":0}"#), 0).is_none());
+        assert!(matches!(s.step(0), StreamStep::Pull));
+        s
+    }
+
+    fn opts() -> StreamOptions {
+        StreamOptions {
+            receive_id: Some("oc_1".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn first_chunk_at_once_then_once_per_window_then_close() {
+        let mut s = started(&opts());
+        assert!(matches!(s.step(0), StreamStep::Read { within_ms: None }));
+        s.on_chunk(Some(Ok("a".into())));
+        assert!(matches!(s.step(0), StreamStep::Pull));
+        let push = call(s.step(0));
+        assert!(body(&push).contains(r#""content":"a","sequence":1,"uuid":"c1-1""#));
+        assert!(s.on_reply(ok("{}"), 10).is_none());
+        // Nothing new: wait for the chunk as long as it takes.
+        assert!(matches!(s.step(20), StreamStep::Read { within_ms: None }));
+        s.on_chunk(Some(Ok("b".into())));
+        assert!(matches!(s.step(100), StreamStep::Pull));
+        // Inside the window (last push at 10, 250 ms): read at most until it closes.
+        assert!(matches!(
+            s.step(100),
+            StreamStep::Read {
+                within_ms: Some(160)
+            }
+        ));
+        // The timer won: the update is due.
+        let push = call(s.step(260));
+        assert!(body(&push).contains(r#""content":"ab","sequence":2"#));
+        assert!(s.on_reply(ok("{}"), 270).is_none());
+        s.on_chunk(None);
+        // Everything was sent: close at once.
+        let close = call(s.step(300));
+        assert_eq!(close.path, "cardkit/v1/cards/{card_id}/settings");
+        assert!(body(&close).contains(r#""sequence":3,"uuid":"c1-3""#));
+        assert_eq!(s.on_reply(ok("{}"), 300).unwrap().unwrap(), "c1");
+    }
+
+    #[test]
+    fn a_failing_source_leaves_a_note_after_the_window_and_still_closes() {
+        let mut s = started(&opts());
+        assert!(matches!(s.step(0), StreamStep::Read { .. }));
+        s.on_chunk(Some(Ok("x".into())));
+        assert!(matches!(s.step(0), StreamStep::Pull));
+        call(s.step(0));
+        assert!(s.on_reply(ok("{}"), 0).is_none());
+        assert!(matches!(s.step(0), StreamStep::Read { .. }));
+        s.on_chunk(Some(Err("model *down*".into())));
+        assert!(matches!(s.step(100), StreamStep::Sleep(150)));
+        let last = call(s.step(250));
+        assert!(
+            body(&last).contains("**The reply was interrupted:** model &#42;down&#42;"),
+            "{}",
+            body(&last)
+        );
+        assert!(s.on_reply(ok("{}"), 250).is_none());
+        assert!(call(s.step(250)).path.ends_with("/settings"));
+        let outcome = s.on_reply(ok("{}"), 250).unwrap();
+        assert!(matches!(outcome, Err(Error::Stream(m)) if m == "model *down*"));
+    }
+
+    #[test]
+    fn an_empty_source_still_sends_one_update() {
+        let mut s = started(&opts());
+        assert!(matches!(s.step(0), StreamStep::Read { .. }));
+        s.on_chunk(None);
+        let push = call(s.step(0));
+        assert!(body(&push).contains(r#""content":"","sequence":1"#));
+        assert!(s.on_reply(ok("{}"), 0).is_none());
+        call(s.step(0));
+        assert_eq!(s.on_reply(ok("{}"), 0).unwrap().unwrap(), "c1");
+    }
+
+    #[test]
+    fn a_failed_update_closes_and_fails_a_failed_creation_does_not_close() {
+        let mut s = started(&opts());
+        assert!(matches!(s.step(0), StreamStep::Read { .. }));
+        s.on_chunk(Some(Ok("x".into())));
+        assert!(matches!(s.step(0), StreamStep::Pull));
+        call(s.step(0));
+        assert!(s.on_reply(Err(Error::Network("down".into())), 0).is_none());
+        assert!(call(s.step(0)).path.ends_with("/settings"));
+        assert!(matches!(
+            s.on_reply(ok("{}"), 0),
+            Some(Err(Error::Network(_)))
+        ));
+        assert!(matches!(s.step(0), StreamStep::Done(Err(_))), "over");
+
+        let mut s = CardStream::new(&opts()).unwrap();
+        call(s.step(0));
+        let e = s.on_reply(ok(r#"{"code":0,"data":{}}"#), 0).unwrap();
+        assert!(matches!(e, Err(Error::InvalidRequest(m)) if m.contains("card_id")));
+    }
+
+    #[test]
+    fn out_of_order_inputs_fail_instead_of_panicking() {
+        let mut s = CardStream::new(&opts()).unwrap();
+        assert!(matches!(s.on_reply(ok("{}"), 0), Some(Err(_))));
+        call(s.step(0));
+        assert!(matches!(s.step(0), StreamStep::Done(Err(_))));
+        s.on_chunk(Some(Ok("ignored".into())));
     }
 }

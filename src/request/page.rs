@@ -1,8 +1,8 @@
 //! Pagination over `page_token` / `has_more`: the page plan ([`PagePlan`], sans-IO) and the
 //! [`Paginator`] a client hands out (its `next_page` / `collect_all` run in the async driver).
 
-use super::{ApiRequest, ApiResponse};
 use super::Caller;
+use super::{ApiRequest, ApiResponse};
 use crate::error::{Error, Result};
 use crate::json::RawFields;
 use std::sync::Arc;
@@ -283,5 +283,61 @@ mod tests {
         assert!(parse_page(br#"{"code":0,"data":{"items":{}}}"#, None).is_err());
         assert!(parse_page(b"nope", None).is_err());
         assert_eq!(parse_page(br#"{"code":0}"#, None).unwrap().items.len(), 0);
+    }
+
+    fn reply(body: &str) -> ApiResponse {
+        ApiResponse {
+            status: 200,
+            log_id: None,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn the_plan_walks_stops_and_cuts() {
+        let opts = PageOptions {
+            page_size: Some(2),
+            max_items: Some(3),
+            ..Default::default()
+        };
+        let req = ApiRequest::get("x")
+            .query("page_size", "9")
+            .query("page_token", "stale")
+            .query("a", "1");
+        let mut plan = PagePlan::new(req, opts);
+        let first = plan.next_request().unwrap();
+        assert_eq!(
+            first.query,
+            vec![("a".into(), "1".into()), ("page_size".into(), "2".into())]
+        );
+        // A failed send: the same request again.
+        assert_eq!(plan.next_request().unwrap().query, first.query);
+        let page = r#"{"code":0,"data":{"has_more":true,"page_token":"t2","items":[1,2]}}"#;
+        assert_eq!(plan.on_reply(&reply(page)).unwrap(), ["1", "2"]);
+        assert!(plan
+            .next_request()
+            .unwrap()
+            .query
+            .contains(&("page_token".into(), "t2".into())));
+        // Not a page: an error, and the plan stays.
+        assert!(plan.on_reply(&reply("<html>")).is_err());
+        let page = r#"{"code":0,"data":{"has_more":true,"page_token":"t3","items":[3,4]}}"#;
+        assert_eq!(
+            plan.on_reply(&reply(page)).unwrap(),
+            ["3"],
+            "cut at max_items"
+        );
+        assert!(plan.next_request().is_none(), "max_items reached");
+
+        let mut plan = PagePlan::new(ApiRequest::get("x"), PageOptions::default());
+        plan.next_request().unwrap();
+        let page = r#"{"code":0,"data":{"has_more":true,"page_token":"t","items":[1]}}"#;
+        plan.on_reply(&reply(page)).unwrap();
+        plan.next_request().unwrap();
+        plan.on_reply(&reply(page)).unwrap();
+        assert!(
+            plan.next_request().is_none(),
+            "a token seen before stops the walk"
+        );
     }
 }

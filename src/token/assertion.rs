@@ -438,8 +438,13 @@ mod tests {
     fn a_provider_that_hangs_times_out() {
         let p = ClientAssertion(std::sync::Arc::new(Hangs));
         let rt = crate::runtime::StdRuntime;
-        let e = futures_executor::block_on(std::future::IntoFuture::into_future(retrieve_within(&p, "accounts.feishu.cn", &rt, 20)))
-            .unwrap_err();
+        let e = futures_executor::block_on(std::future::IntoFuture::into_future(retrieve_within(
+            &p,
+            "accounts.feishu.cn",
+            &rt,
+            20,
+        )))
+        .unwrap_err();
         assert!(
             matches!(e, Error::ClientAssertion { code, .. } if code == codes::RETRIEVE_FAILED),
             "{e:?}"
