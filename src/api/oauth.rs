@@ -4,7 +4,9 @@
 //!
 //! The work goes through the client's narrow interface (`TokenHost`: settings, store, clock,
 //! the pipeline), like the token manager; the token manager owns the in-flight refreshes and
-//! the copies kept after failed saves. The public functions take a [`Client`].
+//! the copies kept after failed saves. The public functions take a [`Client`] and return what
+//! to do ([`Exchange`], [`Save`], [`UserAccessToken`]); everything decided is here, sync, and
+//! the async driver does the waiting when they are awaited.
 
 use crate::client::Client;
 use crate::error::{Error, Result};

@@ -94,3 +94,35 @@ impl<'a> IntoFuture for ClientCall<'a> {
         Box::pin(async move { self.client.request(self.request?).await })
     }
 }
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use crate::{ApiRequest, Client};
+    use std::future::IntoFuture;
+
+    fn is_send<T: Send>(_: &T) {}
+
+    /// Never run: it only has to compile, proving the driver's futures are `Send` natively (a
+    /// tokio server spawns them).
+    #[allow(dead_code)]
+    fn the_conveniences_run_as_send_futures(
+        client: &Client,
+        source: &dyn crate::card::stream::ChunkSource,
+    ) {
+        is_send(&client.helper("contact.getUser", "[]"));
+        is_send(&client.helper_download("drive.downloadFile", "[]"));
+        is_send(&client.helper_upload("im.uploadImage", "[null]", vec![1u8]));
+        let mut pages = client.paginate(ApiRequest::get("x"), Default::default());
+        is_send(&pages.next_page());
+        is_send(
+            &client
+                .paginate(ApiRequest::get("x"), Default::default())
+                .collect_all::<u8>(),
+        );
+        is_send(&crate::api::helpers::send_message(client, "oc_1", "\"hi\"", None).into_future());
+        is_send(&crate::api::oauth::user_access_token(client, "ou_1").into_future());
+        let opts = crate::card::stream::StreamOptions::default();
+        let stream = crate::card::stream::stream_card(client, &**client.runtime(), source, &opts);
+        is_send(&stream.into_future());
+    }
+}
