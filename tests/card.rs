@@ -9,6 +9,7 @@ use feishu_edge::{
     TransportError,
 };
 use futures_executor::block_on;
+use std::future::IntoFuture;
 mod support;
 use std::sync::Arc;
 #[allow(unused_imports)]
@@ -439,7 +440,7 @@ fn streaming(fail_at: Option<usize>) -> (Result<String, Error>, Vec<(String, Str
         reply_to: Some("om_q".into()),
         ..Default::default()
     };
-    let result = block_on(stream_card(&client, &**client.runtime(), &source, &opts));
+    let result = block_on(stream_card(&client, &**client.runtime(), &source, &opts).into_future());
     let calls = kit
         .0
         .borrow()
@@ -539,7 +540,7 @@ fn stream_options_are_checked() {
         ..Default::default()
     };
     assert!(matches!(
-        block_on(stream_card(&client, &**client.runtime(), &source, &both)),
+        block_on(stream_card(&client, &**client.runtime(), &source, &both).into_future()),
         Err(Error::InvalidRequest(_))
     ));
     let no_element = StreamOptions {
@@ -548,7 +549,7 @@ fn stream_options_are_checked() {
         ..Default::default()
     };
     assert!(
-        matches!(block_on(stream_card(&client, &**client.runtime(), &source, &no_element)), Err(Error::InvalidRequest(m)) if m.contains("md"))
+        matches!(block_on(stream_card(&client, &**client.runtime(), &source, &no_element).into_future()), Err(Error::InvalidRequest(m)) if m.contains("md"))
     );
     assert_eq!(
         feishu_edge::card::stream::receive_id_type("ou_x"),

@@ -8,6 +8,7 @@ use feishu_edge::{
 };
 use futures_executor::block_on;
 use futures_util::future::join_all;
+use std::future::IntoFuture;
 mod support;
 use std::sync::Arc;
 #[allow(unused_imports)]
@@ -484,19 +485,20 @@ fn secrets_never_reach_logs() {
 #[test]
 fn im_helpers_build_the_right_requests() {
     let (client, t, _) = setup(Box::new(|_, _| ok()));
-    block_on(feishu_edge::api::helpers::send_message(
-        &client,
-        "ou_9",
-        r#"{"image_key":"img_1"}"#,
-        Some("u-1"),
-    ))
+    block_on(
+        feishu_edge::api::helpers::send_message(
+            &client,
+            "ou_9",
+            r#"{"image_key":"img_1"}"#,
+            Some("u-1"),
+        )
+        .into_future(),
+    )
     .unwrap();
-    block_on(feishu_edge::api::helpers::reply_message(
-        &client,
-        "om_1",
-        r#""thanks""#,
-        true,
-    ))
+    block_on(
+        feishu_edge::api::helpers::reply_message(&client, "om_1", r#""thanks""#, true)
+            .into_future(),
+    )
     .unwrap();
     let seen = t.seen.borrow();
     let api: Vec<&HttpRequest> = seen.iter().filter(|r| !r.url.contains("auth/v3")).collect();
@@ -640,9 +642,9 @@ fn ten_concurrent_user_token_reads_refresh_once() {
         refresh_expires_at: Some(now + 86_400),
         scope: None,
     };
-    block_on(save(&client, "ou_1", &expiring)).unwrap();
+    block_on(save(&client, "ou_1", &expiring).into_future()).unwrap();
     let tokens = block_on(join_all(
-        (0..10).map(|_| user_access_token(&client, "ou_1")),
+        (0..10).map(|_| user_access_token(&client, "ou_1").into_future()),
     ));
     assert!(tokens
         .iter()
@@ -748,14 +750,14 @@ fn a_refreshed_user_token_survives_a_failing_store() {
         refresh_expires_at: Some(now + 86_400),
         scope: None,
     };
-    block_on(save(&client, "ou_1", &expiring)).unwrap();
+    block_on(save(&client, "ou_1", &expiring).into_future()).unwrap();
     broken.set(true);
     // The refresh succeeds and the save fails: the caller still gets the new token.
-    let first = block_on(user_access_token(&client, "ou_1")).unwrap();
+    let first = block_on(user_access_token(&client, "ou_1").into_future()).unwrap();
     assert_eq!(first.as_deref(), Some("u-new"));
     // The next call is served by the in-memory copy, not the store's stale entry (whose
     // refresh token the platform has revoked): no second refresh.
-    let second = block_on(user_access_token(&client, "ou_1")).unwrap();
+    let second = block_on(user_access_token(&client, "ou_1").into_future()).unwrap();
     assert_eq!(second.as_deref(), Some("u-new"));
     let refreshes = || {
         t.seen
@@ -767,7 +769,7 @@ fn a_refreshed_user_token_survives_a_failing_store() {
     assert_eq!(refreshes(), 1);
     // Once the store works again, a later call saves the copy.
     broken.set(false);
-    block_on(user_access_token(&client, "ou_1")).unwrap();
+    block_on(user_access_token(&client, "ou_1").into_future()).unwrap();
     let stored = block_on(store.get("feishu-edge:cli_test:user:ou_1"))
         .unwrap()
         .unwrap();

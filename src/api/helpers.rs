@@ -16,6 +16,7 @@ use base64::Engine;
 mod run;
 mod table;
 pub use run::{find_helper, Derive, FileArg, Helper, Kind, Param, Prepared, Value};
+pub(crate) use run::{prepare_download, prepare_json, prepare_upload};
 pub use table::HELPERS;
 
 /// The `receive_id_type` an id implies: `ou_` open_id, `on_` union_id, `oc_` chat_id, an `@`
@@ -219,31 +220,56 @@ pub fn by_card_data(data_json: &str) -> Result<String> {
 }
 
 /// The custom-bot signature: `base64(HMAC-SHA256(key = timestamp + "\n" + secret, message = ""))`.
+/// Awaiting the returned [`BotSign`] computes it with `crypto` (the async driver runs it).
 ///
 /// ```
 /// # #[cfg(feature = "rustcrypto")] {
+/// use std::future::IntoFuture;
 /// use feishu_edge::{api::helpers::bot_sign, crypto::{now, RustCrypto}};
-/// let sign = now(bot_sign(&RustCrypto, 1648200000, "testSecret")).unwrap().unwrap();
+/// let sign = now(bot_sign(&RustCrypto, 1648200000, "testSecret").into_future()).unwrap().unwrap();
 /// assert_eq!(sign, "EeVMWFkWdx3NMASalfC7OEOJike0pXAY3MbTk9I1ouA=");
 /// # }
 /// ```
-pub async fn bot_sign(
-    crypto: &dyn crate::crypto::Crypto,
+pub fn bot_sign<'a>(
+    crypto: &'a dyn crate::crypto::Crypto,
     timestamp: u64,
     secret: &str,
-) -> Result<String> {
-    let key = format!("{timestamp}\n{secret}");
-    let mac = crypto
-        .hmac_sha256(key.as_bytes(), b"")
-        .await
-        .map_err(|e| Error::Config(e.to_string()))?;
-    Ok(base64::engine::general_purpose::STANDARD.encode(mac))
+) -> BotSign<'a> {
+    BotSign {
+        crypto,
+        key: format!("{timestamp}\n{secret}"),
+    }
+}
+
+/// A custom-bot signature to compute ([`bot_sign`]): the HMAC key, and the crypto that computes
+/// it when awaited.
+///
+/// ```no_run
+/// # async fn demo(crypto: &dyn feishu_edge::crypto::Crypto) -> feishu_edge::Result<()> {
+/// let sign: String = feishu_edge::api::helpers::bot_sign(crypto, 1648200000, "secret").await?;
+/// # Ok(()) }
+/// ```
+#[must_use = "the signature is computed when awaited"]
+pub struct BotSign<'a> {
+    pub(crate) crypto: &'a dyn crate::crypto::Crypto,
+    pub(crate) key: String,
+}
+
+impl BotSign<'_> {
+    /// The signature from the HMAC: its base64; a crypto failure names the fix.
+    pub(crate) fn finish(
+        mac: std::result::Result<[u8; 32], crate::crypto::CryptoError>,
+    ) -> Result<String> {
+        let mac = mac.map_err(|e| Error::Config(e.to_string()))?;
+        Ok(base64::engine::general_purpose::STANDARD.encode(mac))
+    }
 }
 
 /// Posts a prepared payload to a group custom bot's webhook URL: one attempt with a timeout
 /// (a message must not be sent twice), the reply checked like an API envelope (the old
 /// `StatusCode` / `StatusMessage` shape too). A timeout, network error or 5xx is reported as
-/// not retryable: the message may have been posted.
+/// not retryable: the message may have been posted. Awaiting the returned [`BotWebhookPost`]
+/// sends it through `transport`.
 ///
 /// ```no_run
 /// # async fn demo(t: &dyn feishu_edge::Transport) -> feishu_edge::Result<()> {
@@ -251,47 +277,75 @@ pub async fn bot_sign(
 /// feishu_edge::api::helpers::post_bot_webhook(t, "https://open.feishu.cn/open-apis/bot/v2/hook/x", payload, 10_000).await?;
 /// # Ok(()) }
 /// ```
-pub async fn post_bot_webhook(
-    transport: &dyn crate::Transport,
+pub fn post_bot_webhook<'a>(
+    transport: &'a dyn crate::Transport,
     url: &str,
     payload_json: &str,
     timeout_ms: u64,
-) -> Result<crate::ApiResponse> {
-    use crate::transport::{Body, HttpRequest, Method, TransportError};
-    if !(url.starts_with("https://") || url.starts_with("http://")) {
-        return Err(Error::InvalidRequest(format!(
+) -> BotWebhookPost<'a> {
+    use crate::transport::{Body, HttpRequest, Method};
+    let request = if url.starts_with("https://") || url.starts_with("http://") {
+        Ok(HttpRequest {
+            method: Method::Post,
+            url: url.to_string(),
+            headers: Vec::new(),
+            body: Body::Json(payload_json.into()),
+            timeout_ms: (timeout_ms > 0).then_some(timeout_ms),
+            stream: false,
+        })
+    } else {
+        Err(Error::InvalidRequest(format!(
             "the custom bot webhook URL must be absolute http(s), got `{url}`"
-        )));
-    }
-    let request = HttpRequest {
-        method: Method::Post,
-        url: url.to_string(),
-        headers: Vec::new(),
-        body: Body::Json(payload_json.into()),
-        timeout_ms: (timeout_ms > 0).then_some(timeout_ms),
-        stream: false,
+        )))
     };
-    let reply = match transport.send(request).await {
-        Ok(reply) => reply,
-        Err(TransportError::Timeout(ms)) => return Err(Error::Timeout { ms }.unconfirmed()),
-        Err(TransportError::Network(m)) => return Err(Error::Network(m).unconfirmed()),
-    };
-    let legacy = RawFields::parse(std::str::from_utf8(&reply.body).unwrap_or("")).and_then(|f| {
-        Some((
-            f.get("StatusCode")?.parse::<i64>().ok()?,
-            f.str("StatusMessage"),
-        ))
-    });
-    if let Some((code, msg)) = legacy.filter(|(code, _)| *code != 0) {
-        return Err(Error::Api(Box::new(crate::ApiError {
-            code: Some(code),
-            msg: msg.unwrap_or_default(),
-            log_id: crate::request::envelope::log_id(&reply),
-            http_status: reply.status,
-            rate_limit_reset_secs: None,
-        })));
+    BotWebhookPost { transport, request }
+}
+
+/// A custom bot webhook post ([`post_bot_webhook`]): the HTTP request (or why there is none),
+/// sent once when awaited.
+///
+/// ```no_run
+/// # async fn demo(t: &dyn feishu_edge::Transport) -> feishu_edge::Result<()> {
+/// let post = feishu_edge::api::helpers::post_bot_webhook(t, "https://open.feishu.cn/open-apis/bot/v2/hook/x", "{}", 0);
+/// let reply = post.await?;
+/// # Ok(()) }
+/// ```
+#[must_use = "the payload is posted when awaited"]
+pub struct BotWebhookPost<'a> {
+    pub(crate) transport: &'a dyn crate::Transport,
+    pub(crate) request: Result<crate::HttpRequest>,
+}
+
+impl BotWebhookPost<'_> {
+    /// Reads what the transport answered: a failed send may have posted (not retryable), a
+    /// legacy `StatusCode` that is not 0 is the error, else the envelope is checked.
+    pub(crate) fn read(
+        sent: std::result::Result<crate::HttpResponse, crate::TransportError>,
+    ) -> Result<crate::ApiResponse> {
+        use crate::transport::TransportError;
+        let reply = match sent {
+            Ok(reply) => reply,
+            Err(TransportError::Timeout(ms)) => return Err(Error::Timeout { ms }.unconfirmed()),
+            Err(TransportError::Network(m)) => return Err(Error::Network(m).unconfirmed()),
+        };
+        let legacy =
+            RawFields::parse(std::str::from_utf8(&reply.body).unwrap_or("")).and_then(|f| {
+                Some((
+                    f.get("StatusCode")?.parse::<i64>().ok()?,
+                    f.str("StatusMessage"),
+                ))
+            });
+        if let Some((code, msg)) = legacy.filter(|(code, _)| *code != 0) {
+            return Err(Error::Api(Box::new(crate::ApiError {
+                code: Some(code),
+                msg: msg.unwrap_or_default(),
+                log_id: crate::request::envelope::log_id(&reply),
+                http_status: reply.status,
+                rate_limit_reset_secs: None,
+            })));
+        }
+        crate::request::envelope::check(reply).map_err(Error::unconfirmed)
     }
-    crate::request::envelope::check(reply).map_err(Error::unconfirmed)
 }
 
 /// The `(offset, length)` of each part when uploading `size` bytes in `block_size` blocks.
@@ -346,7 +400,8 @@ pub fn authorize_url(
 }
 
 /// Sends a message: the id type from the id, the message type from the content (see
-/// [`message_body`]); `uuid` makes the send idempotent.
+/// [`message_body`]); `uuid` makes the send idempotent. Awaiting the returned [`ClientCall`]
+/// sends it through `client`.
 ///
 /// ```no_run
 /// # async fn demo(client: feishu_edge::Client) -> feishu_edge::Result<()> {
@@ -354,51 +409,71 @@ pub fn authorize_url(
 /// let message: serde_json::Value = reply.data()?;
 /// # Ok(()) }
 /// ```
-pub async fn send_message(
-    client: &crate::Client,
+pub fn send_message<'a>(
+    client: &'a crate::Client,
     receive_id: &str,
     content_json: &str,
     uuid: Option<&str>,
-) -> Result<crate::ApiResponse> {
-    let body = message_body(content_json)?;
-    let mut json = format!(
-        r#"{{"receive_id":{},"msg_type":{},"content":{}"#,
-        quote(receive_id),
-        quote(&body.msg_type),
-        quote(&body.content)
-    );
-    if let Some(u) = uuid {
-        json.push_str(&format!(r#","uuid":{}"#, quote(u)));
-    }
-    json.push('}');
-    let req = super::generated::IM_V1_MESSAGE_CREATE
-        .request()
-        .query("receive_id_type", receive_id_type(receive_id))
-        .json_str(json);
-    client.request(req).await
+) -> ClientCall<'a> {
+    let request = message_body(content_json).map(|body| {
+        let mut json = format!(
+            r#"{{"receive_id":{},"msg_type":{},"content":{}"#,
+            quote(receive_id),
+            quote(&body.msg_type),
+            quote(&body.content)
+        );
+        if let Some(u) = uuid {
+            json.push_str(&format!(r#","uuid":{}"#, quote(u)));
+        }
+        json.push('}');
+        super::generated::IM_V1_MESSAGE_CREATE
+            .request()
+            .query("receive_id_type", receive_id_type(receive_id))
+            .json_str(json)
+    });
+    ClientCall { client, request }
 }
 
 /// Replies to a message (in its thread when `in_thread`), inferring the message type.
-pub async fn reply_message(
-    client: &crate::Client,
+///
+/// ```no_run
+/// # async fn demo(client: feishu_edge::Client) -> feishu_edge::Result<()> {
+/// feishu_edge::api::helpers::reply_message(&client, "om_1", r#""got it""#, true).await?;
+/// # Ok(()) }
+/// ```
+pub fn reply_message<'a>(
+    client: &'a crate::Client,
     message_id: &str,
     content_json: &str,
     in_thread: bool,
-) -> Result<crate::ApiResponse> {
-    let body = message_body(content_json)?;
-    let json = format!(
-        r#"{{"msg_type":{},"content":{},"reply_in_thread":{in_thread}}}"#,
-        quote(&body.msg_type),
-        quote(&body.content)
-    );
-    client
-        .request(
-            super::generated::IM_V1_MESSAGE_REPLY
-                .request()
-                .path_param("message_id", message_id)
-                .json_str(json),
-        )
-        .await
+) -> ClientCall<'a> {
+    let request = message_body(content_json).map(|body| {
+        let json = format!(
+            r#"{{"msg_type":{},"content":{},"reply_in_thread":{in_thread}}}"#,
+            quote(&body.msg_type),
+            quote(&body.content)
+        );
+        super::generated::IM_V1_MESSAGE_REPLY
+            .request()
+            .path_param("message_id", message_id)
+            .json_str(json)
+    });
+    ClientCall { client, request }
+}
+
+/// A call built for a client ([`send_message`], [`reply_message`]): the request (or why there
+/// is none), sent through the client's pipeline when awaited.
+///
+/// ```no_run
+/// # async fn demo(client: feishu_edge::Client) -> feishu_edge::Result<()> {
+/// let call = feishu_edge::api::helpers::send_message(&client, "oc_1", r#""hi""#, None);
+/// let reply = call.await?;
+/// # Ok(()) }
+/// ```
+#[must_use = "the call is sent when awaited"]
+pub struct ClientCall<'a> {
+    pub(crate) client: &'a crate::Client,
+    pub(crate) request: Result<crate::ApiRequest>,
 }
 
 #[cfg(test)]

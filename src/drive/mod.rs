@@ -6,3 +6,13 @@
 //!
 //! The core (every other module but `js` and `native`) decides; nothing here decides: a
 //! driver only carries out the step it is given and hands the outcome back.
+
+mod assertion;
+#[cfg(feature = "client")]
+mod helpers;
+#[cfg(feature = "client")]
+mod oauth;
+#[cfg(feature = "client")]
+mod page;
+#[cfg(feature = "client")]
+mod stream;

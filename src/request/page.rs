@@ -1,7 +1,8 @@
-//! Pagination over `page_token` / `has_more`: a pure state machine plus the async [`Paginator`].
+//! Pagination over `page_token` / `has_more`: the page plan ([`PagePlan`], sans-IO) and the
+//! [`Paginator`] a client hands out (its `next_page` / `collect_all` run in the async driver).
 
-use super::ApiRequest;
 use super::Caller;
+use super::{ApiRequest, ApiResponse};
 use crate::error::{Error, Result};
 use crate::json::RawFields;
 use std::sync::Arc;
@@ -93,19 +94,26 @@ pub fn parse_page_with(
     })
 }
 
-/// Walks a paginated endpoint page by page.
+/// The page plan, sans-IO: which request fetches the next page (the caller's `page_size` kept
+/// unless [`PageOptions::page_size`] replaces it, the last reply's `page_token`), and when the
+/// walk stops (no more pages, a token seen before, `max_items` reached). It sends nothing: a
+/// driver sends [`PagePlan::next_request`] and hands the reply to [`PagePlan::on_reply`]
+/// ([`Paginator`] does, through a client).
 ///
-/// ```no_run
-/// # async fn demo(client: feishu_edge::Client) -> feishu_edge::Result<()> {
-/// use feishu_edge::{ApiRequest, request::PageOptions};
-/// let mut pages = client.paginate(ApiRequest::get("im/v1/chats"), PageOptions { page_size: Some(50), ..Default::default() });
-/// while let Some(items) = pages.next_page().await? {
-///     for chat in items { println!("{chat}"); }
-/// }
-/// # Ok(()) }
 /// ```
-pub struct Paginator {
-    caller: Arc<dyn Caller>,
+/// use feishu_edge::request::page::PagePlan;
+/// use feishu_edge::request::PageOptions;
+/// use feishu_edge::{ApiRequest, ApiResponse};
+/// let mut plan = PagePlan::new(ApiRequest::get("im/v1/chats"), PageOptions { page_size: Some(2), ..Default::default() });
+/// let first = plan.next_request().unwrap();
+/// assert_eq!(first.query, vec![("page_size".to_string(), "2".to_string())]);
+/// let reply = ApiResponse { status: 200, log_id: None,
+///     body: br#"{"code":0,"data":{"has_more":true,"page_token":"p2","items":[1,2]}}"#.to_vec() };
+/// assert_eq!(plan.on_reply(&reply).unwrap(), vec!["1", "2"]);
+/// assert!(plan.next_request().unwrap().query.contains(&("page_token".to_string(), "p2".to_string())));
+/// ```
+#[derive(Debug, Clone)]
+pub struct PagePlan {
     request: ApiRequest,
     options: PageOptions,
     next_token: Option<String>,
@@ -115,11 +123,10 @@ pub struct Paginator {
     page_data: Option<String>,
 }
 
-impl Paginator {
-    /// Walks `request`'s pages through `caller` (a [`crate::Client`], or any [`Caller`]).
-    pub fn new(caller: Arc<dyn Caller>, request: ApiRequest, options: PageOptions) -> Paginator {
-        Paginator {
-            caller,
+impl PagePlan {
+    /// A walk over `request`'s pages.
+    pub fn new(request: ApiRequest, options: PageOptions) -> PagePlan {
+        PagePlan {
             request,
             options,
             next_token: None,
@@ -130,11 +137,12 @@ impl Paginator {
         }
     }
 
-    /// The next page's items; `None` once the pages (or `max_items`) are exhausted.
-    pub async fn next_page(&mut self) -> Result<Option<Vec<String>>> {
+    /// The request of the next page; `None` once the pages (or `max_items`) are exhausted. A
+    /// failed send may be retried by asking again: nothing advances until [`PagePlan::on_reply`].
+    pub fn next_request(&mut self) -> Option<ApiRequest> {
         if self.done || self.options.max_items.is_some_and(|m| self.yielded >= m) {
             self.done = true;
-            return Ok(None);
+            return None;
         }
         let mut req = self.request.clone();
         // The caller's own page_size stays unless the page_size option replaces it.
@@ -147,7 +155,13 @@ impl Paginator {
         if let Some(token) = &self.next_token {
             req.query.push(("page_token".into(), token.clone()));
         }
-        let resp = self.caller.call(req).await?;
+        Some(req)
+    }
+
+    /// Reads the reply to [`PagePlan::next_request`]: the page's items (cut at `max_items`),
+    /// and where to go next. A reply that is not a page fails, naming what is wrong, and the
+    /// plan stays where it was.
+    pub fn on_reply(&mut self, resp: &ApiResponse) -> Result<Vec<String>> {
         let page = parse_page_with(
             &resp.body,
             self.options.items_key.as_deref(),
@@ -157,7 +171,7 @@ impl Paginator {
         self.page_data = page.data;
         let mut items = page.items;
         if let Some(max) = self.options.max_items {
-            items.truncate(usize::try_from(max - self.yielded).unwrap_or(usize::MAX));
+            items.truncate(usize::try_from(max.saturating_sub(self.yielded)).unwrap_or(usize::MAX));
         }
         self.yielded += items.len() as u64;
         match page.next_token {
@@ -168,25 +182,62 @@ impl Paginator {
             }
             _ => self.done = true,
         }
-        Ok(Some(items))
+        Ok(items)
     }
 
     /// The last page's whole `data` (minus paging fields), when `keep_data` was set.
     pub fn page_data(&mut self) -> Option<String> {
         self.page_data.take()
     }
+}
 
-    /// Every remaining item, decoded.
-    pub async fn collect_all<T: serde::de::DeserializeOwned>(mut self) -> Result<Vec<T>> {
-        let mut out = Vec::new();
-        while let Some(items) = self.next_page().await? {
-            for raw in items {
-                out.push(serde_json::from_str(&raw).map_err(|e| {
-                    Error::invalid_response(format!("item does not decode: {e}"), None, 200)
-                })?);
-            }
+/// Decodes a page's items (JSON texts) into `T`; an item that does not decode fails, saying why.
+///
+/// ```
+/// let ids: Vec<u32> = feishu_edge::request::page::decode_items(vec!["1".into(), "2".into()]).unwrap();
+/// assert_eq!(ids, [1, 2]);
+/// assert!(feishu_edge::request::page::decode_items::<u32>(vec!["\"x\"".into()]).is_err());
+/// ```
+pub fn decode_items<T: serde::de::DeserializeOwned>(items: Vec<String>) -> Result<Vec<T>> {
+    items
+        .iter()
+        .map(|raw| {
+            serde_json::from_str(raw).map_err(|e| {
+                Error::invalid_response(format!("item does not decode: {e}"), None, 200)
+            })
+        })
+        .collect()
+}
+
+/// Walks a paginated endpoint page by page: a [`PagePlan`] and the caller its pages go through
+/// (`next_page` and `collect_all` are run by the async driver).
+///
+/// ```no_run
+/// # async fn demo(client: feishu_edge::Client) -> feishu_edge::Result<()> {
+/// use feishu_edge::{ApiRequest, request::PageOptions};
+/// let mut pages = client.paginate(ApiRequest::get("im/v1/chats"), PageOptions { page_size: Some(50), ..Default::default() });
+/// while let Some(items) = pages.next_page().await? {
+///     for chat in items { println!("{chat}"); }
+/// }
+/// # Ok(()) }
+/// ```
+pub struct Paginator {
+    pub(crate) caller: Arc<dyn Caller>,
+    pub(crate) plan: PagePlan,
+}
+
+impl Paginator {
+    /// Walks `request`'s pages through `caller` (a [`crate::Client`], or any [`Caller`]).
+    pub fn new(caller: Arc<dyn Caller>, request: ApiRequest, options: PageOptions) -> Paginator {
+        Paginator {
+            caller,
+            plan: PagePlan::new(request, options),
         }
-        Ok(out)
+    }
+
+    /// The last page's whole `data` (minus paging fields), when `keep_data` was set.
+    pub fn page_data(&mut self) -> Option<String> {
+        self.plan.page_data()
     }
 }
 
@@ -232,5 +283,61 @@ mod tests {
         assert!(parse_page(br#"{"code":0,"data":{"items":{}}}"#, None).is_err());
         assert!(parse_page(b"nope", None).is_err());
         assert_eq!(parse_page(br#"{"code":0}"#, None).unwrap().items.len(), 0);
+    }
+
+    fn reply(body: &str) -> ApiResponse {
+        ApiResponse {
+            status: 200,
+            log_id: None,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn the_plan_walks_stops_and_cuts() {
+        let opts = PageOptions {
+            page_size: Some(2),
+            max_items: Some(3),
+            ..Default::default()
+        };
+        let req = ApiRequest::get("x")
+            .query("page_size", "9")
+            .query("page_token", "stale")
+            .query("a", "1");
+        let mut plan = PagePlan::new(req, opts);
+        let first = plan.next_request().unwrap();
+        assert_eq!(
+            first.query,
+            vec![("a".into(), "1".into()), ("page_size".into(), "2".into())]
+        );
+        // A failed send: the same request again.
+        assert_eq!(plan.next_request().unwrap().query, first.query);
+        let page = r#"{"code":0,"data":{"has_more":true,"page_token":"t2","items":[1,2]}}"#;
+        assert_eq!(plan.on_reply(&reply(page)).unwrap(), ["1", "2"]);
+        assert!(plan
+            .next_request()
+            .unwrap()
+            .query
+            .contains(&("page_token".into(), "t2".into())));
+        // Not a page: an error, and the plan stays.
+        assert!(plan.on_reply(&reply("<html>")).is_err());
+        let page = r#"{"code":0,"data":{"has_more":true,"page_token":"t3","items":[3,4]}}"#;
+        assert_eq!(
+            plan.on_reply(&reply(page)).unwrap(),
+            ["3"],
+            "cut at max_items"
+        );
+        assert!(plan.next_request().is_none(), "max_items reached");
+
+        let mut plan = PagePlan::new(ApiRequest::get("x"), PageOptions::default());
+        plan.next_request().unwrap();
+        let page = r#"{"code":0,"data":{"has_more":true,"page_token":"t","items":[1]}}"#;
+        plan.on_reply(&reply(page)).unwrap();
+        plan.next_request().unwrap();
+        plan.on_reply(&reply(page)).unwrap();
+        assert!(
+            plan.next_request().is_none(),
+            "a token seen before stops the walk"
+        );
     }
 }

@@ -27,35 +27,84 @@ pub const CLIENT_ASSERTION_TYPE_JWT_BEARER: &str =
 pub const X_TARGET_SERVICE: &str = "X-Target-Service";
 
 /// Asks the provider, judging its answer as the official SDK does: a failure is 7102 with the
-/// provider's message, an empty assertion 7101.
-pub async fn retrieve(provider: &ClientAssertion, aud: &str) -> Result<AssertionToken> {
-    let token = match provider.0.retrieve(aud).await {
-        Ok(t) => t,
-        Err(e @ Error::ClientAssertion { .. }) => return Err(e),
-        Err(e) => return Err(error(codes::RETRIEVE_FAILED, e.to_string())),
-    };
-    if token.value.is_empty() {
-        return Err(error(codes::TOKEN_EMPTY, "client assertion token is empty"));
+/// provider's message, an empty assertion 7101. Awaiting the returned [`Retrieve`] asks.
+///
+/// ```no_run
+/// # async fn demo(p: &feishu_edge::token::assertion::ClientAssertion) -> feishu_edge::Result<()> {
+/// let token = feishu_edge::token::assertion::retrieve(p, "accounts.feishu.cn").await?;
+/// # Ok(()) }
+/// ```
+pub fn retrieve<'a>(provider: &'a ClientAssertion, aud: &str) -> Retrieve<'a> {
+    Retrieve {
+        provider,
+        aud: aud.to_string(),
+        timeout_ms: 0,
+        runtime: None,
     }
-    Ok(token)
 }
 
 /// [`retrieve`], waiting at most `timeout_ms` (0: no limit) for the provider: a provider that
 /// never answers fails with 7102 instead of holding up every call waiting on the token.
-pub async fn retrieve_within(
-    provider: &ClientAssertion,
+///
+/// ```no_run
+/// # async fn demo(p: &feishu_edge::token::assertion::ClientAssertion, rt: &dyn feishu_edge::Runtime) -> feishu_edge::Result<()> {
+/// let token = feishu_edge::token::assertion::retrieve_within(p, "accounts.feishu.cn", rt, 5_000).await?;
+/// # Ok(()) }
+/// ```
+pub fn retrieve_within<'a>(
+    provider: &'a ClientAssertion,
     aud: &str,
-    runtime: &dyn Runtime,
+    runtime: &'a dyn Runtime,
     timeout_ms: u64,
-) -> Result<AssertionToken> {
-    crate::runtime::within(runtime, timeout_ms, Box::pin(retrieve(provider, aud)))
-        .await
-        .unwrap_or_else(|| {
-            Err(error(
-                codes::RETRIEVE_FAILED,
-                format!("client assertion provider gave no answer within {timeout_ms} ms"),
-            ))
-        })
+) -> Retrieve<'a> {
+    Retrieve {
+        provider,
+        aud: aud.to_string(),
+        timeout_ms,
+        runtime: Some(runtime),
+    }
+}
+
+/// An assertion to ask the provider for ([`retrieve`], [`retrieve_within`]): the audience, and
+/// how long to wait; the provider is asked when this is awaited.
+///
+/// ```no_run
+/// # async fn demo(p: &feishu_edge::token::assertion::ClientAssertion) -> feishu_edge::Result<()> {
+/// let ask = feishu_edge::token::assertion::retrieve(p, "accounts.feishu.cn");
+/// let token = ask.await?;
+/// # Ok(()) }
+/// ```
+#[must_use = "the provider is asked when awaited"]
+pub struct Retrieve<'a> {
+    pub(crate) provider: &'a ClientAssertion,
+    pub(crate) aud: String,
+    /// 0: no limit (and no clock needed).
+    pub(crate) timeout_ms: u64,
+    pub(crate) runtime: Option<&'a dyn Runtime>,
+}
+
+impl Retrieve<'_> {
+    /// Judges the provider's answer: its own assertion error stays, any other failure is 7102,
+    /// an empty assertion 7101.
+    pub(crate) fn judge(answer: Result<AssertionToken>) -> Result<AssertionToken> {
+        let token = match answer {
+            Ok(t) => t,
+            Err(e @ Error::ClientAssertion { .. }) => return Err(e),
+            Err(e) => return Err(error(codes::RETRIEVE_FAILED, e.to_string())),
+        };
+        if token.value.is_empty() {
+            return Err(error(codes::TOKEN_EMPTY, "client assertion token is empty"));
+        }
+        Ok(token)
+    }
+
+    /// The failure of a provider that gave no answer within the time allowed: 7102.
+    pub(crate) fn no_answer(timeout_ms: u64) -> Error {
+        error(
+            codes::RETRIEVE_FAILED,
+            format!("client assertion provider gave no answer within {timeout_ms} ms"),
+        )
+    }
 }
 
 /// Whether an error of the assertion chain is a configuration fault that no retry mends: 7100
@@ -389,8 +438,13 @@ mod tests {
     fn a_provider_that_hangs_times_out() {
         let p = ClientAssertion(std::sync::Arc::new(Hangs));
         let rt = crate::runtime::StdRuntime;
-        let e = futures_executor::block_on(retrieve_within(&p, "accounts.feishu.cn", &rt, 20))
-            .unwrap_err();
+        let e = futures_executor::block_on(std::future::IntoFuture::into_future(retrieve_within(
+            &p,
+            "accounts.feishu.cn",
+            &rt,
+            20,
+        )))
+        .unwrap_err();
         assert!(
             matches!(e, Error::ClientAssertion { code, .. } if code == codes::RETRIEVE_FAILED),
             "{e:?}"

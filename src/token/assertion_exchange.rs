@@ -2,78 +2,99 @@
 //! at `/oauth/v3/token` through the client's pipeline (retries on 5xx and network failures),
 //! the reply judged as the official SDK does.
 
-use super::assertion::{self, codes, ClientAssertion};
+use super::assertion::{self, codes, AssertionToken, ClientAssertion};
 use super::manager::{CachedToken, TokenHost, TokenKind};
 use crate::config::AppType;
 use crate::error::{Error, Result};
 use crate::json::RawFields;
-use crate::request::{ApiRequest, Auth};
+use crate::request::{ApiRequest, ApiResponse, Auth};
 
-/// Fetches a tenant access token by exchanging an assertion.
-pub(crate) async fn fetch(
-    host: &dyn TokenHost,
-    kind: &TokenKind,
-    provider: &ClientAssertion,
-) -> Result<CachedToken> {
-    let cfg = host.config();
-    if cfg.app_type == AppType::Marketplace {
-        return Err(assertion::error(
-            codes::NOT_CONFIGURED,
-            "ClientAssertion mode is not supported for ISV apps",
-        ));
-    }
-    if *kind == TokenKind::App {
-        return Err(assertion::error(
-            codes::NOT_CONFIGURED,
-            "ClientAssertion mode has no app_access_token: calls use the tenant access token (or a user access token)",
-        ));
-    }
-    let accounts = cfg.accounts_base();
-    let aud = assertion::audience(accounts)?;
-    // The provider is asked inside the single-flight token fetch: one that hangs would hold
-    // up every call, so it gets the client's request timeout.
-    let token = assertion::retrieve_within(
+/// Fetches a tenant access token by exchanging an assertion: what the async driver runs when
+/// this is awaited (the provider asked within the request timeout, the exchange sent through
+/// the pipeline), every judgment here ([`Fetch::audience`], [`Fetch::request`], [`Fetch::read`]).
+pub(crate) fn fetch<'a>(
+    host: &'a dyn TokenHost,
+    kind: &'a TokenKind,
+    provider: &'a ClientAssertion,
+) -> Fetch<'a> {
+    Fetch {
+        host,
+        kind,
         provider,
-        &aud,
-        &**host.runtime(),
-        cfg.timeout_ms.unwrap_or(0),
-    )
-    .await?;
-    let (url, header) = assertion::exchange_target(accounts, &aud, &token)?;
-    let mut req = ApiRequest::post(url)
-        .auth(Auth::None)
-        .idempotent(true)
-        .json_str(assertion::exchange_body(&cfg.app_id, &token.value));
-    if let Some((name, value)) = header {
-        req = req.header(name, value);
     }
-    crate::log::log_at!(
-        host.logger(),
-        crate::log::Level::Debug,
-        "request token (client assertion)"
-    );
-    let resp = match Box::pin(host.call(req)).await {
-        Ok(resp) => resp,
-        Err(e) => return Err(exchange_failure(e)),
-    };
-    let reply = std::str::from_utf8(&resp.body)
-        .ok()
-        .and_then(RawFields::parse)
-        .unwrap_or_default();
-    let Some(access_token) = reply.str("access_token").filter(|t| !t.is_empty()) else {
-        let code = reply.get("code").and_then(|c| c.parse().ok()).unwrap_or(0);
-        let msg = reply
-            .str("error_description")
-            .filter(|m| !m.is_empty())
-            .or_else(|| reply.str("error").filter(|m| !m.is_empty()))
-            .unwrap_or_else(|| "oauth token response missing access token".into());
-        return Err(assertion::error(code, msg));
-    };
-    let now = host.runtime().now_ms() / 1000;
-    Ok(CachedToken {
-        token: access_token,
-        expires_at: now.saturating_add(lifetime(reply.get("expires_in"))),
-    })
+}
+
+/// A keyless tenant token fetch ([`fetch`]), run when awaited.
+#[must_use = "the token is fetched when awaited"]
+pub(crate) struct Fetch<'a> {
+    pub(crate) host: &'a dyn TokenHost,
+    pub(crate) kind: &'a TokenKind,
+    pub(crate) provider: &'a ClientAssertion,
+}
+
+impl Fetch<'_> {
+    /// The audience the provider signs for, after refusing what has no assertion path: a
+    /// marketplace app, the app access token.
+    pub(crate) fn audience(&self) -> Result<String> {
+        let cfg = self.host.config();
+        if cfg.app_type == AppType::Marketplace {
+            return Err(assertion::error(
+                codes::NOT_CONFIGURED,
+                "ClientAssertion mode is not supported for ISV apps",
+            ));
+        }
+        if *self.kind == TokenKind::App {
+            return Err(assertion::error(
+                codes::NOT_CONFIGURED,
+                "ClientAssertion mode has no app_access_token: calls use the tenant access token (or a user access token)",
+            ));
+        }
+        assertion::audience(cfg.accounts_base())
+    }
+
+    /// How long the provider may take: it is asked inside the single-flight token fetch, and
+    /// one that hangs would hold up every call, so it gets the client's request timeout.
+    pub(crate) fn provider_timeout_ms(&self) -> u64 {
+        self.host.config().timeout_ms.unwrap_or(0)
+    }
+
+    /// The exchange: the accounts host's token endpoint (or the proxy the provider named, with
+    /// `X-Target-Service`), retried like any idempotent call.
+    pub(crate) fn request(&self, aud: &str, token: &AssertionToken) -> Result<ApiRequest> {
+        let cfg = self.host.config();
+        let (url, header) = assertion::exchange_target(cfg.accounts_base(), aud, token)?;
+        let mut req = ApiRequest::post(url)
+            .auth(Auth::None)
+            .idempotent(true)
+            .json_str(assertion::exchange_body(&cfg.app_id, &token.value));
+        if let Some((name, value)) = header {
+            req = req.header(name, value);
+        }
+        Ok(req)
+    }
+
+    /// Reads the exchange's outcome, judged as the official SDK does, at `now_ms`.
+    pub(crate) fn read(sent: Result<ApiResponse>, now_ms: u64) -> Result<CachedToken> {
+        let resp = sent.map_err(exchange_failure)?;
+        let reply = std::str::from_utf8(&resp.body)
+            .ok()
+            .and_then(RawFields::parse)
+            .unwrap_or_default();
+        let Some(access_token) = reply.str("access_token").filter(|t| !t.is_empty()) else {
+            let code = reply.get("code").and_then(|c| c.parse().ok()).unwrap_or(0);
+            let msg = reply
+                .str("error_description")
+                .filter(|m| !m.is_empty())
+                .or_else(|| reply.str("error").filter(|m| !m.is_empty()))
+                .unwrap_or_else(|| "oauth token response missing access token".into());
+            return Err(assertion::error(code, msg));
+        };
+        let now = now_ms / 1000;
+        Ok(CachedToken {
+            token: access_token,
+            expires_at: now.saturating_add(lifetime(reply.get("expires_in"))),
+        })
+    }
 }
 
 /// The default lifetime (seconds) of an exchanged token whose reply has no usable

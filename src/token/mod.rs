@@ -2,7 +2,7 @@
 
 pub mod assertion;
 #[cfg(feature = "client")]
-mod assertion_exchange;
+pub(crate) mod assertion_exchange;
 #[cfg(feature = "client")]
 mod manager;
 mod store;

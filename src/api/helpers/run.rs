@@ -416,33 +416,59 @@ fn lookup(name: &str) -> Result<&'static Helper> {
     find_helper(name).ok_or_else(|| Error::InvalidRequest(format!("no helper named {name}")))
 }
 
-impl crate::Client {
-    /// Runs a task-level helper by name (`contact.getUser`, `calendar.createEvent`…, see
-    /// [`HELPERS`]) with its arguments as a JSON array (as the JS helper takes them); resolves to
-    /// its result as JSON text. Paging helpers are [`Client::helper_pages`], files
-    /// [`Client::helper_download`].
-    ///
-    /// ```no_run
-    /// # async fn demo(client: feishu_edge::Client) -> feishu_edge::Result<()> {
-    /// let user = client.helper("contact.getUser", r#"["ou_1"]"#).await?; // {"name":…}
-    /// let event = client
-    ///     .helper("calendar.createEvent", r#"["cal_1", {"summary": "Standup"}]"#)
-    ///     .await?;
-    /// # Ok(()) }
-    /// ```
-    ///
-    /// [`Client::helper_pages`]: crate::Client::helper_pages
-    /// [`Client::helper_download`]: crate::Client::helper_download
-    pub async fn helper(&self, name: &str, args_json: &str) -> Result<String> {
-        let helper = lookup(name)?;
-        if helper.kind != Kind::Json {
-            return Err(kind_error(helper, "helper_pages or helper_download"));
-        }
-        let prepared = helper.prepare(args_json)?;
-        let reply = self.request(prepared.request.clone()).await?;
-        prepared.result(&reply.body)
+/// A [`Kind::Json`] helper's prepared call: the row looked up, its kind checked, the request
+/// built (the async driver sends it and reads the reply with [`Prepared::result`]).
+pub(crate) fn prepare_json(name: &str, args_json: &str) -> Result<Prepared> {
+    let helper = lookup(name)?;
+    if helper.kind != Kind::Json {
+        return Err(kind_error(helper, "helper_pages or helper_download"));
     }
+    helper.prepare(args_json)
+}
 
+/// A [`Kind::Download`] helper's request.
+pub(crate) fn prepare_download(name: &str, args_json: &str) -> Result<ApiRequest> {
+    let helper = lookup(name)?;
+    if helper.kind != Kind::Download {
+        return Err(kind_error(helper, "helper"));
+    }
+    Ok(helper.prepare(args_json)?.request)
+}
+
+/// A [`Kind::Upload`] helper's prepared call, its request carrying the multipart form: the
+/// body's fields as text parts, then the file's bytes.
+pub(crate) fn prepare_upload(
+    name: &str,
+    args_json: &str,
+    bytes: std::sync::Arc<[u8]>,
+) -> Result<Prepared> {
+    use crate::transport::{FileData, Part};
+    let helper = lookup(name)?;
+    let (Kind::Upload, Some(_)) = (helper.kind, helper.file) else {
+        return Err(kind_error(helper, "helper"));
+    };
+    let mut prepared = helper.prepare(args_json)?;
+    let mut parts: Vec<Part> = prepared
+        .fields
+        .iter()
+        .map(|(name, value)| Part::Text {
+            name: name.clone(),
+            value: value.clone(),
+        })
+        .collect();
+    if let Some((field, filename)) = &prepared.file {
+        parts.push(Part::File {
+            name: field.clone(),
+            filename: filename.clone(),
+            content_type: None,
+            data: FileData::Bytes(bytes),
+        });
+    }
+    prepared.request = prepared.request.clone().multipart(parts);
+    Ok(prepared)
+}
+
+impl crate::Client {
     /// A paging helper's items, page by page (`drive.listFolder`, `bitable.listRecords`…).
     ///
     /// ```no_run
@@ -460,67 +486,5 @@ impl crate::Client {
         }
         let prepared = helper.prepare(args_json)?;
         Ok(self.paginate(prepared.request, prepared.page))
-    }
-
-    /// A file helper's bytes (`drive.downloadFile`, `im.downloadResource`, `board.exportImage`).
-    ///
-    /// ```no_run
-    /// # async fn demo(client: feishu_edge::Client) -> feishu_edge::Result<()> {
-    /// let file = client.helper_download("drive.downloadFile", r#"["box_1"]"#).await?;
-    /// println!("{} bytes", file.bytes.len());
-    /// # Ok(()) }
-    /// ```
-    pub async fn helper_download(&self, name: &str, args_json: &str) -> Result<crate::Download> {
-        let helper = lookup(name)?;
-        if helper.kind != Kind::Download {
-            return Err(kind_error(helper, "helper"));
-        }
-        self.download(helper.prepare(args_json)?.request).await
-    }
-
-    /// An upload helper (`im.uploadImage`, `im.uploadFile`) with its file's bytes; the JSON
-    /// arguments hold `null` where the JS helper takes the bytes. Resolves to the result (the
-    /// new key) as JSON text.
-    ///
-    /// ```no_run
-    /// # async fn demo(client: feishu_edge::Client, png: Vec<u8>, pdf: Vec<u8>) -> feishu_edge::Result<()> {
-    /// let key = client.helper_upload("im.uploadImage", "[null]", png).await?; // "\"img_v3_…\""
-    /// let key = client
-    ///     .helper_upload("im.uploadFile", r#"[null, "report.pdf", {"fileType": "pdf"}]"#, pdf)
-    ///     .await?;
-    /// # Ok(()) }
-    /// ```
-    pub async fn helper_upload(
-        &self,
-        name: &str,
-        args_json: &str,
-        bytes: impl Into<std::sync::Arc<[u8]>>,
-    ) -> Result<String> {
-        use crate::transport::{FileData, Part};
-        let helper = lookup(name)?;
-        let (Kind::Upload, Some(_)) = (helper.kind, helper.file) else {
-            return Err(kind_error(helper, "helper"));
-        };
-        let prepared = helper.prepare(args_json)?;
-        let mut parts: Vec<Part> = prepared
-            .fields
-            .iter()
-            .map(|(name, value)| Part::Text {
-                name: name.clone(),
-                value: value.clone(),
-            })
-            .collect();
-        if let Some((field, filename)) = &prepared.file {
-            parts.push(Part::File {
-                name: field.clone(),
-                filename: filename.clone(),
-                content_type: None,
-                data: FileData::Bytes(bytes.into()),
-            });
-        }
-        let reply = self
-            .request(prepared.request.clone().multipart(parts))
-            .await?;
-        prepared.result(&reply.body)
     }
 }
