@@ -6,3 +6,8 @@
 //!
 //! The core (every other module but `js` and `native`) decides; nothing here decides: a
 //! driver only carries out the step it is given and hands the outcome back.
+
+#[cfg(feature = "client")]
+pub(crate) mod client;
+#[cfg(feature = "client")]
+pub(crate) mod token;
