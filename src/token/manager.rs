@@ -386,6 +386,16 @@ impl Fetch {
         &self.key
     }
 
+    /// The token request (or the `app_ticket` resend) in flight, if one is: its URL and
+    /// timeout name a transport failure.
+    #[cfg_attr(not(all(target_arch = "wasm32", feature = "js")), allow(dead_code))]
+    pub(crate) fn call(&self) -> Option<&Call> {
+        match &self.stage {
+            Stage::Request(call) | Stage::Resend(call, _) => Some(call),
+            _ => None,
+        }
+    }
+
     /// The next step after `input`.
     pub(crate) fn step(&mut self, env: &Env<'_>, tokens: &TokenCache, input: Input) -> Step {
         let stage = std::mem::replace(&mut self.stage, Stage::Over);
