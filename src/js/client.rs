@@ -102,6 +102,8 @@ pub struct WasmCall {
 const FETCH_THREW: f64 = -1.0;
 const STORE_ANSWERED: f64 = -2.0;
 const STORE_THREW: f64 = -3.0;
+/// `act`'s `status` when the promise `drive` awaited (a token, an exchange) rejected.
+const AWAITED_FAILED: f64 = -4.0;
 
 #[wasm_bindgen]
 impl WasmCall {
@@ -109,7 +111,7 @@ impl WasmCall {
     /// header bytes and their lengths passed beside it, so none is read back across the
     /// boundary), a token string (after a token promise), `undefined` (after a wait), with
     /// `status` -1 what `fetch` threw (a timeout or a network failure), -2 what the token
-    /// store answered, -3 what it threw. Returns a `Send`, a wait in ms, a `StoreCall`, a token
+    /// store answered, -3 what it threw, -4 what the awaited promise rejected with. Returns a `Send`, a wait in ms, a `StoreCall`, a token
     /// promise, a `Failure`, or the result.
     pub fn act(
         &mut self,
@@ -120,6 +122,13 @@ impl WasmCall {
         kept: JsValue,
         kept_len: f64,
     ) -> JsValue {
+        if status == AWAITED_FAILED {
+            // The token (or exchange) this machine waited for failed: so does the machine,
+            // with the same error.
+            self.pending = false;
+            self.over();
+            return super::fetch::failed_step(input);
+        }
         let input = if status == FETCH_THREW {
             let call = match &self.machine {
                 Machine::Api(api) => Some(api.call()),
@@ -209,17 +218,21 @@ impl WasmCall {
             Err(error) => super::fetch::failed_step(error),
         };
         if !self.pending {
-            // The call is over: its reply (body, headers) is let go now, not when the wrapper is
-            // finalized (Workers without `enable_weak_ref` have no finalizers; `drive` frees
-            // the call there).
-            self.reply = JsValue::UNDEFINED;
-            if let Machine::Token(fetch) = &self.machine {
-                // Callers from now on start a fetch of their own (or find the token in memory).
-                let key = (self.client.id(), fetch.key().to_string());
-                FETCHES.with(|f| f.borrow_mut().remove(&key));
-            }
+            self.over();
         }
         step
+    }
+
+    /// The machine is over: its reply (body, headers) is let go now, not when the wrapper is
+    /// finalized (Workers without `enable_weak_ref` have no finalizers; `drive` frees the call
+    /// there), and a token fetch leaves the table of fetches in flight: callers from now on
+    /// find the token in memory or start a fetch of their own.
+    fn over(&mut self) {
+        self.reply = JsValue::UNDEFINED;
+        if let Machine::Token(fetch) = &self.machine {
+            let key = (self.client.id(), fetch.key().to_string());
+            FETCHES.with(|f| f.borrow_mut().remove(&key));
+        }
     }
 
     fn next(&mut self, mut input: Input) -> Result<JsValue, JsValue> {

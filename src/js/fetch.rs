@@ -237,7 +237,9 @@ export async function drive(call, next, fetchFn, store) {
         try { value = await storeCall(store, next); } catch (e) { value = e; status = -3; }
         next = call.act(value, status, undefined, 0, undefined, 0);
       } else if (next instanceof Promise) {
-        next = call.act(await next, 0, undefined, 0, undefined, 0);
+        let value, status = 0;
+        try { value = await next; } catch (e) { value = e; status = -4; }
+        next = call.act(value, status, undefined, 0, undefined, 0);
       } else if (next instanceof Failure) {
         throw next.error;
       } else {
