@@ -741,3 +741,195 @@ fn read_token_reply(resp: &ApiResponse, kind: &TokenKind, now_secs: u64) -> Resu
         expires_at: now_secs.saturating_add(expire),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::log::NoLogger;
+
+    fn reply(body: &str) -> Input {
+        Input::Sent(Ok(HttpResponse {
+            status: 200,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: body.as_bytes().to_vec(),
+            stream: None,
+        }))
+    }
+
+    /// Steps `f` at a clock standing at 1,000 s, with no logger.
+    fn with_env<R>(config: &Config, f: impl FnOnce(&Env<'_>) -> R) -> R {
+        let env = Env {
+            config,
+            logger: &NoLogger,
+            now_ms: &|| 1_000_000,
+            jitter: &|| 0.5,
+        };
+        f(&env)
+    }
+
+    fn sent_to(step: &Step) -> &str {
+        match step {
+            Step::Send(http) => &http.url,
+            _ => panic!("expected a request"),
+        }
+    }
+
+    /// A self-built app's tenant token: the store first, then the platform, then the store
+    /// written and the token kept in memory. Nothing is sent or awaited: the steps say it all.
+    #[test]
+    fn a_fetch_reads_the_store_then_asks_the_platform_then_writes_and_remembers() {
+        let config = Config::new("cli_a", "secret");
+        let tokens = TokenCache::default();
+        with_env(&config, |env| {
+            let kind = TokenKind::Tenant(None);
+            let mut fetch = Fetch::new(env, kind.clone());
+            let key = "feishu-edge:cli_a:tenant_access_token".to_string();
+            assert!(
+                matches!(fetch.step(env, &tokens, Input::Next), Step::Store(StoreOp::Get { key: k }) if k == key)
+            );
+            let step = fetch.step(env, &tokens, Input::Stored(Ok(StoreOutcome::Value(None))));
+            assert!(sent_to(&step).ends_with("auth/v3/tenant_access_token/internal"));
+            let step = fetch.step(
+                env,
+                &tokens,
+                reply(r#"{"code":0,"tenant_access_token":"t-1","expire":7200}"#),
+            );
+            match step {
+                Step::Store(StoreOp::Put {
+                    key: k,
+                    value,
+                    ttl_secs,
+                }) => {
+                    assert_eq!(k, key);
+                    assert_eq!(value, r#"{"token":"t-1","expiresAt":8200}"#);
+                    assert_eq!(ttl_secs, Some(7200 - config.refresh_margin_secs));
+                }
+                _ => panic!("expected the store write"),
+            }
+            assert!(cached(env, &tokens, &kind).is_none(), "kept only once done");
+            assert!(
+                matches!(fetch.step(env, &tokens, Input::Stored(Err(Error::Store("down".into())))), Step::Done(t) if t == "t-1"),
+                "a failed store write is logged, not the fetch's failure"
+            );
+            assert_eq!(cached(env, &tokens, &kind).as_deref(), Some("t-1"));
+            // A fresh copy in the store is served without a request.
+            let mut fetch = Fetch::new(env, TokenKind::App);
+            fetch.step(env, &tokens, Input::Next);
+            let stored = r#"{"token":"a-1","expiresAt":9000}"#.to_string();
+            assert!(matches!(
+                fetch.step(env, &tokens, Input::Stored(Ok(StoreOutcome::Value(Some(stored))))),
+                Step::Done(t) if t == "a-1"
+            ));
+        });
+    }
+
+    /// A marketplace app: no `app_ticket` → a resend is asked for and the call fails typed;
+    /// a ticket the platform rejects (10012) is dropped from the store, a resend asked for,
+    /// and the platform's error returned.
+    #[test]
+    fn a_marketplace_fetch_asks_for_a_ticket_resend_when_it_has_none_or_a_rejected_one() {
+        let mut config = Config::new("cli_a", "secret");
+        config.app_type = AppType::Marketplace;
+        let tokens = TokenCache::default();
+        with_env(&config, |env| {
+            let mut fetch = Fetch::new(env, TokenKind::App);
+            fetch.step(env, &tokens, Input::Next);
+            let ticket = fetch.step(env, &tokens, Input::Stored(Ok(StoreOutcome::Value(None))));
+            assert!(
+                matches!(&ticket, Step::Store(StoreOp::Get { key }) if key == "feishu-edge:cli_a:app_ticket")
+            );
+            let resend = fetch.step(env, &tokens, Input::Stored(Ok(StoreOutcome::Value(None))));
+            assert!(sent_to(&resend).ends_with("auth/v3/app_ticket/resend"));
+            assert!(matches!(
+                fetch.step(env, &tokens, reply(r#"{"code":0}"#)),
+                Step::Fail(Error::AppTicketMissing)
+            ));
+
+            let mut fetch = Fetch::new(env, TokenKind::App);
+            fetch.step(env, &tokens, Input::Next);
+            fetch.step(env, &tokens, Input::Stored(Ok(StoreOutcome::Value(None))));
+            let request = fetch.step(
+                env,
+                &tokens,
+                Input::Stored(Ok(StoreOutcome::Value(Some("tk".into())))),
+            );
+            match &request {
+                Step::Send(http) => {
+                    assert!(http.url.ends_with("auth/v3/app_access_token"));
+                    assert!(
+                        matches!(&http.body, crate::transport::Body::Json(b) if b.contains(r#""app_ticket":"tk""#))
+                    );
+                }
+                _ => panic!("expected the token request"),
+            }
+            let drop = fetch.step(env, &tokens, reply(r#"{"code":10012,"msg":"bad ticket"}"#));
+            assert!(
+                matches!(&drop, Step::Store(StoreOp::Delete { key }) if key == "feishu-edge:cli_a:app_ticket")
+            );
+            let resend = fetch.step(env, &tokens, Input::Stored(Ok(StoreOutcome::Done)));
+            assert!(sent_to(&resend).ends_with("auth/v3/app_ticket/resend"));
+            assert!(matches!(
+                fetch.step(env, &tokens, reply(r#"{"code":0}"#)),
+                Step::Fail(e) if e.code() == Some(APP_TICKET_INVALID_CODE)
+            ));
+            // A tenant token is asked for with the app token, which the driver gets first.
+            let mut fetch = Fetch::new(env, TokenKind::Tenant(Some("t-1".into())));
+            fetch.step(env, &tokens, Input::Next);
+            assert!(matches!(
+                fetch.step(env, &tokens, Input::Stored(Ok(StoreOutcome::Value(None)))),
+                Step::Token(TokenKind::App)
+            ));
+            match fetch.step(env, &tokens, Input::Token("a-1".into())) {
+                Step::Send(http) => assert!(
+                    matches!(&http.body, crate::transport::Body::Json(b) if b.contains(r#""tenant_key":"t-1""#) && b.contains(r#""app_access_token":"a-1""#))
+                ),
+                _ => panic!("expected the token request"),
+            }
+        });
+    }
+
+    /// A token the platform rejects is forgotten everywhere (memory, the store's copy deleted
+    /// and distrusted), and the next fetch goes to the platform, not the store.
+    #[test]
+    fn a_rejected_token_is_forgotten_and_fetched_from_the_platform() {
+        let config = Config::new("cli_a", "secret");
+        let tokens = TokenCache::default();
+        with_env(&config, |env| {
+            let key = store_key("cli_a", &TokenKind::Tenant(None));
+            tokens.remember(
+                key.clone(),
+                CachedToken {
+                    token: "t-old".into(),
+                    expires_at: 9_000,
+                },
+                1_000,
+            );
+            let mut call =
+                ApiCall::begin(env, None, ApiRequest::get("im/v1/chats"), false).unwrap();
+            match call.step(env, &tokens, Input::Next) {
+                Step::Send(http) => assert!(http.headers.iter().any(|(_, v)| v == "Bearer t-old")),
+                _ => panic!("the token in memory is used at once"),
+            }
+            let rejected = reply(r#"{"code":99991663,"msg":"invalid token"}"#);
+            assert!(
+                matches!(call.step(env, &tokens, rejected), Step::Store(StoreOp::Delete { key: k }) if k == key)
+            );
+            assert!(cached(env, &tokens, &TokenKind::Tenant(None)).is_none());
+            assert!(matches!(
+                call.step(env, &tokens, Input::Stored(Ok(StoreOutcome::Done))),
+                Step::Token(TokenKind::Tenant(None))
+            ));
+            let mut fetch = Fetch::new(env, TokenKind::Tenant(None));
+            let step = fetch.step(env, &tokens, Input::Next);
+            assert!(
+                sent_to(&step).ends_with("tenant_access_token/internal"),
+                "the store is skipped"
+            );
+            match call.step(env, &tokens, Input::Token("t-new".into())) {
+                Step::Send(http) => assert!(http.headers.iter().any(|(_, v)| v == "Bearer t-new")),
+                _ => panic!("expected the resend"),
+            }
+        });
+    }
+}
