@@ -5,7 +5,7 @@
 //! driver carries their steps out.
 
 use crate::config::Config;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::log::{Logger, NoLogger};
 use crate::request::call::Env;
 use crate::runtime::Runtime;
@@ -144,7 +144,7 @@ fn default_runtime() -> Result<Arc<dyn Runtime>> {
     #[cfg(all(not(target_arch = "wasm32"), not(feature = "reqwest")))]
     return Ok(Arc::new(crate::runtime::StdRuntime));
     #[cfg(target_arch = "wasm32")]
-    Err(Error::Config(
+    Err(crate::error::Error::Config(
         "no runtime: on wasm32, pass one to ClientBuilder::runtime (with the `js` feature: feishu_edge::js::runtime::JsRuntime)".into(),
     ))
 }
@@ -159,11 +159,11 @@ fn default_transport(config: &Config) -> Result<Arc<dyn Transport>> {
         crate::transport::reqwest::ReqwestTransport::new()?.max_reply_bytes(config.max_reply_bytes),
     ));
     #[cfg(all(not(target_arch = "wasm32"), not(feature = "reqwest")))]
-    return Err(Error::Config(
+    return Err(crate::error::Error::Config(
         "no transport: pass one to ClientBuilder::transport, or turn on the crate's `reqwest` feature for the built-in one (reqwest on tokio)".into(),
     ));
     #[cfg(target_arch = "wasm32")]
-    Err(Error::Config(
+    Err(crate::error::Error::Config(
         "no transport: pass one to ClientBuilder::transport (with the `js` feature on wasm32: feishu_edge::js::fetch::FetchTransport)".into(),
     ))
 }
