@@ -82,7 +82,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn demo(client: feishu_edge::Client) -> feishu_edge::Result<()> {
-    /// let (file, stream) = client.download_stream(feishu_edge::ApiRequest::get("im/v1/files/file_1")).await?;
+    /// let req = feishu_edge::ApiRequest::get("im/v1/files/file_1");
+    /// let (file, stream) = client.download_stream(req).await?;
     /// assert!(stream.is_some() || !file.bytes.is_empty());
     /// # Ok(()) }
     /// ```
@@ -99,7 +100,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn demo(client: feishu_edge::Client) -> feishu_edge::Result<()> {
-    /// let pages = client.paginate(feishu_edge::ApiRequest::get("im/v1/chats"), Default::default());
+    /// let req = feishu_edge::ApiRequest::get("im/v1/chats");
+    /// let pages = client.paginate(req, Default::default());
     /// let chats: Vec<serde_json::Value> = pages.collect_all().await?;
     /// # Ok(()) }
     /// ```

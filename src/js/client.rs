@@ -111,8 +111,8 @@ impl WasmCall {
     /// header bytes and their lengths passed beside it, so none is read back across the
     /// boundary), a token string (after a token promise), `undefined` (after a wait), with
     /// `status` -1 what `fetch` threw (a timeout or a network failure), -2 what the token
-    /// store answered, -3 what it threw, -4 what the awaited promise rejected with. Returns a `Send`, a wait in ms, a `StoreCall`, a token
-    /// promise, a `Failure`, or the result.
+    /// store answered, -3 what it threw, -4 what the awaited promise rejected with. Returns a
+    /// `Send`, a wait in ms, a `StoreCall`, a token promise, a `Failure`, or the result.
     pub fn act(
         &mut self,
         input: JsValue,
