@@ -16,3 +16,7 @@ mod oauth;
 mod page;
 #[cfg(feature = "client")]
 mod stream;
+#[cfg(feature = "client")]
+pub(crate) mod client;
+#[cfg(feature = "client")]
+pub(crate) mod token;

@@ -11,10 +11,12 @@ use crate::error::Error;
 use crate::options::OptionReader;
 use crate::request::options::RequestOptions;
 use crate::request::page::{PageOptions, Paginator};
+use crate::token::{ApiCall, CachedToken, Fetch, Input, Step, StoreOp, StoreOutcome, TokenKind};
 use crate::transport::{FileData, Part};
 use crate::Client;
 use js_sys::{Array, Function, Promise, Uint8Array};
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
@@ -46,6 +48,8 @@ pub struct WasmClient {
     client: Client,
     /// The transport's `fetch`, for the calls JS drives ([`WasmCall`]).
     fetch: Function,
+    /// The caller's token store (`undefined`: the client's memory store, stepped in wasm).
+    store: JsValue,
     /// The error contract of this view's calls (see [`crate::Config::reject_on_api_error`]).
     reject: bool,
 }
@@ -59,30 +63,56 @@ enum Reading {
     Bytes,
 }
 
-/// One call of the core's sans-IO pipeline ([`crate::client::Call`]), driven from JS by the
-/// package's `drive`: `fetch` is awaited in JS, not inside a wasm future; every decision (what
-/// to send, what a reply means, whether to wait and retry, when to refresh the token) is the
-/// core's [`Client::step`].
+/// The core machine a [`WasmCall`] steps.
+enum Machine {
+    /// An API call and its managed token ([`ApiCall`]).
+    Api(ApiCall),
+    /// One token fetched ([`Fetch`]); its promise is shared by every call waiting for it.
+    Token(Fetch),
+}
+
+/// One of the core's sans-IO machines (an API call, [`crate::token::ApiCall`], or a token
+/// fetch, [`crate::token::Fetch`]), driven from JS by the package's `drive`: `fetch` and the
+/// token store are awaited in JS, not inside a wasm future; every decision (what to send, what
+/// a reply means, whether to wait and retry, which token to carry, what to read from and
+/// write to the store) is the core's.
 #[wasm_bindgen]
 pub struct WasmCall {
     client: Client,
-    call: crate::client::Call,
+    machine: Machine,
     reading: Reading,
     /// The error contract ([`crate::request::envelope::settle`]).
     reject: bool,
     /// The last reply as `fetchOnce` gave it (an error's `response.headers` come from it).
     reply: JsValue,
-    /// Whether the last step asked for more (a send, a wait, a token) rather than ending.
+    /// Whether the last step asked for more (a send, a wait, a token, a store call) rather
+    /// than ending.
     pending: bool,
+    /// The `fetch` and the token store a token fetch this call starts is driven with.
+    fetch: Function,
+    store: JsValue,
+    /// The store call `drive` is carrying out.
+    op: Option<StoreOp>,
+    /// Whether the promise `drive` awaits is an assertion exchange (its result the token's
+    /// stored form) rather than a token.
+    exchanging: bool,
 }
+
+/// `act`'s `status` for what is not a reply: `fetch` threw, the store answered, it threw.
+const FETCH_THREW: f64 = -1.0;
+const STORE_ANSWERED: f64 = -2.0;
+const STORE_THREW: f64 = -3.0;
+/// `act`'s `status` when the promise `drive` awaited (a token, an exchange) rejected.
+const AWAITED_FAILED: f64 = -4.0;
 
 #[wasm_bindgen]
 impl WasmCall {
     /// The next step after `input`: `fetchOnce`'s reply array (with its status, body and kept
     /// header bytes and their lengths passed beside it, so none is read back across the
-    /// boundary), a token string (after a token promise), `undefined` (after a wait), or, with
-    /// `status` -1, what `fetch` threw (a timeout or a network failure). Returns a `Send`, a
-    /// wait in ms, a token promise, a `Failure`, or the result.
+    /// boundary), a token string (after a token promise), `undefined` (after a wait), with
+    /// `status` -1 what `fetch` threw (a timeout or a network failure), -2 what the token
+    /// store answered, -3 what it threw, -4 what the awaited promise rejected with. Returns a
+    /// `Send`, a wait in ms, a `StoreCall`, a token promise, a `Failure`, or the result.
     pub fn act(
         &mut self,
         input: JsValue,
@@ -92,21 +122,38 @@ impl WasmCall {
         kept: JsValue,
         kept_len: f64,
     ) -> JsValue {
-        if status < 0.0 {
-            let failure = super::fetch::failure(&input, self.call.url(), self.call.timeout_ms());
-            return self.settle(Some(Err(failure)));
+        if status == AWAITED_FAILED {
+            // The token (or exchange) this machine waited for failed: so does the machine,
+            // with the same error.
+            self.pending = false;
+            self.over();
+            return super::fetch::failed_step(input);
         }
-        let outcome = if Array::is_array(&input) {
+        let input = if status == FETCH_THREW {
+            let call = match &self.machine {
+                Machine::Api(api) => Some(api.call()),
+                Machine::Token(fetch) => fetch.call(),
+            };
+            let (url, timeout) = call.map_or(("", 0), |c| (c.url(), c.timeout_ms()));
+            Input::Sent(Err(super::fetch::failure(&input, url, timeout)))
+        } else if status == STORE_ANSWERED || status == STORE_THREW {
+            Input::Stored(self.stored(&input, status == STORE_ANSWERED))
+        } else if Array::is_array(&input) {
             let resp = super::fetch::read_sized(status, &body, body_len, &kept, kept_len);
             self.reply = input;
-            Some(Ok(resp))
-        } else {
-            if let Some(token) = input.as_string() {
-                self.call.set_token(token);
+            Input::Sent(Ok(resp))
+        } else if let Some(text) = input.as_string() {
+            if std::mem::take(&mut self.exchanging) {
+                Input::Exchanged(CachedToken::from_json(&text).ok_or_else(|| {
+                    Error::InvalidRequest("the assertion exchange gave no token".into())
+                }))
+            } else {
+                Input::Token(text)
             }
-            None
+        } else {
+            Input::Next
         };
-        self.settle(outcome)
+        self.settle(input)
     }
 
     /// The reply size limit of this call: the client's, none for a download.
@@ -119,77 +166,239 @@ impl WasmCall {
 }
 
 impl WasmCall {
+    fn new(
+        client: Client,
+        machine: Machine,
+        reading: Reading,
+        reject: bool,
+        fetch: &Function,
+        store: &JsValue,
+    ) -> WasmCall {
+        WasmCall {
+            client,
+            machine,
+            reading,
+            reject,
+            reply: JsValue::UNDEFINED,
+            pending: true,
+            fetch: fetch.clone(),
+            store: store.clone(),
+            op: None,
+            exchanging: false,
+        }
+    }
+
+    /// What the token store's answer (or what it threw) means for the store call `drive`
+    /// carried out.
+    fn stored(&mut self, value: &JsValue, answered: bool) -> crate::error::Result<StoreOutcome> {
+        let Some(op) = self.op.take() else {
+            return Err(Error::Store("a store answer nobody asked for".into()));
+        };
+        if !answered {
+            return Err(match super::fetch::is_timed_out(value) {
+                true => Error::Store(format!(
+                    "no answer within {} ms",
+                    crate::client::STORE_TIMEOUT_MS
+                )),
+                false => Error::Store(format!("{}: {}", op.name(), super::describe(value))),
+            });
+        }
+        Ok(match op {
+            StoreOp::Get { .. } => StoreOutcome::Value(super::store::string_value(value)?),
+            StoreOp::PutIfAbsent { .. } => StoreOutcome::Written(value.is_truthy()),
+            StoreOp::Put { .. } | StoreOp::Delete { .. } => StoreOutcome::Done,
+        })
+    }
+
     /// The next step as `drive` reads it (an error becomes a `Failure`: returning a value,
     /// not throwing, keeps the crossing to one call).
-    fn settle(
-        &mut self,
-        outcome: Option<Result<crate::transport::HttpResponse, crate::transport::TransportError>>,
-    ) -> JsValue {
-        let step = match self.next(outcome) {
+    fn settle(&mut self, input: Input) -> JsValue {
+        let step = match self.next(input) {
             Ok(step) => step,
             Err(error) => super::fetch::failed_step(error),
         };
         if !self.pending {
-            // The call is over: its reply (body, headers) is let go now, not when the wrapper is
-            // finalized (Workers without `enable_weak_ref` have no finalizers; `drive` frees
-            // the call there).
-            self.reply = JsValue::UNDEFINED;
+            self.over();
         }
         step
     }
 
-    fn next(
-        &mut self,
-        outcome: Option<Result<crate::transport::HttpResponse, crate::transport::TransportError>>,
-    ) -> Result<JsValue, JsValue> {
-        use crate::client::Step;
+    /// The machine is over: its reply (body, headers) is let go now, not when the wrapper is
+    /// finalized (Workers without `enable_weak_ref` have no finalizers; `drive` frees the call
+    /// there), and a token fetch leaves the table of fetches in flight: callers from now on
+    /// find the token in memory or start a fetch of their own.
+    fn over(&mut self) {
+        self.reply = JsValue::UNDEFINED;
+        if let Machine::Token(fetch) = &self.machine {
+            let key = (self.client.id(), fetch.key().to_string());
+            FETCHES.with(|f| f.borrow_mut().remove(&key));
+        }
+    }
+
+    fn next(&mut self, mut input: Input) -> Result<JsValue, JsValue> {
         use crate::request::envelope;
         self.pending = false;
-        let result = match self.client.step(&mut self.call, outcome) {
-            Step::Send(http) => match super::fetch::request_line(&http, self.max_reply()) {
-                Ok((line, body)) => {
-                    self.pending = true;
-                    Ok(super::fetch::send_step(&line, body))
-                }
-                // Not sendable as built (a header fetch refuses): an attempt that failed.
-                Err(e) => return self.next(Some(Err(e))),
-            },
-            Step::Token(work) => {
-                self.pending = true;
-                let client = self.client.clone();
-                Ok(promise(async move { client.obtain(work).await.map(JsValue::from) }).into())
-            }
-            Step::Wait(ms) => {
-                self.pending = true;
-                Ok(JsValue::from_f64(ms as f64))
-            }
-            // ---- The error contract (issue 24): the core's verdict under this client's contract;
-            // a failure on a reply carries it as `response` (status, data, headers). ----
-            Step::Reply(resp) => match self.reading {
-                Reading::Envelope => match envelope::verdict(&resp, self.reject) {
-                    Ok(()) => parse_body(&resp.body),
-                    Err(e) => return Err(super::response::rejected(&e, &resp, &self.reply)),
-                },
-                Reading::Bytes => {
-                    let file = envelope::is_file_reply(resp.status, resp.header("content-type"));
-                    let kept = (!file).then(|| resp.clone());
-                    match (envelope::check_binary(resp), kept) {
-                        (Ok(d), _) => Ok(super::response::downloaded(&d.bytes, &self.reply)),
-                        (Err(e), Some(resp)) => {
-                            return Err(super::response::rejected(&e, &resp, &self.reply))
-                        }
-                        (Err(e), None) => Err(e),
+        loop {
+            let machine = &mut self.machine;
+            let step = self.client.with_env(|env, tokens| match machine {
+                Machine::Api(api) => api.step(env, tokens, input),
+                Machine::Token(fetch) => fetch.step(env, tokens, input),
+            });
+            let result = match step {
+                Step::Send(http) => match super::fetch::request_line(&http, self.max_reply()) {
+                    Ok((line, body)) => {
+                        self.pending = true;
+                        Ok(super::fetch::send_step(&line, body))
                     }
+                    // Not sendable as built (a header fetch refuses): an attempt that failed.
+                    Err(e) => {
+                        input = Input::Sent(Err(e));
+                        continue;
+                    }
+                },
+                Step::Wait(ms) => {
+                    self.pending = true;
+                    Ok(JsValue::from_f64(ms as f64))
                 }
-            },
-            Step::Rejected(error, resp) => {
-                return Err(super::response::rejected(&error, &resp, &self.reply))
-            }
-            // ---- end of the error contract ----
-            Step::Fail(error) => Err(error),
-        };
-        result.map_err(|e| to_js(&e))
+                Step::Store(op) => match &self.client.inner.memory {
+                    // The memory store answers at once: no crossing.
+                    Some(memory) => {
+                        input = Input::Stored(memory.apply(&op));
+                        continue;
+                    }
+                    None => {
+                        self.pending = true;
+                        let js = store_call(&op);
+                        self.op = Some(op);
+                        Ok(js)
+                    }
+                },
+                Step::Token(kind) => match obtain(&self.client, kind, &self.fetch, &self.store) {
+                    Ok(token) => {
+                        input = Input::Token(token);
+                        continue;
+                    }
+                    Err(shared) => {
+                        self.pending = true;
+                        Ok(shared.into())
+                    }
+                },
+                // A keyless client's exchange: handed to the Rust driver (its call is its own).
+                Step::Exchange(kind) => {
+                    self.pending = true;
+                    self.exchanging = true;
+                    let client = self.client.clone();
+                    Ok(promise(async move {
+                        crate::drive::token::exchange(&client, &kind)
+                            .await
+                            .map(|t| JsValue::from_str(&t.to_json()))
+                    })
+                    .into())
+                }
+                Step::Done(token) => Ok(JsValue::from_str(&token)),
+                // ---- The error contract (issue 24): the core's verdict under this client's
+                // contract; a failure on a reply carries it as `response` (status, data,
+                // headers). ----
+                Step::Reply(resp) => match self.reading {
+                    Reading::Envelope => match envelope::verdict(&resp, self.reject) {
+                        Ok(()) => parse_body(&resp.body),
+                        Err(e) => return Err(super::response::rejected(&e, &resp, &self.reply)),
+                    },
+                    Reading::Bytes => {
+                        let file =
+                            envelope::is_file_reply(resp.status, resp.header("content-type"));
+                        let kept = (!file).then(|| resp.clone());
+                        match (envelope::check_binary(resp), kept) {
+                            (Ok(d), _) => Ok(super::response::downloaded(&d.bytes, &self.reply)),
+                            (Err(e), Some(resp)) => {
+                                return Err(super::response::rejected(&e, &resp, &self.reply))
+                            }
+                            (Err(e), None) => Err(e),
+                        }
+                    }
+                },
+                Step::Rejected(error, resp) => {
+                    return Err(super::response::rejected(&error, &resp, &self.reply))
+                }
+                // ---- end of the error contract ----
+                // A token fetch's failure carries what it kept of the reply it read.
+                Step::Fail(error) if matches!(self.machine, Machine::Token(_)) => {
+                    return Err(super::response::rebuilt(&error))
+                }
+                Step::Fail(error) => Err(error),
+            };
+            return result.map_err(|e| to_js(&e));
+        }
     }
+}
+
+thread_local! {
+    /// The token fetches `drive` is running, by client ([`Client::id`]) and store key: every
+    /// caller of the same token meanwhile waits for the same promise (single flight).
+    static FETCHES: RefCell<HashMap<(usize, String), Promise>> = RefCell::new(HashMap::new());
+}
+
+/// A token of `kind`: the one in memory when fresh (`Ok`), else the promise of the fetch in
+/// flight for it, or of a new one `drive` runs (`Err`).
+fn obtain(
+    client: &Client,
+    kind: TokenKind,
+    fetch: &Function,
+    store: &JsValue,
+) -> Result<String, Promise> {
+    let (cached, fetcher) = client.with_env(|env, tokens| {
+        (
+            crate::token::cached(env, tokens, &kind),
+            Fetch::new(env, kind),
+        )
+    });
+    if let Some(token) = cached {
+        return Ok(token);
+    }
+    let key = (client.id(), fetcher.key().to_string());
+    if let Some(running) = FETCHES.with(|f| f.borrow().get(&key).cloned()) {
+        return Err(running);
+    }
+    let machine = Machine::Token(fetcher);
+    let mut call = WasmCall::new(
+        client.clone(),
+        machine,
+        Reading::Envelope,
+        true,
+        fetch,
+        store,
+    );
+    let first = call.settle(Input::Next);
+    let running = call.pending;
+    let shared = super::fetch::drive(call.into(), first, fetch, store);
+    if running {
+        FETCHES.with(|f| f.borrow_mut().insert(key, shared.clone()));
+    }
+    Err(shared)
+}
+
+/// A store call as `drive` reads it: the method, the key, the value, the TTL (-1: none), and
+/// how long the store may take ([`crate::client::STORE_TIMEOUT_MS`]).
+fn store_call(op: &StoreOp) -> JsValue {
+    let (value, ttl) = match op {
+        StoreOp::Put {
+            value, ttl_secs, ..
+        }
+        | StoreOp::PutIfAbsent {
+            value, ttl_secs, ..
+        } => (
+            JsValue::from_str(value),
+            ttl_secs.map_or(-1.0, |t| t as f64),
+        ),
+        StoreOp::Get { .. } | StoreOp::Delete { .. } => (JsValue::UNDEFINED, -1.0),
+    };
+    super::fetch::store_step(
+        op.name(),
+        op.key(),
+        &value,
+        ttl,
+        crate::client::STORE_TIMEOUT_MS as f64,
+    )
 }
 
 /// Request options as the JS side wrote them, or, for a catalog method (`{"endpoint": name,
@@ -213,6 +422,7 @@ impl WasmClient {
         log_level: Option<String>,
         client_assertion_provider: JsValue,
     ) -> Result<WasmClient, JsValue> {
+        let store = token_store.clone();
         let build = || -> Result<(Client, Function), Error> {
             let assertion = if client_assertion_provider.is_null()
                 || client_assertion_provider.is_undefined()
@@ -245,6 +455,11 @@ impl WasmClient {
         build()
             .map(|(client, fetch)| WasmClient {
                 reject: client.config().reject_on_api_error,
+                // Without one of the caller's, the client's memory store answers in wasm.
+                store: match client.inner.memory {
+                    Some(_) => JsValue::UNDEFINED,
+                    None => store,
+                },
                 client,
                 fetch,
             })
@@ -354,21 +569,25 @@ impl WasmClient {
 
     /// Starts a call driven from JS (`drive`): a request that cannot be built or sent rejects.
     fn drive(&self, req: Result<crate::ApiRequest, Error>, reading: Reading) -> Promise {
-        match req.and_then(|req| self.client.begin(req, false)) {
+        let begun = req.and_then(|req| {
+            let user = self.client.user_token();
+            self.client
+                .with_env(|env, _| ApiCall::begin(env, user, req, false))
+        });
+        match begun {
             Ok(call) => {
-                let client = self.client.clone();
-                let call = WasmCall {
-                    client,
-                    call,
+                let machine = Machine::Api(call);
+                let mut call = WasmCall::new(
+                    self.client.clone(),
+                    machine,
                     reading,
-                    reject: self.reject,
-                    reply: JsValue::UNDEFINED,
-                    pending: true,
-                };
-                let mut call = call;
+                    self.reject,
+                    &self.fetch,
+                    &self.store,
+                );
                 // The first step is taken here: one crossing fewer per call.
-                let first = call.settle(None);
-                super::fetch::drive(call.into(), first, &self.fetch)
+                let first = call.settle(Input::Next);
+                super::fetch::drive(call.into(), first, &self.fetch, &self.store)
             }
             Err(e) => Promise::reject(&to_js(&e)),
         }
@@ -406,15 +625,15 @@ impl WasmClient {
     /// marketplace app).
     #[wasm_bindgen(js_name = accessToken)]
     pub fn access_token(&self, app: bool, tenant_key: Option<String>) -> Promise {
-        let client = self.client.clone();
-        promise(async move {
-            let token = if app {
-                client.app_access_token().await
-            } else {
-                client.tenant_access_token(tenant_key.as_deref()).await
-            };
-            token.map(|t| JsValue::from_str(&t))
-        })
+        let kind = match app {
+            true => TokenKind::App,
+            false => TokenKind::Tenant(tenant_key),
+        };
+        // Stepped by `drive` like a call's token: no fetch awaited inside wasm.
+        match obtain(&self.client, kind, &self.fetch, &self.store) {
+            Ok(token) => Promise::resolve(&JsValue::from_str(&token)),
+            Err(shared) => shared,
+        }
     }
 
     /// Stores a marketplace `app_ticket`.
@@ -438,11 +657,13 @@ impl WasmClient {
             Some(token) => WasmClient {
                 client: self.client.as_user(token.as_str()),
                 fetch: self.fetch.clone(),
+                store: self.store.clone(),
                 reject: self.reject,
             },
             None => WasmClient {
                 client: self.client.clone(),
                 fetch: self.fetch.clone(),
+                store: self.store.clone(),
                 reject: true,
             },
         }

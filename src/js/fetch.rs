@@ -191,14 +191,31 @@ class Send { constructor(line, body) { this.line = line; this.body = body; } }
 export function sendStep(line, body) { return new Send(line, body); }
 class Failure { constructor(error) { this.error = error; } }
 export function failure(error) { return new Failure(error); }
-// Drives one call of the core's sans-IO pipeline (WasmCall) from its first step: a Send is a
-// request to send, a number a wait in ms, a promise a token to wait for, a Failure the call's
-// error; anything else is the result. What a reply means is decided in the core; this
+// A call on the token store: its method (get, put, putIfAbsent, delete), key, value, TTL in s
+// (-1: none) and how long it may take (0: no limit). A store without the method (no delete)
+// answers undefined; what it throws, or its silence past the time, goes back to the core.
+class StoreCall { constructor(op, key, value, ttl, timeoutMs) { this.op = op; this.key = key; this.value = value; this.ttl = ttl; this.timeoutMs = timeoutMs; } }
+export function storeStep(op, key, value, ttl, timeoutMs) { return new StoreCall(op, key, value, ttl, timeoutMs); }
+async function storeCall(store, s) {
+  const f = store?.[s.op];
+  if (typeof f !== 'function') return undefined;
+  const args = s.op === 'get' || s.op === 'delete' ? [s.key] : [s.key, s.value, s.ttl >= 0 ? { expirationTtl: s.ttl } : {}];
+  const work = (async () => f.apply(store, args))();
+  if (!(s.timeoutMs > 0)) return await work;
+  let timer;
+  const deadline = new Promise((_, reject) => { timer = setTimeout(() => reject(TIMED_OUT), s.timeoutMs); });
+  work.catch(ignore);
+  try { return await Promise.race([work, deadline]); } finally { clearTimeout(timer); }
+}
+// Drives one of the core's sans-IO machines (WasmCall: an API call, or a token fetch) from its
+// first step: a Send is a request to send, a number a wait in ms, a StoreCall a call on the
+// token store, a promise a token to wait for (a fetch another drive runs), a Failure the
+// machine's error; anything else is the result. What a reply means is decided in the core; this
 // performs the I/O, crossing into wasm once per reply (its parts as values, no strings).
 // Where the runtime has no FinalizationRegistry (Workers without `enable_weak_ref`), nothing
 // would ever free a call: `drive` frees it (one crossing more there, none elsewhere).
 const FREE_CALLS = typeof FinalizationRegistry === 'undefined';
-export async function drive(call, next, fetchFn) {
+export async function drive(call, next, fetchFn, store) {
   try {
     for (;;) {
       if (next instanceof Send) {
@@ -215,8 +232,14 @@ export async function drive(call, next, fetchFn) {
       } else if (typeof next === 'number') {
         await new Promise((resolve) => setTimeout(resolve, next));
         next = call.act(undefined, 0, undefined, 0, undefined, 0);
+      } else if (next instanceof StoreCall) {
+        let value, status = -2;
+        try { value = await storeCall(store, next); } catch (e) { value = e; status = -3; }
+        next = call.act(value, status, undefined, 0, undefined, 0);
       } else if (next instanceof Promise) {
-        next = call.act(await next, 0, undefined, 0, undefined, 0);
+        let value, status = 0;
+        try { value = await next; } catch (e) { value = e; status = -4; }
+        next = call.act(value, status, undefined, 0, undefined, 0);
       } else if (next instanceof Failure) {
         throw next.error;
       } else {
@@ -241,12 +264,27 @@ extern "C" {
         max_reply: f64,
     ) -> Promise;
     #[wasm_bindgen(js_name = isTimedOut)]
-    fn is_timed_out(e: &JsValue) -> bool;
+    pub(crate) fn is_timed_out(e: &JsValue) -> bool;
     #[wasm_bindgen(js_name = keepHeaders)]
     fn keep_headers(names: &str);
-    /// Runs a [`super::client::WasmCall`] to its end from its first step: the promise of its
+    /// Runs a [`super::client::WasmCall`] to its end from its first step, over `fetch` and
+    /// the token `store` (`undefined`: the memory store, stepped in wasm): the promise of its
     /// result.
-    pub(crate) fn drive(call: JsValue, first: JsValue, fetch: &Function) -> Promise;
+    pub(crate) fn drive(
+        call: JsValue,
+        first: JsValue,
+        fetch: &Function,
+        store: &JsValue,
+    ) -> Promise;
+    /// A call on the token store, as `drive` reads it.
+    #[wasm_bindgen(js_name = storeStep)]
+    pub(crate) fn store_step(
+        op: &str,
+        key: &str,
+        value: &JsValue,
+        ttl: f64,
+        timeout_ms: f64,
+    ) -> JsValue;
     /// A request to send and its body, as `drive` reads it.
     #[wasm_bindgen(js_name = sendStep)]
     pub(crate) fn send_step(line: &str, body: JsValue) -> JsValue;

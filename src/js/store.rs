@@ -60,20 +60,7 @@ impl TokenStore for JsKvStore {
         let key = JsValue::from_str(key);
         Box::pin(async move {
             let v = self.call("get", &[key]).await?;
-            if v.is_null() || v.is_undefined() {
-                return Ok(None);
-            }
-            match v.as_string() {
-                Some(s) => Ok(Some(s)),
-                // A store that parsed the JSON for us: serialize it back.
-                None => js_sys::JSON::stringify(&v)
-                    .ok()
-                    .and_then(|s| s.as_string())
-                    .map(Some)
-                    .ok_or_else(|| {
-                        Error::Store("get returned a value that is not a string".into())
-                    }),
-            }
+            string_value(&v)
         })
     }
     fn put(&self, key: &str, value: &str, ttl_secs: Option<u64>) -> BoxFuture<'_, Result<()>> {
@@ -103,6 +90,22 @@ impl TokenStore for JsKvStore {
     fn delete(&self, key: &str) -> BoxFuture<'_, Result<()>> {
         let key = JsValue::from_str(key);
         Box::pin(async move { self.call("delete", &[key]).await.map(|_| ()) })
+    }
+}
+
+/// What a store's `get` answered, as the value: none for `null` / `undefined`, a string as
+/// is, and a value the store parsed for us serialized back to JSON.
+pub(crate) fn string_value(v: &JsValue) -> Result<Option<String>> {
+    if v.is_null() || v.is_undefined() {
+        return Ok(None);
+    }
+    match v.as_string() {
+        Some(s) => Ok(Some(s)),
+        None => js_sys::JSON::stringify(v)
+            .ok()
+            .and_then(|s| s.as_string())
+            .map(Some)
+            .ok_or_else(|| Error::Store("get returned a value that is not a string".into())),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Describing a call ([`ApiRequest`]), reading its reply ([`ApiResponse`]), and the pure
 //! decisions around it: envelope checks, retries and paging.
 
+pub(crate) mod call;
 pub mod envelope;
 pub mod options;
 pub mod page;

@@ -1,4 +1,5 @@
-//! Access tokens: the KV-shaped [`TokenStore`] and the single-flight manager.
+//! Access tokens: the KV-shaped [`TokenStore`], the [`StoreOp`] steps on it, and the token
+//! machines (an API call's managed token, one token fetched) a driver carries out.
 
 pub mod assertion;
 #[cfg(feature = "client")]
@@ -12,12 +13,13 @@ pub use manager::{CachedToken, TokenKind};
 #[cfg(feature = "client")]
 pub(crate) use manager::{TokenCache, TokenHost};
 pub use store::{
-    put_if_absent_by_get_then_put, Deadline, MemoryStore, TokenStore, CLAIM_PREFIX,
-    MEMORY_STORE_CAPACITY,
+    put_if_absent_by_get_then_put, Deadline, MemoryStore, StoreOp, StoreOutcome, TokenStore,
+    CLAIM_PREFIX, MEMORY_STORE_CAPACITY,
 };
 
 #[cfg(feature = "client")]
+pub(crate) use assertion_exchange::fetch as exchange;
+#[cfg(feature = "client")]
 pub(crate) use manager::{
-    cached, get as manager_get, invalidate as manager_invalidate, one_refresh_per_user,
-    ticket_key as ticket_key_of,
+    app_ticket_op, cached, one_refresh_per_user, store_key, ApiCall, Fetch, Input, Step,
 };

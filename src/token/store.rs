@@ -41,6 +41,84 @@ pub trait TokenStore: crate::runtime::MaybeSend + crate::runtime::MaybeSync {
     }
 }
 
+/// One operation on a [`TokenStore`], as a step a core machine returns: the machine decides
+/// what to read, write or drop, a driver carries it out (on the client's store) and steps the
+/// machine with the [`StoreOutcome`]. The token fetch uses it; so can de-duplication.
+///
+/// ```
+/// use feishu_edge::token::{MemoryStore, StoreOp, StoreOutcome};
+/// let store = MemoryStore::new(std::sync::Arc::new(feishu_edge::runtime::StdRuntime));
+/// let put = StoreOp::Put { key: "k".into(), value: "v".into(), ttl_secs: Some(60) };
+/// assert_eq!(store.apply(&put).unwrap(), StoreOutcome::Done);
+/// let get = StoreOp::Get { key: "k".into() };
+/// assert_eq!(store.apply(&get).unwrap(), StoreOutcome::Value(Some("v".into())));
+/// assert_eq!(get.name(), "get");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreOp {
+    /// The value under `key` ([`StoreOutcome::Value`]).
+    Get {
+        /// The key.
+        key: String,
+    },
+    /// Stores `value`, to expire after `ttl_secs` when given ([`StoreOutcome::Done`]).
+    Put {
+        /// The key.
+        key: String,
+        /// The value.
+        value: String,
+        /// Seconds until it expires (none: never).
+        ttl_secs: Option<u64>,
+    },
+    /// Stores `value` only when `key` holds nothing ([`StoreOutcome::Written`]).
+    PutIfAbsent {
+        /// The key.
+        key: String,
+        /// The value.
+        value: String,
+        /// Seconds until it expires (none: never).
+        ttl_secs: Option<u64>,
+    },
+    /// Removes `key` ([`StoreOutcome::Done`]).
+    Delete {
+        /// The key.
+        key: String,
+    },
+}
+
+impl StoreOp {
+    /// The store method it calls (`get`, `put`, `putIfAbsent`, `delete`), for errors.
+    pub fn name(&self) -> &'static str {
+        match self {
+            StoreOp::Get { .. } => "get",
+            StoreOp::Put { .. } => "put",
+            StoreOp::PutIfAbsent { .. } => "putIfAbsent",
+            StoreOp::Delete { .. } => "delete",
+        }
+    }
+
+    /// The key it reads or writes.
+    pub fn key(&self) -> &str {
+        match self {
+            StoreOp::Get { key }
+            | StoreOp::Put { key, .. }
+            | StoreOp::PutIfAbsent { key, .. }
+            | StoreOp::Delete { key } => key,
+        }
+    }
+}
+
+/// What a [`StoreOp`] gave back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreOutcome {
+    /// A `get`'s value (`None`: absent or expired).
+    Value(Option<String>),
+    /// A `put` or `delete` was done.
+    Done,
+    /// A `putIfAbsent`: `true` when this call wrote the value.
+    Written(bool),
+}
+
 /// `put_if_absent` for stores that cannot do it atomically: a get, then a put. Two concurrent
 /// callers can both see nothing and both write (best effort).
 pub async fn put_if_absent_by_get_then_put<S: TokenStore + ?Sized>(
@@ -198,6 +276,38 @@ impl MemoryStore {
         self.len() == 0
     }
 
+    /// Carries out `op` at once (this store never waits): what a driver does with a
+    /// [`StoreOp`] step when the client keeps its tokens in memory.
+    pub fn apply(&self, op: &StoreOp) -> Result<StoreOutcome> {
+        let now = self.runtime.now_ms();
+        match op {
+            StoreOp::Get { key } => Ok(StoreOutcome::Value(self.live(key, now))),
+            StoreOp::Put {
+                key,
+                value,
+                ttl_secs,
+            } => match self.insert(key, value, *ttl_secs, now) {
+                true => Ok(StoreOutcome::Done),
+                false => Err(crate::Error::Store(
+                    "the memory store's event ids are all events still being handled".into(),
+                )),
+            },
+            StoreOp::PutIfAbsent {
+                key,
+                value,
+                ttl_secs,
+            } => {
+                let wrote =
+                    self.live(key, now).is_none() && self.insert(key, value, *ttl_secs, now);
+                Ok(StoreOutcome::Written(wrote))
+            }
+            StoreOp::Delete { key } => {
+                self.part(key).borrow_mut().remove(key);
+                Ok(StoreOutcome::Done)
+            }
+        }
+    }
+
     fn part(&self, key: &str) -> &crate::runtime::Lock<Entries> {
         if is_app_level(key) {
             &self.app
@@ -305,21 +415,25 @@ pub(crate) fn make_room<V>(
 
 impl TokenStore for MemoryStore {
     fn get(&self, key: &str) -> BoxFuture<'_, Result<Option<String>>> {
-        let value = self.live(key, self.runtime.now_ms());
-        Box::pin(std::future::ready(Ok(value)))
+        let op = StoreOp::Get { key: key.into() };
+        let value = match self.apply(&op) {
+            Ok(StoreOutcome::Value(v)) => Ok(v),
+            Ok(_) => Ok(None),
+            Err(e) => Err(e),
+        };
+        Box::pin(std::future::ready(value))
     }
     fn put(&self, key: &str, value: &str, ttl_secs: Option<u64>) -> BoxFuture<'_, Result<()>> {
-        let result = match self.insert(key, value, ttl_secs, self.runtime.now_ms()) {
-            true => Ok(()),
-            false => Err(crate::Error::Store(
-                "the memory store's event ids are all events still being handled".into(),
-            )),
+        let op = StoreOp::Put {
+            key: key.into(),
+            value: value.into(),
+            ttl_secs,
         };
-        Box::pin(std::future::ready(result))
+        Box::pin(std::future::ready(self.apply(&op).map(|_| ())))
     }
     fn delete(&self, key: &str) -> BoxFuture<'_, Result<()>> {
-        self.part(key).borrow_mut().remove(key);
-        Box::pin(std::future::ready(Ok(())))
+        let op = StoreOp::Delete { key: key.into() };
+        Box::pin(std::future::ready(self.apply(&op).map(|_| ())))
     }
     fn put_if_absent(
         &self,
@@ -327,9 +441,15 @@ impl TokenStore for MemoryStore {
         value: &str,
         ttl_secs: Option<u64>,
     ) -> BoxFuture<'_, Result<bool>> {
-        let now = self.runtime.now_ms();
-        let wrote = self.live(key, now).is_none() && self.insert(key, value, ttl_secs, now);
-        Box::pin(std::future::ready(Ok(wrote)))
+        let op = StoreOp::PutIfAbsent {
+            key: key.into(),
+            value: value.into(),
+            ttl_secs,
+        };
+        let wrote = self
+            .apply(&op)
+            .map(|o| matches!(o, StoreOutcome::Written(true)));
+        Box::pin(std::future::ready(wrote))
     }
     fn atomic(&self) -> bool {
         true
