@@ -3,7 +3,8 @@
 // futures crate, and no dyn seam held behind a shared pointer (`Rc<dyn …>`, `Arc<dyn …>`) in
 // the core module tree. The core is every .rs file under src/ except the drivers (DRIVERS
 // below), which do the waiting for one host each. Comments, doc comments, string literals and
-// `#[cfg(test)]` items (test modules, test-only impls) are not counted.
+// `#[cfg(test)]` items (test modules, test-only impls) are not counted, nor are `pub use`
+// re-exports (a core module keeps the public path of a seam its driver file defines).
 //
 // The core is not sans-IO yet, so today's counts are the allow-list in
 // scripts/core-sans-io-allowed.json (file → count per kind), which may only shrink: a file
@@ -29,6 +30,18 @@ const ALLOWED_PATH = join(root, 'scripts', 'core-sans-io-allowed.json');
  */
 export const DRIVERS = [
   'src/drive/**', // the async Rust driver: runs the core's steps over Transport, Runtime, stores
+  // The seams the Rust driver waits on, each in a `host.rs` beside the module that re-exports it
+  // (the core never calls them: it returns steps).
+  'src/runtime/host.rs', // Runtime (clock, sleep), the boxed future types, within
+  'src/transport/host.rs', // Transport
+  'src/request/host.rs', // Caller
+  'src/request/page/host.rs', // Paginator (a page plan and the caller it goes through)
+  'src/token/host.rs', // TokenStore (and its async impls), the token driver's client handle
+  'src/client/host.rs', // the host objects a Client drives with, and ClientBuilder
+  'src/token/memory.rs', // MemoryStore: a host store like the Durable Object, Deno KV and Redis ones
+  'src/config/host.rs', // AssertionProvider (keyless), the handle a Config keeps to it
+  'src/card/stream/host.rs', // ChunkSource (a streamed card's text)
+
   'src/js/**', // the wasm driver (wasm-bindgen, fetch, host crypto, JS stores)
   'src/native/**', // the native drivers (tokio)
   'src/transport/reqwest.rs', // the native HTTP transport
@@ -150,9 +163,18 @@ export function blankTestItems(code) {
   return out.join('');
 }
 
+/**
+ * Blanks `pub use …;` re-exports (newlines kept): a core module may keep a public path to a seam
+ * its module's driver file defines (`pub use host::Runtime;`); naming it there is not waiting.
+ * Any other use of the seam in the core is still counted.
+ */
+export function blankReexports(code) {
+  return code.replace(/\bpub(?:\([^)]*\))?\s+use\s[^;]*;/g, (m) => m.replace(/[^\n]/g, ' '));
+}
+
 /** `{ kind: [line, …] }` for one Rust source: where it waits. */
 export function waits(src) {
-  const code = blankTestItems(blankCommentsAndStrings(src));
+  const code = blankReexports(blankTestItems(blankCommentsAndStrings(src)));
   const lineAt = (offset) => code.slice(0, offset).split('\n').length;
   const found = {};
   for (const [kind, re] of KINDS) {

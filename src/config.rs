@@ -628,12 +628,14 @@ impl ClientOptions {
     }
 }
 
+/// The keyless provider seam (a driver file: the token driver awaits it).
+mod host;
+
 /// Keyless authentication's provider and its official codes (the exchange itself is the token
 /// manager's, `token::assertion`).
 pub mod assertion {
+    pub use super::host::{AssertionProvider, ClientAssertion};
     use crate::error::{Error, Result};
-    use crate::runtime::BoxFuture;
-    use std::sync::Arc;
 
     /// The official error codes of the assertion chain (`ClientAssertionError.code`).
     pub mod codes {
@@ -671,23 +673,6 @@ pub mod assertion {
                 .field("value", &"[redacted]")
                 .field("target", &self.target)
                 .finish()
-        }
-    }
-
-    /// Signs assertions for an audience host (`retrieveToken(aud)`).
-    pub trait AssertionProvider: crate::runtime::MaybeSend + crate::runtime::MaybeSync {
-        /// An assertion for `aud` (a host, with its port when it has one). Errors should be
-        /// [`Error::ClientAssertion`] (see `token::assertion::retrieve`, which maps everything else).
-        fn retrieve(&self, aud: &str) -> BoxFuture<'_, Result<AssertionToken>>;
-    }
-
-    /// The provider a client was configured with.
-    #[derive(Clone)]
-    pub struct ClientAssertion(pub Arc<dyn AssertionProvider>);
-
-    impl std::fmt::Debug for ClientAssertion {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("ClientAssertion(provider)")
         }
     }
 

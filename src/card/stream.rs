@@ -13,15 +13,12 @@ use crate::json::{quote, RawFields};
 use crate::request::ApiRequest;
 use crate::request::ApiResponse;
 use crate::request::Caller;
-use crate::runtime::BoxFuture;
 use crate::runtime::Runtime;
 use crate::transport::Method;
 
-/// An async source of text chunks: `None` at the end, `Err(message)` if it failed.
-pub trait ChunkSource: crate::runtime::MaybeSend + crate::runtime::MaybeSync {
-    /// The next chunk.
-    fn next(&self) -> BoxFuture<'static, Option<std::result::Result<String, String>>>;
-}
+/// The chunk source seam (a driver file: the stream driver awaits it).
+mod host;
+pub use host::ChunkSource;
 
 /// Where and how to stream.
 #[derive(Debug, Clone)]

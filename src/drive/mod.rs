@@ -9,6 +9,8 @@
 
 mod assertion;
 #[cfg(feature = "client")]
+pub(crate) mod client;
+#[cfg(feature = "client")]
 mod helpers;
 #[cfg(feature = "client")]
 mod oauth;
@@ -16,7 +18,5 @@ mod oauth;
 mod page;
 #[cfg(feature = "client")]
 mod stream;
-#[cfg(feature = "client")]
-pub(crate) mod client;
 #[cfg(feature = "client")]
 pub(crate) mod token;

@@ -2,6 +2,9 @@
 //! decisions around it: envelope checks, retries and paging.
 
 pub(crate) mod call;
+/// The [`Caller`] seam (a driver file: the core never calls it).
+mod host;
+pub use host::Caller;
 pub mod envelope;
 pub mod options;
 pub mod page;
@@ -19,20 +22,6 @@ use crate::error::{Error, Result};
 use crate::transport::{Body, Method, Part};
 use serde_json::Value;
 use std::sync::Arc;
-
-/// The narrow interface the layers above a client (pagination, the token manager, OAuth, card
-/// streaming) send calls through: one checked call. [`crate::Client`] implements it; tests and
-/// other hosts can too.
-///
-/// ```
-/// # async fn demo(caller: &dyn feishu_edge::request::Caller) -> feishu_edge::Result<()> {
-/// let reply = caller.call(feishu_edge::ApiRequest::get("im/v1/chats")).await?;
-/// # Ok(()) }
-/// ```
-pub trait Caller: crate::runtime::MaybeSend + crate::runtime::MaybeSync {
-    /// Sends a JSON call through the whole pipeline and checks its envelope.
-    fn call(&self, req: ApiRequest) -> crate::runtime::BoxFuture<'_, Result<ApiResponse>>;
-}
 
 /// Which access token a call carries.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -3,7 +3,8 @@
 //! the reply judged as the official SDK does.
 
 use super::assertion::{self, codes, AssertionToken, ClientAssertion};
-use super::manager::{CachedToken, TokenHost, TokenKind};
+use super::host::TokenHost;
+use super::manager::{CachedToken, TokenKind};
 use crate::config::AppType;
 use crate::error::{Error, Result};
 use crate::json::RawFields;

@@ -16,9 +16,7 @@ use crate::json::{quote, ObjectWriter, RawFields};
 use crate::log::{log_at, Level};
 use crate::request::call::{self, Call, Env};
 use crate::request::{envelope, ApiRequest, ApiResponse, Auth};
-use crate::runtime::BoxFuture;
 use crate::transport::{HttpRequest, HttpResponse, TransportError};
-use futures_util::future::Shared;
 
 use std::collections::{HashMap, HashSet};
 
@@ -63,55 +61,6 @@ impl CachedToken {
     }
 }
 
-/// A user-token refresh in flight, shared by everyone asking for that user meanwhile.
-pub(crate) type UserTokenFuture = Shared<BoxFuture<'static, Result<Option<String>>>>;
-
-/// Runs `work` once per user `key` at a time: callers asking for the same user while it runs
-/// share its result (a refresh token is sent once, not once per caller).
-pub(crate) async fn one_refresh_per_user(
-    host: &dyn TokenHost,
-    key: &str,
-    work: impl FnOnce(std::sync::Arc<dyn TokenHost>) -> BoxFuture<'static, Result<Option<String>>>,
-) -> Result<Option<String>> {
-    use futures_util::future::FutureExt;
-    let tokens = host.tokens();
-    let existing = tokens.user_inflight.borrow().get(key).cloned();
-    let shared = match existing {
-        Some(f) => f,
-        None => {
-            let owner = host.handle();
-            let run = work(owner.clone());
-            let k = key.to_string();
-            let f: BoxFuture<'static, Result<Option<String>>> = Box::pin(async move {
-                let result = run.await;
-                owner.tokens().user_inflight.borrow_mut().remove(&k);
-                result
-            });
-            let shared = f.shared();
-            tokens
-                .user_inflight
-                .borrow_mut()
-                .insert(key.to_string(), shared.clone());
-            shared
-        }
-    };
-    shared.await
-}
-
-/// What OAuth and the keyless exchange need from their client: settings, seams, its cache,
-/// and one way to send a call. [`crate::Client`] is one; they know nothing else of it.
-pub(crate) trait TokenHost: crate::runtime::MaybeSend + crate::runtime::MaybeSync {
-    fn config(&self) -> &crate::Config;
-    fn store(&self) -> &std::sync::Arc<dyn super::TokenStore>;
-    fn runtime(&self) -> &std::sync::Arc<dyn crate::Runtime>;
-    fn logger(&self) -> &std::sync::Arc<dyn crate::Logger>;
-    fn tokens(&self) -> &TokenCache;
-    /// Sends a call through the client's pipeline (envelope checked).
-    fn call(&self, req: ApiRequest) -> BoxFuture<'_, Result<ApiResponse>>;
-    /// An owned handle, for work that outlives the caller (a shared fetch).
-    fn handle(&self) -> std::sync::Arc<dyn TokenHost>;
-}
-
 /// The most tokens one client keeps in memory (one per tenant for marketplace apps).
 const LOCAL_CAPACITY: usize = 10_000;
 
@@ -123,7 +72,7 @@ pub(crate) struct TokenCache {
     /// serve the revoked token: no `delete`, or an eventually consistent one).
     distrust_store: crate::runtime::Lock<HashSet<String>>,
     /// OAuth refreshes in flight, by user.
-    user_inflight: crate::runtime::Lock<HashMap<String, UserTokenFuture>>,
+    pub(super) user_refreshes: super::host::UserRefreshes,
     /// Refreshed user tokens the store did not take, by store key: `(stored form, expiry,
     /// failed saves)`. Refresh tokens are single use, so this may be the only copy: it serves
     /// the next calls, and each of them tries the save again (a bounded number of times).

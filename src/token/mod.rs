@@ -4,22 +4,25 @@
 pub mod assertion;
 #[cfg(feature = "client")]
 pub(crate) mod assertion_exchange;
+/// The store seam and the token driver's host (a driver file).
+mod host;
 #[cfg(feature = "client")]
 mod manager;
+/// The in-memory store (a driver file: a host store).
+mod memory;
 mod store;
 
 #[cfg(feature = "client")]
-pub use manager::{CachedToken, TokenKind};
+pub(crate) use host::{one_refresh_per_user, TokenHost};
+pub use host::{put_if_absent_by_get_then_put, Deadline, TokenStore};
 #[cfg(feature = "client")]
-pub(crate) use manager::{TokenCache, TokenHost};
-pub use store::{
-    put_if_absent_by_get_then_put, Deadline, MemoryStore, StoreOp, StoreOutcome, TokenStore,
-    CLAIM_PREFIX, MEMORY_STORE_CAPACITY,
-};
+pub(crate) use manager::TokenCache;
+#[cfg(feature = "client")]
+pub use manager::{CachedToken, TokenKind};
+pub use memory::{MemoryStore, MEMORY_STORE_CAPACITY};
+pub use store::{StoreOp, StoreOutcome, CLAIM_PREFIX};
 
 #[cfg(feature = "client")]
 pub(crate) use assertion_exchange::fetch as exchange;
 #[cfg(feature = "client")]
-pub(crate) use manager::{
-    app_ticket_op, cached, one_refresh_per_user, store_key, ApiCall, Fetch, Input, Step,
-};
+pub(crate) use manager::{app_ticket_op, cached, store_key, ApiCall, Fetch, Input, Step};
