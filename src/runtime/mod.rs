@@ -1,5 +1,5 @@
 //! What the core shares across threads natively ([`MaybeSend`], [`MaybeSync`], and a lock),
-//! and, from [`host`] (a driver file: it may wait), the clock and timer seam the Rust driver
+//! and, from `host` (a driver file: it may wait), the clock and timer seam the Rust driver
 //! waits on: [`Runtime`], [`BoxFuture`], [`within`], [`StdRuntime`]. Token expiry is absolute
 //! epoch time (the token cache may be shared between isolates), so the drivers read
 //! wall-clock time and sleep through the runtime; the core is handed the time as a value.

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-/// One operation on a [`TokenStore`], as a step a core machine returns: the machine decides
+/// One operation on a [`TokenStore`](super::TokenStore), as a step a core machine returns: the machine decides
 /// what to read, write or drop, a driver carries it out (on the client's store) and steps the
 /// machine with the [`StoreOutcome`]. The token fetch uses it; so can de-duplication.
 ///
@@ -82,7 +82,7 @@ pub enum StoreOutcome {
 }
 
 /// How the value of a de-duplication claim (an event whose handler is running) begins: a
-/// [`MemoryStore`] never evicts one to make room.
+/// [`MemoryStore`](super::MemoryStore) never evicts one to make room.
 pub const CLAIM_PREFIX: &str = "claim:";
 
 /// How the keys of event ids (de-duplication) begin.
