@@ -86,6 +86,7 @@ function chunksOf(source) {
 
 /** A Feishu / Lark Open Platform client. See index.d.ts for the options. */
 export class FeishuClient {
+  /** @type {import('./wasm/feishu_edge_bg.js').WasmClient} the core (typed for scripts/check-wasm-typings.mjs) */
   #core;
   #tokens;
   #fetch;
