@@ -6,3 +6,5 @@
 //!
 //! The core (every other module but `js` and `native`) decides; nothing here decides: a
 //! driver only carries out the step it is given and hands the outcome back.
+pub(crate) mod dedupe;
+pub(crate) mod webhook;

@@ -3,7 +3,7 @@
 //! A primitive returns bytes (synchronous hosts: the core's future is ready at once) or a
 //! promise of them (WebCrypto). Only bytes cross: what is hashed and checked stays in the core.
 
-use crate::crypto::{whole_blocks, Crypto, CryptoError, CryptoFuture};
+use crate::crypto::{whole_blocks, Crypto, CryptoError, CryptoFuture, CryptoOp, CryptoOutcome};
 use js_sys::{Promise, Uint8Array};
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
@@ -69,7 +69,91 @@ pub(crate) fn install_crypto(host: HostCrypto) {
         has("aesEcbDecrypt"),
         has("sha256Into") && has("aesEcbDecryptInto"),
     );
-    crate::crypto::install(Arc::new(JsCrypto(host, std::cell::Cell::new(ecb), into)));
+    let crypto = Arc::new(JsCrypto(host, std::cell::Cell::new(ecb), into));
+    HOST.with(|h| *h.borrow_mut() = Some(crypto.clone()));
+    crate::crypto::install(crypto);
+}
+
+thread_local! {
+    static HOST: std::cell::RefCell<Option<Arc<JsCrypto>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// A machine's [`CryptoOp`] computed by the installed host at once: `None` when there is no
+/// host, or it answered with a promise (WebCrypto: the caller takes the asynchronous path).
+pub(crate) fn compute_now(op: &CryptoOp<'_>) -> Option<CryptoOutcome> {
+    HOST.with(|h| h.borrow().clone())?.compute_now(op)
+}
+
+/// The bytes of a primitive that answered at once; `None` for a promise.
+fn bytes_now(result: Result<JsValue, JsValue>) -> Option<CryptoOutcome> {
+    let value = match result {
+        Ok(value) => value,
+        Err(e) => return Some(Err(host_error(e))),
+    };
+    if value.is_instance_of::<Promise>() {
+        return None;
+    }
+    Some(Ok(match value.dyn_into::<Uint8Array>() {
+        Ok(view) => view.to_vec(),
+        Err(buffer) => Uint8Array::new(&buffer).to_vec(),
+    }))
+}
+
+impl JsCrypto {
+    /// One [`CryptoOp`] at once, the way [`Crypto`]'s methods compute it (digests and
+    /// deciphered blocks written into wasm memory where the host can); `None`: a promise.
+    fn compute_now(&self, op: &CryptoOp<'_>) -> Option<CryptoOutcome> {
+        match *op {
+            CryptoOp::Sha256(parts) if self.2 => {
+                let mut out = [0u8; 32];
+                let done = match parts {
+                    [one] => self.0.sha256_into(one, &mut out),
+                    _ => self.0.sha256_into(&parts.concat(), &mut out),
+                };
+                Some(done.map(|()| out.to_vec()).map_err(host_error))
+            }
+            CryptoOp::Sha256(parts) => {
+                bytes_now(joined(parts, |one| self.0.sha256(one, &[], &[], &[])))
+            }
+            CryptoOp::Sha1(parts) => {
+                bytes_now(joined(parts, |one| self.0.sha1(one, &[], &[], &[])))
+            }
+            CryptoOp::Aes256CbcDecrypt { key, iv, data } => {
+                if whole_blocks(data).is_err() {
+                    return Some(Err(CryptoError("AES-CBC input is not whole blocks".into())));
+                }
+                if self.1.get() {
+                    let mut out = vec![0u8; data.len()];
+                    let deciphered = match self.2 {
+                        true => self.0.aes_ecb_decrypt_into(key, data, &mut out).is_ok(),
+                        false => match bytes_now(self.0.aes_ecb_decrypt(key, data))? {
+                            Ok(blocks) if blocks.len() == data.len() => {
+                                out = blocks;
+                                true
+                            }
+                            _ => false,
+                        },
+                    };
+                    if deciphered {
+                        // CBC: each block XORed with the one before it (the IV for the first).
+                        let (first, rest) = out.split_at_mut(16);
+                        first.iter_mut().zip(iv).for_each(|(b, x)| *b ^= x);
+                        rest.iter_mut().zip(data).for_each(|(b, x)| *b ^= x);
+                        return Some(Ok(out));
+                    }
+                    // A host whose ECB fails is not asked again.
+                    self.1.set(false);
+                }
+                bytes_now(self.0.aes_cbc_decrypt(key, iv, data))
+            }
+            CryptoOp::Aes256CbcEncrypt { key, iv, data } => {
+                if whole_blocks(data).is_err() {
+                    return Some(Err(CryptoError("AES-CBC input is not whole blocks".into())));
+                }
+                bytes_now(self.0.aes_cbc_encrypt(key, iv, data))
+            }
+        }
+    }
 }
 
 /// [`Crypto`] over the installed host object; `true` while its `aesEcbDecrypt` is used (it is

@@ -6,7 +6,7 @@ use base64::Engine;
 use subtle::ConstantTimeEq;
 
 use super::Reason;
-use crate::crypto::{Crypto, CryptoError};
+use crate::crypto::{Crypto, CryptoError, CryptoOutcome};
 
 /// Standard base64 (the ciphertext is public: no need for constant-time decoding).
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -108,6 +108,24 @@ pub async fn decrypt_with_key(
     encrypted: &str,
     aes_key: &[u8; 32],
 ) -> Result<Vec<u8>, Reason> {
+    let (iv, data) = ciphertext(encrypted)?;
+    let padded = crypto
+        .aes256_cbc_decrypt(aes_key, &iv, &data)
+        .await
+        .map_err(|_| Reason::CryptoFailed)?;
+    unpad(padded).ok_or(Reason::DecryptionFailed)
+}
+
+/// The ciphertext of an `encrypt` value: its IV and the whole blocks after it (base64 and
+/// length refusals as [`decrypt`] makes them).
+///
+/// ```
+/// use feishu_edge::webhook::crypto::ciphertext;
+/// let (iv, data) = ciphertext("P37w+VZImNgPEO1RBhJ6RtKl7n6zymIbEG1pReEzghk=").unwrap();
+/// assert_eq!((iv.len(), data.len()), (16, 16));
+/// assert!(ciphertext("not base64!!").is_err());
+/// ```
+pub fn ciphertext(encrypted: &str) -> Result<([u8; 16], Vec<u8>), Reason> {
     let raw = B64
         .decode(encrypted.trim())
         .map_err(|_| Reason::InvalidBase64)?;
@@ -117,11 +135,25 @@ pub async fn decrypt_with_key(
     let (iv, data) = raw
         .split_first_chunk::<16>()
         .ok_or(Reason::InvalidCiphertext)?;
-    let padded = crypto
-        .aes256_cbc_decrypt(aes_key, iv, data)
-        .await
-        .map_err(|_| Reason::CryptoFailed)?;
+    Ok((*iv, data.to_vec()))
+}
+
+/// The plaintext of a host's AES-256-CBC answer for `len` bytes of ciphertext: a failed or
+/// mis-sized answer is [`Reason::CryptoFailed`], a bad padding [`Reason::DecryptionFailed`].
+pub(crate) fn plaintext_of(answer: CryptoOutcome, len: usize) -> Result<Vec<u8>, Reason> {
+    let padded = answer
+        .ok()
+        .filter(|p| p.len() == len)
+        .ok_or(Reason::CryptoFailed)?;
     unpad(padded).ok_or(Reason::DecryptionFailed)
+}
+
+/// Lowercase hex of a host's digest of `len` bytes (anything else: [`Reason::CryptoFailed`]).
+pub(crate) fn hex_digest(answer: CryptoOutcome, len: usize) -> Result<String, Reason> {
+    match answer {
+        Ok(d) if d.len() == len => Ok(base16ct::lower::encode_string(&d)),
+        _ => Err(Reason::CryptoFailed),
+    }
 }
 
 /// Removes PKCS#7 padding, looking at the whole last block whatever its value says.
