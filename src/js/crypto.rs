@@ -4,6 +4,7 @@
 //! promise of them (WebCrypto). Only bytes cross: what is hashed and checked stays in the core.
 
 use crate::crypto::{whole_blocks, Crypto, CryptoError, CryptoFuture, CryptoOp, CryptoOutcome};
+use crate::webhook::crypto::{Formula, FormulaFailure, FormulaStep};
 use js_sys::{Promise, Uint8Array};
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
@@ -281,20 +282,46 @@ fn same_length(out: Vec<u8>, len: usize) -> Result<Vec<u8>, CryptoError> {
     }
 }
 
-/// Runs a computation for a low-level export: its value at once when the host is synchronous;
-/// otherwise a promise with `wait`, or, without, a `config` error naming the async variant.
-pub(crate) fn now_or_promise<F>(name: &str, wait: bool, future: F) -> Result<JsValue, JsValue>
-where
-    F: std::future::Future<Output = Result<JsValue, JsValue>> + 'static,
-{
-    let mut future = Box::pin(future);
-    match crate::crypto::now(&mut future) {
-        Some(result) => result,
-        None if wait => Ok(super::to_promise(future).into()),
-        None => Err(super::error::to_js(&crate::Error::Config(format!(
-            "{name}() is synchronous and this runtime's crypto (WebCrypto) is not: use `await {name}Async(...)`"
-        )))),
+/// Runs a formula for a low-level export: its value at once when the host is synchronous
+/// (each primitive answered in this call); otherwise a promise with `wait`, or, without, a
+/// `config` error naming the async variant. `make` builds the formula over the inputs, `done`
+/// turns its result into the export's value.
+pub(crate) fn run_formula<I: 'static>(
+    name: &str,
+    wait: bool,
+    inputs: I,
+    make: for<'a> fn(&'a I) -> Formula<'a>,
+    done: fn(&I, Result<Vec<u8>, FormulaFailure>) -> Result<JsValue, JsValue>,
+) -> Result<JsValue, JsValue> {
+    let crypto = provider()?;
+    if host_is_synchronous() {
+        let mut formula = make(&inputs);
+        let mut answer = None;
+        return loop {
+            answer = match formula.step(answer) {
+                FormulaStep::Crypto(op) => Some(compute_now(&op).unwrap_or_else(|| {
+                    Err(CryptoError("the host answered with a promise".into()))
+                })),
+                FormulaStep::Done(result) => break done(&inputs, result),
+            };
+        };
     }
+    if !wait {
+        return Err(super::error::to_js(&crate::Error::Config(format!(
+            "{name}() is synchronous and this runtime's crypto (WebCrypto) is not: use `await {name}Async(...)`"
+        ))));
+    }
+    Ok(super::to_promise(Box::pin(async move {
+        let mut formula = make(&inputs);
+        let mut answer = None;
+        loop {
+            answer = match formula.step(answer) {
+                FormulaStep::Crypto(op) => Some(crate::drive::webhook::compute(&*crypto, op).await),
+                FormulaStep::Done(result) => return done(&inputs, result),
+            };
+        }
+    }))
+    .into())
 }
 
 thread_local! {
@@ -304,12 +331,7 @@ thread_local! {
 /// Whether the installed host crypto answers at once (`node:crypto`), not with promises
 /// (WebCrypto): the synchronous webhook path needs it. Asked once.
 pub(crate) fn host_is_synchronous() -> bool {
-    SYNCHRONOUS.with(|s| {
-        *s.get_or_init(|| match crate::crypto::default_crypto() {
-            Ok(c) => crate::crypto::now(c.sha256(&[b""])).is_some(),
-            Err(_) => false,
-        })
-    })
+    SYNCHRONOUS.with(|s| *s.get_or_init(|| compute_now(&CryptoOp::Sha256(&[b""])).is_some()))
 }
 
 /// The installed provider, or the `config` error that says none is.

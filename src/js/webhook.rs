@@ -4,7 +4,7 @@
 
 #[cfg(feature = "client")]
 use super::client::WasmClient;
-use super::crypto::{now_or_promise, provider};
+use super::crypto::run_formula;
 use super::error::to_js;
 use super::logger::JsLogger;
 use super::runtime::JsRuntime;
@@ -13,7 +13,7 @@ use super::{describe, method, settle};
 use crate::error::Error;
 use crate::json::push_quoted;
 use crate::runtime::BoxFuture;
-use crate::webhook::crypto;
+use crate::webhook::crypto::{self, Formula, FormulaFailure};
 use crate::webhook::dispatch::{HandlerFailure, HandlerResult, Report};
 use crate::webhook::{
     Consumed, Delivery, Dispatcher, Event, EventHandler, EventQueue, FinishStep, Finished,
@@ -617,6 +617,19 @@ impl WasmDispatcher {
     }
 }
 
+/// The `config` error of a failed primitive (what the low-level helpers throw).
+fn formula_error(failure: FormulaFailure) -> JsValue {
+    match failure {
+        FormulaFailure::Crypto(e) => to_js(&Error::Config(e.to_string())),
+        FormulaFailure::Refused(r) => to_js(&Error::Webhook(r)),
+    }
+}
+
+/// The UTF-8 text a formula wrote (hex or base64).
+fn text_of(bytes: Vec<u8>) -> JsValue {
+    JsValue::from_str(&String::from_utf8_lossy(&bytes))
+}
+
 /// `hex(SHA-256(timestamp + nonce + key + body))`, or the legacy card's SHA-1 with
 /// `algorithm = "sha1"`; with `given`, whether it matches (compared in constant time). A value,
 /// or with `wait` and an asynchronous host a promise of one.
@@ -632,24 +645,24 @@ pub fn compute_signature(
     wait: bool,
 ) -> Result<JsValue, JsValue> {
     let bytes = bytes_of(&body).map_err(|e| to_js(&e))?;
-    let crypto = provider()?;
-    let name = if given.is_some() {
-        "verifySignature"
-    } else {
-        "computeSignature"
+    let name = match given {
+        Some(_) => "verifySignature",
+        None => "computeSignature",
     };
-    now_or_promise(name, wait, async move {
-        let (ts, nonce, key) = (timestamp.as_str(), nonce.as_str(), key.as_str());
-        let expected = match algorithm.as_deref() {
-            Some("sha1") => crypto::card_signature(&*crypto, ts, nonce, key, &bytes).await,
-            _ => crypto::event_signature(&*crypto, ts, nonce, key, &bytes).await,
-        }
-        .map_err(|e| to_js(&Error::Config(e.to_string())))?;
-        Ok(match given {
-            Some(given) => JsValue::from_bool(crypto::signature_matches(&expected, &given)),
-            None => JsValue::from_str(&expected),
-        })
-    })
+    let sha1 = algorithm.as_deref() == Some("sha1");
+    run_formula(
+        name,
+        wait,
+        (timestamp, nonce, key, bytes, sha1, given),
+        |(ts, nonce, key, bytes, sha1, _)| Formula::signature(ts, nonce, key, bytes, *sha1),
+        |(.., given), result| {
+            let expected = String::from_utf8(result.map_err(formula_error)?).unwrap_or_default();
+            Ok(match given {
+                Some(given) => JsValue::from_bool(crypto::signature_matches(&expected, given)),
+                None => JsValue::from_str(&expected),
+            })
+        },
+    )
 }
 
 /// Decrypts an `encrypt` value to its UTF-8 text (or with `wait` a promise of it).
@@ -659,15 +672,18 @@ pub fn decrypt_event(
     encrypt_key: String,
     wait: bool,
 ) -> Result<JsValue, JsValue> {
-    let crypto = provider()?;
-    now_or_promise("decryptEvent", wait, async move {
-        let plain = crypto::decrypt(&*crypto, &encrypted, &encrypt_key)
-            .await
-            .map_err(|r| to_js(&Error::Webhook(r)))?;
-        let text = String::from_utf8(plain)
-            .map_err(|_| to_js(&Error::Webhook(crate::webhook::Reason::InvalidPlaintext)))?;
-        Ok(JsValue::from_str(&text))
-    })
+    run_formula(
+        "decryptEvent",
+        wait,
+        (encrypted, encrypt_key),
+        |(encrypted, key)| Formula::decrypt(encrypted, key),
+        |_, result| {
+            let plain = result.map_err(formula_error)?;
+            let text = String::from_utf8(plain)
+                .map_err(|_| to_js(&Error::Webhook(Reason::InvalidPlaintext)))?;
+            Ok(JsValue::from_str(&text))
+        },
+    )
 }
 
 /// Encrypts text or bytes like the platform does; `iv` must be 16 bytes.
@@ -682,11 +698,11 @@ pub fn encrypt_event(
         .try_into()
         .map_err(|_| to_js(&Error::InvalidRequest("iv must be 16 bytes".into())))?;
     let bytes = bytes_of(&plaintext).map_err(|e| to_js(&e))?;
-    let crypto = provider()?;
-    now_or_promise("encryptEvent", wait, async move {
-        let sealed = crypto::encrypt(&*crypto, &bytes, &encrypt_key, iv)
-            .await
-            .map_err(|e| to_js(&Error::Config(e.to_string())))?;
-        Ok(JsValue::from_str(&sealed))
-    })
+    run_formula(
+        "encryptEvent",
+        wait,
+        (bytes, encrypt_key, iv),
+        |(bytes, key, iv)| Formula::encrypt(bytes, key, *iv),
+        |_, result| result.map(text_of).map_err(formula_error),
+    )
 }

@@ -5,7 +5,9 @@
 //! → outer JSON → the check the body's shape needs → decryption → token → event shape. Every failure is a
 //! [`Reason`]; nothing here panics on any input.
 
-use super::crypto::{ciphertext, hex_digest, plaintext_of, secure_eq, signature_matches};
+use super::crypto::{
+    ciphertext, hex_digest, plaintext_of, secure_eq, signature_matches, signature_parts,
+};
 use super::{Flow, Headers, Reason, WebhookConfig};
 use crate::crypto::{Crypto, CryptoOp, CryptoOutcome};
 use crate::json::{quote, Nested, ObjectWriter, Refusal};
@@ -389,12 +391,7 @@ impl<'a> Parsing<'a> {
             Err(r) => Next::Done(Err(r)),
             Ok(None) => self.after_signer(None),
             Ok(Some((ts, nonce, given))) => self.hash(
-                &[
-                    ts.as_bytes(),
-                    nonce.as_bytes(),
-                    key.expose().as_bytes(),
-                    body,
-                ],
+                &signature_parts(ts, nonce, key.expose(), body),
                 Waiting::KeySignature { ts, nonce, given },
                 Next::Sha256,
             ),
@@ -420,12 +417,7 @@ impl<'a> Parsing<'a> {
         let config = self.config;
         match (self.flow, &config.verification_token) {
             (Flow::Card, Some(token)) => self.hash(
-                &[
-                    ts.as_bytes(),
-                    nonce.as_bytes(),
-                    token.expose().as_bytes(),
-                    self.body,
-                ],
+                &signature_parts(ts, nonce, token.expose(), self.body),
                 Waiting::EarlyTokenSignature { given },
                 Next::Sha1,
             ),
@@ -480,12 +472,7 @@ impl<'a> Parsing<'a> {
                     Err(r) => Next::Done(Err(r)),
                     Ok(None) => self.classify(outer, legacy_card, false),
                     Ok(Some((ts, nonce, given))) => self.hash(
-                        &[
-                            ts.as_bytes(),
-                            nonce.as_bytes(),
-                            token.expose().as_bytes(),
-                            body,
-                        ],
+                        &signature_parts(ts, nonce, token.expose(), body),
                         Waiting::TokenSignature {
                             outer,
                             legacy_card,
