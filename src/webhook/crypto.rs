@@ -504,4 +504,56 @@ mod tests {
         assert_eq!(unpad(vec![]), None);
         assert_eq!(unpad(vec![1; 3]), None);
     }
+
+    fn formula(mut f: Formula<'_>) -> Result<Vec<u8>, FormulaFailure> {
+        let mut answer = None;
+        loop {
+            answer = match f.step(answer) {
+                FormulaStep::Crypto(op) => Some(RustCrypto.compute(&op)),
+                FormulaStep::Done(done) => return done,
+            };
+        }
+    }
+
+    #[test]
+    fn formulas_agree_with_the_helpers() {
+        let sig = formula(Formula::signature(
+            "1700000000",
+            "test_nonce",
+            "ek_secret",
+            br#"{"type": "event"}"#,
+            false,
+        ));
+        assert_eq!(
+            sig.unwrap(),
+            esig(
+                "1700000000",
+                "test_nonce",
+                "ek_secret",
+                br#"{"type": "event"}"#
+            )
+            .into_bytes()
+        );
+        let sig = formula(Formula::signature("1", "n", "vt", b"{}", true));
+        assert_eq!(sig.unwrap(), csig("1", "n", "vt", b"{}").into_bytes());
+        let sealed = formula(Formula::encrypt(b"hello", "k", [9; 16])).unwrap();
+        let sealed = String::from_utf8(sealed).unwrap();
+        assert_eq!(sealed, enc(b"hello", "k", [9; 16]));
+        assert_eq!(formula(Formula::decrypt(&sealed, "k")).unwrap(), b"hello");
+        assert_eq!(
+            formula(Formula::decrypt(&sealed, "wrong")),
+            Err(FormulaFailure::Refused(Reason::DecryptionFailed))
+        );
+        assert_eq!(
+            formula(Formula::decrypt("not base64!!", "k")),
+            Err(FormulaFailure::Refused(Reason::InvalidBase64))
+        );
+        // A host answering the wrong length fails, never passes.
+        let mut f = Formula::signature("1", "n", "k", b"{}", false);
+        f.step(None);
+        assert!(matches!(
+            f.step(Some(Ok(vec![0; 31]))),
+            FormulaStep::Done(Err(FormulaFailure::Crypto(_)))
+        ));
+    }
 }

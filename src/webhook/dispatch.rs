@@ -1109,3 +1109,207 @@ fn unqueued_event(message: &str) -> Option<Event> {
         payload: payload.to_string(),
     })
 }
+
+#[cfg(test)]
+#[cfg(feature = "rustcrypto")]
+mod tests {
+    use super::*;
+    use crate::crypto::RustCrypto;
+    use crate::token::MemoryStore;
+    use crate::webhook::crypto::{encrypt, event_signature};
+    use crate::webhook::StoreOp;
+
+    struct All;
+    impl EventHandler for All {
+        fn handles(&self, _: &Event) -> bool {
+            true
+        }
+        fn call(&self, _: &Event) -> BoxFuture<'static, HandlerResult> {
+            Box::pin(std::future::ready(Ok(None)))
+        }
+    }
+
+    const KEY: &str = "ek";
+
+    fn dispatcher() -> Dispatcher {
+        let rt = Arc::new(crate::runtime::StdRuntime);
+        let d = Dispatcher::new(
+            WebhookConfig::new().encrypt_key(KEY),
+            Flow::Event,
+            rt.clone(),
+        )
+        .unwrap();
+        d.dedupe(Arc::new(MemoryStore::new(rt)))
+    }
+
+    /// A signed, encrypted event with id `id`, its headers and the time it was signed.
+    fn signed(id: &str, forged: bool) -> (Vec<u8>, Headers, u64) {
+        let plain = format!(
+            r#"{{"schema":"2.0","header":{{"event_id":"{id}","event_type":"im.message.receive_v1"}},"event":{{}}}}"#
+        );
+        let sealed = crate::crypto::now(encrypt(&RustCrypto, plain.as_bytes(), KEY, [3; 16]))
+            .unwrap()
+            .unwrap();
+        let body = format!(r#"{{"encrypt":"{sealed}"}}"#).into_bytes();
+        let now = 1_700_000_000u64;
+        let key = if forged { "not the key" } else { KEY };
+        let sig = crate::crypto::now(event_signature(
+            &RustCrypto,
+            &now.to_string(),
+            "n",
+            key,
+            &body,
+        ))
+        .unwrap()
+        .unwrap();
+        let headers = Headers {
+            timestamp: Some(now.to_string()),
+            nonce: Some("n".into()),
+            signature: Some(sig),
+            content_type: None,
+        };
+        (body, headers, now * 1000)
+    }
+
+    /// Steps an intake with RustCrypto and `store` answers until it ends; the store calls made.
+    fn run(
+        intake: &mut Intake<'_>,
+        mut store: impl FnMut(StoreOp<'_>) -> StoreOutcome,
+    ) -> (Step<'static>, Vec<String>) {
+        let mut outcome = Outcome::Start;
+        let mut calls = Vec::new();
+        loop {
+            outcome = match intake.step(outcome) {
+                Step::Crypto(op) => Outcome::Crypto(RustCrypto.compute(&op)),
+                Step::Store(call) => {
+                    calls.push(
+                        format!("{:?}", call.op)
+                            .split([' ', '{'])
+                            .next()
+                            .unwrap_or("")
+                            .to_string(),
+                    );
+                    Outcome::Store(store(call.op))
+                }
+                Step::Handle(h) => return (Step::Handle(h), calls),
+                Step::Reply(r) => return (Step::Reply(r), calls),
+                Step::Consumed(c) => return (Step::Consumed(c), calls),
+                other => panic!("unexpected {other:?}"),
+            };
+        }
+    }
+
+    #[test]
+    fn a_verified_event_is_claimed_then_handed_over() {
+        let d = dispatcher();
+        let (body, headers, now) = signed("e1", false);
+        let mut intake = Intake::request(&d, &body, &headers, &All, Mode::Reply, now);
+        let (end, calls) = run(&mut intake, |_| StoreOutcome::Written(true));
+        let Step::Handle(h) = end else {
+            panic!("{end:?}")
+        };
+        assert_eq!(
+            (h.event.event_id.as_deref(), calls),
+            (Some("e1"), vec!["PutIfAbsent".to_string()])
+        );
+        // Settled: the claim is committed, the reply is the event's `{}`.
+        let mut finishing = Finishing::begin(h, Ok(None));
+        let FinishStep::Store(call) = finishing.step(Outcome::Start, &NoLogger) else {
+            panic!()
+        };
+        assert!(matches!(call.op, StoreOp::Put { value: "done", .. }));
+        let FinishStep::Done(Finished::Reply(reply)) =
+            finishing.step(Outcome::Store(StoreOutcome::Done), &NoLogger)
+        else {
+            panic!()
+        };
+        assert_eq!((reply.status, reply.body.as_str()), (200, "{}"));
+    }
+
+    #[test]
+    fn a_forged_signature_never_reaches_a_store_or_a_handler() {
+        let d = dispatcher();
+        let (body, headers, now) = signed("e1", true);
+        let mut intake = Intake::request(&d, &body, &headers, &All, Mode::Reply, now);
+        let (end, calls) = run(&mut intake, |_| StoreOutcome::Written(true));
+        let Step::Reply(reply) = end else {
+            panic!("{end:?}")
+        };
+        assert_eq!(
+            (reply.reason, calls.len()),
+            (Some(Reason::SignatureMismatch), 0)
+        );
+    }
+
+    #[test]
+    fn a_lost_claim_on_a_handled_event_is_a_duplicate() {
+        let d = dispatcher();
+        let (body, headers, now) = signed("e2", false);
+        let mut intake = Intake::request(&d, &body, &headers, &All, Mode::Reply, now);
+        let (end, calls) = run(&mut intake, |op| match op {
+            StoreOp::PutIfAbsent { .. } => StoreOutcome::Written(false),
+            _ => StoreOutcome::Value(Some("done".into())),
+        });
+        let Step::Reply(reply) = end else {
+            panic!("{end:?}")
+        };
+        assert!(reply.duplicate && reply.status == 200);
+        assert_eq!(calls, ["PutIfAbsent", "Get"]);
+    }
+
+    #[test]
+    fn a_driver_answering_the_wrong_thing_is_refused_never_passed() {
+        let d = dispatcher();
+        let (body, headers, now) = signed("e3", false);
+        let mut intake = Intake::request(&d, &body, &headers, &All, Mode::Reply, now);
+        assert!(matches!(intake.step(Outcome::Start), Step::Crypto(_)));
+        // A store answer where a digest was asked for.
+        let Step::Reply(reply) = intake.step(Outcome::Store(StoreOutcome::Written(true))) else {
+            panic!()
+        };
+        assert_eq!(reply.status, 500);
+        // A failed host primitive: refused.
+        let mut intake = Intake::request(&d, &body, &headers, &All, Mode::Reply, now);
+        intake.step(Outcome::Start);
+        let failed = Outcome::Crypto(Err(crate::crypto::CryptoError("boom".into())));
+        let Step::Reply(reply) = intake.step(failed) else {
+            panic!()
+        };
+        assert_eq!(reply.reason, Some(Reason::CryptoFailed));
+    }
+
+    #[test]
+    fn a_handler_failure_releases_the_claim_then_reports() {
+        let d = dispatcher();
+        let (body, headers, now) = signed("e4", false);
+        let mut intake = Intake::request(&d, &body, &headers, &All, Mode::Defer, now);
+        let (end, _) = run(&mut intake, |_| StoreOutcome::Written(true));
+        let Step::Handle(h) = end else { panic!() };
+        assert!(
+            h.reply_now.is_some(),
+            "deferred: acknowledged before the handler runs"
+        );
+        let failure = HandlerFailure::failed("boom").report(Box::new(|| Box::pin(async {})));
+        let mut finishing = Finishing::begin(h, Err(failure));
+        let FinishStep::Store(call) = finishing.step(Outcome::Start, &NoLogger) else {
+            panic!()
+        };
+        assert!(matches!(call.op, StoreOp::Get { .. }));
+        // Someone else's claim now: nothing deleted; then the report, waited for (deferred).
+        let step = finishing.step(
+            Outcome::Store(StoreOutcome::Value(Some("other".into()))),
+            &NoLogger,
+        );
+        assert!(matches!(
+            step,
+            FinishStep::Report {
+                wait_ms: Some(REPORT_TIMEOUT_MS),
+                ..
+            }
+        ));
+        assert!(matches!(
+            finishing.step(Outcome::Reported(true), &NoLogger),
+            FinishStep::Done(Finished::Deferred)
+        ));
+    }
+}
