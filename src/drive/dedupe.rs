@@ -9,41 +9,58 @@ use crate::webhook::{Budget, Claim, ClaimStep, Dedupe, Lease, StoreOp, StoreOutc
 /// Makes one store call within its limit (`Some(0)`: only an answer already there counts).
 pub(crate) async fn store_call(dedupe: &Dedupe, step: StoreStep<'_>) -> StoreOutcome {
     let store = dedupe.store();
-    let call: BoxFuture<'_, Result<StoreOutcome>> = match step.op {
-        StoreOp::Get { key } => {
-            let get = store.get(key);
-            Box::pin(async move { get.await.map(StoreOutcome::Value) })
-        }
-        StoreOp::Put {
-            key,
-            value,
-            ttl_secs,
-        } => {
-            let put = store.put(key, value, ttl_secs);
-            Box::pin(async move { put.await.map(|()| StoreOutcome::Done) })
-        }
+    match step.op {
+        StoreOp::Get { key } => match timed(dedupe, step.within_ms, store.get(key)).await {
+            Some(Ok(value)) => StoreOutcome::Value(value),
+            other => failed(other),
+        },
         StoreOp::PutIfAbsent {
             key,
             value,
             ttl_secs,
-        } => {
-            let put = store.put_if_absent(key, value, ttl_secs);
-            Box::pin(async move { put.await.map(StoreOutcome::Written) })
-        }
-        StoreOp::Delete { key } => {
-            let delete = store.delete(key);
-            Box::pin(async move { delete.await.map(|()| StoreOutcome::Done) })
-        }
-    };
-    let answered = match step.within_ms {
+        } => match timed(
+            dedupe,
+            step.within_ms,
+            store.put_if_absent(key, value, ttl_secs),
+        )
+        .await
+        {
+            Some(Ok(wrote)) => StoreOutcome::Written(wrote),
+            other => failed(other),
+        },
+        StoreOp::Put {
+            key,
+            value,
+            ttl_secs,
+        } => done(timed(dedupe, step.within_ms, store.put(key, value, ttl_secs)).await),
+        StoreOp::Delete { key } => done(timed(dedupe, step.within_ms, store.delete(key)).await),
+    }
+}
+
+/// The call's answer within `within_ms` (`None`: none in time).
+async fn timed<T>(
+    dedupe: &Dedupe,
+    within_ms: Option<u64>,
+    call: BoxFuture<'_, Result<T>>,
+) -> Option<Result<T>> {
+    match within_ms {
         None => Some(call.await),
         Some(0) => futures_util::FutureExt::now_or_never(call),
         Some(ms) => within(dedupe.runtime(), ms, call).await,
-    };
-    match answered {
-        Some(Ok(outcome)) => outcome,
+    }
+}
+
+fn done(answer: Option<Result<()>>) -> StoreOutcome {
+    match answer {
+        Some(Ok(())) => StoreOutcome::Done,
+        other => failed(other),
+    }
+}
+
+fn failed<T>(answer: Option<Result<T>>) -> StoreOutcome {
+    match answer {
         Some(Err(e)) => StoreOutcome::Failed(e),
-        None => StoreOutcome::TimedOut,
+        Some(Ok(_)) | None => StoreOutcome::TimedOut,
     }
 }
 
