@@ -116,6 +116,12 @@ impl CryptoOp<'_> {
 }
 
 /// What a driver hands back for a [`CryptoOp`]: the bytes, or the host's failure.
+///
+/// ```
+/// use feishu_edge::crypto::{CryptoError, CryptoOutcome};
+/// let failed: CryptoOutcome = Err(CryptoError("the host threw".into()));
+/// assert!(failed.is_err());
+/// ```
 pub type CryptoOutcome = Result<Vec<u8>, CryptoError>;
 
 /// The cipher primitives' precondition, checked by every provider before it calls its cipher:

@@ -179,6 +179,12 @@ fn sealed(iv: &[u8; 16], ciphertext: &[u8]) -> String {
 }
 
 /// Why a [`Formula`] has no result.
+///
+/// ```
+/// use feishu_edge::webhook::{crypto::FormulaFailure, Reason};
+/// let f = FormulaFailure::Refused(Reason::InvalidBase64);
+/// assert!(matches!(f, FormulaFailure::Refused(_)));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FormulaFailure {
     /// A primitive failed in the host (or answered the wrong length).
@@ -197,6 +203,12 @@ enum Work {
 }
 
 /// What [`Formula::step`] asks for next.
+///
+/// ```
+/// use feishu_edge::webhook::crypto::{Formula, FormulaStep};
+/// let mut f = Formula::signature("1", "n", "key", b"{}", false);
+/// assert!(matches!(f.step(None), FormulaStep::Crypto(_)));
+/// ```
 #[derive(Debug)]
 pub enum FormulaStep<'s> {
     /// Compute this primitive and pass its outcome to the next step.

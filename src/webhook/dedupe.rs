@@ -240,6 +240,12 @@ pub enum StoreOp<'s> {
 
 /// A store call to make within a time limit: `within_ms` `None` for no limit, `Some(0)` for
 /// "only an answer that is already there counts".
+///
+/// ```
+/// use feishu_edge::webhook::{StoreOp, StoreStep};
+/// let call = StoreStep { op: StoreOp::Delete { key: "k" }, within_ms: Some(2_000) };
+/// assert_eq!(call.within_ms, Some(2_000));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StoreStep<'s> {
     /// The call.
@@ -249,6 +255,12 @@ pub struct StoreStep<'s> {
 }
 
 /// What a driver hands back for a [`StoreOp`].
+///
+/// ```
+/// use feishu_edge::webhook::StoreOutcome;
+/// let missed = StoreOutcome::TimedOut; // no answer within the step's `within_ms`
+/// assert!(matches!(missed, StoreOutcome::TimedOut));
+/// ```
 #[derive(Debug)]
 pub enum StoreOutcome {
     /// A `Get`'s value.
@@ -263,7 +275,13 @@ pub enum StoreOutcome {
     TimedOut,
 }
 
-/// What [`Claiming::step`] asks for next.
+/// What [`Claiming::step`] asks for next (see [`Claiming`] for a run).
+///
+/// ```
+/// use feishu_edge::webhook::{Claim, ClaimStep};
+/// let done: ClaimStep<'_> = ClaimStep::Done(Claim::Unguarded);
+/// assert!(matches!(done, ClaimStep::Done(_)));
+/// ```
 #[derive(Debug)]
 pub enum ClaimStep<'s> {
     /// Make this store call and step again with its outcome.

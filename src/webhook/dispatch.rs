@@ -407,6 +407,12 @@ impl Mode {
 }
 
 /// What the driver hands back to [`Intake::step`] and [`Finishing::step`].
+///
+/// ```
+/// use feishu_edge::webhook::{Outcome, StoreOutcome};
+/// let answered = Outcome::Store(StoreOutcome::Written(true));
+/// assert!(matches!(answered, Outcome::Store(_)));
+/// ```
 #[derive(Debug)]
 pub enum Outcome {
     /// The first step.
@@ -424,7 +430,13 @@ pub enum Outcome {
     Reported(bool),
 }
 
-/// What [`Intake::step`] asks its driver to do.
+/// What [`Intake::step`] asks its driver to do (see [`Intake`] for a run).
+///
+/// ```
+/// use feishu_edge::webhook::{Consumed, Step};
+/// let end: Step<'_> = Step::Consumed(Consumed::Ack);
+/// assert!(matches!(end, Step::Consumed(Consumed::Ack)));
+/// ```
 pub enum Step<'s> {
     /// Compute a primitive; step again with [`Outcome::Crypto`].
     Crypto(CryptoOp<'s>),
@@ -484,6 +496,26 @@ enum Kind {
 
 /// A verified, claimed event for its handler (what [`Step::Handle`] hands over): owned, so the
 /// handler and its settling may outlive the request.
+///
+/// ```
+/// # #[cfg(feature = "rustcrypto")] {
+/// use feishu_edge::crypto::RustCrypto;
+/// use feishu_edge::webhook::dispatch::{Intake, Mode, Outcome, Step};
+/// use feishu_edge::webhook::{Dispatcher, Event, EventHandler, Flow, Headers, HandlerResult, WebhookConfig};
+/// struct All;
+/// impl EventHandler for All {
+///     fn handles(&self, _: &Event) -> bool { true }
+///     fn call(&self, _: &Event) -> feishu_edge::BoxFuture<'static, HandlerResult> { Box::pin(async { Ok(None) }) }
+/// }
+/// let d = Dispatcher::new(WebhookConfig::new().verification_token("t"), Flow::Event, std::sync::Arc::new(feishu_edge::runtime::StdRuntime)).unwrap();
+/// let body = br#"{"schema":"2.0","header":{"event_id":"e1","event_type":"im.message.receive_v1","token":"t"},"event":{}}"#;
+/// let headers = Headers::default();
+/// let mut intake = Intake::request(&d, body, &headers, &All, Mode::Reply, 0);
+/// let Step::Handle(handoff) = intake.step(Outcome::Start) else { panic!() };
+/// assert_eq!(handoff.event.event_id.as_deref(), Some("e1"));
+/// assert!(handoff.reply_now.is_none()); // answered with the handler's outcome
+/// # }
+/// ```
 pub struct Handoff {
     /// The event.
     pub event: Event,
@@ -498,6 +530,27 @@ pub struct Handoff {
 /// Settling a handler's outcome, sans-IO: commits its claim on success (or when it finished but
 /// its reply cannot be sent), releases it on failure so the retry is handled, logs failures,
 /// and only then tells the error callback.
+///
+/// ```
+/// # #[cfg(feature = "rustcrypto")] {
+/// use feishu_edge::log::NoLogger;
+/// use feishu_edge::webhook::dispatch::{FinishStep, Finished, Finishing, Intake, Mode, Outcome, Step};
+/// use feishu_edge::webhook::{Dispatcher, Event, EventHandler, Flow, Headers, HandlerFailure, HandlerResult, WebhookConfig};
+/// struct All;
+/// impl EventHandler for All {
+///     fn handles(&self, _: &Event) -> bool { true }
+///     fn call(&self, _: &Event) -> feishu_edge::BoxFuture<'static, HandlerResult> { Box::pin(async { Ok(None) }) }
+/// }
+/// let d = Dispatcher::new(WebhookConfig::new().verification_token("t"), Flow::Event, std::sync::Arc::new(feishu_edge::runtime::StdRuntime)).unwrap();
+/// let body = br#"{"schema":"2.0","header":{"event_id":"e1","event_type":"im.message.receive_v1","token":"t"},"event":{}}"#;
+/// let headers = Headers::default();
+/// let mut intake = Intake::request(&d, body, &headers, &All, Mode::Reply, 0);
+/// let Step::Handle(handoff) = intake.step(Outcome::Start) else { panic!() };
+/// let mut finishing = Finishing::begin(handoff, Err(HandlerFailure::failed("boom")));
+/// let FinishStep::Done(Finished::Reply(reply)) = finishing.step(Outcome::Start, &NoLogger) else { panic!() };
+/// assert_eq!(reply.status, 500);
+/// # }
+/// ```
 pub struct Finishing {
     kind: Kind,
     card: bool,
@@ -511,7 +564,13 @@ pub struct Finishing {
     reporting: bool,
 }
 
-/// What [`Finishing::step`] asks its driver to do.
+/// What [`Finishing::step`] asks its driver to do (see [`Finishing`] for a run).
+///
+/// ```
+/// use feishu_edge::webhook::{Consumed, FinishStep, Finished};
+/// let done: FinishStep<'_> = FinishStep::Done(Finished::Consumed(Consumed::Retry));
+/// assert!(matches!(done, FinishStep::Done(_)));
+/// ```
 pub enum FinishStep<'s> {
     /// Make a de-duplication store call within its limit; step again with
     /// [`Outcome::Store`].
@@ -529,6 +588,11 @@ pub enum FinishStep<'s> {
 }
 
 /// What a settled handler's outcome becomes.
+///
+/// ```
+/// use feishu_edge::webhook::Finished;
+/// assert_ne!(Finished::Deferred, Finished::Consumed(feishu_edge::webhook::Consumed::Ack));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Finished {
     /// The reply to send (inline requests, the long connection).

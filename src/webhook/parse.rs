@@ -164,6 +164,14 @@ pub async fn parse(
 }
 
 /// What [`Parsing::step`] asks for next.
+///
+/// ```
+/// use feishu_edge::webhook::{Flow, Headers, ParseStep, Parsing, Reason, WebhookConfig};
+/// let config = WebhookConfig::new().verification_token("vt");
+/// let headers = Headers::default();
+/// let mut parsing = Parsing::begin(&config, b"  ", &headers, 0, Flow::Event);
+/// assert!(matches!(parsing.step(None), ParseStep::Done(Err(Reason::EmptyBody))));
+/// ```
 #[derive(Debug)]
 pub enum ParseStep<'s> {
     /// Compute this primitive and pass its outcome to the next [`Parsing::step`].
