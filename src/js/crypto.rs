@@ -85,25 +85,38 @@ pub(crate) fn compute_now(op: &CryptoOp<'_>) -> Option<CryptoOutcome> {
     HOST.with(|h| h.borrow().clone())?.compute_now(op)
 }
 
-/// The bytes of a primitive that answered at once; `None` for a promise.
-fn bytes_now(result: Result<JsValue, JsValue>) -> Option<CryptoOutcome> {
-    let value = match result {
-        Ok(value) => value,
-        Err(e) => return Some(Err(host_error(e))),
-    };
-    if value.is_instance_of::<Promise>() {
-        return None;
-    }
-    Some(Ok(match value.dyn_into::<Uint8Array>() {
+/// [`Crypto`] over the installed host object; `true` while its `aesEcbDecrypt` is used (it is
+/// given up for `aesCbcDecrypt` the first time it fails); `true` when the host writes digests
+/// and deciphered blocks straight into wasm memory (`sha256Into`, `aesEcbDecryptInto`).
+pub struct JsCrypto(HostCrypto, std::cell::Cell<bool>, bool);
+
+/// A primitive started at the host: its answer now, or a promise of it.
+enum Started {
+    Now(Vec<u8>),
+    Later(Promise),
+}
+
+/// The host's value as bytes (a view or a buffer).
+fn bytes_of(value: JsValue) -> Vec<u8> {
+    match value.dyn_into::<Uint8Array>() {
         Ok(view) => view.to_vec(),
         Err(buffer) => Uint8Array::new(&buffer).to_vec(),
-    }))
+    }
+}
+
+/// What the host returned: bytes, or a promise of them.
+fn started(result: Result<JsValue, JsValue>) -> Result<Started, CryptoError> {
+    let value = result.map_err(host_error)?;
+    Ok(match value.dyn_into::<Promise>() {
+        Ok(promise) => Started::Later(promise),
+        Err(value) => Started::Now(bytes_of(value)),
+    })
 }
 
 impl JsCrypto {
-    /// One [`CryptoOp`] at once, the way [`Crypto`]'s methods compute it (digests and
-    /// deciphered blocks written into wasm memory where the host can); `None`: a promise.
-    fn compute_now(&self, op: &CryptoOp<'_>) -> Option<CryptoOutcome> {
+    /// Starts `op` at the host (digests and deciphered blocks written into wasm memory where
+    /// it can); `true` with the answer when it is ECB-deciphered blocks to chain.
+    fn start(&self, op: &CryptoOp<'_>) -> (Result<Started, CryptoError>, bool) {
         match *op {
             CryptoOp::Sha256(parts) if self.2 => {
                 let mut out = [0u8; 32];
@@ -111,73 +124,94 @@ impl JsCrypto {
                     [one] => self.0.sha256_into(one, &mut out),
                     _ => self.0.sha256_into(&parts.concat(), &mut out),
                 };
-                Some(done.map(|()| out.to_vec()).map_err(host_error))
+                (
+                    done.map(|()| Started::Now(out.to_vec()))
+                        .map_err(host_error),
+                    false,
+                )
             }
-            CryptoOp::Sha256(parts) => {
-                bytes_now(joined(parts, |one| self.0.sha256(one, &[], &[], &[])))
-            }
-            CryptoOp::Sha1(parts) => {
-                bytes_now(joined(parts, |one| self.0.sha1(one, &[], &[], &[])))
-            }
+            // One part crosses, the others empty: a host with a one-shot hash (node:crypto's
+            // `hash`) takes it without a hash object and four updates.
+            CryptoOp::Sha256(parts) => (
+                started(joined(parts, |one| self.0.sha256(one, &[], &[], &[]))),
+                false,
+            ),
+            CryptoOp::Sha1(parts) => (
+                started(joined(parts, |one| self.0.sha1(one, &[], &[], &[]))),
+                false,
+            ),
             CryptoOp::Aes256CbcDecrypt { key, iv, data } => {
-                if whole_blocks(data).is_err() {
-                    return Some(Err(CryptoError("AES-CBC input is not whole blocks".into())));
+                if let Err(e) = whole_blocks(data) {
+                    return (Err(e), false);
                 }
-                if self.1.get() {
+                // The host deciphers the blocks (a kept ECB decipher), the chaining is done
+                // here; a host whose ECB fails is not asked again.
+                if self.1.get() && self.2 {
                     let mut out = vec![0u8; data.len()];
-                    let deciphered = match self.2 {
-                        true => self.0.aes_ecb_decrypt_into(key, data, &mut out).is_ok(),
-                        false => match bytes_now(self.0.aes_ecb_decrypt(key, data))? {
-                            Ok(blocks) if blocks.len() == data.len() => {
-                                out = blocks;
-                                true
-                            }
-                            _ => false,
-                        },
-                    };
-                    if deciphered {
-                        // CBC: each block XORed with the one before it (the IV for the first).
-                        let (first, rest) = out.split_at_mut(16);
-                        first.iter_mut().zip(iv).for_each(|(b, x)| *b ^= x);
-                        rest.iter_mut().zip(data).for_each(|(b, x)| *b ^= x);
-                        return Some(Ok(out));
+                    if self.0.aes_ecb_decrypt_into(key, data, &mut out).is_ok() {
+                        return (Ok(Started::Now(out)), true);
                     }
-                    // A host whose ECB fails is not asked again.
                     self.1.set(false);
+                } else if self.1.get() {
+                    match self.0.aes_ecb_decrypt(key, data) {
+                        Ok(value) => return (started(Ok(value)), true),
+                        Err(_) => self.1.set(false),
+                    }
                 }
-                bytes_now(self.0.aes_cbc_decrypt(key, iv, data))
+                (started(self.0.aes_cbc_decrypt(key, iv, data)), false)
             }
-            CryptoOp::Aes256CbcEncrypt { key, iv, data } => {
-                if whole_blocks(data).is_err() {
-                    return Some(Err(CryptoError("AES-CBC input is not whole blocks".into())));
-                }
-                bytes_now(self.0.aes_cbc_encrypt(key, iv, data))
-            }
+            CryptoOp::Aes256CbcEncrypt { key, iv, data } => match whole_blocks(data) {
+                Ok(()) => (started(self.0.aes_cbc_encrypt(key, iv, data)), false),
+                Err(e) => (Err(e), false),
+            },
         }
+    }
+
+    /// The host's bytes for `op` as its answer: ECB blocks chained (CBC: each block XORed
+    /// with the one before it, the IV for the first), a cipher's length checked.
+    fn answer(op: &CryptoOp<'_>, mut out: Vec<u8>, chain: bool) -> CryptoOutcome {
+        match *op {
+            CryptoOp::Aes256CbcDecrypt { iv, data, .. }
+            | CryptoOp::Aes256CbcEncrypt { iv, data, .. } => {
+                if out.len() != data.len() {
+                    return Err(CryptoError(
+                        "the host's AES-CBC returned the wrong length".into(),
+                    ));
+                }
+                if chain {
+                    let (first, rest) = out.split_at_mut(16);
+                    first.iter_mut().zip(iv).for_each(|(b, x)| *b ^= x);
+                    rest.iter_mut().zip(data).for_each(|(b, x)| *b ^= x);
+                }
+                Ok(out)
+            }
+            _ => Ok(out),
+        }
+    }
+
+    /// One [`CryptoOp`] at once; `None` when the host answered with a promise.
+    fn compute_now(&self, op: &CryptoOp<'_>) -> Option<CryptoOutcome> {
+        match self.start(op) {
+            (Ok(Started::Now(out)), chain) => Some(Self::answer(op, out, chain)),
+            (Ok(Started::Later(_)), _) => None,
+            (Err(e), _) => Some(Err(e)),
+        }
+    }
+
+    /// One [`CryptoOp`], waiting for the host's promise if it made one.
+    async fn compute(&self, op: CryptoOp<'_>) -> CryptoOutcome {
+        let (started, chain) = self.start(&op);
+        let out = match started? {
+            Started::Now(out) => out,
+            Started::Later(promise) => bytes_of(JsFuture::from(promise).await.map_err(host_error)?),
+        };
+        Self::answer(&op, out, chain)
     }
 }
 
-/// [`Crypto`] over the installed host object; `true` while its `aesEcbDecrypt` is used (it is
-/// given up for `aesCbcDecrypt` the first time it fails); `true` when the host writes digests
-/// and deciphered blocks straight into wasm memory (`sha256Into`, `aesEcbDecryptInto`).
-pub struct JsCrypto(HostCrypto, std::cell::Cell<bool>, bool);
-
-/// The primitive's bytes: at once when it returned them, after the promise otherwise.
-async fn bytes(result: Result<JsValue, JsValue>) -> Result<Vec<u8>, CryptoError> {
-    let value = result.map_err(host_error)?;
-    let value = match value.dyn_into::<Promise>() {
-        Ok(promise) => JsFuture::from(promise).await.map_err(host_error)?,
-        Err(value) => value,
-    };
-    Ok(match value.dyn_into::<Uint8Array>() {
-        Ok(view) => view.to_vec(),
-        Err(buffer) => Uint8Array::new(&buffer).to_vec(),
-    })
-}
-
-async fn array<const N: usize>(result: Result<JsValue, JsValue>) -> Result<[u8; N], CryptoError> {
-    bytes(result)
-        .await?
+/// A digest of the right length.
+fn digest<const N: usize>(answer: CryptoOutcome) -> Result<[u8; N], CryptoError> {
+    answer?
         .try_into()
         .map_err(|_| CryptoError("the host returned a digest of the wrong length".into()))
 }
@@ -200,26 +234,19 @@ fn joined(
 
 impl Crypto for JsCrypto {
     fn sha256<'a>(&'a self, parts: &'a [&'a [u8]]) -> CryptoFuture<'a, [u8; 32]> {
-        // One part crosses, the others empty: a host with a one-shot hash (node:crypto's
-        // `hash`) takes it without a hash object and four updates.
-        if self.2 {
-            let mut out = [0u8; 32];
-            let done = match parts {
-                [one] => self.0.sha256_into(one, &mut out),
-                _ => self.0.sha256_into(&parts.concat(), &mut out),
-            };
-            return Box::pin(std::future::ready(done.map(|()| out).map_err(host_error)));
-        }
-        let called = joined(parts, |one| self.0.sha256(one, &[], &[], &[]));
-        Box::pin(array(called))
+        Box::pin(async move { digest(self.compute(CryptoOp::Sha256(parts)).await) })
     }
     fn sha1<'a>(&'a self, parts: &'a [&'a [u8]]) -> CryptoFuture<'a, [u8; 20]> {
-        let called = joined(parts, |one| self.0.sha1(one, &[], &[], &[]));
-        Box::pin(array(called))
+        Box::pin(async move { digest(self.compute(CryptoOp::Sha1(parts)).await) })
     }
     fn hmac_sha256<'a>(&'a self, key: &'a [u8], data: &'a [u8]) -> CryptoFuture<'a, [u8; 32]> {
-        let called = self.0.hmac_sha256(key, data);
-        Box::pin(array(called))
+        let called = started(self.0.hmac_sha256(key, data));
+        Box::pin(async move {
+            digest(match called? {
+                Started::Now(out) => Ok(out),
+                Started::Later(p) => JsFuture::from(p).await.map(bytes_of).map_err(host_error),
+            })
+        })
     }
     fn aes256_cbc_decrypt<'a>(
         &'a self,
@@ -227,40 +254,7 @@ impl Crypto for JsCrypto {
         iv: &'a [u8; 16],
         data: &'a [u8],
     ) -> CryptoFuture<'a, Vec<u8>> {
-        if self.1.get() && self.2 {
-            // Written into wasm memory at once (a synchronous host), then chained as below.
-            if whole_blocks(data).is_ok() {
-                let mut out = vec![0u8; data.len()];
-                if self.0.aes_ecb_decrypt_into(key, data, &mut out).is_ok() {
-                    let (first, rest) = out.split_at_mut(16);
-                    first.iter_mut().zip(iv).for_each(|(b, x)| *b ^= x);
-                    rest.iter_mut().zip(data).for_each(|(b, x)| *b ^= x);
-                    return Box::pin(std::future::ready(Ok(out)));
-                }
-                self.1.set(false);
-                return self.aes256_cbc_decrypt(key, iv, data);
-            }
-        }
-        if self.1.get() {
-            // The host deciphers the blocks; CBC is each one XORed with the block before it
-            // (the IV for the first). A host whose ECB fails is not asked again.
-            let called = match whole_blocks(data).map(|_| self.0.aes_ecb_decrypt(key, data)) {
-                Ok(Err(_)) => {
-                    self.1.set(false);
-                    return self.aes256_cbc_decrypt(key, iv, data);
-                }
-                other => other,
-            };
-            return Box::pin(async move {
-                let mut out = same_length(bytes(called?).await?, data.len())?;
-                let (first, rest) = out.split_at_mut(16);
-                first.iter_mut().zip(iv).for_each(|(b, x)| *b ^= x);
-                rest.iter_mut().zip(data).for_each(|(b, x)| *b ^= x);
-                Ok(out)
-            });
-        }
-        let called = whole_blocks(data).map(|_| self.0.aes_cbc_decrypt(key, iv, data));
-        Box::pin(async move { same_length(bytes(called?).await?, data.len()) })
+        Box::pin(self.compute(CryptoOp::Aes256CbcDecrypt { key, iv, data }))
     }
     fn aes256_cbc_encrypt<'a>(
         &'a self,
@@ -268,17 +262,7 @@ impl Crypto for JsCrypto {
         iv: &'a [u8; 16],
         data: &'a [u8],
     ) -> CryptoFuture<'a, Vec<u8>> {
-        let called = whole_blocks(data).map(|_| self.0.aes_cbc_encrypt(key, iv, data));
-        Box::pin(async move { same_length(bytes(called?).await?, data.len()) })
-    }
-}
-
-fn same_length(out: Vec<u8>, len: usize) -> Result<Vec<u8>, CryptoError> {
-    match out.len() == len {
-        true => Ok(out),
-        false => Err(CryptoError(
-            "the host's AES-CBC returned the wrong length".into(),
-        )),
+        Box::pin(self.compute(CryptoOp::Aes256CbcEncrypt { key, iv, data }))
     }
 }
 
