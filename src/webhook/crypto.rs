@@ -116,16 +116,22 @@ pub async fn decrypt_with_key(
 /// assert!(ciphertext("not base64!!").is_err());
 /// ```
 pub fn ciphertext(encrypted: &str) -> Result<([u8; 16], Vec<u8>), Reason> {
+    let raw = raw_ciphertext(encrypted)?;
+    let (iv, data) = raw
+        .split_first_chunk::<16>()
+        .ok_or(Reason::InvalidCiphertext)?;
+    Ok((*iv, data.to_vec()))
+}
+
+/// The decoded `encrypt` value, IV first, once its length is whole blocks after the IV.
+pub(crate) fn raw_ciphertext(encrypted: &str) -> Result<Vec<u8>, Reason> {
     let raw = B64
         .decode(encrypted.trim())
         .map_err(|_| Reason::InvalidBase64)?;
     if raw.len() < 32 || raw.len() % 16 != 0 {
         return Err(Reason::InvalidCiphertext);
     }
-    let (iv, data) = raw
-        .split_first_chunk::<16>()
-        .ok_or(Reason::InvalidCiphertext)?;
-    Ok((*iv, data.to_vec()))
+    Ok(raw)
 }
 
 /// The plaintext of a host's AES-256-CBC answer for `len` bytes of ciphertext: a failed or

@@ -6,7 +6,7 @@
 //! [`Reason`]; nothing here panics on any input.
 
 use super::crypto::{
-    ciphertext, hex_digest, plaintext_of, secure_eq, signature_matches, signature_parts,
+    hex_digest, plaintext_of, raw_ciphertext, secure_eq, signature_matches, signature_parts,
 };
 use super::{Flow, Headers, Reason, WebhookConfig};
 use crate::crypto::{Crypto, CryptoOp, CryptoOutcome};
@@ -262,8 +262,8 @@ pub struct Parsing<'a> {
     nparts: usize,
     /// The cipher's operands.
     aes_key: [u8; 32],
-    iv: [u8; 16],
-    data: Vec<u8>,
+    /// The decoded `encrypt` value: the IV, then the blocks.
+    cipher: Vec<u8>,
 }
 
 impl<'a> Parsing<'a> {
@@ -286,8 +286,7 @@ impl<'a> Parsing<'a> {
             parts: [&[]; 4],
             nparts: 0,
             aes_key: [0; 32],
-            iv: [0; 16],
-            data: Vec::new(),
+            cipher: Vec::new(),
         }
     }
 
@@ -369,8 +368,8 @@ impl<'a> Parsing<'a> {
             Next::Sha1 => CryptoOp::Sha1(&self.parts[..self.nparts]),
             Next::Decrypt => CryptoOp::Aes256CbcDecrypt {
                 key: &self.aes_key,
-                iv: &self.iv,
-                data: &self.data,
+                iv: self.cipher.first_chunk().unwrap_or(&[0; 16]),
+                data: self.cipher.get(16..).unwrap_or_default(),
             },
             _ => CryptoOp::Sha256(&self.parts[..self.nparts]),
         }
@@ -534,9 +533,9 @@ impl<'a> Parsing<'a> {
 
     /// Asks for the decryption of `cipher` (base64 of the IV and the blocks).
     fn decrypt(&mut self, cipher: &str, signed: bool, legacy_card: bool) -> Next {
-        match ciphertext(cipher) {
-            Ok((iv, data)) => {
-                (self.iv, self.data) = (iv, data);
+        match raw_ciphertext(cipher) {
+            Ok(raw) => {
+                self.cipher = raw;
                 self.waiting = Waiting::Decrypt {
                     signed,
                     legacy_card,
@@ -552,7 +551,7 @@ impl<'a> Parsing<'a> {
     /// official SDK lets them override the decrypted ones).
     fn after_decrypt(&mut self, answer: CryptoOutcome, signed: bool, legacy_card: bool) -> Next {
         let config = self.config;
-        let inbound = plaintext_of(answer, self.data.len())
+        let inbound = plaintext_of(answer, self.cipher.len().saturating_sub(16))
             .and_then(|p| String::from_utf8(p).map_err(|_| Reason::InvalidPlaintext))
             .and_then(|plaintext| {
                 let body = object_within(&plaintext, config.max_depth, Reason::InvalidPlaintext)?;
