@@ -20,3 +20,5 @@ mod page;
 mod stream;
 #[cfg(feature = "client")]
 pub(crate) mod token;
+pub(crate) mod dedupe;
+pub(crate) mod webhook;

@@ -4,7 +4,7 @@
 
 #[cfg(feature = "client")]
 use super::client::WasmClient;
-use super::crypto::{now_or_promise, provider};
+use super::crypto::run_formula;
 use super::error::to_js;
 use super::logger::JsLogger;
 use super::runtime::JsRuntime;
@@ -13,11 +13,11 @@ use super::{describe, method, settle};
 use crate::error::Error;
 use crate::json::push_quoted;
 use crate::runtime::BoxFuture;
-use crate::webhook::crypto;
+use crate::webhook::crypto::{self, Formula, FormulaFailure};
 use crate::webhook::dispatch::{HandlerFailure, HandlerResult, Report};
 use crate::webhook::{
-    Begun, Consumed, Delivery, Dispatcher, Event, EventHandler, EventQueue, Flow, Headers, Reason,
-    WebhookOptions,
+    Consumed, Delivery, Dispatcher, Event, EventHandler, EventQueue, FinishStep, Finished,
+    Finishing, Flow, Handoff, Headers, Intake, Mode, Outcome, Reason, Step, WebhookOptions,
 };
 use js_sys::{Function, Promise, Uint8Array};
 use std::cell::RefCell;
@@ -241,9 +241,9 @@ impl EventQueue for JsQueue {
 pub struct WasmDispatcher {
     dispatcher: Arc<Dispatcher>,
     handlers: Arc<JsHandlers>,
-    /// Events `invokeNow` handed to their handler, by id, until `finishNow` settles them.
-    /// Events of `invokeNow` whose handlers returned a thenable, by the glue's slot number.
-    pending: RefCell<Vec<(f64, Event)>>,
+    /// Events of `invokeNow` whose handlers returned a thenable, by the glue's slot number,
+    /// until `finishNow` settles them.
+    pending: RefCell<Vec<(f64, Handoff)>>,
 }
 
 fn bytes_of(body: &JsValue) -> Result<Vec<u8>, Error> {
@@ -393,7 +393,7 @@ impl WasmDispatcher {
         set(
             "synchronous",
             JsValue::from_bool(
-                self.dispatcher.may_begin_now() && super::crypto::host_is_synchronous(),
+                !self.dispatcher.deduplicates() && super::crypto::host_is_synchronous(),
             ),
         );
         set(
@@ -504,19 +504,35 @@ impl WasmDispatcher {
             signature: text(),
             content_type: text(),
         };
-        let event = match self.dispatcher.begin_now(body, &headers, &self.handlers) {
-            None => return JsValue::UNDEFINED,
-            Some(Begun::Reply(reply)) => return result_of(&reply),
-            Some(Begun::Handle(event)) => event,
+        // The intake, stepped here: the host's synchronous crypto answers in this crossing.
+        // Anything that would wait (a store, an `app_ticket` for a client, a host promise)
+        // comes before any store call is made: declined, `invoke` runs the request instead.
+        let now = crate::runtime::Runtime::now_ms(&*self.dispatcher.runtime);
+        let handlers: &dyn EventHandler = &self.handlers;
+        let mut intake =
+            Intake::request(&self.dispatcher, body, &headers, handlers, Mode::Reply, now);
+        let mut outcome = Outcome::Start;
+        let handoff = loop {
+            outcome = match intake.step(outcome) {
+                Step::Crypto(op) => match super::crypto::compute_now(&op) {
+                    Some(answer) => Outcome::Crypto(answer),
+                    None => return JsValue::UNDEFINED,
+                },
+                Step::Reply(reply) => return result_of(&reply),
+                Step::Handle(handoff) => break handoff,
+                Step::Store(_) | Step::Ticket(_) | Step::Queue { .. } | Step::Consumed(_) => {
+                    return JsValue::UNDEFINED
+                }
+            };
         };
-        match self.handlers.start_now(&event) {
+        match self.handlers.start_now(&handoff.event) {
             Ok(returned) if is_thenable(&returned) => {
-                self.pending.borrow_mut().push((slot, event));
+                self.pending.borrow_mut().push((slot, handoff));
                 returned
             }
-            Ok(returned) => self.settle_now(&event, Ok(returned)),
+            Ok(returned) => self.settle_now(handoff, Ok(returned)),
             // It threw before returning: settled now.
-            Err(e) => self.settle_now(&event, Err(e)),
+            Err(e) => self.settle_now(handoff, Err(e)),
         }
     }
 
@@ -530,13 +546,16 @@ impl WasmDispatcher {
             at.map(|at| pending.swap_remove(at))
         };
         match taken {
-            Some((_, event)) => self.settle_now(&event, if ok { Ok(value) } else { Err(value) }),
+            Some((_, handoff)) => self.settle_now(handoff, if ok { Ok(value) } else { Err(value) }),
             None => refused(Reason::HandlerFailed),
         }
     }
 
-    fn settle_now(&self, event: &Event, settled: Result<JsValue, JsValue>) -> JsValue {
+    /// Settles a handler's outcome: no store here (the synchronous path has none), the error
+    /// report started and not waited for.
+    fn settle_now(&self, handoff: Handoff, settled: Result<JsValue, JsValue>) -> JsValue {
         // The handler's data object again, for `onError`, only when a failure is reported.
+        let event = &handoff.event;
         let data = match (&settled, &self.handlers.on_error) {
             (Err(_), Some(_)) => handler_arguments(event).0,
             _ => JsValue::UNDEFINED,
@@ -544,7 +563,20 @@ impl WasmDispatcher {
         let outcome = self
             .handlers
             .outcome(event.is_card_callback(), settled, data);
-        result_of(&self.dispatcher.finish_now(event, outcome))
+        let mut finishing = Finishing::begin(handoff, outcome);
+        let mut step = Outcome::Start;
+        loop {
+            step = match finishing.step(step, &*self.dispatcher.logger) {
+                FinishStep::Report { report, .. } => {
+                    drop(report());
+                    Outcome::Reported(true)
+                }
+                FinishStep::Done(Finished::Reply(reply)) => return result_of(&reply),
+                FinishStep::Store(_) | FinishStep::Done(_) => {
+                    return refused(Reason::HandlerFailed)
+                }
+            };
+        }
     }
 
     /// Handles a payload of the long connection (which has a wasm of its own): resolves to
@@ -585,6 +617,19 @@ impl WasmDispatcher {
     }
 }
 
+/// The `config` error of a failed primitive (what the low-level helpers throw).
+fn formula_error(failure: FormulaFailure) -> JsValue {
+    match failure {
+        FormulaFailure::Crypto(e) => to_js(&Error::Config(e.to_string())),
+        FormulaFailure::Refused(r) => to_js(&Error::Webhook(r)),
+    }
+}
+
+/// The UTF-8 text a formula wrote (hex or base64).
+fn text_of(bytes: Vec<u8>) -> JsValue {
+    JsValue::from_str(&String::from_utf8_lossy(&bytes))
+}
+
 /// `hex(SHA-256(timestamp + nonce + key + body))`, or the legacy card's SHA-1 with
 /// `algorithm = "sha1"`; with `given`, whether it matches (compared in constant time). A value,
 /// or with `wait` and an asynchronous host a promise of one.
@@ -600,24 +645,24 @@ pub fn compute_signature(
     wait: bool,
 ) -> Result<JsValue, JsValue> {
     let bytes = bytes_of(&body).map_err(|e| to_js(&e))?;
-    let crypto = provider()?;
-    let name = if given.is_some() {
-        "verifySignature"
-    } else {
-        "computeSignature"
+    let name = match given {
+        Some(_) => "verifySignature",
+        None => "computeSignature",
     };
-    now_or_promise(name, wait, async move {
-        let (ts, nonce, key) = (timestamp.as_str(), nonce.as_str(), key.as_str());
-        let expected = match algorithm.as_deref() {
-            Some("sha1") => crypto::card_signature(&*crypto, ts, nonce, key, &bytes).await,
-            _ => crypto::event_signature(&*crypto, ts, nonce, key, &bytes).await,
-        }
-        .map_err(|e| to_js(&Error::Config(e.to_string())))?;
-        Ok(match given {
-            Some(given) => JsValue::from_bool(crypto::signature_matches(&expected, &given)),
-            None => JsValue::from_str(&expected),
-        })
-    })
+    let sha1 = algorithm.as_deref() == Some("sha1");
+    run_formula(
+        name,
+        wait,
+        (timestamp, nonce, key, bytes, sha1, given),
+        |(ts, nonce, key, bytes, sha1, _)| Formula::signature(ts, nonce, key, bytes, *sha1),
+        |(.., given), result| {
+            let expected = String::from_utf8(result.map_err(formula_error)?).unwrap_or_default();
+            Ok(match given {
+                Some(given) => JsValue::from_bool(crypto::signature_matches(&expected, given)),
+                None => JsValue::from_str(&expected),
+            })
+        },
+    )
 }
 
 /// Decrypts an `encrypt` value to its UTF-8 text (or with `wait` a promise of it).
@@ -627,15 +672,18 @@ pub fn decrypt_event(
     encrypt_key: String,
     wait: bool,
 ) -> Result<JsValue, JsValue> {
-    let crypto = provider()?;
-    now_or_promise("decryptEvent", wait, async move {
-        let plain = crypto::decrypt(&*crypto, &encrypted, &encrypt_key)
-            .await
-            .map_err(|r| to_js(&Error::Webhook(r)))?;
-        let text = String::from_utf8(plain)
-            .map_err(|_| to_js(&Error::Webhook(crate::webhook::Reason::InvalidPlaintext)))?;
-        Ok(JsValue::from_str(&text))
-    })
+    run_formula(
+        "decryptEvent",
+        wait,
+        (encrypted, encrypt_key),
+        |(encrypted, key)| Formula::decrypt(encrypted, key),
+        |_, result| {
+            let plain = result.map_err(formula_error)?;
+            let text = String::from_utf8(plain)
+                .map_err(|_| to_js(&Error::Webhook(Reason::InvalidPlaintext)))?;
+            Ok(JsValue::from_str(&text))
+        },
+    )
 }
 
 /// Encrypts text or bytes like the platform does; `iv` must be 16 bytes.
@@ -650,11 +698,11 @@ pub fn encrypt_event(
         .try_into()
         .map_err(|_| to_js(&Error::InvalidRequest("iv must be 16 bytes".into())))?;
     let bytes = bytes_of(&plaintext).map_err(|e| to_js(&e))?;
-    let crypto = provider()?;
-    now_or_promise("encryptEvent", wait, async move {
-        let sealed = crypto::encrypt(&*crypto, &bytes, &encrypt_key, iv)
-            .await
-            .map_err(|e| to_js(&Error::Config(e.to_string())))?;
-        Ok(JsValue::from_str(&sealed))
-    })
+    run_formula(
+        "encryptEvent",
+        wait,
+        (bytes, encrypt_key, iv),
+        |(bytes, key, iv)| Formula::encrypt(bytes, key, *iv),
+        |_, result| result.map(text_of).map_err(formula_error),
+    )
 }

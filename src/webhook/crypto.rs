@@ -6,7 +6,7 @@ use base64::Engine;
 use subtle::ConstantTimeEq;
 
 use super::Reason;
-use crate::crypto::{Crypto, CryptoError};
+use crate::crypto::{Crypto, CryptoError, CryptoOp, CryptoOutcome};
 
 /// Standard base64 (the ciphertext is public: no need for constant-time decoding).
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -27,12 +27,7 @@ pub async fn event_signature(
     encrypt_key: &str,
     body: &[u8],
 ) -> Result<String, CryptoError> {
-    let parts = [
-        timestamp.as_bytes(),
-        nonce.as_bytes(),
-        encrypt_key.as_bytes(),
-        body,
-    ];
+    let parts = signature_parts(timestamp, nonce, encrypt_key, body);
     Ok(base16ct::lower::encode_string(
         &crypto.sha256(&parts).await?,
     ))
@@ -55,12 +50,7 @@ pub async fn card_signature(
     verification_token: &str,
     body: &[u8],
 ) -> Result<String, CryptoError> {
-    let parts = [
-        timestamp.as_bytes(),
-        nonce.as_bytes(),
-        verification_token.as_bytes(),
-        body,
-    ];
+    let parts = signature_parts(timestamp, nonce, verification_token, body);
     Ok(base16ct::lower::encode_string(&crypto.sha1(&parts).await?))
 }
 
@@ -108,20 +98,303 @@ pub async fn decrypt_with_key(
     encrypted: &str,
     aes_key: &[u8; 32],
 ) -> Result<Vec<u8>, Reason> {
+    let (iv, data) = ciphertext(encrypted)?;
+    let padded = crypto
+        .aes256_cbc_decrypt(aes_key, &iv, &data)
+        .await
+        .map_err(|_| Reason::CryptoFailed)?;
+    unpad(padded).ok_or(Reason::DecryptionFailed)
+}
+
+/// The ciphertext of an `encrypt` value: its IV and the whole blocks after it (base64 and
+/// length refusals as [`decrypt`] makes them).
+///
+/// ```
+/// use feishu_edge::webhook::crypto::ciphertext;
+/// let (iv, data) = ciphertext("P37w+VZImNgPEO1RBhJ6RtKl7n6zymIbEG1pReEzghk=").unwrap();
+/// assert_eq!((iv.len(), data.len()), (16, 16));
+/// assert!(ciphertext("not base64!!").is_err());
+/// ```
+pub fn ciphertext(encrypted: &str) -> Result<([u8; 16], Vec<u8>), Reason> {
+    let raw = raw_ciphertext(encrypted)?;
+    let (iv, data) = raw
+        .split_first_chunk::<16>()
+        .ok_or(Reason::InvalidCiphertext)?;
+    Ok((*iv, data.to_vec()))
+}
+
+/// The decoded `encrypt` value, IV first, once its length is whole blocks after the IV.
+pub(crate) fn raw_ciphertext(encrypted: &str) -> Result<Vec<u8>, Reason> {
     let raw = B64
         .decode(encrypted.trim())
         .map_err(|_| Reason::InvalidBase64)?;
     if raw.len() < 32 || raw.len() % 16 != 0 {
         return Err(Reason::InvalidCiphertext);
     }
-    let (iv, data) = raw
-        .split_first_chunk::<16>()
-        .ok_or(Reason::InvalidCiphertext)?;
-    let padded = crypto
-        .aes256_cbc_decrypt(aes_key, iv, data)
-        .await
-        .map_err(|_| Reason::CryptoFailed)?;
+    Ok(raw)
+}
+
+/// The plaintext of a host's AES-256-CBC answer for `len` bytes of ciphertext: a failed or
+/// mis-sized answer is [`Reason::CryptoFailed`], a bad padding [`Reason::DecryptionFailed`].
+pub(crate) fn plaintext_of(answer: CryptoOutcome, len: usize) -> Result<Vec<u8>, Reason> {
+    let padded = answer
+        .ok()
+        .filter(|p| p.len() == len)
+        .ok_or(Reason::CryptoFailed)?;
     unpad(padded).ok_or(Reason::DecryptionFailed)
+}
+
+/// Lowercase hex of a host's digest of `len` bytes (anything else: [`Reason::CryptoFailed`]).
+pub(crate) fn hex_digest(answer: CryptoOutcome, len: usize) -> Result<String, Reason> {
+    match answer {
+        Ok(d) if d.len() == len => Ok(base16ct::lower::encode_string(&d)),
+        _ => Err(Reason::CryptoFailed),
+    }
+}
+
+/// The parts an event or legacy card signature hashes, in order: timestamp, nonce, the secret
+/// (encrypt key or verification token), the raw body.
+pub(crate) fn signature_parts<'a>(
+    timestamp: &'a str,
+    nonce: &'a str,
+    secret: &'a str,
+    body: &'a [u8],
+) -> [&'a [u8]; 4] {
+    [
+        timestamp.as_bytes(),
+        nonce.as_bytes(),
+        secret.as_bytes(),
+        body,
+    ]
+}
+
+/// `plaintext` with PKCS#7 padding to whole blocks.
+fn padded(plaintext: &[u8]) -> Vec<u8> {
+    let pad = 16 - plaintext.len() % 16;
+    let mut padded = Vec::with_capacity(plaintext.len() + pad);
+    padded.extend_from_slice(plaintext);
+    padded.resize(plaintext.len() + pad, pad as u8);
+    padded
+}
+
+/// The platform's `encrypt` value: base64 of the IV and the ciphertext.
+fn sealed(iv: &[u8; 16], ciphertext: &[u8]) -> String {
+    let mut out = iv.to_vec();
+    out.extend_from_slice(ciphertext);
+    B64.encode(out)
+}
+
+/// Why a [`Formula`] has no result.
+///
+/// ```
+/// use feishu_edge::webhook::{crypto::FormulaFailure, Reason};
+/// let f = FormulaFailure::Refused(Reason::InvalidBase64);
+/// assert!(matches!(f, FormulaFailure::Refused(_)));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormulaFailure {
+    /// A primitive failed in the host (or answered the wrong length).
+    Crypto(CryptoError),
+    /// The input was refused (decryption: base64, length, padding).
+    Refused(Reason),
+}
+
+/// What a [`Formula`] computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Work {
+    Sha256Hex,
+    Sha1Hex,
+    Decrypt,
+    Encrypt,
+}
+
+/// What [`Formula::step`] asks for next.
+///
+/// ```
+/// use feishu_edge::webhook::crypto::{Formula, FormulaStep};
+/// let mut f = Formula::signature("1", "n", "key", b"{}", false);
+/// assert!(matches!(f.step(None), FormulaStep::Crypto(_)));
+/// ```
+#[derive(Debug)]
+pub enum FormulaStep<'s> {
+    /// Compute this primitive and pass its outcome to the next step.
+    Crypto(CryptoOp<'s>),
+    /// The result: a signature's lowercase hex, a decryption's plaintext, an encryption's
+    /// base64 (as bytes).
+    Done(Result<Vec<u8>, FormulaFailure>),
+}
+
+/// One of the platform's formulas (a signature, a decryption, an encryption) over a host's
+/// primitives, sans-IO, for the low-level helpers: [`Formula::step`] returns the primitive to
+/// compute, the driver hands its outcome back.
+///
+/// ```
+/// # #[cfg(feature = "rustcrypto")] {
+/// use feishu_edge::crypto::RustCrypto;
+/// use feishu_edge::webhook::crypto::{Formula, FormulaStep};
+/// let mut f = Formula::decrypt("P37w+VZImNgPEO1RBhJ6RtKl7n6zymIbEG1pReEzghk=", "test key");
+/// let mut answer = None;
+/// let plain = loop {
+///     answer = match f.step(answer) {
+///         FormulaStep::Crypto(op) => Some(RustCrypto.compute(&op)),
+///         FormulaStep::Done(result) => break result.unwrap(),
+///     };
+/// };
+/// assert_eq!(plain, b"hello world");
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Formula<'a> {
+    work: Work,
+    parts: [&'a [u8]; 4],
+    nparts: usize,
+    input: &'a [u8],
+    key: [u8; 32],
+    iv: [u8; 16],
+    data: Vec<u8>,
+    /// 0: not started, 1: the hash (or the AES key) asked, 2: the cipher asked, 3: done.
+    stage: u8,
+}
+
+impl<'a> Formula<'a> {
+    fn new(work: Work, parts: &[&'a [u8]], input: &'a [u8], iv: [u8; 16]) -> Formula<'a> {
+        let mut all: [&'a [u8]; 4] = [&[]; 4];
+        all[..parts.len()].copy_from_slice(parts);
+        Formula {
+            work,
+            parts: all,
+            nparts: parts.len(),
+            input,
+            key: [0; 32],
+            iv,
+            data: Vec::new(),
+            stage: 0,
+        }
+    }
+
+    /// `hex(SHA-256(timestamp + nonce + encrypt_key + body))` (see [`event_signature`]), or
+    /// with `sha1` the legacy card's SHA-1 over the verification token ([`card_signature`]).
+    pub fn signature(
+        timestamp: &'a str,
+        nonce: &'a str,
+        secret: &'a str,
+        body: &'a [u8],
+        sha1: bool,
+    ) -> Formula<'a> {
+        let work = if sha1 { Work::Sha1Hex } else { Work::Sha256Hex };
+        Formula::new(
+            work,
+            &signature_parts(timestamp, nonce, secret, body),
+            &[],
+            [0; 16],
+        )
+    }
+
+    /// The plaintext of an `encrypt` value (see [`decrypt`]).
+    pub fn decrypt(encrypted: &'a str, encrypt_key: &'a str) -> Formula<'a> {
+        Formula::new(
+            Work::Decrypt,
+            &[encrypt_key.as_bytes()],
+            encrypted.as_bytes(),
+            [0; 16],
+        )
+    }
+
+    /// The platform's encryption of `plaintext` (see [`encrypt`]).
+    pub fn encrypt(plaintext: &'a [u8], encrypt_key: &'a str, iv: [u8; 16]) -> Formula<'a> {
+        Formula::new(Work::Encrypt, &[encrypt_key.as_bytes()], plaintext, iv)
+    }
+
+    /// Advances with the outcome of the primitive the previous step asked for (`None` first).
+    pub fn step(&mut self, answer: Option<CryptoOutcome>) -> FormulaStep<'_> {
+        match self.advance(answer) {
+            Some(done) => FormulaStep::Done(done),
+            None => FormulaStep::Crypto(self.pending()),
+        }
+    }
+
+    fn advance(
+        &mut self,
+        answer: Option<CryptoOutcome>,
+    ) -> Option<Result<Vec<u8>, FormulaFailure>> {
+        let stage = std::mem::replace(&mut self.stage, 3);
+        let answer = match (stage, answer) {
+            (0, None) => {
+                self.stage = 1;
+                return None;
+            }
+            (1 | 2, Some(answer)) => answer,
+            _ => return Some(Err(FormulaFailure::Refused(Reason::CryptoFailed))),
+        };
+        let wrong = |what: &str| {
+            FormulaFailure::Crypto(CryptoError(format!(
+                "the host returned {what} of the wrong length"
+            )))
+        };
+        match (self.work, stage) {
+            (Work::Sha256Hex | Work::Sha1Hex, _) => {
+                let len = if self.work == Work::Sha1Hex { 20 } else { 32 };
+                Some(match answer {
+                    Ok(d) if d.len() == len => Ok(base16ct::lower::encode_string(&d).into_bytes()),
+                    Ok(_) => Err(wrong("a digest")),
+                    Err(e) => Err(FormulaFailure::Crypto(e)),
+                })
+            }
+            (Work::Decrypt, 1) => {
+                let Some(key) = answer.ok().and_then(|k| <[u8; 32]>::try_from(k).ok()) else {
+                    return Some(Err(FormulaFailure::Refused(Reason::CryptoFailed)));
+                };
+                let text = std::str::from_utf8(self.input).unwrap_or_default();
+                match ciphertext(text) {
+                    Ok((iv, data)) => {
+                        (self.key, self.iv, self.data) = (key, iv, data);
+                        self.stage = 2;
+                        None
+                    }
+                    Err(r) => Some(Err(FormulaFailure::Refused(r))),
+                }
+            }
+            (Work::Decrypt, _) => {
+                Some(plaintext_of(answer, self.data.len()).map_err(FormulaFailure::Refused))
+            }
+            (Work::Encrypt, 1) => match answer {
+                Ok(k) => match <[u8; 32]>::try_from(k) {
+                    Ok(key) => {
+                        (self.key, self.data) = (key, padded(self.input));
+                        self.stage = 2;
+                        None
+                    }
+                    Err(_) => Some(Err(wrong("a digest"))),
+                },
+                Err(e) => Some(Err(FormulaFailure::Crypto(e))),
+            },
+            (Work::Encrypt, _) => Some(match answer {
+                Ok(out) if out.len() == self.data.len() => Ok(sealed(&self.iv, &out).into_bytes()),
+                Ok(_) => Err(FormulaFailure::Crypto(CryptoError(
+                    "the host's AES-CBC returned the wrong length".into(),
+                ))),
+                Err(e) => Err(FormulaFailure::Crypto(e)),
+            }),
+        }
+    }
+
+    /// The primitive the formula waits for.
+    fn pending(&self) -> CryptoOp<'_> {
+        match (self.work, self.stage) {
+            (Work::Sha1Hex, _) => CryptoOp::Sha1(&self.parts[..self.nparts]),
+            (Work::Decrypt, 2) => CryptoOp::Aes256CbcDecrypt {
+                key: &self.key,
+                iv: &self.iv,
+                data: &self.data,
+            },
+            (Work::Encrypt, 2) => CryptoOp::Aes256CbcEncrypt {
+                key: &self.key,
+                iv: &self.iv,
+                data: &self.data,
+            },
+            _ => CryptoOp::Sha256(&self.parts[..self.nparts]),
+        }
+    }
 }
 
 /// Removes PKCS#7 padding, looking at the whole last block whatever its value says.
@@ -155,13 +428,9 @@ pub async fn encrypt(
     iv: [u8; 16],
 ) -> Result<String, CryptoError> {
     let key = aes_key(crypto, encrypt_key).await?;
-    let pad = 16 - plaintext.len() % 16;
-    let mut padded = Vec::with_capacity(plaintext.len() + pad);
-    padded.extend_from_slice(plaintext);
-    padded.resize(plaintext.len() + pad, pad as u8);
-    let mut out = iv.to_vec();
-    out.extend(crypto.aes256_cbc_encrypt(&key, &iv, &padded).await?);
-    Ok(B64.encode(out))
+    let padded = padded(plaintext);
+    let out = crypto.aes256_cbc_encrypt(&key, &iv, &padded).await?;
+    Ok(sealed(&iv, &out))
 }
 
 #[cfg(test)]
@@ -252,5 +521,57 @@ mod tests {
         assert_eq!(unpad(v), None);
         assert_eq!(unpad(vec![]), None);
         assert_eq!(unpad(vec![1; 3]), None);
+    }
+
+    fn formula(mut f: Formula<'_>) -> Result<Vec<u8>, FormulaFailure> {
+        let mut answer = None;
+        loop {
+            answer = match f.step(answer) {
+                FormulaStep::Crypto(op) => Some(RustCrypto.compute(&op)),
+                FormulaStep::Done(done) => return done,
+            };
+        }
+    }
+
+    #[test]
+    fn formulas_agree_with_the_helpers() {
+        let sig = formula(Formula::signature(
+            "1700000000",
+            "test_nonce",
+            "ek_secret",
+            br#"{"type": "event"}"#,
+            false,
+        ));
+        assert_eq!(
+            sig.unwrap(),
+            esig(
+                "1700000000",
+                "test_nonce",
+                "ek_secret",
+                br#"{"type": "event"}"#
+            )
+            .into_bytes()
+        );
+        let sig = formula(Formula::signature("1", "n", "vt", b"{}", true));
+        assert_eq!(sig.unwrap(), csig("1", "n", "vt", b"{}").into_bytes());
+        let sealed = formula(Formula::encrypt(b"hello", "k", [9; 16])).unwrap();
+        let sealed = String::from_utf8(sealed).unwrap();
+        assert_eq!(sealed, enc(b"hello", "k", [9; 16]));
+        assert_eq!(formula(Formula::decrypt(&sealed, "k")).unwrap(), b"hello");
+        assert_eq!(
+            formula(Formula::decrypt(&sealed, "wrong")),
+            Err(FormulaFailure::Refused(Reason::DecryptionFailed))
+        );
+        assert_eq!(
+            formula(Formula::decrypt("not base64!!", "k")),
+            Err(FormulaFailure::Refused(Reason::InvalidBase64))
+        );
+        // A host answering the wrong length fails, never passes.
+        let mut f = Formula::signature("1", "n", "k", b"{}", false);
+        f.step(None);
+        assert!(matches!(
+            f.step(Some(Ok(vec![0; 31]))),
+            FormulaStep::Done(Err(FormulaFailure::Crypto(_)))
+        ));
     }
 }

@@ -12,9 +12,8 @@
 //! event through (fail open, logged): handling twice is better than never. The commit and the
 //! release each get a deadline of their own: skipping them would run a handler twice.
 
-use crate::error::{Error, Result};
+use crate::error::Error;
 use crate::log::{log_at, Level, Logger};
-use crate::runtime::BoxFuture;
 use crate::runtime::Runtime;
 use crate::token::TokenStore;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -35,7 +34,7 @@ use crate::token::CLAIM_PREFIX;
 #[derive(Debug)]
 pub struct Budget {
     left_ms: AtomicU64,
-    unlimited: bool,
+    pub(crate) unlimited: bool,
 }
 
 impl Budget {
@@ -49,6 +48,10 @@ impl Budget {
     /// What is left, in milliseconds.
     pub fn left_ms(&self) -> u64 {
         self.left_ms.load(Ordering::Relaxed)
+    }
+    /// Sets what is left (a claim's driver charges what its calls took).
+    pub(crate) fn set_left_ms(&self, ms: u64) {
+        self.left_ms.store(ms, Ordering::Relaxed);
     }
 }
 
@@ -134,30 +137,6 @@ impl Dedupe {
         Budget::new(self.budget_ms)
     }
 
-    /// One store call, charged to `budget`: fails when the budget is spent before it answers.
-    async fn timed<'a, T>(&self, budget: &Budget, call: BoxFuture<'a, Result<T>>) -> Result<T> {
-        if budget.unlimited {
-            return call.await;
-        }
-        let left = budget.left_ms.load(Ordering::Relaxed);
-        let started = self.runtime.now_ms();
-        let outcome = match left {
-            // Nothing left: only an answer that is already there counts.
-            0 => futures_util::FutureExt::now_or_never(call),
-            _ => crate::runtime::within(&*self.runtime, left, call).await,
-        };
-        let spent = self.runtime.now_ms().saturating_sub(started);
-        budget
-            .left_ms
-            .store(left.saturating_sub(spent), Ordering::Relaxed);
-        outcome.unwrap_or_else(|| {
-            Err(Error::Store(format!(
-                "no answer within this delivery's store budget ({} ms)",
-                self.budget_ms
-            )))
-        })
-    }
-
     /// Logs store failures here.
     pub fn logger(mut self, logger: Arc<dyn Logger>) -> Self {
         self.logger = logger;
@@ -169,115 +148,443 @@ impl Dedupe {
         self.store.atomic()
     }
 
-    fn fail_open(&self, step: &str, e: &Error) -> Claim {
-        log_at!(
-            self.logger,
-            Level::Warn,
-            "de-duplication store {step} failed, handling the event unguarded: {e}"
-        );
-        Claim::Unguarded
+    /// The store (the driver carries out the machines' [`StoreOp`]s on it).
+    pub(crate) fn store(&self) -> &dyn TokenStore {
+        &*self.store
+    }
+    /// The clock the driver measures store calls with.
+    pub(crate) fn runtime(&self) -> &dyn Runtime {
+        &*self.runtime
+    }
+    /// Where the machines log.
+    pub(crate) fn log(&self) -> &dyn Logger {
+        &*self.logger
     }
 
-    /// Claims the event stored under `key` (see [`Dedupe::key`]) for this delivery.
-    pub async fn claim(&self, key: &str, budget: &Budget) -> Claim {
+    /// Starts claiming the event stored under `key` (see [`Dedupe::key`]) with `left_ms` of
+    /// this delivery's budget: a sans-IO [`Claiming`].
+    pub fn claiming(&self, key: &str, left_ms: u64) -> Claiming {
         // Unique per claim: time and randomness across isolates, a counter within one.
-        static CLAIMS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        static CLAIMS: AtomicU64 = AtomicU64::new(0);
         let value = format!(
             "{CLAIM_PREFIX}{}:{}:{}",
             self.runtime.now_ms(),
             (self.runtime.jitter() * 1e9) as u64,
-            CLAIMS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            CLAIMS.fetch_add(1, Ordering::Relaxed)
         );
-        let lease = Lease {
-            key: key.to_string(),
-            value,
-        };
-        let store = &*self.store;
-        let ttl = Some(self.lease_secs);
-        let wrote = if store.atomic() {
-            let put = store.put_if_absent(&lease.key, &lease.value, ttl);
-            self.timed(budget, put).await
-        } else {
-            // Best effort: read first so a committed id is recognised, then write the claim.
-            match self.timed(budget, store.get(&lease.key)).await {
-                Ok(Some(v)) => return held(&v),
-                Ok(None) => {
-                    let put = store.put(&lease.key, &lease.value, ttl);
-                    self.timed(budget, put).await.map(|()| true)
-                }
-                Err(e) => return self.fail_open("read", &e),
-            }
-        };
-        match wrote {
-            Ok(true) => Claim::Owned(lease),
-            Ok(false) => match self.timed(budget, store.get(&lease.key)).await {
-                Ok(Some(v)) => held(&v),
-                // Released or expired in between: that delivery gave up; one more try, but
-                // only with time to wait for it. A write left behind by a call that ran out
-                // of time may still land and hold the event for a whole lease, so once the
-                // event is known to be contended no call is abandoned half-way and nothing
-                // runs unguarded: the answer is "in progress", and the platform asks again.
-                Ok(None) if budget.unlimited || budget.left_ms() * 2 >= self.budget_ms => {
-                    let put = store.put_if_absent(&lease.key, &lease.value, ttl);
-                    match self.timed(budget, put).await {
-                        Ok(true) => Claim::Owned(lease),
-                        Ok(false) => Claim::InProgress,
-                        Err(e) => {
-                            log_at!(
-                                self.logger,
-                                Level::Warn,
-                                "de-duplication store claim failed on a contended event, asking for a retry: {e}"
-                            );
-                            Claim::InProgress
-                        }
-                    }
-                }
-                Ok(None) => Claim::InProgress,
-                // Someone holds the key, handled or not: never run it unguarded; the
-                // platform asks again later.
-                Err(e) => {
-                    log_at!(
-                        self.logger,
-                        Level::Warn,
-                        "de-duplication store read failed after a lost claim, asking for a retry: {e}"
-                    );
-                    Claim::InProgress
-                }
+        Claiming {
+            lease: Lease {
+                key: key.to_string(),
+                value,
             },
-            Err(e) => self.fail_open("claim", &e),
+            atomic: self.store.atomic(),
+            lease_secs: self.lease_secs,
+            budget_ms: self.budget_ms,
+            left_ms,
+            unlimited: self.budget_ms == 0 || left_ms == u64::MAX,
+            issued_at: 0,
+            waiting: ClaimWaiting::Start,
         }
     }
 
-    /// Records the event as handled for `done_secs`.
-    pub async fn commit(&self, lease: &Lease) {
-        let call = self.store.put(&lease.key, DONE, Some(self.done_secs));
-        if let Err(e) = self.timed(&self.budget(), call).await {
-            log_at!(
-                self.logger,
-                Level::Warn,
-                "could not record a handled event (a later delivery may run it again): {e}"
-            );
+    /// Starts recording `lease`'s event as handled for `done_secs` (`commit: true`), or giving
+    /// the claim up after a failure (only this delivery's own: read, compare, delete).
+    pub fn settling(&self, lease: Lease, commit: bool) -> Settling {
+        Settling::new(lease, commit, self.done_secs, self.budget_ms)
+    }
+
+    /// What settling a lease needs from this de-duplication: `(done_secs, budget_ms)`.
+    pub(crate) fn settle_terms(&self) -> (u64, u64) {
+        (self.done_secs, self.budget_ms)
+    }
+}
+
+/// One store call a de-duplication machine asks its driver to make.
+///
+/// ```
+/// use feishu_edge::webhook::StoreOp;
+/// let op = StoreOp::Get { key: "feishu-edge:event:-:2.0:e1" };
+/// assert!(matches!(op, StoreOp::Get { .. }));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreOp<'s> {
+    /// Read a key: answered with [`StoreOutcome::Value`].
+    Get {
+        /// The key.
+        key: &'s str,
+    },
+    /// Write a key: answered with [`StoreOutcome::Done`].
+    Put {
+        /// The key.
+        key: &'s str,
+        /// The value.
+        value: &'s str,
+        /// How long it lives.
+        ttl_secs: Option<u64>,
+    },
+    /// Write a key unless present: answered with [`StoreOutcome::Written`].
+    PutIfAbsent {
+        /// The key.
+        key: &'s str,
+        /// The value.
+        value: &'s str,
+        /// How long it lives.
+        ttl_secs: Option<u64>,
+    },
+    /// Remove a key: answered with [`StoreOutcome::Done`].
+    Delete {
+        /// The key.
+        key: &'s str,
+    },
+}
+
+/// A store call to make within a time limit: `within_ms` `None` for no limit, `Some(0)` for
+/// "only an answer that is already there counts".
+///
+/// ```
+/// use feishu_edge::webhook::{StoreOp, StoreStep};
+/// let call = StoreStep { op: StoreOp::Delete { key: "k" }, within_ms: Some(2_000) };
+/// assert_eq!(call.within_ms, Some(2_000));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreStep<'s> {
+    /// The call.
+    pub op: StoreOp<'s>,
+    /// Its time limit, in milliseconds.
+    pub within_ms: Option<u64>,
+}
+
+/// What a driver hands back for a [`StoreOp`].
+///
+/// ```
+/// use feishu_edge::webhook::StoreOutcome;
+/// let missed = StoreOutcome::TimedOut; // no answer within the step's `within_ms`
+/// assert!(matches!(missed, StoreOutcome::TimedOut));
+/// ```
+#[derive(Debug)]
+pub enum StoreOutcome {
+    /// A `Get`'s value.
+    Value(Option<String>),
+    /// Whether a `PutIfAbsent` wrote.
+    Written(bool),
+    /// A `Put` or `Delete` finished.
+    Done,
+    /// The store failed.
+    Failed(Error),
+    /// No answer within the step's `within_ms`.
+    TimedOut,
+}
+
+/// What [`Claiming::step`] asks for next (see [`Claiming`] for a run).
+///
+/// ```
+/// use feishu_edge::webhook::{Claim, ClaimStep};
+/// let done: ClaimStep<'_> = ClaimStep::Done(Claim::Unguarded);
+/// assert!(matches!(done, ClaimStep::Done(_)));
+/// ```
+#[derive(Debug)]
+pub enum ClaimStep<'s> {
+    /// Make this store call and step again with its outcome.
+    Store(StoreStep<'s>),
+    /// The claim's outcome.
+    Done(Claim),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ClaimWaiting {
+    Start,
+    /// The atomic claim (`putIfAbsent`).
+    Claim,
+    /// Best effort: the read before the write.
+    Read,
+    /// Best effort: the write.
+    Write,
+    /// The read after a lost claim.
+    LostRead,
+    /// The one more try after a released claim.
+    Retry,
+    Done,
+}
+
+/// Claiming one event id, sans-IO: [`Claiming::step`] returns the store calls to make (each
+/// within what is left of the delivery's budget) and finally the [`Claim`].
+///
+/// ```
+/// use feishu_edge::webhook::{Claim, ClaimStep, Dedupe, StoreOp, StoreOutcome};
+/// use feishu_edge::{MemoryStore, runtime::StdRuntime};
+/// use std::sync::Arc;
+/// let rt = Arc::new(StdRuntime);
+/// let d = Dedupe::new(Arc::new(MemoryStore::new(rt.clone())), rt, 120, 28_800, 2_000);
+/// let mut claiming = d.claiming("feishu-edge:event:-:2.0:e1", 2_000);
+/// let ClaimStep::Store(call) = claiming.step(None, 0, &feishu_edge::log::NoLogger) else { panic!() };
+/// assert!(matches!(call.op, StoreOp::PutIfAbsent { .. }));
+/// let done = claiming.step(Some(StoreOutcome::Written(true)), 5, &feishu_edge::log::NoLogger);
+/// assert!(matches!(done, ClaimStep::Done(Claim::Owned(_))));
+/// ```
+#[derive(Debug)]
+pub struct Claiming {
+    lease: Lease,
+    atomic: bool,
+    lease_secs: u64,
+    budget_ms: u64,
+    left_ms: u64,
+    unlimited: bool,
+    issued_at: u64,
+    waiting: ClaimWaiting,
+}
+
+impl Claiming {
+    /// What is left of the budget, in milliseconds.
+    pub fn left_ms(&self) -> u64 {
+        self.left_ms
+    }
+
+    /// Advances with the outcome of the call the previous step asked for (`None` first), at
+    /// `now_ms` (what the call took is charged to the budget); logs to `logger`.
+    pub fn step(
+        &mut self,
+        outcome: Option<StoreOutcome>,
+        now_ms: u64,
+        logger: &dyn Logger,
+    ) -> ClaimStep<'_> {
+        match self.advance(outcome, now_ms, logger) {
+            Some(claim) => ClaimStep::Done(claim),
+            None => ClaimStep::Store(self.pending()),
         }
     }
 
-    /// Gives the claim up after a failure, so the next delivery handles the event. Only this
-    /// delivery's own claim is removed (best effort: read, compare, delete).
-    pub async fn release(&self, lease: &Lease) {
-        let result = match self.timed(&self.budget(), self.store.get(&lease.key)).await {
-            Ok(Some(v)) if v == lease.value => {
-                self.timed(&self.budget(), self.store.delete(&lease.key))
-                    .await
+    /// [`Claiming::step`] in two: the claim (`Some`: finished), or `None` when
+    /// [`Claiming::pending`] says what to call.
+    pub fn advance(
+        &mut self,
+        outcome: Option<StoreOutcome>,
+        now_ms: u64,
+        logger: &dyn Logger,
+    ) -> Option<Claim> {
+        if !self.unlimited && self.waiting != ClaimWaiting::Start {
+            let spent = now_ms.saturating_sub(self.issued_at);
+            self.left_ms = self.left_ms.saturating_sub(spent);
+        }
+        let waiting = std::mem::replace(&mut self.waiting, ClaimWaiting::Done);
+        let outcome = outcome.map(|o| self.checked(o));
+        let next = match (waiting, outcome) {
+            (ClaimWaiting::Start, _) if self.atomic => ClaimWaiting::Claim,
+            (ClaimWaiting::Start, _) => ClaimWaiting::Read,
+            (ClaimWaiting::Read, Some(Ok(StoreOutcome::Value(Some(v))))) => return Some(held(&v)),
+            (ClaimWaiting::Read, Some(Ok(StoreOutcome::Value(None)))) => ClaimWaiting::Write,
+            (ClaimWaiting::Read, Some(Err(e))) => return Some(fail_open(logger, "read", &e)),
+            (ClaimWaiting::Claim, Some(Ok(StoreOutcome::Written(true))))
+            | (ClaimWaiting::Write, Some(Ok(StoreOutcome::Done))) => {
+                return Some(Claim::Owned(self.lease.clone()))
             }
-            Ok(_) => Ok(()),
-            Err(e) => Err(e),
+            (ClaimWaiting::Claim, Some(Ok(StoreOutcome::Written(false)))) => ClaimWaiting::LostRead,
+            (ClaimWaiting::Claim | ClaimWaiting::Write, Some(Err(e))) => {
+                return Some(fail_open(logger, "claim", &e))
+            }
+            (ClaimWaiting::LostRead, Some(Ok(StoreOutcome::Value(Some(v))))) => {
+                return Some(held(&v))
+            }
+            // Released or expired in between: that delivery gave up; one more try, but only
+            // with time to wait for it. A write left behind by a call that ran out of time may
+            // still land and hold the event for a whole lease, so once the event is known to
+            // be contended no call is abandoned half-way and nothing runs unguarded: the
+            // answer is "in progress", and the platform asks again.
+            (ClaimWaiting::LostRead, Some(Ok(StoreOutcome::Value(None)))) => {
+                if self.unlimited || self.left_ms * 2 >= self.budget_ms {
+                    ClaimWaiting::Retry
+                } else {
+                    return Some(Claim::InProgress);
+                }
+            }
+            // Someone holds the key, handled or not: never run it unguarded; the platform
+            // asks again later.
+            (ClaimWaiting::LostRead, Some(Err(e))) => {
+                log_at!(
+                    logger,
+                    Level::Warn,
+                    "de-duplication store read failed after a lost claim, asking for a retry: {e}"
+                );
+                return Some(Claim::InProgress);
+            }
+            (ClaimWaiting::Retry, Some(Ok(StoreOutcome::Written(true)))) => {
+                return Some(Claim::Owned(self.lease.clone()))
+            }
+            (ClaimWaiting::Retry, Some(Ok(_))) => return Some(Claim::InProgress),
+            (ClaimWaiting::Retry, Some(Err(e))) => {
+                log_at!(
+                    logger,
+                    Level::Warn,
+                    "de-duplication store claim failed on a contended event, asking for a retry: {e}"
+                );
+                return Some(Claim::InProgress);
+            }
+            // A driver's mistake (no outcome, or one of the wrong kind): never a pass.
+            _ => return Some(Claim::InProgress),
         };
-        if let Err(e) = result {
-            log_at!(
-                self.logger,
-                Level::Warn,
-                "could not release a failed event's claim (the retry waits for the lease to end): {e}"
-            );
+        self.waiting = next;
+        self.issued_at = now_ms;
+        None
+    }
+
+    /// The store call the machine waits for (after [`Claiming::advance`] returned `None`).
+    pub fn pending(&self) -> StoreStep<'_> {
+        let next = self.waiting;
+        let (key, value, ttl_secs) = (&*self.lease.key, &*self.lease.value, Some(self.lease_secs));
+        let op = match next {
+            ClaimWaiting::Read | ClaimWaiting::LostRead => StoreOp::Get { key },
+            ClaimWaiting::Write => StoreOp::Put {
+                key,
+                value,
+                ttl_secs,
+            },
+            _ => StoreOp::PutIfAbsent {
+                key,
+                value,
+                ttl_secs,
+            },
+        };
+        let within_ms = (!self.unlimited).then_some(self.left_ms);
+        StoreStep { op, within_ms }
+    }
+
+    /// A failure or a time-out as the error to log.
+    fn checked(&self, outcome: StoreOutcome) -> std::result::Result<StoreOutcome, Error> {
+        match outcome {
+            StoreOutcome::Failed(e) => Err(e),
+            StoreOutcome::TimedOut => Err(out_of_budget(self.budget_ms)),
+            other => Ok(other),
         }
+    }
+}
+
+/// The error of a store call that ran out of time.
+fn out_of_budget(budget_ms: u64) -> Error {
+    Error::Store(format!(
+        "no answer within this delivery's store budget ({budget_ms} ms)"
+    ))
+}
+
+fn fail_open(logger: &dyn Logger, step: &str, e: &Error) -> Claim {
+    log_at!(
+        logger,
+        Level::Warn,
+        "de-duplication store {step} failed, handling the event unguarded: {e}"
+    );
+    Claim::Unguarded
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SettleWaiting {
+    /// `true`: commit, `false`: release.
+    Start(bool),
+    Commit,
+    ReleaseRead,
+    ReleaseDelete,
+    Done,
+}
+
+/// Committing or releasing a claim, sans-IO: [`Settling::step`] returns the store calls (each
+/// with a deadline of the budget's length) until `None`.
+///
+/// ```
+/// use feishu_edge::webhook::{Claim, ClaimStep, Dedupe, StoreOp, StoreOutcome};
+/// use feishu_edge::{MemoryStore, runtime::StdRuntime, log::NoLogger};
+/// use std::sync::Arc;
+/// let rt = Arc::new(StdRuntime);
+/// let d = Dedupe::new(Arc::new(MemoryStore::new(rt.clone())), rt, 120, 28_800, 2_000);
+/// let mut claiming = d.claiming("k", 2_000);
+/// claiming.step(None, 0, &NoLogger);
+/// let ClaimStep::Done(Claim::Owned(lease)) = claiming.step(Some(StoreOutcome::Written(true)), 0, &NoLogger) else { panic!() };
+/// let mut commit = d.settling(lease, true);
+/// let call = commit.step(None, &NoLogger).unwrap();
+/// assert!(matches!(call.op, StoreOp::Put { value: "done", .. }));
+/// assert!(commit.step(Some(StoreOutcome::Done), &NoLogger).is_none());
+/// ```
+#[derive(Debug)]
+pub struct Settling {
+    lease: Lease,
+    done_secs: u64,
+    budget_ms: u64,
+    waiting: SettleWaiting,
+}
+
+impl Settling {
+    /// Commits (`true`) or releases `lease`, with the terms of [`Dedupe::settling`].
+    pub(crate) fn new(lease: Lease, commit: bool, done_secs: u64, budget_ms: u64) -> Settling {
+        Settling {
+            lease,
+            done_secs,
+            budget_ms,
+            waiting: SettleWaiting::Start(commit),
+        }
+    }
+
+    /// Advances with the outcome of the call the previous step asked for (`None` first): the
+    /// next call, or `None` when settled (failures logged to `logger`).
+    pub fn step(
+        &mut self,
+        outcome: Option<StoreOutcome>,
+        logger: &dyn Logger,
+    ) -> Option<StoreStep<'_>> {
+        match self.advance(outcome, logger) {
+            true => None,
+            false => Some(self.pending()),
+        }
+    }
+
+    /// [`Settling::step`] in two: `true` when settled, otherwise [`Settling::pending`] says
+    /// what to call.
+    pub fn advance(&mut self, outcome: Option<StoreOutcome>, logger: &dyn Logger) -> bool {
+        let waiting = std::mem::replace(&mut self.waiting, SettleWaiting::Done);
+        let outcome = outcome.map(|o| match o {
+            StoreOutcome::Failed(e) => Err(e),
+            StoreOutcome::TimedOut => Err(out_of_budget(self.budget_ms)),
+            other => Ok(other),
+        });
+        let next = match (waiting, outcome) {
+            (SettleWaiting::Start(true), _) => SettleWaiting::Commit,
+            (SettleWaiting::Start(false), _) => SettleWaiting::ReleaseRead,
+            (SettleWaiting::Commit, Some(Err(e))) => {
+                log_at!(
+                    logger,
+                    Level::Warn,
+                    "could not record a handled event (a later delivery may run it again): {e}"
+                );
+                return true;
+            }
+            (SettleWaiting::ReleaseRead, Some(Ok(StoreOutcome::Value(Some(v)))))
+                if v == self.lease.value =>
+            {
+                SettleWaiting::ReleaseDelete
+            }
+            (SettleWaiting::ReleaseRead | SettleWaiting::ReleaseDelete, Some(Err(e))) => {
+                log_at!(
+                    logger,
+                    Level::Warn,
+                    "could not release a failed event's claim (the retry waits for the lease to end): {e}"
+                );
+                return true;
+            }
+            _ => return true,
+        };
+        self.waiting = next;
+        false
+    }
+
+    /// The store call the machine waits for (after [`Settling::advance`] returned `false`).
+    pub fn pending(&self) -> StoreStep<'_> {
+        let key = &*self.lease.key;
+        let op = match self.waiting {
+            SettleWaiting::Commit => StoreOp::Put {
+                key,
+                value: DONE,
+                ttl_secs: Some(self.done_secs),
+            },
+            SettleWaiting::ReleaseRead => StoreOp::Get { key },
+            _ => StoreOp::Delete { key },
+        };
+        let within_ms = (self.budget_ms != 0).then_some(self.budget_ms);
+        StoreStep { op, within_ms }
     }
 }
 
@@ -293,6 +600,8 @@ fn held(value: &str) -> Claim {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Result;
+    use crate::runtime::BoxFuture;
     use crate::runtime::ManualClock;
     use crate::token::MemoryStore;
 

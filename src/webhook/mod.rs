@@ -24,14 +24,17 @@ mod parse;
 
 #[cfg(all(feature = "http", not(target_arch = "wasm32")))]
 pub use self::http::{EventDispatcher, StderrLogger};
-pub use dedupe::{Budget, Claim, Dedupe, Lease};
+pub use dedupe::{
+    Budget, Claim, ClaimStep, Claiming, Dedupe, Lease, Settling, StoreOp, StoreOutcome, StoreStep,
+};
 pub use dispatch::{
-    Begun, Consumed, Delivery, Dispatcher, EventHandler, EventQueue, HandlerFailure, HandlerResult,
-    Reply, Report,
+    Consumed, Delivery, Dispatcher, EventHandler, EventQueue, FinishStep, Finished, Finishing,
+    HandlerFailure, HandlerResult, Handoff, Intake, Mode, Outcome, Reply, Report, Step,
 };
 pub use event_types::EVENT_TYPES;
 pub use parse::{
-    parse, parse_trusted, Event, Inbound, Schema, MAX_TRUSTED_EVENT_BYTES, MAX_UNSIGNED_BYTES,
+    parse, parse_trusted, Event, Inbound, ParseStep, Parsing, Schema, MAX_TRUSTED_EVENT_BYTES,
+    MAX_UNSIGNED_BYTES,
 };
 
 use crate::config::Secret;

@@ -6,10 +6,10 @@
 //! [`Reason`]; nothing here panics on any input.
 
 use super::crypto::{
-    aes_key, card_signature, decrypt_with_key, event_signature, secure_eq, signature_matches,
+    hex_digest, plaintext_of, raw_ciphertext, secure_eq, signature_matches, signature_parts,
 };
 use super::{Flow, Headers, Reason, WebhookConfig};
-use crate::crypto::Crypto;
+use crate::crypto::{Crypto, CryptoOp, CryptoOutcome};
 use crate::json::{quote, Nested, ObjectWriter, Refusal};
 
 /// The event's schema.
@@ -123,9 +123,19 @@ enum Signer {
 }
 
 /// Verifies and parses one webhook request. `now_secs` is the current Unix time; the
-/// primitives come from `crypto`. The steps: refusals that need no parsing, the signature over
-/// the raw bytes (with an encrypt key), the body read, what vouches for it (`trusted`), then
-/// decryption and shape (`classify`), and the rule for unsigned challenges.
+/// primitives come from `crypto`. The steps are [`Parsing`]'s: this only computes the
+/// primitives it asks for.
+///
+/// ```
+/// # #[cfg(feature = "rustcrypto")] {
+/// use feishu_edge::crypto::{now, RustCrypto};
+/// use feishu_edge::webhook::{parse, Flow, Headers, Inbound, WebhookConfig};
+/// let config = WebhookConfig::new().verification_token("vt");
+/// let body = br#"{"challenge":"c1","token":"vt","type":"url_verification"}"#;
+/// let parsed = now(parse(&config, &RustCrypto, body, &Headers::default(), 1_700_000_000, Flow::Event));
+/// assert!(matches!(parsed, Some(Ok(Inbound::Challenge { .. }))));
+/// # }
+/// ```
 pub async fn parse(
     config: &WebhookConfig,
     crypto: &dyn Crypto,
@@ -134,41 +144,443 @@ pub async fn parse(
     now_secs: u64,
     flow: Flow,
 ) -> Result<Inbound, Reason> {
-    precheck(config, body, headers)?;
-    // With an encrypt key, the signature over the raw bytes comes first: an unauthenticated
-    // body costs one hash (or nothing, when unsigned and larger than a challenge) and is
-    // never parsed or decrypted.
-    let early = match &config.encrypt_key {
-        Some(key) => {
-            let signer =
-                signer_of(config, crypto, key.expose(), body, headers, now_secs, flow).await?;
-            if signer.is_none() && body.len() > MAX_UNSIGNED_BYTES {
-                return Err(Reason::MissingSignature);
-            }
-            Some(signer)
-        }
-        None => None,
-    };
-    let text = std::str::from_utf8(body).map_err(|_| Reason::InvalidUtf8)?;
-    let outer = object_within(text, config.max_depth, Reason::InvalidJson)?;
-    let encrypted = outer.fields.get("encrypt").is_some();
-    let legacy_card = flow == Flow::Card && !encrypted && outer.fields.get("schema").is_none();
-    let signed = trusted(config, crypto, early, legacy_card, body, headers, now_secs).await?;
-    let inbound = classify(config, crypto, outer, legacy_card).await;
-    if signed {
-        return inbound;
+    let mut parsing = Parsing::begin(config, body, headers, now_secs, flow);
+    let mut answer = None;
+    loop {
+        answer = match parsing.step(answer) {
+            ParseStep::Crypto(op) => Some(match op {
+                CryptoOp::Sha256(parts) => crypto.sha256(parts).await.map(Vec::from),
+                CryptoOp::Sha1(parts) => crypto.sha1(parts).await.map(Vec::from),
+                CryptoOp::Aes256CbcDecrypt { key, iv, data } => {
+                    crypto.aes256_cbc_decrypt(key, iv, data).await
+                }
+                CryptoOp::Aes256CbcEncrypt { key, iv, data } => {
+                    crypto.aes256_cbc_encrypt(key, iv, data).await
+                }
+            }),
+            ParseStep::Done(parsed) => return parsed,
+        };
     }
-    // Unsigned while a key is configured: only a URL challenge is answered (the platform may
-    // send it without signature headers), and only one that proves itself: the right
-    // verification token, or, with no token configured, a body that decrypted with the key
-    // to a `url_verification` (fields beside `encrypt` are never read). Every other outcome,
-    // decryption failures included, gets one answer, so unsigned requests cannot be used as
-    // a padding oracle.
+}
+
+/// What [`Parsing::step`] asks for next.
+///
+/// ```
+/// use feishu_edge::webhook::{Flow, Headers, ParseStep, Parsing, Reason, WebhookConfig};
+/// let config = WebhookConfig::new().verification_token("vt");
+/// let headers = Headers::default();
+/// let mut parsing = Parsing::begin(&config, b"  ", &headers, 0, Flow::Event);
+/// assert!(matches!(parsing.step(None), ParseStep::Done(Err(Reason::EmptyBody))));
+/// ```
+#[derive(Debug)]
+pub enum ParseStep<'s> {
+    /// Compute this primitive and pass its outcome to the next [`Parsing::step`].
+    Crypto(CryptoOp<'s>),
+    /// The verified request, or the refusal.
+    Done(Result<Inbound, Reason>),
+}
+
+/// Where a [`Parsing`] waits.
+#[derive(Debug)]
+enum Waiting<'a> {
+    /// Nothing asked yet.
+    Start,
+    /// The SHA-256 event signature over the raw bytes.
+    KeySignature {
+        ts: &'a str,
+        nonce: &'a str,
+        given: &'a str,
+    },
+    /// The SHA-1 legacy card signature, checked before parsing (an encrypt key is set).
+    EarlyTokenSignature { given: &'a str },
+    /// The SHA-1 legacy card signature, checked after parsing (no encrypt key).
+    TokenSignature {
+        outer: Nested<'a>,
+        legacy_card: bool,
+        given: &'a str,
+    },
+    /// SHA-256 of the encrypt key (the AES key), not derived before.
+    AesKey {
+        signed: bool,
+        legacy_card: bool,
+        cipher: String,
+    },
+    /// The AES-256-CBC decryption of the body's `encrypt`.
+    Decrypt { signed: bool, legacy_card: bool },
+    /// Finished (a step now is the driver's mistake: refused).
+    Done,
+}
+
+/// What a transition decided: a primitive to ask for (its operands are in the machine), or the
+/// end.
+#[derive(Debug)]
+enum Next {
+    Sha256,
+    Sha1,
+    Decrypt,
+    Done(Result<Inbound, Reason>),
+}
+
+/// Verifying and parsing one webhook request, sans-IO: [`Parsing::step`] returns the hash or
+/// cipher it needs ([`ParseStep::Crypto`]), the driver computes it (the host's crypto, or
+/// RustCrypto) and steps again with the outcome, until [`ParseStep::Done`].
+///
+/// Order: size and content-type → with an encrypt key, the signature over the raw bytes
+/// (timestamp tolerance first; unsigned bodies larger than a challenge refused) → UTF-8 →
+/// depth → outer JSON → the check the body's shape needs → decryption → token → event shape.
+///
+/// ```
+/// # #[cfg(feature = "rustcrypto")] {
+/// use feishu_edge::crypto::RustCrypto;
+/// use feishu_edge::webhook::{Flow, Headers, Inbound, ParseStep, Parsing, WebhookConfig};
+/// let config = WebhookConfig::new().verification_token("vt");
+/// let body = br#"{"challenge":"c1","token":"vt","type":"url_verification"}"#;
+/// let headers = Headers::default();
+/// let mut parsing = Parsing::begin(&config, body, &headers, 1_700_000_000, Flow::Event);
+/// let mut answer = None;
+/// let parsed = loop {
+///     answer = match parsing.step(answer) {
+///         ParseStep::Crypto(op) => Some(RustCrypto.compute(&op)),
+///         ParseStep::Done(parsed) => break parsed,
+///     };
+/// };
+/// assert!(matches!(parsed, Ok(Inbound::Challenge { challenge }) if challenge == "c1"));
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Parsing<'a> {
+    config: &'a WebhookConfig,
+    body: &'a [u8],
+    headers: &'a Headers,
+    now_secs: u64,
+    flow: Flow,
+    waiting: Waiting<'a>,
+    /// What is asked for.
+    asking: Next,
+    /// The parts of the hash asked for.
+    parts: [&'a [u8]; 4],
+    nparts: usize,
+    /// The cipher's operands.
+    aes_key: [u8; 32],
+    /// The decoded `encrypt` value: the IV, then the blocks.
+    cipher: Vec<u8>,
+}
+
+impl<'a> Parsing<'a> {
+    /// Starts verifying `body` with `headers` received at `now_secs` on `flow`'s endpoint.
+    pub fn begin(
+        config: &'a WebhookConfig,
+        body: &'a [u8],
+        headers: &'a Headers,
+        now_secs: u64,
+        flow: Flow,
+    ) -> Parsing<'a> {
+        Parsing {
+            config,
+            body,
+            headers,
+            now_secs,
+            flow,
+            waiting: Waiting::Start,
+            asking: Next::Sha256,
+            parts: [&[]; 4],
+            nparts: 0,
+            aes_key: [0; 32],
+            cipher: Vec::new(),
+        }
+    }
+
+    /// Advances with the outcome of the primitive the previous step asked for (`None` on the
+    /// first step). A missing or mis-sized outcome is [`Reason::CryptoFailed`]: never a pass.
+    pub fn step(&mut self, answer: Option<CryptoOutcome>) -> ParseStep<'_> {
+        match self.advance(answer) {
+            Some(parsed) => ParseStep::Done(parsed),
+            None => ParseStep::Crypto(self.pending()),
+        }
+    }
+
+    /// [`Parsing::step`] in two: the outcome (`Some`: finished), or `None` when
+    /// [`Parsing::pending`] says what to compute.
+    pub fn advance(&mut self, answer: Option<CryptoOutcome>) -> Option<Result<Inbound, Reason>> {
+        let waiting = std::mem::replace(&mut self.waiting, Waiting::Done);
+        let next = match (waiting, answer) {
+            (Waiting::Start, None) => self.start(),
+            (Waiting::KeySignature { ts, nonce, given }, Some(a)) => {
+                self.after_key_signature(a, ts, nonce, given)
+            }
+            (Waiting::EarlyTokenSignature { given }, Some(a)) => match hex_digest(a, 20) {
+                Ok(expected) if signature_matches(&expected, given) => {
+                    self.after_signer(Some(Signer::Token))
+                }
+                Ok(_) => Next::Done(Err(Reason::SignatureMismatch)),
+                Err(r) => Next::Done(Err(r)),
+            },
+            (
+                Waiting::TokenSignature {
+                    outer,
+                    legacy_card,
+                    given,
+                },
+                Some(a),
+            ) => match hex_digest(a, 20) {
+                Ok(expected) if signature_matches(&expected, given) => {
+                    self.classify(outer, legacy_card, true)
+                }
+                Ok(_) => Next::Done(Err(Reason::SignatureMismatch)),
+                Err(r) => Next::Done(Err(r)),
+            },
+            (
+                Waiting::AesKey {
+                    signed,
+                    legacy_card,
+                    cipher,
+                },
+                Some(a),
+            ) => {
+                let derived: Option<[u8; 32]> = a.ok().and_then(|k| k.try_into().ok());
+                match (derived, &self.config.encrypt_key) {
+                    (Some(k), Some(key)) => {
+                        self.aes_key = *key.derived().get_or_init(|| k);
+                        self.decrypt(&cipher, signed, legacy_card)
+                    }
+                    _ => finish(self.config, Err(Reason::CryptoFailed), signed, true),
+                }
+            }
+            (
+                Waiting::Decrypt {
+                    signed,
+                    legacy_card,
+                },
+                Some(a),
+            ) => self.after_decrypt(a, signed, legacy_card),
+            _ => Next::Done(Err(Reason::CryptoFailed)),
+        };
+        self.asking = match next {
+            Next::Done(parsed) => return Some(parsed),
+            ask => ask,
+        };
+        None
+    }
+
+    /// The primitive the machine waits for (after [`Parsing::advance`] returned `None`).
+    pub fn pending(&self) -> CryptoOp<'_> {
+        match self.asking {
+            Next::Sha1 => CryptoOp::Sha1(&self.parts[..self.nparts]),
+            Next::Decrypt => CryptoOp::Aes256CbcDecrypt {
+                key: &self.aes_key,
+                iv: self.cipher.first_chunk().unwrap_or(&[0; 16]),
+                data: self.cipher.get(16..).unwrap_or_default(),
+            },
+            _ => CryptoOp::Sha256(&self.parts[..self.nparts]),
+        }
+    }
+
+    /// Asks for a hash of `parts`.
+    fn hash(&mut self, parts: &[&'a [u8]], waiting: Waiting<'a>, next: Next) -> Next {
+        self.parts[..parts.len()].copy_from_slice(parts);
+        self.nparts = parts.len();
+        self.waiting = waiting;
+        next
+    }
+
+    /// The refusals that need no parsing, then, with an encrypt key, the signature over the
+    /// raw bytes first: an unauthenticated body costs one hash (or nothing, when unsigned and
+    /// larger than a challenge) and is never parsed or decrypted.
+    fn start(&mut self) -> Next {
+        let (config, body) = (self.config, self.body);
+        if let Err(r) = precheck(config, body, self.headers) {
+            return Next::Done(Err(r));
+        }
+        let Some(key) = &config.encrypt_key else {
+            return self.read(None);
+        };
+        match signature_headers(self.headers, self.now_secs, config.tolerance_secs) {
+            Err(r) => Next::Done(Err(r)),
+            Ok(None) => self.after_signer(None),
+            Ok(Some((ts, nonce, given))) => self.hash(
+                &signature_parts(ts, nonce, key.expose(), body),
+                Waiting::KeySignature { ts, nonce, given },
+                Next::Sha256,
+            ),
+        }
+    }
+
+    /// Who signed the raw bytes: the encrypt key, or (a card request URL also takes legacy
+    /// callbacks) the verification token; neither is a mismatch.
+    fn after_key_signature(
+        &mut self,
+        answer: CryptoOutcome,
+        ts: &'a str,
+        nonce: &'a str,
+        given: &'a str,
+    ) -> Next {
+        match hex_digest(answer, 32) {
+            Ok(expected) if signature_matches(&expected, given) => {
+                return self.after_signer(Some(Signer::Key))
+            }
+            Ok(_) => {}
+            Err(r) => return Next::Done(Err(r)),
+        }
+        let config = self.config;
+        match (self.flow, &config.verification_token) {
+            (Flow::Card, Some(token)) => self.hash(
+                &signature_parts(ts, nonce, token.expose(), self.body),
+                Waiting::EarlyTokenSignature { given },
+                Next::Sha1,
+            ),
+            _ => Next::Done(Err(Reason::SignatureMismatch)),
+        }
+    }
+
+    /// Unsigned bodies larger than a challenge are refused unread.
+    fn after_signer(&mut self, signer: Option<Signer>) -> Next {
+        if signer.is_none() && self.body.len() > MAX_UNSIGNED_BYTES {
+            return Next::Done(Err(Reason::MissingSignature));
+        }
+        self.read(Some(signer))
+    }
+
+    /// The body read, then what vouches for it (`early`: who signed the raw bytes, when an
+    /// encrypt key is set), under the trust model: the strongest configured mechanism must
+    /// vouch for it.
+    /// - Legacy card callbacks (plain, no schema) are signed with SHA-1 over the verification
+    ///   token: without a token they cannot be verified, whatever else is configured.
+    /// - Everything else is signed with SHA-256 over the encrypt key when one is set; only a
+    ///   URL challenge may come unsigned.
+    /// - With only a verification token, the token in the body is the check (no replay
+    ///   protection); with nothing configured, construction required `allow_unverified`.
+    fn read(&mut self, early: Option<Option<Signer>>) -> Next {
+        let (config, body) = (self.config, self.body);
+        let Ok(text) = std::str::from_utf8(body) else {
+            return Next::Done(Err(Reason::InvalidUtf8));
+        };
+        let outer = match object_within(text, config.max_depth, Reason::InvalidJson) {
+            Ok(outer) => outer,
+            Err(r) => return Next::Done(Err(r)),
+        };
+        let encrypted = outer.fields.get("encrypt").is_some();
+        let legacy_card =
+            self.flow == Flow::Card && !encrypted && outer.fields.get("schema").is_none();
+        if let Some(signer) = early {
+            let needed = match (legacy_card, &config.verification_token) {
+                (false, _) => Signer::Key,
+                (true, Some(_)) => Signer::Token,
+                (true, None) => return Next::Done(Err(Reason::UnverifiableRequest)),
+            };
+            return match signer {
+                None => self.classify(outer, legacy_card, false),
+                Some(s) if s == needed => self.classify(outer, legacy_card, true),
+                Some(_) => Next::Done(Err(Reason::SignatureMismatch)),
+            };
+        }
+        match (legacy_card, &config.verification_token) {
+            (true, Some(token)) => {
+                match signature_headers(self.headers, self.now_secs, config.tolerance_secs) {
+                    Err(r) => Next::Done(Err(r)),
+                    Ok(None) => self.classify(outer, legacy_card, false),
+                    Ok(Some((ts, nonce, given))) => self.hash(
+                        &signature_parts(ts, nonce, token.expose(), body),
+                        Waiting::TokenSignature {
+                            outer,
+                            legacy_card,
+                            given,
+                        },
+                        Next::Sha1,
+                    ),
+                }
+            }
+            _ if config.allow_unverified || config.verification_token.is_some() => {
+                self.classify(outer, legacy_card, true)
+            }
+            _ => Next::Done(Err(Reason::UnverifiableRequest)),
+        }
+    }
+
+    /// Decrypts (when `encrypt` is present) and recognises the request's shape; `signed`:
+    /// whether it is vouched for (otherwise only a proven challenge survives).
+    fn classify(&mut self, outer: Nested<'a>, legacy_card: bool, signed: bool) -> Next {
+        let config = self.config;
+        if outer.fields.get("encrypt").is_none() {
+            return finish(
+                config,
+                shape(config, outer, legacy_card, true),
+                signed,
+                false,
+            );
+        }
+        let Some(key) = &config.encrypt_key else {
+            return finish(config, Err(Reason::EncryptedButNoKey), signed, true);
+        };
+        let Some(cipher) = outer.fields.str("encrypt") else {
+            return finish(config, Err(Reason::InvalidJson), signed, true);
+        };
+        match key.derived().get() {
+            Some(k) => {
+                self.aes_key = *k;
+                self.decrypt(&cipher, signed, legacy_card)
+            }
+            None => self.hash(
+                &[key.expose().as_bytes()],
+                Waiting::AesKey {
+                    signed,
+                    legacy_card,
+                    cipher,
+                },
+                Next::Sha256,
+            ),
+        }
+    }
+
+    /// Asks for the decryption of `cipher` (base64 of the IV and the blocks).
+    fn decrypt(&mut self, cipher: &str, signed: bool, legacy_card: bool) -> Next {
+        match raw_ciphertext(cipher) {
+            Ok(raw) => {
+                self.cipher = raw;
+                self.waiting = Waiting::Decrypt {
+                    signed,
+                    legacy_card,
+                };
+                Next::Decrypt
+            }
+            Err(r) => finish(self.config, Err(r), signed, true),
+        }
+    }
+
+    /// Only the decrypted plaintext says what the request is. The platform puts nothing
+    /// beside `encrypt`; fields there are whatever the sender chose, so they are dropped (the
+    /// official SDK lets them override the decrypted ones).
+    fn after_decrypt(&mut self, answer: CryptoOutcome, signed: bool, legacy_card: bool) -> Next {
+        let config = self.config;
+        let inbound = plaintext_of(answer, self.cipher.len().saturating_sub(16))
+            .and_then(|p| String::from_utf8(p).map_err(|_| Reason::InvalidPlaintext))
+            .and_then(|plaintext| {
+                let body = object_within(&plaintext, config.max_depth, Reason::InvalidPlaintext)?;
+                shape(config, body, legacy_card, true)
+            });
+        finish(config, inbound, signed, true)
+    }
+}
+
+/// The parse's outcome. Unsigned while a key is configured: only a URL challenge is answered
+/// (the platform may send it without signature headers), and only one that proves itself: the
+/// right verification token, or, with no token configured, a body that decrypted with the key
+/// to a `url_verification` (fields beside `encrypt` are never read). Every other outcome,
+/// decryption failures included, gets one answer, so unsigned requests cannot be used as a
+/// padding oracle.
+fn finish(
+    config: &WebhookConfig,
+    inbound: Result<Inbound, Reason>,
+    signed: bool,
+    encrypted: bool,
+) -> Next {
+    if signed {
+        return Next::Done(inbound);
+    }
     let proven = config.verification_token.is_some() || encrypted;
-    match inbound {
+    Next::Done(match inbound {
         Ok(challenge @ Inbound::Challenge { .. }) if proven => Ok(challenge),
         _ => Err(Reason::MissingSignature),
-    }
+    })
 }
 
 /// The refusals that need no parsing: too large, empty, not JSON by its content type.
@@ -187,88 +599,6 @@ fn precheck(config: &WebhookConfig, body: &[u8], headers: &Headers) -> Result<()
     }
 }
 
-/// Whether the request is vouched for (`false`: unsigned, which only a proven challenge
-/// survives), under the trust model: the strongest configured mechanism must vouch for it.
-/// - Legacy card callbacks (plain, no schema) are signed with SHA-1 over the verification
-///   token: without a token they cannot be verified, whatever else is configured.
-/// - Everything else is signed with SHA-256 over the encrypt key when one is set (`early`:
-///   who signed the raw bytes); only a URL challenge may come unsigned.
-/// - With only a verification token, the token in the body is the check (no replay
-///   protection); with nothing configured, construction required `allow_unverified`.
-async fn trusted(
-    config: &WebhookConfig,
-    crypto: &dyn Crypto,
-    early: Option<Option<Signer>>,
-    legacy_card: bool,
-    body: &[u8],
-    headers: &Headers,
-    now_secs: u64,
-) -> Result<bool, Reason> {
-    if let Some(signer) = early {
-        let needed = match (legacy_card, &config.verification_token) {
-            (false, _) => Signer::Key,
-            (true, Some(_)) => Signer::Token,
-            (true, None) => return Err(Reason::UnverifiableRequest),
-        };
-        return match signer {
-            None => Ok(false),
-            Some(s) if s == needed => Ok(true),
-            Some(_) => Err(Reason::SignatureMismatch),
-        };
-    }
-    match (legacy_card, &config.verification_token) {
-        (true, Some(token)) => {
-            let Some((ts, nonce, given)) =
-                signature_headers(headers, now_secs, config.tolerance_secs)?
-            else {
-                return Ok(false);
-            };
-            let expected = card_signature(crypto, ts, nonce, token.expose(), body)
-                .await
-                .map_err(|_| Reason::CryptoFailed)?;
-            match signature_matches(&expected, given) {
-                true => Ok(true),
-                false => Err(Reason::SignatureMismatch),
-            }
-        }
-        _ if config.allow_unverified || config.verification_token.is_some() => Ok(true),
-        _ => Err(Reason::UnverifiableRequest),
-    }
-}
-
-/// Who signed the raw bytes, checked before any parsing: `None` when the request carries no
-/// signature headers; an error when it carries a signature no configured secret made.
-async fn signer_of(
-    config: &WebhookConfig,
-    crypto: &dyn Crypto,
-    key: &str,
-    body: &[u8],
-    headers: &Headers,
-    now_secs: u64,
-    flow: Flow,
-) -> Result<Option<Signer>, Reason> {
-    let Some((ts, nonce, given)) = signature_headers(headers, now_secs, config.tolerance_secs)?
-    else {
-        return Ok(None);
-    };
-    let expected = event_signature(crypto, ts, nonce, key, body)
-        .await
-        .map_err(|_| Reason::CryptoFailed)?;
-    if signature_matches(&expected, given) {
-        return Ok(Some(Signer::Key));
-    }
-    // A card request URL also takes legacy callbacks, signed with SHA-1 over the token.
-    if let (Flow::Card, Some(token)) = (flow, &config.verification_token) {
-        let expected = card_signature(crypto, ts, nonce, token.expose(), body)
-            .await
-            .map_err(|_| Reason::CryptoFailed)?;
-        if signature_matches(&expected, given) {
-            return Ok(Some(Signer::Token));
-        }
-    }
-    Err(Reason::SignatureMismatch)
-}
-
 /// A JSON object nested at most `max_depth` levels deep (checked while reading), `header` and
 /// `event` read too, or the refusal:
 /// [`Reason::JsonTooDeep`], or `invalid` for anything that is not an object.
@@ -278,42 +608,6 @@ fn object_within(text: &str, max_depth: usize, invalid: Reason) -> Result<Nested
         Refusal::TooDeep => Reason::JsonTooDeep,
         Refusal::Invalid => invalid,
     })
-}
-
-/// Decrypts (when `encrypt` is present) and recognises the request's shape.
-async fn classify(
-    config: &WebhookConfig,
-    crypto: &dyn Crypto,
-    outer: Nested<'_>,
-    legacy_card: bool,
-) -> Result<Inbound, Reason> {
-    let plaintext;
-    let body = match outer.fields.get("encrypt") {
-        None => outer,
-        Some(_) => {
-            let key = config
-                .encrypt_key
-                .as_ref()
-                .ok_or(Reason::EncryptedButNoKey)?;
-            let cipher = outer.fields.str("encrypt").ok_or(Reason::InvalidJson)?;
-            let aes_key = match key.derived().get() {
-                Some(k) => *k,
-                None => {
-                    let k = aes_key(crypto, key.expose())
-                        .await
-                        .map_err(|_| Reason::CryptoFailed)?;
-                    *key.derived().get_or_init(|| k)
-                }
-            };
-            plaintext = String::from_utf8(decrypt_with_key(crypto, &cipher, &aes_key).await?)
-                .map_err(|_| Reason::InvalidPlaintext)?;
-            // Only the decrypted plaintext says what the request is. The platform puts nothing
-            // beside `encrypt`; fields there are whatever the sender chose, so they are dropped
-            // (the official SDK lets them override the decrypted ones).
-            object_within(&plaintext, config.max_depth, Reason::InvalidPlaintext)?
-        }
-    };
-    shape(config, body, legacy_card, true)
 }
 
 /// Recognises a (decrypted) body's shape and builds the handler data; checks the body's
