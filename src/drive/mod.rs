@@ -10,6 +10,7 @@
 mod assertion;
 #[cfg(feature = "client")]
 pub(crate) mod client;
+pub(crate) mod dedupe;
 #[cfg(feature = "client")]
 mod helpers;
 #[cfg(feature = "client")]
@@ -20,5 +21,4 @@ mod page;
 mod stream;
 #[cfg(feature = "client")]
 pub(crate) mod token;
-pub(crate) mod dedupe;
 pub(crate) mod webhook;
