@@ -15,10 +15,10 @@ thread_local! {
 /// host's provider, becomes the core's default ([`crate::crypto::install`]) — the long
 /// connection's own wasm (no feature `js`) takes none.
 #[wasm_bindgen]
-pub fn install(error_class: Function, crypto: JsValue) {
+pub fn install(error_class: Function, crypto: Option<Object>) {
     ERROR_CLASS.with(|c| *c.borrow_mut() = Some(error_class));
     #[cfg(feature = "js")]
-    if !crypto.is_undefined() && !crypto.is_null() {
+    if let Some(crypto) = crypto {
         super::crypto::install_crypto(wasm_bindgen::JsCast::unchecked_into(crypto));
     }
     #[cfg(not(feature = "js"))]
