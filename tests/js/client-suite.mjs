@@ -63,6 +63,30 @@ export const clientTests = [
     },
   },
   {
+    name: 'a cold request racing paginate, pages and a WithIterator walk: exactly 1 token request (one single flight)',
+    async fn({ FeishuClient, Client, emuUrl }) {
+      const emu = emulator(emuUrl);
+      for (const [label, make] of [
+        ['FeishuClient', () => new FeishuClient({ ...APP, baseUrl: emuUrl, logLevel: 'none' })],
+        // The official name's contract: its iterators walk pages through the same core.
+        ['Client', () => new Client({ ...APP, domain: emuUrl, logLevel: 'none' })],
+      ]) {
+        await emu.reset();
+        const client = make();
+        const walk = async (iterable) => { const out = []; for await (const x of iterable) out.push(x); return out; };
+        const [reply, items, pages, official] = await Promise.all([
+          client.request({ path: 'im/v1/chats' }),
+          walk(client.paginate({ path: 'im/v1/chats', pageSize: 2 })),
+          client.paginateAll({ path: 'im/v1/chats', pageSize: 1, maxItems: 1 }),
+          client.im.v1.chat.listWithIterator({ params: { page_size: 2 } }).then(walk),
+        ]);
+        assertEqual(reply.code, 0);
+        assert(items.length > 0 && pages.length === 1 && official.length > 0, 'every walk yielded');
+        assertEqual((await emu.log()).counts.tenantToken, 1, `${label}: token requests`);
+      }
+    },
+  },
+  {
     name: 'a revoked token is replaced and the call succeeds',
     async fn({ FeishuClient, emuUrl }) {
       const emu = emulator(emuUrl);
