@@ -10,14 +10,15 @@ use crate::config::ClientOptions;
 use crate::error::Error;
 use crate::options::OptionReader;
 use crate::request::options::RequestOptions;
-use crate::request::page::{PageOptions, Paginator};
+use crate::request::page::{PageOptions, PagePlan};
 use crate::token::{ApiCall, CachedToken, Fetch, Input, Step, StoreOp, StoreOutcome, TokenKind};
-use crate::transport::{FileData, Part};
+use crate::transport::{FileData, Part, ResponseStream};
 use crate::Client;
-use js_sys::{Array, Function, Promise, Uint8Array};
+use js_sys::{Array, Function, Promise};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
+use std::rc::Rc;
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 
@@ -61,6 +62,20 @@ enum Reading {
     Envelope,
     /// A binary download's bytes (a JSON reply is the error).
     Bytes,
+    /// A binary download whose file reply is handed over unread, as its `ReadableStream`
+    /// (`downloadStream`); any other reply is read whole and judged as for [`Reading::Bytes`].
+    Stream,
+    /// One page of a walk ([`PagePlan`], held by the call meanwhile): its items, or its whole
+    /// `data`. Every failure is the strict envelope's, its `response` rebuilt (as the async
+    /// driver gave it).
+    Page,
+}
+
+/// A walk's page plan while its page is in flight, and where it goes back to once the page
+/// has ended (whatever the outcome: nothing advances before a page is read).
+struct PageSlot {
+    plan: PagePlan,
+    home: Rc<RefCell<Option<PagePlan>>>,
 }
 
 /// The core machine a [`WasmCall`] steps.
@@ -69,6 +84,8 @@ enum Machine {
     Api(ApiCall),
     /// One token fetched ([`Fetch`]); its promise is shared by every call waiting for it.
     Token(Fetch),
+    /// One store call (`storeAppTicket`), until it is handed to `drive`.
+    Store(Option<StoreOp>),
 }
 
 /// One of the core's sans-IO machines (an API call, [`crate::token::ApiCall`], or a token
@@ -96,6 +113,8 @@ pub struct WasmCall {
     /// Whether the promise `drive` awaits is an assertion exchange (its result the token's
     /// stored form) rather than a token.
     exchanging: bool,
+    /// A page's plan ([`Reading::Page`]).
+    page: Option<PageSlot>,
 }
 
 /// `act`'s `status` for what is not a reply: `fetch` threw, the store answered, it threw.
@@ -104,15 +123,19 @@ const STORE_ANSWERED: f64 = -2.0;
 const STORE_THREW: f64 = -3.0;
 /// `act`'s `status` when the promise `drive` awaited (a token, an exchange) rejected.
 const AWAITED_FAILED: f64 = -4.0;
+/// `act`'s `body_len` for a streamed reply whose body is still unread (-1: the size past the
+/// limit, a number).
+const BODY_UNREAD: f64 = -2.0;
 
 #[wasm_bindgen]
 impl WasmCall {
     /// The next step after `input`: `fetchOnce`'s reply array (with its status, body and kept
     /// header bytes and their lengths passed beside it, so none is read back across the
-    /// boundary), a token string (after a token promise), `undefined` (after a wait), with
-    /// `status` -1 what `fetch` threw (a timeout or a network failure), -2 what the token
-    /// store answered, -3 what it threw, -4 what the awaited promise rejected with. Returns a
-    /// `Send`, a wait in ms, a `StoreCall`, a token promise, a `Failure`, or the result.
+    /// boundary; `body_len` -2: a streamed reply, its body unread), a token string (after a
+    /// token promise), `undefined` (after a wait), with `status` -1 what `fetch` threw (a
+    /// timeout or a network failure), -2 what the token store answered, -3 what it threw, -4
+    /// what the awaited promise rejected with. Returns a `Send`, a `Read`, a wait in ms, a
+    /// `StoreCall`, a token promise, a `Failure`, or the result.
     pub fn act(
         &mut self,
         input: JsValue,
@@ -133,11 +156,22 @@ impl WasmCall {
             let call = match &self.machine {
                 Machine::Api(api) => Some(api.call()),
                 Machine::Token(fetch) => fetch.call(),
+                Machine::Store(_) => None,
             };
             let (url, timeout) = call.map_or(("", 0), |c| (c.url(), c.timeout_ms()));
             Input::Sent(Err(super::fetch::failure(&input, url, timeout)))
         } else if status == STORE_ANSWERED || status == STORE_THREW {
             Input::Stored(self.stored(&input, status == STORE_ANSWERED))
+        } else if body_len == BODY_UNREAD {
+            // A streamed reply, its body unread: the core's rule says whether it is the file
+            // (handed over as a stream once the call ends on it) or a reply to read whole first.
+            let mut resp = super::fetch::read_sized(status, &body, 0.0, &kept, kept_len);
+            self.reply = input;
+            if !crate::request::envelope::is_file_reply(resp.status, resp.header("content-type")) {
+                return super::fetch::read_step(true);
+            }
+            resp.stream = Some(ResponseStream(JsValue::NULL));
+            Input::Sent(Ok(resp))
         } else if Array::is_array(&input) {
             let resp = super::fetch::read_sized(status, &body, body_len, &kept, kept_len);
             self.reply = input;
@@ -156,10 +190,13 @@ impl WasmCall {
         self.settle(input)
     }
 
-    /// The reply size limit of this call: the client's, none for a download.
+    /// The reply size limit of this call: the client's, none for a download read whole (a
+    /// streamed one reads only a reply that is not the file, under the client's limit).
     fn max_reply(&self) -> u64 {
         match self.reading {
-            Reading::Envelope => self.client.config().max_reply_bytes,
+            Reading::Envelope | Reading::Stream | Reading::Page => {
+                self.client.config().max_reply_bytes
+            }
             Reading::Bytes => 0,
         }
     }
@@ -185,6 +222,7 @@ impl WasmCall {
             store: store.clone(),
             op: None,
             exchanging: false,
+            page: None,
         }
     }
 
@@ -229,6 +267,9 @@ impl WasmCall {
     /// find the token in memory or start a fetch of their own.
     fn over(&mut self) {
         self.reply = JsValue::UNDEFINED;
+        if let Some(slot) = self.page.take() {
+            *slot.home.borrow_mut() = Some(slot.plan);
+        }
         if let Machine::Token(fetch) = &self.machine {
             let key = (self.client.id(), fetch.key().to_string());
             FETCHES.with(|f| f.borrow_mut().remove(&key));
@@ -240,10 +281,20 @@ impl WasmCall {
         self.pending = false;
         loop {
             let machine = &mut self.machine;
-            let step = self.client.with_env(|env, tokens| match machine {
-                Machine::Api(api) => api.step(env, tokens, input),
-                Machine::Token(fetch) => fetch.step(env, tokens, input),
-            });
+            let step = match machine {
+                // One store call: asked for, then its outcome is the result.
+                Machine::Store(op) => match (op.take(), input) {
+                    (Some(op), _) => Step::Store(op),
+                    (None, Input::Stored(Ok(_))) => return Ok(JsValue::UNDEFINED),
+                    (None, Input::Stored(Err(error))) => Step::Fail(error),
+                    (None, _) => Step::Fail(Error::Store("a step nobody asked for".into())),
+                },
+                _ => self.client.with_env(|env, tokens| match machine {
+                    Machine::Api(api) => api.step(env, tokens, input),
+                    Machine::Token(fetch) => fetch.step(env, tokens, input),
+                    Machine::Store(_) => unreachable!("answered above"),
+                }),
+            };
             let result = match step {
                 Step::Send(http) => match super::fetch::request_line(&http, self.max_reply()) {
                     Ok((line, body)) => {
@@ -304,11 +355,18 @@ impl WasmCall {
                         Ok(()) => parse_body(&resp.body),
                         Err(e) => return Err(super::response::rejected(&e, &resp, &self.reply)),
                     },
-                    Reading::Bytes => {
+                    Reading::Page => {
+                        let page = self.page.as_mut().map(|slot| &mut slot.plan);
+                        return read_page(page, resp).map_err(|e| super::response::rebuilt(&e));
+                    }
+                    Reading::Bytes | Reading::Stream => {
                         let file =
                             envelope::is_file_reply(resp.status, resp.header("content-type"));
                         let kept = (!file).then(|| resp.clone());
+                        let unread = resp.stream.is_some();
                         match (envelope::check_binary(resp), kept) {
+                            // The file, unread: `drive` hands its stream over.
+                            (Ok(_), _) if unread => Ok(super::fetch::read_step(false)),
                             (Ok(d), _) => Ok(super::response::downloaded(&d.bytes, &self.reply)),
                             (Err(e), Some(resp)) => {
                                 return Err(super::response::rejected(&e, &resp, &self.reply))
@@ -317,6 +375,12 @@ impl WasmCall {
                         }
                     }
                 },
+                // A page's failures, as the async driver gave them.
+                Step::Rejected(error, _) | Step::Fail(error)
+                    if matches!(self.reading, Reading::Page) =>
+                {
+                    return Err(super::response::rebuilt(&error))
+                }
                 Step::Rejected(error, resp) => {
                     return Err(super::response::rejected(&error, &resp, &self.reply))
                 }
@@ -375,6 +439,30 @@ fn obtain(
         FETCHES.with(|f| f.borrow_mut().insert(key, shared.clone()));
     }
     Err(shared)
+}
+
+/// A page's reply read by its plan: the items as an array, or with `keepData` the page's whole
+/// `data` (without paging fields). The strict envelope: a non-zero `code` fails.
+fn read_page(
+    plan: Option<&mut PagePlan>,
+    resp: crate::transport::HttpResponse,
+) -> Result<JsValue, Error> {
+    let plan = plan.ok_or_else(|| Error::InvalidRequest("a page without its plan".into()))?;
+    let reply = crate::request::envelope::check(resp)?;
+    let items = plan.on_reply(&reply)?;
+    if let Some(data) = plan.page_data() {
+        return Ok(js_sys::JSON::parse(&data).unwrap_or(JsValue::UNDEFINED));
+    }
+    let mut json = String::with_capacity(items.iter().map(|i| i.len() + 1).sum::<usize>() + 2);
+    json.push('[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        json.push_str(item);
+    }
+    json.push(']');
+    parse_body(json.as_bytes())
 }
 
 /// A store call as `drive` reads it: the method, the key, the value, the TTL (-1: none), and
@@ -551,46 +639,46 @@ impl WasmClient {
     /// `ReadableStream` (or, when the body was read whole, a `Uint8Array`), through the same
     /// pipeline with the same errors.
     pub fn download(&self, options_json: String, stream: bool) -> Promise {
-        if !stream {
-            let req = catalog_call(options_json)
-                .and_then(|json| RequestOptions::parse(&json)?.into_request());
-            return self.drive(req, Reading::Bytes);
-        }
-        let client = self.client.clone();
-        promise(async move {
-            let options_json = catalog_call(options_json)?;
-            let req = RequestOptions::parse(&options_json)?.into_request()?;
-            Ok(match client.download_stream(req).await? {
-                (_, Some(stream)) => stream.0,
-                (d, None) => Uint8Array::from(&d.bytes[..]).into(),
-            })
-        })
+        let req = catalog_call(options_json)
+            .and_then(|json| RequestOptions::parse(&json)?.into_request());
+        self.drive(
+            req,
+            if stream {
+                Reading::Stream
+            } else {
+                Reading::Bytes
+            },
+        )
     }
 
     /// Starts a call driven from JS (`drive`): a request that cannot be built or sent rejects.
     fn drive(&self, req: Result<crate::ApiRequest, Error>, reading: Reading) -> Promise {
         let begun = req.and_then(|req| {
             let user = self.client.user_token();
+            let stream = matches!(reading, Reading::Stream);
             self.client
-                .with_env(|env, _| ApiCall::begin(env, user, req, false))
+                .with_env(|env, _| ApiCall::begin(env, user, req, stream))
         });
         match begun {
-            Ok(call) => {
-                let machine = Machine::Api(call);
-                let mut call = WasmCall::new(
-                    self.client.clone(),
-                    machine,
-                    reading,
-                    self.reject,
-                    &self.fetch,
-                    &self.store,
-                );
-                // The first step is taken here: one crossing fewer per call.
-                let first = call.settle(Input::Next);
-                super::fetch::drive(call.into(), first, &self.fetch, &self.store)
-            }
+            Ok(call) => self.run(Machine::Api(call), reading, None),
             Err(e) => Promise::reject(&to_js(&e)),
         }
+    }
+
+    /// Runs `machine` from JS (`drive`), from its first step.
+    fn run(&self, machine: Machine, reading: Reading, page: Option<PageSlot>) -> Promise {
+        let mut call = WasmCall::new(
+            self.client.clone(),
+            machine,
+            reading,
+            self.reject,
+            &self.fetch,
+            &self.store,
+        );
+        call.page = page;
+        // The first step is taken here: one crossing fewer per call.
+        let first = call.settle(Input::Next);
+        super::fetch::drive(call.into(), first, &self.fetch, &self.store)
     }
 
     /// A page walker; `paging_json` holds `itemsKey`, `pageSize`, `maxItems`.
@@ -599,7 +687,7 @@ impl WasmClient {
         options_json: &str,
         paging_json: &str,
     ) -> Result<WasmPaginator, JsValue> {
-        let make = || -> Result<Paginator, Error> {
+        let make = || -> Result<PagePlan, Error> {
             let options_json = catalog_call(options_json.to_string())?;
             let req = RequestOptions::parse(&options_json)?.into_request()?;
             let p = OptionReader::parse("paging options", paging_json)?;
@@ -612,11 +700,12 @@ impl WasmClient {
                 keep_data: p.boolean("keepData")?.unwrap_or(false),
             };
             p.finish(&["itemsKey", "pageSize", "maxItems", "keepData"])?;
-            Ok(self.client.paginate(req, options))
+            Ok(PagePlan::new(req, options))
         };
         make()
-            .map(|p| WasmPaginator {
-                state: Arc::new(RefCell::new(Some(p))),
+            .map(|plan| WasmPaginator {
+                client: self.view_with(self.reject),
+                plan: Rc::new(RefCell::new(Some(plan))),
             })
             .map_err(|e| to_js(&e))
     }
@@ -639,13 +728,9 @@ impl WasmClient {
     /// Stores a marketplace `app_ticket`.
     #[wasm_bindgen(js_name = storeAppTicket)]
     pub fn store_app_ticket(&self, ticket: String) -> Promise {
-        let client = self.client.clone();
-        promise(async move {
-            client
-                .store_app_ticket(&ticket)
-                .await
-                .map(|_| JsValue::UNDEFINED)
-        })
+        // One store call, made by `drive` (the memory store answers in wasm).
+        let op = crate::token::app_ticket_op(&self.client.config().app_id, &ticket);
+        self.run(Machine::Store(Some(op)), Reading::Envelope, None)
     }
 
     /// A view of this client (the same tokens and transport): with `user_access_token`, one
@@ -669,6 +754,16 @@ impl WasmClient {
         }
     }
 
+    /// This client, with the error contract `reject`.
+    fn view_with(&self, reject: bool) -> WasmClient {
+        WasmClient {
+            client: self.client.clone(),
+            fetch: self.fetch.clone(),
+            store: self.store.clone(),
+            reject,
+        }
+    }
+
     /// The core client (for the webhook layer).
     pub(crate) fn core(&self) -> Client {
         self.client.clone()
@@ -682,44 +777,50 @@ impl WasmClient {
 }
 
 /// One paginated walk; `next()` resolves to each page (an array of its items, or with
-/// `keepData` its whole `data` without paging fields), then to `undefined` at the end.
+/// `keepData` its whole `data` without paging fields), then to `undefined` at the end. Each
+/// page is an API call `drive` runs ([`Reading::Page`]): its token comes through the same
+/// single flight as every other call's.
 #[wasm_bindgen]
 pub struct WasmPaginator {
-    state: Arc<RefCell<Option<Paginator>>>,
+    client: WasmClient,
+    /// The page plan; `None` while a page is in flight.
+    plan: Rc<RefCell<Option<PagePlan>>>,
 }
 
 #[wasm_bindgen]
 impl WasmPaginator {
     /// The next page: its items, or with `keepData` its whole `data` without paging fields.
     pub fn next(&self) -> Promise {
-        let state = self.state.clone();
-        promise(async move {
-            // Taken out while a page is in flight, so overlapping calls get an error, not a panic.
-            let mut p = state.borrow_mut().take().ok_or_else(|| {
-                Error::InvalidRequest("the previous page is still loading".into())
-            })?;
-            let result = p.next_page().await;
-            let data = p.page_data();
-            *state.borrow_mut() = Some(p);
-            match result? {
-                None => Ok(JsValue::UNDEFINED),
-                Some(_) if data.is_some() => Ok(data
-                    .and_then(|d| js_sys::JSON::parse(&d).ok())
-                    .unwrap_or(JsValue::UNDEFINED)),
-                Some(items) => {
-                    let mut json =
-                        String::with_capacity(items.iter().map(|i| i.len() + 1).sum::<usize>() + 2);
-                    json.push('[');
-                    for (i, item) in items.iter().enumerate() {
-                        if i > 0 {
-                            json.push(',');
-                        }
-                        json.push_str(item);
-                    }
-                    json.push(']');
-                    parse_body(json.as_bytes())
-                }
+        // Taken out while a page is in flight, so overlapping calls get an error, not a panic.
+        let Some(mut plan) = self.plan.borrow_mut().take() else {
+            let e = Error::InvalidRequest("the previous page is still loading".into());
+            return Promise::reject(&to_js(&e));
+        };
+        let Some(req) = plan.next_request() else {
+            *self.plan.borrow_mut() = Some(plan);
+            return Promise::resolve(&JsValue::UNDEFINED);
+        };
+        let client = &self.client.client;
+        let user = client.user_token();
+        match client.with_env(|env, _| ApiCall::begin(env, user, req, false)) {
+            Ok(call) => {
+                let home = self.plan.clone();
+                let page = Some(PageSlot { plan, home });
+                self.client.run(Machine::Api(call), Reading::Page, page)
             }
-        })
+            Err(e) => {
+                *self.plan.borrow_mut() = Some(plan);
+                Promise::reject(&super::response::rebuilt(&e))
+            }
+        }
+    }
+}
+
+impl Drop for WasmCall {
+    /// A page's plan goes home even if its call is let go before it ended.
+    fn drop(&mut self) {
+        if let Some(slot) = self.page.take() {
+            *slot.home.borrow_mut() = Some(slot.plan);
+        }
     }
 }
