@@ -69,7 +69,16 @@ enum Reading {
     /// `data`. Every failure is the strict envelope's, its `response` rebuilt (as the async
     /// driver gave it).
     Page,
+    /// The strict envelope's outcome, kept as the core's value for a caller in Rust
+    /// ([`Driven`]); `drive`'s promise resolves to `undefined` either way.
+    Raw,
 }
+
+/// Where a [`Reading::Raw`] call leaves its outcome.
+type Outcome = Rc<RefCell<Option<crate::Result<crate::request::ApiResponse>>>>;
+/// Where a token fetch (or an exchange) leaves its error, for the calls that waited for it and
+/// need it as the core's value, not as the JS error its promise rejected with.
+type Failed = Rc<RefCell<Option<Error>>>;
 
 /// A walk's page plan while its page is in flight, and where it goes back to once the page
 /// has ended (whatever the outcome: nothing advances before a page is read).
@@ -115,6 +124,12 @@ pub struct WasmCall {
     exchanging: bool,
     /// A page's plan ([`Reading::Page`]).
     page: Option<PageSlot>,
+    /// A [`Reading::Raw`] call's outcome.
+    outcome: Option<Outcome>,
+    /// A token fetch's error, for its waiters ([`Failed`]).
+    failed: Option<Failed>,
+    /// The error cell of the token (or exchange) this call waits for.
+    awaited: Option<Failed>,
 }
 
 /// `act`'s `status` for what is not a reply: `fetch` threw, the store answered, it threw.
@@ -148,7 +163,17 @@ impl WasmCall {
         if status == AWAITED_FAILED {
             // The token (or exchange) this machine waited for failed: so does the machine,
             // with the same error.
+            let error = self.awaited.take().and_then(|e| e.borrow().clone());
             self.pending = false;
+            if let (Some(cell), Some(error)) = (&self.failed, &error) {
+                *cell.borrow_mut() = Some(error.clone());
+            }
+            if let Some(outcome) = &self.outcome {
+                let error = error.unwrap_or_else(|| Error::Network(super::describe(&input)));
+                *outcome.borrow_mut() = Some(Err(error));
+                self.over();
+                return JsValue::UNDEFINED;
+            }
             self.over();
             return super::fetch::failed_step(input);
         }
@@ -194,7 +219,7 @@ impl WasmCall {
     /// streamed one reads only a reply that is not the file, under the client's limit).
     fn max_reply(&self) -> u64 {
         match self.reading {
-            Reading::Envelope | Reading::Stream | Reading::Page => {
+            Reading::Envelope | Reading::Stream | Reading::Page | Reading::Raw => {
                 self.client.config().max_reply_bytes
             }
             Reading::Bytes => 0,
@@ -223,6 +248,9 @@ impl WasmCall {
             op: None,
             exchanging: false,
             page: None,
+            outcome: None,
+            failed: None,
+            awaited: None,
         }
     }
 
@@ -329,20 +357,31 @@ impl WasmCall {
                         input = Input::Token(token);
                         continue;
                     }
-                    Err(shared) => {
+                    Err((shared, failed)) => {
                         self.pending = true;
+                        self.awaited = Some(failed);
                         Ok(shared.into())
                     }
                 },
-                // A keyless client's exchange: handed to the Rust driver (its call is its own).
+                // A keyless client's exchange: the provider asked and the reply judged in a
+                // wasm future (the core's `assertion_exchange`), its call run by `drive`.
                 Step::Exchange(kind) => {
                     self.pending = true;
                     self.exchanging = true;
-                    let client = self.client.clone();
+                    let failed: Failed = Rc::default();
+                    self.awaited = Some(failed.clone());
+                    let host = Driven::new(&self.client, &self.fetch, &self.store);
                     Ok(promise(async move {
-                        crate::drive::token::exchange(&client, &kind)
-                            .await
-                            .map(|t| JsValue::from_str(&t.to_json()))
+                        let Some(provider) = host.client.config().client_assertion.clone() else {
+                            return Err(Error::InvalidRequest(
+                                "an assertion exchange without a provider".into(),
+                            ));
+                        };
+                        let token = crate::token::exchange(&host, &kind, &provider).await;
+                        if let Err(e) = &token {
+                            *failed.borrow_mut() = Some(e.clone());
+                        }
+                        token.map(|t| JsValue::from_str(&t.to_json()))
                     })
                     .into())
                 }
@@ -351,6 +390,13 @@ impl WasmCall {
                 // contract; a failure on a reply carries it as `response` (status, data,
                 // headers). ----
                 Step::Reply(resp) => match self.reading {
+                    Reading::Raw => {
+                        let outcome = envelope::check(resp);
+                        if let Some(cell) = &self.outcome {
+                            *cell.borrow_mut() = Some(outcome);
+                        }
+                        return Ok(JsValue::UNDEFINED);
+                    }
                     Reading::Envelope => match envelope::verdict(&resp, self.reject) {
                         Ok(()) => parse_body(&resp.body),
                         Err(e) => return Err(super::response::rejected(&e, &resp, &self.reply)),
@@ -381,13 +427,25 @@ impl WasmCall {
                 {
                     return Err(super::response::rebuilt(&error))
                 }
+                // A Rust caller's: its value.
+                Step::Rejected(error, _) | Step::Fail(error)
+                    if matches!(self.reading, Reading::Raw) =>
+                {
+                    if let Some(cell) = &self.outcome {
+                        *cell.borrow_mut() = Some(Err(error));
+                    }
+                    return Ok(JsValue::UNDEFINED);
+                }
                 Step::Rejected(error, resp) => {
                     return Err(super::response::rejected(&error, &resp, &self.reply))
                 }
                 // ---- end of the error contract ----
                 // A token fetch's failure carries what it kept of the reply it read.
                 Step::Fail(error) if matches!(self.machine, Machine::Token(_)) => {
-                    return Err(super::response::rebuilt(&error))
+                    if let Some(cell) = &self.failed {
+                        *cell.borrow_mut() = Some(error.clone());
+                    }
+                    return Err(super::response::rebuilt(&error));
                 }
                 Step::Fail(error) => Err(error),
             };
@@ -399,17 +457,17 @@ impl WasmCall {
 thread_local! {
     /// The token fetches `drive` is running, by client ([`Client::id`]) and store key: every
     /// caller of the same token meanwhile waits for the same promise (single flight).
-    static FETCHES: RefCell<HashMap<(usize, String), Promise>> = RefCell::new(HashMap::new());
+    static FETCHES: RefCell<HashMap<(usize, String), (Promise, Failed)>> = RefCell::new(HashMap::new());
 }
 
 /// A token of `kind`: the one in memory when fresh (`Ok`), else the promise of the fetch in
-/// flight for it, or of a new one `drive` runs (`Err`).
+/// flight for it, or of a new one `drive` runs, and where that fetch leaves its error (`Err`).
 fn obtain(
     client: &Client,
     kind: TokenKind,
     fetch: &Function,
     store: &JsValue,
-) -> Result<String, Promise> {
+) -> Result<String, (Promise, Failed)> {
     let (cached, fetcher) = client.with_env(|env, tokens| {
         (
             crate::token::cached(env, tokens, &kind),
@@ -432,13 +490,113 @@ fn obtain(
         fetch,
         store,
     );
+    let failed: Failed = Rc::default();
+    call.failed = Some(failed.clone());
     let first = call.settle(Input::Next);
     let running = call.pending;
     let shared = super::fetch::drive(call.into(), first, fetch, store);
     if running {
-        FETCHES.with(|f| f.borrow_mut().insert(key, shared.clone()));
+        FETCHES.with(|f| f.borrow_mut().insert(key, (shared.clone(), failed.clone())));
     }
-    Err(shared)
+    Err((shared, failed))
+}
+
+/// The client as the core's [`crate::request::Caller`] and [`crate::token::TokenHost`] for
+/// the work still orchestrated in a wasm future (card streaming, the keyless exchange): each
+/// of its calls is a [`WasmCall`] `drive` runs (`fetch` awaited in JS, tokens through the one
+/// single flight), its outcome handed back as the core's value.
+#[derive(Clone)]
+pub(crate) struct Driven {
+    client: Client,
+    fetch: Function,
+    store: JsValue,
+}
+
+impl Driven {
+    fn new(client: &Client, fetch: &Function, store: &JsValue) -> Driven {
+        Driven {
+            client: client.clone(),
+            fetch: fetch.clone(),
+            store: store.clone(),
+        }
+    }
+
+    /// This caller with the calls made as the user of `user_access_token`.
+    pub(crate) fn as_user(&self, user_access_token: &str) -> Driven {
+        Driven {
+            client: self.client.as_user(user_access_token),
+            ..self.clone()
+        }
+    }
+
+    /// [`crate::Client::request`], driven by `drive`.
+    pub(crate) async fn request(
+        &self,
+        req: crate::ApiRequest,
+    ) -> crate::Result<crate::request::ApiResponse> {
+        let user = self.client.user_token();
+        let call = self
+            .client
+            .with_env(|env, _| ApiCall::begin(env, user, req, false))?;
+        let outcome: Outcome = Rc::default();
+        let mut call = WasmCall::new(
+            self.client.clone(),
+            Machine::Api(call),
+            Reading::Raw,
+            true,
+            &self.fetch,
+            &self.store,
+        );
+        call.outcome = Some(outcome.clone());
+        let first = call.settle(Input::Next);
+        let done = super::fetch::drive(call.into(), first, &self.fetch, &self.store);
+        let ended = wasm_bindgen_futures::JsFuture::from(done).await;
+        let taken = outcome.borrow_mut().take();
+        match (taken, ended) {
+            (Some(outcome), _) => outcome,
+            (None, Err(e)) => Err(Error::Network(super::describe(&e))),
+            (None, Ok(_)) => Err(Error::InvalidRequest(
+                "a call ended without an outcome (a bug in feishu-edge's driver)".into(),
+            )),
+        }
+    }
+}
+
+impl crate::request::Caller for Driven {
+    fn call(
+        &self,
+        req: crate::ApiRequest,
+    ) -> crate::runtime::BoxFuture<'_, crate::Result<crate::request::ApiResponse>> {
+        Box::pin(self.request(req))
+    }
+}
+
+impl crate::token::TokenHost for Driven {
+    fn config(&self) -> &crate::Config {
+        self.client.config()
+    }
+    fn store(&self) -> &Arc<dyn crate::TokenStore> {
+        crate::token::TokenHost::store(&self.client)
+    }
+    fn runtime(&self) -> &Arc<dyn crate::Runtime> {
+        crate::token::TokenHost::runtime(&self.client)
+    }
+    fn logger(&self) -> &Arc<dyn crate::Logger> {
+        crate::token::TokenHost::logger(&self.client)
+    }
+    fn tokens(&self) -> &crate::token::TokenCache {
+        crate::token::TokenHost::tokens(&self.client)
+    }
+    fn call(
+        &self,
+        req: crate::ApiRequest,
+    ) -> crate::runtime::BoxFuture<'_, crate::Result<crate::request::ApiResponse>> {
+        Box::pin(self.request(req))
+    }
+    #[allow(clippy::arc_with_non_send_sync)]
+    fn handle(&self) -> Arc<dyn crate::token::TokenHost> {
+        Arc::new(self.clone())
+    }
 }
 
 /// A page's reply read by its plan: the items as an array, or with `keepData` the page's whole
@@ -721,7 +879,7 @@ impl WasmClient {
         // Stepped by `drive` like a call's token: no fetch awaited inside wasm.
         match obtain(&self.client, kind, &self.fetch, &self.store) {
             Ok(token) => Promise::resolve(&JsValue::from_str(&token)),
-            Err(shared) => shared,
+            Err((shared, _)) => shared,
         }
     }
 
@@ -762,6 +920,11 @@ impl WasmClient {
             store: self.store.clone(),
             reject,
         }
+    }
+
+    /// This client as a Rust caller whose calls `drive` runs ([`Driven`]).
+    pub(crate) fn driven(&self) -> Driven {
+        Driven::new(&self.client, &self.fetch, &self.store)
     }
 
     /// The core client (for the webhook layer).

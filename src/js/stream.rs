@@ -55,10 +55,13 @@ impl WasmClient {
     /// Streams text from `next()` into a new card; resolves to the card id.
     #[wasm_bindgen(js_name = streamCard)]
     pub fn stream_card(&self, next: Function, options_json: String) -> Promise {
+        // Its calls are run by `drive` (tokens through the one single flight); the plan, the
+        // source and the debounce timer are still stepped in this future.
+        let caller = self.driven();
         let client = self.core();
         super::to_promise(Box::pin(async move {
             let opts = stream_options(&options_json).map_err(|e| to_js(&e))?;
-            let card_id = stream_card(&client, &**client.runtime(), &JsChunks(next), &opts)
+            let card_id = stream_card(&caller, &**client.runtime(), &JsChunks(next), &opts)
                 .await
                 .map_err(|e| to_js(&e))?;
             Ok(JsValue::from_str(&card_id))
