@@ -11,7 +11,7 @@ mod assertion;
 #[cfg(feature = "client")]
 mod helpers;
 #[cfg(feature = "client")]
-mod oauth;
+pub(crate) mod oauth;
 #[cfg(feature = "client")]
 mod page;
 #[cfg(feature = "client")]

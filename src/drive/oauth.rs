@@ -58,7 +58,12 @@ async fn exchange_with(host: &dyn TokenHost, grant: Grant<'_>) -> Result<UserTok
     read_exchange(&resp, host.runtime().now_ms())
 }
 
-async fn load_or_refresh(host: Arc<dyn TokenHost>, open_id: &str) -> Result<Option<String>> {
+/// A stored user's valid access token, refreshed through `host` when the core says so (the
+/// wasm skin passes a host whose calls its JS driver runs).
+pub(crate) async fn load_or_refresh(
+    host: Arc<dyn TokenHost>,
+    open_id: &str,
+) -> Result<Option<String>> {
     let host = &*host;
     let now = host.runtime().now_ms() / 1000;
     let json = match source(host, open_id) {

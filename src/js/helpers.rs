@@ -205,11 +205,16 @@ impl WasmClient {
     /// A stored user's valid access token (refreshed when needed), or `null`.
     #[wasm_bindgen(js_name = oauthUserToken)]
     pub fn oauth_user_token(&self, open_id: String) -> js_sys::Promise {
-        let client = self.core();
+        // As `api::oauth::user_access_token` (one refresh per user at a time), the refresh
+        // sent through `drive`.
+        let host = self.driven();
         super::to_promise(Box::pin(async move {
-            let t = crate::api::oauth::user_access_token(&client, &open_id)
-                .await
-                .map_err(|e| to_js(&e))?;
+            let key = crate::api::oauth::key(&host, &open_id);
+            let t = crate::token::one_refresh_per_user(&host, &key, move |owner| {
+                Box::pin(async move { crate::drive::oauth::load_or_refresh(owner, &open_id).await })
+            })
+            .await
+            .map_err(|e| to_js(&e))?;
             Ok(t.map(|t| JsValue::from_str(&t)).unwrap_or(JsValue::NULL))
         }))
     }
