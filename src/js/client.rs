@@ -6,6 +6,7 @@ use super::error::to_js;
 use super::fetch::FetchTransport;
 use super::logger::JsLogger;
 use super::store::JsKvStore;
+use crate::card::stream::CardStream;
 use crate::config::ClientOptions;
 use crate::error::Error;
 use crate::options::OptionReader;
@@ -95,6 +96,66 @@ enum Machine {
     Token(Fetch),
     /// One store call (`storeAppTicket`), until it is handed to `drive`.
     Store(Option<StoreOp>),
+    /// A streamed card ([`CardDrive`]).
+    Card(Box<CardDrive>),
+}
+
+/// A streamed card: the core's [`CardStream`] plan, and the API call it asked for while that
+/// is in flight (stepped like any other call: `drive` sends, waits, gets tokens).
+pub(crate) struct CardDrive {
+    plan: CardStream,
+    api: Option<ApiCall>,
+}
+
+/// What a [`CardDrive`] needs next: a step of its call, one of its own for `drive` (pull a
+/// chunk, read it, sleep), or its end.
+enum Advance {
+    Call(Step),
+    Js(JsValue),
+    Done(crate::Result<String>),
+}
+
+impl CardDrive {
+    /// Steps the call in flight with `input`, then the plan, up to what needs `drive`.
+    fn advance(&mut self, client: &Client, mut input: Input) -> Advance {
+        use crate::card::stream::StreamStep;
+        loop {
+            if let Some(api) = &mut self.api {
+                let step = client.with_env(|env, tokens| api.step(env, tokens, input));
+                let reply = match step {
+                    Step::Reply(resp) => crate::request::envelope::check(resp),
+                    Step::Fail(error) | Step::Rejected(error, _) => Err(error),
+                    step => return Advance::Call(step),
+                };
+                self.api = None;
+                if let Some(outcome) = self.plan.on_reply(reply, client.runtime().now_ms()) {
+                    return Advance::Done(outcome);
+                }
+            }
+            input = Input::Next;
+            match self.plan.step(client.runtime().now_ms()) {
+                StreamStep::Call(req) => {
+                    let user = client.user_token();
+                    match client.with_env(|env, _| ApiCall::begin(env, user, req, false)) {
+                        Ok(api) => self.api = Some(api),
+                        Err(error) => {
+                            let now = client.runtime().now_ms();
+                            if let Some(outcome) = self.plan.on_reply(Err(error), now) {
+                                return Advance::Done(outcome);
+                            }
+                        }
+                    }
+                }
+                StreamStep::Pull => return Advance::Js(super::fetch::pull_step()),
+                StreamStep::Read { within_ms } => {
+                    let within = within_ms.map_or(-1.0, |ms| ms as f64);
+                    return Advance::Js(super::fetch::read_chunk_step(within));
+                }
+                StreamStep::Sleep(ms) => return Advance::Js(JsValue::from_f64(ms as f64)),
+                StreamStep::Done(outcome) => return Advance::Done(outcome),
+            }
+        }
+    }
 }
 
 /// One of the core's sans-IO machines (an API call, [`crate::token::ApiCall`], or a token
@@ -138,6 +199,11 @@ const STORE_ANSWERED: f64 = -2.0;
 const STORE_THREW: f64 = -3.0;
 /// `act`'s `status` when the promise `drive` awaited (a token, an exchange) rejected.
 const AWAITED_FAILED: f64 = -4.0;
+/// `act`'s `status` for a streamed card's source: a chunk (or `null`: the end), what it
+/// threw, and a chunk not there within the time (still pending in `drive`).
+const CHUNK: f64 = -5.0;
+const CHUNK_THREW: f64 = -6.0;
+const CHUNK_LATE: f64 = -7.0;
 /// `act`'s `body_len` for a streamed reply whose body is still unread (-1: the size past the
 /// limit, a number).
 const BODY_UNREAD: f64 = -2.0;
@@ -160,10 +226,39 @@ impl WasmCall {
         kept: JsValue,
         kept_len: f64,
     ) -> JsValue {
+        if status == CHUNK || status == CHUNK_THREW || status == CHUNK_LATE {
+            if let Machine::Card(card) = &mut self.machine {
+                if status == CHUNK {
+                    let end = input.is_null() || input.is_undefined();
+                    card.plan
+                        .on_chunk((!end).then(|| Ok(input.as_string().unwrap_or_default())));
+                } else if status == CHUNK_THREW {
+                    card.plan.on_chunk(Some(Err(super::describe(&input))));
+                }
+            }
+            return self.settle(Input::Next);
+        }
         if status == AWAITED_FAILED {
             // The token (or exchange) this machine waited for failed: so does the machine,
             // with the same error.
             let error = self.awaited.take().and_then(|e| e.borrow().clone());
+            if let Machine::Card(card) = &mut self.machine {
+                // A card's call failed (its token): the plan decides what that means.
+                let error = error.unwrap_or_else(|| Error::Network(super::describe(&input)));
+                card.api = None;
+                let now = self.client.runtime().now_ms();
+                return match card.plan.on_reply(Err(error), now) {
+                    Some(outcome) => {
+                        self.pending = false;
+                        self.over();
+                        match outcome {
+                            Ok(id) => JsValue::from_str(&id),
+                            Err(e) => super::fetch::failed_step(to_js(&e)),
+                        }
+                    }
+                    None => self.settle(Input::Next),
+                };
+            }
             self.pending = false;
             if let (Some(cell), Some(error)) = (&self.failed, &error) {
                 *cell.borrow_mut() = Some(error.clone());
@@ -182,6 +277,7 @@ impl WasmCall {
                 Machine::Api(api) => Some(api.call()),
                 Machine::Token(fetch) => fetch.call(),
                 Machine::Store(_) => None,
+                Machine::Card(card) => card.api.as_ref().map(|api| api.call()),
             };
             let (url, timeout) = call.map_or(("", 0), |c| (c.url(), c.timeout_ms()));
             Input::Sent(Err(super::fetch::failure(&input, url, timeout)))
@@ -317,10 +413,19 @@ impl WasmCall {
                     (None, Input::Stored(Err(error))) => Step::Fail(error),
                     (None, _) => Step::Fail(Error::Store("a step nobody asked for".into())),
                 },
+                Machine::Card(card) => match card.advance(&self.client, input) {
+                    Advance::Call(step) => step,
+                    Advance::Js(step) => {
+                        self.pending = true;
+                        return Ok(step);
+                    }
+                    Advance::Done(Ok(card_id)) => return Ok(JsValue::from_str(&card_id)),
+                    Advance::Done(Err(error)) => return Err(to_js(&error)),
+                },
                 _ => self.client.with_env(|env, tokens| match machine {
                     Machine::Api(api) => api.step(env, tokens, input),
                     Machine::Token(fetch) => fetch.step(env, tokens, input),
-                    Machine::Store(_) => unreachable!("answered above"),
+                    Machine::Store(_) | Machine::Card(_) => unreachable!("answered above"),
                 }),
             };
             let result = match step {
@@ -494,17 +599,17 @@ fn obtain(
     call.failed = Some(failed.clone());
     let first = call.settle(Input::Next);
     let running = call.pending;
-    let shared = super::fetch::drive(call.into(), first, fetch, store);
+    let shared = super::fetch::drive(call.into(), first, fetch, store, &JsValue::UNDEFINED);
     if running {
         FETCHES.with(|f| f.borrow_mut().insert(key, (shared.clone(), failed.clone())));
     }
     Err((shared, failed))
 }
 
-/// The client as the core's [`crate::request::Caller`] and [`crate::token::TokenHost`] for
-/// the work still orchestrated in a wasm future (card streaming, the keyless exchange): each
-/// of its calls is a [`WasmCall`] `drive` runs (`fetch` awaited in JS, tokens through the one
-/// single flight), its outcome handed back as the core's value.
+/// The client as the core's [`crate::token::TokenHost`] for the work still orchestrated in a
+/// wasm future (the keyless exchange, OAuth): each of its calls is a [`WasmCall`] `drive` runs
+/// (`fetch` awaited in JS, tokens through the one single flight), its outcome handed back as
+/// the core's value.
 #[derive(Clone)]
 pub(crate) struct Driven {
     client: Client,
@@ -549,7 +654,13 @@ impl Driven {
         );
         call.outcome = Some(outcome.clone());
         let first = call.settle(Input::Next);
-        let done = super::fetch::drive(call.into(), first, &self.fetch, &self.store);
+        let done = super::fetch::drive(
+            call.into(),
+            first,
+            &self.fetch,
+            &self.store,
+            &JsValue::UNDEFINED,
+        );
         let ended = wasm_bindgen_futures::JsFuture::from(done).await;
         let taken = outcome.borrow_mut().take();
         match (taken, ended) {
@@ -559,15 +670,6 @@ impl Driven {
                 "a call ended without an outcome (a bug in feishu-edge's driver)".into(),
             )),
         }
-    }
-}
-
-impl crate::request::Caller for Driven {
-    fn call(
-        &self,
-        req: crate::ApiRequest,
-    ) -> crate::runtime::BoxFuture<'_, crate::Result<crate::request::ApiResponse>> {
-        Box::pin(self.request(req))
     }
 }
 
@@ -823,6 +925,22 @@ impl WasmClient {
         }
     }
 
+    /// Streams a card from JS (`drive`): `plan` decides, `source` (`next()`: a promise of the
+    /// next chunk, or of `null` at the end) is pulled by `drive`.
+    pub(crate) fn run_card(&self, plan: CardStream, source: &Function) -> Promise {
+        let machine = Machine::Card(Box::new(CardDrive { plan, api: None }));
+        let mut call = WasmCall::new(
+            self.client.clone(),
+            machine,
+            Reading::Envelope,
+            true,
+            &self.fetch,
+            &self.store,
+        );
+        let first = call.settle(Input::Next);
+        super::fetch::drive(call.into(), first, &self.fetch, &self.store, source)
+    }
+
     /// Runs `machine` from JS (`drive`), from its first step.
     fn run(&self, machine: Machine, reading: Reading, page: Option<PageSlot>) -> Promise {
         let mut call = WasmCall::new(
@@ -836,7 +954,13 @@ impl WasmClient {
         call.page = page;
         // The first step is taken here: one crossing fewer per call.
         let first = call.settle(Input::Next);
-        super::fetch::drive(call.into(), first, &self.fetch, &self.store)
+        super::fetch::drive(
+            call.into(),
+            first,
+            &self.fetch,
+            &self.store,
+            &JsValue::UNDEFINED,
+        )
     }
 
     /// A page walker; `paging_json` holds `itemsKey`, `pageSize`, `maxItems`.

@@ -193,6 +193,14 @@ export function sendStep(line, body) { return new Send(line, body); }
 // file: the core reads it next) or hand its ReadableStream over as the call's result (a file).
 class Read { constructor(whole) { this.whole = whole; } }
 export function readStep(whole) { return new Read(whole); }
+// A streamed card's source: start pulling its next chunk (Pull), or wait for the chunk pulled
+// at most `within` ms (-1: as long as it takes), leaving it pending when the time runs out.
+class Pull {}
+export function pullStep() { return new Pull(); }
+class ReadChunk { constructor(within) { this.within = within; } }
+export function readChunkStep(within) { return new ReadChunk(within); }
+const LATE = {};
+const pull = (source) => { const p = (async () => source())(); p.catch(ignore); return p; };
 class Failure { constructor(error) { this.error = error; } }
 export function failure(error) { return new Failure(error); }
 // A call on the token store: its method (get, put, putIfAbsent, delete), key, value, TTL in s
@@ -212,8 +220,9 @@ async function storeCall(store, s) {
   try { return await Promise.race([work, deadline]); } finally { clearTimeout(timer); }
 }
 // Drives one of the core's sans-IO machines (WasmCall: an API call, a page, a download, a
-// token fetch, a store call) from its first step: a Send is a request to send, a Read what to
-// do with a streamed reply's body, a number a wait in ms, a StoreCall a call on the token
+// token fetch, a store call, a streamed card) from its first step: a Send is a request to send,
+// a Read what to do with a streamed reply's body, a Pull / ReadChunk what to do with a streamed
+// card's source (`source`, its next() function), a number a wait in ms, a StoreCall a call on the token
 // store, a promise a token to wait for (a fetch another drive runs), a Failure the machine's
 // error; anything else is the result. What a reply means is decided in the core; this
 // performs the I/O, crossing into wasm once per reply (its parts as values, no strings).
@@ -224,8 +233,8 @@ const sent = (call, reply) => {
   const [status, body, kept] = reply;
   return call.act(reply, status, body, typeof body === 'number' ? -1 : body === null ? -2 : body.byteLength, kept, kept.byteLength);
 };
-export async function drive(call, next, fetchFn, store) {
-  let reply;
+export async function drive(call, next, fetchFn, store, source) {
+  let reply, pending;
   try {
     for (;;) {
       if (next instanceof Send) {
@@ -237,6 +246,18 @@ export async function drive(call, next, fetchFn, store) {
           continue;
         }
         next = sent(call, reply);
+      } else if (next instanceof Pull) {
+        pending = pull(source);
+        next = call.act(undefined, 0, undefined, 0, undefined, 0);
+      } else if (next instanceof ReadChunk) {
+        const chunk = pending ?? pull(source);
+        pending = undefined;
+        let timer, value, status = -5;
+        const late = next.within >= 0 ? new Promise((resolve) => { timer = setTimeout(resolve, next.within, LATE); }) : undefined;
+        try { value = await (late ? Promise.race([chunk, late]) : chunk); } catch (e) { value = e; status = -6; }
+        clearTimeout(timer);
+        if (value === LATE && status === -5) { pending = chunk; value = undefined; status = -7; }
+        next = call.act(value, status, undefined, 0, undefined, 0);
       } else if (next instanceof Read) {
         // The file: its stream is the result (the timer stops at the headers).
         if (!next.whole) return await reply[4](false);
@@ -286,14 +307,21 @@ extern "C" {
     #[wasm_bindgen(js_name = keepHeaders)]
     fn keep_headers(names: &str);
     /// Runs a [`super::client::WasmCall`] to its end from its first step, over `fetch` and
-    /// the token `store` (`undefined`: the memory store, stepped in wasm): the promise of its
-    /// result.
+    /// the token `store` (`undefined`: the memory store, stepped in wasm), and for a streamed
+    /// card its chunk `source`: the promise of its result.
     pub(crate) fn drive(
         call: JsValue,
         first: JsValue,
         fetch: &Function,
         store: &JsValue,
+        source: &JsValue,
     ) -> Promise;
+    /// A streamed card's source: start pulling its next chunk.
+    #[wasm_bindgen(js_name = pullStep)]
+    pub(crate) fn pull_step() -> JsValue;
+    /// A streamed card's source: wait for the chunk pulled, at most `within` ms (-1: no limit).
+    #[wasm_bindgen(js_name = readChunkStep)]
+    pub(crate) fn read_chunk_step(within: f64) -> JsValue;
     /// A call on the token store, as `drive` reads it.
     #[wasm_bindgen(js_name = storeStep)]
     pub(crate) fn store_step(
