@@ -45,7 +45,8 @@ impl<'a> IntoFuture for UserAccessToken<'a> {
     }
 }
 
-async fn write(host: &dyn TokenHost, write: &StoreWrite) -> Result<()> {
+/// Writes a user's tokens to the store, then tells the core they were saved.
+pub(crate) async fn write(host: &dyn TokenHost, write: &StoreWrite) -> Result<()> {
     host.store()
         .put(&write.key, &write.json, Some(write.ttl))
         .await?;

@@ -107,6 +107,62 @@ pub(crate) struct CardDrive {
     api: Option<ApiCall>,
 }
 
+/// The provider's answer to a keyless exchange, once its future has it.
+type Answer = Rc<RefCell<Option<crate::Result<crate::token::assertion::AssertionToken>>>>;
+
+/// A keyless token fetch's assertion exchange (`token::assertion_exchange`): the audience the
+/// provider was asked for, its answer, then the exchange's call while it is in flight.
+struct Exchange {
+    /// The client, whose calls are `drive`'s (never the async driver's, which then has no
+    /// user left in the wasm).
+    host: Driven,
+    kind: TokenKind,
+    aud: String,
+    answer: Answer,
+    api: Option<ApiCall>,
+}
+
+impl Exchange {
+    /// The exchange's call's next step (`Ok`), or its outcome as the core read it (`Err`): the
+    /// call is begun once the provider has answered, from the request the core builds.
+    fn advance(&mut self, mut input: Input) -> Result<Step, crate::Result<CachedToken>> {
+        let client = &self.host.client;
+        use crate::token::assertion_exchange::Fetch as Plan;
+        let now = || client.runtime().now_ms();
+        if self.api.is_none() {
+            let answer = self.answer.borrow_mut().take();
+            let token = answer
+                .unwrap_or_else(|| Err(Error::InvalidRequest("the provider gave no answer".into())))
+                .map_err(Err)?;
+            let Some(provider) = client.config().client_assertion.clone() else {
+                return Err(Err(Error::InvalidRequest(
+                    "an exchange without a provider".into(),
+                )));
+            };
+            let req = crate::token::exchange(&self.host, &self.kind, &provider)
+                .request(&self.aud, &token)
+                .map_err(Err)?;
+            crate::log::log_at!(
+                crate::token::TokenHost::logger(client),
+                crate::log::Level::Debug,
+                "request token (client assertion)"
+            );
+            let user = client.user_token();
+            match client.with_env(|env, _| ApiCall::begin(env, user, req, false)) {
+                Ok(api) => self.api = Some(api),
+                Err(e) => return Err(Plan::read(Err(e), now())),
+            }
+            input = Input::Next;
+        }
+        let api = self.api.as_mut().expect("begun above");
+        match client.with_env(|env, tokens| api.step(env, tokens, input)) {
+            Step::Reply(resp) => Err(Plan::read(crate::request::envelope::check(resp), now())),
+            Step::Fail(error) | Step::Rejected(error, _) => Err(Plan::read(Err(error), now())),
+            step => Ok(step),
+        }
+    }
+}
+
 /// What a [`CardDrive`] needs next: a step of its call, one of its own for `drive` (pull a
 /// chunk, read it, sleep), or its end.
 enum Advance {
@@ -180,9 +236,8 @@ pub struct WasmCall {
     store: JsValue,
     /// The store call `drive` is carrying out.
     op: Option<StoreOp>,
-    /// Whether the promise `drive` awaits is an assertion exchange (its result the token's
-    /// stored form) rather than a token.
-    exchanging: bool,
+    /// A keyless client's assertion exchange this token fetch is making ([`Exchange`]).
+    exchange: Option<Exchange>,
     /// A page's plan ([`Reading::Page`]).
     page: Option<PageSlot>,
     /// A [`Reading::Raw`] call's outcome.
@@ -273,7 +328,9 @@ impl WasmCall {
             return super::fetch::failed_step(input);
         }
         let input = if status == FETCH_THREW {
+            let exchange = self.exchange.as_ref().and_then(|x| x.api.as_ref());
             let call = match &self.machine {
+                _ if exchange.is_some() => exchange.map(|api| api.call()),
                 Machine::Api(api) => Some(api.call()),
                 Machine::Token(fetch) => fetch.call(),
                 Machine::Store(_) => None,
@@ -298,13 +355,7 @@ impl WasmCall {
             self.reply = input;
             Input::Sent(Ok(resp))
         } else if let Some(text) = input.as_string() {
-            if std::mem::take(&mut self.exchanging) {
-                Input::Exchanged(CachedToken::from_json(&text).ok_or_else(|| {
-                    Error::InvalidRequest("the assertion exchange gave no token".into())
-                }))
-            } else {
-                Input::Token(text)
-            }
+            Input::Token(text)
         } else {
             Input::Next
         };
@@ -342,7 +393,7 @@ impl WasmCall {
             fetch: fetch.clone(),
             store: store.clone(),
             op: None,
-            exchanging: false,
+            exchange: None,
             page: None,
             outcome: None,
             failed: None,
@@ -406,6 +457,19 @@ impl WasmCall {
         loop {
             let machine = &mut self.machine;
             let step = match machine {
+                // A keyless token fetch's exchange: its call is stepped until the core has read
+                // its outcome, which goes to the fetch.
+                Machine::Token(_) if self.exchange.is_some() => {
+                    let exchange = self.exchange.as_mut().expect("checked");
+                    match exchange.advance(input) {
+                        Ok(step) => step,
+                        Err(exchanged) => {
+                            self.exchange = None;
+                            input = Input::Exchanged(exchanged);
+                            continue;
+                        }
+                    }
+                }
                 // One store call: asked for, then its outcome is the result.
                 Machine::Store(op) => match (op.take(), input) {
                     (Some(op), _) => Step::Store(op),
@@ -468,25 +532,46 @@ impl WasmCall {
                         Ok(shared.into())
                     }
                 },
-                // A keyless client's exchange: the provider asked and the reply judged in a
-                // wasm future (the core's `assertion_exchange`), its call run by `drive`.
+                // A keyless client's exchange: the provider (the caller's function, not a fetch)
+                // is asked in a wasm future within the time the core allows; the exchange's call
+                // is then stepped here like any other ([`Exchange`]).
                 Step::Exchange(kind) => {
-                    self.pending = true;
-                    self.exchanging = true;
-                    let failed: Failed = Rc::default();
-                    self.awaited = Some(failed.clone());
+                    let Some(provider) = self.client.config().client_assertion.clone() else {
+                        let e = Error::InvalidRequest(
+                            "an assertion exchange without a provider".into(),
+                        );
+                        input = Input::Exchanged(Err(e));
+                        continue;
+                    };
                     let host = Driven::new(&self.client, &self.fetch, &self.store);
-                    Ok(promise(async move {
-                        let Some(provider) = host.client.config().client_assertion.clone() else {
-                            return Err(Error::InvalidRequest(
-                                "an assertion exchange without a provider".into(),
-                            ));
-                        };
-                        let token = crate::token::exchange(&host, &kind, &provider).await;
-                        if let Err(e) = &token {
-                            *failed.borrow_mut() = Some(e.clone());
+                    let asked = {
+                        let plan = crate::token::exchange(&host, &kind, &provider);
+                        plan.audience().map(|aud| (aud, plan.provider_timeout_ms()))
+                    };
+                    let (aud, timeout) = match asked {
+                        Ok(asked) => asked,
+                        Err(e) => {
+                            input = Input::Exchanged(Err(e));
+                            continue;
                         }
-                        token.map(|t| JsValue::from_str(&t.to_json()))
+                    };
+                    let answer: Answer = Rc::default();
+                    self.exchange = Some(Exchange {
+                        host,
+                        kind,
+                        aud: aud.clone(),
+                        answer: answer.clone(),
+                        api: None,
+                    });
+                    self.pending = true;
+                    let runtime = self.client.runtime().clone();
+                    Ok(promise(async move {
+                        let token = crate::token::assertion::retrieve_within(
+                            &provider, &aud, &*runtime, timeout,
+                        )
+                        .await;
+                        *answer.borrow_mut() = Some(token);
+                        Ok(JsValue::UNDEFINED)
                     })
                     .into())
                 }

@@ -193,7 +193,8 @@ impl WasmClient {
                 let open_id = open_id_of(&host, &token.access_token)
                     .await
                     .map_err(|e| to_js(&e))?;
-                crate::api::oauth::save(&client, &open_id, &token)
+                let write = crate::api::oauth::StoreWrite::new(&host, &open_id, &token);
+                crate::drive::oauth::write(&host, &write)
                     .await
                     .map_err(|e| to_js(&e))?;
                 let _ = js_sys::Reflect::set(&out, &"openId".into(), &open_id.into());
