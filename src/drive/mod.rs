@@ -14,7 +14,7 @@ pub(crate) mod dedupe;
 #[cfg(feature = "client")]
 mod helpers;
 #[cfg(feature = "client")]
-mod oauth;
+pub(crate) mod oauth;
 #[cfg(feature = "client")]
 mod page;
 #[cfg(feature = "client")]

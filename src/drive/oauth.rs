@@ -45,7 +45,8 @@ impl<'a> IntoFuture for UserAccessToken<'a> {
     }
 }
 
-async fn write(host: &dyn TokenHost, write: &StoreWrite) -> Result<()> {
+/// Writes a user's tokens to the store, then tells the core they were saved.
+pub(crate) async fn write(host: &dyn TokenHost, write: &StoreWrite) -> Result<()> {
     host.store()
         .put(&write.key, &write.json, Some(write.ttl))
         .await?;
@@ -58,7 +59,12 @@ async fn exchange_with(host: &dyn TokenHost, grant: Grant<'_>) -> Result<UserTok
     read_exchange(&resp, host.runtime().now_ms())
 }
 
-async fn load_or_refresh(host: Arc<dyn TokenHost>, open_id: &str) -> Result<Option<String>> {
+/// A stored user's valid access token, refreshed through `host` when the core says so (the
+/// wasm skin passes a host whose calls its JS driver runs).
+pub(crate) async fn load_or_refresh(
+    host: Arc<dyn TokenHost>,
+    open_id: &str,
+) -> Result<Option<String>> {
     let host = &*host;
     let now = host.runtime().now_ms() / 1000;
     let json = match source(host, open_id) {

@@ -185,10 +185,22 @@ export async function fetchOnce(fetchFn, url, method, headersJson, body, timeout
   }
 }
 export function isTimedOut(e) { return e === TIMED_OUT; }
-// A request to send (`line`: "method\nurl\ntimeout ms\nbody (1 or 0)\nmax reply bytes\nheaders
-// as JSON", none holding a line break) and its body; and a failed call's error.
+// A request to send (`line`: "method\nurl\ntimeout ms\nbody (1 or 0)\nstream (1 or 0)\nmax reply
+// bytes\nheaders as JSON", none holding a line break) and its body; and a failed call's error.
 class Send { constructor(line, body) { this.line = line; this.body = body; } }
 export function sendStep(line, body) { return new Send(line, body); }
+// What to do with a streamed reply's unread body, as the core decided: read it whole (not a
+// file: the core reads it next) or hand its ReadableStream over as the call's result (a file).
+class Read { constructor(whole) { this.whole = whole; } }
+export function readStep(whole) { return new Read(whole); }
+// A streamed card's source: start pulling its next chunk (Pull), or wait for the chunk pulled
+// at most `within` ms (-1: as long as it takes), leaving it pending when the time runs out.
+class Pull {}
+export function pullStep() { return new Pull(); }
+class ReadChunk { constructor(within) { this.within = within; } }
+export function readChunkStep(within) { return new ReadChunk(within); }
+const LATE = {};
+const pull = (source) => { const p = (async () => source())(); p.catch(ignore); return p; };
 class Failure { constructor(error) { this.error = error; } }
 export function failure(error) { return new Failure(error); }
 // A call on the token store: its method (get, put, putIfAbsent, delete), key, value, TTL in s
@@ -207,28 +219,55 @@ async function storeCall(store, s) {
   work.catch(ignore);
   try { return await Promise.race([work, deadline]); } finally { clearTimeout(timer); }
 }
-// Drives one of the core's sans-IO machines (WasmCall: an API call, or a token fetch) from its
-// first step: a Send is a request to send, a number a wait in ms, a StoreCall a call on the
-// token store, a promise a token to wait for (a fetch another drive runs), a Failure the
-// machine's error; anything else is the result. What a reply means is decided in the core; this
+// Drives one of the core's sans-IO machines (WasmCall: an API call, a page, a download, a
+// token fetch, a store call, a streamed card) from its first step: a Send is a request to send,
+// a Read what to do with a streamed reply's body, a Pull / ReadChunk what to do with a streamed
+// card's source (`source`, its next() function), a number a wait in ms, a StoreCall a call on the token
+// store, a promise a token to wait for (a fetch another drive runs), a Failure the machine's
+// error; anything else is the result. What a reply means is decided in the core; this
 // performs the I/O, crossing into wasm once per reply (its parts as values, no strings).
 // Where the runtime has no FinalizationRegistry (Workers without `enable_weak_ref`), nothing
 // would ever free a call: `drive` frees it (one crossing more there, none elsewhere).
 const FREE_CALLS = typeof FinalizationRegistry === 'undefined';
-export async function drive(call, next, fetchFn, store) {
+const sent = (call, reply) => {
+  const [status, body, kept] = reply;
+  return call.act(reply, status, body, typeof body === 'number' ? -1 : body === null ? -2 : body.byteLength, kept, kept.byteLength);
+};
+export async function drive(call, next, fetchFn, store, source) {
+  let reply, pending;
   try {
     for (;;) {
       if (next instanceof Send) {
-        const [method, url, timeoutMs, hasBody, maxReply, headersJson] = next.line.split('\n');
-        let reply;
+        const [method, url, timeoutMs, hasBody, stream, maxReply, headersJson] = next.line.split('\n');
         try {
-          reply = await fetchOnce(fetchFn, url, method, headersJson, hasBody === '1' ? next.body : undefined, +timeoutMs, false, +maxReply);
+          reply = await fetchOnce(fetchFn, url, method, headersJson, hasBody === '1' ? next.body : undefined, +timeoutMs, stream === '1', +maxReply);
         } catch (e) {
           next = call.act(e, -1, undefined, 0, undefined, 0);
           continue;
         }
-        const [status, body, kept] = reply;
-        next = call.act(reply, status, body, typeof body === 'number' ? -1 : body.byteLength, kept, kept.byteLength);
+        next = sent(call, reply);
+      } else if (next instanceof Pull) {
+        pending = pull(source);
+        next = call.act(undefined, 0, undefined, 0, undefined, 0);
+      } else if (next instanceof ReadChunk) {
+        const chunk = pending ?? pull(source);
+        pending = undefined;
+        let timer, value, status = -5;
+        const late = next.within >= 0 ? new Promise((resolve) => { timer = setTimeout(resolve, next.within, LATE); }) : undefined;
+        try { value = await (late ? Promise.race([chunk, late]) : chunk); } catch (e) { value = e; status = -6; }
+        clearTimeout(timer);
+        if (value === LATE && status === -5) { pending = chunk; value = undefined; status = -7; }
+        next = call.act(value, status, undefined, 0, undefined, 0);
+      } else if (next instanceof Read) {
+        // The file: its stream is the result (the timer stops at the headers).
+        if (!next.whole) return await reply[4](false);
+        try {
+          reply[1] = await reply[4](true);
+        } catch (e) {
+          next = call.act(e, -1, undefined, 0, undefined, 0);
+          continue;
+        }
+        next = sent(call, reply);
       } else if (typeof next === 'number') {
         await new Promise((resolve) => setTimeout(resolve, next));
         next = call.act(undefined, 0, undefined, 0, undefined, 0);
@@ -268,14 +307,21 @@ extern "C" {
     #[wasm_bindgen(js_name = keepHeaders)]
     fn keep_headers(names: &str);
     /// Runs a [`super::client::WasmCall`] to its end from its first step, over `fetch` and
-    /// the token `store` (`undefined`: the memory store, stepped in wasm): the promise of its
-    /// result.
+    /// the token `store` (`undefined`: the memory store, stepped in wasm), and for a streamed
+    /// card its chunk `source`: the promise of its result.
     pub(crate) fn drive(
         call: JsValue,
         first: JsValue,
         fetch: &Function,
         store: &JsValue,
+        source: &JsValue,
     ) -> Promise;
+    /// A streamed card's source: start pulling its next chunk.
+    #[wasm_bindgen(js_name = pullStep)]
+    pub(crate) fn pull_step() -> JsValue;
+    /// A streamed card's source: wait for the chunk pulled, at most `within` ms (-1: no limit).
+    #[wasm_bindgen(js_name = readChunkStep)]
+    pub(crate) fn read_chunk_step(within: f64) -> JsValue;
     /// A call on the token store, as `drive` reads it.
     #[wasm_bindgen(js_name = storeStep)]
     pub(crate) fn store_step(
@@ -285,6 +331,10 @@ extern "C" {
         ttl: f64,
         timeout_ms: f64,
     ) -> JsValue;
+    /// What `drive` does with a streamed reply's unread body: read it whole (`true`), or hand
+    /// its stream over as the call's result.
+    #[wasm_bindgen(js_name = readStep)]
+    pub(crate) fn read_step(whole: bool) -> JsValue;
     /// A request to send and its body, as `drive` reads it.
     #[wasm_bindgen(js_name = sendStep)]
     pub(crate) fn send_step(line: &str, body: JsValue) -> JsValue;
@@ -408,9 +458,9 @@ fn body_of(value: &JsValue, headers: &mut Vec<(String, String)>) -> Vec<u8> {
         .unwrap_or_default()
 }
 
-/// A request as `drive` reads it: `method\nurl\ntimeout ms\n1 or 0 (a body)\nmax reply
-/// bytes (0: no limit)\nheaders as JSON` (a URL and JSON text hold no raw line break), and its
-/// body as a JS value.
+/// A request as `drive` reads it: `method\nurl\ntimeout ms\n1 or 0 (a body)\n1 or 0 (the
+/// body left unread, see [`read_step`])\nmax reply bytes (0: no limit)\nheaders as JSON` (a
+/// URL and JSON text hold no raw line break), and its body as a JS value.
 pub(crate) fn request_line(
     req: &HttpRequest,
     max_reply: u64,
@@ -427,7 +477,10 @@ pub(crate) fn request_line(
     } else {
         "1"
     };
-    for part in [method, &req.url, &timeout, has_body, &max_reply, &headers] {
+    let stream = if req.stream { "1" } else { "0" };
+    for part in [
+        method, &req.url, &timeout, has_body, stream, &max_reply, &headers,
+    ] {
         if !line.is_empty() {
             line.push('\n');
         }

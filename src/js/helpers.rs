@@ -131,10 +131,13 @@ impl WasmClient {
     }
 }
 
-/// The open id of a user access token's user (`authen/v1/user_info`).
-async fn open_id_of(client: &crate::Client, user_access_token: &str) -> crate::Result<String> {
+/// The open id of a user access token's user (`authen/v1/user_info`), asked through `drive`.
+async fn open_id_of(
+    host: &super::client::Driven,
+    user_access_token: &str,
+) -> crate::Result<String> {
     let endpoint = crate::api::generated::AUTHEN_V1_USER_INFO_GET;
-    let reply = client
+    let reply = host
         .as_user(user_access_token)
         .request(crate::ApiRequest::new(endpoint.method, endpoint.path))
         .await?;
@@ -164,8 +167,10 @@ impl WasmClient {
         store: bool,
     ) -> js_sys::Promise {
         let client = self.core();
+        // The exchange and the user_info call are run by `drive`; the store write here.
+        let host = self.driven();
         super::to_promise(Box::pin(async move {
-            use crate::api::oauth::{exchange, Grant};
+            use crate::api::oauth::{exchange_request, read_exchange, Grant};
             let grant = match (&code, &refresh_token) {
                 (Some(code), _) => Grant::Code {
                     code,
@@ -178,13 +183,18 @@ impl WasmClient {
                     )))
                 }
             };
-            let token = exchange(&client, grant).await.map_err(|e| to_js(&e))?;
+            let exchanged = match host.request(exchange_request(&host, grant)).await {
+                Ok(resp) => read_exchange(&resp, client.runtime().now_ms()),
+                Err(e) => Err(e),
+            };
+            let token = exchanged.map_err(|e| to_js(&e))?;
             let out = user_token_js(&token);
             if store {
-                let open_id = open_id_of(&client, &token.access_token)
+                let open_id = open_id_of(&host, &token.access_token)
                     .await
                     .map_err(|e| to_js(&e))?;
-                crate::api::oauth::save(&client, &open_id, &token)
+                let write = crate::api::oauth::StoreWrite::new(&host, &open_id, &token);
+                crate::drive::oauth::write(&host, &write)
                     .await
                     .map_err(|e| to_js(&e))?;
                 let _ = js_sys::Reflect::set(&out, &"openId".into(), &open_id.into());
@@ -196,11 +206,16 @@ impl WasmClient {
     /// A stored user's valid access token (refreshed when needed), or `null`.
     #[wasm_bindgen(js_name = oauthUserToken)]
     pub fn oauth_user_token(&self, open_id: String) -> js_sys::Promise {
-        let client = self.core();
+        // As `api::oauth::user_access_token` (one refresh per user at a time), the refresh
+        // sent through `drive`.
+        let host = self.driven();
         super::to_promise(Box::pin(async move {
-            let t = crate::api::oauth::user_access_token(&client, &open_id)
-                .await
-                .map_err(|e| to_js(&e))?;
+            let key = crate::api::oauth::key(&host, &open_id);
+            let t = crate::token::one_refresh_per_user(&host, &key, move |owner| {
+                Box::pin(async move { crate::drive::oauth::load_or_refresh(owner, &open_id).await })
+            })
+            .await
+            .map_err(|e| to_js(&e))?;
             Ok(t.map(|t| JsValue::from_str(&t)).unwrap_or(JsValue::NULL))
         }))
     }

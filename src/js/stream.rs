@@ -1,34 +1,13 @@
-//! CardKit streaming from a JS async source (`client.streamCard`).
+//! CardKit streaming from a JS async source (`client.streamCard`): the core's plan, run by the
+//! package's `drive` (see `super::client::CardDrive`).
 
 use super::client::WasmClient;
 use super::error::to_js;
-use super::{describe, settle};
-use crate::card::stream::{stream_card, ChunkSource, StreamOptions};
+use crate::card::stream::{CardStream, StreamOptions};
 use crate::error::Error;
 use crate::options::OptionReader;
-use crate::runtime::BoxFuture;
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
-
-/// Chunks from a JS `next()` returning a promise of a string, or `null` at the end.
-struct JsChunks(Function);
-
-impl ChunkSource for JsChunks {
-    fn next(&self) -> BoxFuture<'static, Option<Result<String, String>>> {
-        let called = self.0.call0(&JsValue::UNDEFINED);
-        Box::pin(async move {
-            let value = match called {
-                Ok(promise) => settle(promise).await,
-                Err(e) => Err(e),
-            };
-            match value {
-                Ok(v) if v.is_null() || v.is_undefined() => None,
-                Ok(v) => Some(Ok(v.as_string().unwrap_or_default())),
-                Err(e) => Some(Err(describe(&e))),
-            }
-        })
-    }
-}
 
 /// `client.streamCard` options, read by name (others ignored, as before).
 fn stream_options(json: &str) -> Result<StreamOptions, Error> {
@@ -52,16 +31,13 @@ fn stream_options(json: &str) -> Result<StreamOptions, Error> {
 
 #[wasm_bindgen]
 impl WasmClient {
-    /// Streams text from `next()` into a new card; resolves to the card id.
+    /// Streams text from `next()` into a new card; resolves to the card id. The core's
+    /// [`CardStream`] decides; `drive` sends its calls, pulls the chunks and keeps the time.
     #[wasm_bindgen(js_name = streamCard)]
     pub fn stream_card(&self, next: Function, options_json: String) -> Promise {
-        let client = self.core();
-        super::to_promise(Box::pin(async move {
-            let opts = stream_options(&options_json).map_err(|e| to_js(&e))?;
-            let card_id = stream_card(&client, &**client.runtime(), &JsChunks(next), &opts)
-                .await
-                .map_err(|e| to_js(&e))?;
-            Ok(JsValue::from_str(&card_id))
-        }))
+        match stream_options(&options_json).and_then(|opts| CardStream::new(&opts)) {
+            Ok(plan) => self.run_card(plan, &next),
+            Err(e) => Promise::reject(&to_js(&e)),
+        }
     }
 }

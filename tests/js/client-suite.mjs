@@ -63,6 +63,35 @@ export const clientTests = [
     },
   },
   {
+    name: 'a cold request racing paginate, pages, a WithIterator walk, downloadStream and streamCard: exactly 1 token request (one single flight)',
+    async fn({ FeishuClient, Client, emuUrl }) {
+      const emu = emulator(emuUrl);
+      for (const [label, make] of [
+        ['FeishuClient', () => new FeishuClient({ ...APP, baseUrl: emuUrl, logLevel: 'none' })],
+        // The official name's contract: its iterators walk pages through the same core.
+        ['Client', () => new Client({ ...APP, domain: emuUrl, logLevel: 'none' })],
+      ]) {
+        await emu.reset();
+        const client = make();
+        const walk = async (iterable) => { const out = []; for await (const x of iterable) out.push(x); return out; };
+        const [reply, items, pages, official, stream, cardId] = await Promise.all([
+          client.request({ path: 'im/v1/chats' }),
+          walk(client.paginate({ path: 'im/v1/chats', pageSize: 2 })),
+          client.paginateAll({ path: 'im/v1/chats', pageSize: 1, maxItems: 1 }),
+          client.im.v1.chat.listWithIterator({ params: { page_size: 2 } }).then(walk),
+          client.downloadStream({ path: 'im/v1/images/{image_key}', pathParams: { image_key: 'raced' } }),
+          client.streamCard('raced text', { receiveId: 'oc_race', debounceMs: 10 }),
+        ]);
+        assertEqual(reply.code, 0);
+        assert(items.length > 0 && pages.length === 1 && official.length > 0, 'every walk yielded');
+        assert(stream instanceof ReadableStream, 'the download streamed');
+        assert(typeof cardId === 'string' && cardId.length > 0, 'the card streamed');
+        await stream.cancel();
+        assertEqual((await emu.log()).counts.tenantToken, 1, `${label}: token requests`);
+      }
+    },
+  },
+  {
     name: 'a revoked token is replaced and the call succeeds',
     async fn({ FeishuClient, emuUrl }) {
       const emu = emulator(emuUrl);
