@@ -3,7 +3,7 @@
 // written here.
 import type { Card, CardJSON, FeishuClient } from './index.js';
 
-import type { ImV1, ContactV3, CalendarV4, DriveV1, BitableV1, DocxV1, TaskV2 } from './catalog.js';
+import type { ImV1, ContactV3, CalendarV4, DriveV1, BitableV1, DocxV1, TaskV2 } from './generated/catalog.js';
 
 /** The `data` of a catalog method's successful reply (generated from the schema). */
 export type ReplyData<F> = F extends (...args: any[]) => Promise<infer R> ? (R extends { data: infer D } ? D : never) : never;

@@ -3,7 +3,7 @@
 // <method>Items (this SDK's item iterator). Built lazily from the generated compact table: nothing
 // is materialized until a namespace is touched, and then only that namespace.
 import { byCardData } from './wasm/feishu_edge_bg.js';
-import { NAMESPACES, ALIASES, BY_CARD, table } from './catalog-data.js';
+import { NAMESPACES, ALIASES, BY_CARD, table } from './generated/catalog-data.js';
 import { HELPERS, oauthFor } from './helpers.js';
 
 const METHODS = { G: 'GET', P: 'POST', U: 'PUT', A: 'PATCH', D: 'DELETE', H: 'HEAD' };

@@ -1,7 +1,7 @@
-import type { SchemaEvents } from './catalog-events.js';
+import type { SchemaEvents } from './generated/catalog-events.js';
 // Public types of feishu-edge. Hand-written: this file is the package's contract (the catalog's
 // types are generated into catalog.d.ts).
-import type { Catalog } from './catalog.js';
+import type { Catalog } from './generated/catalog.js';
 
 /** A JSON value as the platform sends and receives it. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };

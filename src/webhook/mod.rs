@@ -17,6 +17,7 @@
 pub mod crypto;
 mod dedupe;
 pub mod dispatch;
+#[path = "generated/event_types.rs"]
 mod event_types;
 #[cfg(all(feature = "http", not(target_arch = "wasm32")))]
 pub mod http;
