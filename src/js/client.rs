@@ -154,7 +154,16 @@ impl Exchange {
             }
             input = Input::Next;
         }
-        let api = self.api.as_mut().expect("begun above");
+        let Some(api) = self.api.as_mut() else {
+            // Begun just above unless it failed, which returned: unreachable, answered as an
+            // error rather than a panic (a panic would abort the isolate).
+            return Err(Plan::read(
+                Err(Error::InvalidRequest(
+                    "the page's call was not begun".into(),
+                )),
+                now(),
+            ));
+        };
         match client.with_env(|env, tokens| api.step(env, tokens, input)) {
             Step::Reply(resp) => Err(Plan::read(crate::request::envelope::check(resp), now())),
             Step::Fail(error) | Step::Rejected(error, _) => Err(Plan::read(Err(error), now())),
@@ -460,14 +469,19 @@ impl WasmCall {
                 // A keyless token fetch's exchange: its call is stepped until the core has read
                 // its outcome, which goes to the fetch.
                 Machine::Token(_) if self.exchange.is_some() => {
-                    let exchange = self.exchange.as_mut().expect("checked");
-                    match exchange.advance(input) {
-                        Ok(step) => step,
-                        Err(exchanged) => {
+                    // The guard checked it; a missing one is an error, not a panic.
+                    match self
+                        .exchange
+                        .as_mut()
+                        .map(|exchange| exchange.advance(input))
+                    {
+                        Some(Ok(step)) => step,
+                        Some(Err(exchanged)) => {
                             self.exchange = None;
                             input = Input::Exchanged(exchanged);
                             continue;
                         }
+                        None => Step::Fail(Error::Store("a step nobody asked for".into())),
                     }
                 }
                 // One store call: asked for, then its outcome is the result.
@@ -489,7 +503,10 @@ impl WasmCall {
                 _ => self.client.with_env(|env, tokens| match machine {
                     Machine::Api(api) => api.step(env, tokens, input),
                     Machine::Token(fetch) => fetch.step(env, tokens, input),
-                    Machine::Store(_) | Machine::Card(_) => unreachable!("answered above"),
+                    // Answered above; a step nobody asked for, not a panic.
+                    Machine::Store(_) | Machine::Card(_) => {
+                        Step::Fail(Error::Store("a step nobody asked for".into()))
+                    }
                 }),
             };
             let result = match step {
